@@ -1,0 +1,251 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <map>
+#include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "core/text.h"
+
+namespace broadsheet::app {
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<long long> ParseNumber(const std::string& where, const std::string& text, long long min, long long max) {
+  long long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{}: \"{}\" must be a whole number from {} to {}", where, text, min, max));
+  }
+  return value;
+}
+
+Result<void> CheckLogLevel(const std::string& where, const std::string& level) {
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (kLevels.count(level) == 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                where + ": \"" + level + "\" is not one of trace, debug, info, warn, error, off");
+  }
+  return {};
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environment) {
+  Config config;
+  config.theme_dir = site_dir / "theme";
+  const fs::path path = site_dir / "broadsheet.toml";
+  const std::string file = path.string();
+
+  toml::table table;
+  try {
+    table = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{}:{}: {}", file, e.source().begin.line, e.description()));
+  }
+
+  static const std::set<std::string> kKeys = {"listen", "base_url", "cache_budget_mb", "theme",
+                                              "log_level", "access_log", "trusted_proxies",
+                                              "max_body_kb", "threads", "publication"};
+  static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
+                                                         "timezone", "language"};
+  for (const auto& [key, value] : table) {
+    if (kKeys.count(std::string(key.str())) == 0) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}:{}: unknown setting \"{}\"", file, key.source().begin.line, key.str()));
+    }
+  }
+  auto where = [&](std::string_view key) {
+    const auto* node = table.get(key);
+    return fmt::format("{}:{}: {}", file, node ? node->source().begin.line : 0, key);
+  };
+  auto text = [&](std::string_view key) -> Result<std::optional<std::string>> {
+    const auto* node = table.get(key);
+    if (node == nullptr) return std::optional<std::string>();
+    if (!node->is_string()) return Fail(ErrorCode::kInvalidArgument, where(key) + " must be a quoted string");
+    return std::optional<std::string>(node->as_string()->get());
+  };
+  auto number = [&](std::string_view key) -> Result<std::optional<long long>> {
+    const auto* node = table.get(key);
+    if (node == nullptr) return std::optional<long long>();
+    if (!node->is_integer()) return Fail(ErrorCode::kInvalidArgument, where(key) + " must be a whole number");
+    return std::optional<long long>(node->as_integer()->get());
+  };
+
+  // The file's values first, as text, so that the environment can replace them uniformly.
+  std::map<std::string, std::string> values;
+  for (const char* key : {"listen", "base_url", "theme", "log_level", "access_log"}) {
+    auto value = text(key);
+    if (!value) return tl::unexpected(value.error());
+    if (*value) values[key] = **value;
+  }
+  for (const char* key : {"cache_budget_mb", "max_body_kb", "threads"}) {
+    auto value = number(key);
+    if (!value) return tl::unexpected(value.error());
+    if (*value) values[key] = std::to_string(**value);
+  }
+  if (const auto* node = table.get("trusted_proxies")) {
+    const auto* array = node->as_array();
+    if (array == nullptr) return Fail(ErrorCode::kInvalidArgument, where("trusted_proxies") + " must be a list of addresses");
+    std::string joined;
+    for (const auto& item : *array) {
+      if (!item.is_string()) return Fail(ErrorCode::kInvalidArgument, where("trusted_proxies") + " must be a list of quoted addresses");
+      joined += (joined.empty() ? "" : ",") + item.as_string()->get();
+    }
+    values["trusted_proxies"] = joined;
+  }
+  if (const auto* node = table.get("publication")) {
+    const auto* publication = node->as_table();
+    if (publication == nullptr) return Fail(ErrorCode::kInvalidArgument, where("publication") + " must be a table ([publication])");
+    for (const auto& [key, value] : *publication) {
+      const std::string name(key.str());
+      if (kPublicationKeys.count(name) == 0 || !value.is_string()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{}:{}: publication.{} is not a text setting of the publication ({})", file,
+                                key.source().begin.line, name, "title, description, disclaimer, timezone, language"));
+      }
+      values["publication." + name] = value.as_string()->get();
+    }
+  }
+
+  const std::pair<const char*, const char*> kEnvironment[] = {
+      {"BROADSHEET_LISTEN", "listen"},
+      {"BROADSHEET_BASE_URL", "base_url"},
+      {"BROADSHEET_CACHE_BUDGET_MB", "cache_budget_mb"},
+      {"BROADSHEET_THEME", "theme"},
+      {"BROADSHEET_LOG_LEVEL", "log_level"},
+      {"BROADSHEET_ACCESS_LOG", "access_log"},
+      {"BROADSHEET_TRUSTED_PROXIES", "trusted_proxies"},
+      {"BROADSHEET_MAX_BODY_KB", "max_body_kb"},
+      {"BROADSHEET_THREADS", "threads"},
+      {"BROADSHEET_TITLE", "publication.title"},
+      {"BROADSHEET_DESCRIPTION", "publication.description"},
+      {"BROADSHEET_DISCLAIMER", "publication.disclaimer"},
+      {"BROADSHEET_TIMEZONE", "publication.timezone"},
+      {"BROADSHEET_LANGUAGE", "publication.language"},
+  };
+  std::map<std::string, std::string> origin;  // key -> where its value came from
+  for (const auto& [key, value] : values) origin[key] = file + ": " + key;
+  for (const auto& [variable, key] : kEnvironment) {
+    if (auto value = environment(variable)) {
+      values[key] = *value;
+      origin[key] = std::string("environment variable ") + variable;
+    }
+  }
+
+  if (auto found = values.find("listen"); found != values.end()) {
+    auto listen = http::ParseListenAddress(found->second);
+    if (!listen) return Fail(ErrorCode::kInvalidArgument, origin["listen"] + ": " + listen.error().message);
+    config.listen = *listen;
+  }
+  if (auto found = values.find("base_url"); found != values.end()) {
+    std::string url = found->second;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://")) {
+      return Fail(ErrorCode::kInvalidArgument, origin["base_url"] + ": \"" + url + "\" must start with http:// or https://");
+    }
+    config.base_url = url;
+    if (!url.empty()) config.publication.base_url = url;
+  }
+  if (auto found = values.find("cache_budget_mb"); found != values.end()) {
+    auto mb = ParseNumber(origin["cache_budget_mb"], found->second, 0, 1 << 20);
+    if (!mb) return tl::unexpected(mb.error());
+    config.cache_budget_bytes = static_cast<size_t>(*mb) * 1024 * 1024;
+  }
+  if (auto found = values.find("max_body_kb"); found != values.end()) {
+    auto kb = ParseNumber(origin["max_body_kb"], found->second, 1, 1 << 20);
+    if (!kb) return tl::unexpected(kb.error());
+    config.max_body_bytes = static_cast<size_t>(*kb) * 1024;
+  }
+  if (auto found = values.find("threads"); found != values.end()) {
+    auto threads = ParseNumber(origin["threads"], found->second, 0, 256);
+    if (!threads) return tl::unexpected(threads.error());
+    config.threads = static_cast<int>(*threads);
+  }
+  if (auto found = values.find("theme"); found != values.end()) {
+    config.theme_dir = fs::path(found->second).is_absolute() ? fs::path(found->second) : site_dir / found->second;
+  }
+  if (auto found = values.find("log_level"); found != values.end()) {
+    if (auto checked = CheckLogLevel(origin["log_level"], found->second); !checked) return tl::unexpected(checked.error());
+    config.log_level = found->second;
+  }
+  if (auto found = values.find("access_log"); found != values.end()) config.access_log = found->second;
+  if (auto found = values.find("trusted_proxies"); found != values.end()) {
+    config.trusted_proxies = SplitTrimmed(found->second, ',');
+    if (auto parsed = http::TrustedProxies::Parse(config.trusted_proxies); !parsed) {
+      return Fail(ErrorCode::kInvalidArgument, origin["trusted_proxies"] + ": " + parsed.error().message);
+    }
+  }
+  auto& publication = config.publication;
+  const std::pair<const char*, std::optional<std::string>*> kPublication[] = {
+      {"publication.title", &publication.title},       {"publication.description", &publication.description},
+      {"publication.disclaimer", &publication.disclaimer}, {"publication.timezone", &publication.timezone},
+      {"publication.language", &publication.language},
+  };
+  for (const auto& [key, target] : kPublication) {
+    if (auto found = values.find(key); found != values.end()) *target = found->second;
+  }
+  if (publication.timezone) {
+    if (auto zone = TimeZone::Find(*publication.timezone); !zone) {
+      return Fail(ErrorCode::kInvalidArgument, origin["publication.timezone"] + ": " + zone.error().message);
+    }
+  }
+  return config;
+}
+
+std::string DefaultConfigText(const std::string& base_url) {
+  return fmt::format(R"(# Broadsheet server settings. Every setting may also be set with an environment
+# variable (BROADSHEET_LISTEN, BROADSHEET_BASE_URL, …), which wins over this file.
+
+# Address and port to listen on.
+listen = "127.0.0.1:8080"
+
+# The public address of the site, used in canonical links, feeds and structured data.
+base_url = "{}"
+
+# Memory for rendered pages, in MiB.
+cache_budget_mb = 64
+
+# A folder whose files replace those of the built-in theme (templates/…, assets/…).
+theme = "theme"
+
+# trace, debug, info, warn, error or off.
+log_level = "info"
+
+# Access log: a file in this folder, "-" for standard output, or "off".
+access_log = "access.log"
+
+# Proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed.
+trusted_proxies = []
+
+# Largest request body accepted, in KiB.
+max_body_kb = 1024
+
+# Worker threads; 0 means one per CPU core.
+threads = 0
+
+# Publication settings live in the database (see `broadsheet import markdown`);
+# values here override them for this deployment.
+[publication]
+# title = "The Meridian Review"
+# timezone = "Europe/Berlin"
+# language = "en"
+)",
+                     base_url);
+}
+
+}  // namespace broadsheet::app

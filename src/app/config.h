@@ -1,0 +1,41 @@
+// Config: a site's server settings, read from DIR/broadsheet.toml and overridden by BROADSHEET_*
+// environment variables (documented in README.md, "Configuration"). Every setting has a default,
+// so an empty file is valid; an unknown key or a bad value is an error naming the key.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "content/publication.h"
+#include "core/error.h"
+#include "http/network.h"
+
+namespace broadsheet::app {
+
+struct Config {
+  http::ListenAddress listen;                     // listen = "127.0.0.1:8080"
+  std::string base_url;                           // base_url: overrides the stored one
+  size_t cache_budget_bytes = 64 * 1024 * 1024;   // cache_budget_mb = 64
+  std::filesystem::path theme_dir;                // theme = "theme" (relative to the site)
+  std::string log_level = "info";                 // trace, debug, info, warn, error, off
+  std::string access_log = "access.log";          // a file in the site, "-" for stdout, "off"
+  std::vector<std::string> trusted_proxies;       // trusted_proxies = ["127.0.0.1"]
+  size_t max_body_bytes = 1024 * 1024;            // max_body_kb = 1024
+  int threads = 0;                                // threads = 0 (one per core)
+  content::PublicationOverrides publication;      // [publication] title, timezone, …
+};
+
+// Reads a variable from the environment; replaceable in tests.
+using Environment = std::function<std::optional<std::string>(const std::string& name)>;
+Environment ProcessEnvironment();
+
+Result<Config> LoadConfig(const std::filesystem::path& site_dir, const Environment& environment);
+
+// The broadsheet.toml that `broadsheet init` writes, with every setting shown.
+std::string DefaultConfigText(const std::string& base_url);
+
+}  // namespace broadsheet::app

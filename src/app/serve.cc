@@ -1,0 +1,124 @@
+#include "app/serve.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/server.h"
+#include "render/theme.h"
+#include "site/site.h"
+
+namespace broadsheet::app {
+namespace {
+
+int Failure(const Error& error) {
+  spdlog::error("{}", error.message);
+  if (!error.detail.empty()) spdlog::debug("detail: {}", error.detail);
+  return 1;
+}
+
+// Publishes scheduled posts when their time comes; a minute's granularity is what editors expect.
+class Scheduler {
+ public:
+  explicit Scheduler(Store& store) : store_(store), thread_([this] { Loop(); }) {}
+  ~Scheduler() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      auto published = store_.PublishDuePosts(Now());
+      if (!published) spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
+      else if (*published > 0) spdlog::info("published {} scheduled post(s)", *published);
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::seconds(15), [this] { return stopping_; });
+    }
+  }
+  Store& store_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  if (options.listen) {
+    auto listen = http::ParseListenAddress(*options.listen);
+    if (!listen) return Failure(listen.error());
+    config.listen = *listen;
+  }
+  auto store = OpenStore(paths);
+  if (!store) return Failure(store.error());
+  auto theme = render::Theme::Load(config.theme_dir);
+  if (!theme) return Failure(theme.error());
+  auto proxies = http::TrustedProxies::Parse(config.trusted_proxies);
+  if (!proxies) return Failure(proxies.error());
+  std::string access_log_path = config.access_log;
+  if (access_log_path == "off") access_log_path.clear();
+  else if (access_log_path != "-" && std::filesystem::path(access_log_path).is_relative()) {
+    access_log_path = (paths.root / access_log_path).string();
+  }
+  auto access_log = http::AccessLog::Open(access_log_path);
+  if (!access_log) return Failure(access_log.error());
+
+  site::Site site(**store, **theme, paths.uploads, config.publication);
+  auto publication = site.LoadPublication();
+  if (!publication) return Failure(publication.error());
+
+  http::PageCache cache(config.cache_budget_bytes);
+  http::Metrics metrics;
+  http::Router router;
+  Store& db = **store;
+  router.Add(http::Method::kGet, "/healthz", [&db](const http::Request&) -> Result<http::Response> {
+    if (auto checked = db.LoadPublication(); !checked) {
+      return http::Response::Text(503, "unhealthy: the database is not answering");
+    }
+    return http::Response::Text(200, "ok");
+  }, "healthz");
+  router.Add(http::Method::kGet, "/metrics", [&metrics, &cache](const http::Request&) -> Result<http::Response> {
+    http::Response response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = metrics.Render(cache);
+    return response;
+  }, "metrics");
+  site.AddRoutes(router);
+
+  http::ServerOptions server_options;
+  server_options.listen = config.listen;
+  server_options.threads = config.threads;
+  server_options.max_body_bytes = config.max_body_bytes;
+  server_options.trusted_proxies = std::move(*proxies);
+  http::ServerServices services{
+      router, cache, metrics, **access_log, [&db] { return db.ContentVersion(); },
+      [&site](int status, const Error& error, const http::Request& request) {
+        return site.ErrorPage(status, error, request);
+      }};
+  http::Server server(std::move(server_options), std::move(services));
+  if (auto listening = server.Listen(); !listening) return Failure(listening.error());
+
+  Scheduler scheduler(db);
+  const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started).count();
+  const std::string host = config.listen.host.find(':') != std::string::npos ? "[" + config.listen.host + "]" : config.listen.host;
+  spdlog::info("serving \"{}\" at http://{}:{}/ (ready in {} ms; Ctrl-C stops)", publication->title, host,
+               server.port(), ready_ms);
+  server.Run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace broadsheet::app

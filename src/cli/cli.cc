@@ -1,0 +1,160 @@
+#include "cli/cli.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/config.h"
+#include "app/serve.h"
+#include "app/site_dir.h"
+#include "content/content_folder.h"
+#include "storage/migrations.h"
+
+namespace broadsheet::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kFailure = 1;
+constexpr int kUsage = 2;
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.message.c_str());
+  return kFailure;
+}
+
+void ConfigureLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("broadsheet");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S%z %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+void PrintReport(const content::ImportReport& report) {
+  std::printf("imported: %d section(s), %d author(s), %d post(s), %d image(s)%s\n", report.sections,
+              report.authors, report.posts, report.images,
+              report.publication ? ", publication settings" : "");
+  for (const auto& warning : report.warnings) std::fprintf(stderr, "warning: %s\n", warning.ToString().c_str());
+  for (const auto& problem : report.rejected) std::fprintf(stderr, "rejected: %s\n", problem.ToString().c_str());
+  if (!report.rejected.empty()) {
+    std::fprintf(stderr, "%zu problem(s): the files named above were not imported\n", report.rejected.size());
+  }
+}
+
+int InitCommand(const std::string& dir, bool demo) {
+  auto report = app::InitSite(dir, demo);
+  if (!report) return Fail(report.error());
+  std::printf("created the site %s\n", dir.c_str());
+  if (report->demo) {
+    PrintReport(*report->demo);
+    if (!report->demo->rejected.empty()) return kFailure;
+  }
+  std::printf("serve it with: broadsheet serve --site %s\n", dir.c_str());
+  return 0;
+}
+
+int ServeCommand(const std::string& site, const std::optional<std::string>& listen) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return Fail(config.error());
+  ConfigureLogging(config->log_level);
+  return app::Serve(*paths, std::move(*config), app::ServeOptions{listen});
+}
+
+int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  content::ImportOptions options;
+  options.uploads_dir = paths->uploads;
+  auto report = content::ImportFolder(**store, folder, options);
+  if (!report) return Fail(report.error());
+  PrintReport(*report);
+  return report->rejected.empty() ? 0 : kFailure;
+}
+
+int BackupCommand(const std::string& site, const std::string& file) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  if (auto done = (*store)->BackupTo(file); !done) return Fail(done.error());
+  std::printf("backed up the database to %s (copy uploads/ separately)\n", file.c_str());
+  return 0;
+}
+
+void AddSiteOption(CLI::App* command, std::string& site) {
+  command->add_option("--site", site, "The site directory (default: the current directory)")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  CLI::App app{"Broadsheet: a publishing platform for analysis and opinion publications.", "broadsheet"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("broadsheet ") + BROADSHEET_VERSION);
+  app.footer("Run 'broadsheet COMMAND --help' for a command's options.");
+
+  std::string site = ".";
+  std::string init_dir;
+  bool demo = false;
+  auto* init = app.add_subcommand("init", "Create a new site directory");
+  init->add_option("DIR", init_dir, "The folder to create (must not exist or be empty)")->required();
+  init->add_flag("--demo", demo, "Fill it with the demo publication");
+
+  std::optional<std::string> listen;
+  auto* serve = app.add_subcommand("serve", "Serve the site over HTTP until interrupted");
+  AddSiteOption(serve, site);
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (default: from broadsheet.toml, else 127.0.0.1:8080)");
+
+  auto* import = app.add_subcommand("import", "Import content into the site");
+  import->require_subcommand(1);
+  std::string folder;
+  auto* markdown = import->add_subcommand("markdown", "Import a content folder (posts, authors, sections)");
+  markdown->add_option("FOLDER", folder, "The content folder")->required()->check(CLI::ExistingDirectory);
+  AddSiteOption(markdown, site);
+
+  std::string backup_file;
+  auto* backup = app.add_subcommand("backup", "Write a consistent copy of the database, even while serving");
+  backup->add_option("FILE", backup_file, "The file to write (must not exist)")->required();
+  AddSiteOption(backup, site);
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error: %s\nRun 'broadsheet --help' for usage.\n", e.what());
+    return kUsage;
+  }
+
+  if (*init) return InitCommand(init_dir, demo);
+  if (*serve) return ServeCommand(site, listen);
+  if (*markdown) return ImportMarkdownCommand(site, folder);
+  if (*backup) return BackupCommand(site, backup_file);
+  if (*version) {
+    std::printf("broadsheet %s (SQLite %s, schema %zu)\n", BROADSHEET_VERSION, sqlite3_libversion(),
+                sqlite::Migrations().size());
+    return 0;
+  }
+  return kUsage;
+}
+
+}  // namespace broadsheet::cli

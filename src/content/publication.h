@@ -1,0 +1,21 @@
+// Publication settings live in the database; broadsheet.toml's [publication] table and the
+// BROADSHEET_* environment variables may override them for one deployment. PublicationOverrides
+// holds those overrides; Apply lays them over what the Store returned.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "storage/records.h"
+
+namespace broadsheet::content {
+
+struct PublicationOverrides {
+  std::optional<std::string> title, description, base_url, disclaimer, timezone, language;
+  void Apply(Publication& publication) const;
+};
+
+// Checks values a person typed: a known time zone, a plausible language tag, an http(s) base URL.
+Result<void> ValidatePublication(const Publication& publication);
+
+}  // namespace broadsheet::content

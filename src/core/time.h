@@ -1,0 +1,59 @@
+// Timestamps and the publication's time zone. A Timestamp is whole seconds since the Unix epoch,
+// UTC; it is what storage keeps. Dates are shown to readers in the publication's zone (an IANA
+// name such as "Europe/Berlin", read from the system tz database). TimeZone is a cheap,
+// immutable handle, safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace broadsheet {
+
+using Timestamp = std::int64_t;
+
+Timestamp Now();
+
+class TimeZone {
+ public:
+  // UTC.
+  TimeZone() = default;
+  // An IANA zone name; kInvalidArgument names an unknown zone.
+  static Result<TimeZone> Find(std::string_view name);
+
+  std::string_view name() const;
+  // The zone's offset from UTC at `when`, in seconds.
+  int OffsetAt(Timestamp when) const;
+
+ private:
+  explicit TimeZone(const date::time_zone* zone) : zone_(zone) {}
+  const date::time_zone* zone_ = nullptr;  // null means UTC; owned by the date library
+  friend Result<Timestamp> ParseIsoTime(std::string_view, const TimeZone&);
+};
+
+// Parses ISO 8601: "2024-03-01", "2024-03-01T09:30", "2024-03-01 09:30:15",
+// "2024-03-01T09:30:00Z", "2024-03-01T09:30:00+02:00". A time without an offset is local time
+// in `zone`; a date alone is midnight there.
+Result<Timestamp> ParseIsoTime(std::string_view text, const TimeZone& zone);
+
+// "2024-03-01T09:30:00+01:00" in `zone` (RFC 3339).
+std::string FormatIsoTime(Timestamp when, const TimeZone& zone);
+// "March 1, 2024" in `zone`.
+std::string FormatHumanDate(Timestamp when, const TimeZone& zone);
+// "Fri, 01 Mar 2024 08:30:00 GMT" (RFC 7231 IMF-fixdate).
+std::string FormatHttpDate(Timestamp when);
+
+struct CivilDate {
+  int year = 1970;
+  int month = 1;  // 1-12
+  int day = 1;
+};
+CivilDate CivilDateIn(Timestamp when, const TimeZone& zone);
+
+}  // namespace broadsheet

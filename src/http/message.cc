@@ -1,0 +1,107 @@
+#include "http/message.h"
+
+namespace broadsheet::http {
+
+std::string_view MethodName(Method method) {
+  switch (method) {
+    case Method::kGet: return "GET";
+    case Method::kHead: return "HEAD";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kPatch: return "PATCH";
+    case Method::kDelete: return "DELETE";
+    case Method::kOptions: return "OPTIONS";
+    case Method::kOther: return "OTHER";
+  }
+  return "OTHER";
+}
+
+std::string_view Request::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+std::string_view Request::Param(std::string_view name) const {
+  for (const auto& [key, value] : params) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  for (auto& [key, value] : ParseQuery(query)) {
+    if (key == name) return std::move(value);
+  }
+  return std::nullopt;
+}
+
+Response Response::Text(int status, std::string text) {
+  Response response;
+  response.status = status;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = std::move(text);
+  if (response.body.empty() || response.body.back() != '\n') response.body += '\n';
+  return response;
+}
+
+Response Response::Redirect(int status, std::string location) {
+  Response response;
+  response.status = status;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = "Moved to " + location + "\n";
+  response.headers.emplace_back("Location", std::move(location));
+  return response;
+}
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view text, bool form) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int high = HexValue(text[i + 1]);
+      const int low = HexValue(text[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      const char decoded = static_cast<char>(high * 16 + low);
+      if (decoded == '\0') return std::nullopt;
+      out += decoded;
+      i += 2;
+    } else if (c == '+' && form) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  size_t start = 0;
+  while (start < query.size()) {
+    auto end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const auto part = query.substr(start, end - start);
+    const auto equals = part.find('=');
+    auto key = PercentDecode(part.substr(0, equals), true);
+    auto value = equals == std::string_view::npos ? std::optional<std::string>("")
+                                                  : PercentDecode(part.substr(equals + 1), true);
+    if (key && value && !key->empty()) pairs.emplace_back(std::move(*key), std::move(*value));
+    start = end + 1;
+  }
+  return pairs;
+}
+
+}  // namespace broadsheet::http

@@ -1,0 +1,59 @@
+// Request and Response: what handlers see and return. They are plain values with no sockets,
+// so a handler is a function Request -> Result<Response> that tests can call directly.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+
+namespace broadsheet::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view MethodName(Method method);
+
+struct Request {
+  Method method = Method::kGet;
+  std::string target;  // as sent: path and query
+  std::string path;    // percent-decoded, without the query
+  std::string query;   // raw, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string body;
+  std::string client_ip;  // the peer, or what a trusted proxy says it is
+  bool secure = false;    // reached over https (directly or via a trusted proxy)
+  std::vector<std::pair<std::string, std::string>> params;  // route captures, e.g. {"slug", …}
+
+  // Empty when absent. `name` must be lower case.
+  std::string_view Header(std::string_view name) const;
+  std::string_view Param(std::string_view name) const;
+  // The first value of a query parameter, percent-decoded.
+  std::optional<std::string> QueryParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/html; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Public pages set this: the server keeps the response in the page cache, keyed by the
+  // request target, with gzip and brotli variants, until content changes.
+  bool cacheable = false;
+  // Empty: the server picks ("public, no-cache" for cacheable pages, "no-store" otherwise).
+  std::string cache_control;
+
+  static Response Text(int status, std::string text);
+  static Response Redirect(int status, std::string location);
+};
+
+// Decodes %XX escapes (and '+' as space when `form` is set). nullopt on a malformed escape or
+// a decoded NUL byte.
+std::optional<std::string> PercentDecode(std::string_view text, bool form = false);
+
+// Splits "a=1&b=2" into decoded pairs; malformed pairs are skipped.
+std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query);
+
+}  // namespace broadsheet::http

@@ -1,0 +1,41 @@
+// Metrics counts what the server does and renders it as Prometheus text (/metrics): requests by
+// route and status, a latency histogram, and page-cache hits, misses and bytes served from it.
+// Thread-safe; recording is a short critical section.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace broadsheet::http {
+
+class PageCache;
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kLatencyBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
+
+  void RecordRequest(std::string_view route, int status, double seconds);
+  void RecordCacheHit(size_t bytes) {
+    cache_hits_.fetch_add(1, std::memory_order_relaxed);
+    cache_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void RecordCacheMiss() { cache_misses_.fetch_add(1, std::memory_order_relaxed); }
+
+  std::string Render(const PageCache& cache) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::map<int, std::uint64_t>, std::less<>> requests_;  // route -> status -> count
+  std::array<std::uint64_t, kLatencyBuckets.size()> buckets_{};
+  std::uint64_t latency_count_ = 0;
+  double latency_sum_ = 0;
+  std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_bytes_{0};
+};
+
+}  // namespace broadsheet::http

@@ -1,0 +1,109 @@
+#include "http/network.h"
+
+#include <charconv>
+
+#include "http/asio.h"
+
+namespace broadsheet::http {
+namespace {
+
+namespace ip = boost::asio::ip;
+
+bool ToBytes(std::string_view text, std::array<unsigned char, 16>& bytes, bool& v6) {
+  boost::system::error_code error;
+  const auto address = ip::make_address(std::string(text), error);
+  if (error) return false;
+  bytes.fill(0);
+  if (address.is_v4()) {
+    const auto v4 = address.to_v4().to_bytes();
+    std::copy(v4.begin(), v4.end(), bytes.begin());
+    v6 = false;
+  } else {
+    const auto address_v6 = address.to_v6();
+    if (address_v6.is_v4_mapped()) {
+      const auto v4 = ip::make_address_v4(ip::v4_mapped, address_v6).to_bytes();
+      std::copy(v4.begin(), v4.end(), bytes.begin());
+      v6 = false;
+    } else {
+      const auto raw = address_v6.to_bytes();
+      std::copy(raw.begin(), raw.end(), bytes.begin());
+      v6 = true;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<ListenAddress> ParseListenAddress(std::string_view text) {
+  ListenAddress address;
+  std::string_view port_text = text;
+  const auto colon = text.rfind(':');
+  if (colon != std::string_view::npos) {
+    std::string_view host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    address.host = host.empty() ? "0.0.0.0" : std::string(host);
+    port_text = text.substr(colon + 1);
+  }
+  unsigned port = 0;
+  const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (error != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "listen address \"" + std::string(text) + "\" must look like 127.0.0.1:8080");
+  }
+  boost::system::error_code parse_error;
+  ip::make_address(address.host, parse_error);
+  if (parse_error && address.host != "localhost") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "listen address \"" + std::string(text) + "\" needs an IP address before the port");
+  }
+  if (address.host == "localhost") address.host = "127.0.0.1";
+  address.port = static_cast<std::uint16_t>(port);
+  return address;
+}
+
+Result<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& entries) {
+  TrustedProxies proxies;
+  for (const auto& entry : entries) {
+    Range range;
+    const auto slash = entry.find('/');
+    if (!ToBytes(std::string_view(entry).substr(0, slash), range.bytes, range.v6)) {
+      return Fail(ErrorCode::kInvalidArgument, "trusted proxy \"" + entry + "\" is not an IP address or CIDR range");
+    }
+    const int max_bits = range.v6 ? 128 : 32;
+    range.prefix_bits = max_bits;
+    if (slash != std::string::npos) {
+      const std::string_view bits = std::string_view(entry).substr(slash + 1);
+      const auto [end, error] = std::from_chars(bits.data(), bits.data() + bits.size(), range.prefix_bits);
+      if (error != std::errc() || end != bits.data() + bits.size() || range.prefix_bits < 0 ||
+          range.prefix_bits > max_bits) {
+        return Fail(ErrorCode::kInvalidArgument, "trusted proxy \"" + entry + "\" has a bad prefix length");
+      }
+    }
+    proxies.ranges_.push_back(range);
+  }
+  return proxies;
+}
+
+bool TrustedProxies::Contains(std::string_view address) const {
+  if (ranges_.empty()) return false;
+  std::array<unsigned char, 16> bytes{};
+  bool v6 = false;
+  if (!ToBytes(address, bytes, v6)) return false;
+  for (const auto& range : ranges_) {
+    if (range.v6 != v6) continue;
+    int bits = range.prefix_bits;
+    bool match = true;
+    for (int i = 0; bits > 0; ++i, bits -= 8) {
+      const unsigned char mask = bits >= 8 ? 0xFF : static_cast<unsigned char>(0xFF << (8 - bits));
+      if ((bytes[i] & mask) != (range.bytes[i] & mask)) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
+}  // namespace broadsheet::http

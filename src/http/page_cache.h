@@ -1,0 +1,63 @@
+// PageCache keeps rendered public responses in memory, each with its gzip and brotli variants,
+// its ETag and its prepared header blocks, so that a hit is a hash lookup and a socket write:
+// no SQLite, no templates, no compression.
+//
+// Bounded by a byte budget with least-recently-used eviction. Invalidated wholesale when the
+// content version changes (any committed write, by this or another process): callers pass the
+// version they observed, and entries rendered against an older version are never stored.
+// Thread-safe; entries are immutable and shared, so a write in flight keeps its entry alive
+// after eviction.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace broadsheet::http {
+
+struct CachedPage {
+  struct Variant {
+    std::string head;  // status line and headers up to (not including) Date and the blank line
+    std::string body;
+    std::string etag;  // quoted
+  };
+  std::string route;  // for metrics
+  int status = 200;
+  Variant identity, gzip, brotli;  // gzip/brotli bodies are empty when not worth it
+  size_t Bytes() const;
+};
+
+class PageCache {
+ public:
+  explicit PageCache(size_t budget_bytes) : budget_(budget_bytes) {}
+
+  // Drops every entry if `version` differs from the one the cache holds entries for.
+  void Sync(std::uint64_t version);
+  std::shared_ptr<const CachedPage> Find(const std::string& key);
+  // Stores `page` unless the cache has moved past `version` or the page exceeds the budget.
+  void Insert(const std::string& key, std::shared_ptr<const CachedPage> page, std::uint64_t version);
+
+  size_t budget() const { return budget_; }
+  size_t bytes() const;
+  size_t entries() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const CachedPage> page;
+    std::list<std::string>::iterator lru;  // position in lru_, front = most recent
+  };
+  void ClearLocked();
+
+  const size_t budget_;
+  mutable std::mutex mutex_;
+  std::atomic<std::uint64_t> version_{0};
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> lru_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace broadsheet::http

@@ -1,0 +1,644 @@
+#include "http/server.h"
+
+#include <netinet/tcp.h>
+
+#include <condition_variable>
+#include <ctime>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "core/text.h"
+#include "core/time.h"
+#include "http/asio.h"
+#include "http/compression.h"
+#include "http/status.h"
+
+namespace broadsheet::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Sent with every response. Public pages need no inline script or style, so the policy is
+// strict; images may come from other hosts because imported archives reference them.
+constexpr std::string_view kCommonHeaders =
+    "Server: Broadsheet\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Content-Security-Policy: default-src 'self'; img-src 'self' https: data:; "
+    "style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
+
+constexpr size_t kCompressOnTheFlyMinimum = 1024;
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get: return Method::kGet;
+    case bhttp::verb::head: return Method::kHead;
+    case bhttp::verb::post: return Method::kPost;
+    case bhttp::verb::put: return Method::kPut;
+    case bhttp::verb::patch: return Method::kPatch;
+    case bhttp::verb::delete_: return Method::kDelete;
+    case bhttp::verb::options: return Method::kOptions;
+    default: return Method::kOther;
+  }
+}
+
+// "Date: …\r\n" for the current second, formatted once per second per thread.
+std::string_view DateHeader() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    cached_second = now;
+    cached = "Date: " + FormatHttpDate(now) + "\r\n";
+  }
+  return cached;
+}
+
+// "[28/Nov/2026:02:51:25 +0000]" for the access log, once per second per thread.
+std::string_view LogTime() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    cached_second = now;
+    std::tm parts{};
+    gmtime_r(&now, &parts);
+    char buffer[40];
+    std::strftime(buffer, sizeof buffer, "[%d/%b/%Y:%H:%M:%S +0000]", &parts);
+    cached = buffer;
+  }
+  return cached;
+}
+
+// Access-log fields are quoted; a quote or control byte inside must not forge a field.
+void AppendLogField(std::string& out, std::string_view value) {
+  if (value.empty()) {
+    out += '-';
+    return;
+  }
+  for (char c : value.substr(0, 2048)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\' || byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+}
+
+std::string StatusLine(int status) {
+  return fmt::format("HTTP/1.1 {} {}\r\n", status, ReasonPhrase(status));
+}
+
+// The head of a cached variant: everything but Date, Connection and the blank line.
+std::string CachedHead(const Response& response, const std::string& cache_control,
+                       const std::string& etag, std::string_view encoding, size_t length) {
+  std::string head = StatusLine(response.status);
+  head += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\nETag: {}\r\nCache-Control: {}\r\n",
+                      response.content_type, length, etag, cache_control);
+  if (IsCompressible(response.content_type)) head += "Vary: Accept-Encoding\r\n";
+  if (!encoding.empty()) head += fmt::format("Content-Encoding: {}\r\n", encoding);
+  for (const auto& [name, value] : response.headers) head += fmt::format("{}: {}\r\n", name, value);
+  head += kCommonHeaders;
+  return head;
+}
+
+std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string_view route) {
+  auto page = std::make_shared<CachedPage>();
+  page->route = std::string(route);
+  page->status = response.status;
+  const std::string cache_control =
+      response.cache_control.empty() ? "public, no-cache" : response.cache_control;
+  // A strong validator from the body's bytes; each coding gets its own (RFC 9110 8.8.3).
+  const auto hash = std::hash<std::string>{}(response.body);
+  const std::string base = fmt::format("{:016x}{:08x}", hash, static_cast<uint32_t>(response.body.size()));
+  page->identity.body = response.body;
+  page->identity.etag = "\"" + base + "\"";
+  page->identity.head = CachedHead(response, cache_control, page->identity.etag, "", page->identity.body.size());
+  if (IsCompressible(response.content_type) && response.body.size() >= 256) {
+    std::string gzip = Gzip(response.body, 6);
+    if (!gzip.empty() && gzip.size() < response.body.size()) {
+      page->gzip.body = std::move(gzip);
+      page->gzip.etag = "\"" + base + "-gz\"";
+      page->gzip.head = CachedHead(response, cache_control, page->gzip.etag, "gzip", page->gzip.body.size());
+    }
+    std::string brotli = Brotli(response.body, 9);
+    if (!brotli.empty() && brotli.size() < response.body.size()) {
+      page->brotli.body = std::move(brotli);
+      page->brotli.etag = "\"" + base + "-br\"";
+      page->brotli.head = CachedHead(response, cache_control, page->brotli.etag, "br", page->brotli.body.size());
+    }
+  }
+  return page;
+}
+
+// True if an If-None-Match value names any variant of `page` (weak comparison).
+bool MatchesEtag(std::string_view if_none_match, const CachedPage& page) {
+  if (if_none_match.empty()) return false;
+  std::string_view base = page.identity.etag;
+  base = base.substr(1, base.size() - 2);
+  size_t start = 0;
+  while (start < if_none_match.size()) {
+    auto end = if_none_match.find(',', start);
+    if (end == std::string_view::npos) end = if_none_match.size();
+    auto tag = Trim(if_none_match.substr(start, end - start));
+    start = end + 1;
+    if (tag == "*") return true;
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag.size() < 2 || tag.front() != '"' || tag.back() != '"') continue;
+    tag = tag.substr(1, tag.size() - 2);
+    if (tag.ends_with("-gz") || tag.ends_with("-br")) tag.remove_suffix(3);
+    if (tag == base) return true;
+  }
+  return false;
+}
+
+class Session;
+
+struct Worker {
+  // Declared before the io_context so that sessions destroyed with it can still unregister.
+  std::unordered_set<Session*> sessions;
+  asio::io_context ioc{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, ServerServices services)
+      : options_(std::move(options)), services_(std::move(services)) {
+    int threads = options_.threads > 0 ? options_.threads
+                                       : static_cast<int>(std::thread::hardware_concurrency());
+    if (threads < 1) threads = 1;
+    for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+    acceptor_.emplace(workers_[0]->ioc);
+  }
+
+  Result<void> Listen();
+  void Run();
+  void Stop();
+  std::uint16_t port() const { return port_; }
+
+  const ServerOptions& options() const { return options_; }
+  ServerServices& services() { return services_; }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  std::atomic<size_t>& connections() { return connections_; }
+
+ private:
+  void Accept();
+
+  ServerOptions options_;
+  ServerServices services_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<asio::signal_set> signals_;
+  size_t next_worker_ = 0;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> connections_{0};
+  std::mutex finished_mutex_;
+  std::condition_variable finished_changed_;
+  int finished_threads_ = 0;
+  bool stop_requested_ = false;
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Worker& worker, Server::Impl& server)
+      : stream_(std::move(socket)), worker_(worker), server_(server) {}
+
+  ~Session() {
+    worker_.sessions.erase(this);
+    server_.connections().fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void Start() {
+    worker_.sessions.insert(this);
+    boost::system::error_code error;
+    const auto endpoint = stream_.socket().remote_endpoint(error);
+    if (!error) {
+      auto address = endpoint.address();
+      if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+      }
+      peer_ = address.to_string();
+    }
+    stream_.socket().set_option(tcp::no_delay(true), error);
+    DoRead();
+  }
+
+  // Called on this session's thread during shutdown.
+  void CloseIfIdle() {
+    if (reading_ && buffer_.size() == 0 && !(parser_ && parser_->got_some())) stream_.cancel();
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_header_bytes));
+    parser_->body_limit(server_.options().max_body_bytes);
+    reading_ = true;
+    stream_.expires_after(server_.options().request_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code error, size_t) {
+                        self->OnRead(error);
+                      });
+  }
+
+  void OnRead(beast::error_code error) {
+    reading_ = false;
+    if (error) {
+      if (error == bhttp::error::header_limit) return SendProblem(431, "Request headers are larger than 16 KiB.");
+      if (error == bhttp::error::body_limit) return SendProblem(413, "The request body is too large.");
+      const bool parse_error =
+          error.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+          error != bhttp::error::end_of_stream && error != bhttp::error::partial_message &&
+          error != bhttp::error::need_more;
+      if (parse_error) {
+        return SendProblem(400, "The request is malformed.");
+      }
+      return Close();  // end of stream, timeout, reset, shutdown
+    }
+    Handle(parser_->get());
+  }
+
+  void Handle(const bhttp::request<bhttp::string_body>& raw) {
+    const auto start = Clock::now();
+    auto& services = server_.services();
+    const Method method = ToMethod(raw.method());
+    keep_alive_ = raw.keep_alive() && !server_.stopping();
+    http10_ = raw.version() == 10;
+    const std::string_view target = raw.target();
+    const bool head_only = method == Method::kHead;
+    const bool cacheable_method = method == Method::kGet || method == Method::kHead;
+
+    std::uint64_t version = 0;
+    if (cacheable_method) {
+      version = services.content_version();
+      services.cache.Sync(version);
+      if (auto page = services.cache.Find(std::string(target))) {
+        services.metrics.RecordCacheHit(head_only ? 0 : page->identity.body.size());
+        return SendCached(std::move(page), raw, start);
+      }
+    }
+
+    Request request;
+    std::string route = "invalid";
+    Response response = BuildRequest(raw, method, request)
+                            ? Dispatch(request, route)
+                            : Response::Text(400, "The request target is malformed.");
+    if (response.cacheable && response.status == 200 && cacheable_method) {
+      services.metrics.RecordCacheMiss();
+      auto page = MakeCachedPage(response, route);
+      services.cache.Insert(std::string(target), page, version);
+      return SendCached(std::move(page), raw, start);
+    }
+    SendResponse(std::move(response), route, raw, start, head_only);
+  }
+
+  bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method, Request& request) {
+    request.method = method;
+    request.target = std::string(raw.target());
+    if (request.target.empty() || request.target.front() != '/') return false;
+    const auto question = request.target.find('?');
+    auto path = PercentDecode(std::string_view(request.target).substr(0, question));
+    if (!path) return false;
+    request.path = std::move(*path);
+    if (question != std::string::npos) request.query = request.target.substr(question + 1);
+    request.headers.reserve(16);
+    for (const auto& field : raw) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = raw.body();
+    request.client_ip = peer_;
+    const auto& proxies = server_.options().trusted_proxies;
+    if (proxies.Contains(peer_)) {
+      // The client is the rightmost address that is not itself a trusted proxy.
+      const auto forwarded = SplitTrimmed(request.Header("x-forwarded-for"), ',');
+      for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
+        request.client_ip = *it;
+        if (!proxies.Contains(*it)) break;
+      }
+      request.secure = request.Header("x-forwarded-proto") == "https";
+    }
+    return true;
+  }
+
+  Response Dispatch(Request& request, std::string& route) {
+    auto& services = server_.services();
+    const Router& router = services.router;
+    bool path_matched = false;
+    auto match = router.Find(request.method, request.path, &path_matched);
+    const Handler* handler = nullptr;
+    if (match) {
+      route = std::string(match->name);
+      request.params = std::move(match->params);
+      handler = match->handler;
+    } else if (path_matched) {
+      route = "method_not_allowed";
+      Response response = Response::Text(405, "This address does not accept " +
+                                                   std::string(MethodName(request.method)) + " requests.");
+      response.headers.emplace_back("Allow", router.AllowedMethods(request.path));
+      return response;
+    } else {
+      route = "not_found";
+      handler = router.fallback() ? &router.fallback() : nullptr;
+    }
+    if (handler == nullptr) return Response::Text(404, "Not found.");
+    Result<Response> result = [&]() -> Result<Response> {
+      try {
+        return (*handler)(request);
+      } catch (const std::exception& e) {
+        return Fail(ErrorCode::kInternal, "Something went wrong on our side.", e.what());
+      }
+    }();
+    if (result) return std::move(*result);
+    const int status = StatusFor(result.error().code);
+    if (status >= 500) {
+      std::fprintf(stderr, "error: %s %s: %s\n", std::string(MethodName(request.method)).c_str(),
+                   request.target.c_str(), Describe(result.error()).c_str());
+    }
+    if (services.error_page) return services.error_page(status, result.error(), request);
+    return Response::Text(status, result.error().message);
+  }
+
+  void SendCached(std::shared_ptr<const CachedPage> page,
+                  const bhttp::request<bhttp::string_body>& raw, Clock::time_point start) {
+    const bool head_only = raw.method() == bhttp::verb::head;
+    const auto if_none_match = raw[bhttp::field::if_none_match];
+    const CachedPage::Variant* variant = &page->identity;
+    const Encoding encoding = NegotiateEncoding(raw[bhttp::field::accept_encoding]);
+    if (encoding == Encoding::kBrotli && !page->brotli.body.empty()) {
+      variant = &page->brotli;
+    } else if (encoding != Encoding::kIdentity && !page->gzip.body.empty()) {
+      variant = &page->gzip;
+    }
+    int status = page->status;
+    tail_.clear();
+    if (MatchesEtag(if_none_match, *page)) {
+      status = 304;
+      head_.clear();
+      head_ += StatusLine(304);
+      head_ += fmt::format("ETag: {}\r\n", variant->etag);
+      // Cache-Control and Vary repeat what the 200 said.
+      const auto& full = variant->head;
+      for (std::string_view name : {"Cache-Control: ", "Vary: "}) {
+        const auto at = full.find(name);
+        if (at != std::string::npos) head_ += full.substr(at, full.find("\r\n", at) - at + 2);
+      }
+      head_ += kCommonHeaders;
+      AppendTail();
+      Log(raw, status, 0, page->route, start);
+      return Write({asio::buffer(head_), asio::buffer(tail_), asio::const_buffer()});
+    }
+    AppendTail();
+    cached_ = std::move(page);
+    const size_t body_bytes = head_only ? 0 : variant->body.size();
+    Log(raw, status, body_bytes, cached_->route, start);
+    Write({asio::buffer(variant->head), asio::buffer(tail_),
+           asio::buffer(variant->body.data(), body_bytes)});
+  }
+
+  void SendResponse(Response response, std::string_view route,
+                    const bhttp::request<bhttp::string_body>& raw, Clock::time_point start,
+                    bool head_only) {
+    if (IsCompressible(response.content_type) && response.body.size() >= kCompressOnTheFlyMinimum) {
+      const Encoding encoding = NegotiateEncoding(raw[bhttp::field::accept_encoding]);
+      std::string compressed;
+      const char* name = nullptr;
+      if (encoding == Encoding::kBrotli) {
+        compressed = Brotli(response.body, 5);
+        name = "br";
+      } else if (encoding == Encoding::kGzip) {
+        compressed = Gzip(response.body, 5);
+        name = "gzip";
+      }
+      if (name != nullptr && !compressed.empty() && compressed.size() < response.body.size()) {
+        response.body = std::move(compressed);
+        response.headers.emplace_back("Content-Encoding", name);
+      }
+      response.headers.emplace_back("Vary", "Accept-Encoding");
+    }
+    head_ = StatusLine(response.status);
+    head_ += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\nCache-Control: {}\r\n",
+                         response.content_type, response.body.size(),
+                         response.cache_control.empty() ? "no-store" : response.cache_control);
+    for (const auto& [name, value] : response.headers) head_ += fmt::format("{}: {}\r\n", name, value);
+    head_ += kCommonHeaders;
+    tail_.clear();
+    AppendTail();
+    body_ = std::move(response.body);
+    const size_t body_bytes = head_only ? 0 : body_.size();
+    Log(raw, response.status, body_bytes, route, start);
+    Write({asio::buffer(head_), asio::buffer(tail_), asio::buffer(body_.data(), body_bytes)});
+  }
+
+  // A response to a request that could not be parsed; the connection closes after it.
+  void SendProblem(int status, std::string_view message) {
+    keep_alive_ = false;
+    head_ = StatusLine(status);
+    body_ = std::string(message) + "\n";
+    head_ += fmt::format("Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n"
+                         "Cache-Control: no-store\r\n",
+                         body_.size());
+    head_ += kCommonHeaders;
+    tail_.clear();
+    AppendTail();
+    std::string line;
+    line += peer_.empty() ? "-" : peer_;
+    line += " - - ";
+    line += LogTime();
+    line += fmt::format(" \"-\" {} {} \"-\" \"-\" 0.000000\n", status, body_.size());
+    server_.services().access_log.Write(line);
+    server_.services().metrics.RecordRequest("invalid", status, 0);
+    Write({asio::buffer(head_), asio::buffer(tail_), asio::buffer(body_)});
+  }
+
+  void AppendTail() {
+    tail_ += DateHeader();
+    if (!keep_alive_) {
+      tail_ += "Connection: close\r\n";
+    } else if (http10_) {
+      tail_ += "Connection: keep-alive\r\n";
+    }
+    tail_ += "\r\n";
+  }
+
+  void Log(const bhttp::request<bhttp::string_body>& raw, int status, size_t bytes,
+           std::string_view route, Clock::time_point start) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    server_.services().metrics.RecordRequest(route, status, seconds);
+    std::string& line = log_line_;
+    line.clear();
+    line += peer_.empty() ? "-" : peer_;
+    line += " - - ";
+    line += LogTime();
+    line += " \"";
+    line += std::string_view(raw.method_string());
+    line += ' ';
+    AppendLogField(line, raw.target());
+    line += raw.version() == 10 ? " HTTP/1.0\" " : " HTTP/1.1\" ";
+    line += fmt::format("{} {} \"", status, bytes);
+    AppendLogField(line, raw[bhttp::field::referer]);
+    line += "\" \"";
+    AppendLogField(line, raw[bhttp::field::user_agent]);
+    line += fmt::format("\" {:.6f}\n", seconds);
+    server_.services().access_log.Write(line);
+  }
+
+  void Write(std::array<asio::const_buffer, 3> buffers) {
+    stream_.expires_after(server_.options().write_timeout);
+    asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code error, size_t) {
+      self->OnWrite(error);
+    });
+  }
+
+  void OnWrite(beast::error_code error) {
+    cached_.reset();
+    if (error || !keep_alive_ || server_.stopping()) return Close();
+    DoRead();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  Worker& worker_;
+  Server::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string peer_;
+  bool reading_ = false;
+  bool keep_alive_ = true;
+  bool http10_ = false;
+  std::string head_, tail_, body_, log_line_;
+  std::shared_ptr<const CachedPage> cached_;  // kept alive while its bytes are being written
+};
+
+}  // namespace
+
+Result<void> Server::Impl::Listen() {
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(options_.listen.host, error);
+  if (error) {
+    return Fail(ErrorCode::kInvalidArgument, "cannot listen on \"" + options_.listen.host + "\"",
+                error.message());
+  }
+  const tcp::endpoint endpoint(address, options_.listen.port);
+  const std::string where = fmt::format("{}:{}", options_.listen.host, options_.listen.port);
+  acceptor_->open(endpoint.protocol(), error);
+  if (!error) acceptor_->set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor_->bind(endpoint, error);
+  if (error == asio::error::address_in_use) {
+    return Fail(ErrorCode::kConflict, where + " is already in use by another program");
+  }
+  if (error == asio::error::access_denied) {
+    return Fail(ErrorCode::kConflict, "not allowed to listen on " + where);
+  }
+  if (!error) acceptor_->listen(asio::socket_base::max_listen_connections, error);
+  if (error) return Fail(ErrorCode::kIo, "cannot listen on " + where, error.message());
+  port_ = acceptor_->local_endpoint().port();
+  return {};
+}
+
+void Server::Impl::Accept() {
+  Worker& worker = *workers_[next_worker_];
+  next_worker_ = (next_worker_ + 1) % workers_.size();
+  acceptor_->async_accept(worker.ioc, [this, &worker](boost::system::error_code error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || stopping()) return;
+    if (!error) {
+      if (connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections) {
+        connections_.fetch_sub(1, std::memory_order_relaxed);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        asio::post(worker.ioc, [this, &worker, socket = std::move(socket)]() mutable {
+          std::make_shared<Session>(std::move(socket), worker, *this)->Start();
+        });
+      }
+    }
+    Accept();
+  });
+}
+
+void Server::Impl::Run() {
+  for (auto& worker : workers_) worker->guard.emplace(worker->ioc.get_executor());
+  if (options_.handle_signals) {
+    signals_.emplace(workers_[0]->ioc, SIGINT, SIGTERM);
+    signals_->async_wait([this](boost::system::error_code error, int) {
+      if (!error) Stop();
+    });
+  }
+  Accept();
+  std::vector<std::thread> threads;
+  for (auto& worker : workers_) {
+    threads.emplace_back([this, &worker] {
+      worker->ioc.run();
+      std::lock_guard lock(finished_mutex_);
+      ++finished_threads_;
+      finished_changed_.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(finished_mutex_);
+    finished_changed_.wait(lock, [this] {
+      return stop_requested_ || finished_threads_ == static_cast<int>(workers_.size());
+    });
+    const bool drained = finished_changed_.wait_for(lock, options_.shutdown_grace, [this] {
+      return finished_threads_ == static_cast<int>(workers_.size());
+    });
+    if (!drained) {
+      for (auto& worker : workers_) worker->ioc.stop();
+    }
+  }
+  for (auto& thread : threads) thread.join();
+}
+
+void Server::Impl::Stop() {
+  if (stopping_.exchange(true)) return;
+  asio::post(workers_[0]->ioc, [this] {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+    if (signals_) signals_->cancel(ignored);
+  });
+  for (auto& worker : workers_) {
+    asio::post(worker->ioc, [&worker = *worker] {
+      // Copy: closing a session may destroy it, which erases it from the set.
+      const std::vector<Session*> sessions(worker.sessions.begin(), worker.sessions.end());
+      for (Session* session : sessions) {
+        if (worker.sessions.count(session) != 0) session->CloseIfIdle();
+      }
+      worker.guard.reset();
+    });
+  }
+  std::lock_guard lock(finished_mutex_);
+  stop_requested_ = true;
+  finished_changed_.notify_all();
+}
+
+Server::Server(ServerOptions options, ServerServices services)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(services))) {}
+Server::~Server() = default;
+Result<void> Server::Listen() { return impl_->Listen(); }
+std::uint16_t Server::port() const { return impl_->port(); }
+void Server::Run() { impl_->Run(); }
+void Server::Stop() { impl_->Stop(); }
+
+}  // namespace broadsheet::http

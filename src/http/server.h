@@ -1,0 +1,74 @@
+// Server: Broadsheet's HTTP/1.1 server on Boost.Beast.
+//
+// One io_context per thread (a thread per core by default); one acceptor hands connections to
+// the threads in turn, so a connection lives on one thread and needs no locks. Each request gets
+// a fresh parser with limits (request line and headers 16 KiB -> 431, body -> 413, malformed
+// -> 400) and a deadline for the whole request, so a slow or idle client cannot hold anything
+// for long. Responses for cacheable GETs come from the PageCache when they can: a hit touches
+// neither the database nor the templates. Handlers never see sockets (see router.h).
+//
+// Shutdown (Stop, or SIGINT/SIGTERM when `handle_signals`): stop accepting, close idle
+// connections, let in-flight requests finish (answered with Connection: close), then return
+// from Run; after `shutdown_grace` whatever remains is cut off.
+//
+// Ownership: the Server borrows its services (router, cache, metrics, log); they must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "http/access_log.h"
+#include "http/metrics.h"
+#include "http/network.h"
+#include "http/page_cache.h"
+#include "http/router.h"
+
+namespace broadsheet::http {
+
+struct ServerOptions {
+  ListenAddress listen;
+  int threads = 0;                                   // 0: one per core
+  size_t max_header_bytes = 16 * 1024;               // request line + headers
+  size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds request_timeout{15000};  // idle wait + the whole request
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds shutdown_grace{10000};
+  size_t max_connections = 10000;
+  TrustedProxies trusted_proxies;  // whose X-Forwarded-For/-Proto are believed
+  bool handle_signals = true;      // stop gracefully on SIGINT and SIGTERM
+};
+
+struct ServerServices {
+  const Router& router;
+  PageCache& cache;
+  Metrics& metrics;
+  AccessLog& access_log;
+  // The content version (see Store::ContentVersion); the cache is flushed when it changes.
+  std::function<std::uint64_t()> content_version;
+  // Renders an error page for `status`; used when a handler fails.
+  std::function<Response(int status, const Error& error, const Request& request)> error_page;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, ServerServices services);
+  ~Server();
+
+  // Binds the listening socket. kConflict when the address is in use.
+  Result<void> Listen();
+  // The bound port (useful after listening on port 0).
+  std::uint16_t port() const;
+  // Serves until Stop() or a signal; returns when connections are drained.
+  void Run();
+  // Thread-safe and idempotent.
+  void Stop();
+
+ class Impl;  // the Beast machinery, kept out of this header
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace broadsheet::http

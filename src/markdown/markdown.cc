@@ -1,0 +1,78 @@
+#include "markdown/markdown.h"
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+
+#include <memory>
+#include <mutex>
+
+#include "core/text.h"
+
+namespace broadsheet::markdown {
+namespace {
+
+void RegisterExtensionsOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { cmark_gfm_core_extensions_ensure_registered(); });
+}
+
+struct ParserDeleter {
+  void operator()(cmark_parser* parser) const { cmark_parser_free(parser); }
+};
+struct NodeDeleter {
+  void operator()(cmark_node* node) const { cmark_node_free(node); }
+};
+
+void RewriteUrls(cmark_node* document, const Options& options) {
+  if (!options.rewrite_url) return;
+  cmark_iter* iter = cmark_iter_new(document);
+  cmark_event_type event;
+  while ((event = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
+    if (event != CMARK_EVENT_ENTER) continue;
+    cmark_node* node = cmark_iter_get_node(iter);
+    const auto type = cmark_node_get_type(node);
+    if (type != CMARK_NODE_LINK && type != CMARK_NODE_IMAGE) continue;
+    const char* url = cmark_node_get_url(node);
+    if (url == nullptr) continue;
+    const std::string rewritten = options.rewrite_url(url, type == CMARK_NODE_IMAGE);
+    cmark_node_set_url(node, rewritten.c_str());
+  }
+  cmark_iter_free(iter);
+}
+
+}  // namespace
+
+Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
+  if (markdown.size() > kMaxInputBytes) {
+    return Fail(ErrorCode::kTooLarge, "the text is longer than 4 MiB");
+  }
+  if (!IsValidUtf8(markdown)) return Fail(ErrorCode::kInvalidArgument, "the text is not valid UTF-8");
+  RegisterExtensionsOnce();
+
+  int flags = CMARK_OPT_SMART | CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8;
+  if (options.allow_html) flags |= CMARK_OPT_UNSAFE;
+  std::unique_ptr<cmark_parser, ParserDeleter> parser(cmark_parser_new(flags));
+  for (const char* name : {"table", "strikethrough", "autolink", "tasklist"}) {
+    if (cmark_syntax_extension* extension = cmark_find_syntax_extension(name)) {
+      cmark_parser_attach_syntax_extension(parser.get(), extension);
+    }
+  }
+  if (!options.allow_html) {
+    if (cmark_syntax_extension* tagfilter = cmark_find_syntax_extension("tagfilter")) {
+      cmark_parser_attach_syntax_extension(parser.get(), tagfilter);
+    }
+  }
+  cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
+  std::unique_ptr<cmark_node, NodeDeleter> document(cmark_parser_finish(parser.get()));
+  if (!document) return Fail(ErrorCode::kInternal, "the Markdown parser failed");
+  RewriteUrls(document.get(), options);
+
+  char* html = cmark_render_html(document.get(), flags,
+                                 cmark_parser_get_syntax_extensions(parser.get()));
+  if (html == nullptr) return Fail(ErrorCode::kInternal, "the Markdown renderer failed");
+  std::string result(html);
+  free(html);
+  return result;
+}
+
+}  // namespace broadsheet::markdown

@@ -1,0 +1,56 @@
+// Theme: the templates and assets a site is rendered with. The default theme is compiled into
+// the binary (themes/default); a site's own theme/ folder may replace any file of it, keeping
+// the same relative path (templates/article.mustache, assets/style.css, …).
+//
+// Templates are Mustache (kainjow): {{name}} is HTML-escaped, {{{name}}} is raw and is used only
+// for HTML that Broadsheet produced itself (rendered Markdown, JSON-LD). Partials live in
+// templates/partials/ and are available to every template as {{> name}}; a partial's name
+// shares the view's top-level namespace, so views must not use partial names as keys.
+//
+// A page is rendered in two steps: the named template with the view, then templates/layout
+// with the same view plus {{{content}}}.
+//
+// Immutable after Load; safe to share between threads.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/error.h"
+
+namespace broadsheet::render {
+
+struct Asset {
+  std::string data;
+  std::string version;  // a short content hash, for cache-busting URLs
+};
+
+class Theme {
+ public:
+  // The embedded default theme, overlaid with the files under `override_dir` when it exists.
+  // Fails, naming the file, if a template does not parse.
+  static Result<std::unique_ptr<Theme>> Load(const std::filesystem::path& override_dir);
+
+  // Renders templates/NAME.mustache with `view`, inside templates/layout.mustache unless
+  // `with_layout` is false.
+  Result<std::string> Render(std::string_view name, const nlohmann::json& view,
+                             bool with_layout = true) const;
+
+  // An asset by its path under assets/, e.g. "style.css".
+  const Asset* FindAsset(std::string_view path) const;
+  // "/assets/style.css?v=1a2b3c4d".
+  std::string AssetUrl(std::string_view path) const;
+
+ private:
+  std::map<std::string, std::string, std::less<>> templates_;  // name -> source
+  std::map<std::string, std::string, std::less<>> partials_;   // name -> source
+  std::map<std::string, Asset, std::less<>> assets_;
+};
+
+}  // namespace broadsheet::render

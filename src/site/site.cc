@@ -1,0 +1,382 @@
+#include "site/site.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "core/slug.h"
+#include "core/text.h"
+#include "http/static_files.h"
+#include "site/views.h"
+
+namespace broadsheet::site {
+namespace {
+
+using http::Method;
+using http::Request;
+using http::Response;
+
+constexpr size_t kMaxUploadServeBytes = 64 * 1024 * 1024;
+
+// "3" -> 3; nullopt for anything that is not a page number >= 1.
+std::optional<int> PageNumber(std::string_view text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 || text.front() == '0') {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Answers a route whose feature has not been built yet.
+http::Handler NotYet(std::string sentence) {
+  return [sentence = std::move(sentence)](const Request&) -> Result<Response> {
+    Response response = Response::Text(503, sentence);
+    response.headers.emplace_back("Retry-After", "86400");
+    return response;
+  };
+}
+
+bool IsYear(std::string_view text) {
+  return text.size() == 4 && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+struct Site::ListSpec {
+  PostQuery query;
+  std::string base_path;  // "/section/x/"
+  std::string kicker;     // small label above the heading
+  std::string heading;
+  std::string description;
+  std::string current_section;
+  nlohmann::json author = false;  // author profile for author pages
+  std::string json_ld_type = "CollectionPage";
+};
+
+Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploads_dir,
+           content::PublicationOverrides overrides)
+    : store_(store), theme_(theme), uploads_dir_(std::move(uploads_dir)), overrides_(std::move(overrides)) {}
+
+void Site::AddRoutes(http::Router& router) {
+  auto page_of = [](const Request& request) { return PageNumber(request.Param("page")); };
+  auto paged = [page_of](auto method) {
+    return [method, page_of](const Request& request) -> Result<Response> {
+      auto page = page_of(request);
+      if (!page) return Fail(ErrorCode::kNotFound, "There is no such page.");
+      return method(request, *page);
+    };
+  };
+  router.Add(Method::kGet, "/", [this](const Request& r) { return Home(r, 1); }, "home");
+  router.Add(Method::kGet, "/page/{page}/", paged([this](const Request& r, int p) { return Home(r, p); }), "home");
+
+  for (const char* kind : {"section", "author", "tag"}) {
+    const std::string base = std::string("/") + kind + "/{slug}/";
+    auto list = [this, kind = std::string(kind)](const Request& r, int p) -> Result<Response> {
+      if (kind == "section") return SectionList(r, p);
+      if (kind == "author") return AuthorList(r, p);
+      return TagList(r, p);
+    };
+    router.Add(Method::kGet, base, [list](const Request& r) { return list(r, 1); }, kind);
+    router.Add(Method::kGet, base + "page/{page}/", paged(list), kind);
+    router.Add(Method::kGet, base + "feed/",
+               NotYet("Feeds arrive with the discovery release (feeds, search, sitemaps)."), "feed");
+  }
+
+  router.Add(Method::kGet, "/assets/{path*}", [this](const Request& r) { return Asset(r); }, "asset");
+  router.Add(Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload");
+
+  // Routes of features that later releases build; they answer 503 until then.
+  const std::string discovery = "This arrives with the discovery release (feeds, search, sitemaps).";
+  for (const char* path : {"/feed/", "/feed/atom/", "/feed.json", "/sitemap.xml", "/robots.txt",
+                           "/search", "/search.json"}) {
+    router.Add(Method::kGet, path, NotYet(discovery), "discovery");
+  }
+  const std::string newsletter = "Newsletter signup arrives with the newsletter release; it is not open yet.";
+  router.Add(Method::kGet, "/newsletter", NotYet(newsletter), "newsletter");
+  router.Add(Method::kPost, "/newsletter/subscribe", NotYet(newsletter), "newsletter");
+  router.Add(Method::kGet, "/newsletter/confirm/{token}", NotYet(newsletter), "newsletter");
+  router.Add(Method::kGet, "/newsletter/unsubscribe/{token}", NotYet(newsletter), "newsletter");
+  router.Add(Method::kPost, "/newsletter/unsubscribe/{token}", NotYet(newsletter), "newsletter");
+  const std::string desk = "The editorial desk arrives with the editorial release; use the command line for now.";
+  router.Add(Method::kGet, "/admin", NotYet(desk), "admin");
+  router.Add(Method::kGet, "/admin/{rest*}", NotYet(desk), "admin");
+  router.Add(Method::kPost, "/admin/{rest*}", NotYet(desk), "admin");
+  router.Add(Method::kPost, "/{slug}/comments",
+             NotYet("Comments arrive with the comments release; they are not open yet."), "comments");
+  const auto archives = NotYet("Archives by year and month arrive with the discovery release.");
+  router.Add(Method::kGet, "/{year}/{month}/", [archives, this](const Request& r) -> Result<Response> {
+    if (IsYear(r.Param("year"))) return archives(r);
+    return NotFound(r);
+  }, "archive");
+
+  router.Add(Method::kGet, "/{slug}/", [this, archives](const Request& r) -> Result<Response> {
+    if (IsYear(r.Param("slug"))) return archives(r);
+    return Post(r);
+  }, "post");
+
+  router_ = &router;
+  router.SetFallback([this](const Request& r) { return NotFound(r); });
+}
+
+Result<Publication> Site::LoadPublication() const {
+  auto publication = store_.LoadPublication();
+  if (!publication) return publication;
+  overrides_.Apply(*publication);
+  return publication;
+}
+
+Result<SiteContext> Site::Context(std::string current_section) const {
+  SiteContext context;
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  context.publication = std::move(*publication);
+  auto zone = TimeZone::Find(context.publication.timezone);
+  context.zone = zone ? *zone : TimeZone();
+  auto sections = store_.ListSections();
+  if (!sections) return tl::unexpected(sections.error());
+  context.sections = std::move(*sections);
+  context.now = Now();
+  PostQuery pages_query;
+  pages_query.kind = PostKind::kPage;
+  pages_query.now = context.now;
+  pages_query.limit = 20;
+  auto pages = store_.ListPublishedPosts(pages_query);
+  if (!pages) return tl::unexpected(pages.error());
+  context.pages = std::move(*pages);
+  context.css_url = theme_.AssetUrl("style.css");
+  context.current_section = std::move(current_section);
+  return context;
+}
+
+Result<Response> Site::RenderPage(std::string_view template_name, const nlohmann::json& view,
+                                  int status) const {
+  auto html = theme_.Render(template_name, view);
+  if (!html) return tl::unexpected(html.error());
+  Response response;
+  response.status = status;
+  response.body = std::move(*html);
+  response.cacheable = status == 200;
+  return response;
+}
+
+Result<Response> Site::Home(const Request& request, int page) const {
+  if (page == 1 && request.path != "/") return Response::Redirect(301, "/");
+  auto context = Context();
+  if (!context) return tl::unexpected(context.error());
+  ListSpec spec;
+  spec.query.now = context->now;
+  spec.base_path = "/";
+  spec.heading = "Latest analysis";
+  auto response = List(spec, page);
+  if (response && !request.query.empty()) response->cacheable = false;  // ?utm=… etc.
+  return response;
+}
+
+Result<Response> Site::Post(const Request& request) const {
+  const std::string slug(request.Param("slug"));
+  if (!IsValidSlug(slug)) return Fail(ErrorCode::kNotFound, "There is no such page.");
+  auto context = Context();
+  if (!context) return tl::unexpected(context.error());
+  auto found = store_.FindPublishedPost(slug, context->now);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return Fail(ErrorCode::kNotFound, "There is no such page.");
+  const PostDetail& detail = **found;
+  if (detail.section) context->current_section = detail.section->slug;
+
+  Head head;
+  head.title = detail.post.title;
+  head.description = !detail.post.dek.empty() ? detail.post.dek : Truncate(StripTags(detail.post.body_html), 200);
+  head.canonical_path = PostUrl(detail.post);
+  head.image = detail.post.image.url;
+  head.og_type = "article";
+  head.json_ld = ArticleJsonLd(detail, *context);
+
+  nlohmann::json view = {{"site", SiteView(*context)},
+                         {"head", HeadView(head, context->publication)},
+                         {"article", ArticleView(detail, *context)}};
+  auto response = RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view);
+  if (response && !request.query.empty()) response->cacheable = false;
+  return response;
+}
+
+Result<Response> Site::SectionList(const Request& request, int page) const {
+  const std::string slug(request.Param("slug"));
+  auto section = IsValidSlug(slug) ? store_.FindSection(slug) : Result<std::optional<Section>>(std::nullopt);
+  if (!section) return tl::unexpected(section.error());
+  if (!*section) return Fail(ErrorCode::kNotFound, "There is no such section.");
+  ListSpec spec;
+  spec.query.section_id = (*section)->id;
+  spec.base_path = SectionUrl(**section);
+  spec.kicker = "Section";
+  spec.heading = (*section)->name;
+  spec.description = (*section)->description;
+  spec.current_section = slug;
+  return List(spec, page);
+}
+
+Result<Response> Site::AuthorList(const Request& request, int page) const {
+  const std::string slug(request.Param("slug"));
+  auto author = IsValidSlug(slug) ? store_.FindAuthor(slug) : Result<std::optional<Author>>(std::nullopt);
+  if (!author) return tl::unexpected(author.error());
+  if (!*author) return Fail(ErrorCode::kNotFound, "There is no such author.");
+  const Author& a = **author;
+  ListSpec spec;
+  spec.query.author_id = a.id;
+  spec.base_path = AuthorUrl(a);
+  spec.heading = a.name;
+  spec.description = a.credentials;
+  spec.author = {{"name", a.name}, {"credentials", a.credentials}, {"bio_html", a.bio_html}, {"avatar", a.avatar}};
+  spec.json_ld_type = "ProfilePage";
+  return List(spec, page);
+}
+
+Result<Response> Site::TagList(const Request& request, int page) const {
+  const std::string slug(request.Param("slug"));
+  auto tag = IsValidSlug(slug) ? store_.FindTag(slug) : Result<std::optional<Tag>>(std::nullopt);
+  if (!tag) return tl::unexpected(tag.error());
+  if (!*tag) return Fail(ErrorCode::kNotFound, "There is no such tag.");
+  ListSpec spec;
+  spec.query.tag_id = (*tag)->id;
+  spec.base_path = TagUrl(**tag);
+  spec.kicker = "Tag";
+  spec.heading = (*tag)->name;
+  return List(spec, page);
+}
+
+Result<Response> Site::List(const ListSpec& spec, int page) const {
+  auto context = Context(spec.current_section);
+  if (!context) return tl::unexpected(context.error());
+  PostQuery query = spec.query;
+  query.now = context->now;
+  query.limit = kPostsPerPage;
+  query.offset = (page - 1) * kPostsPerPage;
+  auto total = store_.CountPublishedPosts(query);
+  if (!total) return tl::unexpected(total.error());
+  const int pages = std::max(1, (*total + kPostsPerPage - 1) / kPostsPerPage);
+  if (page > pages) return Fail(ErrorCode::kNotFound, "There is no such page.");
+  auto posts = store_.ListPublishedPosts(query);
+  if (!posts) return tl::unexpected(posts.error());
+
+  nlohmann::json cards = nlohmann::json::array();
+  for (const auto& detail : *posts) cards.push_back(PostCardView(detail, context->zone));
+  auto page_path = [&](int number) {
+    return number == 1 ? spec.base_path : fmt::format("{}page/{}/", spec.base_path, number);
+  };
+  nlohmann::json pagination = false;
+  if (pages > 1) {
+    pagination = {{"current", page},
+                  {"total", pages},
+                  {"is_first", page == 1},
+                  {"newer_url", page > 1 ? page_path(page - 1) : ""},
+                  {"older_url", page < pages ? page_path(page + 1) : ""}};
+  }
+  Head head;
+  const bool home = spec.base_path == "/";
+  head.title = home ? context->publication.title : spec.heading;
+  if (page > 1) head.title = fmt::format("{} \u2013 page {}", home ? "Latest analysis" : spec.heading, page);
+  head.description = home ? context->publication.description : spec.description;
+  head.canonical_path = page_path(page);
+  nlohmann::json ld = {{"@context", "https://schema.org"},
+                       {"@type", home ? "WebSite" : spec.json_ld_type},
+                       {"name", home ? context->publication.title : spec.heading},
+                       {"url", AbsoluteUrl(context->publication, page_path(page))}};
+  if (spec.json_ld_type == "ProfilePage" && spec.author.is_object()) {
+    ld["mainEntity"] = {{"@type", "Person"}, {"name", spec.heading}};
+    if (!spec.description.empty()) ld["mainEntity"]["jobTitle"] = spec.description;
+  }
+  head.json_ld = EscapeJsonForScript(ld.dump());
+  nlohmann::json view = {{"site", SiteView(*context)},
+                         {"head", HeadView(head, context->publication)},
+                         {"paging", pagination},
+                         {"list",
+                          {{"heading", page > 1 && home ? fmt::format("Latest analysis, page {}", page) : spec.heading},
+                           {"kicker", spec.kicker},
+                           {"description", spec.description},
+                           {"author", spec.author},
+                           {"posts", cards},
+                           {"has_posts", !cards.empty()},
+                           {"show_newsletter", home && page == 1}}}};
+  return RenderPage(home ? "home" : "list", view);
+}
+
+Result<Response> Site::Asset(const Request& request) const {
+  const std::string path(request.Param("path"));
+  const render::Asset* asset = theme_.FindAsset(path);
+  if (asset == nullptr) return Fail(ErrorCode::kNotFound, "There is no such file.");
+  Response response;
+  response.content_type = std::string(http::ContentTypeFor(path));
+  response.body = asset->data;
+  const auto version = request.QueryParam("v");
+  if (version && *version == asset->version) {
+    response.cache_control = "public, max-age=31536000, immutable";
+    response.cacheable = true;
+  } else {
+    response.cache_control = "public, max-age=300";
+    response.cacheable = request.query.empty();
+  }
+  return response;
+}
+
+Result<Response> Site::Upload(const Request& request) const {
+  const auto file = http::ResolveUnder(uploads_dir_, request.Param("path"));
+  if (!file) return Fail(ErrorCode::kNotFound, "There is no such file.");
+  auto data = http::ReadFile(*file, kMaxUploadServeBytes);
+  if (!data) return tl::unexpected(data.error());
+  Response response;
+  response.content_type = std::string(http::ContentTypeFor(file->filename().string()));
+  response.body = std::move(*data);
+  response.cache_control = "public, max-age=86400";
+  response.cacheable = request.query.empty();
+  return response;
+}
+
+Result<Response> Site::NotFound(const Request& request) const {
+  // "/slug" -> "/slug/", as readers and old links often drop the slash.
+  if (router_ != nullptr && (request.method == Method::kGet || request.method == Method::kHead) &&
+      !request.path.empty() && request.path.back() != '/' && request.path.find("//") == std::string::npos) {
+    const std::string with_slash = request.path + "/";
+    if (auto match = router_->Find(Method::kGet, with_slash)) {
+      const bool useful = match->name != "post" || IsValidSlug(with_slash.substr(1, with_slash.size() - 2));
+      if (useful) {
+        const std::string target = request.target;
+        const auto question = target.find('?');
+        std::string location = target.substr(0, question) + "/";
+        if (question != std::string::npos) location += target.substr(question);
+        return Response::Redirect(301, location);
+      }
+    }
+  }
+  return Fail(ErrorCode::kNotFound, "There is no page at this address.");
+}
+
+Response Site::ErrorPage(int status, const Error& error, const Request& request) const {
+  auto context = Context();
+  std::string heading;
+  switch (status) {
+    case 404: heading = "Page not found"; break;
+    case 410: heading = "This page has been removed"; break;
+    case 400: heading = "Bad request"; break;
+    case 503: heading = "Not available yet"; break;
+    default: heading = status >= 500 ? "Something went wrong" : "Request refused";
+  }
+  const std::string message =
+      status >= 500 && status != 503 ? "Something went wrong on our side. Please try again in a moment." : error.message;
+  if (context) {
+    Head head;
+    head.title = heading;
+    head.noindex = true;
+    nlohmann::json view = {{"site", SiteView(*context)},
+                           {"head", HeadView(head, context->publication)},
+                           {"error", {{"heading", heading}, {"message", message}, {"status", status}}}};
+    if (auto html = theme_.Render("error", view)) {
+      Response response;
+      response.status = status;
+      response.body = std::move(*html);
+      return response;
+    }
+  }
+  return Response::Text(status, message);
+}
+
+}  // namespace broadsheet::site

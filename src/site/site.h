@@ -1,0 +1,59 @@
+// Site: the public pages readers see, as handlers on the Router.
+//
+// Every page is rendered from the Store through the theme and marked cacheable, so the server
+// keeps it in the page cache until content changes; handlers therefore run only on a miss.
+// Pages set no cookies. Routes whose features arrive with later work (feeds, search, archives,
+// newsletter, comments, the editorial desk) answer 503 with a sentence saying so.
+//
+// Borrows the Store and Theme, which must outlive it. Thread-safe (holds no mutable state).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "content/publication.h"
+#include "http/router.h"
+#include "render/theme.h"
+#include "storage/store.h"
+
+namespace broadsheet::site {
+
+inline constexpr int kPostsPerPage = 10;
+
+class Site {
+ public:
+  Site(Store& store, const render::Theme& theme, std::filesystem::path uploads_dir,
+       content::PublicationOverrides overrides);
+
+  // Adds the public routes (and the fallback) to `router`.
+  void AddRoutes(http::Router& router);
+
+  // A themed error page; falls back to plain text if the theme fails.
+  http::Response ErrorPage(int status, const Error& error, const http::Request& request) const;
+
+  // The publication settings with this deployment's overrides applied.
+  Result<Publication> LoadPublication() const;
+
+ private:
+  struct ListSpec;
+  Result<http::Response> Home(const http::Request& request, int page) const;
+  Result<http::Response> Post(const http::Request& request) const;
+  Result<http::Response> SectionList(const http::Request& request, int page) const;
+  Result<http::Response> AuthorList(const http::Request& request, int page) const;
+  Result<http::Response> TagList(const http::Request& request, int page) const;
+  Result<http::Response> List(const ListSpec& spec, int page) const;
+  Result<http::Response> Asset(const http::Request& request) const;
+  Result<http::Response> Upload(const http::Request& request) const;
+  Result<http::Response> NotFound(const http::Request& request) const;
+  Result<struct SiteContext> Context(std::string current_section = {}) const;
+  Result<http::Response> RenderPage(std::string_view template_name, const nlohmann::json& view,
+                                    int status = 200) const;
+
+  Store& store_;
+  const render::Theme& theme_;
+  const std::filesystem::path uploads_dir_;
+  const content::PublicationOverrides overrides_;
+  const http::Router* router_ = nullptr;  // set by AddRoutes, for trailing-slash redirects
+};
+
+}  // namespace broadsheet::site

@@ -1,0 +1,172 @@
+#include "site/views.h"
+
+#include <fmt/format.h>
+
+#include "core/text.h"
+
+namespace broadsheet::site {
+namespace {
+
+nlohmann::json AuthorsView(const std::vector<Author>& authors, bool with_bio) {
+  nlohmann::json list = nlohmann::json::array();
+  for (size_t i = 0; i < authors.size(); ++i) {
+    const Author& author = authors[i];
+    std::string separator;
+    if (i > 0) separator = (i + 1 == authors.size()) ? (authors.size() > 2 ? ", and " : " and ") : ", ";
+    nlohmann::json item = {{"name", author.name}, {"url", AuthorUrl(author)}, {"separator", separator},
+                           {"credentials", author.credentials}, {"avatar", author.avatar}};
+    if (with_bio) item["bio_html"] = author.bio_html;
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
+nlohmann::json ImageView(const FeaturedImage& image) {
+  if (image.url.empty()) return false;
+  return {{"url", image.url},
+          {"alt", image.alt},
+          {"caption", image.caption},
+          {"credit", image.credit},
+          {"has_figcaption", !image.caption.empty() || !image.credit.empty()}};
+}
+
+}  // namespace
+
+std::string PostUrl(const Post& post) { return "/" + post.slug + "/"; }
+std::string SectionUrl(const Section& section) { return "/section/" + section.slug + "/"; }
+std::string AuthorUrl(const Author& author) { return "/author/" + author.slug + "/"; }
+std::string TagUrl(const Tag& tag) { return "/tag/" + tag.slug + "/"; }
+
+std::string AbsoluteUrl(const Publication& publication, const std::string& path) {
+  if (path.starts_with("http://") || path.starts_with("https://")) return path;
+  return publication.base_url + path;
+}
+
+std::string DisclaimerFor(const PostDetail& detail, const Publication& publication) {
+  const Post& post = detail.post;
+  if (post.disclaimer_hidden) return {};
+  if (post.disclaimer && !post.disclaimer->empty()) return *post.disclaimer;
+  if (!post.opinion) return {};
+  if (detail.section && detail.section->disclaimer && !detail.section->disclaimer->empty()) {
+    return *detail.section->disclaimer;
+  }
+  return publication.disclaimer;
+}
+
+nlohmann::json SiteView(const SiteContext& context) {
+  nlohmann::json sections = nlohmann::json::array();
+  for (const auto& section : context.sections) {
+    sections.push_back({{"name", section.name},
+                        {"url", SectionUrl(section)},
+                        {"current", section.slug == context.current_section}});
+  }
+  nlohmann::json pages = nlohmann::json::array();
+  for (const auto& page : context.pages) {
+    pages.push_back({{"title", page.post.title}, {"url", PostUrl(page.post)}});
+  }
+  return {{"title", context.publication.title},
+          {"description", context.publication.description},
+          {"language", context.publication.language},
+          {"css_url", context.css_url},
+          {"sections", sections},
+          {"has_sections", !sections.empty()},
+          {"pages", pages},
+          {"has_pages", !pages.empty()},
+          {"year", CivilDateIn(context.now, context.zone).year}};
+}
+
+nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone) {
+  const Post& post = detail.post;
+  const Timestamp published = post.published_at.value_or(0);
+  nlohmann::json section = false;
+  if (detail.section) section = {{"name", detail.section->name}, {"url", SectionUrl(*detail.section)}};
+  return {{"title", post.title},
+          {"url", PostUrl(post)},
+          {"dek", post.dek},
+          {"section", section},
+          {"authors", AuthorsView(detail.authors, false)},
+          {"has_authors", !detail.authors.empty()},
+          {"image", ImageView(post.image)},
+          {"date_iso", FormatIsoTime(published, zone)},
+          {"date_human", FormatHumanDate(published, zone)}};
+}
+
+nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context) {
+  const Post& post = detail.post;
+  const Timestamp published = post.published_at.value_or(0);
+  nlohmann::json view = PostCardView(detail, context.zone);
+  view["authors"] = AuthorsView(detail.authors, true);
+  view["several_authors"] = detail.authors.size() > 1;
+  view["body_html"] = post.body_html;
+  view["opinion"] = post.opinion;
+  view["disclaimer"] = DisclaimerFor(detail, context.publication);
+  view["comments_open"] = post.comments_open;
+  view["comments_action"] = "/" + post.slug + "/comments";
+  nlohmann::json tags = nlohmann::json::array();
+  for (const auto& tag : detail.tags) tags.push_back({{"name", tag.name}, {"url", TagUrl(tag)}});
+  view["tags"] = tags;
+  view["has_tags"] = !tags.empty();
+  // Show "Updated" only when the update is on a later day than publication.
+  const bool updated_later = post.updated_at && *post.updated_at > published &&
+                             FormatHumanDate(*post.updated_at, context.zone) != FormatHumanDate(published, context.zone);
+  view["updated_iso"] = updated_later ? FormatIsoTime(*post.updated_at, context.zone) : "";
+  view["updated_human"] = updated_later ? FormatHumanDate(*post.updated_at, context.zone) : "";
+  return view;
+}
+
+std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) {
+  const Post& post = detail.post;
+  const Publication& publication = context.publication;
+  const Timestamp published = post.published_at.value_or(0);
+  nlohmann::json authors = nlohmann::json::array();
+  for (const auto& author : detail.authors) {
+    nlohmann::json person = {{"@type", "Person"}, {"name", author.name}, {"url", AbsoluteUrl(publication, AuthorUrl(author))}};
+    if (!author.credentials.empty()) person["jobTitle"] = author.credentials;
+    authors.push_back(std::move(person));
+  }
+  nlohmann::json ld = {
+      {"@context", "https://schema.org"},
+      {"@type", post.kind == PostKind::kPage ? "WebPage" : (post.opinion ? "OpinionNewsArticle" : "NewsArticle")},
+      {"headline", post.title},
+      {"url", AbsoluteUrl(publication, PostUrl(post))},
+      {"mainEntityOfPage", AbsoluteUrl(publication, PostUrl(post))},
+      {"datePublished", FormatIsoTime(published, context.zone)},
+      {"dateModified", FormatIsoTime(post.updated_at.value_or(published), context.zone)},
+      {"inLanguage", publication.language},
+      {"isAccessibleForFree", true},
+      {"publisher", {{"@type", "Organization"}, {"name", publication.title}, {"url", AbsoluteUrl(publication, "/")}}},
+  };
+  if (!post.dek.empty()) ld["description"] = post.dek;
+  if (!authors.empty()) ld["author"] = authors;
+  if (detail.section) ld["articleSection"] = detail.section->name;
+  if (!detail.tags.empty()) {
+    std::string keywords;
+    for (const auto& tag : detail.tags) keywords += (keywords.empty() ? "" : ", ") + tag.name;
+    ld["keywords"] = keywords;
+  }
+  if (!post.image.url.empty()) {
+    nlohmann::json image = {{"@type", "ImageObject"}, {"url", AbsoluteUrl(publication, post.image.url)}};
+    if (!post.image.caption.empty()) image["caption"] = post.image.caption;
+    if (!post.image.credit.empty()) image["creditText"] = post.image.credit;
+    ld["image"] = image;
+  }
+  return EscapeJsonForScript(ld.dump());
+}
+
+nlohmann::json HeadView(const Head& head, const Publication& publication) {
+  const std::string title = head.title.empty() || head.title == publication.title
+                                ? publication.title
+                                : head.title + " \u2013 " + publication.title;
+  return {{"title", title},
+          {"description", head.description},
+          {"canonical", head.canonical_path.empty() || publication.base_url.empty()
+                            ? std::string()
+                            : AbsoluteUrl(publication, head.canonical_path)},
+          {"image", head.image.empty() || publication.base_url.empty() ? std::string()
+                                                                        : AbsoluteUrl(publication, head.image)},
+          {"og_type", head.og_type},
+          {"json_ld", head.json_ld},
+          {"noindex", head.noindex}};
+}
+
+}  // namespace broadsheet::site

@@ -1,0 +1,53 @@
+// View models: the JSON objects the theme's templates are rendered with. Pure functions of
+// stored records; no I/O. Field names are the theme's contract (see themes/default/templates).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/records.h"
+
+namespace broadsheet::site {
+
+// What every page needs: publication title, navigation, stylesheet URL, language.
+struct SiteContext {
+  Publication publication;
+  TimeZone zone;
+  std::vector<Section> sections;
+  std::vector<PostDetail> pages;  // kind=page, for the footer
+  std::string css_url;
+  std::string current_section;  // slug, to mark the navigation
+  Timestamp now = 0;
+};
+
+std::string PostUrl(const Post& post);
+std::string SectionUrl(const Section& section);
+std::string AuthorUrl(const Author& author);
+std::string TagUrl(const Tag& tag);
+// `path` made absolute with the publication's base URL (unchanged if already absolute).
+std::string AbsoluteUrl(const Publication& publication, const std::string& path);
+
+// The disclaimer a post shows, or "" for none: the post's own text, else (for opinion pieces)
+// the section's, else the publication's; hidden when the post switches it off.
+std::string DisclaimerFor(const PostDetail& detail, const Publication& publication);
+
+nlohmann::json SiteView(const SiteContext& context);
+nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone);
+nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context);
+// schema.org NewsArticle or OpinionNewsArticle, as JSON text.
+std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context);
+
+struct Head {
+  std::string title;
+  std::string description;
+  std::string canonical_path;
+  std::string image;
+  std::string og_type = "website";
+  std::string json_ld;
+  bool noindex = false;
+};
+nlohmann::json HeadView(const Head& head, const Publication& publication);
+
+}  // namespace broadsheet::site

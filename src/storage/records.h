@@ -1,0 +1,103 @@
+// The records Storage reads and writes: plain values with no behaviour. Ids are SQLite rowids
+// (0 means "not stored yet"). Times are Timestamps (UTC seconds).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+
+namespace broadsheet {
+
+// Publication-wide settings, stored as key/value rows.
+struct Publication {
+  std::string title = "Broadsheet";
+  std::string description;
+  std::string base_url;  // e.g. "https://example.org"; empty means "as requested"
+  std::string disclaimer =
+      "The opinions expressed here are solely those of our contributors, not of the publication, "
+      "which takes no institutional positions.";
+  std::string timezone = "UTC";  // IANA name
+  std::string language = "en";   // BCP 47 tag for <html lang>
+};
+
+struct Section {
+  std::int64_t id = 0;
+  std::string slug;
+  std::string name;
+  std::string description;
+  bool opinion = false;                   // default for its posts' opinion flag
+  std::optional<std::string> disclaimer;  // overrides the publication's
+  int position = 0;                       // order in navigation
+};
+
+struct Author {
+  std::int64_t id = 0;
+  std::string slug;
+  std::string name;
+  std::string credentials;  // "Director for Partnerships and North Korea Analyst"
+  std::string email;
+  std::string avatar;  // URL path or absolute URL; empty for none
+  std::string bio_markdown;
+  std::string bio_html;
+};
+
+struct Tag {
+  std::int64_t id = 0;
+  std::string slug;
+  std::string name;
+};
+
+enum class PostKind { kArticle, kPage };
+enum class PostStatus { kDraft, kScheduled, kPublished };
+
+struct FeaturedImage {
+  std::string url;  // "/uploads/…" or an absolute URL; empty for none
+  std::string alt;
+  std::string caption;
+  std::string credit;  // "AP Photo/…"
+};
+
+struct Post {
+  std::int64_t id = 0;
+  std::string slug;
+  PostKind kind = PostKind::kArticle;
+  PostStatus status = PostStatus::kDraft;
+  std::string title;
+  std::string dek;
+  std::string body_markdown;
+  std::string body_html;  // rendered from body_markdown when saved
+  std::optional<Timestamp> published_at;
+  std::optional<Timestamp> updated_at;
+  std::optional<std::int64_t> section_id;
+  std::vector<std::int64_t> author_ids;  // byline order
+  std::vector<std::int64_t> tag_ids;
+  FeaturedImage image;
+  bool opinion = false;
+  std::optional<std::string> disclaimer;  // overrides section and publication text
+  bool disclaimer_hidden = false;
+  bool comments_open = true;
+};
+
+// A post with what a page shows beside it.
+struct PostDetail {
+  Post post;
+  std::optional<Section> section;
+  std::vector<Author> authors;  // byline order
+  std::vector<Tag> tags;
+};
+
+// Which published posts a list shows. Unset fields do not filter.
+struct PostQuery {
+  PostKind kind = PostKind::kArticle;
+  std::optional<std::int64_t> section_id;
+  std::optional<std::int64_t> author_id;
+  std::optional<std::int64_t> tag_id;
+  Timestamp now = 0;  // only posts published at or before `now`
+  int limit = 10;
+  int offset = 0;
+};
+
+}  // namespace broadsheet

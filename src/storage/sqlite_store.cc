@@ -1,0 +1,643 @@
+#include "storage/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <unordered_map>
+
+#include "storage/migrations.h"
+
+namespace broadsheet {
+namespace {
+
+Error SqlError(sqlite3* db, std::string_view what) {
+  const int code = sqlite3_extended_errcode(db);
+  ErrorCode mapped = ErrorCode::kIo;
+  if ((code & 0xff) == SQLITE_CONSTRAINT) mapped = ErrorCode::kConflict;
+  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB) mapped = ErrorCode::kCorrupt;
+  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) mapped = ErrorCode::kUnavailable;
+  return Error{mapped, "the database refused the operation: " + std::string(what),
+               sqlite3_errmsg(db)};
+}
+
+const char* KindName(PostKind kind) { return kind == PostKind::kPage ? "page" : "article"; }
+
+const char* StatusName(PostStatus status) {
+  switch (status) {
+    case PostStatus::kDraft: return "draft";
+    case PostStatus::kScheduled: return "scheduled";
+    case PostStatus::kPublished: return "published";
+  }
+  return "draft";
+}
+
+PostStatus ParseStatus(std::string_view text) {
+  if (text == "published") return PostStatus::kPublished;
+  if (text == "scheduled") return PostStatus::kScheduled;
+  return PostStatus::kDraft;
+}
+
+constexpr const char* kPostColumns =
+    "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "
+    "section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer, "
+    "disclaimer_hidden, comments_open";
+constexpr const char* kListedPostColumns =
+    "p.id, p.slug, p.kind, p.status, p.title, p.dek, p.body_markdown, p.body_html, "
+    "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
+    "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open";
+
+}  // namespace
+
+// A prepared statement borrowed from the connection's cache; reset and unbound when destroyed.
+class SqliteStore::Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  ~Statement() {
+    if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+  bool ok() const { return stmt_ != nullptr; }
+
+  Statement& Bind(int index, std::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<std::int64_t>(value)); }
+  Statement& Bind(int index, bool value) { return Bind(index, static_cast<std::int64_t>(value)); }
+  template <typename T>
+  Statement& Bind(int index, const std::optional<T>& value) {
+    if (value) return Bind(index, *value);
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+  }
+
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+
+  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  std::string Text(int column) const {
+    const auto* text = sqlite3_column_text(stmt_, column);
+    return text ? std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, column))
+                : std::string();
+  }
+  std::optional<std::int64_t> OptionalInt(int column) const {
+    if (IsNull(column)) return std::nullopt;
+    return Int(column);
+  }
+  std::optional<std::string> OptionalText(int column) const {
+    if (IsNull(column)) return std::nullopt;
+    return Text(column);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+namespace {
+
+Section ReadSection(const auto& row) {
+  Section section;
+  section.id = row.Int(0);
+  section.slug = row.Text(1);
+  section.name = row.Text(2);
+  section.description = row.Text(3);
+  section.opinion = row.Int(4) != 0;
+  section.disclaimer = row.OptionalText(5);
+  section.position = static_cast<int>(row.Int(6));
+  return section;
+}
+
+Author ReadAuthor(const auto& row, int first = 0) {
+  Author author;
+  author.id = row.Int(first + 0);
+  author.slug = row.Text(first + 1);
+  author.name = row.Text(first + 2);
+  author.credentials = row.Text(first + 3);
+  author.email = row.Text(first + 4);
+  author.avatar = row.Text(first + 5);
+  author.bio_markdown = row.Text(first + 6);
+  author.bio_html = row.Text(first + 7);
+  return author;
+}
+
+Post ReadPost(const auto& row) {
+  Post post;
+  post.id = row.Int(0);
+  post.slug = row.Text(1);
+  post.kind = row.Text(2) == "page" ? PostKind::kPage : PostKind::kArticle;
+  post.status = ParseStatus(row.Text(3));
+  post.title = row.Text(4);
+  post.dek = row.Text(5);
+  post.body_markdown = row.Text(6);
+  post.body_html = row.Text(7);
+  post.published_at = row.OptionalInt(8);
+  post.updated_at = row.OptionalInt(9);
+  post.section_id = row.OptionalInt(10);
+  post.image = {row.Text(11), row.Text(12), row.Text(13), row.Text(14)};
+  post.opinion = row.Int(15) != 0;
+  post.disclaimer = row.OptionalText(16);
+  post.disclaimer_hidden = row.Int(17) != 0;
+  post.comments_open = row.Int(18) != 0;
+  return post;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
+  const bool in_memory = options.path == ":memory:";
+  if (!in_memory && !options.create && !std::filesystem::exists(options.path)) {
+    return Fail(ErrorCode::kNotFound, "no database at " + options.path);
+  }
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (options.create || in_memory) flags |= SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Error error{ErrorCode::kIo, "cannot open the database " + options.path,
+                db ? sqlite3_errmsg(db) : "out of memory"};
+    sqlite3_close(db);
+    return tl::unexpected(error);
+  }
+  auto signal = ChangeSignal::Open(in_memory ? "" : options.path + "-changes");
+  if (!signal) {
+    sqlite3_close(db);
+    return tl::unexpected(signal.error());
+  }
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(db, std::move(*signal)));
+  auto prepared = store->Setup(in_memory);
+  if (!prepared) {
+    if (prepared.error().code == ErrorCode::kCorrupt) {
+      return Fail(ErrorCode::kConflict, options.path + " is not a Broadsheet database",
+                  prepared.error().detail);
+    }
+    return tl::unexpected(prepared.error());
+  }
+  return store;
+}
+
+Result<void> SqliteStore::Setup(bool in_memory) {
+  sqlite3_busy_timeout(db_, 5000);
+  for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"}) {
+    if (auto done = Exec(pragma); !done) return done;
+  }
+  if (!in_memory) {
+    if (auto done = Exec("PRAGMA journal_mode = WAL"); !done) return done;
+  }
+  return Migrate();
+}
+
+SqliteStore::SqliteStore(sqlite3* db, std::unique_ptr<ChangeSignal> signal)
+    : db_(db), signal_(std::move(signal)) {}
+
+SqliteStore::~SqliteStore() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Result<void> SqliteStore::Exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    Error error = SqlError(db_, "setup");
+    sqlite3_free(message);
+    return tl::unexpected(error);
+  }
+  return {};
+}
+
+SqliteStore::Statement SqliteStore::Prepare(const char* sql) {
+  std::lock_guard lock(mutex_);
+  auto found = statements_.find(sql);
+  if (found != statements_.end()) return Statement(db_, found->second);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) == SQLITE_OK) {
+    statements_.emplace(sql, stmt);
+  }
+  return Statement(db_, stmt);
+}
+
+Result<void> SqliteStore::Complete(Statement& statement) {
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "prepare"));
+  const int rc = statement.Step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "write"));
+  return {};
+}
+
+Result<void> SqliteStore::Migrate() {
+  std::lock_guard lock(mutex_);
+  int application_id = 0;
+  int version = 0;
+  {
+    auto statement = Prepare("PRAGMA application_id");
+    if (!statement.ok() || statement.Step() != SQLITE_ROW) {
+      return Fail(ErrorCode::kConflict, "the file is not a Broadsheet database",
+                  sqlite3_errmsg(db_));
+    }
+    application_id = static_cast<int>(statement.Int(0));
+  }
+  {
+    auto statement = Prepare("PRAGMA user_version");
+    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read schema version"));
+    version = static_cast<int>(statement.Int(0));
+  }
+  int tables = 0;
+  {
+    auto statement = Prepare("SELECT count(*) FROM sqlite_master");
+    if (statement.ok() && statement.Step() == SQLITE_ROW) tables = static_cast<int>(statement.Int(0));
+  }
+  if (application_id != sqlite::kApplicationId && (application_id != 0 || tables > 0)) {
+    return Fail(ErrorCode::kConflict, "the database was not written by Broadsheet");
+  }
+  const auto& migrations = sqlite::Migrations();
+  if (version > static_cast<int>(migrations.size())) {
+    return Fail(ErrorCode::kConflict,
+                "the database was written by a newer Broadsheet (schema " + std::to_string(version) +
+                    "); this one knows schema " + std::to_string(migrations.size()));
+  }
+  for (int next = version; next < static_cast<int>(migrations.size()); ++next) {
+    auto applied = InTransaction([&]() -> Result<void> {
+      const std::string sql = std::string(migrations[next]) +
+                              "\nPRAGMA user_version = " + std::to_string(next + 1) + ";" +
+                              "\nPRAGMA application_id = " + std::to_string(sqlite::kApplicationId) + ";";
+      char* message = nullptr;
+      if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        Error error{ErrorCode::kInternal, "migration " + std::to_string(next + 1) + " failed",
+                    message ? message : ""};
+        sqlite3_free(message);
+        return tl::unexpected(error);
+      }
+      return {};
+    });
+    if (!applied) return applied;
+  }
+  schema_version_ = static_cast<int>(migrations.size());
+  return {};
+}
+
+Result<void> SqliteStore::InTransaction(const std::function<Result<void>()>& work) {
+  std::lock_guard lock(mutex_);
+  if (transaction_depth_ > 0) {
+    ++transaction_depth_;
+    auto result = work();
+    --transaction_depth_;
+    return result;
+  }
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return tl::unexpected(SqlError(db_, "begin"));
+  }
+  ++transaction_depth_;
+  auto result = work();
+  --transaction_depth_;
+  if (!result) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return result;
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    Error error = SqlError(db_, "commit");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return tl::unexpected(error);
+  }
+  signal_->Bump();
+  return {};
+}
+
+Result<Publication> SqliteStore::LoadPublication() {
+  std::lock_guard lock(mutex_);
+  Publication publication;
+  auto statement = Prepare("SELECT key, value FROM settings");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read settings"));
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    const std::string key = statement.Text(0);
+    std::string value = statement.Text(1);
+    if (key == "title") publication.title = std::move(value);
+    else if (key == "description") publication.description = std::move(value);
+    else if (key == "base_url") publication.base_url = std::move(value);
+    else if (key == "disclaimer") publication.disclaimer = std::move(value);
+    else if (key == "timezone") publication.timezone = std::move(value);
+    else if (key == "language") publication.language = std::move(value);
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read settings"));
+  return publication;
+}
+
+Result<void> SqliteStore::SavePublication(const Publication& publication) {
+  return InTransaction([&]() -> Result<void> {
+    const std::pair<const char*, const std::string*> values[] = {
+        {"title", &publication.title},           {"description", &publication.description},
+        {"base_url", &publication.base_url},     {"disclaimer", &publication.disclaimer},
+        {"timezone", &publication.timezone},     {"language", &publication.language},
+    };
+    for (const auto& [key, value] : values) {
+      auto statement = Prepare(
+          "INSERT INTO settings(key, value) VALUES (?1, ?2) "
+          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+      statement.Bind(1, key).Bind(2, *value);
+      if (auto done = Complete(statement); !done) return done;
+    }
+    return {};
+  });
+}
+
+Result<std::vector<Section>> SqliteStore::ListSections() {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, slug, name, description, opinion, disclaimer, position FROM sections "
+      "ORDER BY position, name");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list sections"));
+  std::vector<Section> sections;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) sections.push_back(ReadSection(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list sections"));
+  return sections;
+}
+
+Result<std::optional<Section>> SqliteStore::FindSection(const std::string& slug) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, slug, name, description, opinion, disclaimer, position FROM sections "
+      "WHERE slug = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find section"));
+  statement.Bind(1, slug);
+  const int rc = statement.Step();
+  if (rc == SQLITE_ROW) return ReadSection(statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  return tl::unexpected(SqlError(db_, "find section"));
+}
+
+Result<std::int64_t> SqliteStore::UpsertSection(const Section& section) {
+  std::int64_t id = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO sections(slug, name, description, opinion, disclaimer, position) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(slug) DO UPDATE SET name = excluded.name, "
+        "description = excluded.description, opinion = excluded.opinion, "
+        "disclaimer = excluded.disclaimer, position = excluded.position RETURNING id");
+    statement.Bind(1, section.slug).Bind(2, section.name).Bind(3, section.description);
+    statement.Bind(4, section.opinion).Bind(5, section.disclaimer).Bind(6, section.position);
+    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save section"));
+    id = statement.Int(0);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<std::optional<Author>> SqliteStore::FindAuthor(const std::string& slug) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, slug, name, credentials, email, avatar, bio_markdown, bio_html FROM authors "
+      "WHERE slug = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find author"));
+  statement.Bind(1, slug);
+  const int rc = statement.Step();
+  if (rc == SQLITE_ROW) return ReadAuthor(statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  return tl::unexpected(SqlError(db_, "find author"));
+}
+
+Result<std::int64_t> SqliteStore::UpsertAuthor(const Author& author) {
+  std::int64_t id = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO authors(slug, name, credentials, email, avatar, bio_markdown, bio_html) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(slug) DO UPDATE SET "
+        "name = excluded.name, credentials = excluded.credentials, email = excluded.email, "
+        "avatar = excluded.avatar, bio_markdown = excluded.bio_markdown, "
+        "bio_html = excluded.bio_html RETURNING id");
+    statement.Bind(1, author.slug).Bind(2, author.name).Bind(3, author.credentials);
+    statement.Bind(4, author.email).Bind(5, author.avatar).Bind(6, author.bio_markdown);
+    statement.Bind(7, author.bio_html);
+    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save author"));
+    id = statement.Int(0);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<std::optional<Tag>> SqliteStore::FindTag(const std::string& slug) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT id, slug, name FROM tags WHERE slug = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find tag"));
+  statement.Bind(1, slug);
+  const int rc = statement.Step();
+  if (rc == SQLITE_ROW) return Tag{statement.Int(0), statement.Text(1), statement.Text(2)};
+  if (rc == SQLITE_DONE) return std::nullopt;
+  return tl::unexpected(SqlError(db_, "find tag"));
+}
+
+Result<std::int64_t> SqliteStore::UpsertTag(const Tag& tag) {
+  std::int64_t id = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO tags(slug, name) VALUES (?1, ?2) "
+        "ON CONFLICT(slug) DO UPDATE SET name = excluded.name RETURNING id");
+    statement.Bind(1, tag.slug).Bind(2, tag.name);
+    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save tag"));
+    id = statement.Int(0);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<std::optional<Post>> SqliteStore::FindPost(const std::string& slug) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kPostColumns + " FROM posts WHERE slug = ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find post"));
+  statement.Bind(1, slug);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find post"));
+  Post post = ReadPost(statement);
+  auto authors = Prepare("SELECT author_id FROM post_authors WHERE post_id = ?1 ORDER BY position");
+  authors.Bind(1, post.id);
+  while (authors.Step() == SQLITE_ROW) post.author_ids.push_back(authors.Int(0));
+  auto tags = Prepare("SELECT tag_id FROM post_tags WHERE post_id = ?1 ORDER BY tag_id");
+  tags.Bind(1, post.id);
+  while (tags.Step() == SQLITE_ROW) post.tag_ids.push_back(tags.Int(0));
+  return post;
+}
+
+Result<std::optional<PostDetail>> SqliteStore::FindPublishedPost(const std::string& slug,
+                                                                Timestamp now) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kPostColumns +
+                                 " FROM posts WHERE slug = ?1 AND status = 'published' AND "
+                                 "published_at <= ?2";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find post"));
+  statement.Bind(1, slug).Bind(2, now);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find post"));
+  std::vector<PostDetail> details(1);
+  details[0].post = ReadPost(statement);
+  if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
+  return std::move(details[0]);
+}
+
+Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
+  std::int64_t id = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO posts(slug, kind, status, title, dek, body_markdown, body_html, "
+        "published_at, updated_at, created_at, section_id, image_url, image_alt, image_caption, "
+        "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
+        "ON CONFLICT(slug) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
+        "title = excluded.title, dek = excluded.dek, body_markdown = excluded.body_markdown, "
+        "body_html = excluded.body_html, published_at = excluded.published_at, "
+        "updated_at = excluded.updated_at, section_id = excluded.section_id, "
+        "image_url = excluded.image_url, image_alt = excluded.image_alt, "
+        "image_caption = excluded.image_caption, image_credit = excluded.image_credit, "
+        "opinion = excluded.opinion, disclaimer = excluded.disclaimer, "
+        "disclaimer_hidden = excluded.disclaimer_hidden, comments_open = excluded.comments_open "
+        "RETURNING id");
+    statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, StatusName(post.status));
+    statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
+    statement.Bind(7, post.body_html).Bind(8, post.published_at).Bind(9, post.updated_at);
+    statement.Bind(10, Now()).Bind(11, post.section_id).Bind(12, post.image.url);
+    statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
+    statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
+    statement.Bind(19, post.comments_open);
+    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save post"));
+    id = statement.Int(0);
+
+    auto clear_authors = Prepare("DELETE FROM post_authors WHERE post_id = ?1");
+    clear_authors.Bind(1, id);
+    if (auto cleared = Complete(clear_authors); !cleared) return cleared;
+    int position = 0;
+    for (auto author_id : post.author_ids) {
+      auto insert = Prepare(
+          "INSERT OR IGNORE INTO post_authors(post_id, author_id, position) VALUES (?1, ?2, ?3)");
+      insert.Bind(1, id).Bind(2, author_id).Bind(3, position++);
+      if (auto inserted = Complete(insert); !inserted) return inserted;
+    }
+    auto clear_tags = Prepare("DELETE FROM post_tags WHERE post_id = ?1");
+    clear_tags.Bind(1, id);
+    if (auto cleared = Complete(clear_tags); !cleared) return cleared;
+    for (auto tag_id : post.tag_ids) {
+      auto insert = Prepare("INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?1, ?2)");
+      insert.Bind(1, id).Bind(2, tag_id);
+      if (auto inserted = Complete(insert); !inserted) return inserted;
+    }
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+// Fills section, authors and tags of each detail whose post is already read.
+Result<void> SqliteStore::LoadDetails(std::vector<PostDetail>& details) {
+  for (auto& detail : details) {
+    if (detail.post.section_id) {
+      auto section = Prepare(
+          "SELECT id, slug, name, description, opinion, disclaimer, position FROM sections "
+          "WHERE id = ?1");
+      section.Bind(1, *detail.post.section_id);
+      if (section.Step() == SQLITE_ROW) detail.section = ReadSection(section);
+    }
+    auto authors = Prepare(
+        "SELECT a.id, a.slug, a.name, a.credentials, a.email, a.avatar, a.bio_markdown, "
+        "a.bio_html FROM post_authors pa JOIN authors a ON a.id = pa.author_id "
+        "WHERE pa.post_id = ?1 ORDER BY pa.position");
+    authors.Bind(1, detail.post.id);
+    int rc;
+    while ((rc = authors.Step()) == SQLITE_ROW) {
+      detail.authors.push_back(ReadAuthor(authors));
+      detail.post.author_ids.push_back(detail.authors.back().id);
+    }
+    if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read authors"));
+    auto tags = Prepare(
+        "SELECT t.id, t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id "
+        "WHERE pt.post_id = ?1 ORDER BY t.name");
+    tags.Bind(1, detail.post.id);
+    while ((rc = tags.Step()) == SQLITE_ROW) {
+      detail.tags.push_back(Tag{tags.Int(0), tags.Text(1), tags.Text(2)});
+      detail.post.tag_ids.push_back(detail.tags.back().id);
+    }
+    if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read tags"));
+  }
+  return {};
+}
+
+namespace {
+
+// The WHERE clause shared by listing and counting; parameters ?1 kind, ?2 now, ?3 section,
+// ?4 author, ?5 tag (NULL for "any").
+constexpr const char* kListFilter =
+    " FROM posts p WHERE p.kind = ?1 AND p.status = 'published' AND p.published_at <= ?2"
+    " AND (?3 IS NULL OR p.section_id = ?3)"
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND "
+    "pa.author_id = ?4))"
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND "
+    "pt.tag_id = ?5))";
+
+}  // namespace
+
+Result<std::vector<PostDetail>> SqliteStore::ListPublishedPosts(const PostQuery& query) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kListedPostColumns + kListFilter +
+                                 " ORDER BY p.published_at DESC, p.id DESC LIMIT ?6 OFFSET ?7";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list posts"));
+  statement.Bind(1, KindName(query.kind)).Bind(2, query.now).Bind(3, query.section_id);
+  statement.Bind(4, query.author_id).Bind(5, query.tag_id).Bind(6, query.limit).Bind(7, query.offset);
+  std::vector<PostDetail> details;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) details.push_back(PostDetail{ReadPost(statement)});
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
+  if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
+  return details;
+}
+
+Result<int> SqliteStore::CountPublishedPosts(const PostQuery& query) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT count(*)") + kListFilter;
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "count posts"));
+  statement.Bind(1, KindName(query.kind)).Bind(2, query.now).Bind(3, query.section_id);
+  statement.Bind(4, query.author_id).Bind(5, query.tag_id);
+  if (statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count posts"));
+  return static_cast<int>(statement.Int(0));
+}
+
+Result<int> SqliteStore::PublishDuePosts(Timestamp now) {
+  int changed = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "UPDATE posts SET status = 'published' WHERE status = 'scheduled' AND published_at <= ?1");
+    statement.Bind(1, now);
+    if (auto updated = Complete(statement); !updated) return updated;
+    changed = sqlite3_changes(db_);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return changed;
+}
+
+Result<void> SqliteStore::BackupTo(const std::string& path) {
+  if (std::filesystem::exists(path)) {
+    return Fail(ErrorCode::kConflict, path + " already exists; choose a new file name");
+  }
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("VACUUM INTO ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "backup"));
+  statement.Bind(1, path);
+  if (statement.Step() != SQLITE_DONE) return tl::unexpected(SqlError(db_, "backup to " + path));
+  return {};
+}
+
+}  // namespace broadsheet

@@ -1,0 +1,75 @@
+// SqliteStore: the Store on one SQLite database file in WAL mode with synchronous=FULL and
+// foreign keys on. Opening applies any pending migrations (PRAGMA user_version) and refuses a
+// SQLite file that another program wrote (PRAGMA application_id).
+//
+// Threads: one connection guarded by a mutex; calls from several threads are serialised. Public
+// pages are served from the page cache, so the database sees only cache misses and writes.
+// Several processes may open the same file (a CLI import while `serve` runs): SQLite locks, and
+// the change signal (a file beside the database) tells the others that content changed.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "storage/change_signal.h"
+#include "storage/store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace broadsheet {
+
+class SqliteStore final : public Store {
+ public:
+  struct Options {
+    std::string path;     // a file, or ":memory:" for tests
+    bool create = false;  // create the file if it does not exist (default: it must exist)
+  };
+  static Result<std::unique_ptr<SqliteStore>> Open(const Options& options);
+  ~SqliteStore() override;
+
+  int SchemaVersion() const { return schema_version_; }
+
+  Result<void> InTransaction(const std::function<Result<void>()>& work) override;
+  std::uint64_t ContentVersion() override { return signal_->Read(); }
+
+  Result<Publication> LoadPublication() override;
+  Result<void> SavePublication(const Publication& publication) override;
+  Result<std::vector<Section>> ListSections() override;
+  Result<std::optional<Section>> FindSection(const std::string& slug) override;
+  Result<std::int64_t> UpsertSection(const Section& section) override;
+  Result<std::optional<Author>> FindAuthor(const std::string& slug) override;
+  Result<std::int64_t> UpsertAuthor(const Author& author) override;
+  Result<std::optional<Tag>> FindTag(const std::string& slug) override;
+  Result<std::int64_t> UpsertTag(const Tag& tag) override;
+  Result<std::optional<Post>> FindPost(const std::string& slug) override;
+  Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,
+                                                     Timestamp now) override;
+  Result<std::int64_t> UpsertPost(const Post& post) override;
+  Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) override;
+  Result<int> CountPublishedPosts(const PostQuery& query) override;
+  Result<int> PublishDuePosts(Timestamp now) override;
+  Result<void> BackupTo(const std::string& path) override;
+
+ private:
+  class Statement;
+  SqliteStore(sqlite3* db, std::unique_ptr<ChangeSignal> signal);
+  Result<void> Setup(bool in_memory);  // pragmas and migrations
+  Result<void> Migrate();
+  Result<void> Exec(const char* sql);
+  Statement Prepare(const char* sql);
+  Result<void> Complete(Statement& statement);  // steps a write to SQLITE_DONE
+  Result<void> LoadDetails(std::vector<PostDetail>& details);
+
+  sqlite3* db_;
+  std::unique_ptr<ChangeSignal> signal_;
+  std::recursive_mutex mutex_;
+  // Prepared statements, keyed by the address of their SQL text (a literal or a static string).
+  std::unordered_map<const char*, sqlite3_stmt*> statements_;
+  int transaction_depth_ = 0;
+  int schema_version_ = 0;
+};
+
+}  // namespace broadsheet

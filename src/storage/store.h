@@ -1,0 +1,66 @@
+// Store is Broadsheet's one persistence interface. Every feature reads and writes through it;
+// no other folder sees SQL. The SQLite implementation (sqlite_store.h) is the only one today; a
+// PostgreSQL one will implement the same interface.
+//
+// Threads: a Store may be called from any thread; implementations serialise or pool internally.
+// Writes are durable when the call returns (SQLite: WAL with synchronous=FULL).
+// Transactions: InTransaction runs `work` atomically; writes inside it join that transaction.
+// Not-found is an ordinary result (std::nullopt), never an error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "storage/records.h"
+
+namespace broadsheet {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `work` in one transaction: committed if it succeeds, rolled back if it fails.
+  virtual Result<void> InTransaction(const std::function<Result<void>()>& work) = 0;
+
+  // A number that changes whenever any process commits a change to the content. Cheap enough
+  // to call on every request (no I/O).
+  virtual std::uint64_t ContentVersion() = 0;
+
+  // Publication settings; missing keys keep Publication's defaults.
+  virtual Result<Publication> LoadPublication() = 0;
+  virtual Result<void> SavePublication(const Publication& publication) = 0;
+
+  virtual Result<std::vector<Section>> ListSections() = 0;
+  virtual Result<std::optional<Section>> FindSection(const std::string& slug) = 0;
+  // Inserts or updates by slug; returns the id.
+  virtual Result<std::int64_t> UpsertSection(const Section& section) = 0;
+
+  virtual Result<std::optional<Author>> FindAuthor(const std::string& slug) = 0;
+  virtual Result<std::int64_t> UpsertAuthor(const Author& author) = 0;
+
+  virtual Result<std::optional<Tag>> FindTag(const std::string& slug) = 0;
+  virtual Result<std::int64_t> UpsertTag(const Tag& tag) = 0;
+
+  // Any status, by slug.
+  virtual Result<std::optional<Post>> FindPost(const std::string& slug) = 0;
+  // A post visible to readers at `now` (published, publication time reached), with its section,
+  // authors and tags.
+  virtual Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,
+                                                             Timestamp now) = 0;
+  // Inserts or updates by slug, replacing its authors and tags; returns the id.
+  virtual Result<std::int64_t> UpsertPost(const Post& post) = 0;
+  // Published posts matching `query`, newest first.
+  virtual Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) = 0;
+  virtual Result<int> CountPublishedPosts(const PostQuery& query) = 0;
+  // Marks scheduled posts whose time has come as published; returns how many.
+  virtual Result<int> PublishDuePosts(Timestamp now) = 0;
+
+  // Writes a consistent copy of the whole database to `path`, which must not exist.
+  virtual Result<void> BackupTo(const std::string& path) = 0;
+};
+
+}  // namespace broadsheet

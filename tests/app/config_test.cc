@@ -1,0 +1,85 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "test_util.h"
+
+namespace broadsheet::app {
+namespace {
+
+using broadsheet::testing::TempDir;
+
+Environment Fake(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto found = values.find(name);
+    if (found == values.end()) return std::nullopt;
+    return found->second;
+  };
+}
+
+TEST(Config, AnEmptyFileGivesDefaults) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", "");
+  auto config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->listen.host, "127.0.0.1");
+  EXPECT_EQ(config->listen.port, 8080);
+  EXPECT_EQ(config->cache_budget_bytes, 64u * 1024 * 1024);
+  EXPECT_EQ(config->theme_dir, dir.path() / "theme");
+}
+
+TEST(Config, TheDefaultFileParsesToTheDefaults) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", DefaultConfigText("http://127.0.0.1:8080"));
+  auto config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->base_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(config->publication.base_url, "http://127.0.0.1:8080");
+}
+
+TEST(Config, EnvironmentWinsOverTheFile) {
+  TempDir dir;
+  dir.Write("broadsheet.toml",
+            "listen = \"127.0.0.1:9000\"\ncache_budget_mb = 8\n[publication]\ntitle = \"From File\"\n");
+  auto config = LoadConfig(dir.path(), Fake({{"BROADSHEET_LISTEN", "0.0.0.0:7000"},
+                                             {"BROADSHEET_TITLE", "From Env"},
+                                             {"BROADSHEET_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"},
+                                             {"BROADSHEET_TIMEZONE", "Europe/Paris"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->listen.port, 7000);
+  EXPECT_EQ(config->cache_budget_bytes, 8u * 1024 * 1024);
+  EXPECT_EQ(config->publication.title, "From Env");
+  EXPECT_EQ(config->publication.timezone, "Europe/Paris");
+  EXPECT_EQ(config->trusted_proxies.size(), 2u);
+}
+
+TEST(Config, MistakesNameTheSetting) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", "lisen = \"x\"\n");
+  auto unknown = LoadConfig(dir.path(), Fake({}));
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("lisen"), std::string::npos);
+
+  dir.Write("broadsheet.toml", "cache_budget_mb = \"lots\"\n");
+  auto typed = LoadConfig(dir.path(), Fake({}));
+  ASSERT_FALSE(typed);
+  EXPECT_NE(typed.error().message.find("cache_budget_mb"), std::string::npos);
+
+  dir.Write("broadsheet.toml", "");
+  auto env = LoadConfig(dir.path(), Fake({{"BROADSHEET_CACHE_BUDGET_MB", "-1"}}));
+  ASSERT_FALSE(env);
+  EXPECT_NE(env.error().message.find("BROADSHEET_CACHE_BUDGET_MB"), std::string::npos);
+
+  auto zone = LoadConfig(dir.path(), Fake({{"BROADSHEET_TIMEZONE", "Nowhere/City"}}));
+  ASSERT_FALSE(zone);
+
+  dir.Write("broadsheet.toml", "listen = [\n");
+  auto syntax = LoadConfig(dir.path(), Fake({}));
+  ASSERT_FALSE(syntax);
+  EXPECT_NE(syntax.error().message.find("broadsheet.toml:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace broadsheet::app

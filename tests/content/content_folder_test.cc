@@ -1,0 +1,179 @@
+#include "content/content_folder.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/sqlite_store.h"
+#include "test_util.h"
+
+namespace broadsheet::content {
+namespace {
+
+using broadsheet::testing::TempDir;
+
+// A small but complete content folder, as inline files.
+void WriteGoodFolder(const TempDir& dir) {
+  dir.Write("content/publication.yaml",
+            "title: The Meridian Review\ntimezone: Europe/Berlin\nbase_url: https://meridian.example/\n"
+            "disclaimer: Our contributors speak for themselves.\n");
+  dir.Write("content/sections.yaml",
+            "- slug: security\n  name: Security and Foreign Policy\n  opinion: true\n"
+            "- slug: economy\n  name: Economy\n  description: Trade and money.\n");
+  dir.Write("content/authors/jane-doe.md",
+            "---\nname: Jane Doe\ntitle: Director for Partnerships\n---\nJane *writes*.\n");
+  dir.Write("content/authors/sam-lee.md", "---\nname: Sam Lee\n---\n");
+  dir.Write("content/images/photo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+  dir.Write("content/images/chart.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+  dir.Write("content/posts/deterrence.md",
+            "---\ntitle: Why Deterrence Still Works\ndek: Jane Doe argues.\nsection: security\n"
+            "authors: [sam-lee, jane-doe]\ntags: [Korea, Nuclear Weapons]\ndate: 2024-03-01T10:30\n"
+            "image: images/photo.svg\nimage_alt: Soldiers\nimage_credit: AP Photo/X\n---\n"
+            "Text with a chart:\n\n![Chart](../images/chart.svg)\n");
+  dir.Write("content/posts/about.md", "---\ntitle: About\nkind: page\ndisclaimer: false\n---\nWho we are.\n");
+  dir.Write("content/posts/draft.md", "---\ntitle: Not Yet\nstatus: draft\n---\nSoon.\n");
+}
+
+struct Fixture {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> store;
+  Fixture() {
+    auto opened = SqliteStore::Open({":memory:", true});
+    store = std::move(*opened);
+  }
+  Result<ImportReport> Import(Timestamp now = 1800000000) {
+    ImportOptions options;
+    options.uploads_dir = dir.path() / "uploads";
+    options.now = now;
+    return ImportFolder(*store, dir.path() / "content", options);
+  }
+};
+
+TEST(ContentImport, ImportsACompleteFolder) {
+  Fixture fixture;
+  WriteGoodFolder(fixture.dir);
+  auto report = fixture.Import();
+  ASSERT_TRUE(report) << Describe(report.error());
+  EXPECT_TRUE(report->rejected.empty()) << report->rejected[0].ToString();
+  EXPECT_EQ(report->sections, 2);
+  EXPECT_EQ(report->authors, 2);
+  EXPECT_EQ(report->posts, 3);
+  EXPECT_EQ(report->images, 2);
+  EXPECT_TRUE(std::filesystem::exists(fixture.dir.path() / "uploads/images/chart.svg"));
+
+  auto publication = fixture.store->LoadPublication();
+  EXPECT_EQ(publication->title, "The Meridian Review");
+  EXPECT_EQ(publication->base_url, "https://meridian.example");
+
+  auto post = fixture.store->FindPublishedPost("why-deterrence-still-works", 1800000000);
+  ASSERT_TRUE(post && *post);
+  const PostDetail& detail = **post;
+  EXPECT_EQ(detail.post.published_at, 1709285400);  // 10:30 in Berlin is 09:30Z
+  ASSERT_EQ(detail.authors.size(), 2u);
+  EXPECT_EQ(detail.authors[0].slug, "sam-lee");  // byline order from the file
+  EXPECT_TRUE(detail.post.opinion);              // from the section
+  EXPECT_EQ(detail.post.image.url, "/uploads/images/photo.svg");
+  EXPECT_NE(detail.post.body_html.find("src=\"/uploads/images/chart.svg\""), std::string::npos);
+  EXPECT_EQ(detail.tags.size(), 2u);
+
+  auto about = fixture.store->FindPost("about");
+  ASSERT_TRUE(about && *about);
+  EXPECT_EQ((*about)->kind, PostKind::kPage);
+  EXPECT_TRUE((*about)->disclaimer_hidden);
+  EXPECT_EQ((*fixture.store->FindPost("not-yet"))->status, PostStatus::kDraft);
+}
+
+TEST(ContentImport, IsIdempotentBySlug) {
+  Fixture fixture;
+  WriteGoodFolder(fixture.dir);
+  ASSERT_TRUE(fixture.Import());
+  fixture.dir.Write("content/posts/deterrence.md",
+                    "---\ntitle: Why Deterrence Still Works\ndek: Revised.\nsection: security\n---\nNew.\n");
+  auto again = fixture.Import();
+  ASSERT_TRUE(again);
+  PostQuery query;
+  query.now = 1800000000;
+  EXPECT_EQ(*fixture.store->CountPublishedPosts(query), 1);
+  EXPECT_EQ((*fixture.store->FindPost("why-deterrence-still-works"))->dek, "Revised.");
+  EXPECT_EQ(fixture.store->ListSections()->size(), 2u);
+}
+
+TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) {
+  Fixture fixture;
+  WriteGoodFolder(fixture.dir);
+  fixture.dir.Write("content/posts/bad-date.md", "---\ntitle: Bad Date\n\ndate: last tuesday\n---\nx\n");
+  fixture.dir.Write("content/posts/bad-section.md", "---\ntitle: Lost\nsection: nowhere\n---\nx\n");
+  fixture.dir.Write("content/posts/no-title.md", "---\ndek: Only a dek\n---\nx\n");
+  fixture.dir.Write("content/posts/reserved.md", "---\ntitle: Admin\n---\nx\n");
+  fixture.dir.Write("content/posts/yaml.md", "---\ntitle: [unclosed\n---\nx\n");
+  fixture.dir.Write("content/posts/no-front-matter.md", "Just text.\n");
+  fixture.dir.Write("content/posts/missing-image.md", "---\ntitle: Pic\nimage: images/none.png\n---\nx\n");
+  fixture.dir.Write("content/posts/escape.md", "---\ntitle: Escape\nimage: ../../../etc/passwd\n---\nx\n");
+  fixture.dir.Write("content/posts/dup.md", "---\ntitle: Other\nslug: why-deterrence-still-works\n---\nx\n");
+  auto report = fixture.Import();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->posts, 3);
+
+  auto find = [&](const std::string& file) -> const Problem* {
+    for (const auto& problem : report->rejected) {
+      if (problem.file == file) return &problem;
+    }
+    return nullptr;
+  };
+  const Problem* date = find("posts/bad-date.md");
+  ASSERT_NE(date, nullptr);
+  EXPECT_EQ(date->line, 4);
+  EXPECT_EQ(date->field, "date");
+  ASSERT_NE(find("posts/bad-section.md"), nullptr);
+  EXPECT_EQ(find("posts/bad-section.md")->field, "section");
+  EXPECT_EQ(find("posts/bad-section.md")->line, 3);
+  ASSERT_NE(find("posts/no-title.md"), nullptr);
+  EXPECT_EQ(find("posts/no-title.md")->field, "title");
+  ASSERT_NE(find("posts/reserved.md"), nullptr);
+  EXPECT_EQ(find("posts/reserved.md")->field, "slug");
+  ASSERT_NE(find("posts/yaml.md"), nullptr);
+  ASSERT_NE(find("posts/no-front-matter.md"), nullptr);
+  EXPECT_EQ(find("posts/no-front-matter.md")->line, 1);
+  ASSERT_NE(find("posts/missing-image.md"), nullptr);
+  EXPECT_EQ(find("posts/missing-image.md")->field, "image");
+  ASSERT_NE(find("posts/escape.md"), nullptr);
+  ASSERT_NE(find("posts/dup.md"), nullptr);
+  EXPECT_FALSE(*fixture.store->FindPost("bad-date"));
+  EXPECT_EQ((*fixture.store->FindPost("why-deterrence-still-works"))->title, "Why Deterrence Still Works");
+}
+
+TEST(ContentImport, FutureDatesAreScheduled) {
+  Fixture fixture;
+  fixture.dir.Write("content/posts/soon.md", "---\ntitle: Soon\ndate: 2030-01-01\n---\nx\n");
+  ASSERT_TRUE(fixture.Import(1800000000));
+  EXPECT_EQ((*fixture.store->FindPost("soon"))->status, PostStatus::kScheduled);
+}
+
+TEST(ContentImport, UnknownFieldsAreWarningsNotRejections) {
+  Fixture fixture;
+  fixture.dir.Write("content/posts/typo.md", "---\ntitle: Typo\ntitel: oops\n---\nx\n");
+  auto report = fixture.Import();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->posts, 1);
+  ASSERT_EQ(report->warnings.size(), 1u);
+  EXPECT_EQ(report->warnings[0].field, "titel");
+  EXPECT_EQ(report->warnings[0].line, 3);
+}
+
+TEST(ContentImport, BadPublicationSettingsAreRejected) {
+  Fixture fixture;
+  fixture.dir.Write("content/publication.yaml", "title: X\ntimezone: Mars/Base\n");
+  auto report = fixture.Import();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->rejected.size(), 1u);
+  EXPECT_EQ(report->rejected[0].file, "publication.yaml");
+  EXPECT_EQ(fixture.store->LoadPublication()->title, "Broadsheet");
+}
+
+TEST(ContentImport, AFolderWithoutContentIsAnError) {
+  Fixture fixture;
+  fixture.dir.Write("content/readme.txt", "nothing here");
+  EXPECT_EQ(fixture.Import().error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ImportFolder(*fixture.store, fixture.dir.path() / "none", {}).error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace broadsheet::content

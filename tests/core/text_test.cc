@@ -1,0 +1,42 @@
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+namespace broadsheet {
+namespace {
+
+TEST(EscapeHtml, EscapesTheFiveSpecialCharacters) {
+  EXPECT_EQ(EscapeHtml("<a href=\"x\">Tom & Jerry's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+}
+
+TEST(EscapeJsonForScript, CannotCloseTheScriptElement) {
+  const std::string escaped = EscapeJsonForScript(R"({"headline":"</script><script>alert(1)</script>"})");
+  EXPECT_EQ(escaped.find("</script>"), std::string::npos);
+  EXPECT_NE(escaped.find("\\u003c/script\\u003e"), std::string::npos);
+}
+
+TEST(IsValidUtf8, AcceptsUtf8AndRejectsBrokenSequences) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("Zürich — 東京 🙂"));
+  EXPECT_FALSE(IsValidUtf8("\xC3"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+TEST(StripTags, LeavesTextWithSingleSpaces) {
+  EXPECT_EQ(StripTags("<p>One <em>two</em></p>\n<p>three</p>"), "One two three");
+}
+
+TEST(Truncate, CutsAtAWordAndMarksTheCut) {
+  EXPECT_EQ(Truncate("short", 10), "short");
+  EXPECT_EQ(Truncate("the quick brown fox jumps", 16), "the quick brown\u2026");
+}
+
+TEST(SplitTrimmed, DropsEmptyParts) {
+  EXPECT_EQ(SplitTrimmed(" a, b ,,c ", ','), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+}  // namespace
+}  // namespace broadsheet

@@ -1,0 +1,56 @@
+#include "core/time.h"
+
+#include <gtest/gtest.h>
+
+namespace broadsheet {
+namespace {
+
+TEST(ParseIsoTime, AcceptsCommonForms) {
+  const TimeZone utc;
+  EXPECT_EQ(*ParseIsoTime("1970-01-02", utc), 86400);
+  EXPECT_EQ(*ParseIsoTime("2024-03-01T09:30:00Z", utc), 1709285400);
+  EXPECT_EQ(*ParseIsoTime("2024-03-01T10:30:00+01:00", utc), 1709285400);
+  EXPECT_EQ(*ParseIsoTime("2024-03-01T04:30:00-0500", utc), 1709285400);
+  EXPECT_EQ(*ParseIsoTime("2024-03-01 09:30", utc), 1709285400);
+  EXPECT_EQ(*ParseIsoTime("2024-03-01T09:30:00.123Z", utc), 1709285400);
+}
+
+TEST(ParseIsoTime, LocalTimesUseTheZone) {
+  auto berlin = TimeZone::Find("Europe/Berlin");
+  ASSERT_TRUE(berlin);
+  EXPECT_EQ(*ParseIsoTime("2024-03-01T10:30", *berlin), 1709285400);  // CET, +01:00
+  EXPECT_EQ(*ParseIsoTime("2024-07-01T11:30", *berlin), 1719826200);  // CEST, +02:00
+}
+
+TEST(ParseIsoTime, RejectsNonsense) {
+  const TimeZone utc;
+  for (const char* text : {"", "yesterday", "2024-13-01", "2024-02-30", "2024-03-01T25:00",
+                           "2024-03-01T09:30:00+", "2024/03/01", "2024-03-01junk"}) {
+    auto parsed = ParseIsoTime(text, utc);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(TimeZone, UnknownNameIsAnError) {
+  EXPECT_EQ(TimeZone::Find("Mars/Olympus").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(TimeZone::Find("UTC")->name(), "UTC");
+}
+
+TEST(FormatTime, ShowsDatesInThePublicationZone) {
+  auto new_york = TimeZone::Find("America/New_York");
+  ASSERT_TRUE(new_york);
+  // 2024-03-01T03:00Z is still February 29 in New York.
+  const Timestamp when = 1709262000;
+  EXPECT_EQ(FormatHumanDate(when, *new_york), "February 29, 2024");
+  EXPECT_EQ(FormatIsoTime(when, *new_york), "2024-02-29T22:00:00-05:00");
+  EXPECT_EQ(FormatIsoTime(when, TimeZone()), "2024-03-01T03:00:00Z");
+  EXPECT_EQ(FormatHttpDate(when), "Fri, 01 Mar 2024 03:00:00 GMT");
+  const CivilDate civil = CivilDateIn(when, *new_york);
+  EXPECT_EQ(civil.year, 2024);
+  EXPECT_EQ(civil.month, 2);
+  EXPECT_EQ(civil.day, 29);
+}
+
+}  // namespace
+}  // namespace broadsheet

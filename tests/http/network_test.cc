@@ -1,0 +1,33 @@
+#include "http/network.h"
+
+#include <gtest/gtest.h>
+
+namespace broadsheet::http {
+namespace {
+
+TEST(ParseListenAddress, AcceptsHostPortForms) {
+  EXPECT_EQ(ParseListenAddress("127.0.0.1:8080")->port, 8080);
+  EXPECT_EQ(ParseListenAddress("[::1]:9000")->host, "::1");
+  EXPECT_EQ(ParseListenAddress(":80")->host, "0.0.0.0");
+  EXPECT_EQ(ParseListenAddress("localhost:0")->host, "127.0.0.1");
+  for (const char* bad : {"", "127.0.0.1:", "127.0.0.1:99999", "example.org:80", "a:b"}) {
+    EXPECT_EQ(ParseListenAddress(bad).error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(TrustedProxies, MatchesAddressesAndRanges) {
+  auto proxies = TrustedProxies::Parse({"127.0.0.1", "10.0.0.0/8", "fd00::/8"});
+  ASSERT_TRUE(proxies);
+  EXPECT_TRUE(proxies->Contains("127.0.0.1"));
+  EXPECT_TRUE(proxies->Contains("10.20.30.40"));
+  EXPECT_TRUE(proxies->Contains("::ffff:10.1.1.1"));
+  EXPECT_TRUE(proxies->Contains("fd12::1"));
+  EXPECT_FALSE(proxies->Contains("11.0.0.1"));
+  EXPECT_FALSE(proxies->Contains("127.0.0.2"));
+  EXPECT_FALSE(proxies->Contains("not an address"));
+  EXPECT_FALSE(TrustedProxies::Parse({"10.0.0.0/33"}));
+  EXPECT_FALSE(TrustedProxies::Parse({"proxy.example"}));
+}
+
+}  // namespace
+}  // namespace broadsheet::http

@@ -1,0 +1,193 @@
+#include "storage/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace broadsheet {
+namespace {
+
+using testing::TempDir;
+
+std::unique_ptr<SqliteStore> OpenMemory() {
+  auto store = SqliteStore::Open({":memory:", true});
+  EXPECT_TRUE(store) << (store ? "" : Describe(store.error()));
+  return std::move(*store);
+}
+
+Post MakePost(std::string slug, Timestamp published_at, PostStatus status = PostStatus::kPublished) {
+  Post post;
+  post.slug = std::move(slug);
+  post.title = "Title of " + post.slug;
+  post.status = status;
+  post.published_at = published_at;
+  post.body_markdown = "Body";
+  post.body_html = "<p>Body</p>";
+  return post;
+}
+
+TEST(SqliteStore, NewDatabaseGetsTheWholeSchema) {
+  auto store = OpenMemory();
+  EXPECT_GE(store->SchemaVersion(), 1);
+  auto publication = store->LoadPublication();
+  ASSERT_TRUE(publication);
+  EXPECT_EQ(publication->title, "Broadsheet");
+}
+
+TEST(SqliteStore, MissingFileIsNotFoundUnlessCreating) {
+  TempDir dir;
+  auto missing = SqliteStore::Open({(dir.path() / "none.db").string(), false});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST(SqliteStore, RefusesAFileThatIsNotADatabase) {
+  TempDir dir;
+  dir.Write("notes.db", std::string(4096, 'x'));
+  auto store = SqliteStore::Open({(dir.path() / "notes.db").string(), false});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kConflict);
+}
+
+TEST(SqliteStore, ReopeningKeepsDataAndSchema) {
+  TempDir dir;
+  const std::string path = (dir.path() / "site.db").string();
+  {
+    auto store = SqliteStore::Open({path, true});
+    ASSERT_TRUE(store);
+    Publication publication;
+    publication.title = "The Meridian Review";
+    ASSERT_TRUE((*store)->SavePublication(publication));
+  }
+  auto store = SqliteStore::Open({path, false});
+  ASSERT_TRUE(store);
+  EXPECT_EQ((*store)->LoadPublication()->title, "The Meridian Review");
+}
+
+TEST(SqliteStore, UpsertBySlugUpdatesInPlace) {
+  auto store = OpenMemory();
+  Section section{0, "security", "Security", "", true, std::nullopt, 1};
+  const auto first = store->UpsertSection(section);
+  section.name = "Security and Foreign Policy";
+  const auto second = store->UpsertSection(section);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(*first, *second);
+  EXPECT_EQ((*store->FindSection("security"))->name, "Security and Foreign Policy");
+  EXPECT_EQ(store->ListSections()->size(), 1u);
+}
+
+TEST(SqliteStore, PostKeepsAuthorOrderTagsAndDetails) {
+  auto store = OpenMemory();
+  const auto section = *store->UpsertSection({0, "security", "Security", "", true, "Own text", 0});
+  Author first;
+  first.slug = "zoe";
+  first.name = "Zoe";
+  Author second;
+  second.slug = "adam";
+  second.name = "Adam";
+  const auto zoe = *store->UpsertAuthor(first);
+  const auto adam = *store->UpsertAuthor(second);
+  const auto tag = *store->UpsertTag({0, "korea", "Korea"});
+  Post post = MakePost("deterrence", 1000);
+  post.section_id = section;
+  post.author_ids = {zoe, adam};
+  post.tag_ids = {tag};
+  post.image = {"/uploads/a.jpg", "Alt", "Caption", "AP Photo/X"};
+  post.disclaimer = "Custom";
+  ASSERT_TRUE(store->UpsertPost(post));
+
+  auto detail = store->FindPublishedPost("deterrence", 2000);
+  ASSERT_TRUE(detail && *detail);
+  ASSERT_EQ((*detail)->authors.size(), 2u);
+  EXPECT_EQ((*detail)->authors[0].name, "Zoe");
+  EXPECT_EQ((*detail)->authors[1].name, "Adam");
+  ASSERT_TRUE((*detail)->section);
+  EXPECT_EQ((*detail)->section->disclaimer, "Own text");
+  ASSERT_EQ((*detail)->tags.size(), 1u);
+  EXPECT_EQ((*detail)->post.image.credit, "AP Photo/X");
+  EXPECT_EQ((*detail)->post.disclaimer, "Custom");
+
+  post.author_ids = {adam};
+  ASSERT_TRUE(store->UpsertPost(post));
+  EXPECT_EQ((*store->FindPublishedPost("deterrence", 2000))->authors.size(), 1u);
+}
+
+TEST(SqliteStore, ReadersSeeOnlyPublishedPostsWhoseTimeHasCome) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->UpsertPost(MakePost("old", 100)));
+  ASSERT_TRUE(store->UpsertPost(MakePost("draft", 100, PostStatus::kDraft)));
+  ASSERT_TRUE(store->UpsertPost(MakePost("later", 5000, PostStatus::kScheduled)));
+  PostQuery query;
+  query.now = 1000;
+  auto listed = store->ListPublishedPosts(query);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].post.slug, "old");
+  EXPECT_FALSE(*store->FindPublishedPost("draft", 1000));
+  EXPECT_FALSE(*store->FindPublishedPost("later", 1000));
+
+  EXPECT_EQ(*store->PublishDuePosts(1000), 0);
+  EXPECT_EQ(*store->PublishDuePosts(6000), 1);
+  query.now = 6000;
+  EXPECT_EQ(*store->CountPublishedPosts(query), 2);
+}
+
+TEST(SqliteStore, ListsNewestFirstWithFiltersAndPaging) {
+  auto store = OpenMemory();
+  const auto tag = *store->UpsertTag({0, "iran", "Iran"});
+  for (int i = 1; i <= 25; ++i) {
+    Post post = MakePost("post-" + std::to_string(i), i * 100);
+    if (i % 5 == 0) post.tag_ids = {tag};
+    ASSERT_TRUE(store->UpsertPost(post));
+  }
+  PostQuery query;
+  query.now = 10000;
+  query.limit = 10;
+  query.offset = 10;
+  auto page = store->ListPublishedPosts(query);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 10u);
+  EXPECT_EQ((*page)[0].post.slug, "post-15");
+  query.tag_id = tag;
+  query.offset = 0;
+  EXPECT_EQ(*store->CountPublishedPosts(query), 5);
+  EXPECT_EQ((*store->ListPublishedPosts(query))[0].post.slug, "post-25");
+}
+
+TEST(SqliteStore, FailedTransactionLeavesNothingBehind) {
+  auto store = OpenMemory();
+  auto result = store->InTransaction([&]() -> Result<void> {
+    if (auto saved = store->UpsertPost(MakePost("half", 100)); !saved) return tl::unexpected(saved.error());
+    return Fail(ErrorCode::kInvalidArgument, "stop");
+  });
+  ASSERT_FALSE(result);
+  EXPECT_FALSE(*store->FindPost("half"));
+}
+
+TEST(SqliteStore, AnotherProcessWriteChangesTheContentVersion) {
+  TempDir dir;
+  const std::string path = (dir.path() / "site.db").string();
+  auto server = SqliteStore::Open({path, true});
+  auto command = SqliteStore::Open({path, false});
+  ASSERT_TRUE(server && command);
+  const auto before = (*server)->ContentVersion();
+  ASSERT_TRUE((*command)->UpsertPost(MakePost("fresh", 100)));
+  EXPECT_NE((*server)->ContentVersion(), before);
+  EXPECT_TRUE(*(*server)->FindPublishedPost("fresh", 200));
+}
+
+TEST(SqliteStore, BackupIsAWorkingCopyAndNeverOverwrites) {
+  TempDir dir;
+  auto store = SqliteStore::Open({(dir.path() / "site.db").string(), true});
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->UpsertPost(MakePost("kept", 100)));
+  const std::string copy = (dir.path() / "copy.db").string();
+  ASSERT_TRUE((*store)->BackupTo(copy));
+  EXPECT_EQ((*store)->BackupTo(copy).error().code, ErrorCode::kConflict);
+  auto restored = SqliteStore::Open({copy, false});
+  ASSERT_TRUE(restored);
+  EXPECT_TRUE(*(*restored)->FindPost("kept"));
+}
+
+}  // namespace
+}  // namespace broadsheet
