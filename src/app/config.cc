@@ -60,7 +60,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
 
   static const std::set<std::string> kKeys = {"listen", "base_url", "cache_budget_mb", "theme",
                                               "log_level", "access_log", "trusted_proxies",
-                                              "max_body_kb", "threads", "publication"};
+                                              "max_body_kb", "threads", "request_timeout_s",
+                                              "publication"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
@@ -93,7 +94,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = **value;
   }
-  for (const char* key : {"cache_budget_mb", "max_body_kb", "threads"}) {
+  for (const char* key : {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s"}) {
     auto value = number(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = std::to_string(**value);
@@ -132,6 +133,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_TRUSTED_PROXIES", "trusted_proxies"},
       {"BROADSHEET_MAX_BODY_KB", "max_body_kb"},
       {"BROADSHEET_THREADS", "threads"},
+      {"BROADSHEET_REQUEST_TIMEOUT_S", "request_timeout_s"},
       {"BROADSHEET_TITLE", "publication.title"},
       {"BROADSHEET_DESCRIPTION", "publication.description"},
       {"BROADSHEET_DISCLAIMER", "publication.disclaimer"},
@@ -175,6 +177,11 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     auto threads = ParseNumber(origin["threads"], found->second, 0, 256);
     if (!threads) return tl::unexpected(threads.error());
     config.threads = static_cast<int>(*threads);
+  }
+  if (auto found = values.find("request_timeout_s"); found != values.end()) {
+    auto seconds = ParseNumber(origin["request_timeout_s"], found->second, 1, 3600);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.request_timeout_s = static_cast<int>(*seconds);
   }
   if (auto found = values.find("theme"); found != values.end()) {
     config.theme_dir = fs::path(found->second).is_absolute() ? fs::path(found->second) : site_dir / found->second;
@@ -237,6 +244,9 @@ max_body_kb = 1024
 
 # Worker threads; 0 means one per CPU core.
 threads = 0
+
+# Seconds a connection may take to send a whole request (and may sit idle between requests).
+request_timeout_s = 15
 
 # Publication settings live in the database (see `broadsheet import markdown`);
 # values here override them for this deployment.

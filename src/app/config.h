@@ -26,6 +26,7 @@ struct Config {
   std::vector<std::string> trusted_proxies;       // trusted_proxies = ["127.0.0.1"]
   size_t max_body_bytes = 1024 * 1024;            // max_body_kb = 1024
   int threads = 0;                                // threads = 0 (one per core)
+  int request_timeout_s = 15;                     // request_timeout_s: idle wait + whole request
   content::PublicationOverrides publication;      // [publication] title, timezone, …
 };
 

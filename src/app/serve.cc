@@ -101,6 +101,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   server_options.listen = config.listen;
   server_options.threads = config.threads;
   server_options.max_body_bytes = config.max_body_bytes;
+  server_options.request_timeout = std::chrono::seconds(config.request_timeout_s);
   server_options.trusted_proxies = std::move(*proxies);
   http::ServerServices services{
       router, cache, metrics, **access_log, [&db] { return db.ContentVersion(); },

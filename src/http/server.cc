@@ -235,6 +235,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       peer_ = address.to_string();
     }
+    peer_trusted_ = server_.options().trusted_proxies.Contains(peer_);
     stream_.socket().set_option(tcp::no_delay(true), error);
     DoRead();
   }
@@ -324,18 +325,23 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = raw.body();
-    request.client_ip = peer_;
-    const auto& proxies = server_.options().trusted_proxies;
-    if (proxies.Contains(peer_)) {
-      // The client is the rightmost address that is not itself a trusted proxy.
-      const auto forwarded = SplitTrimmed(request.Header("x-forwarded-for"), ',');
-      for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
-        request.client_ip = *it;
-        if (!proxies.Contains(*it)) break;
-      }
-      request.secure = request.Header("x-forwarded-proto") == "https";
-    }
+    request.client_ip = ClientIp(raw);
+    request.secure = peer_trusted_ && request.Header("x-forwarded-proto") == "https";
     return true;
+  }
+
+  // The peer, or, when the peer is a trusted proxy, the rightmost X-Forwarded-For address that
+  // is not itself a trusted proxy.
+  std::string ClientIp(const bhttp::request<bhttp::string_body>& raw) const {
+    if (!peer_trusted_) return peer_;
+    const auto& proxies = server_.options().trusted_proxies;
+    const auto forwarded = SplitTrimmed(raw["X-Forwarded-For"], ',');
+    std::string client = peer_;
+    for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
+      client = *it;
+      if (!proxies.Contains(*it)) break;
+    }
+    return client;
   }
 
   Response Dispatch(Request& request, std::string& route) {
@@ -484,7 +490,8 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.services().metrics.RecordRequest(route, status, seconds);
     std::string& line = log_line_;
     line.clear();
-    line += peer_.empty() ? "-" : peer_;
+    const std::string client = ClientIp(raw);
+    AppendLogField(line, client);
     line += " - - ";
     line += LogTime();
     line += " \"";
@@ -525,6 +532,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string peer_;
+  bool peer_trusted_ = false;  // the peer is a trusted proxy
   bool reading_ = false;
   bool keep_alive_ = true;
   bool http10_ = false;

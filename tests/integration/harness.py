@@ -1,0 +1,175 @@
+"""Helpers for integration tests: temporary sites and the real broadsheet binary on a free port.
+
+The binary comes from $BROADSHEET_BIN (CTest sets it); sites live in temporary folders that are
+removed afterwards.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import textwrap
+import threading
+import time
+
+BIN = os.environ.get("BROADSHEET_BIN", os.path.join(os.path.dirname(__file__), "../../build/broadsheet"))
+SOURCE = os.environ.get("BROADSHEET_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
+
+
+def run(*args, cwd=None, env=None, timeout=60):
+    """Runs the binary with arguments; returns the CompletedProcess (text mode)."""
+    return subprocess.run([BIN, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def write_tree(root, files):
+    """Writes {relative path: text} under root."""
+    for relative, text in files.items():
+        path = os.path.join(root, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        mode = "wb" if isinstance(text, bytes) else "w"
+        with open(path, mode) as out:
+            out.write(text if isinstance(text, bytes) else textwrap.dedent(text).lstrip("\n"))
+
+
+# A small content folder with the reference page's elements.
+CONTENT = {
+    "publication.yaml": """
+        title: The Test Review
+        description: Analysis for tests.
+        timezone: America/New_York
+        """,
+    "sections.yaml": """
+        - slug: security
+          name: Security and Foreign Policy
+          opinion: true
+        - slug: economy
+          name: Economy
+        """,
+    "authors/jane-doe.md": """
+        ---
+        name: Jane Doe
+        title: Director for Partnerships and North Korea Analyst
+        ---
+        Jane has written about the Korean peninsula for a decade.
+        """,
+    "images/photo.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="90"><rect width="160" height="90" fill="#345"/></svg>',
+    "posts/deterrence.md": """
+        ---
+        title: Why Deterrence Still Works
+        dek: Jane Doe argues that the old logic of deterrence holds on the peninsula.
+        section: security
+        authors: [jane-doe]
+        tags: [Korea, Nuclear Weapons]
+        date: 2024-03-01T09:30:00Z
+        image: images/photo.svg
+        image_alt: Soldiers at a border post
+        image_caption: A patrol near the demilitarized zone.
+        image_credit: AP Photo/Test Photographer
+        ---
+        The first paragraph of analysis, long enough to matter. """ + "Deterrence is about belief. " * 60 + """
+
+        > A quotation from a diplomat.
+
+        A claim with a source.[^1]
+
+        [^1]: The source.
+        """,
+    "posts/about.md": """
+        ---
+        title: About
+        kind: page
+        ---
+        Who we are.
+        """,
+}
+
+
+class Server:
+    """A running `broadsheet serve` on a temporary site."""
+
+    def __init__(self, content=CONTENT, env=None, demo=False):
+        self.dir = tempfile.mkdtemp(prefix="broadsheet-it-")
+        self.site = os.path.join(self.dir, "site")
+        self.env = dict(os.environ, **(env or {}))
+        args = ["init", self.site] + (["--demo"] if demo else [])
+        done = run(*args)
+        assert done.returncode == 0, done.stderr
+        if content is not None:
+            self.content = os.path.join(self.dir, "content")
+            write_tree(self.content, content)
+            done = run("import", "markdown", self.content, "--site", self.site)
+            assert done.returncode == 0, done.stdout + done.stderr
+        self.process = None
+        self.port = None
+
+    def start(self, *extra):
+        self.process = subprocess.Popen(
+            [BIN, "serve", "--site", self.site, "--listen", "127.0.0.1:0", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+        deadline = time.time() + 10
+        self.log = []
+        while time.time() < deadline:
+            line = self.process.stderr.readline()
+            if not line:
+                break
+            self.log.append(line)
+            found = re.search(r"at http://127\.0\.0\.1:(\d+)/", line)
+            if found:
+                self.port = int(found.group(1))
+                # Keep draining stderr so that the server never blocks on a full pipe.
+                self.drainer = threading.Thread(target=self._drain, daemon=True)
+                self.drainer.start()
+                return self
+        raise AssertionError("server did not start: " + "".join(self.log))
+
+    def _drain(self):
+        for line in self.process.stderr:
+            self.log.append(line)
+
+    def request(self, method, path, headers=None, body=None):
+        """Returns (status, headers dict with lower-case names, body bytes)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        result = (response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+        connection.close()
+        return result
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers)
+
+    def raw(self, data, timeout=5):
+        """Sends raw bytes on a new connection; returns everything the server sends back."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            chunks = []
+            try:
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+            except socket.timeout:
+                pass
+            return b"".join(chunks)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode if self.process else None
+
+    def close(self):
+        self.stop()
+        if self.process:
+            self.process.stdout.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
