@@ -45,7 +45,7 @@ run: build
 	$(BUILD_DIR)/broadsheet serve --site $(SITE)
 
 bench: build
-	bench/run.sh
+	bench/run.py
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')

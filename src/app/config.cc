@@ -1,8 +1,8 @@
 #include "app/config.h"
 
 #include <charconv>
-#include <map>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,12 +15,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Result<long long> ParseNumber(const std::string& where, const std::string& text, long long min, long long max) {
+Result<long long> ParseNumber(const std::string& where, const std::string& text, long long min,
+                              long long max) {
   long long value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{}: \"{}\" must be a whole number from {} to {}", where, text, min, max));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: \"{}\" must be a whole number from {} to {}", where, text, min, max));
   }
   return value;
 }
@@ -58,16 +60,16 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                 fmt::format("{}:{}: {}", file, e.source().begin.line, e.description()));
   }
 
-  static const std::set<std::string> kKeys = {"listen", "base_url", "cache_budget_mb", "theme",
-                                              "log_level", "access_log", "trusted_proxies",
-                                              "max_body_kb", "threads", "request_timeout_s",
-                                              "publication"};
+  static const std::set<std::string> kKeys = {
+      "listen",    "base_url",          "cache_budget_mb", "theme",
+      "log_level", "access_log",        "trusted_proxies", "max_body_kb",
+      "threads",   "request_timeout_s", "publication"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
     if (kKeys.count(std::string(key.str())) == 0) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{}:{}: unknown setting \"{}\"", file, key.source().begin.line, key.str()));
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("{}:{}: unknown setting \"{}\"", file,
+                                                           key.source().begin.line, key.str()));
     }
   }
   auto where = [&](std::string_view key) {
@@ -77,13 +79,15 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   auto text = [&](std::string_view key) -> Result<std::optional<std::string>> {
     const auto* node = table.get(key);
     if (node == nullptr) return std::optional<std::string>();
-    if (!node->is_string()) return Fail(ErrorCode::kInvalidArgument, where(key) + " must be a quoted string");
+    if (!node->is_string())
+      return Fail(ErrorCode::kInvalidArgument, where(key) + " must be a quoted string");
     return std::optional<std::string>(node->as_string()->get());
   };
   auto number = [&](std::string_view key) -> Result<std::optional<long long>> {
     const auto* node = table.get(key);
     if (node == nullptr) return std::optional<long long>();
-    if (!node->is_integer()) return Fail(ErrorCode::kInvalidArgument, where(key) + " must be a whole number");
+    if (!node->is_integer())
+      return Fail(ErrorCode::kInvalidArgument, where(key) + " must be a whole number");
     return std::optional<long long>(node->as_integer()->get());
   };
 
@@ -101,23 +105,31 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   }
   if (const auto* node = table.get("trusted_proxies")) {
     const auto* array = node->as_array();
-    if (array == nullptr) return Fail(ErrorCode::kInvalidArgument, where("trusted_proxies") + " must be a list of addresses");
+    if (array == nullptr)
+      return Fail(ErrorCode::kInvalidArgument,
+                  where("trusted_proxies") + " must be a list of addresses");
     std::string joined;
     for (const auto& item : *array) {
-      if (!item.is_string()) return Fail(ErrorCode::kInvalidArgument, where("trusted_proxies") + " must be a list of quoted addresses");
+      if (!item.is_string())
+        return Fail(ErrorCode::kInvalidArgument,
+                    where("trusted_proxies") + " must be a list of quoted addresses");
       joined += (joined.empty() ? "" : ",") + item.as_string()->get();
     }
     values["trusted_proxies"] = joined;
   }
   if (const auto* node = table.get("publication")) {
     const auto* publication = node->as_table();
-    if (publication == nullptr) return Fail(ErrorCode::kInvalidArgument, where("publication") + " must be a table ([publication])");
+    if (publication == nullptr)
+      return Fail(ErrorCode::kInvalidArgument,
+                  where("publication") + " must be a table ([publication])");
     for (const auto& [key, value] : *publication) {
       const std::string name(key.str());
       if (kPublicationKeys.count(name) == 0 || !value.is_string()) {
-        return Fail(ErrorCode::kInvalidArgument,
-                    fmt::format("{}:{}: publication.{} is not a text setting of the publication ({})", file,
-                                key.source().begin.line, name, "title, description, disclaimer, timezone, language"));
+        return Fail(
+            ErrorCode::kInvalidArgument,
+            fmt::format("{}:{}: publication.{} is not a text setting of the publication ({})", file,
+                        key.source().begin.line, name,
+                        "title, description, disclaimer, timezone, language"));
       }
       values["publication." + name] = value.as_string()->get();
     }
@@ -151,14 +163,16 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
 
   if (auto found = values.find("listen"); found != values.end()) {
     auto listen = http::ParseListenAddress(found->second);
-    if (!listen) return Fail(ErrorCode::kInvalidArgument, origin["listen"] + ": " + listen.error().message);
+    if (!listen)
+      return Fail(ErrorCode::kInvalidArgument, origin["listen"] + ": " + listen.error().message);
     config.listen = *listen;
   }
   if (auto found = values.find("base_url"); found != values.end()) {
     std::string url = found->second;
     while (!url.empty() && url.back() == '/') url.pop_back();
     if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://")) {
-      return Fail(ErrorCode::kInvalidArgument, origin["base_url"] + ": \"" + url + "\" must start with http:// or https://");
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["base_url"] + ": \"" + url + "\" must start with http:// or https://");
     }
     config.base_url = url;
     if (!url.empty()) config.publication.base_url = url;
@@ -184,23 +198,29 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     config.request_timeout_s = static_cast<int>(*seconds);
   }
   if (auto found = values.find("theme"); found != values.end()) {
-    config.theme_dir = fs::path(found->second).is_absolute() ? fs::path(found->second) : site_dir / found->second;
+    config.theme_dir =
+        fs::path(found->second).is_absolute() ? fs::path(found->second) : site_dir / found->second;
   }
   if (auto found = values.find("log_level"); found != values.end()) {
-    if (auto checked = CheckLogLevel(origin["log_level"], found->second); !checked) return tl::unexpected(checked.error());
+    if (auto checked = CheckLogLevel(origin["log_level"], found->second); !checked)
+      return tl::unexpected(checked.error());
     config.log_level = found->second;
   }
-  if (auto found = values.find("access_log"); found != values.end()) config.access_log = found->second;
+  if (auto found = values.find("access_log"); found != values.end())
+    config.access_log = found->second;
   if (auto found = values.find("trusted_proxies"); found != values.end()) {
     config.trusted_proxies = SplitTrimmed(found->second, ',');
     if (auto parsed = http::TrustedProxies::Parse(config.trusted_proxies); !parsed) {
-      return Fail(ErrorCode::kInvalidArgument, origin["trusted_proxies"] + ": " + parsed.error().message);
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["trusted_proxies"] + ": " + parsed.error().message);
     }
   }
   auto& publication = config.publication;
   const std::pair<const char*, std::optional<std::string>*> kPublication[] = {
-      {"publication.title", &publication.title},       {"publication.description", &publication.description},
-      {"publication.disclaimer", &publication.disclaimer}, {"publication.timezone", &publication.timezone},
+      {"publication.title", &publication.title},
+      {"publication.description", &publication.description},
+      {"publication.disclaimer", &publication.disclaimer},
+      {"publication.timezone", &publication.timezone},
       {"publication.language", &publication.language},
   };
   for (const auto& [key, target] : kPublication) {
@@ -208,14 +228,16 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   }
   if (publication.timezone) {
     if (auto zone = TimeZone::Find(*publication.timezone); !zone) {
-      return Fail(ErrorCode::kInvalidArgument, origin["publication.timezone"] + ": " + zone.error().message);
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["publication.timezone"] + ": " + zone.error().message);
     }
   }
   return config;
 }
 
 std::string DefaultConfigText(const std::string& base_url) {
-  return fmt::format(R"(# Broadsheet server settings. Every setting may also be set with an environment
+  return fmt::format(
+      R"(# Broadsheet server settings. Every setting may also be set with an environment
 # variable (BROADSHEET_LISTEN, BROADSHEET_BASE_URL, …), which wins over this file.
 
 # Address and port to listen on.
@@ -255,7 +277,7 @@ request_timeout_s = 15
 # timezone = "Europe/Berlin"
 # language = "en"
 )",
-                     base_url);
+      base_url);
 }
 
 }  // namespace broadsheet::app

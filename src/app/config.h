@@ -17,17 +17,17 @@
 namespace broadsheet::app {
 
 struct Config {
-  http::ListenAddress listen;                     // listen = "127.0.0.1:8080"
-  std::string base_url;                           // base_url: overrides the stored one
-  size_t cache_budget_bytes = 64 * 1024 * 1024;   // cache_budget_mb = 64
-  std::filesystem::path theme_dir;                // theme = "theme" (relative to the site)
-  std::string log_level = "info";                 // trace, debug, info, warn, error, off
-  std::string access_log = "access.log";          // a file in the site, "-" for stdout, "off"
-  std::vector<std::string> trusted_proxies;       // trusted_proxies = ["127.0.0.1"]
-  size_t max_body_bytes = 1024 * 1024;            // max_body_kb = 1024
-  int threads = 0;                                // threads = 0 (one per core)
-  int request_timeout_s = 15;                     // request_timeout_s: idle wait + whole request
-  content::PublicationOverrides publication;      // [publication] title, timezone, …
+  http::ListenAddress listen;                    // listen = "127.0.0.1:8080"
+  std::string base_url;                          // base_url: overrides the stored one
+  size_t cache_budget_bytes = 64 * 1024 * 1024;  // cache_budget_mb = 64
+  std::filesystem::path theme_dir;               // theme = "theme" (relative to the site)
+  std::string log_level = "info";                // trace, debug, info, warn, error, off
+  std::string access_log = "access.log";         // a file in the site, "-" for stdout, "off"
+  std::vector<std::string> trusted_proxies;      // trusted_proxies = ["127.0.0.1"]
+  size_t max_body_bytes = 1024 * 1024;           // max_body_kb = 1024
+  int threads = 0;                               // threads = 0 (one per core)
+  int request_timeout_s = 15;                    // request_timeout_s: idle wait + whole request
+  content::PublicationOverrides publication;     // [publication] title, timezone, …
 };
 
 // Reads a variable from the environment; replaceable in tests.

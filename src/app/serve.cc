@@ -39,8 +39,10 @@ class Scheduler {
     while (!stopping_) {
       lock.unlock();
       auto published = store_.PublishDuePosts(Now());
-      if (!published) spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
-      else if (*published > 0) spdlog::info("published {} scheduled post(s)", *published);
+      if (!published)
+        spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
+      else if (*published > 0)
+        spdlog::info("published {} scheduled post(s)", *published);
       lock.lock();
       wake_.wait_for(lock, std::chrono::seconds(15), [this] { return stopping_; });
     }
@@ -68,7 +70,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   auto proxies = http::TrustedProxies::Parse(config.trusted_proxies);
   if (!proxies) return Failure(proxies.error());
   std::string access_log_path = config.access_log;
-  if (access_log_path == "off") access_log_path.clear();
+  if (access_log_path == "off")
+    access_log_path.clear();
   else if (access_log_path != "-" && std::filesystem::path(access_log_path).is_relative()) {
     access_log_path = (paths.root / access_log_path).string();
   }
@@ -83,18 +86,24 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   http::Metrics metrics;
   http::Router router;
   Store& db = **store;
-  router.Add(http::Method::kGet, "/healthz", [&db](const http::Request&) -> Result<http::Response> {
-    if (auto checked = db.LoadPublication(); !checked) {
-      return http::Response::Text(503, "unhealthy: the database is not answering");
-    }
-    return http::Response::Text(200, "ok");
-  }, "healthz");
-  router.Add(http::Method::kGet, "/metrics", [&metrics, &cache](const http::Request&) -> Result<http::Response> {
-    http::Response response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = metrics.Render(cache);
-    return response;
-  }, "metrics");
+  router.Add(
+      http::Method::kGet, "/healthz",
+      [&db](const http::Request&) -> Result<http::Response> {
+        if (auto checked = db.LoadPublication(); !checked) {
+          return http::Response::Text(503, "unhealthy: the database is not answering");
+        }
+        return http::Response::Text(200, "ok");
+      },
+      "healthz");
+  router.Add(
+      http::Method::kGet, "/metrics",
+      [&metrics, &cache](const http::Request&) -> Result<http::Response> {
+        http::Response response;
+        response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        response.body = metrics.Render(cache);
+        return response;
+      },
+      "metrics");
   site.AddRoutes(router);
 
   http::ServerOptions server_options;
@@ -104,7 +113,11 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   server_options.request_timeout = std::chrono::seconds(config.request_timeout_s);
   server_options.trusted_proxies = std::move(*proxies);
   http::ServerServices services{
-      router, cache, metrics, **access_log, [&db] { return db.ContentVersion(); },
+      router,
+      cache,
+      metrics,
+      **access_log,
+      [&db] { return db.ContentVersion(); },
       [&site](int status, const Error& error, const http::Request& request) {
         return site.ErrorPage(status, error, request);
       }};
@@ -113,10 +126,13 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
 
   Scheduler scheduler(db);
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - started).count();
-  const std::string host = config.listen.host.find(':') != std::string::npos ? "[" + config.listen.host + "]" : config.listen.host;
-  spdlog::info("serving \"{}\" at http://{}:{}/ (ready in {} ms; Ctrl-C stops)", publication->title, host,
-               server.port(), ready_ms);
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+  const std::string host = config.listen.host.find(':') != std::string::npos
+                               ? "[" + config.listen.host + "]"
+                               : config.listen.host;
+  spdlog::info("serving \"{}\" at http://{}:{}/ (ready in {} ms; Ctrl-C stops)", publication->title,
+               host, server.port(), ready_ms);
   server.Run();
   spdlog::info("stopped");
   return 0;

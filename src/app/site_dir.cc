@@ -18,7 +18,8 @@ Result<SitePaths> OpenSiteDir(const fs::path& dir) {
   std::error_code error;
   if (!fs::exists(dir, error)) {
     return Fail(ErrorCode::kNotFound, "no site directory at " + dir.string() +
-                                          " (create one with: broadsheet init " + dir.string() + ")");
+                                          " (create one with: broadsheet init " + dir.string() +
+                                          ")");
   }
   if (!fs::is_directory(dir, error)) {
     return Fail(ErrorCode::kConflict, dir.string() + " is a file, not a site directory");
@@ -26,8 +27,9 @@ Result<SitePaths> OpenSiteDir(const fs::path& dir) {
   SitePaths paths(dir);
   if (!fs::exists(paths.config, error) || !fs::exists(paths.database, error)) {
     return Fail(ErrorCode::kConflict,
-                dir.string() + " is not a Broadsheet site (it needs broadsheet.toml and broadsheet.db; "
-                               "create a site with: broadsheet init DIR)");
+                dir.string() +
+                    " is not a Broadsheet site (it needs broadsheet.toml and broadsheet.db; "
+                    "create a site with: broadsheet init DIR)");
   }
   return paths;
 }
@@ -58,9 +60,11 @@ Result<void> WriteFile(const fs::path& path, std::string_view data) {
 Result<InitReport> InitSite(const fs::path& dir, bool demo) {
   std::error_code error;
   if (fs::exists(dir, error)) {
-    if (!fs::is_directory(dir, error)) return Fail(ErrorCode::kConflict, dir.string() + " exists and is a file");
+    if (!fs::is_directory(dir, error))
+      return Fail(ErrorCode::kConflict, dir.string() + " exists and is a file");
     if (!fs::is_empty(dir, error)) {
-      return Fail(ErrorCode::kConflict, dir.string() + " already exists and is not empty; choose a new folder");
+      return Fail(ErrorCode::kConflict,
+                  dir.string() + " already exists and is not empty; choose a new folder");
     }
   }
   fs::create_directories(dir, error);
@@ -68,7 +72,8 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo) {
   InitReport report{SitePaths(dir), std::nullopt};
   const SitePaths& paths = report.paths;
   fs::create_directories(paths.uploads, error);
-  if (error) return Fail(ErrorCode::kIo, "cannot create " + paths.uploads.string(), error.message());
+  if (error)
+    return Fail(ErrorCode::kIo, "cannot create " + paths.uploads.string(), error.message());
 
   const std::string base_url = "http://127.0.0.1:8080";
   if (auto written = WriteFile(paths.config, DefaultConfigText(base_url)); !written) {
@@ -78,7 +83,8 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo) {
   if (!store) return tl::unexpected(store.error());
   Publication publication;
   publication.base_url = base_url;
-  if (auto saved = (*store)->SavePublication(publication); !saved) return tl::unexpected(saved.error());
+  if (auto saved = (*store)->SavePublication(publication); !saved)
+    return tl::unexpected(saved.error());
 
   if (demo) {
     const fs::path content = dir / "content";

@@ -42,10 +42,13 @@ void PrintReport(const content::ImportReport& report) {
   std::printf("imported: %d section(s), %d author(s), %d post(s), %d image(s)%s\n", report.sections,
               report.authors, report.posts, report.images,
               report.publication ? ", publication settings" : "");
-  for (const auto& warning : report.warnings) std::fprintf(stderr, "warning: %s\n", warning.ToString().c_str());
-  for (const auto& problem : report.rejected) std::fprintf(stderr, "rejected: %s\n", problem.ToString().c_str());
+  for (const auto& warning : report.warnings)
+    std::fprintf(stderr, "warning: %s\n", warning.ToString().c_str());
+  for (const auto& problem : report.rejected)
+    std::fprintf(stderr, "rejected: %s\n", problem.ToString().c_str());
   if (!report.rejected.empty()) {
-    std::fprintf(stderr, "%zu problem(s): the files named above were not imported\n", report.rejected.size());
+    std::fprintf(stderr, "%zu problem(s): the files named above were not imported\n",
+                 report.rejected.size());
   }
 }
 
@@ -101,7 +104,8 @@ void AddSiteOption(CLI::App* command, std::string& site) {
 }  // namespace
 
 int Run(int argc, char** argv) {
-  CLI::App app{"Broadsheet: a publishing platform for analysis and opinion publications.", "broadsheet"};
+  CLI::App app{"Broadsheet: a publishing platform for analysis and opinion publications.",
+               "broadsheet"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("broadsheet ") + BROADSHEET_VERSION);
   app.footer("Run 'broadsheet COMMAND --help' for a command's options.");
@@ -110,23 +114,29 @@ int Run(int argc, char** argv) {
   std::string init_dir;
   bool demo = false;
   auto* init = app.add_subcommand("init", "Create a new site directory");
-  init->add_option("DIR", init_dir, "The folder to create (must not exist or be empty)")->required();
+  init->add_option("DIR", init_dir, "The folder to create (must not exist or be empty)")
+      ->required();
   init->add_flag("--demo", demo, "Fill it with the demo publication");
 
   std::optional<std::string> listen;
   auto* serve = app.add_subcommand("serve", "Serve the site over HTTP until interrupted");
   AddSiteOption(serve, site);
-  serve->add_option("--listen", listen, "HOST:PORT to listen on (default: from broadsheet.toml, else 127.0.0.1:8080)");
+  serve->add_option("--listen", listen,
+                    "HOST:PORT to listen on (default: from broadsheet.toml, else 127.0.0.1:8080)");
 
   auto* import = app.add_subcommand("import", "Import content into the site");
   import->require_subcommand(1);
   std::string folder;
-  auto* markdown = import->add_subcommand("markdown", "Import a content folder (posts, authors, sections)");
-  markdown->add_option("FOLDER", folder, "The content folder")->required()->check(CLI::ExistingDirectory);
+  auto* markdown =
+      import->add_subcommand("markdown", "Import a content folder (posts, authors, sections)");
+  markdown->add_option("FOLDER", folder, "The content folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   AddSiteOption(markdown, site);
 
   std::string backup_file;
-  auto* backup = app.add_subcommand("backup", "Write a consistent copy of the database, even while serving");
+  auto* backup =
+      app.add_subcommand("backup", "Write a consistent copy of the database, even while serving");
   backup->add_option("FILE", backup_file, "The file to write (must not exist)")->required();
   AddSiteOption(backup, site);
 

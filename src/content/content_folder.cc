@@ -31,7 +31,7 @@ namespace {
 struct SourceFile {
   std::string relative;  // for messages
   std::string text;
-  YAML::Node front;      // front matter (a map) or the whole YAML document
+  YAML::Node front;  // front matter (a map) or the whole YAML document
   std::string body;
   int front_first_line = 1;  // line of the YAML's first line in the file
   std::vector<Problem> problems;
@@ -65,7 +65,7 @@ Result<std::string> ReadText(const fs::path& path, const std::string& relative) 
     return Fail(ErrorCode::kIo, relative + ": cannot read");
   }
   if (!IsValidUtf8(text)) return Fail(ErrorCode::kInvalidArgument, relative + ": not valid UTF-8");
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  if (text.starts_with("\xEF\xBB\xBF")) text = text.substr(3);  // byte-order mark
   return text;
 }
 
@@ -193,13 +193,14 @@ class Importer {
     if (!fs::is_directory(folder_, error)) {
       return Fail(ErrorCode::kNotFound, folder_.string() + " is not a folder");
     }
-    const bool looks_like_content = fs::exists(folder_ / "posts") || fs::exists(folder_ / "authors") ||
-                                    fs::exists(folder_ / "sections.yaml") ||
-                                    fs::exists(folder_ / "publication.yaml");
+    const bool looks_like_content =
+        fs::exists(folder_ / "posts") || fs::exists(folder_ / "authors") ||
+        fs::exists(folder_ / "sections.yaml") || fs::exists(folder_ / "publication.yaml");
     if (!looks_like_content) {
       return Fail(ErrorCode::kInvalidArgument,
-                  folder_.string() + " is not a content folder: it has none of publication.yaml, "
-                                     "sections.yaml, authors/ or posts/");
+                  folder_.string() +
+                      " is not a content folder: it has none of publication.yaml, "
+                      "sections.yaml, authors/ or posts/");
     }
     auto publication = store_.LoadPublication();
     if (!publication) return tl::unexpected(publication.error());
@@ -264,7 +265,8 @@ class Importer {
     }
     Publication updated = publication_;
     const YAML::Node& map = file->front;
-    WarnUnknownFields(*file, map, {"title", "description", "base_url", "disclaimer", "timezone", "language"});
+    WarnUnknownFields(*file, map,
+                      {"title", "description", "base_url", "disclaimer", "timezone", "language"});
     if (auto value = Text(*file, map, "title")) updated.title = *value;
     if (auto value = Text(*file, map, "description")) updated.description = *value;
     if (auto value = Text(*file, map, "base_url")) updated.base_url = *value;
@@ -335,7 +337,9 @@ class Importer {
       author.slug = path.stem().string();
       if (auto slug = Text(*file, map, "slug")) author.slug = *slug;
       if (!IsValidSlug(author.slug)) {
-        file->RejectAt(0, "slug", "\"" + author.slug + "\" (from the file name) must be a-z, 0-9 and single hyphens");
+        file->RejectAt(
+            0, "slug",
+            "\"" + author.slug + "\" (from the file name) must be a-z, 0-9 and single hyphens");
       }
       auto name = Text(*file, map, "name");
       if (!name || name->empty()) file->RejectAt(2, "name", "is required");
@@ -394,14 +398,17 @@ class Importer {
       if (auto value = Text(*file, map, "dek")) post.dek = *value;
 
       if (auto kind = Text(*file, map, "kind")) {
-        if (*kind == "page") post.kind = PostKind::kPage;
-        else if (*kind != "article") file->Reject(map["kind"], "kind", "must be article or page");
+        if (*kind == "page")
+          post.kind = PostKind::kPage;
+        else if (*kind != "article")
+          file->Reject(map["kind"], "kind", "must be article or page");
       }
       std::optional<Section> section;
       if (auto value = Text(*file, map, "section")) {
         section = FindSection(*value);
         if (!section) {
-          file->Reject(map["section"], "section", "no section \"" + *value + "\" (see sections.yaml)");
+          file->Reject(map["section"], "section",
+                       "no section \"" + *value + "\" (see sections.yaml)");
         } else {
           post.section_id = section->id;
         }
@@ -410,8 +417,10 @@ class Importer {
         for (const auto& author_slug : *slugs) {
           auto id = FindAuthor(author_slug);
           if (!id) {
-            file->Reject(map["authors"], "authors", "no author \"" + author_slug + "\" (add authors/" + author_slug + ".md)");
-          } else if (std::find(post.author_ids.begin(), post.author_ids.end(), *id) == post.author_ids.end()) {
+            file->Reject(map["authors"], "authors",
+                         "no author \"" + author_slug + "\" (add authors/" + author_slug + ".md)");
+          } else if (std::find(post.author_ids.begin(), post.author_ids.end(), *id) ==
+                     post.author_ids.end()) {
             post.author_ids.push_back(*id);
           }
         }
@@ -436,26 +445,32 @@ class Importer {
       if (auto value = Text(*file, map, "image_caption")) post.image.caption = *value;
       if (auto value = Text(*file, map, "image_credit")) post.image.credit = *value;
       if (!post.image.url.empty() && post.image.alt.empty()) {
-        file->Warn(map["image"], "image_alt", "missing: screen-reader users will not know what the image shows");
+        file->Warn(map["image"], "image_alt",
+                   "missing: screen-reader users will not know what the image shows");
       }
       post.opinion = section ? section->opinion : false;
       if (auto value = Bool(*file, map, "opinion")) post.opinion = *value;
       if (const YAML::Node node = map["disclaimer"]; node && !node.IsNull()) {
         bool flag = true;
-        if (node.IsScalar() && YAML::convert<bool>::decode(node, flag) && (node.Scalar() == "false" || node.Scalar() == "true")) {
+        if (node.IsScalar() && YAML::convert<bool>::decode(node, flag) &&
+            (node.Scalar() == "false" || node.Scalar() == "true")) {
           post.disclaimer_hidden = !flag;
         } else if (auto text = Text(*file, map, "disclaimer")) {
           post.disclaimer = *text;
         }
       }
       if (auto value = Text(*file, map, "comments")) {
-        if (*value == "closed") post.comments_open = false;
-        else if (*value != "open") file->Reject(map["comments"], "comments", "must be open or closed");
+        if (*value == "closed")
+          post.comments_open = false;
+        else if (*value != "open")
+          file->Reject(map["comments"], "comments", "must be open or closed");
       }
       bool published = true;
       if (auto value = Text(*file, map, "status")) {
-        if (*value == "draft") published = false;
-        else if (*value != "published") file->Reject(map["status"], "status", "must be published or draft");
+        if (*value == "draft")
+          published = false;
+        else if (*value != "published")
+          file->Reject(map["status"], "status", "must be published or draft");
       }
       post.body_markdown = file->body;
       auto html = markdown::ToHtml(post.body_markdown, MarkdownOptions(*file));
@@ -473,11 +488,13 @@ class Importer {
         post.published_at = now_;
       }
       post.status = !published ? PostStatus::kDraft
-                               : (*post.published_at > now_ ? PostStatus::kScheduled : PostStatus::kPublished);
+                               : (*post.published_at > now_ ? PostStatus::kScheduled
+                                                            : PostStatus::kPublished);
       for (auto& tag : tags) {
         auto id = FindOrCreateTag(tag);
         if (!id) return tl::unexpected(id.error());
-        if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *id) == post.tag_ids.end()) post.tag_ids.push_back(*id);
+        if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *id) == post.tag_ids.end())
+          post.tag_ids.push_back(*id);
       }
       auto id = store_.UpsertPost(post);
       if (!id) return tl::unexpected(id.error());
@@ -538,7 +555,9 @@ class Importer {
   // path relative to the folder must name a file inside it, which is copied to uploads/.
   std::optional<std::string> ImageUrl(SourceFile& file, const YAML::Node& node, const char* field,
                                       const std::string& value) {
-    if (value.starts_with("https://") || value.starts_with("http://") || value.starts_with("/uploads/")) return value;
+    if (value.starts_with("https://") || value.starts_with("http://") ||
+        value.starts_with("/uploads/"))
+      return value;
     auto copied = CopyIntoUploads(value);
     if (!copied) {
       file.Reject(node, field, copied.error().message);
@@ -554,23 +573,28 @@ class Importer {
     const fs::path normal = fs::path(relative).lexically_normal();
     if (relative.empty() || normal.is_absolute() || normal.string().starts_with("..") ||
         relative.find('\\') != std::string::npos) {
-      return Fail(ErrorCode::kInvalidArgument, "\"" + relative + "\" must be a path inside the content folder");
+      return Fail(ErrorCode::kInvalidArgument,
+                  "\"" + relative + "\" must be a path inside the content folder");
     }
     const std::string url = "/uploads/" + normal.generic_string();
     if (copied_.count(url) != 0) return url;
     const fs::path source = folder_ / normal;
     std::error_code error;
     if (!fs::is_regular_file(source, error)) {
-      return Fail(ErrorCode::kNotFound, "no file " + normal.generic_string() + " in the content folder");
+      return Fail(ErrorCode::kNotFound,
+                  "no file " + normal.generic_string() + " in the content folder");
     }
     if (options_.uploads_dir.empty()) return url;
     const fs::path target = options_.uploads_dir / normal;
     fs::create_directories(target.parent_path(), error);
-    const bool same = fs::exists(target, error) && fs::file_size(target, error) == fs::file_size(source, error) &&
+    const bool same = fs::exists(target, error) &&
+                      fs::file_size(target, error) == fs::file_size(source, error) &&
                       fs::last_write_time(target, error) >= fs::last_write_time(source, error);
     if (!same) {
       fs::copy_file(source, target, fs::copy_options::overwrite_existing, error);
-      if (error) return Fail(ErrorCode::kIo, "cannot copy " + normal.generic_string() + " to uploads/", error.message());
+      if (error)
+        return Fail(ErrorCode::kIo, "cannot copy " + normal.generic_string() + " to uploads/",
+                    error.message());
       ++report_.images;
     }
     copied_.insert(url);
@@ -609,7 +633,8 @@ class Importer {
 
 }  // namespace
 
-Result<ImportReport> ImportFolder(Store& store, const fs::path& folder, const ImportOptions& options) {
+Result<ImportReport> ImportFolder(Store& store, const fs::path& folder,
+                                  const ImportOptions& options) {
   return Importer(store, folder, options).Run();
 }
 

@@ -9,15 +9,17 @@ void PublicationOverrides::Apply(Publication& publication) const {
   if (disclaimer) publication.disclaimer = *disclaimer;
   if (timezone) publication.timezone = *timezone;
   if (language) publication.language = *language;
-  while (!publication.base_url.empty() && publication.base_url.back() == '/') publication.base_url.pop_back();
+  while (!publication.base_url.empty() && publication.base_url.back() == '/')
+    publication.base_url.pop_back();
 }
 
 Result<void> ValidatePublication(const Publication& publication) {
   if (auto zone = TimeZone::Find(publication.timezone); !zone) return tl::unexpected(zone.error());
   const auto& language = publication.language;
-  const bool language_ok = !language.empty() && language.size() <= 35 &&
-                           language.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") ==
-                               std::string::npos;
+  const bool language_ok =
+      !language.empty() && language.size() <= 35 &&
+      language.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
   if (!language_ok) {
     return Fail(ErrorCode::kInvalidArgument,
                 "language \"" + language + "\" is not a language tag such as en or en-GB");
@@ -27,7 +29,8 @@ Result<void> ValidatePublication(const Publication& publication) {
     return Fail(ErrorCode::kInvalidArgument,
                 "base_url \"" + url + "\" must start with http:// or https://");
   }
-  if (publication.title.empty()) return Fail(ErrorCode::kInvalidArgument, "the title must not be empty");
+  if (publication.title.empty())
+    return Fail(ErrorCode::kInvalidArgument, "the title must not be empty");
   return {};
 }
 

@@ -16,13 +16,13 @@ namespace broadsheet {
 enum class ErrorCode {
   kInvalidArgument,  // the input is malformed or breaks a rule; the message says which
   kNotFound,
-  kGone,             // existed once, deliberately removed
-  kConflict,         // clashes with existing state (a taken slug, a foreign site directory)
+  kGone,      // existed once, deliberately removed
+  kConflict,  // clashes with existing state (a taken slug, a foreign site directory)
   kTooLarge,
-  kUnavailable,      // not implemented yet, or a dependency is down
-  kIo,               // the file system or network failed
-  kCorrupt,          // stored data is not what Broadsheet wrote
-  kInternal,         // a bug
+  kUnavailable,  // not implemented yet, or a dependency is down
+  kIo,           // the file system or network failed
+  kCorrupt,      // stored data is not what Broadsheet wrote
+  kInternal,     // a bug
 };
 
 // A short stable name for the code, e.g. "not_found", for logs and JSON.

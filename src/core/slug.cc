@@ -14,17 +14,15 @@ struct Fold {
   const char* ascii;
 };
 constexpr Fold kLatin1Folds[] = {
-    {0x80, "a"},  {0x81, "a"}, {0x82, "a"}, {0x83, "a"}, {0x84, "a"}, {0x85, "a"},
-    {0x86, "ae"}, {0x87, "c"}, {0x88, "e"}, {0x89, "e"}, {0x8A, "e"}, {0x8B, "e"},
-    {0x8C, "i"},  {0x8D, "i"}, {0x8E, "i"}, {0x8F, "i"}, {0x90, "d"}, {0x91, "n"},
-    {0x92, "o"},  {0x93, "o"}, {0x94, "o"}, {0x95, "o"}, {0x96, "o"}, {0x98, "o"},
-    {0x99, "u"},  {0x9A, "u"}, {0x9B, "u"}, {0x9C, "u"}, {0x9D, "y"}, {0x9E, "th"},
-    {0x9F, "ss"}, {0xA0, "a"}, {0xA1, "a"}, {0xA2, "a"}, {0xA3, "a"}, {0xA4, "a"},
-    {0xA5, "a"},  {0xA6, "ae"}, {0xA7, "c"}, {0xA8, "e"}, {0xA9, "e"}, {0xAA, "e"},
-    {0xAB, "e"},  {0xAC, "i"}, {0xAD, "i"}, {0xAE, "i"}, {0xAF, "i"}, {0xB0, "d"},
-    {0xB1, "n"},  {0xB2, "o"}, {0xB3, "o"}, {0xB4, "o"}, {0xB5, "o"}, {0xB6, "o"},
-    {0xB8, "o"},  {0xB9, "u"}, {0xBA, "u"}, {0xBB, "u"}, {0xBC, "u"}, {0xBD, "y"},
-    {0xBE, "th"}, {0xBF, "y"},
+    {0x80, "a"}, {0x81, "a"},  {0x82, "a"},  {0x83, "a"}, {0x84, "a"},  {0x85, "a"}, {0x86, "ae"},
+    {0x87, "c"}, {0x88, "e"},  {0x89, "e"},  {0x8A, "e"}, {0x8B, "e"},  {0x8C, "i"}, {0x8D, "i"},
+    {0x8E, "i"}, {0x8F, "i"},  {0x90, "d"},  {0x91, "n"}, {0x92, "o"},  {0x93, "o"}, {0x94, "o"},
+    {0x95, "o"}, {0x96, "o"},  {0x98, "o"},  {0x99, "u"}, {0x9A, "u"},  {0x9B, "u"}, {0x9C, "u"},
+    {0x9D, "y"}, {0x9E, "th"}, {0x9F, "ss"}, {0xA0, "a"}, {0xA1, "a"},  {0xA2, "a"}, {0xA3, "a"},
+    {0xA4, "a"}, {0xA5, "a"},  {0xA6, "ae"}, {0xA7, "c"}, {0xA8, "e"},  {0xA9, "e"}, {0xAA, "e"},
+    {0xAB, "e"}, {0xAC, "i"},  {0xAD, "i"},  {0xAE, "i"}, {0xAF, "i"},  {0xB0, "d"}, {0xB1, "n"},
+    {0xB2, "o"}, {0xB3, "o"},  {0xB4, "o"},  {0xB5, "o"}, {0xB6, "o"},  {0xB8, "o"}, {0xB9, "u"},
+    {0xBA, "u"}, {0xBB, "u"},  {0xBC, "u"},  {0xBD, "y"}, {0xBE, "th"}, {0xBF, "y"},
 };
 
 const char* FoldLatin1(unsigned char second) {
@@ -35,8 +33,8 @@ const char* FoldLatin1(unsigned char second) {
 }
 
 constexpr std::array<std::string_view, 22> kReserved = {
-    "admin",  "feed",    "search", "newsletter", "section",  "author", "tag",   "page",
-    "assets", "uploads", "static", "healthz",    "metrics",  "api",    "login", "logout",
+    "admin",    "feed",     "search",   "newsletter", "section",  "author", "tag",   "page",
+    "assets",   "uploads",  "static",   "healthz",    "metrics",  "api",    "login", "logout",
     "comments", "category", "wp-admin", "wp-content", "wp-login", "xmlrpc",
 };
 
@@ -64,7 +62,7 @@ std::string Slugify(std::string_view text) {
         pending_hyphen = true;
       }
     } else if (byte == '\'' || (byte == 0xE2 && i + 2 < text.size() && text[i + 1] == '\x80' &&
-                                 text[i + 2] == '\x99')) {
+                                text[i + 2] == '\x99')) {
       // Apostrophes join words ("Europe's" -> "europes") as WordPress does.
       if (byte == 0xE2) i += 2;
     } else {
@@ -92,10 +90,9 @@ bool IsReservedSlug(std::string_view slug) {
   for (auto reserved : kReserved) {
     if (slug == reserved) return true;
   }
-  const bool four_digits =
-      slug.size() == 4 && std::all_of(slug.begin(), slug.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      });
+  const bool four_digits = slug.size() == 4 && std::all_of(slug.begin(), slug.end(), [](char c) {
+                             return c >= '0' && c <= '9';
+                           });
   return four_digits;
 }
 

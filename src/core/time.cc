@@ -34,7 +34,9 @@ Result<Timestamp> Invalid(std::string_view text) {
                   "\" is not an ISO 8601 date such as 2024-03-01 or 2024-03-01T09:30:00Z");
 }
 
-std::chrono::sys_seconds ToSys(Timestamp when) { return std::chrono::sys_seconds(std::chrono::seconds(when)); }
+std::chrono::sys_seconds ToSys(Timestamp when) {
+  return std::chrono::sys_seconds(std::chrono::seconds(when));
+}
 
 }  // namespace
 
@@ -49,9 +51,10 @@ Result<TimeZone> TimeZone::Find(std::string_view name) {
   try {
     return TimeZone(date::locate_zone(name));
   } catch (const std::exception& e) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "unknown time zone \"" + std::string(name) + "\" (use an IANA name such as Europe/Berlin)",
-                e.what());
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "unknown time zone \"" + std::string(name) + "\" (use an IANA name such as Europe/Berlin)",
+        e.what());
   }
 }
 
@@ -133,9 +136,10 @@ std::string FormatIsoTime(Timestamp when, const TimeZone& zone) {
   const auto days = date::floor<date::days>(local);
   const date::year_month_day ymd{days};
   const date::hh_mm_ss hms{local - days};
-  std::string text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                                 hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+  std::string text =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  hms.hours().count(), hms.minutes().count(), hms.seconds().count());
   if (offset == 0) return text + "Z";
   const int magnitude = offset < 0 ? -offset : offset;
   return text + fmt::format("{}{:02}:{:02}", offset < 0 ? '-' : '+', magnitude / 3600,
@@ -150,8 +154,8 @@ std::string FormatHumanDate(Timestamp when, const TimeZone& zone) {
 std::string FormatHttpDate(Timestamp when) {
   static constexpr std::array<const char*, 7> kDays = {"Thu", "Fri", "Sat", "Sun",
                                                        "Mon", "Tue", "Wed"};
-  static constexpr std::array<const char*, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const auto sys = ToSys(when);
   const auto days = date::floor<date::days>(sys);
   const date::year_month_day ymd{days};
@@ -159,9 +163,9 @@ std::string FormatHttpDate(Timestamp when) {
   const auto day_number = days.time_since_epoch().count();
   const auto weekday = ((day_number % 7) + 7) % 7;  // 1970-01-01 was a Thursday
   return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[weekday],
-                     static_cast<unsigned>(ymd.day()), kMonths[static_cast<unsigned>(ymd.month()) - 1],
-                     static_cast<int>(ymd.year()), hms.hours().count(), hms.minutes().count(),
-                     hms.seconds().count());
+                     static_cast<unsigned>(ymd.day()),
+                     kMonths[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()),
+                     hms.hours().count(), hms.minutes().count(), hms.seconds().count());
 }
 
 }  // namespace broadsheet

@@ -11,7 +11,8 @@ namespace {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -40,7 +41,8 @@ Encoding NegotiateEncoding(std::string_view accept_encoding) {
     bool refused = false;
     if (semicolon != std::string_view::npos) {
       auto parameter = TrimSpaces(item.substr(semicolon + 1));
-      if (parameter.size() >= 2 && (parameter[0] == 'q' || parameter[0] == 'Q') && parameter[1] == '=') {
+      if (parameter.size() >= 2 && (parameter[0] == 'q' || parameter[0] == 'Q') &&
+          parameter[1] == '=') {
         auto value = TrimSpaces(parameter.substr(2));
         refused = value.find_first_not_of("0.") == std::string_view::npos;
       }
@@ -74,7 +76,10 @@ std::string Brotli(std::string_view data, int quality) {
   size_t size = BrotliEncoderMaxCompressedSize(data.size());
   if (size == 0) return {};
   std::string out(size, '\0');
-  if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, data.size(),
+  // A window no larger than the input: the same output for pages, and far less memory.
+  int window = BROTLI_MIN_WINDOW_BITS;
+  while (window < BROTLI_DEFAULT_WINDOW && (size_t{1} << window) < data.size()) ++window;
+  if (!BrotliEncoderCompress(quality, window, BROTLI_MODE_TEXT, data.size(),
                              reinterpret_cast<const uint8_t*>(data.data()), &size,
                              reinterpret_cast<uint8_t*>(out.data()))) {
     return {};

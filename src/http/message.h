@@ -18,9 +18,9 @@ std::string_view MethodName(Method method);
 
 struct Request {
   Method method = Method::kGet;
-  std::string target;  // as sent: path and query
-  std::string path;    // percent-decoded, without the query
-  std::string query;   // raw, without '?'
+  std::string target;                                        // as sent: path and query
+  std::string path;                                          // percent-decoded, without the query
+  std::string query;                                         // raw, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   std::string client_ip;  // the peer, or what a trusted proxy says it is

@@ -26,7 +26,8 @@ std::string EscapeLabel(std::string_view value) {
 void Metrics::RecordRequest(std::string_view route, int status, double seconds) {
   std::lock_guard lock(mutex_);
   auto found = requests_.find(route);
-  if (found == requests_.end()) found = requests_.emplace(std::string(route), std::map<int, std::uint64_t>()).first;
+  if (found == requests_.end())
+    found = requests_.emplace(std::string(route), std::map<int, std::uint64_t>()).first;
   ++found->second[status];
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     if (seconds <= kLatencyBuckets[i]) {
@@ -49,7 +50,9 @@ std::string Metrics::Render(const PageCache& cache) const {
                          EscapeLabel(route), status, count);
     }
   }
-  out += "# HELP broadsheet_http_request_duration_seconds Time from a complete request to its response.\n";
+  out +=
+      "# HELP broadsheet_http_request_duration_seconds Time from a complete request to its "
+      "response.\n";
   out += "# TYPE broadsheet_http_request_duration_seconds histogram\n";
   std::uint64_t cumulative = 0;
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {

@@ -31,7 +31,8 @@ class Metrics {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::map<int, std::uint64_t>, std::less<>> requests_;  // route -> status -> count
+  std::map<std::string, std::map<int, std::uint64_t>, std::less<>>
+      requests_;  // route -> status -> count
   std::array<std::uint64_t, kLatencyBuckets.size()> buckets_{};
   std::uint64_t latency_count_ = 0;
   double latency_sum_ = 0;

@@ -41,12 +41,14 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon != std::string_view::npos) {
     std::string_view host = text.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
     address.host = host.empty() ? "0.0.0.0" : std::string(host);
     port_text = text.substr(colon + 1);
   }
   unsigned port = 0;
-  const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, error] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (error != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
     return Fail(ErrorCode::kInvalidArgument,
                 "listen address \"" + std::string(text) + "\" must look like 127.0.0.1:8080");
@@ -68,16 +70,19 @@ Result<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& ent
     Range range;
     const auto slash = entry.find('/');
     if (!ToBytes(std::string_view(entry).substr(0, slash), range.bytes, range.v6)) {
-      return Fail(ErrorCode::kInvalidArgument, "trusted proxy \"" + entry + "\" is not an IP address or CIDR range");
+      return Fail(ErrorCode::kInvalidArgument,
+                  "trusted proxy \"" + entry + "\" is not an IP address or CIDR range");
     }
     const int max_bits = range.v6 ? 128 : 32;
     range.prefix_bits = max_bits;
     if (slash != std::string::npos) {
       const std::string_view bits = std::string_view(entry).substr(slash + 1);
-      const auto [end, error] = std::from_chars(bits.data(), bits.data() + bits.size(), range.prefix_bits);
+      const auto [end, error] =
+          std::from_chars(bits.data(), bits.data() + bits.size(), range.prefix_bits);
       if (error != std::errc() || end != bits.data() + bits.size() || range.prefix_bits < 0 ||
           range.prefix_bits > max_bits) {
-        return Fail(ErrorCode::kInvalidArgument, "trusted proxy \"" + entry + "\" has a bad prefix length");
+        return Fail(ErrorCode::kInvalidArgument,
+                    "trusted proxy \"" + entry + "\" has a bad prefix length");
       }
     }
     proxies.ranges_.push_back(range);

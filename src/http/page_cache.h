@@ -39,7 +39,8 @@ class PageCache {
   void Sync(std::uint64_t version);
   std::shared_ptr<const CachedPage> Find(const std::string& key);
   // Stores `page` unless the cache has moved past `version` or the page exceeds the budget.
-  void Insert(const std::string& key, std::shared_ptr<const CachedPage> page, std::uint64_t version);
+  void Insert(const std::string& key, std::shared_ptr<const CachedPage> page,
+              std::uint64_t version);
 
   size_t budget() const { return budget_; }
   size_t bytes() const;

@@ -40,7 +40,8 @@ bool Router::Matches(const Route& route, std::string_view path,
       // The rest of the path, slashes included.
       if (i >= segments.size()) return false;
       const size_t offset = segments[i].data() - path.data();
-      params.emplace_back(expected.substr(1, expected.size() - 3), std::string(path.substr(offset)));
+      params.emplace_back(expected.substr(1, expected.size() - 3),
+                          std::string(path.substr(offset)));
       return true;
     }
     if (i >= segments.size()) return false;

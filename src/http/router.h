@@ -29,7 +29,8 @@ class Router {
   };
   // nullopt when no route matches the path for this method. `path_matched` tells whether
   // some route matches the path with another method (so the answer is 405, not 404).
-  std::optional<Match> Find(Method method, std::string_view path, bool* path_matched = nullptr) const;
+  std::optional<Match> Find(Method method, std::string_view path,
+                            bool* path_matched = nullptr) const;
   // The methods that some route accepts for `path`, e.g. "GET, HEAD".
   std::string AllowedMethods(std::string_view path) const;
   const Handler& fallback() const { return fallback_; }

@@ -40,14 +40,22 @@ constexpr size_t kCompressOnTheFlyMinimum = 1024;
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::head: return Method::kHead;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::patch: return Method::kPatch;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::options: return Method::kOptions;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
   }
 }
 
@@ -120,22 +128,26 @@ std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string
       response.cache_control.empty() ? "public, no-cache" : response.cache_control;
   // A strong validator from the body's bytes; each coding gets its own (RFC 9110 8.8.3).
   const auto hash = std::hash<std::string>{}(response.body);
-  const std::string base = fmt::format("{:016x}{:08x}", hash, static_cast<uint32_t>(response.body.size()));
+  const std::string base =
+      fmt::format("{:016x}{:08x}", hash, static_cast<uint32_t>(response.body.size()));
   page->identity.body = response.body;
   page->identity.etag = "\"" + base + "\"";
-  page->identity.head = CachedHead(response, cache_control, page->identity.etag, "", page->identity.body.size());
+  page->identity.head =
+      CachedHead(response, cache_control, page->identity.etag, "", page->identity.body.size());
   if (IsCompressible(response.content_type) && response.body.size() >= 256) {
     std::string gzip = Gzip(response.body, 6);
     if (!gzip.empty() && gzip.size() < response.body.size()) {
       page->gzip.body = std::move(gzip);
       page->gzip.etag = "\"" + base + "-gz\"";
-      page->gzip.head = CachedHead(response, cache_control, page->gzip.etag, "gzip", page->gzip.body.size());
+      page->gzip.head =
+          CachedHead(response, cache_control, page->gzip.etag, "gzip", page->gzip.body.size());
     }
     std::string brotli = Brotli(response.body, 9);
     if (!brotli.empty() && brotli.size() < response.body.size()) {
       page->brotli.body = std::move(brotli);
       page->brotli.etag = "\"" + base + "-br\"";
-      page->brotli.head = CachedHead(response, cache_control, page->brotli.etag, "br", page->brotli.body.size());
+      page->brotli.head =
+          CachedHead(response, cache_control, page->brotli.etag, "br", page->brotli.body.size());
     }
   }
   return page;
@@ -252,17 +264,18 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options().max_body_bytes);
     reading_ = true;
     stream_.expires_after(server_.options().request_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code error, size_t) {
-                        self->OnRead(error);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });
   }
 
   void OnRead(beast::error_code error) {
     reading_ = false;
     if (error) {
-      if (error == bhttp::error::header_limit) return SendProblem(431, "Request headers are larger than 16 KiB.");
-      if (error == bhttp::error::body_limit) return SendProblem(413, "The request body is too large.");
+      if (error == bhttp::error::header_limit)
+        return SendProblem(431, "Request headers are larger than 16 KiB.");
+      if (error == bhttp::error::body_limit)
+        return SendProblem(413, "The request body is too large.");
       const bool parse_error =
           error.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
           error != bhttp::error::end_of_stream && error != bhttp::error::partial_message &&
@@ -309,7 +322,8 @@ class Session : public std::enable_shared_from_this<Session> {
     SendResponse(std::move(response), route, raw, start, head_only);
   }
 
-  bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method, Request& request) {
+  bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method,
+                    Request& request) {
     request.method = method;
     request.target = std::string(raw.target());
     if (request.target.empty() || request.target.front() != '/') return false;
@@ -356,8 +370,9 @@ class Session : public std::enable_shared_from_this<Session> {
       handler = match->handler;
     } else if (path_matched) {
       route = "method_not_allowed";
-      Response response = Response::Text(405, "This address does not accept " +
-                                                   std::string(MethodName(request.method)) + " requests.");
+      Response response =
+          Response::Text(405, "This address does not accept " +
+                                  std::string(MethodName(request.method)) + " requests.");
       response.headers.emplace_back("Allow", router.AllowedMethods(request.path));
       return response;
     } else {
@@ -443,7 +458,8 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\nCache-Control: {}\r\n",
                          response.content_type, response.body.size(),
                          response.cache_control.empty() ? "no-store" : response.cache_control);
-    for (const auto& [name, value] : response.headers) head_ += fmt::format("{}: {}\r\n", name, value);
+    for (const auto& [name, value] : response.headers)
+      head_ += fmt::format("{}: {}\r\n", name, value);
     head_ += kCommonHeaders;
     tail_.clear();
     AppendTail();
@@ -458,9 +474,10 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = false;
     head_ = StatusLine(status);
     body_ = std::string(message) + "\n";
-    head_ += fmt::format("Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n"
-                         "Cache-Control: no-store\r\n",
-                         body_.size());
+    head_ += fmt::format(
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n"
+        "Cache-Control: no-store\r\n",
+        body_.size());
     head_ += kCommonHeaders;
     tail_.clear();
     AppendTail();
@@ -509,9 +526,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(std::array<asio::const_buffer, 3> buffers) {
     stream_.expires_after(server_.options().write_timeout);
-    asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code error, size_t) {
-      self->OnWrite(error);
-    });
+    asio::async_write(
+        stream_, buffers,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnWrite(error); });
   }
 
   void OnWrite(beast::error_code error) {
@@ -569,21 +586,22 @@ Result<void> Server::Impl::Listen() {
 void Server::Impl::Accept() {
   Worker& worker = *workers_[next_worker_];
   next_worker_ = (next_worker_ + 1) % workers_.size();
-  acceptor_->async_accept(worker.ioc, [this, &worker](boost::system::error_code error, tcp::socket socket) {
-    if (error == asio::error::operation_aborted || stopping()) return;
-    if (!error) {
-      if (connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections) {
-        connections_.fetch_sub(1, std::memory_order_relaxed);
-        boost::system::error_code ignored;
-        socket.close(ignored);
-      } else {
-        asio::post(worker.ioc, [this, &worker, socket = std::move(socket)]() mutable {
-          std::make_shared<Session>(std::move(socket), worker, *this)->Start();
-        });
-      }
-    }
-    Accept();
-  });
+  acceptor_->async_accept(
+      worker.ioc, [this, &worker](boost::system::error_code error, tcp::socket socket) {
+        if (error == asio::error::operation_aborted || stopping()) return;
+        if (!error) {
+          if (connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections) {
+            connections_.fetch_sub(1, std::memory_order_relaxed);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+          } else {
+            asio::post(worker.ioc, [this, &worker, socket = std::move(socket)]() mutable {
+              std::make_shared<Session>(std::move(socket), worker, *this)->Start();
+            });
+          }
+        }
+        Accept();
+      });
 }
 
 void Server::Impl::Run() {

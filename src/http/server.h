@@ -29,8 +29,8 @@ namespace broadsheet::http {
 
 struct ServerOptions {
   ListenAddress listen;
-  int threads = 0;                                   // 0: one per core
-  size_t max_header_bytes = 16 * 1024;               // request line + headers
+  int threads = 0;                      // 0: one per core
+  size_t max_header_bytes = 16 * 1024;  // request line + headers
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds request_timeout{15000};  // idle wait + the whole request
   std::chrono::milliseconds write_timeout{30000};
@@ -65,7 +65,7 @@ class Server {
   // Thread-safe and idempotent.
   void Stop();
 
- class Impl;  // the Beast machinery, kept out of this header
+  class Impl;  // the Beast machinery, kept out of this header
 
  private:
   std::unique_ptr<Impl> impl_;

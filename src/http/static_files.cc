@@ -28,8 +28,8 @@ std::optional<std::filesystem::path> ResolveUnder(const std::filesystem::path& r
   if (error) return std::nullopt;
   const auto canonical = std::filesystem::canonical(path, error);
   if (error) return std::nullopt;
-  const auto [root_end, unused] =
-      std::mismatch(canonical_root.begin(), canonical_root.end(), canonical.begin(), canonical.end());
+  const auto [root_end, unused] = std::mismatch(canonical_root.begin(), canonical_root.end(),
+                                                canonical.begin(), canonical.end());
   if (root_end != canonical_root.end()) return std::nullopt;
   if (!std::filesystem::is_regular_file(canonical, error)) return std::nullopt;
   return canonical;
@@ -69,8 +69,10 @@ std::string_view ContentTypeFor(std::string_view file_name) {
 Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
-  if (error) return Fail(ErrorCode::kNotFound, "no such file: " + path.filename().string(), error.message());
-  if (size > max_bytes) return Fail(ErrorCode::kTooLarge, "file too large: " + path.filename().string());
+  if (error)
+    return Fail(ErrorCode::kNotFound, "no such file: " + path.filename().string(), error.message());
+  if (size > max_bytes)
+    return Fail(ErrorCode::kTooLarge, "file too large: " + path.filename().string());
   std::ifstream in(path, std::ios::binary);
   std::string data(size, '\0');
   if (!in.read(data.data(), static_cast<std::streamsize>(size))) {

@@ -46,7 +46,8 @@ Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
   if (markdown.size() > kMaxInputBytes) {
     return Fail(ErrorCode::kTooLarge, "the text is longer than 4 MiB");
   }
-  if (!IsValidUtf8(markdown)) return Fail(ErrorCode::kInvalidArgument, "the text is not valid UTF-8");
+  if (!IsValidUtf8(markdown))
+    return Fail(ErrorCode::kInvalidArgument, "the text is not valid UTF-8");
   RegisterExtensionsOnce();
 
   int flags = CMARK_OPT_SMART | CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8;
@@ -67,8 +68,8 @@ Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
   if (!document) return Fail(ErrorCode::kInternal, "the Markdown parser failed");
   RewriteUrls(document.get(), options);
 
-  char* html = cmark_render_html(document.get(), flags,
-                                 cmark_parser_get_syntax_extensions(parser.get()));
+  char* html =
+      cmark_render_html(document.get(), flags, cmark_parser_get_syntax_extensions(parser.get()));
   if (html == nullptr) return Fail(ErrorCode::kInternal, "the Markdown renderer failed");
   std::string result(html);
   free(html);

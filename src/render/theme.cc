@@ -38,11 +38,15 @@ mustache::data ToData(const nlohmann::json& value) {
       const auto& text = value.get_ref<const std::string&>();
       return text.empty() ? mustache::data(false) : mustache::data(text);
     }
-    case nlohmann::json::value_t::boolean: return mustache::data(value.get<bool>());
+    case nlohmann::json::value_t::boolean:
+      return mustache::data(value.get<bool>());
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return mustache::data(std::to_string(value.get<long long>()));
-    case nlohmann::json::value_t::number_float: return mustache::data(fmt::format("{}", value.get<double>()));
-    default: return mustache::data(false);
+    case nlohmann::json::value_t::number_unsigned:
+      return mustache::data(std::to_string(value.get<long long>()));
+    case nlohmann::json::value_t::number_float:
+      return mustache::data(fmt::format("{}", value.get<double>()));
+    default:
+      return mustache::data(false);
   }
 }
 
@@ -60,12 +64,14 @@ std::string ShortHash(std::string_view data) {
 
 Result<std::unique_ptr<Theme>> Theme::Load(const std::filesystem::path& override_dir) {
   std::map<std::string, std::string, std::less<>> files;
-  for (const auto& file : embedded::DefaultTheme()) files[std::string(file.path)] = std::string(file.data);
+  for (const auto& file : embedded::DefaultTheme())
+    files[std::string(file.path)] = std::string(file.data);
   std::error_code error;
   if (!override_dir.empty() && std::filesystem::is_directory(override_dir, error)) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(override_dir, error)) {
       if (!entry.is_regular_file()) continue;
-      const std::string relative = std::filesystem::relative(entry.path(), override_dir).generic_string();
+      const std::string relative =
+          std::filesystem::relative(entry.path(), override_dir).generic_string();
       std::ifstream in(entry.path(), std::ios::binary);
       std::stringstream content;
       content << in.rdbuf();
@@ -112,7 +118,8 @@ Result<std::string> Theme::Render(std::string_view name, const nlohmann::json& v
   mustache::mustache page(found->second);
   std::string content = page.render(data);
   if (!page.error_message().empty()) {
-    return Fail(ErrorCode::kInternal, "template " + std::string(name) + " failed", page.error_message());
+    return Fail(ErrorCode::kInternal, "template " + std::string(name) + " failed",
+                page.error_message());
   }
   if (!with_layout) return content;
   data.set("content", content);

@@ -22,7 +22,8 @@ constexpr size_t kMaxUploadServeBytes = 64 * 1024 * 1024;
 std::optional<int> PageNumber(std::string_view text) {
   int value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 1 || text.front() == '0') {
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 ||
+      text.front() == '0') {
     return std::nullopt;
   }
   return value;
@@ -56,7 +57,10 @@ struct Site::ListSpec {
 
 Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploads_dir,
            content::PublicationOverrides overrides)
-    : store_(store), theme_(theme), uploads_dir_(std::move(uploads_dir)), overrides_(std::move(overrides)) {}
+    : store_(store),
+      theme_(theme),
+      uploads_dir_(std::move(uploads_dir)),
+      overrides_(std::move(overrides)) {}
 
 void Site::AddRoutes(http::Router& router) {
   auto page_of = [](const Request& request) { return PageNumber(request.Param("page")); };
@@ -67,8 +71,10 @@ void Site::AddRoutes(http::Router& router) {
       return method(request, *page);
     };
   };
-  router.Add(Method::kGet, "/", [this](const Request& r) { return Home(r, 1); }, "home");
-  router.Add(Method::kGet, "/page/{page}/", paged([this](const Request& r, int p) { return Home(r, p); }), "home");
+  router.Add(
+      Method::kGet, "/", [this](const Request& r) { return Home(r, 1); }, "home");
+  router.Add(Method::kGet, "/page/{page}/",
+             paged([this](const Request& r, int p) { return Home(r, p); }), "home");
 
   for (const char* kind : {"section", "author", "tag"}) {
     const std::string base = std::string("/") + kind + "/{slug}/";
@@ -77,43 +83,57 @@ void Site::AddRoutes(http::Router& router) {
       if (kind == "author") return AuthorList(r, p);
       return TagList(r, p);
     };
-    router.Add(Method::kGet, base, [list](const Request& r) { return list(r, 1); }, kind);
+    router.Add(
+        Method::kGet, base, [list](const Request& r) { return list(r, 1); }, kind);
     router.Add(Method::kGet, base + "page/{page}/", paged(list), kind);
     router.Add(Method::kGet, base + "feed/",
-               NotYet("Feeds arrive with the discovery release (feeds, search, sitemaps)."), "feed");
+               NotYet("Feeds arrive with the discovery release (feeds, search, sitemaps)."),
+               "feed");
   }
 
-  router.Add(Method::kGet, "/assets/{path*}", [this](const Request& r) { return Asset(r); }, "asset");
-  router.Add(Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload");
+  router.Add(
+      Method::kGet, "/assets/{path*}", [this](const Request& r) { return Asset(r); }, "asset");
+  router.Add(
+      Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload");
 
   // Routes of features that later releases build; they answer 503 until then.
-  const std::string discovery = "This arrives with the discovery release (feeds, search, sitemaps).";
+  const std::string discovery =
+      "This arrives with the discovery release (feeds, search, sitemaps).";
   for (const char* path : {"/feed/", "/feed/atom/", "/feed.json", "/sitemap.xml", "/robots.txt",
                            "/search", "/search.json"}) {
     router.Add(Method::kGet, path, NotYet(discovery), "discovery");
   }
-  const std::string newsletter = "Newsletter signup arrives with the newsletter release; it is not open yet.";
+  const std::string newsletter =
+      "Newsletter signup arrives with the newsletter release; it is not open yet.";
   router.Add(Method::kGet, "/newsletter", NotYet(newsletter), "newsletter");
   router.Add(Method::kPost, "/newsletter/subscribe", NotYet(newsletter), "newsletter");
   router.Add(Method::kGet, "/newsletter/confirm/{token}", NotYet(newsletter), "newsletter");
   router.Add(Method::kGet, "/newsletter/unsubscribe/{token}", NotYet(newsletter), "newsletter");
   router.Add(Method::kPost, "/newsletter/unsubscribe/{token}", NotYet(newsletter), "newsletter");
-  const std::string desk = "The editorial desk arrives with the editorial release; use the command line for now.";
+  const std::string desk =
+      "The editorial desk arrives with the editorial release; use the command line for now.";
   router.Add(Method::kGet, "/admin", NotYet(desk), "admin");
   router.Add(Method::kGet, "/admin/{rest*}", NotYet(desk), "admin");
   router.Add(Method::kPost, "/admin/{rest*}", NotYet(desk), "admin");
   router.Add(Method::kPost, "/{slug}/comments",
-             NotYet("Comments arrive with the comments release; they are not open yet."), "comments");
+             NotYet("Comments arrive with the comments release; they are not open yet."),
+             "comments");
   const auto archives = NotYet("Archives by year and month arrive with the discovery release.");
-  router.Add(Method::kGet, "/{year}/{month}/", [archives, this](const Request& r) -> Result<Response> {
-    if (IsYear(r.Param("year"))) return archives(r);
-    return NotFound(r);
-  }, "archive");
+  router.Add(
+      Method::kGet, "/{year}/{month}/",
+      [archives, this](const Request& r) -> Result<Response> {
+        if (IsYear(r.Param("year"))) return archives(r);
+        return NotFound(r);
+      },
+      "archive");
 
-  router.Add(Method::kGet, "/{slug}/", [this, archives](const Request& r) -> Result<Response> {
-    if (IsYear(r.Param("slug"))) return archives(r);
-    return Post(r);
-  }, "post");
+  router.Add(
+      Method::kGet, "/{slug}/",
+      [this, archives](const Request& r) -> Result<Response> {
+        if (IsYear(r.Param("slug"))) return archives(r);
+        return Post(r);
+      },
+      "post");
 
   router_ = &router;
   router.SetFallback([this](const Request& r) { return NotFound(r); });
@@ -186,7 +206,8 @@ Result<Response> Site::Post(const Request& request) const {
 
   Head head;
   head.title = detail.post.title;
-  head.description = !detail.post.dek.empty() ? detail.post.dek : Truncate(StripTags(detail.post.body_html), 200);
+  head.description =
+      !detail.post.dek.empty() ? detail.post.dek : Truncate(StripTags(detail.post.body_html), 200);
   head.canonical_path = PostUrl(detail.post);
   head.image = detail.post.image.url;
   head.og_type = "article";
@@ -202,7 +223,8 @@ Result<Response> Site::Post(const Request& request) const {
 
 Result<Response> Site::SectionList(const Request& request, int page) const {
   const std::string slug(request.Param("slug"));
-  auto section = IsValidSlug(slug) ? store_.FindSection(slug) : Result<std::optional<Section>>(std::nullopt);
+  auto section =
+      IsValidSlug(slug) ? store_.FindSection(slug) : Result<std::optional<Section>>(std::nullopt);
   if (!section) return tl::unexpected(section.error());
   if (!*section) return Fail(ErrorCode::kNotFound, "There is no such section.");
   ListSpec spec;
@@ -217,7 +239,8 @@ Result<Response> Site::SectionList(const Request& request, int page) const {
 
 Result<Response> Site::AuthorList(const Request& request, int page) const {
   const std::string slug(request.Param("slug"));
-  auto author = IsValidSlug(slug) ? store_.FindAuthor(slug) : Result<std::optional<Author>>(std::nullopt);
+  auto author =
+      IsValidSlug(slug) ? store_.FindAuthor(slug) : Result<std::optional<Author>>(std::nullopt);
   if (!author) return tl::unexpected(author.error());
   if (!*author) return Fail(ErrorCode::kNotFound, "There is no such author.");
   const Author& a = **author;
@@ -226,7 +249,10 @@ Result<Response> Site::AuthorList(const Request& request, int page) const {
   spec.base_path = AuthorUrl(a);
   spec.heading = a.name;
   spec.description = a.credentials;
-  spec.author = {{"name", a.name}, {"credentials", a.credentials}, {"bio_html", a.bio_html}, {"avatar", a.avatar}};
+  spec.author = {{"name", a.name},
+                 {"credentials", a.credentials},
+                 {"bio_html", a.bio_html},
+                 {"avatar", a.avatar}};
   spec.json_ld_type = "ProfilePage";
   return List(spec, page);
 }
@@ -274,7 +300,8 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
   Head head;
   const bool home = spec.base_path == "/";
   head.title = home ? context->publication.title : spec.heading;
-  if (page > 1) head.title = fmt::format("{} \u2013 page {}", home ? "Latest analysis" : spec.heading, page);
+  if (page > 1)
+    head.title = fmt::format("{} \u2013 page {}", home ? "Latest analysis" : spec.heading, page);
   head.description = home ? context->publication.description : spec.description;
   head.canonical_path = page_path(page);
   nlohmann::json ld = {{"@context", "https://schema.org"},
@@ -286,17 +313,19 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
     if (!spec.description.empty()) ld["mainEntity"]["jobTitle"] = spec.description;
   }
   head.json_ld = EscapeJsonForScript(ld.dump());
-  nlohmann::json view = {{"site", SiteView(*context)},
-                         {"head", HeadView(head, context->publication)},
-                         {"paging", pagination},
-                         {"list",
-                          {{"heading", page > 1 && home ? fmt::format("Latest analysis, page {}", page) : spec.heading},
-                           {"kicker", spec.kicker},
-                           {"description", spec.description},
-                           {"author", spec.author},
-                           {"posts", cards},
-                           {"has_posts", !cards.empty()},
-                           {"show_newsletter", home && page == 1}}}};
+  nlohmann::json view = {
+      {"site", SiteView(*context)},
+      {"head", HeadView(head, context->publication)},
+      {"paging", pagination},
+      {"list",
+       {{"heading",
+         page > 1 && home ? fmt::format("Latest analysis, page {}", page) : spec.heading},
+        {"kicker", spec.kicker},
+        {"description", spec.description},
+        {"author", spec.author},
+        {"posts", cards},
+        {"has_posts", !cards.empty()},
+        {"show_newsletter", home && page == 1}}}};
   return RenderPage(home ? "home" : "list", view);
 }
 
@@ -334,10 +363,12 @@ Result<Response> Site::Upload(const Request& request) const {
 Result<Response> Site::NotFound(const Request& request) const {
   // "/slug" -> "/slug/", as readers and old links often drop the slash.
   if (router_ != nullptr && (request.method == Method::kGet || request.method == Method::kHead) &&
-      !request.path.empty() && request.path.back() != '/' && request.path.find("//") == std::string::npos) {
+      !request.path.empty() && request.path.back() != '/' &&
+      request.path.find("//") == std::string::npos) {
     const std::string with_slash = request.path + "/";
     if (auto match = router_->Find(Method::kGet, with_slash)) {
-      const bool useful = match->name != "post" || IsValidSlug(with_slash.substr(1, with_slash.size() - 2));
+      const bool useful =
+          match->name != "post" || IsValidSlug(with_slash.substr(1, with_slash.size() - 2));
       if (useful) {
         const std::string target = request.target;
         const auto question = target.find('?');
@@ -354,21 +385,33 @@ Response Site::ErrorPage(int status, const Error& error, const Request& request)
   auto context = Context();
   std::string heading;
   switch (status) {
-    case 404: heading = "Page not found"; break;
-    case 410: heading = "This page has been removed"; break;
-    case 400: heading = "Bad request"; break;
-    case 503: heading = "Not available yet"; break;
-    default: heading = status >= 500 ? "Something went wrong" : "Request refused";
+    case 404:
+      heading = "Page not found";
+      break;
+    case 410:
+      heading = "This page has been removed";
+      break;
+    case 400:
+      heading = "Bad request";
+      break;
+    case 503:
+      heading = "Not available yet";
+      break;
+    default:
+      heading = status >= 500 ? "Something went wrong" : "Request refused";
   }
   const std::string message =
-      status >= 500 && status != 503 ? "Something went wrong on our side. Please try again in a moment." : error.message;
+      status >= 500 && status != 503
+          ? "Something went wrong on our side. Please try again in a moment."
+          : error.message;
   if (context) {
     Head head;
     head.title = heading;
     head.noindex = true;
-    nlohmann::json view = {{"site", SiteView(*context)},
-                           {"head", HeadView(head, context->publication)},
-                           {"error", {{"heading", heading}, {"message", message}, {"status", status}}}};
+    nlohmann::json view = {
+        {"site", SiteView(*context)},
+        {"head", HeadView(head, context->publication)},
+        {"error", {{"heading", heading}, {"message", message}, {"status", status}}}};
     if (auto html = theme_.Render("error", view)) {
       Response response;
       response.status = status;

@@ -12,9 +12,13 @@ nlohmann::json AuthorsView(const std::vector<Author>& authors, bool with_bio) {
   for (size_t i = 0; i < authors.size(); ++i) {
     const Author& author = authors[i];
     std::string separator;
-    if (i > 0) separator = (i + 1 == authors.size()) ? (authors.size() > 2 ? ", and " : " and ") : ", ";
-    nlohmann::json item = {{"name", author.name}, {"url", AuthorUrl(author)}, {"separator", separator},
-                           {"credentials", author.credentials}, {"avatar", author.avatar}};
+    if (i > 0)
+      separator = (i + 1 == authors.size()) ? (authors.size() > 2 ? ", and " : " and ") : ", ";
+    nlohmann::json item = {{"name", author.name},
+                           {"url", AuthorUrl(author)},
+                           {"separator", separator},
+                           {"credentials", author.credentials},
+                           {"avatar", author.avatar}};
     if (with_bio) item["bio_html"] = author.bio_html;
     list.push_back(std::move(item));
   }
@@ -79,7 +83,8 @@ nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone) {
   const Post& post = detail.post;
   const Timestamp published = post.published_at.value_or(0);
   nlohmann::json section = false;
-  if (detail.section) section = {{"name", detail.section->name}, {"url", SectionUrl(*detail.section)}};
+  if (detail.section)
+    section = {{"name", detail.section->name}, {"url", SectionUrl(*detail.section)}};
   return {{"title", post.title},
           {"url", PostUrl(post)},
           {"dek", post.dek},
@@ -107,8 +112,9 @@ nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context)
   view["tags"] = tags;
   view["has_tags"] = !tags.empty();
   // Show "Updated" only when the update is on a later day than publication.
-  const bool updated_later = post.updated_at && *post.updated_at > published &&
-                             FormatHumanDate(*post.updated_at, context.zone) != FormatHumanDate(published, context.zone);
+  const bool updated_later =
+      post.updated_at && *post.updated_at > published &&
+      FormatHumanDate(*post.updated_at, context.zone) != FormatHumanDate(published, context.zone);
   view["updated_iso"] = updated_later ? FormatIsoTime(*post.updated_at, context.zone) : "";
   view["updated_human"] = updated_later ? FormatHumanDate(*post.updated_at, context.zone) : "";
   return view;
@@ -120,13 +126,17 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
   const Timestamp published = post.published_at.value_or(0);
   nlohmann::json authors = nlohmann::json::array();
   for (const auto& author : detail.authors) {
-    nlohmann::json person = {{"@type", "Person"}, {"name", author.name}, {"url", AbsoluteUrl(publication, AuthorUrl(author))}};
+    nlohmann::json person = {{"@type", "Person"},
+                             {"name", author.name},
+                             {"url", AbsoluteUrl(publication, AuthorUrl(author))}};
     if (!author.credentials.empty()) person["jobTitle"] = author.credentials;
     authors.push_back(std::move(person));
   }
   nlohmann::json ld = {
       {"@context", "https://schema.org"},
-      {"@type", post.kind == PostKind::kPage ? "WebPage" : (post.opinion ? "OpinionNewsArticle" : "NewsArticle")},
+      {"@type", post.kind == PostKind::kPage
+                    ? "WebPage"
+                    : (post.opinion ? "OpinionNewsArticle" : "NewsArticle")},
       {"headline", post.title},
       {"url", AbsoluteUrl(publication, PostUrl(post))},
       {"mainEntityOfPage", AbsoluteUrl(publication, PostUrl(post))},
@@ -134,7 +144,10 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
       {"dateModified", FormatIsoTime(post.updated_at.value_or(published), context.zone)},
       {"inLanguage", publication.language},
       {"isAccessibleForFree", true},
-      {"publisher", {{"@type", "Organization"}, {"name", publication.title}, {"url", AbsoluteUrl(publication, "/")}}},
+      {"publisher",
+       {{"@type", "Organization"},
+        {"name", publication.title},
+        {"url", AbsoluteUrl(publication, "/")}}},
   };
   if (!post.dek.empty()) ld["description"] = post.dek;
   if (!authors.empty()) ld["author"] = authors;
@@ -145,7 +158,8 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
     ld["keywords"] = keywords;
   }
   if (!post.image.url.empty()) {
-    nlohmann::json image = {{"@type", "ImageObject"}, {"url", AbsoluteUrl(publication, post.image.url)}};
+    nlohmann::json image = {{"@type", "ImageObject"},
+                            {"url", AbsoluteUrl(publication, post.image.url)}};
     if (!post.image.caption.empty()) image["caption"] = post.image.caption;
     if (!post.image.credit.empty()) image["creditText"] = post.image.credit;
     ld["image"] = image;
@@ -162,8 +176,9 @@ nlohmann::json HeadView(const Head& head, const Publication& publication) {
           {"canonical", head.canonical_path.empty() || publication.base_url.empty()
                             ? std::string()
                             : AbsoluteUrl(publication, head.canonical_path)},
-          {"image", head.image.empty() || publication.base_url.empty() ? std::string()
-                                                                        : AbsoluteUrl(publication, head.image)},
+          {"image", head.image.empty() || publication.base_url.empty()
+                        ? std::string()
+                        : AbsoluteUrl(publication, head.image)},
           {"og_type", head.og_type},
           {"json_ld", head.json_ld},
           {"noindex", head.noindex}};

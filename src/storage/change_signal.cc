@@ -22,9 +22,8 @@ Result<std::unique_ptr<ChangeSignal>> ChangeSignal::Open(const std::string& path
     return Fail(ErrorCode::kIo, "cannot open the change signal file " + path, std::strerror(errno));
   }
   struct stat info {};
-  if (::fstat(fd, &info) != 0 ||
-      (info.st_size < static_cast<off_t>(sizeof(std::uint64_t)) &&
-       ::ftruncate(fd, sizeof(std::uint64_t)) != 0)) {
+  if (::fstat(fd, &info) != 0 || (info.st_size < static_cast<off_t>(sizeof(std::uint64_t)) &&
+                                  ::ftruncate(fd, sizeof(std::uint64_t)) != 0)) {
     const std::string reason = std::strerror(errno);
     ::close(fd);
     return Fail(ErrorCode::kIo, "cannot size the change signal file " + path, reason);

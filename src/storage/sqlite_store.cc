@@ -14,8 +14,10 @@ Error SqlError(sqlite3* db, std::string_view what) {
   const int code = sqlite3_extended_errcode(db);
   ErrorCode mapped = ErrorCode::kIo;
   if ((code & 0xff) == SQLITE_CONSTRAINT) mapped = ErrorCode::kConflict;
-  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB) mapped = ErrorCode::kCorrupt;
-  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) mapped = ErrorCode::kUnavailable;
+  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB)
+    mapped = ErrorCode::kCorrupt;
+  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+    mapped = ErrorCode::kUnavailable;
   return Error{mapped, "the database refused the operation: " + std::string(what),
                sqlite3_errmsg(db)};
 }
@@ -24,9 +26,12 @@ const char* KindName(PostKind kind) { return kind == PostKind::kPage ? "page" : 
 
 const char* StatusName(PostStatus status) {
   switch (status) {
-    case PostStatus::kDraft: return "draft";
-    case PostStatus::kScheduled: return "scheduled";
-    case PostStatus::kPublished: return "published";
+    case PostStatus::kDraft:
+      return "draft";
+    case PostStatus::kScheduled:
+      return "scheduled";
+    case PostStatus::kPublished:
+      return "published";
   }
   return "draft";
 }
@@ -52,7 +57,9 @@ constexpr const char* kListedPostColumns =
 class SqliteStore::Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+    other.stmt_ = nullptr;
+  }
   ~Statement() {
     if (stmt_ != nullptr) {
       sqlite3_reset(stmt_);
@@ -66,7 +73,9 @@ class SqliteStore::Statement {
     return *this;
   }
   Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
-  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) {
+    return Bind(index, std::string_view(text));
+  }
   Statement& Bind(int index, std::int64_t value) {
     sqlite3_bind_int64(stmt_, index, value);
     return *this;
@@ -87,7 +96,8 @@ class SqliteStore::Statement {
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string Text(int column) const {
     const auto* text = sqlite3_column_text(stmt_, column);
-    return text ? std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, column))
+    return text ? std::string(reinterpret_cast<const char*>(text),
+                              sqlite3_column_bytes(stmt_, column))
                 : std::string();
   }
   std::optional<std::int64_t> OptionalInt(int column) const {
@@ -246,28 +256,30 @@ Result<void> SqliteStore::Migrate() {
   }
   {
     auto statement = Prepare("PRAGMA user_version");
-    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read schema version"));
+    if (!statement.ok() || statement.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "read schema version"));
     version = static_cast<int>(statement.Int(0));
   }
   int tables = 0;
   {
     auto statement = Prepare("SELECT count(*) FROM sqlite_master");
-    if (statement.ok() && statement.Step() == SQLITE_ROW) tables = static_cast<int>(statement.Int(0));
+    if (statement.ok() && statement.Step() == SQLITE_ROW)
+      tables = static_cast<int>(statement.Int(0));
   }
   if (application_id != sqlite::kApplicationId && (application_id != 0 || tables > 0)) {
     return Fail(ErrorCode::kConflict, "the database was not written by Broadsheet");
   }
   const auto& migrations = sqlite::Migrations();
   if (version > static_cast<int>(migrations.size())) {
-    return Fail(ErrorCode::kConflict,
-                "the database was written by a newer Broadsheet (schema " + std::to_string(version) +
-                    "); this one knows schema " + std::to_string(migrations.size()));
+    return Fail(ErrorCode::kConflict, "the database was written by a newer Broadsheet (schema " +
+                                          std::to_string(version) + "); this one knows schema " +
+                                          std::to_string(migrations.size()));
   }
   for (int next = version; next < static_cast<int>(migrations.size()); ++next) {
     auto applied = InTransaction([&]() -> Result<void> {
-      const std::string sql = std::string(migrations[next]) +
-                              "\nPRAGMA user_version = " + std::to_string(next + 1) + ";" +
-                              "\nPRAGMA application_id = " + std::to_string(sqlite::kApplicationId) + ";";
+      const std::string sql =
+          std::string(migrations[next]) + "\nPRAGMA user_version = " + std::to_string(next + 1) +
+          ";" + "\nPRAGMA application_id = " + std::to_string(sqlite::kApplicationId) + ";";
       char* message = nullptr;
       if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
         Error error{ErrorCode::kInternal, "migration " + std::to_string(next + 1) + " failed",
@@ -294,6 +306,7 @@ Result<void> SqliteStore::InTransaction(const std::function<Result<void>()>& wor
   if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return tl::unexpected(SqlError(db_, "begin"));
   }
+  const auto changes_before = sqlite3_total_changes64(db_);
   ++transaction_depth_;
   auto result = work();
   --transaction_depth_;
@@ -306,7 +319,8 @@ Result<void> SqliteStore::InTransaction(const std::function<Result<void>()>& wor
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return tl::unexpected(error);
   }
-  signal_->Bump();
+  // Only a transaction that changed rows invalidates readers' caches.
+  if (sqlite3_total_changes64(db_) != changes_before) signal_->Bump();
   return {};
 }
 
@@ -319,12 +333,18 @@ Result<Publication> SqliteStore::LoadPublication() {
   while ((rc = statement.Step()) == SQLITE_ROW) {
     const std::string key = statement.Text(0);
     std::string value = statement.Text(1);
-    if (key == "title") publication.title = std::move(value);
-    else if (key == "description") publication.description = std::move(value);
-    else if (key == "base_url") publication.base_url = std::move(value);
-    else if (key == "disclaimer") publication.disclaimer = std::move(value);
-    else if (key == "timezone") publication.timezone = std::move(value);
-    else if (key == "language") publication.language = std::move(value);
+    if (key == "title")
+      publication.title = std::move(value);
+    else if (key == "description")
+      publication.description = std::move(value);
+    else if (key == "base_url")
+      publication.base_url = std::move(value);
+    else if (key == "disclaimer")
+      publication.disclaimer = std::move(value);
+    else if (key == "timezone")
+      publication.timezone = std::move(value);
+    else if (key == "language")
+      publication.language = std::move(value);
   }
   if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read settings"));
   return publication;
@@ -333,9 +353,9 @@ Result<Publication> SqliteStore::LoadPublication() {
 Result<void> SqliteStore::SavePublication(const Publication& publication) {
   return InTransaction([&]() -> Result<void> {
     const std::pair<const char*, const std::string*> values[] = {
-        {"title", &publication.title},           {"description", &publication.description},
-        {"base_url", &publication.base_url},     {"disclaimer", &publication.disclaimer},
-        {"timezone", &publication.timezone},     {"language", &publication.language},
+        {"title", &publication.title},       {"description", &publication.description},
+        {"base_url", &publication.base_url}, {"disclaimer", &publication.disclaimer},
+        {"timezone", &publication.timezone}, {"language", &publication.language},
     };
     for (const auto& [key, value] : values) {
       auto statement = Prepare(
@@ -384,7 +404,8 @@ Result<std::int64_t> SqliteStore::UpsertSection(const Section& section) {
         "disclaimer = excluded.disclaimer, position = excluded.position RETURNING id");
     statement.Bind(1, section.slug).Bind(2, section.name).Bind(3, section.description);
     statement.Bind(4, section.opinion).Bind(5, section.disclaimer).Bind(6, section.position);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save section"));
+    if (!statement.ok() || statement.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "save section"));
     id = statement.Int(0);
     return {};
   });
@@ -417,7 +438,8 @@ Result<std::int64_t> SqliteStore::UpsertAuthor(const Author& author) {
     statement.Bind(1, author.slug).Bind(2, author.name).Bind(3, author.credentials);
     statement.Bind(4, author.email).Bind(5, author.avatar).Bind(6, author.bio_markdown);
     statement.Bind(7, author.bio_html);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save author"));
+    if (!statement.ok() || statement.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "save author"));
     id = statement.Int(0);
     return {};
   });
@@ -443,7 +465,8 @@ Result<std::int64_t> SqliteStore::UpsertTag(const Tag& tag) {
         "INSERT INTO tags(slug, name) VALUES (?1, ?2) "
         "ON CONFLICT(slug) DO UPDATE SET name = excluded.name RETURNING id");
     statement.Bind(1, tag.slug).Bind(2, tag.name);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save tag"));
+    if (!statement.ok() || statement.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "save tag"));
     id = statement.Int(0);
     return {};
   });
@@ -453,7 +476,8 @@ Result<std::int64_t> SqliteStore::UpsertTag(const Tag& tag) {
 
 Result<std::optional<Post>> SqliteStore::FindPost(const std::string& slug) {
   std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kPostColumns + " FROM posts WHERE slug = ?1";
+  static const std::string sql =
+      std::string("SELECT ") + kPostColumns + " FROM posts WHERE slug = ?1";
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "find post"));
   statement.Bind(1, slug);
@@ -471,7 +495,7 @@ Result<std::optional<Post>> SqliteStore::FindPost(const std::string& slug) {
 }
 
 Result<std::optional<PostDetail>> SqliteStore::FindPublishedPost(const std::string& slug,
-                                                                Timestamp now) {
+                                                                 Timestamp now) {
   std::lock_guard lock(mutex_);
   static const std::string sql = std::string("SELECT ") + kPostColumns +
                                  " FROM posts WHERE slug = ?1 AND status = 'published' AND "
@@ -512,7 +536,8 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
     statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
     statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
     statement.Bind(19, post.comments_open);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save post"));
+    if (!statement.ok() || statement.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "save post"));
     id = statement.Int(0);
 
     auto clear_authors = Prepare("DELETE FROM post_authors WHERE post_id = ?1");
@@ -594,7 +619,10 @@ Result<std::vector<PostDetail>> SqliteStore::ListPublishedPosts(const PostQuery&
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "list posts"));
   statement.Bind(1, KindName(query.kind)).Bind(2, query.now).Bind(3, query.section_id);
-  statement.Bind(4, query.author_id).Bind(5, query.tag_id).Bind(6, query.limit).Bind(7, query.offset);
+  statement.Bind(4, query.author_id)
+      .Bind(5, query.tag_id)
+      .Bind(6, query.limit)
+      .Bind(7, query.offset);
   std::vector<PostDetail> details;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW) details.push_back(PostDetail{ReadPost(statement)});

@@ -46,7 +46,7 @@ class SqliteStore final : public Store {
   Result<std::int64_t> UpsertTag(const Tag& tag) override;
   Result<std::optional<Post>> FindPost(const std::string& slug) override;
   Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,
-                                                     Timestamp now) override;
+                                                      Timestamp now) override;
   Result<std::int64_t> UpsertPost(const Post& post) override;
   Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) override;
   Result<int> CountPublishedPosts(const PostQuery& query) override;

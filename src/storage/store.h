@@ -50,7 +50,7 @@ class Store {
   // A post visible to readers at `now` (published, publication time reached), with its section,
   // authors and tags.
   virtual Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,
-                                                             Timestamp now) = 0;
+                                                              Timestamp now) = 0;
   // Inserts or updates by slug, replacing its authors and tags; returns the id.
   virtual Result<std::int64_t> UpsertPost(const Post& post) = 0;
   // Published posts matching `query`, newest first.

@@ -41,12 +41,14 @@ TEST(Config, TheDefaultFileParsesToTheDefaults) {
 
 TEST(Config, EnvironmentWinsOverTheFile) {
   TempDir dir;
-  dir.Write("broadsheet.toml",
-            "listen = \"127.0.0.1:9000\"\ncache_budget_mb = 8\n[publication]\ntitle = \"From File\"\n");
-  auto config = LoadConfig(dir.path(), Fake({{"BROADSHEET_LISTEN", "0.0.0.0:7000"},
-                                             {"BROADSHEET_TITLE", "From Env"},
-                                             {"BROADSHEET_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"},
-                                             {"BROADSHEET_TIMEZONE", "Europe/Paris"}}));
+  dir.Write(
+      "broadsheet.toml",
+      "listen = \"127.0.0.1:9000\"\ncache_budget_mb = 8\n[publication]\ntitle = \"From File\"\n");
+  auto config =
+      LoadConfig(dir.path(), Fake({{"BROADSHEET_LISTEN", "0.0.0.0:7000"},
+                                   {"BROADSHEET_TITLE", "From Env"},
+                                   {"BROADSHEET_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"},
+                                   {"BROADSHEET_TIMEZONE", "Europe/Paris"}}));
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->listen.port, 7000);
   EXPECT_EQ(config->cache_budget_bytes, 8u * 1024 * 1024);

@@ -12,9 +12,10 @@ using broadsheet::testing::TempDir;
 
 // A small but complete content folder, as inline files.
 void WriteGoodFolder(const TempDir& dir) {
-  dir.Write("content/publication.yaml",
-            "title: The Meridian Review\ntimezone: Europe/Berlin\nbase_url: https://meridian.example/\n"
-            "disclaimer: Our contributors speak for themselves.\n");
+  dir.Write(
+      "content/publication.yaml",
+      "title: The Meridian Review\ntimezone: Europe/Berlin\nbase_url: https://meridian.example/\n"
+      "disclaimer: Our contributors speak for themselves.\n");
   dir.Write("content/sections.yaml",
             "- slug: security\n  name: Security and Foreign Policy\n  opinion: true\n"
             "- slug: economy\n  name: Economy\n  description: Trade and money.\n");
@@ -28,7 +29,8 @@ void WriteGoodFolder(const TempDir& dir) {
             "authors: [sam-lee, jane-doe]\ntags: [Korea, Nuclear Weapons]\ndate: 2024-03-01T10:30\n"
             "image: images/photo.svg\nimage_alt: Soldiers\nimage_credit: AP Photo/X\n---\n"
             "Text with a chart:\n\n![Chart](../images/chart.svg)\n");
-  dir.Write("content/posts/about.md", "---\ntitle: About\nkind: page\ndisclaimer: false\n---\nWho we are.\n");
+  dir.Write("content/posts/about.md",
+            "---\ntitle: About\nkind: page\ndisclaimer: false\n---\nWho we are.\n");
   dir.Write("content/posts/draft.md", "---\ntitle: Not Yet\nstatus: draft\n---\nSoon.\n");
 }
 
@@ -85,8 +87,9 @@ TEST(ContentImport, IsIdempotentBySlug) {
   Fixture fixture;
   WriteGoodFolder(fixture.dir);
   ASSERT_TRUE(fixture.Import());
-  fixture.dir.Write("content/posts/deterrence.md",
-                    "---\ntitle: Why Deterrence Still Works\ndek: Revised.\nsection: security\n---\nNew.\n");
+  fixture.dir.Write(
+      "content/posts/deterrence.md",
+      "---\ntitle: Why Deterrence Still Works\ndek: Revised.\nsection: security\n---\nNew.\n");
   auto again = fixture.Import();
   ASSERT_TRUE(again);
   PostQuery query;
@@ -99,15 +102,19 @@ TEST(ContentImport, IsIdempotentBySlug) {
 TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) {
   Fixture fixture;
   WriteGoodFolder(fixture.dir);
-  fixture.dir.Write("content/posts/bad-date.md", "---\ntitle: Bad Date\n\ndate: last tuesday\n---\nx\n");
+  fixture.dir.Write("content/posts/bad-date.md",
+                    "---\ntitle: Bad Date\n\ndate: last tuesday\n---\nx\n");
   fixture.dir.Write("content/posts/bad-section.md", "---\ntitle: Lost\nsection: nowhere\n---\nx\n");
   fixture.dir.Write("content/posts/no-title.md", "---\ndek: Only a dek\n---\nx\n");
   fixture.dir.Write("content/posts/reserved.md", "---\ntitle: Admin\n---\nx\n");
   fixture.dir.Write("content/posts/yaml.md", "---\ntitle: [unclosed\n---\nx\n");
   fixture.dir.Write("content/posts/no-front-matter.md", "Just text.\n");
-  fixture.dir.Write("content/posts/missing-image.md", "---\ntitle: Pic\nimage: images/none.png\n---\nx\n");
-  fixture.dir.Write("content/posts/escape.md", "---\ntitle: Escape\nimage: ../../../etc/passwd\n---\nx\n");
-  fixture.dir.Write("content/posts/dup.md", "---\ntitle: Other\nslug: why-deterrence-still-works\n---\nx\n");
+  fixture.dir.Write("content/posts/missing-image.md",
+                    "---\ntitle: Pic\nimage: images/none.png\n---\nx\n");
+  fixture.dir.Write("content/posts/escape.md",
+                    "---\ntitle: Escape\nimage: ../../../etc/passwd\n---\nx\n");
+  fixture.dir.Write("content/posts/dup.md",
+                    "---\ntitle: Other\nslug: why-deterrence-still-works\n---\nx\n");
   auto report = fixture.Import();
   ASSERT_TRUE(report);
   EXPECT_EQ(report->posts, 3);
@@ -137,7 +144,8 @@ TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) 
   ASSERT_NE(find("posts/escape.md"), nullptr);
   ASSERT_NE(find("posts/dup.md"), nullptr);
   EXPECT_FALSE(*fixture.store->FindPost("bad-date"));
-  EXPECT_EQ((*fixture.store->FindPost("why-deterrence-still-works"))->title, "Why Deterrence Still Works");
+  EXPECT_EQ((*fixture.store->FindPost("why-deterrence-still-works"))->title,
+            "Why Deterrence Still Works");
 }
 
 TEST(ContentImport, FutureDatesAreScheduled) {
@@ -172,7 +180,8 @@ TEST(ContentImport, AFolderWithoutContentIsAnError) {
   Fixture fixture;
   fixture.dir.Write("content/readme.txt", "nothing here");
   EXPECT_EQ(fixture.Import().error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(ImportFolder(*fixture.store, fixture.dir.path() / "none", {}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(ImportFolder(*fixture.store, fixture.dir.path() / "none", {}).error().code,
+            ErrorCode::kNotFound);
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ TEST(EscapeHtml, EscapesTheFiveSpecialCharacters) {
 }
 
 TEST(EscapeJsonForScript, CannotCloseTheScriptElement) {
-  const std::string escaped = EscapeJsonForScript(R"({"headline":"</script><script>alert(1)</script>"})");
+  const std::string escaped =
+      EscapeJsonForScript(R"({"headline":"</script><script>alert(1)</script>"})");
   EXPECT_EQ(escaped.find("</script>"), std::string::npos);
   EXPECT_NE(escaped.find("\\u003c/script\\u003e"), std::string::npos);
 }
@@ -20,8 +21,8 @@ TEST(IsValidUtf8, AcceptsUtf8AndRejectsBrokenSequences) {
   EXPECT_TRUE(IsValidUtf8("plain"));
   EXPECT_TRUE(IsValidUtf8("Zürich — 東京 🙂"));
   EXPECT_FALSE(IsValidUtf8("\xC3"));
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xFF"));
 }
 

@@ -19,16 +19,19 @@ class ArticlePage : public ::testing::Test {
     publication.title = "The Meridian Review";
     publication.base_url = "https://meridian.example";
     publication.timezone = "America/New_York";
-    publication.disclaimer = "Opinions are the contributors' own; the Review takes no institutional positions.";
+    publication.disclaimer =
+        "Opinions are the contributors' own; the Review takes no institutional positions.";
     ASSERT_TRUE(store_->SavePublication(publication));
-    section_ = *store_->UpsertSection({0, "security", "Security and Foreign Policy", "", true, std::nullopt, 0});
+    section_ = *store_->UpsertSection(
+        {0, "security", "Security and Foreign Policy", "", true, std::nullopt, 0});
     Author author;
     author.slug = "jane-doe";
     author.name = "Jane Doe";
     author.credentials = "Director for Partnerships and North Korea Analyst";
     author.bio_html = "<p>Jane has covered the peninsula for a decade.</p>";
     author_ = *store_->UpsertAuthor(author);
-    site_ = std::make_unique<Site>(*store_, *theme_, "/nonexistent", content::PublicationOverrides{});
+    site_ =
+        std::make_unique<Site>(*store_, *theme_, "/nonexistent", content::PublicationOverrides{});
     site_->AddRoutes(router_);
   }
 
@@ -41,7 +44,8 @@ class ArticlePage : public ::testing::Test {
     post.published_at = 1709262000;
     post.section_id = section_;
     post.author_ids = {author_};
-    post.image = {"/uploads/soldiers.jpg", "Soldiers at the border", "A patrol near the DMZ.", "AP Photo/Lee Jin-man"};
+    post.image = {"/uploads/soldiers.jpg", "Soldiers at the border", "A patrol near the DMZ.",
+                  "AP Photo/Lee Jin-man"};
     post.body_html = "<p>First paragraph of analysis.</p>";
     post.opinion = true;
     return post;
@@ -55,7 +59,9 @@ class ArticlePage : public ::testing::Test {
     const http::Handler* handler = match ? match->handler : &router_.fallback();
     if (match) request.params = match->params;
     auto result = (*handler)(request);
-    if (!result) return http::Response::Text(result.error().code == ErrorCode::kNotFound ? 404 : 500, result.error().message);
+    if (!result)
+      return http::Response::Text(result.error().code == ErrorCode::kNotFound ? 404 : 500,
+                                  result.error().message);
     return *result;
   }
 
@@ -98,7 +104,8 @@ TEST_F(ArticlePage, ShowsEveryReferenceElementInOrder) {
   }
   EXPECT_EQ(html.find("<h1"), html.rfind("<h1"));  // exactly one h1
   EXPECT_NE(html.find("<html lang=\"en\">"), std::string::npos);
-  for (const char* field : {"name=\"name\"", "name=\"email\"", "name=\"website\"", "name=\"body\"", "name=\"parent\""}) {
+  for (const char* field : {"name=\"name\"", "name=\"email\"", "name=\"website\"", "name=\"body\"",
+                            "name=\"parent\""}) {
     EXPECT_NE(html.find(field), std::string::npos) << field;
   }
 }
@@ -110,7 +117,8 @@ TEST_F(ArticlePage, JsonLdDescribesAnOpinionPiece) {
   const auto start = html.find(open);
   ASSERT_NE(start, std::string::npos);
   const auto end = html.find("</script>", start);
-  const auto ld = nlohmann::json::parse(html.substr(start + open.size(), end - start - open.size()));
+  const auto ld =
+      nlohmann::json::parse(html.substr(start + open.size(), end - start - open.size()));
   EXPECT_EQ(ld["@type"], "OpinionNewsArticle");
   EXPECT_EQ(ld["headline"], "Why Deterrence Still Works");
   EXPECT_EQ(ld["description"], "Jane Doe argues that the old logic holds.");
@@ -136,12 +144,14 @@ TEST_F(ArticlePage, DisclaimerOverridesAndSwitchOff) {
   Post post = Article();
   post.disclaimer = "This piece is the author's alone.";
   ASSERT_TRUE(store_->UpsertPost(post));
-  EXPECT_NE(Get("/deterrence/").body.find("This piece is the author&apos;s alone."), std::string::npos);
+  EXPECT_NE(Get("/deterrence/").body.find("This piece is the author&apos;s alone."),
+            std::string::npos);
   post.disclaimer.reset();
   post.disclaimer_hidden = true;
   ASSERT_TRUE(store_->UpsertPost(post));
   EXPECT_EQ(Get("/deterrence/").body.find("class=\"disclaimer\""), std::string::npos);
-  ASSERT_TRUE(store_->UpsertSection({0, "security", "Security and Foreign Policy", "", true, "Section text.", 0}));
+  ASSERT_TRUE(store_->UpsertSection(
+      {0, "security", "Security and Foreign Policy", "", true, "Section text.", 0}));
   post.disclaimer_hidden = false;
   ASSERT_TRUE(store_->UpsertPost(post));
   EXPECT_NE(Get("/deterrence/").body.find("Section text."), std::string::npos);
@@ -195,7 +205,8 @@ TEST_F(ArticlePage, ListsPaginateAndLinkAuthorsAndSections) {
   const std::string author = Get("/author/jane-doe/").body;
   EXPECT_NE(author.find("Jane has covered the peninsula"), std::string::npos);
   EXPECT_NE(author.find("\"ProfilePage\""), std::string::npos);
-  EXPECT_NE(Get("/section/security/").body.find("<h1 class=\"list-heading\">Security and Foreign Policy</h1>"),
+  EXPECT_NE(Get("/section/security/")
+                .body.find("<h1 class=\"list-heading\">Security and Foreign Policy</h1>"),
             std::string::npos);
   EXPECT_EQ(Get("/section/nothing/").status, 404);
   EXPECT_EQ(Get("/tag/nothing/").status, 404);

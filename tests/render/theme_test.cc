@@ -22,7 +22,8 @@ TEST(Theme, VariablesAreHtmlEscaped) {
   dir.Write("templates/probe.mustache", "<p>{{text}}</p><p>{{{trusted}}}</p>");
   auto theme = Theme::Load(dir.path());
   ASSERT_TRUE(theme);
-  auto html = (*theme)->Render("probe", {{"text", "<script>alert('x')</script>"}, {"trusted", "<b>ok</b>"}}, false);
+  auto html = (*theme)->Render(
+      "probe", {{"text", "<script>alert('x')</script>"}, {"trusted", "<b>ok</b>"}}, false);
   ASSERT_TRUE(html);
   EXPECT_EQ(*html, "<p>&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;</p><p><b>ok</b></p>");
 }

@@ -15,7 +15,8 @@ std::unique_ptr<SqliteStore> OpenMemory() {
   return std::move(*store);
 }
 
-Post MakePost(std::string slug, Timestamp published_at, PostStatus status = PostStatus::kPublished) {
+Post MakePost(std::string slug, Timestamp published_at,
+              PostStatus status = PostStatus::kPublished) {
   Post post;
   post.slug = std::move(slug);
   post.title = "Title of " + post.slug;
@@ -157,7 +158,8 @@ TEST(SqliteStore, ListsNewestFirstWithFiltersAndPaging) {
 TEST(SqliteStore, FailedTransactionLeavesNothingBehind) {
   auto store = OpenMemory();
   auto result = store->InTransaction([&]() -> Result<void> {
-    if (auto saved = store->UpsertPost(MakePost("half", 100)); !saved) return tl::unexpected(saved.error());
+    if (auto saved = store->UpsertPost(MakePost("half", 100)); !saved)
+      return tl::unexpected(saved.error());
     return Fail(ErrorCode::kInvalidArgument, "stop");
   });
   ASSERT_FALSE(result);
@@ -174,6 +176,16 @@ TEST(SqliteStore, AnotherProcessWriteChangesTheContentVersion) {
   ASSERT_TRUE((*command)->UpsertPost(MakePost("fresh", 100)));
   EXPECT_NE((*server)->ContentVersion(), before);
   EXPECT_TRUE(*(*server)->FindPublishedPost("fresh", 200));
+}
+
+TEST(SqliteStore, ATransactionThatChangesNothingKeepsTheContentVersion) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->UpsertPost(MakePost("later", 5000, PostStatus::kScheduled)));
+  const auto before = store->ContentVersion();
+  EXPECT_EQ(*store->PublishDuePosts(1000), 0);
+  EXPECT_EQ(store->ContentVersion(), before);
+  EXPECT_EQ(*store->PublishDuePosts(6000), 1);
+  EXPECT_NE(store->ContentVersion(), before);
 }
 
 TEST(SqliteStore, BackupIsAWorkingCopyAndNeverOverwrites) {

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Broadsheet's page-serving benchmark, side by side with nginx serving the same bytes.
+
+  bench/run.py [--articles N] [--runs R] [--duration S] [--connections C]
+
+1. Generates N articles (default 10,000) as a content folder, times `broadsheet import markdown`.
+2. Starts `broadsheet serve` and times how long it takes to answer.
+3. Saves the article page and the home page as static files and serves them with nginx
+   (access log on and buffered, as Broadsheet's is).
+4. Runs wrk against both, alternating nginx and Broadsheet, R times per page, and reports the
+   medians: requests per second, p99 latency, CPU time per request, and their ratios.
+5. Requests every article once (filling the page cache to its budget) and reports resident memory.
+
+Needs wrk and nginx (installed with apt-get if missing). Writes bench/out/results.md.
+Everything runs on loopback; nothing leaves the machine.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.join(ROOT, "..", "build", "broadsheet")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def ensure_tools():
+    missing = [tool for tool, package in (("wrk", "wrk"), ("nginx", "nginx-light")) if not shutil.which(tool)
+               and not os.path.exists("/usr/sbin/" + tool)]
+    if missing:
+        packages = ["wrk" if m == "wrk" else "nginx-light" for m in missing]
+        subprocess.run(["apt-get", "install", "-y", "-q", *packages], check=True)
+
+
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except FileNotFoundError:
+            pass
+    return total / TICKS
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
+def parse_latency(text):
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def wrk(url, duration, connections, pids):
+    before = cpu_seconds(pids)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(pids) - before
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    p50 = parse_latency(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = parse_latency(re.search(r"99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        sys.exit(f"wrk saw {errors.group(1)} error responses from {url}")
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "cpu_us": cpu / requests * 1e6}
+
+
+def wait_for(port, path="/healthz", timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.005)
+    sys.exit(f"nothing answered on port {port}")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(port, path):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=0, help="Broadsheet worker threads (0: one per core)")
+    args = parser.parse_args()
+    ensure_tools()
+    work = tempfile.mkdtemp(prefix="broadsheet-bench-")
+    out_dir = os.path.join(ROOT, "out")
+    os.makedirs(out_dir, exist_ok=True)
+    lines = []
+
+    def report(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    content = os.path.join(work, "content")
+    subprocess.run([sys.executable, os.path.join(ROOT, "generate_content.py"), content, str(args.articles)], check=True)
+    site = os.path.join(work, "site")
+    subprocess.run([BIN, "init", site], check=True, capture_output=True)
+    started = time.time()
+    subprocess.run([BIN, "import", "markdown", content, "--site", site], check=True, capture_output=True)
+    import_seconds = time.time() - started
+
+    port, nginx_port = free_port(), free_port()
+    started = time.time()
+    server = subprocess.Popen([BIN, "serve", "--site", site, "--listen", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env=dict(os.environ, BROADSHEET_THREADS=str(args.threads)))
+    wait_for(port)
+    ready_ms = (time.time() - started) * 1000
+    if server.poll() is not None:
+        sys.exit("broadsheet exited: " + server.stderr.read())
+    reported_ready = re.search(r"ready in (\d+) ms", server.stderr.readline())
+
+    article_path, home_path = f"/article-{args.articles // 2:05d}/", "/"
+    www = os.path.join(work, "www")
+    for path in (article_path, home_path):
+        status, body = fetch(port, path)
+        assert status == 200, path
+        os.makedirs(os.path.join(www, path.strip("/")), exist_ok=True)
+        with open(os.path.join(www, path.strip("/"), "index.html"), "wb") as f:
+            f.write(body)
+    os.chmod(work, 0o755)
+    for folder, _, files in os.walk(www):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+
+    nginx_dir = os.path.join(work, "nginx")
+    os.makedirs(nginx_dir)
+    conf = os.path.join(nginx_dir, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+worker_processes auto;
+daemon off;
+pid {nginx_dir}/nginx.pid;
+error_log {nginx_dir}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log {nginx_dir}/access.log combined buffer=64k flush=1s;
+  client_body_temp_path {nginx_dir}/body;
+  proxy_temp_path {nginx_dir}/proxy;
+  fastcgi_temp_path {nginx_dir}/fastcgi;
+  uwsgi_temp_path {nginx_dir}/uwsgi;
+  scgi_temp_path {nginx_dir}/scgi;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  default_type text/html;
+  etag on;
+  server {{
+    listen 127.0.0.1:{nginx_port};
+    root {www};
+    index index.html;
+  }}
+}}
+""")
+    nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
+    nginx = subprocess.Popen([nginx_bin, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(nginx_port, "/")
+    if nginx.poll() is not None:
+        sys.exit("nginx exited; see " + nginx_dir + "/error.log")
+    nginx_pids = [nginx.pid] + children(nginx.pid)
+
+    report(f"# Benchmark run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    report()
+    cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    report(f"Machine: {os.cpu_count()} cores ({cpu_model}), "
+           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
+           f"wrk -t2 -c{args.connections} -d{args.duration}s, {args.runs} alternating runs per page; "
+           f"{args.articles} articles.")
+    report()
+    report(f"- import of {args.articles} articles: {import_seconds:.1f} s")
+    report(f"- serve ready (spawn to first answer): {ready_ms:.0f} ms"
+           + (f" (server's own measure: {reported_ready.group(1)} ms)" if reported_ready else ""))
+    report()
+    report("| page | server | req/s | p50 ms | p99 ms | CPU µs/req |")
+    report("|---|---|---|---|---|---|")
+    summary = []
+    for name, path in (("article", article_path), ("home", home_path)):
+        results = {"nginx": [], "broadsheet": []}
+        ratios = {"rps": [], "p99": [], "cpu": []}
+        for _ in range(args.runs):
+            n = wrk(f"http://127.0.0.1:{nginx_port}{path}", args.duration, args.connections, nginx_pids)
+            b = wrk(f"http://127.0.0.1:{port}{path}", args.duration, args.connections, [server.pid])
+            results["nginx"].append(n)
+            results["broadsheet"].append(b)
+            ratios["rps"].append(b["rps"] / n["rps"])
+            ratios["p99"].append(b["p99_ms"] / n["p99_ms"])
+            ratios["cpu"].append(b["cpu_us"] / n["cpu_us"])
+        for who in ("nginx", "broadsheet"):
+            runs = results[who]
+            report(f"| {name} | {who} | {statistics.median(r['rps'] for r in runs):,.0f} | "
+                   f"{statistics.median(r['p50_ms'] for r in runs):.2f} | "
+                   f"{statistics.median(r['p99_ms'] for r in runs):.2f} | "
+                   f"{statistics.median(r['cpu_us'] for r in runs):.1f} |")
+        summary.append(f"- {name}: Broadsheet/nginx req/s {statistics.median(ratios['rps']):.2f}x "
+                       f"(runs: {', '.join(f'{r:.2f}' for r in ratios['rps'])}); "
+                       f"p99 {statistics.median(ratios['p99']):.2f}x; CPU per request {statistics.median(ratios['cpu']):.2f}x")
+    report()
+    report("Medians of the per-pair ratios (targets: req/s >= 1.0x, p99 <= 1.5x, CPU <= 1.0x):")
+    for line in summary:
+        report(line)
+
+    rss_small = rss_mib(server.pid)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for i in range(args.articles):
+        connection.request("GET", f"/article-{i:05d}/", headers={"Accept-Encoding": "gzip, br"})
+        response = connection.getresponse()
+        response.read()
+    metrics = fetch(port, "/metrics")[1].decode()
+    cache_bytes = int(re.search(r"^broadsheet_page_cache_bytes (\d+)", metrics, re.M).group(1))
+    budget = int(re.search(r"^broadsheet_page_cache_budget_bytes (\d+)", metrics, re.M).group(1))
+    rss_full = rss_mib(server.pid)
+    report()
+    report(f"- resident memory after the wrk runs: {rss_small:.1f} MiB")
+    report(f"- after requesting all {args.articles} articles once: {rss_full:.1f} MiB, of which page cache "
+           f"{cache_bytes / 2**20:.1f} MiB (budget {budget / 2**20:.0f} MiB); "
+           f"beyond the cache: {rss_full - cache_bytes / 2**20:.1f} MiB (target <= 64 MiB beyond the budget)")
+
+    nginx.terminate()
+    server.terminate()
+    nginx.wait()
+    server.wait()
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
