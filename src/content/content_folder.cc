@@ -19,10 +19,18 @@ namespace fs = std::filesystem;
 
 std::string Problem::ToString() const {
   std::string text = file;
-  if (line > 0) text += ":" + std::to_string(line);
+  if (line > 0) {
+    text += ':';
+    text += std::to_string(line);
+  }
   text += ": ";
-  if (!field.empty()) text += "field '" + field + "': ";
-  return text + message;
+  if (!field.empty()) {
+    text += "field '";
+    text += field;
+    text += "': ";
+  }
+  text += message;
+  return text;
 }
 
 namespace {
