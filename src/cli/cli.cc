@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -47,8 +48,10 @@ void PrintReport(const content::ImportReport& report) {
   for (const auto& problem : report.rejected)
     std::fprintf(stderr, "rejected: %s\n", problem.ToString().c_str());
   if (!report.rejected.empty()) {
-    std::fprintf(stderr, "%zu problem(s): the files named above were not imported\n",
-                 report.rejected.size());
+    std::set<std::string> files;
+    for (const auto& problem : report.rejected) files.insert(problem.file);
+    std::fprintf(stderr, "%zu file(s) rejected with %zu problem(s); the other files were imported\n",
+                 files.size(), report.rejected.size());
   }
 }
 

@@ -123,14 +123,24 @@ bool ParseFrontMatter(SourceFile& file) {
 
 // Typed field readers. Each returns nullopt when the field is absent and records a problem when
 // it is present but of the wrong type.
-std::optional<std::string> Text(SourceFile& file, const YAML::Node& map, const char* field) {
+// Front-matter text is short by nature; a longer value is a mistake (or an attack on the page).
+constexpr size_t kMaxFieldBytes = 2000;
+constexpr size_t kMaxLongFieldBytes = 20000;  // descriptions and disclaimers
+
+std::optional<std::string> Text(SourceFile& file, const YAML::Node& map, const char* field,
+                                size_t max_bytes = kMaxFieldBytes) {
   const YAML::Node node = map[field];
   if (!node || node.IsNull()) return std::nullopt;
   if (!node.IsScalar()) {
     file.Reject(node, field, "must be text");
     return std::nullopt;
   }
-  return std::string(Trim(node.Scalar()));
+  const auto text = Trim(node.Scalar());
+  if (text.size() > max_bytes) {
+    file.Reject(node, field, "is longer than " + std::to_string(max_bytes) + " bytes");
+    return std::nullopt;
+  }
+  return std::string(text);
 }
 
 std::optional<bool> Bool(SourceFile& file, const YAML::Node& map, const char* field) {
@@ -276,9 +286,9 @@ class Importer {
     WarnUnknownFields(*file, map,
                       {"title", "description", "base_url", "disclaimer", "timezone", "language"});
     if (auto value = Text(*file, map, "title")) updated.title = *value;
-    if (auto value = Text(*file, map, "description")) updated.description = *value;
+    if (auto value = Text(*file, map, "description", kMaxLongFieldBytes)) updated.description = *value;
     if (auto value = Text(*file, map, "base_url")) updated.base_url = *value;
-    if (auto value = Text(*file, map, "disclaimer")) updated.disclaimer = *value;
+    if (auto value = Text(*file, map, "disclaimer", kMaxLongFieldBytes)) updated.disclaimer = *value;
     if (auto value = Text(*file, map, "timezone")) updated.timezone = *value;
     if (auto value = Text(*file, map, "language")) updated.language = *value;
     while (!updated.base_url.empty() && updated.base_url.back() == '/') updated.base_url.pop_back();
@@ -322,9 +332,9 @@ class Importer {
         file->Reject(entry["slug"] ? entry["slug"] : entry, "slug",
                      "\"" + section.slug + "\" must be a-z, 0-9 and single hyphens");
       }
-      if (auto value = Text(*file, entry, "description")) section.description = *value;
+      if (auto value = Text(*file, entry, "description", kMaxLongFieldBytes)) section.description = *value;
       if (auto value = Bool(*file, entry, "opinion")) section.opinion = *value;
-      if (auto value = Text(*file, entry, "disclaimer")) section.disclaimer = *value;
+      if (auto value = Text(*file, entry, "disclaimer", kMaxLongFieldBytes)) section.disclaimer = *value;
       if (!Settle(*file)) continue;
       auto id = store_.UpsertSection(section);
       if (!id) return tl::unexpected(id.error());
@@ -463,7 +473,7 @@ class Importer {
         if (node.IsScalar() && YAML::convert<bool>::decode(node, flag) &&
             (node.Scalar() == "false" || node.Scalar() == "true")) {
           post.disclaimer_hidden = !flag;
-        } else if (auto text = Text(*file, map, "disclaimer")) {
+        } else if (auto text = Text(*file, map, "disclaimer", kMaxLongFieldBytes)) {
           post.disclaimer = *text;
         }
       }

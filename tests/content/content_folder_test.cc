@@ -113,6 +113,7 @@ TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) 
                     "---\ntitle: Pic\nimage: images/none.png\n---\nx\n");
   fixture.dir.Write("content/posts/escape.md",
                     "---\ntitle: Escape\nimage: ../../../etc/passwd\n---\nx\n");
+  fixture.dir.Write("content/posts/long.md", "---\ntitle: " + std::string(3000, 'x') + "\n---\nx\n");
   fixture.dir.Write("content/posts/dup.md",
                     "---\ntitle: Other\nslug: why-deterrence-still-works\n---\nx\n");
   auto report = fixture.Import();
@@ -143,6 +144,8 @@ TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) 
   EXPECT_EQ(find("posts/missing-image.md")->field, "image");
   ASSERT_NE(find("posts/escape.md"), nullptr);
   ASSERT_NE(find("posts/dup.md"), nullptr);
+  ASSERT_NE(find("posts/long.md"), nullptr);
+  EXPECT_EQ(find("posts/long.md")->field, "title");
   EXPECT_FALSE(*fixture.store->FindPost("bad-date"));
   EXPECT_EQ((*fixture.store->FindPost("why-deterrence-still-works"))->title,
             "Why Deterrence Still Works");

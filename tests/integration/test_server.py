@@ -188,6 +188,24 @@ class HostileInput(unittest.TestCase):
                      b"GET /%zz/ HTTP/1.1\r\nHost: x\r\n\r\n", b"\x00\x01\x02\r\n\r\n"]:
             self.assertEqual(self.status_of(data), 400, data)
 
+    def test_random_bytes_never_take_the_server_down(self):
+        import random
+        rng = random.Random(7)
+        pieces = [b"GET ", b"POST ", b"/", b"HTTP/1.1", b"\r\n", b"Host: x", b"Content-Length: ",
+                  b"Transfer-Encoding: chunked", b"%", b"?", b"\x00", b"\xff", b":", b"0", b"99999999"]
+        for _ in range(150):
+            data = b"".join(rng.choice(pieces) if rng.random() < 0.7 else bytes([rng.randrange(256)])
+                            for _ in range(rng.randrange(1, 40)))
+            with socket.create_connection(("127.0.0.1", self.server.port), timeout=3) as sock:
+                try:
+                    sock.sendall(data + b"\r\n\r\n")
+                    sock.shutdown(socket.SHUT_WR)
+                    sock.recv(65536)
+                except (socket.timeout, ConnectionResetError, BrokenPipeError):
+                    pass
+        self.assertEqual(self.server.get("/healthz")[0], 200)
+        self.assertIsNone(self.server.process.poll())
+
     def test_a_slow_client_is_cut_off_and_does_not_block_others(self):
         sockets = []
         for _ in range(40):
