@@ -2,11 +2,15 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "admin/desk.h"
+#include "auth/accounts.h"
+#include "auth/crypto.h"
 #include "http/server.h"
 #include "render/theme.h"
 #include "site/site.h"
@@ -58,6 +62,7 @@ class Scheduler {
 
 int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  std::signal(SIGPIPE, SIG_IGN);  // a vanished peer or log reader is an error value, not a signal
   if (options.listen) {
     auto listen = http::ParseListenAddress(*options.listen);
     if (!listen) return Failure(listen.error());
@@ -78,7 +83,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   auto access_log = http::AccessLog::Open(access_log_path);
   if (!access_log) return Failure(access_log.error());
 
+  if (auto crypto = auth::InitCrypto(); !crypto) return Failure(crypto.error());
   site::Site site(**store, **theme, paths.uploads, config.publication);
+  auth::Accounts accounts(**store);
+  admin::Desk desk(**store, accounts, **theme);
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
 
@@ -104,6 +112,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
         return response;
       },
       "metrics");
+  desk.AddRoutes(router);
   site.AddRoutes(router);
 
   http::ServerOptions server_options;

@@ -16,6 +16,8 @@
 #include "app/config.h"
 #include "app/serve.h"
 #include "app/site_dir.h"
+#include "auth/accounts.h"
+#include "auth/crypto.h"
 #include "content/content_folder.h"
 #include "storage/migrations.h"
 
@@ -50,7 +52,8 @@ void PrintReport(const content::ImportReport& report) {
   if (!report.rejected.empty()) {
     std::set<std::string> files;
     for (const auto& problem : report.rejected) files.insert(problem.file);
-    std::fprintf(stderr, "%zu file(s) rejected with %zu problem(s); the other files were imported\n",
+    std::fprintf(stderr,
+                 "%zu file(s) rejected with %zu problem(s); the other files were imported\n",
                  files.size(), report.rejected.size());
   }
 }
@@ -99,6 +102,48 @@ int BackupCommand(const std::string& site, const std::string& file) {
   return 0;
 }
 
+struct UserAddOptions {
+  std::string email, name, role;
+  bool password_stdin = false;
+};
+
+int UserAddCommand(const std::string& site, const UserAddOptions& options) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return Fail(config.error());
+  if (auto crypto = auth::InitCrypto(); !crypto) return Fail(crypto.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  std::optional<std::string> password;
+  if (options.password_stdin) {
+    std::string line;
+    if (!std::getline(std::cin, line)) {
+      std::fprintf(stderr, "error: --password-stdin was given but standard input is empty\n");
+      return kFailure;
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    password = line;
+  }
+  auth::Accounts accounts(**store);
+  auto id = accounts.AddUser(options.email, options.name, options.role, password);
+  if (!id) return Fail(id.error());
+  std::printf("added %s <%s> as %s\n", options.name.c_str(), options.email.c_str(),
+              options.role.c_str());
+  if (!password) {
+    auto token = accounts.CreatePasswordLink(*id, Now());
+    if (!token) return Fail(token.error());
+    auto publication = (*store)->LoadPublication();
+    std::string base = config->base_url;
+    if (base.empty() && publication) base = publication->base_url;
+    if (base.empty()) base = "http://127.0.0.1:8080";
+    std::printf(
+        "they choose a password at this link (valid for 7 days, once):\n%s/admin/password/%s\n",
+        base.c_str(), token->c_str());
+  }
+  return 0;
+}
+
 void AddSiteOption(CLI::App* command, std::string& site) {
   command->add_option("--site", site, "The site directory (default: the current directory)")
       ->capture_default_str();
@@ -143,6 +188,21 @@ int Run(int argc, char** argv) {
   backup->add_option("FILE", backup_file, "The file to write (must not exist)")->required();
   AddSiteOption(backup, site);
 
+  auto* user = app.add_subcommand("user", "Manage staff accounts");
+  user->require_subcommand(1);
+  UserAddOptions user_add;
+  auto* add = user->add_subcommand("add", "Add a staff account");
+  add->add_option("--email", user_add.email, "Their e-mail address (their sign-in name)")
+      ->required();
+  add->add_option("--name", user_add.name, "Their name as shown in the desk")->required();
+  add->add_option("--role", user_add.role, "owner, administrator, editor, author or contributor")
+      ->required()
+      ->check(CLI::IsMember({"owner", "administrator", "editor", "author", "contributor"}));
+  add->add_flag("--password-stdin", user_add.password_stdin,
+                "Read the password from the first line of standard input; without this, print a "
+                "one-time link where they choose it");
+  AddSiteOption(add, site);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -162,6 +222,7 @@ int Run(int argc, char** argv) {
   if (*serve) return ServeCommand(site, listen);
   if (*markdown) return ImportMarkdownCommand(site, folder);
   if (*backup) return BackupCommand(site, backup_file);
+  if (*add) return UserAddCommand(site, user_add);
   if (*version) {
     std::printf("broadsheet %s (SQLite %s, schema %zu)\n", BROADSHEET_VERSION, sqlite3_libversion(),
                 sqlite::Migrations().size());

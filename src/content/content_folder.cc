@@ -286,9 +286,11 @@ class Importer {
     WarnUnknownFields(*file, map,
                       {"title", "description", "base_url", "disclaimer", "timezone", "language"});
     if (auto value = Text(*file, map, "title")) updated.title = *value;
-    if (auto value = Text(*file, map, "description", kMaxLongFieldBytes)) updated.description = *value;
+    if (auto value = Text(*file, map, "description", kMaxLongFieldBytes))
+      updated.description = *value;
     if (auto value = Text(*file, map, "base_url")) updated.base_url = *value;
-    if (auto value = Text(*file, map, "disclaimer", kMaxLongFieldBytes)) updated.disclaimer = *value;
+    if (auto value = Text(*file, map, "disclaimer", kMaxLongFieldBytes))
+      updated.disclaimer = *value;
     if (auto value = Text(*file, map, "timezone")) updated.timezone = *value;
     if (auto value = Text(*file, map, "language")) updated.language = *value;
     while (!updated.base_url.empty() && updated.base_url.back() == '/') updated.base_url.pop_back();
@@ -332,9 +334,11 @@ class Importer {
         file->Reject(entry["slug"] ? entry["slug"] : entry, "slug",
                      "\"" + section.slug + "\" must be a-z, 0-9 and single hyphens");
       }
-      if (auto value = Text(*file, entry, "description", kMaxLongFieldBytes)) section.description = *value;
+      if (auto value = Text(*file, entry, "description", kMaxLongFieldBytes))
+        section.description = *value;
       if (auto value = Bool(*file, entry, "opinion")) section.opinion = *value;
-      if (auto value = Text(*file, entry, "disclaimer", kMaxLongFieldBytes)) section.disclaimer = *value;
+      if (auto value = Text(*file, entry, "disclaimer", kMaxLongFieldBytes))
+        section.disclaimer = *value;
       if (!Settle(*file)) continue;
       auto id = store_.UpsertSection(section);
       if (!id) return tl::unexpected(id.error());

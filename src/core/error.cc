@@ -12,6 +12,12 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "gone";
     case ErrorCode::kConflict:
       return "conflict";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kForbidden:
+      return "forbidden";
+    case ErrorCode::kRateLimited:
+      return "rate_limited";
     case ErrorCode::kTooLarge:
       return "too_large";
     case ErrorCode::kUnavailable:

@@ -16,8 +16,11 @@ namespace broadsheet {
 enum class ErrorCode {
   kInvalidArgument,  // the input is malformed or breaks a rule; the message says which
   kNotFound,
-  kGone,      // existed once, deliberately removed
-  kConflict,  // clashes with existing state (a taken slug, a foreign site directory)
+  kGone,             // existed once, deliberately removed
+  kConflict,         // clashes with existing state (a taken slug, a foreign site directory)
+  kUnauthenticated,  // needs a signed-in person, or the credentials were wrong
+  kForbidden,        // signed in, but not allowed; or a form without a valid CSRF token
+  kRateLimited,      // too many attempts; try again later
   kTooLarge,
   kUnavailable,  // not implemented yet, or a dependency is down
   kIo,           // the file system or network failed

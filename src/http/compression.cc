@@ -69,6 +69,7 @@ std::string Gzip(std::string_view data, int level) {
   out.resize(stream.total_out);
   deflateEnd(&stream);
   if (rc != Z_STREAM_END) return {};
+  out.shrink_to_fit();  // the buffer was sized for the worst case; cached pages keep only bytes
   return out;
 }
 
@@ -85,6 +86,7 @@ std::string Brotli(std::string_view data, int quality) {
     return {};
   }
   out.resize(size);
+  out.shrink_to_fit();
   return out;
 }
 

@@ -45,6 +45,45 @@ std::optional<std::string> Request::QueryParam(std::string_view name) const {
   return std::nullopt;
 }
 
+std::string Request::Cookie(std::string_view name) const {
+  // Cookie: a=1; b=2 (RFC 6265, section 5.4).
+  std::string_view header = Header("cookie");
+  while (!header.empty()) {
+    const auto end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const auto equals = pair.find('=');
+    if (equals == std::string_view::npos) continue;
+    if (pair.substr(0, equals) == name) return std::string(pair.substr(equals + 1));
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> Request::FormFields() const {
+  const auto type = Header("content-type");
+  if (!type.starts_with("application/x-www-form-urlencoded")) return {};
+  return ParseQuery(body);
+}
+
+std::string SetCookieValue(std::string_view name, std::string_view value,
+                           const CookieOptions& options) {
+  std::string cookie = std::string(name) + "=" + std::string(value) + "; Path=" + options.path;
+  if (options.max_age >= 0) cookie += "; Max-Age=" + std::to_string(options.max_age);
+  if (options.http_only) cookie += "; HttpOnly";
+  if (options.secure) cookie += "; Secure";
+  cookie += "; SameSite=" + options.same_site;
+  return cookie;
+}
+
+std::string FieldValue(const std::vector<std::pair<std::string, std::string>>& fields,
+                       std::string_view name) {
+  for (const auto& [key, value] : fields) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
 Response Response::Text(int status, std::string text) {
   Response response;
   response.status = status;

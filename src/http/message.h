@@ -32,6 +32,10 @@ struct Request {
   std::string_view Param(std::string_view name) const;
   // The first value of a query parameter, percent-decoded.
   std::optional<std::string> QueryParam(std::string_view name) const;
+  // A cookie's value from the Cookie header; empty when absent.
+  std::string Cookie(std::string_view name) const;
+  // The fields of an application/x-www-form-urlencoded body (empty for other bodies).
+  std::vector<std::pair<std::string, std::string>> FormFields() const;
 };
 
 struct Response {
@@ -48,6 +52,22 @@ struct Response {
   static Response Text(int status, std::string text);
   static Response Redirect(int status, std::string location);
 };
+
+struct CookieOptions {
+  std::string path = "/";
+  long max_age = -1;  // seconds; -1 for a session cookie, 0 to delete
+  bool http_only = true;
+  bool secure = false;
+  std::string same_site = "Lax";  // Strict, Lax or None
+};
+
+// A Set-Cookie header value. `value` must be cookie-safe (base64url tokens are).
+std::string SetCookieValue(std::string_view name, std::string_view value,
+                           const CookieOptions& options);
+
+// The value of `name` in a list of form fields; empty when absent.
+std::string FieldValue(const std::vector<std::pair<std::string, std::string>>& fields,
+                       std::string_view name);
 
 // Decodes %XX escapes (and '+' as space when `form` is set). nullopt on a malformed escape or
 // a decoded NUL byte.

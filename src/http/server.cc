@@ -533,7 +533,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWrite(beast::error_code error) {
     cached_.reset();
-    if (error || !keep_alive_ || server_.stopping()) return Close();
+    if (error) return Close();
+    if (!keep_alive_ || server_.stopping()) return LingerAndClose();
     DoRead();
   }
 
@@ -541,6 +542,26 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.socket().close(ignored);
+  }
+
+  // Closing a socket with unread input makes the kernel reset the connection, and the client may
+  // then lose the response it has not read yet (a 413 sent before the body arrived, say). So
+  // after the last response: stop sending, read and discard until the client closes or a short
+  // deadline passes, then close (RFC 9112, section 9.6).
+  void LingerAndClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    Discard();
+  }
+
+  void Discard() {
+    thread_local std::array<char, 4096> sink;  // contents are never looked at
+    stream_.async_read_some(asio::buffer(sink),
+                            [self = shared_from_this()](beast::error_code error, size_t) {
+                              if (error) return self->Close();
+                              self->Discard();
+                            });
   }
 
   beast::tcp_stream stream_;

@@ -12,6 +12,12 @@ int StatusFor(ErrorCode code) {
       return 410;
     case ErrorCode::kConflict:
       return 409;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
+    case ErrorCode::kRateLimited:
+      return 429;
     case ErrorCode::kTooLarge:
       return 413;
     case ErrorCode::kUnavailable:

@@ -106,6 +106,11 @@ Result<std::unique_ptr<Theme>> Theme::Load(const std::filesystem::path& override
 
 Result<std::string> Theme::Render(std::string_view name, const nlohmann::json& view,
                                   bool with_layout) const {
+  return RenderIn(with_layout ? "layout" : "", name, view);
+}
+
+Result<std::string> Theme::RenderIn(std::string_view layout_name, std::string_view name,
+                                    const nlohmann::json& view) const {
   auto found = templates_.find(name);
   if (found == templates_.end()) {
     return Fail(ErrorCode::kInternal, "the theme has no template " + std::string(name));
@@ -121,9 +126,13 @@ Result<std::string> Theme::Render(std::string_view name, const nlohmann::json& v
     return Fail(ErrorCode::kInternal, "template " + std::string(name) + " failed",
                 page.error_message());
   }
-  if (!with_layout) return content;
+  if (layout_name.empty()) return content;
+  auto layout_source = templates_.find(layout_name);
+  if (layout_source == templates_.end()) {
+    return Fail(ErrorCode::kInternal, "the theme has no template " + std::string(layout_name));
+  }
   data.set("content", content);
-  mustache::mustache layout(templates_.find("layout")->second);
+  mustache::mustache layout(layout_source->second);
   std::string html = layout.render(data);
   if (!layout.error_message().empty()) {
     return Fail(ErrorCode::kInternal, "the layout template failed", layout.error_message());

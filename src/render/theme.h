@@ -41,6 +41,9 @@ class Theme {
   // `with_layout` is false.
   Result<std::string> Render(std::string_view name, const nlohmann::json& view,
                              bool with_layout = true) const;
+  // Renders templates/NAME.mustache inside templates/LAYOUT.mustache (e.g. "admin/layout").
+  Result<std::string> RenderIn(std::string_view layout, std::string_view name,
+                               const nlohmann::json& view) const;
 
   // An asset by its path under assets/, e.g. "style.css".
   const Asset* FindAsset(std::string_view path) const;

@@ -78,6 +78,53 @@ CREATE TABLE post_tags (
 ) WITHOUT ROWID;
 CREATE INDEX post_tags_by_tag ON post_tags(tag_id);
 )sql",
+      // 2: staff accounts, sign-in sessions, failed sign-ins (for throttling), one-time tokens.
+      R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL
+    CHECK (role IN ('owner', 'administrator', 'editor', 'author', 'contributor')),
+  password_hash TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  client_ip TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE failed_logins (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL COLLATE NOCASE,
+  client_ip TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX failed_logins_by_email ON failed_logins(email, at);
+CREATE INDEX failed_logins_by_ip ON failed_logins(client_ip, at);
+
+CREATE TABLE one_time_tokens (
+  token_hash TEXT PRIMARY KEY,
+  purpose TEXT NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }

@@ -100,4 +100,35 @@ struct PostQuery {
   int offset = 0;
 };
 
+// A member of staff who signs in to the editorial desk.
+struct User {
+  std::int64_t id = 0;
+  std::string email;  // unique, case-insensitive
+  std::string name;
+  std::string role;  // owner, administrator, editor, author, contributor (see auth/roles.h)
+  std::string password_hash;  // argon2id string; empty until a password is set
+  Timestamp created_at = 0;
+  bool disabled = false;
+};
+
+// A signed-in browser. The cookie holds a random token; only its hash is stored.
+struct Session {
+  std::string token_hash;
+  std::int64_t user_id = 0;
+  Timestamp created_at = 0;
+  Timestamp last_seen_at = 0;
+  Timestamp expires_at = 0;
+  std::string client_ip;
+  std::string user_agent;
+};
+
+// A single-use link (set a password, reset a password). Only the token's hash is stored.
+struct OneTimeToken {
+  std::string token_hash;
+  std::string purpose;  // "set-password", "reset-password"
+  std::int64_t user_id = 0;
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;
+};
+
 }  // namespace broadsheet

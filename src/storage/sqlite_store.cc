@@ -296,8 +296,13 @@ Result<void> SqliteStore::Migrate() {
 }
 
 Result<void> SqliteStore::InTransaction(const std::function<Result<void>()>& work) {
+  return Transact(work, true);
+}
+
+Result<void> SqliteStore::Transact(const std::function<Result<void>()>& work, bool invalidates) {
   std::lock_guard lock(mutex_);
   if (transaction_depth_ > 0) {
+    invalidates_ = invalidates_ || invalidates;
     ++transaction_depth_;
     auto result = work();
     --transaction_depth_;
@@ -307,6 +312,7 @@ Result<void> SqliteStore::InTransaction(const std::function<Result<void>()>& wor
     return tl::unexpected(SqlError(db_, "begin"));
   }
   const auto changes_before = sqlite3_total_changes64(db_);
+  invalidates_ = invalidates;
   ++transaction_depth_;
   auto result = work();
   --transaction_depth_;
@@ -319,8 +325,8 @@ Result<void> SqliteStore::InTransaction(const std::function<Result<void>()>& wor
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return tl::unexpected(error);
   }
-  // Only a transaction that changed rows invalidates readers' caches.
-  if (sqlite3_total_changes64(db_) != changes_before) signal_->Bump();
+  // Only a transaction that changed what readers see invalidates their caches.
+  if (invalidates_ && sqlite3_total_changes64(db_) != changes_before) signal_->Bump();
   return {};
 }
 
@@ -625,7 +631,8 @@ Result<std::vector<PostDetail>> SqliteStore::ListPublishedPosts(const PostQuery&
       .Bind(7, query.offset);
   std::vector<PostDetail> details;
   int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) details.push_back(PostDetail{ReadPost(statement)});
+  while ((rc = statement.Step()) == SQLITE_ROW)
+    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}});
   if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
   if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
   return details;
@@ -640,6 +647,23 @@ Result<int> SqliteStore::CountPublishedPosts(const PostQuery& query) {
   statement.Bind(4, query.author_id).Bind(5, query.tag_id);
   if (statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count posts"));
   return static_cast<int>(statement.Int(0));
+}
+
+Result<std::vector<PostDetail>> SqliteStore::ListPostsByStatus(PostStatus status, int limit) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kPostColumns +
+                                 " FROM posts WHERE status = ?1 ORDER BY coalesce(published_at, "
+                                 "created_at) DESC, id DESC LIMIT ?2";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list posts"));
+  statement.Bind(1, StatusName(status)).Bind(2, limit);
+  std::vector<PostDetail> details;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW)
+    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}});
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
+  if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
+  return details;
 }
 
 Result<int> SqliteStore::PublishDuePosts(Timestamp now) {
@@ -666,6 +690,299 @@ Result<void> SqliteStore::BackupTo(const std::string& path) {
   statement.Bind(1, path);
   if (statement.Step() != SQLITE_DONE) return tl::unexpected(SqlError(db_, "backup to " + path));
   return {};
+}
+
+namespace {
+
+User ReadUser(const auto& row) {
+  User user;
+  user.id = row.Int(0);
+  user.email = row.Text(1);
+  user.name = row.Text(2);
+  user.role = row.Text(3);
+  user.password_hash = row.Text(4);
+  user.created_at = row.Int(5);
+  user.disabled = row.Int(6) != 0;
+  return user;
+}
+
+Session ReadSession(const auto& row) {
+  Session session;
+  session.token_hash = row.Text(0);
+  session.user_id = row.Int(1);
+  session.created_at = row.Int(2);
+  session.last_seen_at = row.Int(3);
+  session.expires_at = row.Int(4);
+  session.client_ip = row.Text(5);
+  session.user_agent = row.Text(6);
+  return session;
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::CreateUser(const User& user) {
+  std::int64_t id = 0;
+  auto done = Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO users(email, name, role, password_hash, created_at, disabled) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(email) DO NOTHING RETURNING id");
+        statement.Bind(1, user.email).Bind(2, user.name).Bind(3, user.role);
+        statement.Bind(4, user.password_hash).Bind(5, user.created_at ? user.created_at : Now());
+        statement.Bind(6, user.disabled);
+        if (!statement.ok()) return tl::unexpected(SqlError(db_, "create user"));
+        const int rc = statement.Step();
+        if (rc == SQLITE_DONE) {
+          return Fail(ErrorCode::kConflict, "there is already an account for " + user.email);
+        }
+        if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "create user"));
+        id = statement.Int(0);
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<std::optional<User>> SqliteStore::FindUser(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, email, name, role, password_hash, created_at, disabled FROM users WHERE id = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find user"));
+  statement.Bind(1, id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_ROW) return ReadUser(statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  return tl::unexpected(SqlError(db_, "find user"));
+}
+
+Result<std::optional<User>> SqliteStore::FindUserByEmail(const std::string& email) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, email, name, role, password_hash, created_at, disabled FROM users "
+      "WHERE email = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find user"));
+  statement.Bind(1, email);
+  const int rc = statement.Step();
+  if (rc == SQLITE_ROW) return ReadUser(statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  return tl::unexpected(SqlError(db_, "find user"));
+}
+
+Result<std::vector<User>> SqliteStore::ListUsers() {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, email, name, role, password_hash, created_at, disabled FROM users ORDER BY name");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list users"));
+  std::vector<User> users;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) users.push_back(ReadUser(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list users"));
+  return users;
+}
+
+Result<void> SqliteStore::SetPasswordHash(std::int64_t user_id, const std::string& hash) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1");
+        statement.Bind(1, user_id).Bind(2, hash);
+        if (auto done = Complete(statement); !done) return done;
+        if (sqlite3_changes(db_) == 0) return Fail(ErrorCode::kNotFound, "no such account");
+        // A new password signs the account out everywhere.
+        auto sessions = Prepare("DELETE FROM sessions WHERE user_id = ?1");
+        sessions.Bind(1, user_id);
+        return Complete(sessions);
+      },
+      false);
+}
+
+Result<void> SqliteStore::CreateSession(const Session& session) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, expires_at, "
+            "client_ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        statement.Bind(1, session.token_hash).Bind(2, session.user_id).Bind(3, session.created_at);
+        statement.Bind(4, session.last_seen_at).Bind(5, session.expires_at);
+        statement.Bind(6, session.client_ip).Bind(7, session.user_agent);
+        if (auto done = Complete(statement); !done) return done;
+        // Expired sessions are removed here, so the table never grows without bound.
+        auto expired = Prepare("DELETE FROM sessions WHERE expires_at <= ?1");
+        expired.Bind(1, session.created_at);
+        return Complete(expired);
+      },
+      false);
+}
+
+Result<std::optional<Session>> SqliteStore::FindSession(const std::string& token_hash,
+                                                        Timestamp now) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, client_ip, user_agent "
+      "FROM sessions WHERE token_hash = ?1 AND expires_at > ?2");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find session"));
+  statement.Bind(1, token_hash).Bind(2, now);
+  const int rc = statement.Step();
+  if (rc == SQLITE_ROW) return ReadSession(statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  return tl::unexpected(SqlError(db_, "find session"));
+}
+
+Result<void> SqliteStore::TouchSession(const std::string& token_hash, Timestamp now) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1");
+        statement.Bind(1, token_hash).Bind(2, now);
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<void> SqliteStore::DeleteSession(const std::string& token_hash) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("DELETE FROM sessions WHERE token_hash = ?1");
+        statement.Bind(1, token_hash);
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<std::vector<Session>> SqliteStore::ListSessions(std::int64_t user_id, Timestamp now) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, client_ip, user_agent "
+      "FROM sessions WHERE user_id = ?1 AND expires_at > ?2 ORDER BY last_seen_at DESC");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list sessions"));
+  statement.Bind(1, user_id).Bind(2, now);
+  std::vector<Session> sessions;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) sessions.push_back(ReadSession(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list sessions"));
+  return sessions;
+}
+
+Result<void> SqliteStore::RecordFailedLogin(const std::string& email, const std::string& client_ip,
+                                            Timestamp at) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement =
+            Prepare("INSERT INTO failed_logins(email, client_ip, at) VALUES (?1, ?2, ?3)");
+        statement.Bind(1, email).Bind(2, client_ip).Bind(3, at);
+        if (auto done = Complete(statement); !done) return done;
+        // Keep a day of history; older failures no longer count.
+        auto old = Prepare("DELETE FROM failed_logins WHERE at < ?1");
+        old.Bind(1, at - 86400);
+        return Complete(old);
+      },
+      false);
+}
+
+Result<int> SqliteStore::CountFailedLoginsForEmail(const std::string& email, Timestamp since) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT count(*) FROM failed_logins WHERE email = ?1 AND at >= ?2");
+  statement.Bind(1, email).Bind(2, since);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count"));
+  return static_cast<int>(statement.Int(0));
+}
+
+Result<int> SqliteStore::CountFailedLoginsFromAddress(const std::string& client_ip,
+                                                      Timestamp since) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT count(*) FROM failed_logins WHERE client_ip = ?1 AND at >= ?2");
+  statement.Bind(1, client_ip).Bind(2, since);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count"));
+  return static_cast<int>(statement.Int(0));
+}
+
+Result<void> SqliteStore::ClearFailedLogins(const std::string& email) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("DELETE FROM failed_logins WHERE email = ?1");
+        statement.Bind(1, email);
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<void> SqliteStore::CreateToken(const OneTimeToken& token) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO one_time_tokens(token_hash, purpose, user_id, created_at, expires_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)");
+        statement.Bind(1, token.token_hash).Bind(2, token.purpose).Bind(3, token.user_id);
+        statement.Bind(4, token.created_at).Bind(5, token.expires_at);
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<std::optional<OneTimeToken>> SqliteStore::PeekToken(const std::string& token_hash,
+                                                           const std::string& purpose,
+                                                           Timestamp now) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT token_hash, purpose, user_id, created_at, expires_at FROM one_time_tokens "
+      "WHERE token_hash = ?1 AND purpose = ?2 AND expires_at > ?3 AND used_at IS NULL");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find token"));
+  statement.Bind(1, token_hash).Bind(2, purpose).Bind(3, now);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find token"));
+  return OneTimeToken{statement.Text(0), statement.Text(1), statement.Int(2), statement.Int(3),
+                      statement.Int(4)};
+}
+
+Result<std::optional<OneTimeToken>> SqliteStore::UseToken(const std::string& token_hash,
+                                                          const std::string& purpose,
+                                                          Timestamp now) {
+  std::optional<OneTimeToken> used;
+  auto done = Transact(
+      [&]() -> Result<void> {
+        auto found = PeekToken(token_hash, purpose, now);
+        if (!found) return tl::unexpected(found.error());
+        if (!*found) return {};
+        auto statement = Prepare("UPDATE one_time_tokens SET used_at = ?2 WHERE token_hash = ?1");
+        statement.Bind(1, token_hash).Bind(2, now);
+        if (auto updated = Complete(statement); !updated) return updated;
+        used = std::move(*found);
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return used;
+}
+
+Result<std::string> SqliteStore::Secret(const std::string& name,
+                                        const std::function<std::string()>& make) {
+  std::string value;
+  auto read = [&]() -> Result<bool> {
+    auto select = Prepare("SELECT value FROM secrets WHERE name = ?1");
+    select.Bind(1, name);
+    const int rc = select.Step();
+    if (rc == SQLITE_ROW) value = select.Text(0);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read secret"));
+    return rc == SQLITE_ROW;
+  };
+  auto done = Transact(
+      [&]() -> Result<void> {
+        auto found = read();
+        if (!found) return tl::unexpected(found.error());
+        if (*found) return {};
+        auto insert = Prepare("INSERT INTO secrets(name, value) VALUES (?1, ?2)");
+        insert.Bind(1, name).Bind(2, make());
+        if (auto inserted = Complete(insert); !inserted) return inserted;
+        value.clear();
+        found = read();
+        if (!found) return tl::unexpected(found.error());
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return value;
 }
 
 }  // namespace broadsheet

@@ -50,13 +50,38 @@ class SqliteStore final : public Store {
   Result<std::int64_t> UpsertPost(const Post& post) override;
   Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) override;
   Result<int> CountPublishedPosts(const PostQuery& query) override;
+  Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
   Result<int> PublishDuePosts(Timestamp now) override;
   Result<void> BackupTo(const std::string& path) override;
+  Result<std::int64_t> CreateUser(const User& user) override;
+  Result<std::optional<User>> FindUser(std::int64_t id) override;
+  Result<std::optional<User>> FindUserByEmail(const std::string& email) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) override;
+  Result<void> CreateSession(const Session& session) override;
+  Result<std::optional<Session>> FindSession(const std::string& token_hash, Timestamp now) override;
+  Result<void> TouchSession(const std::string& token_hash, Timestamp now) override;
+  Result<void> DeleteSession(const std::string& token_hash) override;
+  Result<std::vector<Session>> ListSessions(std::int64_t user_id, Timestamp now) override;
+  Result<void> RecordFailedLogin(const std::string& email, const std::string& client_ip,
+                                 Timestamp at) override;
+  Result<int> CountFailedLoginsForEmail(const std::string& email, Timestamp since) override;
+  Result<int> CountFailedLoginsFromAddress(const std::string& client_ip, Timestamp since) override;
+  Result<void> ClearFailedLogins(const std::string& email) override;
+  Result<void> CreateToken(const OneTimeToken& token) override;
+  Result<std::optional<OneTimeToken>> UseToken(const std::string& token_hash,
+                                               const std::string& purpose, Timestamp now) override;
+  Result<std::optional<OneTimeToken>> PeekToken(const std::string& token_hash,
+                                                const std::string& purpose, Timestamp now) override;
+  Result<std::string> Secret(const std::string& name,
+                             const std::function<std::string()>& make) override;
 
  private:
   class Statement;
   SqliteStore(sqlite3* db, std::unique_ptr<ChangeSignal> signal);
   Result<void> Setup(bool in_memory);  // pragmas and migrations
+  // InTransaction, saying whether the writes change what readers see (and so bump the signal).
+  Result<void> Transact(const std::function<Result<void>()>& work, bool invalidates);
   Result<void> Migrate();
   Result<void> Exec(const char* sql);
   Statement Prepare(const char* sql);
@@ -69,6 +94,7 @@ class SqliteStore final : public Store {
   // Prepared statements, keyed by the address of their SQL text (a literal or a static string).
   std::unordered_map<const char*, sqlite3_stmt*> statements_;
   int transaction_depth_ = 0;
+  bool invalidates_ = false;  // the open transaction changes what readers see
   int schema_version_ = 0;
 };
 

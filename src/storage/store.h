@@ -26,8 +26,9 @@ class Store {
   // Runs `work` in one transaction: committed if it succeeds, rolled back if it fails.
   virtual Result<void> InTransaction(const std::function<Result<void>()>& work) = 0;
 
-  // A number that changes whenever any process commits a change to the content. Cheap enough
-  // to call on every request (no I/O).
+  // A number that changes whenever any process commits a change to what readers see (posts,
+  // sections, authors, settings). Staff sessions and sign-in bookkeeping do not change it.
+  // Cheap enough to call on every request (no I/O).
   virtual std::uint64_t ContentVersion() = 0;
 
   // Publication settings; missing keys keep Publication's defaults.
@@ -56,11 +57,51 @@ class Store {
   // Published posts matching `query`, newest first.
   virtual Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) = 0;
   virtual Result<int> CountPublishedPosts(const PostQuery& query) = 0;
+  // Posts of any status for the editorial desk, most recently published or created first.
+  virtual Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) = 0;
   // Marks scheduled posts whose time has come as published; returns how many.
   virtual Result<int> PublishDuePosts(Timestamp now) = 0;
 
   // Writes a consistent copy of the whole database to `path`, which must not exist.
   virtual Result<void> BackupTo(const std::string& path) = 0;
+
+  // Staff accounts. CreateUser fails with kConflict when the e-mail address is taken.
+  virtual Result<std::int64_t> CreateUser(const User& user) = 0;
+  virtual Result<std::optional<User>> FindUser(std::int64_t id) = 0;
+  virtual Result<std::optional<User>> FindUserByEmail(const std::string& email) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) = 0;
+
+  // Sign-in sessions. FindSession ignores expired ones.
+  virtual Result<void> CreateSession(const Session& session) = 0;
+  virtual Result<std::optional<Session>> FindSession(const std::string& token_hash,
+                                                     Timestamp now) = 0;
+  virtual Result<void> TouchSession(const std::string& token_hash, Timestamp now) = 0;
+  virtual Result<void> DeleteSession(const std::string& token_hash) = 0;
+  virtual Result<std::vector<Session>> ListSessions(std::int64_t user_id, Timestamp now) = 0;
+
+  // Failed sign-ins, for throttling per account and per client address.
+  virtual Result<void> RecordFailedLogin(const std::string& email, const std::string& client_ip,
+                                         Timestamp at) = 0;
+  virtual Result<int> CountFailedLoginsForEmail(const std::string& email, Timestamp since) = 0;
+  virtual Result<int> CountFailedLoginsFromAddress(const std::string& client_ip,
+                                                   Timestamp since) = 0;
+  virtual Result<void> ClearFailedLogins(const std::string& email) = 0;
+
+  // Single-use tokens. UseToken marks a valid, unexpired, unused token of `purpose` as used and
+  // returns it; nullopt when there is no such token.
+  virtual Result<void> CreateToken(const OneTimeToken& token) = 0;
+  virtual Result<std::optional<OneTimeToken>> UseToken(const std::string& token_hash,
+                                                       const std::string& purpose,
+                                                       Timestamp now) = 0;
+  virtual Result<std::optional<OneTimeToken>> PeekToken(const std::string& token_hash,
+                                                        const std::string& purpose,
+                                                        Timestamp now) = 0;
+
+  // A named secret of the site (for example the key that signs forms), created with `make` the
+  // first time it is asked for and the same ever after, in every process.
+  virtual Result<std::string> Secret(const std::string& name,
+                                     const std::function<std::string()>& make) = 0;
 };
 
 }  // namespace broadsheet

@@ -113,7 +113,8 @@ TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) 
                     "---\ntitle: Pic\nimage: images/none.png\n---\nx\n");
   fixture.dir.Write("content/posts/escape.md",
                     "---\ntitle: Escape\nimage: ../../../etc/passwd\n---\nx\n");
-  fixture.dir.Write("content/posts/long.md", "---\ntitle: " + std::string(3000, 'x') + "\n---\nx\n");
+  fixture.dir.Write("content/posts/long.md",
+                    "---\ntitle: " + std::string(3000, 'x') + "\n---\nx\n");
   fixture.dir.Write("content/posts/dup.md",
                     "---\ntitle: Other\nslug: why-deterrence-still-works\n---\nx\n");
   auto report = fixture.Import();

@@ -1,0 +1,369 @@
+#include "admin/desk.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/crypto.h"
+#include "core/text.h"
+
+namespace broadsheet::admin {
+namespace {
+
+using http::Method;
+using http::Request;
+using http::Response;
+
+constexpr const char* kForbiddenForm =
+    "This form has expired or did not come from this site. Go back, reload the page and try again.";
+
+// Tokens are base64url; anything else in a cookie is ignored.
+bool IsToken(std::string_view value) {
+  return !value.empty() && value.size() <= 100 &&
+         value.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+             std::string_view::npos;
+}
+
+// Only desk addresses are followed after sign-in, so `next` cannot send anyone elsewhere.
+std::string SafeNext(std::string_view next) {
+  if (next.starts_with("/admin/") && next.find("//") == std::string_view::npos &&
+      next.find('\\') == std::string_view::npos && next.size() < 2000) {
+    return std::string(next);
+  }
+  return "/admin/";
+}
+
+std::string UrlEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string Describe(const Timestamp when) {
+  return FormatIsoTime(when, TimeZone()).substr(0, 16) + " UTC";
+}
+
+}  // namespace
+
+Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme)
+    : store_(store), accounts_(accounts), theme_(theme) {}
+
+void Desk::AddRoutes(http::Router& router) {
+  auto bind = [this](auto method) {
+    return [this, method](const Request& request) { return (this->*method)(request); };
+  };
+  router.Add(
+      Method::kGet, "/admin",
+      [](const Request&) -> Result<Response> { return Response::Redirect(303, "/admin/"); },
+      "admin");
+  router.Add(Method::kGet, "/admin/", bind(&Desk::Dashboard), "admin");
+  router.Add(Method::kGet, "/admin/login", bind(&Desk::LoginForm), "admin_login");
+  router.Add(Method::kPost, "/admin/login", bind(&Desk::Login), "admin_login");
+  router.Add(Method::kPost, "/admin/logout", bind(&Desk::Logout), "admin_logout");
+  router.Add(Method::kGet, "/admin/password/{token}", bind(&Desk::PasswordForm), "admin_password");
+  router.Add(Method::kPost, "/admin/password/{token}", bind(&Desk::SetPassword), "admin_password");
+  router.Add(Method::kGet, "/admin/sessions", bind(&Desk::Sessions), "admin");
+  router.Add(Method::kPost, "/admin/sessions/revoke", bind(&Desk::RevokeSession), "admin");
+  router.Add(Method::kGet, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
+  router.Add(Method::kPost, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
+}
+
+Result<std::optional<auth::Viewer>> Desk::CurrentViewer(const Request& request) const {
+  const std::string token = request.Cookie(kSessionCookie);
+  if (!IsToken(token)) return std::nullopt;
+  return accounts_.Authenticate(token, Now());
+}
+
+Response Desk::ToSignIn(const Request& request) const {
+  std::string location = "/admin/login";
+  if (request.method == Method::kGet && request.path != "/admin/") {
+    location += "?next=" + UrlEncode(request.target);
+  }
+  Response response = Response::Redirect(303, location);
+  response.cache_control = "no-store";
+  return response;
+}
+
+Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int status,
+                              const std::optional<auth::Viewer>& viewer) const {
+  auto publication = store_.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  view["site_title"] = publication->title;
+  view["admin_css_url"] = theme_.AssetUrl("admin.css");
+  if (viewer) {
+    view["viewer"] = {{"name", viewer->user.name}, {"role", auth::RoleName(viewer->role)}};
+    auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
+    if (!csrf) return tl::unexpected(csrf.error());
+    view["csrf"] = *csrf;
+  }
+  auto html = theme_.RenderIn("admin/layout", "admin/" + std::string(name), view);
+  if (!html) return tl::unexpected(html.error());
+  Response response;
+  response.status = status;
+  response.body = std::move(*html);
+  response.cache_control = "no-store";
+  return response;
+}
+
+std::string Desk::FormBinding(const Request& request, Response* response) const {
+  std::string cookie = request.Cookie(kFormCookie);
+  if (!IsToken(cookie)) {
+    cookie = auth::RandomToken();
+    if (response != nullptr) {
+      http::CookieOptions options;
+      options.path = "/admin";
+      options.same_site = "Strict";
+      options.secure = request.secure;
+      response->headers.emplace_back("Set-Cookie",
+                                     http::SetCookieValue(kFormCookie, cookie, options));
+    }
+  }
+  return "pre:" + cookie;
+}
+
+Result<bool> Desk::CheckForm(const Request& request, const std::string& binding) const {
+  return accounts_.CheckFormToken(binding, http::FieldValue(request.FormFields(), "csrf"));
+}
+
+Result<Response> Desk::LoginForm(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (*viewer) return Response::Redirect(303, "/admin/");
+  Response cookies;
+  const std::string binding = FormBinding(request, &cookies);
+  auto csrf = accounts_.FormToken(binding);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json view = {
+      {"title", "Sign in"},
+      {"csrf", *csrf},
+      {"next", SafeNext(request.QueryParam("next").value_or(""))},
+      {"email", request.QueryParam("email").value_or("")},
+      {"notice", request.QueryParam("reset") ? "Your password is saved. Sign in with it." : ""}};
+  auto response = Render("login", view, 200, std::nullopt);
+  if (response) {
+    for (auto& header : cookies.headers) response->headers.push_back(std::move(header));
+  }
+  return response;
+}
+
+Result<Response> Desk::Login(const Request& request) const {
+  const auto fields = request.FormFields();
+  const std::string binding = FormBinding(request, nullptr);
+  auto valid = CheckForm(request, binding);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+
+  auth::SignInAttempt attempt{std::string(Trim(http::FieldValue(fields, "email"))),
+                              http::FieldValue(fields, "password"), request.client_ip,
+                              std::string(request.Header("user-agent"))};
+  auto signed_in = accounts_.SignIn(attempt, Now());
+  if (!signed_in && signed_in.error().code == ErrorCode::kRateLimited) {
+    Response response = Response::Text(429, signed_in.error().message);
+    response.headers.emplace_back("Retry-After", std::to_string(accounts_.limits().window));
+    return response;
+  }
+  if (!signed_in && signed_in.error().code == ErrorCode::kUnauthenticated) {
+    auto csrf = accounts_.FormToken(binding);
+    if (!csrf) return tl::unexpected(csrf.error());
+    nlohmann::json view = {{"title", "Sign in"},
+                           {"csrf", *csrf},
+                           {"next", SafeNext(http::FieldValue(fields, "next"))},
+                           {"email", attempt.email},
+                           {"error", signed_in.error().message}};
+    return Render("login", view, 401, std::nullopt);
+  }
+  if (!signed_in) return tl::unexpected(signed_in.error());
+
+  Response response = Response::Redirect(303, SafeNext(http::FieldValue(fields, "next")));
+  http::CookieOptions options;
+  options.path = "/admin";
+  options.max_age = accounts_.limits().session_lifetime;
+  options.secure = request.secure;
+  response.headers.emplace_back("Set-Cookie",
+                                http::SetCookieValue(kSessionCookie, signed_in->token, options));
+  response.cache_control = "no-store";
+  return response;
+}
+
+Result<Response> Desk::Logout(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+  if (auto done = accounts_.SignOut(request.Cookie(kSessionCookie)); !done)
+    return tl::unexpected(done.error());
+  Response response = Response::Redirect(303, "/admin/login");
+  http::CookieOptions options;
+  options.path = "/admin";
+  options.max_age = 0;
+  options.secure = request.secure;
+  response.headers.emplace_back("Set-Cookie", http::SetCookieValue(kSessionCookie, "", options));
+  response.cache_control = "no-store";
+  return response;
+}
+
+Result<Response> Desk::PasswordForm(const Request& request) const {
+  const std::string token(request.Param("token"));
+  auto user = IsToken(token) ? accounts_.PasswordLinkUser(token, Now())
+                             : Result<std::optional<User>>(std::nullopt);
+  if (!user) return tl::unexpected(user.error());
+  Response cookies;
+  const std::string binding = FormBinding(request, &cookies);
+  auto csrf = accounts_.FormToken(binding);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json view = {{"title", "Choose a password"},
+                         {"valid", user->has_value()},
+                         {"csrf", *csrf},
+                         {"action", "/admin/password/" + token}};
+  if (*user) {
+    view["name"] = (*user)->name;
+    view["email"] = (*user)->email;
+  }
+  auto response = Render("password", view, *user ? 200 : 404, std::nullopt);
+  if (response) {
+    for (auto& header : cookies.headers) response->headers.push_back(std::move(header));
+  }
+  return response;
+}
+
+Result<Response> Desk::SetPassword(const Request& request) const {
+  const std::string token(request.Param("token"));
+  const std::string binding = FormBinding(request, nullptr);
+  auto valid = CheckForm(request, binding);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+  const auto fields = request.FormFields();
+  const std::string password = http::FieldValue(fields, "password");
+  std::string problem;
+  if (password != http::FieldValue(fields, "confirm")) {
+    problem = "The two passwords are not the same.";
+  } else if (auto rules = auth::CheckPasswordRules(password); !rules) {
+    problem = "Not saved: " + rules.error().message + ".";
+  } else if (!IsToken(token)) {
+    return Fail(ErrorCode::kNotFound, "This link is not valid any more.");
+  } else {
+    auto user = accounts_.SetPasswordWithLink(token, password, Now());
+    if (!user) return tl::unexpected(user.error());
+    return Response::Redirect(303, "/admin/login?reset=1&email=" + UrlEncode(user->email));
+  }
+  auto user = accounts_.PasswordLinkUser(token, Now());
+  if (!user) return tl::unexpected(user.error());
+  auto csrf = accounts_.FormToken(binding);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json view = {{"title", "Choose a password"},
+                         {"valid", user->has_value()},
+                         {"csrf", *csrf},
+                         {"action", "/admin/password/" + token},
+                         {"error", problem}};
+  if (*user) {
+    view["name"] = (*user)->name;
+    view["email"] = (*user)->email;
+  }
+  return Render("password", view, 422, std::nullopt);
+}
+
+Result<Response> Desk::Dashboard(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto publication = store_.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  auto zone = TimeZone::Find(publication->timezone);
+  const TimeZone time_zone = zone ? *zone : TimeZone();
+  nlohmann::json lists = nlohmann::json::array();
+  const std::tuple<const char*, const char*, PostStatus> kinds[] = {
+      {"drafts", "Drafts", PostStatus::kDraft},
+      {"scheduled", "Scheduled", PostStatus::kScheduled},
+      {"published", "Recently published", PostStatus::kPublished},
+  };
+  for (const auto& [key, heading, status] : kinds) {
+    auto posts = store_.ListPostsByStatus(status, 10);
+    if (!posts) return tl::unexpected(posts.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& detail : *posts) {
+      std::string meta;
+      for (const auto& author : detail.authors) meta += (meta.empty() ? "" : ", ") + author.name;
+      if (detail.post.published_at) {
+        meta += (meta.empty() ? "" : " · ") + FormatHumanDate(*detail.post.published_at, time_zone);
+      }
+      items.push_back(
+          {{"title", detail.post.title},
+           {"url", status == PostStatus::kPublished ? "/" + detail.post.slug + "/" : "#"},
+           {"meta", meta}});
+    }
+    lists.push_back({{"key", key},
+                     {"heading", heading},
+                     {"count", items.size()},
+                     {"posts", items},
+                     {"has_posts", !items.empty()}});
+  }
+  return Render("dashboard", {{"title", "Dashboard"}, {"lists", lists}}, 200, *viewer);
+}
+
+Result<Response> Desk::Sessions(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto sessions = store_.ListSessions((*viewer)->user.id, Now());
+  if (!sessions) return tl::unexpected(sessions.error());
+  auto csrf = accounts_.FormToken("session:" + (*viewer)->session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& session : *sessions) {
+    rows.push_back(
+        {{"id", session.token_hash},
+         {"current", session.token_hash == (*viewer)->session_hash},
+         {"user_agent", session.user_agent.empty() ? "Unknown browser" : session.user_agent},
+         {"client_ip", session.client_ip},
+         {"created", Describe(session.created_at)},
+         {"last_seen", Describe(session.last_seen_at)},
+         {"csrf", *csrf}});
+  }
+  nlohmann::json view = {
+      {"title", "Sessions"},
+      {"sessions", rows},
+      {"notice", request.QueryParam("revoked") ? "The session was signed out." : ""}};
+  return Render("sessions", view, 200, *viewer);
+}
+
+Result<Response> Desk::RevokeSession(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+  const std::string target = http::FieldValue(request.FormFields(), "session");
+  auto sessions = store_.ListSessions((*viewer)->user.id, Now());
+  if (!sessions) return tl::unexpected(sessions.error());
+  // Only the viewer's own sessions can be ended here.
+  const bool own = std::any_of(sessions->begin(), sessions->end(), [&](const Session& session) {
+    return session.token_hash == target;
+  });
+  if (!own) return Fail(ErrorCode::kNotFound, "There is no such session.");
+  if (auto done = store_.DeleteSession(target); !done) return tl::unexpected(done.error());
+  if (target == (*viewer)->session_hash) return Response::Redirect(303, "/admin/login");
+  return Response::Redirect(303, "/admin/sessions?revoked=1");
+}
+
+Result<Response> Desk::NotBuilt(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  nlohmann::json view = {{"title", "Not built yet"},
+                         {"heading", "Not built yet"},
+                         {"message", "This part of the editorial desk is not built yet."},
+                         {"link_url", "/admin/"},
+                         {"link_text", "Back to the dashboard"}};
+  return Render("message", view, 503, *viewer);
+}
+
+}  // namespace broadsheet::admin

@@ -1,0 +1,59 @@
+// Desk: the editorial desk's routes under /admin.
+//
+// Without a valid session every /admin page answers 303 to /admin/login (keeping the wanted
+// address in `next`). Every state-changing form carries a hidden `csrf` field: bound to the
+// session for signed-in forms, and to a pre-session cookie (bs_form, SameSite=Strict) for the
+// sign-in and set-password forms; a POST without a valid one gets 403. Sign-in failures are
+// throttled by auth::Accounts (429 with a plain message). Desk pages are never cached.
+//
+// Cookies: bs_session (HttpOnly, SameSite=Lax, Path=/admin, Secure when the request came over
+// https) and bs_form. Public pages set none.
+//
+// Borrows its dependencies, which must outlive it. Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "auth/accounts.h"
+#include "http/router.h"
+#include "render/theme.h"
+#include "storage/store.h"
+
+namespace broadsheet::admin {
+
+inline constexpr const char* kSessionCookie = "bs_session";
+inline constexpr const char* kFormCookie = "bs_form";
+
+class Desk {
+ public:
+  Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme);
+
+  // Adds the /admin routes; add them before the public site's.
+  void AddRoutes(http::Router& router);
+
+ private:
+  struct Page;
+  Result<http::Response> LoginForm(const http::Request& request) const;
+  Result<http::Response> Login(const http::Request& request) const;
+  Result<http::Response> Logout(const http::Request& request) const;
+  Result<http::Response> PasswordForm(const http::Request& request) const;
+  Result<http::Response> SetPassword(const http::Request& request) const;
+  Result<http::Response> Dashboard(const http::Request& request) const;
+  Result<http::Response> Sessions(const http::Request& request) const;
+  Result<http::Response> RevokeSession(const http::Request& request) const;
+  Result<http::Response> NotBuilt(const http::Request& request) const;
+
+  Result<std::optional<auth::Viewer>> CurrentViewer(const http::Request& request) const;
+  http::Response ToSignIn(const http::Request& request) const;
+  Result<http::Response> Render(std::string_view name, nlohmann::json view, int status,
+                                const std::optional<auth::Viewer>& viewer) const;
+  // The pre-session form binding, creating the cookie on `response` when the request had none.
+  std::string FormBinding(const http::Request& request, http::Response* response) const;
+  Result<bool> CheckForm(const http::Request& request, const std::string& binding) const;
+
+  Store& store_;
+  auth::Accounts& accounts_;
+  const render::Theme& theme_;
+};
+
+}  // namespace broadsheet::admin

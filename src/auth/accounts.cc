@@ -1,0 +1,182 @@
+#include "auth/accounts.h"
+
+#include "auth/crypto.h"
+#include "core/text.h"
+
+namespace broadsheet::auth {
+namespace {
+
+constexpr const char* kSetPassword = "set-password";
+
+// Verifying against this keeps a sign-in for an unknown address as slow as for a known one, so
+// timing does not reveal which addresses have accounts.
+const std::string& DummyHash() {
+  static const std::string hash = HashPassword("not a real password, only for timing").value_or("");
+  return hash;
+}
+
+}  // namespace
+
+Result<void> CheckEmail(std::string_view email) {
+  const auto at = email.find('@');
+  const bool ok = !email.empty() && email.size() <= 254 && at != std::string_view::npos && at > 0 &&
+                  email.find('@', at + 1) == std::string_view::npos &&
+                  email.find_first_of(" \t\r\n<>,;\"") == std::string_view::npos &&
+                  email.find('.', at) != std::string_view::npos && email.back() != '.' &&
+                  email[at + 1] != '.' && IsValidUtf8(email);
+  if (!ok) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "\"" + std::string(email.substr(0, 100)) + "\" is not an e-mail address");
+  }
+  return {};
+}
+
+Result<std::int64_t> Accounts::AddUser(const std::string& email, const std::string& name,
+                                       std::string_view role,
+                                       const std::optional<std::string>& password) {
+  if (auto checked = CheckEmail(email); !checked) return tl::unexpected(checked.error());
+  const auto trimmed_name = Trim(name);
+  if (trimmed_name.empty() || trimmed_name.size() > 200) {
+    return Fail(ErrorCode::kInvalidArgument, "the name must have 1 to 200 characters");
+  }
+  if (!ParseRole(role)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "\"" + std::string(role) +
+                    "\" is not a role (owner, administrator, editor, author, contributor)");
+  }
+  User user;
+  user.email = email;
+  user.name = std::string(trimmed_name);
+  user.role = std::string(role);
+  user.created_at = Now();
+  if (password) {
+    if (auto checked = CheckPasswordRules(*password); !checked)
+      return tl::unexpected(checked.error());
+    auto hash = HashPassword(*password);
+    if (!hash) return tl::unexpected(hash.error());
+    user.password_hash = std::move(*hash);
+  }
+  return store_.CreateUser(user);
+}
+
+Result<std::string> Accounts::CreatePasswordLink(std::int64_t user_id, Timestamp now) {
+  const std::string token = RandomToken();
+  OneTimeToken record{HashToken(token), kSetPassword, user_id, now, now + limits_.link_lifetime};
+  if (auto created = store_.CreateToken(record); !created) return tl::unexpected(created.error());
+  return token;
+}
+
+Result<std::optional<User>> Accounts::PasswordLinkUser(const std::string& token, Timestamp now) {
+  auto found = store_.PeekToken(HashToken(token), kSetPassword, now);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return std::nullopt;
+  return store_.FindUser((*found)->user_id);
+}
+
+Result<User> Accounts::SetPasswordWithLink(const std::string& token, const std::string& password,
+                                           Timestamp now) {
+  if (auto checked = CheckPasswordRules(password); !checked) return tl::unexpected(checked.error());
+  auto hash = HashPassword(password);
+  if (!hash) return tl::unexpected(hash.error());
+  std::optional<User> user;
+  auto done = store_.InTransaction([&]() -> Result<void> {
+    auto used = store_.UseToken(HashToken(token), kSetPassword, now);
+    if (!used) return tl::unexpected(used.error());
+    if (!*used)
+      return Fail(ErrorCode::kNotFound, "this link is not valid any more; ask for a new one");
+    if (auto set = store_.SetPasswordHash((*used)->user_id, *hash); !set) return set;
+    auto found = store_.FindUser((*used)->user_id);
+    if (!found) return tl::unexpected(found.error());
+    user = std::move(*found);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  if (!user) return Fail(ErrorCode::kNotFound, "the account no longer exists");
+  return *user;
+}
+
+Result<SignedIn> Accounts::SignIn(const SignInAttempt& attempt, Timestamp now) {
+  const Timestamp since = now - limits_.window;
+  auto for_account = store_.CountFailedLoginsForEmail(attempt.email, since);
+  if (!for_account) return tl::unexpected(for_account.error());
+  auto from_address = store_.CountFailedLoginsFromAddress(attempt.client_ip, since);
+  if (!from_address) return tl::unexpected(from_address.error());
+  if (*for_account >= limits_.per_account || *from_address >= limits_.per_address) {
+    return Fail(ErrorCode::kRateLimited,
+                "Too many failed sign-in attempts. Wait 15 minutes, then try again.");
+  }
+
+  auto user = store_.FindUserByEmail(attempt.email);
+  if (!user) return tl::unexpected(user.error());
+  const bool known = user->has_value() && !(*user)->disabled && !(*user)->password_hash.empty();
+  const bool verified =
+      VerifyPassword(known ? (*user)->password_hash : DummyHash(), attempt.password);
+  const auto role = known ? ParseRole((*user)->role) : std::nullopt;
+  if (!known || !verified || !role) {
+    if (auto recorded = store_.RecordFailedLogin(attempt.email, attempt.client_ip, now);
+        !recorded) {
+      return tl::unexpected(recorded.error());
+    }
+    return Fail(ErrorCode::kUnauthenticated, "The e-mail address or the password is wrong.");
+  }
+  if (auto cleared = store_.ClearFailedLogins(attempt.email); !cleared)
+    return tl::unexpected(cleared.error());
+
+  SignedIn signed_in;
+  signed_in.token = RandomToken();
+  Session session;
+  session.token_hash = HashToken(signed_in.token);
+  session.user_id = (*user)->id;
+  session.created_at = now;
+  session.last_seen_at = now;
+  session.expires_at = now + limits_.session_lifetime;
+  session.client_ip = attempt.client_ip;
+  session.user_agent = attempt.user_agent.substr(0, 300);
+  if (auto created = store_.CreateSession(session); !created)
+    return tl::unexpected(created.error());
+  signed_in.viewer = Viewer{std::move(**user), *role, session.token_hash};
+  return signed_in;
+}
+
+Result<std::optional<Viewer>> Accounts::Authenticate(const std::string& token, Timestamp now) {
+  if (token.empty() || token.size() > 100) return std::nullopt;
+  const std::string hash = HashToken(token);
+  auto session = store_.FindSession(hash, now);
+  if (!session) return tl::unexpected(session.error());
+  if (!*session) return std::nullopt;
+  auto user = store_.FindUser((*session)->user_id);
+  if (!user) return tl::unexpected(user.error());
+  if (!*user || (*user)->disabled) return std::nullopt;
+  const auto role = ParseRole((*user)->role);
+  if (!role) return std::nullopt;
+  // Recording activity once a minute is enough for the sessions list.
+  if (now - (*session)->last_seen_at >= 60) {
+    if (auto touched = store_.TouchSession(hash, now); !touched)
+      return tl::unexpected(touched.error());
+  }
+  return Viewer{std::move(**user), *role, hash};
+}
+
+Result<void> Accounts::SignOut(const std::string& token) {
+  if (token.empty() || token.size() > 100) return {};
+  return store_.DeleteSession(HashToken(token));
+}
+
+Result<std::string> Accounts::FormKey() {
+  return store_.Secret("form-key", [] { return RandomToken(); });
+}
+
+Result<std::string> Accounts::FormToken(const std::string& binding) {
+  auto key = FormKey();
+  if (!key) return key;
+  return Sign(*key, "form:" + binding);
+}
+
+Result<bool> Accounts::CheckFormToken(const std::string& binding, const std::string& token) {
+  if (binding.empty() || token.empty()) return false;
+  auto expected = FormToken(binding);
+  if (!expected) return tl::unexpected(expected.error());
+  return ConstantTimeEquals(*expected, token);
+}
+
+}  // namespace broadsheet::auth

@@ -1,0 +1,89 @@
+// Accounts: staff accounts, sign-in, sessions and the tokens that protect forms.
+//
+// Sign-in is throttled per account and per client address: after `per_account` failures for one
+// e-mail address, or `per_address` failures from one address, within `window` seconds, further
+// attempts are refused with kRateLimited (HTTP 429) — even with the right password — until the
+// window has passed. Failures are stored, so the limit holds across restarts and processes.
+//
+// Sessions are random tokens held in an HttpOnly cookie; the store keeps only their hashes.
+// Form tokens (CSRF) are keyed hashes of what the form is bound to (a session, or a pre-session
+// cookie for the sign-in form), signed with a per-site secret kept in the store.
+//
+// Borrows the Store. Thread-safe (no mutable state of its own).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "auth/roles.h"
+#include "storage/store.h"
+
+namespace broadsheet::auth {
+
+struct Limits {
+  int per_account = 5;
+  int per_address = 20;
+  Timestamp window = 15 * 60;
+  Timestamp session_lifetime = 14 * 24 * 3600;
+  Timestamp link_lifetime = 7 * 24 * 3600;  // set-password links
+};
+
+// The signed-in person behind a request.
+struct Viewer {
+  User user;
+  Role role = Role::kContributor;
+  std::string session_hash;
+};
+
+struct SignInAttempt {
+  std::string email;
+  std::string password;
+  std::string client_ip;
+  std::string user_agent;
+};
+
+struct SignedIn {
+  std::string token;  // for the session cookie
+  Viewer viewer;
+};
+
+// Checks the shape of an e-mail address (one @, a dotted domain, no spaces, at most 254 bytes).
+Result<void> CheckEmail(std::string_view email);
+
+class Accounts {
+ public:
+  explicit Accounts(Store& store, Limits limits = {}) : store_(store), limits_(limits) {}
+
+  // Creates an account. Without a password the account cannot sign in until one is set through
+  // a link from CreatePasswordLink.
+  Result<std::int64_t> AddUser(const std::string& email, const std::string& name,
+                               std::string_view role, const std::optional<std::string>& password);
+  // A single-use token for /admin/password/TOKEN, valid for `link_lifetime`.
+  Result<std::string> CreatePasswordLink(std::int64_t user_id, Timestamp now);
+  // The account a set-password link belongs to, if the link is still valid.
+  Result<std::optional<User>> PasswordLinkUser(const std::string& token, Timestamp now);
+  // Sets the password and uses up the link. kNotFound for an invalid or used link.
+  Result<User> SetPasswordWithLink(const std::string& token, const std::string& password,
+                                   Timestamp now);
+
+  // kRateLimited when throttled; kUnauthenticated for a wrong e-mail address or password (the
+  // two are not distinguished).
+  Result<SignedIn> SignIn(const SignInAttempt& attempt, Timestamp now);
+  Result<std::optional<Viewer>> Authenticate(const std::string& token, Timestamp now);
+  Result<void> SignOut(const std::string& token);
+
+  // A form token bound to `binding` (a session hash, or a pre-session cookie value).
+  Result<std::string> FormToken(const std::string& binding);
+  // True when `token` was made by FormToken for `binding`.
+  Result<bool> CheckFormToken(const std::string& binding, const std::string& token);
+
+  const Limits& limits() const { return limits_; }
+
+ private:
+  Result<std::string> FormKey();
+
+  Store& store_;
+  const Limits limits_;
+};
+
+}  // namespace broadsheet::auth

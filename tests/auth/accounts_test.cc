@@ -1,0 +1,163 @@
+#include "auth/accounts.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/crypto.h"
+#include "storage/sqlite_store.h"
+
+namespace broadsheet::auth {
+namespace {
+
+class AccountsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitCrypto());
+    store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    accounts_ = std::make_unique<Accounts>(*store_);
+    ASSERT_TRUE(accounts_->AddUser("ed@example.org", "Ed Itor", "editor", "correct horse battery"));
+  }
+  Result<SignedIn> TryPassword(const std::string& password, const std::string& ip = "192.0.2.1",
+                               const std::string& email = "ed@example.org") {
+    return accounts_->SignIn({email, password, ip, "test"}, now_);
+  }
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Accounts> accounts_;
+  Timestamp now_ = 1800000000;
+};
+
+TEST(Passwords, HashesAreArgon2idAndVerify) {
+  ASSERT_TRUE(InitCrypto());
+  auto hash = HashPassword("a long passphrase");
+  ASSERT_TRUE(hash);
+  EXPECT_TRUE(hash->starts_with("$argon2id$"));
+  EXPECT_TRUE(VerifyPassword(*hash, "a long passphrase"));
+  EXPECT_FALSE(VerifyPassword(*hash, "a long passphrasE"));
+  EXPECT_FALSE(VerifyPassword("", "anything"));
+  EXPECT_EQ(CheckPasswordRules("short").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Tokens, AreRandomAndHashed) {
+  ASSERT_TRUE(InitCrypto());
+  const std::string a = RandomToken();
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_NE(a, RandomToken());
+  EXPECT_EQ(HashToken(a).size(), 64u);
+  EXPECT_EQ(Sign("key", "message"), Sign("key", "message"));
+  EXPECT_NE(Sign("key", "message"), Sign("other", "message"));
+}
+
+TEST(CheckEmail, AcceptsAddressesAndRefusesTheRest) {
+  EXPECT_TRUE(CheckEmail("jane.doe+desk@example.co.uk"));
+  for (const char* bad : {"", "jane", "@example.org", "jane@", "jane@example", "a b@example.org",
+                          "jane@@example.org", "jane@example.org.", "<jane@example.org>"}) {
+    EXPECT_FALSE(CheckEmail(bad)) << bad;
+  }
+}
+
+TEST_F(AccountsTest, SignInCreatesASessionThatAuthenticates) {
+  auto signed_in = TryPassword("correct horse battery");
+  ASSERT_TRUE(signed_in) << signed_in.error().message;
+  EXPECT_EQ(signed_in->viewer.role, Role::kEditor);
+  auto viewer = accounts_->Authenticate(signed_in->token, now_ + 10);
+  ASSERT_TRUE(viewer && *viewer);
+  EXPECT_EQ((*viewer)->user.email, "ed@example.org");
+  // The store keeps a hash, never the token itself.
+  EXPECT_FALSE(*store_->FindSession(signed_in->token, now_));
+  ASSERT_TRUE(accounts_->SignOut(signed_in->token));
+  EXPECT_FALSE(*accounts_->Authenticate(signed_in->token, now_ + 20));
+}
+
+TEST_F(AccountsTest, SessionsExpire) {
+  auto signed_in = TryPassword("correct horse battery");
+  ASSERT_TRUE(signed_in);
+  EXPECT_FALSE(
+      *accounts_->Authenticate(signed_in->token, now_ + accounts_->limits().session_lifetime + 1));
+}
+
+TEST_F(AccountsTest, WrongPasswordAndUnknownAddressLookTheSame) {
+  auto wrong = TryPassword("incorrect horse");
+  auto unknown = TryPassword("correct horse battery", "192.0.2.1", "nobody@example.org");
+  ASSERT_FALSE(wrong);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(wrong.error().message, unknown.error().message);
+}
+
+TEST_F(AccountsTest, RepeatedFailuresForAnAccountAreRefusedEvenWithTheRightPassword) {
+  for (int i = 0; i < accounts_->limits().per_account; ++i) {
+    // From different addresses, so only the per-account limit applies.
+    EXPECT_EQ(TryPassword("wrong", "192.0.2." + std::to_string(i)).error().code,
+              ErrorCode::kUnauthenticated);
+  }
+  EXPECT_EQ(TryPassword("correct horse battery", "198.51.100.7").error().code,
+            ErrorCode::kRateLimited);
+  now_ += accounts_->limits().window + 1;
+  EXPECT_TRUE(TryPassword("correct horse battery", "198.51.100.7"));
+}
+
+TEST_F(AccountsTest, RepeatedFailuresFromAnAddressAreRefused) {
+  for (int i = 0; i < accounts_->limits().per_address; ++i) {
+    TryPassword("wrong", "203.0.113.5", "user" + std::to_string(i) + "@example.org");
+  }
+  EXPECT_EQ(TryPassword("correct horse battery", "203.0.113.5").error().code,
+            ErrorCode::kRateLimited);
+  EXPECT_TRUE(TryPassword("correct horse battery", "203.0.113.6"));
+}
+
+TEST_F(AccountsTest, AccountsWithoutPasswordsCannotSignIn) {
+  auto id = accounts_->AddUser("new@example.org", "New Writer", "contributor", std::nullopt);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(TryPassword("", "192.0.2.9", "new@example.org").error().code,
+            ErrorCode::kUnauthenticated);
+  auto link = accounts_->CreatePasswordLink(*id, now_);
+  ASSERT_TRUE(link);
+  EXPECT_EQ((*accounts_->PasswordLinkUser(*link, now_))->email, "new@example.org");
+  EXPECT_EQ(accounts_->SetPasswordWithLink(*link, "short", now_).error().code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(accounts_->SetPasswordWithLink(*link, "a brand new passphrase", now_));
+  EXPECT_TRUE(TryPassword("a brand new passphrase", "192.0.2.9", "new@example.org"));
+  // Links work once.
+  EXPECT_EQ(accounts_->SetPasswordWithLink(*link, "another passphrase", now_).error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_F(AccountsTest, PasswordLinksExpire) {
+  auto id = accounts_->AddUser("late@example.org", "Late", "author", std::nullopt);
+  ASSERT_TRUE(id);
+  auto link = accounts_->CreatePasswordLink(*id, now_);
+  ASSERT_TRUE(link);
+  EXPECT_FALSE(*accounts_->PasswordLinkUser(*link, now_ + accounts_->limits().link_lifetime + 1));
+}
+
+TEST_F(AccountsTest, AddUserValidates) {
+  EXPECT_EQ(accounts_->AddUser("ed@example.org", "Twin", "editor", std::nullopt).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(accounts_->AddUser("ED@EXAMPLE.ORG", "Twin", "editor", std::nullopt).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(accounts_->AddUser("x@example.org", "X", "king", std::nullopt).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(accounts_->AddUser("not-an-address", "X", "editor", std::nullopt).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(accounts_->AddUser("y@example.org", " ", "editor", std::nullopt).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_F(AccountsTest, FormTokensAreBoundToWhatTheyWereMadeFor) {
+  auto token = accounts_->FormToken("session:abc");
+  ASSERT_TRUE(token);
+  EXPECT_TRUE(*accounts_->CheckFormToken("session:abc", *token));
+  EXPECT_FALSE(*accounts_->CheckFormToken("session:abd", *token));
+  EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", ""));
+  EXPECT_FALSE(*accounts_->CheckFormToken("", *token));
+}
+
+TEST_F(AccountsTest, SigningInDoesNotInvalidateThePublicPageCache) {
+  const auto before = store_->ContentVersion();
+  ASSERT_TRUE(TryPassword("correct horse battery"));
+  TryPassword("wrong");
+  EXPECT_EQ(store_->ContentVersion(), before);
+}
+
+}  // namespace
+}  // namespace broadsheet::auth
