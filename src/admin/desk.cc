@@ -1,5 +1,7 @@
 #include "admin/desk.h"
 
+#include <cstdio>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -45,7 +47,7 @@ std::string UrlEncode(std::string_view text) {
   return out;
 }
 
-std::string Describe(const Timestamp when) {
+std::string DescribeTime(const Timestamp when) {
   return FormatIsoTime(when, TimeZone()).substr(0, 16) + " UTC";
 }
 
@@ -70,6 +72,12 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/password/{token}", bind(&Desk::SetPassword), "admin_password");
   router.Add(Method::kGet, "/admin/sessions", bind(&Desk::Sessions), "admin");
   router.Add(Method::kPost, "/admin/sessions/revoke", bind(&Desk::RevokeSession), "admin");
+  router.Add(Method::kGet, "/admin/posts", bind(&Desk::PostList), "admin");
+  router.Add(Method::kGet, "/admin/posts/new", bind(&Desk::NewPostForm), "admin");
+  router.Add(Method::kPost, "/admin/posts", bind(&Desk::CreatePost), "admin");
+  router.Add(Method::kPost, "/admin/posts/empty-trash", bind(&Desk::EmptyTrash), "admin");
+  router.Add(Method::kGet, "/admin/posts/{id}", bind(&Desk::EditPostForm), "admin");
+  router.Add(Method::kPost, "/admin/posts/{id}", bind(&Desk::SavePost), "admin");
   router.Add(Method::kGet, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
   router.Add(Method::kPost, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
 }
@@ -180,6 +188,7 @@ Result<Response> Desk::Login(const Request& request) const {
   }
   if (!signed_in) return tl::unexpected(signed_in.error());
 
+  Audit(signed_in->viewer, "sign-in", std::nullopt, request.client_ip);
   Response response = Response::Redirect(303, SafeNext(http::FieldValue(fields, "next")));
   http::CookieOptions options;
   options.path = "/admin";
@@ -280,6 +289,7 @@ Result<Response> Desk::Dashboard(const Request& request) const {
   const TimeZone time_zone = zone ? *zone : TimeZone();
   nlohmann::json lists = nlohmann::json::array();
   const std::tuple<const char*, const char*, PostStatus> kinds[] = {
+      {"pending", "Awaiting review", PostStatus::kPending},
       {"drafts", "Drafts", PostStatus::kDraft},
       {"scheduled", "Scheduled", PostStatus::kScheduled},
       {"published", "Recently published", PostStatus::kPublished},
@@ -323,8 +333,8 @@ Result<Response> Desk::Sessions(const Request& request) const {
          {"current", session.token_hash == (*viewer)->session_hash},
          {"user_agent", session.user_agent.empty() ? "Unknown browser" : session.user_agent},
          {"client_ip", session.client_ip},
-         {"created", Describe(session.created_at)},
-         {"last_seen", Describe(session.last_seen_at)},
+         {"created", DescribeTime(session.created_at)},
+         {"last_seen", DescribeTime(session.last_seen_at)},
          {"csrf", *csrf}});
   }
   nlohmann::json view = {
@@ -352,6 +362,20 @@ Result<Response> Desk::RevokeSession(const Request& request) const {
   if (auto done = store_.DeleteSession(target); !done) return tl::unexpected(done.error());
   if (target == (*viewer)->session_hash) return Response::Redirect(303, "/admin/login");
   return Response::Redirect(303, "/admin/sessions?revoked=1");
+}
+
+void Desk::Audit(const auth::Viewer& viewer, std::string action, std::optional<std::int64_t> post_id,
+                 std::string detail) const {
+  AuditEntry entry;
+  entry.at = Now();
+  entry.user_id = viewer.user.id;
+  entry.action = std::move(action);
+  entry.post_id = post_id;
+  entry.detail = std::move(detail);
+  // The action already happened; a failure to log it must not undo or hide it.
+  if (auto logged = store_.AppendAudit(entry); !logged) {
+    std::fprintf(stderr, "warning: audit log: %s\n", broadsheet::Describe(logged.error()).c_str());
+  }
 }
 
 Result<Response> Desk::NotBuilt(const Request& request) const {

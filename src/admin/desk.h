@@ -12,7 +12,10 @@
 // Borrows its dependencies, which must outlive it. Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "auth/accounts.h"
 #include "http/router.h"
@@ -42,6 +45,19 @@ class Desk {
   Result<http::Response> Sessions(const http::Request& request) const;
   Result<http::Response> RevokeSession(const http::Request& request) const;
   Result<http::Response> NotBuilt(const http::Request& request) const;
+  // Posts (posts.cc).
+  Result<http::Response> PostList(const http::Request& request) const;
+  Result<http::Response> NewPostForm(const http::Request& request) const;
+  Result<http::Response> EditPostForm(const http::Request& request) const;
+  Result<http::Response> CreatePost(const http::Request& request) const;
+  Result<http::Response> SavePost(const http::Request& request) const;
+  Result<http::Response> EmptyTrash(const http::Request& request) const;
+  Result<http::Response> EditorPage(const auth::Viewer& viewer, const std::optional<PostDetail>& stored,
+                                    const struct EditorFields& fields, int status,
+                                    const std::string& notice, const std::string& error,
+                                    const std::string& preview_html) const;
+  void Audit(const auth::Viewer& viewer, std::string action, std::optional<std::int64_t> post_id,
+             std::string detail) const;
 
   Result<std::optional<auth::Viewer>> CurrentViewer(const http::Request& request) const;
   http::Response ToSignIn(const http::Request& request) const;

@@ -200,7 +200,7 @@ Result<Response> Site::Post(const Request& request) const {
   if (!context) return tl::unexpected(context.error());
   auto found = store_.FindPublishedPost(slug, context->now);
   if (!found) return tl::unexpected(found.error());
-  if (!*found) return Fail(ErrorCode::kNotFound, "There is no such page.");
+  if (!*found) return NotFound(request);
   const PostDetail& detail = **found;
   if (detail.section) context->current_section = detail.section->slug;
 
@@ -361,6 +361,17 @@ Result<Response> Site::Upload(const Request& request) const {
 }
 
 Result<Response> Site::NotFound(const Request& request) const {
+  // Old addresses: a changed slug, a deleted article (410), a redirect an editor added.
+  if (request.method == Method::kGet || request.method == Method::kHead) {
+    auto redirect = store_.FindRedirect(request.path);
+    if (!redirect) return tl::unexpected(redirect.error());
+    if (*redirect) {
+      if ((*redirect)->status == 410) {
+        return Fail(ErrorCode::kGone, "This article has been removed.");
+      }
+      return Response::Redirect((*redirect)->status, (*redirect)->to_path);
+    }
+  }
   // "/slug" -> "/slug/", as readers and old links often drop the slash.
   if (router_ != nullptr && (request.method == Method::kGet || request.method == Method::kHead) &&
       !request.path.empty() && request.path.back() != '/' &&

@@ -125,6 +125,77 @@ CREATE TABLE secrets (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 3: the editorial workflow. Posts gain the statuses pending (submitted for review) and
+      // trash, an edit counter for detecting conflicting saves, and who created them; every
+      // save keeps a revision; old addresses redirect (or answer 410); editorial actions are
+      // logged. SQLite cannot alter a CHECK constraint, so posts is rebuilt.
+      R"sql(
+CREATE TABLE posts_new (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('article', 'page')),
+  status TEXT NOT NULL
+    CHECK (status IN ('draft', 'pending', 'scheduled', 'published', 'trash')),
+  title TEXT NOT NULL,
+  dek TEXT NOT NULL DEFAULT '',
+  body_markdown TEXT NOT NULL DEFAULT '',
+  body_html TEXT NOT NULL DEFAULT '',
+  published_at INTEGER,
+  updated_at INTEGER,
+  created_at INTEGER NOT NULL,
+  section_id INTEGER REFERENCES sections(id) ON DELETE SET NULL,
+  image_url TEXT NOT NULL DEFAULT '',
+  image_alt TEXT NOT NULL DEFAULT '',
+  image_caption TEXT NOT NULL DEFAULT '',
+  image_credit TEXT NOT NULL DEFAULT '',
+  opinion INTEGER NOT NULL DEFAULT 0,
+  disclaimer TEXT,
+  disclaimer_hidden INTEGER NOT NULL DEFAULT 0,
+  comments_open INTEGER NOT NULL DEFAULT 1,
+  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  edit_count INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO posts_new (id, slug, kind, status, title, dek, body_markdown, body_html, published_at,
+  updated_at, created_at, section_id, image_url, image_alt, image_caption, image_credit, opinion,
+  disclaimer, disclaimer_hidden, comments_open)
+SELECT id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at,
+  created_at, section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer,
+  disclaimer_hidden, comments_open FROM posts;
+DROP TABLE posts;
+ALTER TABLE posts_new RENAME TO posts;
+CREATE INDEX posts_by_date ON posts(kind, status, published_at DESC);
+CREATE INDEX posts_by_section ON posts(section_id, published_at DESC);
+CREATE INDEX posts_by_creator ON posts(created_by);
+
+CREATE TABLE revisions (
+  id INTEGER PRIMARY KEY,
+  post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  saved_at INTEGER NOT NULL,
+  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  title TEXT NOT NULL,
+  dek TEXT NOT NULL,
+  body_markdown TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX revisions_by_post ON revisions(post_id, id DESC);
+
+CREATE TABLE redirects (
+  from_path TEXT PRIMARY KEY,
+  to_path TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL CHECK (status IN (301, 302, 410)),
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  action TEXT NOT NULL,
+  post_id INTEGER,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_by_time ON audit_log(at DESC);
+)sql",
   };
   return migrations;
 }

@@ -51,7 +51,8 @@ struct Tag {
 };
 
 enum class PostKind { kArticle, kPage };
-enum class PostStatus { kDraft, kScheduled, kPublished };
+// draft -> pending (submitted for review) -> scheduled or published; any -> trash.
+enum class PostStatus { kDraft, kPending, kScheduled, kPublished, kTrash };
 
 struct FeaturedImage {
   std::string url;  // "/uploads/…" or an absolute URL; empty for none
@@ -79,6 +80,9 @@ struct Post {
   std::optional<std::string> disclaimer;  // overrides section and publication text
   bool disclaimer_hidden = false;
   bool comments_open = true;
+  std::optional<std::int64_t> created_by;  // the staff account that created it
+  int edit_count = 0;                      // grows with every save; detects conflicting edits
+  Timestamp created_at = 0;
 };
 
 // A post with what a page shows beside it.
@@ -98,6 +102,48 @@ struct PostQuery {
   Timestamp now = 0;  // only posts published at or before `now`
   int limit = 10;
   int offset = 0;
+};
+
+// Which posts the editorial desk lists. Unset fields do not filter.
+struct DeskQuery {
+  std::optional<PostStatus> status;  // unset: everything but the trash
+  std::optional<std::int64_t> section_id;
+  std::optional<std::int64_t> author_id;
+  std::optional<std::int64_t> created_by;
+  std::string text;  // words in the title or dek
+  int limit = 50;
+  int offset = 0;
+};
+
+// A saved state of a post. `details` is an opaque JSON object kept for the other fields.
+struct Revision {
+  std::int64_t id = 0;
+  std::int64_t post_id = 0;
+  Timestamp saved_at = 0;
+  std::optional<std::int64_t> user_id;
+  std::string user_name;  // filled when listing
+  std::string title;
+  std::string dek;
+  std::string body_markdown;
+  std::string details;
+};
+
+// An old address that answers with a redirect (301, 302) or 410 Gone.
+struct Redirect {
+  std::string from_path;  // "/old-slug/"
+  std::string to_path;    // "/new-slug/"; empty for 410
+  int status = 301;
+  Timestamp created_at = 0;
+};
+
+struct AuditEntry {
+  std::int64_t id = 0;
+  Timestamp at = 0;
+  std::optional<std::int64_t> user_id;
+  std::string user_name;  // filled when listing
+  std::string action;     // "publish", "trash", "sign-in", …
+  std::optional<std::int64_t> post_id;
+  std::string detail;
 };
 
 // A member of staff who signs in to the editorial desk.

@@ -28,10 +28,14 @@ const char* StatusName(PostStatus status) {
   switch (status) {
     case PostStatus::kDraft:
       return "draft";
+    case PostStatus::kPending:
+      return "pending";
     case PostStatus::kScheduled:
       return "scheduled";
     case PostStatus::kPublished:
       return "published";
+    case PostStatus::kTrash:
+      return "trash";
   }
   return "draft";
 }
@@ -39,17 +43,20 @@ const char* StatusName(PostStatus status) {
 PostStatus ParseStatus(std::string_view text) {
   if (text == "published") return PostStatus::kPublished;
   if (text == "scheduled") return PostStatus::kScheduled;
+  if (text == "pending") return PostStatus::kPending;
+  if (text == "trash") return PostStatus::kTrash;
   return PostStatus::kDraft;
 }
 
 constexpr const char* kPostColumns =
     "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "
     "section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer, "
-    "disclaimer_hidden, comments_open";
+    "disclaimer_hidden, comments_open, created_by, edit_count, created_at";
 constexpr const char* kListedPostColumns =
     "p.id, p.slug, p.kind, p.status, p.title, p.dek, p.body_markdown, p.body_html, "
     "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
-    "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open";
+    "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
+    "p.created_by, p.edit_count, p.created_at";
 
 }  // namespace
 
@@ -159,6 +166,9 @@ Post ReadPost(const auto& row) {
   post.disclaimer = row.OptionalText(16);
   post.disclaimer_hidden = row.Int(17) != 0;
   post.comments_open = row.Int(18) != 0;
+  post.created_by = row.OptionalInt(19);
+  post.edit_count = static_cast<int>(row.Int(20));
+  post.created_at = row.Int(21);
   return post;
 }
 
@@ -275,8 +285,22 @@ Result<void> SqliteStore::Migrate() {
                                           std::to_string(version) + "); this one knows schema " +
                                           std::to_string(migrations.size()));
   }
+  // Foreign keys are off while the schema changes (SQLite's documented procedure for rebuilding
+  // a table), and checked before each migration commits.
+  if (version < static_cast<int>(migrations.size())) {
+    if (auto off = Exec("PRAGMA foreign_keys = OFF"); !off) return off;
+  }
   for (int next = version; next < static_cast<int>(migrations.size()); ++next) {
     auto applied = InTransaction([&]() -> Result<void> {
+      // Another process may have migrated while this one waited for the write lock.
+      {
+        // Scoped: an unfinished statement would lock the tables the migration rebuilds.
+        auto current = Prepare("PRAGMA user_version");
+        if (!current.ok() || current.Step() != SQLITE_ROW) {
+          return tl::unexpected(SqlError(db_, "read schema version"));
+        }
+        if (current.Int(0) > next) return {};
+      }
       const std::string sql =
           std::string(migrations[next]) + "\nPRAGMA user_version = " + std::to_string(next + 1) +
           ";" + "\nPRAGMA application_id = " + std::to_string(sqlite::kApplicationId) + ";";
@@ -287,10 +311,19 @@ Result<void> SqliteStore::Migrate() {
         sqlite3_free(message);
         return tl::unexpected(error);
       }
+      auto check = Prepare("PRAGMA foreign_key_check");
+      if (check.ok() && check.Step() == SQLITE_ROW) {
+        return Fail(ErrorCode::kCorrupt,
+                    "migration " + std::to_string(next + 1) + " would break references between tables");
+      }
       return {};
     });
-    if (!applied) return applied;
+    if (!applied) {
+      Exec("PRAGMA foreign_keys = ON");
+      return applied;
+    }
   }
+  if (auto on = Exec("PRAGMA foreign_keys = ON"); !on) return on;
   schema_version_ = static_cast<int>(migrations.size());
   return {};
 }
@@ -432,6 +465,19 @@ Result<std::optional<Author>> SqliteStore::FindAuthor(const std::string& slug) {
   return tl::unexpected(SqlError(db_, "find author"));
 }
 
+Result<std::vector<Author>> SqliteStore::ListAuthors() {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, slug, name, credentials, email, avatar, bio_markdown, bio_html FROM authors "
+      "ORDER BY name");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list authors"));
+  std::vector<Author> authors;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) authors.push_back(ReadAuthor(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list authors"));
+  return authors;
+}
+
 Result<std::int64_t> SqliteStore::UpsertAuthor(const Author& author) {
   std::int64_t id = 0;
   auto done = InTransaction([&]() -> Result<void> {
@@ -533,8 +579,8 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
         "image_url = excluded.image_url, image_alt = excluded.image_alt, "
         "image_caption = excluded.image_caption, image_credit = excluded.image_credit, "
         "opinion = excluded.opinion, disclaimer = excluded.disclaimer, "
-        "disclaimer_hidden = excluded.disclaimer_hidden, comments_open = excluded.comments_open "
-        "RETURNING id");
+        "disclaimer_hidden = excluded.disclaimer_hidden, comments_open = excluded.comments_open, "
+        "edit_count = posts.edit_count + 1 RETURNING id");
     statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, StatusName(post.status));
     statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
     statement.Bind(7, post.body_html).Bind(8, post.published_at).Bind(9, post.updated_at);
@@ -546,28 +592,319 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
       return tl::unexpected(SqlError(db_, "save post"));
     id = statement.Int(0);
 
-    auto clear_authors = Prepare("DELETE FROM post_authors WHERE post_id = ?1");
-    clear_authors.Bind(1, id);
-    if (auto cleared = Complete(clear_authors); !cleared) return cleared;
-    int position = 0;
-    for (auto author_id : post.author_ids) {
-      auto insert = Prepare(
-          "INSERT OR IGNORE INTO post_authors(post_id, author_id, position) VALUES (?1, ?2, ?3)");
-      insert.Bind(1, id).Bind(2, author_id).Bind(3, position++);
-      if (auto inserted = Complete(insert); !inserted) return inserted;
-    }
-    auto clear_tags = Prepare("DELETE FROM post_tags WHERE post_id = ?1");
-    clear_tags.Bind(1, id);
-    if (auto cleared = Complete(clear_tags); !cleared) return cleared;
-    for (auto tag_id : post.tag_ids) {
-      auto insert = Prepare("INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?1, ?2)");
-      insert.Bind(1, id).Bind(2, tag_id);
-      if (auto inserted = Complete(insert); !inserted) return inserted;
-    }
-    return {};
+    return WritePostLinks(id, post);
   });
   if (!done) return tl::unexpected(done.error());
   return id;
+}
+
+Result<void> SqliteStore::WritePostLinks(std::int64_t id, const Post& post) {
+  auto clear_authors = Prepare("DELETE FROM post_authors WHERE post_id = ?1");
+  clear_authors.Bind(1, id);
+  if (auto cleared = Complete(clear_authors); !cleared) return cleared;
+  int position = 0;
+  for (auto author_id : post.author_ids) {
+    auto insert = Prepare(
+        "INSERT OR IGNORE INTO post_authors(post_id, author_id, position) VALUES (?1, ?2, ?3)");
+    insert.Bind(1, id).Bind(2, author_id).Bind(3, position++);
+    if (auto inserted = Complete(insert); !inserted) return inserted;
+  }
+  auto clear_tags = Prepare("DELETE FROM post_tags WHERE post_id = ?1");
+  clear_tags.Bind(1, id);
+  if (auto cleared = Complete(clear_tags); !cleared) return cleared;
+  for (auto tag_id : post.tag_ids) {
+    auto insert = Prepare("INSERT OR IGNORE INTO post_tags(post_id, tag_id) VALUES (?1, ?2)");
+    insert.Bind(1, id).Bind(2, tag_id);
+    if (auto inserted = Complete(insert); !inserted) return inserted;
+  }
+  return {};
+}
+
+Result<void> SqliteStore::AddRevision(std::int64_t post_id, const Post& post,
+                                      std::optional<std::int64_t> user_id,
+                                      const std::string& details) {
+  auto statement = Prepare(
+      "INSERT INTO revisions(post_id, saved_at, user_id, title, dek, body_markdown, details) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  statement.Bind(1, post_id).Bind(2, Now()).Bind(3, user_id).Bind(4, post.title);
+  statement.Bind(5, post.dek).Bind(6, post.body_markdown).Bind(7, details);
+  return Complete(statement);
+}
+
+Result<std::int64_t> SqliteStore::CreatePost(const Post& post, std::optional<std::int64_t> user_id,
+                                             const std::string& revision_details) {
+  std::int64_t id = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO posts(slug, kind, status, title, dek, body_markdown, body_html, "
+        "published_at, updated_at, created_at, section_id, image_url, image_alt, image_caption, "
+        "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open, created_by, "
+        "edit_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+        "?16, ?17, ?18, ?19, ?20, 1) ON CONFLICT(slug) DO NOTHING RETURNING id");
+    statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, StatusName(post.status));
+    statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
+    statement.Bind(7, post.body_html).Bind(8, post.published_at).Bind(9, post.updated_at);
+    statement.Bind(10, Now()).Bind(11, post.section_id).Bind(12, post.image.url);
+    statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
+    statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
+    statement.Bind(19, post.comments_open).Bind(20, user_id);
+    if (!statement.ok()) return tl::unexpected(SqlError(db_, "create post"));
+    const int rc = statement.Step();
+    if (rc == SQLITE_DONE) {
+      return Fail(ErrorCode::kConflict, "the address /" + post.slug + "/ is already used by another post");
+    }
+    if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "create post"));
+    id = statement.Int(0);
+    if (auto links = WritePostLinks(id, post); !links) return links;
+    return AddRevision(id, post, user_id, revision_details);
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<int> SqliteStore::SavePostEdit(const Post& post, int expected_edit_count,
+                                      std::optional<std::int64_t> user_id,
+                                      const std::string& revision_details) {
+  int edit_count = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto taken = Prepare("SELECT id FROM posts WHERE slug = ?1 AND id <> ?2");
+    taken.Bind(1, post.slug).Bind(2, post.id);
+    if (taken.Step() == SQLITE_ROW) {
+      return Fail(ErrorCode::kConflict, "the address /" + post.slug + "/ is already used by another post");
+    }
+    auto statement = Prepare(
+        "UPDATE posts SET slug = ?2, kind = ?3, status = ?4, title = ?5, dek = ?6, "
+        "body_markdown = ?7, body_html = ?8, published_at = ?9, updated_at = ?10, "
+        "section_id = ?11, image_url = ?12, image_alt = ?13, image_caption = ?14, "
+        "image_credit = ?15, opinion = ?16, disclaimer = ?17, disclaimer_hidden = ?18, "
+        "comments_open = ?19, edit_count = edit_count + 1 WHERE id = ?1 AND edit_count = ?20 "
+        "RETURNING edit_count");
+    statement.Bind(1, post.id).Bind(2, post.slug).Bind(3, KindName(post.kind));
+    statement.Bind(4, StatusName(post.status)).Bind(5, post.title).Bind(6, post.dek);
+    statement.Bind(7, post.body_markdown).Bind(8, post.body_html).Bind(9, post.published_at);
+    statement.Bind(10, post.updated_at).Bind(11, post.section_id).Bind(12, post.image.url);
+    statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
+    statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
+    statement.Bind(19, post.comments_open).Bind(20, expected_edit_count);
+    if (!statement.ok()) return tl::unexpected(SqlError(db_, "save post"));
+    const int rc = statement.Step();
+    if (rc == SQLITE_DONE) {
+      return Fail(ErrorCode::kConflict,
+                  "this post was changed by someone else after you opened it; your text is kept "
+                  "below, but it was not saved");
+    }
+    if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save post"));
+    edit_count = static_cast<int>(statement.Int(0));
+    if (auto links = WritePostLinks(post.id, post); !links) return links;
+    return AddRevision(post.id, post, user_id, revision_details);
+  });
+  if (!done) return tl::unexpected(done.error());
+  return edit_count;
+}
+
+Result<std::optional<PostDetail>> SqliteStore::FindPostById(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kPostColumns + " FROM posts WHERE id = ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find post"));
+  statement.Bind(1, id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find post"));
+  std::vector<PostDetail> details(1);
+  details[0].post = ReadPost(statement);
+  if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
+  return std::move(details[0]);
+}
+
+namespace {
+
+// ?1 status (NULL: all but trash), ?2 section, ?3 author, ?4 creator, ?5 text pattern (NULL: any).
+constexpr const char* kDeskFilter =
+    " FROM posts p WHERE (CASE WHEN ?1 IS NULL THEN p.status <> 'trash' ELSE p.status = ?1 END)"
+    " AND (?2 IS NULL OR p.section_id = ?2)"
+    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND "
+    "pa.author_id = ?3))"
+    " AND (?4 IS NULL OR p.created_by = ?4)"
+    " AND (?5 IS NULL OR p.title LIKE ?5 ESCAPE '\\' OR p.dek LIKE ?5 ESCAPE '\\')";
+
+std::optional<std::string> LikePattern(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  return pattern + "%";
+}
+
+}  // namespace
+
+Result<std::vector<PostDetail>> SqliteStore::ListPostsForDesk(const DeskQuery& query) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kListedPostColumns + kDeskFilter +
+                                 " ORDER BY coalesce(p.published_at, p.created_at) DESC, p.id DESC"
+                                 " LIMIT ?6 OFFSET ?7";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list posts"));
+  std::optional<std::string> status;
+  if (query.status) status = StatusName(*query.status);
+  statement.Bind(1, status).Bind(2, query.section_id).Bind(3, query.author_id);
+  statement.Bind(4, query.created_by).Bind(5, LikePattern(query.text));
+  statement.Bind(6, query.limit).Bind(7, query.offset);
+  std::vector<PostDetail> details;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}});
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
+  if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
+  return details;
+}
+
+Result<int> SqliteStore::CountPostsForDesk(const DeskQuery& query) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT count(*)") + kDeskFilter;
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "count posts"));
+  std::optional<std::string> status;
+  if (query.status) status = StatusName(*query.status);
+  statement.Bind(1, status).Bind(2, query.section_id).Bind(3, query.author_id);
+  statement.Bind(4, query.created_by).Bind(5, LikePattern(query.text));
+  if (statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count posts"));
+  return static_cast<int>(statement.Int(0));
+}
+
+Result<int> SqliteStore::EmptyTrash() {
+  int removed = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto gone = Prepare(
+        "INSERT INTO redirects(from_path, to_path, status, created_at) "
+        "SELECT '/' || slug || '/', '', 410, ?1 FROM posts WHERE status = 'trash' "
+        "ON CONFLICT(from_path) DO UPDATE SET to_path = '', status = 410");
+    gone.Bind(1, Now());
+    if (auto inserted = Complete(gone); !inserted) return inserted;
+    auto remove = Prepare("DELETE FROM posts WHERE status = 'trash'");
+    if (auto deleted = Complete(remove); !deleted) return deleted;
+    removed = sqlite3_changes(db_);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return removed;
+}
+
+Result<std::vector<Revision>> SqliteStore::ListRevisions(std::int64_t post_id) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT r.id, r.post_id, r.saved_at, r.user_id, coalesce(u.name, ''), r.title, r.dek, "
+      "r.body_markdown, r.details FROM revisions r LEFT JOIN users u ON u.id = r.user_id "
+      "WHERE r.post_id = ?1 ORDER BY r.id DESC");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list revisions"));
+  statement.Bind(1, post_id);
+  std::vector<Revision> revisions;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    revisions.push_back(Revision{statement.Int(0), statement.Int(1), statement.Int(2),
+                                 statement.OptionalInt(3), statement.Text(4), statement.Text(5),
+                                 statement.Text(6), statement.Text(7), statement.Text(8)});
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list revisions"));
+  return revisions;
+}
+
+Result<std::optional<Revision>> SqliteStore::FindRevision(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT r.id, r.post_id, r.saved_at, r.user_id, coalesce(u.name, ''), r.title, r.dek, "
+      "r.body_markdown, r.details FROM revisions r LEFT JOIN users u ON u.id = r.user_id "
+      "WHERE r.id = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find revision"));
+  statement.Bind(1, id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find revision"));
+  return Revision{statement.Int(0), statement.Int(1), statement.Int(2), statement.OptionalInt(3),
+                  statement.Text(4), statement.Text(5), statement.Text(6), statement.Text(7),
+                  statement.Text(8)};
+}
+
+Result<void> SqliteStore::PutRedirect(const Redirect& redirect) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO redirects(from_path, to_path, status, created_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT(from_path) DO UPDATE SET to_path = excluded.to_path, "
+        "status = excluded.status, created_at = excluded.created_at");
+    statement.Bind(1, redirect.from_path).Bind(2, redirect.to_path).Bind(3, redirect.status);
+    statement.Bind(4, redirect.created_at ? redirect.created_at : Now());
+    return Complete(statement);
+  });
+}
+
+Result<void> SqliteStore::DeleteRedirect(const std::string& from_path) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare("DELETE FROM redirects WHERE from_path = ?1");
+    statement.Bind(1, from_path);
+    return Complete(statement);
+  });
+}
+
+Result<std::vector<Redirect>> SqliteStore::ListRedirects() {
+  std::lock_guard lock(mutex_);
+  auto statement =
+      Prepare("SELECT from_path, to_path, status, created_at FROM redirects ORDER BY from_path");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list redirects"));
+  std::vector<Redirect> redirects;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    redirects.push_back(Redirect{statement.Text(0), statement.Text(1),
+                                 static_cast<int>(statement.Int(2)), statement.Int(3)});
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list redirects"));
+  return redirects;
+}
+
+Result<std::optional<Redirect>> SqliteStore::FindRedirect(const std::string& from_path) {
+  std::lock_guard lock(mutex_);
+  auto statement =
+      Prepare("SELECT from_path, to_path, status, created_at FROM redirects WHERE from_path = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find redirect"));
+  statement.Bind(1, from_path);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find redirect"));
+  return Redirect{statement.Text(0), statement.Text(1), static_cast<int>(statement.Int(2)),
+                  statement.Int(3)};
+}
+
+Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO audit_log(at, user_id, action, post_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+        statement.Bind(1, entry.at ? entry.at : Now()).Bind(2, entry.user_id).Bind(3, entry.action);
+        statement.Bind(4, entry.post_id).Bind(5, entry.detail);
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::ListAudit(int limit, int offset) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT a.id, a.at, a.user_id, coalesce(u.name, ''), a.action, a.post_id, a.detail "
+      "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id DESC "
+      "LIMIT ?1 OFFSET ?2");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list audit log"));
+  statement.Bind(1, limit).Bind(2, offset);
+  std::vector<AuditEntry> entries;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    entries.push_back(AuditEntry{statement.Int(0), statement.Int(1), statement.OptionalInt(2),
+                                 statement.Text(3), statement.Text(4), statement.OptionalInt(5),
+                                 statement.Text(6)});
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list audit log"));
+  return entries;
 }
 
 // Fills section, authors and tags of each detail whose post is already read.

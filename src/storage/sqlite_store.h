@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
   Result<std::optional<Section>> FindSection(const std::string& slug) override;
   Result<std::int64_t> UpsertSection(const Section& section) override;
   Result<std::optional<Author>> FindAuthor(const std::string& slug) override;
+  Result<std::vector<Author>> ListAuthors() override;
   Result<std::int64_t> UpsertAuthor(const Author& author) override;
   Result<std::optional<Tag>> FindTag(const std::string& slug) override;
   Result<std::int64_t> UpsertTag(const Tag& tag) override;
@@ -53,6 +54,23 @@ class SqliteStore final : public Store {
   Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
   Result<int> PublishDuePosts(Timestamp now) override;
   Result<void> BackupTo(const std::string& path) override;
+  Result<std::int64_t> CreatePost(const Post& post, std::optional<std::int64_t> user_id,
+                                  const std::string& revision_details) override;
+  Result<int> SavePostEdit(const Post& post, int expected_edit_count,
+                           std::optional<std::int64_t> user_id,
+                           const std::string& revision_details) override;
+  Result<std::optional<PostDetail>> FindPostById(std::int64_t id) override;
+  Result<std::vector<PostDetail>> ListPostsForDesk(const DeskQuery& query) override;
+  Result<int> CountPostsForDesk(const DeskQuery& query) override;
+  Result<int> EmptyTrash() override;
+  Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) override;
+  Result<std::optional<Revision>> FindRevision(std::int64_t id) override;
+  Result<void> PutRedirect(const Redirect& redirect) override;
+  Result<void> DeleteRedirect(const std::string& from_path) override;
+  Result<std::vector<Redirect>> ListRedirects() override;
+  Result<std::optional<Redirect>> FindRedirect(const std::string& from_path) override;
+  Result<void> AppendAudit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;
   Result<std::optional<User>> FindUser(std::int64_t id) override;
   Result<std::optional<User>> FindUserByEmail(const std::string& email) override;
@@ -87,6 +105,9 @@ class SqliteStore final : public Store {
   Statement Prepare(const char* sql);
   Result<void> Complete(Statement& statement);  // steps a write to SQLITE_DONE
   Result<void> LoadDetails(std::vector<PostDetail>& details);
+  Result<void> WritePostLinks(std::int64_t id, const Post& post);  // authors and tags
+  Result<void> AddRevision(std::int64_t post_id, const Post& post,
+                           std::optional<std::int64_t> user_id, const std::string& details);
 
   sqlite3* db_;
   std::unique_ptr<ChangeSignal> signal_;

@@ -41,6 +41,7 @@ class Store {
   virtual Result<std::int64_t> UpsertSection(const Section& section) = 0;
 
   virtual Result<std::optional<Author>> FindAuthor(const std::string& slug) = 0;
+  virtual Result<std::vector<Author>> ListAuthors() = 0;
   virtual Result<std::int64_t> UpsertAuthor(const Author& author) = 0;
 
   virtual Result<std::optional<Tag>> FindTag(const std::string& slug) = 0;
@@ -64,6 +65,33 @@ class Store {
 
   // Writes a consistent copy of the whole database to `path`, which must not exist.
   virtual Result<void> BackupTo(const std::string& path) = 0;
+
+  // The editorial desk. CreatePost fails with kConflict when the slug is taken. SavePostEdit
+  // stores `post` (by id) only if its edit count is still `expected_edit_count`, else kConflict
+  // (someone saved in between); either way as one transaction that also keeps a revision with
+  // `revision_details`. Both return the post's new edit count.
+  virtual Result<std::int64_t> CreatePost(const Post& post, std::optional<std::int64_t> user_id,
+                                          const std::string& revision_details) = 0;
+  virtual Result<int> SavePostEdit(const Post& post, int expected_edit_count,
+                                   std::optional<std::int64_t> user_id,
+                                   const std::string& revision_details) = 0;
+  virtual Result<std::optional<PostDetail>> FindPostById(std::int64_t id) = 0;
+  virtual Result<std::vector<PostDetail>> ListPostsForDesk(const DeskQuery& query) = 0;
+  virtual Result<int> CountPostsForDesk(const DeskQuery& query) = 0;
+  // Deletes every trashed post for good; their addresses answer 410 from then on.
+  virtual Result<int> EmptyTrash() = 0;
+
+  virtual Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) = 0;
+  virtual Result<std::optional<Revision>> FindRevision(std::int64_t id) = 0;
+
+  // Redirects replace any existing one for the same path.
+  virtual Result<void> PutRedirect(const Redirect& redirect) = 0;
+  virtual Result<void> DeleteRedirect(const std::string& from_path) = 0;
+  virtual Result<std::vector<Redirect>> ListRedirects() = 0;
+  virtual Result<std::optional<Redirect>> FindRedirect(const std::string& from_path) = 0;
+
+  virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;
 
   // Staff accounts. CreateUser fails with kConflict when the e-mail address is taken.
   virtual Result<std::int64_t> CreateUser(const User& user) = 0;

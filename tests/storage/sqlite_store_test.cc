@@ -188,6 +188,61 @@ TEST(SqliteStore, ATransactionThatChangesNothingKeepsTheContentVersion) {
   EXPECT_NE(store->ContentVersion(), before);
 }
 
+TEST(SqliteStore, ConcurrentEditsAreDetectedNotLost) {
+  auto store = OpenMemory();
+  auto id = store->CreatePost(MakePost("shared", 100, PostStatus::kDraft), std::nullopt, "{}");
+  ASSERT_TRUE(id);
+  auto opened = store->FindPostById(*id);
+  ASSERT_TRUE(opened && *opened);
+  const int seen = (*opened)->post.edit_count;
+  Post first = (*opened)->post;
+  first.body_markdown = "First editor's text";
+  ASSERT_TRUE(store->SavePostEdit(first, seen, std::nullopt, "{}"));
+  Post second = (*opened)->post;
+  second.body_markdown = "Second editor's text";
+  auto conflict = store->SavePostEdit(second, seen, std::nullopt, "{}");
+  ASSERT_FALSE(conflict);
+  EXPECT_EQ(conflict.error().code, ErrorCode::kConflict);
+  EXPECT_EQ((*store->FindPostById(*id))->post.body_markdown, "First editor's text");
+  EXPECT_EQ(store->ListRevisions(*id)->size(), 2u);  // creation and the first save
+}
+
+TEST(SqliteStore, CreatePostRefusesATakenSlug) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->CreatePost(MakePost("taken", 100), std::nullopt, "{}"));
+  EXPECT_EQ(store->CreatePost(MakePost("taken", 100), std::nullopt, "{}").error().code, ErrorCode::kConflict);
+}
+
+TEST(SqliteStore, EmptyingTheTrashLeavesGoneAddresses) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->CreatePost(MakePost("binned", 100, PostStatus::kTrash), std::nullopt, "{}"));
+  ASSERT_TRUE(store->CreatePost(MakePost("kept", 100), std::nullopt, "{}"));
+  EXPECT_EQ(*store->EmptyTrash(), 1);
+  EXPECT_FALSE(*store->FindPost("binned"));
+  EXPECT_TRUE(*store->FindPost("kept"));
+  auto gone = store->FindRedirect("/binned/");
+  ASSERT_TRUE(gone && *gone);
+  EXPECT_EQ((*gone)->status, 410);
+  DeskQuery trash;
+  trash.status = PostStatus::kTrash;
+  EXPECT_EQ(*store->CountPostsForDesk(trash), 0);
+}
+
+TEST(SqliteStore, DeskListsFilterBySearchTextSafely) {
+  auto store = OpenMemory();
+  Post post = MakePost("iran", 100, PostStatus::kDraft);
+  post.title = "Iran's 100% enrichment_question";
+  ASSERT_TRUE(store->CreatePost(post, std::nullopt, "{}"));
+  ASSERT_TRUE(store->CreatePost(MakePost("other", 100, PostStatus::kDraft), std::nullopt, "{}"));
+  DeskQuery query;
+  query.text = "100%";
+  EXPECT_EQ(*store->CountPostsForDesk(query), 1);
+  query.text = "t_q";
+  EXPECT_EQ(*store->CountPostsForDesk(query), 0);  // '_' is literal, not a wildcard
+  query.text = "enrichment_q";
+  EXPECT_EQ(*store->CountPostsForDesk(query), 1);
+}
+
 TEST(SqliteStore, BackupIsAWorkingCopyAndNeverOverwrites) {
   TempDir dir;
   auto store = SqliteStore::Open({(dir.path() / "site.db").string(), true});

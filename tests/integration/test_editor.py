@@ -1,0 +1,199 @@
+"""The editorial desk's posts: writing, the workflow and its permissions, and what readers see."""
+
+import html
+import re
+import time
+import unittest
+
+import harness
+from test_desk import PASSWORD, Browser, add_user
+
+FIELDS = {"title": "A New Argument About Alliances", "dek": "Short and sharp.",
+          "body": "First paragraph.\n\n> A quote.", "slug": "", "kind": "article",
+          "section": "security", "authors": "jane-doe", "tags": "Alliances, Korea",
+          "image_url": "", "image_alt": "", "image_caption": "", "image_credit": "",
+          "opinion": "1", "comments_open": "1", "disclaimer_mode": "default", "disclaimer": "", "date": ""}
+
+
+def form_of(page):
+    """The editor's csrf and edit_count as they are in the page."""
+    csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+    count = re.search(r'name="edit_count" value="(\d+)"', page).group(1)
+    return csrf, count
+
+
+class Workflow(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server()
+        for email, role in [("editor@example.org", "editor"), ("writer@example.org", "contributor"),
+                            ("author@example.org", "author")]:
+            done = add_user(cls.server, email, role, PASSWORD, role.capitalize() + " Person")
+            assert done.returncode == 0, done.stderr
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def signed_in(self, email):
+        browser = Browser(self.server)
+        self.assertEqual(browser.sign_in(email, PASSWORD)[0], 303)
+        return browser
+
+    def create(self, browser, action="save", **changes):
+        status, _, page, _ = browser.request("GET", "/admin/posts/new")
+        self.assertEqual(status, 200)
+        csrf, count = form_of(page)
+        fields = dict(FIELDS, csrf=csrf, edit_count=count, **{"do": action})
+        fields.update(changes)
+        return browser.request("POST", "/admin/posts", fields)
+
+    def act(self, browser, post_path, action, **changes):
+        status, _, page, _ = browser.request("GET", post_path)
+        self.assertEqual(status, 200, page[:300])
+        csrf, count = form_of(page)
+        current = {name: html.unescape(value) for name, value in
+                   re.findall(r'<input id="[^"]+" name="([a-z_]+)" type="(?:text|datetime-local)" value="([^"]*)"', page)}
+        fields = dict(FIELDS, **current, csrf=csrf, edit_count=count, **{"do": action})
+        fields["title"] = html.unescape(re.search(r'name="title" type="text" value="([^"]*)"', page).group(1))
+        fields.update(changes)
+        return browser.request("POST", post_path, fields)
+
+    def test_editor_writes_publishes_renames_and_trashes(self):
+        editor = self.signed_in("editor@example.org")
+        status, headers, _, _ = self.create(editor, title="Deterrence After the Summit")
+        self.assertEqual(status, 303)
+        post = headers["Location"].split("?")[0]
+        self.assertRegex(post, r"^/admin/posts/\d+$")
+        status, _, page, _ = editor.request("GET", post + "?saved=save")
+        self.assertIn("Saved.", page)
+        self.assertIn("Draft", page)
+        self.assertEqual(self.server.get("/deterrence-after-the-summit/")[0], 404)
+        self.assertIn("Deterrence After the Summit", editor.request("GET", "/admin/posts?status=draft")[2])
+
+        self.assertEqual(self.act(editor, post, "publish")[0], 303)
+        status, _, body = self.server.get("/deterrence-after-the-summit/")
+        self.assertEqual(status, 200)
+        self.assertIn(b"First paragraph.", body)
+        self.assertIn(b"Deterrence After the Summit", self.server.get("/")[2])
+
+        self.assertEqual(self.act(editor, post, "save", slug="summit-deterrence")[0], 303)
+        status, headers, _ = self.server.get("/deterrence-after-the-summit/")
+        self.assertEqual(status, 301)
+        self.assertEqual(headers["location"], "/summit-deterrence/")
+        self.assertEqual(self.server.get("/summit-deterrence/")[0], 200)
+
+        self.assertEqual(self.act(editor, post, "trash")[0], 303)
+        self.assertEqual(self.server.get("/summit-deterrence/")[0], 410)
+        self.assertIn("Deterrence After the Summit", editor.request("GET", "/admin/posts?status=trash")[2])
+        page = editor.request("GET", "/admin/posts?status=trash")[2]
+        csrf = html.unescape(re.search(r'action="/admin/posts/empty-trash".*?name="csrf" value="([^"]+)"', page, re.S).group(1))
+        status, headers, _, _ = editor.request("POST", "/admin/posts/empty-trash", {"csrf": csrf})
+        self.assertEqual(status, 303)
+        self.assertEqual(self.server.get("/summit-deterrence/")[0], 410)
+        self.assertEqual(editor.request("GET", post)[0], 404)
+
+    def test_every_save_keeps_a_revision(self):
+        editor = self.signed_in("editor@example.org")
+        post = self.create(editor, title="Revisions Matter")[1]["Location"].split("?")[0]
+        self.act(editor, post, "save", body="Second version.")
+        self.act(editor, post, "save", body="Third version.")
+        page = editor.request("GET", post)[2]
+        self.assertEqual(page.count("by Editor Person: Revisions Matter"), 3)
+
+    def test_contributor_can_submit_but_not_publish(self):
+        writer = self.signed_in("writer@example.org")
+        status, headers, _, _ = self.create(writer, title="A Contributor's Draft")
+        post = headers["Location"].split("?")[0]
+        page = writer.request("GET", post)[2]
+        self.assertNotIn('value="publish"', page)
+        self.assertIn('value="submit"', page)
+        status, _, page, _ = self.act(writer, post, "publish")
+        self.assertEqual(status, 403)
+        self.assertIn("does not allow publishing", page)
+        self.assertIn("A Contributor&#39;s Draft", page.replace("&apos;", "&#39;"))  # text kept
+        self.assertEqual(self.server.get("/a-contributors-draft/")[0], 404)
+        self.assertEqual(self.act(writer, post, "submit")[0], 303)
+        editor = self.signed_in("editor@example.org")
+        self.assertIn("A Contributor", editor.request("GET", "/admin/")[2])
+        self.assertEqual(self.act(editor, post, "publish")[0], 303)
+        self.assertEqual(self.server.get("/a-contributors-draft/")[0], 200)
+        # Once published, the contributor can no longer change it.
+        self.assertEqual(writer.request("GET", post)[0], 403)
+
+    def test_authors_publish_their_own_but_not_others(self):
+        editor = self.signed_in("editor@example.org")
+        others = self.create(editor, title="The Editor's Own")[1]["Location"].split("?")[0]
+        author = self.signed_in("author@example.org")
+        self.assertEqual(author.request("GET", others)[0], 403)
+        own = self.create(author, title="An Author Publishes")[1]["Location"].split("?")[0]
+        self.assertEqual(self.act(author, own, "publish")[0], 303)
+        self.assertEqual(self.server.get("/an-author-publishes/")[0], 200)
+
+    def test_a_second_editor_is_told_the_post_changed_meanwhile(self):
+        first, second = self.signed_in("editor@example.org"), self.signed_in("editor@example.org")
+        post = self.create(first, title="Contested Text")[1]["Location"].split("?")[0]
+        page_first, page_second = first.request("GET", post)[2], second.request("GET", post)[2]
+        csrf1, count1 = form_of(page_first)
+        csrf2, count2 = form_of(page_second)
+        status, _, _, _ = first.request("POST", post, dict(FIELDS, title="Contested Text", body="Mine.", csrf=csrf1, edit_count=count1, **{"do": "save"}))
+        self.assertEqual(status, 303)
+        status, _, page, _ = second.request("POST", post, dict(FIELDS, title="Contested Text", body="Theirs, not lost.", csrf=csrf2, edit_count=count2, **{"do": "save"}))
+        self.assertEqual(status, 409)
+        self.assertIn("changed by someone else", page)
+        self.assertIn("Theirs, not lost.", page)
+
+    def test_bad_input_is_explained_and_the_text_kept(self):
+        editor = self.signed_in("editor@example.org")
+        status, _, page, _ = self.create(editor, title="", body="Precious words.")
+        self.assertEqual(status, 422)
+        self.assertIn("headline is required", page)
+        self.assertIn("Precious words.", page)
+        status, _, page, _ = self.create(editor, title="Fine", section="nowhere")
+        self.assertEqual(status, 422)
+        self.assertIn("no section", page)
+        status, _, page, _ = self.create(editor, title="Fine", slug="admin")
+        self.assertEqual(status, 422)
+        status, _, page, _ = self.create(editor, title="Fine", date="next week")
+        self.assertEqual(status, 422)
+        status, _, page, _ = self.create(editor, title="Why Deterrence Still Works")
+        self.assertEqual(status, 422)
+        self.assertIn("already used", page)
+        status, _, page, _ = self.create(editor, title="Pictured", image_url="/uploads/x.png")
+        self.assertEqual(status, 422)
+        self.assertIn("alt text", page)
+        # An expired form is refused without saving anything.
+        status, _, _, _ = editor.request("POST", "/admin/posts", dict(FIELDS, csrf="stale", edit_count="0"))
+        self.assertEqual(status, 403)
+
+    def test_preview_renders_the_markdown_without_saving(self):
+        editor = self.signed_in("editor@example.org")
+        status, _, page, _ = self.create(editor, "preview", title="Previewed", body="Some *emphasis*[^1]\n\n[^1]: A note.")
+        self.assertEqual(status, 200)
+        self.assertIn("<em>emphasis</em>", page)
+        self.assertIn("footnotes", page)
+        self.assertNotIn("Previewed", editor.request("GET", "/admin/posts")[2])
+
+    def test_scheduled_posts_publish_on_time_even_across_a_restart(self):
+        editor = self.signed_in("editor@example.org")
+        # The publication's zone is America/New_York; the form's date is local there.
+        import datetime
+        import zoneinfo
+        when = datetime.datetime.now(zoneinfo.ZoneInfo("America/New_York")) + datetime.timedelta(seconds=4)
+        soon = when.strftime("%Y-%m-%dT%H:%M:%S")
+        status, headers, _, _ = self.create(editor, "schedule", title="Scheduled Analysis", date=soon)
+        self.assertEqual(status, 303)
+        self.assertEqual(self.server.get("/scheduled-analysis/")[0], 404)
+        self.assertIn("Scheduled Analysis", editor.request("GET", "/admin/posts?status=scheduled")[2])
+        self.server.stop()
+        time.sleep(max(0, when.timestamp() - time.time()) + 1)
+        self.server.start()
+        deadline = time.time() + 10
+        while time.time() < deadline and self.server.get("/scheduled-analysis/")[0] != 200:
+            time.sleep(0.2)
+        self.assertEqual(self.server.get("/scheduled-analysis/")[0], 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
