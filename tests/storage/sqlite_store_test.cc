@@ -237,7 +237,7 @@ TEST(SqliteStore, DeskListsFilterBySearchTextSafely) {
   DeskQuery query;
   query.text = "100%";
   EXPECT_EQ(*store->CountPostsForDesk(query), 1);
-  query.text = "t_q";
+  query.text = "ichm_nt";
   EXPECT_EQ(*store->CountPostsForDesk(query), 0);  // '_' is literal, not a wildcard
   query.text = "enrichment_q";
   EXPECT_EQ(*store->CountPostsForDesk(query), 1);
