@@ -364,8 +364,8 @@ Result<Response> Desk::RevokeSession(const Request& request) const {
   return Response::Redirect(303, "/admin/sessions?revoked=1");
 }
 
-void Desk::Audit(const auth::Viewer& viewer, std::string action, std::optional<std::int64_t> post_id,
-                 std::string detail) const {
+void Desk::Audit(const auth::Viewer& viewer, std::string action,
+                 std::optional<std::int64_t> post_id, std::string detail) const {
   AuditEntry entry;
   entry.at = Now();
   entry.user_id = viewer.user.id;

@@ -52,7 +52,8 @@ class Desk {
   Result<http::Response> CreatePost(const http::Request& request) const;
   Result<http::Response> SavePost(const http::Request& request) const;
   Result<http::Response> EmptyTrash(const http::Request& request) const;
-  Result<http::Response> EditorPage(const auth::Viewer& viewer, const std::optional<PostDetail>& stored,
+  Result<http::Response> EditorPage(const auth::Viewer& viewer,
+                                    const std::optional<PostDetail>& stored,
                                     const struct EditorFields& fields, int status,
                                     const std::string& notice, const std::string& error,
                                     const std::string& preview_html) const;

@@ -37,22 +37,32 @@ constexpr int kPostsPerPage = 50;
 
 std::string_view StatusKey(PostStatus status) {
   switch (status) {
-    case PostStatus::kDraft: return "draft";
-    case PostStatus::kPending: return "pending";
-    case PostStatus::kScheduled: return "scheduled";
-    case PostStatus::kPublished: return "published";
-    case PostStatus::kTrash: return "trash";
+    case PostStatus::kDraft:
+      return "draft";
+    case PostStatus::kPending:
+      return "pending";
+    case PostStatus::kScheduled:
+      return "scheduled";
+    case PostStatus::kPublished:
+      return "published";
+    case PostStatus::kTrash:
+      return "trash";
   }
   return "draft";
 }
 
 std::string_view StatusLabel(PostStatus status) {
   switch (status) {
-    case PostStatus::kDraft: return "Draft";
-    case PostStatus::kPending: return "Awaiting review";
-    case PostStatus::kScheduled: return "Scheduled";
-    case PostStatus::kPublished: return "Published";
-    case PostStatus::kTrash: return "In the trash";
+    case PostStatus::kDraft:
+      return "Draft";
+    case PostStatus::kPending:
+      return "Awaiting review";
+    case PostStatus::kScheduled:
+      return "Scheduled";
+    case PostStatus::kPublished:
+      return "Published";
+    case PostStatus::kTrash:
+      return "In the trash";
   }
   return "Draft";
 }
@@ -133,7 +143,8 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
   fields.slug = post.slug;
   fields.kind = post.kind == PostKind::kPage ? "page" : "article";
   if (detail.section) fields.section = detail.section->slug;
-  for (const auto& author : detail.authors) fields.authors += (fields.authors.empty() ? "" : ", ") + author.slug;
+  for (const auto& author : detail.authors)
+    fields.authors += (fields.authors.empty() ? "" : ", ") + author.slug;
   for (const auto& tag : detail.tags) fields.tags += (fields.tags.empty() ? "" : ", ") + tag.name;
   fields.image_url = post.image.url;
   fields.image_alt = post.image.alt;
@@ -141,7 +152,8 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
   fields.image_credit = post.image.credit;
   fields.opinion = post.opinion;
   fields.comments_open = post.comments_open;
-  fields.disclaimer_mode = post.disclaimer_hidden ? "hidden" : (post.disclaimer ? "custom" : "default");
+  fields.disclaimer_mode =
+      post.disclaimer_hidden ? "hidden" : (post.disclaimer ? "custom" : "default");
   fields.disclaimer = post.disclaimer.value_or("");
   if (post.published_at) fields.date = LocalInput(*post.published_at, zone);
   fields.edit_count = post.edit_count;
@@ -150,15 +162,21 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
 
 // The JSON kept with each revision: the fields that are not title, dek and body.
 std::string RevisionDetails(const EditorFields& fields, PostStatus status) {
-  return nlohmann::json{{"slug", fields.slug},           {"status", StatusKey(status)},
-                        {"kind", fields.kind},           {"section", fields.section},
-                        {"authors", fields.authors},     {"tags", fields.tags},
-                        {"image_url", fields.image_url}, {"image_alt", fields.image_alt},
+  return nlohmann::json{{"slug", fields.slug},
+                        {"status", StatusKey(status)},
+                        {"kind", fields.kind},
+                        {"section", fields.section},
+                        {"authors", fields.authors},
+                        {"tags", fields.tags},
+                        {"image_url", fields.image_url},
+                        {"image_alt", fields.image_alt},
                         {"image_caption", fields.image_caption},
                         {"image_credit", fields.image_credit},
-                        {"opinion", fields.opinion},     {"comments_open", fields.comments_open},
+                        {"opinion", fields.opinion},
+                        {"comments_open", fields.comments_open},
                         {"disclaimer_mode", fields.disclaimer_mode},
-                        {"disclaimer", fields.disclaimer}, {"date", fields.date}}
+                        {"disclaimer", fields.disclaimer},
+                        {"date", fields.date}}
       .dump();
 }
 
@@ -167,26 +185,35 @@ std::string RevisionDetails(const EditorFields& fields, PostStatus status) {
 Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZone& zone, Post& post,
                          std::optional<Timestamp>& date) {
   if (fields.title.empty()) return Fail(ErrorCode::kInvalidArgument, "The headline is required.");
-  if (fields.title.size() > 300) return Fail(ErrorCode::kInvalidArgument, "The headline is longer than 300 characters.");
-  if (fields.dek.size() > 1000) return Fail(ErrorCode::kInvalidArgument, "The dek is longer than 1000 characters.");
-  if (fields.body.size() > markdown::kMaxInputBytes) return Fail(ErrorCode::kInvalidArgument, "The body is longer than 4 MiB.");
+  if (fields.title.size() > 300)
+    return Fail(ErrorCode::kInvalidArgument, "The headline is longer than 300 characters.");
+  if (fields.dek.size() > 1000)
+    return Fail(ErrorCode::kInvalidArgument, "The dek is longer than 1000 characters.");
+  if (fields.body.size() > markdown::kMaxInputBytes)
+    return Fail(ErrorCode::kInvalidArgument, "The body is longer than 4 MiB.");
   post.title = fields.title;
   post.dek = fields.dek;
   post.body_markdown = fields.body;
   auto html = markdown::ToHtml(fields.body);
-  if (!html) return Fail(ErrorCode::kInvalidArgument, "The body could not be read: " + html.error().message + ".");
+  if (!html)
+    return Fail(ErrorCode::kInvalidArgument,
+                "The body could not be read: " + html.error().message + ".");
   post.body_html = std::move(*html);
   post.slug = fields.slug.empty() ? Slugify(fields.title) : fields.slug;
-  if (post.slug.empty()) return Fail(ErrorCode::kInvalidArgument, "Choose an address: none can be made from this headline.");
+  if (post.slug.empty())
+    return Fail(ErrorCode::kInvalidArgument,
+                "Choose an address: none can be made from this headline.");
   if (auto checked = CheckPostSlug(post.slug); !checked) {
-    return Fail(ErrorCode::kInvalidArgument, "The address cannot be used: " + checked.error().message + ".");
+    return Fail(ErrorCode::kInvalidArgument,
+                "The address cannot be used: " + checked.error().message + ".");
   }
   post.kind = fields.kind == "page" ? PostKind::kPage : PostKind::kArticle;
   post.section_id.reset();
   if (!fields.section.empty()) {
     auto section = store.FindSection(fields.section);
     if (!section) return tl::unexpected(section.error());
-    if (!*section) return Fail(ErrorCode::kInvalidArgument, "There is no section \"" + fields.section + "\".");
+    if (!*section)
+      return Fail(ErrorCode::kInvalidArgument, "There is no section \"" + fields.section + "\".");
     post.section_id = (*section)->id;
   }
   post.author_ids.clear();
@@ -194,7 +221,8 @@ Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZon
     auto author = store.FindAuthor(slug);
     if (!author) return tl::unexpected(author.error());
     if (!*author) return Fail(ErrorCode::kInvalidArgument, "There is no author \"" + slug + "\".");
-    if (std::find(post.author_ids.begin(), post.author_ids.end(), (*author)->id) == post.author_ids.end()) {
+    if (std::find(post.author_ids.begin(), post.author_ids.end(), (*author)->id) ==
+        post.author_ids.end()) {
       post.author_ids.push_back((*author)->id);
     }
   }
@@ -208,12 +236,15 @@ Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZon
     if (!existing) return tl::unexpected(existing.error());
     auto id = *existing ? Result<std::int64_t>((*existing)->id) : store.UpsertTag(tag);
     if (!id) return tl::unexpected(id.error());
-    if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *id) == post.tag_ids.end()) post.tag_ids.push_back(*id);
+    if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *id) == post.tag_ids.end())
+      post.tag_ids.push_back(*id);
   }
   const bool image_ok = fields.image_url.empty() || fields.image_url.starts_with("/uploads/") ||
-                        fields.image_url.starts_with("https://") || fields.image_url.starts_with("http://");
+                        fields.image_url.starts_with("https://") ||
+                        fields.image_url.starts_with("http://");
   if (!image_ok || fields.image_url.find_first_of("\"<> ") != std::string::npos) {
-    return Fail(ErrorCode::kInvalidArgument, "The image address must start with /uploads/ or https://.");
+    return Fail(ErrorCode::kInvalidArgument,
+                "The image address must start with /uploads/ or https://.");
   }
   if (!fields.image_url.empty() && fields.image_alt.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "Describe the featured image in its alt text.");
@@ -224,13 +255,16 @@ Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZon
   post.disclaimer_hidden = fields.disclaimer_mode == "hidden";
   post.disclaimer.reset();
   if (fields.disclaimer_mode == "custom") {
-    if (fields.disclaimer.empty()) return Fail(ErrorCode::kInvalidArgument, "Write the disclaimer, or choose another option.");
+    if (fields.disclaimer.empty())
+      return Fail(ErrorCode::kInvalidArgument, "Write the disclaimer, or choose another option.");
     post.disclaimer = fields.disclaimer;
   }
   date.reset();
   if (!fields.date.empty()) {
     auto parsed = ParseIsoTime(fields.date, zone);
-    if (!parsed) return Fail(ErrorCode::kInvalidArgument, "The publication date is not a date: " + parsed.error().message + ".");
+    if (!parsed)
+      return Fail(ErrorCode::kInvalidArgument,
+                  "The publication date is not a date: " + parsed.error().message + ".");
     date = *parsed;
   }
   return {};
@@ -266,15 +300,19 @@ Result<Response> Desk::PostList(const Request& request) const {
   nlohmann::json section_options = nlohmann::json::array();
   for (const auto& section : *sections) {
     if (section.slug == section_slug) query.section_id = section.id;
-    section_options.push_back({{"slug", section.slug}, {"name", section.name}, {"selected", section.slug == section_slug}});
+    section_options.push_back({{"slug", section.slug},
+                               {"name", section.name},
+                               {"selected", section.slug == section_slug}});
   }
   nlohmann::json author_options = nlohmann::json::array();
   for (const auto& author : *authors) {
     if (author.slug == author_slug) query.author_id = author.id;
-    author_options.push_back({{"slug", author.slug}, {"name", author.name}, {"selected", author.slug == author_slug}});
+    author_options.push_back(
+        {{"slug", author.slug}, {"name", author.name}, {"selected", author.slug == author_slug}});
   }
   int page = 1;
-  if (auto text = request.QueryParam("page")) std::from_chars(text->data(), text->data() + text->size(), page);
+  if (auto text = request.QueryParam("page"))
+    std::from_chars(text->data(), text->data() + text->size(), page);
   page = std::clamp(page, 1, 100000);
   query.limit = kPostsPerPage;
   query.offset = (page - 1) * kPostsPerPage;
@@ -301,20 +339,25 @@ Result<Response> Desk::PostList(const Request& request) const {
   statuses.push_back({{"value", ""}, {"label", "All but the trash"}, {"selected", !query.status}});
   for (PostStatus option : {PostStatus::kDraft, PostStatus::kPending, PostStatus::kScheduled,
                             PostStatus::kPublished, PostStatus::kTrash}) {
-    statuses.push_back({{"value", StatusKey(option)}, {"label", StatusLabel(option)}, {"selected", query.status == option}});
+    statuses.push_back({{"value", StatusKey(option)},
+                        {"label", StatusLabel(option)},
+                        {"selected", query.status == option}});
   }
   const int pages = std::max(1, (*total + kPostsPerPage - 1) / kPostsPerPage);
   auto page_url = [&](int number) {
-    return fmt::format("/admin/posts?status={}&section={}&author={}&q={}&page={}", status, section_slug,
-                       author_slug, query.text, number);
+    return fmt::format("/admin/posts?status={}&section={}&author={}&q={}&page={}", status,
+                       section_slug, author_slug, query.text, number);
   };
   nlohmann::json paging = false;
   if (pages > 1) {
-    paging = {{"current", page}, {"pages", pages}, {"newer_url", page > 1 ? page_url(page - 1) : ""},
+    paging = {{"current", page},
+              {"pages", pages},
+              {"newer_url", page > 1 ? page_url(page - 1) : ""},
               {"older_url", page < pages ? page_url(page + 1) : ""}};
   }
   std::string notice;
-  if (auto emptied = request.QueryParam("emptied")) notice = "Deleted " + *emptied + " post(s) for good.";
+  if (auto emptied = request.QueryParam("emptied"))
+    notice = "Deleted " + *emptied + " post(s) for good.";
   nlohmann::json view = {{"title", "Posts"},
                          {"posts", rows},
                          {"total", *total},
@@ -329,7 +372,8 @@ Result<Response> Desk::PostList(const Request& request) const {
   return Render("posts", std::move(view), 200, *viewer);
 }
 
-Result<Response> Desk::EditorPage(const auth::Viewer& viewer, const std::optional<PostDetail>& stored,
+Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
+                                  const std::optional<PostDetail>& stored,
                                   const EditorFields& fields, int status, const std::string& notice,
                                   const std::string& error, const std::string& preview_html) const {
   auto publication = store_.LoadPublication();
@@ -341,20 +385,25 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer, const std::optiona
   Post current = stored ? stored->post : Post{};
   nlohmann::json section_options = nlohmann::json::array();
   for (const auto& section : *sections) {
-    section_options.push_back({{"slug", section.slug}, {"name", section.name}, {"selected", section.slug == fields.section}});
+    section_options.push_back({{"slug", section.slug},
+                               {"name", section.name},
+                               {"selected", section.slug == fields.section}});
   }
   nlohmann::json author_options = nlohmann::json::array();
-  for (const auto& author : *authors) author_options.push_back({{"slug", author.slug}, {"name", author.name}});
+  for (const auto& author : *authors)
+    author_options.push_back({{"slug", author.slug}, {"name", author.name}});
   const bool is_new = !stored;
-  const bool published = current.status == PostStatus::kPublished || current.status == PostStatus::kScheduled;
+  const bool published =
+      current.status == PostStatus::kPublished || current.status == PostStatus::kScheduled;
   nlohmann::json revisions = nlohmann::json::array();
   if (stored) {
     auto listed = store_.ListRevisions(current.id);
     if (!listed) return tl::unexpected(listed.error());
     for (const auto& revision : *listed) {
-      revisions.push_back({{"saved", FormatIsoTime(revision.saved_at, TimeZone()).substr(0, 16) + " UTC"},
-                           {"by", revision.user_name.empty() ? "import" : revision.user_name},
-                           {"title", revision.title}});
+      revisions.push_back(
+          {{"saved", FormatIsoTime(revision.saved_at, TimeZone()).substr(0, 16) + " UTC"},
+           {"by", revision.user_name.empty() ? "import" : revision.user_name},
+           {"title", revision.title}});
     }
   }
   nlohmann::json view = {
@@ -368,7 +417,8 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer, const std::optiona
       {"timezone", publication->timezone},
       {"save_label", current.status == PostStatus::kPublished ? "Update" : "Save draft"},
       {"can_submit", current.status == PostStatus::kDraft && !CanPublish(viewer, current)},
-      {"can_publish", current.status != PostStatus::kTrash && CanPublish(viewer, current)},
+      {"can_publish", current.status != PostStatus::kTrash &&
+                          current.status != PostStatus::kPublished && CanPublish(viewer, current)},
       {"can_unpublish", published && CanPublish(viewer, current)},
       {"can_trash", current.status != PostStatus::kTrash && CanTrash(viewer, current)},
       {"can_restore", current.status == PostStatus::kTrash && CanTrash(viewer, current)},
@@ -380,15 +430,24 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer, const std::optiona
       {"error", error},
       {"preview_html", preview_html},
       {"post",
-       {{"title", fields.title}, {"dek", fields.dek}, {"body", fields.body}, {"slug", fields.slug},
-        {"is_page", fields.kind == "page"}, {"authors", fields.authors}, {"tags", fields.tags},
-        {"image_url", fields.image_url}, {"image_alt", fields.image_alt},
-        {"image_caption", fields.image_caption}, {"image_credit", fields.image_credit},
-        {"opinion", fields.opinion}, {"comments_open", fields.comments_open},
+       {{"title", fields.title},
+        {"dek", fields.dek},
+        {"body", fields.body},
+        {"slug", fields.slug},
+        {"is_page", fields.kind == "page"},
+        {"authors", fields.authors},
+        {"tags", fields.tags},
+        {"image_url", fields.image_url},
+        {"image_alt", fields.image_alt},
+        {"image_caption", fields.image_caption},
+        {"image_credit", fields.image_credit},
+        {"opinion", fields.opinion},
+        {"comments_open", fields.comments_open},
         {"disclaimer_default", fields.disclaimer_mode == "default"},
         {"disclaimer_custom", fields.disclaimer_mode == "custom"},
         {"disclaimer_hidden", fields.disclaimer_mode == "hidden"},
-        {"disclaimer", fields.disclaimer}, {"date", fields.date}}}};
+        {"disclaimer", fields.disclaimer},
+        {"date", fields.date}}}};
   return Render("editor", std::move(view), status, viewer);
 }
 
@@ -417,13 +476,20 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
   const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
   std::string notice;
   if (auto saved = request.QueryParam("saved")) {
-    if (*saved == "save") notice = "Saved.";
-    else if (*saved == "submit") notice = "Submitted for review. An editor will take it from here.";
-    else if (*saved == "publish") notice = "Published.";
-    else if (*saved == "schedule") notice = "Scheduled.";
-    else if (*saved == "unpublish") notice = "Unpublished: it is a draft again.";
-    else if (*saved == "trash") notice = "Moved to the trash.";
-    else if (*saved == "restore") notice = "Restored from the trash as a draft.";
+    if (*saved == "save")
+      notice = "Saved.";
+    else if (*saved == "submit")
+      notice = "Submitted for review. An editor will take it from here.";
+    else if (*saved == "publish")
+      notice = "Published.";
+    else if (*saved == "schedule")
+      notice = "Scheduled.";
+    else if (*saved == "unpublish")
+      notice = "Unpublished: it is a draft again.";
+    else if (*saved == "trash")
+      notice = "Moved to the trash.";
+    else if (*saved == "restore")
+      notice = "Restored from the trash as a draft.";
   }
   return EditorPage(**viewer, *stored, FieldsFromPost(**stored, zone), 200, notice, "", "");
 }
@@ -437,8 +503,11 @@ Result<Response> Desk::SavePost(const Request& request) const {
   const auth::Viewer& viewer = **viewer_result;
   auto valid = CheckForm(request, "session:" + viewer.session_hash);
   if (!valid) return tl::unexpected(valid.error());
-  if (!*valid) return Fail(ErrorCode::kForbidden, "This form has expired. Copy your text, reload the page and save again.");
-  if (!Can(viewer.role, Action::kWriteDraft)) return Fail(ErrorCode::kForbidden, "Your role does not allow writing.");
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden,
+                "This form has expired. Copy your text, reload the page and save again.");
+  if (!Can(viewer.role, Action::kWriteDraft))
+    return Fail(ErrorCode::kForbidden, "Your role does not allow writing.");
 
   std::optional<PostDetail> stored;
   const bool is_new = request.Param("id").empty();
@@ -448,7 +517,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
     if (!found) return tl::unexpected(found.error());
     if (!*found) return Fail(ErrorCode::kNotFound, "There is no such post.");
     stored = std::move(*found);
-    if (!CanEdit(viewer, stored->post)) return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
+    if (!CanEdit(viewer, stored->post))
+      return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   }
   const EditorFields fields = FieldsFromForm(request.FormFields());
   auto publication = store_.LoadPublication();
@@ -472,7 +542,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
   if (action == "save") {
     if (is_new) post.status = PostStatus::kDraft;
     if (post.status == PostStatus::kPublished) post.updated_at = now;
-    if (date && post.status != PostStatus::kDraft && post.status != PostStatus::kPending) post.published_at = date;
+    if (date && post.status != PostStatus::kDraft && post.status != PostStatus::kPending)
+      post.published_at = date;
     if (Unpublished(post)) post.published_at = date;
   } else if (action == "submit") {
     if (!Unpublished(post)) return again(422, "Only drafts can be submitted for review.");
@@ -483,19 +554,24 @@ Result<Response> Desk::SavePost(const Request& request) const {
       return again(403, "Your role does not allow publishing. Submit the post for review instead.");
     }
     if (action == "publish") {
-      if (date && *date > now + 60) return again(422, "The date is in the future: use “Schedule for the date”.");
+      if (date && *date > now + 60)
+        return again(422, "The date is in the future: use “Schedule for the date”.");
       if (before.status == PostStatus::kPublished) post.updated_at = now;
-      post.published_at = date.value_or(before.status == PostStatus::kPublished && before.published_at ? *before.published_at : now);
+      post.published_at = date.value_or(
+          before.status == PostStatus::kPublished && before.published_at ? *before.published_at
+                                                                         : now);
       post.status = PostStatus::kPublished;
     } else if (action == "schedule") {
-      if (!date || *date <= now) return again(422, "Choose a publication date in the future to schedule the post.");
+      if (!date || *date <= now)
+        return again(422, "Choose a publication date in the future to schedule the post.");
       post.published_at = date;
       post.status = PostStatus::kScheduled;
     } else {
       post.status = PostStatus::kDraft;
     }
   } else if (action == "trash" || action == "restore") {
-    if (is_new || !CanTrash(viewer, post)) return again(403, "Your role does not allow deleting this post.");
+    if (is_new || !CanTrash(viewer, post))
+      return again(403, "Your role does not allow deleting this post.");
     post.status = action == "trash" ? PostStatus::kTrash : PostStatus::kDraft;
   } else {
     return again(422, "Unknown action.");
@@ -507,7 +583,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
   if (is_new) {
     auto created = store_.CreatePost(post, viewer.user.id, details);
     if (!created) {
-      if (created.error().code == ErrorCode::kConflict) return again(422, "Not saved: " + created.error().message + ".");
+      if (created.error().code == ErrorCode::kConflict)
+        return again(422, "Not saved: " + created.error().message + ".");
       return tl::unexpected(created.error());
     }
     id = *created;
@@ -521,14 +598,16 @@ Result<Response> Desk::SavePost(const Request& request) const {
       if (before.slug != post.slug && before.status == PostStatus::kPublished) {
         if (auto put = store_.PutRedirect({old_path, new_path, 301, now}); !put) return put;
       }
-      if (auto cleared = store_.DeleteRedirect(new_path); !cleared) return cleared;  // the address is live again
+      if (auto cleared = store_.DeleteRedirect(new_path); !cleared)
+        return cleared;  // the address is live again
       if (post.status == PostStatus::kTrash && before.status == PostStatus::kPublished) {
         return store_.PutRedirect({new_path, "", 410, now});
       }
       return {};
     });
     if (!saved) {
-      if (saved.error().code == ErrorCode::kConflict) return again(409, "Not saved: " + saved.error().message + ".");
+      if (saved.error().code == ErrorCode::kConflict)
+        return again(409, "Not saved: " + saved.error().message + ".");
       return tl::unexpected(saved.error());
     }
   }
@@ -544,7 +623,8 @@ Result<Response> Desk::EmptyTrash(const Request& request) const {
   if (!*viewer) return ToSignIn(request);
   auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
   if (!valid) return tl::unexpected(valid.error());
-  if (!*valid) return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
   if (!Can((*viewer)->role, Action::kDeleteOthers)) {
     return Fail(ErrorCode::kForbidden, "Your role does not allow emptying the trash.");
   }

@@ -313,8 +313,8 @@ Result<void> SqliteStore::Migrate() {
       }
       auto check = Prepare("PRAGMA foreign_key_check");
       if (check.ok() && check.Step() == SQLITE_ROW) {
-        return Fail(ErrorCode::kCorrupt,
-                    "migration " + std::to_string(next + 1) + " would break references between tables");
+        return Fail(ErrorCode::kCorrupt, "migration " + std::to_string(next + 1) +
+                                             " would break references between tables");
       }
       return {};
     });
@@ -651,7 +651,8 @@ Result<std::int64_t> SqliteStore::CreatePost(const Post& post, std::optional<std
     if (!statement.ok()) return tl::unexpected(SqlError(db_, "create post"));
     const int rc = statement.Step();
     if (rc == SQLITE_DONE) {
-      return Fail(ErrorCode::kConflict, "the address /" + post.slug + "/ is already used by another post");
+      return Fail(ErrorCode::kConflict,
+                  "the address /" + post.slug + "/ is already used by another post");
     }
     if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "create post"));
     id = statement.Int(0);
@@ -670,7 +671,8 @@ Result<int> SqliteStore::SavePostEdit(const Post& post, int expected_edit_count,
     auto taken = Prepare("SELECT id FROM posts WHERE slug = ?1 AND id <> ?2");
     taken.Bind(1, post.slug).Bind(2, post.id);
     if (taken.Step() == SQLITE_ROW) {
-      return Fail(ErrorCode::kConflict, "the address /" + post.slug + "/ is already used by another post");
+      return Fail(ErrorCode::kConflict,
+                  "the address /" + post.slug + "/ is already used by another post");
     }
     auto statement = Prepare(
         "UPDATE posts SET slug = ?2, kind = ?3, status = ?4, title = ?5, dek = ?6, "
@@ -704,7 +706,8 @@ Result<int> SqliteStore::SavePostEdit(const Post& post, int expected_edit_count,
 
 Result<std::optional<PostDetail>> SqliteStore::FindPostById(std::int64_t id) {
   std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kPostColumns + " FROM posts WHERE id = ?1";
+  static const std::string sql =
+      std::string("SELECT ") + kPostColumns + " FROM posts WHERE id = ?1";
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "find post"));
   statement.Bind(1, id);
@@ -823,9 +826,9 @@ Result<std::optional<Revision>> SqliteStore::FindRevision(std::int64_t id) {
   const int rc = statement.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find revision"));
-  return Revision{statement.Int(0), statement.Int(1), statement.Int(2), statement.OptionalInt(3),
-                  statement.Text(4), statement.Text(5), statement.Text(6), statement.Text(7),
-                  statement.Text(8)};
+  return Revision{statement.Int(0),         statement.Int(1),  statement.Int(2),
+                  statement.OptionalInt(3), statement.Text(4), statement.Text(5),
+                  statement.Text(6),        statement.Text(7), statement.Text(8)};
 }
 
 Result<void> SqliteStore::PutRedirect(const Redirect& redirect) {
@@ -880,7 +883,8 @@ Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {
   return Transact(
       [&]() -> Result<void> {
         auto statement = Prepare(
-            "INSERT INTO audit_log(at, user_id, action, post_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+            "INSERT INTO audit_log(at, user_id, action, post_id, detail) VALUES (?1, ?2, ?3, ?4, "
+            "?5)");
         statement.Bind(1, entry.at ? entry.at : Now()).Bind(2, entry.user_id).Bind(3, entry.action);
         statement.Bind(4, entry.post_id).Bind(5, entry.detail);
         return Complete(statement);

@@ -210,7 +210,8 @@ TEST(SqliteStore, ConcurrentEditsAreDetectedNotLost) {
 TEST(SqliteStore, CreatePostRefusesATakenSlug) {
   auto store = OpenMemory();
   ASSERT_TRUE(store->CreatePost(MakePost("taken", 100), std::nullopt, "{}"));
-  EXPECT_EQ(store->CreatePost(MakePost("taken", 100), std::nullopt, "{}").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store->CreatePost(MakePost("taken", 100), std::nullopt, "{}").error().code,
+            ErrorCode::kConflict);
 }
 
 TEST(SqliteStore, EmptyingTheTrashLeavesGoneAddresses) {

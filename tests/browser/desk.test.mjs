@@ -1,0 +1,148 @@
+// Browser tests of the editorial desk: Playwright (npm playwright-core) driving Debian's
+// chromium against the real binary on a free port. Run by CTest through `node --test`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
+const AXE = join(here, '../../node_modules/axe-core/axe.min.js');
+const PASSWORD = 'correct horse battery staple';
+let dir, server, base, browser;
+
+function run(args, input) {
+  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
+  assert.equal(done.status, 0, done.stderr);
+  return done.stdout;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'broadsheet-browser-'));
+  const site = join(dir, 'site');
+  run(['init', site, '--demo']);
+  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
+       '--password-stdin', '--site', site], PASSWORD + '\n');
+  run(['user', 'add', '--email', 'writer@example.org', '--name', 'Wren Writer', '--role', 'contributor',
+       '--password-stdin', '--site', site], PASSWORD + '\n');
+  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  base = await new Promise((resolve, reject) => {
+    let seen = '';
+    server.stderr.on('data', (chunk) => {
+      seen += chunk;
+      const found = seen.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (found) resolve(found[1]);
+    });
+    server.on('exit', () => reject(new Error('server exited: ' + seen)));
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function signIn(email) {
+  // bypassCSP lets the test inject axe-core; the site's own pages never need it.
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(base + '/admin/');
+  assert.match(page.url(), /\/admin\/login/);
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(base + '/admin/');
+  return page;
+}
+
+async function axeViolations(page) {
+  await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
+  const result = await page.evaluate(async () => await window.axe.run(document));
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('an editor writes an article with an image, previews, schedules and publishes it', async () => {
+  const page = await signIn('editor@example.org');
+  await page.click('text=New post');
+  await page.fill('#title', 'Sanctions That Bite Back');
+  await page.fill('#dek', 'Why the latest measures may hurt their authors most.');
+  await page.fill('#body', 'The first paragraph, with *emphasis*.\n\n![A chart of trade flows](/uploads/images/tariff-chart.svg)\n');
+  await page.selectOption('#section', 'economy');
+  await page.fill('#authors', 'hana-sato');
+  await page.fill('#tags', 'Sanctions, Trade');
+  await page.fill('#image_url', '/uploads/images/grain-prices.svg');
+  await page.fill('#image_alt', 'Two lines on a price chart');
+  await page.fill('#image_credit', 'Chart by The Meridian Review');
+  await page.click('button[value=preview]');
+  assert.equal(await page.locator('.editor-preview em').innerText(), 'emphasis');
+  await page.click('button[value=save]');
+  await page.waitForURL(/\/admin\/posts\/\d+\?saved=save/);
+  assert.match(await page.locator('.notice').innerText(), /Saved/);
+
+  // Schedule it a day ahead: it stays off the site.
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 16);
+  await page.fill('#date', tomorrow);
+  await page.click('button[value=schedule]');
+  await page.waitForURL(/saved=schedule/);
+  assert.equal(await page.locator('.desk-heading .status').innerText(), 'Scheduled');
+  const hidden = await page.context().request.get(base + '/sanctions-that-bite-back/');
+  assert.equal(hidden.status(), 404);
+
+  // Publish now instead.
+  await page.fill('#date', '');
+  await page.click('button[value=publish]');
+  await page.waitForURL(/saved=publish/);
+  await page.click('text=View on the site');
+  await page.waitForURL(base + '/sanctions-that-bite-back/');
+  assert.equal(await page.locator('h1').innerText(), 'Sanctions That Bite Back');
+  assert.equal(await page.locator('.featured-image img').getAttribute('alt'), 'Two lines on a price chart');
+  assert.equal(await page.locator('.section-label a').first().innerText(), 'ECONOMY AND TRADE');
+  await page.context().close();
+});
+
+test("a contributor's attempt to publish is refused", async () => {
+  const page = await signIn('writer@example.org');
+  await page.goto(base + '/admin/posts/new');
+  assert.equal(await page.locator('button[value=publish]').count(), 0);
+  await page.fill('#title', 'A Contributor Tries');
+  await page.fill('#body', 'Words.');
+  // Forge the missing button, as a determined contributor might.
+  await page.evaluate(() => {
+    const button = document.createElement('button');
+    button.name = 'do';
+    button.value = 'publish';
+    button.id = 'forged';
+    document.querySelector('form.editor').appendChild(button);
+  });
+  const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('#forged')]);
+  assert.equal(response.status(), 403);
+  assert.match(await page.locator('.error').innerText(), /does not allow publishing/);
+  assert.equal(await page.inputValue('#title'), 'A Contributor Tries');
+  const site = await page.context().request.get(base + '/a-contributor-tries/');
+  assert.equal(site.status(), 404);
+  await page.click('button[value=submit]');
+  await page.waitForURL(/saved=submit/);
+  await page.context().close();
+});
+
+test('axe-core finds no violations on the dashboard, the posts list and the editor', async () => {
+  const page = await signIn('editor@example.org');
+  for (const path of ['/admin/', '/admin/posts', '/admin/posts/new', '/admin/login']) {
+    await page.goto(base + path);
+    assert.deepEqual(await axeViolations(page), [], path);
+  }
+  await page.goto(base + '/admin/posts');
+  await page.click('table a >> nth=0');
+  assert.deepEqual(await axeViolations(page), [], 'editor of an existing post');
+  await page.context().close();
+});
