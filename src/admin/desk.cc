@@ -53,8 +53,13 @@ std::string DescribeTime(const Timestamp when) {
 
 }  // namespace
 
-Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme)
-    : store_(store), accounts_(accounts), theme_(theme) {}
+Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
+           std::function<Result<Publication>()> publication)
+    : store_(store),
+      accounts_(accounts),
+      theme_(theme),
+      outbox_(outbox),
+      publication_(std::move(publication)) {}
 
 void Desk::AddRoutes(http::Router& router) {
   auto bind = [this](auto method) {
@@ -70,6 +75,11 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/logout", bind(&Desk::Logout), "admin_logout");
   router.Add(Method::kGet, "/admin/password/{token}", bind(&Desk::PasswordForm), "admin_password");
   router.Add(Method::kPost, "/admin/password/{token}", bind(&Desk::SetPassword), "admin_password");
+  router.Add(Method::kGet, "/admin/reset", bind(&Desk::ResetForm), "admin_reset");
+  router.Add(Method::kPost, "/admin/reset", bind(&Desk::Reset), "admin_reset");
+  router.Add(Method::kGet, "/admin/users", bind(&Desk::Users), "admin");
+  router.Add(Method::kPost, "/admin/users/invite", bind(&Desk::Invite), "admin");
+  router.Add(Method::kPost, "/admin/users/{id}", bind(&Desk::ChangeUser), "admin");
   router.Add(Method::kGet, "/admin/sessions", bind(&Desk::Sessions), "admin");
   router.Add(Method::kPost, "/admin/sessions/revoke", bind(&Desk::RevokeSession), "admin");
   router.Add(Method::kGet, "/admin/posts", bind(&Desk::PostList), "admin");
@@ -100,12 +110,14 @@ Response Desk::ToSignIn(const Request& request) const {
 
 Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int status,
                               const std::optional<auth::Viewer>& viewer) const {
-  auto publication = store_.LoadPublication();
+  auto publication = publication_();
   if (!publication) return tl::unexpected(publication.error());
   view["site_title"] = publication->title;
   view["admin_css_url"] = theme_.AssetUrl("admin.css");
   if (viewer) {
-    view["viewer"] = {{"name", viewer->user.name}, {"role", auth::RoleName(viewer->role)}};
+    view["viewer"] = {{"name", viewer->user.name},
+                      {"role", auth::RoleName(viewer->role)},
+                      {"manages_users", auth::Can(viewer->role, auth::Action::kManageUsers)}};
     auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
     if (!csrf) return tl::unexpected(csrf.error());
     view["csrf"] = *csrf;
@@ -376,6 +388,99 @@ void Desk::Audit(const auth::Viewer& viewer, std::string action,
   if (auto logged = store_.AppendAudit(entry); !logged) {
     std::fprintf(stderr, "warning: audit log: %s\n", broadsheet::Describe(logged.error()).c_str());
   }
+}
+
+Result<std::string> Desk::SendPasswordLink(const User& user, bool invitation,
+                                           Timestamp lifetime) const {
+  auto token = accounts_.CreatePasswordLink(user.id, Now(), lifetime);
+  if (!token) return token;
+  auto publication = publication_();
+  if (!publication) return tl::unexpected(publication.error());
+  const std::string base =
+      publication->base_url.empty() ? "http://127.0.0.1:8080" : publication->base_url;
+  const std::string link = base + "/admin/password/" + *token;
+  if (outbox_.configured()) {
+    mail::Message message;
+    message.to = user.email;
+    const std::string hours = lifetime >= 86400 ? fmt::format("{} days", lifetime / 86400)
+                                                : fmt::format("{} minutes", lifetime / 60);
+    if (invitation) {
+      message.subject = "You are invited to the " + publication->title + " desk";
+      message.text = fmt::format(
+          "Hello {},\n\nYou have an account on the editorial desk of {}. Choose your password "
+          "here (the link works once, for {}):\n\n{}\n\nThen sign in at {}/admin/login with this "
+          "e-mail address.\n",
+          user.name, publication->title, hours, link, base);
+    } else {
+      message.subject = "Reset your " + publication->title + " password";
+      message.text = fmt::format(
+          "Hello {},\n\nSomeone (we hope you) asked to reset your password for the {} desk. "
+          "Choose a new one here (the link works once, for {}):\n\n{}\n\nIf it was not you, "
+          "ignore this message: your password stays as it is.\n",
+          user.name, publication->title, hours, link);
+    }
+    outbox_.Queue(std::move(message));
+  }
+  return link;
+}
+
+Result<Response> Desk::ResetForm(const Request& request) const {
+  Response cookies;
+  const std::string binding = FormBinding(request, &cookies);
+  auto csrf = accounts_.FormToken(binding);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json view = {
+      {"title", "Reset your password"}, {"csrf", *csrf}, {"mail", outbox_.configured()}};
+  auto response = Render("reset", view, 200, std::nullopt);
+  if (response) {
+    for (auto& header : cookies.headers) response->headers.push_back(std::move(header));
+  }
+  return response;
+}
+
+Result<Response> Desk::Reset(const Request& request) const {
+  const std::string binding = FormBinding(request, nullptr);
+  auto valid = CheckForm(request, binding);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+  const std::string email(Trim(http::FieldValue(request.FormFields(), "email")));
+  if (auto checked = auth::CheckEmail(email); !checked) {
+    auto csrf = accounts_.FormToken(binding);
+    if (!csrf) return tl::unexpected(csrf.error());
+    return Render("reset",
+                  {{"title", "Reset your password"},
+                   {"csrf", *csrf},
+                   {"mail", outbox_.configured()},
+                   {"error", "That is not an e-mail address."},
+                   {"email", email}},
+                  422, std::nullopt);
+  }
+  if (!outbox_.configured()) {
+    return Fail(ErrorCode::kUnavailable,
+                "This site cannot send e-mail yet. Ask an administrator for a new password link.");
+  }
+  auto user = store_.FindUserByEmail(email);
+  if (!user) return tl::unexpected(user.error());
+  // The answer is the same whether or not the address has an account.
+  if (*user && !(*user)->disabled) {
+    auto recent = accounts_.PasswordLinksSince((*user)->id, Now() - 3600);
+    if (!recent) return tl::unexpected(recent.error());
+    if (*recent < 3) {
+      if (auto sent = SendPasswordLink(**user, false, 3600); !sent)
+        return tl::unexpected(sent.error());
+      Audit(auth::Viewer{**user, auth::ParseRole((*user)->role).value_or(auth::Role::kContributor),
+                         ""},
+            "password-reset-requested", std::nullopt, request.client_ip);
+    }
+  }
+  nlohmann::json view = {{"title", "Check your e-mail"},
+                         {"heading", "Check your e-mail"},
+                         {"message", "If an account exists for " + email +
+                                         ", we have sent it a link to choose a new password. The "
+                                         "link works once, for an hour."},
+                         {"link_url", "/admin/login"},
+                         {"link_text", "Back to sign in"}};
+  return Render("message", view, 200, std::nullopt);
 }
 
 Result<Response> Desk::NotBuilt(const Request& request) const {

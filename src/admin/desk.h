@@ -12,6 +12,7 @@
 // Borrows its dependencies, which must outlive it. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,7 @@
 
 #include "auth/accounts.h"
 #include "http/router.h"
+#include "mail/outbox.h"
 #include "render/theme.h"
 #include "storage/store.h"
 
@@ -29,7 +31,10 @@ inline constexpr const char* kFormCookie = "bs_form";
 
 class Desk {
  public:
-  Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme);
+  // `publication` gives the settings as readers see them (with this deployment's overrides);
+  // its base URL makes the links in mail.
+  Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
+       std::function<Result<Publication>()> publication);
 
   // Adds the /admin routes; add them before the public site's.
   void AddRoutes(http::Router& router);
@@ -45,6 +50,17 @@ class Desk {
   Result<http::Response> Sessions(const http::Request& request) const;
   Result<http::Response> RevokeSession(const http::Request& request) const;
   Result<http::Response> NotBuilt(const http::Request& request) const;
+  Result<http::Response> ResetForm(const http::Request& request) const;
+  Result<http::Response> Reset(const http::Request& request) const;
+  // Users (users.cc).
+  Result<http::Response> Users(const http::Request& request) const;
+  Result<http::Response> UsersPage(const auth::Viewer& viewer, int status,
+                                   const std::string& notice, const std::string& error,
+                                   const std::string& link) const;
+  Result<http::Response> Invite(const http::Request& request) const;
+  Result<http::Response> ChangeUser(const http::Request& request) const;
+  // Mails a set-password link to `user` (when mail is configured); returns the link.
+  Result<std::string> SendPasswordLink(const User& user, bool invitation, Timestamp lifetime) const;
   // Posts (posts.cc).
   Result<http::Response> PostList(const http::Request& request) const;
   Result<http::Response> NewPostForm(const http::Request& request) const;
@@ -71,6 +87,8 @@ class Desk {
   Store& store_;
   auth::Accounts& accounts_;
   const render::Theme& theme_;
+  mail::Outbox& outbox_;
+  std::function<Result<Publication>()> publication_;
 };
 
 }  // namespace broadsheet::admin

@@ -63,7 +63,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen",    "base_url",          "cache_budget_mb", "theme",
       "log_level", "access_log",        "trusted_proxies", "max_body_kb",
-      "threads",   "request_timeout_s", "publication"};
+      "threads",   "request_timeout_s", "publication",     "mail"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
@@ -135,6 +135,41 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
+  static const std::set<std::string> kMailKeys = {"smtp_url", "username",    "password",
+                                                  "from",     "require_tls", "timeout_s"};
+  if (const auto* node = table.get("mail")) {
+    const auto* mail = node->as_table();
+    if (mail == nullptr)
+      return Fail(ErrorCode::kInvalidArgument, where("mail") + " must be a table ([mail])");
+    for (const auto& [key, value] : *mail) {
+      const std::string name(key.str());
+      const int line = key.source().begin.line;
+      if (kMailKeys.count(name) == 0) {
+        return Fail(
+            ErrorCode::kInvalidArgument,
+            fmt::format("{}:{}: unknown setting mail.{} (smtp_url, username, password, from, "
+                        "require_tls, timeout_s)",
+                        file, line, name));
+      }
+      if (name == "require_tls") {
+        if (!value.is_boolean())
+          return Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("{}:{}: mail.require_tls must be true or false", file, line));
+        values["mail.require_tls"] = value.as_boolean()->get() ? "true" : "false";
+      } else if (name == "timeout_s") {
+        if (!value.is_integer())
+          return Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("{}:{}: mail.timeout_s must be a whole number", file, line));
+        values["mail.timeout_s"] = std::to_string(value.as_integer()->get());
+      } else {
+        if (!value.is_string())
+          return Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("{}:{}: mail.{} must be a quoted string", file, line, name));
+        values["mail." + name] = value.as_string()->get();
+      }
+    }
+  }
+
   const std::pair<const char*, const char*> kEnvironment[] = {
       {"BROADSHEET_LISTEN", "listen"},
       {"BROADSHEET_BASE_URL", "base_url"},
@@ -151,6 +186,10 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_DISCLAIMER", "publication.disclaimer"},
       {"BROADSHEET_TIMEZONE", "publication.timezone"},
       {"BROADSHEET_LANGUAGE", "publication.language"},
+      {"BROADSHEET_SMTP_URL", "mail.smtp_url"},
+      {"BROADSHEET_SMTP_USERNAME", "mail.username"},
+      {"BROADSHEET_SMTP_PASSWORD", "mail.password"},
+      {"BROADSHEET_MAIL_FROM", "mail.from"},
   };
   std::map<std::string, std::string> origin;  // key -> where its value came from
   for (const auto& [key, value] : values) origin[key] = file + ": " + key;
@@ -226,6 +265,32 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   for (const auto& [key, target] : kPublication) {
     if (auto found = values.find(key); found != values.end()) *target = found->second;
   }
+  if (auto found = values.find("mail.smtp_url"); found != values.end()) {
+    const std::string& url = found->second;
+    if (!url.empty() && !url.starts_with("smtp://") && !url.starts_with("smtps://")) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["mail.smtp_url"] + ": \"" + url +
+                      "\" must look like smtp://host:587 or smtps://host:465");
+    }
+    config.mail.smtp_url = url;
+  }
+  if (auto found = values.find("mail.username"); found != values.end())
+    config.mail.username = found->second;
+  if (auto found = values.find("mail.password"); found != values.end())
+    config.mail.password = found->second;
+  if (auto found = values.find("mail.from"); found != values.end())
+    config.mail.from = found->second;
+  if (auto found = values.find("mail.require_tls"); found != values.end())
+    config.mail.require_tls = found->second == "true";
+  if (auto found = values.find("mail.timeout_s"); found != values.end()) {
+    auto seconds = ParseNumber(origin["mail.timeout_s"], found->second, 1, 600);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.mail.timeout_s = static_cast<int>(*seconds);
+  }
+  if (!config.mail.smtp_url.empty() && config.mail.from.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                file + ": mail.from is needed when mail.smtp_url is set");
+  }
   if (publication.timezone) {
     if (auto zone = TimeZone::Find(*publication.timezone); !zone) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -269,6 +334,15 @@ threads = 0
 
 # Seconds a connection may take to send a whole request (and may sit idle between requests).
 request_timeout_s = 15
+
+# Outgoing mail (invitations, password resets): an SMTP server. STARTTLS is used when the
+# server offers it; smtps:// connects with TLS from the start.
+[mail]
+# smtp_url = "smtp://mail.example.org:587"
+# username = "desk@example.org"
+# password = "…"
+# from = "The Meridian Review <desk@example.org>"
+# require_tls = true
 
 # Publication settings live in the database (see `broadsheet import markdown`);
 # values here override them for this deployment.

@@ -13,6 +13,7 @@
 #include "content/publication.h"
 #include "core/error.h"
 #include "http/network.h"
+#include "mail/smtp_mailer.h"
 
 namespace broadsheet::app {
 
@@ -28,6 +29,7 @@ struct Config {
   int threads = 0;                               // threads = 0 (one per core)
   int request_timeout_s = 15;                    // request_timeout_s: idle wait + whole request
   content::PublicationOverrides publication;     // [publication] title, timezone, …
+  mail::SmtpSettings mail;  // [mail] smtp_url, username, password, from, require_tls, timeout_s
 };
 
 // Reads a variable from the environment; replaceable in tests.

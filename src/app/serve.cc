@@ -12,6 +12,8 @@
 #include "auth/accounts.h"
 #include "auth/crypto.h"
 #include "http/server.h"
+#include "mail/outbox.h"
+#include "mail/smtp_mailer.h"
 #include "render/theme.h"
 #include "site/site.h"
 
@@ -86,7 +88,11 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (auto crypto = auth::InitCrypto(); !crypto) return Failure(crypto.error());
   site::Site site(**store, **theme, paths.uploads, config.publication);
   auth::Accounts accounts(**store);
-  admin::Desk desk(**store, accounts, **theme);
+  mail::SmtpMailer mailer(config.mail);
+  mail::Outbox outbox(mailer, [](const mail::Message& message, const Error& error) {
+    spdlog::warn("mail to {} was not sent: {}", message.to, Describe(error));
+  });
+  admin::Desk desk(**store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); });
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
 

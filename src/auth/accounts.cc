@@ -59,11 +59,17 @@ Result<std::int64_t> Accounts::AddUser(const std::string& email, const std::stri
   return store_.CreateUser(user);
 }
 
-Result<std::string> Accounts::CreatePasswordLink(std::int64_t user_id, Timestamp now) {
+Result<std::string> Accounts::CreatePasswordLink(std::int64_t user_id, Timestamp now,
+                                                 std::optional<Timestamp> lifetime) {
   const std::string token = RandomToken();
-  OneTimeToken record{HashToken(token), kSetPassword, user_id, now, now + limits_.link_lifetime};
+  OneTimeToken record{HashToken(token), kSetPassword, user_id, now,
+                      now + lifetime.value_or(limits_.link_lifetime)};
   if (auto created = store_.CreateToken(record); !created) return tl::unexpected(created.error());
   return token;
+}
+
+Result<int> Accounts::PasswordLinksSince(std::int64_t user_id, Timestamp since) {
+  return store_.CountTokensSince(user_id, kSetPassword, since);
 }
 
 Result<std::optional<User>> Accounts::PasswordLinkUser(const std::string& token, Timestamp now) {

@@ -58,8 +58,12 @@ class Accounts {
   // a link from CreatePasswordLink.
   Result<std::int64_t> AddUser(const std::string& email, const std::string& name,
                                std::string_view role, const std::optional<std::string>& password);
-  // A single-use token for /admin/password/TOKEN, valid for `link_lifetime`.
-  Result<std::string> CreatePasswordLink(std::int64_t user_id, Timestamp now);
+  // A single-use token for /admin/password/TOKEN, valid for `lifetime` (default
+  // `link_lifetime`).
+  Result<std::string> CreatePasswordLink(std::int64_t user_id, Timestamp now,
+                                         std::optional<Timestamp> lifetime = std::nullopt);
+  // How many password links were made for the account since `since` (to limit reset mail).
+  Result<int> PasswordLinksSince(std::int64_t user_id, Timestamp since);
   // The account a set-password link belongs to, if the link is still valid.
   Result<std::optional<User>> PasswordLinkUser(const std::string& token, Timestamp now);
   // Sets the password and uses up the link. kNotFound for an invalid or used link.

@@ -1137,6 +1137,33 @@ Result<void> SqliteStore::SetPasswordHash(std::int64_t user_id, const std::strin
       false);
 }
 
+Result<void> SqliteStore::SetUserRole(std::int64_t user_id, const std::string& role) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("UPDATE users SET role = ?2 WHERE id = ?1");
+        statement.Bind(1, user_id).Bind(2, role);
+        if (auto done = Complete(statement); !done) return done;
+        if (sqlite3_changes(db_) == 0) return Fail(ErrorCode::kNotFound, "no such account");
+        return {};
+      },
+      false);
+}
+
+Result<void> SqliteStore::SetUserDisabled(std::int64_t user_id, bool disabled) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("UPDATE users SET disabled = ?2 WHERE id = ?1");
+        statement.Bind(1, user_id).Bind(2, disabled);
+        if (auto done = Complete(statement); !done) return done;
+        if (sqlite3_changes(db_) == 0) return Fail(ErrorCode::kNotFound, "no such account");
+        if (!disabled) return {};
+        auto sessions = Prepare("DELETE FROM sessions WHERE user_id = ?1");
+        sessions.Bind(1, user_id);
+        return Complete(sessions);
+      },
+      false);
+}
+
 Result<void> SqliteStore::CreateSession(const Session& session) {
   return Transact(
       [&]() -> Result<void> {
@@ -1259,6 +1286,16 @@ Result<void> SqliteStore::CreateToken(const OneTimeToken& token) {
         return Complete(statement);
       },
       false);
+}
+
+Result<int> SqliteStore::CountTokensSince(std::int64_t user_id, const std::string& purpose,
+                                          Timestamp since) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT count(*) FROM one_time_tokens WHERE user_id = ?1 AND purpose = ?2 AND created_at >= ?3");
+  statement.Bind(1, user_id).Bind(2, purpose).Bind(3, since);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count"));
+  return static_cast<int>(statement.Int(0));
 }
 
 Result<std::optional<OneTimeToken>> SqliteStore::PeekToken(const std::string& token_hash,

@@ -76,6 +76,8 @@ class SqliteStore final : public Store {
   Result<std::optional<User>> FindUserByEmail(const std::string& email) override;
   Result<std::vector<User>> ListUsers() override;
   Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) override;
+  Result<void> SetUserRole(std::int64_t user_id, const std::string& role) override;
+  Result<void> SetUserDisabled(std::int64_t user_id, bool disabled) override;
   Result<void> CreateSession(const Session& session) override;
   Result<std::optional<Session>> FindSession(const std::string& token_hash, Timestamp now) override;
   Result<void> TouchSession(const std::string& token_hash, Timestamp now) override;
@@ -87,6 +89,8 @@ class SqliteStore final : public Store {
   Result<int> CountFailedLoginsFromAddress(const std::string& client_ip, Timestamp since) override;
   Result<void> ClearFailedLogins(const std::string& email) override;
   Result<void> CreateToken(const OneTimeToken& token) override;
+  Result<int> CountTokensSince(std::int64_t user_id, const std::string& purpose,
+                               Timestamp since) override;
   Result<std::optional<OneTimeToken>> UseToken(const std::string& token_hash,
                                                const std::string& purpose, Timestamp now) override;
   Result<std::optional<OneTimeToken>> PeekToken(const std::string& token_hash,

@@ -99,6 +99,9 @@ class Store {
   virtual Result<std::optional<User>> FindUserByEmail(const std::string& email) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) = 0;
+  virtual Result<void> SetUserRole(std::int64_t user_id, const std::string& role) = 0;
+  // A disabled account cannot sign in; its sessions end at once.
+  virtual Result<void> SetUserDisabled(std::int64_t user_id, bool disabled) = 0;
 
   // Sign-in sessions. FindSession ignores expired ones.
   virtual Result<void> CreateSession(const Session& session) = 0;
@@ -119,6 +122,8 @@ class Store {
   // Single-use tokens. UseToken marks a valid, unexpired, unused token of `purpose` as used and
   // returns it; nullopt when there is no such token.
   virtual Result<void> CreateToken(const OneTimeToken& token) = 0;
+  virtual Result<int> CountTokensSince(std::int64_t user_id, const std::string& purpose,
+                                       Timestamp since) = 0;
   virtual Result<std::optional<OneTimeToken>> UseToken(const std::string& token_hash,
                                                        const std::string& purpose,
                                                        Timestamp now) = 0;

@@ -1,0 +1,166 @@
+// The desk's users page: staff accounts, invitations, roles, disabling, password links.
+// Administrators manage everyone but owners; only an owner changes an owner or makes one; nobody
+// changes their own account here, so no one can lock themselves out.
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/desk.h"
+#include "core/text.h"
+
+namespace broadsheet::admin {
+namespace {
+
+using auth::Action;
+using auth::Role;
+using http::Request;
+using http::Response;
+
+constexpr Timestamp kInvitationLifetime = 7 * 24 * 3600;
+
+bool MayManage(const auth::Viewer& viewer, const User& target) {
+  if (!auth::Can(viewer.role, Action::kManageUsers)) return false;
+  if (target.id == viewer.user.id) return false;
+  if (target.role == "owner") return viewer.role == Role::kOwner;
+  return true;
+}
+
+bool MayGrant(const auth::Viewer& viewer, Role role) {
+  return role != Role::kOwner || viewer.role == Role::kOwner;
+}
+
+nlohmann::json RoleOptions(const auth::Viewer& viewer, std::string_view selected) {
+  nlohmann::json options = nlohmann::json::array();
+  for (Role role : auth::kAllRoles) {
+    if (!MayGrant(viewer, role)) continue;
+    options.push_back(
+        {{"value", auth::RoleName(role)}, {"selected", auth::RoleName(role) == selected}});
+  }
+  return options;
+}
+
+}  // namespace
+
+Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const std::string& notice,
+                                 const std::string& error, const std::string& link) const {
+  auto users = store_.ListUsers();
+  if (!users) return tl::unexpected(users.error());
+  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& user : *users) {
+    const std::string state =
+        user.disabled ? "Disabled" : (user.password_hash.empty() ? "Invited" : "Active");
+    rows.push_back({{"id", user.id},
+                    {"name", user.name},
+                    {"email", user.email},
+                    {"role", user.role},
+                    {"roles", RoleOptions(viewer, user.role)},
+                    {"state", state},
+                    {"disabled", user.disabled},
+                    {"editable", MayManage(viewer, user)},
+                    {"csrf", *csrf}});
+  }
+  nlohmann::json view = {{"title", "Users"}, {"users", rows},
+                         {"notice", notice}, {"error", error},
+                         {"link", link},     {"invite_roles", RoleOptions(viewer, "contributor")}};
+  return Render("users", std::move(view), status, viewer);
+}
+
+Result<Response> Desk::Users(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  if (!auth::Can((*viewer)->role, Action::kManageUsers)) {
+    return Fail(ErrorCode::kForbidden, "Only administrators manage users.");
+  }
+  std::string notice;
+  if (auto done = request.QueryParam("done"))
+    notice = *done == "role"      ? "Role changed."
+             : *done == "disable" ? "Account disabled; its sessions have ended."
+             : *done == "enable"  ? "Account enabled."
+                                  : "";
+  return UsersPage(**viewer, 200, notice, "", "");
+}
+
+Result<Response> Desk::Invite(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  if (!auth::Can((*viewer)->role, Action::kManageUsers)) {
+    return Fail(ErrorCode::kForbidden, "Only administrators invite users.");
+  }
+  const auto fields = request.FormFields();
+  const std::string email(Trim(http::FieldValue(fields, "email")));
+  const std::string name(Trim(http::FieldValue(fields, "name")));
+  const std::string role = http::FieldValue(fields, "role");
+  const auto parsed = auth::ParseRole(role);
+  if (!parsed || !MayGrant(**viewer, *parsed))
+    return UsersPage(**viewer, 422, "", "Choose a role you may give.", "");
+  auto id = accounts_.AddUser(email, name, role, std::nullopt);
+  if (!id) {
+    if (id.error().code == ErrorCode::kInvalidArgument || id.error().code == ErrorCode::kConflict) {
+      return UsersPage(**viewer, 422, "", "Not invited: " + id.error().message + ".", "");
+    }
+    return tl::unexpected(id.error());
+  }
+  auto user = store_.FindUser(*id);
+  if (!user || !*user) return Fail(ErrorCode::kInternal, "The new account could not be read back.");
+  auto link = SendPasswordLink(**user, true, kInvitationLifetime);
+  if (!link) return tl::unexpected(link.error());
+  Audit(**viewer, "invite", std::nullopt, email + " as " + role);
+  if (outbox_.configured())
+    return UsersPage(**viewer, 200, "Invitation sent to " + email + ".", "", "");
+  return UsersPage(**viewer, 200, "Account created for " + email + ".", "", *link);
+}
+
+Result<Response> Desk::ChangeUser(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  std::int64_t id = 0;
+  const auto text = request.Param("id");
+  std::from_chars(text.data(), text.data() + text.size(), id);
+  auto target = store_.FindUser(id);
+  if (!target) return tl::unexpected(target.error());
+  if (!*target) return Fail(ErrorCode::kNotFound, "There is no such account.");
+  if (!MayManage(**viewer, **target)) {
+    return Fail(ErrorCode::kForbidden, "Your role does not allow changing this account.");
+  }
+  const auto fields = request.FormFields();
+  const std::string action = http::FieldValue(fields, "do");
+  if (action == "role") {
+    const std::string role = http::FieldValue(fields, "role");
+    const auto parsed = auth::ParseRole(role);
+    if (!parsed || !MayGrant(**viewer, *parsed))
+      return UsersPage(**viewer, 422, "", "Choose a role you may give.", "");
+    if (auto done = store_.SetUserRole(id, role); !done) return tl::unexpected(done.error());
+    Audit(**viewer, "change-role", std::nullopt, (*target)->email + " to " + role);
+  } else if (action == "disable" || action == "enable") {
+    if (auto done = store_.SetUserDisabled(id, action == "disable"); !done)
+      return tl::unexpected(done.error());
+    Audit(**viewer, action, std::nullopt, (*target)->email);
+  } else if (action == "link") {
+    auto link = SendPasswordLink(**target, false, 24 * 3600);
+    if (!link) return tl::unexpected(link.error());
+    Audit(**viewer, "password-link", std::nullopt, (*target)->email);
+    if (outbox_.configured())
+      return UsersPage(**viewer, 200, "A password link was sent to " + (*target)->email + ".", "",
+                       "");
+    return UsersPage(**viewer, 200, "", "", *link);
+  } else {
+    return UsersPage(**viewer, 422, "", "Unknown action.", "");
+  }
+  return Response::Redirect(303, "/admin/users?done=" + action);
+}
+
+}  // namespace broadsheet::admin

@@ -1,0 +1,87 @@
+#include "mail/smtp_mailer.h"
+
+#include <curl/curl.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace broadsheet::mail {
+namespace {
+
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Upload {
+  std::string data;
+  size_t offset = 0;
+};
+
+size_t ReadChunk(char* buffer, size_t size, size_t count, void* user) {
+  auto* upload = static_cast<Upload*>(user);
+  const size_t room = size * count;
+  const size_t left = upload->data.size() - upload->offset;
+  const size_t n = left < room ? left : room;
+  std::memcpy(buffer, upload->data.data() + upload->offset, n);
+  upload->offset += n;
+  return n;
+}
+
+std::string DomainOf(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? "localhost" : address.substr(at + 1);
+}
+
+}  // namespace
+
+SmtpMailer::SmtpMailer(SmtpSettings settings) : settings_(std::move(settings)) { InitCurlOnce(); }
+
+Result<void> SmtpMailer::Send(const Message& message) {
+  if (!configured()) {
+    return Fail(ErrorCode::kUnavailable,
+                "mail is not configured (set [mail] smtp_url in broadsheet.toml)");
+  }
+  Message complete = message;
+  if (complete.from.empty()) complete.from = settings_.from;
+  const std::string from = AddressOf(complete.from);
+  const std::string to = AddressOf(complete.to);
+  if (from.empty() || to.empty() || to.find_first_of("\r\n<>") != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument, "the message needs a sender and one recipient");
+  }
+  Upload upload{Compose(complete, DomainOf(from)), 0};
+
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Fail(ErrorCode::kInternal, "could not start the mail client");
+  curl_slist* recipients = curl_slist_append(nullptr, ("<" + to + ">").c_str());
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_URL, settings_.smtp_url.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ("<" + from + ">").c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadChunk);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_USE_SSL, settings_.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  if (!settings_.username.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, settings_.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, settings_.password.c_str());
+  }
+  const CURLcode result = curl_easy_perform(curl);
+  long response = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response);
+  curl_slist_free_all(recipients);
+  curl_easy_cleanup(curl);
+  if (result != CURLE_OK) {
+    const std::string detail = std::string(curl_easy_strerror(result)) +
+                               (error_buffer[0] ? ": " : "") + error_buffer + " (SMTP " +
+                               std::to_string(response) + ")";
+    return Fail(ErrorCode::kIo, "the mail server did not accept the message", detail);
+  }
+  return {};
+}
+
+}  // namespace broadsheet::mail

@@ -1,0 +1,35 @@
+// SmtpMailer sends through an SMTP server with libcurl. `smtp_url` is "smtp://host:port"
+// (STARTTLS is used whenever the server offers it) or "smtps://host:port" (TLS from the start).
+// With a username, it authenticates. Every send has a connect timeout and an overall timeout, so
+// a dead server cannot hang a caller.
+//
+// Thread-safe: each Send uses its own libcurl handle.
+#pragma once
+
+#include <string>
+
+#include "mail/mailer.h"
+
+namespace broadsheet::mail {
+
+struct SmtpSettings {
+  std::string smtp_url;  // empty: mail is not configured
+  std::string username;
+  std::string password;
+  std::string from;          // "Name <address>"
+  int timeout_s = 30;        // whole send
+  bool require_tls = false;  // refuse to send (or authenticate) without TLS
+};
+
+class SmtpMailer final : public Mailer {
+ public:
+  explicit SmtpMailer(SmtpSettings settings);
+  Result<void> Send(const Message& message) override;
+  bool configured() const override { return !settings_.smtp_url.empty(); }
+  const SmtpSettings& settings() const { return settings_; }
+
+ private:
+  SmtpSettings settings_;
+};
+
+}  // namespace broadsheet::mail
