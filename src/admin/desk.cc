@@ -80,6 +80,9 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/users", bind(&Desk::Users), "admin");
   router.Add(Method::kPost, "/admin/users/invite", bind(&Desk::Invite), "admin");
   router.Add(Method::kPost, "/admin/users/{id}", bind(&Desk::ChangeUser), "admin");
+  router.Add(Method::kGet, "/admin/redirects", bind(&Desk::Redirects), "admin");
+  router.Add(Method::kPost, "/admin/redirects", bind(&Desk::ChangeRedirects), "admin");
+  router.Add(Method::kGet, "/admin/audit", bind(&Desk::AuditLog), "admin");
   router.Add(Method::kGet, "/admin/sessions", bind(&Desk::Sessions), "admin");
   router.Add(Method::kPost, "/admin/sessions/revoke", bind(&Desk::RevokeSession), "admin");
   router.Add(Method::kGet, "/admin/posts", bind(&Desk::PostList), "admin");
@@ -87,6 +90,10 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/posts", bind(&Desk::CreatePost), "admin");
   router.Add(Method::kPost, "/admin/posts/empty-trash", bind(&Desk::EmptyTrash), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}", bind(&Desk::EditPostForm), "admin");
+  router.Add(Method::kGet, "/admin/posts/{id}/revisions/{revision}", bind(&Desk::RevisionPage),
+             "admin");
+  router.Add(Method::kPost, "/admin/posts/{id}/revisions/{revision}/restore",
+             bind(&Desk::RestoreRevision), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}", bind(&Desk::SavePost), "admin");
   router.Add(Method::kGet, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
   router.Add(Method::kPost, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
@@ -115,9 +122,12 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
   view["site_title"] = publication->title;
   view["admin_css_url"] = theme_.AssetUrl("admin.css");
   if (viewer) {
-    view["viewer"] = {{"name", viewer->user.name},
-                      {"role", auth::RoleName(viewer->role)},
-                      {"manages_users", auth::Can(viewer->role, auth::Action::kManageUsers)}};
+    view["viewer"] = {
+        {"name", viewer->user.name},
+        {"role", auth::RoleName(viewer->role)},
+        {"manages_users", auth::Can(viewer->role, auth::Action::kManageUsers)},
+        {"manages_redirects", auth::Can(viewer->role, auth::Action::kManageRedirects)},
+        {"views_audit", auth::Can(viewer->role, auth::Action::kViewAuditLog)}};
     auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
     if (!csrf) return tl::unexpected(csrf.error());
     view["csrf"] = *csrf;
@@ -221,6 +231,7 @@ Result<Response> Desk::Logout(const Request& request) const {
   if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
   if (auto done = accounts_.SignOut(request.Cookie(kSessionCookie)); !done)
     return tl::unexpected(done.error());
+  Audit(**viewer, "sign-out", std::nullopt, "");
   Response response = Response::Redirect(303, "/admin/login");
   http::CookieOptions options;
   options.path = "/admin";
@@ -316,10 +327,9 @@ Result<Response> Desk::Dashboard(const Request& request) const {
       if (detail.post.published_at) {
         meta += (meta.empty() ? "" : " · ") + FormatHumanDate(*detail.post.published_at, time_zone);
       }
-      items.push_back(
-          {{"title", detail.post.title},
-           {"url", status == PostStatus::kPublished ? "/" + detail.post.slug + "/" : "#"},
-           {"meta", meta}});
+      items.push_back({{"title", detail.post.title},
+                       {"url", fmt::format("/admin/posts/{}", detail.post.id)},
+                       {"meta", meta}});
     }
     lists.push_back({{"key", key},
                      {"heading", heading},

@@ -52,6 +52,13 @@ class Desk {
   Result<http::Response> NotBuilt(const http::Request& request) const;
   Result<http::Response> ResetForm(const http::Request& request) const;
   Result<http::Response> Reset(const http::Request& request) const;
+  // Redirects and the audit log (records.cc).
+  Result<http::Response> Redirects(const http::Request& request) const;
+  Result<http::Response> RedirectsPage(const auth::Viewer& viewer, int status,
+                                       const std::string& notice, const std::string& error,
+                                       const std::string& from, const std::string& to) const;
+  Result<http::Response> ChangeRedirects(const http::Request& request) const;
+  Result<http::Response> AuditLog(const http::Request& request) const;
   // Users (users.cc).
   Result<http::Response> Users(const http::Request& request) const;
   Result<http::Response> UsersPage(const auth::Viewer& viewer, int status,
@@ -68,6 +75,8 @@ class Desk {
   Result<http::Response> CreatePost(const http::Request& request) const;
   Result<http::Response> SavePost(const http::Request& request) const;
   Result<http::Response> EmptyTrash(const http::Request& request) const;
+  Result<http::Response> RevisionPage(const http::Request& request) const;
+  Result<http::Response> RestoreRevision(const http::Request& request) const;
   Result<http::Response> EditorPage(const auth::Viewer& viewer,
                                     const std::optional<PostDetail>& stored,
                                     const struct EditorFields& fields, int status,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/desk.h"
+#include "core/diff.h"
 #include "core/slug.h"
 #include "core/text.h"
 #include "markdown/markdown.h"
@@ -402,6 +403,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
     for (const auto& revision : *listed) {
       revisions.push_back(
           {{"saved", FormatIsoTime(revision.saved_at, TimeZone()).substr(0, 16) + " UTC"},
+           {"url", fmt::format("/admin/posts/{}/revisions/{}", current.id, revision.id)},
            {"by", revision.user_name.empty() ? "import" : revision.user_name},
            {"title", revision.title}});
     }
@@ -632,6 +634,118 @@ Result<Response> Desk::EmptyTrash(const Request& request) const {
   if (!removed) return tl::unexpected(removed.error());
   Audit(**viewer, "empty-trash", std::nullopt, fmt::format("{} post(s)", *removed));
   return Response::Redirect(303, fmt::format("/admin/posts?status=trash&emptied={}", *removed));
+}
+
+}  // namespace broadsheet::admin
+
+namespace broadsheet::admin {
+
+Result<Response> Desk::RevisionPage(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  const auto post_id = ParseId(request.Param("id"));
+  const auto revision_id = ParseId(request.Param("revision"));
+  auto stored =
+      post_id ? store_.FindPostById(*post_id) : Result<std::optional<PostDetail>>(std::nullopt);
+  if (!stored) return tl::unexpected(stored.error());
+  auto revision = revision_id ? store_.FindRevision(*revision_id)
+                              : Result<std::optional<Revision>>(std::nullopt);
+  if (!revision) return tl::unexpected(revision.error());
+  if (!*stored || !*revision || (*revision)->post_id != (*stored)->post.id) {
+    return Fail(ErrorCode::kNotFound, "There is no such revision.");
+  }
+  const Post& post = (*stored)->post;
+  if (!CanEdit(**viewer, post))
+    return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
+  nlohmann::json fields = nlohmann::json::array();
+  const std::tuple<const char*, const char*, const std::string&, const std::string&> compared[] = {
+      {"title", "Headline", (*revision)->title, post.title},
+      {"dek", "Dek", (*revision)->dek, post.dek},
+      {"body", "Body", (*revision)->body_markdown, post.body_markdown},
+  };
+  for (const auto& [key, label, before, after] : compared) {
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& line : DiffLines(before, after)) {
+      const bool same = line.kind == DiffLine::Kind::kSame;
+      const bool added = line.kind == DiffLine::Kind::kAdded;
+      lines.push_back({{"kind", same    ? "same"
+                                : added ? "added"
+                                        : "removed"},
+                       {"sign", same    ? " "
+                                : added ? "+"
+                                        : "\u2212"},
+                       {"text", line.text}});
+    }
+    fields.push_back(
+        {{"key", key}, {"label", label}, {"changed", before != after}, {"lines", lines}});
+  }
+  auto csrf = accounts_.FormToken("session:" + (*viewer)->session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json view = {
+      {"title", "Revision"},
+      {"saved", FormatIsoTime((*revision)->saved_at, TimeZone()).substr(0, 16) + " UTC"},
+      {"by", (*revision)->user_name.empty() ? "import" : (*revision)->user_name},
+      {"edit_url", fmt::format("/admin/posts/{}", post.id)},
+      {"restore_url",
+       fmt::format("/admin/posts/{}/revisions/{}/restore", post.id, (*revision)->id)},
+      {"can_restore", post.status != PostStatus::kTrash},
+      {"edit_count", post.edit_count},
+      {"csrf", *csrf},
+      {"fields", fields}};
+  return Render("revision", std::move(view), 200, *viewer);
+}
+
+Result<Response> Desk::RestoreRevision(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  const auto post_id = ParseId(request.Param("id"));
+  const auto revision_id = ParseId(request.Param("revision"));
+  auto stored =
+      post_id ? store_.FindPostById(*post_id) : Result<std::optional<PostDetail>>(std::nullopt);
+  if (!stored) return tl::unexpected(stored.error());
+  auto revision = revision_id ? store_.FindRevision(*revision_id)
+                              : Result<std::optional<Revision>>(std::nullopt);
+  if (!revision) return tl::unexpected(revision.error());
+  if (!*stored || !*revision || (*revision)->post_id != (*stored)->post.id) {
+    return Fail(ErrorCode::kNotFound, "There is no such revision.");
+  }
+  Post post = (*stored)->post;
+  if (!CanEdit(**viewer, post))
+    return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
+  int expected = post.edit_count;
+  const std::string count = http::FieldValue(request.FormFields(), "edit_count");
+  std::from_chars(count.data(), count.data() + count.size(), expected);
+  post.title = (*revision)->title;
+  post.dek = (*revision)->dek;
+  post.body_markdown = (*revision)->body_markdown;
+  auto html = markdown::ToHtml(post.body_markdown);
+  if (!html) return tl::unexpected(html.error());
+  post.body_html = std::move(*html);
+  if (post.status == PostStatus::kPublished) post.updated_at = Now();
+  auto publication = store_.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  EditorFields fields = FieldsFromPost(**stored, zone);
+  fields.title = post.title;
+  fields.dek = post.dek;
+  fields.body = post.body_markdown;
+  auto saved =
+      store_.SavePostEdit(post, expected, (*viewer)->user.id, RevisionDetails(fields, post.status));
+  if (!saved) {
+    if (saved.error().code == ErrorCode::kConflict) {
+      return Fail(ErrorCode::kConflict,
+                  "The post changed since you opened this revision; open it again.");
+    }
+    return tl::unexpected(saved.error());
+  }
+  Audit(**viewer, "restore-revision", post.id, fmt::format("revision {}", (*revision)->id));
+  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=save", post.id));
 }
 
 }  // namespace broadsheet::admin

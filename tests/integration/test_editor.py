@@ -102,6 +102,56 @@ class Workflow(unittest.TestCase):
         page = editor.request("GET", post)[2]
         self.assertEqual(page.count("by Editor Person: Revisions Matter"), 3)
 
+    def test_revisions_can_be_compared_and_restored(self):
+        editor = self.signed_in("editor@example.org")
+        post = self.create(editor, title="Version Control", body="Original line.\nShared line.")[1]["Location"].split("?")[0]
+        self.act(editor, post, "save", body="Rewritten line.\nShared line.")
+        page = editor.request("GET", post)[2]
+        oldest = re.findall(r'<a href="(/admin/posts/\d+/revisions/\d+)">', page)[-1]
+        status, _, diff, _ = editor.request("GET", oldest)
+        self.assertEqual(status, 200)
+        self.assertIn('<span class="diff-removed">\u2212 Original line.</span>', diff)
+        self.assertIn('<span class="diff-added">+ Rewritten line.</span>', diff)
+        self.assertIn('<span class="diff-same">  Shared line.</span>', diff)
+        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', diff).group(1))
+        count = re.search(r'name="edit_count" value="(\d+)"', diff).group(1)
+        status, _, _, _ = editor.request("POST", oldest + "/restore", {"csrf": csrf, "edit_count": count})
+        self.assertEqual(status, 303)
+        self.assertIn("Original line.", editor.request("GET", post)[2])
+        # A stale restore (the post changed since) is refused.
+        status, _, _, _ = editor.request("POST", oldest + "/restore", {"csrf": csrf, "edit_count": count})
+        self.assertEqual(status, 409)
+
+    def test_redirect_manager_adds_and_removes_redirects(self):
+        editor = self.signed_in("editor@example.org")
+        page = editor.request("GET", "/admin/redirects")[2]
+        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        status, _, _, _ = editor.request("POST", "/admin/redirects", {
+            "csrf": csrf, "do": "add", "from": "/2019/05/old-piece/", "to": "/why-deterrence-still-works/", "status": "301"})
+        self.assertEqual(status, 303)
+        status, headers, _ = self.server.get("/2019/05/old-piece/")
+        self.assertEqual(status, 301)
+        self.assertEqual(headers["location"], "/why-deterrence-still-works/")
+        editor.request("POST", "/admin/redirects", {"csrf": csrf, "do": "add", "from": "/retracted/", "to": "", "status": "410"})
+        self.assertEqual(self.server.get("/retracted/")[0], 410)
+        status, _, page, _ = editor.request("POST", "/admin/redirects", {"csrf": csrf, "do": "add", "from": "not a path", "to": "/x/", "status": "301"})
+        self.assertEqual(status, 422)
+        editor.request("POST", "/admin/redirects", {"csrf": csrf, "do": "remove", "from": "/2019/05/old-piece/"})
+        self.assertEqual(self.server.get("/2019/05/old-piece/")[0], 404)
+        writer = self.signed_in("writer@example.org")
+        self.assertEqual(writer.request("GET", "/admin/redirects")[0], 403)
+
+    def test_audit_log_shows_editorial_actions_to_administrators(self):
+        add_user(self.server, "admin@example.org", "administrator", PASSWORD, "Ada Admin")
+        editor = self.signed_in("editor@example.org")
+        self.create(editor, title="Audited Piece")
+        self.assertEqual(editor.request("GET", "/admin/audit")[0], 403)
+        admin = self.signed_in("admin@example.org")
+        status, _, page, _ = admin.request("GET", "/admin/audit")
+        self.assertEqual(status, 200)
+        self.assertRegex(page, r"<td>Editor Person</td><td>create</td><td><a href=\"/admin/posts/\d+\">#\d+</a></td><td>Audited Piece</td>")
+        self.assertIn("<td>sign-in</td>", page)
+
     def test_contributor_can_submit_but_not_publish(self):
         writer = self.signed_in("writer@example.org")
         status, headers, _, _ = self.create(writer, title="A Contributor's Draft")

@@ -1,0 +1,140 @@
+// The desk's records: the redirect manager and the audit log.
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/desk.h"
+#include "core/text.h"
+
+namespace broadsheet::admin {
+namespace {
+
+using auth::Action;
+using http::Request;
+using http::Response;
+
+constexpr int kAuditPerPage = 100;
+
+// A site path: starts with one '/', no spaces, quotes, control bytes or scheme.
+bool IsSitePath(std::string_view path) {
+  if (path.empty() || path.front() != '/' || path.starts_with("//") || path.size() > 2000)
+    return false;
+  for (unsigned char c : path) {
+    if (c <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Response> Desk::RedirectsPage(const auth::Viewer& viewer, int status,
+                                     const std::string& notice, const std::string& error,
+                                     const std::string& from, const std::string& to) const {
+  auto redirects = store_.ListRedirects();
+  if (!redirects) return tl::unexpected(redirects.error());
+  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& redirect : *redirects) {
+    rows.push_back({{"from", redirect.from_path},
+                    {"to", redirect.to_path},
+                    {"status", redirect.status},
+                    {"csrf", *csrf}});
+  }
+  nlohmann::json view = {{"title", "Redirects"},
+                         {"redirects", rows},
+                         {"notice", notice},
+                         {"error", error},
+                         {"form", {{"from", from}, {"to", to}}}};
+  return Render("redirects", std::move(view), status, viewer);
+}
+
+Result<Response> Desk::Redirects(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  if (!auth::Can((*viewer)->role, Action::kManageRedirects)) {
+    return Fail(ErrorCode::kForbidden, "Only editors manage redirects.");
+  }
+  return RedirectsPage(**viewer, 200, request.QueryParam("done") ? "Saved." : "", "", "", "");
+}
+
+Result<Response> Desk::ChangeRedirects(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  if (!auth::Can((*viewer)->role, Action::kManageRedirects)) {
+    return Fail(ErrorCode::kForbidden, "Only editors manage redirects.");
+  }
+  const auto fields = request.FormFields();
+  const std::string from(Trim(http::FieldValue(fields, "from")));
+  const std::string to(Trim(http::FieldValue(fields, "to")));
+  const std::string action = http::FieldValue(fields, "do");
+  if (action == "remove") {
+    if (auto done = store_.DeleteRedirect(from); !done) return tl::unexpected(done.error());
+    Audit(**viewer, "remove-redirect", std::nullopt, from);
+    return Response::Redirect(303, "/admin/redirects?done=1");
+  }
+  int status = 301;
+  const std::string status_text = http::FieldValue(fields, "status");
+  std::from_chars(status_text.data(), status_text.data() + status_text.size(), status);
+  if (status != 301 && status != 302 && status != 410) status = 301;
+  if (!IsSitePath(from)) {
+    return RedirectsPage(**viewer, 422, "",
+                         "The old address must be a path on this site, such as /2019/05/old-slug/.",
+                         from, to);
+  }
+  if (status != 410 && !IsSitePath(to) && !to.starts_with("https://")) {
+    return RedirectsPage(**viewer, 422, "",
+                         "The new address must be a path on this site or an https address.", from,
+                         to);
+  }
+  if (from == to)
+    return RedirectsPage(**viewer, 422, "", "A redirect to itself would loop.", from, to);
+  if (auto done = store_.PutRedirect({from, status == 410 ? "" : to, status, Now()}); !done) {
+    return tl::unexpected(done.error());
+  }
+  Audit(**viewer, "add-redirect", std::nullopt, fmt::format("{} -> {} ({})", from, to, status));
+  return Response::Redirect(303, "/admin/redirects?done=1");
+}
+
+Result<Response> Desk::AuditLog(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  if (!auth::Can((*viewer)->role, Action::kViewAuditLog)) {
+    return Fail(ErrorCode::kForbidden, "Only administrators see the audit log.");
+  }
+  int page = 1;
+  if (auto text = request.QueryParam("page"))
+    std::from_chars(text->data(), text->data() + text->size(), page);
+  page = std::clamp(page, 1, 100000);
+  auto entries = store_.ListAudit(kAuditPerPage + 1, (page - 1) * kAuditPerPage);
+  if (!entries) return tl::unexpected(entries.error());
+  const bool more = entries->size() > static_cast<size_t>(kAuditPerPage);
+  if (more) entries->pop_back();
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& entry : *entries) {
+    rows.push_back(
+        {{"at", FormatIsoTime(entry.at, TimeZone()).substr(0, 19).replace(10, 1, " ")},
+         {"who", entry.user_name.empty() ? "—" : entry.user_name},
+         {"action", entry.action},
+         {"post_id", entry.post_id.value_or(0)},
+         {"post_url", entry.post_id ? fmt::format("/admin/posts/{}", *entry.post_id) : ""},
+         {"detail", entry.detail}});
+  }
+  nlohmann::json paging = false;
+  if (page > 1 || more) {
+    paging = {{"newer_url", page > 1 ? fmt::format("/admin/audit?page={}", page - 1) : ""},
+              {"older_url", more ? fmt::format("/admin/audit?page={}", page + 1) : ""}};
+  }
+  return Render("audit", {{"title", "Audit log"}, {"entries", rows}, {"paging", paging}}, 200,
+                *viewer);
+}
+
+}  // namespace broadsheet::admin
