@@ -90,6 +90,7 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/posts", bind(&Desk::CreatePost), "admin");
   router.Add(Method::kPost, "/admin/posts/empty-trash", bind(&Desk::EmptyTrash), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}", bind(&Desk::EditPostForm), "admin");
+  router.Add(Method::kPost, "/admin/posts/{id}/notes", bind(&Desk::AddNote), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}/revisions/{revision}", bind(&Desk::RevisionPage),
              "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/revisions/{revision}/restore",

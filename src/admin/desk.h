@@ -76,6 +76,7 @@ class Desk {
   Result<http::Response> SavePost(const http::Request& request) const;
   Result<http::Response> EmptyTrash(const http::Request& request) const;
   Result<http::Response> RevisionPage(const http::Request& request) const;
+  Result<http::Response> AddNote(const http::Request& request) const;
   Result<http::Response> RestoreRevision(const http::Request& request) const;
   Result<http::Response> EditorPage(const auth::Viewer& viewer,
                                     const std::optional<PostDetail>& stored,

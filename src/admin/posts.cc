@@ -408,8 +408,31 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
            {"title", revision.title}});
     }
   }
+  std::string preview_link, preview_expires;
+  if (stored && current.status != PostStatus::kTrash && current.status != PostStatus::kPublished) {
+    const Timestamp expires = Now() + 7 * 24 * 3600;
+    auto signature = accounts_.PreviewSignature(current.id, expires);
+    if (!signature) return tl::unexpected(signature.error());
+    const std::string base = publication->base_url;
+    preview_link = fmt::format("{}/preview/{}/{}/{}", base, current.id, expires, *signature);
+    preview_expires =
+        FormatHumanDate(expires, TimeZone::Find(publication->timezone).value_or(TimeZone()));
+  }
+  nlohmann::json notes = nlohmann::json::array();
+  if (stored) {
+    for (const auto& note : stored->notes) {
+      notes.push_back({{"label", note.kind == "correction" ? "Correction" : "Update"},
+                       {"text", note.text},
+                       {"date", FormatIsoTime(note.at, TimeZone()).substr(0, 16) + " UTC"}});
+    }
+  }
   nlohmann::json view = {
       {"title", is_new ? "New post" : "Edit: " + current.title},
+      {"preview_link", preview_link},
+      {"preview_expires", preview_expires},
+      {"show_notes", current.status == PostStatus::kPublished},
+      {"notes", notes},
+      {"notes_action", fmt::format("/admin/posts/{}/notes", current.id)},
       {"heading", is_new ? "New post" : "Edit post"},
       {"action", is_new ? std::string("/admin/posts") : fmt::format("/admin/posts/{}", current.id)},
       {"status", StatusKey(current.status)},
@@ -492,6 +515,8 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
       notice = "Moved to the trash.";
     else if (*saved == "restore")
       notice = "Restored from the trash as a draft.";
+    else if (*saved == "note")
+      notice = "The note is on the article now.";
   }
   return EditorPage(**viewer, *stored, FieldsFromPost(**stored, zone), 200, notice, "", "");
 }
@@ -746,6 +771,41 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
   }
   Audit(**viewer, "restore-revision", post.id, fmt::format("revision {}", (*revision)->id));
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=save", post.id));
+}
+
+}  // namespace broadsheet::admin
+
+namespace broadsheet::admin {
+
+Result<Response> Desk::AddNote(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  const auto id = ParseId(request.Param("id"));
+  auto stored = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
+  if (!stored) return tl::unexpected(stored.error());
+  if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such post.");
+  const Post& post = (*stored)->post;
+  if (!CanEdit(**viewer, post))
+    return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
+  if (post.status != PostStatus::kPublished) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Notes are for published articles; edit a draft directly.");
+  }
+  const auto fields = request.FormFields();
+  const std::string kind = http::FieldValue(fields, "kind") == "update" ? "update" : "correction";
+  const std::string text(Trim(http::FieldValue(fields, "text")));
+  if (text.empty() || text.size() > 2000 || !IsValidUtf8(text)) {
+    return Fail(ErrorCode::kInvalidArgument, "Write the note: 1 to 2000 characters.");
+  }
+  auto added = store_.AddPostNote(PostNote{0, post.id, kind, text, Now()}, (*viewer)->user.id);
+  if (!added) return tl::unexpected(added.error());
+  Audit(**viewer, "add-" + kind, post.id, text);
+  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", post.id));
 }
 
 }  // namespace broadsheet::admin

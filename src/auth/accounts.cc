@@ -168,6 +168,18 @@ Result<void> Accounts::SignOut(const std::string& token) {
   return store_.DeleteSession(HashToken(token));
 }
 
+Result<std::string> Accounts::PreviewSignature(std::int64_t post_id, Timestamp expires) {
+  auto key = FormKey();
+  if (!key) return key;
+  return Sign(*key, "preview:" + std::to_string(post_id) + ":" + std::to_string(expires));
+}
+
+bool Accounts::CheckPreviewSignature(std::int64_t post_id, Timestamp expires,
+                                     const std::string& signature) {
+  auto expected = PreviewSignature(post_id, expires);
+  return expected && ConstantTimeEquals(*expected, signature);
+}
+
 Result<std::string> Accounts::FormKey() {
   return store_.Secret("form-key", [] { return RandomToken(); });
 }

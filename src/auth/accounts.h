@@ -81,6 +81,10 @@ class Accounts {
   // True when `token` was made by FormToken for `binding`.
   Result<bool> CheckFormToken(const std::string& binding, const std::string& token);
 
+  // The signature of a preview link for post `post_id`, valid until `expires`.
+  Result<std::string> PreviewSignature(std::int64_t post_id, Timestamp expires);
+  bool CheckPreviewSignature(std::int64_t post_id, Timestamp expires, const std::string& signature);
+
   const Limits& limits() const { return limits_; }
 
  private:

@@ -92,6 +92,9 @@ void Site::AddRoutes(http::Router& router) {
   }
 
   router.Add(
+      Method::kGet, "/preview/{id}/{expires}/{signature}",
+      [this](const Request& r) { return Preview(r); }, "preview");
+  router.Add(
       Method::kGet, "/assets/{path*}", [this](const Request& r) { return Asset(r); }, "asset");
   router.Add(
       Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload");
@@ -218,6 +221,42 @@ Result<Response> Site::Post(const Request& request) const {
                          {"article", ArticleView(detail, *context)}};
   auto response = RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view);
   if (response && !request.query.empty()) response->cacheable = false;
+  return response;
+}
+
+Result<Response> Site::Preview(const Request& request) const {
+  std::int64_t id = 0;
+  Timestamp expires = 0;
+  const auto id_text = request.Param("id");
+  const auto expires_text = request.Param("expires");
+  std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  std::from_chars(expires_text.data(), expires_text.data() + expires_text.size(), expires);
+  const std::string signature(request.Param("signature"));
+  const Error invalid{ErrorCode::kNotFound, "This preview link is not valid: it may have expired.",
+                      ""};
+  if (!preview_check_ || id <= 0 || expires < Now() || !preview_check_(id, expires, signature)) {
+    return tl::unexpected(invalid);
+  }
+  auto found = store_.FindPostById(id);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found || (*found)->post.status == PostStatus::kTrash) return tl::unexpected(invalid);
+  PostDetail detail = std::move(**found);
+  auto context = Context(detail.section ? detail.section->slug : "");
+  if (!context) return tl::unexpected(context.error());
+  if (!detail.post.published_at) detail.post.published_at = context->now;
+  Head head;
+  head.title = "Preview: " + detail.post.title;
+  head.noindex = true;
+  nlohmann::json view = {
+      {"site", SiteView(*context)},
+      {"head", HeadView(head, context->publication)},
+      {"preview_banner", "Preview: this article is not published. Please do not share this link."},
+      {"article", ArticleView(detail, *context)}};
+  auto response = RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view);
+  if (!response) return response;
+  response->cacheable = false;
+  response->cache_control = "private, no-store";
+  response->headers.emplace_back("X-Robots-Tag", "noindex");
   return response;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "content/publication.h"
@@ -25,6 +26,11 @@ class Site {
   Site(Store& store, const render::Theme& theme, std::filesystem::path uploads_dir,
        content::PublicationOverrides overrides);
 
+  // Checks the signature of a preview link (/preview/ID/EXPIRES/SIGNATURE) for a draft.
+  using PreviewCheck =
+      std::function<bool(std::int64_t id, Timestamp expires, const std::string& signature)>;
+  void SetPreviewCheck(PreviewCheck check) { preview_check_ = std::move(check); }
+
   // Adds the public routes (and the fallback) to `router`.
   void AddRoutes(http::Router& router);
 
@@ -38,6 +44,7 @@ class Site {
   struct ListSpec;
   Result<http::Response> Home(const http::Request& request, int page) const;
   Result<http::Response> Post(const http::Request& request) const;
+  Result<http::Response> Preview(const http::Request& request) const;
   Result<http::Response> SectionList(const http::Request& request, int page) const;
   Result<http::Response> AuthorList(const http::Request& request, int page) const;
   Result<http::Response> TagList(const http::Request& request, int page) const;
@@ -54,6 +61,7 @@ class Site {
   const std::filesystem::path uploads_dir_;
   const content::PublicationOverrides overrides_;
   const http::Router* router_ = nullptr;  // set by AddRoutes, for trailing-slash redirects
+  PreviewCheck preview_check_;
 };
 
 }  // namespace broadsheet::site

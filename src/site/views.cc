@@ -111,6 +111,16 @@ nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context)
   for (const auto& tag : detail.tags) tags.push_back({{"name", tag.name}, {"url", TagUrl(tag)}});
   view["tags"] = tags;
   view["has_tags"] = !tags.empty();
+  nlohmann::json notes = nlohmann::json::array();
+  for (const auto& note : detail.notes) {
+    notes.push_back({{"kind", note.kind},
+                     {"label", note.kind == "correction" ? "Correction" : "Update"},
+                     {"text", note.text},
+                     {"date_iso", FormatIsoTime(note.at, context.zone)},
+                     {"date_human", FormatHumanDate(note.at, context.zone)}});
+  }
+  view["notes"] = notes;
+  view["has_notes"] = !notes.empty();
   // Show "Updated" only when the update is on a later day than publication.
   const bool updated_later =
       post.updated_at && *post.updated_at > published &&
@@ -157,6 +167,14 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
     for (const auto& tag : detail.tags) keywords += (keywords.empty() ? "" : ", ") + tag.name;
     ld["keywords"] = keywords;
   }
+  nlohmann::json corrections = nlohmann::json::array();
+  for (const auto& note : detail.notes) {
+    if (note.kind != "correction") continue;
+    corrections.push_back({{"@type", "CorrectionComment"},
+                           {"text", note.text},
+                           {"datePublished", FormatIsoTime(note.at, context.zone)}});
+  }
+  if (!corrections.empty()) ld["correction"] = corrections;
   if (!post.image.url.empty()) {
     nlohmann::json image = {{"@type", "ImageObject"},
                             {"url", AbsoluteUrl(publication, post.image.url)}};

@@ -196,6 +196,18 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_by_time ON audit_log(at DESC);
 )sql",
+      // 4: dated public notes on published articles ("Correction: …", "Update: …").
+      R"sql(
+CREATE TABLE post_notes (
+  id INTEGER PRIMARY KEY,
+  post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('correction', 'update')),
+  text TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX post_notes_by_post ON post_notes(post_id, at);
+)sql",
   };
   return migrations;
 }

@@ -85,12 +85,22 @@ struct Post {
   Timestamp created_at = 0;
 };
 
+// A dated public note appended to a published article.
+struct PostNote {
+  std::int64_t id = 0;
+  std::int64_t post_id = 0;
+  std::string kind;  // "correction" or "update"
+  std::string text;
+  Timestamp at = 0;
+};
+
 // A post with what a page shows beside it.
 struct PostDetail {
   Post post;
   std::optional<Section> section;
   std::vector<Author> authors;  // byline order
   std::vector<Tag> tags;
+  std::vector<PostNote> notes;  // oldest first
 };
 
 // Which published posts a list shows. Unset fields do not filter.

@@ -758,7 +758,7 @@ Result<std::vector<PostDetail>> SqliteStore::ListPostsForDesk(const DeskQuery& q
   std::vector<PostDetail> details;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW) {
-    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}});
+    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}, {}});
   }
   if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
   if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
@@ -794,6 +794,27 @@ Result<int> SqliteStore::EmptyTrash() {
   });
   if (!done) return tl::unexpected(done.error());
   return removed;
+}
+
+Result<std::int64_t> SqliteStore::AddPostNote(const PostNote& note,
+                                              std::optional<std::int64_t> user_id) {
+  std::int64_t id = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto insert = Prepare(
+        "INSERT INTO post_notes(post_id, kind, text, at, user_id) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "RETURNING id");
+    insert.Bind(1, note.post_id).Bind(2, note.kind).Bind(3, note.text).Bind(4, note.at);
+    insert.Bind(5, user_id);
+    if (!insert.ok() || insert.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "add note"));
+    id = insert.Int(0);
+    auto touch =
+        Prepare("UPDATE posts SET updated_at = ?2, edit_count = edit_count + 1 WHERE id = ?1");
+    touch.Bind(1, note.post_id).Bind(2, note.at);
+    return Complete(touch);
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
 }
 
 Result<std::vector<Revision>> SqliteStore::ListRevisions(std::int64_t post_id) {
@@ -941,6 +962,14 @@ Result<void> SqliteStore::LoadDetails(std::vector<PostDetail>& details) {
       detail.post.tag_ids.push_back(detail.tags.back().id);
     }
     if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read tags"));
+    auto notes = Prepare(
+        "SELECT id, post_id, kind, text, at FROM post_notes WHERE post_id = ?1 ORDER BY at, id");
+    notes.Bind(1, detail.post.id);
+    while ((rc = notes.Step()) == SQLITE_ROW) {
+      detail.notes.push_back(
+          PostNote{notes.Int(0), notes.Int(1), notes.Text(2), notes.Text(3), notes.Int(4)});
+    }
+    if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read notes"));
   }
   return {};
 }
@@ -973,7 +1002,7 @@ Result<std::vector<PostDetail>> SqliteStore::ListPublishedPosts(const PostQuery&
   std::vector<PostDetail> details;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW)
-    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}});
+    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}, {}});
   if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
   if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
   return details;
@@ -1001,7 +1030,7 @@ Result<std::vector<PostDetail>> SqliteStore::ListPostsByStatus(PostStatus status
   std::vector<PostDetail> details;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW)
-    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}});
+    details.push_back(PostDetail{ReadPost(statement), std::nullopt, {}, {}, {}});
   if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
   if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
   return details;
@@ -1292,9 +1321,11 @@ Result<int> SqliteStore::CountTokensSince(std::int64_t user_id, const std::strin
                                           Timestamp since) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
-      "SELECT count(*) FROM one_time_tokens WHERE user_id = ?1 AND purpose = ?2 AND created_at >= ?3");
+      "SELECT count(*) FROM one_time_tokens WHERE user_id = ?1 AND purpose = ?2 AND created_at >= "
+      "?3");
   statement.Bind(1, user_id).Bind(2, purpose).Bind(3, since);
-  if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count"));
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count"));
   return static_cast<int>(statement.Int(0));
 }
 

@@ -63,6 +63,8 @@ class SqliteStore final : public Store {
   Result<std::vector<PostDetail>> ListPostsForDesk(const DeskQuery& query) override;
   Result<int> CountPostsForDesk(const DeskQuery& query) override;
   Result<int> EmptyTrash() override;
+  Result<std::int64_t> AddPostNote(const PostNote& note,
+                                   std::optional<std::int64_t> user_id) override;
   Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) override;
   Result<std::optional<Revision>> FindRevision(std::int64_t id) override;
   Result<void> PutRedirect(const Redirect& redirect) override;

@@ -81,6 +81,10 @@ class Store {
   // Deletes every trashed post for good; their addresses answer 410 from then on.
   virtual Result<int> EmptyTrash() = 0;
 
+  // Appends a correction or update note to a post and marks the post updated at `note.at`.
+  virtual Result<std::int64_t> AddPostNote(const PostNote& note,
+                                           std::optional<std::int64_t> user_id) = 0;
+
   virtual Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) = 0;
   virtual Result<std::optional<Revision>> FindRevision(std::int64_t id) = 0;
 

@@ -152,6 +152,46 @@ class Workflow(unittest.TestCase):
         self.assertRegex(page, r"<td>Editor Person</td><td>create</td><td><a href=\"/admin/posts/\d+\">#\d+</a></td><td>Audited Piece</td>")
         self.assertIn("<td>sign-in</td>", page)
 
+    def test_corrections_show_on_the_article_and_in_its_structured_data(self):
+        editor = self.signed_in("editor@example.org")
+        post = self.create(editor, "publish", title="Corrected Piece")[1]["Location"].split("?")[0]
+        page = editor.request("GET", post)[2]
+        action = re.search(r'<form method="post" action="(/admin/posts/\d+/notes)">', page).group(1)
+        csrf = html.unescape(re.search(r'action="/admin/posts/\d+/notes">\s*<input type="hidden" name="csrf" value="([^"]+)"', page).group(1))
+        self.assertEqual(editor.request("POST", action, {"csrf": csrf, "kind": "correction", "text": "An earlier version misstated the year."})[0], 303)
+        self.assertEqual(editor.request("POST", action, {"csrf": csrf, "kind": "update", "text": "The talks resumed on Monday."})[0], 303)
+        body = self.server.get("/corrected-piece/")[2].decode()
+        first, second = body.find("An earlier version misstated"), body.find("The talks resumed")
+        self.assertTrue(0 < first < second)
+        self.assertIn("<strong>Correction</strong>", body)
+        import json
+        ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1))
+        self.assertEqual(ld["correction"][0]["@type"], "CorrectionComment")
+        self.assertEqual(ld["correction"][0]["text"], "An earlier version misstated the year.")
+        self.assertEqual(len(ld["correction"]), 1)
+        self.assertGreaterEqual(ld["dateModified"], ld["datePublished"])
+
+    def test_a_signed_preview_link_shows_a_draft_to_an_outsider(self):
+        editor = self.signed_in("editor@example.org")
+        post = self.create(editor, title="Draft For Review", body="Unpublished thoughts.")[1]["Location"].split("?")[0]
+        page = editor.request("GET", post)[2]
+        link = html.unescape(re.search(r'id="preview-link" type="text" readonly value="([^"]+)"', page).group(1))
+        path = link[link.index("/preview/"):]
+        status, headers, body = self.server.get(path)
+        self.assertEqual(status, 200)
+        self.assertIn(b"Unpublished thoughts.", body)
+        self.assertIn(b"Preview: this article is not published", body)
+        self.assertEqual(headers["x-robots-tag"], "noindex")
+        self.assertIn("no-store", headers["cache-control"])
+        self.assertEqual(self.server.get("/draft-for-review/")[0], 404)
+        parts = path.split("/")  # ['', 'preview', id, expires, signature]
+        forged = "/".join(parts[:4] + [parts[4][:-2] + ("AA" if not parts[4].endswith("AA") else "BB")])
+        self.assertEqual(self.server.get(forged)[0], 404)
+        longer = "/".join(parts[:3] + [str(int(parts[3]) + 86400)] + parts[4:])
+        self.assertEqual(self.server.get(longer)[0], 404)
+        expired = "/".join(parts[:3] + ["1000"] + parts[4:])
+        self.assertEqual(self.server.get(expired)[0], 404)
+
     def test_contributor_can_submit_but_not_publish(self):
         writer = self.signed_in("writer@example.org")
         status, headers, _, _ = self.create(writer, title="A Contributor's Draft")
