@@ -83,6 +83,12 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/redirects", bind(&Desk::Redirects), "admin");
   router.Add(Method::kPost, "/admin/redirects", bind(&Desk::ChangeRedirects), "admin");
   router.Add(Method::kGet, "/admin/audit", bind(&Desk::AuditLog), "admin");
+  router.Add(Method::kGet, "/admin/sections", bind(&Desk::Taxonomy), "admin");
+  router.Add(Method::kPost, "/admin/sections", bind(&Desk::ChangeTaxonomy), "admin");
+  router.Add(Method::kPost, "/admin/tags", bind(&Desk::ChangeTaxonomy), "admin");
+  router.Add(Method::kPost, "/admin/authors", bind(&Desk::ChangeTaxonomy), "admin");
+  router.Add(Method::kGet, "/admin/settings", bind(&Desk::Settings), "admin");
+  router.Add(Method::kPost, "/admin/settings", bind(&Desk::SaveSettings), "admin");
   router.Add(Method::kGet, "/admin/sessions", bind(&Desk::Sessions), "admin");
   router.Add(Method::kPost, "/admin/sessions/revoke", bind(&Desk::RevokeSession), "admin");
   router.Add(Method::kGet, "/admin/posts", bind(&Desk::PostList), "admin");
@@ -128,6 +134,8 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
         {"role", auth::RoleName(viewer->role)},
         {"manages_users", auth::Can(viewer->role, auth::Action::kManageUsers)},
         {"manages_redirects", auth::Can(viewer->role, auth::Action::kManageRedirects)},
+        {"manages_taxonomy", auth::Can(viewer->role, auth::Action::kManageTaxonomy)},
+        {"manages_settings", auth::Can(viewer->role, auth::Action::kManageSettings)},
         {"views_audit", auth::Can(viewer->role, auth::Action::kViewAuditLog)}};
     auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
     if (!csrf) return tl::unexpected(csrf.error());

@@ -59,6 +59,16 @@ class Desk {
                                        const std::string& from, const std::string& to) const;
   Result<http::Response> ChangeRedirects(const http::Request& request) const;
   Result<http::Response> AuditLog(const http::Request& request) const;
+  // Sections, tags, authors and settings (taxonomy.cc).
+  Result<http::Response> Taxonomy(const http::Request& request) const;
+  Result<http::Response> TaxonomyPage(const auth::Viewer& viewer, int status,
+                                      const std::string& notice, const std::string& error) const;
+  Result<http::Response> ChangeTaxonomy(const http::Request& request) const;
+  Result<http::Response> Settings(const http::Request& request) const;
+  Result<http::Response> SettingsPage(const auth::Viewer& viewer, int status,
+                                      const Publication& shown, const std::string& notice,
+                                      const std::string& error) const;
+  Result<http::Response> SaveSettings(const http::Request& request) const;
   // Users (users.cc).
   Result<http::Response> Users(const http::Request& request) const;
   Result<http::Response> UsersPage(const auth::Viewer& viewer, int status,

@@ -308,8 +308,9 @@ std::string DefaultConfigText(const std::string& base_url) {
 # Address and port to listen on.
 listen = "127.0.0.1:8080"
 
-# The public address of the site, used in canonical links, feeds and structured data.
-base_url = "{}"
+# The public address of the site, used in canonical links, feeds and structured data, is a
+# publication setting (the desk's Settings page). Set it here only to override it for this server.
+# base_url = "{}"
 
 # Memory for rendered pages, in MiB.
 cache_budget_mb = 64

@@ -92,9 +92,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   mail::Outbox outbox(mailer, [](const mail::Message& message, const Error& error) {
     spdlog::warn("mail to {} was not sent: {}", message.to, Describe(error));
   });
-  site.SetPreviewCheck([&accounts](std::int64_t id, Timestamp expires, const std::string& signature) {
-    return accounts.CheckPreviewSignature(id, expires, signature);
-  });
+  site.SetPreviewCheck(
+      [&accounts](std::int64_t id, Timestamp expires, const std::string& signature) {
+        return accounts.CheckPreviewSignature(id, expires, signature);
+      });
   admin::Desk desk(**store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); });
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());

@@ -87,6 +87,7 @@ nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone) {
     section = {{"name", detail.section->name}, {"url", SectionUrl(*detail.section)}};
   return {{"title", post.title},
           {"url", PostUrl(post)},
+          {"post_url", PostUrl(post)},
           {"dek", post.dek},
           {"section", section},
           {"authors", AuthorsView(detail.authors, false)},

@@ -499,6 +499,35 @@ Result<std::int64_t> SqliteStore::UpsertAuthor(const Author& author) {
   return id;
 }
 
+Result<void> SqliteStore::DeleteSection(const std::string& slug) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare("DELETE FROM sections WHERE slug = ?1");
+    statement.Bind(1, slug);
+    return Complete(statement);
+  });
+}
+
+Result<std::vector<Tag>> SqliteStore::ListTags() {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT id, slug, name FROM tags ORDER BY name");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list tags"));
+  std::vector<Tag> tags;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    tags.push_back(Tag{statement.Int(0), statement.Text(1), statement.Text(2)});
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list tags"));
+  return tags;
+}
+
+Result<void> SqliteStore::DeleteTag(const std::string& slug) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare("DELETE FROM tags WHERE slug = ?1");
+    statement.Bind(1, slug);
+    return Complete(statement);
+  });
+}
+
 Result<std::optional<Tag>> SqliteStore::FindTag(const std::string& slug) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare("SELECT id, slug, name FROM tags WHERE slug = ?1");

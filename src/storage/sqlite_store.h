@@ -43,7 +43,10 @@ class SqliteStore final : public Store {
   Result<std::optional<Author>> FindAuthor(const std::string& slug) override;
   Result<std::vector<Author>> ListAuthors() override;
   Result<std::int64_t> UpsertAuthor(const Author& author) override;
+  Result<void> DeleteSection(const std::string& slug) override;
   Result<std::optional<Tag>> FindTag(const std::string& slug) override;
+  Result<std::vector<Tag>> ListTags() override;
+  Result<void> DeleteTag(const std::string& slug) override;
   Result<std::int64_t> UpsertTag(const Tag& tag) override;
   Result<std::optional<Post>> FindPost(const std::string& slug) override;
   Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,

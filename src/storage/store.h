@@ -44,7 +44,11 @@ class Store {
   virtual Result<std::vector<Author>> ListAuthors() = 0;
   virtual Result<std::int64_t> UpsertAuthor(const Author& author) = 0;
 
+  // Deleting a section leaves its posts without one; deleting a tag removes it from its posts.
+  virtual Result<void> DeleteSection(const std::string& slug) = 0;
   virtual Result<std::optional<Tag>> FindTag(const std::string& slug) = 0;
+  virtual Result<std::vector<Tag>> ListTags() = 0;
+  virtual Result<void> DeleteTag(const std::string& slug) = 0;
   virtual Result<std::int64_t> UpsertTag(const Tag& tag) = 0;
 
   // Any status, by slug.

@@ -1,0 +1,251 @@
+// The desk's sections, tags, author profiles and site settings.
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/desk.h"
+#include "content/publication.h"
+#include "core/slug.h"
+#include "core/text.h"
+#include "markdown/markdown.h"
+
+namespace broadsheet::admin {
+namespace {
+
+using auth::Action;
+using http::Request;
+using http::Response;
+
+std::string Field(const std::vector<std::pair<std::string, std::string>>& fields, const char* name,
+                  size_t limit) {
+  return std::string(Trim(http::FieldValue(fields, name))).substr(0, limit);
+}
+
+}  // namespace
+
+Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
+                                    const std::string& notice, const std::string& error) const {
+  auto sections = store_.ListSections();
+  if (!sections) return tl::unexpected(sections.error());
+  auto tags = store_.ListTags();
+  if (!tags) return tl::unexpected(tags.error());
+  auto authors = store_.ListAuthors();
+  if (!authors) return tl::unexpected(authors.error());
+  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json section_rows = nlohmann::json::array();
+  for (const auto& section : *sections) {
+    section_rows.push_back({{"slug", section.slug},
+                            {"name", section.name},
+                            {"description", section.description},
+                            {"position", section.position},
+                            {"opinion", section.opinion},
+                            {"disclaimer", section.disclaimer.value_or("")},
+                            {"csrf", *csrf}});
+  }
+  nlohmann::json tag_rows = nlohmann::json::array();
+  for (const auto& tag : *tags)
+    tag_rows.push_back({{"slug", tag.slug}, {"name", tag.name}, {"csrf", *csrf}});
+  nlohmann::json author_rows = nlohmann::json::array();
+  for (const auto& author : *authors) {
+    author_rows.push_back({{"slug", author.slug},
+                           {"name", author.name},
+                           {"credentials", author.credentials},
+                           {"avatar", author.avatar},
+                           {"email", author.email},
+                           {"bio", author.bio_markdown},
+                           {"csrf", *csrf}});
+  }
+  nlohmann::json view = {{"title", "Sections, tags and authors"},
+                         {"sections", section_rows},
+                         {"tags", tag_rows},
+                         {"authors", author_rows},
+                         {"csrf", *csrf},
+                         {"notice", notice},
+                         {"error", error}};
+  return Render("sections", std::move(view), status, viewer);
+}
+
+Result<Response> Desk::Taxonomy(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  if (!auth::Can((*viewer)->role, Action::kManageTaxonomy)) {
+    return Fail(ErrorCode::kForbidden, "Only editors manage sections, tags and authors.");
+  }
+  return TaxonomyPage(**viewer, 200, request.QueryParam("done") ? "Saved." : "", "");
+}
+
+Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  const bool authors = request.path == "/admin/authors";
+  const Action needed = authors ? Action::kManageAuthors : Action::kManageTaxonomy;
+  if (!auth::Can((*viewer)->role, needed)) {
+    return Fail(ErrorCode::kForbidden, "Only editors manage sections, tags and authors.");
+  }
+  const auto fields = request.FormFields();
+  const std::string action = http::FieldValue(fields, "do");
+  const std::string name = Field(fields, "name", 200);
+  std::string slug = Field(fields, "slug", 200);
+  auto refuse = [&](const std::string& error) { return TaxonomyPage(**viewer, 422, "", error); };
+
+  if (request.path == "/admin/tags") {
+    if (action == "delete") {
+      if (auto done = store_.DeleteTag(slug); !done) return tl::unexpected(done.error());
+    } else {
+      auto tag = store_.FindTag(slug);
+      if (!tag) return tl::unexpected(tag.error());
+      if (!*tag) return refuse("There is no such tag.");
+      if (name.empty()) return refuse("A tag needs a name.");
+      if (auto done = store_.UpsertTag({0, slug, name}); !done) return tl::unexpected(done.error());
+    }
+    Audit(**viewer, "tag-" + (action.empty() ? std::string("rename") : action), std::nullopt, slug);
+    return Response::Redirect(303, "/admin/sections?done=1");
+  }
+
+  if (request.path == "/admin/sections" && action == "delete") {
+    if (auto done = store_.DeleteSection(slug); !done) return tl::unexpected(done.error());
+    Audit(**viewer, "section-delete", std::nullopt, slug);
+    return Response::Redirect(303, "/admin/sections?done=1");
+  }
+  if (name.empty()) return refuse("A name is required.");
+  if (slug.empty()) slug = Slugify(name);
+  if (!IsValidSlug(slug)) return refuse("The address must be a-z, 0-9 and single hyphens.");
+
+  if (authors) {
+    auto existing = store_.FindAuthor(slug);
+    if (!existing) return tl::unexpected(existing.error());
+    const bool adding = action == "add";
+    if (adding && *existing) {
+      return refuse("There is already an author at /author/" + slug + "/; choose another address.");
+    }
+    if (!adding && !*existing) return refuse("There is no such author.");
+    Author author = existing->value_or(Author{});
+    author.slug = slug;
+    author.name = name;
+    author.credentials = Field(fields, "credentials", 300);
+    author.avatar = Field(fields, "avatar", 500);
+    author.email = Field(fields, "email", 254);
+    author.bio_markdown = std::string(http::FieldValue(fields, "bio")).substr(0, 20000);
+    if (!author.avatar.empty() && !author.avatar.starts_with("/uploads/") &&
+        !author.avatar.starts_with("https://")) {
+      return refuse("The photo address must start with /uploads/ or https://.");
+    }
+    markdown::Options safe;
+    safe.allow_html = false;  // a biography is text; raw HTML in it is dropped
+    auto html = markdown::ToHtml(author.bio_markdown, safe);
+    if (!html) return refuse("The biography could not be read: " + html.error().message + ".");
+    author.bio_html = std::move(*html);
+    if (auto done = store_.UpsertAuthor(author); !done) return tl::unexpected(done.error());
+    Audit(**viewer, adding ? "author-add" : "author-save", std::nullopt, slug);
+    return Response::Redirect(303, "/admin/sections?done=1");
+  }
+
+  auto existing = store_.FindSection(slug);
+  if (!existing) return tl::unexpected(existing.error());
+  if (action == "add" && *existing) {
+    return refuse("There is already a section at /section/" + slug + "/; choose another address.");
+  }
+  if (action != "add" && !*existing) return refuse("There is no such section.");
+  Section section = existing->value_or(Section{});
+  section.slug = slug;
+  section.name = name;
+  section.description = Field(fields, "description", 2000);
+  section.opinion = http::FieldValue(fields, "opinion") == "1";
+  const std::string disclaimer = Field(fields, "disclaimer", 5000);
+  section.disclaimer = disclaimer.empty() ? std::nullopt : std::optional<std::string>(disclaimer);
+  const std::string position = Field(fields, "position", 10);
+  int value = section.position;
+  std::from_chars(position.data(), position.data() + position.size(), value);
+  section.position = std::clamp(value, 0, 1000);
+  if (auto done = store_.UpsertSection(section); !done) return tl::unexpected(done.error());
+  Audit(**viewer, *existing ? "section-save" : "section-add", std::nullopt, slug);
+  return Response::Redirect(303, "/admin/sections?done=1");
+}
+
+Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
+                                    const Publication& shown, const std::string& notice,
+                                    const std::string& error) const {
+  auto effective = publication_();
+  if (!effective) return tl::unexpected(effective.error());
+  auto stored = store_.LoadPublication();
+  if (!stored) return tl::unexpected(stored.error());
+  std::string overridden;
+  auto note = [&](const char* name, const std::string& a, const std::string& b) {
+    if (a != b) overridden += (overridden.empty() ? "" : ", ") + std::string(name);
+  };
+  note("title", effective->title, stored->title);
+  note("description", effective->description, stored->description);
+  note("public address", effective->base_url, stored->base_url);
+  note("disclaimer", effective->disclaimer, stored->disclaimer);
+  note("time zone", effective->timezone, stored->timezone);
+  note("language", effective->language, stored->language);
+  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json view = {{"title", "Settings"},
+                         {"title_value", shown.title},
+                         {"description", shown.description},
+                         {"base_url", shown.base_url},
+                         {"disclaimer", shown.disclaimer},
+                         {"timezone", shown.timezone},
+                         {"language", shown.language},
+                         {"overridden", overridden},
+                         {"csrf", *csrf},
+                         {"notice", notice},
+                         {"error", error}};
+  return Render("settings", std::move(view), status, viewer);
+}
+
+Result<Response> Desk::Settings(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  if (!auth::Can((*viewer)->role, Action::kManageSettings)) {
+    return Fail(ErrorCode::kForbidden, "Only administrators change site settings.");
+  }
+  auto stored = store_.LoadPublication();
+  if (!stored) return tl::unexpected(stored.error());
+  return SettingsPage(**viewer, 200, *stored, request.QueryParam("done") ? "Saved." : "", "");
+}
+
+Result<Response> Desk::SaveSettings(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  if (!auth::Can((*viewer)->role, Action::kManageSettings)) {
+    return Fail(ErrorCode::kForbidden, "Only administrators change site settings.");
+  }
+  const auto fields = request.FormFields();
+  Publication publication;
+  publication.title = Field(fields, "title", 200);
+  publication.description = Field(fields, "description", 1000);
+  publication.base_url = Field(fields, "base_url", 500);
+  while (!publication.base_url.empty() && publication.base_url.back() == '/')
+    publication.base_url.pop_back();
+  publication.disclaimer = Field(fields, "disclaimer", 5000);
+  publication.timezone = Field(fields, "timezone", 100);
+  publication.language = Field(fields, "language", 35);
+  if (publication.timezone.empty()) publication.timezone = "UTC";
+  if (publication.language.empty()) publication.language = "en";
+  if (auto checked = content::ValidatePublication(publication); !checked) {
+    return SettingsPage(**viewer, 422, publication, "",
+                        "Not saved: " + checked.error().message + ".");
+  }
+  if (auto saved = store_.SavePublication(publication); !saved)
+    return tl::unexpected(saved.error());
+  Audit(**viewer, "settings", std::nullopt, "");
+  return Response::Redirect(303, "/admin/settings?done=1");
+}
+
+}  // namespace broadsheet::admin
