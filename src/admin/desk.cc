@@ -62,8 +62,12 @@ Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, m
       publication_(std::move(publication)) {}
 
 void Desk::AddRoutes(http::Router& router) {
+  // Every desk page passes the two-factor gate first.
   auto bind = [this](auto method) {
-    return [this, method](const Request& request) { return (this->*method)(request); };
+    return [this, method](const Request& request) -> Result<Response> {
+      if (auto gate = TwoFactorGate(request)) return std::move(*gate);
+      return (this->*method)(request);
+    };
   };
   router.Add(
       Method::kGet, "/admin",
@@ -73,6 +77,10 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/login", bind(&Desk::LoginForm), "admin_login");
   router.Add(Method::kPost, "/admin/login", bind(&Desk::Login), "admin_login");
   router.Add(Method::kPost, "/admin/logout", bind(&Desk::Logout), "admin_logout");
+  router.Add(Method::kGet, "/admin/login/code", bind(&Desk::CodeForm), "admin_login");
+  router.Add(Method::kPost, "/admin/login/code", bind(&Desk::Code), "admin_login");
+  router.Add(Method::kGet, "/admin/two-factor", bind(&Desk::TwoFactor), "admin");
+  router.Add(Method::kPost, "/admin/two-factor", bind(&Desk::ChangeTwoFactor), "admin");
   router.Add(Method::kGet, "/admin/password/{token}", bind(&Desk::PasswordForm), "admin_password");
   router.Add(Method::kPost, "/admin/password/{token}", bind(&Desk::SetPassword), "admin_password");
   router.Add(Method::kGet, "/admin/reset", bind(&Desk::ResetForm), "admin_reset");
@@ -219,6 +227,20 @@ Result<Response> Desk::Login(const Request& request) const {
   }
   if (!signed_in) return tl::unexpected(signed_in.error());
 
+  if (!signed_in->pending_token.empty()) {
+    // The password was right; the account also needs a code from its authenticator app.
+    Response response = Response::Redirect(
+        303, "/admin/login/code?next=" + UrlEncode(SafeNext(http::FieldValue(fields, "next"))));
+    http::CookieOptions pending;
+    pending.path = "/admin";
+    pending.max_age = 300;
+    pending.secure = request.secure;
+    pending.same_site = "Strict";
+    response.headers.emplace_back(
+        "Set-Cookie", http::SetCookieValue("bs_2fa", signed_in->pending_token, pending));
+    response.cache_control = "no-store";
+    return response;
+  }
   Audit(signed_in->viewer, "sign-in", std::nullopt, request.client_ip);
   Response response = Response::Redirect(303, SafeNext(http::FieldValue(fields, "next")));
   http::CookieOptions options;

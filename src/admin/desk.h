@@ -69,6 +69,14 @@ class Desk {
                                       const Publication& shown, const std::string& notice,
                                       const std::string& error) const;
   Result<http::Response> SaveSettings(const http::Request& request) const;
+  // Two-factor sign-in (two_factor.cc).
+  std::optional<http::Response> TwoFactorGate(const http::Request& request) const;
+  Result<http::Response> CodeForm(const http::Request& request) const;
+  Result<http::Response> Code(const http::Request& request) const;
+  Result<http::Response> TwoFactor(const http::Request& request) const;
+  Result<http::Response> TwoFactorPage(const auth::Viewer& viewer, int status,
+                                       const std::string& notice, const std::string& error) const;
+  Result<http::Response> ChangeTwoFactor(const http::Request& request) const;
   // Users (users.cc).
   Result<http::Response> Users(const http::Request& request) const;
   Result<http::Response> UsersPage(const auth::Viewer& viewer, int status,

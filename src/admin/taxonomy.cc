@@ -200,6 +200,9 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
                          {"csrf", *csrf},
                          {"notice", notice},
                          {"error", error}};
+  auto require = store_.DeskSetting("require_two_factor");
+  if (!require) return tl::unexpected(require.error());
+  view["require_two_factor"] = *require && **require == "1";
   return Render("settings", std::move(view), status, viewer);
 }
 
@@ -242,9 +245,14 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
     return SettingsPage(**viewer, 422, publication, "",
                         "Not saved: " + checked.error().message + ".");
   }
-  if (auto saved = store_.SavePublication(publication); !saved)
+  if (auto saved = store_.SavePublication(publication); !saved) {
     return tl::unexpected(saved.error());
-  Audit(**viewer, "settings", std::nullopt, "");
+  }
+  const bool require = http::FieldValue(fields, "require_two_factor") == "1";
+  if (auto saved = store_.SetDeskSetting("require_two_factor", require ? "1" : "0"); !saved) {
+    return tl::unexpected(saved.error());
+  }
+  Audit(**viewer, "settings", std::nullopt, require ? "two-factor required" : "");
   return Response::Redirect(303, "/admin/settings?done=1");
 }
 

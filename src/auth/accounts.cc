@@ -1,12 +1,14 @@
 #include "auth/accounts.h"
 
 #include "auth/crypto.h"
+#include "auth/totp.h"
 #include "core/text.h"
 
 namespace broadsheet::auth {
 namespace {
 
 constexpr const char* kSetPassword = "set-password";
+constexpr const char* kTwoFactor = "two-factor";
 
 // Verifying against this keeps a sign-in for an unknown address as slow as for a known one, so
 // timing does not reveal which addresses have accounts.
@@ -125,23 +127,74 @@ Result<SignedIn> Accounts::SignIn(const SignInAttempt& attempt, Timestamp now) {
     }
     return Fail(ErrorCode::kUnauthenticated, "The e-mail address or the password is wrong.");
   }
-  if (auto cleared = store_.ClearFailedLogins(attempt.email); !cleared)
+  if (auto cleared = store_.ClearFailedLogins(attempt.email); !cleared) {
     return tl::unexpected(cleared.error());
+  }
+  if (!(*user)->totp_secret.empty()) {
+    SignedIn pending;
+    pending.pending_token = RandomToken();
+    OneTimeToken record{HashToken(pending.pending_token), kTwoFactor, (*user)->id, now, now + 300};
+    if (auto created = store_.CreateToken(record); !created) return tl::unexpected(created.error());
+    pending.viewer = Viewer{std::move(**user), *role, ""};
+    return pending;
+  }
+  return StartSession(std::move(**user), *role, attempt.client_ip, attempt.user_agent, now);
+}
 
+Result<SignedIn> Accounts::StartSession(User user, Role role, const std::string& client_ip,
+                                        const std::string& user_agent, Timestamp now) {
   SignedIn signed_in;
   signed_in.token = RandomToken();
   Session session;
   session.token_hash = HashToken(signed_in.token);
-  session.user_id = (*user)->id;
+  session.user_id = user.id;
   session.created_at = now;
   session.last_seen_at = now;
   session.expires_at = now + limits_.session_lifetime;
-  session.client_ip = attempt.client_ip;
-  session.user_agent = attempt.user_agent.substr(0, 300);
+  session.client_ip = client_ip;
+  session.user_agent = user_agent.substr(0, 300);
   if (auto created = store_.CreateSession(session); !created)
     return tl::unexpected(created.error());
-  signed_in.viewer = Viewer{std::move(**user), *role, session.token_hash};
+  signed_in.viewer = Viewer{std::move(user), role, session.token_hash};
   return signed_in;
+}
+
+Result<SignedIn> Accounts::CompleteTwoFactor(const std::string& pending_token,
+                                             const std::string& code, const std::string& client_ip,
+                                             const std::string& user_agent, Timestamp now) {
+  const Error wrong{ErrorCode::kUnauthenticated,
+                    "The code is wrong or has expired. Sign in again if this keeps happening.", ""};
+  if (pending_token.empty() || pending_token.size() > 100) return tl::unexpected(wrong);
+  auto pending = store_.PeekToken(HashToken(pending_token), kTwoFactor, now);
+  if (!pending) return tl::unexpected(pending.error());
+  if (!*pending) return tl::unexpected(wrong);
+  auto user = store_.FindUser((*pending)->user_id);
+  if (!user) return tl::unexpected(user.error());
+  if (!*user || (*user)->disabled || (*user)->totp_secret.empty()) return tl::unexpected(wrong);
+  const Timestamp since = now - limits_.window;
+  auto for_account = store_.CountFailedLoginsForEmail((*user)->email, since);
+  if (!for_account) return tl::unexpected(for_account.error());
+  auto from_address = store_.CountFailedLoginsFromAddress(client_ip, since);
+  if (!from_address) return tl::unexpected(from_address.error());
+  if (*for_account >= limits_.per_account || *from_address >= limits_.per_address) {
+    return Fail(ErrorCode::kRateLimited,
+                "Too many failed sign-in attempts. Wait 15 minutes, then try again.");
+  }
+  const auto step = VerifyTotp((*user)->totp_secret, code, now, (*user)->totp_last_step);
+  auto fresh = step ? store_.UseTotpStep((*user)->id, *step) : Result<bool>(false);
+  if (!fresh) return tl::unexpected(fresh.error());
+  if (!*fresh) {
+    if (auto recorded = store_.RecordFailedLogin((*user)->email, client_ip, now); !recorded) {
+      return tl::unexpected(recorded.error());
+    }
+    return tl::unexpected(wrong);
+  }
+  auto used = store_.UseToken(HashToken(pending_token), kTwoFactor, now);
+  if (!used) return tl::unexpected(used.error());
+  if (!*used) return tl::unexpected(wrong);
+  const auto role = ParseRole((*user)->role);
+  if (!role) return tl::unexpected(wrong);
+  return StartSession(std::move(**user), *role, client_ip, user_agent, now);
 }
 
 Result<std::optional<Viewer>> Accounts::Authenticate(const std::string& token, Timestamp now) {

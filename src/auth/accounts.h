@@ -43,8 +43,11 @@ struct SignInAttempt {
 };
 
 struct SignedIn {
-  std::string token;  // for the session cookie
+  std::string token;  // for the session cookie; empty when a code is still needed
   Viewer viewer;
+  // Set when the account uses two-factor sign-in: the password was right, and this token (for a
+  // short-lived cookie) stands for it until the code is given to CompleteTwoFactor.
+  std::string pending_token;
 };
 
 // Checks the shape of an e-mail address (one @, a dotted domain, no spaces, at most 254 bytes).
@@ -73,6 +76,11 @@ class Accounts {
   // kRateLimited when throttled; kUnauthenticated for a wrong e-mail address or password (the
   // two are not distinguished).
   Result<SignedIn> SignIn(const SignInAttempt& attempt, Timestamp now);
+  // The second step for accounts with two-factor sign-in: `pending_token` from SignIn and the
+  // 6-digit code. Failures count towards the same throttling as wrong passwords.
+  Result<SignedIn> CompleteTwoFactor(const std::string& pending_token, const std::string& code,
+                                     const std::string& client_ip, const std::string& user_agent,
+                                     Timestamp now);
   Result<std::optional<Viewer>> Authenticate(const std::string& token, Timestamp now);
   Result<void> SignOut(const std::string& token);
 
@@ -89,6 +97,8 @@ class Accounts {
 
  private:
   Result<std::string> FormKey();
+  Result<SignedIn> StartSession(User user, Role role, const std::string& client_ip,
+                                const std::string& user_agent, Timestamp now);
 
   Store& store_;
   const Limits limits_;

@@ -208,6 +208,12 @@ CREATE TABLE post_notes (
 );
 CREATE INDEX post_notes_by_post ON post_notes(post_id, at);
 )sql",
+      // 5: two-factor sign-in (TOTP): each account's secret and the last time step used, so a
+      // code works once.
+      R"sql(
+ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

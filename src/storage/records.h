@@ -165,6 +165,8 @@ struct User {
   std::string password_hash;  // argon2id string; empty until a password is set
   Timestamp created_at = 0;
   bool disabled = false;
+  std::string totp_secret;  // base32; empty when two-factor sign-in is off
+  std::int64_t totp_last_step = 0;
 };
 
 // A signed-in browser. The cookie holds a random token; only its hash is stored.

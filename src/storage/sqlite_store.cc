@@ -1102,6 +1102,8 @@ User ReadUser(const auto& row) {
   user.password_hash = row.Text(4);
   user.created_at = row.Int(5);
   user.disabled = row.Int(6) != 0;
+  user.totp_secret = row.Text(7);
+  user.totp_last_step = row.Int(8);
   return user;
 }
 
@@ -1146,7 +1148,8 @@ Result<std::int64_t> SqliteStore::CreateUser(const User& user) {
 Result<std::optional<User>> SqliteStore::FindUser(std::int64_t id) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
-      "SELECT id, email, name, role, password_hash, created_at, disabled FROM users WHERE id = ?1");
+      "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
+      "totp_last_step FROM users WHERE id = ?1");
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "find user"));
   statement.Bind(1, id);
   const int rc = statement.Step();
@@ -1158,7 +1161,8 @@ Result<std::optional<User>> SqliteStore::FindUser(std::int64_t id) {
 Result<std::optional<User>> SqliteStore::FindUserByEmail(const std::string& email) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
-      "SELECT id, email, name, role, password_hash, created_at, disabled FROM users "
+      "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
+      "totp_last_step FROM users "
       "WHERE email = ?1");
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "find user"));
   statement.Bind(1, email);
@@ -1171,7 +1175,8 @@ Result<std::optional<User>> SqliteStore::FindUserByEmail(const std::string& emai
 Result<std::vector<User>> SqliteStore::ListUsers() {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
-      "SELECT id, email, name, role, password_hash, created_at, disabled FROM users ORDER BY name");
+      "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
+      "totp_last_step FROM users ORDER BY name");
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "list users"));
   std::vector<User> users;
   int rc;
@@ -1218,6 +1223,55 @@ Result<void> SqliteStore::SetUserDisabled(std::int64_t user_id, bool disabled) {
         auto sessions = Prepare("DELETE FROM sessions WHERE user_id = ?1");
         sessions.Bind(1, user_id);
         return Complete(sessions);
+      },
+      false);
+}
+
+Result<void> SqliteStore::SetTotpSecret(std::int64_t user_id, const std::string& secret) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("UPDATE users SET totp_secret = ?2 WHERE id = ?1");
+        statement.Bind(1, user_id).Bind(2, secret);
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<bool> SqliteStore::UseTotpStep(std::int64_t user_id, std::int64_t step) {
+  bool used = false;
+  auto done = Transact(
+      [&]() -> Result<void> {
+        auto statement =
+            Prepare("UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2");
+        statement.Bind(1, user_id).Bind(2, step);
+        if (auto updated = Complete(statement); !updated) return updated;
+        used = sqlite3_changes(db_) == 1;
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return used;
+}
+
+Result<std::optional<std::string>> SqliteStore::DeskSetting(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT value FROM secrets WHERE name = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read setting"));
+  statement.Bind(1, "desk:" + key);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read setting"));
+  return statement.Text(0);
+}
+
+Result<void> SqliteStore::SetDeskSetting(const std::string& key, const std::string& value) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO secrets(name, value) VALUES (?1, ?2) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+        statement.Bind(1, "desk:" + key).Bind(2, value);
+        return Complete(statement);
       },
       false);
 }

@@ -83,6 +83,10 @@ class SqliteStore final : public Store {
   Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) override;
   Result<void> SetUserRole(std::int64_t user_id, const std::string& role) override;
   Result<void> SetUserDisabled(std::int64_t user_id, bool disabled) override;
+  Result<void> SetTotpSecret(std::int64_t user_id, const std::string& secret) override;
+  Result<bool> UseTotpStep(std::int64_t user_id, std::int64_t step) override;
+  Result<std::optional<std::string>> DeskSetting(const std::string& key) override;
+  Result<void> SetDeskSetting(const std::string& key, const std::string& value) override;
   Result<void> CreateSession(const Session& session) override;
   Result<std::optional<Session>> FindSession(const std::string& token_hash, Timestamp now) override;
   Result<void> TouchSession(const std::string& token_hash, Timestamp now) override;

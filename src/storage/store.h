@@ -108,6 +108,14 @@ class Store {
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) = 0;
   virtual Result<void> SetUserRole(std::int64_t user_id, const std::string& role) = 0;
+  // Turns two-factor sign-in on (a base32 secret) or off (empty).
+  virtual Result<void> SetTotpSecret(std::int64_t user_id, const std::string& secret) = 0;
+  // Records that a code of time step `step` was used; false if that step (or a later one) was
+  // already used, so the same code cannot sign in twice.
+  virtual Result<bool> UseTotpStep(std::int64_t user_id, std::int64_t step) = 0;
+  // Desk-wide settings that readers never see (for example "require_two_factor").
+  virtual Result<std::optional<std::string>> DeskSetting(const std::string& key) = 0;
+  virtual Result<void> SetDeskSetting(const std::string& key, const std::string& value) = 0;
   // A disabled account cannot sign in; its sessions end at once.
   virtual Result<void> SetUserDisabled(std::int64_t user_id, bool disabled) = 0;
 
