@@ -105,6 +105,7 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/posts/empty-trash", bind(&Desk::EmptyTrash), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}", bind(&Desk::EditPostForm), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/notes", bind(&Desk::AddNote), "admin");
+  router.Add(Method::kPost, "/admin/preview", bind(&Desk::PreviewFragment), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}/revisions/{revision}", bind(&Desk::RevisionPage),
              "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/revisions/{revision}/restore",
@@ -136,6 +137,7 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
   if (!publication) return tl::unexpected(publication.error());
   view["site_title"] = publication->title;
   view["admin_css_url"] = theme_.AssetUrl("admin.css");
+  view["admin_js_url"] = theme_.AssetUrl("desk.js");
   if (viewer) {
     view["viewer"] = {
         {"name", viewer->user.name},

@@ -95,6 +95,8 @@ class Desk {
   Result<http::Response> EmptyTrash(const http::Request& request) const;
   Result<http::Response> RevisionPage(const http::Request& request) const;
   Result<http::Response> AddNote(const http::Request& request) const;
+  // The body's Markdown rendered as the site will show it (for the editor's live preview).
+  Result<http::Response> PreviewFragment(const http::Request& request) const;
   Result<http::Response> RestoreRevision(const http::Request& request) const;
   Result<http::Response> EditorPage(const auth::Viewer& viewer,
                                     const std::optional<PostDetail>& stored,

@@ -429,6 +429,8 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
   nlohmann::json view = {
       {"title", is_new ? "New post" : "Edit: " + current.title},
       {"preview_link", preview_link},
+      {"autosave", stored && Unpublished(current)},
+      {"autosave_note", !stored ? "Save the draft once to turn on autosave." : ""},
       {"preview_expires", preview_expires},
       {"show_notes", current.status == PostStatus::kPublished},
       {"notes", notes},
@@ -558,11 +560,36 @@ Result<Response> Desk::SavePost(const Request& request) const {
   Post post = stored ? stored->post : Post{};
   const Post before = post;
   std::optional<Timestamp> date;
+  const bool autosave = fields.action == "autosave";
+  // Autosave answers the editor's script in JSON; everything else answers a person in HTML.
+  auto json = [](int status, nlohmann::json body) {
+    Response response;
+    response.status = status;
+    response.content_type = "application/json";
+    response.body = body.dump();
+    response.cache_control = "no-store";
+    return response;
+  };
   if (auto applied = ApplyFields(store_, fields, zone, post, date); !applied) {
     if (applied.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(applied.error());
+    if (autosave) return json(422, {{"error", applied.error().message}});
     return again(422, applied.error().message);
   }
   if (fields.action == "preview") return again(200, "", post.body_html);
+  if (autosave) {
+    // Only drafts are autosaved: an unfinished edit must never reach a published article.
+    if (is_new || !Unpublished(before))
+      return json(422, {{"error", "only saved drafts are autosaved"}});
+    post.published_at = date;
+    auto edit = store_.SavePostEdit(post, fields.edit_count, viewer.user.id,
+                                    RevisionDetails(fields, post.status));
+    if (!edit) {
+      if (edit.error().code == ErrorCode::kConflict)
+        return json(409, {{"error", edit.error().message}});
+      return tl::unexpected(edit.error());
+    }
+    return json(200, {{"edit_count", *edit}});
+  }
 
   const Timestamp now = Now();
   const std::string& action = fields.action.empty() ? std::string("save") : fields.action;
@@ -806,6 +833,25 @@ Result<Response> Desk::AddNote(const Request& request) const {
   if (!added) return tl::unexpected(added.error());
   Audit(**viewer, "add-" + kind, post.id, text);
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", post.id));
+}
+
+}  // namespace broadsheet::admin
+
+namespace broadsheet::admin {
+
+Result<Response> Desk::PreviewFragment(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid) return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page.");
+  auto html = markdown::ToHtml(http::FieldValue(request.FormFields(), "body"));
+  if (!html) return Fail(ErrorCode::kInvalidArgument, html.error().message);
+  Response response;
+  response.body = std::move(*html);
+  response.cache_control = "no-store";
+  return response;
 }
 
 }  // namespace broadsheet::admin
