@@ -10,7 +10,7 @@ SITE ?= demo-site
 DEBIAN_PACKAGES := build-essential cmake pkg-config git ca-certificates tzdata \
 	libboost-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libkainjow-mustache-dev libtomlplusplus-dev libyaml-cpp-dev nlohmann-json3-dev \
-	libexpected-dev libcli11-dev libspdlog-dev libfmt-dev libsodium-dev libssl-dev libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
+	libexpected-dev libcli11-dev libspdlog-dev libfmt-dev libsodium-dev libssl-dev libqrencode-dev libvips-dev libcurl4-openssl-dev zlib1g-dev \
 	libbrotli-dev libhowardhinnant-date-dev libgtest-dev python3 python3-brotli python3-aiosmtpd default-jre-headless chromium \
 	curl
 

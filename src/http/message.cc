@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include "core/text.h"
+
 namespace broadsheet::http {
 
 std::string_view MethodName(Method method) {
@@ -62,8 +64,104 @@ std::string Request::Cookie(std::string_view name) const {
 
 std::vector<std::pair<std::string, std::string>> Request::FormFields() const {
   const auto type = Header("content-type");
-  if (!type.starts_with("application/x-www-form-urlencoded")) return {};
-  return ParseQuery(body);
+  if (type.starts_with("application/x-www-form-urlencoded")) return ParseQuery(body);
+  std::vector<std::pair<std::string, std::string>> fields;
+  if (!type.starts_with("multipart/form-data")) return fields;
+  if (auto parts = ParseMultipart(body, type)) {
+    for (auto& part : *parts) {
+      if (!part.filename) fields.emplace_back(std::move(part.name), std::move(part.data));
+    }
+  }
+  return fields;
+}
+
+std::vector<Request::File> Request::Files() const {
+  std::vector<File> files;
+  const auto type = Header("content-type");
+  if (!type.starts_with("multipart/form-data")) return files;
+  if (auto parts = ParseMultipart(body, type)) {
+    for (auto& part : *parts) {
+      if (part.filename && !part.data.empty()) {
+        files.push_back({std::move(part.name), std::move(*part.filename), std::move(part.content_type),
+                         std::move(part.data)});
+      }
+    }
+  }
+  return files;
+}
+
+namespace {
+
+// The value of `key` in a header's parameters: `form-data; name="x"; filename="y"`.
+std::optional<std::string> HeaderParameter(std::string_view header, std::string_view key) {
+  size_t position = 0;
+  while ((position = header.find(';', position)) != std::string_view::npos) {
+    ++position;
+    while (position < header.size() && header[position] == ' ') ++position;
+    if (header.substr(position, key.size()) != key || position + key.size() >= header.size() ||
+        header[position + key.size()] != '=') {
+      continue;
+    }
+    position += key.size() + 1;
+    if (position < header.size() && header[position] == '"') {
+      const auto end = header.find('"', position + 1);
+      if (end == std::string_view::npos) return std::nullopt;
+      return std::string(header.substr(position + 1, end - position - 1));
+    }
+    const auto end = header.find(';', position);
+    return std::string(header.substr(position, end == std::string_view::npos ? end : end - position));
+  }
+  return std::nullopt;
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<MultipartPart>> ParseMultipart(std::string_view body,
+                                                         std::string_view content_type) {
+  const auto boundary = HeaderParameter(content_type, "boundary");
+  if (!boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
+  const std::string delimiter = "--" + *boundary;
+  std::vector<MultipartPart> parts;
+  size_t position = body.find(delimiter);
+  if (position == std::string_view::npos) return std::nullopt;
+  while (true) {
+    position += delimiter.size();
+    if (body.substr(position, 2) == "--") return parts;  // the closing delimiter
+    if (body.substr(position, 2) != "\r\n") return std::nullopt;
+    position += 2;
+    const auto headers_end = body.find("\r\n\r\n", position);
+    if (headers_end == std::string_view::npos || headers_end - position > 8192) return std::nullopt;
+    MultipartPart part;
+    bool disposition = false;
+    for (size_t line = position; line < headers_end;) {
+      auto end = body.find("\r\n", line);
+      if (end == std::string_view::npos || end > headers_end) end = headers_end;
+      const auto header = body.substr(line, end - line);
+      if (StartsWithIgnoreCase(header, "content-disposition:")) {
+        disposition = true;
+        part.name = HeaderParameter(header, "name").value_or("");
+        part.filename = HeaderParameter(header, "filename");
+      } else if (StartsWithIgnoreCase(header, "content-type:")) {
+        part.content_type = std::string(Trim(header.substr(13)));
+      }
+      line = end + 2;
+    }
+    const size_t data_start = headers_end + 4;
+    const auto data_end = body.find("\r\n" + delimiter, data_start);
+    if (!disposition || data_end == std::string_view::npos) return std::nullopt;
+    part.data = std::string(body.substr(data_start, data_end - data_start));
+    parts.push_back(std::move(part));
+    if (parts.size() > 100) return std::nullopt;
+    position = data_end + 2;
+  }
 }
 
 std::string SetCookieValue(std::string_view name, std::string_view value,

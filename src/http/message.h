@@ -34,8 +34,17 @@ struct Request {
   std::optional<std::string> QueryParam(std::string_view name) const;
   // A cookie's value from the Cookie header; empty when absent.
   std::string Cookie(std::string_view name) const;
-  // The fields of an application/x-www-form-urlencoded body (empty for other bodies).
+  // The text fields of a form body, application/x-www-form-urlencoded or multipart/form-data
+  // (empty for other bodies).
   std::vector<std::pair<std::string, std::string>> FormFields() const;
+  struct File {
+    std::string field;         // the form field's name
+    std::string filename;      // as the browser sent it; only for display
+    std::string content_type;  // as the browser claimed it; never trusted
+    std::string data;
+  };
+  // The files of a multipart/form-data body.
+  std::vector<File> Files() const;
 };
 
 struct Response {
@@ -72,6 +81,17 @@ std::string FieldValue(const std::vector<std::pair<std::string, std::string>>& f
 // Decodes %XX escapes (and '+' as space when `form` is set). nullopt on a malformed escape or
 // a decoded NUL byte.
 std::optional<std::string> PercentDecode(std::string_view text, bool form = false);
+
+// The parts of a multipart/form-data body (RFC 7578). nullopt when the body is malformed or has
+// more than 100 parts.
+struct MultipartPart {
+  std::string name;
+  std::optional<std::string> filename;
+  std::string content_type;
+  std::string data;
+};
+std::optional<std::vector<MultipartPart>> ParseMultipart(std::string_view body,
+                                                         std::string_view content_type);
 
 // Splits "a=1&b=2" into decoded pairs; malformed pairs are skipped.
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query);

@@ -258,12 +258,33 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // The header first, then (if there is one) the body, with the limit for the request's path.
   void DoRead() {
+    const auto& options = server_.options();
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_header_bytes));
-    parser_->body_limit(server_.options().max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser_->body_limit(std::max(options.max_body_bytes, options.max_upload_bytes));
     reading_ = true;
-    stream_.expires_after(server_.options().request_timeout);
+    stream_.expires_after(options.request_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
+  }
+
+  void OnHeader(beast::error_code error) {
+    if (error || parser_->is_done()) return OnRead(error);
+    const auto& options = server_.options();
+    const bool upload = !options.upload_prefix.empty() &&
+                        parser_->get().target().starts_with(options.upload_prefix);
+    const size_t limit = upload ? std::max(options.max_body_bytes, options.max_upload_bytes)
+                                : options.max_body_bytes;
+    if (parser_->content_length() && *parser_->content_length() > limit) {
+      reading_ = false;
+      return SendProblem(413, "The request body is too large.");
+    }
+    parser_->body_limit(limit);
+    // An upload of many megabytes needs longer than a form does.
+    if (upload) stream_.expires_after(std::max<std::chrono::milliseconds>(options.request_timeout, std::chrono::seconds(120)));
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "http/access_log.h"
 #include "http/metrics.h"
@@ -32,6 +33,9 @@ struct ServerOptions {
   int threads = 0;                      // 0: one per core
   size_t max_header_bytes = 16 * 1024;  // request line + headers
   size_t max_body_bytes = 1024 * 1024;
+  // Requests whose target starts with `upload_prefix` may carry bodies up to max_upload_bytes.
+  size_t max_upload_bytes = 0;
+  std::string upload_prefix;
   std::chrono::milliseconds request_timeout{15000};  // idle wait + the whole request
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
