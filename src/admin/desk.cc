@@ -54,12 +54,13 @@ std::string DescribeTime(const Timestamp when) {
 }  // namespace
 
 Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
-           std::function<Result<Publication>()> publication)
+           std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir)
     : store_(store),
       accounts_(accounts),
       theme_(theme),
       outbox_(outbox),
-      publication_(std::move(publication)) {}
+      publication_(std::move(publication)),
+      uploads_dir_(std::move(uploads_dir)) {}
 
 void Desk::AddRoutes(http::Router& router) {
   // Every desk page passes the two-factor gate first.
@@ -91,6 +92,8 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/redirects", bind(&Desk::Redirects), "admin");
   router.Add(Method::kPost, "/admin/redirects", bind(&Desk::ChangeRedirects), "admin");
   router.Add(Method::kGet, "/admin/audit", bind(&Desk::AuditLog), "admin");
+  router.Add(Method::kGet, "/admin/media", bind(&Desk::Media), "admin");
+  router.Add(Method::kPost, "/admin/media", bind(&Desk::Upload), "admin");
   router.Add(Method::kGet, "/admin/sections", bind(&Desk::Taxonomy), "admin");
   router.Add(Method::kPost, "/admin/sections", bind(&Desk::ChangeTaxonomy), "admin");
   router.Add(Method::kPost, "/admin/tags", bind(&Desk::ChangeTaxonomy), "admin");
@@ -145,6 +148,7 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
         {"manages_users", auth::Can(viewer->role, auth::Action::kManageUsers)},
         {"manages_redirects", auth::Can(viewer->role, auth::Action::kManageRedirects)},
         {"manages_taxonomy", auth::Can(viewer->role, auth::Action::kManageTaxonomy)},
+        {"uploads_media", auth::Can(viewer->role, auth::Action::kUploadMedia)},
         {"manages_settings", auth::Can(viewer->role, auth::Action::kManageSettings)},
         {"views_audit", auth::Can(viewer->role, auth::Action::kViewAuditLog)}};
     auto csrf = accounts_.FormToken("session:" + viewer->session_hash);

@@ -12,6 +12,7 @@
 // Borrows its dependencies, which must outlive it. Thread-safe.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,7 +35,7 @@ class Desk {
   // `publication` gives the settings as readers see them (with this deployment's overrides);
   // its base URL makes the links in mail.
   Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
-       std::function<Result<Publication>()> publication);
+       std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir);
 
   // Adds the /admin routes; add them before the public site's.
   void AddRoutes(http::Router& router);
@@ -69,6 +70,18 @@ class Desk {
                                       const Publication& shown, const std::string& notice,
                                       const std::string& error) const;
   Result<http::Response> SaveSettings(const http::Request& request) const;
+  // The media library (media.cc).
+  Result<http::Response> Media(const http::Request& request) const;
+  Result<http::Response> MediaPage(const auth::Viewer& viewer, int status,
+                                   const std::string& notice, const std::string& error,
+                                   const std::string& alt, const std::string& caption,
+                                   const std::string& credit) const;
+  Result<http::Response> Upload(const http::Request& request) const;
+  // Processes an uploaded image, writes it and its variants under uploads/media/, and records it.
+  // kInvalidArgument or kTooLarge (with a message for the person) for an unacceptable file.
+  Result<MediaItem> SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
+                               const std::string& alt, const std::string& caption,
+                               const std::string& credit) const;
   // Two-factor sign-in (two_factor.cc).
   std::optional<http::Response> TwoFactorGate(const http::Request& request) const;
   Result<http::Response> CodeForm(const http::Request& request) const;
@@ -119,6 +132,7 @@ class Desk {
   const render::Theme& theme_;
   mail::Outbox& outbox_;
   std::function<Result<Publication>()> publication_;
+  const std::filesystem::path uploads_dir_;
 };
 
 }  // namespace broadsheet::admin

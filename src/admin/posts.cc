@@ -408,6 +408,10 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
            {"title", revision.title}});
     }
   }
+  nlohmann::json media_options = nlohmann::json::array();
+  auto media = store_.ListMedia(100, 0);
+  if (!media) return tl::unexpected(media.error());
+  for (const auto& item : *media) media_options.push_back({{"url", item.url}, {"alt", item.alt}});
   std::string preview_link, preview_expires;
   if (stored && current.status != PostStatus::kTrash && current.status != PostStatus::kPublished) {
     const Timestamp expires = Now() + 7 * 24 * 3600;
@@ -429,6 +433,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
   nlohmann::json view = {
       {"title", is_new ? "New post" : "Edit: " + current.title},
       {"preview_link", preview_link},
+      {"media", media_options},
       {"autosave", stored && Unpublished(current)},
       {"autosave_note", !stored ? "Save the draft once to turn on autosave." : ""},
       {"preview_expires", preview_expires},
@@ -549,7 +554,7 @@ Result<Response> Desk::SavePost(const Request& request) const {
     if (!CanEdit(viewer, stored->post))
       return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   }
-  const EditorFields fields = FieldsFromForm(request.FormFields());
+  EditorFields fields = FieldsFromForm(request.FormFields());
   auto publication = store_.LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
   const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
@@ -557,6 +562,21 @@ Result<Response> Desk::SavePost(const Request& request) const {
     return EditorPage(viewer, stored, fields, status, "", error, preview);
   };
 
+  // A featured image uploaded with the form goes to the media library first.
+  for (const auto& file : request.Files()) {
+    if (file.field != "image_file" || fields.action == "autosave") continue;
+    auto item =
+        SaveUpload(viewer, file, fields.image_alt, fields.image_caption, fields.image_credit);
+    if (!item) {
+      const auto code = item.error().code;
+      if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge ||
+          code == ErrorCode::kForbidden) {
+        return again(422, item.error().message);
+      }
+      return tl::unexpected(item.error());
+    }
+    fields.image_url = item->url;
+  }
   Post post = stored ? stored->post : Post{};
   const Post before = post;
   std::optional<Timestamp> date;

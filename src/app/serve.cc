@@ -13,6 +13,7 @@
 #include "auth/crypto.h"
 #include "http/server.h"
 #include "mail/outbox.h"
+#include "media/images.h"
 #include "mail/smtp_mailer.h"
 #include "render/theme.h"
 #include "site/site.h"
@@ -96,7 +97,9 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       [&accounts](std::int64_t id, Timestamp expires, const std::string& signature) {
         return accounts.CheckPreviewSignature(id, expires, signature);
       });
-  admin::Desk desk(**store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); });
+  if (auto images = media::InitImages(); !images) return Failure(images.error());
+  admin::Desk desk(**store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
+                   paths.uploads);
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
 
@@ -129,6 +132,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   server_options.listen = config.listen;
   server_options.threads = config.threads;
   server_options.max_body_bytes = config.max_body_bytes;
+  server_options.max_upload_bytes = 25 * 1024 * 1024;  // images for the media library
+  server_options.upload_prefix = "/admin/";
   server_options.request_timeout = std::chrono::seconds(config.request_timeout_s);
   server_options.trusted_proxies = std::move(*proxies);
   http::ServerServices services{

@@ -82,8 +82,8 @@ std::vector<Request::File> Request::Files() const {
   if (auto parts = ParseMultipart(body, type)) {
     for (auto& part : *parts) {
       if (part.filename && !part.data.empty()) {
-        files.push_back({std::move(part.name), std::move(*part.filename), std::move(part.content_type),
-                         std::move(part.data)});
+        files.push_back({std::move(part.name), std::move(*part.filename),
+                         std::move(part.content_type), std::move(part.data)});
       }
     }
   }
@@ -109,7 +109,8 @@ std::optional<std::string> HeaderParameter(std::string_view header, std::string_
       return std::string(header.substr(position + 1, end - position - 1));
     }
     const auto end = header.find(';', position);
-    return std::string(header.substr(position, end == std::string_view::npos ? end : end - position));
+    return std::string(
+        header.substr(position, end == std::string_view::npos ? end : end - position));
   }
   return std::nullopt;
 }

@@ -284,7 +284,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parser_->body_limit(limit);
     // An upload of many megabytes needs longer than a form does.
-    if (upload) stream_.expires_after(std::max<std::chrono::milliseconds>(options.request_timeout, std::chrono::seconds(120)));
+    if (upload)
+      stream_.expires_after(
+          std::max<std::chrono::milliseconds>(options.request_timeout, std::chrono::seconds(120)));
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });

@@ -30,8 +30,9 @@ void StripMetadata(VipsImage* image) {
   for (gchar** field = fields; *field != nullptr; ++field) {
     const std::string name = *field;
     if (name.starts_with("exif-") || name.starts_with("xmp-") || name.starts_with("iptc-") ||
-        name.starts_with("ipct-") || name.starts_with("jpeg-comment") || name.starts_with("png-comment") ||
-        name.starts_with("gif-comment") || name == "orientation") {
+        name.starts_with("ipct-") || name.starts_with("jpeg-comment") ||
+        name.starts_with("png-comment") || name.starts_with("gif-comment") ||
+        name == "orientation") {
       vips_image_remove(image, name.c_str());
     }
   }
@@ -45,7 +46,8 @@ Result<EncodedImage> Encode(VipsImage* image, Format format) {
   EncodedImage out;
   switch (format) {
     case Format::kJpeg:
-      rc = vips_jpegsave_buffer(image, &buffer, &length, "Q", 85, "strip", TRUE, "interlace", TRUE, nullptr);
+      rc = vips_jpegsave_buffer(image, &buffer, &length, "Q", 85, "strip", TRUE, "interlace", TRUE,
+                                nullptr);
       out.extension = "jpg";
       out.mime = "image/jpeg";
       break;
@@ -86,7 +88,9 @@ Result<void> InitImages() {
 
 Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& limits) {
   if (data.size() > limits.max_bytes) {
-    return Fail(ErrorCode::kTooLarge, "the image is larger than " + std::to_string(limits.max_bytes / (1024 * 1024)) + " MiB");
+    return Fail(
+        ErrorCode::kTooLarge,
+        "the image is larger than " + std::to_string(limits.max_bytes / (1024 * 1024)) + " MiB");
   }
   const char* loader = vips_foreign_find_load_buffer(data.data(), data.size());
   if (loader == nullptr) {
@@ -95,30 +99,40 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
   }
   const std::string name = loader;
   Format format;
-  if (name.find("Jpeg") != std::string::npos) format = Format::kJpeg;
-  else if (name.find("Png") != std::string::npos || name.find("Gif") != std::string::npos) format = Format::kPng;
-  else if (name.find("Webp") != std::string::npos) format = Format::kWebp;
-  else return Fail(ErrorCode::kInvalidArgument, "only JPEG, PNG, WebP and GIF images can be uploaded");
+  if (name.find("Jpeg") != std::string::npos)
+    format = Format::kJpeg;
+  else if (name.find("Png") != std::string::npos || name.find("Gif") != std::string::npos)
+    format = Format::kPng;
+  else if (name.find("Webp") != std::string::npos)
+    format = Format::kWebp;
+  else
+    return Fail(ErrorCode::kInvalidArgument, "only JPEG, PNG, WebP and GIF images can be uploaded");
 
   // "fail": a damaged or truncated file is refused, not patched up with grey.
   Image loaded(vips_image_new_from_buffer(data.data(), data.size(), "", "access",
                                           VIPS_ACCESS_SEQUENTIAL, "fail", TRUE, nullptr));
-  if (!loaded) return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read", VipsMessage());
+  if (!loaded)
+    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
+                VipsMessage());
   const int width = vips_image_get_width(loaded.get());
   const int height = vips_image_get_height(loaded.get());
   if (width <= 0 || height <= 0 || width > limits.max_side || height > limits.max_side ||
       static_cast<std::int64_t>(width) * height > limits.max_pixels) {
     return Fail(ErrorCode::kTooLarge, "the image has too many pixels (at most " +
-                                          std::to_string(limits.max_pixels / 1'000'000) + " megapixels)");
+                                          std::to_string(limits.max_pixels / 1'000'000) +
+                                          " megapixels)");
   }
   // Decode fully once (a truncated file fails here), turned upright.
   VipsImage* rotated = nullptr;
   if (vips_autorot(loaded.get(), &rotated, nullptr) != 0) {
-    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read", VipsMessage());
+    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
+                VipsMessage());
   }
   Image oriented(rotated);
   Image upright(vips_image_copy_memory(oriented.get()));
-  if (!upright) return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read", VipsMessage());
+  if (!upright)
+    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
+                VipsMessage());
   StripMetadata(upright.get());
   ProcessedImage result;
   auto original = Encode(upright.get(), format);

@@ -33,8 +33,8 @@ struct EncodedImage {
 };
 
 struct ProcessedImage {
-  EncodedImage original;                // full size, metadata stripped
-  std::vector<EncodedImage> variants;   // narrower copies, each in the original format and WebP
+  EncodedImage original;               // full size, metadata stripped
+  std::vector<EncodedImage> variants;  // narrower copies, each in the original format and WebP
 };
 
 // kInvalidArgument naming the problem for anything that is not an acceptable image;

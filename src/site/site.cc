@@ -215,10 +215,14 @@ Result<Response> Site::Post(const Request& request) const {
   head.image = detail.post.image.url;
   head.og_type = "article";
   head.json_ld = ArticleJsonLd(detail, *context);
+  auto media = detail.post.image.url.starts_with("/uploads/")
+                   ? store_.FindMediaByUrl(detail.post.image.url)
+                   : Result<std::optional<MediaItem>>(std::nullopt);
+  if (!media) return tl::unexpected(media.error());
 
   nlohmann::json view = {{"site", SiteView(*context)},
                          {"head", HeadView(head, context->publication)},
-                         {"article", ArticleView(detail, *context)}};
+                         {"article", ArticleView(detail, *context, *media)}};
   auto response = RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view);
   if (response && !request.query.empty()) response->cacheable = false;
   return response;

@@ -25,13 +25,37 @@ nlohmann::json AuthorsView(const std::vector<Author>& authors, bool with_bio) {
   return list;
 }
 
-nlohmann::json ImageView(const FeaturedImage& image) {
+nlohmann::json ImageView(const FeaturedImage& image,
+                         const std::optional<MediaItem>& media = std::nullopt) {
   if (image.url.empty()) return false;
-  return {{"url", image.url},
-          {"alt", image.alt},
-          {"caption", image.caption},
-          {"credit", image.credit},
-          {"has_figcaption", !image.caption.empty() || !image.credit.empty()}};
+  nlohmann::json view = {{"url", image.url},
+                         {"alt", image.alt},
+                         {"caption", image.caption},
+                         {"credit", image.credit},
+                         {"has_figcaption", !image.caption.empty() || !image.credit.empty()},
+                         {"has_size", false}};
+  if (!media) return view;
+  view["has_size"] = true;
+  view["width"] = media->width;
+  view["height"] = media->height;
+  const auto variants = nlohmann::json::parse(media->variants, nullptr, false);
+  if (!variants.is_array() || variants.empty()) return view;
+  std::string srcset, webp;
+  for (const auto& variant : variants) {
+    const std::string entry =
+        fmt::format("{} {}w", variant.value("url", ""), variant.value("width", 0));
+    std::string& list = variant.value("mime", "") == "image/webp" ? webp : srcset;
+    list += (list.empty() ? "" : ", ") + entry;
+  }
+  if (media->mime != "image/webp") {
+    srcset += (srcset.empty() ? "" : ", ") + fmt::format("{} {}w", media->url, media->width);
+  } else {
+    webp += (webp.empty() ? "" : ", ") + fmt::format("{} {}w", media->url, media->width);
+  }
+  view["srcset"] = srcset;
+  view["webp_srcset"] = webp;
+  view["sizes"] = "(max-width: 44rem) 100vw, 42rem";
+  return view;
 }
 
 }  // namespace
@@ -97,10 +121,12 @@ nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone) {
           {"date_human", FormatHumanDate(published, zone)}};
 }
 
-nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context) {
+nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context,
+                           const std::optional<MediaItem>& media) {
   const Post& post = detail.post;
   const Timestamp published = post.published_at.value_or(0);
   nlohmann::json view = PostCardView(detail, context.zone);
+  view["image"] = ImageView(post.image, media);
   view["authors"] = AuthorsView(detail.authors, true);
   view["several_authors"] = detail.authors.size() > 1;
   view["body_html"] = post.body_html;

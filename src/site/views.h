@@ -35,7 +35,10 @@ std::string DisclaimerFor(const PostDetail& detail, const Publication& publicati
 
 nlohmann::json SiteView(const SiteContext& context);
 nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone);
-nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context);
+// `media` is the library record of the featured image, when it has one: its variants become a
+// <picture> with WebP and srcset.
+nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context,
+                           const std::optional<MediaItem>& media = std::nullopt);
 // schema.org NewsArticle or OpinionNewsArticle, as JSON text.
 std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context);
 

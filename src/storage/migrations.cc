@@ -214,6 +214,25 @@ CREATE INDEX post_notes_by_post ON post_notes(post_id, at);
 ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 6: the media library: uploaded images, their responsive variants and their words.
+      R"sql(
+CREATE TABLE media (
+  id INTEGER PRIMARY KEY,
+  url TEXT NOT NULL UNIQUE,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  mime TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  variants TEXT NOT NULL DEFAULT '[]',
+  alt TEXT NOT NULL DEFAULT '',
+  caption TEXT NOT NULL DEFAULT '',
+  credit TEXT NOT NULL DEFAULT '',
+  original_name TEXT NOT NULL DEFAULT '',
+  uploaded_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX media_by_time ON media(created_at DESC);
+)sql",
   };
   return migrations;
 }

@@ -114,6 +114,24 @@ struct PostQuery {
   int offset = 0;
 };
 
+// An uploaded image in the media library. `variants` is a JSON array of
+// {"url", "width", "mime"} objects, narrower copies in the original format and WebP.
+struct MediaItem {
+  std::int64_t id = 0;
+  std::string url;  // "/uploads/media/2026/11/…"
+  int width = 0;
+  int height = 0;
+  std::string mime;
+  std::int64_t bytes = 0;
+  std::string variants = "[]";
+  std::string alt;
+  std::string caption;
+  std::string credit;
+  std::string original_name;
+  std::optional<std::int64_t> uploaded_by;
+  Timestamp created_at = 0;
+};
+
 // Which posts the editorial desk lists. Unset fields do not filter.
 struct DeskQuery {
   std::optional<PostStatus> status;  // unset: everything but the trash

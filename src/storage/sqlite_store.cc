@@ -929,6 +929,79 @@ Result<std::optional<Redirect>> SqliteStore::FindRedirect(const std::string& fro
                   statement.Int(3)};
 }
 
+namespace {
+
+constexpr const char* kMediaColumns =
+    "id, url, width, height, mime, bytes, variants, alt, caption, credit, original_name, "
+    "uploaded_by, created_at";
+
+MediaItem ReadMedia(const auto& row) {
+  MediaItem item;
+  item.id = row.Int(0);
+  item.url = row.Text(1);
+  item.width = static_cast<int>(row.Int(2));
+  item.height = static_cast<int>(row.Int(3));
+  item.mime = row.Text(4);
+  item.bytes = row.Int(5);
+  item.variants = row.Text(6);
+  item.alt = row.Text(7);
+  item.caption = row.Text(8);
+  item.credit = row.Text(9);
+  item.original_name = row.Text(10);
+  item.uploaded_by = row.OptionalInt(11);
+  item.created_at = row.Int(12);
+  return item;
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::CreateMedia(const MediaItem& item) {
+  std::int64_t id = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO media(url, width, height, mime, bytes, variants, alt, caption, credit, "
+        "original_name, uploaded_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12) RETURNING id");
+    statement.Bind(1, item.url).Bind(2, item.width).Bind(3, item.height).Bind(4, item.mime);
+    statement.Bind(5, item.bytes).Bind(6, item.variants).Bind(7, item.alt).Bind(8, item.caption);
+    statement.Bind(9, item.credit).Bind(10, item.original_name).Bind(11, item.uploaded_by);
+    statement.Bind(12, item.created_at ? item.created_at : Now());
+    if (!statement.ok() || statement.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "save media"));
+    id = statement.Int(0);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<std::vector<MediaItem>> SqliteStore::ListMedia(int limit, int offset) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kMediaColumns +
+                                 " FROM media ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list media"));
+  statement.Bind(1, limit).Bind(2, offset);
+  std::vector<MediaItem> items;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) items.push_back(ReadMedia(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list media"));
+  return items;
+}
+
+Result<std::optional<MediaItem>> SqliteStore::FindMediaByUrl(const std::string& url) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      std::string("SELECT ") + kMediaColumns + " FROM media WHERE url = ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find media"));
+  statement.Bind(1, url);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find media"));
+  return ReadMedia(statement);
+}
+
 Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {
   return Transact(
       [&]() -> Result<void> {

@@ -74,6 +74,9 @@ class SqliteStore final : public Store {
   Result<void> DeleteRedirect(const std::string& from_path) override;
   Result<std::vector<Redirect>> ListRedirects() override;
   Result<std::optional<Redirect>> FindRedirect(const std::string& from_path) override;
+  Result<std::int64_t> CreateMedia(const MediaItem& item) override;
+  Result<std::vector<MediaItem>> ListMedia(int limit, int offset) override;
+  Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;

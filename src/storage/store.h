@@ -98,6 +98,10 @@ class Store {
   virtual Result<std::vector<Redirect>> ListRedirects() = 0;
   virtual Result<std::optional<Redirect>> FindRedirect(const std::string& from_path) = 0;
 
+  virtual Result<std::int64_t> CreateMedia(const MediaItem& item) = 0;
+  virtual Result<std::vector<MediaItem>> ListMedia(int limit, int offset) = 0;
+  virtual Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) = 0;
+
   virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;
 

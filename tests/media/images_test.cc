@@ -18,7 +18,8 @@ std::string JpegWithExif(int width, int height, const std::string& marker) {
   g_free(buffer);
   g_object_unref(black);
   // TIFF header, one IFD entry: Artist (0x013B), ASCII, pointing at the marker text.
-  std::string tiff = std::string("II*\0", 4) + std::string("\x08\0\0\0", 4) + std::string("\x01\0", 2);
+  std::string tiff =
+      std::string("II*\0", 4) + std::string("\x08\0\0\0", 4) + std::string("\x01\0", 2);
   const std::string text = marker + '\0';
   tiff += std::string("\x3B\x01\x02\0", 4);
   const uint32_t count = static_cast<uint32_t>(text.size());

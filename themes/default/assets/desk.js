@@ -44,7 +44,10 @@
   async function autosave() {
     if (!dirty) return;
     dirty = false;
-    const data = new URLSearchParams(new FormData(form));
+    const data = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) {
+      if (typeof value === 'string') data.append(name, value);  // files wait for a real save
+    }
     data.set('do', 'autosave');
     const response = await fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin' });
     const result = await response.json().catch(function () { return {}; });

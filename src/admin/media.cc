@@ -1,0 +1,204 @@
+// The desk's media library: uploads become stripped, resized images under uploads/media/, with
+// their alt text, caption and credit kept beside them.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/desk.h"
+#include "auth/crypto.h"
+#include "core/slug.h"
+#include "core/text.h"
+#include "media/images.h"
+
+namespace broadsheet::admin {
+namespace {
+
+using auth::Action;
+using http::Request;
+using http::Response;
+
+constexpr int kMediaPerPage = 60;
+
+// Writes `data` to `path` durably: a temporary file, fsync, rename, fsync of the folder.
+Result<void> WriteDurably(const std::filesystem::path& path, std::string_view data) {
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  if (error) return Fail(ErrorCode::kIo, "cannot create the upload folder", error.message());
+  const std::string temporary = path.string() + ".part";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail(ErrorCode::kIo, "cannot store the image", std::strerror(errno));
+  size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string reason = std::strerror(errno);
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      return Fail(ErrorCode::kIo, "cannot store the image", reason);
+    }
+    written += static_cast<size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return Fail(ErrorCode::kIo, "cannot store the image", std::strerror(errno));
+  }
+  const int folder = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder >= 0) {
+    ::fsync(folder);
+    ::close(folder);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
+                                   const std::string& alt, const std::string& caption,
+                                   const std::string& credit) const {
+  if (!auth::Can(viewer.role, Action::kUploadMedia)) {
+    return Fail(ErrorCode::kForbidden, "Your role does not allow uploading images.");
+  }
+  if (Trim(alt).empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Describe the image in its alt text before uploading it.");
+  }
+  auto processed = media::ProcessUpload(file.data);
+  if (!processed) {
+    if (processed.error().code == ErrorCode::kInvalidArgument ||
+        processed.error().code == ErrorCode::kTooLarge) {
+      return Fail(processed.error().code, "Not uploaded: " + processed.error().message + ".");
+    }
+    return tl::unexpected(processed.error());
+  }
+  const CivilDate today = CivilDateIn(Now(), TimeZone());
+  std::string stem = Slugify(std::filesystem::path(file.filename).stem().string()).substr(0, 60);
+  while (!stem.empty() && stem.back() == '-') stem.pop_back();
+  if (stem.empty()) stem = "image";
+  const std::string folder = fmt::format("media/{:04}/{:02}", today.year, today.month);
+  const std::string base = auth::RandomToken().substr(0, 8) + "-" + stem;
+  // Tokens are base64url; '_' and '-' are fine in paths, but keep names lower-case and tidy.
+  std::string name;
+  for (char c : base) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+  MediaItem item;
+  const auto& original = processed->original;
+  item.url = "/uploads/" + folder + "/" + name + "." + original.extension;
+  if (auto written =
+          WriteDurably(uploads_dir_ / folder / (name + "." + original.extension), original.data);
+      !written) {
+    return tl::unexpected(written.error());
+  }
+  nlohmann::json variants = nlohmann::json::array();
+  for (const auto& variant : processed->variants) {
+    const std::string file_name = fmt::format("{}-{}.{}", name, variant.width, variant.extension);
+    if (auto written = WriteDurably(uploads_dir_ / folder / file_name, variant.data); !written) {
+      return tl::unexpected(written.error());
+    }
+    variants.push_back({{"url", "/uploads/" + folder + "/" + file_name},
+                        {"width", variant.width},
+                        {"height", variant.height},
+                        {"mime", variant.mime}});
+  }
+  item.width = original.width;
+  item.height = original.height;
+  item.mime = original.mime;
+  item.bytes = static_cast<std::int64_t>(original.data.size());
+  item.variants = variants.dump();
+  item.alt = std::string(Trim(alt)).substr(0, 500);
+  item.caption = std::string(Trim(caption)).substr(0, 1000);
+  item.credit = std::string(Trim(credit)).substr(0, 300);
+  item.original_name = file.filename.substr(0, 200);
+  item.uploaded_by = viewer.user.id;
+  item.created_at = Now();
+  auto id = store_.CreateMedia(item);
+  if (!id) return tl::unexpected(id.error());
+  item.id = *id;
+  Audit(viewer, "upload", std::nullopt, item.url);
+  return item;
+}
+
+Result<Response> Desk::MediaPage(const auth::Viewer& viewer, int status, const std::string& notice,
+                                 const std::string& error, const std::string& alt,
+                                 const std::string& caption, const std::string& credit) const {
+  auto items = store_.ListMedia(kMediaPerPage, 0);
+  if (!items) return tl::unexpected(items.error());
+  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& item : *items) {
+    std::string thumb = item.url;
+    int thumb_width = item.width, thumb_height = item.height;
+    const auto variants = nlohmann::json::parse(item.variants, nullptr, false);
+    if (variants.is_array() && !variants.empty()) {
+      thumb = variants[0].value("url", item.url);
+      thumb_width = variants[0].value("width", item.width);
+      thumb_height = variants[0].value("height", item.height);
+    }
+    rows.push_back({{"id", item.id},
+                    {"url", item.url},
+                    {"thumb", thumb},
+                    {"thumb_width", thumb_width},
+                    {"thumb_height", thumb_height},
+                    {"alt", item.alt},
+                    {"credit", item.credit},
+                    {"width", item.width},
+                    {"height", item.height},
+                    {"markdown", "![" + item.alt + "](" + item.url + ")"}});
+  }
+  nlohmann::json view = {{"title", "Media"},
+                         {"items", rows},
+                         {"csrf", *csrf},
+                         {"notice", notice},
+                         {"error", error},
+                         {"max_mb", 20},
+                         {"form", {{"alt", alt}, {"caption", caption}, {"credit", credit}}}};
+  return Render("media", std::move(view), status, viewer);
+}
+
+Result<Response> Desk::Media(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  if (!auth::Can((*viewer)->role, Action::kUploadMedia)) {
+    return Fail(ErrorCode::kForbidden, "Your role does not allow uploading images.");
+  }
+  return MediaPage(**viewer, 200, request.QueryParam("uploaded") ? "Uploaded." : "", "", "", "",
+                   "");
+}
+
+Result<Response> Desk::Upload(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  const auto fields = request.FormFields();
+  const std::string alt = http::FieldValue(fields, "alt");
+  const std::string caption = http::FieldValue(fields, "caption");
+  const std::string credit = http::FieldValue(fields, "credit");
+  const auto files = request.Files();
+  if (files.empty())
+    return MediaPage(**viewer, 422, "", "Choose an image to upload.", alt, caption, credit);
+  auto saved = SaveUpload(**viewer, files.front(), alt, caption, credit);
+  if (!saved) {
+    const auto code = saved.error().code;
+    if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge) {
+      return MediaPage(**viewer, code == ErrorCode::kTooLarge ? 413 : 422, "",
+                       saved.error().message, alt, caption, credit);
+    }
+    return tl::unexpected(saved.error());
+  }
+  return Response::Redirect(303, "/admin/media?uploaded=1");
+}
+
+}  // namespace broadsheet::admin

@@ -1,0 +1,137 @@
+"""The media library: uploads checked by content, stripped of metadata, resized, and served with
+srcset; the editor's featured-image upload."""
+
+import html
+import http.client
+import os
+import re
+import struct
+import unittest
+import uuid
+import zlib
+
+import harness
+from test_desk import PASSWORD, Browser, add_user
+
+
+def png(width, height, text=None):
+    """A solid-colour RGB PNG, optionally with a tEXt chunk (metadata that must not survive)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    row = b"\x00" + b"\x40\x80\xc0" * width
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    if text:
+        data += chunk(b"tEXt", b"Comment\x00" + text.encode())
+    return data + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+
+
+def multipart(fields, files):
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, value in fields.items():
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+    for name, (filename, data, kind) in files.items():
+        body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                 f'Content-Type: {kind}\r\n\r\n').encode() + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def post_multipart(browser, path, fields, files):
+    body, kind = multipart(fields, files)
+    connection = http.client.HTTPConnection("127.0.0.1", browser.server.port, timeout=30)
+    headers = {"Content-Type": kind, "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    result = (response.status, response.headers, response.read().decode())
+    connection.close()
+    return result
+
+
+def csrf_of(page):
+    return html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+
+
+class MediaLibrary(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server()
+        add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        add_user(cls.server, "writer@example.org", "contributor", PASSWORD, "Wren Writer")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def signed_in(self, email):
+        browser = Browser(self.server)
+        self.assertEqual(browser.sign_in(email, PASSWORD)[0], 303)
+        return browser
+
+    def test_an_upload_is_stripped_resized_and_listed(self):
+        editor = self.signed_in("editor@example.org")
+        csrf = csrf_of(editor.request("GET", "/admin/media")[2])
+        status, headers, _ = post_multipart(editor, "/admin/media", {"csrf": csrf, "alt": "A blue field", "caption": "", "credit": "Desk photo"},
+                                            {"file": ("Field Photo.png", png(1000, 500, "GPS 51.5N 0.1W SECRET"), "image/png")})
+        self.assertEqual(status, 303)
+        page = editor.request("GET", "/admin/media")[2]
+        url = re.search(r'id="url-\d+" type="text" readonly value="(/uploads/media/\d{4}/\d{2}/[a-z0-9_-]+-field-photo\.png)"', page).group(1)
+        self.assertIn("![A blue field](" + url + ")", html.unescape(page))
+        status, headers, original = self.server.get(url)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "image/png")
+        self.assertNotIn(b"SECRET", original)
+        for width in (480, 960):
+            for extension, kind in (("png", "image/png"), ("webp", "image/webp")):
+                status, headers, _ = self.server.get(url.replace(".png", f"-{width}.{extension}"))
+                self.assertEqual(status, 200)
+                self.assertEqual(headers["content-type"], kind)
+        self.assertEqual(self.server.get(url.replace(".png", "-1600.png"))[0], 404)  # never upscaled
+
+    def test_bad_uploads_are_refused_with_the_reason(self):
+        editor = self.signed_in("editor@example.org")
+        csrf = csrf_of(editor.request("GET", "/admin/media")[2])
+        cases = [
+            ({"alt": ""}, ("a.png", png(10, 10), "image/png"), "alt text"),
+            ({"alt": "x"}, ("evil.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/svg+xml"), "only JPEG, PNG, WebP and GIF"),
+            ({"alt": "x"}, ("photo.jpg", b"#!/bin/sh\necho disguised\n", "image/jpeg"), "not an image"),
+            ({"alt": "x"}, ("cut.png", png(300, 300)[:200], "image/png"), "damaged"),
+        ]
+        for fields, upload, message in cases:
+            status, _, page = post_multipart(editor, "/admin/media", dict(fields, csrf=csrf), {"file": upload})
+            self.assertEqual(status, 422, upload[0])
+            self.assertIn(message, page, upload[0])
+        writer = self.signed_in("writer@example.org")
+        self.assertEqual(writer.request("GET", "/admin/media")[0], 403)
+
+    def test_an_oversized_upload_is_refused_before_it_is_read(self):
+        editor = self.signed_in("editor@example.org")
+        reply = self.server.raw(b"POST /admin/media HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                                b"Content-Length: 104857600\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 413"))
+        # Outside the desk, the ordinary (smaller) limit applies.
+        reply = self.server.raw(b"POST /newsletter/subscribe HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 413"))
+
+    def test_the_editor_uploads_a_featured_image_served_with_srcset(self):
+        editor = self.signed_in("editor@example.org")
+        page = editor.request("GET", "/admin/posts/new")[2]
+        csrf = csrf_of(page)
+        count = re.search(r'name="edit_count" value="(\d+)"', page).group(1)
+        fields = {"csrf": csrf, "edit_count": count, "do": "publish", "title": "Pictured Analysis", "dek": "",
+                  "body": "Text.", "slug": "", "kind": "article", "section": "security", "authors": "jane-doe",
+                  "tags": "", "image_url": "", "image_alt": "A wide blue field", "image_caption": "Somewhere.",
+                  "image_credit": "Photo: Desk", "comments_open": "1", "disclaimer_mode": "default", "disclaimer": "", "date": ""}
+        status, headers, _ = post_multipart(editor, "/admin/posts", fields, {"image_file": ("wide.png", png(2000, 1000), "image/png")})
+        self.assertEqual(status, 303)
+        body = self.server.get("/pictured-analysis/")[2].decode()
+        source = re.search(r'<source type="image/webp" srcset="([^"]+)" sizes="[^"]+">', body)
+        self.assertIsNotNone(source, body[:2000])
+        self.assertEqual(len(source.group(1).split(", ")), 3)  # 480, 960, 1600
+        self.assertRegex(body, r'<img src="/uploads/media/[^"]+\.png" srcset="[^"]+-480\.png 480w, [^"]+ 2000w" sizes="[^"]+" width="2000" height="1000" alt="A wide blue field"')
+        self.assertIn("Photo: Desk", body)
+
+
+if __name__ == "__main__":
+    unittest.main()
