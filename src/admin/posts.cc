@@ -533,13 +533,25 @@ Result<Response> Desk::CreatePost(const Request& request) const { return SavePos
 Result<Response> Desk::SavePost(const Request& request) const {
   auto viewer_result = CurrentViewer(request);
   if (!viewer_result) return tl::unexpected(viewer_result.error());
-  if (!*viewer_result) return ToSignIn(request);
+  if (!*viewer_result) {
+    // Signed out while writing (the session expired or was ended): nothing is saved, and the
+    // text comes back so that nothing is lost.
+    if (FieldsFromForm(request.FormFields()).action == "autosave") {
+      Response response = Response::Text(401, "Your session has ended.");
+      response.content_type = "application/json";
+      response.body = R"({"error":"your session has ended; sign in again in another tab"})";
+      return response;
+    }
+    const EditorFields fields = FieldsFromForm(request.FormFields());
+    nlohmann::json view = {
+        {"title", "Not saved"},
+        {"post", {{"title", fields.title}, {"dek", fields.dek}, {"body", fields.body}}}};
+    return Render("expired", std::move(view), 401, std::nullopt);
+  }
   const auth::Viewer& viewer = **viewer_result;
   auto valid = CheckForm(request, "session:" + viewer.session_hash);
   if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden,
-                "This form has expired. Copy your text, reload the page and save again.");
+  const bool form_current = *valid;
   if (!Can(viewer.role, Action::kWriteDraft))
     return Fail(ErrorCode::kForbidden, "Your role does not allow writing.");
 
@@ -561,6 +573,12 @@ Result<Response> Desk::SavePost(const Request& request) const {
   auto again = [&](int status, const std::string& error, const std::string& preview = "") {
     return EditorPage(viewer, stored, fields, status, "", error, preview);
   };
+  if (!form_current) {
+    // A stale form (opened before signing in again, say): show it back with a fresh token.
+    return again(403,
+                 "This form had expired, so nothing was saved. Your text is below; check it "
+                 "and save again.");
+  }
 
   // A featured image uploaded with the form goes to the media library first.
   for (const auto& file : request.Files()) {
@@ -576,6 +594,18 @@ Result<Response> Desk::SavePost(const Request& request) const {
       return tl::unexpected(item.error());
     }
     fields.image_url = item->url;
+  }
+  // An image from the library brings its words along: its alt text, caption and credit fill
+  // whatever the form left empty.
+  if (fields.image_url.starts_with("/uploads/") &&
+      (fields.image_alt.empty() || fields.image_caption.empty() || fields.image_credit.empty())) {
+    auto item = store_.FindMediaByUrl(fields.image_url);
+    if (!item) return tl::unexpected(item.error());
+    if (*item) {
+      if (fields.image_alt.empty()) fields.image_alt = (*item)->alt;
+      if (fields.image_caption.empty()) fields.image_caption = (*item)->caption;
+      if (fields.image_credit.empty()) fields.image_credit = (*item)->credit;
+    }
   }
   Post post = stored ? stored->post : Post{};
   const Post before = post;

@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,36 @@ const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
 const AXE = join(here, '../../node_modules/axe-core/axe.min.js');
 const PASSWORD = 'correct horse battery staple';
 let dir, server, base, browser;
+
+// CRC-32 as PNG chunks need it (node:zlib has no crc32 before Node 20.15).
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+// A solid-colour PNG, as a photographer's upload stand-in.
+function png(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0);
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x5a)]);
+  const pixels = deflateSync(Buffer.concat(Array(height).fill(row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+                        chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+}
 
 function run(args, input) {
   const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
@@ -80,7 +111,9 @@ test('an editor writes an article with an image, previews, schedules and publish
   await page.selectOption('#section', 'economy');
   await page.fill('#authors', 'hana-sato');
   await page.fill('#tags', 'Sanctions, Trade');
-  await page.fill('#image_url', '/uploads/images/grain-prices.svg');
+  const photo = join(dir, 'harbour.png');
+  writeFileSync(photo, png(1800, 900));
+  await page.setInputFiles('#image_file', photo);
   await page.fill('#image_alt', 'Two lines on a price chart');
   await page.fill('#image_credit', 'Chart by The Meridian Review');
   await page.click('button[value=preview]');
@@ -106,6 +139,8 @@ test('an editor writes an article with an image, previews, schedules and publish
   await page.waitForURL(base + '/sanctions-that-bite-back/');
   assert.equal(await page.locator('h1').innerText(), 'Sanctions That Bite Back');
   assert.equal(await page.locator('.featured-image img').getAttribute('alt'), 'Two lines on a price chart');
+  assert.match(await page.locator('.featured-image source').getAttribute('srcset'), /-480\.webp 480w/);
+  assert.equal(await page.locator('.featured-image img').evaluate((img) => img.complete && img.naturalWidth > 0), true);
   assert.equal(await page.locator('.section-label a').first().innerText(), 'ECONOMY AND TRADE');
   await page.context().close();
 });

@@ -234,6 +234,20 @@ class Workflow(unittest.TestCase):
         self.assertIn("changed by someone else", page)
         self.assertIn("Theirs, not lost.", page)
 
+    def test_a_library_image_brings_its_alt_caption_and_credit(self):
+        from test_media import png, post_multipart
+        editor = self.signed_in("editor@example.org")
+        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', editor.request("GET", "/admin/media")[2]).group(1))
+        post_multipart(editor, "/admin/media", {"csrf": csrf, "alt": "Library alt", "caption": "Library caption", "credit": "Library credit"},
+                       {"file": ("lib.png", png(600, 300), "image/png")})
+        url = re.search(r'readonly value="(/uploads/media/[^"]+\.png)"', editor.request("GET", "/admin/media")[2]).group(1)
+        status, _, _, _ = self.create(editor, "publish", title="Library Picture", image_url=url)
+        self.assertEqual(status, 303)
+        body = self.server.get("/library-picture/")[2].decode()
+        self.assertIn('alt="Library alt"', body)
+        self.assertIn("Library caption", body)
+        self.assertIn("Library credit", body)
+
     def test_bad_input_is_explained_and_the_text_kept(self):
         editor = self.signed_in("editor@example.org")
         status, _, page, _ = self.create(editor, title="", body="Precious words.")
@@ -253,9 +267,17 @@ class Workflow(unittest.TestCase):
         status, _, page, _ = self.create(editor, title="Pictured", image_url="/uploads/x.png")
         self.assertEqual(status, 422)
         self.assertIn("alt text", page)
-        # An expired form is refused without saving anything.
-        status, _, _, _ = editor.request("POST", "/admin/posts", dict(FIELDS, csrf="stale", edit_count="0"))
+        # An expired form is refused without saving anything, and the text comes back.
+        status, _, page, _ = editor.request("POST", "/admin/posts", dict(FIELDS, csrf="stale", edit_count="0", body="Kept words."))
         self.assertEqual(status, 403)
+        self.assertIn("nothing was saved", page)
+        self.assertIn("Kept words.", page)
+        # Signed out while writing: nothing saved, the text shown back.
+        signed_out = Browser(self.server)
+        status, _, page, _ = signed_out.request("POST", "/admin/posts", dict(FIELDS, csrf="x", edit_count="0", title="Late Night Draft", body="Words at risk."))
+        self.assertEqual(status, 401)
+        self.assertIn("Words at risk.", page)
+        self.assertNotIn("Late Night Draft", editor.request("GET", "/admin/posts")[2])
 
     def test_preview_renders_the_markdown_without_saving(self):
         editor = self.signed_in("editor@example.org")
