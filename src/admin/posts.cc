@@ -543,6 +543,7 @@ Result<Response> Desk::SavePost(const Request& request) const {
       return response;
     }
     const EditorFields fields = FieldsFromForm(request.FormFields());
+    if (fields.title.empty() && fields.dek.empty() && fields.body.empty()) return ToSignIn(request);
     nlohmann::json view = {
         {"title", "Not saved"},
         {"post", {{"title", fields.title}, {"dek", fields.dek}, {"body", fields.body}}}};
