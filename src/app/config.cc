@@ -135,8 +135,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
-  static const std::set<std::string> kMailKeys = {"smtp_url", "username",    "password",
-                                                  "from",     "require_tls", "timeout_s"};
+  static const std::set<std::string> kMailKeys = {"smtp_url",    "username",  "password", "from",
+                                                  "require_tls", "timeout_s", "ca_file"};
   if (const auto* node = table.get("mail")) {
     const auto* mail = node->as_table();
     if (mail == nullptr)
@@ -148,7 +148,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
         return Fail(
             ErrorCode::kInvalidArgument,
             fmt::format("{}:{}: unknown setting mail.{} (smtp_url, username, password, from, "
-                        "require_tls, timeout_s)",
+                        "require_tls, timeout_s, ca_file)",
                         file, line, name));
       }
       if (name == "require_tls") {
@@ -190,6 +190,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_SMTP_USERNAME", "mail.username"},
       {"BROADSHEET_SMTP_PASSWORD", "mail.password"},
       {"BROADSHEET_MAIL_FROM", "mail.from"},
+      {"BROADSHEET_SMTP_CA_FILE", "mail.ca_file"},
+      {"BROADSHEET_SMTP_REQUIRE_TLS", "mail.require_tls"},
   };
   std::map<std::string, std::string> origin;  // key -> where its value came from
   for (const auto& [key, value] : values) origin[key] = file + ": " + key;
@@ -280,8 +282,15 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     config.mail.password = found->second;
   if (auto found = values.find("mail.from"); found != values.end())
     config.mail.from = found->second;
-  if (auto found = values.find("mail.require_tls"); found != values.end())
+  if (auto found = values.find("mail.ca_file"); found != values.end())
+    config.mail.ca_file = found->second;
+  if (auto found = values.find("mail.require_tls"); found != values.end()) {
+    if (found->second != "true" && found->second != "false") {
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["mail.require_tls"] + " must be true or false");
+    }
     config.mail.require_tls = found->second == "true";
+  }
   if (auto found = values.find("mail.timeout_s"); found != values.end()) {
     auto seconds = ParseNumber(origin["mail.timeout_s"], found->second, 1, 600);
     if (!seconds) return tl::unexpected(seconds.error());
@@ -344,6 +353,7 @@ request_timeout_s = 15
 # password = "…"
 # from = "The Meridian Review <desk@example.org>"
 # require_tls = true
+# ca_file = "/etc/ssl/private-relay-ca.pem"
 
 # Publication settings live in the database (see `broadsheet import markdown`);
 # values here override them for this deployment.

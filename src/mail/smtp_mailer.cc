@@ -66,6 +66,7 @@ Result<void> SmtpMailer::Send(const Message& message) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout_s));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  if (!settings_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings_.ca_file.c_str());
   if (!settings_.username.empty()) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, settings_.username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, settings_.password.c_str());

@@ -19,6 +19,7 @@ struct SmtpSettings {
   std::string from;          // "Name <address>"
   int timeout_s = 30;        // whole send
   bool require_tls = false;  // refuse to send (or authenticate) without TLS
+  std::string ca_file;       // extra CA certificates to trust (a private relay); empty: system
 };
 
 class SmtpMailer final : public Mailer {

@@ -132,6 +132,50 @@ class MailFromTheDesk(unittest.TestCase):
         self.assertEqual(writer.request("GET", "/admin/users")[0], 403)
 
 
+class StartTls(unittest.TestCase):
+    """With require_tls, the password and the message travel only inside STARTTLS."""
+
+    def test_mail_goes_through_starttls_to_a_server_with_its_own_certificate(self):
+        import os
+        import ssl
+        import subprocess
+        import tempfile
+        folder = tempfile.mkdtemp(prefix="broadsheet-tls-")
+        cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        inbox = Inbox()
+        tls_seen = []
+
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            tls_seen.append(session.ssl is not None)
+            return AuthResult(success=auth_data.login == b"desk")
+
+        port = free_port()
+        smtp = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                          authenticator=authenticate, auth_require_tls=True)
+        smtp.start()
+        server = harness.Server(env={
+            "BROADSHEET_SMTP_URL": f"smtp://127.0.0.1:{port}", "BROADSHEET_SMTP_USERNAME": "desk",
+            "BROADSHEET_SMTP_PASSWORD": "smtp-secret", "BROADSHEET_MAIL_FROM": "desk@test.example",
+            "BROADSHEET_SMTP_REQUIRE_TLS": "true", "BROADSHEET_SMTP_CA_FILE": cert})
+        try:
+            add_user(server, "writer@example.org", "author", PASSWORD, "Wes Writer")
+            server.start()
+            browser = Browser(server)
+            token = browser.csrf("/admin/reset")
+            browser.request("POST", "/admin/reset", {"csrf": token, "email": "writer@example.org"})
+            envelope, message = wait_for(inbox, 1)[0]
+            self.assertEqual(envelope.rcpt_tos, ["writer@example.org"])
+            self.assertEqual(tls_seen, [True])
+        finally:
+            server.close()
+            smtp.stop()
+
+
 class WithoutMail(unittest.TestCase):
     def test_reset_says_mail_is_not_configured_and_invitations_show_the_link(self):
         server = harness.Server()
