@@ -411,7 +411,16 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
   nlohmann::json media_options = nlohmann::json::array();
   auto media = store_.ListMedia(100, 0);
   if (!media) return tl::unexpected(media.error());
-  for (const auto& item : *media) media_options.push_back({{"url", item.url}, {"alt", item.alt}});
+  for (const auto& item : *media) {
+    std::string thumb = item.url;
+    const auto variants = nlohmann::json::parse(item.variants, nullptr, false);
+    if (variants.is_array() && !variants.empty()) thumb = variants[0].value("url", item.url);
+    media_options.push_back({{"id", item.id},
+                             {"url", item.url},
+                             {"alt", item.alt},
+                             {"thumb", thumb},
+                             {"markdown", "![" + item.alt + "](" + item.url + ")"}});
+  }
   std::string preview_link, preview_expires;
   if (stored && current.status != PostStatus::kTrash && current.status != PostStatus::kPublished) {
     const Timestamp expires = Now() + 7 * 24 * 3600;
@@ -434,6 +443,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"title", is_new ? "New post" : "Edit: " + current.title},
       {"preview_link", preview_link},
       {"media", media_options},
+      {"has_media", !media_options.empty()},
       {"autosave", stored && Unpublished(current)},
       {"autosave_note", !stored ? "Save the draft once to turn on autosave." : ""},
       {"preview_expires", preview_expires},

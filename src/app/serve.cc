@@ -13,7 +13,6 @@
 #include "auth/crypto.h"
 #include "http/server.h"
 #include "mail/outbox.h"
-#include "media/images.h"
 #include "mail/smtp_mailer.h"
 #include "render/theme.h"
 #include "site/site.h"
@@ -97,9 +96,9 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       [&accounts](std::int64_t id, Timestamp expires, const std::string& signature) {
         return accounts.CheckPreviewSignature(id, expires, signature);
       });
-  if (auto images = media::InitImages(); !images) return Failure(images.error());
-  admin::Desk desk(**store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
-                   paths.uploads);
+  admin::Desk desk(
+      **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
+      paths.uploads);
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
 

@@ -87,6 +87,8 @@ Result<void> InitImages() {
 }
 
 Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& limits) {
+  // libvips starts on the first upload, so a server that never receives one never loads it.
+  if (auto ready = InitImages(); !ready) return tl::unexpected(ready.error());
   if (data.size() > limits.max_bytes) {
     return Fail(
         ErrorCode::kTooLarge,

@@ -3,7 +3,7 @@
 // script renamed .jpg — is refused. Every output is re-encoded, so no metadata survives (EXIF,
 // GPS, XMP, comments), and is turned upright first according to its EXIF orientation.
 //
-// Thread-safe (libvips is). InitImages must have been called once.
+// Thread-safe (libvips is). libvips starts on first use (InitImages; calling it early is optional).
 #pragma once
 
 #include <cstdint>
