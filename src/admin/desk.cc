@@ -66,6 +66,15 @@ void Desk::AddRoutes(http::Router& router) {
   // Every desk page passes the two-factor gate first.
   auto bind = [this](auto method) {
     return [this, method](const Request& request) -> Result<Response> {
+      // Everything stored is UTF-8; a form with other bytes is refused before any handler.
+      if (request.method == Method::kPost) {
+        for (const auto& [name, value] : request.FormFields()) {
+          if (!IsValidUtf8(name) || !IsValidUtf8(value)) {
+            return Fail(ErrorCode::kInvalidArgument,
+                        "The form contained text that is not valid UTF-8.");
+          }
+        }
+      }
       if (auto gate = TwoFactorGate(request)) return std::move(*gate);
       return (this->*method)(request);
     };

@@ -178,7 +178,7 @@ std::string RevisionDetails(const EditorFields& fields, PostStatus status) {
                         {"disclaimer_mode", fields.disclaimer_mode},
                         {"disclaimer", fields.disclaimer},
                         {"date", fields.date}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Checks the typed fields and turns them into `post` (whose id, status and times the caller
@@ -627,7 +627,7 @@ Result<Response> Desk::SavePost(const Request& request) const {
     Response response;
     response.status = status;
     response.content_type = "application/json";
-    response.body = body.dump();
+    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     response.cache_control = "no-store";
     return response;
   };

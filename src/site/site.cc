@@ -355,7 +355,8 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
     ld["mainEntity"] = {{"@type", "Person"}, {"name", spec.heading}};
     if (!spec.description.empty()) ld["mainEntity"]["jobTitle"] = spec.description;
   }
-  head.json_ld = EscapeJsonForScript(ld.dump());
+  head.json_ld =
+      EscapeJsonForScript(ld.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   nlohmann::json view = {
       {"site", SiteView(*context)},
       {"head", HeadView(head, context->publication)},

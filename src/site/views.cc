@@ -209,7 +209,8 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
     if (!post.image.credit.empty()) image["creditText"] = post.image.credit;
     ld["image"] = image;
   }
-  return EscapeJsonForScript(ld.dump());
+  // Stored text is UTF-8 (every writer checks), but a page must never fail over one bad byte.
+  return EscapeJsonForScript(ld.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 nlohmann::json HeadView(const Head& head, const Publication& publication) {

@@ -267,6 +267,14 @@ class Workflow(unittest.TestCase):
         status, _, page, _ = self.create(editor, title="Pictured", image_url="/uploads/x.png")
         self.assertEqual(status, 422)
         self.assertIn("alt text", page)
+        # Bytes that are not UTF-8 are refused before anything is stored.
+        import http.client
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        connection.request("POST", "/admin/posts", body="title=Bad%FFbyte&body=x", headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in editor.cookies.items())})
+        self.assertEqual(connection.getresponse().status, 400)
+        connection.close()
         # An expired form is refused without saving anything, and the text comes back.
         status, _, page, _ = editor.request("POST", "/admin/posts", dict(FIELDS, csrf="stale", edit_count="0", body="Kept words."))
         self.assertEqual(status, 403)
