@@ -67,6 +67,9 @@ int InitCommand(const std::string& dir, bool demo) {
     if (!report->demo->rejected.empty()) return kFailure;
   }
   std::printf("serve it with: broadsheet serve --site %s\n", dir.c_str());
+  std::printf("and make yourself an account for the editorial desk (/admin) with:\n"
+              "  broadsheet user add --site %s --email you@example.org --name \"Your Name\" --role owner\n",
+              dir.c_str());
   return 0;
 }
 
