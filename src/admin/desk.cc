@@ -543,12 +543,18 @@ Result<Response> Desk::NotBuilt(const Request& request) const {
   auto viewer = CurrentViewer(request);
   if (!viewer) return tl::unexpected(viewer.error());
   if (!*viewer) return ToSignIn(request);
-  nlohmann::json view = {{"title", "Not built yet"},
-                         {"heading", "Not built yet"},
-                         {"message", "This part of the editorial desk is not built yet."},
+  // Parts of the desk that later releases build say so; any other address is simply not there.
+  bool planned = false;
+  for (std::string_view prefix : {"/admin/comments", "/admin/newsletter", "/admin/subscribers"}) {
+    if (request.path.starts_with(prefix)) planned = true;
+  }
+  nlohmann::json view = {{"title", planned ? "Not built yet" : "Not found"},
+                         {"heading", planned ? "Not built yet" : "There is no such page"},
+                         {"message", planned ? "This part of the editorial desk is not built yet."
+                                             : "The desk has no page at this address."},
                          {"link_url", "/admin/"},
                          {"link_text", "Back to the dashboard"}};
-  return Render("message", view, 503, *viewer);
+  return Render("message", view, planned ? 503 : 404, *viewer);
 }
 
 }  // namespace broadsheet::admin

@@ -127,6 +127,7 @@ class SignIn(unittest.TestCase):
         status, _, page, _ = browser.request("GET", "/admin/comments")
         self.assertEqual(status, 503)
         self.assertIn("not built yet", page)
+        self.assertEqual(browser.request("GET", "/admin/no-such-thing")[0], 404)
 
     def test_session_cookie_is_secure_behind_an_https_proxy(self):
         browser = Browser(self.server, {"X-Forwarded-Proto": "https"})
