@@ -19,6 +19,7 @@
 #include "auth/accounts.h"
 #include "auth/crypto.h"
 #include "content/content_folder.h"
+#include "core/text.h"
 #include "storage/migrations.h"
 
 namespace broadsheet::cli {
@@ -67,9 +68,10 @@ int InitCommand(const std::string& dir, bool demo) {
     if (!report->demo->rejected.empty()) return kFailure;
   }
   std::printf("serve it with: broadsheet serve --site %s\n", dir.c_str());
-  std::printf("and make yourself an account for the editorial desk (/admin) with:\n"
-              "  broadsheet user add --site %s --email you@example.org --name \"Your Name\" --role owner\n",
-              dir.c_str());
+  std::printf(
+      "and make yourself an account for the editorial desk (/admin) with:\n"
+      "  broadsheet user add --site %s --email you@example.org --name \"Your Name\" --role owner\n",
+      dir.c_str());
   return 0;
 }
 
@@ -147,6 +149,57 @@ int UserAddCommand(const std::string& site, const UserAddOptions& options) {
   return 0;
 }
 
+std::optional<CommentStatus> ParseCommentStatusName(const std::string& name) {
+  if (name == "pending") return CommentStatus::kPending;
+  if (name == "approved") return CommentStatus::kApproved;
+  if (name == "spam") return CommentStatus::kSpam;
+  if (name == "trash") return CommentStatus::kTrash;
+  return std::nullopt;
+}
+
+const char* CommentStatusLabel(CommentStatus status) {
+  switch (status) {
+    case CommentStatus::kPending:
+      return "pending";
+    case CommentStatus::kApproved:
+      return "approved";
+    case CommentStatus::kSpam:
+      return "spam";
+    case CommentStatus::kTrash:
+      return "trash";
+  }
+  return "pending";
+}
+
+// One line per comment: ID, status, post slug, author, the first words.
+int CommentsListCommand(const std::string& site, const std::string& status) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  auto comments =
+      (*store)->ListComments(status.empty() ? std::nullopt : ParseCommentStatusName(status), 1000);
+  if (!comments) return Fail(comments.error());
+  for (const auto& comment : *comments) {
+    std::string words;
+    for (char c : comment.body_markdown) words += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+    std::printf("%lld\t%s\t%s\t%s\t%s\n", static_cast<long long>(comment.id),
+                CommentStatusLabel(comment.status), comment.post_slug.c_str(),
+                comment.author_name.c_str(), Truncate(words, 60).c_str());
+  }
+  return 0;
+}
+
+int CommentsSetCommand(const std::string& site, std::int64_t id, CommentStatus status) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  if (auto done = (*store)->SetCommentStatus(id, status); !done) return Fail(done.error());
+  std::printf("comment %lld is %s\n", static_cast<long long>(id), CommentStatusLabel(status));
+  return 0;
+}
+
 void AddSiteOption(CLI::App* command, std::string& site) {
   command->add_option("--site", site, "The site directory (default: the current directory)")
       ->capture_default_str();
@@ -206,6 +259,24 @@ int Run(int argc, char** argv) {
                 "one-time link where they choose it");
   AddSiteOption(add, site);
 
+  auto* comments = app.add_subcommand("comments", "Moderate reader comments");
+  comments->require_subcommand(1);
+  std::string comment_status;
+  std::int64_t comment_id = 0;
+  auto* list = comments->add_subcommand(
+      "list", "List comments, newest first: ID, status, post, author, words");
+  list->add_option("--status", comment_status,
+                   "pending, approved, spam or trash (default: all but trash)")
+      ->check(CLI::IsMember({"pending", "approved", "spam", "trash"}));
+  AddSiteOption(list, site);
+  auto* approve =
+      comments->add_subcommand("approve", "Approve a comment: it appears on the article");
+  approve->add_option("ID", comment_id, "The comment's number")->required();
+  AddSiteOption(approve, site);
+  auto* spam = comments->add_subcommand("spam", "Mark a comment as spam: it leaves the article");
+  spam->add_option("ID", comment_id, "The comment's number")->required();
+  AddSiteOption(spam, site);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -226,6 +297,9 @@ int Run(int argc, char** argv) {
   if (*markdown) return ImportMarkdownCommand(site, folder);
   if (*backup) return BackupCommand(site, backup_file);
   if (*add) return UserAddCommand(site, user_add);
+  if (*list) return CommentsListCommand(site, comment_status);
+  if (*approve) return CommentsSetCommand(site, comment_id, CommentStatus::kApproved);
+  if (*spam) return CommentsSetCommand(site, comment_id, CommentStatus::kSpam);
   if (*version) {
     std::printf("broadsheet %s (SQLite %s, schema %zu)\n", BROADSHEET_VERSION, sqlite3_libversion(),
                 sqlite::Migrations().size());

@@ -60,7 +60,8 @@ Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploa
     : store_(store),
       theme_(theme),
       uploads_dir_(std::move(uploads_dir)),
-      overrides_(std::move(overrides)) {}
+      overrides_(std::move(overrides)),
+      comments_(store) {}
 
 void Site::AddRoutes(http::Router& router) {
   auto page_of = [](const Request& request) { return PageNumber(request.Param("page")); };
@@ -118,9 +119,9 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin", NotYet(desk), "admin");
   router.Add(Method::kGet, "/admin/{rest*}", NotYet(desk), "admin");
   router.Add(Method::kPost, "/admin/{rest*}", NotYet(desk), "admin");
-  router.Add(Method::kPost, "/{slug}/comments",
-             NotYet("Comments arrive with the comments release; they are not open yet."),
-             "comments");
+  router.Add(
+      Method::kPost, "/{slug}/comments", [this](const Request& r) { return SubmitComment(r); },
+      "comments");
   const auto archives = NotYet("Archives by year and month arrive with the discovery release.");
   router.Add(
       Method::kGet, "/{year}/{month}/",
@@ -197,6 +198,16 @@ Result<Response> Site::Home(const Request& request, int page) const {
 }
 
 Result<Response> Site::Post(const Request& request) const {
+  nlohmann::json form = {{"parent", request.QueryParam("replyto").value_or("0")}};
+  if (request.QueryParam("comment") == "held") {
+    form["notice"] =
+        "Thank you. Your comment is awaiting moderation and will appear once approved.";
+  }
+  return Article(request, form, 200);
+}
+
+Result<Response> Site::Article(const Request& request, const nlohmann::json& comment_form,
+                               int status) const {
   const std::string slug(request.Param("slug"));
   if (!IsValidSlug(slug)) return Fail(ErrorCode::kNotFound, "There is no such page.");
   auto context = Context();
@@ -220,11 +231,56 @@ Result<Response> Site::Post(const Request& request) const {
                    : Result<std::optional<MediaItem>>(std::nullopt);
   if (!media) return tl::unexpected(media.error());
 
+  auto comments = store_.ListApprovedComments(detail.post.id);
+  if (!comments) return tl::unexpected(comments.error());
+
   nlohmann::json view = {{"site", SiteView(*context)},
                          {"head", HeadView(head, context->publication)},
-                         {"article", ArticleView(detail, *context, *media)}};
-  auto response = RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view);
-  if (response && !request.query.empty()) response->cacheable = false;
+                         {"article", ArticleView(detail, *context, *media)},
+                         {"comment_form", comment_form},
+                         {"discussion", CommentsView(*comments, context->zone)}};
+  auto response =
+      RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view, status);
+  if (response && (!request.query.empty() || status != 200)) response->cacheable = false;
+  return response;
+}
+
+Result<Response> Site::SubmitComment(const Request& request) const {
+  const std::string slug(request.Param("slug"));
+  auto post = IsValidSlug(slug) ? store_.FindPost(slug)
+                                : Result<std::optional<broadsheet::Post>>(std::nullopt);
+  if (!post) return tl::unexpected(post.error());
+  if (!*post || (*post)->status != PostStatus::kPublished) {
+    return Fail(ErrorCode::kNotFound, "There is no article at this address to comment on.");
+  }
+  const auto fields = request.FormFields();
+  comments::Submission submission;
+  submission.name = http::FieldValue(fields, "name");
+  submission.email = http::FieldValue(fields, "email");
+  submission.website = http::FieldValue(fields, "website");
+  submission.body = http::FieldValue(fields, "body");
+  submission.parent = http::FieldValue(fields, "parent");
+  submission.honeypot = http::FieldValue(fields, "homepage");
+  submission.client_ip = request.client_ip;
+  auto outcome = comments_.Submit(**post, submission, Now());
+  if (!outcome) {
+    if (outcome.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(outcome.error());
+    // The reader's text comes back in the form, with what to fix.
+    nlohmann::json form = {{"name", submission.name},
+                           {"email", submission.email},
+                           {"website", submission.website},
+                           {"body", submission.body},
+                           {"parent", submission.parent.empty() ? "0" : submission.parent},
+                           {"error", outcome.error().message}};
+    Request page = request;
+    page.query.clear();
+    return Article(page, form, 422);
+  }
+  Response response =
+      Response::Redirect(303, outcome->status == CommentStatus::kApproved
+                                  ? fmt::format("/{}/#comment-{}", slug, outcome->id)
+                                  : fmt::format("/{}/?comment=held#comments", slug));
+  response.cache_control = "no-store";
   return response;
 }
 

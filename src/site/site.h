@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "comments/comments.h"
 #include "content/publication.h"
 #include "http/router.h"
 #include "render/theme.h"
@@ -45,6 +46,10 @@ class Site {
   Result<http::Response> Home(const http::Request& request, int page) const;
   Result<http::Response> Post(const http::Request& request) const;
   Result<http::Response> Preview(const http::Request& request) const;
+  // The article page, with the comment form's state (values, error, notice, parent).
+  Result<http::Response> Article(const http::Request& request, const nlohmann::json& comment_form,
+                                 int status) const;
+  Result<http::Response> SubmitComment(const http::Request& request) const;
   Result<http::Response> SectionList(const http::Request& request, int page) const;
   Result<http::Response> AuthorList(const http::Request& request, int page) const;
   Result<http::Response> TagList(const http::Request& request, int page) const;
@@ -62,6 +67,7 @@ class Site {
   const content::PublicationOverrides overrides_;
   const http::Router* router_ = nullptr;  // set by AddRoutes, for trailing-slash redirects
   PreviewCheck preview_check_;
+  comments::Comments comments_;
 };
 
 }  // namespace broadsheet::site

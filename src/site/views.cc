@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+#include <map>
+#include <set>
+
 #include "core/text.h"
 
 namespace broadsheet::site {
@@ -211,6 +215,40 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
   }
   // Stored text is UTF-8 (every writer checks), but a page must never fail over one bad byte.
   return EscapeJsonForScript(ld.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+nlohmann::json CommentsView(const std::vector<Comment>& comments, const TimeZone& zone,
+                            int max_depth) {
+  std::map<std::int64_t, std::vector<const Comment*>> children;  // parent id (0: none) -> replies
+  std::set<std::int64_t> present;
+  for (const auto& comment : comments) present.insert(comment.id);
+  for (const auto& comment : comments) {
+    // A reply whose parent is not shown (held, spam) is shown as a top-level comment.
+    const std::int64_t parent =
+        comment.parent_id && present.count(*comment.parent_id) ? *comment.parent_id : 0;
+    children[parent].push_back(&comment);
+  }
+  nlohmann::json list = nlohmann::json::array();
+  std::function<void(std::int64_t, int)> walk = [&](std::int64_t parent, int depth) {
+    auto found = children.find(parent);
+    if (found == children.end()) return;
+    for (const Comment* comment : found->second) {
+      list.push_back({{"id", comment->id},
+                      {"author", comment->author_name},
+                      {"url", comment->author_url},
+                      {"staff", comment->user_id.has_value()},
+                      {"depth", std::min(depth, max_depth)},
+                      {"date_iso", FormatIsoTime(comment->created_at, zone)},
+                      {"date_human", FormatHumanDate(comment->created_at, zone)},
+                      {"body_html", comment->body_html}});
+      walk(comment->id, depth + 1);
+    }
+  };
+  walk(0, 0);
+  return {{"comments", list},
+          {"count", list.size()},
+          {"has_comments", !list.empty()},
+          {"several", list.size() != 1}};
 }
 
 nlohmann::json HeadView(const Head& head, const Publication& publication) {

@@ -42,6 +42,11 @@ nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context,
 // schema.org NewsArticle or OpinionNewsArticle, as JSON text.
 std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context);
 
+// Approved comments in reading order: each thread after its parent, nested up to `max_depth`
+// levels (deeper replies continue at the last level).
+nlohmann::json CommentsView(const std::vector<Comment>& comments, const TimeZone& zone,
+                            int max_depth = 3);
+
 struct Head {
   std::string title;
   std::string description;

@@ -233,6 +233,26 @@ CREATE TABLE media (
 );
 CREATE INDEX media_by_time ON media(created_at DESC);
 )sql",
+      // 7: reader comments, threaded, with their moderation status.
+      R"sql(
+CREATE TABLE comments (
+  id INTEGER PRIMARY KEY,
+  post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  parent_id INTEGER REFERENCES comments(id) ON DELETE SET NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'spam', 'trash')),
+  author_name TEXT NOT NULL,
+  author_email TEXT NOT NULL,
+  author_url TEXT NOT NULL DEFAULT '',
+  body_markdown TEXT NOT NULL,
+  body_html TEXT NOT NULL,
+  client_hash TEXT NOT NULL DEFAULT '',
+  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX comments_by_post ON comments(post_id, status, id);
+CREATE INDEX comments_by_status ON comments(status, id DESC);
+CREATE INDEX comments_by_email ON comments(author_email, status);
+)sql",
   };
   return migrations;
 }

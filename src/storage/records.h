@@ -174,6 +174,25 @@ struct AuditEntry {
   std::string detail;
 };
 
+enum class CommentStatus { kPending, kApproved, kSpam, kTrash };
+
+// A reader's comment. The e-mail address is for moderation only and never shown.
+struct Comment {
+  std::int64_t id = 0;
+  std::int64_t post_id = 0;
+  std::optional<std::int64_t> parent_id;
+  CommentStatus status = CommentStatus::kPending;
+  std::string author_name;
+  std::string author_email;
+  std::string author_url;  // http(s) or empty
+  std::string body_markdown;
+  std::string body_html;    // rendered in safe mode
+  std::string client_hash;  // keyed hash of the client address, never the address itself
+  std::optional<std::int64_t> user_id;  // set when signed-in staff wrote it
+  Timestamp created_at = 0;
+  std::string post_slug;  // filled when listing for moderators
+};
+
 // A member of staff who signs in to the editorial desk.
 struct User {
   std::int64_t id = 0;

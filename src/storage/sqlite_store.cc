@@ -1002,6 +1002,149 @@ Result<std::optional<MediaItem>> SqliteStore::FindMediaByUrl(const std::string& 
   return ReadMedia(statement);
 }
 
+namespace {
+
+const char* CommentStatusName(CommentStatus status) {
+  switch (status) {
+    case CommentStatus::kPending:
+      return "pending";
+    case CommentStatus::kApproved:
+      return "approved";
+    case CommentStatus::kSpam:
+      return "spam";
+    case CommentStatus::kTrash:
+      return "trash";
+  }
+  return "pending";
+}
+
+CommentStatus ParseCommentStatus(std::string_view text) {
+  if (text == "approved") return CommentStatus::kApproved;
+  if (text == "spam") return CommentStatus::kSpam;
+  if (text == "trash") return CommentStatus::kTrash;
+  return CommentStatus::kPending;
+}
+
+constexpr const char* kCommentColumns =
+    "c.id, c.post_id, c.parent_id, c.status, c.author_name, c.author_email, c.author_url, "
+    "c.body_markdown, c.body_html, c.client_hash, c.user_id, c.created_at, p.slug";
+
+Comment ReadComment(const auto& row) {
+  Comment comment;
+  comment.id = row.Int(0);
+  comment.post_id = row.Int(1);
+  comment.parent_id = row.OptionalInt(2);
+  comment.status = ParseCommentStatus(row.Text(3));
+  comment.author_name = row.Text(4);
+  comment.author_email = row.Text(5);
+  comment.author_url = row.Text(6);
+  comment.body_markdown = row.Text(7);
+  comment.body_html = row.Text(8);
+  comment.client_hash = row.Text(9);
+  comment.user_id = row.OptionalInt(10);
+  comment.created_at = row.Int(11);
+  comment.post_slug = row.Text(12);
+  return comment;
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::CreateComment(const Comment& comment) {
+  std::int64_t id = 0;
+  // A pending comment changes no page; only approved ones invalidate the cache.
+  auto done = Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO comments(post_id, parent_id, status, author_name, author_email, "
+            "author_url, body_markdown, body_html, client_hash, user_id, created_at) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
+        statement.Bind(1, comment.post_id).Bind(2, comment.parent_id);
+        statement.Bind(3, CommentStatusName(comment.status)).Bind(4, comment.author_name);
+        statement.Bind(5, comment.author_email).Bind(6, comment.author_url);
+        statement.Bind(7, comment.body_markdown).Bind(8, comment.body_html);
+        statement.Bind(9, comment.client_hash).Bind(10, comment.user_id);
+        statement.Bind(11, comment.created_at ? comment.created_at : Now());
+        if (!statement.ok() || statement.Step() != SQLITE_ROW) {
+          return tl::unexpected(SqlError(db_, "save comment"));
+        }
+        id = statement.Int(0);
+        return {};
+      },
+      comment.status == CommentStatus::kApproved);
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<std::optional<Comment>> SqliteStore::FindComment(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      std::string("SELECT ") + kCommentColumns +
+      " FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find comment"));
+  statement.Bind(1, id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find comment"));
+  return ReadComment(statement);
+}
+
+Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post_id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kCommentColumns +
+                                 " FROM comments c JOIN posts p ON p.id = c.post_id "
+                                 "WHERE c.post_id = ?1 AND c.status = 'approved' ORDER BY c.id";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
+  statement.Bind(1, post_id);
+  std::vector<Comment> comments;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list comments"));
+  return comments;
+}
+
+Result<std::vector<Comment>> SqliteStore::ListComments(std::optional<CommentStatus> status,
+                                                       int limit) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      std::string("SELECT ") + kCommentColumns +
+      " FROM comments c JOIN posts p ON p.id = c.post_id WHERE (CASE WHEN ?1 IS NULL THEN "
+      "c.status <> 'trash' ELSE c.status = ?1 END) ORDER BY c.id DESC LIMIT ?2";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
+  std::optional<std::string> name;
+  if (status) name = CommentStatusName(*status);
+  statement.Bind(1, name).Bind(2, limit);
+  std::vector<Comment> comments;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list comments"));
+  return comments;
+}
+
+Result<void> SqliteStore::SetCommentStatus(std::int64_t id, CommentStatus status) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare("UPDATE comments SET status = ?2 WHERE id = ?1");
+    statement.Bind(1, id).Bind(2, CommentStatusName(status));
+    if (auto done = Complete(statement); !done) return done;
+    if (sqlite3_changes(db_) == 0)
+      return Fail(ErrorCode::kNotFound, "no comment " + std::to_string(id));
+    return {};
+  });
+}
+
+Result<int> SqliteStore::CountApprovedCommentsFrom(const std::string& email) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT count(*) FROM comments WHERE author_email = ?1 COLLATE NOCASE AND status = "
+      "'approved'");
+  statement.Bind(1, email);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count"));
+  return static_cast<int>(statement.Int(0));
+}
+
 Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {
   return Transact(
       [&]() -> Result<void> {

@@ -77,6 +77,13 @@ class SqliteStore final : public Store {
   Result<std::int64_t> CreateMedia(const MediaItem& item) override;
   Result<std::vector<MediaItem>> ListMedia(int limit, int offset) override;
   Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) override;
+  Result<std::int64_t> CreateComment(const Comment& comment) override;
+  Result<std::optional<Comment>> FindComment(std::int64_t id) override;
+  Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) override;
+  Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status,
+                                            int limit) override;
+  Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) override;
+  Result<int> CountApprovedCommentsFrom(const std::string& email) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;

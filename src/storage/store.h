@@ -102,6 +102,17 @@ class Store {
   virtual Result<std::vector<MediaItem>> ListMedia(int limit, int offset) = 0;
   virtual Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) = 0;
 
+  // Reader comments. CreateComment is durable when it returns (the reader is told it is saved).
+  virtual Result<std::int64_t> CreateComment(const Comment& comment) = 0;
+  virtual Result<std::optional<Comment>> FindComment(std::int64_t id) = 0;
+  // Approved comments of a post, oldest first.
+  virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) = 0;
+  // Comments of any post with `status` (all but trash when unset), newest first.
+  virtual Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status,
+                                                    int limit) = 0;
+  virtual Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) = 0;
+  virtual Result<int> CountApprovedCommentsFrom(const std::string& email) = 0;
+
   virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;
 

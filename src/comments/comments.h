@@ -1,0 +1,57 @@
+// Comments: what happens to a reader's comment between the form and the page.
+//
+// A submission is checked (name, e-mail address, text, website, the post and the parent) and
+// refused with kInvalidArgument and a message for the reader when something is wrong. Otherwise it
+// is stored durably and gets a status: spam when the honeypot field is filled, else by the
+// moderation mode — hold all, hold first (default: held until the address has one approved
+// comment), or hold none. Staff comments are approved.
+//
+// Text: a Markdown subset rendered in safe mode. Raw HTML a reader types is shown as the literal
+// text they typed; links get rel="nofollow ugc noopener" and only http, https and mailto survive.
+//
+// Borrows the Store. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "storage/store.h"
+
+namespace broadsheet::comments {
+
+enum class Moderation { kHoldAll, kHoldFirst, kHoldNone };
+
+struct Submission {
+  std::string name;
+  std::string email;
+  std::string website;
+  std::string body;
+  std::string parent;    // a comment id, "0" or empty for a top-level comment
+  std::string honeypot;  // a field people never see or fill
+  std::string client_ip;
+  std::optional<std::int64_t> staff_user_id;  // set when signed-in staff comment
+};
+
+struct Outcome {
+  std::int64_t id = 0;
+  CommentStatus status = CommentStatus::kPending;
+};
+
+inline constexpr size_t kMaxBodyBytes = 10000;
+
+// The safe HTML for a reader's text.
+Result<std::string> RenderBody(std::string_view text);
+
+class Comments {
+ public:
+  explicit Comments(Store& store, Moderation moderation = Moderation::kHoldFirst)
+      : store_(store), moderation_(moderation) {}
+
+  Result<Outcome> Submit(const Post& post, const Submission& submission, Timestamp now) const;
+
+ private:
+  Store& store_;
+  Moderation moderation_;
+};
+
+}  // namespace broadsheet::comments

@@ -1,0 +1,115 @@
+"""Reader comments: the form, moderation (hold first), threads, safe rendering, the operators'
+commands, and durability across SIGKILL."""
+
+import re
+import signal
+import subprocess
+import unittest
+import urllib.parse
+
+import harness
+
+ARTICLE = "/why-deterrence-still-works/"
+
+
+def comment(server, fields, path=ARTICLE):
+    body = urllib.parse.urlencode(dict({"name": "Reader", "email": "reader@example.org", "website": "",
+                                        "body": "A thoughtful reply.", "parent": "0"}, **fields))
+    return server.request("POST", path + "comments", body=body,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def cli(server, *args):
+    return harness.run("comments", *args, "--site", server.site)
+
+
+class Comments(unittest.TestCase):
+    def setUp(self):
+        self.server = harness.Server().start()
+
+    def tearDown(self):
+        self.server.close()
+
+    def test_a_first_comment_is_held_then_approved_and_later_ones_appear_at_once(self):
+        status, headers, _ = comment(self.server, {"body": "First words here."})
+        self.assertEqual(status, 303)
+        self.assertEqual(headers["location"], ARTICLE + "?comment=held#comments")
+        self.assertIn(b"awaiting moderation", self.server.get(ARTICLE + "?comment=held")[2])
+        self.assertNotIn(b"First words here.", self.server.get(ARTICLE)[2])
+        listed = cli(self.server, "list", "--status", "pending")
+        self.assertEqual(listed.returncode, 0)
+        line = listed.stdout.strip().splitlines()[0]
+        self.assertRegex(line, r"^\d+\tpending\twhy-deterrence-still-works\tReader\tFirst words here\.")
+        comment_id = line.split("\t")[0]
+        self.assertEqual(cli(self.server, "approve", comment_id).returncode, 0)
+        page = self.server.get(ARTICLE)[2].decode()
+        self.assertIn("First words here.", page)
+        self.assertIn(f'id="comment-{comment_id}"', page)
+        self.assertIn("1 comment<", page)
+        self.assertNotIn("reader@example.org", page)  # addresses are never shown
+        status, headers, _ = comment(self.server, {"body": "Second, straight through.", "parent": comment_id})
+        self.assertEqual(status, 303)
+        self.assertRegex(headers["location"], r"^" + re.escape(ARTICLE) + r"#comment-\d+$")
+        page = self.server.get(ARTICLE)[2].decode()
+        self.assertIn("Second, straight through.", page)
+        self.assertIn('class="comment comment--depth-1"', page)
+        self.assertEqual(cli(self.server, "spam", comment_id).returncode, 0)
+        self.assertNotIn("First words here.", self.server.get(ARTICLE)[2].decode())
+        self.assertEqual(cli(self.server, "approve", "999999").returncode, 1)
+
+    def test_mistakes_are_explained_and_the_text_kept(self):
+        cases = [({"email": "not-an-address"}, "valid e-mail address"), ({"name": ""}, "your name"),
+                 ({"body": "   "}, "empty"), ({"body": "x" * 10001}, "longer than 10,000"),
+                 ({"parent": "424242"}, "not on this article")]
+        for fields, message in cases:
+            status, _, body = comment(self.server, dict({"body": "Keep these words."}, **fields))
+            self.assertEqual(status, 422, fields)
+            page = body.decode()
+            self.assertIn(message, page, fields)
+            if "body" not in fields:
+                self.assertIn("Keep these words.</textarea>", page)
+        self.assertEqual(comment(self.server, {}, "/no-such-article/")[0], 404)
+        self.assertEqual(cli(self.server, "list").stdout, "")
+
+    def test_hostile_text_is_shown_inert(self):
+        harness.run("comments", "list", "--site", self.server.site)
+        payloads = ['<script>alert(1)</script>', '<img src=x onerror=alert(2)>', '[click](javascript:alert(3))',
+                    '"><svg onload=alert(4)>', '<a href="javascript:alert(5)">x</a>', '\u202egnp.exe']
+        for payload in payloads:
+            comment(self.server, {"name": payload[:90], "body": payload, "website": "javascript:alert(6)",
+                                  "email": "trusted@example.org"})
+        ids = [line.split("\t")[0] for line in cli(self.server, "list").stdout.splitlines()]
+        for comment_id in ids:
+            cli(self.server, "approve", comment_id)
+        page = self.server.get(ARTICLE)[2].decode()
+        section = page[page.index('class="comment-list"'):]
+        self.assertNotIn("<script>alert", section)
+        self.assertNotIn("<img src=x", section)
+        self.assertNotIn("<svg", section)
+        self.assertNotIn('href="javascript:', section)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", section)
+        self.assertNotIn("alert(6)", section)
+
+    def test_a_comment_acknowledged_survives_sigkill(self):
+        status, _, _ = comment(self.server, {"body": "Durable words."})
+        self.assertEqual(status, 303)
+        self.server.process.send_signal(signal.SIGKILL)
+        self.server.process.wait()
+        self.assertIn("Durable words.", cli(self.server, "list").stdout)
+
+    def test_closed_comments_refuse_new_ones(self):
+        harness.write_tree(self.server.content, {"posts/closed.md": "---\ntitle: Closed Piece\ncomments: closed\n---\nx\n"})
+        harness.run("import", "markdown", self.server.content, "--site", self.server.site)
+        status, _, body = comment(self.server, {}, "/closed-piece/")
+        self.assertEqual(status, 422)
+        self.assertIn(b"closed", body)
+
+    def test_the_honeypot_marks_spam_without_refusing(self):
+        status, headers, _ = comment(self.server, {"homepage": "http://spam.example", "body": "Buy now"})
+        self.assertEqual(status, 303)
+        self.assertIn("Buy now", cli(self.server, "list", "--status", "spam").stdout)
+        self.assertNotIn(b"Buy now", self.server.get(ARTICLE)[2])
+
+
+if __name__ == "__main__":
+    unittest.main()
