@@ -70,6 +70,9 @@ class Desk {
                                       const Publication& shown, const std::string& notice,
                                       const std::string& error) const;
   Result<http::Response> SaveSettings(const http::Request& request) const;
+  // The comment moderation queue (moderation.cc).
+  Result<http::Response> CommentQueue(const http::Request& request) const;
+  Result<http::Response> Moderate(const http::Request& request) const;
   // The media library (media.cc).
   Result<http::Response> Media(const http::Request& request) const;
   Result<http::Response> MediaPage(const auth::Viewer& viewer, int status,

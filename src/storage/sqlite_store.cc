@@ -1105,17 +1105,19 @@ Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post
 }
 
 Result<std::vector<Comment>> SqliteStore::ListComments(std::optional<CommentStatus> status,
-                                                       int limit) {
+                                                       int limit, const std::string& text) {
   std::lock_guard lock(mutex_);
   static const std::string sql =
       std::string("SELECT ") + kCommentColumns +
       " FROM comments c JOIN posts p ON p.id = c.post_id WHERE (CASE WHEN ?1 IS NULL THEN "
-      "c.status <> 'trash' ELSE c.status = ?1 END) ORDER BY c.id DESC LIMIT ?2";
+      "c.status <> 'trash' ELSE c.status = ?1 END) AND (?3 IS NULL OR c.body_markdown LIKE ?3 "
+      "ESCAPE '\\' OR c.author_name LIKE ?3 ESCAPE '\\' OR c.author_email LIKE ?3 ESCAPE '\\') "
+      "ORDER BY c.id DESC LIMIT ?2";
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
   std::optional<std::string> name;
   if (status) name = CommentStatusName(*status);
-  statement.Bind(1, name).Bind(2, limit);
+  statement.Bind(1, name).Bind(2, limit).Bind(3, LikePattern(text));
   std::vector<Comment> comments;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));

@@ -108,8 +108,8 @@ class Store {
   // Approved comments of a post, oldest first.
   virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) = 0;
   // Comments of any post with `status` (all but trash when unset), newest first.
-  virtual Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status,
-                                                    int limit) = 0;
+  virtual Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status, int limit,
+                                                    const std::string& text = "") = 0;
   virtual Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) = 0;
   virtual Result<int> CountApprovedCommentsFrom(const std::string& email) = 0;
 

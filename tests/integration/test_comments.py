@@ -104,6 +104,43 @@ class Comments(unittest.TestCase):
         self.assertEqual(status, 422)
         self.assertIn(b"closed", body)
 
+    def test_moderators_work_through_the_queue_in_the_desk(self):
+        import html
+        from test_desk import PASSWORD, Browser, add_user
+        add_user(self.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        add_user(self.server, "writer@example.org", "author", PASSWORD, "Wes Writer")
+        for number in range(3):
+            comment(self.server, {"body": f"Queued comment number {number}.", "email": f"r{number}@example.org"})
+        editor = Browser(self.server)
+        editor.sign_in("editor@example.org", PASSWORD)
+        status, _, page, _ = editor.request("GET", "/admin/comments")
+        self.assertEqual(status, 200)
+        self.assertIn("r0@example.org", page)  # moderators see addresses; readers never do
+        ids = re.findall(r'name="ids" value="(\d+)"', page)
+        self.assertEqual(len(ids), 3)
+        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page.split("sign-out")[1]).group(1))
+        body = urllib.parse.urlencode([("csrf", csrf), ("status", "pending"), ("do", "bulk"), ("bulk", "approve"),
+                                       ("ids", ids[0]), ("ids", ids[1])])
+        # Two "ids" fields: sent as a raw form, since the helper takes a dict.
+        import http.client
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        connection.request("POST", "/admin/comments", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in editor.cookies.items())})
+        response = connection.getresponse()
+        self.assertEqual(response.status, 303)
+        connection.close()
+        article = self.server.get(ARTICLE)[2].decode()
+        self.assertEqual(article.count("Queued comment number"), 2)
+        status, _, _, _ = editor.request("POST", "/admin/comments", {"csrf": csrf, "status": "pending", "one": f"spam:{ids[2]}"})
+        self.assertEqual(status, 303)
+        self.assertIn("Queued comment number", editor.request("GET", "/admin/comments?status=spam")[2])
+        page = editor.request("GET", "/admin/comments?status=approved&q=number+1")[2]
+        self.assertEqual(len(re.findall(r'name="ids"', page)), 1)
+        writer = Browser(self.server)
+        writer.sign_in("writer@example.org", PASSWORD)
+        self.assertEqual(writer.request("GET", "/admin/comments")[0], 403)
+
     def test_the_honeypot_marks_spam_without_refusing(self):
         status, headers, _ = comment(self.server, {"homepage": "http://spam.example", "body": "Buy now"})
         self.assertEqual(status, 303)

@@ -124,7 +124,7 @@ class SignIn(unittest.TestCase):
         self.assertEqual(headers["Cache-Control"], "no-store")
         self.assertEqual(browser.request("GET", "/admin/login")[0], 303)  # already signed in
         # Parts of the desk that are not built yet say so, to signed-in staff only.
-        status, _, page, _ = browser.request("GET", "/admin/comments")
+        status, _, page, _ = browser.request("GET", "/admin/newsletter")
         self.assertEqual(status, 503)
         self.assertIn("not built yet", page)
         self.assertEqual(browser.request("GET", "/admin/no-such-thing")[0], 404)

@@ -1,0 +1,144 @@
+// The desk's comment moderation queue: comments by status, searchable, approved, marked as spam,
+// trashed or held again one at a time or in bulk.
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/desk.h"
+#include "core/text.h"
+
+namespace broadsheet::admin {
+namespace {
+
+using auth::Action;
+using http::Request;
+using http::Response;
+
+constexpr std::pair<const char*, CommentStatus> kStatuses[] = {
+    {"pending", CommentStatus::kPending},
+    {"approved", CommentStatus::kApproved},
+    {"spam", CommentStatus::kSpam},
+    {"trash", CommentStatus::kTrash},
+};
+
+std::optional<CommentStatus> StatusNamed(std::string_view name) {
+  for (const auto& [key, status] : kStatuses) {
+    if (name == key) return status;
+  }
+  return std::nullopt;
+}
+
+const char* StatusLabel(CommentStatus status) {
+  switch (status) {
+    case CommentStatus::kPending:
+      return "Awaiting moderation";
+    case CommentStatus::kApproved:
+      return "Approved";
+    case CommentStatus::kSpam:
+      return "Spam";
+    case CommentStatus::kTrash:
+      return "In the trash";
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<Response> Desk::CommentQueue(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  if (!auth::Can((*viewer)->role, Action::kModerateComments)) {
+    return Fail(ErrorCode::kForbidden, "Only editors moderate comments.");
+  }
+  const std::string status_name = request.QueryParam("status").value_or("pending");
+  const CommentStatus status = StatusNamed(status_name).value_or(CommentStatus::kPending);
+  const std::string text = std::string(Trim(request.QueryParam("q").value_or(""))).substr(0, 200);
+  auto comments = store_.ListComments(status, 200, text);
+  if (!comments) return tl::unexpected(comments.error());
+  auto publication = publication_();
+  if (!publication) return tl::unexpected(publication.error());
+  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  auto csrf = accounts_.FormToken("session:" + (*viewer)->session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& comment : *comments) {
+    rows.push_back({{"id", comment.id},
+                    {"author", comment.author_name},
+                    {"email", comment.author_email},
+                    {"website", comment.author_url},
+                    {"excerpt", Truncate(comment.body_markdown, 300)},
+                    {"slug", comment.post_slug},
+                    {"date", FormatHumanDate(comment.created_at, zone)},
+                    {"status_label", StatusLabel(comment.status)},
+                    {"is_approved", comment.status == CommentStatus::kApproved},
+                    {"is_spam", comment.status == CommentStatus::kSpam},
+                    {"is_trash", comment.status == CommentStatus::kTrash}});
+  }
+  nlohmann::json tabs = nlohmann::json::array();
+  for (const auto& [key, value] : kStatuses) {
+    tabs.push_back({{"value", key}, {"label", StatusLabel(value)}, {"current", value == status}});
+  }
+  std::string notice;
+  if (auto changed = request.QueryParam("changed")) notice = "Updated " + *changed + " comment(s).";
+  nlohmann::json view = {{"title", "Comments"}, {"comments", rows},      {"tabs", tabs},
+                         {"csrf", *csrf},       {"status", status_name}, {"q", text},
+                         {"notice", notice}};
+  return Render("comments", std::move(view), 200, *viewer);
+}
+
+Result<Response> Desk::Moderate(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return ToSignIn(request);
+  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid)
+    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  if (!auth::Can((*viewer)->role, Action::kModerateComments)) {
+    return Fail(ErrorCode::kForbidden, "Only editors moderate comments.");
+  }
+  const auto fields = request.FormFields();
+  std::string action;
+  std::vector<std::int64_t> ids;
+  const std::string one = http::FieldValue(fields, "one");
+  if (!one.empty()) {
+    const auto colon = one.find(':');
+    action = one.substr(0, colon);
+    std::int64_t id = 0;
+    if (colon != std::string::npos)
+      std::from_chars(one.data() + colon + 1, one.data() + one.size(), id);
+    ids.push_back(id);
+  } else {
+    action = http::FieldValue(fields, "bulk");
+    for (const auto& [name, value] : fields) {
+      std::int64_t id = 0;
+      if (name == "ids" &&
+          std::from_chars(value.data(), value.data() + value.size(), id).ec == std::errc()) {
+        ids.push_back(id);
+      }
+    }
+  }
+  const auto target = action == "approve" ? std::optional<CommentStatus>(CommentStatus::kApproved)
+                                          : StatusNamed(action);
+  if (!target) return Fail(ErrorCode::kInvalidArgument, "Choose what to do with the comments.");
+  int changed = 0;
+  auto done = store_.InTransaction([&]() -> Result<void> {
+    for (std::int64_t id : ids) {
+      if (auto set = store_.SetCommentStatus(id, *target); !set) {
+        if (set.error().code == ErrorCode::kNotFound) continue;
+        return set;
+      }
+      ++changed;
+    }
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  Audit(**viewer, "comments-" + action, std::nullopt, fmt::format("{} comment(s)", changed));
+  const std::string status = http::FieldValue(fields, "status");
+  return Response::Redirect(303, fmt::format("/admin/comments?status={}&changed={}",
+                                             StatusNamed(status) ? status : "pending", changed));
+}
+
+}  // namespace broadsheet::admin
