@@ -121,11 +121,25 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
   if (!key) return tl::unexpected(key.error());
   comment.client_hash = auth::Sign(*key, "client:" + submission.client_ip);
 
-  if (!submission.honeypot.empty()) {
+  auto duplicate = store_.HasDuplicateComment(post.id, email, body);
+  if (!duplicate) return tl::unexpected(duplicate.error());
+  auto recent = store_.CountRecentComments(email, comment.client_hash, now - rules_.rate_window);
+  if (!recent) return tl::unexpected(recent.error());
+  int links = 0;
+  for (size_t at = comment.body_html.find("<a "); at != std::string::npos;
+       at = comment.body_html.find("<a ", at + 3)) {
+    ++links;
+  }
+
+  if (!submission.honeypot.empty() || *duplicate) {
     comment.status = CommentStatus::kSpam;
-  } else if (submission.staff_user_id || moderation_ == Moderation::kHoldNone) {
+  } else if (submission.staff_user_id) {
     comment.status = CommentStatus::kApproved;
-  } else if (moderation_ == Moderation::kHoldAll) {
+  } else if (links > rules_.max_links || *recent >= rules_.rate_limit) {
+    comment.status = CommentStatus::kPending;
+  } else if (rules_.moderation == Moderation::kHoldNone) {
+    comment.status = CommentStatus::kApproved;
+  } else if (rules_.moderation == Moderation::kHoldAll) {
     comment.status = CommentStatus::kPending;
   } else {
     auto approved = store_.CountApprovedCommentsFrom(email);

@@ -2,9 +2,12 @@
 //
 // A submission is checked (name, e-mail address, text, website, the post and the parent) and
 // refused with kInvalidArgument and a message for the reader when something is wrong. Otherwise it
-// is stored durably and gets a status: spam when the honeypot field is filled, else by the
-// moderation mode — hold all, hold first (default: held until the address has one approved
-// comment), or hold none. Staff comments are approved.
+// is stored durably and gets a status. Suspicious comments are kept, not refused: spam when the
+// honeypot field is filled or the same address already left the same text on the post; held for a
+// moderator when it has more than `max_links` links or its address or client sent more than
+// `rate_limit` comments in `rate_window` seconds. Otherwise the moderation mode decides — hold all,
+// hold first (default: held until the address has one approved comment), or hold none. Staff
+// comments are approved.
 //
 // Text: a Markdown subset rendered in safe mode. Raw HTML a reader types is shown as the literal
 // text they typed; links get rel="nofollow ugc noopener" and only http, https and mailto survive.
@@ -44,14 +47,22 @@ Result<std::string> RenderBody(std::string_view text);
 
 class Comments {
  public:
-  explicit Comments(Store& store, Moderation moderation = Moderation::kHoldFirst)
-      : store_(store), moderation_(moderation) {}
+  struct Rules {
+    Moderation moderation = Moderation::kHoldFirst;
+    int max_links = 2;
+    int rate_limit = 10;
+    Timestamp rate_window = 600;
+  };
+  explicit Comments(Store& store, Moderation moderation = Moderation::kHoldFirst) : store_(store) {
+    rules_.moderation = moderation;
+  }
+  Comments(Store& store, Rules rules) : store_(store), rules_(rules) {}
 
   Result<Outcome> Submit(const Post& post, const Submission& submission, Timestamp now) const;
 
  private:
   Store& store_;
-  Moderation moderation_;
+  Rules rules_;
 };
 
 }  // namespace broadsheet::comments

@@ -1136,6 +1136,31 @@ Result<void> SqliteStore::SetCommentStatus(std::int64_t id, CommentStatus status
   });
 }
 
+Result<int> SqliteStore::CountRecentComments(const std::string& email,
+                                             const std::string& client_hash, Timestamp since) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT count(*) FROM comments WHERE created_at >= ?3 AND "
+      "(author_email = ?1 COLLATE NOCASE OR (client_hash = ?2 AND ?2 <> ''))");
+  statement.Bind(1, email).Bind(2, client_hash).Bind(3, since);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count"));
+  return static_cast<int>(statement.Int(0));
+}
+
+Result<bool> SqliteStore::HasDuplicateComment(std::int64_t post_id, const std::string& email,
+                                              const std::string& body) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT 1 FROM comments WHERE post_id = ?1 AND author_email = ?2 COLLATE NOCASE AND "
+      "body_markdown = ?3 LIMIT 1");
+  statement.Bind(1, post_id).Bind(2, email).Bind(3, body);
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find duplicate"));
+  const int rc = statement.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "find duplicate"));
+  return rc == SQLITE_ROW;
+}
+
 Result<int> SqliteStore::CountApprovedCommentsFrom(const std::string& email) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(

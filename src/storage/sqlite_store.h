@@ -84,6 +84,10 @@ class SqliteStore final : public Store {
                                             const std::string& text = "") override;
   Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) override;
   Result<int> CountApprovedCommentsFrom(const std::string& email) override;
+  Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,
+                                  Timestamp since) override;
+  Result<bool> HasDuplicateComment(std::int64_t post_id, const std::string& email,
+                                   const std::string& body) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;

@@ -112,6 +112,12 @@ class Store {
                                                     const std::string& text = "") = 0;
   virtual Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) = 0;
   virtual Result<int> CountApprovedCommentsFrom(const std::string& email) = 0;
+  // Comments since `since` from this e-mail address, and from this client (keyed hash).
+  virtual Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,
+                                          Timestamp since) = 0;
+  // Whether this address already left this exact text on this post.
+  virtual Result<bool> HasDuplicateComment(std::int64_t post_id, const std::string& email,
+                                           const std::string& body) = 0;
 
   virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;

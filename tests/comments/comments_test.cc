@@ -42,12 +42,13 @@ class Moderation : public ::testing::Test {
     Submission submission;
     submission.name = "Reader";
     submission.email = std::move(email);
-    submission.body = "Hello";
+    submission.body = "Hello number " + std::to_string(++count_);
     submission.client_ip = "192.0.2.1";
     return submission;
   }
   std::unique_ptr<SqliteStore> store_;
   Post post_;
+  int count_ = 0;
 };
 
 TEST_F(Moderation, HoldFirstHoldsUntilOneIsApproved) {
@@ -69,6 +70,27 @@ TEST_F(Moderation, ModesHoldAllAndHoldNone) {
   auto held = hold_all.Submit(post_, From("y@example.org"), 1);
   ASSERT_TRUE(store_->SetCommentStatus(held->id, CommentStatus::kApproved));
   EXPECT_EQ(hold_all.Submit(post_, From("y@example.org"), 2)->status, CommentStatus::kPending);
+}
+
+TEST_F(Moderation, SuspiciousCommentsAreKeptButNotPublished) {
+  Comments comments(*store_, comments::Moderation::kHoldNone);
+  Submission again = From("a@example.org");
+  ASSERT_EQ(comments.Submit(post_, again, 1000)->status, CommentStatus::kApproved);
+  EXPECT_EQ(comments.Submit(post_, again, 1001)->status, CommentStatus::kSpam);  // a duplicate
+  Submission linky = From("b@example.org");
+  linky.body = "See https://a.example, https://b.example and https://c.example";
+  EXPECT_EQ(comments.Submit(post_, linky, 1002)->status, CommentStatus::kPending);
+  for (int i = 0; i < 7; ++i) {
+    Submission chatty = From("c@example.org");
+    chatty.body = "Point " + std::to_string(i);
+    EXPECT_EQ(comments.Submit(post_, chatty, 1010 + i)->status, CommentStatus::kApproved) << i;
+  }
+  // Ten from this client within ten minutes (all came from 192.0.2.1): the next one is held.
+  Submission busy = From("d@example.org");
+  busy.body = "One more";
+  EXPECT_EQ(comments.Submit(post_, busy, 1100)->status, CommentStatus::kPending);
+  busy.body = "Much later";
+  EXPECT_EQ(comments.Submit(post_, busy, 5000)->status, CommentStatus::kApproved);
 }
 
 TEST_F(Moderation, StoresNoClientAddress) {
