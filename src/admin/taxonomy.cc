@@ -203,6 +203,21 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
   auto require = store_.DeskSetting("require_two_factor");
   if (!require) return tl::unexpected(require.error());
   view["require_two_factor"] = *require && **require == "1";
+  auto moderation = store_.DeskSetting("comment_moderation");
+  if (!moderation) return tl::unexpected(moderation.error());
+  const std::string mode = moderation->value_or("hold-first");
+  nlohmann::json options = nlohmann::json::array();
+  for (const auto& [value, label] :
+       {std::pair<const char*, const char*>{"hold-first",
+                                            "Hold a reader's first comment; then publish at once"},
+        {"hold-all", "Hold every comment for a moderator"},
+        {"hold-none", "Publish comments at once"}}) {
+    options.push_back({{"value", value}, {"label", label}, {"selected", mode == value}});
+  }
+  view["moderation_options"] = options;
+  auto days = store_.DeskSetting("comments_close_after_days");
+  if (!days) return tl::unexpected(days.error());
+  view["close_after_days"] = days->value_or("0");
   return Render("settings", std::move(view), status, viewer);
 }
 
@@ -246,6 +261,20 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
                         "Not saved: " + checked.error().message + ".");
   }
   if (auto saved = store_.SavePublication(publication); !saved) {
+    return tl::unexpected(saved.error());
+  }
+  const std::string mode = http::FieldValue(fields, "comment_moderation");
+  if (mode == "hold-first" || mode == "hold-all" || mode == "hold-none") {
+    if (auto saved = store_.SetDeskSetting("comment_moderation", mode); !saved) {
+      return tl::unexpected(saved.error());
+    }
+  }
+  int days = 0;
+  const std::string days_text = Field(fields, "comments_close_after_days", 10);
+  std::from_chars(days_text.data(), days_text.data() + days_text.size(), days);
+  if (auto saved = store_.SetDeskSetting("comments_close_after_days",
+                                         std::to_string(std::clamp(days, 0, 3650)));
+      !saved) {
     return tl::unexpected(saved.error());
   }
   const bool require = http::FieldValue(fields, "require_two_factor") == "1";

@@ -64,9 +64,35 @@ Result<std::string> RenderBody(std::string_view text) {
   return out;
 }
 
+Result<Comments::Rules> Comments::CurrentRules() const {
+  Rules rules = rules_;
+  auto mode = store_.DeskSetting("comment_moderation");
+  if (!mode) return tl::unexpected(mode.error());
+  if (*mode == "hold-all") rules.moderation = Moderation::kHoldAll;
+  if (*mode == "hold-first") rules.moderation = Moderation::kHoldFirst;
+  if (*mode == "hold-none") rules.moderation = Moderation::kHoldNone;
+  auto days = store_.DeskSetting("comments_close_after_days");
+  if (!days) return tl::unexpected(days.error());
+  if (*days) {
+    int value = 0;
+    std::from_chars((*days)->data(), (*days)->data() + (*days)->size(), value);
+    rules.close_after_days = std::max(0, value);
+  }
+  return rules;
+}
+
+bool Comments::Open(const Post& post, const Rules& rules, Timestamp now) {
+  if (post.status != PostStatus::kPublished || !post.comments_open) return false;
+  if (rules.close_after_days <= 0 || !post.published_at) return true;
+  return now < *post.published_at + static_cast<Timestamp>(rules.close_after_days) * 86400;
+}
+
 Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
                                  Timestamp now) const {
-  if (post.status != PostStatus::kPublished || !post.comments_open) {
+  auto current = CurrentRules();
+  if (!current) return tl::unexpected(current.error());
+  const Rules& rules = *current;
+  if (!Open(post, rules, now)) {
     return Fail(ErrorCode::kInvalidArgument, "Comments on this article are closed.");
   }
   const std::string name(Trim(submission.name));
@@ -123,7 +149,7 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
 
   auto duplicate = store_.HasDuplicateComment(post.id, email, body);
   if (!duplicate) return tl::unexpected(duplicate.error());
-  auto recent = store_.CountRecentComments(email, comment.client_hash, now - rules_.rate_window);
+  auto recent = store_.CountRecentComments(email, comment.client_hash, now - rules.rate_window);
   if (!recent) return tl::unexpected(recent.error());
   int links = 0;
   for (size_t at = comment.body_html.find("<a "); at != std::string::npos;
@@ -135,11 +161,11 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
     comment.status = CommentStatus::kSpam;
   } else if (submission.staff_user_id) {
     comment.status = CommentStatus::kApproved;
-  } else if (links > rules_.max_links || *recent >= rules_.rate_limit) {
+  } else if (links > rules.max_links || *recent >= rules.rate_limit) {
     comment.status = CommentStatus::kPending;
-  } else if (rules_.moderation == Moderation::kHoldNone) {
+  } else if (rules.moderation == Moderation::kHoldNone) {
     comment.status = CommentStatus::kApproved;
-  } else if (rules_.moderation == Moderation::kHoldAll) {
+  } else if (rules.moderation == Moderation::kHoldAll) {
     comment.status = CommentStatus::kPending;
   } else {
     auto approved = store_.CountApprovedCommentsFrom(email);

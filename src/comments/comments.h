@@ -52,6 +52,7 @@ class Comments {
     int max_links = 2;
     int rate_limit = 10;
     Timestamp rate_window = 600;
+    int close_after_days = 0;  // 0: comments never close by age
   };
   explicit Comments(Store& store, Moderation moderation = Moderation::kHoldFirst) : store_(store) {
     rules_.moderation = moderation;
@@ -59,6 +60,12 @@ class Comments {
   Comments(Store& store, Rules rules) : store_(store), rules_(rules) {}
 
   Result<Outcome> Submit(const Post& post, const Submission& submission, Timestamp now) const;
+
+  // The desk's settings ("comment_moderation": hold-all|hold-first|hold-none,
+  // "comments_close_after_days": 0 for never) over the rules given at construction.
+  Result<Rules> CurrentRules() const;
+  // Whether `post` takes comments at `now`: open, and not past the automatic closing age.
+  static bool Open(const Post& post, const Rules& rules, Timestamp now);
 
  private:
   Store& store_;

@@ -233,10 +233,14 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
 
   auto comments = store_.ListApprovedComments(detail.post.id);
   if (!comments) return tl::unexpected(comments.error());
+  auto rules = comments_.CurrentRules();
+  if (!rules) return tl::unexpected(rules.error());
+  const bool open = comments::Comments::Open(detail.post, *rules, context->now);
 
   nlohmann::json view = {{"site", SiteView(*context)},
                          {"head", HeadView(head, context->publication)},
                          {"article", ArticleView(detail, *context, *media)},
+                         {"comments_open", open},
                          {"comment_form", comment_form},
                          {"discussion", CommentsView(*comments, context->zone)}};
   auto response =

@@ -192,6 +192,41 @@ test("a contributor's attempt to publish is refused", async () => {
   await page.context().close();
 });
 
+test('hostile comments are inert in chromium: no script runs', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const dialogs = [];
+  page.on('dialog', async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const payloads = ['<script>alert(1)</script>', '<img src=x onerror=alert(2)>', '[x](javascript:alert(3))',
+                    '"><svg onload=alert(4)>', '<iframe src="javascript:alert(5)"></iframe>',
+                    '<a href="jav&#x09;ascript:alert(6)">x</a>', '`<script>alert(7)</script>`'];
+  const article = base + '/deterrence-on-the-peninsula/';
+  for (const payload of payloads) {
+    const response = await context.request.post(article + 'comments', {
+      form: { name: payload.slice(0, 90), email: 'xss@example.org', website: 'javascript:alert(8)', body: payload, parent: '0' },
+      maxRedirects: 0,
+    });
+    assert.equal(response.status(), 303);
+  }
+  // Approve them all through the desk, as an editor would.
+  const editor = await signIn('editor@example.org');
+  await editor.goto(base + '/admin/comments?status=pending');
+  for (const box of await editor.locator('input[name=ids]').all()) await box.check();
+  await editor.selectOption('#bulk-action', 'approve');
+  await editor.click('button[value=bulk]');
+  await editor.waitForURL(/changed=/);
+  await editor.context().close();
+  await page.goto(article);
+  await page.locator('.comment-list').waitFor();
+  assert.equal(await page.locator('.comment').count(), payloads.length);
+  await page.waitForTimeout(500);
+  assert.deepEqual(dialogs, []);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.comment-list script, .comment-list iframe, .comment-list svg').length), 0);
+  await context.close();
+});
+
 test('axe-core finds no violations on the dashboard, the posts list and the editor', async () => {
   const page = await signIn('editor@example.org');
   for (const path of ['/admin/', '/admin/posts', '/admin/posts/new', '/admin/login']) {

@@ -141,6 +141,28 @@ class Comments(unittest.TestCase):
         writer.sign_in("writer@example.org", PASSWORD)
         self.assertEqual(writer.request("GET", "/admin/comments")[0], 403)
 
+    def test_moderation_mode_and_automatic_closing_are_settings(self):
+        import html
+        from test_desk import PASSWORD, Browser, add_user
+        add_user(self.server, "admin@example.org", "administrator", PASSWORD, "Ada Admin")
+        admin = Browser(self.server)
+        admin.sign_in("admin@example.org", PASSWORD)
+        page = admin.request("GET", "/admin/settings")[2]
+        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        fields = {"csrf": csrf, "title": "The Test Review", "description": "", "base_url": "", "disclaimer": "Ours.",
+                  "timezone": "UTC", "language": "en", "comment_moderation": "hold-none", "comments_close_after_days": "0"}
+        self.assertEqual(admin.request("POST", "/admin/settings", fields)[0], 303)
+        status, headers, _ = comment(self.server, {"body": "Straight onto the page."})
+        self.assertRegex(headers["location"], r"#comment-\d+$")
+        self.assertIn(b"Straight onto the page.", self.server.get(ARTICLE)[2])
+        # The article is from 2024: closing comments after 30 days closes it.
+        fields["comments_close_after_days"] = "30"
+        self.assertEqual(admin.request("POST", "/admin/settings", fields)[0], 303)
+        self.assertIn(b"Comments are closed.", self.server.get(ARTICLE)[2])
+        status, _, body = comment(self.server, {"body": "Too late."})
+        self.assertEqual(status, 422)
+        self.assertIn(b"closed", body)
+
     def test_the_honeypot_marks_spam_without_refusing(self):
         status, headers, _ = comment(self.server, {"homepage": "http://spam.example", "body": "Buy now"})
         self.assertEqual(status, 303)
