@@ -388,7 +388,15 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
   if (!posts) return tl::unexpected(posts.error());
 
   nlohmann::json cards = nlohmann::json::array();
-  for (const auto& detail : *posts) cards.push_back(PostCardView(detail, context->zone));
+  for (const auto& detail : *posts) {
+    nlohmann::json card = PostCardView(detail, context->zone);
+    auto count = store_.CountApprovedComments(detail.post.id);
+    if (!count) return tl::unexpected(count.error());
+    card["comment_count"] = *count;
+    card["has_comments"] = *count > 0;
+    card["one_comment"] = *count == 1;
+    cards.push_back(std::move(card));
+  }
   auto page_path = [&](int number) {
     return number == 1 ? spec.base_path : fmt::format("{}page/{}/", spec.base_path, number);
   };

@@ -1161,6 +1161,16 @@ Result<bool> SqliteStore::HasDuplicateComment(std::int64_t post_id, const std::s
   return rc == SQLITE_ROW;
 }
 
+Result<int> SqliteStore::CountApprovedComments(std::int64_t post_id) {
+  std::lock_guard lock(mutex_);
+  auto statement =
+      Prepare("SELECT count(*) FROM comments WHERE post_id = ?1 AND status = 'approved'");
+  statement.Bind(1, post_id);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count"));
+  return static_cast<int>(statement.Int(0));
+}
+
 Result<int> SqliteStore::CountApprovedCommentsFrom(const std::string& email) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(

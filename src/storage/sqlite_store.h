@@ -84,6 +84,7 @@ class SqliteStore final : public Store {
                                             const std::string& text = "") override;
   Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) override;
   Result<int> CountApprovedCommentsFrom(const std::string& email) override;
+  Result<int> CountApprovedComments(std::int64_t post_id) override;
   Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,
                                   Timestamp since) override;
   Result<bool> HasDuplicateComment(std::int64_t post_id, const std::string& email,

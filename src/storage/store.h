@@ -112,6 +112,7 @@ class Store {
                                                     const std::string& text = "") = 0;
   virtual Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) = 0;
   virtual Result<int> CountApprovedCommentsFrom(const std::string& email) = 0;
+  virtual Result<int> CountApprovedComments(std::int64_t post_id) = 0;
   // Comments since `since` from this e-mail address, and from this client (keyed hash).
   virtual Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,
                                           Timestamp since) = 0;

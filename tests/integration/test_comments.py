@@ -46,6 +46,7 @@ class Comments(unittest.TestCase):
         self.assertIn("First words here.", page)
         self.assertIn(f'id="comment-{comment_id}"', page)
         self.assertIn("1 comment<", page)
+        self.assertIn('#comments">1 comment</a>', self.server.get("/")[2].decode())
         self.assertNotIn("reader@example.org", page)  # addresses are never shown
         status, headers, _ = comment(self.server, {"body": "Second, straight through.", "parent": comment_id})
         self.assertEqual(status, 303)
