@@ -254,7 +254,8 @@ Result<Response> Site::SubmitComment(const Request& request) const {
   auto post = IsValidSlug(slug) ? store_.FindPost(slug)
                                 : Result<std::optional<broadsheet::Post>>(std::nullopt);
   if (!post) return tl::unexpected(post.error());
-  if (!*post || (*post)->status != PostStatus::kPublished) {
+  // Pages (About, Contact) have no comment area, so they take no comments either.
+  if (!*post || (*post)->status != PostStatus::kPublished || (*post)->kind != PostKind::kArticle) {
     return Fail(ErrorCode::kNotFound, "There is no article at this address to comment on.");
   }
   const auto fields = request.FormFields();

@@ -70,6 +70,7 @@ class Comments(unittest.TestCase):
             if "body" not in fields:
                 self.assertIn("Keep these words.</textarea>", page)
         self.assertEqual(comment(self.server, {}, "/no-such-article/")[0], 404)
+        self.assertEqual(comment(self.server, {}, "/about/")[0], 404)  # pages take no comments
         self.assertEqual(cli(self.server, "list").stdout, "")
 
     def test_hostile_text_is_shown_inert(self):
