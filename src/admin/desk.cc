@@ -135,6 +135,28 @@ Result<std::optional<auth::Viewer>> Desk::CurrentViewer(const Request& request) 
   return accounts_.Authenticate(token, Now());
 }
 
+Result<auth::Viewer> Desk::Require(const Request& request, bool form,
+                                   std::optional<auth::Action> action,
+                                   std::string_view refusal) const {
+  auto viewer = CurrentViewer(request);
+  if (!viewer) return tl::unexpected(viewer.error());
+  if (!*viewer) return Fail(ErrorCode::kUnauthenticated, "Sign in to use the desk.");
+  if (form) {
+    auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
+    if (!valid) return tl::unexpected(valid.error());
+    if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+  }
+  if (action && !auth::Can((*viewer)->role, *action)) {
+    return Fail(ErrorCode::kForbidden, std::string(refusal));
+  }
+  return std::move(**viewer);
+}
+
+Result<Response> Desk::Denied(const Request& request, const Error& error) const {
+  if (error.code == ErrorCode::kUnauthenticated) return ToSignIn(request);
+  return tl::unexpected(error);
+}
+
 Response Desk::ToSignIn(const Request& request) const {
   std::string location = "/admin/login";
   if (request.method == Method::kGet && request.path != "/admin/") {
@@ -272,15 +294,11 @@ Result<Response> Desk::Login(const Request& request) const {
 }
 
 Result<Response> Desk::Logout(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   if (auto done = accounts_.SignOut(request.Cookie(kSessionCookie)); !done)
     return tl::unexpected(done.error());
-  Audit(**viewer, "sign-out", std::nullopt, "");
+  Audit(*viewer, "sign-out", std::nullopt, "");
   Response response = Response::Redirect(303, "/admin/login");
   http::CookieOptions options;
   options.path = "/admin";
@@ -352,9 +370,8 @@ Result<Response> Desk::SetPassword(const Request& request) const {
 }
 
 Result<Response> Desk::Dashboard(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
   auto publication = store_.LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
   auto zone = TimeZone::Find(publication->timezone);
@@ -390,18 +407,17 @@ Result<Response> Desk::Dashboard(const Request& request) const {
 }
 
 Result<Response> Desk::Sessions(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto sessions = store_.ListSessions((*viewer)->user.id, Now());
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
+  auto sessions = store_.ListSessions(viewer->user.id, Now());
   if (!sessions) return tl::unexpected(sessions.error());
-  auto csrf = accounts_.FormToken("session:" + (*viewer)->session_hash);
+  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& session : *sessions) {
     rows.push_back(
         {{"id", session.token_hash},
-         {"current", session.token_hash == (*viewer)->session_hash},
+         {"current", session.token_hash == viewer->session_hash},
          {"user_agent", session.user_agent.empty() ? "Unknown browser" : session.user_agent},
          {"client_ip", session.client_ip},
          {"created", DescribeTime(session.created_at)},
@@ -416,14 +432,10 @@ Result<Response> Desk::Sessions(const Request& request) const {
 }
 
 Result<Response> Desk::RevokeSession(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   const std::string target = http::FieldValue(request.FormFields(), "session");
-  auto sessions = store_.ListSessions((*viewer)->user.id, Now());
+  auto sessions = store_.ListSessions(viewer->user.id, Now());
   if (!sessions) return tl::unexpected(sessions.error());
   // Only the viewer's own sessions can be ended here.
   const bool own = std::any_of(sessions->begin(), sessions->end(), [&](const Session& session) {
@@ -431,7 +443,7 @@ Result<Response> Desk::RevokeSession(const Request& request) const {
   });
   if (!own) return Fail(ErrorCode::kNotFound, "There is no such session.");
   if (auto done = store_.DeleteSession(target); !done) return tl::unexpected(done.error());
-  if (target == (*viewer)->session_hash) return Response::Redirect(303, "/admin/login");
+  if (target == viewer->session_hash) return Response::Redirect(303, "/admin/login");
   return Response::Redirect(303, "/admin/sessions?revoked=1");
 }
 
@@ -543,9 +555,8 @@ Result<Response> Desk::Reset(const Request& request) const {
 }
 
 Result<Response> Desk::NotBuilt(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
   // Parts of the desk that later releases build say so; any other address is simply not there.
   bool planned = false;
   for (std::string_view prefix : {"/admin/newsletter", "/admin/subscribers"}) {

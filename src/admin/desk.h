@@ -123,6 +123,14 @@ class Desk {
              std::string detail) const;
 
   Result<std::optional<auth::Viewer>> CurrentViewer(const http::Request& request) const;
+  // The signed-in person a desk page acts for: kUnauthenticated without a session; with `form`,
+  // kForbidden when the POST's CSRF token does not match the session; with `action`, kForbidden
+  // with `refusal` when the person's role may not take it. Every desk handler starts here.
+  Result<auth::Viewer> Require(const http::Request& request, bool form,
+                               std::optional<auth::Action> action = std::nullopt,
+                               std::string_view refusal = "Your role does not allow this.") const;
+  // Require's refusal as an answer: the sign-in page for kUnauthenticated, else the error.
+  Result<http::Response> Denied(const http::Request& request, const Error& error) const;
   http::Response ToSignIn(const http::Request& request) const;
   Result<http::Response> Render(std::string_view name, nlohmann::json view, int status,
                                 const std::optional<auth::Viewer>& viewer) const;

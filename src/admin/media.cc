@@ -164,37 +164,28 @@ Result<Response> Desk::MediaPage(const auth::Viewer& viewer, int status, const s
 }
 
 Result<Response> Desk::Media(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  if (!auth::Can((*viewer)->role, Action::kUploadMedia)) {
-    return Fail(ErrorCode::kForbidden, "Your role does not allow uploading images.");
-  }
-  return MediaPage(**viewer, 200, request.QueryParam("uploaded") ? "Uploaded." : "", "", "", "",
-                   "");
+  auto viewer = Require(request, false, auth::Action::kUploadMedia,
+                        "Your role does not allow uploading images.");
+  if (!viewer) return Denied(request, viewer.error());
+  return MediaPage(*viewer, 200, request.QueryParam("uploaded") ? "Uploaded." : "", "", "", "", "");
 }
 
 Result<Response> Desk::Upload(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   const auto fields = request.FormFields();
   const std::string alt = http::FieldValue(fields, "alt");
   const std::string caption = http::FieldValue(fields, "caption");
   const std::string credit = http::FieldValue(fields, "credit");
   const auto files = request.Files();
   if (files.empty())
-    return MediaPage(**viewer, 422, "", "Choose an image to upload.", alt, caption, credit);
-  auto saved = SaveUpload(**viewer, files.front(), alt, caption, credit);
+    return MediaPage(*viewer, 422, "", "Choose an image to upload.", alt, caption, credit);
+  auto saved = SaveUpload(*viewer, files.front(), alt, caption, credit);
   if (!saved) {
     const auto code = saved.error().code;
     if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge) {
-      return MediaPage(**viewer, code == ErrorCode::kTooLarge ? 413 : 422, "",
-                       saved.error().message, alt, caption, credit);
+      return MediaPage(*viewer, code == ErrorCode::kTooLarge ? 413 : 422, "", saved.error().message,
+                       alt, caption, credit);
     }
     return tl::unexpected(saved.error());
   }

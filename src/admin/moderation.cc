@@ -46,12 +46,9 @@ const char* StatusLabel(CommentStatus status) {
 }  // namespace
 
 Result<Response> Desk::CommentQueue(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  if (!auth::Can((*viewer)->role, Action::kModerateComments)) {
-    return Fail(ErrorCode::kForbidden, "Only editors moderate comments.");
-  }
+  auto viewer =
+      Require(request, false, auth::Action::kModerateComments, "Only editors moderate comments.");
+  if (!viewer) return Denied(request, viewer.error());
   const std::string status_name = request.QueryParam("status").value_or("pending");
   const CommentStatus status = StatusNamed(status_name).value_or(CommentStatus::kPending);
   const std::string text = std::string(Trim(request.QueryParam("q").value_or(""))).substr(0, 200);
@@ -60,7 +57,7 @@ Result<Response> Desk::CommentQueue(const Request& request) const {
   auto publication = publication_();
   if (!publication) return tl::unexpected(publication.error());
   const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
-  auto csrf = accounts_.FormToken("session:" + (*viewer)->session_hash);
+  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& comment : *comments) {
@@ -89,16 +86,9 @@ Result<Response> Desk::CommentQueue(const Request& request) const {
 }
 
 Result<Response> Desk::Moderate(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
-  if (!auth::Can((*viewer)->role, Action::kModerateComments)) {
-    return Fail(ErrorCode::kForbidden, "Only editors moderate comments.");
-  }
+  auto viewer =
+      Require(request, true, auth::Action::kModerateComments, "Only editors moderate comments.");
+  if (!viewer) return Denied(request, viewer.error());
   const auto fields = request.FormFields();
   std::string action;
   std::vector<std::int64_t> ids;
@@ -135,7 +125,7 @@ Result<Response> Desk::Moderate(const Request& request) const {
     return {};
   });
   if (!done) return tl::unexpected(done.error());
-  Audit(**viewer, "comments-" + action, std::nullopt, fmt::format("{} comment(s)", changed));
+  Audit(*viewer, "comments-" + action, std::nullopt, fmt::format("{} comment(s)", changed));
   const std::string status = http::FieldValue(fields, "status");
   return Response::Redirect(303, fmt::format("/admin/comments?status={}&changed={}",
                                              StatusNamed(status) ? status : "pending", changed));

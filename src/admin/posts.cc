@@ -281,9 +281,8 @@ std::optional<std::int64_t> ParseId(std::string_view text) {
 }  // namespace
 
 Result<Response> Desk::PostList(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
   auto publication = store_.LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
   const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
@@ -329,7 +328,7 @@ Result<Response> Desk::PostList(const Request& request) const {
     const Timestamp when = detail.post.published_at.value_or(detail.post.created_at);
     rows.push_back({{"title", detail.post.title},
                     {"edit_url", fmt::format("/admin/posts/{}", detail.post.id)},
-                    {"can_edit", CanEdit(**viewer, detail.post)},
+                    {"can_edit", CanEdit(*viewer, detail.post)},
                     {"status", StatusKey(detail.post.status)},
                     {"status_label", StatusLabel(detail.post.status)},
                     {"section", detail.section ? detail.section->name : ""},
@@ -367,7 +366,7 @@ Result<Response> Desk::PostList(const Request& request) const {
                          {"authors", author_options},
                          {"q", query.text},
                          {"is_trash", query.status == PostStatus::kTrash},
-                         {"can_empty_trash", Can((*viewer)->role, Action::kDeleteOthers)},
+                         {"can_empty_trash", Can(viewer->role, Action::kDeleteOthers)},
                          {"paging", paging},
                          {"notice", notice}};
   return Render("posts", std::move(view), 200, *viewer);
@@ -494,23 +493,21 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
 }
 
 Result<Response> Desk::NewPostForm(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
   EditorFields fields;
   fields.comments_open = true;
-  return EditorPage(**viewer, std::nullopt, fields, 200, "", "", "");
+  return EditorPage(*viewer, std::nullopt, fields, 200, "", "", "");
 }
 
 Result<Response> Desk::EditPostForm(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
   const auto id = ParseId(request.Param("id"));
   auto stored = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
   if (!stored) return tl::unexpected(stored.error());
   if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such post.");
-  if (!CanEdit(**viewer, (*stored)->post)) {
+  if (!CanEdit(*viewer, (*stored)->post)) {
     return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   }
   auto publication = store_.LoadPublication();
@@ -535,7 +532,7 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
     else if (*saved == "note")
       notice = "The note is on the article now.";
   }
-  return EditorPage(**viewer, *stored, FieldsFromPost(**stored, zone), 200, notice, "", "");
+  return EditorPage(*viewer, *stored, FieldsFromPost(**stored, zone), 200, notice, "", "");
 }
 
 Result<Response> Desk::CreatePost(const Request& request) const { return SavePost(request); }
@@ -733,19 +730,12 @@ Result<Response> Desk::SavePost(const Request& request) const {
 }
 
 Result<Response> Desk::EmptyTrash(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
-  if (!Can((*viewer)->role, Action::kDeleteOthers)) {
-    return Fail(ErrorCode::kForbidden, "Your role does not allow emptying the trash.");
-  }
+  auto viewer = Require(request, true, auth::Action::kDeleteOthers,
+                        "Your role does not allow emptying the trash.");
+  if (!viewer) return Denied(request, viewer.error());
   auto removed = store_.EmptyTrash();
   if (!removed) return tl::unexpected(removed.error());
-  Audit(**viewer, "empty-trash", std::nullopt, fmt::format("{} post(s)", *removed));
+  Audit(*viewer, "empty-trash", std::nullopt, fmt::format("{} post(s)", *removed));
   return Response::Redirect(303, fmt::format("/admin/posts?status=trash&emptied={}", *removed));
 }
 
@@ -754,9 +744,8 @@ Result<Response> Desk::EmptyTrash(const Request& request) const {
 namespace broadsheet::admin {
 
 Result<Response> Desk::RevisionPage(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
   const auto post_id = ParseId(request.Param("id"));
   const auto revision_id = ParseId(request.Param("revision"));
   auto stored =
@@ -769,7 +758,7 @@ Result<Response> Desk::RevisionPage(const Request& request) const {
     return Fail(ErrorCode::kNotFound, "There is no such revision.");
   }
   const Post& post = (*stored)->post;
-  if (!CanEdit(**viewer, post))
+  if (!CanEdit(*viewer, post))
     return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   nlohmann::json fields = nlohmann::json::array();
   const std::tuple<const char*, const char*, const std::string&, const std::string&> compared[] = {
@@ -793,7 +782,7 @@ Result<Response> Desk::RevisionPage(const Request& request) const {
     fields.push_back(
         {{"key", key}, {"label", label}, {"changed", before != after}, {"lines", lines}});
   }
-  auto csrf = accounts_.FormToken("session:" + (*viewer)->session_hash);
+  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {
       {"title", "Revision"},
@@ -810,13 +799,8 @@ Result<Response> Desk::RevisionPage(const Request& request) const {
 }
 
 Result<Response> Desk::RestoreRevision(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   const auto post_id = ParseId(request.Param("id"));
   const auto revision_id = ParseId(request.Param("revision"));
   auto stored =
@@ -829,7 +813,7 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
     return Fail(ErrorCode::kNotFound, "There is no such revision.");
   }
   Post post = (*stored)->post;
-  if (!CanEdit(**viewer, post))
+  if (!CanEdit(*viewer, post))
     return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   int expected = post.edit_count;
   const std::string count = http::FieldValue(request.FormFields(), "edit_count");
@@ -849,7 +833,7 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
   fields.dek = post.dek;
   fields.body = post.body_markdown;
   auto saved =
-      store_.SavePostEdit(post, expected, (*viewer)->user.id, RevisionDetails(fields, post.status));
+      store_.SavePostEdit(post, expected, viewer->user.id, RevisionDetails(fields, post.status));
   if (!saved) {
     if (saved.error().code == ErrorCode::kConflict) {
       return Fail(ErrorCode::kConflict,
@@ -857,7 +841,7 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
     }
     return tl::unexpected(saved.error());
   }
-  Audit(**viewer, "restore-revision", post.id, fmt::format("revision {}", (*revision)->id));
+  Audit(*viewer, "restore-revision", post.id, fmt::format("revision {}", (*revision)->id));
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=save", post.id));
 }
 
@@ -866,19 +850,14 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
 namespace broadsheet::admin {
 
 Result<Response> Desk::AddNote(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   const auto id = ParseId(request.Param("id"));
   auto stored = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
   if (!stored) return tl::unexpected(stored.error());
   if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such post.");
   const Post& post = (*stored)->post;
-  if (!CanEdit(**viewer, post))
+  if (!CanEdit(*viewer, post))
     return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   if (post.status != PostStatus::kPublished) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -890,9 +869,9 @@ Result<Response> Desk::AddNote(const Request& request) const {
   if (text.empty() || text.size() > 2000 || !IsValidUtf8(text)) {
     return Fail(ErrorCode::kInvalidArgument, "Write the note: 1 to 2000 characters.");
   }
-  auto added = store_.AddPostNote(PostNote{0, post.id, kind, text, Now()}, (*viewer)->user.id);
+  auto added = store_.AddPostNote(PostNote{0, post.id, kind, text, Now()}, viewer->user.id);
   if (!added) return tl::unexpected(added.error());
-  Audit(**viewer, "add-" + kind, post.id, text);
+  Audit(*viewer, "add-" + kind, post.id, text);
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", post.id));
 }
 
@@ -901,12 +880,8 @@ Result<Response> Desk::AddNote(const Request& request) const {
 namespace broadsheet::admin {
 
 Result<Response> Desk::PreviewFragment(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid) return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page.");
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   auto html = markdown::ToHtml(http::FieldValue(request.FormFields(), "body"));
   if (!html) return Fail(ErrorCode::kInvalidArgument, html.error().message);
   Response response;

@@ -51,33 +51,23 @@ Result<Response> Desk::RedirectsPage(const auth::Viewer& viewer, int status,
 }
 
 Result<Response> Desk::Redirects(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  if (!auth::Can((*viewer)->role, Action::kManageRedirects)) {
-    return Fail(ErrorCode::kForbidden, "Only editors manage redirects.");
-  }
-  return RedirectsPage(**viewer, 200, request.QueryParam("done") ? "Saved." : "", "", "", "");
+  auto viewer =
+      Require(request, false, auth::Action::kManageRedirects, "Only editors manage redirects.");
+  if (!viewer) return Denied(request, viewer.error());
+  return RedirectsPage(*viewer, 200, request.QueryParam("done") ? "Saved." : "", "", "", "");
 }
 
 Result<Response> Desk::ChangeRedirects(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
-  if (!auth::Can((*viewer)->role, Action::kManageRedirects)) {
-    return Fail(ErrorCode::kForbidden, "Only editors manage redirects.");
-  }
+  auto viewer =
+      Require(request, true, auth::Action::kManageRedirects, "Only editors manage redirects.");
+  if (!viewer) return Denied(request, viewer.error());
   const auto fields = request.FormFields();
   const std::string from(Trim(http::FieldValue(fields, "from")));
   const std::string to(Trim(http::FieldValue(fields, "to")));
   const std::string action = http::FieldValue(fields, "do");
   if (action == "remove") {
     if (auto done = store_.DeleteRedirect(from); !done) return tl::unexpected(done.error());
-    Audit(**viewer, "remove-redirect", std::nullopt, from);
+    Audit(*viewer, "remove-redirect", std::nullopt, from);
     return Response::Redirect(303, "/admin/redirects?done=1");
   }
   int status = 301;
@@ -85,31 +75,28 @@ Result<Response> Desk::ChangeRedirects(const Request& request) const {
   std::from_chars(status_text.data(), status_text.data() + status_text.size(), status);
   if (status != 301 && status != 302 && status != 410) status = 301;
   if (!IsSitePath(from)) {
-    return RedirectsPage(**viewer, 422, "",
+    return RedirectsPage(*viewer, 422, "",
                          "The old address must be a path on this site, such as /2019/05/old-slug/.",
                          from, to);
   }
   if (status != 410 && !IsSitePath(to) && !to.starts_with("https://")) {
-    return RedirectsPage(**viewer, 422, "",
+    return RedirectsPage(*viewer, 422, "",
                          "The new address must be a path on this site or an https address.", from,
                          to);
   }
   if (from == to)
-    return RedirectsPage(**viewer, 422, "", "A redirect to itself would loop.", from, to);
+    return RedirectsPage(*viewer, 422, "", "A redirect to itself would loop.", from, to);
   if (auto done = store_.PutRedirect({from, status == 410 ? "" : to, status, Now()}); !done) {
     return tl::unexpected(done.error());
   }
-  Audit(**viewer, "add-redirect", std::nullopt, fmt::format("{} -> {} ({})", from, to, status));
+  Audit(*viewer, "add-redirect", std::nullopt, fmt::format("{} -> {} ({})", from, to, status));
   return Response::Redirect(303, "/admin/redirects?done=1");
 }
 
 Result<Response> Desk::AuditLog(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  if (!auth::Can((*viewer)->role, Action::kViewAuditLog)) {
-    return Fail(ErrorCode::kForbidden, "Only administrators see the audit log.");
-  }
+  auto viewer = Require(request, false, auth::Action::kViewAuditLog,
+                        "Only administrators see the audit log.");
+  if (!viewer) return Denied(request, viewer.error());
   int page = 1;
   if (auto text = request.QueryParam("page"))
     std::from_chars(text->data(), text->data() + text->size(), page);

@@ -68,33 +68,25 @@ Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
 }
 
 Result<Response> Desk::Taxonomy(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  if (!auth::Can((*viewer)->role, Action::kManageTaxonomy)) {
-    return Fail(ErrorCode::kForbidden, "Only editors manage sections, tags and authors.");
-  }
-  return TaxonomyPage(**viewer, 200, request.QueryParam("done") ? "Saved." : "", "");
+  auto viewer = Require(request, false, auth::Action::kManageTaxonomy,
+                        "Only editors manage sections, tags and authors.");
+  if (!viewer) return Denied(request, viewer.error());
+  return TaxonomyPage(*viewer, 200, request.QueryParam("done") ? "Saved." : "", "");
 }
 
 Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   const bool authors = request.path == "/admin/authors";
   const Action needed = authors ? Action::kManageAuthors : Action::kManageTaxonomy;
-  if (!auth::Can((*viewer)->role, needed)) {
+  if (!auth::Can(viewer->role, needed)) {
     return Fail(ErrorCode::kForbidden, "Only editors manage sections, tags and authors.");
   }
   const auto fields = request.FormFields();
   const std::string action = http::FieldValue(fields, "do");
   const std::string name = Field(fields, "name", 200);
   std::string slug = Field(fields, "slug", 200);
-  auto refuse = [&](const std::string& error) { return TaxonomyPage(**viewer, 422, "", error); };
+  auto refuse = [&](const std::string& error) { return TaxonomyPage(*viewer, 422, "", error); };
 
   if (request.path == "/admin/tags") {
     if (action == "delete") {
@@ -106,13 +98,13 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
       if (name.empty()) return refuse("A tag needs a name.");
       if (auto done = store_.UpsertTag({0, slug, name}); !done) return tl::unexpected(done.error());
     }
-    Audit(**viewer, "tag-" + (action.empty() ? std::string("rename") : action), std::nullopt, slug);
+    Audit(*viewer, "tag-" + (action.empty() ? std::string("rename") : action), std::nullopt, slug);
     return Response::Redirect(303, "/admin/sections?done=1");
   }
 
   if (request.path == "/admin/sections" && action == "delete") {
     if (auto done = store_.DeleteSection(slug); !done) return tl::unexpected(done.error());
-    Audit(**viewer, "section-delete", std::nullopt, slug);
+    Audit(*viewer, "section-delete", std::nullopt, slug);
     return Response::Redirect(303, "/admin/sections?done=1");
   }
   if (name.empty()) return refuse("A name is required.");
@@ -144,7 +136,7 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
     if (!html) return refuse("The biography could not be read: " + html.error().message + ".");
     author.bio_html = std::move(*html);
     if (auto done = store_.UpsertAuthor(author); !done) return tl::unexpected(done.error());
-    Audit(**viewer, adding ? "author-add" : "author-save", std::nullopt, slug);
+    Audit(*viewer, adding ? "author-add" : "author-save", std::nullopt, slug);
     return Response::Redirect(303, "/admin/sections?done=1");
   }
 
@@ -166,7 +158,7 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
   std::from_chars(position.data(), position.data() + position.size(), value);
   section.position = std::clamp(value, 0, 1000);
   if (auto done = store_.UpsertSection(section); !done) return tl::unexpected(done.error());
-  Audit(**viewer, *existing ? "section-save" : "section-add", std::nullopt, slug);
+  Audit(*viewer, *existing ? "section-save" : "section-add", std::nullopt, slug);
   return Response::Redirect(303, "/admin/sections?done=1");
 }
 
@@ -222,28 +214,18 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
 }
 
 Result<Response> Desk::Settings(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  if (!auth::Can((*viewer)->role, Action::kManageSettings)) {
-    return Fail(ErrorCode::kForbidden, "Only administrators change site settings.");
-  }
+  auto viewer = Require(request, false, auth::Action::kManageSettings,
+                        "Only administrators change site settings.");
+  if (!viewer) return Denied(request, viewer.error());
   auto stored = store_.LoadPublication();
   if (!stored) return tl::unexpected(stored.error());
-  return SettingsPage(**viewer, 200, *stored, request.QueryParam("done") ? "Saved." : "", "");
+  return SettingsPage(*viewer, 200, *stored, request.QueryParam("done") ? "Saved." : "", "");
 }
 
 Result<Response> Desk::SaveSettings(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
-  if (!auth::Can((*viewer)->role, Action::kManageSettings)) {
-    return Fail(ErrorCode::kForbidden, "Only administrators change site settings.");
-  }
+  auto viewer = Require(request, true, auth::Action::kManageSettings,
+                        "Only administrators change site settings.");
+  if (!viewer) return Denied(request, viewer.error());
   const auto fields = request.FormFields();
   Publication publication;
   publication.title = Field(fields, "title", 200);
@@ -257,7 +239,7 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   if (publication.timezone.empty()) publication.timezone = "UTC";
   if (publication.language.empty()) publication.language = "en";
   if (auto checked = content::ValidatePublication(publication); !checked) {
-    return SettingsPage(**viewer, 422, publication, "",
+    return SettingsPage(*viewer, 422, publication, "",
                         "Not saved: " + checked.error().message + ".");
   }
   if (auto saved = store_.SavePublication(publication); !saved) {
@@ -281,7 +263,7 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   if (auto saved = store_.SetDeskSetting("require_two_factor", require ? "1" : "0"); !saved) {
     return tl::unexpected(saved.error());
   }
-  Audit(**viewer, "settings", std::nullopt, require ? "two-factor required" : "");
+  Audit(*viewer, "settings", std::nullopt, require ? "two-factor required" : "");
   return Response::Redirect(303, "/admin/settings?done=1");
 }
 

@@ -142,29 +142,23 @@ Result<Response> Desk::TwoFactorPage(const auth::Viewer& viewer, int status,
 }
 
 Result<Response> Desk::TwoFactor(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
   std::string notice;
   if (auto done = request.QueryParam("done"))
     notice = *done == "on" ? "Two-factor sign-in is on." : "Two-factor sign-in is off.";
-  return TwoFactorPage(**viewer, 200, notice, "");
+  return TwoFactorPage(*viewer, 200, notice, "");
 }
 
 Result<Response> Desk::ChangeTwoFactor(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   const auto fields = request.FormFields();
   const std::string code = http::FieldValue(fields, "code");
-  const User& user = (*viewer)->user;
+  const User& user = viewer->user;
   if (http::FieldValue(fields, "do") == "enable") {
     const std::string secret = http::FieldValue(fields, "secret");
-    auto genuine = accounts_.CheckFormToken("totp:" + (*viewer)->session_hash + ":" + secret,
+    auto genuine = accounts_.CheckFormToken("totp:" + viewer->session_hash + ":" + secret,
                                             http::FieldValue(fields, "secret_signature"));
     if (!genuine) return tl::unexpected(genuine.error());
     if (!*genuine)
@@ -172,24 +166,24 @@ Result<Response> Desk::ChangeTwoFactor(const Request& request) const {
     const auto step = auth::VerifyTotp(secret, code, Now(), 0);
     if (!step)
       return TwoFactorPage(
-          **viewer, 422, "",
+          *viewer, 422, "",
           "That code does not match; check the app's clock and try the next code.");
     if (auto saved = store_.SetTotpSecret(user.id, secret); !saved)
       return tl::unexpected(saved.error());
     if (auto used = store_.UseTotpStep(user.id, *step); !used) return tl::unexpected(used.error());
-    Audit(**viewer, "two-factor-on", std::nullopt, "");
+    Audit(*viewer, "two-factor-on", std::nullopt, "");
     return Response::Redirect(303, "/admin/two-factor?done=on");
   }
   if (RequiresTwoFactor(store_)) {
-    return TwoFactorPage(**viewer, 422, "",
+    return TwoFactorPage(*viewer, 422, "",
                          "This site requires two-factor sign-in, so it cannot be turned off.");
   }
   const auto step = auth::VerifyTotp(user.totp_secret, code, Now(), user.totp_last_step);
   auto fresh = step ? store_.UseTotpStep(user.id, *step) : Result<bool>(false);
   if (!fresh) return tl::unexpected(fresh.error());
-  if (!*fresh) return TwoFactorPage(**viewer, 422, "", "That code does not match.");
+  if (!*fresh) return TwoFactorPage(*viewer, 422, "", "That code does not match.");
   if (auto saved = store_.SetTotpSecret(user.id, ""); !saved) return tl::unexpected(saved.error());
-  Audit(**viewer, "two-factor-off", std::nullopt, "");
+  Audit(*viewer, "two-factor-off", std::nullopt, "");
   return Response::Redirect(303, "/admin/two-factor?done=off");
 }
 

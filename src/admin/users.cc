@@ -69,43 +69,33 @@ Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const s
 }
 
 Result<Response> Desk::Users(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  if (!auth::Can((*viewer)->role, Action::kManageUsers)) {
-    return Fail(ErrorCode::kForbidden, "Only administrators manage users.");
-  }
+  auto viewer =
+      Require(request, false, auth::Action::kManageUsers, "Only administrators manage users.");
+  if (!viewer) return Denied(request, viewer.error());
   std::string notice;
   if (auto done = request.QueryParam("done"))
     notice = *done == "role"      ? "Role changed."
              : *done == "disable" ? "Account disabled; its sessions have ended."
              : *done == "enable"  ? "Account enabled."
                                   : "";
-  return UsersPage(**viewer, 200, notice, "", "");
+  return UsersPage(*viewer, 200, notice, "", "");
 }
 
 Result<Response> Desk::Invite(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
-  if (!auth::Can((*viewer)->role, Action::kManageUsers)) {
-    return Fail(ErrorCode::kForbidden, "Only administrators invite users.");
-  }
+  auto viewer =
+      Require(request, true, auth::Action::kManageUsers, "Only administrators invite users.");
+  if (!viewer) return Denied(request, viewer.error());
   const auto fields = request.FormFields();
   const std::string email(Trim(http::FieldValue(fields, "email")));
   const std::string name(Trim(http::FieldValue(fields, "name")));
   const std::string role = http::FieldValue(fields, "role");
   const auto parsed = auth::ParseRole(role);
-  if (!parsed || !MayGrant(**viewer, *parsed))
-    return UsersPage(**viewer, 422, "", "Choose a role you may give.", "");
+  if (!parsed || !MayGrant(*viewer, *parsed))
+    return UsersPage(*viewer, 422, "", "Choose a role you may give.", "");
   auto id = accounts_.AddUser(email, name, role, std::nullopt);
   if (!id) {
     if (id.error().code == ErrorCode::kInvalidArgument || id.error().code == ErrorCode::kConflict) {
-      return UsersPage(**viewer, 422, "", "Not invited: " + id.error().message + ".", "");
+      return UsersPage(*viewer, 422, "", "Not invited: " + id.error().message + ".", "");
     }
     return tl::unexpected(id.error());
   }
@@ -113,27 +103,22 @@ Result<Response> Desk::Invite(const Request& request) const {
   if (!user || !*user) return Fail(ErrorCode::kInternal, "The new account could not be read back.");
   auto link = SendPasswordLink(**user, true, kInvitationLifetime);
   if (!link) return tl::unexpected(link.error());
-  Audit(**viewer, "invite", std::nullopt, email + " as " + role);
+  Audit(*viewer, "invite", std::nullopt, email + " as " + role);
   if (outbox_.configured())
-    return UsersPage(**viewer, 200, "Invitation sent to " + email + ".", "", "");
-  return UsersPage(**viewer, 200, "Account created for " + email + ".", "", *link);
+    return UsersPage(*viewer, 200, "Invitation sent to " + email + ".", "", "");
+  return UsersPage(*viewer, 200, "Account created for " + email + ".", "", *link);
 }
 
 Result<Response> Desk::ChangeUser(const Request& request) const {
-  auto viewer = CurrentViewer(request);
-  if (!viewer) return tl::unexpected(viewer.error());
-  if (!*viewer) return ToSignIn(request);
-  auto valid = CheckForm(request, "session:" + (*viewer)->session_hash);
-  if (!valid) return tl::unexpected(valid.error());
-  if (!*valid)
-    return Fail(ErrorCode::kForbidden, "This form has expired. Reload the page and try again.");
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
   std::int64_t id = 0;
   const auto text = request.Param("id");
   std::from_chars(text.data(), text.data() + text.size(), id);
   auto target = store_.FindUser(id);
   if (!target) return tl::unexpected(target.error());
   if (!*target) return Fail(ErrorCode::kNotFound, "There is no such account.");
-  if (!MayManage(**viewer, **target)) {
+  if (!MayManage(*viewer, **target)) {
     return Fail(ErrorCode::kForbidden, "Your role does not allow changing this account.");
   }
   const auto fields = request.FormFields();
@@ -141,24 +126,24 @@ Result<Response> Desk::ChangeUser(const Request& request) const {
   if (action == "role") {
     const std::string role = http::FieldValue(fields, "role");
     const auto parsed = auth::ParseRole(role);
-    if (!parsed || !MayGrant(**viewer, *parsed))
-      return UsersPage(**viewer, 422, "", "Choose a role you may give.", "");
+    if (!parsed || !MayGrant(*viewer, *parsed))
+      return UsersPage(*viewer, 422, "", "Choose a role you may give.", "");
     if (auto done = store_.SetUserRole(id, role); !done) return tl::unexpected(done.error());
-    Audit(**viewer, "change-role", std::nullopt, (*target)->email + " to " + role);
+    Audit(*viewer, "change-role", std::nullopt, (*target)->email + " to " + role);
   } else if (action == "disable" || action == "enable") {
     if (auto done = store_.SetUserDisabled(id, action == "disable"); !done)
       return tl::unexpected(done.error());
-    Audit(**viewer, action, std::nullopt, (*target)->email);
+    Audit(*viewer, action, std::nullopt, (*target)->email);
   } else if (action == "link") {
     auto link = SendPasswordLink(**target, false, 24 * 3600);
     if (!link) return tl::unexpected(link.error());
-    Audit(**viewer, "password-link", std::nullopt, (*target)->email);
+    Audit(*viewer, "password-link", std::nullopt, (*target)->email);
     if (outbox_.configured())
-      return UsersPage(**viewer, 200, "A password link was sent to " + (*target)->email + ".", "",
+      return UsersPage(*viewer, 200, "A password link was sent to " + (*target)->email + ".", "",
                        "");
-    return UsersPage(**viewer, 200, "", "", *link);
+    return UsersPage(*viewer, 200, "", "", *link);
   } else {
-    return UsersPage(**viewer, 422, "", "Unknown action.", "");
+    return UsersPage(*viewer, 422, "", "Unknown action.", "");
   }
   return Response::Redirect(303, "/admin/users?done=" + action);
 }
