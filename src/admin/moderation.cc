@@ -15,20 +15,6 @@ using auth::Action;
 using http::Request;
 using http::Response;
 
-constexpr std::pair<const char*, CommentStatus> kStatuses[] = {
-    {"pending", CommentStatus::kPending},
-    {"approved", CommentStatus::kApproved},
-    {"spam", CommentStatus::kSpam},
-    {"trash", CommentStatus::kTrash},
-};
-
-std::optional<CommentStatus> StatusNamed(std::string_view name) {
-  for (const auto& [key, status] : kStatuses) {
-    if (name == key) return status;
-  }
-  return std::nullopt;
-}
-
 const char* StatusLabel(CommentStatus status) {
   switch (status) {
     case CommentStatus::kPending:
@@ -50,7 +36,7 @@ Result<Response> Desk::CommentQueue(const Request& request) const {
       Require(request, false, auth::Action::kModerateComments, "Only editors moderate comments.");
   if (!viewer) return Denied(request, viewer.error());
   const std::string status_name = request.QueryParam("status").value_or("pending");
-  const CommentStatus status = StatusNamed(status_name).value_or(CommentStatus::kPending);
+  const CommentStatus status = ParseCommentStatus(status_name).value_or(CommentStatus::kPending);
   const std::string text = std::string(Trim(request.QueryParam("q").value_or(""))).substr(0, 200);
   auto comments = store_.ListComments(status, 200, text);
   if (!comments) return tl::unexpected(comments.error());
@@ -74,8 +60,11 @@ Result<Response> Desk::CommentQueue(const Request& request) const {
                     {"is_trash", comment.status == CommentStatus::kTrash}});
   }
   nlohmann::json tabs = nlohmann::json::array();
-  for (const auto& [key, value] : kStatuses) {
-    tabs.push_back({{"value", key}, {"label", StatusLabel(value)}, {"current", value == status}});
+  for (CommentStatus value : {CommentStatus::kPending, CommentStatus::kApproved,
+                              CommentStatus::kSpam, CommentStatus::kTrash}) {
+    tabs.push_back({{"value", CommentStatusName(value)},
+                    {"label", StatusLabel(value)},
+                    {"current", value == status}});
   }
   std::string notice;
   if (auto changed = request.QueryParam("changed")) notice = "Updated " + *changed + " comment(s).";
@@ -111,7 +100,7 @@ Result<Response> Desk::Moderate(const Request& request) const {
     }
   }
   const auto target = action == "approve" ? std::optional<CommentStatus>(CommentStatus::kApproved)
-                                          : StatusNamed(action);
+                                          : ParseCommentStatus(action);
   if (!target) return Fail(ErrorCode::kInvalidArgument, "Choose what to do with the comments.");
   int changed = 0;
   auto done = store_.InTransaction([&]() -> Result<void> {
@@ -127,8 +116,9 @@ Result<Response> Desk::Moderate(const Request& request) const {
   if (!done) return tl::unexpected(done.error());
   Audit(*viewer, "comments-" + action, std::nullopt, fmt::format("{} comment(s)", changed));
   const std::string status = http::FieldValue(fields, "status");
-  return Response::Redirect(303, fmt::format("/admin/comments?status={}&changed={}",
-                                             StatusNamed(status) ? status : "pending", changed));
+  return Response::Redirect(303,
+                            fmt::format("/admin/comments?status={}&changed={}",
+                                        ParseCommentStatus(status) ? status : "pending", changed));
 }
 
 }  // namespace broadsheet::admin

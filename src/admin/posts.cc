@@ -36,22 +36,6 @@ using http::Response;
 
 constexpr int kPostsPerPage = 50;
 
-std::string_view StatusKey(PostStatus status) {
-  switch (status) {
-    case PostStatus::kDraft:
-      return "draft";
-    case PostStatus::kPending:
-      return "pending";
-    case PostStatus::kScheduled:
-      return "scheduled";
-    case PostStatus::kPublished:
-      return "published";
-    case PostStatus::kTrash:
-      return "trash";
-  }
-  return "draft";
-}
-
 std::string_view StatusLabel(PostStatus status) {
   switch (status) {
     case PostStatus::kDraft:
@@ -66,14 +50,6 @@ std::string_view StatusLabel(PostStatus status) {
       return "In the trash";
   }
   return "Draft";
-}
-
-std::optional<PostStatus> ParseStatusKey(std::string_view key) {
-  for (PostStatus status : {PostStatus::kDraft, PostStatus::kPending, PostStatus::kScheduled,
-                            PostStatus::kPublished, PostStatus::kTrash}) {
-    if (StatusKey(status) == key) return status;
-  }
-  return std::nullopt;
 }
 
 bool Owns(const auth::Viewer& viewer, const Post& post) {
@@ -164,7 +140,7 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
 // The JSON kept with each revision: the fields that are not title, dek and body.
 std::string RevisionDetails(const EditorFields& fields, PostStatus status) {
   return nlohmann::json{{"slug", fields.slug},
-                        {"status", StatusKey(status)},
+                        {"status", PostStatusName(status)},
                         {"kind", fields.kind},
                         {"section", fields.section},
                         {"authors", fields.authors},
@@ -289,7 +265,7 @@ Result<Response> Desk::PostList(const Request& request) const {
 
   DeskQuery query;
   const std::string status = request.QueryParam("status").value_or("");
-  query.status = ParseStatusKey(status);
+  query.status = ParsePostStatus(status);
   const std::string section_slug = request.QueryParam("section").value_or("");
   const std::string author_slug = request.QueryParam("author").value_or("");
   query.text = std::string(Trim(request.QueryParam("q").value_or(""))).substr(0, 200);
@@ -329,7 +305,7 @@ Result<Response> Desk::PostList(const Request& request) const {
     rows.push_back({{"title", detail.post.title},
                     {"edit_url", fmt::format("/admin/posts/{}", detail.post.id)},
                     {"can_edit", CanEdit(*viewer, detail.post)},
-                    {"status", StatusKey(detail.post.status)},
+                    {"status", PostStatusName(detail.post.status)},
                     {"status_label", StatusLabel(detail.post.status)},
                     {"section", detail.section ? detail.section->name : ""},
                     {"authors", names},
@@ -339,7 +315,7 @@ Result<Response> Desk::PostList(const Request& request) const {
   statuses.push_back({{"value", ""}, {"label", "All but the trash"}, {"selected", !query.status}});
   for (PostStatus option : {PostStatus::kDraft, PostStatus::kPending, PostStatus::kScheduled,
                             PostStatus::kPublished, PostStatus::kTrash}) {
-    statuses.push_back({{"value", StatusKey(option)},
+    statuses.push_back({{"value", PostStatusName(option)},
                         {"label", StatusLabel(option)},
                         {"selected", query.status == option}});
   }
@@ -451,7 +427,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"notes_action", fmt::format("/admin/posts/{}/notes", current.id)},
       {"heading", is_new ? "New post" : "Edit post"},
       {"action", is_new ? std::string("/admin/posts") : fmt::format("/admin/posts/{}", current.id)},
-      {"status", StatusKey(current.status)},
+      {"status", PostStatusName(current.status)},
       {"status_label", is_new ? "" : std::string(StatusLabel(current.status))},
       {"view_url", current.status == PostStatus::kPublished ? "/" + current.slug + "/" : ""},
       {"edit_count", fields.edit_count},

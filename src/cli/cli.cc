@@ -149,28 +149,6 @@ int UserAddCommand(const std::string& site, const UserAddOptions& options) {
   return 0;
 }
 
-std::optional<CommentStatus> ParseCommentStatusName(const std::string& name) {
-  if (name == "pending") return CommentStatus::kPending;
-  if (name == "approved") return CommentStatus::kApproved;
-  if (name == "spam") return CommentStatus::kSpam;
-  if (name == "trash") return CommentStatus::kTrash;
-  return std::nullopt;
-}
-
-const char* CommentStatusLabel(CommentStatus status) {
-  switch (status) {
-    case CommentStatus::kPending:
-      return "pending";
-    case CommentStatus::kApproved:
-      return "approved";
-    case CommentStatus::kSpam:
-      return "spam";
-    case CommentStatus::kTrash:
-      return "trash";
-  }
-  return "pending";
-}
-
 // One line per comment: ID, status, post slug, author, the first words.
 int CommentsListCommand(const std::string& site, const std::string& status) {
   auto paths = app::OpenSiteDir(site);
@@ -178,13 +156,13 @@ int CommentsListCommand(const std::string& site, const std::string& status) {
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
   auto comments =
-      (*store)->ListComments(status.empty() ? std::nullopt : ParseCommentStatusName(status), 1000);
+      (*store)->ListComments(status.empty() ? std::nullopt : ParseCommentStatus(status), 1000);
   if (!comments) return Fail(comments.error());
   for (const auto& comment : *comments) {
     std::string words;
     for (char c : comment.body_markdown) words += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
     std::printf("%lld\t%s\t%s\t%s\t%s\n", static_cast<long long>(comment.id),
-                CommentStatusLabel(comment.status), comment.post_slug.c_str(),
+                std::string(CommentStatusName(comment.status)).c_str(), comment.post_slug.c_str(),
                 comment.author_name.c_str(), Truncate(words, 60).c_str());
   }
   return 0;
@@ -196,7 +174,8 @@ int CommentsSetCommand(const std::string& site, std::int64_t id, CommentStatus s
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
   if (auto done = (*store)->SetCommentStatus(id, status); !done) return Fail(done.error());
-  std::printf("comment %lld is %s\n", static_cast<long long>(id), CommentStatusLabel(status));
+  std::printf("comment %lld is %s\n", static_cast<long long>(id),
+              std::string(CommentStatusName(status)).c_str());
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.h"
@@ -53,6 +54,31 @@ struct Tag {
 enum class PostKind { kArticle, kPage };
 // draft -> pending (submitted for review) -> scheduled or published; any -> trash.
 enum class PostStatus { kDraft, kPending, kScheduled, kPublished, kTrash };
+
+// The names statuses are stored and spoken under ("draft", "pending", …), and back.
+constexpr std::string_view PostStatusName(PostStatus status) {
+  switch (status) {
+    case PostStatus::kDraft:
+      return "draft";
+    case PostStatus::kPending:
+      return "pending";
+    case PostStatus::kScheduled:
+      return "scheduled";
+    case PostStatus::kPublished:
+      return "published";
+    case PostStatus::kTrash:
+      return "trash";
+  }
+  return "draft";
+}
+
+constexpr std::optional<PostStatus> ParsePostStatus(std::string_view name) {
+  for (PostStatus status : {PostStatus::kDraft, PostStatus::kPending, PostStatus::kScheduled,
+                            PostStatus::kPublished, PostStatus::kTrash}) {
+    if (PostStatusName(status) == name) return status;
+  }
+  return std::nullopt;
+}
 
 struct FeaturedImage {
   std::string url;  // "/uploads/…" or an absolute URL; empty for none
@@ -175,6 +201,28 @@ struct AuditEntry {
 };
 
 enum class CommentStatus { kPending, kApproved, kSpam, kTrash };
+
+constexpr std::string_view CommentStatusName(CommentStatus status) {
+  switch (status) {
+    case CommentStatus::kPending:
+      return "pending";
+    case CommentStatus::kApproved:
+      return "approved";
+    case CommentStatus::kSpam:
+      return "spam";
+    case CommentStatus::kTrash:
+      return "trash";
+  }
+  return "pending";
+}
+
+constexpr std::optional<CommentStatus> ParseCommentStatus(std::string_view name) {
+  for (CommentStatus status : {CommentStatus::kPending, CommentStatus::kApproved,
+                               CommentStatus::kSpam, CommentStatus::kTrash}) {
+    if (CommentStatusName(status) == name) return status;
+  }
+  return std::nullopt;
+}
 
 // A reader's comment. The e-mail address is for moderation only and never shown.
 struct Comment {

@@ -24,30 +24,6 @@ Error SqlError(sqlite3* db, std::string_view what) {
 
 const char* KindName(PostKind kind) { return kind == PostKind::kPage ? "page" : "article"; }
 
-const char* StatusName(PostStatus status) {
-  switch (status) {
-    case PostStatus::kDraft:
-      return "draft";
-    case PostStatus::kPending:
-      return "pending";
-    case PostStatus::kScheduled:
-      return "scheduled";
-    case PostStatus::kPublished:
-      return "published";
-    case PostStatus::kTrash:
-      return "trash";
-  }
-  return "draft";
-}
-
-PostStatus ParseStatus(std::string_view text) {
-  if (text == "published") return PostStatus::kPublished;
-  if (text == "scheduled") return PostStatus::kScheduled;
-  if (text == "pending") return PostStatus::kPending;
-  if (text == "trash") return PostStatus::kTrash;
-  return PostStatus::kDraft;
-}
-
 constexpr const char* kPostColumns =
     "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "
     "section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer, "
@@ -153,7 +129,7 @@ Post ReadPost(const auto& row) {
   post.id = row.Int(0);
   post.slug = row.Text(1);
   post.kind = row.Text(2) == "page" ? PostKind::kPage : PostKind::kArticle;
-  post.status = ParseStatus(row.Text(3));
+  post.status = ParsePostStatus(row.Text(3)).value_or(PostStatus::kDraft);
   post.title = row.Text(4);
   post.dek = row.Text(5);
   post.body_markdown = row.Text(6);
@@ -610,7 +586,7 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
         "opinion = excluded.opinion, disclaimer = excluded.disclaimer, "
         "disclaimer_hidden = excluded.disclaimer_hidden, comments_open = excluded.comments_open, "
         "edit_count = posts.edit_count + 1 RETURNING id");
-    statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, StatusName(post.status));
+    statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, PostStatusName(post.status));
     statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
     statement.Bind(7, post.body_html).Bind(8, post.published_at).Bind(9, post.updated_at);
     statement.Bind(10, Now()).Bind(11, post.section_id).Bind(12, post.image.url);
@@ -670,7 +646,7 @@ Result<std::int64_t> SqliteStore::CreatePost(const Post& post, std::optional<std
         "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open, created_by, "
         "edit_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
         "?16, ?17, ?18, ?19, ?20, 1) ON CONFLICT(slug) DO NOTHING RETURNING id");
-    statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, StatusName(post.status));
+    statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, PostStatusName(post.status));
     statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
     statement.Bind(7, post.body_html).Bind(8, post.published_at).Bind(9, post.updated_at);
     statement.Bind(10, Now()).Bind(11, post.section_id).Bind(12, post.image.url);
@@ -711,7 +687,7 @@ Result<int> SqliteStore::SavePostEdit(const Post& post, int expected_edit_count,
         "comments_open = ?19, edit_count = edit_count + 1 WHERE id = ?1 AND edit_count = ?20 "
         "RETURNING edit_count");
     statement.Bind(1, post.id).Bind(2, post.slug).Bind(3, KindName(post.kind));
-    statement.Bind(4, StatusName(post.status)).Bind(5, post.title).Bind(6, post.dek);
+    statement.Bind(4, PostStatusName(post.status)).Bind(5, post.title).Bind(6, post.dek);
     statement.Bind(7, post.body_markdown).Bind(8, post.body_html).Bind(9, post.published_at);
     statement.Bind(10, post.updated_at).Bind(11, post.section_id).Bind(12, post.image.url);
     statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
@@ -780,7 +756,7 @@ Result<std::vector<PostDetail>> SqliteStore::ListPostsForDesk(const DeskQuery& q
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "list posts"));
   std::optional<std::string> status;
-  if (query.status) status = StatusName(*query.status);
+  if (query.status) status = PostStatusName(*query.status);
   statement.Bind(1, status).Bind(2, query.section_id).Bind(3, query.author_id);
   statement.Bind(4, query.created_by).Bind(5, LikePattern(query.text));
   statement.Bind(6, query.limit).Bind(7, query.offset);
@@ -800,7 +776,7 @@ Result<int> SqliteStore::CountPostsForDesk(const DeskQuery& query) {
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "count posts"));
   std::optional<std::string> status;
-  if (query.status) status = StatusName(*query.status);
+  if (query.status) status = PostStatusName(*query.status);
   statement.Bind(1, status).Bind(2, query.section_id).Bind(3, query.author_id);
   statement.Bind(4, query.created_by).Bind(5, LikePattern(query.text));
   if (statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count posts"));
@@ -1004,27 +980,6 @@ Result<std::optional<MediaItem>> SqliteStore::FindMediaByUrl(const std::string& 
 
 namespace {
 
-const char* CommentStatusName(CommentStatus status) {
-  switch (status) {
-    case CommentStatus::kPending:
-      return "pending";
-    case CommentStatus::kApproved:
-      return "approved";
-    case CommentStatus::kSpam:
-      return "spam";
-    case CommentStatus::kTrash:
-      return "trash";
-  }
-  return "pending";
-}
-
-CommentStatus ParseCommentStatus(std::string_view text) {
-  if (text == "approved") return CommentStatus::kApproved;
-  if (text == "spam") return CommentStatus::kSpam;
-  if (text == "trash") return CommentStatus::kTrash;
-  return CommentStatus::kPending;
-}
-
 constexpr const char* kCommentColumns =
     "c.id, c.post_id, c.parent_id, c.status, c.author_name, c.author_email, c.author_url, "
     "c.body_markdown, c.body_html, c.client_hash, c.user_id, c.created_at, p.slug";
@@ -1034,7 +989,7 @@ Comment ReadComment(const auto& row) {
   comment.id = row.Int(0);
   comment.post_id = row.Int(1);
   comment.parent_id = row.OptionalInt(2);
-  comment.status = ParseCommentStatus(row.Text(3));
+  comment.status = ParseCommentStatus(row.Text(3)).value_or(CommentStatus::kPending);
   comment.author_name = row.Text(4);
   comment.author_email = row.Text(5);
   comment.author_url = row.Text(6);
@@ -1308,7 +1263,7 @@ Result<std::vector<PostDetail>> SqliteStore::ListPostsByStatus(PostStatus status
                                  "created_at) DESC, id DESC LIMIT ?2";
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "list posts"));
-  statement.Bind(1, StatusName(status)).Bind(2, limit);
+  statement.Bind(1, PostStatusName(status)).Bind(2, limit);
   std::vector<PostDetail> details;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW)
