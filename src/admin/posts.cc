@@ -715,10 +715,6 @@ Result<Response> Desk::EmptyTrash(const Request& request) const {
   return Response::Redirect(303, fmt::format("/admin/posts?status=trash&emptied={}", *removed));
 }
 
-}  // namespace broadsheet::admin
-
-namespace broadsheet::admin {
-
 Result<Response> Desk::RevisionPage(const Request& request) const {
   auto viewer = Require(request, false);
   if (!viewer) return Denied(request, viewer.error());
@@ -821,10 +817,6 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=save", post.id));
 }
 
-}  // namespace broadsheet::admin
-
-namespace broadsheet::admin {
-
 Result<Response> Desk::AddNote(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
@@ -850,10 +842,6 @@ Result<Response> Desk::AddNote(const Request& request) const {
   Audit(*viewer, "add-" + kind, post.id, text);
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", post.id));
 }
-
-}  // namespace broadsheet::admin
-
-namespace broadsheet::admin {
 
 Result<Response> Desk::PreviewFragment(const Request& request) const {
   auto viewer = Require(request, true);
