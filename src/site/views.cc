@@ -236,7 +236,6 @@ nlohmann::json CommentsView(const std::vector<Comment>& comments, const TimeZone
       list.push_back({{"id", comment->id},
                       {"author", comment->author_name},
                       {"url", comment->author_url},
-                      {"staff", comment->user_id.has_value()},
                       {"depth", std::min(depth, max_depth)},
                       {"date_iso", FormatIsoTime(comment->created_at, zone)},
                       {"date_human", FormatHumanDate(comment->created_at, zone)},
