@@ -60,7 +60,8 @@ Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, m
       theme_(theme),
       outbox_(outbox),
       publication_(std::move(publication)),
-      uploads_dir_(std::move(uploads_dir)) {}
+      uploads_dir_(std::move(uploads_dir)),
+      comments_(store) {}
 
 void Desk::AddRoutes(http::Router& router) {
   // Every desk page passes the two-factor gate first.
@@ -103,6 +104,9 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/audit", bind(&Desk::AuditLog), "admin");
   router.Add(Method::kGet, "/admin/comments", bind(&Desk::CommentQueue), "admin");
   router.Add(Method::kPost, "/admin/comments", bind(&Desk::Moderate), "admin");
+  router.Add(Method::kGet, "/admin/comments/{id}", bind(&Desk::ShowComment), "admin");
+  router.Add(Method::kPost, "/admin/comments/{id}", bind(&Desk::EditComment), "admin");
+  router.Add(Method::kPost, "/admin/comments/{id}/reply", bind(&Desk::ReplyToComment), "admin");
   router.Add(Method::kGet, "/admin/media", bind(&Desk::Media), "admin");
   router.Add(Method::kPost, "/admin/media", bind(&Desk::Upload), "admin");
   router.Add(Method::kGet, "/admin/sections", bind(&Desk::Taxonomy), "admin");
@@ -283,14 +287,29 @@ Result<Response> Desk::Login(const Request& request) const {
   }
   Audit(signed_in->viewer, "sign-in", std::nullopt, request.client_ip);
   Response response = Response::Redirect(303, SafeNext(http::FieldValue(fields, "next")));
+  SetSessionCookies(request, &*signed_in, response);
+  return response;
+}
+
+void Desk::SetSessionCookies(const Request& request, const auth::SignedIn* signed_in,
+                             Response& response) const {
   http::CookieOptions options;
   options.path = "/admin";
-  options.max_age = accounts_.limits().session_lifetime;
+  options.max_age = signed_in ? accounts_.limits().session_lifetime : 0;
   options.secure = request.secure;
-  response.headers.emplace_back("Set-Cookie",
-                                http::SetCookieValue(kSessionCookie, signed_in->token, options));
+  response.headers.emplace_back(
+      "Set-Cookie",
+      http::SetCookieValue(kSessionCookie, signed_in ? signed_in->token : "", options));
+  // The staff mark goes with every request to the site, so it is Strict: no other site's form
+  // can post a comment as staff.
+  auto mark = signed_in ? accounts_.StaffMark(signed_in->viewer.session_hash)
+                        : Result<std::string>(std::string());
+  if (mark) {
+    options.path = "/";
+    options.same_site = "Strict";
+    response.headers.emplace_back("Set-Cookie", http::SetCookieValue(kStaffCookie, *mark, options));
+  }
   response.cache_control = "no-store";
-  return response;
 }
 
 Result<Response> Desk::Logout(const Request& request) const {
@@ -300,12 +319,7 @@ Result<Response> Desk::Logout(const Request& request) const {
     return tl::unexpected(done.error());
   Audit(*viewer, "sign-out", std::nullopt, "");
   Response response = Response::Redirect(303, "/admin/login");
-  http::CookieOptions options;
-  options.path = "/admin";
-  options.max_age = 0;
-  options.secure = request.secure;
-  response.headers.emplace_back("Set-Cookie", http::SetCookieValue(kSessionCookie, "", options));
-  response.cache_control = "no-store";
+  SetSessionCookies(request, nullptr, response);
   return response;
 }
 

@@ -20,6 +20,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "auth/accounts.h"
+#include "comments/comments.h"
 #include "http/router.h"
 #include "mail/outbox.h"
 #include "render/theme.h"
@@ -28,6 +29,9 @@
 namespace broadsheet::admin {
 
 inline constexpr const char* kSessionCookie = "bs_session";
+// Sent everywhere on the site, so a comment from signed-in staff is recognised; it cannot open
+// the desk (see auth::Accounts::StaffMark).
+inline constexpr const char* kStaffCookie = "bs_staff";
 inline constexpr const char* kFormCookie = "bs_form";
 
 class Desk {
@@ -73,6 +77,12 @@ class Desk {
   // The comment moderation queue (moderation.cc).
   Result<http::Response> CommentQueue(const http::Request& request) const;
   Result<http::Response> Moderate(const http::Request& request) const;
+  Result<http::Response> ShowComment(const http::Request& request) const;
+  Result<http::Response> EditComment(const http::Request& request) const;
+  Result<http::Response> ReplyToComment(const http::Request& request) const;
+  Result<http::Response> CommentPage(const http::Request& request, int status,
+                                     const std::string& notice, const std::string& error,
+                                     const std::string& reply) const;
   // The media library (media.cc).
   Result<http::Response> Media(const http::Request& request) const;
   Result<http::Response> MediaPage(const auth::Viewer& viewer, int status,
@@ -132,6 +142,10 @@ class Desk {
   // Require's refusal as an answer: the sign-in page for kUnauthenticated, else the error.
   Result<http::Response> Denied(const http::Request& request, const Error& error) const;
   http::Response ToSignIn(const http::Request& request) const;
+  // Adds the session and staff cookies for a new session to `response`; with an empty `signed_in`
+  // token, expires both.
+  void SetSessionCookies(const http::Request& request, const auth::SignedIn* signed_in,
+                         http::Response& response) const;
   Result<http::Response> Render(std::string_view name, nlohmann::json view, int status,
                                 const std::optional<auth::Viewer>& viewer) const;
   // The pre-session form binding, creating the cookie on `response` when the request had none.
@@ -144,6 +158,7 @@ class Desk {
   mail::Outbox& outbox_;
   std::function<Result<Publication>()> publication_;
   const std::filesystem::path uploads_dir_;
+  comments::Comments comments_;
 };
 
 }  // namespace broadsheet::admin

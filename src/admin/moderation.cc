@@ -1,5 +1,5 @@
 // The desk's comment moderation queue: comments by status, searchable, approved, marked as spam,
-// trashed or held again one at a time or in bulk.
+// trashed or held again one at a time or in bulk; and one comment's page, to edit it or reply.
 #include <charconv>
 
 #include <fmt/format.h>
@@ -29,6 +29,32 @@ const char* StatusLabel(CommentStatus status) {
   return "";
 }
 
+// What the queue and the comment page show of a comment.
+nlohmann::json CommentRow(const Comment& comment, const TimeZone& zone, double score) {
+  return {{"id", comment.id},
+          {"author", comment.author_name},
+          {"email", comment.author_email},
+          {"website", comment.author_url},
+          {"excerpt", Truncate(comment.body_markdown, 300)},
+          {"body", comment.body_markdown},
+          {"slug", comment.post_slug},
+          {"date", FormatHumanDate(comment.created_at, zone)},
+          {"status", CommentStatusName(comment.status)},
+          {"status_label", StatusLabel(comment.status)},
+          {"reason", comment.reason},
+          {"score", fmt::format("{:.2f}", score)},
+          {"is_approved", comment.status == CommentStatus::kApproved},
+          {"is_spam", comment.status == CommentStatus::kSpam},
+          {"is_trash", comment.status == CommentStatus::kTrash}};
+}
+
+std::int64_t IdParam(const Request& request) {
+  std::int64_t id = 0;
+  const auto text = request.Param("id");
+  std::from_chars(text.data(), text.data() + text.size(), id);
+  return id;
+}
+
 }  // namespace
 
 Result<Response> Desk::CommentQueue(const Request& request) const {
@@ -47,17 +73,9 @@ Result<Response> Desk::CommentQueue(const Request& request) const {
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& comment : *comments) {
-    rows.push_back({{"id", comment.id},
-                    {"author", comment.author_name},
-                    {"email", comment.author_email},
-                    {"website", comment.author_url},
-                    {"excerpt", Truncate(comment.body_markdown, 300)},
-                    {"slug", comment.post_slug},
-                    {"date", FormatHumanDate(comment.created_at, zone)},
-                    {"status_label", StatusLabel(comment.status)},
-                    {"is_approved", comment.status == CommentStatus::kApproved},
-                    {"is_spam", comment.status == CommentStatus::kSpam},
-                    {"is_trash", comment.status == CommentStatus::kTrash}});
+    auto score = comments_.Score(comment);
+    if (!score) return tl::unexpected(score.error());
+    rows.push_back(CommentRow(comment, zone, *score));
   }
   nlohmann::json tabs = nlohmann::json::array();
   for (CommentStatus value : {CommentStatus::kPending, CommentStatus::kApproved,
@@ -102,23 +120,72 @@ Result<Response> Desk::Moderate(const Request& request) const {
   const auto target = action == "approve" ? std::optional<CommentStatus>(CommentStatus::kApproved)
                                           : ParseCommentStatus(action);
   if (!target) return Fail(ErrorCode::kInvalidArgument, "Choose what to do with the comments.");
-  int changed = 0;
-  auto done = store_.InTransaction([&]() -> Result<void> {
-    for (std::int64_t id : ids) {
-      if (auto set = store_.SetCommentStatus(id, *target); !set) {
-        if (set.error().code == ErrorCode::kNotFound) continue;
-        return set;
-      }
-      ++changed;
-    }
-    return {};
-  });
-  if (!done) return tl::unexpected(done.error());
-  Audit(*viewer, "comments-" + action, std::nullopt, fmt::format("{} comment(s)", changed));
+  auto changed = comments_.Moderate(ids, *target);
+  if (!changed) return tl::unexpected(changed.error());
+  Audit(*viewer, "comments-" + action, std::nullopt, fmt::format("{} comment(s)", *changed));
   const std::string status = http::FieldValue(fields, "status");
   return Response::Redirect(303,
                             fmt::format("/admin/comments?status={}&changed={}",
-                                        ParseCommentStatus(status) ? status : "pending", changed));
+                                        ParseCommentStatus(status) ? status : "pending", *changed));
+}
+
+Result<Response> Desk::CommentPage(const Request& request, int status, const std::string& notice,
+                                   const std::string& error, const std::string& reply) const {
+  auto viewer =
+      Require(request, false, auth::Action::kModerateComments, "Only editors moderate comments.");
+  if (!viewer) return Denied(request, viewer.error());
+  auto comment = store_.FindComment(IdParam(request));
+  if (!comment) return tl::unexpected(comment.error());
+  if (!*comment) return Fail(ErrorCode::kNotFound, "There is no such comment.");
+  auto publication = publication_();
+  if (!publication) return tl::unexpected(publication.error());
+  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  auto score = comments_.Score(**comment);
+  if (!score) return tl::unexpected(score.error());
+  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
+  if (!csrf) return tl::unexpected(csrf.error());
+  nlohmann::json view = {{"title", "Comment"}, {"comment", CommentRow(**comment, zone, *score)},
+                         {"csrf", *csrf},      {"notice", notice},
+                         {"error", error},     {"reply", reply}};
+  return Render("comment", std::move(view), status, *viewer);
+}
+
+Result<Response> Desk::ShowComment(const Request& request) const {
+  return CommentPage(request, 200, request.QueryParam("done") ? "Saved." : "", "", "");
+}
+
+Result<Response> Desk::EditComment(const Request& request) const {
+  auto viewer =
+      Require(request, true, auth::Action::kModerateComments, "Only editors moderate comments.");
+  if (!viewer) return Denied(request, viewer.error());
+  const auto fields = request.FormFields();
+  comments::Submission changes;
+  changes.name = http::FieldValue(fields, "name");
+  changes.email = http::FieldValue(fields, "email");
+  changes.website = http::FieldValue(fields, "website");
+  changes.body = http::FieldValue(fields, "body");
+  const std::int64_t id = IdParam(request);
+  if (auto edited = comments_.Edit(id, changes); !edited) {
+    if (edited.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(edited.error());
+    return CommentPage(request, 422, "", "Not saved: " + edited.error().message, "");
+  }
+  Audit(*viewer, "comment-edit", std::nullopt, fmt::format("comment {}", id));
+  return Response::Redirect(303, fmt::format("/admin/comments/{}?done=1", id));
+}
+
+Result<Response> Desk::ReplyToComment(const Request& request) const {
+  auto viewer =
+      Require(request, true, auth::Action::kModerateComments, "Only editors moderate comments.");
+  if (!viewer) return Denied(request, viewer.error());
+  const auto fields = request.FormFields();
+  const std::string body = http::FieldValue(fields, "body");
+  auto reply = comments_.Reply(IdParam(request), viewer->user, body, Now());
+  if (!reply) {
+    if (reply.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(reply.error());
+    return CommentPage(request, 422, "", "Not published: " + reply.error().message, body);
+  }
+  Audit(*viewer, "comment-reply", std::nullopt, fmt::format("comment {}", reply->id));
+  return Response::Redirect(303, fmt::format("/admin/comments/{}?done=1", reply->id));
 }
 
 }  // namespace broadsheet::admin

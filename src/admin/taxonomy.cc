@@ -207,9 +207,26 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
     options.push_back({{"value", value}, {"label", label}, {"selected", mode == value}});
   }
   view["moderation_options"] = options;
-  auto days = store_.DeskSetting("comments_close_after_days");
-  if (!days) return tl::unexpected(days.error());
-  view["close_after_days"] = days->value_or("0");
+  auto rules = comments::Comments(store_).CurrentRules();
+  if (!rules) return tl::unexpected(rules.error());
+  nlohmann::json numbers = nlohmann::json::array();
+  for (const auto& number : comments::kNumberSettings) {
+    numbers.push_back({{"key", number.key},
+                       {"label", number.label},
+                       {"value", (*rules).*number.field},
+                       {"min", number.min},
+                       {"max", number.max}});
+  }
+  view["comment_numbers"] = numbers;
+  auto join = [](const std::vector<std::string>& words) {
+    std::string text;
+    for (const auto& word : words) text += word + "\n";
+    return text;
+  };
+  view["hold_words"] = join(rules->hold_words);
+  view["spam_words"] = join(rules->spam_words);
+  view["notify_authors"] = rules->notify_authors;
+  view["notify_moderators"] = rules->notify_moderators;
   return Render("settings", std::move(view), status, viewer);
 }
 
@@ -242,27 +259,39 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
     return SettingsPage(*viewer, 422, publication, "",
                         "Not saved: " + checked.error().message + ".");
   }
-  if (auto saved = store_.SavePublication(publication); !saved) {
-    return tl::unexpected(saved.error());
-  }
+  // Desk settings: checked first, then stored with the publication's in one transaction.
+  std::vector<std::pair<std::string, std::string>> desk;
   const std::string mode = http::FieldValue(fields, "comment_moderation");
-  if (mode == "hold-first" || mode == "hold-all" || mode == "hold-none") {
-    if (auto saved = store_.SetDeskSetting("comment_moderation", mode); !saved) {
-      return tl::unexpected(saved.error());
+  if (mode == "hold-first" || mode == "hold-all" || mode == "hold-none")
+    desk.emplace_back("comment_moderation", mode);
+  for (const auto& number : comments::kNumberSettings) {
+    const std::string text = Field(fields, number.key, 12);
+    if (text.empty()) continue;  // left empty: unchanged
+    int value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < number.min ||
+        value > number.max) {
+      return SettingsPage(
+          *viewer, 422, publication, "",
+          fmt::format("Not saved: \u201c{}\u201d takes a whole number from {} to {}.", number.label,
+                      number.min, number.max));
     }
+    desk.emplace_back(number.key, std::to_string(value));
   }
-  int days = 0;
-  const std::string days_text = Field(fields, "comments_close_after_days", 10);
-  std::from_chars(days_text.data(), days_text.data() + days_text.size(), days);
-  if (auto saved = store_.SetDeskSetting("comments_close_after_days",
-                                         std::to_string(std::clamp(days, 0, 3650)));
-      !saved) {
-    return tl::unexpected(saved.error());
-  }
+  for (const char* key : {"comments_hold_words", "comments_spam_words"})
+    desk.emplace_back(key, Field(fields, key, 20000));
+  for (const char* key :
+       {"comments_notify_authors", "comments_notify_moderators", "require_two_factor"})
+    desk.emplace_back(key, http::FieldValue(fields, key) == "1" ? "1" : "0");
   const bool require = http::FieldValue(fields, "require_two_factor") == "1";
-  if (auto saved = store_.SetDeskSetting("require_two_factor", require ? "1" : "0"); !saved) {
-    return tl::unexpected(saved.error());
-  }
+  auto saved = store_.InTransaction([&]() -> Result<void> {
+    if (auto done = store_.SavePublication(publication); !done) return done;
+    for (const auto& [key, value] : desk) {
+      if (auto done = store_.SetDeskSetting(key, value); !done) return done;
+    }
+    return {};
+  });
+  if (!saved) return tl::unexpected(saved.error());
   Audit(*viewer, "settings", std::nullopt, require ? "two-factor required" : "");
   return Response::Redirect(303, "/admin/settings?done=1");
 }

@@ -102,12 +102,7 @@ Result<Response> Desk::Code(const Request& request) const {
   if (!signed_in) return tl::unexpected(signed_in.error());
   Audit(signed_in->viewer, "sign-in", std::nullopt, request.client_ip + " (two-factor)");
   Response response = Response::Redirect(303, next);
-  http::CookieOptions session;
-  session.path = "/admin";
-  session.max_age = accounts_.limits().session_lifetime;
-  session.secure = request.secure;
-  response.headers.emplace_back("Set-Cookie",
-                                http::SetCookieValue(kSessionCookie, signed_in->token, session));
+  SetSessionCookies(request, &*signed_in, response);
   http::CookieOptions expire;
   expire.path = "/admin";
   expire.max_age = 0;

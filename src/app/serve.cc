@@ -11,6 +11,7 @@
 #include "admin/desk.h"
 #include "auth/accounts.h"
 #include "auth/crypto.h"
+#include "comments/comments.h"
 #include "http/server.h"
 #include "mail/outbox.h"
 #include "mail/smtp_mailer.h"
@@ -26,7 +27,8 @@ int Failure(const Error& error) {
   return 1;
 }
 
-// Publishes scheduled posts when their time comes; a minute's granularity is what editors expect.
+// Publishes scheduled posts when their time comes (a minute's granularity is what editors
+// expect), and forgets commenters' client hashes past their retention period.
 class Scheduler {
  public:
   explicit Scheduler(Store& store) : store_(store), thread_([this] { Loop(); }) {}
@@ -49,6 +51,9 @@ class Scheduler {
         spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
       else if (*published > 0)
         spdlog::info("published {} scheduled post(s)", *published);
+      auto forgotten = comments::Comments(store_).ForgetOldClients(Now());
+      if (!forgotten)
+        spdlog::warn("forgetting old comment clients failed: {}", Describe(forgotten.error()));
       lock.lock();
       wake_.wait_for(lock, std::chrono::seconds(15), [this] { return stopping_; });
     }
@@ -96,6 +101,14 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       [&accounts](std::int64_t id, Timestamp expires, const std::string& signature) {
         return accounts.CheckPreviewSignature(id, expires, signature);
       });
+  site.SetStaffCheck([&accounts](const http::Request& request) -> std::optional<User> {
+    const std::string mark = request.Cookie(admin::kStaffCookie);
+    if (mark.empty()) return std::nullopt;
+    auto staff = accounts.RecognizeStaff(mark, Now());
+    if (!staff) spdlog::warn("staff recognition failed: {}", Describe(staff.error()));
+    return staff ? *staff : std::nullopt;
+  });
+  site.SetOutbox(&outbox);
   admin::Desk desk(
       **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
       paths.uploads);
@@ -103,6 +116,9 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (!publication) return Failure(publication.error());
 
   http::PageCache cache(config.cache_budget_bytes);
+  site.SetPageEvictor([&cache](const std::string& path, const std::vector<std::string>& routes) {
+    cache.Evict(path, routes);
+  });
   http::Metrics metrics;
   http::Router router;
   Store& db = **store;

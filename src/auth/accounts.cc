@@ -221,6 +221,28 @@ Result<void> Accounts::SignOut(const std::string& token) {
   return store_.DeleteSession(HashToken(token));
 }
 
+Result<std::string> Accounts::StaffMark(const std::string& session_hash) {
+  auto key = FormKey();
+  if (!key) return key;
+  return session_hash + "." + Sign(*key, "staff:" + session_hash);
+}
+
+Result<std::optional<User>> Accounts::RecognizeStaff(const std::string& mark, Timestamp now) {
+  const auto dot = mark.find('.');
+  if (mark.size() > 300 || dot == std::string::npos) return std::nullopt;
+  const std::string session_hash = mark.substr(0, dot);
+  auto expected = StaffMark(session_hash);
+  if (!expected) return tl::unexpected(expected.error());
+  if (!ConstantTimeEquals(*expected, mark)) return std::nullopt;
+  auto session = store_.FindSession(session_hash, now);
+  if (!session) return tl::unexpected(session.error());
+  if (!*session) return std::nullopt;
+  auto user = store_.FindUser((*session)->user_id);
+  if (!user) return tl::unexpected(user.error());
+  if (!*user || (*user)->disabled) return std::nullopt;
+  return std::move(*user);
+}
+
 Result<std::string> Accounts::PreviewSignature(std::int64_t post_id, Timestamp expires) {
   auto key = FormKey();
   if (!key) return key;

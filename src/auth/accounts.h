@@ -89,6 +89,12 @@ class Accounts {
   // True when `token` was made by FormToken for `binding`.
   Result<bool> CheckFormToken(const std::string& binding, const std::string& token);
 
+  // Staff recognition on public pages, where the session cookie (Path=/admin) is not sent: a mark
+  // for a second cookie, "SESSIONHASH.SIGNATURE", that names the session without being able to
+  // open the desk. RecognizeStaff gives the mark's account while its session lasts.
+  Result<std::string> StaffMark(const std::string& session_hash);
+  Result<std::optional<User>> RecognizeStaff(const std::string& mark, Timestamp now);
+
   // The signature of a preview link for post `post_id`, valid until `expires`.
   Result<std::string> PreviewSignature(std::int64_t post_id, Timestamp expires);
   bool CheckPreviewSignature(std::int64_t post_id, Timestamp expires, const std::string& signature);

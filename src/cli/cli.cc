@@ -18,6 +18,7 @@
 #include "app/site_dir.h"
 #include "auth/accounts.h"
 #include "auth/crypto.h"
+#include "comments/comments.h"
 #include "content/content_folder.h"
 #include "core/text.h"
 #include "storage/migrations.h"
@@ -173,7 +174,11 @@ int CommentsSetCommand(const std::string& site, std::int64_t id, CommentStatus s
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
-  if (auto done = (*store)->SetCommentStatus(id, status); !done) return Fail(done.error());
+  // Through the comments module, so the spam filter learns from the decision as in the desk.
+  auto changed = comments::Comments(**store).Moderate({id}, status);
+  if (!changed) return Fail(changed.error());
+  if (*changed == 0)
+    return Fail(Error{ErrorCode::kNotFound, fmt::format("There is no comment {}.", id), ""});
   std::printf("comment %lld is %s\n", static_cast<long long>(id),
               std::string(CommentStatusName(status)).c_str());
   return 0;

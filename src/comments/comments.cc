@@ -1,6 +1,9 @@
 #include "comments/comments.h"
 
+#include <algorithm>
 #include <charconv>
+
+#include <fmt/format.h>
 
 #include "auth/accounts.h"
 #include "auth/crypto.h"
@@ -29,6 +32,39 @@ std::string EscapeMarkup(std::string_view text) {
 
 bool SafeLink(std::string_view url) {
   return url.starts_with("http://") || url.starts_with("https://") || url.starts_with("mailto:");
+}
+
+int ParseInt(std::string_view text, int fallback) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() ? value : fallback;
+}
+
+// One lower-cased entry per line, blank lines dropped.
+std::vector<std::string> WordList(std::string_view text) {
+  std::vector<std::string> words;
+  for (const std::string& line : SplitTrimmed(text, '\n')) words.push_back(LowerAscii(line));
+  return words;
+}
+
+// The first entry of `words` found in any of the comment's fields, or nullopt.
+std::optional<std::string> FindListed(const std::vector<std::string>& words, const Comment& comment,
+                                      const std::string& client_ip) {
+  if (words.empty()) return std::nullopt;
+  const std::string fields =
+      LowerAscii(comment.author_name + "\n" + comment.author_email + "\n" + comment.author_url +
+                 "\n" + comment.body_markdown + "\n" + client_ip);
+  for (const std::string& word : words) {
+    if (fields.find(word) != std::string::npos) return word;
+  }
+  return std::nullopt;
+}
+
+int CountLinks(std::string_view html) {
+  int links = 0;
+  for (size_t at = html.find("<a "); at != std::string_view::npos; at = html.find("<a ", at + 3))
+    ++links;
+  return links;
 }
 
 }  // namespace
@@ -64,19 +100,33 @@ Result<std::string> RenderBody(std::string_view text) {
   return out;
 }
 
-Result<Comments::Rules> Comments::CurrentRules() const {
-  Rules rules = rules_;
-  auto mode = store_.DeskSetting("comment_moderation");
+Result<Rules> Comments::CurrentRules() const {
+  Rules rules = defaults_;
+  auto setting = [this](const std::string& key) { return store_.DeskSetting(key); };
+  auto mode = setting("comment_moderation");
   if (!mode) return tl::unexpected(mode.error());
   if (*mode == "hold-all") rules.moderation = Moderation::kHoldAll;
   if (*mode == "hold-first") rules.moderation = Moderation::kHoldFirst;
   if (*mode == "hold-none") rules.moderation = Moderation::kHoldNone;
-  auto days = store_.DeskSetting("comments_close_after_days");
-  if (!days) return tl::unexpected(days.error());
-  if (*days) {
-    int value = 0;
-    std::from_chars((*days)->data(), (*days)->data() + (*days)->size(), value);
-    rules.close_after_days = std::max(0, value);
+  for (const NumberSetting& number : kNumberSettings) {
+    auto value = setting(number.key);
+    if (!value) return tl::unexpected(value.error());
+    if (*value) {
+      rules.*number.field =
+          std::clamp(ParseInt(**value, rules.*number.field), number.min, number.max);
+    }
+  }
+  for (auto [key, field] : {std::pair{"comments_notify_authors", &Rules::notify_authors},
+                            std::pair{"comments_notify_moderators", &Rules::notify_moderators}}) {
+    auto value = setting(key);
+    if (!value) return tl::unexpected(value.error());
+    if (*value) rules.*field = **value == "1";
+  }
+  for (auto [key, field] : {std::pair{"comments_hold_words", &Rules::hold_words},
+                            std::pair{"comments_spam_words", &Rules::spam_words}}) {
+    auto value = setting(key);
+    if (!value) return tl::unexpected(value.error());
+    if (*value) rules.*field = WordList(**value);
   }
   return rules;
 }
@@ -87,14 +137,13 @@ bool Comments::Open(const Post& post, const Rules& rules, Timestamp now) {
   return now < *post.published_at + static_cast<Timestamp>(rules.close_after_days) * 86400;
 }
 
-Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
-                                 Timestamp now) const {
-  auto current = CurrentRules();
-  if (!current) return tl::unexpected(current.error());
-  const Rules& rules = *current;
-  if (!Open(post, rules, now)) {
-    return Fail(ErrorCode::kInvalidArgument, "Comments on this article are closed.");
-  }
+Result<std::string> Comments::FormToken(std::int64_t post_id, Timestamp now) const {
+  auto key = store_.Secret("comment-key", [] { return auth::RandomToken(); });
+  if (!key) return key;
+  return fmt::format("{}.{}", now, auth::Sign(*key, fmt::format("form:{}:{}", post_id, now)));
+}
+
+Result<Comment> Comments::Checked(const Post& post, const Submission& submission) const {
   const std::string name(Trim(submission.name));
   const std::string email(Trim(submission.email));
   const std::string body(Trim(submission.body));
@@ -121,11 +170,9 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
   Comment comment;
   comment.post_id = post.id;
   if (!submission.parent.empty() && submission.parent != "0") {
-    std::int64_t parent_id = 0;
-    const auto [end, error] = std::from_chars(
-        submission.parent.data(), submission.parent.data() + submission.parent.size(), parent_id);
-    auto parent = error == std::errc() ? store_.FindComment(parent_id)
-                                       : Result<std::optional<Comment>>(std::nullopt);
+    const std::int64_t parent_id = ParseInt(submission.parent, 0);
+    auto parent = parent_id > 0 ? store_.FindComment(parent_id)
+                                : Result<std::optional<Comment>>(std::nullopt);
     if (!parent) return tl::unexpected(parent.error());
     if (!*parent || (*parent)->post_id != post.id ||
         (*parent)->status != CommentStatus::kApproved) {
@@ -141,40 +188,187 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
   comment.author_url = website;
   comment.body_markdown = body;
   comment.body_html = std::move(*html);
-  comment.user_id = submission.staff_user_id;
+  return comment;
+}
+
+Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
+                                 Timestamp now) const {
+  auto current = CurrentRules();
+  if (!current) return tl::unexpected(current.error());
+  const Rules& rules = *current;
+  if (!Open(post, rules, now)) {
+    return Fail(ErrorCode::kInvalidArgument, "Comments on this article are closed.");
+  }
+  Submission from = submission;
+  if (submission.staff) {  // staff comment under their own name and address
+    from.name = submission.staff->name;
+    from.email = submission.staff->email;
+  }
+  auto checked = Checked(post, from);
+  if (!checked) return tl::unexpected(checked.error());
+  Comment& comment = *checked;
   comment.created_at = now;
   auto key = store_.Secret("comment-key", [] { return auth::RandomToken(); });
   if (!key) return tl::unexpected(key.error());
   comment.client_hash = auth::Sign(*key, "client:" + submission.client_ip);
 
-  auto duplicate = store_.HasDuplicateComment(post.id, email, body);
-  if (!duplicate) return tl::unexpected(duplicate.error());
-  auto recent = store_.CountRecentComments(email, comment.client_hash, now - rules.rate_window);
-  if (!recent) return tl::unexpected(recent.error());
-  int links = 0;
-  for (size_t at = comment.body_html.find("<a "); at != std::string::npos;
-       at = comment.body_html.find("<a ", at + 3)) {
-    ++links;
-  }
-
-  if (!submission.honeypot.empty() || *duplicate) {
-    comment.status = CommentStatus::kSpam;
-  } else if (submission.staff_user_id) {
-    comment.status = CommentStatus::kApproved;
-  } else if (links > rules.max_links || *recent >= rules.rate_limit) {
-    comment.status = CommentStatus::kPending;
-  } else if (rules.moderation == Moderation::kHoldNone) {
-    comment.status = CommentStatus::kApproved;
-  } else if (rules.moderation == Moderation::kHoldAll) {
-    comment.status = CommentStatus::kPending;
-  } else {
-    auto approved = store_.CountApprovedCommentsFrom(email);
+  // Each test names what it found; the first that applies decides.
+  auto status = [&]() -> Result<std::pair<CommentStatus, std::string>> {
+    using Decision = std::pair<CommentStatus, std::string>;
+    if (submission.staff) {
+      comment.user_id = submission.staff->id;
+      return Decision{CommentStatus::kApproved, ""};
+    }
+    if (!submission.honeypot.empty())
+      return Decision{CommentStatus::kSpam, "The hidden field people never see was filled in."};
+    auto duplicate =
+        store_.HasDuplicateComment(post.id, comment.author_email, comment.body_markdown);
+    if (!duplicate) return tl::unexpected(duplicate.error());
+    if (*duplicate)
+      return Decision{CommentStatus::kSpam, "The same address already left this text here."};
+    if (auto word = FindListed(rules.spam_words, comment, submission.client_ip))
+      return Decision{CommentStatus::kSpam,
+                      "Contains \u201c" + *word + "\u201d from the spam list."};
+    // The token: "ISSUED.SIGNATURE", issued when the page's script asked for it.
+    std::optional<Timestamp> issued;
+    if (const auto dot = submission.form_token.find('.'); dot != std::string::npos) {
+      const std::string at = submission.form_token.substr(0, dot);
+      const Timestamp when = ParseInt(at, -1);
+      const std::string expected = auth::Sign(*key, fmt::format("form:{}:{}", post.id, at));
+      if (when >= 0 && auth::ConstantTimeEquals(
+                           expected, std::string_view(submission.form_token).substr(dot + 1)))
+        issued = when;
+    }
+    if (issued && now - *issued < rules.min_form_seconds) {
+      return Decision{CommentStatus::kSpam,
+                      fmt::format("Sent {} s after the page opened; people take at least {} s.",
+                                  std::max<Timestamp>(0, now - *issued), rules.min_form_seconds)};
+    }
+    auto learned = store_.CountSpamWords(SpamWords(comment));
+    if (!learned) return tl::unexpected(learned.error());
+    const double score = SpamScore(*learned, SpamWords(comment));
+    if (score >= kSpamScore)
+      return Decision{CommentStatus::kSpam,
+                      fmt::format("The spam filter scores it {:.2f}.", score)};
+    if (auto word = FindListed(rules.hold_words, comment, submission.client_ip))
+      return Decision{CommentStatus::kPending,
+                      "Contains \u201c" + *word + "\u201d from the hold list."};
+    if (!issued)
+      return Decision{CommentStatus::kPending,
+                      "Sent without a valid form token (the page's script did not run)."};
+    if (now - *issued > static_cast<Timestamp>(rules.max_form_hours) * 3600)
+      return Decision{CommentStatus::kPending, "Sent long after the page was opened."};
+    if (const int links = CountLinks(comment.body_html); links > rules.max_links)
+      return Decision{CommentStatus::kPending, fmt::format("Has {} links.", links)};
+    if (rules.rate_limit > 0) {
+      auto recent = store_.CountRecentComments(comment.author_email, comment.client_hash,
+                                               now - rules.rate_window);
+      if (!recent) return tl::unexpected(recent.error());
+      if (*recent >= rules.rate_limit)
+        return Decision{CommentStatus::kPending,
+                        "Many comments from this address in a short time."};
+    }
+    if (score >= kSuspectScore)
+      return Decision{CommentStatus::kPending,
+                      fmt::format("The spam filter scores it {:.2f}.", score)};
+    if (rules.moderation == Moderation::kHoldNone) return Decision{CommentStatus::kApproved, ""};
+    if (rules.moderation == Moderation::kHoldAll)
+      return Decision{CommentStatus::kPending, "Every comment is held for a moderator."};
+    auto approved = store_.CountApprovedCommentsFrom(comment.author_email);
     if (!approved) return tl::unexpected(approved.error());
-    comment.status = *approved > 0 ? CommentStatus::kApproved : CommentStatus::kPending;
-  }
-  auto id = store_.CreateComment(comment);
+    if (*approved > 0) return Decision{CommentStatus::kApproved, ""};
+    return Decision{CommentStatus::kPending, "A first comment from this address."};
+  }();
+  if (!status) return tl::unexpected(status.error());
+  comment.status = status->first;
+  comment.reason = status->second;
+  const bool evict = pages_changed_ && comment.status == CommentStatus::kApproved;
+  auto id = store_.CreateComment(
+      comment, evict ? Store::CacheNotice::kCallerEvicts : Store::CacheNotice::kBump);
   if (!id) return tl::unexpected(id.error());
-  return Outcome{*id, comment.status};
+  if (evict) pages_changed_(post);
+  return Outcome{*id, comment.status, comment.reason};
+}
+
+Result<int> Comments::Moderate(const std::vector<std::int64_t>& ids, CommentStatus status) const {
+  int changed = 0;
+  auto done = store_.InTransaction([&]() -> Result<void> {
+    for (std::int64_t id : ids) {
+      auto comment = store_.FindComment(id);
+      if (!comment) return tl::unexpected(comment.error());
+      if (!*comment) continue;
+      if (auto set = store_.SetCommentStatus(id, status); !set) return set;
+      if (status == CommentStatus::kApproved || status == CommentStatus::kSpam) {
+        auto learned =
+            store_.LearnComment(id, status == CommentStatus::kSpam, SpamWords(**comment));
+        if (!learned) return learned;
+      }
+      ++changed;
+    }
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return changed;
+}
+
+Result<void> Comments::Edit(std::int64_t id, const Submission& changes) const {
+  auto stored = store_.FindComment(id);
+  if (!stored) return tl::unexpected(stored.error());
+  if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such comment.");
+  Post post;
+  post.id = (*stored)->post_id;
+  Submission edit = changes;
+  edit.parent.clear();  // the place in the thread stays
+  auto checked = Checked(post, edit);
+  if (!checked) return tl::unexpected(checked.error());
+  checked->id = id;
+  return store_.UpdateComment(*checked);
+}
+
+Result<Outcome> Comments::Reply(std::int64_t parent_id, const User& staff, const std::string& body,
+                                Timestamp now) const {
+  auto parent = store_.FindComment(parent_id);
+  if (!parent) return tl::unexpected(parent.error());
+  if (!*parent) return Fail(ErrorCode::kNotFound, "There is no such comment.");
+  Submission reply;
+  reply.name = staff.name;
+  reply.email = staff.email;
+  reply.body = body;
+  Post post;
+  post.id = (*parent)->post_id;
+  auto checked = Checked(post, reply);
+  if (!checked) return tl::unexpected(checked.error());
+  checked->parent_id = parent_id;
+  checked->user_id = staff.id;
+  checked->status = CommentStatus::kApproved;
+  checked->created_at = now;
+  std::int64_t id = 0;
+  auto done = store_.InTransaction([&]() -> Result<void> {
+    if ((*parent)->status != CommentStatus::kApproved) {
+      auto approved = Moderate({parent_id}, CommentStatus::kApproved);
+      if (!approved) return tl::unexpected(approved.error());
+    }
+    auto created = store_.CreateComment(*checked, Store::CacheNotice::kBump);
+    if (!created) return tl::unexpected(created.error());
+    id = *created;
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return Outcome{id, CommentStatus::kApproved, ""};
+}
+
+Result<double> Comments::Score(const Comment& comment) const {
+  const auto words = SpamWords(comment);
+  auto learned = store_.CountSpamWords(words);
+  if (!learned) return tl::unexpected(learned.error());
+  return SpamScore(*learned, words);
+}
+
+Result<int> Comments::ForgetOldClients(Timestamp now) const {
+  auto rules = CurrentRules();
+  if (!rules) return tl::unexpected(rules.error());
+  return store_.ForgetCommentClients(now -
+                                     static_cast<Timestamp>(rules->client_retention_days) * 86400);
 }
 
 }  // namespace broadsheet::comments

@@ -18,6 +18,9 @@ bool IsValidUtf8(std::string_view text);
 
 std::string_view Trim(std::string_view text);
 
+// ASCII letters in lower case; other bytes (UTF-8 sequences included) unchanged.
+std::string LowerAscii(std::string_view text);
+
 // Splits on `separator`, trimming each part and dropping empty ones.
 std::vector<std::string> SplitTrimmed(std::string_view text, char separator);
 

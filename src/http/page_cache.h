@@ -3,8 +3,10 @@
 // no SQLite, no templates, no compression.
 //
 // Bounded by a byte budget with least-recently-used eviction. Invalidated wholesale when the
-// content version changes (any committed write, by this or another process): callers pass the
-// version they observed, and entries rendered against an older version are never stored.
+// content version changes (any committed write, by this or another process), or page by page
+// through Evict (a write this process made and knows the pages of, such as a comment). Callers
+// take a Ticket before rendering and hand it to Insert: a page rendered against an older version,
+// or evicted while it was rendered, is never stored.
 // Thread-safe; entries are immutable and shared, so a write in flight keeps its entry alive
 // after eviction.
 #pragma once
@@ -16,6 +18,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace broadsheet::http {
 
@@ -35,12 +39,19 @@ class PageCache {
  public:
   explicit PageCache(size_t budget_bytes) : budget_(budget_bytes) {}
 
-  // Drops every entry if `version` differs from the one the cache holds entries for.
-  void Sync(std::uint64_t version);
+  struct Ticket {
+    std::uint64_t version = 0;
+    std::uint64_t generation = 0;  // evictions seen
+  };
+  // Drops every entry if `version` differs from the one the cache holds entries for; returns the
+  // ticket for a page about to be rendered.
+  Ticket Sync(std::uint64_t version);
   std::shared_ptr<const CachedPage> Find(const std::string& key);
-  // Stores `page` unless the cache has moved past `version` or the page exceeds the budget.
-  void Insert(const std::string& key, std::shared_ptr<const CachedPage> page,
-              std::uint64_t version);
+  // Stores `page` unless the cache has moved past the ticket's version, the key or its route was
+  // evicted since the ticket was taken, or the page exceeds the budget.
+  void Insert(const std::string& key, std::shared_ptr<const CachedPage> page, Ticket ticket);
+  // Drops the entry for `key` and every entry of the given routes (CachedPage::route).
+  void Evict(const std::string& key, const std::vector<std::string>& routes);
 
   size_t budget() const { return budget_; }
   size_t bytes() const;
@@ -52,6 +63,7 @@ class PageCache {
     std::list<std::string>::iterator lru;  // position in lru_, front = most recent
   };
   void ClearLocked();
+  void RemoveLocked(std::unordered_map<std::string, Entry>::iterator entry);
 
   const size_t budget_;
   mutable std::mutex mutex_;
@@ -59,6 +71,12 @@ class PageCache {
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;
   size_t bytes_ = 0;
+  // Evictions: a counter, and when each key and route was last evicted (bounded: when the map
+  // grows large it is cleared and `floor_` refuses every ticket from before).
+  std::atomic<std::uint64_t> generation_{0};
+  std::uint64_t floor_ = 0;
+  std::unordered_map<std::string, std::uint64_t> evicted_;  // key or "route:" + route
+  std::unordered_map<std::string, std::unordered_set<std::string>> by_route_;
 };
 
 }  // namespace broadsheet::http

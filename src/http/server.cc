@@ -321,10 +321,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool head_only = method == Method::kHead;
     const bool cacheable_method = method == Method::kGet || method == Method::kHead;
 
-    std::uint64_t version = 0;
+    PageCache::Ticket ticket;
     if (cacheable_method) {
-      version = services.content_version();
-      services.cache.Sync(version);
+      ticket = services.cache.Sync(services.content_version());
       if (auto page = services.cache.Find(std::string(target))) {
         services.metrics.RecordCacheHit(head_only ? 0 : page->identity.body.size());
         return SendCached(std::move(page), raw, start);
@@ -339,7 +338,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (response.cacheable && response.status == 200 && cacheable_method) {
       services.metrics.RecordCacheMiss();
       auto page = MakeCachedPage(response, route);
-      services.cache.Insert(std::string(target), page, version);
+      services.cache.Insert(std::string(target), page, ticket);
       return SendCached(std::move(page), raw, start);
     }
     SendResponse(std::move(response), route, raw, start, head_only);

@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
+
+#include "auth/accounts.h"
+#include "comments/notices.h"
 #include "core/slug.h"
 #include "core/text.h"
 #include "http/static_files.h"
@@ -61,7 +65,8 @@ Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploa
       theme_(theme),
       uploads_dir_(std::move(uploads_dir)),
       overrides_(std::move(overrides)),
-      comments_(store) {}
+      comments_(store),
+      privacy_(store) {}
 
 void Site::AddRoutes(http::Router& router) {
   auto page_of = [](const Request& request) { return PageNumber(request.Param("page")); };
@@ -122,6 +127,24 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kPost, "/{slug}/comments", [this](const Request& r) { return SubmitComment(r); },
       "comments");
+  router.Add(
+      Method::kGet, "/{slug}/comments/token", [this](const Request& r) { return CommentToken(r); },
+      "comments");
+  router.Add(
+      Method::kGet, "/comments/privacy", [this](const Request& r) { return PrivacyForm(r); },
+      "comments");
+  router.Add(
+      Method::kPost, "/comments/privacy", [this](const Request& r) { return PrivacyRequest(r); },
+      "comments");
+  router.Add(
+      Method::kGet, "/comments/privacy/{token}",
+      [this](const Request& r) { return PrivacyPage(r); }, "comments");
+  router.Add(
+      Method::kGet, "/comments/privacy/{token}/export",
+      [this](const Request& r) { return PrivacyExport(r); }, "comments");
+  router.Add(
+      Method::kPost, "/comments/privacy/{token}/erase",
+      [this](const Request& r) { return PrivacyErase(r); }, "comments");
   const auto archives = NotYet("Archives by year and month arrive with the discovery release.");
   router.Add(
       Method::kGet, "/{year}/{month}/",
@@ -198,7 +221,8 @@ Result<Response> Site::Home(const Request& request, int page) const {
 }
 
 Result<Response> Site::Post(const Request& request) const {
-  nlohmann::json form = {{"parent", request.QueryParam("replyto").value_or("0")}};
+  const std::string parent = request.QueryParam("replyto").value_or("0");
+  nlohmann::json form = {{"parent", parent}, {"replying", parent != "0"}};
   if (request.QueryParam("comment") == "held") {
     form["notice"] =
         "Thank you. Your comment is awaiting moderation and will appear once approved.";
@@ -226,6 +250,7 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   head.image = detail.post.image.url;
   head.og_type = "article";
   head.json_ld = ArticleJsonLd(detail, *context);
+  head.script = theme_.AssetUrl("comments.js");
   auto media = detail.post.image.url.starts_with("/uploads/")
                    ? store_.FindMediaByUrl(detail.post.image.url)
                    : Result<std::optional<MediaItem>>(std::nullopt);
@@ -237,12 +262,13 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   if (!rules) return tl::unexpected(rules.error());
   const bool open = comments::Comments::Open(detail.post, *rules, context->now);
 
-  nlohmann::json view = {{"site", SiteView(*context)},
-                         {"head", HeadView(head, context->publication)},
-                         {"article", ArticleView(detail, *context, *media)},
-                         {"comments_open", open},
-                         {"comment_form", comment_form},
-                         {"discussion", CommentsView(*comments, context->zone)}};
+  nlohmann::json view = {
+      {"site", SiteView(*context)},
+      {"head", HeadView(head, context->publication)},
+      {"article", ArticleView(detail, *context, *media)},
+      {"comments_open", open},
+      {"comment_form", comment_form},
+      {"discussion", CommentsView(*comments, context->zone, rules->thread_depth)}};
   auto response =
       RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view, status);
   if (response && (!request.query.empty() || status != 200)) response->cacheable = false;
@@ -266,7 +292,9 @@ Result<Response> Site::SubmitComment(const Request& request) const {
   submission.body = http::FieldValue(fields, "body");
   submission.parent = http::FieldValue(fields, "parent");
   submission.honeypot = http::FieldValue(fields, "homepage");
+  submission.form_token = http::FieldValue(fields, "token");
   submission.client_ip = request.client_ip;
+  if (staff_check_) submission.staff = staff_check_(request);
   auto outcome = comments_.Submit(**post, submission, Now());
   if (!outcome) {
     if (outcome.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(outcome.error());
@@ -276,10 +304,23 @@ Result<Response> Site::SubmitComment(const Request& request) const {
                            {"website", submission.website},
                            {"body", submission.body},
                            {"parent", submission.parent.empty() ? "0" : submission.parent},
+                           {"replying", !submission.parent.empty() && submission.parent != "0"},
+                           {"token", submission.form_token.substr(0, 200)},
                            {"error", outcome.error().message}};
     Request page = request;
     page.query.clear();
     return Article(page, form, 422);
+  }
+  if (outbox_) {
+    // The comment is saved and the reader is answered whatever becomes of the notices.
+    auto publication = LoadPublication();
+    auto rules = comments_.CurrentRules();
+    auto stored = store_.FindComment(outcome->id);
+    if (publication && rules && stored && *stored) {
+      auto queued =
+          comments::QueueNotices(store_, *outbox_, *publication, *rules, (*post)->id, **stored);
+      if (!queued) spdlog::warn("comment notices not sent: {}", Describe(queued.error()));
+    }
   }
   Response response =
       Response::Redirect(303, outcome->status == CommentStatus::kApproved
@@ -287,6 +328,156 @@ Result<Response> Site::SubmitComment(const Request& request) const {
                                   : fmt::format("/{}/?comment=held#comments", slug));
   response.cache_control = "no-store";
   return response;
+}
+
+Result<Response> Site::CommentToken(const Request& request) const {
+  const std::string slug(request.Param("slug"));
+  auto post = IsValidSlug(slug) ? store_.FindPost(slug)
+                                : Result<std::optional<broadsheet::Post>>(std::nullopt);
+  if (!post) return tl::unexpected(post.error());
+  if (!*post || (*post)->status != PostStatus::kPublished)
+    return Fail(ErrorCode::kNotFound, "There is no article at this address to comment on.");
+  auto token = comments_.FormToken((*post)->id, Now());
+  if (!token) return tl::unexpected(token.error());
+  nlohmann::json answer = {{"token", *token}, {"staff", nullptr}};
+  if (staff_check_) {
+    if (auto staff = staff_check_(request)) answer["staff"] = staff->name;
+  }
+  Response response;
+  response.content_type = "application/json";
+  response.body = answer.dump();
+  response.cache_control = "no-store";
+  return response;
+}
+
+Result<Response> Site::RenderPrivacy(nlohmann::json state, int status) const {
+  auto context = Context();
+  if (!context) return tl::unexpected(context.error());
+  Head head;
+  head.title = "Your comments";
+  head.noindex = true;
+  nlohmann::json view = {{"site", SiteView(*context)},
+                         {"head", HeadView(head, context->publication)},
+                         {"privacy", std::move(state)}};
+  auto response = RenderPage("comments-privacy", view, status);
+  if (response) {
+    response->cacheable = false;
+    response->cache_control = "no-store";
+  }
+  return response;
+}
+
+Result<Response> Site::PrivacyForm(const Request&) const {
+  return RenderPrivacy({{"ask", true}, {"mail", outbox_ && outbox_->configured()}}, 200);
+}
+
+Result<Response> Site::PrivacyRequest(const Request& request) {
+  const auto fields = request.FormFields();
+  const std::string email(Trim(http::FieldValue(fields, "email")));
+  if (!auth::CheckEmail(email)) {
+    return RenderPrivacy({{"ask", true},
+                          {"mail", outbox_ && outbox_->configured()},
+                          {"email", email},
+                          {"error", "Please give the e-mail address you commented with."}},
+                         422);
+  }
+  if (!outbox_ || !outbox_->configured()) {
+    return RenderPrivacy({{"ask", true},
+                          {"mail", false},
+                          {"email", email},
+                          {"error",
+                           "This site cannot send e-mail, so it cannot send the link. "
+                           "Please write to the publication instead."}},
+                         503);
+  }
+  const Timestamp now = Now();
+  if (!privacy_.AllowRequest(email, request.client_ip, now)) {
+    return RenderPrivacy({{"ask", true},
+                          {"mail", true},
+                          {"email", email},
+                          {"error",
+                           "Several links were sent to this address or from this "
+                           "connection in the last hour. Please use one of those, or "
+                           "try again later."}},
+                         429);
+  }
+  auto comments = store_.ListCommentsByEmail(email);
+  if (!comments) return tl::unexpected(comments.error());
+  // The page reads the same either way, so it tells no one whether an address has comments.
+  if (!comments->empty()) {
+    auto token = privacy_.LinkToken(email, now);
+    if (!token) return tl::unexpected(token.error());
+    auto publication = LoadPublication();
+    if (!publication) return tl::unexpected(publication.error());
+    const std::string base =
+        publication->base_url.empty() ? "http://127.0.0.1:8080" : publication->base_url;
+    mail::Message message;
+    message.to = email;
+    message.subject = "Your comments on " + publication->title;
+    message.text = fmt::format(
+        "Someone (we hope you) asked for the comments left on {} with this address.\n\n"
+        "See them, download a copy or erase them here (the link works for 24 hours):\n\n"
+        "{}/comments/privacy/{}\n\nIf it was not you, ignore this message; nothing changes.\n",
+        publication->title, base, *token);
+    outbox_->Queue(std::move(message));
+  }
+  return RenderPrivacy({{"sent", true}, {"email", email}}, 200);
+}
+
+Result<Response> Site::PrivacyPage(const Request& request) const {
+  auto email = privacy_.CheckToken(std::string(request.Param("token")), Now());
+  if (!email) return tl::unexpected(email.error());
+  if (!*email)
+    return Fail(
+        ErrorCode::kNotFound,
+        "This link is not valid: it may have expired. Ask for a new one at /comments/privacy.");
+  auto comments = store_.ListCommentsByEmail(**email);
+  if (!comments) return tl::unexpected(comments.error());
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  nlohmann::json list = nlohmann::json::array();
+  for (const Comment& comment : *comments) {
+    list.push_back(
+        {{"article", "/" + comment.post_slug + "/"},
+         {"anchor", comment.status == CommentStatus::kApproved
+                        ? fmt::format("/{}/#comment-{}", comment.post_slug, comment.id)
+                        : ""},
+         {"date", FormatHumanDate(comment.created_at, zone)},
+         {"status", comment.status == CommentStatus::kApproved ? "published" : "not published"},
+         {"excerpt", Truncate(comment.body_markdown, 200)}});
+  }
+  const std::string base = "/comments/privacy/" + std::string(request.Param("token"));
+  return RenderPrivacy({{"manage", true},
+                        {"email", **email},
+                        {"comments", list},
+                        {"has_comments", !list.empty()},
+                        {"export_url", base + "/export"},
+                        {"erase_url", base + "/erase"}},
+                       200);
+}
+
+Result<Response> Site::PrivacyExport(const Request& request) const {
+  auto email = privacy_.CheckToken(std::string(request.Param("token")), Now());
+  if (!email) return tl::unexpected(email.error());
+  if (!*email) return Fail(ErrorCode::kNotFound, "This link is not valid: it may have expired.");
+  auto json = privacy_.Export(**email);
+  if (!json) return tl::unexpected(json.error());
+  Response response;
+  response.content_type = "application/json";
+  response.body = std::move(*json);
+  response.cache_control = "no-store";
+  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"comments.json\"");
+  return response;
+}
+
+Result<Response> Site::PrivacyErase(const Request& request) const {
+  auto email = privacy_.CheckToken(std::string(request.Param("token")), Now());
+  if (!email) return tl::unexpected(email.error());
+  if (!*email) return Fail(ErrorCode::kNotFound, "This link is not valid: it may have expired.");
+  auto erased = store_.EraseCommentsByEmail(**email);
+  if (!erased) return tl::unexpected(erased.error());
+  return RenderPrivacy({{"erased", true}, {"count", *erased}}, 200);
 }
 
 Result<Response> Site::Preview(const Request& request) const {

@@ -3,7 +3,11 @@
 // Every page is rendered from the Store through the theme and marked cacheable, so the server
 // keeps it in the page cache until content changes; handlers therefore run only on a miss.
 // Pages set no cookies. Routes whose features arrive with later work (feeds, search, archives,
-// newsletter, comments, the editorial desk) answer 503 with a sentence saying so.
+// newsletter) answer 503 with a sentence saying so.
+//
+// Comments: POST /SLUG/comments takes the form; GET /SLUG/comments/token gives the page's script
+// a fresh form token (and the name of signed-in staff), never cached. /comments/privacy lets a
+// commenter ask for a link to export or erase their comments.
 //
 // Borrows the Store and Theme, which must outlive it. Thread-safe (holds no mutable state).
 #pragma once
@@ -13,9 +17,12 @@
 #include <string>
 
 #include "comments/comments.h"
+#include "comments/privacy.h"
 #include "content/publication.h"
 #include "http/router.h"
+#include "mail/outbox.h"
 #include "render/theme.h"
+#include "site/views.h"
 #include "storage/store.h"
 
 namespace broadsheet::site {
@@ -31,6 +38,21 @@ class Site {
   using PreviewCheck =
       std::function<bool(std::int64_t id, Timestamp expires, const std::string& signature)>;
   void SetPreviewCheck(PreviewCheck check) { preview_check_ = std::move(check); }
+  // The signed-in staff member who sent `request`, if any (see auth::Accounts::RecognizeStaff).
+  using StaffCheck = std::function<std::optional<User>(const http::Request& request)>;
+  void SetStaffCheck(StaffCheck check) { staff_check_ = std::move(check); }
+  // Where comment notices and privacy links are sent; without it, none are.
+  void SetOutbox(mail::Outbox* outbox) { outbox_ = outbox; }
+  // Evicts a page (by path) and every page of some routes from the server's page cache. With it,
+  // a comment published at once evicts only its article and the lists that count comments,
+  // instead of bumping the content version (which empties the whole cache).
+  using PageEvictor =
+      std::function<void(const std::string& path, const std::vector<std::string>& routes)>;
+  void SetPageEvictor(PageEvictor evict) {
+    comments_.SetPagesChanged([evict = std::move(evict)](const broadsheet::Post& post) {
+      evict(PostUrl(post), {"home", "section", "author", "tag"});
+    });
+  }
 
   // Adds the public routes (and the fallback) to `router`.
   void AddRoutes(http::Router& router);
@@ -50,6 +72,14 @@ class Site {
   Result<http::Response> Article(const http::Request& request, const nlohmann::json& comment_form,
                                  int status) const;
   Result<http::Response> SubmitComment(const http::Request& request) const;
+  Result<http::Response> CommentToken(const http::Request& request) const;
+  // /comments/privacy: the form, the request for a link, the commenter's page, export, erasure.
+  Result<http::Response> PrivacyForm(const http::Request& request) const;
+  Result<http::Response> PrivacyRequest(const http::Request& request);
+  Result<http::Response> PrivacyPage(const http::Request& request) const;
+  Result<http::Response> PrivacyExport(const http::Request& request) const;
+  Result<http::Response> PrivacyErase(const http::Request& request) const;
+  Result<http::Response> RenderPrivacy(nlohmann::json state, int status) const;
   Result<http::Response> SectionList(const http::Request& request, int page) const;
   Result<http::Response> AuthorList(const http::Request& request, int page) const;
   Result<http::Response> TagList(const http::Request& request, int page) const;
@@ -67,7 +97,10 @@ class Site {
   const content::PublicationOverrides overrides_;
   const http::Router* router_ = nullptr;  // set by AddRoutes, for trailing-slash redirects
   PreviewCheck preview_check_;
+  StaffCheck staff_check_;
+  mail::Outbox* outbox_ = nullptr;
   comments::Comments comments_;
+  comments::Privacy privacy_;
 };
 
 }  // namespace broadsheet::site

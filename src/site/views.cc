@@ -237,6 +237,7 @@ nlohmann::json CommentsView(const std::vector<Comment>& comments, const TimeZone
                       {"author", comment->author_name},
                       {"url", comment->author_url},
                       {"depth", std::min(depth, max_depth)},
+                      {"staff", comment->user_id.has_value()},
                       {"date_iso", FormatIsoTime(comment->created_at, zone)},
                       {"date_human", FormatHumanDate(comment->created_at, zone)},
                       {"body_html", comment->body_html}});
@@ -264,6 +265,7 @@ nlohmann::json HeadView(const Head& head, const Publication& publication) {
                         : AbsoluteUrl(publication, head.image)},
           {"og_type", head.og_type},
           {"json_ld", head.json_ld},
+          {"script", head.script},
           {"noindex", head.noindex}};
 }
 

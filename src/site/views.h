@@ -43,7 +43,7 @@ nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context,
 std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context);
 
 // Approved comments in reading order: each thread after its parent, nested up to `max_depth`
-// levels (deeper replies continue at the last level).
+// levels (deeper replies continue at the last level; depth counts from 0).
 nlohmann::json CommentsView(const std::vector<Comment>& comments, const TimeZone& zone,
                             int max_depth = 3);
 
@@ -54,6 +54,7 @@ struct Head {
   std::string image;
   std::string og_type = "website";
   std::string json_ld;
+  std::string script;  // a theme script for the page, loaded with defer
   bool noindex = false;
 };
 nlohmann::json HeadView(const Head& head, const Publication& publication);

@@ -253,6 +253,18 @@ CREATE INDEX comments_by_post ON comments(post_id, status, id);
 CREATE INDEX comments_by_status ON comments(status, id DESC);
 CREATE INDEX comments_by_email ON comments(author_email, status);
 )sql",
+      // 8: why a comment was held or marked as spam, what the spam filter learned from each
+      // moderator's decision, and the words it learned (the row for '' counts the comments).
+      R"sql(
+ALTER TABLE comments ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE comments ADD COLUMN learned TEXT NOT NULL DEFAULT '';
+CREATE INDEX comments_by_time ON comments(created_at);
+CREATE TABLE spam_words (
+  word TEXT PRIMARY KEY,
+  spam INTEGER NOT NULL DEFAULT 0,
+  ham INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/time.h"
@@ -238,7 +239,16 @@ struct Comment {
   std::string client_hash;  // keyed hash of the client address, never the address itself
   std::optional<std::int64_t> user_id;  // set when signed-in staff wrote it
   Timestamp created_at = 0;
+  std::string reason;     // why it was held or marked as spam, for moderators
   std::string post_slug;  // filled when listing for moderators
+};
+
+// What the spam filter learned from moderators: how many comments it was taught as spam and as
+// not spam, and for each word asked about, in how many of each it appeared.
+struct SpamCounts {
+  int spam_comments = 0;
+  int ham_comments = 0;
+  std::unordered_map<std::string, std::pair<int, int>> words;  // word -> (spam, ham)
 };
 
 // A member of staff who signs in to the editorial desk.

@@ -74,6 +74,8 @@ class SqliteStore::Statement {
 
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int Step() { return sqlite3_step(stmt_); }
+  // Ready to step again, with new bindings.
+  void Reset() { sqlite3_reset(stmt_); }
 
   std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
@@ -982,7 +984,7 @@ namespace {
 
 constexpr const char* kCommentColumns =
     "c.id, c.post_id, c.parent_id, c.status, c.author_name, c.author_email, c.author_url, "
-    "c.body_markdown, c.body_html, c.client_hash, c.user_id, c.created_at, p.slug";
+    "c.body_markdown, c.body_html, c.client_hash, c.user_id, c.created_at, p.slug, c.reason";
 
 Comment ReadComment(const auto& row) {
   Comment comment;
@@ -999,33 +1001,35 @@ Comment ReadComment(const auto& row) {
   comment.user_id = row.OptionalInt(10);
   comment.created_at = row.Int(11);
   comment.post_slug = row.Text(12);
+  comment.reason = row.Text(13);
   return comment;
 }
 
 }  // namespace
 
-Result<std::int64_t> SqliteStore::CreateComment(const Comment& comment) {
+Result<std::int64_t> SqliteStore::CreateComment(const Comment& comment, CacheNotice notice) {
   std::int64_t id = 0;
   // A pending comment changes no page; only approved ones invalidate the cache.
   auto done = Transact(
       [&]() -> Result<void> {
         auto statement = Prepare(
             "INSERT INTO comments(post_id, parent_id, status, author_name, author_email, "
-            "author_url, body_markdown, body_html, client_hash, user_id, created_at) VALUES "
-            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
+            "author_url, body_markdown, body_html, client_hash, user_id, created_at, reason) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id");
         statement.Bind(1, comment.post_id).Bind(2, comment.parent_id);
         statement.Bind(3, CommentStatusName(comment.status)).Bind(4, comment.author_name);
         statement.Bind(5, comment.author_email).Bind(6, comment.author_url);
         statement.Bind(7, comment.body_markdown).Bind(8, comment.body_html);
         statement.Bind(9, comment.client_hash).Bind(10, comment.user_id);
         statement.Bind(11, comment.created_at ? comment.created_at : Now());
+        statement.Bind(12, comment.reason);
         if (!statement.ok() || statement.Step() != SQLITE_ROW) {
           return tl::unexpected(SqlError(db_, "save comment"));
         }
         id = statement.Int(0);
         return {};
       },
-      comment.status == CommentStatus::kApproved);
+      comment.status == CommentStatus::kApproved && notice == CacheNotice::kBump);
   if (!done) return tl::unexpected(done.error());
   return id;
 }
@@ -1089,6 +1093,139 @@ Result<void> SqliteStore::SetCommentStatus(std::int64_t id, CommentStatus status
       return Fail(ErrorCode::kNotFound, "no comment " + std::to_string(id));
     return {};
   });
+}
+
+Result<void> SqliteStore::UpdateComment(const Comment& comment) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "UPDATE comments SET author_name = ?2, author_email = ?3, author_url = ?4, "
+        "body_markdown = ?5, body_html = ?6 WHERE id = ?1");
+    statement.Bind(1, comment.id).Bind(2, comment.author_name).Bind(3, comment.author_email);
+    statement.Bind(4, comment.author_url).Bind(5, comment.body_markdown);
+    statement.Bind(6, comment.body_html);
+    if (auto done = Complete(statement); !done) return done;
+    if (sqlite3_changes(db_) == 0)
+      return Fail(ErrorCode::kNotFound, "no comment " + std::to_string(comment.id));
+    return {};
+  });
+}
+
+Result<std::vector<Comment>> SqliteStore::ListCommentsByEmail(const std::string& email) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kCommentColumns +
+                                 " FROM comments c JOIN posts p ON p.id = c.post_id "
+                                 "WHERE c.author_email = ?1 COLLATE NOCASE ORDER BY c.id";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
+  statement.Bind(1, email);
+  std::vector<Comment> comments;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list comments"));
+  return comments;
+}
+
+Result<int> SqliteStore::EraseCommentsByEmail(const std::string& email) {
+  int erased = 0;
+  auto done = InTransaction([&]() -> Result<void> {
+    // Comments with replies keep their place in the thread, emptied; the others go.
+    auto empty = Prepare(
+        "UPDATE comments SET author_name = 'Anonymous', author_email = '', author_url = '', "
+        "body_markdown = '', body_html = ?2, client_hash = '' WHERE author_email = ?1 COLLATE "
+        "NOCASE AND EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)");
+    empty.Bind(1, email).Bind(
+        2, "<p><em>This comment was removed at its author\u2019s request.</em></p>");
+    if (auto ran = Complete(empty); !ran) return ran;
+    erased = sqlite3_changes(db_);
+    auto remove = Prepare("DELETE FROM comments WHERE author_email = ?1 COLLATE NOCASE");
+    remove.Bind(1, email);
+    if (auto ran = Complete(remove); !ran) return ran;
+    erased += sqlite3_changes(db_);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return erased;
+}
+
+Result<int> SqliteStore::ForgetCommentClients(Timestamp before) {
+  int forgotten = 0;
+  auto done = Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "UPDATE comments SET client_hash = '' WHERE created_at < ?1 AND client_hash <> ''");
+        statement.Bind(1, before);
+        if (auto ran = Complete(statement); !ran) return ran;
+        forgotten = sqlite3_changes(db_);
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return forgotten;
+}
+
+Result<void> SqliteStore::LearnComment(std::int64_t id, bool spam,
+                                       const std::vector<std::string>& words) {
+  const std::string label = spam ? "spam" : "ham";
+  return Transact(
+      [&]() -> Result<void> {
+        auto find = Prepare("SELECT learned FROM comments WHERE id = ?1");
+        find.Bind(1, id);
+        if (!find.ok()) return tl::unexpected(SqlError(db_, "read comment"));
+        const int rc = find.Step();
+        if (rc == SQLITE_DONE)
+          return Fail(ErrorCode::kNotFound, "no comment " + std::to_string(id));
+        if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read comment"));
+        const std::string before = find.Text(0);
+        if (before == label) return {};
+        // The row for the word '' counts comments; each word counts once per comment.
+        std::vector<std::string> counted(words);
+        counted.push_back("");
+        std::sort(counted.begin(), counted.end());
+        counted.erase(std::unique(counted.begin(), counted.end()), counted.end());
+        auto add = Prepare(
+            "INSERT INTO spam_words(word, spam, ham) VALUES (?1, ?2, ?3) ON CONFLICT(word) DO "
+            "UPDATE SET spam = max(0, spam + excluded.spam), ham = max(0, ham + excluded.ham)");
+        for (const std::string& word : counted) {
+          const int forget_spam = before == "spam" ? -1 : 0;
+          const int forget_ham = before == "ham" ? -1 : 0;
+          add.Reset();
+          add.Bind(1, word)
+              .Bind(2, (spam ? 1 : 0) + forget_spam)
+              .Bind(3, (spam ? 0 : 1) + forget_ham);
+          if (auto ran = Complete(add); !ran) return ran;
+        }
+        auto mark = Prepare("UPDATE comments SET learned = ?2 WHERE id = ?1");
+        mark.Bind(1, id).Bind(2, label);
+        return Complete(mark);
+      },
+      false);
+}
+
+Result<SpamCounts> SqliteStore::CountSpamWords(const std::vector<std::string>& words) {
+  std::lock_guard lock(mutex_);
+  SpamCounts counts;
+  auto statement = Prepare("SELECT spam, ham FROM spam_words WHERE word = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read spam words"));
+  auto read = [&](const std::string& word) -> Result<std::pair<int, int>> {
+    statement.Reset();
+    statement.Bind(1, word);
+    const int rc = statement.Step();
+    if (rc == SQLITE_DONE) return std::pair<int, int>{0, 0};
+    if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read spam words"));
+    return std::pair<int, int>{static_cast<int>(statement.Int(0)),
+                               static_cast<int>(statement.Int(1))};
+  };
+  auto totals = read("");
+  if (!totals) return tl::unexpected(totals.error());
+  counts.spam_comments = totals->first;
+  counts.ham_comments = totals->second;
+  for (const std::string& word : words) {
+    if (word.empty() || counts.words.count(word)) continue;
+    auto found = read(word);
+    if (!found) return tl::unexpected(found.error());
+    if (found->first || found->second) counts.words.emplace(word, *found);
+  }
+  return counts;
 }
 
 Result<int> SqliteStore::CountRecentComments(const std::string& email,
@@ -1473,15 +1610,14 @@ Result<std::optional<std::string>> SqliteStore::DeskSetting(const std::string& k
 }
 
 Result<void> SqliteStore::SetDeskSetting(const std::string& key, const std::string& value) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO secrets(name, value) VALUES (?1, ?2) "
-            "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
-        statement.Bind(1, "desk:" + key).Bind(2, value);
-        return Complete(statement);
-      },
-      false);
+  // Some settings change pages (whether comments are open, how deep threads go): all bump.
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO secrets(name, value) VALUES (?1, ?2) "
+        "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+    statement.Bind(1, "desk:" + key).Bind(2, value);
+    return Complete(statement);
+  });
 }
 
 Result<void> SqliteStore::CreateSession(const Session& session) {

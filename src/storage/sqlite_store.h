@@ -77,12 +77,19 @@ class SqliteStore final : public Store {
   Result<std::int64_t> CreateMedia(const MediaItem& item) override;
   Result<std::vector<MediaItem>> ListMedia(int limit, int offset) override;
   Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) override;
-  Result<std::int64_t> CreateComment(const Comment& comment) override;
+  Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) override;
   Result<std::optional<Comment>> FindComment(std::int64_t id) override;
   Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) override;
   Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status, int limit,
                                             const std::string& text = "") override;
   Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) override;
+  Result<void> UpdateComment(const Comment& comment) override;
+  Result<std::vector<Comment>> ListCommentsByEmail(const std::string& email) override;
+  Result<int> EraseCommentsByEmail(const std::string& email) override;
+  Result<int> ForgetCommentClients(Timestamp before) override;
+  Result<void> LearnComment(std::int64_t id, bool spam,
+                            const std::vector<std::string>& words) override;
+  Result<SpamCounts> CountSpamWords(const std::vector<std::string>& words) override;
   Result<int> CountApprovedCommentsFrom(const std::string& email) override;
   Result<int> CountApprovedComments(std::int64_t post_id) override;
   Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,

@@ -103,7 +103,11 @@ class Store {
   virtual Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) = 0;
 
   // Reader comments. CreateComment is durable when it returns (the reader is told it is saved).
-  virtual Result<std::int64_t> CreateComment(const Comment& comment) = 0;
+  // An approved comment changes its article and the lists that count comments: with kBump every
+  // process's page cache drops everything; with kCallerEvicts the caller evicts just those pages
+  // from its own cache.
+  enum class CacheNotice { kBump, kCallerEvicts };
+  virtual Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) = 0;
   virtual Result<std::optional<Comment>> FindComment(std::int64_t id) = 0;
   // Approved comments of a post, oldest first.
   virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) = 0;
@@ -111,6 +115,20 @@ class Store {
   virtual Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status, int limit,
                                                     const std::string& text = "") = 0;
   virtual Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) = 0;
+  // A moderator's edit: author name, e-mail address, website and text (by id).
+  virtual Result<void> UpdateComment(const Comment& comment) = 0;
+  // Every comment left with this e-mail address, any status, oldest first.
+  virtual Result<std::vector<Comment>> ListCommentsByEmail(const std::string& email) = 0;
+  // Erases the comments left with this address: deleted, or, where others replied, emptied of
+  // author and text so the thread stays readable. Returns how many.
+  virtual Result<int> EraseCommentsByEmail(const std::string& email) = 0;
+  // Clears the keyed client hash of comments written before `before`; returns how many.
+  virtual Result<int> ForgetCommentClients(Timestamp before) = 0;
+  // Teaches the spam filter that comment `id` is spam (`spam` true) or not, from its `words`,
+  // taking back what an earlier, opposite decision about it taught.
+  virtual Result<void> LearnComment(std::int64_t id, bool spam,
+                                    const std::vector<std::string>& words) = 0;
+  virtual Result<SpamCounts> CountSpamWords(const std::vector<std::string>& words) = 0;
   virtual Result<int> CountApprovedCommentsFrom(const std::string& email) = 0;
   virtual Result<int> CountApprovedComments(std::int64_t post_id) = 0;
   // Comments since `since` from this e-mail address, and from this client (keyed hash).

@@ -227,6 +227,44 @@ test('hostile comments are inert in chromium: no script runs', async () => {
   await context.close();
 });
 
+test('replies open inline and the form carries a fresh token from the server', async () => {
+  const site = join(dir, 'site');
+  const article = base + '/the-quiet-debt-crisis-in-middle-income-countries/';
+  const context = await browser.newContext({ bypassCSP: true });
+  const first = await context.request.post(article + 'comments', {
+    form: { name: 'Ola Reader', email: 'ola@example.org', body: 'A first point to answer.', parent: '0' },
+    maxRedirects: 0,
+  });
+  assert.equal(first.status(), 303);  // no token: held for a moderator
+  const id = run(['comments', 'list', '--status', 'pending', '--site', site])
+    .split('\n').find((line) => line.includes('A first point to answer.')).split('\t')[0];
+  run(['comments', 'approve', id, '--site', site]);
+
+  const page = await context.newPage();
+  await page.goto(article);
+  await page.waitForFunction(() => document.querySelector('#respond input[name=token]').value !== '');
+  await page.click(`#comment-${id} [data-reply-to]`);
+  assert.equal(await page.locator(`#comment-${id} #respond`).count(), 1);
+  assert.equal(await page.inputValue('#respond input[name=parent]'), id);
+  assert.match(await page.textContent('.comment-replying'), /Replying to Ola Reader\./);
+  await page.click('[data-cancel-reply]');
+  assert.equal(await page.locator(`#comment-${id} #respond`).count(), 0);
+  assert.equal(await page.inputValue('#respond input[name=parent]'), '0');
+  assert.equal(await page.locator('.comment-replying').isHidden(), true);
+  assert.deepEqual(await axeViolations(page), [], 'article with its comment form');
+
+  await page.click(`#comment-${id} [data-reply-to]`);
+  await page.fill('#comment-body', 'And here is the answer.');
+  await page.fill('#comment-name', 'Ola Reader');
+  await page.fill('#comment-email', 'ola@example.org');  // approved before: published at once
+  await page.waitForTimeout(3200);  // people take a few seconds; the token makes sure of it
+  await page.click('#respond button[type=submit]');
+  await page.waitForURL(/#comment-\d+$/);
+  const reply = page.url().split('#')[1];
+  assert.match(await page.getAttribute('#' + reply, 'class'), /comment--depth-1/);
+  await context.close();
+});
+
 test('axe-core finds no violations on the dashboard, the posts list and the editor', async () => {
   const page = await signIn('editor@example.org');
   for (const path of ['/admin/', '/admin/posts', '/admin/posts/new', '/admin/login']) {

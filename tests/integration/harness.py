@@ -143,6 +143,13 @@ class Server:
     def get(self, path, headers=None):
         return self.request("GET", path, headers)
 
+    def set_desk_setting(self, key, value):
+        """Writes a desk setting straight into the site's database, as the Settings page would."""
+        import sqlite3
+        with sqlite3.connect(os.path.join(self.site, "broadsheet.db"), timeout=10) as db:
+            db.execute("INSERT INTO secrets(name, value) VALUES (?, ?) "
+                       "ON CONFLICT(name) DO UPDATE SET value = excluded.value", ("desk:" + key, value))
+
     def raw(self, data, timeout=5):
         """Sends raw bytes on a new connection; returns everything the server sends back."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:

@@ -1,0 +1,42 @@
+// Privacy: a commenter's own copy of their comments, and their erasure, through a link sent to
+// the address they commented with. The link is signed and expires (kLinkLifetime); nothing about
+// it is stored. Requests are limited per address and per client (kMaxRequests an hour, in
+// memory), so the form cannot be used to flood someone's inbox.
+//
+// Borrows the Store. Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "storage/store.h"
+
+namespace broadsheet::comments {
+
+inline constexpr Timestamp kLinkLifetime = 24 * 3600;
+inline constexpr int kMaxRequests = 3;
+
+class Privacy {
+ public:
+  explicit Privacy(Store& store) : store_(store) {}
+
+  // The token for a link that works for `email` until `now` + kLinkLifetime.
+  Result<std::string> LinkToken(const std::string& email, Timestamp now) const;
+  // The address a genuine, unexpired token was issued for.
+  Result<std::optional<std::string>> CheckToken(const std::string& token, Timestamp now) const;
+  // Whether another link may be sent for `email` to `client_ip` now (and counts it if so).
+  bool AllowRequest(const std::string& email, const std::string& client_ip, Timestamp now);
+
+  // Everything stored about the address's comments, as JSON (e-mail address, name, website,
+  // text, article, date, status), for the commenter to keep.
+  Result<std::string> Export(const std::string& email) const;
+
+ private:
+  Store& store_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<Timestamp>> requests_;  // address or client -> times
+};
+
+}  // namespace broadsheet::comments
