@@ -116,8 +116,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (!publication) return Failure(publication.error());
 
   http::PageCache cache(config.cache_budget_bytes);
-  site.SetPageEvictor([&cache](const std::string& path, const std::vector<std::string>& routes) {
-    cache.Evict(path, routes);
+  site.SetPagesChanged([&cache](const std::string& path, const std::vector<std::string>& routes) {
+    cache.MarkStale(path, routes);
   });
   http::Metrics metrics;
   http::Router router;

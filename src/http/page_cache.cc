@@ -23,50 +23,58 @@ PageCache::Ticket PageCache::Sync(std::uint64_t version) {
   return Ticket{version, generation};
 }
 
-std::shared_ptr<const CachedPage> PageCache::Find(const std::string& key) {
+PageCache::Hit PageCache::Find(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto found = entries_.find(key);
-  if (found == entries_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, found->second.lru);
-  return found->second.page;
+  if (found == entries_.end()) return {};
+  Entry& entry = found->second;
+  lru_.splice(lru_.begin(), lru_, entry.lru);
+  const bool refresh = entry.stale && !entry.refreshing;
+  if (refresh) entry.refreshing = true;
+  return Hit{entry.page, refresh};
 }
 
 void PageCache::Insert(const std::string& key, std::shared_ptr<const CachedPage> page,
                        Ticket ticket) {
   const size_t size = page->Bytes() + key.size();
-  if (size > budget_) return;
   std::lock_guard lock(mutex_);
   if (version_.load(std::memory_order_relaxed) != ticket.version) return;
+  bool stale = false;
   if (ticket.generation < generation_.load(std::memory_order_relaxed)) {
-    if (ticket.generation < floor_) return;
+    stale = ticket.generation < floor_;
     for (const std::string& mark : {key, "route:" + page->route}) {
-      auto evicted = evicted_.find(mark);
-      if (evicted != evicted_.end() && evicted->second > ticket.generation) return;
+      auto marked = stale_marks_.find(mark);
+      if (marked != stale_marks_.end() && marked->second > ticket.generation) stale = true;
     }
   }
   if (auto found = entries_.find(key); found != entries_.end()) RemoveLocked(found);
+  if (size > budget_) return;
   while (bytes_ + size > budget_ && !lru_.empty()) RemoveLocked(entries_.find(lru_.back()));
   lru_.push_front(key);
   by_route_[page->route].insert(key);
-  entries_.emplace(key, Entry{std::move(page), lru_.begin()});
+  entries_.emplace(key, Entry{std::move(page), lru_.begin(), stale, false});
   bytes_ += size;
 }
 
-void PageCache::Evict(const std::string& key, const std::vector<std::string>& routes) {
+void PageCache::Release(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  if (auto found = entries_.find(key); found != entries_.end()) found->second.refreshing = false;
+}
+
+void PageCache::MarkStale(const std::string& key, const std::vector<std::string>& routes) {
   std::lock_guard lock(mutex_);
   const std::uint64_t generation = generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
-  if (evicted_.size() > 10000) {
-    evicted_.clear();
+  if (stale_marks_.size() > 10000) {
+    stale_marks_.clear();
     floor_ = generation;
   }
-  evicted_[key] = generation;
-  if (auto found = entries_.find(key); found != entries_.end()) RemoveLocked(found);
+  stale_marks_[key] = generation;
+  if (auto found = entries_.find(key); found != entries_.end()) found->second.stale = true;
   for (const std::string& route : routes) {
-    evicted_["route:" + route] = generation;
+    stale_marks_["route:" + route] = generation;
     auto keys = by_route_.find(route);
     if (keys == by_route_.end()) continue;
-    const std::vector<std::string> doomed(keys->second.begin(), keys->second.end());
-    for (const std::string& doomed_key : doomed) RemoveLocked(entries_.find(doomed_key));
+    for (const std::string& marked : keys->second) entries_.find(marked)->second.stale = true;
   }
 }
 

@@ -3,10 +3,14 @@
 // no SQLite, no templates, no compression.
 //
 // Bounded by a byte budget with least-recently-used eviction. Invalidated wholesale when the
-// content version changes (any committed write, by this or another process), or page by page
-// through Evict (a write this process made and knows the pages of, such as a comment). Callers
-// take a Ticket before rendering and hand it to Insert: a page rendered against an older version,
-// or evicted while it was rendered, is never stored.
+// content version changes (any committed write, by this or another process): callers take a
+// Ticket before rendering and hand it to Insert, and a page rendered against an older version is
+// never stored.
+//
+// A write this process made and knows the pages of (a comment) marks those pages stale instead:
+// they are still served, and the first Find after the mark asks its caller to render the page
+// again in the background (one refresh per page at a time), so a burst of comments never leaves
+// readers waiting on the database. A page whose render began before the mark is stored stale.
 // Thread-safe; entries are immutable and shared, so a write in flight keeps its entry alive
 // after eviction.
 #pragma once
@@ -46,12 +50,19 @@ class PageCache {
   // Drops every entry if `version` differs from the one the cache holds entries for; returns the
   // ticket for a page about to be rendered.
   Ticket Sync(std::uint64_t version);
-  std::shared_ptr<const CachedPage> Find(const std::string& key);
-  // Stores `page` unless the cache has moved past the ticket's version, the key or its route was
-  // evicted since the ticket was taken, or the page exceeds the budget.
+  struct Hit {
+    std::shared_ptr<const CachedPage> page;  // null: not cached
+    bool refresh = false;  // stale: the caller renders it again and Inserts (or Releases) it
+    explicit operator bool() const { return page != nullptr; }
+  };
+  Hit Find(const std::string& key);
+  // Stores `page` unless the cache has moved past the ticket's version or the page exceeds the
+  // budget; stale if the key or its route was marked since the ticket was taken.
   void Insert(const std::string& key, std::shared_ptr<const CachedPage> page, Ticket ticket);
-  // Drops the entry for `key` and every entry of the given routes (CachedPage::route).
-  void Evict(const std::string& key, const std::vector<std::string>& routes);
+  // Gives up a refresh that Find asked for (the render failed or was not cacheable).
+  void Release(const std::string& key);
+  // Marks the entry for `key` and every entry of the given routes (CachedPage::route) stale.
+  void MarkStale(const std::string& key, const std::vector<std::string>& routes);
 
   size_t budget() const { return budget_; }
   size_t bytes() const;
@@ -61,6 +72,8 @@ class PageCache {
   struct Entry {
     std::shared_ptr<const CachedPage> page;
     std::list<std::string>::iterator lru;  // position in lru_, front = most recent
+    bool stale = false;
+    bool refreshing = false;  // a caller is rendering it again
   };
   void ClearLocked();
   void RemoveLocked(std::unordered_map<std::string, Entry>::iterator entry);
@@ -71,11 +84,11 @@ class PageCache {
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;
   size_t bytes_ = 0;
-  // Evictions: a counter, and when each key and route was last evicted (bounded: when the map
-  // grows large it is cleared and `floor_` refuses every ticket from before).
+  // Stale marks: a counter, and when each key and route was last marked (bounded: when the map
+  // grows large it is cleared, and pages from tickets before `floor_` are stored stale).
   std::atomic<std::uint64_t> generation_{0};
   std::uint64_t floor_ = 0;
-  std::unordered_map<std::string, std::uint64_t> evicted_;  // key or "route:" + route
+  std::unordered_map<std::string, std::uint64_t> stale_marks_;  // key or "route:" + route
   std::unordered_map<std::string, std::unordered_set<std::string>> by_route_;
 };
 

@@ -37,6 +37,8 @@ constexpr std::string_view kCommonHeaders =
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
 
 constexpr size_t kCompressOnTheFlyMinimum = 1024;
+// Threads that run handlers (cache misses, forms); they mostly wait on the database.
+constexpr size_t kHandlerThreads = 4;
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
@@ -205,6 +207,7 @@ class Server::Impl {
   ServerServices& services() { return services_; }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   std::atomic<size_t>& connections() { return connections_; }
+  asio::thread_pool& handler_pool() { return handler_pool_; }
 
  private:
   void Accept();
@@ -222,6 +225,8 @@ class Server::Impl {
   std::condition_variable finished_changed_;
   int finished_threads_ = 0;
   bool stop_requested_ = false;
+  // Last, so it is joined first on destruction, while everything its jobs use still exists.
+  asio::thread_pool handler_pool_{kHandlerThreads};
 };
 
 namespace {
@@ -324,24 +329,57 @@ class Session : public std::enable_shared_from_this<Session> {
     PageCache::Ticket ticket;
     if (cacheable_method) {
       ticket = services.cache.Sync(services.content_version());
-      if (auto page = services.cache.Find(std::string(target))) {
-        services.metrics.RecordCacheHit(head_only ? 0 : page->identity.body.size());
-        return SendCached(std::move(page), raw, start);
+      if (auto hit = services.cache.Find(std::string(target))) {
+        services.metrics.RecordCacheHit(head_only ? 0 : hit.page->identity.body.size());
+        if (hit.refresh) Refresh(raw, ticket);
+        return SendCached(std::move(hit.page), raw, start);
       }
     }
 
     Request request;
-    std::string route = "invalid";
-    Response response = BuildRequest(raw, method, request)
-                            ? Dispatch(request, route)
-                            : Response::Text(400, "The request target is malformed.");
-    if (response.cacheable && response.status == 200 && cacheable_method) {
-      services.metrics.RecordCacheMiss();
-      auto page = MakeCachedPage(response, route);
-      services.cache.Insert(std::string(target), page, ticket);
-      return SendCached(std::move(page), raw, start);
+    if (!BuildRequest(raw, method, request)) {
+      return SendResponse(Response::Text(400, "The request target is malformed."), "invalid", raw,
+                          start, head_only);
     }
-    SendResponse(std::move(response), route, raw, start, head_only);
+    // Handlers may block (the database, an fsync, password hashing), so they run on the handler
+    // pool; this thread goes on serving cached pages and other connections meanwhile. The work
+    // guard keeps this thread's loop alive (and a graceful stop waiting) until the answer is back.
+    asio::post(server_.handler_pool(), [self = shared_from_this(), request = std::move(request),
+                                        ticket, start, cacheable_method, head_only,
+                                        work = asio::make_work_guard(worker_.ioc)]() mutable {
+      auto& services = self->server_.services();
+      std::string route = "invalid";
+      Response response = self->Dispatch(request, route);
+      std::shared_ptr<const CachedPage> page;
+      if (response.cacheable && response.status == 200 && cacheable_method) {
+        services.metrics.RecordCacheMiss();
+        page = MakeCachedPage(response, route);  // compressing is work for this pool too
+        services.cache.Insert(request.target, page, ticket);
+      }
+      asio::post(self->worker_.ioc, [self, response = std::move(response), page = std::move(page),
+                                     route = std::move(route), start, head_only]() mutable {
+        const auto& raw = self->parser_->get();
+        if (page) return self->SendCached(std::move(page), raw, start);
+        self->SendResponse(std::move(response), route, raw, start, head_only);
+      });
+    });
+  }
+
+  // Renders a stale page again on the handler pool, while the stale copy answers this request.
+  void Refresh(const bhttp::request<bhttp::string_body>& raw, PageCache::Ticket ticket) {
+    Request request;
+    if (!BuildRequest(raw, Method::kGet, request)) return;
+    asio::post(server_.handler_pool(),
+               [self = shared_from_this(), request = std::move(request), ticket]() mutable {
+                 auto& cache = self->server_.services().cache;
+                 std::string route;
+                 Response response = self->Dispatch(request, route);
+                 if (response.cacheable && response.status == 200) {
+                   cache.Insert(request.target, MakeCachedPage(response, route), ticket);
+                 } else {
+                   cache.Release(request.target);
+                 }
+               });
   }
 
   bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method,

@@ -223,9 +223,12 @@ Result<Response> Site::Home(const Request& request, int page) const {
 Result<Response> Site::Post(const Request& request) const {
   const std::string parent = request.QueryParam("replyto").value_or("0");
   nlohmann::json form = {{"parent", parent}, {"replying", parent != "0"}};
-  if (request.QueryParam("comment") == "held") {
+  const std::string comment = request.QueryParam("comment").value_or("");
+  if (comment == "held") {
     form["notice"] =
         "Thank you. Your comment is awaiting moderation and will appear once approved.";
+  } else if (!comment.empty()) {
+    form["notice"] = "Thank you. Your comment is published.";
   }
   return Article(request, form, 200);
 }
@@ -322,10 +325,10 @@ Result<Response> Site::SubmitComment(const Request& request) const {
       if (!queued) spdlog::warn("comment notices not sent: {}", Describe(queued.error()));
     }
   }
-  Response response =
-      Response::Redirect(303, outcome->status == CommentStatus::kApproved
-                                  ? fmt::format("/{}/#comment-{}", slug, outcome->id)
-                                  : fmt::format("/{}/?comment=held#comments", slug));
+  Response response = Response::Redirect(
+      303, outcome->status == CommentStatus::kApproved
+               ? fmt::format("/{}/?comment={}#comment-{}", slug, outcome->id, outcome->id)
+               : fmt::format("/{}/?comment=held#comments", slug));
   response.cache_control = "no-store";
   return response;
 }

@@ -43,12 +43,13 @@ class Site {
   void SetStaffCheck(StaffCheck check) { staff_check_ = std::move(check); }
   // Where comment notices and privacy links are sent; without it, none are.
   void SetOutbox(mail::Outbox* outbox) { outbox_ = outbox; }
-  // Evicts a page (by path) and every page of some routes from the server's page cache. With it,
-  // a comment published at once evicts only its article and the lists that count comments,
-  // instead of bumping the content version (which empties the whole cache).
-  using PageEvictor =
+  // Tells the server's page cache that a page (by path) and every page of some routes changed
+  // (http::PageCache::MarkStale). With it, a comment published at once marks only its article
+  // and the lists that count comments, instead of bumping the content version (which empties the
+  // whole cache); the commenter is sent to a fresh, uncached view of the article.
+  using PagesChanged =
       std::function<void(const std::string& path, const std::vector<std::string>& routes)>;
-  void SetPageEvictor(PageEvictor evict) {
+  void SetPagesChanged(PagesChanged evict) {
     comments_.SetPagesChanged([evict = std::move(evict)](const broadsheet::Post& post) {
       evict(PostUrl(post), {"home", "section", "author", "tag"});
     });

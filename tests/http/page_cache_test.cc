@@ -14,8 +14,8 @@ std::shared_ptr<CachedPage> Page(size_t body_bytes) {
 TEST(PageCache, StoresAndFindsAtTheSameVersion) {
   PageCache cache(1 << 20);
   cache.Insert("/a/", Page(100), cache.Sync(1));
-  EXPECT_NE(cache.Find("/a/"), nullptr);
-  EXPECT_EQ(cache.Find("/b/"), nullptr);
+  EXPECT_TRUE(cache.Find("/a/"));
+  EXPECT_FALSE(cache.Find("/b/"));
   EXPECT_EQ(cache.entries(), 1u);
 }
 
@@ -23,7 +23,7 @@ TEST(PageCache, ANewContentVersionEmptiesIt) {
   PageCache cache(1 << 20);
   cache.Insert("/a/", Page(100), cache.Sync(1));
   cache.Sync(2);
-  EXPECT_EQ(cache.Find("/a/"), nullptr);
+  EXPECT_FALSE(cache.Find("/a/"));
   EXPECT_EQ(cache.bytes(), 0u);
 }
 
@@ -32,7 +32,7 @@ TEST(PageCache, PagesRenderedAgainstAnOldVersionAreNotStored) {
   const auto old = cache.Sync(1);
   cache.Sync(2);
   cache.Insert("/a/", Page(100), old);
-  EXPECT_EQ(cache.Find("/a/"), nullptr);
+  EXPECT_FALSE(cache.Find("/a/"));
 }
 
 TEST(PageCache, EvictsTheLeastRecentlyUsedWithinTheBudget) {
@@ -41,11 +41,11 @@ TEST(PageCache, EvictsTheLeastRecentlyUsedWithinTheBudget) {
   const auto ticket = cache.Sync(1);
   cache.Insert("/a/", Page(1000), ticket);
   cache.Insert("/b/", Page(1000), ticket);
-  ASSERT_NE(cache.Find("/a/"), nullptr);  // /a/ is now the most recent
+  ASSERT_TRUE(cache.Find("/a/"));  // /a/ is now the most recent
   cache.Insert("/c/", Page(1000), ticket);
-  EXPECT_NE(cache.Find("/a/"), nullptr);
-  EXPECT_EQ(cache.Find("/b/"), nullptr);
-  EXPECT_NE(cache.Find("/c/"), nullptr);
+  EXPECT_TRUE(cache.Find("/a/"));
+  EXPECT_FALSE(cache.Find("/b/"));
+  EXPECT_TRUE(cache.Find("/c/"));
   EXPECT_LE(cache.bytes(), cache.budget());
 }
 
@@ -61,34 +61,41 @@ std::shared_ptr<CachedPage> PageOf(std::string route) {
   return page;
 }
 
-TEST(PageCache, EvictDropsTheKeyAndTheRoutesNamedAndNothingElse) {
+TEST(PageCache, StalePagesAreServedAndRefreshedOnceAtATime) {
   PageCache cache(1 << 20);
   const auto ticket = cache.Sync(1);
   cache.Insert("/a/", PageOf("post"), ticket);
   cache.Insert("/b/", PageOf("post"), ticket);
   cache.Insert("/", PageOf("home"), ticket);
   cache.Insert("/section/x/", PageOf("section"), ticket);
-  cache.Evict("/a/", {"home", "section"});
-  EXPECT_EQ(cache.Find("/a/"), nullptr);
-  EXPECT_NE(cache.Find("/b/"), nullptr);
-  EXPECT_EQ(cache.Find("/"), nullptr);
-  EXPECT_EQ(cache.Find("/section/x/"), nullptr);
-  EXPECT_EQ(cache.entries(), 1u);
-  EXPECT_EQ(cache.bytes(), PageOf("post")->Bytes() + 3);
+  EXPECT_FALSE(cache.Find("/a/").refresh);
+  cache.MarkStale("/a/", {"home", "section"});
+  auto first = cache.Find("/a/");
+  ASSERT_TRUE(first);  // still served
+  EXPECT_TRUE(first.refresh);
+  EXPECT_FALSE(cache.Find("/a/").refresh);  // someone is already rendering it
+  EXPECT_FALSE(cache.Find("/b/").refresh);
+  EXPECT_TRUE(cache.Find("/").refresh);
+  EXPECT_TRUE(cache.Find("/section/x/").refresh);
+  cache.Insert("/a/", PageOf("post"), cache.Sync(1));  // the refreshed page
+  EXPECT_FALSE(cache.Find("/a/").refresh);
+  cache.Release("/");  // a refresh that failed: the next reader tries again
+  EXPECT_TRUE(cache.Find("/").refresh);
+  EXPECT_EQ(cache.entries(), 4u);
 }
 
-TEST(PageCache, APageRenderedBeforeItsEvictionIsNotStored) {
+TEST(PageCache, APageRenderedBeforeTheMarkIsStoredStale) {
   PageCache cache(1 << 20);
   const auto before = cache.Sync(1);
-  cache.Evict("/a/", {"home"});
-  cache.Insert("/a/", PageOf("post"), before);  // rendered from what the eviction replaced
+  cache.MarkStale("/a/", {"home"});
+  cache.Insert("/a/", PageOf("post"), before);  // rendered from what the comment changed
   cache.Insert("/", PageOf("home"), before);
-  cache.Insert("/b/", PageOf("post"), before);  // not evicted: fine
-  EXPECT_EQ(cache.Find("/a/"), nullptr);
-  EXPECT_EQ(cache.Find("/"), nullptr);
-  EXPECT_NE(cache.Find("/b/"), nullptr);
-  cache.Insert("/a/", PageOf("post"), cache.Sync(1));
-  EXPECT_NE(cache.Find("/a/"), nullptr);
+  cache.Insert("/b/", PageOf("post"), before);  // not marked: fresh
+  EXPECT_TRUE(cache.Find("/a/").refresh);
+  EXPECT_TRUE(cache.Find("/").refresh);
+  EXPECT_FALSE(cache.Find("/b/").refresh);
+  cache.Sync(2);  // another process's write still empties everything
+  EXPECT_FALSE(cache.Find("/b/"));
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ import harness
 
 VNU = os.path.join(harness.SOURCE, "node_modules", "vnu-jar", "build", "dist", "vnu.jar")
 PAGES = ["/", "/page/2/", "/deterrence-on-the-peninsula/", "/shipping-data-report/", "/about/",
-         "/section/security/", "/author/daniel-reyes/", "/tag/shipping/", "/no-such-page/"]
+         "/section/security/", "/author/daniel-reyes/", "/tag/shipping/", "/comments/privacy",
+         "/no-such-page/"]
 
 
 class HtmlValidity(unittest.TestCase):
