@@ -102,31 +102,30 @@ Result<std::string> RenderBody(std::string_view text) {
 
 Result<Rules> Comments::CurrentRules() const {
   Rules rules = defaults_;
-  auto setting = [this](const std::string& key) { return store_.DeskSetting(key); };
-  auto mode = setting("comment_moderation");
-  if (!mode) return tl::unexpected(mode.error());
-  if (*mode == "hold-all") rules.moderation = Moderation::kHoldAll;
-  if (*mode == "hold-first") rules.moderation = Moderation::kHoldFirst;
-  if (*mode == "hold-none") rules.moderation = Moderation::kHoldNone;
+  auto settings = store_.DeskSettings("comment");
+  if (!settings) return tl::unexpected(settings.error());
+  auto setting = [&](const std::string& key) -> const std::string* {
+    auto found = settings->find(key);
+    return found == settings->end() ? nullptr : &found->second;
+  };
+  if (const std::string* mode = setting("comment_moderation")) {
+    if (*mode == "hold-all") rules.moderation = Moderation::kHoldAll;
+    if (*mode == "hold-first") rules.moderation = Moderation::kHoldFirst;
+    if (*mode == "hold-none") rules.moderation = Moderation::kHoldNone;
+  }
   for (const NumberSetting& number : kNumberSettings) {
-    auto value = setting(number.key);
-    if (!value) return tl::unexpected(value.error());
-    if (*value) {
+    if (const std::string* value = setting(number.key)) {
       rules.*number.field =
-          std::clamp(ParseInt(**value, rules.*number.field), number.min, number.max);
+          std::clamp(ParseInt(*value, rules.*number.field), number.min, number.max);
     }
   }
   for (auto [key, field] : {std::pair{"comments_notify_authors", &Rules::notify_authors},
                             std::pair{"comments_notify_moderators", &Rules::notify_moderators}}) {
-    auto value = setting(key);
-    if (!value) return tl::unexpected(value.error());
-    if (*value) rules.*field = **value == "1";
+    if (const std::string* value = setting(key)) rules.*field = *value == "1";
   }
   for (auto [key, field] : {std::pair{"comments_hold_words", &Rules::hold_words},
                             std::pair{"comments_spam_words", &Rules::spam_words}}) {
-    auto value = setting(key);
-    if (!value) return tl::unexpected(value.error());
-    if (*value) rules.*field = WordList(**value);
+    if (const std::string* value = setting(key)) rules.*field = WordList(*value);
   }
   return rules;
 }
@@ -244,9 +243,16 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
                       fmt::format("Sent {} s after the page opened; people take at least {} s.",
                                   std::max<Timestamp>(0, now - *issued), rules.min_form_seconds)};
     }
-    auto learned = store_.CountSpamWords(SpamWords(comment));
+    // The words are looked up only once the filter has been taught enough to use them.
+    auto learned = store_.CountSpamWords({});
     if (!learned) return tl::unexpected(learned.error());
-    const double score = SpamScore(*learned, SpamWords(comment));
+    double score = 0.5;
+    if (learned->spam_comments >= kMinLessons && learned->ham_comments >= kMinLessons) {
+      const auto words = SpamWords(comment);
+      learned = store_.CountSpamWords(words);
+      if (!learned) return tl::unexpected(learned.error());
+      score = SpamScore(*learned, words);
+    }
     if (score >= kSpamScore)
       return Decision{CommentStatus::kSpam,
                       fmt::format("The spam filter scores it {:.2f}.", score)};
@@ -287,7 +293,8 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
       comment, evict ? Store::CacheNotice::kCallerEvicts : Store::CacheNotice::kBump);
   if (!id) return tl::unexpected(id.error());
   if (evict) pages_changed_(post);
-  return Outcome{*id, comment.status, comment.reason};
+  comment.id = *id;
+  return Outcome{*id, comment.status, comment.reason, std::move(comment)};
 }
 
 Result<int> Comments::Moderate(const std::vector<std::int64_t>& ids, CommentStatus status) const {
@@ -354,7 +361,8 @@ Result<Outcome> Comments::Reply(std::int64_t parent_id, const User& staff, const
     return {};
   });
   if (!done) return tl::unexpected(done.error());
-  return Outcome{id, CommentStatus::kApproved, ""};
+  checked->id = id;
+  return Outcome{id, CommentStatus::kApproved, "", std::move(*checked)};
 }
 
 Result<double> Comments::Score(const Comment& comment) const {

@@ -51,6 +51,7 @@ struct Outcome {
   std::int64_t id = 0;
   CommentStatus status = CommentStatus::kPending;
   std::string reason;  // why it was not approved at once
+  Comment comment;     // as stored (Submit only)
 };
 
 inline constexpr size_t kMaxBodyBytes = 10000;

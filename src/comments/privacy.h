@@ -32,6 +32,8 @@ class Privacy {
   // Everything stored about the address's comments, as JSON (e-mail address, name, website,
   // text, article, date, status), for the commenter to keep.
   Result<std::string> Export(const std::string& email) const;
+  // Erases the address's comments (see Store::EraseCommentsByEmail); returns how many.
+  Result<int> Erase(const std::string& email) const { return store_.EraseCommentsByEmail(email); }
 
  private:
   Store& store_;

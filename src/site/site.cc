@@ -314,14 +314,13 @@ Result<Response> Site::SubmitComment(const Request& request) const {
     page.query.clear();
     return Article(page, form, 422);
   }
-  if (outbox_) {
+  if (outbox_ && outbox_->configured() && outcome->status != CommentStatus::kSpam) {
     // The comment is saved and the reader is answered whatever becomes of the notices.
     auto publication = LoadPublication();
     auto rules = comments_.CurrentRules();
-    auto stored = store_.FindComment(outcome->id);
-    if (publication && rules && stored && *stored) {
-      auto queued =
-          comments::QueueNotices(store_, *outbox_, *publication, *rules, (*post)->id, **stored);
+    if (publication && rules) {
+      auto queued = comments::QueueNotices(store_, *outbox_, *publication, *rules, (*post)->id,
+                                           outcome->comment);
       if (!queued) spdlog::warn("comment notices not sent: {}", Describe(queued.error()));
     }
   }
@@ -478,7 +477,7 @@ Result<Response> Site::PrivacyErase(const Request& request) const {
   auto email = privacy_.CheckToken(std::string(request.Param("token")), Now());
   if (!email) return tl::unexpected(email.error());
   if (!*email) return Fail(ErrorCode::kNotFound, "This link is not valid: it may have expired.");
-  auto erased = store_.EraseCommentsByEmail(**email);
+  auto erased = privacy_.Erase(**email);
   if (!erased) return tl::unexpected(erased.error());
   return RenderPrivacy({{"erased", true}, {"count", *erased}}, 200);
 }

@@ -255,10 +255,14 @@ CREATE INDEX comments_by_email ON comments(author_email, status);
 )sql",
       // 8: why a comment was held or marked as spam, what the spam filter learned from each
       // moderator's decision, and the words it learned (the row for '' counts the comments).
+      // Addresses are compared without case, so their indexes are NOCASE too.
       R"sql(
 ALTER TABLE comments ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE comments ADD COLUMN learned TEXT NOT NULL DEFAULT '';
 CREATE INDEX comments_by_time ON comments(created_at);
+DROP INDEX comments_by_email;
+CREATE INDEX comments_by_email ON comments(author_email COLLATE NOCASE, status);
+CREATE INDEX comments_by_post_email ON comments(post_id, author_email COLLATE NOCASE);
 CREATE TABLE spam_words (
   word TEXT PRIMARY KEY,
   spam INTEGER NOT NULL DEFAULT 0,

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/migrations.h"
 
 namespace broadsheet {
@@ -1204,27 +1206,26 @@ Result<void> SqliteStore::LearnComment(std::int64_t id, bool spam,
 Result<SpamCounts> SqliteStore::CountSpamWords(const std::vector<std::string>& words) {
   std::lock_guard lock(mutex_);
   SpamCounts counts;
-  auto statement = Prepare("SELECT spam, ham FROM spam_words WHERE word = ?1");
+  // The row for '' holds the totals; the words come as one JSON array, so this is one query.
+  nlohmann::json list = nlohmann::json::array({""});
+  for (const std::string& word : words) list.push_back(word);
+  auto statement = Prepare(
+      "SELECT word, spam, ham FROM spam_words WHERE word IN (SELECT value FROM json_each(?1))");
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "read spam words"));
-  auto read = [&](const std::string& word) -> Result<std::pair<int, int>> {
-    statement.Reset();
-    statement.Bind(1, word);
-    const int rc = statement.Step();
-    if (rc == SQLITE_DONE) return std::pair<int, int>{0, 0};
-    if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read spam words"));
-    return std::pair<int, int>{static_cast<int>(statement.Int(0)),
-                               static_cast<int>(statement.Int(1))};
-  };
-  auto totals = read("");
-  if (!totals) return tl::unexpected(totals.error());
-  counts.spam_comments = totals->first;
-  counts.ham_comments = totals->second;
-  for (const std::string& word : words) {
-    if (word.empty() || counts.words.count(word)) continue;
-    auto found = read(word);
-    if (!found) return tl::unexpected(found.error());
-    if (found->first || found->second) counts.words.emplace(word, *found);
+  statement.Bind(1, list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    const std::string word = statement.Text(0);
+    const std::pair<int, int> seen{static_cast<int>(statement.Int(1)),
+                                   static_cast<int>(statement.Int(2))};
+    if (word.empty()) {
+      counts.spam_comments = seen.first;
+      counts.ham_comments = seen.second;
+    } else if (seen.first || seen.second) {
+      counts.words.emplace(word, seen);
+    }
   }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read spam words"));
   return counts;
 }
 
@@ -1607,6 +1608,21 @@ Result<std::optional<std::string>> SqliteStore::DeskSetting(const std::string& k
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read setting"));
   return statement.Text(0);
+}
+
+Result<std::map<std::string, std::string>> SqliteStore::DeskSettings(const std::string& prefix) {
+  std::lock_guard lock(mutex_);
+  // secrets.name is the primary key, so a range scan finds the prefix.
+  auto statement =
+      Prepare("SELECT substr(name, 6), value FROM secrets WHERE name >= ?1 AND name < ?1 || x'ff'");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read settings"));
+  statement.Bind(1, "desk:" + prefix);
+  std::map<std::string, std::string> settings;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW)
+    settings.emplace(statement.Text(0), statement.Text(1));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read settings"));
+  return settings;
 }
 
 Result<void> SqliteStore::SetDeskSetting(const std::string& key, const std::string& value) {

@@ -109,6 +109,7 @@ class SqliteStore final : public Store {
   Result<bool> UseTotpStep(std::int64_t user_id, std::int64_t step) override;
   Result<std::optional<std::string>> DeskSetting(const std::string& key) override;
   Result<void> SetDeskSetting(const std::string& key, const std::string& value) override;
+  Result<std::map<std::string, std::string>> DeskSettings(const std::string& prefix) override;
   Result<void> CreateSession(const Session& session) override;
   Result<std::optional<Session>> FindSession(const std::string& token_hash, Timestamp now) override;
   Result<void> TouchSession(const std::string& token_hash, Timestamp now) override;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -155,6 +156,8 @@ class Store {
   virtual Result<bool> UseTotpStep(std::int64_t user_id, std::int64_t step) = 0;
   // Desk-wide settings that readers never see (for example "require_two_factor").
   virtual Result<std::optional<std::string>> DeskSetting(const std::string& key) = 0;
+  // Every desk setting whose key starts with `prefix`, in one read.
+  virtual Result<std::map<std::string, std::string>> DeskSettings(const std::string& prefix) = 0;
   virtual Result<void> SetDeskSetting(const std::string& key, const std::string& value) = 0;
   // A disabled account cannot sign in; its sessions end at once.
   virtual Result<void> SetUserDisabled(std::int64_t user_id, bool disabled) = 0;
