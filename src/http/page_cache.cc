@@ -29,7 +29,8 @@ PageCache::Hit PageCache::Find(const std::string& key) {
   if (found == entries_.end()) return {};
   Entry& entry = found->second;
   lru_.splice(lru_.begin(), lru_, entry.lru);
-  const bool refresh = entry.stale && !entry.refreshing;
+  const bool refresh = entry.stale && !entry.refreshing &&
+                       std::chrono::steady_clock::now() - entry.stored_at >= min_refresh_interval_;
   if (refresh) entry.refreshing = true;
   return Hit{entry.page, refresh};
 }
@@ -52,7 +53,8 @@ void PageCache::Insert(const std::string& key, std::shared_ptr<const CachedPage>
   while (bytes_ + size > budget_ && !lru_.empty()) RemoveLocked(entries_.find(lru_.back()));
   lru_.push_front(key);
   by_route_[page->route].insert(key);
-  entries_.emplace(key, Entry{std::move(page), lru_.begin(), stale, false});
+  entries_.emplace(
+      key, Entry{std::move(page), lru_.begin(), stale, false, std::chrono::steady_clock::now()});
   bytes_ += size;
 }
 

@@ -9,13 +9,16 @@
 //
 // A write this process made and knows the pages of (a comment) marks those pages stale instead:
 // they are still served, and the first Find after the mark asks its caller to render the page
-// again in the background (one refresh per page at a time), so a burst of comments never leaves
-// readers waiting on the database. A page whose render began before the mark is stored stale.
+// again in the background (one refresh per page at a time, and at most one per
+// `min_refresh_interval`), so a burst of comments never leaves readers waiting on the database
+// nor spends the machine re-rendering one page. A page whose render began before the mark is
+// stored stale.
 // Thread-safe; entries are immutable and shared, so a write in flight keeps its entry alive
 // after eviction.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -41,7 +44,9 @@ struct CachedPage {
 
 class PageCache {
  public:
-  explicit PageCache(size_t budget_bytes) : budget_(budget_bytes) {}
+  explicit PageCache(size_t budget_bytes,
+                     std::chrono::milliseconds min_refresh_interval = std::chrono::seconds(1))
+      : budget_(budget_bytes), min_refresh_interval_(min_refresh_interval) {}
 
   struct Ticket {
     std::uint64_t version = 0;
@@ -74,11 +79,13 @@ class PageCache {
     std::list<std::string>::iterator lru;  // position in lru_, front = most recent
     bool stale = false;
     bool refreshing = false;  // a caller is rendering it again
+    std::chrono::steady_clock::time_point stored_at;
   };
   void ClearLocked();
   void RemoveLocked(std::unordered_map<std::string, Entry>::iterator entry);
 
   const size_t budget_;
+  const std::chrono::milliseconds min_refresh_interval_;
   mutable std::mutex mutex_;
   std::atomic<std::uint64_t> version_{0};
   std::unordered_map<std::string, Entry> entries_;

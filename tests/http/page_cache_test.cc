@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace broadsheet::http {
 namespace {
 
@@ -62,7 +64,7 @@ std::shared_ptr<CachedPage> PageOf(std::string route) {
 }
 
 TEST(PageCache, StalePagesAreServedAndRefreshedOnceAtATime) {
-  PageCache cache(1 << 20);
+  PageCache cache(1 << 20, std::chrono::milliseconds(0));
   const auto ticket = cache.Sync(1);
   cache.Insert("/a/", PageOf("post"), ticket);
   cache.Insert("/b/", PageOf("post"), ticket);
@@ -85,7 +87,7 @@ TEST(PageCache, StalePagesAreServedAndRefreshedOnceAtATime) {
 }
 
 TEST(PageCache, APageRenderedBeforeTheMarkIsStoredStale) {
-  PageCache cache(1 << 20);
+  PageCache cache(1 << 20, std::chrono::milliseconds(0));
   const auto before = cache.Sync(1);
   cache.MarkStale("/a/", {"home"});
   cache.Insert("/a/", PageOf("post"), before);  // rendered from what the comment changed
@@ -96,6 +98,15 @@ TEST(PageCache, APageRenderedBeforeTheMarkIsStoredStale) {
   EXPECT_FALSE(cache.Find("/b/").refresh);
   cache.Sync(2);  // another process's write still empties everything
   EXPECT_FALSE(cache.Find("/b/"));
+}
+
+TEST(PageCache, AStalePageIsRefreshedAtMostOncePerInterval) {
+  PageCache cache(1 << 20, std::chrono::milliseconds(200));
+  cache.Insert("/a/", PageOf("post"), cache.Sync(1));
+  cache.MarkStale("/a/", {});
+  EXPECT_FALSE(cache.Find("/a/").refresh);  // stored just now: served as it is for a moment
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_TRUE(cache.Find("/a/").refresh);
 }
 
 }  // namespace
