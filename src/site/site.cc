@@ -253,7 +253,6 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   head.image = detail.post.image.url;
   head.og_type = "article";
   head.json_ld = ArticleJsonLd(detail, *context);
-  head.script = theme_.AssetUrl("comments.js");
   auto media = detail.post.image.url.starts_with("/uploads/")
                    ? store_.FindMediaByUrl(detail.post.image.url)
                    : Result<std::optional<MediaItem>>(std::nullopt);
@@ -263,7 +262,9 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   if (!comments) return tl::unexpected(comments.error());
   auto rules = comments_.CurrentRules();
   if (!rules) return tl::unexpected(rules.error());
-  const bool open = comments::Comments::Open(detail.post, *rules, context->now);
+  const bool open = detail.post.kind == PostKind::kArticle &&
+                    comments::Comments::Open(detail.post, *rules, context->now);
+  if (open) head.script = theme_.AssetUrl("comments.js");  // the form's token and inline replies
 
   nlohmann::json view = {
       {"site", SiteView(*context)},
@@ -278,7 +279,7 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   return response;
 }
 
-Result<Response> Site::SubmitComment(const Request& request) const {
+Result<broadsheet::Post> Site::CommentTarget(const Request& request) const {
   const std::string slug(request.Param("slug"));
   auto post = IsValidSlug(slug) ? store_.FindPost(slug)
                                 : Result<std::optional<broadsheet::Post>>(std::nullopt);
@@ -287,6 +288,13 @@ Result<Response> Site::SubmitComment(const Request& request) const {
   if (!*post || (*post)->status != PostStatus::kPublished || (*post)->kind != PostKind::kArticle) {
     return Fail(ErrorCode::kNotFound, "There is no article at this address to comment on.");
   }
+  return std::move(**post);
+}
+
+Result<Response> Site::SubmitComment(const Request& request) const {
+  const std::string slug(request.Param("slug"));
+  auto post = CommentTarget(request);
+  if (!post) return tl::unexpected(post.error());
   const auto fields = request.FormFields();
   comments::Submission submission;
   submission.name = http::FieldValue(fields, "name");
@@ -298,7 +306,7 @@ Result<Response> Site::SubmitComment(const Request& request) const {
   submission.form_token = http::FieldValue(fields, "token");
   submission.client_ip = request.client_ip;
   if (staff_check_) submission.staff = staff_check_(request);
-  auto outcome = comments_.Submit(**post, submission, Now());
+  auto outcome = comments_.Submit(*post, submission, Now());
   if (!outcome) {
     if (outcome.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(outcome.error());
     // The reader's text comes back in the form, with what to fix.
@@ -319,7 +327,7 @@ Result<Response> Site::SubmitComment(const Request& request) const {
     auto publication = LoadPublication();
     auto rules = comments_.CurrentRules();
     if (publication && rules) {
-      auto queued = comments::QueueNotices(store_, *outbox_, *publication, *rules, (*post)->id,
+      auto queued = comments::QueueNotices(store_, *outbox_, *publication, *rules, post->id,
                                            outcome->comment);
       if (!queued) spdlog::warn("comment notices not sent: {}", Describe(queued.error()));
     }
@@ -333,13 +341,9 @@ Result<Response> Site::SubmitComment(const Request& request) const {
 }
 
 Result<Response> Site::CommentToken(const Request& request) const {
-  const std::string slug(request.Param("slug"));
-  auto post = IsValidSlug(slug) ? store_.FindPost(slug)
-                                : Result<std::optional<broadsheet::Post>>(std::nullopt);
+  auto post = CommentTarget(request);
   if (!post) return tl::unexpected(post.error());
-  if (!*post || (*post)->status != PostStatus::kPublished)
-    return Fail(ErrorCode::kNotFound, "There is no article at this address to comment on.");
-  auto token = comments_.FormToken((*post)->id, Now());
+  auto token = comments_.FormToken(post->id, Now());
   if (!token) return tl::unexpected(token.error());
   nlohmann::json answer = {{"token", *token}, {"staff", nullptr}};
   if (staff_check_) {

@@ -72,6 +72,8 @@ class Site {
   // The article page, with the comment form's state (values, error, notice, parent).
   Result<http::Response> Article(const http::Request& request, const nlohmann::json& comment_form,
                                  int status) const;
+  // The published article at /{slug}/ that takes comments, or kNotFound.
+  Result<broadsheet::Post> CommentTarget(const http::Request& request) const;
   Result<http::Response> SubmitComment(const http::Request& request) const;
   Result<http::Response> CommentToken(const http::Request& request) const;
   // /comments/privacy: the form, the request for a link, the commenter's page, export, erasure.
