@@ -55,6 +55,9 @@ struct Response {
   // Public pages set this: the server keeps the response in the page cache, keyed by the
   // request target, with gzip and brotli variants, until content changes.
   bool cacheable = false;
+  // When set (Unix seconds), the cached copy is dropped at that time: for a page that changes
+  // by the clock alone, such as an article whose comments close on a date.
+  std::int64_t cache_until = 0;
   // Empty: the server picks ("public, no-cache" for cacheable pages, "no-store" otherwise).
   std::string cache_control;
 

@@ -1,5 +1,7 @@
 #include "http/page_cache.h"
 
+#include "core/time.h"
+
 namespace broadsheet::http {
 
 size_t CachedPage::Bytes() const {
@@ -27,6 +29,10 @@ PageCache::Hit PageCache::Find(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto found = entries_.find(key);
   if (found == entries_.end()) return {};
+  if (found->second.page->expires != 0 && Now() >= found->second.page->expires) {
+    RemoveLocked(found);
+    return {};
+  }
   Entry& entry = found->second;
   lru_.splice(lru_.begin(), lru_, entry.lru);
   const bool refresh = entry.stale && !entry.refreshing &&

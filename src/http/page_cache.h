@@ -38,6 +38,7 @@ struct CachedPage {
   };
   std::string route;  // for metrics
   int status = 200;
+  std::int64_t expires = 0;        // Unix seconds; 0: until content changes
   Variant identity, gzip, brotli;  // gzip/brotli bodies are empty when not worth it
   size_t Bytes() const;
 };

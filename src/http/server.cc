@@ -126,6 +126,7 @@ std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string
   auto page = std::make_shared<CachedPage>();
   page->route = std::string(route);
   page->status = response.status;
+  page->expires = response.cache_until;
   const std::string cache_control =
       response.cache_control.empty() ? "public, no-cache" : response.cache_control;
   // A strong validator from the body's bytes; each coding gets its own (RFC 9110 8.8.3).

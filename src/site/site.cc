@@ -276,6 +276,11 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   auto response =
       RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view, status);
   if (response && (!request.query.empty() || status != 200)) response->cacheable = false;
+  // A form that closes by age must not outlive its date in the cache.
+  if (response && open && rules->close_after_days > 0 && detail.post.published_at) {
+    response->cache_until =
+        *detail.post.published_at + static_cast<Timestamp>(rules->close_after_days) * 86400;
+  }
   return response;
 }
 

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "core/time.h"
+
 namespace broadsheet::http {
 namespace {
 
@@ -107,6 +109,19 @@ TEST(PageCache, AStalePageIsRefreshedAtMostOncePerInterval) {
   EXPECT_FALSE(cache.Find("/a/").refresh);  // stored just now: served as it is for a moment
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
   EXPECT_TRUE(cache.Find("/a/").refresh);
+}
+
+TEST(PageCache, AnExpiredPageIsAMiss) {
+  PageCache cache(1 << 20);
+  auto page = PageOf("post");
+  page->expires = Now() - 1;
+  cache.Insert("/closed/", page, cache.Sync(1));
+  EXPECT_FALSE(cache.Find("/closed/"));
+  EXPECT_EQ(cache.entries(), 0u);
+  page = PageOf("post");
+  page->expires = Now() + 3600;
+  cache.Insert("/open/", page, cache.Sync(1));
+  EXPECT_TRUE(cache.Find("/open/"));
 }
 
 }  // namespace

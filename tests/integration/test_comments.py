@@ -198,6 +198,20 @@ class Comments(unittest.TestCase):
         self.assertEqual(status, 422)
         self.assertIn(b"closed", body)
 
+    def test_a_cached_page_closes_its_form_on_time(self):
+        import datetime
+        closing = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1, seconds=-3)
+        harness.write_tree(self.server.content, {"posts/closing.md": "---\ntitle: Closing Soon\ndate: "
+                                                 + closing.strftime("%Y-%m-%dT%H:%M:%SZ") + "\n---\nx\n"})
+        harness.run("import", "markdown", self.server.content, "--site", self.server.site)
+        self.server.set_desk_setting("comments_close_after_days", "1")
+        self.assertIn(b'id="respond"', self.server.get("/closing-soon/")[2])
+        self.assertIn(b'id="respond"', self.server.get("/closing-soon/")[2])  # now from the cache
+        time.sleep(4)
+        page = self.server.get("/closing-soon/")[2]
+        self.assertIn(b"Comments are closed.", page)
+        self.assertNotIn(b'id="respond"', page)
+
     def test_the_honeypot_marks_spam_without_refusing(self):
         status, headers, _ = comment(self.server, {"homepage": "http://spam.example", "body": "Buy now"})
         self.assertEqual(status, 303)
