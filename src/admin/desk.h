@@ -23,6 +23,7 @@
 #include "comments/comments.h"
 #include "http/router.h"
 #include "mail/outbox.h"
+#include "newsletter/subscriptions.h"
 #include "render/theme.h"
 #include "storage/store.h"
 
@@ -80,6 +81,13 @@ class Desk {
   Result<http::Response> ShowComment(const http::Request& request) const;
   Result<http::Response> EditComment(const http::Request& request) const;
   Result<http::Response> ReplyToComment(const http::Request& request) const;
+  Result<http::Response> Subscribers(const http::Request& request) const;
+  Result<http::Response> ChangeSubscriber(const http::Request& request) const;
+  Result<http::Response> ExportSubscribers(const http::Request& request) const;
+  Result<http::Response> ImportSubscribers(const http::Request& request) const;
+  // `report`: what an import did ({added, updated, skipped}) or {error}; null for none.
+  Result<http::Response> SubscribersPage(const http::Request& request, int status,
+                                         const nlohmann::json& report) const;
   Result<http::Response> CommentPage(const http::Request& request, int status,
                                      const std::string& notice, const std::string& error,
                                      const std::string& reply) const;
@@ -159,6 +167,7 @@ class Desk {
   std::function<Result<Publication>()> publication_;
   const std::filesystem::path uploads_dir_;
   comments::Comments comments_;
+  newsletter::Subscriptions subscriptions_;
 };
 
 }  // namespace broadsheet::admin

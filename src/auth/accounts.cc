@@ -1,5 +1,7 @@
 #include "auth/accounts.h"
 
+#include <algorithm>
+
 #include "auth/crypto.h"
 #include "auth/totp.h"
 #include "core/text.h"
@@ -25,7 +27,10 @@ Result<void> CheckEmail(std::string_view email) {
                   email.find('@', at + 1) == std::string_view::npos &&
                   email.find_first_of(" \t\r\n<>,;\"") == std::string_view::npos &&
                   email.find('.', at) != std::string_view::npos && email.back() != '.' &&
-                  email[at + 1] != '.' && IsValidUtf8(email);
+                  email[at + 1] != '.' && IsValidUtf8(email) &&
+                  std::none_of(email.begin(), email.end(), [](unsigned char c) {
+                    return c < 0x20 || c == 0x7f;  // no control characters (header injection)
+                  });
   if (!ok) {
     return Fail(ErrorCode::kInvalidArgument,
                 "\"" + std::string(email.substr(0, 100)) + "\" is not an e-mail address");

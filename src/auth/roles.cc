@@ -61,6 +61,10 @@ std::string_view ActionName(Action action) {
       return "manage settings";
     case Action::kViewAuditLog:
       return "view the audit log";
+    case Action::kSendNewsletter:
+      return "send the newsletter";
+    case Action::kManageSubscribers:
+      return "manage subscribers";
   }
   return "unknown";
 }
@@ -87,11 +91,13 @@ bool Can(Role role, Action action) {
     case Action::kManageAuthors:
     case Action::kManageRedirects:
     case Action::kModerateComments:
+    case Action::kSendNewsletter:
       lowest = Role::kEditor;
       break;
     case Action::kManageUsers:
     case Action::kManageSettings:
     case Action::kViewAuditLog:
+    case Action::kManageSubscribers:
       lowest = Role::kAdministrator;
       break;
   }

@@ -41,15 +41,18 @@ enum class Action {
   kManageUsers,     // invite, change roles, disable
   kManageSettings,  // site settings
   kViewAuditLog,
+  kSendNewsletter,     // preview, test and send issues
+  kManageSubscribers,  // see, import, export, unsubscribe and erase subscribers (personal data)
 };
 
-inline constexpr std::array<Action, 17> kAllActions = {
-    Action::kUseDesk,         Action::kWriteDraft,       Action::kSubmitForReview,
-    Action::kPublishOwn,      Action::kEditOwnPublished, Action::kDeleteOwn,
-    Action::kEditOthers,      Action::kPublishOthers,    Action::kDeleteOthers,
-    Action::kUploadMedia,     Action::kManageTaxonomy,   Action::kManageAuthors,
-    Action::kManageRedirects, Action::kModerateComments, Action::kManageUsers,
-    Action::kManageSettings,  Action::kViewAuditLog,
+inline constexpr std::array<Action, 19> kAllActions = {
+    Action::kUseDesk,           Action::kWriteDraft,       Action::kSubmitForReview,
+    Action::kPublishOwn,        Action::kEditOwnPublished, Action::kDeleteOwn,
+    Action::kEditOthers,        Action::kPublishOthers,    Action::kDeleteOthers,
+    Action::kUploadMedia,       Action::kManageTaxonomy,   Action::kManageAuthors,
+    Action::kManageRedirects,   Action::kModerateComments, Action::kManageUsers,
+    Action::kManageSettings,    Action::kViewAuditLog,     Action::kSendNewsletter,
+    Action::kManageSubscribers,
 };
 
 std::string_view ActionName(Action action);

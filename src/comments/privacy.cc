@@ -57,16 +57,7 @@ Result<std::optional<std::string>> Privacy::CheckToken(const std::string& token,
 }
 
 bool Privacy::AllowRequest(const std::string& email, const std::string& client_ip, Timestamp now) {
-  std::lock_guard lock(mutex_);
-  if (requests_.size() > 10000) requests_.clear();  // bounded; a reset only forgives
-  const std::string keys[] = {"mail:" + LowerAscii(email), "client:" + client_ip};
-  for (const std::string& key : keys) {
-    auto& times = requests_[key];
-    std::erase_if(times, [now](Timestamp at) { return at <= now - 3600; });
-    if (static_cast<int>(times.size()) >= kMaxRequests) return false;
-  }
-  for (const std::string& key : keys) requests_[key].push_back(now);
-  return true;
+  return requests_.Allow({"mail:" + LowerAscii(email), "client:" + client_ip}, now);
 }
 
 Result<std::string> Privacy::Export(const std::string& email) const {

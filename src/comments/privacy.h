@@ -6,11 +6,10 @@
 // Borrows the Store. Thread-safe.
 #pragma once
 
-#include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "core/rate_limit.h"
 #include "storage/store.h"
 
 namespace broadsheet::comments {
@@ -20,7 +19,7 @@ inline constexpr int kMaxRequests = 3;
 
 class Privacy {
  public:
-  explicit Privacy(Store& store) : store_(store) {}
+  explicit Privacy(Store& store) : store_(store), requests_(kMaxRequests, 3600) {}
 
   // The token for a link that works for `email` until `now` + kLinkLifetime.
   Result<std::string> LinkToken(const std::string& email, Timestamp now) const;
@@ -37,8 +36,7 @@ class Privacy {
 
  private:
   Store& store_;
-  std::mutex mutex_;
-  std::map<std::string, std::vector<Timestamp>> requests_;  // address or client -> times
+  RecentEvents requests_;  // by address and by client
 };
 
 }  // namespace broadsheet::comments

@@ -1,5 +1,9 @@
 #include "http/message.h"
 
+#include <cctype>
+
+#include <fmt/format.h>
+
 #include "core/text.h"
 
 namespace broadsheet::http {
@@ -228,6 +232,18 @@ std::optional<std::string> PercentDecode(std::string_view text, bool form) {
       out += ' ';
     } else {
       out += c;
+    }
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
     }
   }
   return out;

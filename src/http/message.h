@@ -96,6 +96,9 @@ struct MultipartPart {
 std::optional<std::vector<MultipartPart>> ParseMultipart(std::string_view body,
                                                          std::string_view content_type);
 
+// `text` for a URL's path or query: every byte but letters, digits and -_.~/ as %XX.
+std::string PercentEncode(std::string_view text);
+
 // Splits "a=1&b=2" into decoded pairs; malformed pairs are skipped.
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query);
 

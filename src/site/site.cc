@@ -6,8 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include "auth/accounts.h"
 #include "comments/notices.h"
+
 #include "core/slug.h"
 #include "core/text.h"
 #include "http/static_files.h"
@@ -40,6 +42,21 @@ http::Handler NotYet(std::string sentence) {
     response.headers.emplace_back("Retry-After", "86400");
     return response;
   };
+}
+
+// The "segments" fields of a newsletter form: section slugs, or "everything" (also when none).
+std::pair<bool, std::vector<std::string>> ChosenSegments(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  bool everything = false;
+  std::vector<std::string> sections;
+  for (const auto& [name, value] : fields) {
+    if (name != "segments") continue;
+    if (value == "everything")
+      everything = true;
+    else if (sections.size() < 50)
+      sections.push_back(value);
+  }
+  return {everything || sections.empty(), std::move(sections)};
 }
 
 bool IsYear(std::string_view text) {
@@ -112,13 +129,24 @@ void Site::AddRoutes(http::Router& router) {
                            "/search", "/search.json"}) {
     router.Add(Method::kGet, path, NotYet(discovery), "discovery");
   }
-  const std::string newsletter =
-      "Newsletter signup arrives with the newsletter release; it is not open yet.";
-  router.Add(Method::kGet, "/newsletter", NotYet(newsletter), "newsletter");
-  router.Add(Method::kPost, "/newsletter/subscribe", NotYet(newsletter), "newsletter");
-  router.Add(Method::kGet, "/newsletter/confirm/{token}", NotYet(newsletter), "newsletter");
-  router.Add(Method::kGet, "/newsletter/unsubscribe/{token}", NotYet(newsletter), "newsletter");
-  router.Add(Method::kPost, "/newsletter/unsubscribe/{token}", NotYet(newsletter), "newsletter");
+  router.Add(
+      Method::kGet, "/newsletter", [this](const Request& r) { return NewsletterPage(r); },
+      "newsletter");
+  router.Add(
+      Method::kPost, "/newsletter/subscribe", [this](const Request& r) { return Subscribe(r); },
+      "newsletter");
+  router.Add(
+      Method::kGet, "/newsletter/confirm/{token}",
+      [this](const Request& r) { return ConfirmSubscription(r); }, "newsletter");
+  router.Add(
+      Method::kGet, "/newsletter/unsubscribe/{token}",
+      [this](const Request& r) { return ManageSubscription(r); }, "newsletter");
+  router.Add(
+      Method::kPost, "/newsletter/unsubscribe/{token}",
+      [this](const Request& r) { return Unsubscribe(r); }, "newsletter");
+  router.Add(
+      Method::kPost, "/newsletter/manage/{token}",
+      [this](const Request& r) { return SaveSections(r); }, "newsletter");
   const std::string desk =
       "The editorial desk arrives with the editorial release; use the command line for now.";
   router.Add(Method::kGet, "/admin", NotYet(desk), "admin");
@@ -489,6 +517,136 @@ Result<Response> Site::PrivacyErase(const Request& request) const {
   auto erased = privacy_.Erase(**email);
   if (!erased) return tl::unexpected(erased.error());
   return RenderPrivacy({{"erased", true}, {"count", *erased}}, 200);
+}
+
+Result<Response> Site::RenderNewsletter(nlohmann::json state, int status) const {
+  auto context = Context();
+  if (!context) return tl::unexpected(context.error());
+  Head head;
+  head.title = "Newsletter";
+  head.description = "Analysis from " + context->publication.title + " in your inbox.";
+  head.canonical_path = "/newsletter";
+  head.noindex = !state.value("ask", false);
+  nlohmann::json sections = nlohmann::json::array();
+  const auto chosen = state.value("sections", std::vector<std::string>());
+  for (const Section& section : context->sections) {
+    sections.push_back(
+        {{"slug", section.slug},
+         {"name", section.name},
+         {"checked", std::find(chosen.begin(), chosen.end(), section.slug) != chosen.end()}});
+  }
+  state["section_choices"] = sections;
+  state["has_sections"] = !sections.empty();
+  nlohmann::json view = {{"site", SiteView(*context)},
+                         {"head", HeadView(head, context->publication)},
+                         {"newsletter", std::move(state)}};
+  auto response = RenderPage("newsletter", view, status);
+  if (response) response->cache_control = "no-store";
+  return response;
+}
+
+Result<newsletter::Subscriptions*> Site::Newsletter() {
+  if (!subscriptions_)
+    return Fail(ErrorCode::kUnavailable, "This site cannot send e-mail, so it has no newsletter.");
+  return &*subscriptions_;
+}
+
+Result<Response> Site::NewsletterPage(const Request&) const {
+  auto response = RenderNewsletter({{"ask", true}, {"everything", true}}, 200);
+  if (response) response->cacheable = true;  // the same for everyone
+  if (response) response->cache_control.clear();
+  return response;
+}
+
+Result<Response> Site::Subscribe(const Request& request) {
+  const auto fields = request.FormFields();
+  newsletter::Signup signup;
+  signup.email = std::string(Trim(http::FieldValue(fields, "email"))).substr(0, 300);
+  signup.client_ip = request.client_ip;
+  std::tie(signup.everything, signup.sections) = ChosenSegments(fields);
+  auto subscriptions = Newsletter();
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  auto done = subscriptions ? (*subscriptions)->Subscribe(signup, *publication, Now())
+                            : Result<void>(tl::unexpected(subscriptions.error()));
+  if (!done) {
+    const ErrorCode code = done.error().code;
+    if (code != ErrorCode::kInvalidArgument && code != ErrorCode::kRateLimited &&
+        code != ErrorCode::kUnavailable) {
+      return tl::unexpected(done.error());
+    }
+    const int status = code == ErrorCode::kInvalidArgument ? 400
+                       : code == ErrorCode::kRateLimited   ? 429
+                                                           : 503;
+    return RenderNewsletter({{"ask", true},
+                             {"email", signup.email},
+                             {"everything", signup.everything},
+                             {"sections", signup.sections},
+                             {"error", done.error().message}},
+                            status);
+  }
+  return RenderNewsletter({{"sent", true}, {"email", signup.email}}, 200);
+}
+
+Result<Response> Site::ConfirmSubscription(const Request& request) {
+  auto subscriptions = Newsletter();
+  if (!subscriptions) return tl::unexpected(subscriptions.error());
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  auto confirmed =
+      (*subscriptions)->Confirm(std::string(request.Param("token")), *publication, Now());
+  if (!confirmed) return tl::unexpected(confirmed.error());
+  if (!*confirmed) {
+    return Fail(ErrorCode::kNotFound,
+                "This confirmation link is not valid: it may have expired (links work for 7 "
+                "days). Sign up again at /newsletter.");
+  }
+  auto manage = (*subscriptions)->ManageToken((*confirmed)->id);
+  if (!manage) return tl::unexpected(manage.error());
+  return RenderNewsletter(
+      {{"confirmed", true}, {"manage_url", "/newsletter/unsubscribe/" + *manage}}, 200);
+}
+
+Result<Response> Site::ManageSubscription(const Request& request) const {
+  if (!subscriptions_) return Fail(ErrorCode::kUnavailable, "This site has no newsletter.");
+  const std::string token(request.Param("token"));
+  auto subscriber = subscriptions_->FromManageToken(token);
+  if (!subscriber) return tl::unexpected(subscriber.error());
+  if (!*subscriber) return Fail(ErrorCode::kNotFound, "This link is not valid.");
+  const bool active = (*subscriber)->status == SubscriberStatus::kActive ||
+                      (*subscriber)->status == SubscriberStatus::kPending;
+  return RenderNewsletter({{"manage", true},
+                           {"email", (*subscriber)->email},
+                           {"active", active},
+                           {"everything", (*subscriber)->everything},
+                           {"sections", (*subscriber)->sections},
+                           {"saved", request.QueryParam("saved").has_value()},
+                           {"unsubscribe_url", "/newsletter/unsubscribe/" + token},
+                           {"manage_url", "/newsletter/manage/" + token}},
+                          200);
+}
+
+Result<Response> Site::Unsubscribe(const Request& request) const {
+  // A form on the manage page, or a mail client's one-click POST (RFC 8058): the same answer.
+  if (!subscriptions_) return Fail(ErrorCode::kUnavailable, "This site has no newsletter.");
+  auto subscriber = subscriptions_->FromManageToken(std::string(request.Param("token")));
+  if (!subscriber) return tl::unexpected(subscriber.error());
+  if (!*subscriber) return Fail(ErrorCode::kNotFound, "This link is not valid.");
+  auto left = subscriptions_->Unsubscribe(std::move(**subscriber), Now());
+  if (!left) return tl::unexpected(left.error());
+  return RenderNewsletter({{"unsubscribed", true}, {"email", left->email}}, 200);
+}
+
+Result<Response> Site::SaveSections(const Request& request) const {
+  if (!subscriptions_) return Fail(ErrorCode::kUnavailable, "This site has no newsletter.");
+  const std::string token(request.Param("token"));
+  auto subscriber = subscriptions_->FromManageToken(token);
+  if (!subscriber) return tl::unexpected(subscriber.error());
+  if (!*subscriber) return Fail(ErrorCode::kNotFound, "This link is not valid.");
+  const auto [everything, sections] = ChosenSegments(request.FormFields());
+  auto saved = subscriptions_->ChooseSections(std::move(**subscriber), everything, sections);
+  if (!saved) return tl::unexpected(saved.error());
+  return Response::Redirect(303, "/newsletter/unsubscribe/" + token + "?saved=1");
 }
 
 Result<Response> Site::Preview(const Request& request) const {

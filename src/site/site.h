@@ -21,6 +21,7 @@
 #include "content/publication.h"
 #include "http/router.h"
 #include "mail/outbox.h"
+#include "newsletter/subscriptions.h"
 #include "render/theme.h"
 #include "site/views.h"
 #include "storage/store.h"
@@ -41,8 +42,12 @@ class Site {
   // The signed-in staff member who sent `request`, if any (see auth::Accounts::RecognizeStaff).
   using StaffCheck = std::function<std::optional<User>(const http::Request& request)>;
   void SetStaffCheck(StaffCheck check) { staff_check_ = std::move(check); }
-  // Where comment notices and privacy links are sent; without it, none are.
-  void SetOutbox(mail::Outbox* outbox) { outbox_ = outbox; }
+  // Where comment notices, privacy links and newsletter confirmations are sent; without it,
+  // none are and newsletter signup is closed.
+  void SetOutbox(mail::Outbox* outbox) {
+    outbox_ = outbox;
+    if (outbox) subscriptions_.emplace(store_, *outbox);
+  }
   // Tells the server's page cache that a page (by path) and every page of some routes changed
   // (http::PageCache::MarkStale). With it, a comment published at once marks only its article
   // and the lists that count comments, instead of bumping the content version (which empties the
@@ -83,6 +88,16 @@ class Site {
   Result<http::Response> PrivacyExport(const http::Request& request) const;
   Result<http::Response> PrivacyErase(const http::Request& request) const;
   Result<http::Response> RenderPrivacy(nlohmann::json state, int status) const;
+  // The newsletter: the signup page and form, confirmation, and the reader's manage page (their
+  // sections, unsubscribing, RFC 8058 one-click unsubscribe).
+  Result<http::Response> NewsletterPage(const http::Request& request) const;
+  Result<http::Response> Subscribe(const http::Request& request);
+  Result<http::Response> ConfirmSubscription(const http::Request& request);
+  Result<http::Response> ManageSubscription(const http::Request& request) const;
+  Result<http::Response> Unsubscribe(const http::Request& request) const;
+  Result<http::Response> SaveSections(const http::Request& request) const;
+  Result<http::Response> RenderNewsletter(nlohmann::json state, int status) const;
+  Result<newsletter::Subscriptions*> Newsletter();
   Result<http::Response> SectionList(const http::Request& request, int page) const;
   Result<http::Response> AuthorList(const http::Request& request, int page) const;
   Result<http::Response> TagList(const http::Request& request, int page) const;
@@ -104,6 +119,7 @@ class Site {
   mail::Outbox* outbox_ = nullptr;
   comments::Comments comments_;
   comments::Privacy privacy_;
+  std::optional<newsletter::Subscriptions> subscriptions_;  // set with the outbox
 };
 
 }  // namespace broadsheet::site

@@ -269,6 +269,29 @@ CREATE TABLE spam_words (
   ham INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 )sql",
+      // 9: newsletter subscribers, with their consent and the sections they follow (none listed
+      // and `everything` set: every issue).
+      R"sql(
+CREATE TABLE subscribers (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  status TEXT NOT NULL
+    CHECK (status IN ('pending', 'active', 'unsubscribed', 'bounced', 'complained')),
+  everything INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  consented_at INTEGER,
+  consent_source TEXT NOT NULL DEFAULT '',
+  unsubscribed_at INTEGER,
+  bounces INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX subscribers_by_status ON subscribers(status, id);
+CREATE INDEX subscribers_by_consent ON subscribers(consented_at);
+CREATE TABLE subscriber_sections (
+  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+  section_id INTEGER NOT NULL REFERENCES sections(id) ON DELETE CASCADE,
+  PRIMARY KEY (subscriber_id, section_id)
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }

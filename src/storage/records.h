@@ -251,6 +251,57 @@ struct SpamCounts {
   std::unordered_map<std::string, std::pair<int, int>> words;  // word -> (spam, ham)
 };
 
+enum class SubscriberStatus { kPending, kActive, kUnsubscribed, kBounced, kComplained };
+
+constexpr std::string_view SubscriberStatusName(SubscriberStatus status) {
+  switch (status) {
+    case SubscriberStatus::kPending:
+      return "pending";
+    case SubscriberStatus::kActive:
+      return "active";
+    case SubscriberStatus::kUnsubscribed:
+      return "unsubscribed";
+    case SubscriberStatus::kBounced:
+      return "bounced";
+    case SubscriberStatus::kComplained:
+      return "complained";
+  }
+  return "pending";
+}
+
+inline constexpr SubscriberStatus kAllSubscriberStatuses[] = {
+    SubscriberStatus::kPending, SubscriberStatus::kActive, SubscriberStatus::kUnsubscribed,
+    SubscriberStatus::kBounced, SubscriberStatus::kComplained};
+
+constexpr std::optional<SubscriberStatus> ParseSubscriberStatus(std::string_view name) {
+  for (SubscriberStatus status : kAllSubscriberStatuses) {
+    if (SubscriberStatusName(status) == name) return status;
+  }
+  return std::nullopt;
+}
+
+// A newsletter reader: pending until they confirm by the link mailed to them (double opt-in).
+struct Subscriber {
+  std::int64_t id = 0;
+  std::string email;  // unique, case-insensitive
+  SubscriberStatus status = SubscriberStatus::kPending;
+  bool everything = true;             // every issue; otherwise only `sections`
+  std::vector<std::string> sections;  // section slugs followed
+  Timestamp created_at = 0;
+  std::optional<Timestamp> consented_at;  // confirmed, or the consent date an import kept
+  std::string consent_source;             // "confirmed by e-mail", "import", …
+  std::optional<Timestamp> unsubscribed_at;
+  int bounces = 0;
+};
+
+// Which subscribers the desk lists. Unset fields do not filter.
+struct SubscriberQuery {
+  std::optional<SubscriberStatus> status;
+  std::string text;  // part of the address
+  int limit = 100;
+  int offset = 0;
+};
+
 // A member of staff who signs in to the editorial desk.
 struct User {
   std::int64_t id = 0;

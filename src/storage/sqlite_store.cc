@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
 #include "storage/migrations.h"
 
 namespace broadsheet {
@@ -1273,6 +1274,155 @@ Result<int> SqliteStore::CountApprovedCommentsFrom(const std::string& email) {
   if (!statement.ok() || statement.Step() != SQLITE_ROW)
     return tl::unexpected(SqlError(db_, "count"));
   return static_cast<int>(statement.Int(0));
+}
+
+namespace {
+
+constexpr const char* kSubscriberColumns =
+    "b.id, b.email, b.status, b.everything, b.created_at, b.consented_at, b.consent_source, "
+    "b.unsubscribed_at, b.bounces, (SELECT group_concat(s.slug, ',') FROM subscriber_sections ss "
+    "JOIN sections s ON s.id = ss.section_id WHERE ss.subscriber_id = b.id)";
+
+Subscriber ReadSubscriber(const auto& row) {
+  Subscriber subscriber;
+  subscriber.id = row.Int(0);
+  subscriber.email = row.Text(1);
+  subscriber.status = ParseSubscriberStatus(row.Text(2)).value_or(SubscriberStatus::kPending);
+  subscriber.everything = row.Int(3) != 0;
+  subscriber.created_at = row.Int(4);
+  subscriber.consented_at = row.OptionalInt(5);
+  subscriber.consent_source = row.Text(6);
+  subscriber.unsubscribed_at = row.OptionalInt(7);
+  subscriber.bounces = static_cast<int>(row.Int(8));
+  subscriber.sections = SplitTrimmed(row.Text(9), ',');
+  return subscriber;
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::SaveSubscriber(const Subscriber& subscriber) {
+  std::int64_t id = subscriber.id;
+  // Subscribers never appear on public pages, so this leaves the page cache alone.
+  auto done = Transact(
+      [&]() -> Result<void> {
+        auto save = Prepare(
+            "INSERT INTO subscribers(id, email, status, everything, created_at, consented_at, "
+            "consent_source, unsubscribed_at, bounces) VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, ?6, "
+            "?7, ?8, ?9) ON CONFLICT(id) DO UPDATE SET email = excluded.email, status = "
+            "excluded.status, everything = excluded.everything, consented_at = "
+            "excluded.consented_at, consent_source = excluded.consent_source, unsubscribed_at = "
+            "excluded.unsubscribed_at, bounces = excluded.bounces RETURNING id");
+        save.Bind(1, subscriber.id).Bind(2, subscriber.email);
+        save.Bind(3, SubscriberStatusName(subscriber.status)).Bind(4, subscriber.everything);
+        save.Bind(5, subscriber.created_at ? subscriber.created_at : Now());
+        save.Bind(6, subscriber.consented_at).Bind(7, subscriber.consent_source);
+        save.Bind(8, subscriber.unsubscribed_at).Bind(9, subscriber.bounces);
+        if (!save.ok() || save.Step() != SQLITE_ROW)
+          return tl::unexpected(SqlError(db_, "save subscriber"));
+        id = save.Int(0);
+        save.Reset();
+        auto clear = Prepare("DELETE FROM subscriber_sections WHERE subscriber_id = ?1");
+        clear.Bind(1, id);
+        if (auto cleared = Complete(clear); !cleared) return cleared;
+        auto add = Prepare(
+            "INSERT OR IGNORE INTO subscriber_sections(subscriber_id, section_id) "
+            "SELECT ?1, id FROM sections WHERE slug = ?2");
+        for (const std::string& slug : subscriber.sections) {
+          add.Reset();
+          add.Bind(1, id).Bind(2, slug);
+          if (auto added = Complete(add); !added) return added;
+        }
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<std::optional<Subscriber>> SqliteStore::FindSubscriber(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      std::string("SELECT ") + kSubscriberColumns + " FROM subscribers b WHERE b.id = ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find subscriber"));
+  statement.Bind(1, id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find subscriber"));
+  return ReadSubscriber(statement);
+}
+
+Result<std::optional<Subscriber>> SqliteStore::FindSubscriberByEmail(const std::string& email) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      std::string("SELECT ") + kSubscriberColumns + " FROM subscribers b WHERE b.email = ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find subscriber"));
+  statement.Bind(1, email);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find subscriber"));
+  return ReadSubscriber(statement);
+}
+
+Result<void> SqliteStore::DeleteSubscriber(std::int64_t id) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("DELETE FROM subscribers WHERE id = ?1");
+        statement.Bind(1, id);
+        if (auto done = Complete(statement); !done) return done;
+        if (sqlite3_changes(db_) == 0)
+          return Fail(ErrorCode::kNotFound, "no subscriber " + std::to_string(id));
+        return {};
+      },
+      false);
+}
+
+Result<std::vector<Subscriber>> SqliteStore::ListSubscribers(const SubscriberQuery& query) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      std::string("SELECT ") + kSubscriberColumns +
+      " FROM subscribers b WHERE (?1 IS NULL OR b.status = ?1) AND (?2 IS NULL OR b.email LIKE ?2 "
+      "ESCAPE '\\') ORDER BY b.id DESC LIMIT ?3 OFFSET ?4";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list subscribers"));
+  std::optional<std::string> status;
+  if (query.status) status = SubscriberStatusName(*query.status);
+  statement.Bind(1, status).Bind(2, LikePattern(query.text));
+  statement.Bind(3, query.limit).Bind(4, query.offset);
+  std::vector<Subscriber> subscribers;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) subscribers.push_back(ReadSubscriber(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list subscribers"));
+  return subscribers;
+}
+
+Result<int> SqliteStore::CountSubscribers(const SubscriberQuery& query) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT count(*) FROM subscribers b WHERE (?1 IS NULL OR b.status = ?1) AND (?2 IS NULL "
+      "OR b.email LIKE ?2 ESCAPE '\\')");
+  std::optional<std::string> status;
+  if (query.status) status = SubscriberStatusName(*query.status);
+  statement.Bind(1, status).Bind(2, LikePattern(query.text));
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count subscribers"));
+  return static_cast<int>(statement.Int(0));
+}
+
+Result<std::vector<std::pair<Timestamp, int>>> SqliteStore::SubscriberGrowth(Timestamp since) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT (consented_at - ?1) / 604800, count(*) FROM subscribers WHERE consented_at >= ?1 "
+      "GROUP BY 1 ORDER BY 1");
+  statement.Bind(1, since);
+  std::vector<std::pair<Timestamp, int>> weeks;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    weeks.emplace_back(since + statement.Int(0) * 604800, static_cast<int>(statement.Int(1)));
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "subscriber growth"));
+  return weeks;
 }
 
 Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {

@@ -96,6 +96,13 @@ class SqliteStore final : public Store {
                                   Timestamp since) override;
   Result<bool> HasDuplicateComment(std::int64_t post_id, const std::string& email,
                                    const std::string& body) override;
+  Result<std::int64_t> SaveSubscriber(const Subscriber& subscriber) override;
+  Result<std::optional<Subscriber>> FindSubscriber(std::int64_t id) override;
+  Result<std::optional<Subscriber>> FindSubscriberByEmail(const std::string& email) override;
+  Result<void> DeleteSubscriber(std::int64_t id) override;
+  Result<std::vector<Subscriber>> ListSubscribers(const SubscriberQuery& query) override;
+  Result<int> CountSubscribers(const SubscriberQuery& query) override;
+  Result<std::vector<std::pair<Timestamp, int>>> SubscriberGrowth(Timestamp since) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;

@@ -139,6 +139,18 @@ class Store {
   virtual Result<bool> HasDuplicateComment(std::int64_t post_id, const std::string& email,
                                            const std::string& body) = 0;
 
+  // Newsletter subscribers. SaveSubscriber inserts (id 0) or updates (by id) one, with its
+  // sections (unknown slugs are ignored); kConflict when another subscriber has the address.
+  virtual Result<std::int64_t> SaveSubscriber(const Subscriber& subscriber) = 0;
+  virtual Result<std::optional<Subscriber>> FindSubscriber(std::int64_t id) = 0;
+  virtual Result<std::optional<Subscriber>> FindSubscriberByEmail(const std::string& email) = 0;
+  virtual Result<void> DeleteSubscriber(std::int64_t id) = 0;
+  // Newest first.
+  virtual Result<std::vector<Subscriber>> ListSubscribers(const SubscriberQuery& query) = 0;
+  virtual Result<int> CountSubscribers(const SubscriberQuery& query) = 0;
+  // Subscribers who gave consent in each week since `since`: (week's first second, count).
+  virtual Result<std::vector<std::pair<Timestamp, int>>> SubscriberGrowth(Timestamp since) = 0;
+
   virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;
 

@@ -34,6 +34,8 @@ const std::map<Action, std::set<Role>>& Expected() {
       {Action::kManageUsers, admins},
       {Action::kManageSettings, admins},
       {Action::kViewAuditLog, admins},
+      {Action::kSendNewsletter, editors_up},
+      {Action::kManageSubscribers, admins},
   };
   return table;
 }

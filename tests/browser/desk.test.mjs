@@ -252,6 +252,10 @@ test('replies open inline and the form carries a fresh token from the server', a
   assert.equal(await page.inputValue('#respond input[name=parent]'), '0');
   assert.equal(await page.locator('.comment-replying').isHidden(), true);
   assert.deepEqual(await axeViolations(page), [], 'article with its comment form');
+  const newsletter = await context.newPage();
+  await newsletter.goto(base + '/newsletter');
+  assert.deepEqual(await axeViolations(newsletter), [], 'the newsletter page');
+  await newsletter.close();
 
   await page.click(`#comment-${id} [data-reply-to]`);
   await page.fill('#comment-body', 'And here is the answer.');

@@ -12,7 +12,7 @@ import harness
 
 VNU = os.path.join(harness.SOURCE, "node_modules", "vnu-jar", "build", "dist", "vnu.jar")
 PAGES = ["/", "/page/2/", "/deterrence-on-the-peninsula/", "/shipping-data-report/", "/about/",
-         "/section/security/", "/author/daniel-reyes/", "/tag/shipping/", "/comments/privacy",
+         "/section/security/", "/author/daniel-reyes/", "/tag/shipping/", "/comments/privacy", "/newsletter",
          "/no-such-page/"]
 
 
