@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <map>
@@ -63,7 +64,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen",    "base_url",          "cache_budget_mb", "theme",
       "log_level", "access_log",        "trusted_proxies", "max_body_kb",
-      "threads",   "request_timeout_s", "publication",     "mail"};
+      "threads",   "request_timeout_s", "publication",     "mail",
+      "newsletter"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
@@ -170,6 +172,39 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
+  // [newsletter]: whole numbers only.
+  struct NewsletterNumber {
+    const char* name;
+    int newsletter::SenderOptions::*field;
+    int min, max;
+  };
+  static const NewsletterNumber kNewsletterNumbers[] = {
+      {"rate", &newsletter::SenderOptions::rate, 0, 100000},
+      {"concurrency", &newsletter::SenderOptions::concurrency, 1, 64},
+      {"retry_after_s", &newsletter::SenderOptions::retry_after_s, 1, 86400},
+      {"max_attempts", &newsletter::SenderOptions::max_attempts, 1, 100},
+      {"bounce_threshold", &newsletter::SenderOptions::bounce_threshold, 1, 100},
+  };
+  if (const auto* node = table.get("newsletter")) {
+    const auto* newsletter = node->as_table();
+    if (newsletter == nullptr)
+      return Fail(ErrorCode::kInvalidArgument,
+                  where("newsletter") + " must be a table ([newsletter])");
+    for (const auto& [key, value] : *newsletter) {
+      const std::string name(key.str());
+      const bool known = std::any_of(std::begin(kNewsletterNumbers), std::end(kNewsletterNumbers),
+                                     [&](const auto& number) { return name == number.name; });
+      if (!known || !value.is_integer()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{}:{}: newsletter.{} is not a number setting of the newsletter "
+                                "(rate, concurrency, retry_after_s, max_attempts, "
+                                "bounce_threshold)",
+                                file, key.source().begin.line, name));
+      }
+      values["newsletter." + name] = std::to_string(value.as_integer()->get());
+    }
+  }
+
   const std::pair<const char*, const char*> kEnvironment[] = {
       {"BROADSHEET_LISTEN", "listen"},
       {"BROADSHEET_BASE_URL", "base_url"},
@@ -192,6 +227,11 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_MAIL_FROM", "mail.from"},
       {"BROADSHEET_SMTP_CA_FILE", "mail.ca_file"},
       {"BROADSHEET_SMTP_REQUIRE_TLS", "mail.require_tls"},
+      {"BROADSHEET_NEWSLETTER_RATE", "newsletter.rate"},
+      {"BROADSHEET_NEWSLETTER_CONCURRENCY", "newsletter.concurrency"},
+      {"BROADSHEET_NEWSLETTER_RETRY_AFTER_S", "newsletter.retry_after_s"},
+      {"BROADSHEET_NEWSLETTER_MAX_ATTEMPTS", "newsletter.max_attempts"},
+      {"BROADSHEET_NEWSLETTER_BOUNCE_THRESHOLD", "newsletter.bounce_threshold"},
   };
   std::map<std::string, std::string> origin;  // key -> where its value came from
   for (const auto& [key, value] : values) origin[key] = file + ": " + key;
@@ -296,6 +336,19 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     if (!seconds) return tl::unexpected(seconds.error());
     config.mail.timeout_s = static_cast<int>(*seconds);
   }
+  for (const NewsletterNumber& number : kNewsletterNumbers) {
+    const std::string key = std::string("newsletter.") + number.name;
+    if (auto found = values.find(key); found != values.end()) {
+      auto parsed = ParseNumber(origin[key], found->second, number.min, number.max);
+      if (!parsed) return tl::unexpected(parsed.error());
+      config.newsletter.*number.field = static_cast<int>(*parsed);
+    }
+  }
+  if (const auto at = config.mail.from.rfind('@'); at != std::string::npos) {
+    std::string domain = config.mail.from.substr(at + 1);
+    if (const auto close = domain.find('>'); close != std::string::npos) domain.erase(close);
+    config.newsletter.return_domain = domain;  // VERP return paths: bounces+…@domain
+  }
   if (!config.mail.smtp_url.empty() && config.mail.from.empty()) {
     return Fail(ErrorCode::kInvalidArgument,
                 file + ": mail.from is needed when mail.smtp_url is set");
@@ -354,6 +407,16 @@ request_timeout_s = 15
 # from = "The Meridian Review <desk@example.org>"
 # require_tls = true
 # ca_file = "/etc/ssl/private-relay-ca.pem"
+
+# How the newsletter is delivered: messages a second (0: no limit), SMTP connections, the first
+# wait before retrying a temporary failure (doubling each time), attempts before giving up, and
+# permanent refusals before a subscriber counts as bounced.
+[newsletter]
+# rate = 100
+# concurrency = 4
+# retry_after_s = 60
+# max_attempts = 8
+# bounce_threshold = 1
 
 # Publication settings live in the database (see `broadsheet import markdown`);
 # values here override them for this deployment.

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "http/network.h"
 #include "mail/smtp_mailer.h"
+#include "newsletter/sender.h"
 
 namespace broadsheet::app {
 
@@ -30,6 +31,8 @@ struct Config {
   int request_timeout_s = 15;                    // request_timeout_s: idle wait + whole request
   content::PublicationOverrides publication;     // [publication] title, timezone, …
   mail::SmtpSettings mail;  // [mail] smtp_url, username, password, from, require_tls, timeout_s
+  // [newsletter] rate, concurrency, retry_after_s, max_attempts, bounce_threshold
+  newsletter::SenderOptions newsletter;
 };
 
 // Reads a variable from the environment; replaceable in tests.

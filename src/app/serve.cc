@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "mail/outbox.h"
 #include "mail/smtp_mailer.h"
+#include "newsletter/sender.h"
 #include "render/theme.h"
 #include "site/site.h"
 
@@ -59,6 +60,69 @@ class Scheduler {
     }
   }
   Store& store_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Delivers the newsletter's outbox while the server runs: it takes the site's delivery lock (held
+// by `broadsheet newsletter send` when that delivers itself; then it waits its turn) and sends
+// batch after batch, resting a second when nothing is due.
+class NewsletterWorker {
+ public:
+  NewsletterWorker(Store& store, const SitePaths& paths, const Config& config,
+                   std::function<Result<Publication>()> publication)
+      : store_(store), paths_(paths), config_(config), publication_(std::move(publication)) {
+    if (config_.mail.smtp_url.empty()) return;  // no mail, no newsletter
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~NewsletterWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::optional<newsletter::DeliveryLock> held;
+    std::optional<newsletter::Sender> sender;
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      bool busy = false;
+      if (!held) {
+        auto acquired = newsletter::DeliveryLock::TryAcquire(paths_.root);
+        if (!acquired) spdlog::warn("newsletter: {}", Describe(acquired.error()));
+        if (acquired && *acquired) held.emplace(std::move(**acquired));
+      }
+      if (held && !sender) {
+        sender.emplace(
+            store_, config_.newsletter,
+            [this] { return std::make_unique<mail::SmtpSession>(config_.mail); }, publication_);
+      }
+      if (sender) {
+        auto report = sender->RunBatch(Now());
+        if (!report) {
+          spdlog::warn("newsletter delivery failed: {}", Describe(report.error()));
+        } else if (!report->empty()) {
+          busy = true;
+          spdlog::debug("newsletter: {} sent, {} to retry, {} failed", report->sent,
+                        report->retrying, report->failed);
+        }
+      }
+      lock.lock();
+      if (!busy) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+
+  Store& store_;
+  const SitePaths& paths_;
+  const Config& config_;
+  std::function<Result<Publication>()> publication_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -164,6 +228,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (auto listening = server.Listen(); !listening) return Failure(listening.error());
 
   Scheduler scheduler(db);
+  NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();

@@ -18,6 +18,7 @@
 #include "app/site_dir.h"
 #include "auth/accounts.h"
 #include "auth/crypto.h"
+#include "cli/newsletter_command.h"
 #include "comments/comments.h"
 #include "content/content_folder.h"
 #include "core/text.h"
@@ -261,6 +262,26 @@ int Run(int argc, char** argv) {
   spam->add_option("ID", comment_id, "The comment's number")->required();
   AddSiteOption(spam, site);
 
+  auto* newsletter =
+      app.add_subcommand("newsletter", "Send the newsletter and follow its progress");
+  newsletter->require_subcommand(1);
+  NewsletterSendOptions send_options;
+  auto* send = newsletter->add_subcommand(
+      "send",
+      "Queue a published article (or --digest) for subscribers; deliver it here unless the "
+      "running server does");
+  send->add_option("SLUG", send_options.slug, "The article's slug");
+  send->add_flag("--digest", send_options.digest,
+                 "Send the last seven days' articles as one digest instead of one article");
+  send->add_option("--segment", send_options.segments,
+                   "Only subscribers of this segment: \"everything\" or a section's slug "
+                   "(repeatable; default: every active subscriber)");
+  send->add_flag("--dry-run", send_options.dry_run,
+                 "Say how many subscribers would get it, and queue nothing");
+  AddSiteOption(send, site);
+  auto* status = newsletter->add_subcommand("status", "List the latest sends and their progress");
+  AddSiteOption(status, site);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -284,6 +305,14 @@ int Run(int argc, char** argv) {
   if (*list) return CommentsListCommand(site, comment_status);
   if (*approve) return CommentsSetCommand(site, comment_id, CommentStatus::kApproved);
   if (*spam) return CommentsSetCommand(site, comment_id, CommentStatus::kSpam);
+  if (*send) {
+    if (send_options.slug.empty() == !send_options.digest) {
+      std::fprintf(stderr, "error: give an article's SLUG or --digest (one of them)\n");
+      return kUsage;
+    }
+    return NewsletterSendCommand(site, send_options);
+  }
+  if (*status) return NewsletterStatusCommand(site);
   if (*version) {
     std::printf("broadsheet %s (SQLite %s, schema %zu)\n", BROADSHEET_VERSION, sqlite3_libversion(),
                 sqlite::Migrations().size());

@@ -34,4 +34,15 @@ Result<void> ValidatePublication(const Publication& publication) {
   return {};
 }
 
+std::string DisclaimerFor(const PostDetail& detail, const Publication& publication) {
+  const Post& post = detail.post;
+  if (post.disclaimer_hidden) return {};
+  if (post.disclaimer && !post.disclaimer->empty()) return *post.disclaimer;
+  if (!post.opinion) return {};
+  if (detail.section && detail.section->disclaimer && !detail.section->disclaimer->empty()) {
+    return *detail.section->disclaimer;
+  }
+  return publication.disclaimer;
+}
+
 }  // namespace broadsheet::content

@@ -17,6 +17,7 @@ struct Message {
   std::string text;     // the plain-text part, UTF-8
   std::string html;     // optional HTML part
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string return_path;  // the envelope sender (MAIL FROM) for bounces; empty: `from`
 };
 
 // The bare address in "Name <address>" (or the whole text when there are no brackets).
@@ -30,7 +31,9 @@ class Mailer {
  public:
   virtual ~Mailer() = default;
   // Blocks until the server accepted or refused the message. kUnavailable when mail is not
-  // configured; kIo with the server's answer in `detail` when sending failed.
+  // configured; kIo with the server's answer in `detail` when sending failed for now (a 4xx
+  // reply, a timeout, a lost connection: worth trying again later); kInvalidArgument when the
+  // server refused it for good (a 5xx reply).
   virtual Result<void> Send(const Message& message) = 0;
   virtual bool configured() const = 0;
 };

@@ -38,25 +38,43 @@ std::string DomainOf(const std::string& address) {
 SmtpMailer::SmtpMailer(SmtpSettings settings) : settings_(std::move(settings)) { InitCurlOnce(); }
 
 Result<void> SmtpMailer::Send(const Message& message) {
-  if (!configured()) {
+  SmtpSession session(settings_);
+  return session.Send(message);
+}
+
+SmtpSession::SmtpSession(const SmtpSettings& settings)
+    : settings_(settings), curl_(curl_easy_init()) {
+  InitCurlOnce();
+}
+
+SmtpSession::~SmtpSession() {
+  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+Result<void> SmtpSession::Send(const Message& message) {
+  if (settings_.smtp_url.empty()) {
     return Fail(ErrorCode::kUnavailable,
                 "mail is not configured (set [mail] smtp_url in broadsheet.toml)");
   }
   Message complete = message;
   if (complete.from.empty()) complete.from = settings_.from;
   const std::string from = AddressOf(complete.from);
+  const std::string envelope = complete.return_path.empty() ? from : complete.return_path;
   const std::string to = AddressOf(complete.to);
-  if (from.empty() || to.empty() || to.find_first_of("\r\n<>") != std::string::npos) {
+  if (from.empty() || to.empty() || to.find_first_of("\r\n<>") != std::string::npos ||
+      envelope.find_first_of("\r\n<>") != std::string::npos) {
     return Fail(ErrorCode::kInvalidArgument, "the message needs a sender and one recipient");
   }
   Upload upload{Compose(complete, DomainOf(from)), 0};
 
-  CURL* curl = curl_easy_init();
+  auto* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr) return Fail(ErrorCode::kInternal, "could not start the mail client");
+  curl_easy_reset(curl);  // options go; the open connection stays
   curl_slist* recipients = curl_slist_append(nullptr, ("<" + to + ">").c_str());
+  const std::string mail_from = "<" + envelope + ">";
   char error_buffer[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_URL, settings_.smtp_url.c_str());
-  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ("<" + from + ">").c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, mail_from.c_str());
   curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadChunk);
   curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
@@ -75,11 +93,14 @@ Result<void> SmtpMailer::Send(const Message& message) {
   long response = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response);
   curl_slist_free_all(recipients);
-  curl_easy_cleanup(curl);
   if (result != CURLE_OK) {
     const std::string detail = std::string(curl_easy_strerror(result)) +
                                (error_buffer[0] ? ": " : "") + error_buffer + " (SMTP " +
                                std::to_string(response) + ")";
+    // A 5xx answer is final; anything else (4xx, timeouts, lost connections) may pass later.
+    if (response >= 500 && response < 600) {
+      return Fail(ErrorCode::kInvalidArgument, "the mail server refused the message", detail);
+    }
     return Fail(ErrorCode::kIo, "the mail server did not accept the message", detail);
   }
   return {};

@@ -33,4 +33,20 @@ class SmtpMailer final : public Mailer {
   SmtpSettings settings_;
 };
 
+// One SMTP connection kept open across messages (libcurl reuses it while the handle lives), for
+// sending many messages in a row. Not thread-safe: one per sending thread.
+class SmtpSession final : public Mailer {
+ public:
+  explicit SmtpSession(const SmtpSettings& settings);
+  ~SmtpSession() override;
+  SmtpSession(const SmtpSession&) = delete;
+  SmtpSession& operator=(const SmtpSession&) = delete;
+  Result<void> Send(const Message& message) override;
+  bool configured() const override { return !settings_.smtp_url.empty(); }
+
+ private:
+  const SmtpSettings& settings_;
+  void* curl_;  // CURL*
+};
+
 }  // namespace broadsheet::mail

@@ -81,10 +81,14 @@ Result<std::string> Subscriptions::ConfirmToken(std::int64_t id, Timestamp now) 
   return payload + "." + auth::Sign(*key, "confirm:" + payload);
 }
 
-Result<std::string> Subscriptions::ManageToken(std::int64_t id) const {
-  auto key = Key();
+Result<std::string> ManageLinkToken(Store& store, std::int64_t id) {
+  auto key = store.Secret("newsletter-key", [] { return auth::RandomToken(); });
   if (!key) return key;
   return fmt::format("{}.{}", id, auth::Sign(*key, fmt::format("manage:{}", id)));
+}
+
+Result<std::string> Subscriptions::ManageToken(std::int64_t id) const {
+  return ManageLinkToken(store_, id);
 }
 
 Result<std::optional<Subscriber>> Subscriptions::FromManageToken(const std::string& token) const {

@@ -26,6 +26,9 @@
 namespace broadsheet::newsletter {
 
 inline constexpr Timestamp kConfirmLifetime = 7 * 86400;
+
+// The token of subscriber `id`'s manage link (/newsletter/unsubscribe/TOKEN).
+Result<std::string> ManageLinkToken(Store& store, std::int64_t id);
 inline constexpr int kMaxSignupsPerHour = 5;  // per address and per client
 
 struct Signup {

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "content/publication.h"
 #include "core/text.h"
 
 namespace broadsheet::site {
@@ -74,17 +75,6 @@ std::string AbsoluteUrl(const Publication& publication, const std::string& path)
   return publication.base_url + path;
 }
 
-std::string DisclaimerFor(const PostDetail& detail, const Publication& publication) {
-  const Post& post = detail.post;
-  if (post.disclaimer_hidden) return {};
-  if (post.disclaimer && !post.disclaimer->empty()) return *post.disclaimer;
-  if (!post.opinion) return {};
-  if (detail.section && detail.section->disclaimer && !detail.section->disclaimer->empty()) {
-    return *detail.section->disclaimer;
-  }
-  return publication.disclaimer;
-}
-
 nlohmann::json SiteView(const SiteContext& context) {
   nlohmann::json sections = nlohmann::json::array();
   for (const auto& section : context.sections) {
@@ -135,7 +125,7 @@ nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context,
   view["several_authors"] = detail.authors.size() > 1;
   view["body_html"] = post.body_html;
   view["opinion"] = post.opinion;
-  view["disclaimer"] = DisclaimerFor(detail, context.publication);
+  view["disclaimer"] = content::DisclaimerFor(detail, context.publication);
   view["comments_open"] = post.comments_open;
   view["comments_action"] = "/" + post.slug + "/comments";
   nlohmann::json tags = nlohmann::json::array();

@@ -29,10 +29,6 @@ std::string TagUrl(const Tag& tag);
 // `path` made absolute with the publication's base URL (unchanged if already absolute).
 std::string AbsoluteUrl(const Publication& publication, const std::string& path);
 
-// The disclaimer a post shows, or "" for none: the post's own text, else (for opinion pieces)
-// the section's, else the publication's; hidden when the post switches it off.
-std::string DisclaimerFor(const PostDetail& detail, const Publication& publication);
-
 nlohmann::json SiteView(const SiteContext& context);
 nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone);
 // `media` is the library record of the featured image, when it has one: its variants become a

@@ -292,6 +292,34 @@ CREATE TABLE subscriber_sections (
   PRIMARY KEY (subscriber_id, section_id)
 ) WITHOUT ROWID;
 )sql",
+      // 10: newsletter issues being sent, and the durable outbox: one row per recipient per
+      // issue, so a send resumes after a crash where it stopped.
+      R"sql(
+CREATE TABLE newsletter_sends (
+  id INTEGER PRIMARY KEY,
+  post_id INTEGER REFERENCES posts(id) ON DELETE SET NULL,
+  subject TEXT NOT NULL,
+  segments TEXT NOT NULL DEFAULT '',
+  html TEXT NOT NULL,
+  text TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'done', 'cancelled')),
+  created_at INTEGER NOT NULL,
+  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  finished_at INTEGER
+);
+CREATE TABLE newsletter_deliveries (
+  send_id INTEGER NOT NULL REFERENCES newsletter_sends(id) ON DELETE CASCADE,
+  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'skipped')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  sent_at INTEGER,
+  PRIMARY KEY (send_id, subscriber_id)
+) WITHOUT ROWID;
+CREATE INDEX deliveries_due ON newsletter_deliveries(status, next_attempt_at);
+CREATE INDEX deliveries_by_send ON newsletter_deliveries(send_id, status);
+)sql",
   };
   return migrations;
 }

@@ -302,6 +302,70 @@ struct SubscriberQuery {
   int offset = 0;
 };
 
+enum class SendStatus { kQueued, kSending, kDone, kCancelled };
+
+constexpr std::string_view SendStatusName(SendStatus status) {
+  switch (status) {
+    case SendStatus::kQueued:
+      return "queued";
+    case SendStatus::kSending:
+      return "sending";
+    case SendStatus::kDone:
+      return "done";
+    case SendStatus::kCancelled:
+      return "cancelled";
+  }
+  return "queued";
+}
+
+constexpr std::optional<SendStatus> ParseSendStatus(std::string_view name) {
+  for (SendStatus status :
+       {SendStatus::kQueued, SendStatus::kSending, SendStatus::kDone, SendStatus::kCancelled}) {
+    if (SendStatusName(status) == name) return status;
+  }
+  return std::nullopt;
+}
+
+// One newsletter issue on its way to its recipients. The bodies hold a marker where each
+// reader's own unsubscribe link goes.
+struct NewsletterSend {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> post_id;
+  std::string subject;
+  // "everything" (subscribers to every issue) and section slugs; empty: every active subscriber.
+  std::vector<std::string> segments;
+  std::string html;
+  std::string text;
+  SendStatus status = SendStatus::kQueued;
+  Timestamp created_at = 0;
+  std::optional<std::int64_t> created_by;
+  std::optional<Timestamp> finished_at;
+  // Filled when reading: the outbox's rows by state.
+  int total = 0;
+  int sent = 0;
+  int failed = 0;
+  int remaining = 0;
+};
+
+// A message due for sending: one row of the outbox.
+struct Delivery {
+  std::int64_t send_id = 0;
+  std::int64_t subscriber_id = 0;
+  std::string email;
+  int attempts = 0;
+};
+
+// What became of a delivery: sent, to be tried again at `retry_at`, or failed for good
+// (`bounced`: the server refused the address itself).
+struct DeliveryResult {
+  std::int64_t send_id = 0;
+  std::int64_t subscriber_id = 0;
+  enum class Outcome { kSent, kRetry, kFailed } outcome = Outcome::kSent;
+  Timestamp retry_at = 0;
+  bool bounced = false;
+  std::string error;
+};
+
 // A member of staff who signs in to the editorial desk.
 struct User {
   std::int64_t id = 0;

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <set>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -1423,6 +1424,200 @@ Result<std::vector<std::pair<Timestamp, int>>> SqliteStore::SubscriberGrowth(Tim
   }
   if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "subscriber growth"));
   return weeks;
+}
+
+namespace {
+
+// Subscribers an issue for `?2` (a JSON array of segments; empty: everyone) goes to.
+constexpr const char* kRecipients =
+    "FROM subscribers b WHERE b.status = 'active' AND (json_array_length(?2) = 0 OR "
+    "(b.everything = 1 AND EXISTS (SELECT 1 FROM json_each(?2) WHERE value = 'everything')) OR "
+    "EXISTS (SELECT 1 FROM subscriber_sections ss JOIN sections s ON s.id = ss.section_id WHERE "
+    "ss.subscriber_id = b.id AND s.slug IN (SELECT value FROM json_each(?2))))";
+
+std::string JsonList(const std::vector<std::string>& items) {
+  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+constexpr const char* kSendColumns =
+    "s.id, s.post_id, s.subject, s.segments, s.html, s.text, s.status, s.created_at, "
+    "s.created_by, s.finished_at, (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = "
+    "s.id), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status = "
+    "'sent'), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status = "
+    "'failed'), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status "
+    "= 'queued')";
+
+NewsletterSend ReadSend(const auto& row) {
+  NewsletterSend send;
+  send.id = row.Int(0);
+  send.post_id = row.OptionalInt(1);
+  send.subject = row.Text(2);
+  send.segments = SplitTrimmed(row.Text(3), ' ');
+  send.html = row.Text(4);
+  send.text = row.Text(5);
+  send.status = ParseSendStatus(row.Text(6)).value_or(SendStatus::kQueued);
+  send.created_at = row.Int(7);
+  send.created_by = row.OptionalInt(8);
+  send.finished_at = row.OptionalInt(9);
+  send.total = static_cast<int>(row.Int(10));
+  send.sent = static_cast<int>(row.Int(11));
+  send.failed = static_cast<int>(row.Int(12));
+  send.remaining = static_cast<int>(row.Int(13));
+  return send;
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::QueueSend(const NewsletterSend& send) {
+  std::int64_t id = 0;
+  auto done = Transact(
+      [&]() -> Result<void> {
+        std::string segments;
+        for (const std::string& segment : send.segments)
+          segments += (segments.empty() ? "" : " ") + segment;
+        auto insert = Prepare(
+            "INSERT INTO newsletter_sends(post_id, subject, segments, html, text, status, "
+            "created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7) RETURNING id");
+        insert.Bind(1, send.post_id).Bind(2, send.subject).Bind(3, segments);
+        insert.Bind(4, send.html).Bind(5, send.text);
+        insert.Bind(6, send.created_at ? send.created_at : Now()).Bind(7, send.created_by);
+        if (!insert.ok() || insert.Step() != SQLITE_ROW)
+          return tl::unexpected(SqlError(db_, "queue the newsletter"));
+        id = insert.Int(0);
+        insert.Reset();
+        static const std::string sql =
+            std::string(
+                "INSERT INTO newsletter_deliveries(send_id, subscriber_id, status) "
+                "SELECT ?1, b.id, 'queued' ") +
+            kRecipients;
+        auto deliveries = Prepare(sql.c_str());
+        deliveries.Bind(1, id).Bind(2, JsonList(send.segments));
+        return Complete(deliveries);
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
+Result<int> SqliteStore::CountRecipients(const std::vector<std::string>& segments) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT count(*), ?1 ") + kRecipients;
+  auto statement = Prepare(sql.c_str());
+  statement.Bind(1, 0).Bind(2, JsonList(segments));
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count recipients"));
+  return static_cast<int>(statement.Int(0));
+}
+
+Result<std::optional<NewsletterSend>> SqliteStore::FindSend(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      std::string("SELECT ") + kSendColumns + " FROM newsletter_sends s WHERE s.id = ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find send"));
+  statement.Bind(1, id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find send"));
+  return ReadSend(statement);
+}
+
+Result<std::vector<NewsletterSend>> SqliteStore::ListSends(int limit) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kSendColumns +
+                                 " FROM newsletter_sends s ORDER BY s.id DESC LIMIT ?1";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list sends"));
+  statement.Bind(1, limit);
+  std::vector<NewsletterSend> sends;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) sends.push_back(ReadSend(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list sends"));
+  return sends;
+}
+
+Result<std::vector<Delivery>> SqliteStore::DueDeliveries(Timestamp now, int limit) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT d.send_id, d.subscriber_id, b.email, d.attempts FROM newsletter_deliveries d "
+      "JOIN subscribers b ON b.id = d.subscriber_id JOIN newsletter_sends s ON s.id = d.send_id "
+      "WHERE d.status = 'queued' AND d.next_attempt_at <= ?1 AND b.status = 'active' AND "
+      "s.status IN ('queued', 'sending') ORDER BY d.next_attempt_at LIMIT ?2");
+  statement.Bind(1, now).Bind(2, limit);
+  std::vector<Delivery> due;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    due.push_back(Delivery{statement.Int(0), statement.Int(1), statement.Text(2),
+                           static_cast<int>(statement.Int(3))});
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "due deliveries"));
+  return due;
+}
+
+Result<std::optional<Timestamp>> SqliteStore::NextDeliveryAt() {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT min(d.next_attempt_at) FROM newsletter_deliveries d JOIN newsletter_sends s ON "
+      "s.id = d.send_id WHERE d.status = 'queued' AND s.status IN ('queued', 'sending')");
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "next delivery"));
+  return statement.OptionalInt(0);
+}
+
+Result<void> SqliteStore::RecordDeliveries(const std::vector<DeliveryResult>& results,
+                                           int bounce_threshold, Timestamp now) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto record = Prepare(
+            "UPDATE newsletter_deliveries SET status = ?3, attempts = attempts + 1, "
+            "next_attempt_at = ?4, last_error = ?5, sent_at = CASE WHEN ?3 = 'sent' THEN ?6 END "
+            "WHERE send_id = ?1 AND subscriber_id = ?2");
+        auto bounce = Prepare(
+            "UPDATE subscribers SET bounces = bounces + 1, status = CASE WHEN bounces + 1 >= ?2 "
+            "THEN 'bounced' ELSE status END WHERE id = ?1");
+        std::set<std::int64_t> sends;
+        for (const DeliveryResult& result : results) {
+          using Outcome = DeliveryResult::Outcome;
+          record.Reset();
+          record.Bind(1, result.send_id).Bind(2, result.subscriber_id);
+          record.Bind(3, result.outcome == Outcome::kSent    ? "sent"
+                         : result.outcome == Outcome::kRetry ? "queued"
+                                                             : "failed");
+          record.Bind(4, result.retry_at).Bind(5, result.error.substr(0, 500)).Bind(6, now);
+          if (auto done = Complete(record); !done) return done;
+          if (result.bounced) {
+            bounce.Reset();
+            bounce.Bind(1, result.subscriber_id).Bind(2, bounce_threshold);
+            if (auto done = Complete(bounce); !done) return done;
+          }
+          sends.insert(result.send_id);
+        }
+        // A send starts with its first batch and is done when no active subscriber waits.
+        auto started = Prepare(
+            "UPDATE newsletter_sends SET status = 'sending' WHERE id = ?1 AND status = 'queued'");
+        auto finished = Prepare(
+            "UPDATE newsletter_sends SET status = 'done', finished_at = ?2 WHERE id = ?1 AND "
+            "status = 'sending' AND NOT EXISTS (SELECT 1 FROM newsletter_deliveries d JOIN "
+            "subscribers b ON b.id = d.subscriber_id WHERE d.send_id = ?1 AND d.status = "
+            "'queued' AND b.status = 'active')");
+        auto skip = Prepare(
+            "UPDATE newsletter_deliveries SET status = 'skipped', last_error = 'no longer "
+            "subscribed' WHERE send_id = ?1 AND status = 'queued' AND (SELECT status FROM "
+            "newsletter_sends WHERE id = ?1) = 'done'");
+        for (std::int64_t id : sends) {
+          started.Reset();
+          started.Bind(1, id);
+          if (auto done = Complete(started); !done) return done;
+          finished.Reset();
+          finished.Bind(1, id).Bind(2, now);
+          if (auto done = Complete(finished); !done) return done;
+          skip.Reset();
+          skip.Bind(1, id);
+          if (auto done = Complete(skip); !done) return done;
+        }
+        return {};
+      },
+      false);
 }
 
 Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {

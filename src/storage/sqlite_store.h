@@ -103,6 +103,14 @@ class SqliteStore final : public Store {
   Result<std::vector<Subscriber>> ListSubscribers(const SubscriberQuery& query) override;
   Result<int> CountSubscribers(const SubscriberQuery& query) override;
   Result<std::vector<std::pair<Timestamp, int>>> SubscriberGrowth(Timestamp since) override;
+  Result<std::int64_t> QueueSend(const NewsletterSend& send) override;
+  Result<int> CountRecipients(const std::vector<std::string>& segments) override;
+  Result<std::optional<NewsletterSend>> FindSend(std::int64_t id) override;
+  Result<std::vector<NewsletterSend>> ListSends(int limit) override;
+  Result<std::vector<Delivery>> DueDeliveries(Timestamp now, int limit) override;
+  Result<std::optional<Timestamp>> NextDeliveryAt() override;
+  Result<void> RecordDeliveries(const std::vector<DeliveryResult>& results, int bounce_threshold,
+                                Timestamp now) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;

@@ -151,6 +151,22 @@ class Store {
   // Subscribers who gave consent in each week since `since`: (week's first second, count).
   virtual Result<std::vector<std::pair<Timestamp, int>>> SubscriberGrowth(Timestamp since) = 0;
 
+  // The newsletter's outbox. QueueSend stores the issue and one delivery per active subscriber in
+  // its segments, in one transaction; returns its id. CountRecipients says how many that is.
+  virtual Result<std::int64_t> QueueSend(const NewsletterSend& send) = 0;
+  virtual Result<int> CountRecipients(const std::vector<std::string>& segments) = 0;
+  virtual Result<std::optional<NewsletterSend>> FindSend(std::int64_t id) = 0;
+  // Newest first, with their counts.
+  virtual Result<std::vector<NewsletterSend>> ListSends(int limit) = 0;
+  // Queued deliveries due at `now` to subscribers still active, of sends not finished.
+  virtual Result<std::vector<Delivery>> DueDeliveries(Timestamp now, int limit) = 0;
+  // When the next queued delivery falls due, if any is queued.
+  virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
+  // Records a batch of results in one transaction: a refused address counts a bounce against its
+  // subscriber (bounced at `bounce_threshold`); a send with nothing left queued is done.
+  virtual Result<void> RecordDeliveries(const std::vector<DeliveryResult>& results,
+                                        int bounce_threshold, Timestamp now) = 0;
+
   virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;
 

@@ -4,7 +4,9 @@ through a real SMTP server (aiosmtpd); and the desk's subscribers page with CSV 
 import html
 import os
 import re
+import signal
 import sqlite3
+import subprocess
 import time
 import unittest
 import urllib.parse
@@ -156,6 +158,159 @@ class Newsletter(unittest.TestCase):
         editor.sign_in("editor@example.org", PASSWORD)
         self.assertEqual(editor.request("GET", "/admin/subscribers")[0], 403)
         self.assertEqual(editor.request("GET", "/admin/subscribers.csv")[0], 403)
+
+
+def add_subscriber(server, email, status="active"):
+    """An existing subscriber, as an import would leave them (consent in 2024)."""
+    with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
+        db.execute("INSERT INTO subscribers(email, status, everything, created_at, consented_at, consent_source) "
+                   "VALUES (?, ?, 1, 1700000000, 1700000000, 'test')", (email, status))
+
+
+class RecordingSmtp:
+    """An aiosmtpd handler that keeps messages with their envelopes; it can refuse recipients
+    for good (550) and answer the first DATA for some recipients with 451."""
+
+    def __init__(self, refuse=(), defer_once=()):
+        self.messages = []
+        self.refuse = set(refuse)
+        self.defer = set(defer_once)
+        self.deferred = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email as email_package
+        recipient = envelope.rcpt_tos[0]
+        if recipient in self.defer:
+            self.defer.discard(recipient)
+            self.deferred.append(recipient)
+            return "451 4.3.0 Try again later"
+        self.messages.append((envelope, email_package.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+class Sending(unittest.TestCase):
+    def start(self, handler, env=None, serve=True):
+        self.handler = handler
+        port = free_port()
+        self.smtp = Controller(handler, hostname="127.0.0.1", port=port)
+        self.smtp.start()
+        self.server = harness.Server(env=dict({
+            "BROADSHEET_SMTP_URL": f"smtp://127.0.0.1:{port}",
+            "BROADSHEET_MAIL_FROM": "The Test Review <news@test.example>",
+            "BROADSHEET_BASE_URL": "http://test.example",
+            "BROADSHEET_NEWSLETTER_RETRY_AFTER_S": "1",
+        }, **(env or {})))
+        if serve:
+            self.server.start()
+
+    def tearDown(self):
+        self.server.close()
+        self.smtp.stop()
+
+    def send(self, *args):
+        return subprocess.run([harness.BIN, "newsletter", "send", *args, "--site", self.server.site],
+                              capture_output=True, text=True, timeout=120, env=self.server.env)
+
+    def wait_for_messages(self, count, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline and len(self.handler.messages) < count:
+            time.sleep(0.05)
+        return self.handler.messages
+
+    def test_an_issue_reaches_active_subscribers_once_with_every_header(self):
+        self.start(RecordingSmtp())
+        add_subscriber(self.server, "one@example.org")
+        add_subscriber(self.server, "two@example.org")
+        add_subscriber(self.server, "left@example.org", "unsubscribed")
+        subscribe(self.server, "pending@example.org")  # never confirmed
+        dry = self.send("why-deterrence-still-works", "--dry-run")
+        self.assertEqual(dry.returncode, 0, dry.stderr)
+        self.assertIn("to 2 subscriber(s)", dry.stdout)
+        done = self.send("why-deterrence-still-works")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("the running server delivers it", done.stdout)
+        messages = self.wait_for_messages(3)  # the confirmation mail, then the two issues
+        time.sleep(1)
+        issues = [(envelope, message) for envelope, message in self.handler.messages
+                  if message["Subject"] == "Why Deterrence Still Works"]
+        self.assertEqual(sorted(m["To"] for _, m in issues), ["one@example.org", "two@example.org"])
+        envelope, message = issues[0]
+        self.assertRegex(envelope.mail_from, r"^bounces\+1-\d+@test\.example$")
+        for header in ("Date", "Message-ID", "From", "List-Unsubscribe", "List-Unsubscribe-Post"):
+            self.assertIsNotNone(message[header], header)
+        self.assertEqual(message["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+        unsubscribe = re.fullmatch(r"<http://test\.example(/newsletter/unsubscribe/\S+)>",
+                                   message["List-Unsubscribe"]).group(1)
+        self.assertEqual(message.get_content_type(), "multipart/alternative")
+        parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()
+                 if not part.is_multipart()}
+        self.assertIn("AP Photo/Test Photographer", parts["text/html"])
+        self.assertIn("Jane Doe", parts["text/html"])
+        self.assertIn("solely those of our contributors", parts["text/html"])
+        self.assertIn('src="http://test.example/uploads/', parts["text/html"])
+        self.assertIn("http://test.example" + unsubscribe, parts["text/html"])
+        self.assertIn("Deterrence is about belief.", parts["text/plain"])
+        self.assertIn("http://test.example" + unsubscribe, parts["text/plain"])
+        status = subprocess.run([harness.BIN, "newsletter", "status", "--site", self.server.site],
+                                capture_output=True, text=True, timeout=30)
+        self.assertRegex(status.stdout, r"#1\tdone\t2 sent\t0 failed\t0 remaining\tof 2\t")
+        # One click in the reader's mail client, and the next issue skips them.
+        self.assertEqual(self.server.request("POST", unsubscribe, FORM, "List-Unsubscribe=One-Click")[0], 200)
+        self.assertIn("to 1 subscriber(s)", self.send("why-deterrence-still-works", "--dry-run").stdout)
+
+    def test_temporary_failures_are_retried_and_refusals_mark_bounced(self):
+        self.start(RecordingSmtp(refuse={"gone@example.org"}, defer_once={"busy@example.org"}))
+        for address in ("busy@example.org", "gone@example.org", "fine@example.org"):
+            add_subscriber(self.server, address)
+        self.assertEqual(self.send("why-deterrence-still-works").returncode, 0)
+        messages = self.wait_for_messages(2)
+        self.assertEqual(sorted(m["To"] for _, m in messages), ["busy@example.org", "fine@example.org"])
+        self.assertEqual(self.handler.deferred, ["busy@example.org"])  # 451 first, then 250
+        deadline = time.time() + 10
+        while time.time() < deadline and ("gone@example.org", "bounced", 1, 1700000000) not in subscriber_rows(self.server):
+            time.sleep(0.1)
+        self.assertIn(("gone@example.org", "bounced", 1, 1700000000), subscriber_rows(self.server))
+        status = subprocess.run([harness.BIN, "newsletter", "status", "--site", self.server.site],
+                                capture_output=True, text=True, timeout=30)
+        self.assertIn("2 sent\t1 failed\t0 remaining", status.stdout)
+
+    def test_without_a_server_the_command_delivers_it_itself(self):
+        self.start(RecordingSmtp(), serve=False)
+        add_subscriber(self.server, "one@example.org")
+        done = self.send("why-deterrence-still-works", "--segment", "everything")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertNotIn("running server", done.stdout)
+        self.assertIn("1 sent, 0 failed of 1", done.stderr)
+        self.assertEqual([m["To"] for _, m in self.handler.messages], ["one@example.org"])
+        bad = self.send("why-deterrence-still-works", "--segment", "nonsense")
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("no segment", bad.stderr)
+        self.assertEqual(self.send("no-such-article").returncode, 1)
+
+    def test_a_send_killed_midway_resumes_and_each_reader_gets_one_copy(self):
+        self.start(RecordingSmtp(), env={"BROADSHEET_NEWSLETTER_RATE": "100"})
+        addresses = [f"reader{i:03d}@example.org" for i in range(300)]
+        with sqlite3.connect(os.path.join(self.server.site, "broadsheet.db")) as db:
+            db.executemany("INSERT INTO subscribers(email, status, everything, created_at, consented_at) "
+                           "VALUES (?, 'active', 1, 1, 1)", [(a,) for a in addresses])
+        self.assertEqual(self.send("why-deterrence-still-works").returncode, 0)
+        self.wait_for_messages(120)
+        self.server.process.send_signal(signal.SIGKILL)
+        self.server.process.wait()
+        self.server.start()
+        self.wait_for_messages(300, timeout=30)
+        time.sleep(1.5)
+        received = [m["To"] for _, m in self.handler.messages]
+        self.assertEqual(set(received), set(addresses))  # everyone got it
+        repeated = {a for a in received if received.count(a) > 1}
+        self.assertLessEqual(len(repeated), 100)  # at most the batch in flight at the kill
+        self.assertTrue(all(received.count(a) <= 2 for a in addresses))
 
 
 class WithoutMail(unittest.TestCase):

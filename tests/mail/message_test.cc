@@ -69,8 +69,9 @@ TEST(AddressOf, TakesTheAddressOutOfAMailbox) {
 TEST(SmtpMailer, UnconfiguredMailIsUnavailableNotAnAttempt) {
   SmtpMailer mailer(SmtpSettings{});
   EXPECT_FALSE(mailer.configured());
-  EXPECT_EQ(mailer.Send(Message{"a@example.org", "b@example.org", "s", "t", "", {}}).error().code,
-            ErrorCode::kUnavailable);
+  EXPECT_EQ(
+      mailer.Send(Message{"a@example.org", "b@example.org", "s", "t", "", {}, ""}).error().code,
+      ErrorCode::kUnavailable);
 }
 
 TEST(SmtpMailer, ADeadServerIsAnErrorNotAHang) {
@@ -79,7 +80,7 @@ TEST(SmtpMailer, ADeadServerIsAnErrorNotAHang) {
   settings.from = "desk@example.org";
   settings.timeout_s = 5;
   SmtpMailer mailer(settings);
-  auto sent = mailer.Send(Message{"", "jane@example.org", "s", "t", "", {}});
+  auto sent = mailer.Send(Message{"", "jane@example.org", "s", "t", "", {}, ""});
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, ErrorCode::kIo);
 }

@@ -1,0 +1,174 @@
+#include "cli/newsletter_command.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/config.h"
+#include "app/site_dir.h"
+#include "auth/crypto.h"
+#include "content/publication.h"
+#include "mail/smtp_mailer.h"
+#include "newsletter/issue.h"
+#include "newsletter/sender.h"
+
+namespace broadsheet::cli {
+namespace {
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.message.c_str());
+  return 1;
+}
+
+// "[#######.............]  350/1,000 sent, 2 failed, 120/s"
+void ShowProgress(const NewsletterSend& send, double rate, bool final) {
+  if (!isatty(STDERR_FILENO)) {
+    if (final)
+      std::fprintf(stderr, "%d sent, %d failed of %d\n", send.sent, send.failed, send.total);
+    return;
+  }
+  const int width = 30;
+  const int done = send.total > 0 ? (send.sent + send.failed) * width / send.total : width;
+  std::fprintf(stderr, "\r[%s%s] %d/%d sent, %d failed, %.0f/s   %s",
+               std::string(done, '#').c_str(), std::string(width - done, '.').c_str(), send.sent,
+               send.total, send.failed, rate, final ? "\n" : "");
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& options) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return Fail(config.error());
+  if (auto crypto = auth::InitCrypto(); !crypto) return Fail(crypto.error());
+  auto opened = app::OpenStore(*paths);
+  if (!opened) return Fail(opened.error());
+  Store& store = **opened;
+  auto load_publication = [&]() -> Result<Publication> {
+    auto publication = store.LoadPublication();
+    if (publication) config->publication.Apply(*publication);
+    return publication;
+  };
+  auto publication = load_publication();
+  if (!publication) return Fail(publication.error());
+
+  auto sections = store.ListSections();
+  if (!sections) return Fail(sections.error());
+  for (const std::string& segment : options.segments) {
+    const bool known =
+        segment == "everything" || std::any_of(sections->begin(), sections->end(),
+                                               [&](const Section& s) { return s.slug == segment; });
+    if (!known) {
+      return Fail(
+          Error{ErrorCode::kInvalidArgument,
+                fmt::format("There is no segment \u201c{}\u201d: use \u201ceverything\u201d "
+                            "or a section's slug.",
+                            segment),
+                ""});
+    }
+  }
+
+  NewsletterSend send;
+  if (options.digest) {
+    PostQuery query;
+    query.now = Now();
+    query.limit = 50;
+    auto posts = store.ListPublishedPosts(query);
+    if (!posts) return Fail(posts.error());
+    std::erase_if(*posts, [&](const PostDetail& detail) {
+      return detail.post.published_at.value_or(0) < query.now - 7 * 86400;
+    });
+    if (posts->empty()) {
+      return Fail(Error{ErrorCode::kNotFound, "Nothing was published in the last seven days.", ""});
+    }
+    send = newsletter::ComposeDigest(*posts, *publication, "This week in " + publication->title);
+  } else {
+    auto detail = store.FindPublishedPost(options.slug, Now());
+    if (!detail) return Fail(detail.error());
+    if (!*detail) {
+      return Fail(Error{ErrorCode::kNotFound,
+                        "There is no published article \u201c" + options.slug + "\u201d.", ""});
+    }
+    send = newsletter::ComposeIssue(**detail, *publication,
+                                    content::DisclaimerFor(**detail, *publication));
+  }
+  send.segments = options.segments;
+  auto recipients = store.CountRecipients(send.segments);
+  if (!recipients) return Fail(recipients.error());
+  const std::string to = options.segments.empty() ? "every active subscriber"
+                                                  : fmt::format("active subscribers of {}",
+                                                                fmt::join(options.segments, ", "));
+  if (options.dry_run) {
+    std::printf("would send \u201c%s\u201d to %d subscriber(s) (%s); nothing was queued\n",
+                send.subject.c_str(), *recipients, to.c_str());
+    return 0;
+  }
+  if (config->mail.smtp_url.empty()) {
+    return Fail(Error{ErrorCode::kUnavailable,
+                      "Mail is not configured: set [mail] smtp_url and from in broadsheet.toml.",
+                      ""});
+  }
+  send.created_at = Now();
+  auto id = store.QueueSend(send);
+  if (!id) return Fail(id.error());
+  std::printf("queued send #%lld: \u201c%s\u201d to %d subscriber(s) (%s)\n",
+              static_cast<long long>(*id), send.subject.c_str(), *recipients, to.c_str());
+  std::fflush(stdout);
+
+  auto lock = newsletter::DeliveryLock::TryAcquire(paths->root);
+  if (!lock) return Fail(lock.error());
+  if (!*lock) {
+    std::printf("the running server delivers it; follow it with `broadsheet newsletter status`\n");
+    return 0;
+  }
+  // No server is delivering: deliver here, until this send is done.
+  newsletter::Sender sender(
+      store, config->newsletter, [&] { return std::make_unique<mail::SmtpSession>(config->mail); },
+      load_publication);
+  const auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    auto report = sender.RunBatch(Now());
+    if (!report) return Fail(report.error());
+    auto progress = store.FindSend(*id);
+    if (!progress || !*progress)
+      return Fail(progress ? Error{ErrorCode::kNotFound, "the send is gone", ""}
+                           : progress.error());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const bool finished = (*progress)->status == SendStatus::kDone;
+    ShowProgress(**progress, seconds > 0 ? (*progress)->sent / seconds : 0, finished);
+    if (finished) break;
+    if (report->empty()) {
+      // Only retries are left: wait until the next one is due.
+      auto next = store.NextDeliveryAt();
+      if (!next) return Fail(next.error());
+      const Timestamp wait = *next ? std::max<Timestamp>(1, **next - Now()) : 1;
+      std::this_thread::sleep_for(std::chrono::seconds(std::min<Timestamp>(wait, 60)));
+    }
+  }
+  return 0;
+}
+
+int NewsletterStatusCommand(const std::string& site) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  auto sends = (*store)->ListSends(20);
+  if (!sends) return Fail(sends.error());
+  if (sends->empty()) std::printf("no newsletter has been sent\n");
+  for (const NewsletterSend& send : *sends) {
+    std::printf("#%lld\t%s\t%d sent\t%d failed\t%d remaining\tof %d\t%s\n",
+                static_cast<long long>(send.id), std::string(SendStatusName(send.status)).c_str(),
+                send.sent, send.failed, send.remaining, send.total, send.subject.c_str());
+  }
+  return 0;
+}
+
+}  // namespace broadsheet::cli

@@ -1,0 +1,150 @@
+#include "newsletter/sender.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "newsletter/subscriptions.h"
+
+namespace broadsheet::newsletter {
+namespace {
+
+std::string Replace(std::string text, std::string_view marker, const std::string& with) {
+  for (size_t at = text.find(marker); at != std::string::npos;
+       at = text.find(marker, at + with.size())) {
+    text.replace(at, marker.size(), with);
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<std::optional<DeliveryLock>> DeliveryLock::TryAcquire(
+    const std::filesystem::path& site_dir) {
+  const std::string path = (site_dir / "broadsheet.newsletter.lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Fail(ErrorCode::kIo, "cannot open the newsletter lock " + path, std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) return std::optional<DeliveryLock>();
+    return Fail(ErrorCode::kIo, "cannot lock " + path, std::strerror(error));
+  }
+  return std::optional<DeliveryLock>(DeliveryLock(fd));
+}
+
+DeliveryLock::~DeliveryLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+}
+
+Sender::Sender(Store& store, SenderOptions options,
+               std::function<std::unique_ptr<mail::Mailer>()> connect,
+               std::function<Result<Publication>()> publication)
+    : store_(store), options_(options), publication_(std::move(publication)) {
+  options_.concurrency = std::max(1, options_.concurrency);
+  options_.batch = std::max(1, options_.batch);
+  for (int i = 0; i < options_.concurrency; ++i) connections_.push_back(connect());
+}
+
+Result<mail::Message> Sender::MessageFor(const NewsletterSend& send, const Delivery& delivery,
+                                         const Publication& publication) const {
+  auto token = ManageLinkToken(store_, delivery.subscriber_id);
+  if (!token) return tl::unexpected(token.error());
+  const std::string base =
+      publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
+  const std::string unsubscribe = base + "/newsletter/unsubscribe/" + *token;
+  mail::Message message;
+  message.to = delivery.email;
+  message.subject = send.subject;
+  message.html = Replace(send.html, kUnsubscribeMarker, unsubscribe);
+  message.text = Replace(send.text, kUnsubscribeMarker, unsubscribe);
+  message.headers = {{"List-Unsubscribe", "<" + unsubscribe + ">"},
+                     {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
+                     {"Precedence", "bulk"}};
+  if (!options_.return_domain.empty()) {
+    message.return_path = fmt::format("bounces+{}-{}@{}", delivery.send_id, delivery.subscriber_id,
+                                      options_.return_domain);
+  }
+  return message;
+}
+
+Result<BatchReport> Sender::RunBatch(Timestamp now) {
+  auto due = store_.DueDeliveries(now, options_.batch);
+  if (!due) return tl::unexpected(due.error());
+  if (due->empty()) return BatchReport{};
+  auto publication = publication_();
+  if (!publication) return tl::unexpected(publication.error());
+  for (const Delivery& delivery : *due) {
+    if (sends_.count(delivery.send_id)) continue;
+    auto send = store_.FindSend(delivery.send_id);
+    if (!send) return tl::unexpected(send.error());
+    if (*send) sends_.emplace(delivery.send_id, std::move(**send));
+  }
+
+  std::vector<DeliveryResult> results(due->size());
+  std::mutex slot_mutex;
+  const auto interval = options_.rate > 0 ? std::chrono::microseconds(1000000 / options_.rate)
+                                          : std::chrono::microseconds(0);
+  auto work = [&](size_t connection) {
+    for (size_t i = connection; i < due->size(); i += connections_.size()) {
+      const Delivery& delivery = (*due)[i];
+      DeliveryResult& result = results[i];
+      result.send_id = delivery.send_id;
+      result.subscriber_id = delivery.subscriber_id;
+      if (interval.count() > 0) {
+        std::chrono::steady_clock::time_point slot;
+        {
+          std::lock_guard lock(slot_mutex);
+          slot = std::max(std::chrono::steady_clock::now(), next_slot_);
+          next_slot_ = slot + interval;
+        }
+        std::this_thread::sleep_until(slot);
+      }
+      auto found = sends_.find(delivery.send_id);
+      auto message = found == sends_.end()
+                         ? Result<mail::Message>(Fail(ErrorCode::kNotFound, "the issue is gone"))
+                         : MessageFor(found->second, delivery, *publication);
+      auto sent = message ? connections_[connection]->Send(*message)
+                          : Result<void>(tl::unexpected(message.error()));
+      if (sent) continue;  // kSent is the default
+      result.error = Describe(sent.error());
+      const bool temporary =
+          sent.error().code == ErrorCode::kIo || sent.error().code == ErrorCode::kUnavailable;
+      if (temporary && delivery.attempts + 1 < options_.max_attempts) {
+        result.outcome = DeliveryResult::Outcome::kRetry;
+        const Timestamp wait = static_cast<Timestamp>(options_.retry_after_s)
+                               << std::min(delivery.attempts, 8);
+        result.retry_at = now + std::min<Timestamp>(wait, 6 * 3600);
+      } else {
+        result.outcome = DeliveryResult::Outcome::kFailed;
+        result.bounced = sent.error().code == ErrorCode::kInvalidArgument;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    for (size_t connection = 1; connection < connections_.size(); ++connection)
+      threads.emplace_back(work, connection);
+    work(0);
+  }
+  if (auto recorded = store_.RecordDeliveries(results, options_.bounce_threshold, now); !recorded)
+    return tl::unexpected(recorded.error());
+  BatchReport report;
+  for (const DeliveryResult& result : results) {
+    if (result.outcome == DeliveryResult::Outcome::kSent) ++report.sent;
+    if (result.outcome == DeliveryResult::Outcome::kRetry) ++report.retrying;
+    if (result.outcome == DeliveryResult::Outcome::kFailed) ++report.failed;
+  }
+  return report;
+}
+
+}  // namespace broadsheet::newsletter
