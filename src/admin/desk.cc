@@ -93,6 +93,9 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/audit", bind(&Desk::AuditLog), "admin");
   router.Add(Method::kGet, "/admin/comments", bind(&Desk::CommentQueue), "admin");
   router.Add(Method::kPost, "/admin/comments", bind(&Desk::Moderate), "admin");
+  router.Add(Method::kGet, "/admin/newsletter", bind(&Desk::Newsletter), "admin");
+  router.Add(Method::kGet, "/admin/newsletter/preview", bind(&Desk::PreviewNewsletter), "admin");
+  router.Add(Method::kPost, "/admin/newsletter", bind(&Desk::SendNewsletter), "admin");
   router.Add(Method::kGet, "/admin/subscribers", bind(&Desk::Subscribers), "admin");
   router.Add(Method::kPost, "/admin/subscribers", bind(&Desk::ChangeSubscriber), "admin");
   router.Add(Method::kGet, "/admin/subscribers.csv", bind(&Desk::ExportSubscribers), "admin");
@@ -122,8 +125,8 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/posts/{id}/revisions/{revision}/restore",
              bind(&Desk::RestoreRevision), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}", bind(&Desk::SavePost), "admin");
-  router.Add(Method::kGet, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
-  router.Add(Method::kPost, "/admin/{rest*}", bind(&Desk::NotBuilt), "admin");
+  router.Add(Method::kGet, "/admin/{rest*}", bind(&Desk::NoSuchPage), "admin");
+  router.Add(Method::kPost, "/admin/{rest*}", bind(&Desk::NoSuchPage), "admin");
 }
 
 Result<std::optional<auth::Viewer>> Desk::CurrentViewer(const Request& request) const {
@@ -182,7 +185,8 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
         {"moderates", auth::Can(viewer->role, auth::Action::kModerateComments)},
         {"manages_settings", auth::Can(viewer->role, auth::Action::kManageSettings)},
         {"views_audit", auth::Can(viewer->role, auth::Action::kViewAuditLog)},
-        {"manages_subscribers", auth::Can(viewer->role, auth::Action::kManageSubscribers)}};
+        {"manages_subscribers", auth::Can(viewer->role, auth::Action::kManageSubscribers)},
+        {"sends_newsletter", auth::Can(viewer->role, auth::Action::kSendNewsletter)}};
     auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
     if (!csrf) return tl::unexpected(csrf.error());
     view["csrf"] = *csrf;
@@ -564,21 +568,15 @@ Result<Response> Desk::Reset(const Request& request) const {
   return Render("message", view, 200, std::nullopt);
 }
 
-Result<Response> Desk::NotBuilt(const Request& request) const {
+Result<Response> Desk::NoSuchPage(const Request& request) const {
   auto viewer = Require(request, false);
   if (!viewer) return Denied(request, viewer.error());
-  // Parts of the desk that later releases build say so; any other address is simply not there.
-  bool planned = false;
-  for (std::string_view prefix : {"/admin/newsletter"}) {
-    if (request.path.starts_with(prefix)) planned = true;
-  }
-  nlohmann::json view = {{"title", planned ? "Not built yet" : "Not found"},
-                         {"heading", planned ? "Not built yet" : "There is no such page"},
-                         {"message", planned ? "This part of the editorial desk is not built yet."
-                                             : "The desk has no page at this address."},
+  nlohmann::json view = {{"title", "Not found"},
+                         {"heading", "There is no such page"},
+                         {"message", "The desk has no page at this address."},
                          {"link_url", "/admin/"},
                          {"link_text", "Back to the dashboard"}};
-  return Render("message", view, planned ? 503 : 404, *viewer);
+  return Render("message", view, 404, *viewer);
 }
 
 }  // namespace broadsheet::admin

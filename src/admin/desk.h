@@ -55,7 +55,7 @@ class Desk {
   Result<http::Response> Dashboard(const http::Request& request) const;
   Result<http::Response> Sessions(const http::Request& request) const;
   Result<http::Response> RevokeSession(const http::Request& request) const;
-  Result<http::Response> NotBuilt(const http::Request& request) const;
+  Result<http::Response> NoSuchPage(const http::Request& request) const;
   Result<http::Response> ResetForm(const http::Request& request) const;
   Result<http::Response> Reset(const http::Request& request) const;
   // Redirects and the audit log (records.cc).
@@ -81,6 +81,13 @@ class Desk {
   Result<http::Response> ShowComment(const http::Request& request) const;
   Result<http::Response> EditComment(const http::Request& request) const;
   Result<http::Response> ReplyToComment(const http::Request& request) const;
+  Result<http::Response> Newsletter(const http::Request& request) const;
+  Result<http::Response> PreviewNewsletter(const http::Request& request) const;
+  Result<http::Response> SendNewsletter(const http::Request& request) const;
+  Result<http::Response> NewsletterPage(const http::Request& request, int status,
+                                        const std::string& notice, const std::string& error) const;
+  Result<NewsletterSend> ChosenIssue(
+      const std::vector<std::pair<std::string, std::string>>& fields) const;
   Result<http::Response> Subscribers(const http::Request& request) const;
   Result<http::Response> ChangeSubscriber(const http::Request& request) const;
   Result<http::Response> ExportSubscribers(const http::Request& request) const;

@@ -60,6 +60,9 @@ struct Response {
   std::int64_t cache_until = 0;
   // Empty: the server picks ("public, no-cache" for cacheable pages, "no-store" otherwise).
   std::string cache_control;
+  // Replaces the site's strict policy, for a response that needs another (a mail's preview with
+  // inline styles); never for cacheable pages.
+  std::string content_security_policy;
 
   static Response Text(int status, std::string text);
   static Response Redirect(int status, std::string location);

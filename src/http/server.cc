@@ -27,14 +27,22 @@ using Clock = std::chrono::steady_clock;
 
 // Sent with every response. Public pages need no inline script or style, so the policy is
 // strict; images may come from other hosts because imported archives reference them.
-constexpr std::string_view kCommonHeaders =
+constexpr std::string_view kBaseHeaders =
     "Server: Broadsheet\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: strict-origin-when-cross-origin\r\n"
-    "X-Frame-Options: DENY\r\n"
-    "Content-Security-Policy: default-src 'self'; img-src 'self' https: data:; "
-    "style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
+    "X-Frame-Options: DENY\r\n";
+constexpr std::string_view kDefaultPolicy =
+    "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+void AppendCommonHeaders(std::string& head, std::string_view policy = kDefaultPolicy) {
+  head += kBaseHeaders;
+  head += "Content-Security-Policy: ";
+  head += policy.empty() ? kDefaultPolicy : policy;
+  head += "\r\n";
+}
 
 constexpr size_t kCompressOnTheFlyMinimum = 1024;
 // Threads that run handlers (cache misses, forms); they mostly wait on the database.
@@ -118,7 +126,7 @@ std::string CachedHead(const Response& response, const std::string& cache_contro
   if (IsCompressible(response.content_type)) head += "Vary: Accept-Encoding\r\n";
   if (!encoding.empty()) head += fmt::format("Content-Encoding: {}\r\n", encoding);
   for (const auto& [name, value] : response.headers) head += fmt::format("{}: {}\r\n", name, value);
-  head += kCommonHeaders;
+  AppendCommonHeaders(head);
   return head;
 }
 
@@ -482,7 +490,7 @@ class Session : public std::enable_shared_from_this<Session> {
         const auto at = full.find(name);
         if (at != std::string::npos) head_ += full.substr(at, full.find("\r\n", at) - at + 2);
       }
-      head_ += kCommonHeaders;
+      AppendCommonHeaders(head_);
       AppendTail();
       Log(raw, status, 0, page->route, start);
       return Write({asio::buffer(head_), asio::buffer(tail_), asio::const_buffer()});
@@ -521,7 +529,7 @@ class Session : public std::enable_shared_from_this<Session> {
                          response.cache_control.empty() ? "no-store" : response.cache_control);
     for (const auto& [name, value] : response.headers)
       head_ += fmt::format("{}: {}\r\n", name, value);
-    head_ += kCommonHeaders;
+    AppendCommonHeaders(head_, response.content_security_policy);
     tail_.clear();
     AppendTail();
     body_ = std::move(response.body);
@@ -539,7 +547,7 @@ class Session : public std::enable_shared_from_this<Session> {
         "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n"
         "Cache-Control: no-store\r\n",
         body_.size());
-    head_ += kCommonHeaders;
+    AppendCommonHeaders(head_);
     tail_.clear();
     AppendTail();
     std::string line;

@@ -271,7 +271,7 @@ test('replies open inline and the form carries a fresh token from the server', a
 
 test('axe-core finds no violations on the dashboard, the posts list and the editor', async () => {
   const page = await signIn('editor@example.org');
-  for (const path of ['/admin/', '/admin/posts', '/admin/posts/new', '/admin/login']) {
+  for (const path of ['/admin/', '/admin/posts', '/admin/posts/new', '/admin/newsletter', '/admin/login']) {
     await page.goto(base + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }

@@ -264,6 +264,40 @@ class Sending(unittest.TestCase):
         self.assertEqual(self.server.request("POST", unsubscribe, FORM, "List-Unsubscribe=One-Click")[0], 200)
         self.assertIn("to 1 subscriber(s)", self.send("why-deterrence-still-works", "--dry-run").stdout)
 
+    def test_editors_preview_test_and_send_from_the_desk(self):
+        self.start(RecordingSmtp())
+        add_user(self.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        add_user(self.server, "writer@example.org", "contributor", PASSWORD, "Wren Writer")
+        add_subscriber(self.server, "one@example.org")
+        editor = Browser(self.server)
+        editor.sign_in("editor@example.org", PASSWORD)
+        status, _, page, _ = editor.request("GET", "/admin/newsletter")
+        self.assertEqual(status, 200)
+        post_id = re.search(r'<option value="(\d+)">Why Deterrence Still Works</option>', page).group(1)
+        self.assertIn("1 active subscriber(s)", page)
+        status, headers, preview, _ = editor.request("GET", f"/admin/newsletter/preview?post={post_id}")
+        self.assertEqual(status, 200)
+        self.assertIn("style-src 'unsafe-inline'", headers["Content-Security-Policy"])
+        self.assertIn("sandbox", headers["Content-Security-Policy"])
+        self.assertIn("Why Deterrence Still Works", preview)
+        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        status, _, page, _ = editor.request("POST", "/admin/newsletter", {"csrf": csrf, "post": post_id, "do": "test"})
+        self.assertEqual(status, 200)
+        self.assertIn("A test is on its way to editor@example.org", page)
+        test = self.wait_for_messages(1)[0][1]
+        self.assertEqual(test["To"], "editor@example.org")
+        self.assertTrue(test["Subject"].startswith("[Test]"))
+        status, headers, _, _ = editor.request("POST", "/admin/newsletter",
+                                               {"csrf": csrf, "post": post_id, "do": "send", "segments": "everything"})
+        self.assertEqual(status, 303)
+        issue = self.wait_for_messages(2)[1][1]
+        self.assertEqual(issue["To"], "one@example.org")
+        page = editor.request("GET", headers["Location"])[2]
+        self.assertIn("is queued", page)
+        writer = Browser(self.server)
+        writer.sign_in("writer@example.org", PASSWORD)
+        self.assertEqual(writer.request("GET", "/admin/newsletter")[0], 403)
+
     def test_temporary_failures_are_retried_and_refusals_mark_bounced(self):
         self.start(RecordingSmtp(refuse={"gone@example.org"}, defer_once={"busy@example.org"}))
         for address in ("busy@example.org", "gone@example.org", "fine@example.org"):
