@@ -137,8 +137,9 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
-  static const std::set<std::string> kMailKeys = {"smtp_url",    "username",  "password", "from",
-                                                  "require_tls", "timeout_s", "ca_file"};
+  static const std::set<std::string> kMailKeys = {
+      "smtp_url",  "username", "password",      "from",          "require_tls",
+      "timeout_s", "ca_file",  "dkim_selector", "dkim_key_file", "dkim_domain"};
   if (const auto* node = table.get("mail")) {
     const auto* mail = node->as_table();
     if (mail == nullptr)
@@ -150,7 +151,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
         return Fail(
             ErrorCode::kInvalidArgument,
             fmt::format("{}:{}: unknown setting mail.{} (smtp_url, username, password, from, "
-                        "require_tls, timeout_s, ca_file)",
+                        "require_tls, timeout_s, ca_file, dkim_selector, dkim_key_file, "
+                        "dkim_domain)",
                         file, line, name));
       }
       if (name == "require_tls") {
@@ -227,6 +229,9 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_MAIL_FROM", "mail.from"},
       {"BROADSHEET_SMTP_CA_FILE", "mail.ca_file"},
       {"BROADSHEET_SMTP_REQUIRE_TLS", "mail.require_tls"},
+      {"BROADSHEET_DKIM_SELECTOR", "mail.dkim_selector"},
+      {"BROADSHEET_DKIM_KEY_FILE", "mail.dkim_key_file"},
+      {"BROADSHEET_DKIM_DOMAIN", "mail.dkim_domain"},
       {"BROADSHEET_NEWSLETTER_RATE", "newsletter.rate"},
       {"BROADSHEET_NEWSLETTER_CONCURRENCY", "newsletter.concurrency"},
       {"BROADSHEET_NEWSLETTER_RETRY_AFTER_S", "newsletter.retry_after_s"},
@@ -336,6 +341,26 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     if (!seconds) return tl::unexpected(seconds.error());
     config.mail.timeout_s = static_cast<int>(*seconds);
   }
+  if (auto found = values.find("mail.dkim_key_file");
+      found != values.end() && !found->second.empty()) {
+    const fs::path key =
+        fs::path(found->second).is_absolute() ? fs::path(found->second) : site_dir / found->second;
+    std::string domain = values.count("mail.dkim_domain") ? values["mail.dkim_domain"] : "";
+    if (domain.empty())
+      domain = mail::AddressOf(config.mail.from)
+                   .substr(mail::AddressOf(config.mail.from).rfind('@') + 1);
+    const std::string selector =
+        values.count("mail.dkim_selector") ? values["mail.dkim_selector"] : "";
+    if (selector.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["mail.dkim_key_file"] + ": mail.dkim_selector is needed with a DKIM key");
+    }
+    auto signer = mail::DkimSigner::Load(domain, selector, key.string());
+    if (!signer)
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["mail.dkim_key_file"] + ": " + signer.error().message);
+    config.mail.dkim = *signer;
+  }
   for (const NewsletterNumber& number : kNewsletterNumbers) {
     const std::string key = std::string("newsletter.") + number.name;
     if (auto found = values.find(key); found != values.end()) {
@@ -407,6 +432,9 @@ request_timeout_s = 15
 # from = "The Meridian Review <desk@example.org>"
 # require_tls = true
 # ca_file = "/etc/ssl/private-relay-ca.pem"
+# DKIM: a PEM private key (RSA, or Ed25519) and its DNS selector; the domain defaults to from's.
+# dkim_key_file = "dkim.pem"
+# dkim_selector = "broadsheet"
 
 # How the newsletter is delivered: messages a second (0: no limit), SMTP connections, the first
 # wait before retrying a temporary failure (doubling each time), attempts before giving up, and

@@ -281,6 +281,13 @@ int Run(int argc, char** argv) {
   AddSiteOption(send, site);
   auto* status = newsletter->add_subcommand("status", "List the latest sends and their progress");
   AddSiteOption(status, site);
+  std::string feedback_file;
+  auto* feedback = newsletter->add_subcommand(
+      "feedback",
+      "Read bounce (RFC 3464) and complaint (RFC 5965) reports from a mailbox file and mark "
+      "subscribers bounced or complained");
+  feedback->add_option("FILE", feedback_file, "An mbox file, or - for standard input")->required();
+  AddSiteOption(feedback, site);
 
   auto* version = app.add_subcommand("version", "Print the version");
 
@@ -313,6 +320,7 @@ int Run(int argc, char** argv) {
     return NewsletterSendCommand(site, send_options);
   }
   if (*status) return NewsletterStatusCommand(site);
+  if (*feedback) return NewsletterFeedbackCommand(site, feedback_file);
   if (*version) {
     std::printf("broadsheet %s (SQLite %s, schema %zu)\n", BROADSHEET_VERSION, sqlite3_libversion(),
                 sqlite::Migrations().size());

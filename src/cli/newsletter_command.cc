@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iostream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +15,7 @@
 #include "auth/crypto.h"
 #include "content/publication.h"
 #include "mail/smtp_mailer.h"
+#include "newsletter/feedback.h"
 #include "newsletter/issue.h"
 #include "newsletter/sender.h"
 
@@ -152,6 +155,26 @@ int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& 
       std::this_thread::sleep_for(std::chrono::seconds(std::min<Timestamp>(wait, 60)));
     }
   }
+  return 0;
+}
+
+int NewsletterFeedbackCommand(const std::string& site, const std::string& file) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return Fail(config.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  std::ifstream input;
+  if (file != "-") {
+    input.open(file, std::ios::binary);
+    if (!input) return Fail(Error{ErrorCode::kNotFound, "cannot read " + file, ""});
+  }
+  auto report = newsletter::ApplyFeedback(**store, file == "-" ? std::cin : input,
+                                          config->newsletter.bounce_threshold);
+  if (!report) return Fail(report.error());
+  std::printf("read %d message(s): %d bounce(s) counted, %d complaint(s), %d ignored\n",
+              report->messages, report->bounces, report->complaints, report->ignored);
   return 0;
 }
 

@@ -16,5 +16,7 @@ struct NewsletterSendOptions {
 
 int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& options);
 int NewsletterStatusCommand(const std::string& site);
+// Reads bounce and complaint reports from a mailbox file ("-": standard input).
+int NewsletterFeedbackCommand(const std::string& site, const std::string& file);
 
 }  // namespace broadsheet::cli

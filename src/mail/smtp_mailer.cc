@@ -66,6 +66,11 @@ Result<void> SmtpSession::Send(const Message& message) {
     return Fail(ErrorCode::kInvalidArgument, "the message needs a sender and one recipient");
   }
   Upload upload{Compose(complete, DomainOf(from)), 0};
+  if (settings_.dkim) {
+    auto signed_message = settings_.dkim->Sign(upload.data, Now());
+    if (!signed_message) return tl::unexpected(signed_message.error());
+    upload.data = std::move(*signed_message);
+  }
 
   auto* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr) return Fail(ErrorCode::kInternal, "could not start the mail client");

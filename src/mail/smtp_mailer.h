@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "mail/dkim.h"
 #include "mail/mailer.h"
 
 namespace broadsheet::mail {
@@ -20,6 +21,7 @@ struct SmtpSettings {
   int timeout_s = 30;        // whole send
   bool require_tls = false;  // refuse to send (or authenticate) without TLS
   std::string ca_file;       // extra CA certificates to trust (a private relay); empty: system
+  std::shared_ptr<const DkimSigner> dkim;  // signs every message when set
 };
 
 class SmtpMailer final : public Mailer {

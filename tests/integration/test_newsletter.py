@@ -347,7 +347,95 @@ class Sending(unittest.TestCase):
         self.assertTrue(all(received.count(a) <= 2 for a in addresses))
 
 
+class Dkim(unittest.TestCase):
+    """Issues are signed when a key is configured, and Python's dkim package (python3-dkim)
+    verifies the signature against the key's DNS record, for RSA and for Ed25519."""
+
+    def check(self, algorithm, openssl_args):
+        import base64
+        import dkim
+        handler = RecordingSmtp()
+        port = free_port()
+        smtp = Controller(handler, hostname="127.0.0.1", port=port)
+        smtp.start()
+        server = harness.Server(env={
+            "BROADSHEET_SMTP_URL": f"smtp://127.0.0.1:{port}",
+            "BROADSHEET_MAIL_FROM": "The Test Review <news@test.example>",
+            "BROADSHEET_BASE_URL": "http://test.example",
+            "BROADSHEET_DKIM_SELECTOR": "mail2026",
+            "BROADSHEET_DKIM_KEY_FILE": "dkim.pem",
+        })
+        try:
+            key = os.path.join(server.site, "dkim.pem")
+            subprocess.run(["openssl", "genpkey", *openssl_args, "-out", key], check=True, capture_output=True)
+            public = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"],
+                                    check=True, capture_output=True).stdout
+            if algorithm == "ed25519":
+                record = b"v=DKIM1; k=ed25519; p=" + base64.b64encode(public[-32:])
+            else:
+                record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+            add_subscriber(server, "reader@example.org")
+            done = subprocess.run([harness.BIN, "newsletter", "send", "why-deterrence-still-works", "--site",
+                                   server.site], capture_output=True, text=True, timeout=60, env=server.env)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            envelope, message = handler.messages[0]
+            self.assertIn(f"a={algorithm}-sha256", message["DKIM-Signature"])
+            self.assertIn("d=test.example", message["DKIM-Signature"])
+            self.assertIn("list-unsubscribe:list-unsubscribe-post", message["DKIM-Signature"])
+
+            def dns(name, timeout=5):
+                self.assertEqual(name, b"mail2026._domainkey.test.example.")
+                return record
+            self.assertTrue(dkim.verify(envelope.content, dnsfunc=dns))
+            tampered = envelope.content.replace(b"Why Deterrence", b"Why Detergents", 1)
+            self.assertFalse(dkim.verify(tampered, dnsfunc=dns))
+        finally:
+            server.close()
+            smtp.stop()
+
+    def test_rsa_sha256(self):
+        self.check("rsa", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
+
+    def test_ed25519_sha256(self):
+        self.check("ed25519", ["-algorithm", "ED25519"])
+
+    def test_a_bad_key_stops_the_server_with_a_clear_message(self):
+        server = harness.Server(env={"BROADSHEET_SMTP_URL": "smtp://127.0.0.1:1",
+                                     "BROADSHEET_MAIL_FROM": "news@test.example",
+                                     "BROADSHEET_DKIM_SELECTOR": "s", "BROADSHEET_DKIM_KEY_FILE": "missing.pem"})
+        try:
+            with self.assertRaises(AssertionError):
+                server.start()
+            self.assertIn("missing.pem", "".join(server.log))
+        finally:
+            server.close()
+
+
 class WithoutMail(unittest.TestCase):
+    def test_feedback_from_a_mailbox_marks_complaints_and_bounces(self):
+        server = harness.Server()
+        try:
+            add_subscriber(server, "reader@example.org")
+            add_subscriber(server, "gone@example.org")
+            mbox = os.path.join(server.dir, "feedback.mbox")
+            with open(mbox, "w") as out:
+                out.write("From fbl@mailbox.example Sat Nov 28 06:00:00 2026\n"
+                          "Content-Type: multipart/report; report-type=feedback-report; boundary=x\n\n"
+                          "--x\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n\n"
+                          "--x\nContent-Type: text/rfc822-headers\n\nTo: reader@example.org\n\n--x--\n"
+                          "From MAILER-DAEMON Sat Nov 28 06:00:00 2026\n"
+                          "Content-Type: multipart/report; report-type=delivery-status; boundary=y\n\n"
+                          "--y\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay\n\n"
+                          "Final-Recipient: rfc822; gone@example.org\nAction: failed\nStatus: 5.1.1\n\n--y--\n")
+            done = harness.run("newsletter", "feedback", mbox, "--site", server.site)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("read 2 message(s): 1 bounce(s) counted, 1 complaint(s), 0 ignored", done.stdout)
+            statuses = {row[0]: row[1] for row in subscriber_rows(server)}
+            self.assertEqual(statuses, {"reader@example.org": "complained", "gone@example.org": "bounced"})
+            self.assertEqual(harness.run("newsletter", "feedback", "/no/such/file", "--site", server.site).returncode, 1)
+        finally:
+            server.close()
+
     def test_signup_is_closed_honestly_when_the_site_cannot_send_mail(self):
         server = harness.Server().start()
         try:
