@@ -104,6 +104,7 @@ Result<Response> Desk::NewsletterPage(const Request& request, int status, const 
                     {"sent", send.sent},
                     {"failed", send.failed},
                     {"remaining", send.remaining},
+                    {"rate", fmt::format("{:.0f}", send.Rate())},
                     {"total", send.total}});
   }
   auto csrf = accounts_.FormToken("session:" + viewer->session_hash);

@@ -187,9 +187,10 @@ int NewsletterStatusCommand(const std::string& site) {
   if (!sends) return Fail(sends.error());
   if (sends->empty()) std::printf("no newsletter has been sent\n");
   for (const NewsletterSend& send : *sends) {
-    std::printf("#%lld\t%s\t%d sent\t%d failed\t%d remaining\tof %d\t%s\n",
+    std::printf("#%lld\t%s\t%d sent\t%d failed\t%d remaining\tof %d\t%.0f/s\t%s\n",
                 static_cast<long long>(send.id), std::string(SendStatusName(send.status)).c_str(),
-                send.sent, send.failed, send.remaining, send.total, send.subject.c_str());
+                send.sent, send.failed, send.remaining, send.total, send.Rate(),
+                send.subject.c_str());
   }
   return 0;
 }

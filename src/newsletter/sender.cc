@@ -57,11 +57,15 @@ Sender::Sender(Store& store, SenderOptions options,
 
 Result<mail::Message> Sender::MessageFor(const NewsletterSend& send, const Delivery& delivery,
                                          const Publication& publication) const {
-  auto token = ManageLinkToken(store_, delivery.subscriber_id);
-  if (!token) return tl::unexpected(token.error());
+  if (key_.empty()) {
+    auto key = NewsletterKey(store_);
+    if (!key) return tl::unexpected(key.error());
+    key_ = std::move(*key);
+  }
   const std::string base =
       publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
-  const std::string unsubscribe = base + "/newsletter/unsubscribe/" + *token;
+  const std::string unsubscribe =
+      base + "/newsletter/unsubscribe/" + ManageLinkToken(key_, delivery.subscriber_id);
   mail::Message message;
   message.to = delivery.email;
   message.subject = send.subject;
@@ -83,6 +87,11 @@ Result<BatchReport> Sender::RunBatch(Timestamp now) {
   if (due->empty()) return BatchReport{};
   auto publication = publication_();
   if (!publication) return tl::unexpected(publication.error());
+  if (key_.empty()) {  // before the threads start: they only read it
+    auto key = NewsletterKey(store_);
+    if (!key) return tl::unexpected(key.error());
+    key_ = std::move(*key);
+  }
   for (const Delivery& delivery : *due) {
     if (sends_.count(delivery.send_id)) continue;
     auto send = store_.FindSend(delivery.send_id);

@@ -70,9 +70,7 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text) {
 
 }  // namespace
 
-Result<std::string> Subscriptions::Key() const {
-  return store_.Secret("newsletter-key", [] { return auth::RandomToken(); });
-}
+Result<std::string> Subscriptions::Key() const { return NewsletterKey(store_); }
 
 Result<std::string> Subscriptions::ConfirmToken(std::int64_t id, Timestamp now) const {
   auto key = Key();
@@ -81,14 +79,18 @@ Result<std::string> Subscriptions::ConfirmToken(std::int64_t id, Timestamp now) 
   return payload + "." + auth::Sign(*key, "confirm:" + payload);
 }
 
-Result<std::string> ManageLinkToken(Store& store, std::int64_t id) {
-  auto key = store.Secret("newsletter-key", [] { return auth::RandomToken(); });
-  if (!key) return key;
-  return fmt::format("{}.{}", id, auth::Sign(*key, fmt::format("manage:{}", id)));
+Result<std::string> NewsletterKey(Store& store) {
+  return store.Secret("newsletter-key", [] { return auth::RandomToken(); });
+}
+
+std::string ManageLinkToken(std::string_view key, std::int64_t id) {
+  return fmt::format("{}.{}", id, auth::Sign(key, fmt::format("manage:{}", id)));
 }
 
 Result<std::string> Subscriptions::ManageToken(std::int64_t id) const {
-  return ManageLinkToken(store_, id);
+  auto key = Key();
+  if (!key) return key;
+  return ManageLinkToken(*key, id);
 }
 
 Result<std::optional<Subscriber>> Subscriptions::FromManageToken(const std::string& token) const {

@@ -27,8 +27,10 @@ namespace broadsheet::newsletter {
 
 inline constexpr Timestamp kConfirmLifetime = 7 * 86400;
 
-// The token of subscriber `id`'s manage link (/newsletter/unsubscribe/TOKEN).
-Result<std::string> ManageLinkToken(Store& store, std::int64_t id);
+// The site's key for newsletter links (made the first time it is asked for).
+Result<std::string> NewsletterKey(Store& store);
+// The token of subscriber `id`'s manage link (/newsletter/unsubscribe/TOKEN), signed with `key`.
+std::string ManageLinkToken(std::string_view key, std::int64_t id);
 inline constexpr int kMaxSignupsPerHour = 5;  // per address and per client
 
 struct Signup {

@@ -345,6 +345,12 @@ struct NewsletterSend {
   int sent = 0;
   int failed = 0;
   int remaining = 0;
+  std::optional<Timestamp> first_sent_at, last_sent_at;
+  // Messages a second so far (0 before two seconds of sending).
+  double Rate() const {
+    if (!first_sent_at || !last_sent_at || *last_sent_at <= *first_sent_at) return 0;
+    return static_cast<double>(sent) / static_cast<double>(*last_sent_at - *first_sent_at);
+  }
 };
 
 // A message due for sending: one row of the outbox.

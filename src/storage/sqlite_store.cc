@@ -1445,7 +1445,9 @@ constexpr const char* kSendColumns =
     "s.id), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status = "
     "'sent'), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status = "
     "'failed'), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status "
-    "= 'queued')";
+    "= 'queued'), (SELECT min(sent_at) FROM newsletter_deliveries d WHERE d.send_id = s.id AND "
+    "d.status = 'sent'), (SELECT max(sent_at) FROM newsletter_deliveries d WHERE d.send_id = "
+    "s.id AND d.status = 'sent')";
 
 NewsletterSend ReadSend(const auto& row) {
   NewsletterSend send;
@@ -1463,6 +1465,8 @@ NewsletterSend ReadSend(const auto& row) {
   send.sent = static_cast<int>(row.Int(11));
   send.failed = static_cast<int>(row.Int(12));
   send.remaining = static_cast<int>(row.Int(13));
+  send.first_sent_at = row.OptionalInt(14);
+  send.last_sent_at = row.OptionalInt(15);
   return send;
 }
 
