@@ -47,6 +47,7 @@ run: build
 bench: build
 	bench/run.py
 	bench/comment_storm.py
+	bench/newsletter_send.py
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
