@@ -41,17 +41,9 @@ Result<NewsletterSend> Desk::ChosenIssue(
   const std::string post = http::FieldValue(fields, "post");
   NewsletterSend send;
   if (post == "digest") {
-    PostQuery query;
-    query.now = Now();
-    query.limit = 50;
-    auto posts = store_.ListPublishedPosts(query);
-    if (!posts) return tl::unexpected(posts.error());
-    std::erase_if(*posts, [&](const PostDetail& detail) {
-      return detail.post.published_at.value_or(0) < query.now - 7 * 86400;
-    });
-    if (posts->empty())
-      return Fail(ErrorCode::kInvalidArgument, "Nothing was published in the last seven days.");
-    send = newsletter::ComposeDigest(*posts, *publication, "This week in " + publication->title);
+    auto digest = newsletter::WeeklyDigest(store_, *publication, Now());
+    if (!digest) return tl::unexpected(digest.error());
+    send = std::move(*digest);
   } else {
     auto detail = store_.FindPostById(ParseId(post));
     if (!detail) return tl::unexpected(detail.error());

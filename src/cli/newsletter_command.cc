@@ -79,18 +79,9 @@ int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& 
 
   NewsletterSend send;
   if (options.digest) {
-    PostQuery query;
-    query.now = Now();
-    query.limit = 50;
-    auto posts = store.ListPublishedPosts(query);
-    if (!posts) return Fail(posts.error());
-    std::erase_if(*posts, [&](const PostDetail& detail) {
-      return detail.post.published_at.value_or(0) < query.now - 7 * 86400;
-    });
-    if (posts->empty()) {
-      return Fail(Error{ErrorCode::kNotFound, "Nothing was published in the last seven days.", ""});
-    }
-    send = newsletter::ComposeDigest(*posts, *publication, "This week in " + publication->title);
+    auto digest = newsletter::WeeklyDigest(store, *publication, Now());
+    if (!digest) return Fail(digest.error());
+    send = std::move(*digest);
   } else {
     auto detail = store.FindPublishedPost(options.slug, Now());
     if (!detail) return Fail(detail.error());

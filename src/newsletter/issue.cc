@@ -177,4 +177,18 @@ NewsletterSend ComposeDigest(const std::vector<PostDetail>& posts, const Publica
   return send;
 }
 
+Result<NewsletterSend> WeeklyDigest(Store& store, const Publication& publication, Timestamp now) {
+  PostQuery query;
+  query.now = now;
+  query.limit = 50;
+  auto posts = store.ListPublishedPosts(query);
+  if (!posts) return tl::unexpected(posts.error());
+  std::erase_if(*posts, [&](const PostDetail& detail) {
+    return detail.post.published_at.value_or(0) < now - 7 * 86400;
+  });
+  if (posts->empty())
+    return Fail(ErrorCode::kInvalidArgument, "Nothing was published in the last seven days.");
+  return ComposeDigest(*posts, publication, "This week in " + publication.title);
+}
+
 }  // namespace broadsheet::newsletter

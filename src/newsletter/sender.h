@@ -85,7 +85,7 @@ class Sender {
   std::vector<std::unique_ptr<mail::Mailer>> connections_;
   std::function<Result<Publication>()> publication_;
   std::map<std::int64_t, NewsletterSend> sends_;     // issues seen, by id
-  mutable std::string key_;  // the site's newsletter key, once read
+  mutable std::string key_;                          // the site's newsletter key, once read
   std::chrono::steady_clock::time_point next_slot_;  // rate limiting
 };
 

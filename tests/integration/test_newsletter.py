@@ -412,6 +412,23 @@ class Dkim(unittest.TestCase):
 
 
 class WithoutMail(unittest.TestCase):
+    def test_the_weekly_digest_takes_the_last_seven_days(self):
+        server = harness.Server()
+        try:
+            add_subscriber(server, "reader@example.org")
+            empty = harness.run("newsletter", "send", "--digest", "--dry-run", "--site", server.site)
+            self.assertEqual(empty.returncode, 1)
+            self.assertIn("Nothing was published in the last seven days", empty.stderr)
+            today = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+            harness.write_tree(server.content, {"posts/fresh.md": f"---\ntitle: Fresh Analysis\ndate: {today}\n---\nNew.\n"})
+            harness.run("import", "markdown", server.content, "--site", server.site)
+            done = harness.run("newsletter", "send", "--digest", "--dry-run", "--site", server.site)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("would send \u201cThis week in The Test Review\u201d to 1 subscriber(s)", done.stdout)
+            self.assertEqual(harness.run("newsletter", "send", "--site", server.site).returncode, 2)
+        finally:
+            server.close()
+
     def test_feedback_from_a_mailbox_marks_complaints_and_bounces(self):
         server = harness.Server()
         try:
