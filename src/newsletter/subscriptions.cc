@@ -164,6 +164,8 @@ Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& p
   subscriber.sections = subscriber.everything ? std::vector<std::string>() : *sections;
   if (!*existing) subscriber.created_at = now;
   auto id = store_.SaveSubscriber(subscriber);
+  // The same address signing up twice at once: the other request stored it and mails the link.
+  if (!id && id.error().code == ErrorCode::kConflict) return {};
   if (!id) return tl::unexpected(id.error());
   auto token = ConfirmToken(*id, now);
   if (!token) return tl::unexpected(token.error());
