@@ -227,6 +227,9 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
   view["spam_words"] = join(rules->spam_words);
   view["notify_authors"] = rules->notify_authors;
   view["notify_moderators"] = rules->notify_moderators;
+  auto full_text = store_.DeskSetting("feed_full_text");
+  if (!full_text) return tl::unexpected(full_text.error());
+  view["feed_full_text"] = full_text->value_or("1") == "1";
   return Render("settings", std::move(view), status, viewer);
 }
 
@@ -280,8 +283,8 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   }
   for (const char* key : {"comments_hold_words", "comments_spam_words"})
     desk.emplace_back(key, Field(fields, key, 20000));
-  for (const char* key :
-       {"comments_notify_authors", "comments_notify_moderators", "require_two_factor"})
+  for (const char* key : {"comments_notify_authors", "comments_notify_moderators",
+                          "require_two_factor", "feed_full_text"})
     desk.emplace_back(key, http::FieldValue(fields, key) == "1" ? "1" : "0");
   const bool require = http::FieldValue(fields, "require_two_factor") == "1";
   auto saved = store_.InTransaction([&]() -> Result<void> {

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <sstream>
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -166,6 +167,14 @@ std::string FormatHttpDate(Timestamp when) {
                      static_cast<unsigned>(ymd.day()),
                      kMonths[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()),
                      hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+}
+
+std::optional<Timestamp> ParseHttpDate(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  date::sys_seconds when;
+  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", when);
+  if (in.fail()) return std::nullopt;
+  return static_cast<Timestamp>(when.time_since_epoch().count());
 }
 
 }  // namespace broadsheet

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,8 @@ std::string FormatIsoTime(Timestamp when, const TimeZone& zone);
 std::string FormatHumanDate(Timestamp when, const TimeZone& zone);
 // "Fri, 01 Mar 2024 08:30:00 GMT" (RFC 7231 IMF-fixdate).
 std::string FormatHttpDate(Timestamp when);
+// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110's preferred form); nullopt for anything else.
+std::optional<Timestamp> ParseHttpDate(std::string_view text);
 
 struct CivilDate {
   int year = 1970;

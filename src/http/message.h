@@ -58,6 +58,8 @@ struct Response {
   // When set (Unix seconds), the cached copy is dropped at that time: for a page that changes
   // by the clock alone, such as an article whose comments close on a date.
   std::int64_t cache_until = 0;
+  // When set (Unix seconds), sent as Last-Modified; If-Modified-Since then gets 304.
+  std::int64_t last_modified = 0;
   // Empty: the server picks ("public, no-cache" for cacheable pages, "no-store" otherwise).
   std::string cache_control;
   // Replaces the site's strict policy, for a response that needs another (a mail's preview with

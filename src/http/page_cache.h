@@ -39,6 +39,7 @@ struct CachedPage {
   std::string route;  // for metrics
   int status = 200;
   std::int64_t expires = 0;        // Unix seconds; 0: until content changes
+  std::int64_t last_modified = 0;  // Unix seconds; 0: none sent
   Variant identity, gzip, brotli;  // gzip/brotli bodies are empty when not worth it
   size_t Bytes() const;
 };

@@ -125,6 +125,8 @@ std::string CachedHead(const Response& response, const std::string& cache_contro
                       response.content_type, length, etag, cache_control);
   if (IsCompressible(response.content_type)) head += "Vary: Accept-Encoding\r\n";
   if (!encoding.empty()) head += fmt::format("Content-Encoding: {}\r\n", encoding);
+  if (response.last_modified > 0)
+    head += fmt::format("Last-Modified: {}\r\n", FormatHttpDate(response.last_modified));
   for (const auto& [name, value] : response.headers) head += fmt::format("{}: {}\r\n", name, value);
   AppendCommonHeaders(head);
   return head;
@@ -135,6 +137,7 @@ std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string
   page->route = std::string(route);
   page->status = response.status;
   page->expires = response.cache_until;
+  page->last_modified = response.last_modified;
   const std::string cache_control =
       response.cache_control.empty() ? "public, no-cache" : response.cache_control;
   // A strong validator from the body's bytes; each coding gets its own (RFC 9110 8.8.3).
@@ -479,14 +482,21 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     int status = page->status;
     tail_.clear();
-    if (MatchesEtag(if_none_match, *page)) {
+    // If-None-Match decides when sent; else If-Modified-Since, for pages with a date (RFC 9110).
+    bool not_modified = MatchesEtag(if_none_match, *page);
+    if (if_none_match.empty() && page->last_modified > 0) {
+      const auto since = raw[bhttp::field::if_modified_since];
+      const auto parsed = since.empty() ? std::nullopt : ParseHttpDate(since);
+      not_modified = parsed && page->last_modified <= *parsed;
+    }
+    if (not_modified) {
       status = 304;
       head_.clear();
       head_ += StatusLine(304);
       head_ += fmt::format("ETag: {}\r\n", variant->etag);
       // Cache-Control and Vary repeat what the 200 said.
       const auto& full = variant->head;
-      for (std::string_view name : {"Cache-Control: ", "Vary: "}) {
+      for (std::string_view name : {"Cache-Control: ", "Vary: ", "Last-Modified: "}) {
         const auto at = full.find(name);
         if (at != std::string::npos) head_ += full.substr(at, full.find("\r\n", at) - at + 2);
       }

@@ -12,6 +12,7 @@
 
 #include "core/slug.h"
 #include "core/text.h"
+#include "feeds/feeds.h"
 #include "http/static_files.h"
 #include "site/views.h"
 
@@ -109,9 +110,24 @@ void Site::AddRoutes(http::Router& router) {
     router.Add(
         Method::kGet, base, [list](const Request& r) { return list(r, 1); }, kind);
     router.Add(Method::kGet, base + "page/{page}/", paged(list), kind);
-    router.Add(Method::kGet, base + "feed/",
-               NotYet("Feeds arrive with the discovery release (feeds, search, sitemaps)."),
-               "feed");
+    for (const char* format : {"rss", "atom", "json"}) {
+      const std::string path = base + (format == std::string("rss")    ? "feed/"
+                                       : format == std::string("atom") ? "feed/atom/"
+                                                                       : "feed.json");
+      router.Add(
+          Method::kGet, path,
+          [this, kind = std::string(kind), format = std::string(format)](const Request& r) {
+            return Feed(r, kind, format);
+          },
+          "feed");
+    }
+  }
+  for (const auto& [path, format] :
+       {std::pair{"/feed/", "rss"}, {"/feed/atom/", "atom"}, {"/feed.json", "json"}}) {
+    router.Add(
+        Method::kGet, path,
+        [this, format = std::string(format)](const Request& r) { return Feed(r, "", format); },
+        "feed");
   }
 
   router.Add(
@@ -125,8 +141,7 @@ void Site::AddRoutes(http::Router& router) {
   // Routes of features that later releases build; they answer 503 until then.
   const std::string discovery =
       "This arrives with the discovery release (feeds, search, sitemaps).";
-  for (const char* path : {"/feed/", "/feed/atom/", "/feed.json", "/sitemap.xml", "/robots.txt",
-                           "/search", "/search.json"}) {
+  for (const char* path : {"/sitemap.xml", "/robots.txt", "/search", "/search.json"}) {
     router.Add(Method::kGet, path, NotYet(discovery), "discovery");
   }
   router.Add(
@@ -173,6 +188,9 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kPost, "/comments/privacy/{token}/erase",
       [this](const Request& r) { return PrivacyErase(r); }, "comments");
+  router.Add(
+      Method::kGet, "/{slug}/feed/", [this](const Request& r) { return CommentsFeed(r); },
+      "comments-feed");
   const auto archives = NotYet("Archives by year and month arrive with the discovery release.");
   router.Add(
       Method::kGet, "/{year}/{month}/",
@@ -293,6 +311,10 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   const bool open = detail.post.kind == PostKind::kArticle &&
                     comments::Comments::Open(detail.post, *rules, context->now);
   if (open) head.script = theme_.AssetUrl("comments.js");  // the form's token and inline replies
+  if (detail.post.kind == PostKind::kArticle) {
+    head.feed = PostUrl(detail.post) + "feed/";
+    head.feed_title = "Comments on \u201c" + detail.post.title + "\u201d";
+  }
 
   nlohmann::json view = {
       {"site", SiteView(*context)},
@@ -649,6 +671,97 @@ Result<Response> Site::SaveSections(const Request& request) const {
   return Response::Redirect(303, "/newsletter/unsubscribe/" + token + "?saved=1");
 }
 
+Result<Response> Site::Feed(const Request& request, const std::string& kind,
+                            const std::string& format) const {
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  PostQuery query;
+  query.now = Now();
+  query.limit = kFeedItems;
+  feeds::FeedSpec spec;
+  spec.title = publication->title;
+  spec.description = publication->description;
+  spec.page_path = "/";
+  const std::string slug(request.Param("slug"));
+  if (!kind.empty()) {
+    if (!IsValidSlug(slug)) return Fail(ErrorCode::kNotFound, "There is no such feed.");
+    std::string name;
+    if (kind == "section") {
+      auto section = store_.FindSection(slug);
+      if (!section) return tl::unexpected(section.error());
+      if (!*section) return Fail(ErrorCode::kNotFound, "There is no such section.");
+      query.section_id = (*section)->id;
+      name = (*section)->name;
+      spec.description = (*section)->description;
+    } else if (kind == "author") {
+      auto author = store_.FindAuthor(slug);
+      if (!author) return tl::unexpected(author.error());
+      if (!*author) return Fail(ErrorCode::kNotFound, "There is no such author.");
+      query.author_id = (*author)->id;
+      name = (*author)->name;
+      spec.description = (*author)->credentials;
+    } else {
+      auto tag = store_.FindTag(slug);
+      if (!tag) return tl::unexpected(tag.error());
+      if (!*tag) return Fail(ErrorCode::kNotFound, "There is no such tag.");
+      query.tag_id = (*tag)->id;
+      name = (*tag)->name;
+    }
+    spec.title = name + " \u2013 " + publication->title;
+    spec.page_path = "/" + kind + "/" + slug + "/";
+  }
+  const std::string feed_base = kind.empty() ? "/" : spec.page_path;
+  spec.rss_path = feed_base + "feed/";
+  spec.atom_path = feed_base + "feed/atom/";
+  spec.json_path = feed_base + "feed.json";
+  auto full = store_.DeskSetting("feed_full_text");
+  if (!full) return tl::unexpected(full.error());
+  spec.full_text = full->value_or("1") == "1";
+  auto posts = store_.ListPublishedPosts(query);
+  if (!posts) return tl::unexpected(posts.error());
+  feeds::MediaByUrl media;
+  for (const PostDetail& detail : *posts) {
+    if (!detail.post.image.url.starts_with("/uploads/")) continue;
+    auto item = store_.FindMediaByUrl(detail.post.image.url);
+    if (!item) return tl::unexpected(item.error());
+    if (*item) media.emplace(detail.post.image.url, **item);
+  }
+  Response response;
+  if (format == "atom") {
+    response.content_type = "application/atom+xml; charset=utf-8";
+    response.body = feeds::Atom(spec, *posts, *publication, media);
+  } else if (format == "json") {
+    response.content_type = "application/feed+json; charset=utf-8";
+    response.body = feeds::JsonFeed(spec, *posts, *publication);
+  } else {
+    response.content_type = "application/rss+xml; charset=utf-8";
+    response.body = feeds::Rss(spec, *posts, *publication, media);
+  }
+  response.last_modified = feeds::LastChanged(*posts);
+  response.cacheable = request.query.empty();
+  return response;
+}
+
+Result<Response> Site::CommentsFeed(const Request& request) const {
+  const std::string slug(request.Param("slug"));
+  if (!IsValidSlug(slug)) return NotFound(request);
+  auto detail = store_.FindPublishedPost(slug, Now());
+  if (!detail) return tl::unexpected(detail.error());
+  if (!*detail || (*detail)->post.kind != PostKind::kArticle) return NotFound(request);
+  auto comments = store_.ListApprovedComments((*detail)->post.id);
+  if (!comments) return tl::unexpected(comments.error());
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  Response response;
+  response.content_type = "application/rss+xml; charset=utf-8";
+  response.body = feeds::CommentsRss(**detail, *comments, *publication);
+  Timestamp latest = (*detail)->post.published_at.value_or(0);
+  for (const Comment& comment : *comments) latest = std::max(latest, comment.created_at);
+  response.last_modified = latest;
+  response.cacheable = request.query.empty();
+  return response;
+}
+
 Result<Response> Site::Preview(const Request& request) const {
   std::int64_t id = 0;
   Timestamp expires = 0;
@@ -776,6 +889,10 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
     head.title = fmt::format("{} \u2013 page {}", home ? "Latest analysis" : spec.heading, page);
   head.description = home ? context->publication.description : spec.description;
   head.canonical_path = page_path(page);
+  if (!home) {
+    head.feed = spec.base_path + "feed/";
+    head.feed_title = spec.heading + " \u2013 " + context->publication.title;
+  }
   nlohmann::json ld = {{"@context", "https://schema.org"},
                        {"@type", home ? "WebSite" : spec.json_ld_type},
                        {"name", home ? context->publication.title : spec.heading},

@@ -2,8 +2,9 @@
 //
 // Every page is rendered from the Store through the theme and marked cacheable, so the server
 // keeps it in the page cache until content changes; handlers therefore run only on a miss.
-// Pages set no cookies. Routes whose features arrive with later work (feeds, search, archives,
-// newsletter) answer 503 with a sentence saying so.
+// Pages set no cookies. Routes whose features arrive with later work (search, sitemaps, robots,
+// archives) answer 503 with a sentence saying so. Feeds: /feed/ (RSS), /feed/atom/, /feed.json,
+// the same under each section, author and tag, and /SLUG/feed/ for an article's comments.
 //
 // Comments: POST /SLUG/comments takes the form; GET /SLUG/comments/token gives the page's script
 // a fresh form token (and the name of signed-in staff), never cached. /comments/privacy lets a
@@ -29,6 +30,7 @@
 namespace broadsheet::site {
 
 inline constexpr int kPostsPerPage = 10;
+inline constexpr int kFeedItems = 20;
 
 class Site {
  public:
@@ -56,7 +58,7 @@ class Site {
       std::function<void(const std::string& path, const std::vector<std::string>& routes)>;
   void SetPagesChanged(PagesChanged evict) {
     comments_.SetPagesChanged([evict = std::move(evict)](const broadsheet::Post& post) {
-      evict(PostUrl(post), {"home", "section", "author", "tag"});
+      evict(PostUrl(post), {"home", "section", "author", "tag", "comments-feed"});
     });
   }
 
@@ -80,6 +82,11 @@ class Site {
   // The published article at /{slug}/ that takes comments, or kNotFound.
   Result<broadsheet::Post> CommentTarget(const http::Request& request) const;
   Result<http::Response> SubmitComment(const http::Request& request) const;
+  // A feed of the latest articles: `kind` "" (the site), section, author or tag; `format` rss,
+  // atom or json.
+  Result<http::Response> Feed(const http::Request& request, const std::string& kind,
+                              const std::string& format) const;
+  Result<http::Response> CommentsFeed(const http::Request& request) const;
   Result<http::Response> CommentToken(const http::Request& request) const;
   // /comments/privacy: the form, the request for a link, the commenter's page, export, erasure.
   Result<http::Response> PrivacyForm(const http::Request& request) const;

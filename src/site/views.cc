@@ -256,6 +256,8 @@ nlohmann::json HeadView(const Head& head, const Publication& publication) {
           {"og_type", head.og_type},
           {"json_ld", head.json_ld},
           {"script", head.script},
+          {"feed", head.feed},
+          {"feed_title", head.feed_title},
           {"noindex", head.noindex}};
 }
 

@@ -51,6 +51,8 @@ struct Head {
   std::string og_type = "website";
   std::string json_ld;
   std::string script;  // a theme script for the page, loaded with defer
+  std::string feed;    // the page's own RSS feed (a list's, an article's comments), if any
+  std::string feed_title;
   bool noindex = false;
 };
 nlohmann::json HeadView(const Head& head, const Publication& publication);

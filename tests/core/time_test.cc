@@ -54,3 +54,18 @@ TEST(FormatTime, ShowsDatesInThePublicationZone) {
 
 }  // namespace
 }  // namespace broadsheet
+
+namespace broadsheet {
+namespace {
+
+TEST(ParseHttpDate, ReadsWhatFormatHttpDateWritesAndNothingElse) {
+  for (Timestamp when : {Timestamp{0}, Timestamp{1709262000}, Timestamp{4102444799}}) {
+    EXPECT_EQ(ParseHttpDate(FormatHttpDate(when)), when);
+  }
+  EXPECT_FALSE(ParseHttpDate(""));
+  EXPECT_FALSE(ParseHttpDate("yesterday"));
+  EXPECT_FALSE(ParseHttpDate("2024-03-01T03:00:00Z"));
+}
+
+}  // namespace
+}  // namespace broadsheet
