@@ -574,7 +574,8 @@ Result<newsletter::Subscriptions*> Site::Newsletter() {
 }
 
 Result<Response> Site::NewsletterPage(const Request&) const {
-  auto response = RenderNewsletter({{"ask", true}, {"everything", true}}, 200);
+  const bool closed = !outbox_ || !outbox_->configured();  // fixed while the server runs
+  auto response = RenderNewsletter({{"ask", true}, {"everything", true}, {"closed", closed}}, 200);
   if (response) response->cacheable = true;  // the same for everyone
   if (response) response->cache_control.clear();
   return response;

@@ -59,6 +59,7 @@ class Newsletter(unittest.TestCase):
         status, _, page = self.server.get("/newsletter")
         self.assertEqual(status, 200)
         self.assertIn(b'value="economy"', page)
+        self.assertNotIn(b"not set up to send e-mail", page)
         status, headers, page = subscribe(self.server, "reader@example.org", "economy")
         self.assertEqual(status, 200)
         self.assertIn(b"check your inbox", page)
@@ -456,6 +457,7 @@ class WithoutMail(unittest.TestCase):
     def test_signup_is_closed_honestly_when_the_site_cannot_send_mail(self):
         server = harness.Server().start()
         try:
+            self.assertIn(b"not set up to send e-mail", server.get("/newsletter")[2])
             status, _, page = subscribe(server, "reader@example.org")
             self.assertEqual(status, 503)
             self.assertIn(b"cannot send e-mail", page)
