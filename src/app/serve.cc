@@ -81,6 +81,7 @@ class NewsletterWorker {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
+      interrupt_ = true;  // a batch in progress ends after the messages in flight
     }
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
@@ -105,7 +106,7 @@ class NewsletterWorker {
             [this] { return std::make_unique<mail::SmtpSession>(config_.mail); }, publication_);
       }
       if (sender) {
-        auto report = sender->RunBatch(Now());
+        auto report = sender->RunBatch(Now(), &interrupt_);
         if (!report) {
           spdlog::warn("newsletter delivery failed: {}", Describe(report.error()));
         } else if (!report->empty()) {
@@ -126,6 +127,7 @@ class NewsletterWorker {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> interrupt_{false};
   std::thread thread_;
 };
 

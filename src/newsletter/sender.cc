@@ -81,7 +81,7 @@ Result<mail::Message> Sender::MessageFor(const NewsletterSend& send, const Deliv
   return message;
 }
 
-Result<BatchReport> Sender::RunBatch(Timestamp now) {
+Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* stopping) {
   auto due = store_.DueDeliveries(now, options_.batch);
   if (!due) return tl::unexpected(due.error());
   if (due->empty()) return BatchReport{};
@@ -100,11 +100,14 @@ Result<BatchReport> Sender::RunBatch(Timestamp now) {
   }
 
   std::vector<DeliveryResult> results(due->size());
+  std::vector<char> attempted(due->size(), 0);
   std::mutex slot_mutex;
   const auto interval = options_.rate > 0 ? std::chrono::microseconds(1000000 / options_.rate)
                                           : std::chrono::microseconds(0);
   auto work = [&](size_t connection) {
     for (size_t i = connection; i < due->size(); i += connections_.size()) {
+      if (stopping && stopping->load()) return;  // the rest stay queued
+      attempted[i] = 1;
       const Delivery& delivery = (*due)[i];
       DeliveryResult& result = results[i];
       result.send_id = delivery.send_id;
@@ -145,6 +148,11 @@ Result<BatchReport> Sender::RunBatch(Timestamp now) {
       threads.emplace_back(work, connection);
     work(0);
   }
+  std::vector<DeliveryResult> done;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (attempted[i]) done.push_back(std::move(results[i]));
+  }
+  results = std::move(done);
   if (auto recorded = store_.RecordDeliveries(results, options_.bounce_threshold, now); !recorded)
     return tl::unexpected(recorded.error());
   BatchReport report;

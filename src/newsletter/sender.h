@@ -17,6 +17,7 @@
 // Not thread-safe: one thread calls RunBatch (it starts its own sending threads).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -72,8 +73,9 @@ class Sender {
          std::function<std::unique_ptr<mail::Mailer>()> connect,
          std::function<Result<Publication>()> publication);
 
-  // Sends one batch of due deliveries; an empty report when nothing is due.
-  Result<BatchReport> RunBatch(Timestamp now);
+  // Sends one batch of due deliveries; an empty report when nothing is due. When `stopping`
+  // turns true, messages not yet attempted stay queued for next time and the batch ends early.
+  Result<BatchReport> RunBatch(Timestamp now, const std::atomic<bool>* stopping = nullptr);
 
   // The message for one delivery (exposed for previews and tests).
   Result<mail::Message> MessageFor(const NewsletterSend& send, const Delivery& delivery,
