@@ -230,6 +230,9 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
   auto full_text = store_.DeskSetting("feed_full_text");
   if (!full_text) return tl::unexpected(full_text.error());
   view["feed_full_text"] = full_text->value_or("1") == "1";
+  auto robots = store_.DeskSetting("robots_txt");
+  if (!robots) return tl::unexpected(robots.error());
+  view["robots_txt"] = robots->value_or(content::kDefaultRobots);
   return Render("settings", std::move(view), status, viewer);
 }
 
@@ -281,7 +284,7 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
     }
     desk.emplace_back(number.key, std::to_string(value));
   }
-  for (const char* key : {"comments_hold_words", "comments_spam_words"})
+  for (const char* key : {"comments_hold_words", "comments_spam_words", "robots_txt"})
     desk.emplace_back(key, Field(fields, key, 20000));
   for (const char* key : {"comments_notify_authors", "comments_notify_moderators",
                           "require_two_factor", "feed_full_text"})

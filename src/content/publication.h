@@ -18,6 +18,9 @@ struct PublicationOverrides {
 // Checks values a person typed: a known time zone, a plausible language tag, an http(s) base URL.
 Result<void> ValidatePublication(const Publication& publication);
 
+// robots.txt until the desk's Settings say otherwise (the site adds the Sitemap line itself).
+inline constexpr const char* kDefaultRobots = "User-agent: *\nDisallow: /admin/\n";
+
 // The disclaimer a post shows, or "" for none: the post's own text, else (for opinion pieces)
 // the section's, else the publication's; hidden when the post switches it off.
 std::string DisclaimerFor(const PostDetail& detail, const Publication& publication);

@@ -13,6 +13,7 @@
 #include "core/slug.h"
 #include "core/text.h"
 #include "feeds/feeds.h"
+#include "feeds/sitemaps.h"
 #include "http/static_files.h"
 #include "site/views.h"
 
@@ -141,7 +142,15 @@ void Site::AddRoutes(http::Router& router) {
   // Routes of features that later releases build; they answer 503 until then.
   const std::string discovery =
       "This arrives with the discovery release (feeds, search, sitemaps).";
-  for (const char* path : {"/sitemap.xml", "/robots.txt", "/search", "/search.json"}) {
+  router.Add(
+      Method::kGet, "/sitemap.xml", [this](const Request& r) { return SitemapIndex(r); },
+      "sitemap");
+  router.Add(
+      Method::kGet, "/sitemaps/{file}", [this](const Request& r) { return SitemapFile(r); },
+      "sitemap");
+  router.Add(
+      Method::kGet, "/robots.txt", [this](const Request& r) { return Robots(r); }, "robots");
+  for (const char* path : {"/search", "/search.json"}) {
     router.Add(Method::kGet, path, NotYet(discovery), "discovery");
   }
   router.Add(
@@ -740,6 +749,89 @@ Result<Response> Site::Feed(const Request& request, const std::string& kind,
   }
   response.last_modified = feeds::LastChanged(*posts);
   response.cacheable = request.query.empty();
+  return response;
+}
+
+namespace {
+
+Response XmlResponse(std::string body) {
+  Response response;
+  response.content_type = "application/xml; charset=utf-8";
+  response.body = std::move(body);
+  response.cacheable = true;
+  return response;
+}
+
+}  // namespace
+
+Result<Response> Site::SitemapIndex(const Request&) const {
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  const Timestamp now = Now();
+  auto count = store_.CountPostUrls(now, 0);
+  if (!count) return tl::unexpected(count.error());
+  const std::string base = AbsoluteUrl(*publication, "/sitemaps/");
+  feeds::Located maps = {{base + "pages.xml", 0}};
+  for (int chunk = 1; (chunk - 1) * feeds::kSitemapChunk < *count; ++chunk)
+    maps.emplace_back(fmt::format("{}posts-{}.xml", base, chunk), 0);
+  maps.emplace_back(base + "news.xml", 0);
+  return XmlResponse(feeds::SitemapIndex(maps));
+}
+
+Result<Response> Site::SitemapFile(const Request& request) const {
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  const std::string file(request.Param("file"));
+  const Timestamp now = Now();
+  if (file == "news.xml") {
+    auto recent = store_.ListPostUrls(now, now - 48 * 3600, 1000, 0);
+    if (!recent) return tl::unexpected(recent.error());
+    std::erase_if(*recent, [](const PostAddress& url) { return url.kind != PostKind::kArticle; });
+    return XmlResponse(feeds::NewsSitemap(*recent, *publication));
+  }
+  feeds::Located pages;
+  if (file == "pages.xml") {
+    pages.emplace_back(AbsoluteUrl(*publication, "/"), 0);
+    auto sections = store_.ListSections();
+    if (!sections) return tl::unexpected(sections.error());
+    for (const Section& section : *sections)
+      pages.emplace_back(AbsoluteUrl(*publication, SectionUrl(section)), 0);
+    auto authors = store_.ListAuthors();
+    if (!authors) return tl::unexpected(authors.error());
+    for (const Author& author : *authors)
+      pages.emplace_back(AbsoluteUrl(*publication, AuthorUrl(author)), 0);
+    auto tags = store_.ListTags();
+    if (!tags) return tl::unexpected(tags.error());
+    for (const Tag& tag : *tags) pages.emplace_back(AbsoluteUrl(*publication, TagUrl(tag)), 0);
+    return XmlResponse(feeds::Sitemap(pages));
+  }
+  int chunk = 0;
+  if (file.starts_with("posts-") && file.ends_with(".xml")) {
+    const std::string number = file.substr(6, file.size() - 10);
+    chunk = PageNumber(number).value_or(0);
+  }
+  if (chunk < 1) return Fail(ErrorCode::kNotFound, "There is no such sitemap.");
+  auto urls = store_.ListPostUrls(now, 0, feeds::kSitemapChunk, (chunk - 1) * feeds::kSitemapChunk);
+  if (!urls) return tl::unexpected(urls.error());
+  if (urls->empty()) return Fail(ErrorCode::kNotFound, "There is no such sitemap.");
+  for (const PostAddress& url : *urls)
+    pages.emplace_back(AbsoluteUrl(*publication, "/" + url.slug + "/"), url.changed_at);
+  return XmlResponse(feeds::Sitemap(pages));
+}
+
+Result<Response> Site::Robots(const Request&) const {
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  auto stored = store_.DeskSetting("robots_txt");
+  if (!stored) return tl::unexpected(stored.error());
+  std::string text = stored->value_or(content::kDefaultRobots);
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  // The sitemap's address always follows what the publication wrote.
+  text += "\nSitemap: " + AbsoluteUrl(*publication, "/sitemap.xml") + "\n";
+  Response response;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = std::move(text);
+  response.cacheable = true;
   return response;
 }
 

@@ -2,8 +2,8 @@
 //
 // Every page is rendered from the Store through the theme and marked cacheable, so the server
 // keeps it in the page cache until content changes; handlers therefore run only on a miss.
-// Pages set no cookies. Routes whose features arrive with later work (search, sitemaps, robots,
-// archives) answer 503 with a sentence saying so. Feeds: /feed/ (RSS), /feed/atom/, /feed.json,
+// Pages set no cookies. Routes whose features arrive with later work (search, archives) answer
+// 503 with a sentence saying so. Crawlers: /sitemap.xml, /sitemaps/…, /robots.txt. Feeds: /feed/ (RSS), /feed/atom/, /feed.json,
 // the same under each section, author and tag, and /SLUG/feed/ for an article's comments.
 //
 // Comments: POST /SLUG/comments takes the form; GET /SLUG/comments/token gives the page's script
@@ -87,6 +87,10 @@ class Site {
   Result<http::Response> Feed(const http::Request& request, const std::string& kind,
                               const std::string& format) const;
   Result<http::Response> CommentsFeed(const http::Request& request) const;
+  // /sitemap.xml (an index), /sitemaps/pages.xml, posts-N.xml and news.xml; /robots.txt.
+  Result<http::Response> SitemapIndex(const http::Request& request) const;
+  Result<http::Response> SitemapFile(const http::Request& request) const;
+  Result<http::Response> Robots(const http::Request& request) const;
   Result<http::Response> CommentToken(const http::Request& request) const;
   // /comments/privacy: the form, the request for a link, the commenter's page, export, erasure.
   Result<http::Response> PrivacyForm(const http::Request& request) const;

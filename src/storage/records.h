@@ -130,6 +130,15 @@ struct PostDetail {
   std::vector<PostNote> notes;  // oldest first
 };
 
+// A published post's address and dates, for sitemaps.
+struct PostAddress {
+  std::string slug;
+  PostKind kind = PostKind::kArticle;
+  std::string title;
+  Timestamp published_at = 0;
+  Timestamp changed_at = 0;  // the later of published and updated
+};
+
 // Which published posts a list shows. Unset fields do not filter.
 struct PostQuery {
   PostKind kind = PostKind::kArticle;

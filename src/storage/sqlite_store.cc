@@ -1743,6 +1743,36 @@ Result<int> SqliteStore::CountPublishedPosts(const PostQuery& query) {
   return static_cast<int>(statement.Int(0));
 }
 
+Result<std::vector<PostAddress>> SqliteStore::ListPostUrls(Timestamp now, Timestamp since,
+                                                           int limit, int offset) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT slug, kind, title, published_at, max(published_at, coalesce(updated_at, 0)) FROM "
+      "posts WHERE status = 'published' AND published_at <= ?1 AND published_at >= ?2 ORDER BY "
+      "id LIMIT ?3 OFFSET ?4");
+  statement.Bind(1, now).Bind(2, since).Bind(3, limit).Bind(4, offset);
+  std::vector<PostAddress> urls;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    urls.push_back(PostAddress{statement.Text(0),
+                               statement.Text(1) == "page" ? PostKind::kPage : PostKind::kArticle,
+                               statement.Text(2), statement.Int(3), statement.Int(4)});
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list post addresses"));
+  return urls;
+}
+
+Result<int> SqliteStore::CountPostUrls(Timestamp now, Timestamp since) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT count(*) FROM posts WHERE status = 'published' AND published_at <= ?1 AND "
+      "published_at >= ?2");
+  statement.Bind(1, now).Bind(2, since);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "count post addresses"));
+  return static_cast<int>(statement.Int(0));
+}
+
 Result<std::vector<PostDetail>> SqliteStore::ListPostsByStatus(PostStatus status, int limit) {
   std::lock_guard lock(mutex_);
   static const std::string sql = std::string("SELECT ") + kPostColumns +

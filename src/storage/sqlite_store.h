@@ -54,6 +54,9 @@ class SqliteStore final : public Store {
   Result<std::int64_t> UpsertPost(const Post& post) override;
   Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) override;
   Result<int> CountPublishedPosts(const PostQuery& query) override;
+  Result<std::vector<PostAddress>> ListPostUrls(Timestamp now, Timestamp since, int limit,
+                                                int offset) override;
+  Result<int> CountPostUrls(Timestamp now, Timestamp since) override;
   Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
   Result<int> PublishDuePosts(Timestamp now) override;
   Result<void> BackupTo(const std::string& path) override;

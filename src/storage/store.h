@@ -63,6 +63,11 @@ class Store {
   // Published posts matching `query`, newest first.
   virtual Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) = 0;
   virtual Result<int> CountPublishedPosts(const PostQuery& query) = 0;
+  // Every post (any kind) readers see at `now` that was published at or after `since`, in a
+  // stable order (oldest first), a page at a time: for sitemaps.
+  virtual Result<std::vector<PostAddress>> ListPostUrls(Timestamp now, Timestamp since, int limit,
+                                                        int offset) = 0;
+  virtual Result<int> CountPostUrls(Timestamp now, Timestamp since) = 0;
   // Posts of any status for the editorial desk, most recently published or created first.
   virtual Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) = 0;
   // Marks scheduled posts whose time has come as published; returns how many.

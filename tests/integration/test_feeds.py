@@ -109,6 +109,48 @@ class Feeds(unittest.TestCase):
         self.assertIn(f'href="{ARTICLE}feed/"', self.server.get(ARTICLE)[2].decode())
 
 
+class Crawlers(unittest.TestCase):
+    def test_sitemaps_news_sitemap_and_robots(self):
+        import time
+        import xml.etree.ElementTree as ElementTree
+        server = harness.Server()
+        try:
+            fresh = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+            harness.write_tree(server.content, {"posts/fresh.md": f"---\ntitle: Fresh & New\ndate: {fresh}\n---\nNew.\n"})
+            harness.run("import", "markdown", server.content, "--site", server.site)
+            server.start()
+            ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+                  "n": "http://www.google.com/schemas/sitemap-news/0.9"}
+            status, headers, body = server.get("/sitemap.xml")
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["content-type"], "application/xml; charset=utf-8")
+            maps = [e.text for e in ElementTree.fromstring(body).findall("s:sitemap/s:loc", ns)]
+            self.assertEqual(maps, ["http://127.0.0.1:8080/sitemaps/pages.xml",
+                                    "http://127.0.0.1:8080/sitemaps/posts-1.xml",
+                                    "http://127.0.0.1:8080/sitemaps/news.xml"])
+            posts = ElementTree.fromstring(server.get("/sitemaps/posts-1.xml")[2])
+            urls = [e.findtext("s:loc", namespaces=ns) for e in posts.findall("s:url", ns)]
+            self.assertEqual(sorted(urls), ["http://127.0.0.1:8080/about/", "http://127.0.0.1:8080/fresh-new/",
+                                            "http://127.0.0.1:8080/why-deterrence-still-works/"])
+            self.assertTrue(all(e.findtext("s:lastmod", namespaces=ns) for e in posts.findall("s:url", ns)))
+            pages = ElementTree.fromstring(server.get("/sitemaps/pages.xml")[2])
+            self.assertIn("http://127.0.0.1:8080/section/security/",
+                          [e.text for e in pages.findall("s:url/s:loc", ns)])
+            news = ElementTree.fromstring(server.get("/sitemaps/news.xml")[2])
+            self.assertEqual([e.text for e in news.findall("s:url/n:news/n:title", ns)], ["Fresh & New"])
+            for missing in ("/sitemaps/posts-2.xml", "/sitemaps/posts-0.xml", "/sitemaps/other.xml"):
+                self.assertEqual(server.get(missing)[0], 404, missing)
+            robots = server.get("/robots.txt")[2].decode()
+            self.assertIn("Disallow: /admin/", robots)
+            self.assertTrue(robots.endswith("Sitemap: http://127.0.0.1:8080/sitemap.xml\n"), robots)
+            with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
+                db.execute("INSERT INTO secrets(name, value) VALUES ('desk:robots_txt', 'User-agent: *\nDisallow: /private/')")
+            harness.run("import", "markdown", server.content, "--site", server.site)  # a write: pages renew
+            self.assertIn("Disallow: /private/", server.get("/robots.txt")[2].decode())
+        finally:
+            server.close()
+
+
 class CommentsAndExcerpts(unittest.TestCase):
     def test_the_comments_feed_and_excerpt_feeds(self):
         server = harness.Server().start()

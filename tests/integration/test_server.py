@@ -66,7 +66,7 @@ class PublicPages(unittest.TestCase):
         self.assertEqual(headers["location"], "/why-deterrence-still-works/?x=1")
 
     def test_later_features_answer_503_with_a_sentence(self):
-        for method, path in [("GET", "/sitemap.xml"), ("GET", "/search?q=korea"), ("GET", "/2024/")]:
+        for method, path in [("GET", "/search.json?q=korea"), ("GET", "/search?q=korea"), ("GET", "/2024/")]:
             status, headers, body = self.server.request(method, path, body=b"email=a%40b.org" if method == "POST" else None,
                                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
             self.assertEqual(status, 503, path)
