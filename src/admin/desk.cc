@@ -481,8 +481,7 @@ Result<std::string> Desk::SendPasswordLink(const User& user, bool invitation,
   if (!token) return token;
   auto publication = publication_();
   if (!publication) return tl::unexpected(publication.error());
-  const std::string base =
-      publication->base_url.empty() ? "http://127.0.0.1:8080" : publication->base_url;
+  const std::string base = PublicBaseUrl(*publication);
   const std::string link = base + "/admin/password/" + *token;
   if (outbox_.configured()) {
     mail::Message message;

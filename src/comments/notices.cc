@@ -38,8 +38,7 @@ Result<int> QueueNotices(Store& store, mail::Outbox& outbox, const Publication& 
   recipients.erase(LowerAscii(comment.author_email));  // nobody hears of their own comment
   if (recipients.empty()) return 0;
 
-  const std::string base =
-      publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
+  const std::string base = PublicBaseUrl(publication);
   const std::string& title = (*post)->post.title;
   mail::Message message;
   message.subject =

@@ -153,4 +153,18 @@ std::string Truncate(std::string_view text, size_t limit) {
   return out + "\u2026";
 }
 
+std::string AbsoluteLinks(std::string html, std::string_view base) {
+  for (std::string_view attribute : {"href=\"/", "src=\"/"}) {
+    const std::string to =
+        std::string(attribute.substr(0, attribute.size() - 1)) + std::string(base) + "/";
+    for (size_t at = html.find(attribute); at != std::string::npos;
+         at = html.find(attribute, at + 1)) {
+      if (html.compare(at + attribute.size(), 1, "/") == 0) continue;  // protocol-relative
+      html.replace(at, attribute.size(), to);
+      at += to.size() - 1;
+    }
+  }
+  return html;
+}
+
 }  // namespace broadsheet

@@ -28,6 +28,10 @@ std::vector<std::string> SplitTrimmed(std::string_view text, char separator);
 // For meta descriptions and plain excerpts of trusted, rendered HTML.
 std::string StripTags(std::string_view html);
 
+// An HTML fragment with its site-relative links and images (href="/…", src="/…") made absolute
+// under `base`, for places with no site to be relative to (mail, feeds).
+std::string AbsoluteLinks(std::string html, std::string_view base);
+
 // Shortens plain text to at most `limit` bytes at a word boundary, adding "…" when cut.
 std::string Truncate(std::string_view text, size_t limit);
 

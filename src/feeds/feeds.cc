@@ -8,37 +8,8 @@
 namespace broadsheet::feeds {
 namespace {
 
-std::string BaseUrl(const Publication& publication) {
-  return publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
-}
-
-// Text for XML: escaped, and without the control characters XML 1.0 does not allow.
-std::string Xml(std::string_view text) {
-  std::string kept;
-  kept.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 || c == '\t' || c == '\n' || c == '\r') kept += c;
-  }
-  return EscapeHtml(kept);
-}
-
 std::string Absolute(const std::string& base, const std::string& url) {
   return url.starts_with("/") && !url.starts_with("//") ? base + url : url;
-}
-
-// Site-relative links and images in a body made absolute: a feed reader has no site.
-std::string AbsoluteLinks(std::string html, const std::string& base) {
-  for (const char* attribute : {"href=\"/", "src=\"/"}) {
-    const std::string from = attribute;
-    const std::string to = from.substr(0, from.size() - 1) + base + "/";
-    for (size_t at = html.find(from); at != std::string::npos;
-         at = html.find(from, at + to.size())) {
-      if (html.compare(at + from.size(), 1, "/") == 0) continue;  // protocol-relative
-      html.replace(at, from.size(), to);
-    }
-  }
-  return html;
 }
 
 std::string Iso(Timestamp when) { return FormatIsoTime(when, TimeZone()); }
@@ -65,6 +36,16 @@ std::string ImageType(const std::string& url, const MediaByUrl& media) {
 
 }  // namespace
 
+std::string XmlText(std::string_view text) {
+  std::string kept;
+  kept.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 || c == '\t' || c == '\n' || c == '\r') kept += c;
+  }
+  return EscapeHtml(kept);
+}
+
 Timestamp LastChanged(const std::vector<PostDetail>& posts) {
   Timestamp latest = 0;
   for (const PostDetail& detail : posts) latest = std::max(latest, Changed(detail.post));
@@ -73,7 +54,7 @@ Timestamp LastChanged(const std::vector<PostDetail>& posts) {
 
 std::string Rss(const FeedSpec& spec, const std::vector<PostDetail>& posts,
                 const Publication& publication, const MediaByUrl& media) {
-  const std::string base = BaseUrl(publication);
+  const std::string base = PublicBaseUrl(publication);
   std::string out = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" "
@@ -83,8 +64,8 @@ std::string Rss(const FeedSpec& spec, const std::vector<PostDetail>& posts,
       "<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n"
       "<language>{}</language>\n<atom:link href=\"{}\" rel=\"self\" "
       "type=\"application/rss+xml\"/>\n<generator>Broadsheet</generator>\n",
-      Xml(spec.title), Xml(base + spec.page_path), Xml(spec.description), Xml(publication.language),
-      Xml(base + spec.rss_path));
+      XmlText(spec.title), XmlText(base + spec.page_path), XmlText(spec.description),
+      XmlText(publication.language), XmlText(base + spec.rss_path));
   if (const Timestamp changed = LastChanged(posts); changed > 0)
     out += fmt::format("<lastBuildDate>{}</lastBuildDate>\n", FormatHttpDate(changed));
   for (const PostDetail& detail : posts) {
@@ -93,30 +74,32 @@ std::string Rss(const FeedSpec& spec, const std::vector<PostDetail>& posts,
     out += fmt::format(
         "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n"
         "<pubDate>{}</pubDate>\n",
-        Xml(post.title), Xml(url), Xml(url), FormatHttpDate(post.published_at.value_or(0)));
+        XmlText(post.title), XmlText(url), XmlText(url),
+        FormatHttpDate(post.published_at.value_or(0)));
     for (const Author& author : detail.authors)
-      out += fmt::format("<dc:creator>{}</dc:creator>\n", Xml(author.name));
-    if (detail.section) out += fmt::format("<category>{}</category>\n", Xml(detail.section->name));
+      out += fmt::format("<dc:creator>{}</dc:creator>\n", XmlText(author.name));
+    if (detail.section)
+      out += fmt::format("<category>{}</category>\n", XmlText(detail.section->name));
     for (const Tag& tag : detail.tags)
-      out += fmt::format("<category>{}</category>\n", Xml(tag.name));
-    out += fmt::format("<description>{}</description>\n", Xml(Summary(post)));
+      out += fmt::format("<category>{}</category>\n", XmlText(tag.name));
+    out += fmt::format("<description>{}</description>\n", XmlText(Summary(post)));
     if (spec.full_text) {
       out += fmt::format("<content:encoded>{}</content:encoded>\n",
-                         Xml(AbsoluteLinks(post.body_html, base)));
+                         XmlText(AbsoluteLinks(post.body_html, base)));
     }
     if (!post.image.url.empty()) {
       const std::string image = Absolute(base, post.image.url);
       const auto found = media.find(post.image.url);
       const long long bytes = found != media.end() ? found->second.bytes : 0;
       const std::string type = ImageType(post.image.url, media);
-      out += fmt::format("<enclosure url=\"{}\" length=\"{}\" type=\"{}\"/>\n", Xml(image), bytes,
+      out += fmt::format("<enclosure url=\"{}\" length=\"{}\" type=\"{}\"/>\n", XmlText(image),
+                         bytes, type);
+      out += fmt::format("<media:content url=\"{}\" medium=\"image\" type=\"{}\">", XmlText(image),
                          type);
-      out +=
-          fmt::format("<media:content url=\"{}\" medium=\"image\" type=\"{}\">", Xml(image), type);
       if (!post.image.alt.empty())
-        out += fmt::format("<media:description>{}</media:description>", Xml(post.image.alt));
+        out += fmt::format("<media:description>{}</media:description>", XmlText(post.image.alt));
       if (!post.image.credit.empty())
-        out += fmt::format("<media:credit>{}</media:credit>", Xml(post.image.credit));
+        out += fmt::format("<media:credit>{}</media:credit>", XmlText(post.image.credit));
       out += "</media:content>\n";
     }
     out += "</item>\n";
@@ -126,7 +109,7 @@ std::string Rss(const FeedSpec& spec, const std::vector<PostDetail>& posts,
 
 std::string Atom(const FeedSpec& spec, const std::vector<PostDetail>& posts,
                  const Publication& publication, const MediaByUrl& media) {
-  const std::string base = BaseUrl(publication);
+  const std::string base = PublicBaseUrl(publication);
   const Timestamp changed = LastChanged(posts);
   std::string out = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -135,8 +118,9 @@ std::string Atom(const FeedSpec& spec, const std::vector<PostDetail>& posts,
       "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n"
       "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n"
       "<author><name>{}</name></author>\n<generator>Broadsheet</generator>\n",
-      Xml(publication.language), Xml(base + spec.atom_path), Xml(spec.title), Xml(spec.description),
-      Iso(changed), Xml(base + spec.page_path), Xml(base + spec.atom_path), Xml(publication.title));
+      XmlText(publication.language), XmlText(base + spec.atom_path), XmlText(spec.title),
+      XmlText(spec.description), Iso(changed), XmlText(base + spec.page_path),
+      XmlText(base + spec.atom_path), XmlText(publication.title));
   for (const PostDetail& detail : posts) {
     const Post& post = detail.post;
     const std::string url = base + "/" + post.slug + "/";
@@ -144,26 +128,27 @@ std::string Atom(const FeedSpec& spec, const std::vector<PostDetail>& posts,
         "<entry>\n<id>{}</id>\n<title>{}</title>\n"
         "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n"
         "<published>{}</published>\n<updated>{}</updated>\n",
-        Xml(url), Xml(post.title), Xml(url), Iso(post.published_at.value_or(0)),
+        XmlText(url), XmlText(post.title), XmlText(url), Iso(post.published_at.value_or(0)),
         Iso(Changed(post)));
     for (const Author& author : detail.authors) {
-      out += fmt::format("<author><name>{}</name><uri>{}</uri></author>\n", Xml(author.name),
-                         Xml(base + "/author/" + author.slug + "/"));
+      out += fmt::format("<author><name>{}</name><uri>{}</uri></author>\n", XmlText(author.name),
+                         XmlText(base + "/author/" + author.slug + "/"));
     }
     if (detail.section) {
-      out += fmt::format("<category term=\"{}\" label=\"{}\"/>\n", Xml(detail.section->slug),
-                         Xml(detail.section->name));
+      out += fmt::format("<category term=\"{}\" label=\"{}\"/>\n", XmlText(detail.section->slug),
+                         XmlText(detail.section->name));
     }
     for (const Tag& tag : detail.tags)
-      out += fmt::format("<category term=\"{}\" label=\"{}\"/>\n", Xml(tag.slug), Xml(tag.name));
+      out += fmt::format("<category term=\"{}\" label=\"{}\"/>\n", XmlText(tag.slug),
+                         XmlText(tag.name));
     if (!post.image.url.empty()) {
       out += fmt::format("<link rel=\"enclosure\" type=\"{}\" href=\"{}\"/>\n",
-                         ImageType(post.image.url, media), Xml(Absolute(base, post.image.url)));
+                         ImageType(post.image.url, media), XmlText(Absolute(base, post.image.url)));
     }
-    out += fmt::format("<summary>{}</summary>\n", Xml(Summary(post)));
+    out += fmt::format("<summary>{}</summary>\n", XmlText(Summary(post)));
     if (spec.full_text) {
       out += fmt::format("<content type=\"html\">{}</content>\n",
-                         Xml(AbsoluteLinks(post.body_html, base)));
+                         XmlText(AbsoluteLinks(post.body_html, base)));
     }
     out += "</entry>\n";
   }
@@ -172,7 +157,7 @@ std::string Atom(const FeedSpec& spec, const std::vector<PostDetail>& posts,
 
 std::string JsonFeed(const FeedSpec& spec, const std::vector<PostDetail>& posts,
                      const Publication& publication) {
-  const std::string base = BaseUrl(publication);
+  const std::string base = PublicBaseUrl(publication);
   nlohmann::json items = nlohmann::json::array();
   for (const PostDetail& detail : posts) {
     const Post& post = detail.post;
@@ -210,7 +195,7 @@ std::string JsonFeed(const FeedSpec& spec, const std::vector<PostDetail>& posts,
 
 std::string CommentsRss(const PostDetail& detail, const std::vector<Comment>& comments,
                         const Publication& publication) {
-  const std::string base = BaseUrl(publication);
+  const std::string base = PublicBaseUrl(publication);
   const std::string url = base + "/" + detail.post.slug + "/";
   std::string out = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -219,8 +204,9 @@ std::string CommentsRss(const PostDetail& detail, const std::vector<Comment>& co
       "<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n"
       "<language>{}</language>\n<atom:link href=\"{}feed/\" rel=\"self\" "
       "type=\"application/rss+xml\"/>\n",
-      Xml("Comments on \u201c" + detail.post.title + "\u201d"), Xml(url),
-      Xml("Readers' comments on " + publication.title), Xml(publication.language), Xml(url));
+      XmlText("Comments on \u201c" + detail.post.title + "\u201d"), XmlText(url),
+      XmlText("Readers' comments on " + publication.title), XmlText(publication.language),
+      XmlText(url));
   for (auto it = comments.rbegin(); it != comments.rend(); ++it) {
     const Comment& comment = *it;
     const std::string link = fmt::format("{}#comment-{}", url, comment.id);
@@ -228,8 +214,9 @@ std::string CommentsRss(const PostDetail& detail, const std::vector<Comment>& co
         "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n"
         "<dc:creator>{}</dc:creator>\n<pubDate>{}</pubDate>\n<description>{}</description>\n"
         "</item>\n",
-        Xml("By " + comment.author_name), Xml(link), Xml(link), Xml(comment.author_name),
-        FormatHttpDate(comment.created_at), Xml(comment.body_html));
+        XmlText("By " + comment.author_name), XmlText(link), XmlText(link),
+        XmlText(comment.author_name), FormatHttpDate(comment.created_at),
+        XmlText(comment.body_html));
   }
   return out + "</channel>\n</rss>\n";
 }

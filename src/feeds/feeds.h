@@ -39,6 +39,9 @@ std::string JsonFeed(const FeedSpec& spec, const std::vector<PostDetail>& posts,
 std::string CommentsRss(const PostDetail& detail, const std::vector<Comment>& comments,
                         const Publication& publication);
 
+// Text for XML: escaped, and without the control characters XML 1.0 does not allow.
+std::string XmlText(std::string_view text);
+
 // When the newest of `posts` last changed (published or updated); 0 for none.
 Timestamp LastChanged(const std::vector<PostDetail>& posts);
 

@@ -3,17 +3,10 @@
 #include <fmt/format.h>
 
 #include "core/text.h"
+#include "feeds/feeds.h"
 
 namespace broadsheet::feeds {
 namespace {
-
-std::string Xml(std::string_view text) {
-  std::string kept;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') kept += c;
-  }
-  return EscapeHtml(kept);
-}
 
 std::string LastMod(Timestamp when) {
   return when > 0 ? "<lastmod>" + FormatIsoTime(when, TimeZone()) + "</lastmod>" : "";
@@ -26,7 +19,7 @@ std::string SitemapIndex(const Located& sitemaps) {
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
   for (const auto& [url, changed] : sitemaps)
-    out += fmt::format("<sitemap><loc>{}</loc>{}</sitemap>\n", Xml(url), LastMod(changed));
+    out += fmt::format("<sitemap><loc>{}</loc>{}</sitemap>\n", XmlText(url), LastMod(changed));
   return out + "</sitemapindex>\n";
 }
 
@@ -35,13 +28,12 @@ std::string Sitemap(const Located& pages) {
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
   for (const auto& [url, changed] : pages)
-    out += fmt::format("<url><loc>{}</loc>{}</url>\n", Xml(url), LastMod(changed));
+    out += fmt::format("<url><loc>{}</loc>{}</url>\n", XmlText(url), LastMod(changed));
   return out + "</urlset>\n";
 }
 
 std::string NewsSitemap(const std::vector<PostAddress>& articles, const Publication& publication) {
-  const std::string base =
-      publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
+  const std::string base = PublicBaseUrl(publication);
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" "
@@ -52,8 +44,9 @@ std::string NewsSitemap(const std::vector<PostAddress>& articles, const Publicat
         "<news:language>{}</news:language></news:publication>"
         "<news:publication_date>{}</news:publication_date><news:title>{}</news:title>"
         "</news:news></url>\n",
-        Xml(base + "/" + article.slug + "/"), Xml(publication.title), Xml(publication.language),
-        FormatIsoTime(article.published_at, TimeZone()), Xml(article.title));
+        XmlText(base + "/" + article.slug + "/"), XmlText(publication.title),
+        XmlText(publication.language), FormatIsoTime(article.published_at, TimeZone()),
+        XmlText(article.title));
   }
   return out + "</urlset>\n";
 }

@@ -12,24 +12,6 @@ constexpr const char* kFrame = "background:#f4f1ea;margin:0;padding:0;";
 constexpr const char* kSans = "Arial,Helvetica,sans-serif";
 constexpr const char* kSerif = "Georgia,'Times New Roman',serif";
 
-std::string BaseUrl(const Publication& publication) {
-  return publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
-}
-
-// Site-relative links and images made absolute: a mail has no site to be relative to.
-std::string Absolute(std::string html, const std::string& base) {
-  for (const char* attribute : {"href=\"/", "src=\"/"}) {
-    const std::string from = attribute;
-    const std::string to = from.substr(0, from.size() - 1) + base + "/";
-    for (size_t at = html.find(from); at != std::string::npos;
-         at = html.find(from, at + to.size())) {
-      if (html.compare(at + from.size(), 1, "/") == 0) continue;  // protocol-relative
-      html.replace(at, from.size(), to);
-    }
-  }
-  return html;
-}
-
 std::string Authors(const PostDetail& detail) {
   std::string names;
   for (size_t i = 0; i < detail.authors.size(); ++i) {
@@ -51,7 +33,7 @@ std::string Byline(const PostDetail& detail, const Publication& publication) {
 // The mail around `content`: the masthead, and the footer with the reader's unsubscribe link.
 std::string Frame(const Publication& publication, const std::string& title,
                   const std::string& content) {
-  const std::string base = BaseUrl(publication);
+  const std::string base = PublicBaseUrl(publication);
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta "
       "name=\"viewport\" "
@@ -85,7 +67,7 @@ std::string TextFooter(const Publication& publication) {
 NewsletterSend ComposeIssue(const PostDetail& detail, const Publication& publication,
                             const std::string& disclaimer) {
   const Post& post = detail.post;
-  const std::string base = BaseUrl(publication);
+  const std::string base = PublicBaseUrl(publication);
   const std::string url = base + "/" + post.slug + "/";
   std::string content = "<tr><td style=\"padding:24px 32px 0;\">";
   if (detail.section) {
@@ -121,7 +103,7 @@ NewsletterSend ComposeIssue(const PostDetail& detail, const Publication& publica
     content += "</td></tr>\n";
   }
   content += fmt::format("<tr><td style=\"padding:16px 32px;font:17px/1.6 {};\">{}</td></tr>\n",
-                         kSerif, Absolute(post.body_html, base));
+                         kSerif, AbsoluteLinks(post.body_html, base));
   if (!disclaimer.empty()) {
     content += fmt::format(
         "<tr><td style=\"padding:0 32px 16px;font:italic 14px/1.5 "
@@ -150,7 +132,7 @@ NewsletterSend ComposeIssue(const PostDetail& detail, const Publication& publica
 
 NewsletterSend ComposeDigest(const std::vector<PostDetail>& posts, const Publication& publication,
                              const std::string& title) {
-  const std::string base = BaseUrl(publication);
+  const std::string base = PublicBaseUrl(publication);
   std::string content = fmt::format(
       "<tr><td style=\"padding:24px 32px 8px;\"><h1 style=\"margin:0;font:bold 26px/1.25 {};\">"
       "{}</h1></td></tr>\n",

@@ -62,8 +62,7 @@ Result<mail::Message> Sender::MessageFor(const NewsletterSend& send, const Deliv
     if (!key) return tl::unexpected(key.error());
     key_ = std::move(*key);
   }
-  const std::string base =
-      publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
+  const std::string base = PublicBaseUrl(publication);
   const std::string unsubscribe =
       base + "/newsletter/unsubscribe/" + ManageLinkToken(key_, delivery.subscriber_id);
   mail::Message message;

@@ -14,10 +14,6 @@
 namespace broadsheet::newsletter {
 namespace {
 
-std::string BaseUrl(const Publication& publication) {
-  return publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
-}
-
 std::int64_t ParseId(std::string_view text) {
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -154,7 +150,7 @@ Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& p
                      "newsletter. It is already subscribed; nothing has changed.\n\n"
                      "Choose what you receive, or unsubscribe, here:\n\n{}/newsletter/"
                      "unsubscribe/{}\n",
-                     publication.title, BaseUrl(publication), *token));
+                     publication.title, PublicBaseUrl(publication), *token));
     return {};
   }
   // New, still pending, or back after leaving: pending until the link is followed.
@@ -173,7 +169,7 @@ Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& p
        fmt::format("Please confirm that you want the {} newsletter at this address by opening "
                    "this link (it works for 7 days):\n\n{}/newsletter/confirm/{}\n\nIf you did "
                    "not ask for it, ignore this message: you will not hear from us again.\n",
-                   publication.title, BaseUrl(publication), *token));
+                   publication.title, PublicBaseUrl(publication), *token));
   return {};
 }
 
@@ -208,7 +204,7 @@ Result<std::optional<Subscriber>> Subscriptions::Confirm(const std::string& toke
        fmt::format("You are subscribed to the {} newsletter. Thank you.\n\nEvery issue carries "
                    "a link to choose what you receive or to unsubscribe; this one works too:\n\n"
                    "{}/newsletter/unsubscribe/{}\n",
-                   publication.title, BaseUrl(publication), *manage));
+                   publication.title, PublicBaseUrl(publication), *manage));
   return subscriber;
 }
 

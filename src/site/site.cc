@@ -479,8 +479,7 @@ Result<Response> Site::PrivacyRequest(const Request& request) {
     if (!token) return tl::unexpected(token.error());
     auto publication = LoadPublication();
     if (!publication) return tl::unexpected(publication.error());
-    const std::string base =
-        publication->base_url.empty() ? "http://127.0.0.1:8080" : publication->base_url;
+    const std::string base = PublicBaseUrl(*publication);
     mail::Message message;
     message.to = email;
     message.subject = "Your comments on " + publication->title;

@@ -3,8 +3,9 @@
 // Every page is rendered from the Store through the theme and marked cacheable, so the server
 // keeps it in the page cache until content changes; handlers therefore run only on a miss.
 // Pages set no cookies. Routes whose features arrive with later work (search, archives) answer
-// 503 with a sentence saying so. Crawlers: /sitemap.xml, /sitemaps/…, /robots.txt. Feeds: /feed/ (RSS), /feed/atom/, /feed.json,
-// the same under each section, author and tag, and /SLUG/feed/ for an article's comments.
+// 503 with a sentence saying so. Crawlers: /sitemap.xml, /sitemaps/…, /robots.txt. Feeds: /feed/
+// (RSS), /feed/atom/, /feed.json, the same under each section, author and tag, and /SLUG/feed/ for
+// an article's comments.
 //
 // Comments: POST /SLUG/comments takes the form; GET /SLUG/comments/token gives the page's script
 // a fresh form token (and the name of signed-in staff), never cached. /comments/privacy lets a

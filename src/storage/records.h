@@ -25,6 +25,12 @@ struct Publication {
   std::string language = "en";   // BCP 47 tag for <html lang>
 };
 
+// The address links that leave the site start with (mail, feeds): the base URL, else the address
+// `serve` listens on by default.
+inline std::string PublicBaseUrl(const Publication& publication) {
+  return publication.base_url.empty() ? "http://127.0.0.1:8080" : publication.base_url;
+}
+
 struct Section {
   std::int64_t id = 0;
   std::string slug;

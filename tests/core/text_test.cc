@@ -41,3 +41,17 @@ TEST(SplitTrimmed, DropsEmptyParts) {
 
 }  // namespace
 }  // namespace broadsheet
+
+namespace broadsheet {
+namespace {
+
+TEST(AbsoluteLinks, PrefixesSiteRelativeAddressesOnly) {
+  EXPECT_EQ(AbsoluteLinks("<a href=\"/a/\">a</a><img src=\"/u/p.png\"><a href=\"//cdn.example/x\">"
+                          "c</a><a href=\"https://other.example/\">o</a>",
+                          "https://site.example"),
+            "<a href=\"https://site.example/a/\">a</a><img src=\"https://site.example/u/p.png\">"
+            "<a href=\"//cdn.example/x\">c</a><a href=\"https://other.example/\">o</a>");
+}
+
+}  // namespace
+}  // namespace broadsheet
