@@ -96,6 +96,8 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/newsletter", bind(&Desk::Newsletter), "admin");
   router.Add(Method::kGet, "/admin/newsletter/preview", bind(&Desk::PreviewNewsletter), "admin");
   router.Add(Method::kPost, "/admin/newsletter", bind(&Desk::SendNewsletter), "admin");
+  router.Add(Method::kPost, "/admin/newsletter/{id}/cancel", bind(&Desk::CancelNewsletter),
+             "admin");
   router.Add(Method::kGet, "/admin/subscribers", bind(&Desk::Subscribers), "admin");
   router.Add(Method::kPost, "/admin/subscribers", bind(&Desk::ChangeSubscriber), "admin");
   router.Add(Method::kGet, "/admin/subscribers.csv", bind(&Desk::ExportSubscribers), "admin");

@@ -84,6 +84,7 @@ class Desk {
   Result<http::Response> Newsletter(const http::Request& request) const;
   Result<http::Response> PreviewNewsletter(const http::Request& request) const;
   Result<http::Response> SendNewsletter(const http::Request& request) const;
+  Result<http::Response> CancelNewsletter(const http::Request& request) const;
   Result<http::Response> NewsletterPage(const http::Request& request, int status,
                                         const std::string& notice, const std::string& error) const;
   Result<NewsletterSend> ChosenIssue(

@@ -97,6 +97,7 @@ Result<Response> Desk::NewsletterPage(const Request& request, int status, const 
                     {"failed", send.failed},
                     {"remaining", send.remaining},
                     {"rate", fmt::format("{:.0f}", send.Rate())},
+                    {"running", running},
                     {"total", send.total}});
   }
   auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
@@ -137,6 +138,19 @@ Result<Response> Desk::PreviewNewsletter(const Request& request) const {
   }
   response.content_security_policy = kPreviewPolicy;
   return response;
+}
+
+Result<Response> Desk::CancelNewsletter(const Request& request) const {
+  auto viewer = Require(request, true, auth::Action::kSendNewsletter, kRefusal);
+  if (!viewer) return Denied(request, viewer.error());
+  const std::int64_t id = ParseId(request.Param("id"));
+  if (auto cancelled = store_.CancelSend(id, Now()); !cancelled) {
+    if (cancelled.error().code != ErrorCode::kNotFound) return tl::unexpected(cancelled.error());
+    return NewsletterPage(request, 409, "", cancelled.error().message);
+  }
+  Audit(*viewer, "newsletter-cancel", std::nullopt, fmt::format("send {}", id));
+  return NewsletterPage(request, 200,
+                        fmt::format("Send #{} is cancelled: nothing more goes out.", id), "");
 }
 
 Result<Response> Desk::SendNewsletter(const Request& request) const {

@@ -36,7 +36,7 @@ inline constexpr std::string_view kUnsubscribeMarker = "%%BROADSHEET_UNSUBSCRIBE
 struct SenderOptions {
   int rate = 100;       // messages a second; 0: as fast as the server takes them
   int concurrency = 4;  // SMTP connections
-  int batch = 100;      // deliveries recorded per transaction
+  int batch = 100;      // deliveries recorded per transaction (at most `rate`)
   int retry_after_s = 60;
   int max_attempts = 8;
   int bounce_threshold = 1;   // permanent refusals before a subscriber is marked bounced

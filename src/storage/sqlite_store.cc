@@ -1558,6 +1558,25 @@ Result<std::vector<Delivery>> SqliteStore::DueDeliveries(Timestamp now, int limi
   return due;
 }
 
+Result<void> SqliteStore::CancelSend(std::int64_t id, Timestamp now) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto cancel = Prepare(
+            "UPDATE newsletter_sends SET status = 'cancelled', finished_at = ?2 WHERE id = ?1 AND "
+            "status IN ('queued', 'sending')");
+        cancel.Bind(1, id).Bind(2, now);
+        if (auto done = Complete(cancel); !done) return done;
+        if (sqlite3_changes(db_) == 0)
+          return Fail(ErrorCode::kNotFound, "That send is not going any more.");
+        auto skip = Prepare(
+            "UPDATE newsletter_deliveries SET status = 'skipped', last_error = 'cancelled' WHERE "
+            "send_id = ?1 AND status = 'queued'");
+        skip.Bind(1, id);
+        return Complete(skip);
+      },
+      false);
+}
+
 Result<std::optional<Timestamp>> SqliteStore::NextDeliveryAt() {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(

@@ -112,6 +112,7 @@ class SqliteStore final : public Store {
   Result<std::vector<NewsletterSend>> ListSends(int limit) override;
   Result<std::vector<Delivery>> DueDeliveries(Timestamp now, int limit) override;
   Result<std::optional<Timestamp>> NextDeliveryAt() override;
+  Result<void> CancelSend(std::int64_t id, Timestamp now) override;
   Result<void> RecordDeliveries(const std::vector<DeliveryResult>& results, int bounce_threshold,
                                 Timestamp now) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;

@@ -165,6 +165,9 @@ class Store {
   virtual Result<std::vector<NewsletterSend>> ListSends(int limit) = 0;
   // Queued deliveries due at `now` to subscribers still active, of sends not finished.
   virtual Result<std::vector<Delivery>> DueDeliveries(Timestamp now, int limit) = 0;
+  // Stops a queued or running send: what is still queued is skipped. kNotFound when there is no
+  // such send still going.
+  virtual Result<void> CancelSend(std::int64_t id, Timestamp now) = 0;
   // When the next queued delivery falls due, if any is queued.
   virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
   // Records a batch of results in one transaction: a refused address counts a bounce against its

@@ -299,6 +299,32 @@ class Sending(unittest.TestCase):
         writer.sign_in("writer@example.org", PASSWORD)
         self.assertEqual(writer.request("GET", "/admin/newsletter")[0], 403)
 
+    def test_an_editor_cancels_a_send_under_way(self):
+        self.start(RecordingSmtp(), env={"BROADSHEET_NEWSLETTER_RATE": "2"})
+        add_user(self.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        for i in range(20):
+            add_subscriber(self.server, f"slow{i:02d}@example.org")
+        self.assertEqual(self.send("why-deterrence-still-works").returncode, 0)
+        self.wait_for_messages(1)
+        editor = Browser(self.server)
+        editor.sign_in("editor@example.org", PASSWORD)
+        page = editor.request("GET", "/admin/newsletter")[2]
+        self.assertIn('action="/admin/newsletter/1/cancel"', page)
+        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        status, _, page, _ = editor.request("POST", "/admin/newsletter/1/cancel", {"csrf": csrf})
+        self.assertEqual(status, 200)
+        self.assertIn("Send #1 is cancelled", page)
+        time.sleep(2)
+        delivered = len(self.handler.messages)
+        self.assertLess(delivered, 20)
+        time.sleep(1.5)
+        self.assertEqual(len(self.handler.messages), delivered)  # nothing more goes out
+        status = subprocess.run([harness.BIN, "newsletter", "status", "--site", self.server.site],
+                                capture_output=True, text=True, timeout=30)
+        self.assertIn("#1\tcancelled\t", status.stdout)
+        self.assertIn("\t0 remaining\t", status.stdout)
+        self.assertEqual(editor.request("POST", "/admin/newsletter/1/cancel", {"csrf": csrf})[0], 409)
+
     def test_temporary_failures_are_retried_and_refusals_mark_bounced(self):
         self.start(RecordingSmtp(refuse={"gone@example.org"}, defer_once={"busy@example.org"}))
         for address in ("busy@example.org", "gone@example.org", "fine@example.org"):
