@@ -18,6 +18,8 @@ namespace broadsheet::admin {
 struct EditorFields {
   std::string title, dek, body, slug, kind = "article", section, authors, tags;
   std::string image_url, image_alt, image_caption, image_credit;
+  std::string seo_description, social_image, canonical_url;  // search and social appearance
+  bool noindex = false;
   bool opinion = false;
   bool comments_open = true;
   std::string disclaimer_mode = "default", disclaimer;
@@ -97,6 +99,10 @@ EditorFields FieldsFromForm(const std::vector<std::pair<std::string, std::string
   fields.image_alt = std::string(Trim(get("image_alt")));
   fields.image_caption = std::string(Trim(get("image_caption")));
   fields.image_credit = std::string(Trim(get("image_credit")));
+  fields.seo_description = std::string(Trim(get("seo_description")));
+  fields.social_image = std::string(Trim(get("social_image")));
+  fields.canonical_url = std::string(Trim(get("canonical_url")));
+  fields.noindex = get("noindex") == "1";
   fields.opinion = get("opinion") == "1";
   fields.comments_open = get("comments_open") == "1";
   fields.disclaimer_mode = get("disclaimer_mode");
@@ -127,6 +133,10 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
   fields.image_alt = post.image.alt;
   fields.image_caption = post.image.caption;
   fields.image_credit = post.image.credit;
+  fields.seo_description = post.seo.description;
+  fields.social_image = post.seo.social_image;
+  fields.canonical_url = post.seo.canonical_url;
+  fields.noindex = post.seo.noindex;
   fields.opinion = post.opinion;
   fields.comments_open = post.comments_open;
   fields.disclaimer_mode =
@@ -149,12 +159,41 @@ std::string RevisionDetails(const EditorFields& fields, PostStatus status) {
                         {"image_alt", fields.image_alt},
                         {"image_caption", fields.image_caption},
                         {"image_credit", fields.image_credit},
+                        {"seo_description", fields.seo_description},
+                        {"social_image", fields.social_image},
+                        {"canonical_url", fields.canonical_url},
+                        {"noindex", fields.noindex},
                         {"opinion", fields.opinion},
                         {"comments_open", fields.comments_open},
                         {"disclaimer_mode", fields.disclaimer_mode},
                         {"disclaimer", fields.disclaimer},
                         {"date", fields.date}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// An address a post may point to: site-relative (when `relative` is allowed) or http(s), with
+// nothing that could leave an HTML attribute.
+bool IsAddress(const std::string& url, bool relative) {
+  const bool scheme_ok = url.starts_with("https://") || url.starts_with("http://") ||
+                         (relative && url.starts_with("/") && !url.starts_with("//"));
+  return scheme_ok && url.size() <= 2000 && url.find_first_of("\"<> \t\r\n") == std::string::npos;
+}
+
+Result<void> CheckSeoFields(const EditorFields& fields) {
+  if (fields.seo_description.size() > 300) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "The search description is longer than 300 characters; search engines show "
+                "about 160.");
+  }
+  if (!fields.social_image.empty() && !IsAddress(fields.social_image, true)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "The social image address must start with /uploads/ or https://.");
+  }
+  if (!fields.canonical_url.empty() && !IsAddress(fields.canonical_url, false)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "The canonical address must be a full address starting with https://.");
+  }
+  return {};
 }
 
 // Checks the typed fields and turns them into `post` (whose id, status and times the caller
@@ -227,6 +266,8 @@ Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZon
     return Fail(ErrorCode::kInvalidArgument, "Describe the featured image in its alt text.");
   }
   post.image = {fields.image_url, fields.image_alt, fields.image_caption, fields.image_credit};
+  if (auto seo = CheckSeoFields(fields); !seo) return seo;
+  post.seo = {fields.seo_description, fields.social_image, fields.canonical_url, fields.noindex};
   post.opinion = fields.opinion;
   post.comments_open = fields.comments_open;
   post.disclaimer_hidden = fields.disclaimer_mode == "hidden";
@@ -458,6 +499,10 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
         {"image_alt", fields.image_alt},
         {"image_caption", fields.image_caption},
         {"image_credit", fields.image_credit},
+        {"seo_description", fields.seo_description},
+        {"social_image", fields.social_image},
+        {"canonical_url", fields.canonical_url},
+        {"noindex", fields.noindex},
         {"opinion", fields.opinion},
         {"comments_open", fields.comments_open},
         {"disclaimer_default", fields.disclaimer_mode == "default"},

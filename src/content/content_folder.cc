@@ -397,7 +397,8 @@ class Importer {
       WarnUnknownFields(*file, map,
                         {"title", "slug", "dek", "section", "authors", "tags", "date", "updated",
                          "image", "image_alt", "image_caption", "image_credit", "opinion",
-                         "disclaimer", "comments", "status", "kind"});
+                         "disclaimer", "comments", "status", "kind", "description",
+                         "social_image", "canonical", "noindex"});
       Post post;
       auto title = Text(*file, map, "title");
       if (!title || title->empty()) {
@@ -470,6 +471,18 @@ class Importer {
         file->Warn(map["image"], "image_alt",
                    "missing: screen-reader users will not know what the image shows");
       }
+      if (auto value = Text(*file, map, "description")) post.seo.description = *value;
+      if (auto value = Text(*file, map, "social_image")) {
+        post.seo.social_image =
+            ImageUrl(*file, map["social_image"], "social_image", *value).value_or("");
+      }
+      if (auto value = Text(*file, map, "canonical")) {
+        if (value->starts_with("https://") || value->starts_with("http://"))
+          post.seo.canonical_url = *value;
+        else
+          file->Reject(map["canonical"], "canonical", "must be a full https:// address");
+      }
+      if (auto value = Bool(*file, map, "noindex")) post.seo.noindex = *value;
       post.opinion = section ? section->opinion : false;
       if (auto value = Bool(*file, map, "opinion")) post.opinion = *value;
       if (const YAML::Node node = map["disclaimer"]; node && !node.IsNull()) {

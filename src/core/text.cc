@@ -1,5 +1,8 @@
 #include "core/text.h"
 
+#include <optional>
+#include <utility>
+
 namespace broadsheet {
 
 std::string EscapeHtml(std::string_view text) {
@@ -113,28 +116,214 @@ std::vector<std::string> SplitTrimmed(std::string_view text, char separator) {
   return parts;
 }
 
-std::string StripTags(std::string_view html) {
+void AppendUtf8(std::string& out, char32_t code) {
+  if (code == 0 || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) code = 0xFFFD;
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xC0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  }
+}
+
+namespace {
+
+// Named character references that writers and editors actually use; the rest of HTML's 2,000
+// stay as written.
+constexpr std::pair<std::string_view, char32_t> kNamedReferences[] = {
+    {"amp", '&'},       {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
+    {"apos", '\''},     {"nbsp", 0xA0},     {"ensp", 0x2002},   {"emsp", 0x2003},
+    {"thinsp", 0x2009}, {"shy", 0xAD},      {"ndash", 0x2013},  {"mdash", 0x2014},
+    {"hellip", 0x2026}, {"lsquo", 0x2018},  {"rsquo", 0x2019},  {"sbquo", 0x201A},
+    {"ldquo", 0x201C},  {"rdquo", 0x201D},  {"bdquo", 0x201E},  {"laquo", 0xAB},
+    {"raquo", 0xBB},    {"lsaquo", 0x2039}, {"rsaquo", 0x203A}, {"bull", 0x2022},
+    {"middot", 0xB7},   {"copy", 0xA9},     {"reg", 0xAE},      {"trade", 0x2122},
+    {"deg", 0xB0},      {"times", 0xD7},    {"divide", 0xF7},   {"plusmn", 0xB1},
+    {"frac12", 0xBD},   {"frac14", 0xBC},   {"frac34", 0xBE},   {"sect", 0xA7},
+    {"para", 0xB6},     {"dagger", 0x2020}, {"Dagger", 0x2021}, {"prime", 0x2032},
+    {"euro", 0x20AC},   {"pound", 0xA3},    {"yen", 0xA5},      {"cent", 0xA2},
+    {"iexcl", 0xA1},    {"iquest", 0xBF},   {"ordf", 0xAA},     {"ordm", 0xBA},
+    {"szlig", 0xDF},    {"aelig", 0xE6},    {"AElig", 0xC6},    {"oelig", 0x153},
+    {"OElig", 0x152},   {"oslash", 0xF8},   {"Oslash", 0xD8},   {"aring", 0xE5},
+    {"Aring", 0xC5},    {"ccedil", 0xE7},   {"Ccedil", 0xC7},   {"ntilde", 0xF1},
+    {"Ntilde", 0xD1},   {"eth", 0xF0},      {"thorn", 0xFE},    {"scaron", 0x161},
+    {"Scaron", 0x160},  {"zcaron", 0x17E},  {"Zcaron", 0x17D},  {"yuml", 0xFF},
+};
+
+// The Latin-1 letters with grave, acute, circumflex, tilde and umlaut ("eacute", "Ouml"):
+// the base letter's code for each accent, 0 where there is none.
+std::optional<char32_t> AccentedLetter(std::string_view name) {
+  struct Accent {
+    std::string_view suffix;
+    char32_t a, e, i, o, u, y;  // lower-case codes; upper case is 0x20 less
+  };
+  static constexpr Accent kAccents[] = {{"grave", 0xE0, 0xE8, 0xEC, 0xF2, 0xF9, 0},
+                                        {"acute", 0xE1, 0xE9, 0xED, 0xF3, 0xFA, 0xFD},
+                                        {"circ", 0xE2, 0xEA, 0xEE, 0xF4, 0xFB, 0},
+                                        {"tilde", 0xE3, 0, 0, 0xF5, 0, 0},
+                                        {"uml", 0xE4, 0xEB, 0xEF, 0xF6, 0xFC, 0}};
+  if (name.size() < 4) return std::nullopt;
+  const char letter = name[0];
+  const bool upper = letter >= 'A' && letter <= 'Z';
+  const char lower = upper ? static_cast<char>(letter + 32) : letter;
+  for (const Accent& accent : kAccents) {
+    if (name.substr(1) != accent.suffix) continue;
+    char32_t code = 0;
+    switch (lower) {
+      case 'a':
+        code = accent.a;
+        break;
+      case 'e':
+        code = accent.e;
+        break;
+      case 'i':
+        code = accent.i;
+        break;
+      case 'o':
+        code = accent.o;
+        break;
+      case 'u':
+        code = accent.u;
+        break;
+      case 'y':
+        code = accent.y;
+        break;
+      default:
+        break;
+    }
+    if (code == 0 || (upper && lower == 'y')) return std::nullopt;
+    return upper ? code - 0x20 : code;
+  }
+  return std::nullopt;
+}
+
+// Decodes the character reference at the start of `text` ("&amp;…"), appending it to `out`;
+// returns how many bytes it took, 0 when it is not one (the '&' is then ordinary text).
+size_t DecodeReference(std::string_view text, std::string& out) {
+  const size_t end = text.find(';');
+  if (end == std::string_view::npos || end < 2 || end > 32) return 0;
+  const std::string_view name = text.substr(1, end - 1);
+  if (name[0] == '#') {
+    const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
+    const std::string_view digits = name.substr(hex ? 2 : 1);
+    if (digits.empty() || digits.size() > 8) return 0;
+    char32_t code = 0;
+    for (char c : digits) {
+      int digit;
+      if (c >= '0' && c <= '9')
+        digit = c - '0';
+      else if (hex && c >= 'a' && c <= 'f')
+        digit = c - 'a' + 10;
+      else if (hex && c >= 'A' && c <= 'F')
+        digit = c - 'A' + 10;
+      else
+        return 0;
+      code = code * (hex ? 16 : 10) + static_cast<char32_t>(digit);
+    }
+    AppendUtf8(out, code);
+    return end + 1;
+  }
+  for (const auto& [known, code] : kNamedReferences) {
+    if (known == name) {
+      AppendUtf8(out, code);
+      return end + 1;
+    }
+  }
+  if (auto code = AccentedLetter(name)) {
+    AppendUtf8(out, *code);
+    return end + 1;
+  }
+  return 0;
+}
+
+// Tags after which text continues on a new line: they separate words.
+bool IsBlockTag(std::string_view name) {
+  static constexpr std::string_view kBlocks[] = {
+      "p",       "br",      "div",   "li",     "ul",     "ol",  "dl",     "dt",
+      "dd",      "h1",      "h2",    "h3",     "h4",     "h5",  "h6",     "blockquote",
+      "pre",     "hr",      "table", "tr",     "td",     "th",  "figure", "figcaption",
+      "section", "article", "aside", "header", "footer", "nav", "img",    "iframe"};
+  for (std::string_view block : kBlocks) {
+    if (block == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string PlainText(std::string_view html) {
   std::string out;
   out.reserve(html.size());
-  bool in_tag = false;
   bool pending_space = false;
-  for (char c : html) {
-    if (in_tag) {
-      if (c == '>') {
-        in_tag = false;
-        pending_space = true;
+  auto add = [&](std::string_view piece) {
+    if (pending_space && !out.empty()) out += ' ';
+    pending_space = false;
+    out += piece;
+  };
+  size_t i = 0;
+  while (i < html.size()) {
+    const char c = html[i];
+    if (c == '<') {
+      if (html.substr(i, 4) == "<!--") {
+        const size_t close = html.find("-->", i + 4);
+        i = close == std::string_view::npos ? html.size() : close + 3;
+        continue;
       }
+      const size_t close = html.find('>', i);
+      if (close == std::string_view::npos) break;
+      std::string_view tag = html.substr(i + 1, close - i - 1);
+      const bool closing = !tag.empty() && tag[0] == '/';
+      if (closing) tag.remove_prefix(1);
+      const size_t name_end = tag.find_first_of(" \t\r\n/");
+      const std::string name = LowerAscii(tag.substr(0, name_end));
+      i = close + 1;
+      if (!closing && (name == "script" || name == "style" || name == "template")) {
+        // Their text is not text a reader sees.
+        const std::string end_tag = "</" + name;
+        size_t found = i;
+        while (found < html.size()) {
+          found = html.find("</", found);
+          if (found == std::string_view::npos) break;
+          if (LowerAscii(html.substr(found, end_tag.size())) == end_tag) break;
+          found += 2;
+        }
+        if (found == std::string_view::npos || found >= html.size()) break;
+        const size_t after = html.find('>', found);
+        i = after == std::string_view::npos ? html.size() : after + 1;
+        pending_space = true;
+        continue;
+      }
+      if (IsBlockTag(name)) pending_space = true;
       continue;
     }
-    if (c == '<') {
-      in_tag = true;
-    } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
       pending_space = true;
-    } else {
-      if (pending_space && !out.empty()) out += ' ';
-      pending_space = false;
-      out += c;
+      ++i;
+      continue;
     }
+    if (c == '&') {
+      std::string decoded;
+      if (const size_t used = DecodeReference(html.substr(i), decoded); used > 0) {
+        if (decoded == "\u00A0") {
+          pending_space = true;
+        } else {
+          add(decoded);
+        }
+        i += used;
+        continue;
+      }
+    }
+    add(std::string_view(&html[i], 1));
+    ++i;
   }
   return out;
 }

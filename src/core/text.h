@@ -24,9 +24,14 @@ std::string LowerAscii(std::string_view text);
 // Splits on `separator`, trimming each part and dropping empty ones.
 std::vector<std::string> SplitTrimmed(std::string_view text, char separator);
 
-// Removes tags from an HTML fragment and collapses whitespace; entities are left as they are.
-// For meta descriptions and plain excerpts of trusted, rendered HTML.
-std::string StripTags(std::string_view html);
+// The text of an HTML fragment, for meta descriptions, excerpts and the search index: tags and
+// comments removed (block tags leave a space, inline ones nothing), the contents of script, style
+// and template elements dropped, character references decoded (numeric ones and the named ones
+// that occur in practice; others stay as written), whitespace collapsed.
+std::string PlainText(std::string_view html);
+
+// Appends the UTF-8 encoding of `code` (U+FFFD for one that is not a character).
+void AppendUtf8(std::string& out, char32_t code);
 
 // An HTML fragment with its site-relative links and images (href="/…", src="/…") made absolute
 // under `base`, for places with no site to be relative to (mail, feeds).

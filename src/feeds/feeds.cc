@@ -20,7 +20,7 @@ Timestamp Changed(const Post& post) {
 
 // The item's text: the whole body, or the dek (else the first words) as a summary.
 std::string Summary(const Post& post) {
-  return post.dek.empty() ? Truncate(StripTags(post.body_html), 300) : post.dek;
+  return post.dek.empty() ? Truncate(PlainText(post.body_html), 300) : post.dek;
 }
 
 std::string ImageType(const std::string& url, const MediaByUrl& media) {

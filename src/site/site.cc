@@ -15,6 +15,8 @@
 #include "feeds/feeds.h"
 #include "feeds/sitemaps.h"
 #include "http/static_files.h"
+#include "search/query.h"
+#include "search/related.h"
 #include "site/views.h"
 
 namespace broadsheet::site {
@@ -61,8 +63,35 @@ std::pair<bool, std::vector<std::string>> ChosenSegments(
   return {everything || sections.empty(), std::move(sections)};
 }
 
-bool IsYear(std::string_view text) {
-  return text.size() == 4 && text.find_first_not_of("0123456789") == std::string_view::npos;
+// "2026" -> 2026; nullopt for anything but four digits from 1000.
+std::optional<int> Year(std::string_view text) {
+  if (text.size() != 4 || text.front() == '0' ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::stoi(std::string(text));
+}
+
+// "07" -> 7; nullopt for anything but two digits from 01 to 12.
+std::optional<int> Month(std::string_view text) {
+  if (text.size() != 2 || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  const int month = (text[0] - '0') * 10 + (text[1] - '0');
+  if (month < 1 || month > 12) return std::nullopt;
+  return month;
+}
+
+constexpr const char* kMonthNames[] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
+
+// Midnight at the start of a day in the publication's zone.
+Timestamp StartOfDay(int year, int month, int day, const TimeZone& zone) {
+  if (month > 12) {
+    ++year;
+    month = 1;
+  }
+  return ParseIsoTime(fmt::format("{:04}-{:02}-{:02}", year, month, day), zone).value_or(0);
 }
 
 }  // namespace
@@ -74,8 +103,12 @@ struct Site::ListSpec {
   std::string heading;
   std::string description;
   std::string current_section;
-  nlohmann::json author = false;  // author profile for author pages
+  nlohmann::json author = false;   // author profile for author pages
+  nlohmann::json archive = false;  // month and year links for archives
   std::string json_ld_type = "CollectionPage";
+  // The breadcrumb trail below the home page: (name, path) pairs.
+  std::vector<std::pair<std::string, std::string>> trail;
+  bool has_feed = true;
 };
 
 Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploads_dir,
@@ -140,8 +173,6 @@ void Site::AddRoutes(http::Router& router) {
       Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload");
 
   // Routes of features that later releases build; they answer 503 until then.
-  const std::string discovery =
-      "This arrives with the discovery release (feeds, search, sitemaps).";
   router.Add(
       Method::kGet, "/sitemap.xml", [this](const Request& r) { return SitemapIndex(r); },
       "sitemap");
@@ -150,9 +181,10 @@ void Site::AddRoutes(http::Router& router) {
       "sitemap");
   router.Add(
       Method::kGet, "/robots.txt", [this](const Request& r) { return Robots(r); }, "robots");
-  for (const char* path : {"/search", "/search.json"}) {
-    router.Add(Method::kGet, path, NotYet(discovery), "discovery");
-  }
+  router.Add(
+      Method::kGet, "/search", [this](const Request& r) { return Search(r, false); }, "search");
+  router.Add(
+      Method::kGet, "/search.json", [this](const Request& r) { return Search(r, true); }, "search");
   router.Add(
       Method::kGet, "/newsletter", [this](const Request& r) { return NewsletterPage(r); },
       "newsletter");
@@ -200,19 +232,35 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/{slug}/feed/", [this](const Request& r) { return CommentsFeed(r); },
       "comments-feed");
-  const auto archives = NotYet("Archives by year and month arrive with the discovery release.");
+  // Archives. A path that only looks like one ("/2026/feed/" is not) falls to the 404 page,
+  // which also follows redirects (old WordPress addresses such as "/2019/05/10/slug/").
+  auto archive = [this](const Request& r, std::string_view year_text, std::string_view month_text,
+                        std::string_view page_text) -> Result<Response> {
+    const auto year = Year(year_text);
+    const auto month = month_text.empty() ? std::optional<int>(0) : Month(month_text);
+    const auto page = page_text.empty() ? std::optional<int>(1) : PageNumber(page_text);
+    if (!year || !month || !page) return NotFound(r);
+    return Archive(r, *year, *month, *page);
+  };
   router.Add(
-      Method::kGet, "/{year}/{month}/",
-      [archives, this](const Request& r) -> Result<Response> {
-        if (IsYear(r.Param("year"))) return archives(r);
-        return NotFound(r);
+      Method::kGet, "/{year}/page/{page}/",
+      [archive](const Request& r) { return archive(r, r.Param("year"), "", r.Param("page")); },
+      "archive");
+  router.Add(
+      Method::kGet, "/{year}/{month}/page/{page}/",
+      [archive](const Request& r) {
+        return archive(r, r.Param("year"), r.Param("month"), r.Param("page"));
       },
       "archive");
-
+  router.Add(
+      Method::kGet, "/{year}/{month}/",
+      [archive](const Request& r) { return archive(r, r.Param("year"), r.Param("month"), ""); },
+      "archive");
+  // An article, or a year's archive (slugs of four digits are refused, so there is no clash).
   router.Add(
       Method::kGet, "/{slug}/",
-      [this, archives](const Request& r) -> Result<Response> {
-        if (IsYear(r.Param("slug"))) return archives(r);
+      [this, archive](const Request& r) -> Result<Response> {
+        if (Year(r.Param("slug"))) return archive(r, r.Param("slug"), "", "");
         return Post(r);
       },
       "post");
@@ -300,14 +348,29 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   const PostDetail& detail = **found;
   if (detail.section) context->current_section = detail.section->slug;
 
+  const broadsheet::Post& post = detail.post;
   Head head;
-  head.title = detail.post.title;
-  head.description =
-      !detail.post.dek.empty() ? detail.post.dek : Truncate(StripTags(detail.post.body_html), 200);
-  head.canonical_path = PostUrl(detail.post);
-  head.image = detail.post.image.url;
-  head.og_type = "article";
-  head.json_ld = ArticleJsonLd(detail, *context);
+  head.title = post.title;
+  head.description = !post.seo.description.empty() ? post.seo.description
+                     : !post.dek.empty()           ? post.dek
+                                                   : Truncate(PlainText(post.body_html), 200);
+  head.canonical_path = !post.seo.canonical_url.empty() ? post.seo.canonical_url : PostUrl(post);
+  head.noindex = post.seo.noindex;
+  head.image = !post.seo.social_image.empty() ? post.seo.social_image : post.image.url;
+  head.image_alt = post.seo.social_image.empty() ? post.image.alt : "";
+  if (post.kind == PostKind::kArticle) {
+    head.og_type = "article";
+    head.published_iso = FormatIsoTime(post.published_at.value_or(0), context->zone);
+    head.modified_iso =
+        FormatIsoTime(post.updated_at.value_or(post.published_at.value_or(0)), context->zone);
+    if (detail.section) head.section = detail.section->name;
+    for (const Tag& tag : detail.tags) head.tags.push_back(tag.name);
+  }
+  head.json_ld.push_back(ArticleJsonLd(detail, *context));
+  std::vector<std::pair<std::string, std::string>> trail;
+  if (detail.section) trail.emplace_back(detail.section->name, SectionUrl(*detail.section));
+  trail.emplace_back(post.title, PostUrl(post));
+  head.json_ld.push_back(BreadcrumbJsonLd(context->publication, trail));
   auto media = detail.post.image.url.starts_with("/uploads/")
                    ? store_.FindMediaByUrl(detail.post.image.url)
                    : Result<std::optional<MediaItem>>(std::nullopt);
@@ -325,10 +388,21 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
     head.feed_title = "Comments on \u201c" + detail.post.title + "\u201d";
   }
 
+  nlohmann::json related = nlohmann::json::array();
+  if (post.kind == PostKind::kArticle) {
+    auto candidates = store_.RelatedCandidates(post, search::SimilarTo(post), context->now,
+                                               search::kRelatedCandidates);
+    if (!candidates) return tl::unexpected(candidates.error());
+    for (const PostDetail& other : search::ChooseRelated(post, std::move(*candidates), 3))
+      related.push_back(PostCardView(other, context->zone));
+  }
+
   nlohmann::json view = {
       {"site", SiteView(*context)},
       {"head", HeadView(head, context->publication)},
       {"article", ArticleView(detail, *context, *media)},
+      {"related", related},
+      {"has_related", !related.empty()},
       {"comments_open", open},
       {"comment_form", comment_form},
       {"discussion", CommentsView(*comments, context->zone, rules->thread_depth)}};
@@ -890,6 +964,261 @@ Result<Response> Site::Preview(const Request& request) const {
   return response;
 }
 
+Result<Response> Site::Search(const Request& request, bool json) const {
+  auto context = Context();
+  if (!context) return tl::unexpected(context.error());
+  const Publication& publication = context->publication;
+  const std::string typed = request.QueryParam("q").value_or("");
+  const search::Query parsed = search::Parse(typed);
+  std::vector<std::string> notices;
+  if (!parsed.notice.empty()) notices.push_back(parsed.notice);
+
+  SearchQuery query;
+  query.match = parsed.match;
+  query.now = context->now;
+  query.limit = kResultsPerPage;
+  // Filters that cannot be read are left out, and the reader told which.
+  const std::string section_slug = request.QueryParam("section").value_or("");
+  if (!section_slug.empty()) {
+    auto section = IsValidSlug(section_slug) ? store_.FindSection(section_slug)
+                                             : Result<std::optional<Section>>(std::nullopt);
+    if (!section) return tl::unexpected(section.error());
+    if (*section)
+      query.section_id = (*section)->id;
+    else
+      notices.push_back("There is no such section, so results from every section are shown.");
+  }
+  const std::string author_slug = request.QueryParam("author").value_or("");
+  std::vector<Author> authors;
+  {
+    auto listed = store_.ListAuthors();
+    if (!listed) return tl::unexpected(listed.error());
+    authors = std::move(*listed);
+  }
+  if (!author_slug.empty()) {
+    const auto found = std::find_if(authors.begin(), authors.end(),
+                                    [&](const Author& a) { return a.slug == author_slug; });
+    if (found != authors.end())
+      query.author_id = found->id;
+    else
+      notices.push_back("There is no such author, so results by every author are shown.");
+  }
+  auto read_date = [&](const char* field, const char* label) -> std::optional<Timestamp> {
+    const std::string text(Trim(request.QueryParam(field).value_or("")));
+    if (text.empty()) return std::nullopt;
+    auto when = text.size() == 10 ? ParseIsoTime(text, context->zone)
+                                  : Result<Timestamp>(Fail(ErrorCode::kInvalidArgument, ""));
+    if (!when) {
+      notices.push_back(fmt::format(
+          "The {} date \u201c{}\u201d is not a date like 2024-03-01, so it was left out.", label,
+          Truncate(text, 40)));
+      return std::nullopt;
+    }
+    return *when;
+  };
+  const auto from = read_date("from", "from");
+  const auto to = read_date("to", "until");
+  query.from = from;
+  if (to) query.until = *to + 86400;  // the whole of the last day (to the hour, across DST)
+  query.newest_first = request.QueryParam("sort").value_or("") == "newest";
+  const int page = PageNumber(request.QueryParam("page").value_or("1")).value_or(1);
+  query.offset = (page - 1) * kResultsPerPage;
+
+  SearchResults results;
+  const bool searched = !query.match.empty();
+  if (searched) {
+    auto found = store_.SearchPosts(query);
+    if (!found && found.error().code != ErrorCode::kInvalidArgument)
+      return tl::unexpected(found.error());
+    if (found) {
+      results = std::move(*found);
+    } else {
+      notices.push_back("That search could not be understood. Try fewer or simpler words.");
+    }
+  } else if (!Trim(typed).empty() && parsed.notice.empty()) {
+    notices.push_back("Please type a word to search for: letters or numbers.");
+  }
+  const int pages = std::max(1, (results.total + kResultsPerPage - 1) / kResultsPerPage);
+
+  // The address of another page of the same search.
+  auto page_url = [&](int number) {
+    std::string url = "/search" + std::string(json ? ".json" : "") +
+                      "?q=" + http::PercentEncode(parsed.understood);
+    for (const char* field : {"section", "author", "from", "to", "sort"}) {
+      const std::string value = request.QueryParam(field).value_or("");
+      if (!value.empty()) url += std::string("&") + field + "=" + http::PercentEncode(value);
+    }
+    if (number > 1) url += "&page=" + std::to_string(number);
+    return url;
+  };
+  std::string summary;
+  if (searched) {
+    if (results.total == 0)
+      summary = "No articles match \u201c" + parsed.understood + "\u201d.";
+    else if (page > pages)
+      summary = fmt::format("There are only {} page{} of results.", pages, pages == 1 ? "" : "s");
+    else
+      summary = fmt::format("{} result{} for \u201c{}\u201d{}", results.total,
+                            results.total == 1 ? "" : "s", parsed.understood,
+                            pages > 1 ? fmt::format(", page {} of {}.", page, pages) : ".");
+  }
+
+  nlohmann::json list = nlohmann::json::array();
+  for (const SearchHit& hit : results.hits) {
+    nlohmann::json item = PostCardView(hit.detail, context->zone);
+    const bool marked_excerpt = hit.excerpt.find(kMarkStart) != std::string::npos;
+    if (json) {
+      nlohmann::json authors_json = nlohmann::json::array();
+      for (const Author& author : hit.detail.authors)
+        authors_json.push_back(
+            {{"name", author.name}, {"url", AbsoluteUrl(publication, AuthorUrl(author))}});
+      nlohmann::json entry = {{"title", hit.detail.post.title},
+                              {"title_html", search::MarkedHtml(hit.title)},
+                              {"url", AbsoluteUrl(publication, PostUrl(hit.detail.post))},
+                              {"dek", hit.detail.post.dek},
+                              {"excerpt_html", search::MarkedHtml(hit.excerpt)},
+                              {"excerpt", search::MarkedText(hit.excerpt)},
+                              {"published", item["date_iso"]},
+                              {"section", nullptr},
+                              {"authors", authors_json}};
+      if (hit.detail.section)
+        entry["section"] = {{"name", hit.detail.section->name},
+                            {"url", AbsoluteUrl(publication, SectionUrl(*hit.detail.section))}};
+      list.push_back(std::move(entry));
+      continue;
+    }
+    item["title_html"] = search::MarkedHtml(hit.title);
+    // A passage with the words found; else the dek says what the article is.
+    item["excerpt_html"] = marked_excerpt || hit.detail.post.dek.empty()
+                               ? search::MarkedHtml(hit.excerpt)
+                               : EscapeHtml(hit.detail.post.dek);
+    list.push_back(std::move(item));
+  }
+
+  Response response;
+  if (json) {
+    nlohmann::json answer = {
+        {"query", typed.size() > search::kMaxQueryBytes
+                      ? std::string(Truncate(typed, search::kMaxQueryBytes))
+                      : typed},
+        {"understood", parsed.understood},
+        {"total", results.total},
+        {"page", page},
+        {"pages", pages},
+        {"results", list},
+        {"notices", notices},
+        {"next", page < pages ? nlohmann::json(page_url(page + 1)) : nlohmann::json(nullptr)}};
+    response.content_type = "application/json; charset=utf-8";
+    response.body = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    nlohmann::json sections = nlohmann::json::array();
+    for (const Section& section : context->sections) {
+      sections.push_back({{"slug", section.slug},
+                          {"name", section.name},
+                          {"selected", query.section_id == section.id}});
+    }
+    nlohmann::json author_choices = nlohmann::json::array();
+    for (const Author& author : authors) {
+      author_choices.push_back({{"slug", author.slug},
+                                {"name", author.name},
+                                {"selected", query.author_id == author.id}});
+    }
+    nlohmann::json paging = false;
+    if (searched && pages > 1 && page <= pages) {
+      paging = {{"current", page},
+                {"total", pages},
+                {"prev_label", "Previous"},
+                {"next_label", "Next"},
+                {"newer_url", page > 1 ? page_url(page - 1) : ""},
+                {"older_url", page < pages ? page_url(page + 1) : ""}};
+    }
+    Head head;
+    head.title = parsed.understood.empty() ? "Search" : "Search: " + parsed.understood;
+    head.noindex = true;  // result pages are not pages of the publication
+    nlohmann::json view = {
+        {"site", SiteView(*context)},
+        {"head", HeadView(head, publication)},
+        {"paging", paging},
+        {"search",
+         {{"q",
+           parsed.understood.empty() ? Truncate(typed, search::kMaxQueryBytes) : parsed.understood},
+          {"understood", parsed.understood},
+          {"sections", sections},
+          {"authors", author_choices},
+          {"from", from ? FormatIsoTime(*from, context->zone).substr(0, 10) : ""},
+          {"to", to ? FormatIsoTime(*to, context->zone).substr(0, 10) : ""},
+          {"newest", query.newest_first},
+          {"notices", notices},
+          {"searched", searched},
+          {"summary", summary},
+          {"results", list},
+          {"has_results", !list.empty()},
+          {"first", query.offset + 1}}}};
+    auto html = theme_.Render("search", view);
+    if (!html) return tl::unexpected(html.error());
+    response.body = std::move(*html);
+  }
+  response.cache_control = "public, max-age=60";
+  response.headers.emplace_back("X-Robots-Tag", "noindex");
+  return response;
+}
+
+Result<Response> Site::Archive(const Request& request, int year, int month, int page) const {
+  auto context = Context();
+  if (!context) return tl::unexpected(context.error());
+  const TimeZone& zone = context->zone;
+  auto span = store_.PublishedSpan(PostKind::kArticle, context->now);
+  if (!span) return tl::unexpected(span.error());
+  const int first_year = *span ? CivilDateIn((*span)->first, zone).year : 0;
+  const int last_year = *span ? CivilDateIn((*span)->second, zone).year : 0;
+  if (!*span || year < first_year || year > last_year)
+    return Fail(ErrorCode::kNotFound, fmt::format("Nothing was published in {}.", year));
+
+  ListSpec spec;
+  spec.query.from = StartOfDay(year, month == 0 ? 1 : month, 1, zone);
+  spec.query.until =
+      month == 0 ? StartOfDay(year + 1, 1, 1, zone) : StartOfDay(year, month + 1, 1, zone);
+  const std::string year_path = fmt::format("/{}/", year);
+  spec.base_path = month == 0 ? year_path : fmt::format("/{}/{:02}/", year, month);
+  spec.kicker = "Archive";
+  spec.heading =
+      month == 0 ? std::to_string(year) : fmt::format("{} {}", kMonthNames[month - 1], year);
+  spec.description = "Analysis published in " + spec.heading + ".";
+  spec.has_feed = false;
+  spec.trail = {{std::to_string(year), year_path}};
+  if (month != 0) spec.trail.emplace_back(spec.heading, spec.base_path);
+
+  nlohmann::json months = nlohmann::json::array();
+  for (int m = 1; m <= 12; ++m) {
+    PostQuery count_query;
+    count_query.now = context->now;
+    count_query.from = StartOfDay(year, m, 1, zone);
+    count_query.until = StartOfDay(year, m + 1, 1, zone);
+    auto count = store_.CountPublishedPosts(count_query);
+    if (!count) return tl::unexpected(count.error());
+    if (*count == 0) continue;
+    months.push_back({{"name", kMonthNames[m - 1]},
+                      {"url", fmt::format("/{}/{:02}/", year, m)},
+                      {"count", *count},
+                      {"current", m == month}});
+  }
+  if (month != 0 && std::none_of(months.begin(), months.end(), [](const nlohmann::json& m) {
+        return m.value("current", false);
+      })) {
+    return Fail(ErrorCode::kNotFound, "Nothing was published in " + spec.heading + ".");
+  }
+  nlohmann::json years = nlohmann::json::array();
+  for (int y = last_year; y >= first_year; --y) {
+    years.push_back(
+        {{"year", y}, {"url", fmt::format("/{}/", y)}, {"current", y == year && month == 0}});
+  }
+  spec.archive = {
+      {"year", year}, {"months", months}, {"has_months", !months.empty()}, {"years", years}};
+  auto response = List(spec, page);
+  if (response && !request.query.empty()) response->cacheable = false;
+  return response;
+}
+
 Result<Response> Site::SectionList(const Request& request, int page) const {
   const std::string slug(request.Param("slug"));
   auto section =
@@ -903,6 +1232,7 @@ Result<Response> Site::SectionList(const Request& request, int page) const {
   spec.heading = (*section)->name;
   spec.description = (*section)->description;
   spec.current_section = slug;
+  spec.trail = {{spec.heading, spec.base_path}};
   return List(spec, page);
 }
 
@@ -923,6 +1253,7 @@ Result<Response> Site::AuthorList(const Request& request, int page) const {
                  {"bio_html", a.bio_html},
                  {"avatar", a.avatar}};
   spec.json_ld_type = "ProfilePage";
+  spec.trail = {{spec.heading, spec.base_path}};
   return List(spec, page);
 }
 
@@ -936,6 +1267,7 @@ Result<Response> Site::TagList(const Request& request, int page) const {
   spec.base_path = TagUrl(**tag);
   spec.kicker = "Tag";
   spec.heading = (*tag)->name;
+  spec.trail = {{spec.heading, spec.base_path}};
   return List(spec, page);
 }
 
@@ -971,6 +1303,8 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
     pagination = {{"current", page},
                   {"total", pages},
                   {"is_first", page == 1},
+                  {"prev_label", "Newer"},
+                  {"next_label", "Older"},
                   {"newer_url", page > 1 ? page_path(page - 1) : ""},
                   {"older_url", page < pages ? page_path(page + 1) : ""}};
   }
@@ -981,20 +1315,43 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
     head.title = fmt::format("{} \u2013 page {}", home ? "Latest analysis" : spec.heading, page);
   head.description = home ? context->publication.description : spec.description;
   head.canonical_path = page_path(page);
-  if (!home) {
+  if (!home && spec.has_feed) {
     head.feed = spec.base_path + "feed/";
     head.feed_title = spec.heading + " \u2013 " + context->publication.title;
   }
+  const Publication& publication = context->publication;
   nlohmann::json ld = {{"@context", "https://schema.org"},
                        {"@type", home ? "WebSite" : spec.json_ld_type},
-                       {"name", home ? context->publication.title : spec.heading},
-                       {"url", AbsoluteUrl(context->publication, page_path(page))}};
-  if (spec.json_ld_type == "ProfilePage" && spec.author.is_object()) {
-    ld["mainEntity"] = {{"@type", "Person"}, {"name", spec.heading}};
-    if (!spec.description.empty()) ld["mainEntity"]["jobTitle"] = spec.description;
+                       {"name", home ? publication.title : spec.heading},
+                       {"url", AbsoluteUrl(publication, page_path(page))}};
+  if (home) {
+    if (!publication.description.empty()) ld["description"] = publication.description;
+    ld["inLanguage"] = publication.language;
+    ld["potentialAction"] = {
+        {"@type", "SearchAction"},
+        {"target",
+         {{"@type", "EntryPoint"},
+          {"urlTemplate", AbsoluteUrl(publication, "/search?q={search_term_string}")}}},
+        {"query-input", "required name=search_term_string"}};
+  } else {
+    ld["isPartOf"] = {
+        {"@type", "WebSite"}, {"name", publication.title}, {"url", AbsoluteUrl(publication, "/")}};
+    if (!spec.description.empty() && spec.json_ld_type != "ProfilePage")
+      ld["description"] = spec.description;
   }
-  head.json_ld =
-      EscapeJsonForScript(ld.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (spec.json_ld_type == "ProfilePage" && spec.author.is_object()) {
+    nlohmann::json person = {{"@type", "Person"},
+                             {"name", spec.heading},
+                             {"url", AbsoluteUrl(publication, spec.base_path)}};
+    if (!spec.description.empty()) person["jobTitle"] = spec.description;
+    const std::string avatar = spec.author.value("avatar", "");
+    if (!avatar.empty()) person["image"] = AbsoluteUrl(publication, avatar);
+    const std::string bio = PlainText(spec.author.value("bio_html", ""));
+    if (!bio.empty()) person["description"] = Truncate(bio, 300);
+    ld["mainEntity"] = person;
+  }
+  head.json_ld.push_back(JsonLdText(ld));
+  if (!spec.trail.empty()) head.json_ld.push_back(BreadcrumbJsonLd(publication, spec.trail));
   nlohmann::json view = {
       {"site", SiteView(*context)},
       {"head", HeadView(head, context->publication)},
@@ -1005,6 +1362,7 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
         {"kicker", spec.kicker},
         {"description", spec.description},
         {"author", spec.author},
+        {"archive", spec.archive},
         {"posts", cards},
         {"has_posts", !cards.empty()},
         {"show_newsletter", home && page == 1}}}};

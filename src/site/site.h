@@ -2,10 +2,9 @@
 //
 // Every page is rendered from the Store through the theme and marked cacheable, so the server
 // keeps it in the page cache until content changes; handlers therefore run only on a miss.
-// Pages set no cookies. Routes whose features arrive with later work (search, archives) answer
-// 503 with a sentence saying so. Crawlers: /sitemap.xml, /sitemaps/…, /robots.txt. Feeds: /feed/
-// (RSS), /feed/atom/, /feed.json, the same under each section, author and tag, and /SLUG/feed/ for
-// an article's comments.
+// Pages set no cookies. Search: /search and /search.json. Archives: /YYYY/ and /YYYY/MM/. Crawlers:
+// /sitemap.xml, /sitemaps/…, /robots.txt. Feeds: /feed/ (RSS), /feed/atom/, /feed.json, the same
+// under each section, author and tag, and /SLUG/feed/ for an article's comments.
 //
 // Comments: POST /SLUG/comments takes the form; GET /SLUG/comments/token gives the page's script
 // a fresh form token (and the name of signed-in staff), never cached. /comments/privacy lets a
@@ -32,6 +31,7 @@ namespace broadsheet::site {
 
 inline constexpr int kPostsPerPage = 10;
 inline constexpr int kFeedItems = 20;
+inline constexpr int kResultsPerPage = 10;
 
 class Site {
  public:
@@ -110,6 +110,11 @@ class Site {
   Result<http::Response> SaveSections(const http::Request& request) const;
   Result<http::Response> RenderNewsletter(nlohmann::json state, int status) const;
   Result<newsletter::Subscriptions*> Newsletter();
+  // /search and /search.json: ranked full-text search with filters (section, author, dates),
+  // order and pages. Whatever the reader typed gets results or a sentence, never an error.
+  Result<http::Response> Search(const http::Request& request, bool json) const;
+  // /YYYY/ and /YYYY/MM/ (month 0: the whole year), with their pages.
+  Result<http::Response> Archive(const http::Request& request, int year, int month, int page) const;
   Result<http::Response> SectionList(const http::Request& request, int page) const;
   Result<http::Response> AuthorList(const http::Request& request, int page) const;
   Result<http::Response> TagList(const http::Request& request, int page) const;

@@ -203,8 +203,30 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
     if (!post.image.credit.empty()) image["creditText"] = post.image.credit;
     ld["image"] = image;
   }
+  return JsonLdText(ld);
+}
+
+std::string JsonLdText(const nlohmann::json& ld) {
   // Stored text is UTF-8 (every writer checks), but a page must never fail over one bad byte.
   return EscapeJsonForScript(ld.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::string BreadcrumbJsonLd(const Publication& publication,
+                             const std::vector<std::pair<std::string, std::string>>& trail) {
+  nlohmann::json items = nlohmann::json::array();
+  items.push_back({{"@type", "ListItem"},
+                   {"position", 1},
+                   {"name", publication.title},
+                   {"item", AbsoluteUrl(publication, "/")}});
+  for (const auto& [name, path] : trail) {
+    items.push_back({{"@type", "ListItem"},
+                     {"position", items.size() + 1},
+                     {"name", name},
+                     {"item", AbsoluteUrl(publication, path)}});
+  }
+  return JsonLdText({{"@context", "https://schema.org"},
+                     {"@type", "BreadcrumbList"},
+                     {"itemListElement", items}});
 }
 
 nlohmann::json CommentsView(const std::vector<Comment>& comments, const TimeZone& zone,
@@ -245,16 +267,32 @@ nlohmann::json HeadView(const Head& head, const Publication& publication) {
   const std::string title = head.title.empty() || head.title == publication.title
                                 ? publication.title
                                 : head.title + " \u2013 " + publication.title;
+  nlohmann::json json_ld = nlohmann::json::array();
+  for (const std::string& block : head.json_ld) json_ld.push_back({{"text", block}});
+  nlohmann::json article = false;
+  if (head.og_type == "article") {
+    nlohmann::json tags = nlohmann::json::array();
+    for (const std::string& tag : head.tags) tags.push_back({{"name", tag}});
+    article = {{"published", head.published_iso},
+               {"modified", head.modified_iso},
+               {"section", head.section},
+               {"tags", tags}};
+  }
+  // Social sites need absolute addresses; without a base URL there is none to give.
+  const auto absolute = [&](const std::string& path) {
+    return path.empty() || (publication.base_url.empty() && !path.starts_with("http"))
+               ? std::string()
+               : AbsoluteUrl(publication, path);
+  };
   return {{"title", title},
+          {"social_title", head.title.empty() ? publication.title : head.title},
           {"description", head.description},
-          {"canonical", head.canonical_path.empty() || publication.base_url.empty()
-                            ? std::string()
-                            : AbsoluteUrl(publication, head.canonical_path)},
-          {"image", head.image.empty() || publication.base_url.empty()
-                        ? std::string()
-                        : AbsoluteUrl(publication, head.image)},
+          {"canonical", absolute(head.canonical_path)},
+          {"image", absolute(head.image)},
+          {"image_alt", head.image_alt},
           {"og_type", head.og_type},
-          {"json_ld", head.json_ld},
+          {"article", article},
+          {"json_ld", json_ld},
           {"script", head.script},
           {"feed", head.feed},
           {"feed_title", head.feed_title},

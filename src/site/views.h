@@ -37,6 +37,11 @@ nlohmann::json ArticleView(const PostDetail& detail, const SiteContext& context,
                            const std::optional<MediaItem>& media = std::nullopt);
 // schema.org NewsArticle or OpinionNewsArticle, as JSON text.
 std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context);
+// A schema.org object as the text of a <script type="application/ld+json"> block.
+std::string JsonLdText(const nlohmann::json& ld);
+// schema.org BreadcrumbList from the home page down: (name, site path) pairs after "Home".
+std::string BreadcrumbJsonLd(const Publication& publication,
+                             const std::vector<std::pair<std::string, std::string>>& trail);
 
 // Approved comments in reading order: each thread after its parent, nested up to `max_depth`
 // levels (deeper replies continue at the last level; depth counts from 0).
@@ -48,12 +53,18 @@ struct Head {
   std::string description;
   std::string canonical_path;
   std::string image;
+  std::string image_alt;
   std::string og_type = "website";
-  std::string json_ld;
-  std::string script;  // a theme script for the page, loaded with defer
-  std::string feed;    // the page's own RSS feed (a list's, an article's comments), if any
+  std::vector<std::string> json_ld;  // schema.org blocks, the page's main entity first
+  std::string script;                // a theme script for the page, loaded with defer
+  std::string feed;  // the page's own RSS feed (a list's, an article's comments), if any
   std::string feed_title;
   bool noindex = false;
+  // Articles: Open Graph's article:* properties.
+  std::string published_iso;
+  std::string modified_iso;
+  std::string section;
+  std::vector<std::string> tags;
 };
 nlohmann::json HeadView(const Head& head, const Publication& publication);
 

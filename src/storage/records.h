@@ -94,6 +94,15 @@ struct FeaturedImage {
   std::string credit;  // "AP Photo/…"
 };
 
+// How a post presents itself to search engines and social sites. Empty fields fall back to the
+// dek, the featured image and the post's own address.
+struct SeoOverrides {
+  std::string description;    // meta and Open Graph description
+  std::string social_image;   // Open Graph / Twitter image: "/uploads/…" or an absolute URL
+  std::string canonical_url;  // where the original lives, when it was first published elsewhere
+  bool noindex = false;       // ask search engines to leave it out
+};
+
 struct Post {
   std::int64_t id = 0;
   std::string slug;
@@ -113,6 +122,7 @@ struct Post {
   std::optional<std::string> disclaimer;  // overrides section and publication text
   bool disclaimer_hidden = false;
   bool comments_open = true;
+  SeoOverrides seo;
   std::optional<std::int64_t> created_by;  // the staff account that created it
   int edit_count = 0;                      // grows with every save; detects conflicting edits
   Timestamp created_at = 0;
@@ -151,9 +161,46 @@ struct PostQuery {
   std::optional<std::int64_t> section_id;
   std::optional<std::int64_t> author_id;
   std::optional<std::int64_t> tag_id;
-  Timestamp now = 0;  // only posts published at or before `now`
+  std::optional<Timestamp> from;   // published at or after (archives)
+  std::optional<Timestamp> until;  // published before
+  Timestamp now = 0;               // only posts published at or before `now`
   int limit = 10;
   int offset = 0;
+};
+
+// A full-text search of published posts. `match` is an FTS5 expression that search/ builds
+// from the reader's words; it never holds the reader's text unquoted.
+struct SearchQuery {
+  std::string match;
+  std::optional<std::int64_t> section_id;
+  std::optional<std::int64_t> author_id;
+  std::optional<Timestamp> from;   // published at or after
+  std::optional<Timestamp> until;  // published before
+  Timestamp now = 0;
+  bool newest_first = false;  // else best match first
+  int limit = 10;
+  int offset = 0;
+};
+
+// Matched words in a SearchHit's title and excerpt are between these two bytes.
+inline constexpr char kMarkStart = '\x01';
+inline constexpr char kMarkEnd = '\x02';
+
+struct SearchHit {
+  PostDetail detail;
+  std::string title;    // with marks
+  std::string excerpt;  // the body's passage with the most matches, with marks
+};
+
+struct SearchResults {
+  std::vector<SearchHit> hits;
+  int total = 0;  // matches on every page
+};
+
+// A published article that could be shown as related to another.
+struct RelatedCandidate {
+  PostDetail detail;
+  int similarity = -1;  // its place among the most similar texts (0 = most); -1 if not among them
 };
 
 // An uploaded image in the media library. `variants` is a JSON array of

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <unordered_map>
 
@@ -31,12 +33,27 @@ const char* KindName(PostKind kind) { return kind == PostKind::kPage ? "page" : 
 constexpr const char* kPostColumns =
     "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "
     "section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer, "
-    "disclaimer_hidden, comments_open, created_by, edit_count, created_at";
+    "disclaimer_hidden, comments_open, created_by, edit_count, created_at, meta_description, "
+    "social_image, canonical_url, noindex";
 constexpr const char* kListedPostColumns =
     "p.id, p.slug, p.kind, p.status, p.title, p.dek, p.body_markdown, p.body_html, "
     "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
     "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
-    "p.created_by, p.edit_count, p.created_at";
+    "p.created_by, p.edit_count, p.created_at, p.meta_description, p.social_image, "
+    "p.canonical_url, p.noindex";
+
+// bs_plain_text(html): the search index's text of a body (core's PlainText), for migration 11's
+// view. Deterministic and harmless, so the schema may use it.
+void PlainTextFunction(sqlite3_context* context, int, sqlite3_value** arguments) {
+  const auto* html = reinterpret_cast<const char*>(sqlite3_value_text(arguments[0]));
+  if (html == nullptr) {
+    sqlite3_result_text(context, "", 0, SQLITE_STATIC);
+    return;
+  }
+  const std::string text =
+      PlainText(std::string_view(html, static_cast<size_t>(sqlite3_value_bytes(arguments[0]))));
+  sqlite3_result_text(context, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
 
 }  // namespace
 
@@ -151,6 +168,7 @@ Post ReadPost(const auto& row) {
   post.created_by = row.OptionalInt(19);
   post.edit_count = static_cast<int>(row.Int(20));
   post.created_at = row.Int(21);
+  post.seo = {row.Text(22), row.Text(23), row.Text(24), row.Int(25) != 0};
   return post;
 }
 
@@ -189,6 +207,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
 
 Result<void> SqliteStore::Setup(bool in_memory) {
   sqlite3_busy_timeout(db_, 5000);
+  if (sqlite3_create_function(db_, "bs_plain_text", 1,
+                              SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                              PlainTextFunction, nullptr, nullptr) != SQLITE_OK) {
+    return tl::unexpected(SqlError(db_, "register functions"));
+  }
   for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"}) {
     if (auto done = Exec(pragma); !done) return done;
   }
@@ -330,6 +353,8 @@ Result<void> SqliteStore::Transact(const std::function<Result<void>()>& work, bo
   invalidates_ = invalidates;
   ++transaction_depth_;
   auto result = work();
+  // (Migrations run before the schema is known and build the index themselves.)
+  if (result && schema_version_ > 0) result = RefreshSearchIndex();
   --transaction_depth_;
   if (!result) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -581,8 +606,9 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
     auto statement = Prepare(
         "INSERT INTO posts(slug, kind, status, title, dek, body_markdown, body_html, "
         "published_at, updated_at, created_at, section_id, image_url, image_alt, image_caption, "
-        "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open) VALUES "
-        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
+        "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open, meta_description, "
+        "social_image, canonical_url, noindex) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) "
         "ON CONFLICT(slug) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
         "title = excluded.title, dek = excluded.dek, body_markdown = excluded.body_markdown, "
         "body_html = excluded.body_html, published_at = excluded.published_at, "
@@ -591,6 +617,8 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
         "image_caption = excluded.image_caption, image_credit = excluded.image_credit, "
         "opinion = excluded.opinion, disclaimer = excluded.disclaimer, "
         "disclaimer_hidden = excluded.disclaimer_hidden, comments_open = excluded.comments_open, "
+        "meta_description = excluded.meta_description, social_image = excluded.social_image, "
+        "canonical_url = excluded.canonical_url, noindex = excluded.noindex, "
         "edit_count = posts.edit_count + 1 RETURNING id");
     statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, PostStatusName(post.status));
     statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
@@ -598,7 +626,9 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
     statement.Bind(10, Now()).Bind(11, post.section_id).Bind(12, post.image.url);
     statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
     statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
-    statement.Bind(19, post.comments_open);
+    statement.Bind(19, post.comments_open).Bind(20, post.seo.description);
+    statement.Bind(21, post.seo.social_image).Bind(22, post.seo.canonical_url);
+    statement.Bind(23, post.seo.noindex);
     if (!statement.ok() || statement.Step() != SQLITE_ROW)
       return tl::unexpected(SqlError(db_, "save post"));
     id = statement.Int(0);
@@ -650,15 +680,18 @@ Result<std::int64_t> SqliteStore::CreatePost(const Post& post, std::optional<std
         "INSERT INTO posts(slug, kind, status, title, dek, body_markdown, body_html, "
         "published_at, updated_at, created_at, section_id, image_url, image_alt, image_caption, "
         "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open, created_by, "
-        "edit_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-        "?16, ?17, ?18, ?19, ?20, 1) ON CONFLICT(slug) DO NOTHING RETURNING id");
+        "edit_count, meta_description, social_image, canonical_url, noindex) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1, "
+        "?21, ?22, ?23, ?24) ON CONFLICT(slug) DO NOTHING RETURNING id");
     statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, PostStatusName(post.status));
     statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
     statement.Bind(7, post.body_html).Bind(8, post.published_at).Bind(9, post.updated_at);
     statement.Bind(10, Now()).Bind(11, post.section_id).Bind(12, post.image.url);
     statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
     statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
-    statement.Bind(19, post.comments_open).Bind(20, user_id);
+    statement.Bind(19, post.comments_open).Bind(20, user_id).Bind(21, post.seo.description);
+    statement.Bind(22, post.seo.social_image).Bind(23, post.seo.canonical_url);
+    statement.Bind(24, post.seo.noindex);
     if (!statement.ok()) return tl::unexpected(SqlError(db_, "create post"));
     const int rc = statement.Step();
     if (rc == SQLITE_DONE) {
@@ -690,7 +723,8 @@ Result<int> SqliteStore::SavePostEdit(const Post& post, int expected_edit_count,
         "body_markdown = ?7, body_html = ?8, published_at = ?9, updated_at = ?10, "
         "section_id = ?11, image_url = ?12, image_alt = ?13, image_caption = ?14, "
         "image_credit = ?15, opinion = ?16, disclaimer = ?17, disclaimer_hidden = ?18, "
-        "comments_open = ?19, edit_count = edit_count + 1 WHERE id = ?1 AND edit_count = ?20 "
+        "comments_open = ?19, meta_description = ?21, social_image = ?22, canonical_url = ?23, "
+        "noindex = ?24, edit_count = edit_count + 1 WHERE id = ?1 AND edit_count = ?20 "
         "RETURNING edit_count");
     statement.Bind(1, post.id).Bind(2, post.slug).Bind(3, KindName(post.kind));
     statement.Bind(4, PostStatusName(post.status)).Bind(5, post.title).Bind(6, post.dek);
@@ -699,6 +733,8 @@ Result<int> SqliteStore::SavePostEdit(const Post& post, int expected_edit_count,
     statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
     statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
     statement.Bind(19, post.comments_open).Bind(20, expected_edit_count);
+    statement.Bind(21, post.seo.description).Bind(22, post.seo.social_image);
+    statement.Bind(23, post.seo.canonical_url).Bind(24, post.seo.noindex);
     if (!statement.ok()) return tl::unexpected(SqlError(db_, "save post"));
     const int rc = statement.Step();
     if (rc == SQLITE_DONE) {
@@ -1720,9 +1756,15 @@ Result<void> SqliteStore::LoadDetails(std::vector<PostDetail>& details) {
 namespace {
 
 // The WHERE clause shared by listing and counting; parameters ?1 kind, ?2 now, ?3 section,
-// ?4 author, ?5 tag (NULL for "any").
+// ?4 author, ?5 tag (NULL for "any"), ?8 from and ?9 until (see Span).
+// Bounds for an open date range, so the range stays a plain comparison SQLite can use an index
+// for.
+constexpr Timestamp kEarliest = std::numeric_limits<Timestamp>::min();
+constexpr Timestamp kLatest = std::numeric_limits<Timestamp>::max();
+
 constexpr const char* kListFilter =
     " FROM posts p WHERE p.kind = ?1 AND p.status = 'published' AND p.published_at <= ?2"
+    " AND p.published_at >= ?8 AND p.published_at < ?9"
     " AND (?3 IS NULL OR p.section_id = ?3)"
     " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND "
     "pa.author_id = ?4))"
@@ -1741,7 +1783,9 @@ Result<std::vector<PostDetail>> SqliteStore::ListPublishedPosts(const PostQuery&
   statement.Bind(4, query.author_id)
       .Bind(5, query.tag_id)
       .Bind(6, query.limit)
-      .Bind(7, query.offset);
+      .Bind(7, query.offset)
+      .Bind(8, query.from.value_or(kEarliest))
+      .Bind(9, query.until.value_or(kLatest));
   std::vector<PostDetail> details;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW)
@@ -1757,7 +1801,8 @@ Result<int> SqliteStore::CountPublishedPosts(const PostQuery& query) {
   auto statement = Prepare(sql.c_str());
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "count posts"));
   statement.Bind(1, KindName(query.kind)).Bind(2, query.now).Bind(3, query.section_id);
-  statement.Bind(4, query.author_id).Bind(5, query.tag_id);
+  statement.Bind(4, query.author_id).Bind(5, query.tag_id).Bind(8, query.from.value_or(kEarliest));
+  statement.Bind(9, query.until.value_or(kLatest));
   if (statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count posts"));
   return static_cast<int>(statement.Int(0));
 }
@@ -1767,8 +1812,8 @@ Result<std::vector<PostAddress>> SqliteStore::ListPostUrls(Timestamp now, Timest
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
       "SELECT slug, kind, title, published_at, max(published_at, coalesce(updated_at, 0)) FROM "
-      "posts WHERE status = 'published' AND published_at <= ?1 AND published_at >= ?2 ORDER BY "
-      "id LIMIT ?3 OFFSET ?4");
+      "posts WHERE status = 'published' AND published_at <= ?1 AND published_at >= ?2 AND "
+      "noindex = 0 AND canonical_url = '' ORDER BY id LIMIT ?3 OFFSET ?4");
   statement.Bind(1, now).Bind(2, since).Bind(3, limit).Bind(4, offset);
   std::vector<PostAddress> urls;
   int rc;
@@ -1785,11 +1830,203 @@ Result<int> SqliteStore::CountPostUrls(Timestamp now, Timestamp since) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
       "SELECT count(*) FROM posts WHERE status = 'published' AND published_at <= ?1 AND "
-      "published_at >= ?2");
+      "published_at >= ?2 AND noindex = 0 AND canonical_url = ''");
   statement.Bind(1, now).Bind(2, since);
   if (!statement.ok() || statement.Step() != SQLITE_ROW)
     return tl::unexpected(SqlError(db_, "count post addresses"));
   return static_cast<int>(statement.Int(0));
+}
+
+Result<std::optional<std::pair<Timestamp, Timestamp>>> SqliteStore::PublishedSpan(PostKind kind,
+                                                                                  Timestamp now) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT min(published_at), max(published_at) FROM posts WHERE kind = ?1 AND "
+      "status = 'published' AND published_at <= ?2");
+  statement.Bind(1, KindName(kind)).Bind(2, now);
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "read publication dates"));
+  if (statement.IsNull(0)) return std::nullopt;
+  return std::pair{statement.Int(0), statement.Int(1)};
+}
+
+Result<void> SqliteStore::RefreshSearchIndex() {
+  {
+    auto pending = Prepare("SELECT 1 FROM search_pending LIMIT 1");
+    if (!pending.ok()) return tl::unexpected(SqlError(db_, "read the search queue"));
+    const int rc = pending.Step();
+    if (rc == SQLITE_DONE) return {};
+    if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read the search queue"));
+  }
+  for (const char* sql : {
+           "DELETE FROM search_index WHERE rowid IN (SELECT post_id FROM search_pending)",
+           "INSERT INTO search_index(rowid, title, dek, body, authors, section, tags) "
+           "SELECT id, title, dek, body, authors, section, tags FROM search_source "
+           "WHERE id IN (SELECT post_id FROM search_pending)",
+           "DELETE FROM search_pending",
+       }) {
+    auto statement = Prepare(sql);
+    if (auto done = Complete(statement); !done) return done;
+  }
+  return {};
+}
+
+Result<std::vector<PostDetail>> SqliteStore::PostsById(const std::vector<std::int64_t>& ids) {
+  static const std::string sql =
+      std::string("SELECT ") + kPostColumns + " FROM posts WHERE id = ?1";
+  std::vector<PostDetail> details;
+  for (std::int64_t id : ids) {
+    auto statement = Prepare(sql.c_str());
+    if (!statement.ok()) return tl::unexpected(SqlError(db_, "read posts"));
+    statement.Bind(1, id);
+    const int rc = statement.Step();
+    if (rc == SQLITE_ROW)
+      details.push_back(PostDetail{ReadPost(statement), {}, {}, {}, {}});
+    else if (rc != SQLITE_DONE)
+      return tl::unexpected(SqlError(db_, "read posts"));
+  }
+  if (auto loaded = LoadDetails(details); !loaded) return tl::unexpected(loaded.error());
+  return details;
+}
+
+namespace {
+
+// The filters a search shares between ranking and counting: ?1 match, ?2 now, ?3 section,
+// ?4 author, ?5 from, ?6 until.
+constexpr const char* kSearchFilter =
+    " FROM search_index s JOIN posts p ON p.id = s.rowid WHERE search_index MATCH ?1"
+    " AND p.status = 'published' AND p.published_at <= ?2"
+    " AND (?3 IS NULL OR p.section_id = ?3)"
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND "
+    "pa.author_id = ?4))"
+    " AND p.published_at >= ?5 AND p.published_at < ?6";
+
+// FTS5 reports a malformed expression as an ordinary SQL error; search/ builds expressions that
+// are always valid, so this is a programming error or a reader reaching the store directly.
+bool IsQuerySyntaxError(sqlite3* db) {
+  const std::string_view message = sqlite3_errmsg(db);
+  return message.find("fts5") != std::string_view::npos ||
+         message.find("syntax error") != std::string_view::npos ||
+         message.find("no such column") != std::string_view::npos ||
+         message.find("unterminated string") != std::string_view::npos;
+}
+
+}  // namespace
+
+Result<SearchResults> SqliteStore::SearchPosts(const SearchQuery& query) {
+  std::lock_guard lock(mutex_);
+  static const std::string by_rank = std::string("SELECT p.id") + kSearchFilter +
+                                     " ORDER BY s.rank, p.published_at DESC LIMIT ?7 OFFSET ?8";
+  static const std::string by_date = std::string("SELECT p.id") + kSearchFilter +
+                                     " ORDER BY p.published_at DESC, p.id DESC LIMIT ?7 OFFSET ?8";
+  static const std::string count = std::string("SELECT count(*)") + kSearchFilter;
+  auto bind = [&](Statement& statement) {
+    statement.Bind(1, query.match).Bind(2, query.now).Bind(3, query.section_id);
+    statement.Bind(4, query.author_id).Bind(5, query.from.value_or(kEarliest));
+    statement.Bind(6, query.until.value_or(kLatest));
+  };
+  auto failure = [&](std::string_view what) -> Error {
+    if (IsQuerySyntaxError(db_))
+      return Error{ErrorCode::kInvalidArgument, "the search could not be understood",
+                   sqlite3_errmsg(db_)};
+    return SqlError(db_, what);
+  };
+  SearchResults results;
+  std::vector<std::int64_t> ids;
+  {
+    auto statement = Prepare((query.newest_first ? by_date : by_rank).c_str());
+    if (!statement.ok()) return tl::unexpected(SqlError(db_, "search"));
+    bind(statement);
+    statement.Bind(7, query.limit).Bind(8, query.offset);
+    int rc;
+    while ((rc = statement.Step()) == SQLITE_ROW) ids.push_back(statement.Int(0));
+    if (rc != SQLITE_DONE) return tl::unexpected(failure("search"));
+  }
+  {
+    auto statement = Prepare(count.c_str());
+    if (!statement.ok()) return tl::unexpected(SqlError(db_, "count search results"));
+    bind(statement);
+    if (statement.Step() != SQLITE_ROW) return tl::unexpected(failure("count search results"));
+    results.total = static_cast<int>(statement.Int(0));
+  }
+  auto details = PostsById(ids);
+  if (!details) return tl::unexpected(details.error());
+  // Marked title and best passage, for the page's few results only.
+  auto marked = Prepare(
+      "SELECT highlight(search_index, 0, char(1), char(2)), "
+      "snippet(search_index, 2, char(1), char(2), '…', 40) FROM search_index "
+      "WHERE search_index MATCH ?1 AND rowid = ?2");
+  if (!marked.ok()) return tl::unexpected(SqlError(db_, "mark search results"));
+  for (PostDetail& detail : *details) {
+    marked.Reset();
+    marked.Bind(1, query.match).Bind(2, detail.post.id);
+    SearchHit hit;
+    if (marked.Step() == SQLITE_ROW) {
+      hit.title = marked.Text(0);
+      hit.excerpt = marked.Text(1);
+    } else {
+      hit.title = detail.post.title;
+    }
+    hit.detail = std::move(detail);
+    results.hits.push_back(std::move(hit));
+  }
+  return results;
+}
+
+Result<std::vector<RelatedCandidate>> SqliteStore::RelatedCandidates(const Post& post,
+                                                                     const std::string& similar,
+                                                                     Timestamp now, int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::int64_t> ids;
+  std::unordered_map<std::int64_t, int> similarity;
+  auto take = [&](Statement& statement, bool similar_texts) -> Result<void> {
+    int rc;
+    int place = 0;
+    while ((rc = statement.Step()) == SQLITE_ROW) {
+      const std::int64_t id = statement.Int(0);
+      if (similar_texts) similarity.emplace(id, place++);
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+    if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "find related posts"));
+    return {};
+  };
+  {
+    // Most tags in common first, then newest.
+    auto tagged = Prepare(
+        "SELECT p.id FROM post_tags a JOIN post_tags b ON b.tag_id = a.tag_id AND "
+        "b.post_id <> a.post_id JOIN posts p ON p.id = b.post_id WHERE a.post_id = ?1 AND "
+        "p.kind = 'article' AND p.status = 'published' AND p.published_at <= ?2 "
+        "GROUP BY p.id ORDER BY count(*) DESC, p.published_at DESC LIMIT ?3");
+    if (!tagged.ok()) return tl::unexpected(SqlError(db_, "find related posts"));
+    tagged.Bind(1, post.id).Bind(2, now).Bind(3, limit);
+    if (auto done = take(tagged, false); !done) return tl::unexpected(done.error());
+  }
+  if (post.section_id) {
+    auto same_section = Prepare(
+        "SELECT id FROM posts WHERE section_id = ?1 AND id <> ?2 AND kind = 'article' AND "
+        "status = 'published' AND published_at <= ?3 ORDER BY published_at DESC LIMIT ?4");
+    if (!same_section.ok()) return tl::unexpected(SqlError(db_, "find related posts"));
+    same_section.Bind(1, *post.section_id).Bind(2, post.id).Bind(3, now).Bind(4, limit);
+    if (auto done = take(same_section, false); !done) return tl::unexpected(done.error());
+  }
+  if (!similar.empty()) {
+    auto texts = Prepare(
+        "SELECT p.id FROM search_index s JOIN posts p ON p.id = s.rowid WHERE search_index "
+        "MATCH ?1 AND p.kind = 'article' AND p.status = 'published' AND p.published_at <= ?2 "
+        "AND p.id <> ?3 ORDER BY s.rank LIMIT ?4");
+    if (!texts.ok()) return tl::unexpected(SqlError(db_, "find similar posts"));
+    texts.Bind(1, similar).Bind(2, now).Bind(3, post.id).Bind(4, limit);
+    if (auto done = take(texts, true); !done) return tl::unexpected(done.error());
+  }
+  auto details = PostsById(ids);
+  if (!details) return tl::unexpected(details.error());
+  std::vector<RelatedCandidate> candidates;
+  for (PostDetail& detail : *details) {
+    const auto found = similarity.find(detail.post.id);
+    const int place = found == similarity.end() ? -1 : found->second;
+    candidates.push_back(RelatedCandidate{std::move(detail), place});
+  }
+  return candidates;
 }
 
 Result<std::vector<PostDetail>> SqliteStore::ListPostsByStatus(PostStatus status, int limit) {

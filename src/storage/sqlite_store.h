@@ -57,6 +57,12 @@ class SqliteStore final : public Store {
   Result<std::vector<PostAddress>> ListPostUrls(Timestamp now, Timestamp since, int limit,
                                                 int offset) override;
   Result<int> CountPostUrls(Timestamp now, Timestamp since) override;
+  Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
+                                                                       Timestamp now) override;
+  Result<SearchResults> SearchPosts(const SearchQuery& query) override;
+  Result<std::vector<RelatedCandidate>> RelatedCandidates(const Post& post,
+                                                          const std::string& similar, Timestamp now,
+                                                          int limit) override;
   Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
   Result<int> PublishDuePosts(Timestamp now) override;
   Result<void> BackupTo(const std::string& path) override;
@@ -163,6 +169,10 @@ class SqliteStore final : public Store {
   Result<void> WritePostLinks(std::int64_t id, const Post& post);  // authors and tags
   Result<void> AddRevision(std::int64_t post_id, const Post& post,
                            std::optional<std::int64_t> user_id, const std::string& details);
+  // Re-indexes the posts the transaction's writes touched (search_pending); before COMMIT.
+  Result<void> RefreshSearchIndex();
+  // Reads posts by id, in the order given, with their details; missing ids are skipped.
+  Result<std::vector<PostDetail>> PostsById(const std::vector<std::int64_t>& ids);
 
   sqlite3* db_;
   std::unique_ptr<ChangeSignal> signal_;

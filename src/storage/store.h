@@ -64,10 +64,24 @@ class Store {
   virtual Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) = 0;
   virtual Result<int> CountPublishedPosts(const PostQuery& query) = 0;
   // Every post (any kind) readers see at `now` that was published at or after `since`, in a
-  // stable order (oldest first), a page at a time: for sitemaps.
+  // stable order (oldest first), a page at a time: for sitemaps, so without those marked noindex
+  // or whose canonical address is elsewhere.
   virtual Result<std::vector<PostAddress>> ListPostUrls(Timestamp now, Timestamp since, int limit,
                                                         int offset) = 0;
   virtual Result<int> CountPostUrls(Timestamp now, Timestamp since) = 0;
+  // The first and last publication times of posts of `kind` readers see at `now`, if any.
+  virtual Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
+                                                                               Timestamp now) = 0;
+  // Full-text search of the posts readers see (see SearchQuery). The index follows every write
+  // to posts, their authors and tags, and the names of authors, sections and tags, in the same
+  // transaction. kInvalidArgument when `match` is not a valid FTS5 expression.
+  virtual Result<SearchResults> SearchPosts(const SearchQuery& query) = 0;
+  // Published articles (not `post`) that share tags or the section with `post`, newest first,
+  // and those whose text best matches `similar` (an FTS5 expression; empty for none), up to
+  // `limit` of each kind, without repeats.
+  virtual Result<std::vector<RelatedCandidate>> RelatedCandidates(const Post& post,
+                                                                  const std::string& similar,
+                                                                  Timestamp now, int limit) = 0;
   // Posts of any status for the editorial desk, most recently published or created first.
   virtual Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) = 0;
   // Marks scheduled posts whose time has come as published; returns how many.

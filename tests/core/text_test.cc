@@ -26,8 +26,22 @@ TEST(IsValidUtf8, AcceptsUtf8AndRejectsBrokenSequences) {
   EXPECT_FALSE(IsValidUtf8("\xFF"));
 }
 
-TEST(StripTags, LeavesTextWithSingleSpaces) {
-  EXPECT_EQ(StripTags("<p>One <em>two</em></p>\n<p>three</p>"), "One two three");
+TEST(PlainText, LeavesTextWithSingleSpaces) {
+  EXPECT_EQ(PlainText("<p>One <em>two</em></p>\n<p>three</p>"), "One two three");
+  EXPECT_EQ(PlainText("un<em>believ</em>able<br>next"), "unbelievable next");
+}
+
+TEST(PlainText, DecodesCharacterReferences) {
+  EXPECT_EQ(PlainText("AT&amp;T &lt;b&gt; &#8220;quoted&#x201D; caf&eacute; &Ouml;l"),
+            "AT&T <b> \u201cquoted\u201d caf\u00e9 \u00d6l");
+  EXPECT_EQ(PlainText("a&nbsp;b &unknown; & c &#0; &#xZZ;"), "a b &unknown; & c \uFFFD &#xZZ;");
+}
+
+TEST(PlainText, DropsScriptsStylesAndComments) {
+  EXPECT_EQ(PlainText("<p>a</p><script>var x = '</p>';</script><STYLE>p{}</STYLE><!-- note -->b"),
+            "a b");
+  EXPECT_EQ(PlainText("text <script>never closed"), "text");
+  EXPECT_EQ(PlainText("broken <tag"), "broken");
 }
 
 TEST(Truncate, CutsAtAWordAndMarksTheCut) {

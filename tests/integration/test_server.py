@@ -65,14 +65,6 @@ class PublicPages(unittest.TestCase):
         self.assertEqual(status, 301)
         self.assertEqual(headers["location"], "/why-deterrence-still-works/?x=1")
 
-    def test_later_features_answer_503_with_a_sentence(self):
-        for method, path in [("GET", "/search.json?q=korea"), ("GET", "/search?q=korea"), ("GET", "/2024/")]:
-            status, headers, body = self.server.request(method, path, body=b"email=a%40b.org" if method == "POST" else None,
-                                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
-            self.assertEqual(status, 503, path)
-            self.assertTrue(headers["content-type"].startswith("text/plain"), path)
-            self.assertRegex(body.decode(), r"^[A-Z].*\.\n$", path)
-
     def test_wrong_method_is_405_with_allow(self):
         status, headers, _ = self.server.request("DELETE", "/")
         self.assertEqual(status, 405)
