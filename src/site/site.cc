@@ -1035,7 +1035,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
     } else {
       notices.push_back("That search could not be understood. Try fewer or simpler words.");
     }
-  } else if (!Trim(typed).empty() && parsed.notice.empty()) {
+  } else if (parsed.notice.empty() && (json || !typed.empty())) {
     notices.push_back("Please type a word to search for: letters or numbers.");
   }
   const int pages = std::max(1, (results.total + kResultsPerPage - 1) / kResultsPerPage);

@@ -280,3 +280,21 @@ test('axe-core finds no violations on the dashboard, the posts list and the edit
   assert.deepEqual(await axeViolations(page), [], 'editor of an existing post');
   await page.context().close();
 });
+
+test('axe-core finds no violations on the home, article, section, author, search and archive pages', async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  for (const path of ['/', '/deterrence-on-the-peninsula/', '/section/security/', '/author/daniel-reyes/',
+                      '/search?q=deterrence', '/search?q=%22unbalanced', '/2026/']) {
+    await page.goto(base + path);
+    assert.deepEqual(await axeViolations(page), [], path);
+  }
+  // The search box in the header takes a reader to ranked, highlighted results.
+  await page.goto(base + '/');
+  await page.fill('#site-search-q', 'deterrence');
+  await page.press('#site-search-q', 'Enter');
+  await page.waitForURL(/\/search\?q=deterrence/);
+  assert.match(await page.textContent('.search-summary'), /result/);
+  assert.ok(await page.locator('.search-result mark').count() > 0);
+  await context.close();
+});

@@ -1,8 +1,10 @@
 """The W3C Nu HTML checker (npm vnu-jar, run with Java) finds no errors on the public pages of
-the demo publication."""
+the demo publication: home, articles, lists, search (with results, none and a malformed query),
+archives and the error page."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -13,7 +15,8 @@ import harness
 VNU = os.path.join(harness.SOURCE, "node_modules", "vnu-jar", "build", "dist", "vnu.jar")
 PAGES = ["/", "/page/2/", "/deterrence-on-the-peninsula/", "/shipping-data-report/", "/about/",
          "/section/security/", "/author/daniel-reyes/", "/tag/shipping/", "/comments/privacy", "/newsletter",
-         "/no-such-page/"]
+         "/search", "/search?q=deterrence", "/search?q=deterrence&section=security&sort=newest&page=9",
+         "/search?q=%22broken", "/2026/", "/2026/11/", "/no-such-page/"]
 
 
 class HtmlValidity(unittest.TestCase):
@@ -27,7 +30,7 @@ class HtmlValidity(unittest.TestCase):
             for path in PAGES:
                 status, _, body = server.get(path)
                 self.assertEqual(status, 404 if path == "/no-such-page/" else 200, path)
-                name = os.path.join(folder, (path.strip("/").replace("/", "_") or "home") + ".html")
+                name = os.path.join(folder, f"{len(files):02}-" + (re.sub(r"[^a-z0-9]+", "_", path.strip("/")) or "home") + ".html")
                 with open(name, "wb") as out:
                     out.write(body)
                 files.append(name)
