@@ -5,8 +5,8 @@
 
 1. Generates N articles (default 10,000) as a content folder, times `broadsheet import markdown`.
 2. Starts `broadsheet serve` and times how long it takes to answer.
-3. Saves the article page and the home page as static files and serves them with nginx
-   (access log on and buffered, as Broadsheet's is).
+3. Saves the article page, the home page, the RSS feed and the sitemap index as static files and
+   serves them with nginx (access log on and buffered, as Broadsheet's is).
 4. Runs wrk against both, alternating nginx and Broadsheet, R times per page, and reports the
    medians: requests per second, p99 latency, CPU time per request, and their ratios.
 5. Requests every article once (filling the page cache to its budget) and reports resident memory.
@@ -152,12 +152,16 @@ def main():
     reported_ready = re.search(r"ready in (\d+) ms", server.stderr.readline())
 
     article_path, home_path = f"/article-{args.articles // 2:05d}/", "/"
+    pages = (("article", article_path), ("home", home_path), ("feed", "/feed/"),
+             ("sitemap", "/sitemap.xml"))
     www = os.path.join(work, "www")
-    for path in (article_path, home_path):
+    for _, path in pages:
         status, body = fetch(port, path)
         assert status == 200, path
-        os.makedirs(os.path.join(www, path.strip("/")), exist_ok=True)
-        with open(os.path.join(www, path.strip("/"), "index.html"), "wb") as f:
+        # "/x/" is served as x/index.html, "/x.xml" as the file itself.
+        file = os.path.join(www, path.strip("/"), "index.html") if path.endswith("/") else os.path.join(www, path.strip("/"))
+        os.makedirs(os.path.dirname(file), exist_ok=True)
+        with open(file, "wb") as f:
             f.write(body)
     os.chmod(work, 0o755)
     for folder, _, files in os.walk(www):
@@ -217,7 +221,7 @@ http {{
     report("| page | server | req/s | p50 ms | p99 ms | CPU µs/req |")
     report("|---|---|---|---|---|---|")
     summary = []
-    for name, path in (("article", article_path), ("home", home_path)):
+    for name, path in pages:
         results = {"nginx": [], "broadsheet": []}
         ratios = {"rps": [], "p99": [], "cpu": []}
         for _ in range(args.runs):

@@ -230,6 +230,14 @@ class Importer {
       return ImportPosts();
     });
     if (!done) return tl::unexpected(done.error());
+    // Many posts at once leave the search index in many small pieces; one merge keeps searches
+    // fast. The import itself is committed whatever becomes of this.
+    if (report_.posts > 0) {
+      if (auto merged = store_.OptimizeSearchIndex(); !merged) {
+        report_.warnings.push_back(
+            {"", 0, "", "the search index could not be compacted: " + merged.error().message});
+      }
+    }
     return std::move(report_);
   }
 
@@ -394,11 +402,12 @@ class Importer {
       auto file = Load(path, true);
       if (!file) continue;
       const YAML::Node& map = file->front;
-      WarnUnknownFields(*file, map,
-                        {"title", "slug", "dek", "section", "authors", "tags", "date", "updated",
-                         "image", "image_alt", "image_caption", "image_credit", "opinion",
-                         "disclaimer", "comments", "status", "kind", "description",
-                         "social_image", "canonical", "noindex"});
+      WarnUnknownFields(
+          *file, map,
+          {"title",        "slug",       "dek",      "section",   "authors",       "tags",
+           "date",         "updated",    "image",    "image_alt", "image_caption", "image_credit",
+           "opinion",      "disclaimer", "comments", "status",    "kind",          "description",
+           "social_image", "canonical",  "noindex"});
       Post post;
       auto title = Text(*file, map, "title");
       if (!title || title->empty()) {

@@ -13,7 +13,7 @@ std::vector<PostDetail> ChooseRelated(const Post& post, std::vector<RelatedCandi
   std::vector<Scored> scored;
   for (RelatedCandidate& candidate : candidates) {
     const Post& other = candidate.detail.post;
-    if (other.id == post.id) continue;
+    if (other.id == post.id || other.kind != PostKind::kArticle) continue;
     int shared_tags = 0;
     for (const Tag& tag : candidate.detail.tags) {
       shared_tags += std::count(post.tag_ids.begin(), post.tag_ids.end(), tag.id) > 0 ? 1 : 0;

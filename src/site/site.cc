@@ -295,6 +295,7 @@ Result<SiteContext> Site::Context(std::string current_section) const {
   if (!pages) return tl::unexpected(pages.error());
   context.pages = std::move(*pages);
   context.css_url = theme_.AssetUrl("style.css");
+  context.icon_url = theme_.AssetUrl("icon.svg");
   context.current_section = std::move(current_section);
   return context;
 }
@@ -1032,6 +1033,12 @@ Result<Response> Site::Search(const Request& request, bool json) const {
       return tl::unexpected(found.error());
     if (found) {
       results = std::move(*found);
+      if (!results.ranked_all) {
+        notices.push_back(fmt::format(
+            "So many articles match that these are the best among the {} most recently added. "
+            "Add words, or choose a section or dates, to search the whole archive.",
+            kSearchRankLimit));
+      }
     } else {
       notices.push_back("That search could not be understood. Try fewer or simpler words.");
     }
@@ -1103,6 +1110,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
                       : typed},
         {"understood", parsed.understood},
         {"total", results.total},
+        {"ranked_all", results.ranked_all},
         {"page", page},
         {"pages", pages},
         {"results", list},

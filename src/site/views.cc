@@ -90,6 +90,7 @@ nlohmann::json SiteView(const SiteContext& context) {
           {"description", context.publication.description},
           {"language", context.publication.language},
           {"css_url", context.css_url},
+          {"icon_url", context.icon_url},
           {"sections", sections},
           {"has_sections", !sections.empty()},
           {"pages", pages},

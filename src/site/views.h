@@ -18,6 +18,7 @@ struct SiteContext {
   std::vector<Section> sections;
   std::vector<PostDetail> pages;  // kind=page, for the footer
   std::string css_url;
+  std::string icon_url;
   std::string current_section;  // slug, to mark the navigation
   Timestamp now = 0;
 };

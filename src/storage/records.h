@@ -192,9 +192,15 @@ struct SearchHit {
   std::string excerpt;  // the body's passage with the most matches, with marks
 };
 
+// A search that matches more posts than this ranks the most recently added this many of them
+// (the rest are counted, and found by narrower searches): ranking every match of a common word
+// in a large archive would take a tenth of a second.
+inline constexpr int kSearchRankLimit = 10'000;
+
 struct SearchResults {
   std::vector<SearchHit> hits;
-  int total = 0;  // matches on every page
+  int total = 0;           // matches on every page
+  bool ranked_all = true;  // false: only the kSearchRankLimit most recent were ranked
 };
 
 // A published article that could be shown as related to another.

@@ -99,6 +99,7 @@ class SqliteStore::Statement {
   void Reset() { sqlite3_reset(stmt_); }
 
   std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double Double(int column) const { return sqlite3_column_double(stmt_, column); }
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string Text(int column) const {
     const auto* text = sqlite3_column_text(stmt_, column);
@@ -1863,6 +1864,9 @@ Result<void> SqliteStore::RefreshSearchIndex() {
            "INSERT INTO search_index(rowid, title, dek, body, authors, section, tags) "
            "SELECT id, title, dek, body, authors, section, tags FROM search_source "
            "WHERE id IN (SELECT post_id FROM search_pending)",
+           "DELETE FROM search_meta WHERE post_id IN (SELECT post_id FROM search_pending)",
+           "INSERT INTO search_meta SELECT id, published_at, section_id FROM posts "
+           "WHERE status = 'published' AND id IN (SELECT post_id FROM search_pending)",
            "DELETE FROM search_pending",
        }) {
     auto statement = Prepare(sql);
@@ -1891,15 +1895,13 @@ Result<std::vector<PostDetail>> SqliteStore::PostsById(const std::vector<std::in
 
 namespace {
 
-// The filters a search shares between ranking and counting: ?1 match, ?2 now, ?3 section,
-// ?4 author, ?5 from, ?6 until.
-constexpr const char* kSearchFilter =
-    " FROM search_index s JOIN posts p ON p.id = s.rowid WHERE search_index MATCH ?1"
-    " AND p.status = 'published' AND p.published_at <= ?2"
-    " AND (?3 IS NULL OR p.section_id = ?3)"
-    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND "
-    "pa.author_id = ?4))"
-    " AND p.published_at >= ?5 AND p.published_at < ?6";
+// A search with filters or in date order reads the compact search_meta beside the index: ?1
+// match, ?2 now, ?3 section, ?4 author, ?5 from, ?6 until.
+constexpr const char* kFilteredSearch =
+    " FROM search_index s JOIN search_meta m ON m.post_id = s.rowid WHERE search_index MATCH ?1"
+    " AND m.published_at <= ?2 AND (?3 IS NULL OR m.section_id = ?3)"
+    " AND (?4 IS NULL OR s.rowid IN (SELECT post_id FROM post_authors WHERE author_id = ?4))"
+    " AND m.published_at >= ?5 AND m.published_at < ?6";
 
 // FTS5 reports a malformed expression as an ordinary SQL error; search/ builds expressions that
 // are always valid, so this is a programming error or a reader reaching the store directly.
@@ -1915,40 +1917,67 @@ bool IsQuerySyntaxError(sqlite3* db) {
 
 Result<SearchResults> SqliteStore::SearchPosts(const SearchQuery& query) {
   std::lock_guard lock(mutex_);
-  static const std::string by_rank = std::string("SELECT p.id") + kSearchFilter +
-                                     " ORDER BY s.rank, p.published_at DESC LIMIT ?7 OFFSET ?8";
-  static const std::string by_date = std::string("SELECT p.id") + kSearchFilter +
-                                     " ORDER BY p.published_at DESC, p.id DESC LIMIT ?7 OFFSET ?8";
-  static const std::string count = std::string("SELECT count(*)") + kSearchFilter;
-  auto bind = [&](Statement& statement) {
-    statement.Bind(1, query.match).Bind(2, query.now).Bind(3, query.section_id);
-    statement.Bind(4, query.author_id).Bind(5, query.from.value_or(kEarliest));
-    statement.Bind(6, query.until.value_or(kLatest));
+  // The most recently added matches, up to kSearchRankLimit, with their BM25 rank, in one pass
+  // that also counts them; only a search with more matches than that counts them separately.
+  // Without filters the index alone answers: it holds exactly the published posts (a post whose
+  // time has not come is scheduled, not published; the page's rows are checked below too).
+  static const char* kRanked =
+      "SELECT rowid, rank FROM search_index WHERE search_index MATCH ?1 ORDER BY rowid DESC "
+      "LIMIT ?7";
+  static const char* kCount = "SELECT count(*) FROM search_index WHERE search_index MATCH ?1";
+  static const std::string filtered_ranked =
+      std::string("SELECT s.rowid, s.rank") + kFilteredSearch + " ORDER BY s.rowid DESC LIMIT ?7";
+  static const std::string filtered_by_date = std::string("SELECT s.rowid, 0") + kFilteredSearch +
+                                              " ORDER BY m.published_at DESC, s.rowid DESC "
+                                              "LIMIT ?7";
+  static const std::string filtered_count = std::string("SELECT count(*)") + kFilteredSearch;
+  const bool filtered =
+      query.section_id || query.author_id || query.from || query.until || query.newest_first;
+  const int wanted = std::max(0, query.offset) + std::max(0, query.limit);
+  auto prepare = [&](const char* sql) {
+    auto statement = Prepare(sql);
+    statement.Bind(1, query.match);
+    if (filtered) {
+      statement.Bind(2, query.now).Bind(3, query.section_id).Bind(4, query.author_id);
+      statement.Bind(5, query.from.value_or(kEarliest)).Bind(6, query.until.value_or(kLatest));
+    }
+    return statement;
   };
-  auto failure = [&](std::string_view what) -> Error {
+  auto failure = [&]() -> Error {
     if (IsQuerySyntaxError(db_))
       return Error{ErrorCode::kInvalidArgument, "the search could not be understood",
                    sqlite3_errmsg(db_)};
-    return SqlError(db_, what);
+    return SqlError(db_, "search");
   };
   SearchResults results;
-  std::vector<std::int64_t> ids;
+  std::vector<std::pair<double, std::int64_t>> ranked;  // (rank: lower is better, id)
+  const int limit = query.newest_first ? wanted : kSearchRankLimit;
   {
-    auto statement = Prepare((query.newest_first ? by_date : by_rank).c_str());
+    auto statement = prepare(query.newest_first ? filtered_by_date.c_str()
+                             : filtered         ? filtered_ranked.c_str()
+                                                : kRanked);
     if (!statement.ok()) return tl::unexpected(SqlError(db_, "search"));
-    bind(statement);
-    statement.Bind(7, query.limit).Bind(8, query.offset);
+    statement.Bind(7, limit);
     int rc;
-    while ((rc = statement.Step()) == SQLITE_ROW) ids.push_back(statement.Int(0));
-    if (rc != SQLITE_DONE) return tl::unexpected(failure("search"));
+    while ((rc = statement.Step()) == SQLITE_ROW)
+      ranked.emplace_back(statement.Double(1), statement.Int(0));
+    if (rc != SQLITE_DONE) return tl::unexpected(failure());
   }
-  {
-    auto statement = Prepare(count.c_str());
-    if (!statement.ok()) return tl::unexpected(SqlError(db_, "count search results"));
-    bind(statement);
-    if (statement.Step() != SQLITE_ROW) return tl::unexpected(failure("count search results"));
+  results.total = static_cast<int>(ranked.size());
+  if (results.total == limit) {
+    auto statement = prepare(filtered ? filtered_count.c_str() : kCount);
+    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(failure());
     results.total = static_cast<int>(statement.Int(0));
   }
+  results.ranked_all = query.newest_first || results.total <= kSearchRankLimit;
+  // Date order came sorted; ranks are sorted as far as the page needs.
+  const size_t end = std::min(static_cast<size_t>(wanted), ranked.size());
+  if (!query.newest_first) {
+    std::partial_sort(ranked.begin(), ranked.begin() + end, ranked.end());
+  }
+  std::vector<std::int64_t> ids;
+  for (size_t i = static_cast<size_t>(std::max(0, query.offset)); i < end; ++i)
+    ids.push_back(ranked[i].second);
   auto details = PostsById(ids);
   if (!details) return tl::unexpected(details.error());
   // Marked title and best passage, for the page's few results only.
@@ -1958,6 +1987,10 @@ Result<SearchResults> SqliteStore::SearchPosts(const SearchQuery& query) {
       "WHERE search_index MATCH ?1 AND rowid = ?2");
   if (!marked.ok()) return tl::unexpected(SqlError(db_, "mark search results"));
   for (PostDetail& detail : *details) {
+    if (detail.post.status != PostStatus::kPublished ||
+        detail.post.published_at.value_or(0) > query.now) {
+      continue;
+    }
     marked.Reset();
     marked.Bind(1, query.match).Bind(2, detail.post.id);
     SearchHit hit;
@@ -1971,6 +2004,16 @@ Result<SearchResults> SqliteStore::SearchPosts(const SearchQuery& query) {
     results.hits.push_back(std::move(hit));
   }
   return results;
+}
+
+Result<void> SqliteStore::OptimizeSearchIndex() {
+  // Not a change readers see: the content version stays.
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("INSERT INTO search_index(search_index) VALUES ('optimize')");
+        return Complete(statement);
+      },
+      false);
 }
 
 Result<std::vector<RelatedCandidate>> SqliteStore::RelatedCandidates(const Post& post,
@@ -2010,12 +2053,12 @@ Result<std::vector<RelatedCandidate>> SqliteStore::RelatedCandidates(const Post&
     if (auto done = take(same_section, false); !done) return tl::unexpected(done.error());
   }
   if (!similar.empty()) {
+    // The most similar among the most recent matches, as searches rank (see SearchPosts).
     auto texts = Prepare(
-        "SELECT p.id FROM search_index s JOIN posts p ON p.id = s.rowid WHERE search_index "
-        "MATCH ?1 AND p.kind = 'article' AND p.status = 'published' AND p.published_at <= ?2 "
-        "AND p.id <> ?3 ORDER BY s.rank LIMIT ?4");
+        "SELECT rowid FROM (SELECT rowid, rank FROM search_index WHERE search_index MATCH ?1 "
+        "AND rowid <> ?3 ORDER BY rowid DESC LIMIT ?5) ORDER BY rank LIMIT ?4");
     if (!texts.ok()) return tl::unexpected(SqlError(db_, "find similar posts"));
-    texts.Bind(1, similar).Bind(2, now).Bind(3, post.id).Bind(4, limit);
+    texts.Bind(1, similar).Bind(3, post.id).Bind(4, limit).Bind(5, kSearchRankLimit);
     if (auto done = take(texts, true); !done) return tl::unexpected(done.error());
   }
   auto details = PostsById(ids);

@@ -60,6 +60,7 @@ class SqliteStore final : public Store {
   Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
                                                                        Timestamp now) override;
   Result<SearchResults> SearchPosts(const SearchQuery& query) override;
+  Result<void> OptimizeSearchIndex() override;
   Result<std::vector<RelatedCandidate>> RelatedCandidates(const Post& post,
                                                           const std::string& similar, Timestamp now,
                                                           int limit) override;

@@ -76,6 +76,8 @@ class Store {
   // to posts, their authors and tags, and the names of authors, sections and tags, in the same
   // transaction. kInvalidArgument when `match` is not a valid FTS5 expression.
   virtual Result<SearchResults> SearchPosts(const SearchQuery& query) = 0;
+  // Merges the search index into one piece (after a bulk import: searches read fewer pieces).
+  virtual Result<void> OptimizeSearchIndex() = 0;
   // Published articles (not `post`) that share tags or the section with `post`, newest first,
   // and those whose text best matches `similar` (an FTS5 expression; empty for none), up to
   // `limit` of each kind, without repeats.

@@ -164,6 +164,29 @@ class Search(unittest.TestCase):
         self.assertEqual(self.titles("wombat"), [])
 
 
+    def test_the_editor_sets_how_a_post_appears_to_search_engines(self):
+        editor = Browser(self.server)
+        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        status, _, page, _ = editor.request("GET", "/admin/posts/new")
+        csrf, count = form_of(page)
+        self.assertIn('name="seo_description"', page)
+        fields = dict(FIELDS, csrf=csrf, edit_count=count, title="Seen Differently", **{"do": "publish"},
+                      seo_description="Written for search results.", social_image="/uploads/social.png",
+                      canonical_url="javascript:alert(1)", noindex="1")
+        status, _, page, _ = editor.request("POST", "/admin/posts", fields)
+        self.assertEqual(status, 422)
+        self.assertIn("The canonical address must be a full address", html.unescape(page))
+        self.assertIn("Written for search results.", page)  # the text is kept
+        fields["canonical_url"] = "https://first.example/seen/"
+        status, _, _, _ = editor.request("POST", "/admin/posts", fields)
+        self.assertEqual(status, 303)
+        article = self.server.get("/seen-differently/")[2].decode()
+        self.assertIn('<meta name="description" content="Written for search results.">', article)
+        self.assertIn('<link rel="canonical" href="https://first.example/seen/">', article)
+        self.assertIn('<meta name="robots" content="noindex">', article)
+        self.assertIn('/uploads/social.png">', article)
+
+
 class Archives(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
