@@ -48,6 +48,8 @@ bench: build
 	bench/run.py
 	bench/comment_storm.py
 	bench/newsletter_send.py
+	bench/search.py
+	bench/lighthouse.py
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')

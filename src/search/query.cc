@@ -175,14 +175,14 @@ Query Parse(std::string_view input) {
   return query;
 }
 
-std::string SimilarTo(const Post& post) {
+std::vector<std::string> DistinctiveWords(const Post& post) {
   static constexpr std::array<std::string_view, 64> kCommon = {
       "the",   "and",    "for",  "with", "that",  "this",  "from",  "into",   "over",  "about",
       "after", "before", "what", "when", "where", "which", "while", "who",    "whom",  "why",
       "how",   "are",    "was",  "were", "will",  "would", "could", "should", "can",   "may",
       "might", "must",   "has",  "have", "had",   "not",   "but",   "its",    "their", "they",
       "them",  "our",    "your", "his",  "her",   "she",   "him",   "you",    "all",   "any",
-      "more",  "most",   "than", "then", "now",   "new",   "why",   "one",    "two",   "out",
+      "more",  "most",   "than", "then", "now",   "new",   "ago",   "one",    "two",   "out",
       "does",  "did",    "also", "just"};
   std::vector<std::string> words;
   auto take = [&](std::string_view text) {
@@ -207,10 +207,15 @@ std::string SimilarTo(const Post& post) {
   };
   take(post.title);
   take(post.dek);
+  return words;
+}
+
+std::string SimilarTo(const Post& post) {
   std::string expression;
-  for (const std::string& word : words)
+  for (const std::string& word : DistinctiveWords(post))
     expression += (expression.empty() ? "" : " OR ") + Quoted(word);
-  return expression;
+  // Headlines and deks say what a piece is about; bodies would match nearly everything.
+  return expression.empty() ? expression : "{title dek} : (" + expression + ")";
 }
 
 std::string MarkedHtml(std::string_view marked) {

@@ -27,8 +27,12 @@ struct Query {
 
 Query Parse(std::string_view text);
 
-// An expression matching texts like `post`'s: the distinctive words of its title and dek, any of
-// them (OR). Empty when there are none.
+// The distinctive words of a post's headline and dek, lower case, without repeats or the most
+// common English words, at most 12.
+std::vector<std::string> DistinctiveWords(const Post& post);
+
+// An expression matching posts like `post`: any of the distinctive words of its title and dek in
+// their titles and deks. Empty when there are none.
 std::string SimilarTo(const Post& post);
 
 // A title or excerpt with Store marks (kMarkStart/kMarkEnd) as HTML: the text escaped, the

@@ -391,11 +391,22 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
 
   nlohmann::json related = nlohmann::json::array();
   if (post.kind == PostKind::kArticle) {
-    auto candidates = store_.RelatedCandidates(post, search::SimilarTo(post), context->now,
-                                               search::kRelatedCandidates);
+    auto candidates = store_.RelatedCandidates(post, context->now, search::kRelatedCandidates);
     if (!candidates) return tl::unexpected(candidates.error());
-    for (const PostDetail& other : search::ChooseRelated(post, std::move(*candidates), 3))
-      related.push_back(PostCardView(other, context->zone));
+    std::vector<PostDetail> chosen =
+        search::ChooseRelated(post, std::move(*candidates), kRelatedPieces);
+    const std::string similar = search::SimilarTo(post);
+    if (chosen.size() < kRelatedPieces && !similar.empty()) {
+      auto more = store_.SimilarPosts(similar, post.id, context->now, kRelatedPieces * 2);
+      if (!more) return tl::unexpected(more.error());
+      for (PostDetail& other : *more) {
+        const bool seen = std::any_of(chosen.begin(), chosen.end(), [&](const PostDetail& c) {
+          return c.post.id == other.post.id;
+        });
+        if (!seen && chosen.size() < kRelatedPieces) chosen.push_back(std::move(other));
+      }
+    }
+    for (const PostDetail& other : chosen) related.push_back(PostCardView(other, context->zone));
   }
 
   nlohmann::json view = {

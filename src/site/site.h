@@ -32,6 +32,7 @@ namespace broadsheet::site {
 inline constexpr int kPostsPerPage = 10;
 inline constexpr int kFeedItems = 20;
 inline constexpr int kResultsPerPage = 10;
+inline constexpr size_t kRelatedPieces = 3;  // related analysis under an article
 
 class Site {
  public:

@@ -203,12 +203,6 @@ struct SearchResults {
   bool ranked_all = true;  // false: only the kSearchRankLimit most recent were ranked
 };
 
-// A published article that could be shown as related to another.
-struct RelatedCandidate {
-  PostDetail detail;
-  int similarity = -1;  // its place among the most similar texts (0 = most); -1 if not among them
-};
-
 // An uploaded image in the media library. `variants` is a JSON array of
 // {"url", "width", "mime"} objects, narrower copies in the original format and WebP.
 struct MediaItem {

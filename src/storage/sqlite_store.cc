@@ -1897,6 +1897,9 @@ namespace {
 
 // A search with filters or in date order reads the compact search_meta beside the index: ?1
 // match, ?2 now, ?3 section, ?4 author, ?5 from, ?6 until.
+// Related analysis ranks the most similar of this many recent candidates.
+constexpr int kRelatedRankLimit = 2000;
+
 constexpr const char* kFilteredSearch =
     " FROM search_index s JOIN search_meta m ON m.post_id = s.rowid WHERE search_index MATCH ?1"
     " AND m.published_at <= ?2 AND (?3 IS NULL OR m.section_id = ?3)"
@@ -2016,33 +2019,43 @@ Result<void> SqliteStore::OptimizeSearchIndex() {
       false);
 }
 
-Result<std::vector<RelatedCandidate>> SqliteStore::RelatedCandidates(const Post& post,
-                                                                     const std::string& similar,
-                                                                     Timestamp now, int limit) {
+namespace {
+
+// Keeps the published articles readers may see at `now`.
+std::vector<PostDetail> Visible(std::vector<PostDetail> details, Timestamp now) {
+  std::erase_if(details, [now](const PostDetail& detail) {
+    const Post& post = detail.post;
+    return post.kind != PostKind::kArticle || post.status != PostStatus::kPublished ||
+           post.published_at.value_or(0) > now;
+  });
+  return details;
+}
+
+}  // namespace
+
+Result<std::vector<PostDetail>> SqliteStore::RelatedCandidates(const Post& post, Timestamp now,
+                                                               int limit) {
   std::lock_guard lock(mutex_);
   std::vector<std::int64_t> ids;
-  std::unordered_map<std::int64_t, int> similarity;
-  auto take = [&](Statement& statement, bool similar_texts) -> Result<void> {
+  auto take = [&](Statement& statement) -> Result<void> {
     int rc;
-    int place = 0;
     while ((rc = statement.Step()) == SQLITE_ROW) {
       const std::int64_t id = statement.Int(0);
-      if (similar_texts) similarity.emplace(id, place++);
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     }
     if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "find related posts"));
     return {};
   };
   {
-    // Most tags in common first, then newest.
+    // Most tags in common first, then the most recently added; whether they are published
+    // articles is checked on the few read (a join with posts here costs a scan).
     auto tagged = Prepare(
-        "SELECT p.id FROM post_tags a JOIN post_tags b ON b.tag_id = a.tag_id AND "
-        "b.post_id <> a.post_id JOIN posts p ON p.id = b.post_id WHERE a.post_id = ?1 AND "
-        "p.kind = 'article' AND p.status = 'published' AND p.published_at <= ?2 "
-        "GROUP BY p.id ORDER BY count(*) DESC, p.published_at DESC LIMIT ?3");
+        "SELECT b.post_id FROM post_tags b WHERE b.tag_id IN (SELECT tag_id FROM post_tags "
+        "WHERE post_id = ?1) AND b.post_id <> ?1 GROUP BY b.post_id "
+        "ORDER BY count(*) DESC, b.post_id DESC LIMIT ?2");
     if (!tagged.ok()) return tl::unexpected(SqlError(db_, "find related posts"));
-    tagged.Bind(1, post.id).Bind(2, now).Bind(3, limit);
-    if (auto done = take(tagged, false); !done) return tl::unexpected(done.error());
+    tagged.Bind(1, post.id).Bind(2, limit);
+    if (auto done = take(tagged); !done) return tl::unexpected(done.error());
   }
   if (post.section_id) {
     auto same_section = Prepare(
@@ -2050,26 +2063,30 @@ Result<std::vector<RelatedCandidate>> SqliteStore::RelatedCandidates(const Post&
         "status = 'published' AND published_at <= ?3 ORDER BY published_at DESC LIMIT ?4");
     if (!same_section.ok()) return tl::unexpected(SqlError(db_, "find related posts"));
     same_section.Bind(1, *post.section_id).Bind(2, post.id).Bind(3, now).Bind(4, limit);
-    if (auto done = take(same_section, false); !done) return tl::unexpected(done.error());
-  }
-  if (!similar.empty()) {
-    // The most similar among the most recent matches, as searches rank (see SearchPosts).
-    auto texts = Prepare(
-        "SELECT rowid FROM (SELECT rowid, rank FROM search_index WHERE search_index MATCH ?1 "
-        "AND rowid <> ?3 ORDER BY rowid DESC LIMIT ?5) ORDER BY rank LIMIT ?4");
-    if (!texts.ok()) return tl::unexpected(SqlError(db_, "find similar posts"));
-    texts.Bind(1, similar).Bind(3, post.id).Bind(4, limit).Bind(5, kSearchRankLimit);
-    if (auto done = take(texts, true); !done) return tl::unexpected(done.error());
+    if (auto done = take(same_section); !done) return tl::unexpected(done.error());
   }
   auto details = PostsById(ids);
   if (!details) return tl::unexpected(details.error());
-  std::vector<RelatedCandidate> candidates;
-  for (PostDetail& detail : *details) {
-    const auto found = similarity.find(detail.post.id);
-    const int place = found == similarity.end() ? -1 : found->second;
-    candidates.push_back(RelatedCandidate{std::move(detail), place});
-  }
-  return candidates;
+  return Visible(std::move(*details), now);
+}
+
+Result<std::vector<PostDetail>> SqliteStore::SimilarPosts(const std::string& match,
+                                                          std::int64_t exclude, Timestamp now,
+                                                          int limit) {
+  std::lock_guard lock(mutex_);
+  // The best among the most recent matches: a page render must stay cheap.
+  auto statement = Prepare(
+      "SELECT rowid FROM (SELECT rowid, rank FROM search_index WHERE search_index MATCH ?1 "
+      "AND rowid <> ?2 ORDER BY rowid DESC LIMIT ?3) ORDER BY rank LIMIT ?4");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find similar posts"));
+  statement.Bind(1, match).Bind(2, exclude).Bind(3, kRelatedRankLimit).Bind(4, limit);
+  std::vector<std::int64_t> ids;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) ids.push_back(statement.Int(0));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "find similar posts"));
+  auto details = PostsById(ids);
+  if (!details) return tl::unexpected(details.error());
+  return Visible(std::move(*details), now);
 }
 
 Result<std::vector<PostDetail>> SqliteStore::ListPostsByStatus(PostStatus status, int limit) {

@@ -61,9 +61,10 @@ class SqliteStore final : public Store {
                                                                        Timestamp now) override;
   Result<SearchResults> SearchPosts(const SearchQuery& query) override;
   Result<void> OptimizeSearchIndex() override;
-  Result<std::vector<RelatedCandidate>> RelatedCandidates(const Post& post,
-                                                          const std::string& similar, Timestamp now,
-                                                          int limit) override;
+  Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,
+                                                    int limit) override;
+  Result<std::vector<PostDetail>> SimilarPosts(const std::string& match, std::int64_t exclude,
+                                               Timestamp now, int limit) override;
   Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
   Result<int> PublishDuePosts(Timestamp now) override;
   Result<void> BackupTo(const std::string& path) override;

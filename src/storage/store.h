@@ -78,12 +78,15 @@ class Store {
   virtual Result<SearchResults> SearchPosts(const SearchQuery& query) = 0;
   // Merges the search index into one piece (after a bulk import: searches read fewer pieces).
   virtual Result<void> OptimizeSearchIndex() = 0;
-  // Published articles (not `post`) that share tags or the section with `post`, newest first,
-  // and those whose text best matches `similar` (an FTS5 expression; empty for none), up to
-  // `limit` of each kind, without repeats.
-  virtual Result<std::vector<RelatedCandidate>> RelatedCandidates(const Post& post,
-                                                                  const std::string& similar,
-                                                                  Timestamp now, int limit) = 0;
+  // Published articles (not `post`) that share tags with `post` (most tags in common first) or
+  // its section (newest first), up to `limit` of each, without repeats.
+  virtual Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,
+                                                            int limit) = 0;
+  // Published articles (not `exclude`) that best match `match` (an FTS5 expression) among the
+  // most recently added matches: for related analysis when tags and section give too few.
+  virtual Result<std::vector<PostDetail>> SimilarPosts(const std::string& match,
+                                                       std::int64_t exclude, Timestamp now,
+                                                       int limit) = 0;
   // Posts of any status for the editorial desk, most recently published or created first.
   virtual Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) = 0;
   // Marks scheduled posts whose time has come as published; returns how many.

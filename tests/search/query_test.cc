@@ -68,38 +68,41 @@ TEST(SearchQuery, SimilarToUsesTheDistinctiveWords) {
   Post post;
   post.title = "Why the Arctic Is Opening";
   post.dek = "And why rules are not ready for the Arctic.";
-  EXPECT_EQ(SimilarTo(post), "\"arctic\" OR \"opening\" OR \"rules\" OR \"ready\"");
+  EXPECT_EQ(SimilarTo(post), "{title dek} : (\"arctic\" OR \"opening\" OR \"rules\" OR \"ready\")");
 }
 
 PostDetail Candidate(std::int64_t id, std::optional<std::int64_t> section,
-                     std::vector<std::int64_t> tags, Timestamp published) {
+                     std::vector<std::int64_t> tags, Timestamp published,
+                     std::string title = "Unrelated Words Here") {
   PostDetail detail;
   detail.post.id = id;
+  detail.post.title = std::move(title);
   detail.post.section_id = section;
   detail.post.published_at = published;
   for (auto tag : tags) detail.tags.push_back(Tag{tag, "t", "T"});
   return detail;
 }
 
-TEST(Related, TagsThenSectionThenTextThenDate) {
+TEST(Related, TagsThenSectionThenSharedWordsThenDate) {
   Post post;
   post.id = 1;
+  post.title = "The Arctic Shipping Lanes";
   post.section_id = 7;
   post.tag_ids = {10, 11};
-  std::vector<RelatedCandidate> candidates = {
-      {Candidate(2, 7, {}, 500), -1},        // same section
-      {Candidate(3, 8, {10, 11}, 100), -1},  // two tags
-      {Candidate(4, 8, {10}, 200), -1},      // one tag
-      {Candidate(5, 8, {}, 900), 0},         // most similar text
-      {Candidate(6, 7, {}, 100), -1},        // same section, older
-      {Candidate(1, 7, {10, 11}, 100), 0}};  // the article itself
+  std::vector<PostDetail> candidates = {
+      Candidate(2, 7, {}, 500),                            // same section
+      Candidate(3, 8, {10, 11}, 100),                      // two tags
+      Candidate(4, 8, {10}, 200),                          // one tag
+      Candidate(5, 7, {}, 100, "Shipping in the Arctic"),  // same section, similar headline
+      Candidate(6, 7, {}, 900),                            // same section, newer
+      Candidate(1, 7, {10, 11}, 100)};                     // the article itself
   const auto chosen = ChooseRelated(post, candidates, 5);
   ASSERT_EQ(chosen.size(), 5u);
   EXPECT_EQ(chosen[0].post.id, 3);
-  EXPECT_EQ(chosen[1].post.id, 4);
-  EXPECT_EQ(chosen[2].post.id, 5);
-  EXPECT_EQ(chosen[3].post.id, 2);
-  EXPECT_EQ(chosen[4].post.id, 6);
+  EXPECT_EQ(chosen[1].post.id, 5);  // 2 + 2.5 beats one tag (3)
+  EXPECT_EQ(chosen[2].post.id, 4);
+  EXPECT_EQ(chosen[3].post.id, 6);
+  EXPECT_EQ(chosen[4].post.id, 2);
 }
 
 }  // namespace
