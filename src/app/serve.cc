@@ -17,6 +17,7 @@
 #include "mail/smtp_mailer.h"
 #include "newsletter/sender.h"
 #include "render/theme.h"
+#include "search/index.h"
 #include "site/site.h"
 
 namespace broadsheet::app {
@@ -60,6 +61,41 @@ class Scheduler {
     }
   }
   Store& store_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Applies the search index's queue while the server runs: whatever another process (an import)
+// or a page of the desk wrote reaches search within a second, a batch at a time so that searches
+// are never kept waiting for a long backlog.
+class SearchIndexer {
+ public:
+  explicit SearchIndexer(search::SearchIndex& index) : index_(index), thread_([this] { Loop(); }) {}
+  ~SearchIndexer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      auto applied = index_.Sync(kBatch);
+      if (!applied) spdlog::warn("search index not updated: {}", Describe(applied.error()));
+      const bool more = applied && *applied >= kBatch;
+      lock.lock();
+      if (!more) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+  static constexpr int kBatch = 500;
+  search::SearchIndex& index_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -175,6 +211,9 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
     return staff ? *staff : std::nullopt;
   });
   site.SetOutbox(&outbox);
+  auto search_index = search::SearchIndex::Open(paths.search_index, **store);
+  if (!search_index) return Failure(search_index.error());
+  site.SetSearchIndex(search_index->get());
   admin::Desk desk(
       **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
       paths.uploads);
@@ -230,6 +269,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (auto listening = server.Listen(); !listening) return Failure(listening.error());
 
   Scheduler scheduler(db);
+  SearchIndexer indexer(**search_index);
   NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)

@@ -1,5 +1,7 @@
 #include "app/site_dir.h"
 
+#include "search/index.h"
+
 #include <fstream>
 
 #include "app/config.h"
@@ -12,7 +14,8 @@ SitePaths::SitePaths(const fs::path& dir)
     : root(dir),
       config(dir / "broadsheet.toml"),
       database(dir / "broadsheet.db"),
-      uploads(dir / "uploads") {}
+      uploads(dir / "uploads"),
+      search_index(dir / "search.xapian") {}
 
 Result<SitePaths> OpenSiteDir(const fs::path& dir) {
   std::error_code error;
@@ -57,6 +60,15 @@ Result<void> WriteFile(const fs::path& path, std::string_view data) {
 
 }  // namespace
 
+Result<std::optional<int>> UpdateSearchIndex(const SitePaths& paths, Store& store) {
+  auto index = search::SearchIndex::Open(paths.search_index, store);
+  if (!index) return tl::unexpected(index.error());
+  if (!(*index)->writable()) return std::nullopt;
+  auto applied = (*index)->Sync();
+  if (!applied) return tl::unexpected(applied.error());
+  return *applied;
+}
+
 Result<InitReport> InitSite(const fs::path& dir, bool demo) {
   std::error_code error;
   if (fs::exists(dir, error)) {
@@ -98,6 +110,8 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo) {
     auto imported = content::ImportFolder(**store, content, options);
     if (!imported) return tl::unexpected(imported.error());
     report.demo = std::move(*imported);
+    if (auto indexed = UpdateSearchIndex(paths, **store); !indexed)
+      return tl::unexpected(indexed.error());
   }
   return report;
 }

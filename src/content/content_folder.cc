@@ -230,14 +230,6 @@ class Importer {
       return ImportPosts();
     });
     if (!done) return tl::unexpected(done.error());
-    // Many posts at once leave the search index in many small pieces; one merge keeps searches
-    // fast. The import itself is committed whatever becomes of this.
-    if (report_.posts > 0) {
-      if (auto merged = store_.OptimizeSearchIndex(); !merged) {
-        report_.warnings.push_back(
-            {"", 0, "", "the search index could not be compacted: " + merged.error().message});
-      }
-    }
     return std::move(report_);
   }
 

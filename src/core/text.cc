@@ -135,6 +135,51 @@ void AppendUtf8(std::string& out, char32_t code) {
   }
 }
 
+std::string FoldDiacritics(std::string_view text) {
+  // Base letters of U+00C0..U+00FF and U+0100..U+017F; '-' keeps the character, '*' is a
+  // ligature spelled out below.
+  static constexpr std::string_view kLatin1 =
+      "AAAAAA*CEEEEIIIIDNOOOOO-OUUUUY-*aaaaaa*ceeeeiiiidnooooo-ouuuuy-y";
+  static constexpr std::string_view kExtendedA =
+      "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi**JjKkkLlLlLlLlLlNnNnNnnNnOoOoOo**RrRrRr"
+      "SsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    // Only two-byte sequences hold what is folded (U+0080..U+07FF).
+    if ((lead & 0xE0) != 0xC0 || i + 1 >= text.size() ||
+        (static_cast<unsigned char>(text[i + 1]) & 0xC0) != 0x80) {
+      out += text[i++];
+      continue;
+    }
+    const char32_t code = ((lead & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
+    i += 2;
+    if (code >= 0x300 && code <= 0x36F) continue;  // a combining mark
+    char base = '-';
+    if (code >= 0xC0 && code <= 0xFF) base = kLatin1[code - 0xC0];
+    if (code >= 0x100 && code <= 0x17F) base = kExtendedA[code - 0x100];
+    if (base == '*') {
+      switch (code) {
+        case 0xC6: out += "AE"; break;
+        case 0xE6: out += "ae"; break;
+        case 0xDF: out += "ss"; break;
+        case 0x132: out += "IJ"; break;
+        case 0x133: out += "ij"; break;
+        case 0x152: out += "OE"; break;
+        case 0x153: out += "oe"; break;
+        default: break;
+      }
+    } else if (base != '-') {
+      out += base;
+    } else {
+      AppendUtf8(out, code);
+    }
+  }
+  return out;
+}
+
 namespace {
 
 // Named character references that writers and editors actually use; the rest of HTML's 2,000

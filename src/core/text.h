@@ -30,6 +30,11 @@ std::vector<std::string> SplitTrimmed(std::string_view text, char separator);
 // that occur in practice; others stay as written), whitespace collapsed.
 std::string PlainText(std::string_view html);
 
+// `text` with the accents of Latin letters removed ("Zürich" -> "Zurich", "Œuvre" ->
+// "OEuvre"; combining marks dropped), for search that finds "cafe" and "café" alike. Letters
+// outside Latin-1 and Latin Extended-A, and invalid bytes, are left as they are.
+std::string FoldDiacritics(std::string_view text);
+
 // Appends the UTF-8 encoding of `code` (U+FFFD for one that is not a character).
 void AppendUtf8(std::string& out, char32_t code);
 

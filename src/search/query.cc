@@ -9,14 +9,6 @@
 namespace broadsheet::search {
 namespace {
 
-struct Term {
-  std::string text;
-  bool phrase = false;
-  bool negated = false;
-  bool prefix = false;
-  bool or_before = false;  // joined to the term before it by OR
-};
-
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
 // Whether the text has something the index could hold: a letter or digit (any non-ASCII
@@ -63,17 +55,6 @@ std::string_view CutAtWord(std::string_view text, size_t limit) {
   }
   return text.substr(0, cut);
 }
-
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string Expression(const Term& term) { return Quoted(term.text) + (term.prefix ? " *" : ""); }
 
 std::string Shown(const Term& term) {
   std::string shown = term.negated ? "-" : "";
@@ -144,34 +125,19 @@ Query Parse(std::string_view input) {
     query.notice = "Only the first " + std::to_string(kMaxTerms) + " words were used.";
   }
   // Groups of terms joined by OR; the groups must all match ("a b OR c" = a AND (b OR c)).
-  std::vector<std::vector<const Term*>> groups;
-  std::vector<const Term*> excluded;
   for (const Term& term : terms) {
     if (!query.understood.empty()) query.understood += term.or_before ? " OR " : " ";
     query.understood += Shown(term);
     if (term.negated) {
-      excluded.push_back(&term);
-    } else if (term.or_before && !groups.empty()) {
-      groups.back().push_back(&term);
+      query.excluded.push_back(term);
+    } else if (term.or_before && !query.groups.empty()) {
+      query.groups.back().push_back(term);
     } else {
-      groups.push_back({&term});
+      query.groups.push_back({term});
     }
   }
-  if (groups.empty()) {
-    if (!excluded.empty())
-      query.notice = "A search needs at least one word to look for, not only words to leave out.";
-    return query;
-  }
-  std::string positive;
-  for (const auto& group : groups) {
-    if (!positive.empty()) positive += " AND ";
-    std::string alternatives;
-    for (const Term* term : group)
-      alternatives += (alternatives.empty() ? "" : " OR ") + Expression(*term);
-    positive += group.size() > 1 ? "(" + alternatives + ")" : alternatives;
-  }
-  query.match = excluded.empty() ? positive : "(" + positive + ")";
-  for (const Term* term : excluded) query.match += " NOT " + Expression(*term);
+  if (query.groups.empty() && !query.excluded.empty())
+    query.notice = "A search needs at least one word to look for, not only words to leave out.";
   return query;
 }
 
@@ -208,43 +174,6 @@ std::vector<std::string> DistinctiveWords(const Post& post) {
   take(post.title);
   take(post.dek);
   return words;
-}
-
-std::string SimilarTo(const Post& post) {
-  std::string expression;
-  for (const std::string& word : DistinctiveWords(post))
-    expression += (expression.empty() ? "" : " OR ") + Quoted(word);
-  // Headlines and deks say what a piece is about; bodies would match nearly everything.
-  return expression.empty() ? expression : "{title dek} : (" + expression + ")";
-}
-
-std::string MarkedHtml(std::string_view marked) {
-  std::string html;
-  bool open = false;
-  size_t start = 0;
-  for (size_t i = 0; i <= marked.size(); ++i) {
-    if (i < marked.size() && marked[i] != kMarkStart && marked[i] != kMarkEnd) continue;
-    html += EscapeHtml(marked.substr(start, i - start));
-    start = i + 1;
-    if (i == marked.size()) break;
-    if (marked[i] == kMarkStart && !open) {
-      html += "<mark>";
-      open = true;
-    } else if (marked[i] == kMarkEnd && open) {
-      html += "</mark>";
-      open = false;
-    }
-  }
-  if (open) html += "</mark>";
-  return html;
-}
-
-std::string MarkedText(std::string_view marked) {
-  std::string text;
-  for (char c : marked) {
-    if (c != kMarkStart && c != kMarkEnd) text += c;
-  }
-  return text;
 }
 
 }  // namespace broadsheet::search

@@ -1,8 +1,8 @@
-// Readers' search queries. A query is what a reader typed into the search box; Parse turns it
-// into an FTS5 expression for Store::SearchPosts in which every word is a quoted string, so no
-// input (unbalanced quotes, FTS5 operators, column filters, 10 KB of text) can make the
-// expression invalid. Understood: words (all must match), "quoted phrases", OR between two
-// terms, -word or -"phrase" to exclude, and word* for words that start so (3 letters or more).
+// Readers' search queries. A query is what a reader typed into the search box; Parse reads it
+// into terms the index turns into a Xapian query term by term, so no input (unbalanced quotes,
+// operators of any search syntax, 10 KB of text) can be an error. Understood: words (all must
+// match), "quoted phrases", OR between two terms, -word or -"phrase" to exclude, and word* for
+// words that start so (3 letters or more).
 #pragma once
 
 #include <string>
@@ -17,12 +17,24 @@ namespace broadsheet::search {
 inline constexpr size_t kMaxQueryBytes = 500;
 inline constexpr size_t kMaxTerms = 16;
 
+struct Term {
+  std::string text;  // a word, or the words of a phrase
+  bool phrase = false;
+  bool negated = false;
+  bool prefix = false;
+  bool or_before = false;  // joined to the term before it by OR
+};
+
 struct Query {
-  std::string match;  // the FTS5 expression; empty when there is nothing to search for
+  // Groups of alternatives (terms joined by OR), all of which must match, and terms that must
+  // not; no groups means there is nothing to search for.
+  std::vector<std::vector<Term>> groups;
+  std::vector<Term> excluded;
   // The reader's text as understood, for the search box and headings.
   std::string understood;
   // Something the reader should know about how their text was read ("Only the first …").
   std::string notice;
+  bool empty() const { return groups.empty(); }
 };
 
 Query Parse(std::string_view text);
@@ -30,15 +42,5 @@ Query Parse(std::string_view text);
 // The distinctive words of a post's headline and dek, lower case, without repeats or the most
 // common English words, at most 12.
 std::vector<std::string> DistinctiveWords(const Post& post);
-
-// An expression matching posts like `post`: any of the distinctive words of its title and dek in
-// their titles and deks. Empty when there are none.
-std::string SimilarTo(const Post& post);
-
-// A title or excerpt with Store marks (kMarkStart/kMarkEnd) as HTML: the text escaped, the
-// matches in <mark>.
-std::string MarkedHtml(std::string_view marked);
-// The same text without the marks.
-std::string MarkedText(std::string_view marked);
 
 }  // namespace broadsheet::search

@@ -15,6 +15,7 @@
 #include "feeds/feeds.h"
 #include "feeds/sitemaps.h"
 #include "http/static_files.h"
+#include "search/index.h"
 #include "search/query.h"
 #include "search/related.h"
 #include "site/views.h"
@@ -395,9 +396,8 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
     if (!candidates) return tl::unexpected(candidates.error());
     std::vector<PostDetail> chosen =
         search::ChooseRelated(post, std::move(*candidates), kRelatedPieces);
-    const std::string similar = search::SimilarTo(post);
-    if (chosen.size() < kRelatedPieces && !similar.empty()) {
-      auto more = store_.SimilarPosts(similar, post.id, context->now, kRelatedPieces * 2);
+    if (chosen.size() < kRelatedPieces && search_index_ != nullptr) {
+      auto more = search_index_->Similar(post, context->now, kRelatedPieces * 2);
       if (!more) return tl::unexpected(more.error());
       for (PostDetail& other : *more) {
         const bool seen = std::any_of(chosen.begin(), chosen.end(), [&](const PostDetail& c) {
@@ -985,8 +985,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   std::vector<std::string> notices;
   if (!parsed.notice.empty()) notices.push_back(parsed.notice);
 
-  SearchQuery query;
-  query.match = parsed.match;
+  search::Filters query;
   query.now = context->now;
   query.limit = kResultsPerPage;
   // Filters that cannot be read are left out, and the reader told which.
@@ -1036,23 +1035,18 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   const int page = PageNumber(request.QueryParam("page").value_or("1")).value_or(1);
   query.offset = (page - 1) * kResultsPerPage;
 
-  SearchResults results;
-  const bool searched = !query.match.empty();
+  search::Results results;
+  const bool searched = !parsed.empty();
   if (searched) {
-    auto found = store_.SearchPosts(query);
-    if (!found && found.error().code != ErrorCode::kInvalidArgument)
-      return tl::unexpected(found.error());
-    if (found) {
-      results = std::move(*found);
-      if (!results.ranked_all) {
-        notices.push_back(fmt::format(
-            "So many articles match that these are the best among the {} most recently added. "
-            "Add words, or choose a section or dates, to search the whole archive.",
-            kSearchRankLimit));
-      }
-    } else {
-      notices.push_back("That search could not be understood. Try fewer or simpler words.");
-    }
+    if (search_index_ == nullptr)
+      return Fail(ErrorCode::kUnavailable, "Search is not available on this server.");
+    // What was written up to now is found: a backlog (a large import) is left to the
+    // server's indexer, and searches see it as it goes.
+    if (auto synced = search_index_->Sync(kSyncBeforeSearch); !synced)
+      spdlog::warn("search index not brought up to date: {}", Describe(synced.error()));
+    auto found = search_index_->Search(parsed, query);
+    if (!found) return tl::unexpected(found.error());
+    results = std::move(*found);
   } else if (parsed.notice.empty() && (json || !typed.empty())) {
     notices.push_back("Please type a word to search for: letters or numbers.");
   }
@@ -1076,26 +1070,25 @@ Result<Response> Site::Search(const Request& request, bool json) const {
     else if (page > pages)
       summary = fmt::format("There are only {} page{} of results.", pages, pages == 1 ? "" : "s");
     else
-      summary = fmt::format("{} result{} for \u201c{}\u201d{}", results.total,
-                            results.total == 1 ? "" : "s", parsed.understood,
+      summary = fmt::format("{}{} result{} for \u201c{}\u201d{}", results.exact ? "" : "About ",
+                            results.total, results.total == 1 ? "" : "s", parsed.understood,
                             pages > 1 ? fmt::format(", page {} of {}.", page, pages) : ".");
   }
 
   nlohmann::json list = nlohmann::json::array();
-  for (const SearchHit& hit : results.hits) {
+  for (const search::Hit& hit : results.hits) {
     nlohmann::json item = PostCardView(hit.detail, context->zone);
-    const bool marked_excerpt = hit.excerpt.find(kMarkStart) != std::string::npos;
     if (json) {
       nlohmann::json authors_json = nlohmann::json::array();
       for (const Author& author : hit.detail.authors)
         authors_json.push_back(
             {{"name", author.name}, {"url", AbsoluteUrl(publication, AuthorUrl(author))}});
       nlohmann::json entry = {{"title", hit.detail.post.title},
-                              {"title_html", search::MarkedHtml(hit.title)},
+                              {"title_html", hit.title_html},
                               {"url", AbsoluteUrl(publication, PostUrl(hit.detail.post))},
                               {"dek", hit.detail.post.dek},
-                              {"excerpt_html", search::MarkedHtml(hit.excerpt)},
-                              {"excerpt", search::MarkedText(hit.excerpt)},
+                              {"excerpt_html", hit.excerpt_html},
+                              {"excerpt", PlainText(hit.excerpt_html)},
                               {"published", item["date_iso"]},
                               {"section", nullptr},
                               {"authors", authors_json}};
@@ -1105,11 +1098,10 @@ Result<Response> Site::Search(const Request& request, bool json) const {
       list.push_back(std::move(entry));
       continue;
     }
-    item["title_html"] = search::MarkedHtml(hit.title);
+    item["title_html"] = hit.title_html;
     // A passage with the words found; else the dek says what the article is.
-    item["excerpt_html"] = marked_excerpt || hit.detail.post.dek.empty()
-                               ? search::MarkedHtml(hit.excerpt)
-                               : EscapeHtml(hit.detail.post.dek);
+    item["excerpt_html"] =
+        !hit.excerpt_html.empty() ? hit.excerpt_html : EscapeHtml(hit.detail.post.dek);
     list.push_back(std::move(item));
   }
 
@@ -1121,7 +1113,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
                       : typed},
         {"understood", parsed.understood},
         {"total", results.total},
-        {"ranked_all", results.ranked_all},
+        {"total_exact", results.exact},
         {"page", page},
         {"pages", pages},
         {"results", list},

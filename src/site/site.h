@@ -24,6 +24,7 @@
 #include "mail/outbox.h"
 #include "newsletter/subscriptions.h"
 #include "render/theme.h"
+#include "search/index.h"
 #include "site/views.h"
 #include "storage/store.h"
 
@@ -33,6 +34,7 @@ inline constexpr int kPostsPerPage = 10;
 inline constexpr int kFeedItems = 20;
 inline constexpr int kResultsPerPage = 10;
 inline constexpr size_t kRelatedPieces = 3;  // related analysis under an article
+inline constexpr int kSyncBeforeSearch = 1000;  // queued index changes a search applies first
 
 class Site {
  public:
@@ -46,6 +48,9 @@ class Site {
   // The signed-in staff member who sent `request`, if any (see auth::Accounts::RecognizeStaff).
   using StaffCheck = std::function<std::optional<User>(const http::Request& request)>;
   void SetStaffCheck(StaffCheck check) { staff_check_ = std::move(check); }
+  // The full-text index /search reads and related analysis falls back on; without it, /search
+  // answers 503.
+  void SetSearchIndex(search::SearchIndex* index) { search_index_ = index; }
   // Where comment notices, privacy links and newsletter confirmations are sent; without it,
   // none are and newsletter signup is closed.
   void SetOutbox(mail::Outbox* outbox) {
@@ -135,6 +140,7 @@ class Site {
   PreviewCheck preview_check_;
   StaffCheck staff_check_;
   mail::Outbox* outbox_ = nullptr;
+  search::SearchIndex* search_index_ = nullptr;
   comments::Comments comments_;
   comments::Privacy privacy_;
   std::optional<newsletter::Subscriptions> subscriptions_;  // set with the outbox

@@ -322,78 +322,67 @@ CREATE INDEX deliveries_by_send ON newsletter_deliveries(send_id, status);
 )sql",
       // 11: discovery. Posts gain how they appear to search engines and social sites (a meta
       // description, a social image, a canonical address elsewhere, noindex). The full-text
-      // index holds each published post's words; triggers note which posts a write touched
-      // (search_pending; a post may be noted more than once: a conflict clause in a trigger would
-      // give way to an upsert's) and the store re-indexes those before the transaction commits, so
-      // the
-      // index changes with every create, edit, unpublish and delete. bs_plain_text() is the
-      // store's own function (core's PlainText). BM25 weights: title 10, dek 4, body 1, authors
-      // 3, section 2, tags 3. search_meta holds the same posts' publication time and section,
-      // compact, for filters (FTS5 would read a whole row, body and all, for an unindexed
-      // column).
+      // index is a Xapian database beside this one (search/); this database keeps its queue:
+      // triggers note every post whose searchable text or visibility a write touched
+      // (search_pending, in the same transaction as the write), and the indexer applies them
+      // from the search_source view. Plain inserts: a conflict clause in a trigger would give way
+      // to an upsert's. bs_plain_text() is the store's own function (core's PlainText).
       R"sql(
 ALTER TABLE posts ADD COLUMN meta_description TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN social_image TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN canonical_url TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN noindex INTEGER NOT NULL DEFAULT 0;
 
-CREATE VIRTUAL TABLE search_index USING fts5(
-  title, dek, body, authors, section, tags,
-  tokenize = 'porter unicode61 remove_diacritics 2'
-);
-INSERT INTO search_index(search_index, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0, 3.0, 2.0, 3.0)');
-CREATE TABLE search_meta (
-  post_id INTEGER PRIMARY KEY,
-  published_at INTEGER NOT NULL,
-  section_id INTEGER
-);
-
 CREATE VIEW search_source AS
-SELECT p.id AS id, p.title AS title, p.dek AS dek, bs_plain_text(p.body_html) AS body,
+SELECT p.id AS id, p.kind AS kind, p.published_at AS published_at, p.section_id AS section_id,
+  p.title AS title, p.dek AS dek, bs_plain_text(p.body_html) AS body,
   coalesce((SELECT group_concat(a.name, ', ') FROM post_authors pa JOIN authors a
             ON a.id = pa.author_id WHERE pa.post_id = p.id), '') AS authors,
+  coalesce((SELECT group_concat(pa.author_id) FROM post_authors pa WHERE pa.post_id = p.id),
+           '') AS author_ids,
   coalesce((SELECT s.name FROM sections s WHERE s.id = p.section_id), '') AS section,
   coalesce((SELECT group_concat(t.name, ', ') FROM post_tags pt JOIN tags t
             ON t.id = pt.tag_id WHERE pt.post_id = p.id), '') AS tags
 FROM posts p WHERE p.status = 'published';
 
-CREATE TABLE search_pending (post_id INTEGER NOT NULL);
+CREATE TABLE search_pending (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  post_id INTEGER NOT NULL
+);
 
 CREATE TRIGGER search_post_inserted AFTER INSERT ON posts BEGIN
-  INSERT INTO search_pending VALUES (NEW.id);
+  INSERT INTO search_pending(post_id) VALUES (NEW.id);
 END;
 CREATE TRIGGER search_post_updated
-AFTER UPDATE OF title, dek, body_html, status, section_id, published_at ON posts BEGIN
-  INSERT INTO search_pending VALUES (NEW.id);
+AFTER UPDATE OF title, dek, body_html, status, section_id, published_at, kind ON posts BEGIN
+  INSERT INTO search_pending(post_id) VALUES (NEW.id);
 END;
 CREATE TRIGGER search_post_deleted AFTER DELETE ON posts BEGIN
-  INSERT INTO search_pending VALUES (OLD.id);
+  INSERT INTO search_pending(post_id) VALUES (OLD.id);
 END;
 CREATE TRIGGER search_author_added AFTER INSERT ON post_authors BEGIN
-  INSERT INTO search_pending VALUES (NEW.post_id);
+  INSERT INTO search_pending(post_id) VALUES (NEW.post_id);
 END;
 CREATE TRIGGER search_author_removed AFTER DELETE ON post_authors BEGIN
-  INSERT INTO search_pending VALUES (OLD.post_id);
+  INSERT INTO search_pending(post_id) VALUES (OLD.post_id);
 END;
 CREATE TRIGGER search_tag_added AFTER INSERT ON post_tags BEGIN
-  INSERT INTO search_pending VALUES (NEW.post_id);
+  INSERT INTO search_pending(post_id) VALUES (NEW.post_id);
 END;
 CREATE TRIGGER search_tag_removed AFTER DELETE ON post_tags BEGIN
-  INSERT INTO search_pending VALUES (OLD.post_id);
+  INSERT INTO search_pending(post_id) VALUES (OLD.post_id);
 END;
 CREATE TRIGGER search_author_renamed AFTER UPDATE OF name ON authors BEGIN
-  INSERT INTO search_pending SELECT post_id FROM post_authors WHERE author_id = NEW.id;
+  INSERT INTO search_pending(post_id) SELECT post_id FROM post_authors WHERE author_id = NEW.id;
 END;
 CREATE TRIGGER search_section_renamed AFTER UPDATE OF name ON sections BEGIN
-  INSERT INTO search_pending SELECT id FROM posts WHERE section_id = NEW.id;
+  INSERT INTO search_pending(post_id) SELECT id FROM posts WHERE section_id = NEW.id;
 END;
 CREATE TRIGGER search_tag_renamed AFTER UPDATE OF name ON tags BEGIN
-  INSERT INTO search_pending SELECT post_id FROM post_tags WHERE tag_id = NEW.id;
+  INSERT INTO search_pending(post_id) SELECT post_id FROM post_tags WHERE tag_id = NEW.id;
 END;
 
-INSERT INTO search_index(rowid, title, dek, body, authors, section, tags)
-SELECT id, title, dek, body, authors, section, tags FROM search_source;
-INSERT INTO search_meta SELECT id, published_at, section_id FROM posts WHERE status = 'published';
+INSERT INTO search_pending(post_id) SELECT id FROM posts WHERE status = 'published';
 )sql",
   };
   return migrations;

@@ -168,39 +168,27 @@ struct PostQuery {
   int offset = 0;
 };
 
-// A full-text search of published posts. `match` is an FTS5 expression that search/ builds
-// from the reader's words; it never holds the reader's text unquoted.
-struct SearchQuery {
-  std::string match;
+// A published post as the full-text index holds it (see Store::PendingSearchChanges).
+struct IndexedPost {
+  std::int64_t id = 0;
+  PostKind kind = PostKind::kArticle;
+  Timestamp published_at = 0;
   std::optional<std::int64_t> section_id;
-  std::optional<std::int64_t> author_id;
-  std::optional<Timestamp> from;   // published at or after
-  std::optional<Timestamp> until;  // published before
-  Timestamp now = 0;
-  bool newest_first = false;  // else best match first
-  int limit = 10;
-  int offset = 0;
+  std::vector<std::int64_t> author_ids;
+  std::string title;
+  std::string dek;
+  std::string body;  // plain text
+  std::string authors;
+  std::string section;
+  std::string tags;
 };
 
-// Matched words in a SearchHit's title and excerpt are between these two bytes.
-inline constexpr char kMarkStart = '\x01';
-inline constexpr char kMarkEnd = '\x02';
-
-struct SearchHit {
-  PostDetail detail;
-  std::string title;    // with marks
-  std::string excerpt;  // the body's passage with the most matches, with marks
-};
-
-// A search that matches more posts than this ranks the most recently added this many of them
-// (the rest are counted, and found by narrower searches): ranking every match of a common word
-// in a large archive would take a tenth of a second.
-inline constexpr int kSearchRankLimit = 10'000;
-
-struct SearchResults {
-  std::vector<SearchHit> hits;
-  int total = 0;           // matches on every page
-  bool ranked_all = true;  // false: only the kSearchRankLimit most recent were ranked
+// A change the full-text index has yet to apply: the post as it now is, or none when it is no
+// longer published (or no longer exists).
+struct SearchChange {
+  std::int64_t sequence = 0;  // its place in the queue
+  std::int64_t post_id = 0;
+  std::optional<IndexedPost> post;
 };
 
 // An uploaded image in the media library. `variants` is a JSON array of

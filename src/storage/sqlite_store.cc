@@ -354,8 +354,6 @@ Result<void> SqliteStore::Transact(const std::function<Result<void>()>& work, bo
   invalidates_ = invalidates;
   ++transaction_depth_;
   auto result = work();
-  // (Migrations run before the schema is known and build the index themselves.)
-  if (result && schema_version_ > 0) result = RefreshSearchIndex();
   --transaction_depth_;
   if (!result) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -1851,30 +1849,6 @@ Result<std::optional<std::pair<Timestamp, Timestamp>>> SqliteStore::PublishedSpa
   return std::pair{statement.Int(0), statement.Int(1)};
 }
 
-Result<void> SqliteStore::RefreshSearchIndex() {
-  {
-    auto pending = Prepare("SELECT 1 FROM search_pending LIMIT 1");
-    if (!pending.ok()) return tl::unexpected(SqlError(db_, "read the search queue"));
-    const int rc = pending.Step();
-    if (rc == SQLITE_DONE) return {};
-    if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read the search queue"));
-  }
-  for (const char* sql : {
-           "DELETE FROM search_index WHERE rowid IN (SELECT post_id FROM search_pending)",
-           "INSERT INTO search_index(rowid, title, dek, body, authors, section, tags) "
-           "SELECT id, title, dek, body, authors, section, tags FROM search_source "
-           "WHERE id IN (SELECT post_id FROM search_pending)",
-           "DELETE FROM search_meta WHERE post_id IN (SELECT post_id FROM search_pending)",
-           "INSERT INTO search_meta SELECT id, published_at, section_id FROM posts "
-           "WHERE status = 'published' AND id IN (SELECT post_id FROM search_pending)",
-           "DELETE FROM search_pending",
-       }) {
-    auto statement = Prepare(sql);
-    if (auto done = Complete(statement); !done) return done;
-  }
-  return {};
-}
-
 Result<std::vector<PostDetail>> SqliteStore::PostsById(const std::vector<std::int64_t>& ids) {
   static const std::string sql =
       std::string("SELECT ") + kPostColumns + " FROM posts WHERE id = ?1";
@@ -1893,130 +1867,66 @@ Result<std::vector<PostDetail>> SqliteStore::PostsById(const std::vector<std::in
   return details;
 }
 
-namespace {
-
-// A search with filters or in date order reads the compact search_meta beside the index: ?1
-// match, ?2 now, ?3 section, ?4 author, ?5 from, ?6 until.
-// Related analysis ranks the most similar of this many recent candidates.
-constexpr int kRelatedRankLimit = 2000;
-
-constexpr const char* kFilteredSearch =
-    " FROM search_index s JOIN search_meta m ON m.post_id = s.rowid WHERE search_index MATCH ?1"
-    " AND m.published_at <= ?2 AND (?3 IS NULL OR m.section_id = ?3)"
-    " AND (?4 IS NULL OR s.rowid IN (SELECT post_id FROM post_authors WHERE author_id = ?4))"
-    " AND m.published_at >= ?5 AND m.published_at < ?6";
-
-// FTS5 reports a malformed expression as an ordinary SQL error; search/ builds expressions that
-// are always valid, so this is a programming error or a reader reaching the store directly.
-bool IsQuerySyntaxError(sqlite3* db) {
-  const std::string_view message = sqlite3_errmsg(db);
-  return message.find("fts5") != std::string_view::npos ||
-         message.find("syntax error") != std::string_view::npos ||
-         message.find("no such column") != std::string_view::npos ||
-         message.find("unterminated string") != std::string_view::npos;
-}
-
-}  // namespace
-
-Result<SearchResults> SqliteStore::SearchPosts(const SearchQuery& query) {
+Result<std::vector<SearchChange>> SqliteStore::PendingSearchChanges(int limit) {
   std::lock_guard lock(mutex_);
-  // The most recently added matches, up to kSearchRankLimit, with their BM25 rank, in one pass
-  // that also counts them; only a search with more matches than that counts them separately.
-  // Without filters the index alone answers: it holds exactly the published posts (a post whose
-  // time has not come is scheduled, not published; the page's rows are checked below too).
-  static const char* kRanked =
-      "SELECT rowid, rank FROM search_index WHERE search_index MATCH ?1 ORDER BY rowid DESC "
-      "LIMIT ?7";
-  static const char* kCount = "SELECT count(*) FROM search_index WHERE search_index MATCH ?1";
-  static const std::string filtered_ranked =
-      std::string("SELECT s.rowid, s.rank") + kFilteredSearch + " ORDER BY s.rowid DESC LIMIT ?7";
-  static const std::string filtered_by_date = std::string("SELECT s.rowid, 0") + kFilteredSearch +
-                                              " ORDER BY m.published_at DESC, s.rowid DESC "
-                                              "LIMIT ?7";
-  static const std::string filtered_count = std::string("SELECT count(*)") + kFilteredSearch;
-  const bool filtered =
-      query.section_id || query.author_id || query.from || query.until || query.newest_first;
-  const int wanted = std::max(0, query.offset) + std::max(0, query.limit);
-  auto prepare = [&](const char* sql) {
-    auto statement = Prepare(sql);
-    statement.Bind(1, query.match);
-    if (filtered) {
-      statement.Bind(2, query.now).Bind(3, query.section_id).Bind(4, query.author_id);
-      statement.Bind(5, query.from.value_or(kEarliest)).Bind(6, query.until.value_or(kLatest));
+  auto statement = Prepare(
+      "SELECT q.id, q.post_id, s.id, s.kind, s.published_at, s.section_id, s.author_ids, "
+      "s.title, s.dek, s.body, s.authors, s.section, s.tags FROM (SELECT id, post_id FROM "
+      "search_pending ORDER BY id LIMIT ?1) q LEFT JOIN search_source s ON s.id = q.post_id "
+      "ORDER BY q.id");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read the search queue"));
+  statement.Bind(1, limit);
+  std::vector<SearchChange> changes;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    SearchChange change{statement.Int(0), statement.Int(1), std::nullopt};
+    if (!statement.IsNull(2)) {
+      IndexedPost post;
+      post.id = statement.Int(2);
+      post.kind = statement.Text(3) == "page" ? PostKind::kPage : PostKind::kArticle;
+      post.published_at = statement.Int(4);
+      post.section_id = statement.OptionalInt(5);
+      for (const std::string& id : SplitTrimmed(statement.Text(6), ','))
+        post.author_ids.push_back(std::stoll(id));
+      post.title = statement.Text(7);
+      post.dek = statement.Text(8);
+      post.body = statement.Text(9);
+      post.authors = statement.Text(10);
+      post.section = statement.Text(11);
+      post.tags = statement.Text(12);
+      change.post = std::move(post);
     }
-    return statement;
-  };
-  auto failure = [&]() -> Error {
-    if (IsQuerySyntaxError(db_))
-      return Error{ErrorCode::kInvalidArgument, "the search could not be understood",
-                   sqlite3_errmsg(db_)};
-    return SqlError(db_, "search");
-  };
-  SearchResults results;
-  std::vector<std::pair<double, std::int64_t>> ranked;  // (rank: lower is better, id)
-  const int limit = query.newest_first ? wanted : kSearchRankLimit;
-  {
-    auto statement = prepare(query.newest_first ? filtered_by_date.c_str()
-                             : filtered         ? filtered_ranked.c_str()
-                                                : kRanked);
-    if (!statement.ok()) return tl::unexpected(SqlError(db_, "search"));
-    statement.Bind(7, limit);
-    int rc;
-    while ((rc = statement.Step()) == SQLITE_ROW)
-      ranked.emplace_back(statement.Double(1), statement.Int(0));
-    if (rc != SQLITE_DONE) return tl::unexpected(failure());
+    changes.push_back(std::move(change));
   }
-  results.total = static_cast<int>(ranked.size());
-  if (results.total == limit) {
-    auto statement = prepare(filtered ? filtered_count.c_str() : kCount);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW) return tl::unexpected(failure());
-    results.total = static_cast<int>(statement.Int(0));
-  }
-  results.ranked_all = query.newest_first || results.total <= kSearchRankLimit;
-  // Date order came sorted; ranks are sorted as far as the page needs.
-  const size_t end = std::min(static_cast<size_t>(wanted), ranked.size());
-  if (!query.newest_first) {
-    std::partial_sort(ranked.begin(), ranked.begin() + end, ranked.end());
-  }
-  std::vector<std::int64_t> ids;
-  for (size_t i = static_cast<size_t>(std::max(0, query.offset)); i < end; ++i)
-    ids.push_back(ranked[i].second);
-  auto details = PostsById(ids);
-  if (!details) return tl::unexpected(details.error());
-  // Marked title and best passage, for the page's few results only.
-  auto marked = Prepare(
-      "SELECT highlight(search_index, 0, char(1), char(2)), "
-      "snippet(search_index, 2, char(1), char(2), '…', 40) FROM search_index "
-      "WHERE search_index MATCH ?1 AND rowid = ?2");
-  if (!marked.ok()) return tl::unexpected(SqlError(db_, "mark search results"));
-  for (PostDetail& detail : *details) {
-    if (detail.post.status != PostStatus::kPublished ||
-        detail.post.published_at.value_or(0) > query.now) {
-      continue;
-    }
-    marked.Reset();
-    marked.Bind(1, query.match).Bind(2, detail.post.id);
-    SearchHit hit;
-    if (marked.Step() == SQLITE_ROW) {
-      hit.title = marked.Text(0);
-      hit.excerpt = marked.Text(1);
-    } else {
-      hit.title = detail.post.title;
-    }
-    hit.detail = std::move(detail);
-    results.hits.push_back(std::move(hit));
-  }
-  return results;
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read the search queue"));
+  return changes;
 }
 
-Result<void> SqliteStore::OptimizeSearchIndex() {
-  // Not a change readers see: the content version stays.
+Result<void> SqliteStore::ClearSearchChanges(std::int64_t up_to_sequence) {
+  // Bookkeeping of the index, not a change readers see.
   return Transact(
       [&]() -> Result<void> {
-        auto statement = Prepare("INSERT INTO search_index(search_index) VALUES ('optimize')");
+        auto statement = Prepare("DELETE FROM search_pending WHERE id <= ?1");
+        statement.Bind(1, up_to_sequence);
         return Complete(statement);
       },
       false);
+}
+
+Result<void> SqliteStore::QueueAllForSearch() {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO search_pending(post_id) SELECT id FROM posts WHERE status = "
+            "'published'");
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<std::vector<PostDetail>> SqliteStore::FindPostsByIds(const std::vector<std::int64_t>& ids) {
+  std::lock_guard lock(mutex_);
+  return PostsById(ids);
 }
 
 namespace {
@@ -2065,25 +1975,6 @@ Result<std::vector<PostDetail>> SqliteStore::RelatedCandidates(const Post& post,
     same_section.Bind(1, *post.section_id).Bind(2, post.id).Bind(3, now).Bind(4, limit);
     if (auto done = take(same_section); !done) return tl::unexpected(done.error());
   }
-  auto details = PostsById(ids);
-  if (!details) return tl::unexpected(details.error());
-  return Visible(std::move(*details), now);
-}
-
-Result<std::vector<PostDetail>> SqliteStore::SimilarPosts(const std::string& match,
-                                                          std::int64_t exclude, Timestamp now,
-                                                          int limit) {
-  std::lock_guard lock(mutex_);
-  // The best among the most recent matches: a page render must stay cheap.
-  auto statement = Prepare(
-      "SELECT rowid FROM (SELECT rowid, rank FROM search_index WHERE search_index MATCH ?1 "
-      "AND rowid <> ?2 ORDER BY rowid DESC LIMIT ?3) ORDER BY rank LIMIT ?4");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find similar posts"));
-  statement.Bind(1, match).Bind(2, exclude).Bind(3, kRelatedRankLimit).Bind(4, limit);
-  std::vector<std::int64_t> ids;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) ids.push_back(statement.Int(0));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "find similar posts"));
   auto details = PostsById(ids);
   if (!details) return tl::unexpected(details.error());
   return Visible(std::move(*details), now);

@@ -59,12 +59,12 @@ class SqliteStore final : public Store {
   Result<int> CountPostUrls(Timestamp now, Timestamp since) override;
   Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
                                                                        Timestamp now) override;
-  Result<SearchResults> SearchPosts(const SearchQuery& query) override;
-  Result<void> OptimizeSearchIndex() override;
+  Result<std::vector<SearchChange>> PendingSearchChanges(int limit) override;
+  Result<void> ClearSearchChanges(std::int64_t up_to_sequence) override;
+  Result<void> QueueAllForSearch() override;
+  Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids) override;
   Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,
                                                     int limit) override;
-  Result<std::vector<PostDetail>> SimilarPosts(const std::string& match, std::int64_t exclude,
-                                               Timestamp now, int limit) override;
   Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
   Result<int> PublishDuePosts(Timestamp now) override;
   Result<void> BackupTo(const std::string& path) override;
@@ -171,8 +171,6 @@ class SqliteStore final : public Store {
   Result<void> WritePostLinks(std::int64_t id, const Post& post);  // authors and tags
   Result<void> AddRevision(std::int64_t post_id, const Post& post,
                            std::optional<std::int64_t> user_id, const std::string& details);
-  // Re-indexes the posts the transaction's writes touched (search_pending); before COMMIT.
-  Result<void> RefreshSearchIndex();
   // Reads posts by id, in the order given, with their details; missing ids are skipped.
   Result<std::vector<PostDetail>> PostsById(const std::vector<std::int64_t>& ids);
 

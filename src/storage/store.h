@@ -72,21 +72,19 @@ class Store {
   // The first and last publication times of posts of `kind` readers see at `now`, if any.
   virtual Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
                                                                                Timestamp now) = 0;
-  // Full-text search of the posts readers see (see SearchQuery). The index follows every write
-  // to posts, their authors and tags, and the names of authors, sections and tags, in the same
-  // transaction. kInvalidArgument when `match` is not a valid FTS5 expression.
-  virtual Result<SearchResults> SearchPosts(const SearchQuery& query) = 0;
-  // Merges the search index into one piece (after a bulk import: searches read fewer pieces).
-  virtual Result<void> OptimizeSearchIndex() = 0;
+  // The full-text index's queue. Every write to posts, their authors and tags, and to the names
+  // of authors, sections and tags notes the posts it touched, in the same transaction; the
+  // index (search/) reads the oldest `limit` changes, applies them, then clears them up to the
+  // last sequence it applied. QueueAllForSearch notes every published post (a new index).
+  virtual Result<std::vector<SearchChange>> PendingSearchChanges(int limit) = 0;
+  virtual Result<void> ClearSearchChanges(std::int64_t up_to_sequence) = 0;
+  virtual Result<void> QueueAllForSearch() = 0;
+  // Posts by id, in the order given, with their details; missing ids are left out.
+  virtual Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids) = 0;
   // Published articles (not `post`) that share tags with `post` (most tags in common first) or
   // its section (newest first), up to `limit` of each, without repeats.
   virtual Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,
                                                             int limit) = 0;
-  // Published articles (not `exclude`) that best match `match` (an FTS5 expression) among the
-  // most recently added matches: for related analysis when tags and section give too few.
-  virtual Result<std::vector<PostDetail>> SimilarPosts(const std::string& match,
-                                                       std::int64_t exclude, Timestamp now,
-                                                       int limit) = 0;
   // Posts of any status for the editorial desk, most recently published or created first.
   virtual Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) = 0;
   // Marks scheduled posts whose time has come as published; returns how many.

@@ -37,6 +37,12 @@ TEST(PlainText, DecodesCharacterReferences) {
   EXPECT_EQ(PlainText("a&nbsp;b &unknown; & c &#0; &#xZZ;"), "a b &unknown; & c \uFFFD &#xZZ;");
 }
 
+TEST(FoldDiacritics, TakesAccentsOffLatinLetters) {
+  EXPECT_EQ(FoldDiacritics("Caf\u00e9 in Z\u00fcrich, \u0141\u00f3d\u017a, \u0152uvre, Stra\u00dfe"),
+            "Cafe in Zurich, Lodz, OEuvre, Strasse");
+  EXPECT_EQ(FoldDiacritics("e\u0301 \u00d7 \u041a\u0438\u0457\u0432 \xC3"), "e \u00d7 \u041a\u0438\u0457\u0432 \xC3");
+}
+
 TEST(PlainText, DropsScriptsStylesAndComments) {
   EXPECT_EQ(PlainText("<p>a</p><script>var x = '</p>';</script><STYLE>p{}</STYLE><!-- note -->b"),
             "a b");

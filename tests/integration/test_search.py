@@ -88,13 +88,13 @@ class Search(unittest.TestCase):
         self.assertEqual(self.titles("zurich OR deterrence"),
                          ["Why Deterrence Still Works", "Café Diplomacy in Zürich"])
 
-        status, headers, body = self.server.get("/search?q=cafe")
+        status, headers, body = self.server.get("/search?q=cafe+diplomacy")
         self.assertEqual(status, 200)
         self.assertIn("noindex", headers["x-robots-tag"])
         page = body.decode()
-        self.assertIn("<mark>Café</mark> Diplomacy", page)
+        self.assertIn("Café <mark>Diplomacy</mark> in Zürich", page)
         self.assertIn("1 result for", page)
-        self.assertIn('value="cafe"', page)
+        self.assertIn('value="cafe diplomacy"', page)
 
     def test_filters_order_and_pages(self):
         self.assertEqual(self.titles("korea", section="economy"), ["Café Diplomacy in Zürich"])

@@ -7,68 +7,73 @@
 namespace broadsheet::search {
 namespace {
 
-TEST(SearchQuery, WordsMustAllMatchAndAreQuoted) {
+// The terms of a query, as "a b|c -d" (groups by spaces, alternatives by |, - excluded, "
+// for phrases, * for prefixes).
+std::string Shape(const Query& query) {
+  auto term = [](const Term& t) {
+    return (t.negated ? "-" : "") + (t.phrase ? "\"" + t.text + "\"" : t.text) +
+           (t.prefix ? "*" : "");
+  };
+  std::string out;
+  for (const auto& group : query.groups) {
+    if (!out.empty()) out += ' ';
+    for (size_t i = 0; i < group.size(); ++i) out += (i ? "|" : "") + term(group[i]);
+  }
+  for (const Term& t : query.excluded) out += " " + term(t);
+  return out;
+}
+
+TEST(SearchQuery, WordsMustAllMatch) {
   const Query query = Parse("  deterrence   Korea ");
-  EXPECT_EQ(query.match, "\"deterrence\" AND \"Korea\"");
+  EXPECT_EQ(Shape(query), "deterrence Korea");
   EXPECT_EQ(query.understood, "deterrence Korea");
   EXPECT_TRUE(query.notice.empty());
 }
 
 TEST(SearchQuery, PhrasesOrExclusionsAndPrefixes) {
-  EXPECT_EQ(Parse("\"korean peninsula\" nuclear").match, "\"korean peninsula\" AND \"nuclear\"");
-  EXPECT_EQ(Parse("trade china OR india").match, "\"trade\" AND (\"china\" OR \"india\")");
-  EXPECT_EQ(Parse("sanctions -iran -\"north korea\"").match,
-            "(\"sanctions\") NOT \"iran\" NOT \"north korea\"");
-  EXPECT_EQ(Parse("deter* ab*").match, "\"deter\" * AND \"ab\"");
+  EXPECT_EQ(Shape(Parse("\"korean peninsula\" nuclear")), "\"korean peninsula\" nuclear");
+  EXPECT_EQ(Shape(Parse("trade china OR india")), "trade china|india");
+  EXPECT_EQ(Shape(Parse("sanctions -iran -\"north korea\"")), "sanctions -iran -\"north korea\"");
+  EXPECT_EQ(Shape(Parse("deter* ab*")), "deter* ab");
 }
 
 TEST(SearchQuery, OperatorsAndSyntaxAreOnlyText) {
-  // FTS5's own syntax is quoted: it can never break the expression or reach other columns.
-  EXPECT_EQ(Parse("NEAR(a b) title:x AND NOT ^y").match,
-            "\"NEAR(a\" AND \"b)\" AND \"title:x\" AND \"AND\" AND \"NOT\" AND \"^y\"");
-  EXPECT_EQ(Parse("say \"\"hi\"").match, "\"say\" AND \"hi\"");
-  EXPECT_EQ(Parse("a\"b").match, "\"a\" AND \"b\"");
-  EXPECT_EQ(Parse("it's \"x\"\"y\"").match, "\"it's\" AND \"x\" AND \"y\"");
-  EXPECT_EQ(Parse("OR alone").match, "\"alone\"");
+  EXPECT_EQ(Shape(Parse("NEAR(a b) title:x AND NOT ^y")), "NEAR(a b) title:x AND NOT ^y");
+  EXPECT_EQ(Shape(Parse("say \"\"hi\"")), "say hi");
+  EXPECT_EQ(Shape(Parse("a\"b")), "a b");
+  EXPECT_EQ(Shape(Parse("OR alone")), "alone");
 }
 
 TEST(SearchQuery, UnbalancedQuotesKeepTheWords) {
-  EXPECT_EQ(Parse("\"korean peninsula").match, "\"korean\" AND \"peninsula\"");
+  EXPECT_EQ(Shape(Parse("\"korean peninsula")), "korean peninsula");
 }
 
 TEST(SearchQuery, NothingToSearchForIsEmptyWithAReason) {
-  EXPECT_TRUE(Parse("").match.empty());
-  EXPECT_TRUE(Parse("  ... !!! ").match.empty());
+  EXPECT_TRUE(Parse("").empty());
+  EXPECT_TRUE(Parse("  ... !!! ").empty());
   const Query only_excluded = Parse("-iran");
-  EXPECT_TRUE(only_excluded.match.empty());
+  EXPECT_TRUE(only_excluded.empty());
   EXPECT_FALSE(only_excluded.notice.empty());
 }
 
 TEST(SearchQuery, LongAndBrokenInputIsCutAndSaidSo) {
   const Query long_query = Parse(std::string(10 * 1024, 'a') + " b");
-  EXPECT_LE(long_query.match.size(), kMaxQueryBytes + 10);
+  EXPECT_LE(long_query.understood.size(), kMaxQueryBytes);
   EXPECT_FALSE(long_query.notice.empty());
   std::string many;
   for (int i = 0; i < 40; ++i) many += "word" + std::to_string(i) + " ";
-  const Query many_words = Parse(many);
-  EXPECT_EQ(std::count(many_words.match.begin(), many_words.match.end(), '"'),
-            static_cast<long>(2 * kMaxTerms));
+  EXPECT_EQ(Parse(many).groups.size(), kMaxTerms);
   const Query broken = Parse("caf\xC3 \xFF\xFEpolicy\x01");
-  EXPECT_EQ(broken.match, "\"caf\" AND \"policy\"");
+  EXPECT_EQ(Shape(broken), "caf policy");
   EXPECT_FALSE(broken.notice.empty());
 }
 
-TEST(SearchQuery, MarkedTextBecomesEscapedHtml) {
-  EXPECT_EQ(MarkedHtml("a <b> \x01word\x02 & \x01open"),
-            "a &lt;b&gt; <mark>word</mark> &amp; <mark>open</mark>");
-  EXPECT_EQ(MarkedText("\x01x\x02y"), "xy");
-}
-
-TEST(SearchQuery, SimilarToUsesTheDistinctiveWords) {
+TEST(SearchQuery, DistinctiveWordsLeaveCommonOnesOut) {
   Post post;
   post.title = "Why the Arctic Is Opening";
   post.dek = "And why rules are not ready for the Arctic.";
-  EXPECT_EQ(SimilarTo(post), "{title dek} : (\"arctic\" OR \"opening\" OR \"rules\" OR \"ready\")");
+  EXPECT_EQ(DistinctiveWords(post),
+            (std::vector<std::string>{"arctic", "opening", "rules", "ready"}));
 }
 
 PostDetail Candidate(std::int64_t id, std::optional<std::int64_t> section,

@@ -263,128 +263,43 @@ TEST(SqliteStore, BackupIsAWorkingCopyAndNeverOverwrites) {
 namespace broadsheet {
 namespace {
 
-std::vector<std::string> Found(SqliteStore& store, const std::string& match) {
-  SearchQuery query;
-  query.match = match;
-  query.now = 2'000'000'000;
-  query.limit = 50;
-  auto results = store.SearchPosts(query);
-  EXPECT_TRUE(results) << (results ? "" : Describe(results.error()));
-  std::vector<std::string> slugs;
-  if (results) {
-    for (const auto& hit : results->hits) slugs.push_back(hit.detail.post.slug);
-  }
-  return slugs;
-}
-
-using Slugs = std::vector<std::string>;
-
-TEST(SqliteSearch, TheIndexFollowsEveryWrite) {
-  auto store = OpenMemory();
-  auto section = store->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
-  auto author = store->UpsertAuthor(Author{0, "jane", "Jane Doe", "", "", "", "", ""});
-  auto tag = store->UpsertTag(Tag{0, "korea", "Korea"});
-  ASSERT_TRUE(section && author && tag);
-  Post post = MakePost("deterrence", 1000);
+TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
+  auto store = SqliteStore::Open({":memory:", true});
+  ASSERT_TRUE(store);
+  auto section = (*store)->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
+  ASSERT_TRUE(section);
+  Post post;
+  post.slug = "deterrence";
   post.title = "Why Deterrence Works";
-  post.body_html = "<p>The caf&eacute; in <em>Zürich</em> &amp; the alliance.</p>";
+  post.status = PostStatus::kPublished;
+  post.published_at = 1000;
+  post.body_html = "<p>The caf&eacute; &amp; <em>the</em> alliance.</p>";
   post.section_id = *section;
-  post.author_ids = {*author};
-  post.tag_ids = {*tag};
-  auto id = store->UpsertPost(post);
+  auto id = (*store)->UpsertPost(post);
   ASSERT_TRUE(id);
-  // Stemming, diacritics folded both ways, entities decoded, and every column.
-  EXPECT_EQ(Found(*store, "\"deterrent\""), Slugs{"deterrence"});
-  EXPECT_EQ(Found(*store, "\"works\""), Slugs{"deterrence"});
-  EXPECT_EQ(Found(*store, "\"working\""), Slugs{"deterrence"});
-  EXPECT_EQ(Found(*store, "\"cafe\" AND \"zurich\""), Slugs{"deterrence"});
-  EXPECT_EQ(Found(*store, "\"alliance\""), Slugs{"deterrence"});
-  EXPECT_EQ(Found(*store, "\"amp\""), Slugs{});
-  EXPECT_EQ(Found(*store, "\"jane\" AND \"security\" AND \"korea\""), Slugs{"deterrence"});
+  auto pending = (*store)->PendingSearchChanges(100);
+  ASSERT_TRUE(pending);
+  ASSERT_FALSE(pending->empty());
+  const SearchChange& change = pending->back();
+  EXPECT_EQ(change.post_id, *id);
+  ASSERT_TRUE(change.post);
+  EXPECT_EQ(change.post->body, "The caf\u00e9 & the alliance.");
+  EXPECT_EQ(change.post->section, "Security");
+  ASSERT_TRUE((*store)->ClearSearchChanges(change.sequence));
+  EXPECT_TRUE((*store)->PendingSearchChanges(100)->empty());
 
-  // Renaming an author, a section or a tag re-indexes their posts.
-  ASSERT_TRUE(store->UpsertAuthor(Author{0, "jane", "Janet Roe", "", "", "", "", ""}));
-  ASSERT_TRUE(store->UpsertSection(Section{0, "security", "Defence", "", false, {}, 0}));
-  ASSERT_TRUE(store->UpsertTag(Tag{0, "korea", "Peninsula"}));
-  EXPECT_EQ(Found(*store, "\"jane\""), Slugs{});
-  EXPECT_EQ(Found(*store, "\"roe\" AND \"defence\" AND \"peninsula\""), Slugs{"deterrence"});
-  // Deleting the section and the tag takes their words out.
-  ASSERT_TRUE(store->DeleteSection("security"));
-  ASSERT_TRUE(store->DeleteTag("korea"));
-  EXPECT_EQ(Found(*store, "\"defence\""), Slugs{});
-  EXPECT_EQ(Found(*store, "\"peninsula\""), Slugs{});
-
-  // An edit replaces the words; unpublishing and trashing remove the post; so does deleting.
-  auto stored = store->FindPostById(*id);
-  ASSERT_TRUE(stored && *stored);
-  Post edited = (*stored)->post;
-  edited.title = "Why Containment Works";
-  auto count = store->SavePostEdit(edited, edited.edit_count, std::nullopt, "{}");
-  ASSERT_TRUE(count);
-  EXPECT_EQ(Found(*store, "\"deterrence\""), Slugs{});
-  EXPECT_EQ(Found(*store, "\"containment\""), Slugs{"deterrence"});
-  edited.status = PostStatus::kDraft;
-  ASSERT_TRUE(store->SavePostEdit(edited, *count, std::nullopt, "{}"));
-  EXPECT_EQ(Found(*store, "\"containment\""), Slugs{});
-  edited.status = PostStatus::kPublished;
-  ASSERT_TRUE(store->SavePostEdit(edited, *count + 1, std::nullopt, "{}"));
-  EXPECT_EQ(Found(*store, "\"containment\""), Slugs{"deterrence"});
-  edited.status = PostStatus::kTrash;
-  ASSERT_TRUE(store->SavePostEdit(edited, *count + 2, std::nullopt, "{}"));
-  ASSERT_TRUE(store->EmptyTrash());
-  EXPECT_EQ(Found(*store, "\"containment\""), Slugs{});
-}
-
-TEST(SqliteSearch, ScheduledPostsAreFoundOnceDue) {
-  auto store = OpenMemory();
-  ASSERT_TRUE(store->UpsertPost(MakePost("later", 5000, PostStatus::kScheduled)));
-  SearchQuery query;
-  query.match = "\"later\"";
-  query.now = 6000;
-  EXPECT_EQ(store->SearchPosts(query)->total, 0);
-  ASSERT_TRUE(store->PublishDuePosts(6000));
-  EXPECT_EQ(store->SearchPosts(query)->total, 1);
-  query.now = 4000;  // published, but its time has not come for this reader
-  EXPECT_TRUE(store->SearchPosts(query)->hits.empty());
-}
-
-TEST(SqliteSearch, TitlesWeighMostFiltersAndPagesWork) {
-  auto store = OpenMemory();
-  Post in_body = MakePost("in-body", 3000);
-  in_body.title = "A Long Essay";
-  in_body.body_html = "<p>Sanctions, sanctions and more sanctions, and yet more sanctions.</p>";
-  Post in_title = MakePost("in-title", 1000);
-  in_title.title = "Sanctions";
-  in_title.body_html = "<p>Nothing else here at all, just filler words.</p>";
-  ASSERT_TRUE(store->UpsertPost(in_body));
-  ASSERT_TRUE(store->UpsertPost(in_title));
-  EXPECT_EQ(Found(*store, "\"sanctions\""), (Slugs{"in-title", "in-body"}));
-
-  SearchQuery query;
-  query.match = "\"sanctions\"";
-  query.now = 10'000;
-  query.newest_first = true;
-  auto newest = store->SearchPosts(query);
-  ASSERT_TRUE(newest);
-  EXPECT_EQ(newest->hits.front().detail.post.slug, "in-body");
-  EXPECT_NE(newest->hits.front().excerpt.find(std::string(1, kMarkStart) + "Sanctions"),
-            std::string::npos);
-  query.from = 2000;
-  EXPECT_EQ(store->SearchPosts(query)->total, 1);
-  query.from.reset();
-  query.until = 2000;
-  EXPECT_EQ(store->SearchPosts(query)->hits.front().detail.post.slug, "in-title");
-  query.until.reset();
-  query.limit = 1;
-  query.offset = 1;
-  auto second = store->SearchPosts(query);
-  EXPECT_EQ(second->total, 2);
-  ASSERT_EQ(second->hits.size(), 1u);
-
-  query.match = "\"unbalanced";
-  auto bad = store->SearchPosts(query);
-  ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  // A section deleted (its posts lose it through the foreign key) queues them; so does a draft.
+  ASSERT_TRUE((*store)->DeleteSection("security"));
+  pending = (*store)->PendingSearchChanges(100);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ(pending->front().post->section, "");
+  ASSERT_TRUE((*store)->ClearSearchChanges(pending->back().sequence));
+  post.status = PostStatus::kDraft;
+  post.section_id.reset();
+  ASSERT_TRUE((*store)->UpsertPost(post));
+  pending = (*store)->PendingSearchChanges(100);
+  ASSERT_FALSE(pending->empty());
+  EXPECT_FALSE(pending->back().post.has_value());  // no longer published: out of the index
 }
 
 }  // namespace

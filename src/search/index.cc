@@ -1,0 +1,270 @@
+#include "search/index.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "core/text.h"
+
+namespace broadsheet::search {
+namespace {
+
+constexpr Xapian::valueno kPublishedSlot = 0;
+constexpr int kBatch = 500;           // changes per commit
+constexpr int kExactCountUpTo = 200;  // matches Xapian counts exactly before it estimates
+const char* const kLanguage = "english";
+
+Xapian::docid DocId(std::int64_t post_id) { return static_cast<Xapian::docid>(post_id); }
+
+std::string Serialised(Timestamp when) {
+  return Xapian::sortable_serialise(static_cast<double>(when));
+}
+
+Xapian::Document MakeDocument(const IndexedPost& post) {
+  Xapian::Document document;
+  Xapian::TermGenerator generator;
+  generator.set_stemmer(Xapian::Stem(kLanguage));
+  generator.set_document(document);
+  // Each field's words count `weight` times; positions do not run on from one field to the next,
+  // so no phrase spans two of them.
+  for (const auto& [text, weight] :
+       {std::pair<const std::string&, Xapian::termcount>{post.title, 10},
+        {post.dek, 4},
+        {post.authors, 3},
+        {post.section, 2},
+        {post.tags, 3},
+        {post.body, 1}}) {
+    generator.index_text(FoldDiacritics(text), weight);
+    generator.increase_termpos();
+  }
+  if (post.section_id) document.add_boolean_term("XS" + std::to_string(*post.section_id));
+  for (std::int64_t author : post.author_ids)
+    document.add_boolean_term("XA" + std::to_string(author));
+  document.add_boolean_term(post.kind == PostKind::kPage ? "XKpage" : "XKarticle");
+  document.add_value(kPublishedSlot, Serialised(post.published_at));
+  return document;
+}
+
+// One of the reader's terms through Xapian's parser alone, with only phrases and wildcards
+// understood: the parser stems words as the indexer did and splits "anti-war" into a phrase.
+Xapian::Query TermQuery(const Term& term, Xapian::QueryParser& parser) {
+  const std::string text = FoldDiacritics(term.text);
+  const std::string input = term.phrase ? "\"" + text + "\"" : text + (term.prefix ? "*" : "");
+  unsigned flags = Xapian::QueryParser::FLAG_PHRASE;
+  if (term.prefix) flags |= Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_PARTIAL;
+  try {
+    return parser.parse_query(input, flags);
+  } catch (const Xapian::Error&) {
+    return Xapian::Query();  // nothing the index could hold (the parser found no words)
+  }
+}
+
+Xapian::Query WithFilters(Xapian::Query query, const Filters& filters) {
+  std::vector<Xapian::Query> conditions = {
+      Xapian::Query(Xapian::Query::OP_VALUE_LE, kPublishedSlot, Serialised(filters.now))};
+  if (filters.section_id) conditions.emplace_back("XS" + std::to_string(*filters.section_id));
+  if (filters.author_id) conditions.emplace_back("XA" + std::to_string(*filters.author_id));
+  if (filters.from)
+    conditions.emplace_back(Xapian::Query::OP_VALUE_GE, kPublishedSlot, Serialised(*filters.from));
+  if (filters.until) {
+    conditions.emplace_back(Xapian::Query::OP_VALUE_LE, kPublishedSlot,
+                            Serialised(*filters.until - 1));
+  }
+  return Xapian::Query(Xapian::Query::OP_FILTER, query,
+                       Xapian::Query(Xapian::Query::OP_AND, conditions.begin(), conditions.end()));
+}
+
+Error IndexError(const std::string& what, const Xapian::Error& error) {
+  return Error{ErrorCode::kIo, what, error.get_description()};
+}
+
+// The published articles (or pages, when `pages`) readers may see at `now`.
+bool Visible(const Post& post, Timestamp now, bool pages) {
+  return post.status == PostStatus::kPublished && post.published_at.value_or(0) <= now &&
+         (pages || post.kind == PostKind::kArticle);
+}
+
+}  // namespace
+
+SearchIndex::SearchIndex(std::filesystem::path dir, Store& store,
+                         std::unique_ptr<Xapian::Database> database,
+                         Xapian::WritableDatabase* writer)
+    : dir_(std::move(dir)), store_(store), database_(std::move(database)), writer_(writer) {}
+
+SearchIndex::~SearchIndex() = default;
+
+Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::filesystem::path& dir,
+                                                       Store& store) {
+  std::error_code ignored;
+  bool existed = std::filesystem::exists(dir, ignored);
+  std::unique_ptr<Xapian::Database> database;
+  Xapian::WritableDatabase* writer = nullptr;
+  for (int attempt = 0; attempt < 2 && !database; ++attempt) {
+    try {
+      auto writable =
+          std::make_unique<Xapian::WritableDatabase>(dir.string(), Xapian::DB_CREATE_OR_OPEN);
+      writer = writable.get();
+      database = std::move(writable);
+    } catch (const Xapian::DatabaseLockError&) {
+      // Another process writes; this one reads what it commits.
+      try {
+        database = std::make_unique<Xapian::Database>(dir.string());
+      } catch (const Xapian::Error& error) {
+        return tl::unexpected(IndexError("cannot read the search index " + dir.string(), error));
+      }
+    } catch (const Xapian::DatabaseError& error) {
+      // A damaged or foreign index: it is only a copy of the database, so it is made again.
+      if (attempt > 0) {
+        return tl::unexpected(IndexError("cannot open the search index " + dir.string(), error));
+      }
+      std::filesystem::remove_all(dir, ignored);
+      existed = false;
+    } catch (const Xapian::Error& error) {
+      return tl::unexpected(IndexError("cannot open the search index " + dir.string(), error));
+    }
+  }
+  if (!existed) {
+    if (auto queued = store.QueueAllForSearch(); !queued) return tl::unexpected(queued.error());
+  }
+  return std::unique_ptr<SearchIndex>(new SearchIndex(dir, store, std::move(database), writer));
+}
+
+Result<int> SearchIndex::Sync(int limit) {
+  std::lock_guard lock(mutex_);
+  if (writer_ == nullptr) {
+    try {
+      auto writable = std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_OPEN);
+      writer_ = writable.get();
+      database_ = std::move(writable);
+    } catch (const Xapian::DatabaseLockError&) {
+      return 0;  // still another process's to write
+    } catch (const Xapian::Error& error) {
+      return tl::unexpected(IndexError("cannot open the search index to write", error));
+    }
+  }
+  int applied = 0;
+  while (limit == 0 || applied < limit) {
+    auto changes = store_.PendingSearchChanges(kBatch);
+    if (!changes) return tl::unexpected(changes.error());
+    if (changes->empty()) break;
+    try {
+      for (const SearchChange& change : *changes) {
+        if (change.post) {
+          writer_->replace_document(DocId(change.post_id), MakeDocument(*change.post));
+        } else {
+          try {
+            writer_->delete_document(DocId(change.post_id));
+          } catch (const Xapian::DocNotFoundError&) {
+            // Never indexed (a draft deleted), or already removed.
+          }
+        }
+      }
+      writer_->commit();
+    } catch (const Xapian::Error& error) {
+      return tl::unexpected(IndexError("the search index could not be updated", error));
+    }
+    // Cleared only once committed: a crash in between applies them again, to the same effect.
+    if (auto cleared = store_.ClearSearchChanges(changes->back().sequence); !cleared)
+      return tl::unexpected(cleared.error());
+    applied += static_cast<int>(changes->size());
+    if (static_cast<int>(changes->size()) < kBatch) break;
+  }
+  return applied;
+}
+
+Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) {
+  Results results;
+  if (query.empty()) return results;
+  std::vector<Xapian::docid> ids;
+  Xapian::MSet matches;
+  const Xapian::Stem stemmer(kLanguage);
+  {
+    std::lock_guard lock(mutex_);
+    try {
+      if (writer_ == nullptr) database_->reopen();
+      Xapian::QueryParser parser;
+      parser.set_database(*database_);
+      parser.set_stemmer(stemmer);
+      parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+      std::vector<Xapian::Query> groups;
+      for (const auto& group : query.groups) {
+        std::vector<Xapian::Query> alternatives;
+        for (const Term& term : group) alternatives.push_back(TermQuery(term, parser));
+        groups.emplace_back(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+      }
+      Xapian::Query wanted(Xapian::Query::OP_AND, groups.begin(), groups.end());
+      for (const Term& term : query.excluded)
+        wanted = Xapian::Query(Xapian::Query::OP_AND_NOT, wanted, TermQuery(term, parser));
+      Xapian::Enquire enquire(*database_);
+      enquire.set_query(WithFilters(wanted, filters));
+      enquire.set_weighting_scheme(Xapian::BM25Weight());
+      if (filters.newest_first) enquire.set_sort_by_value_then_relevance(kPublishedSlot, true);
+      matches = enquire.get_mset(static_cast<Xapian::doccount>(std::max(0, filters.offset)),
+                                 static_cast<Xapian::doccount>(std::max(0, filters.limit)),
+                                 kExactCountUpTo);
+      for (auto match = matches.begin(); match != matches.end(); ++match) ids.push_back(*match);
+      results.total = static_cast<int>(matches.get_matches_estimated());
+      results.exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound();
+    } catch (const Xapian::Error& error) {
+      return tl::unexpected(IndexError("the search could not be run", error));
+    }
+  }
+  std::vector<std::int64_t> post_ids(ids.begin(), ids.end());
+  auto details = store_.FindPostsByIds(post_ids);
+  if (!details) return tl::unexpected(details.error());
+  for (PostDetail& detail : *details) {
+    // The index may be a moment behind a change; what it finds is checked against the database.
+    if (!Visible(detail.post, filters.now, true)) continue;
+    Hit hit;
+    try {
+      hit.title_html = matches.snippet(detail.post.title, detail.post.title.size() + 64, stemmer,
+                                       Xapian::MSet::SNIPPET_EXHAUSTIVE, "<mark>", "</mark>", "");
+      hit.excerpt_html = matches.snippet(PlainText(detail.post.body_html), 300, stemmer,
+                                         Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                                             Xapian::MSet::SNIPPET_EXHAUSTIVE |
+                                             Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
+                                         "<mark>", "</mark>", "\u2026");
+    } catch (const Xapian::Error&) {
+      hit.title_html = EscapeHtml(detail.post.title);
+    }
+    hit.detail = std::move(detail);
+    results.hits.push_back(std::move(hit));
+  }
+  return results;
+}
+
+Result<std::vector<PostDetail>> SearchIndex::Similar(const Post& post, Timestamp now, int limit) {
+  const std::vector<std::string> words = DistinctiveWords(post);
+  if (words.empty()) return std::vector<PostDetail>();
+  std::vector<std::int64_t> ids;
+  {
+    std::lock_guard lock(mutex_);
+    try {
+      if (writer_ == nullptr) database_->reopen();
+      const Xapian::Stem stemmer(kLanguage);
+      std::vector<Xapian::Query> terms;
+      for (const std::string& word : words) terms.emplace_back("Z" + stemmer(FoldDiacritics(word)));
+      Filters filters;
+      filters.now = now;
+      Xapian::Query similar =
+          WithFilters(Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end()), filters);
+      Xapian::Enquire enquire(*database_);
+      enquire.set_query(
+          Xapian::Query(Xapian::Query::OP_FILTER, similar, Xapian::Query("XKarticle")));
+      Xapian::MSet matches = enquire.get_mset(0, static_cast<Xapian::doccount>(limit + 1));
+      for (auto match = matches.begin(); match != matches.end(); ++match) {
+        if (static_cast<std::int64_t>(*match) != post.id) ids.push_back(*match);
+      }
+    } catch (const Xapian::Error& error) {
+      return tl::unexpected(IndexError("similar articles could not be found", error));
+    }
+  }
+  auto details = store_.FindPostsByIds(ids);
+  if (!details) return tl::unexpected(details.error());
+  std::erase_if(*details, [now](const PostDetail& d) { return !Visible(d.post, now, false); });
+  if (details->size() > static_cast<size_t>(limit)) details->resize(static_cast<size_t>(limit));
+  return details;
+}
+
+}  // namespace broadsheet::search

@@ -1,0 +1,83 @@
+// SearchIndex: the full-text index of published posts, a Xapian database in the site directory
+// (search.xapian/). The Store keeps what it must apply: every write that changes a post's
+// searchable text or visibility queues the post in the same transaction (Store::
+// PendingSearchChanges), and Sync applies the queue, so the index follows every create, edit,
+// unpublish and delete; a lost or new index is rebuilt from the database.
+//
+// One process at a time may write (Xapian's lock): the server when it runs, else the command
+// that changed the content. A process that cannot write searches what the writer committed.
+//
+// Ranking is BM25 with the headline's words weighing 10, the dek's 4, the authors' and tags' 3,
+// the section's 2 and the body's 1; English stemming; accents folded (FoldDiacritics).
+// Thread-safe: calls are serialised.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "search/query.h"
+#include "storage/store.h"
+
+namespace Xapian {
+class Database;
+class WritableDatabase;
+}  // namespace Xapian
+
+namespace broadsheet::search {
+
+struct Filters {
+  std::optional<std::int64_t> section_id;
+  std::optional<std::int64_t> author_id;
+  std::optional<Timestamp> from;   // published at or after
+  std::optional<Timestamp> until;  // published before
+  Timestamp now = 0;               // only what readers see at `now`
+  bool newest_first = false;       // else best match first
+  int limit = 10;
+  int offset = 0;
+};
+
+struct Hit {
+  PostDetail detail;
+  std::string title_html;    // escaped, the matched words in <mark>
+  std::string excerpt_html;  // the body's passage with the most matches; empty if it has none
+};
+
+struct Results {
+  std::vector<Hit> hits;
+  int total = 0;      // matches on every page
+  bool exact = true;  // false: `total` is Xapian's estimate (many matches)
+};
+
+class SearchIndex {
+ public:
+  // Opens the index in `dir`, creating it (and queueing every published post) when missing.
+  static Result<std::unique_ptr<SearchIndex>> Open(const std::filesystem::path& dir, Store& store);
+  ~SearchIndex();
+
+  bool writable() const { return writer_ != nullptr; }
+  // Applies up to `limit` queued changes (0: all); returns how many. A process that only reads
+  // first tries again to write (the writer may have finished); if it still cannot, it does
+  // nothing.
+  Result<int> Sync(int limit = 0);
+
+  Result<Results> Search(const Query& query, const Filters& filters);
+  // Published articles whose headlines and deks share the most distinctive words with `post`'s.
+  Result<std::vector<PostDetail>> Similar(const Post& post, Timestamp now, int limit);
+
+ private:
+  SearchIndex(std::filesystem::path dir, Store& store, std::unique_ptr<Xapian::Database> database,
+              Xapian::WritableDatabase* writer);
+
+  const std::filesystem::path dir_;
+  Store& store_;
+  std::mutex mutex_;
+  std::unique_ptr<Xapian::Database> database_;
+  Xapian::WritableDatabase* writer_;  // database_ when this process writes, else null
+};
+
+}  // namespace broadsheet::search

@@ -1,0 +1,187 @@
+#include "search/index.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/sqlite_store.h"
+#include "test_util.h"
+
+namespace broadsheet::search {
+namespace {
+
+constexpr Timestamp kNow = 2'000'000'000;
+
+class Index : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::Open({(dir_.path() / "site.db").string(), true});
+    ASSERT_TRUE(store) << Describe(store.error());
+    store_ = std::move(*store);
+    auto index = SearchIndex::Open(dir_.path() / "search.xapian", *store_);
+    ASSERT_TRUE(index) << Describe(index.error());
+    index_ = std::move(*index);
+  }
+
+  std::vector<std::string> Found(const std::string& text, Filters filters = {}) {
+    if (filters.now == 0) filters.now = kNow;
+    filters.limit = 50;
+    EXPECT_TRUE(index_->Sync());
+    auto results = index_->Search(Parse(text), filters);
+    EXPECT_TRUE(results) << (results ? "" : Describe(results.error()));
+    std::vector<std::string> slugs;
+    if (results) {
+      for (const auto& hit : results->hits) slugs.push_back(hit.detail.post.slug);
+    }
+    return slugs;
+  }
+
+  Post MakePost(std::string slug, std::string title, std::string body, Timestamp published) {
+    Post post;
+    post.slug = std::move(slug);
+    post.title = std::move(title);
+    post.body_html = std::move(body);
+    post.status = PostStatus::kPublished;
+    post.published_at = published;
+    return post;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SearchIndex> index_;
+};
+
+using Slugs = std::vector<std::string>;
+
+TEST_F(Index, FollowsEveryWrite) {
+  auto section = store_->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
+  auto author = store_->UpsertAuthor(Author{0, "jane", "Jane Doe", "", "", "", "", ""});
+  auto tag = store_->UpsertTag(Tag{0, "korea", "Korea"});
+  ASSERT_TRUE(section && author && tag);
+  Post post = MakePost("deterrence", "Why Deterrence Works",
+                       "<p>The caf&eacute; in <em>Zürich</em> &amp; the alliance.</p>", 1000);
+  post.section_id = *section;
+  post.author_ids = {*author};
+  post.tag_ids = {*tag};
+  auto id = store_->UpsertPost(post);
+  ASSERT_TRUE(id);
+  // Stemming, accents folded both ways, entities decoded, and every field.
+  EXPECT_EQ(Found("working"), Slugs{"deterrence"});
+  EXPECT_EQ(Found("cafe zurich"), Slugs{"deterrence"});
+  EXPECT_EQ(Found("café Zürich"), Slugs{"deterrence"});
+  EXPECT_EQ(Found("amp"), Slugs{});
+  EXPECT_EQ(Found("jane security korea"), Slugs{"deterrence"});
+  EXPECT_EQ(Found("\"the alliance\""), Slugs{"deterrence"});
+  EXPECT_EQ(Found("\"alliance the\""), Slugs{});
+
+  // Renaming an author, a section or a tag re-indexes their posts; deleting them too.
+  ASSERT_TRUE(store_->UpsertAuthor(Author{0, "jane", "Janet Roe", "", "", "", "", ""}));
+  ASSERT_TRUE(store_->UpsertSection(Section{0, "security", "Defence", "", false, {}, 0}));
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "korea", "Peninsula"}));
+  EXPECT_EQ(Found("jane"), Slugs{});
+  EXPECT_EQ(Found("roe defence peninsula"), Slugs{"deterrence"});
+  ASSERT_TRUE(store_->DeleteSection("security"));
+  ASSERT_TRUE(store_->DeleteTag("korea"));
+  EXPECT_EQ(Found("defence"), Slugs{});
+  EXPECT_EQ(Found("peninsula"), Slugs{});
+
+  // An edit replaces the words; unpublishing and deleting take the post out.
+  auto stored = store_->FindPostById(*id);
+  ASSERT_TRUE(stored && *stored);
+  Post edited = (*stored)->post;
+  edited.title = "Why Containment Works";
+  auto count = store_->SavePostEdit(edited, edited.edit_count, std::nullopt, "{}");
+  ASSERT_TRUE(count);
+  EXPECT_EQ(Found("deterrence"), Slugs{});
+  EXPECT_EQ(Found("containment"), Slugs{"deterrence"});
+  edited.status = PostStatus::kDraft;
+  ASSERT_TRUE(store_->SavePostEdit(edited, *count, std::nullopt, "{}"));
+  EXPECT_EQ(Found("containment"), Slugs{});
+  edited.status = PostStatus::kPublished;
+  ASSERT_TRUE(store_->SavePostEdit(edited, *count + 1, std::nullopt, "{}"));
+  EXPECT_EQ(Found("containment"), Slugs{"deterrence"});
+  edited.status = PostStatus::kTrash;
+  ASSERT_TRUE(store_->SavePostEdit(edited, *count + 2, std::nullopt, "{}"));
+  ASSERT_TRUE(store_->EmptyTrash());
+  EXPECT_EQ(Found("containment"), Slugs{});
+}
+
+TEST_F(Index, ScheduledPostsAreFoundOnceDue) {
+  ASSERT_TRUE(store_->UpsertPost([&] {
+    Post post = MakePost("later", "Later", "<p>Words.</p>", 5000);
+    post.status = PostStatus::kScheduled;
+    return post;
+  }()));
+  Filters filters;
+  filters.now = 6000;
+  EXPECT_EQ(Found("later", filters), Slugs{});
+  ASSERT_TRUE(store_->PublishDuePosts(6000));
+  EXPECT_EQ(Found("later", filters), Slugs{"later"});
+  filters.now = 4000;  // published, but its time has not come for this reader
+  EXPECT_EQ(Found("later", filters), Slugs{});
+}
+
+TEST_F(Index, TitlesWeighMostAndFiltersOrderAndPagesWork) {
+  ASSERT_TRUE(store_->UpsertPost(
+      MakePost("in-body", "A Long Essay",
+               "<p>Sanctions, sanctions and more sanctions, and yet more sanctions.</p>", 3000)));
+  ASSERT_TRUE(store_->UpsertPost(
+      MakePost("in-title", "Sanctions", "<p>Nothing else here at all, just filler.</p>", 1000)));
+  EXPECT_EQ(Found("sanctions"), (Slugs{"in-title", "in-body"}));
+
+  Filters filters;
+  filters.newest_first = true;
+  EXPECT_EQ(Found("sanctions", filters), (Slugs{"in-body", "in-title"}));
+  filters.from = 2000;
+  EXPECT_EQ(Found("sanctions", filters), Slugs{"in-body"});
+  filters.from.reset();
+  filters.until = 2000;
+  EXPECT_EQ(Found("sanctions", filters), Slugs{"in-title"});
+
+  ASSERT_TRUE(index_->Sync());
+  Filters page;
+  page.now = kNow;
+  page.limit = 1;
+  page.offset = 1;
+  auto second = index_->Search(Parse("sanctions"), page);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->total, 2);
+  EXPECT_TRUE(second->exact);
+  ASSERT_EQ(second->hits.size(), 1u);
+  EXPECT_EQ(second->hits[0].detail.post.slug, "in-body");
+  EXPECT_NE(second->hits[0].excerpt_html.find("<mark>Sanctions</mark>"), std::string::npos);
+  EXPECT_EQ(second->hits[0].title_html, "A Long Essay");
+}
+
+TEST_F(Index, AnyInputIsSafe) {
+  ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
+  for (const char* text : {"\"unbalanced", "NEAR(a b) title:x", "a AND OR NOT", "***", "(((",
+                           "deter*", "-deterrence", "x*", "\"\"", "+-~^"}) {
+    ASSERT_TRUE(index_->Sync());
+    Filters filters;
+    filters.now = kNow;
+    EXPECT_TRUE(index_->Search(Parse(text), filters)) << text;
+  }
+  EXPECT_EQ(Found("deter*"), Slugs{"a"});
+  EXPECT_EQ(Found("\"deterrence"), Slugs{"a"});
+}
+
+TEST_F(Index, AnotherProcessReadsAndALostIndexIsRebuilt) {
+  ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
+  ASSERT_TRUE(index_->Sync());
+  // While this one writes, a second opening only reads.
+  auto reader = SearchIndex::Open(dir_.path() / "search.xapian", *store_);
+  ASSERT_TRUE(reader);
+  EXPECT_FALSE((*reader)->writable());
+  Filters filters;
+  filters.now = kNow;
+  EXPECT_EQ((*reader)->Search(Parse("deterrence"), filters)->hits.size(), 1u);
+  reader->reset();
+  index_.reset();
+  std::filesystem::remove_all(dir_.path() / "search.xapian");
+  auto rebuilt = SearchIndex::Open(dir_.path() / "search.xapian", *store_);
+  ASSERT_TRUE(rebuilt);
+  index_ = std::move(*rebuilt);
+  EXPECT_EQ(Found("deterrence"), Slugs{"a"});
+}
+
+}  // namespace
+}  // namespace broadsheet::search
