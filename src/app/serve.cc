@@ -89,7 +89,7 @@ class SearchIndexer {
       lock.unlock();
       auto applied = index_.Sync(kBatch);
       if (!applied) spdlog::warn("search index not updated: {}", Describe(applied.error()));
-      const bool more = applied && *applied >= kBatch;
+      const bool more = applied && *applied > 0;
       lock.lock();
       if (!more) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     }

@@ -11,7 +11,7 @@ namespace broadsheet::search {
 namespace {
 
 constexpr Xapian::valueno kPublishedSlot = 0;
-constexpr int kBatch = 500;           // changes per commit
+constexpr int kBatch = 4000;          // queued changes per commit
 constexpr int kExactCountUpTo = 200;  // matches Xapian counts exactly before it estimates
 const char* const kLanguage = "english";
 
@@ -168,7 +168,6 @@ Result<int> SearchIndex::Sync(int limit) {
     if (auto cleared = store_.ClearSearchChanges(changes->back().sequence); !cleared)
       return tl::unexpected(cleared.error());
     applied += static_cast<int>(changes->size());
-    if (static_cast<int>(changes->size()) < kBatch) break;
   }
   return applied;
 }
@@ -220,11 +219,10 @@ Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) 
     try {
       hit.title_html = matches.snippet(detail.post.title, detail.post.title.size() + 64, stemmer,
                                        Xapian::MSet::SNIPPET_EXHAUSTIVE, "<mark>", "</mark>", "");
-      hit.excerpt_html = matches.snippet(PlainText(detail.post.body_html), 300, stemmer,
-                                         Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                                             Xapian::MSet::SNIPPET_EXHAUSTIVE |
-                                             Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
-                                         "<mark>", "</mark>", "\u2026");
+      hit.excerpt_html = matches.snippet(
+          PlainText(detail.post.body_html), 300, stemmer,
+          Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>",
+          "</mark>", "\u2026");
     } catch (const Xapian::Error&) {
       hit.title_html = EscapeHtml(detail.post.title);
     }

@@ -1871,9 +1871,9 @@ Result<std::vector<SearchChange>> SqliteStore::PendingSearchChanges(int limit) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
       "SELECT q.id, q.post_id, s.id, s.kind, s.published_at, s.section_id, s.author_ids, "
-      "s.title, s.dek, s.body, s.authors, s.section, s.tags FROM (SELECT id, post_id FROM "
-      "search_pending ORDER BY id LIMIT ?1) q LEFT JOIN search_source s ON s.id = q.post_id "
-      "ORDER BY q.id");
+      "s.title, s.dek, s.body, s.authors, s.section, s.tags FROM (SELECT max(id) AS id, "
+      "post_id FROM (SELECT id, post_id FROM search_pending ORDER BY id LIMIT ?1) GROUP BY "
+      "post_id) q LEFT JOIN search_source s ON s.id = q.post_id ORDER BY q.id");
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "read the search queue"));
   statement.Bind(1, limit);
   std::vector<SearchChange> changes;
