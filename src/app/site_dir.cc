@@ -1,7 +1,5 @@
 #include "app/site_dir.h"
 
-#include "search/index.h"
-
 #include <fstream>
 
 #include "app/config.h"
@@ -60,15 +58,6 @@ Result<void> WriteFile(const fs::path& path, std::string_view data) {
 
 }  // namespace
 
-Result<std::optional<int>> UpdateSearchIndex(const SitePaths& paths, Store& store) {
-  auto index = search::SearchIndex::Open(paths.search_index, store);
-  if (!index) return tl::unexpected(index.error());
-  if (!(*index)->writable()) return std::nullopt;
-  auto applied = (*index)->Sync();
-  if (!applied) return tl::unexpected(applied.error());
-  return *applied;
-}
-
 Result<InitReport> InitSite(const fs::path& dir, bool demo) {
   std::error_code error;
   if (fs::exists(dir, error)) {
@@ -110,8 +99,6 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo) {
     auto imported = content::ImportFolder(**store, content, options);
     if (!imported) return tl::unexpected(imported.error());
     report.demo = std::move(*imported);
-    if (auto indexed = UpdateSearchIndex(paths, **store); !indexed)
-      return tl::unexpected(indexed.error());
   }
   return report;
 }

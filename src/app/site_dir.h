@@ -24,10 +24,6 @@ Result<SitePaths> OpenSiteDir(const std::filesystem::path& dir);
 // Opens the site's database (applying migrations).
 Result<std::unique_ptr<SqliteStore>> OpenStore(const SitePaths& paths);
 
-// Brings the site's search index up to date with the database, unless a running server holds it
-// (it will then do so itself); returns how many changes were applied, nullopt in that case.
-Result<std::optional<int>> UpdateSearchIndex(const SitePaths& paths, Store& store);
-
 struct InitReport {
   SitePaths paths;
   std::optional<content::ImportReport> demo;  // set with `demo`

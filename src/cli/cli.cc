@@ -96,13 +96,8 @@ int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   auto report = content::ImportFolder(**store, folder, options);
   if (!report) return Fail(report.error());
   PrintReport(*report);
-  auto indexed = app::UpdateSearchIndex(*paths, **store);
-  if (!indexed) {
-    std::fprintf(stderr, "warning: the search index was not updated: %s\n",
-                 indexed.error().message.c_str());
-  } else if (!*indexed) {
-    std::printf("the running server is adding the changes to the search index\n");
-  }
+  if (report->posts > 0)
+    std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
   return report->rejected.empty() ? 0 : kFailure;
 }
 

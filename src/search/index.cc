@@ -172,6 +172,13 @@ Result<int> SearchIndex::Sync(int limit) {
   return applied;
 }
 
+Result<int> SearchIndex::CatchUp(int most) {
+  auto pending = store_.PendingSearchChanges(most + 1);
+  if (!pending) return tl::unexpected(pending.error());
+  if (pending->empty() || static_cast<int>(pending->size()) > most) return 0;
+  return Sync(most);
+}
+
 Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) {
   Results results;
   if (query.empty()) return results;

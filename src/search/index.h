@@ -64,6 +64,9 @@ class SearchIndex {
   // first tries again to write (the writer may have finished); if it still cannot, it does
   // nothing.
   Result<int> Sync(int limit = 0);
+  // Sync, but only when at most `most` changes wait (a search brings in what was just written;
+  // a long backlog is left to the server's indexer instead of holding up the reader).
+  Result<int> CatchUp(int most);
 
   Result<Results> Search(const Query& query, const Filters& filters);
   // Published articles whose headlines and deks share the most distinctive words with `post`'s.

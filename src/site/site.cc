@@ -1040,9 +1040,9 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   if (searched) {
     if (search_index_ == nullptr)
       return Fail(ErrorCode::kUnavailable, "Search is not available on this server.");
-    // What was written up to now is found: a backlog (a large import) is left to the
-    // server's indexer, and searches see it as it goes.
-    if (auto synced = search_index_->Sync(kSyncBeforeSearch); !synced)
+    // What was just written is found: a backlog (a large import) is left to the server's
+    // indexer, and searches see it as it goes.
+    if (auto synced = search_index_->CatchUp(kSyncBeforeSearch); !synced)
       spdlog::warn("search index not brought up to date: {}", Describe(synced.error()));
     auto found = search_index_->Search(parsed, query);
     if (!found) return tl::unexpected(found.error());

@@ -33,8 +33,8 @@ namespace broadsheet::site {
 inline constexpr int kPostsPerPage = 10;
 inline constexpr int kFeedItems = 20;
 inline constexpr int kResultsPerPage = 10;
-inline constexpr size_t kRelatedPieces = 3;  // related analysis under an article
-inline constexpr int kSyncBeforeSearch = 1000;  // queued index changes a search applies first
+inline constexpr size_t kRelatedPieces = 3;    // related analysis under an article
+inline constexpr int kSyncBeforeSearch = 200;  // queued index changes a search applies first
 
 class Site {
  public:
