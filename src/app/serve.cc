@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <functional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -29,12 +30,13 @@ int Failure(const Error& error) {
   return 1;
 }
 
-// Publishes scheduled posts when their time comes (a minute's granularity is what editors
-// expect), and forgets commenters' client hashes past their retention period.
-class Scheduler {
+// Runs `step` on its own thread until destroyed: again at once while it says there is more to
+// do, else after `rest`. Destruction waits for the step under way.
+class Background {
  public:
-  explicit Scheduler(Store& store) : store_(store), thread_([this] { Loop(); }) {}
-  ~Scheduler() {
+  Background(std::chrono::seconds rest, std::function<bool()> step)
+      : rest_(rest), step_(std::move(step)), thread_([this] { Loop(); }) {}
+  ~Background() {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
@@ -48,59 +50,43 @@ class Scheduler {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
-      auto published = store_.PublishDuePosts(Now());
-      if (!published)
-        spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
-      else if (*published > 0)
-        spdlog::info("published {} scheduled post(s)", *published);
-      auto forgotten = comments::Comments(store_).ForgetOldClients(Now());
-      if (!forgotten)
-        spdlog::warn("forgetting old comment clients failed: {}", Describe(forgotten.error()));
+      const bool more = step_();
       lock.lock();
-      wake_.wait_for(lock, std::chrono::seconds(15), [this] { return stopping_; });
+      if (!more) wake_.wait_for(lock, rest_, [this] { return stopping_; });
     }
   }
-  Store& store_;
+  const std::chrono::seconds rest_;
+  const std::function<bool()> step_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::thread thread_;  // last: starts once the rest is ready
 };
 
-// Applies the search index's queue while the server runs: whatever another process (an import)
-// or a page of the desk wrote reaches search within a second, a batch at a time so that searches
-// are never kept waiting for a long backlog.
-class SearchIndexer {
- public:
-  explicit SearchIndexer(search::SearchIndex& index) : index_(index), thread_([this] { Loop(); }) {}
-  ~SearchIndexer() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_one();
-    thread_.join();
-  }
+// The scheduler's round: publishes scheduled posts whose time has come (every 15 s; a minute's
+// granularity is what editors expect) and forgets commenters' client hashes past their
+// retention period.
+bool ScheduledWork(Store& store) {
+  auto published = store.PublishDuePosts(Now());
+  if (!published)
+    spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
+  else if (*published > 0)
+    spdlog::info("published {} scheduled post(s)", *published);
+  auto forgotten = comments::Comments(store).ForgetOldClients(Now());
+  if (!forgotten)
+    spdlog::warn("forgetting old comment clients failed: {}", Describe(forgotten.error()));
+  return false;
+}
 
- private:
-  void Loop() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      auto applied = index_.Sync(kBatch);
-      if (!applied) spdlog::warn("search index not updated: {}", Describe(applied.error()));
-      const bool more = applied && *applied > 0;
-      lock.lock();
-      if (!more) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
-    }
-  }
-  static constexpr int kBatch = 500;
-  search::SearchIndex& index_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
+// The search indexer's round: applies the index's queue, so that whatever another process (an
+// import) or a page of the desk wrote reaches search within a second; a batch at a time, so that
+// searches are never kept waiting for a long backlog. True while there is more.
+bool IndexingWork(search::SearchIndex& index) {
+  constexpr int kBatch = 500;
+  auto applied = index.Sync(kBatch);
+  if (!applied) spdlog::warn("search index not updated: {}", Describe(applied.error()));
+  return applied && *applied > 0;
+}
 
 // Delivers the newsletter's outbox while the server runs: it takes the site's delivery lock (held
 // by `broadsheet newsletter send` when that delivers itself; then it waits its turn) and sends
@@ -268,8 +254,9 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   http::Server server(std::move(server_options), std::move(services));
   if (auto listening = server.Listen(); !listening) return Failure(listening.error());
 
-  Scheduler scheduler(db);
-  SearchIndexer indexer(**search_index);
+  Background scheduler(std::chrono::seconds(15), [&db] { return ScheduledWork(db); });
+  Background indexer(std::chrono::seconds(1),
+                     [index = search_index->get()] { return IndexingWork(*index); });
   NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
