@@ -985,9 +985,9 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   std::vector<std::string> notices;
   if (!parsed.notice.empty()) notices.push_back(parsed.notice);
 
-  search::Filters query;
-  query.now = context->now;
-  query.limit = kResultsPerPage;
+  search::Filters filters;
+  filters.now = context->now;
+  filters.limit = kResultsPerPage;
   // Filters that cannot be read are left out, and the reader told which.
   const std::string section_slug = request.QueryParam("section").value_or("");
   if (!section_slug.empty()) {
@@ -995,7 +995,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
                                              : Result<std::optional<Section>>(std::nullopt);
     if (!section) return tl::unexpected(section.error());
     if (*section)
-      query.section_id = (*section)->id;
+      filters.section_id = (*section)->id;
     else
       notices.push_back("There is no such section, so results from every section are shown.");
   }
@@ -1010,7 +1010,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
     const auto found = std::find_if(authors.begin(), authors.end(),
                                     [&](const Author& a) { return a.slug == author_slug; });
     if (found != authors.end())
-      query.author_id = found->id;
+      filters.author_id = found->id;
     else
       notices.push_back("There is no such author, so results by every author are shown.");
   }
@@ -1029,11 +1029,11 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   };
   const auto from = read_date("from", "from");
   const auto to = read_date("to", "until");
-  query.from = from;
-  if (to) query.until = *to + 86400;  // the whole of the last day (to the hour, across DST)
-  query.newest_first = request.QueryParam("sort").value_or("") == "newest";
+  filters.from = from;
+  if (to) filters.until = *to + 86400;  // the whole of the last day (to the hour, across DST)
+  filters.newest_first = request.QueryParam("sort").value_or("") == "newest";
   const int page = PageNumber(request.QueryParam("page").value_or("1")).value_or(1);
-  query.offset = (page - 1) * kResultsPerPage;
+  filters.offset = (page - 1) * kResultsPerPage;
 
   search::Results results;
   const bool searched = !parsed.empty();
@@ -1044,7 +1044,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
     // indexer, and searches see it as it goes.
     if (auto synced = search_index_->CatchUp(kSyncBeforeSearch); !synced)
       spdlog::warn("search index not brought up to date: {}", Describe(synced.error()));
-    auto found = search_index_->Search(parsed, query);
+    auto found = search_index_->Search(parsed, filters);
     if (!found) return tl::unexpected(found.error());
     results = std::move(*found);
   } else if (parsed.notice.empty() && (json || !typed.empty())) {
@@ -1126,13 +1126,13 @@ Result<Response> Site::Search(const Request& request, bool json) const {
     for (const Section& section : context->sections) {
       sections.push_back({{"slug", section.slug},
                           {"name", section.name},
-                          {"selected", query.section_id == section.id}});
+                          {"selected", filters.section_id == section.id}});
     }
     nlohmann::json author_choices = nlohmann::json::array();
     for (const Author& author : authors) {
       author_choices.push_back({{"slug", author.slug},
                                 {"name", author.name},
-                                {"selected", query.author_id == author.id}});
+                                {"selected", filters.author_id == author.id}});
     }
     nlohmann::json paging = false;
     if (searched && pages > 1 && page <= pages) {
@@ -1158,13 +1158,13 @@ Result<Response> Site::Search(const Request& request, bool json) const {
           {"authors", author_choices},
           {"from", from ? FormatIsoTime(*from, context->zone).substr(0, 10) : ""},
           {"to", to ? FormatIsoTime(*to, context->zone).substr(0, 10) : ""},
-          {"newest", query.newest_first},
+          {"newest", filters.newest_first},
           {"notices", notices},
           {"searched", searched},
           {"summary", summary},
           {"results", list},
           {"has_results", !list.empty()},
-          {"first", query.offset + 1}}}};
+          {"first", filters.offset + 1}}}};
     auto html = theme_.Render("search", view);
     if (!html) return tl::unexpected(html.error());
     response.body = std::move(*html);
