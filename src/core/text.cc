@@ -162,14 +162,29 @@ std::string FoldDiacritics(std::string_view text) {
     if (code >= 0x100 && code <= 0x17F) base = kExtendedA[code - 0x100];
     if (base == '*') {
       switch (code) {
-        case 0xC6: out += "AE"; break;
-        case 0xE6: out += "ae"; break;
-        case 0xDF: out += "ss"; break;
-        case 0x132: out += "IJ"; break;
-        case 0x133: out += "ij"; break;
-        case 0x152: out += "OE"; break;
-        case 0x153: out += "oe"; break;
-        default: break;
+        case 0xC6:
+          out += "AE";
+          break;
+        case 0xE6:
+          out += "ae";
+          break;
+        case 0xDF:
+          out += "ss";
+          break;
+        case 0x132:
+          out += "IJ";
+          break;
+        case 0x133:
+          out += "ij";
+          break;
+        case 0x152:
+          out += "OE";
+          break;
+        case 0x153:
+          out += "oe";
+          break;
+        default:
+          break;
       }
     } else if (base != '-') {
       out += base;

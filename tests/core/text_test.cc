@@ -38,9 +38,11 @@ TEST(PlainText, DecodesCharacterReferences) {
 }
 
 TEST(FoldDiacritics, TakesAccentsOffLatinLetters) {
-  EXPECT_EQ(FoldDiacritics("Caf\u00e9 in Z\u00fcrich, \u0141\u00f3d\u017a, \u0152uvre, Stra\u00dfe"),
-            "Cafe in Zurich, Lodz, OEuvre, Strasse");
-  EXPECT_EQ(FoldDiacritics("e\u0301 \u00d7 \u041a\u0438\u0457\u0432 \xC3"), "e \u00d7 \u041a\u0438\u0457\u0432 \xC3");
+  EXPECT_EQ(
+      FoldDiacritics("Caf\u00e9 in Z\u00fcrich, \u0141\u00f3d\u017a, \u0152uvre, Stra\u00dfe"),
+      "Cafe in Zurich, Lodz, OEuvre, Strasse");
+  EXPECT_EQ(FoldDiacritics("e\u0301 \u00d7 \u041a\u0438\u0457\u0432 \xC3"),
+            "e \u00d7 \u041a\u0438\u0457\u0432 \xC3");
 }
 
 TEST(PlainText, DropsScriptsStylesAndComments) {
