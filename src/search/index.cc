@@ -185,8 +185,10 @@ Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) 
   std::vector<Xapian::docid> ids;
   Xapian::MSet matches;
   const Xapian::Stem stemmer(kLanguage);
+  // Held throughout: the snippets below read through the same Xapian objects the indexer writes
+  // with. (The order is always this lock, then the Store's.)
+  std::lock_guard lock(mutex_);
   {
-    std::lock_guard lock(mutex_);
     try {
       if (writer_ == nullptr) database_->reopen();
       Xapian::QueryParser parser;
