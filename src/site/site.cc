@@ -1030,9 +1030,11 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   const auto from = read_date("from", "from");
   const auto to = read_date("to", "until");
   filters.from = from;
-  if (to) filters.until = *to + 86400;  // the whole of the last day (to the hour, across DST)
+  // The whole of the last day (a day's seconds: an hour off on the days clocks change).
+  if (to) filters.until = *to + 86400;
   filters.newest_first = request.QueryParam("sort").value_or("") == "newest";
-  const int page = PageNumber(request.QueryParam("page").value_or("1")).value_or(1);
+  // Readers do not go a thousand pages deep; the bound keeps the offset sane.
+  const int page = std::min(PageNumber(request.QueryParam("page").value_or("1")).value_or(1), 1000);
   filters.offset = (page - 1) * kResultsPerPage;
 
   search::Results results;

@@ -134,6 +134,8 @@ class Search(unittest.TestCase):
         self.assertEqual(self.server.get("/search?q=%ff%fe")[0], 200)
         self.assertEqual(self.server.get("/search?page=-1&q=a&sort=%00")[0], 200)
         self.assertEqual(search(self.server, "pipeline", page="99")["results"], [])
+        self.assertEqual(search(self.server, "pipeline", page="99999999999")["page"], 1)  # not a number we take
+        self.assertEqual(search(self.server, "pipeline", page="2147483647")["page"], 1000)
 
     def test_the_index_follows_the_desk(self):
         editor = Browser(self.server)
