@@ -22,6 +22,7 @@
 #include "comments/comments.h"
 #include "content/content_folder.h"
 #include "core/text.h"
+#include "importers/wordpress.h"
 #include "storage/migrations.h"
 
 namespace broadsheet::cli {
@@ -99,6 +100,27 @@ int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   if (report->posts > 0)
     std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
   return report->rejected.empty() ? 0 : kFailure;
+}
+
+int ImportWordPressCommand(const std::string& file, bool dry_run) {
+  if (!dry_run) {
+    std::fprintf(stderr,
+                 "error: importing a WordPress export into a site is not built yet; "
+                 "--dry-run reads the file through and says what it holds\n");
+    return kFailure;
+  }
+  auto summary = importers::SummarizeWordPress(file);
+  if (!summary) return Fail(summary.error());
+  std::printf("authors: %d, categories: %d, tags: %d\n", summary->authors, summary->categories,
+              summary->tags);
+  for (const auto& [type, count] : summary->items) std::printf("%s: %d\n", type.c_str(), count);
+  std::string statuses;
+  for (const auto& [status, count] : summary->statuses)
+    statuses += (statuses.empty() ? "" : ", ") + status + " " + std::to_string(count);
+  std::printf("posts and pages by status: %s\n", statuses.empty() ? "none" : statuses.c_str());
+  std::printf("comments: %d (%d of them replies)\n", summary->comments, summary->replies);
+  std::printf("dry run: nothing was written\n");
+  return 0;
 }
 
 int BackupCommand(const std::string& site, const std::string& file) {
@@ -224,6 +246,14 @@ int Run(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingDirectory);
   AddSiteOption(markdown, site);
+  // --uploads and --site arrive with the import itself; the dry run touches no site.
+  std::string wxr_file;
+  bool dry_run = false;
+  auto* wordpress = import->add_subcommand(
+      "wordpress", "Read a WordPress export (WXR); today only with --dry-run");
+  wordpress->add_option("FILE", wxr_file, "The export file (Tools > Export), or - for stdin")
+      ->required();
+  wordpress->add_flag("--dry-run", dry_run, "Read the file through and say what it holds");
 
   std::string backup_file;
   auto* backup =
@@ -309,6 +339,7 @@ int Run(int argc, char** argv) {
   if (*init) return InitCommand(init_dir, demo);
   if (*serve) return ServeCommand(site, listen);
   if (*markdown) return ImportMarkdownCommand(site, folder);
+  if (*wordpress) return ImportWordPressCommand(wxr_file, dry_run);
   if (*backup) return BackupCommand(site, backup_file);
   if (*add) return UserAddCommand(site, user_add);
   if (*list) return CommentsListCommand(site, comment_status);
