@@ -110,7 +110,10 @@ class Reader {
       return {};
     }
     if (author_) {
-      if (name != "wp:author") return SetAuthor(name, std::move(text)), Result<void>();
+      if (name != "wp:author") {
+        SetAuthor(name, std::move(text));
+        return {};
+      }
       auto done = handler_.author ? handler_.author(std::move(*author_)) : Result<void>();
       author_.reset();
       return done;
@@ -127,8 +130,6 @@ class Reader {
     }
     return {};
   }
-
-  bool open() const { return item_ || author_ || term_; }
 
  private:
   bool In(const char* name) const { return !path_.empty() && path_.back() == name; }
@@ -269,10 +270,7 @@ Result<void> ReadWxr(const std::string& path, const WxrHandler& handler) {
       default:
         break;
     }
-    if (!done) {
-      if (done.error().code == ErrorCode::kInvalidArgument || !done.error().message.empty())
-        return done;
-    }
+    if (!done) return done;
   }
   if (rc < 0 || !error.message.empty()) {
     return Fail(

@@ -195,15 +195,23 @@ Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) 
       parser.set_database(*database_);
       parser.set_stemmer(stemmer);
       parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+      // A term the index could hold no word of ("—") is left out, not matched against nothing.
       std::vector<Xapian::Query> groups;
       for (const auto& group : query.groups) {
         std::vector<Xapian::Query> alternatives;
-        for (const Term& term : group) alternatives.push_back(TermQuery(term, parser));
-        groups.emplace_back(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+        for (const Term& term : group) {
+          if (Xapian::Query alternative = TermQuery(term, parser); !alternative.empty())
+            alternatives.push_back(alternative);
+        }
+        if (!alternatives.empty())
+          groups.emplace_back(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
       }
+      if (groups.empty()) return results;
       Xapian::Query wanted(Xapian::Query::OP_AND, groups.begin(), groups.end());
-      for (const Term& term : query.excluded)
-        wanted = Xapian::Query(Xapian::Query::OP_AND_NOT, wanted, TermQuery(term, parser));
+      for (const Term& term : query.excluded) {
+        if (Xapian::Query excluded = TermQuery(term, parser); !excluded.empty())
+          wanted = Xapian::Query(Xapian::Query::OP_AND_NOT, wanted, excluded);
+      }
       Xapian::Enquire enquire(*database_);
       enquire.set_query(WithFilters(wanted, filters));
       enquire.set_weighting_scheme(Xapian::BM25Weight());

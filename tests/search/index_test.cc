@@ -161,6 +161,8 @@ TEST_F(Index, AnyInputIsSafe) {
     EXPECT_TRUE(index_->Search(Parse(text), filters)) << text;
   }
   EXPECT_EQ(Found("deter*"), Slugs{"a"});
+  EXPECT_EQ(Found("deterrence \u2014 \u00b7"), Slugs{"a"});  // punctuation alone is no word
+  EXPECT_EQ(Found("\u2014"), Slugs{});
   EXPECT_EQ(Found("\"deterrence"), Slugs{"a"});
 }
 
