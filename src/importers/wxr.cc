@@ -54,8 +54,10 @@ class Reader {
     if (item_ && name == "wp:postmeta") meta_.emplace();
     if (In("channel") && !item_) {
       if (name == "wp:author") author_.emplace();
-      if (name == "wp:category") term_.emplace(WxrTerm{.category = true});
-      if (name == "wp:tag") term_.emplace(WxrTerm{.category = false});
+      if (name == "wp:category" || name == "wp:tag") {
+        term_.emplace();
+        term_->category = name == "wp:category";
+      }
     }
     if (item_ && !comment_ && name == "category")
       category_ = {Attribute(reader_, "domain"), Attribute(reader_, "nicename")};
