@@ -37,3 +37,31 @@ class DryRun(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LargeExport(unittest.TestCase):
+    """A 2 GB export on a pipe is read through with memory bounded by one item."""
+
+    def test_two_gigabytes_on_a_pipe(self):
+        import resource
+        item = ("<item><title>Generated</title><wp:post_type>post</wp:post_type>"
+                "<wp:status>publish</wp:status><content:encoded><![CDATA[" + "<p>Words of analysis. </p>" * 800 +
+                "]]></content:encoded><wp:comment><wp:comment_parent>0</wp:comment_parent></wp:comment></item>\n").encode()
+        head = (b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+                b'xmlns:wp="http://wordpress.org/export/1.2/" '
+                b'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>\n')
+        count = (2 * 1024 ** 3) // len(item) + 1
+        reader = subprocess.Popen([harness.BIN, "import", "wordpress", "-", "--dry-run"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        reader.stdin.write(head)
+        for _ in range(count):
+            reader.stdin.write(item)
+        reader.stdin.write(b"</channel></rss>\n")
+        reader.stdin.close()
+        out = reader.stdout.read().decode()
+        err = reader.stderr.read().decode()
+        self.assertEqual(reader.wait(timeout=600), 0, err)
+        self.assertIn(f"post: {count}\n", out)
+        self.assertIn(f"comments: {count} (0 of them replies)", out)
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        self.assertLess(peak_mib, 64, f"peak memory {peak_mib:.0f} MiB")
