@@ -173,7 +173,7 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload");
 
-  // Routes of features that later releases build; they answer 503 until then.
+  // Crawlers and search.
   router.Add(
       Method::kGet, "/sitemap.xml", [this](const Request& r) { return SitemapIndex(r); },
       "sitemap");
@@ -204,6 +204,7 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kPost, "/newsletter/manage/{token}",
       [this](const Request& r) { return SaveSections(r); }, "newsletter");
+  // Without the desk's own routes (added first by `serve`), /admin says where it is.
   const std::string desk =
       "The editorial desk arrives with the editorial release; use the command line for now.";
   router.Add(Method::kGet, "/admin", NotYet(desk), "admin");

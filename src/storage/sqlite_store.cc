@@ -99,7 +99,6 @@ class SqliteStore::Statement {
   void Reset() { sqlite3_reset(stmt_); }
 
   std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-  double Double(int column) const { return sqlite3_column_double(stmt_, column); }
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string Text(int column) const {
     const auto* text = sqlite3_column_text(stmt_, column);
