@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -102,13 +103,7 @@ int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   return report->rejected.empty() ? 0 : kFailure;
 }
 
-int ImportWordPressCommand(const std::string& file, bool dry_run) {
-  if (!dry_run) {
-    std::fprintf(stderr,
-                 "error: importing a WordPress export into a site is not built yet; "
-                 "--dry-run reads the file through and says what it holds\n");
-    return kFailure;
-  }
+int DryRunWordPress(const std::string& file) {
   auto summary = importers::SummarizeWordPress(file);
   if (!summary) return Fail(summary.error());
   std::printf("authors: %d, categories: %d, tags: %d\n", summary->authors, summary->categories,
@@ -120,6 +115,105 @@ int ImportWordPressCommand(const std::string& file, bool dry_run) {
   std::printf("posts and pages by status: %s\n", statuses.empty() ? "none" : statuses.c_str());
   std::printf("comments: %d (%d of them replies)\n", summary->comments, summary->replies);
   std::printf("dry run: nothing was written\n");
+  return 0;
+}
+
+// A progress bar on standard error while it is a terminal, redrawn at most ten times a second.
+class ProgressBar {
+ public:
+  explicit ProgressBar(const std::string& file) : shown_(isatty(STDERR_FILENO) == 1) {
+    std::error_code error;
+    if (file != "-") total_ = fs::file_size(file, error);
+    if (error) total_ = 0;
+  }
+  ~ProgressBar() { Clear(); }
+
+  void Show(std::uint64_t bytes) {
+    if (!shown_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
+    if (total_ == 0) {
+      std::fprintf(stderr, "\rimporting: %.1f MiB read", mib);
+    } else {
+      constexpr int kWidth = 30;
+      const double share = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_));
+      const int filled = static_cast<int>(share * kWidth);
+      std::fprintf(stderr, "\rimporting [%s%s] %3d%%  %.1f of %.1f MiB",
+                   std::string(filled, '#').c_str(), std::string(kWidth - filled, ' ').c_str(),
+                   static_cast<int>(share * 100), mib,
+                   static_cast<double>(total_) / (1024.0 * 1024.0));
+    }
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  void Clear() {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  bool shown_;
+  bool drawn_ = false;
+  std::uintmax_t total_ = 0;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+void PrintWordPressReport(const importers::WordPressReport& report) {
+  const auto line = [](const char* what, const importers::WordPressReport::Count& count) {
+    std::printf("%-10s %d new, %d already here (updated or used)\n", what, count.created,
+                count.existing);
+  };
+  line("articles:", report.articles);
+  line("pages:", report.pages);
+  line("authors:", report.authors);
+  line("sections:", report.sections);
+  line("tags:", report.tags);
+  line("comments:", report.comments);
+  std::printf("replies:   %d comments keep their thread\n", report.replies);
+  std::printf("redirects: %d more old addresses answer 301\n", report.redirects);
+  std::printf(
+      "images:    %d copied into uploads/wordpress/, %d featured image(s) kept at their "
+      "WordPress address\n",
+      report.images_copied, report.images_linked);
+  if (report.embeds > 0)
+    std::printf("embeds:    %d kept as links (Broadsheet does not embed players)\n", report.embeds);
+  if (!report.shortcodes.empty()) {
+    std::string names;
+    for (const auto& [name, count] : report.shortcodes)
+      names += fmt::format("{}[{}] x{}", names.empty() ? "" : ", ", name, count);
+    std::printf("shortcodes kept as text: %s\n", names.c_str());
+  }
+  for (const auto& [reason, count] : report.skipped)
+    std::printf("not as on WordPress: %d %s\n", count, reason.c_str());
+  for (const auto& note : report.notes) std::printf("note: %s\n", note.c_str());
+  if (report.notes_left_out > 0) std::printf("note: and %d more\n", report.notes_left_out);
+}
+
+int ImportWordPressCommand(const std::string& site, const std::string& file,
+                           const std::string& uploads, bool dry_run) {
+  if (dry_run) return DryRunWordPress(file);
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  ProgressBar bar(file);
+  importers::WordPressOptions options;
+  options.uploads_from = uploads;
+  options.uploads_dir = paths->uploads;
+  options.progress = [&bar](std::uint64_t bytes) { bar.Show(bytes); };
+  auto report = importers::ImportWordPress(**store, file, options);
+  bar.Clear();
+  if (!report) {
+    std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
+                 report.error().message.c_str());
+    return kFailure;
+  }
+  PrintWordPressReport(*report);
+  if (report->articles.created + report->pages.created > 0)
+    std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
   return 0;
 }
 
@@ -246,14 +340,22 @@ int Run(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingDirectory);
   AddSiteOption(markdown, site);
-  // --uploads and --site arrive with the import itself; the dry run touches no site.
-  std::string wxr_file;
+  std::string wxr_file, wp_uploads;
   bool dry_run = false;
   auto* wordpress = import->add_subcommand(
-      "wordpress", "Read a WordPress export (WXR); today only with --dry-run");
+      "wordpress",
+      "Import a WordPress export (WXR 1.0-1.2): posts, pages, authors, categories, tags, "
+      "comments, featured images and old addresses; running it again updates");
   wordpress->add_option("FILE", wxr_file, "The export file (Tools > Export), or - for stdin")
       ->required();
-  wordpress->add_flag("--dry-run", dry_run, "Read the file through and say what it holds");
+  wordpress
+      ->add_option("--uploads", wp_uploads,
+                   "The old site's wp-content/uploads folder: images are copied from it "
+                   "(without it, featured images keep their WordPress address)")
+      ->check(CLI::ExistingDirectory);
+  wordpress->add_flag("--dry-run", dry_run,
+                      "Read the file through and say what it holds; write nothing");
+  AddSiteOption(wordpress, site);
 
   std::string backup_file;
   auto* backup =
@@ -339,7 +441,7 @@ int Run(int argc, char** argv) {
   if (*init) return InitCommand(init_dir, demo);
   if (*serve) return ServeCommand(site, listen);
   if (*markdown) return ImportMarkdownCommand(site, folder);
-  if (*wordpress) return ImportWordPressCommand(wxr_file, dry_run);
+  if (*wordpress) return ImportWordPressCommand(site, wxr_file, wp_uploads, dry_run);
   if (*backup) return BackupCommand(site, backup_file);
   if (*add) return UserAddCommand(site, user_add);
   if (*list) return CommentsListCommand(site, comment_status);

@@ -320,6 +320,21 @@ bool IsBlockTag(std::string_view name) {
 
 }  // namespace
 
+std::string DecodeEntities(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '&') {
+      if (const size_t used = DecodeReference(text.substr(i), out); used > 0) {
+        i += used - 1;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
 std::string PlainText(std::string_view html) {
   std::string out;
   out.reserve(html.size());

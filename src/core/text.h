@@ -30,6 +30,10 @@ std::vector<std::string> SplitTrimmed(std::string_view text, char separator);
 // that occur in practice; others stay as written), whitespace collapsed.
 std::string PlainText(std::string_view html);
 
+// `text` with its character references ("&amp;", "&#8217;", "&eacute;") decoded, as PlainText
+// decodes them; tags and everything else are left as they are.
+std::string DecodeEntities(std::string_view text);
+
 // `text` with the accents of Latin letters removed ("Zürich" -> "Zurich", "Œuvre" ->
 // "OEuvre"; combining marks dropped), for search that finds "cafe" and "café" alike. Letters
 // outside Latin-1 and Latin Extended-A, and invalid bytes, are left as they are.

@@ -1,8 +1,813 @@
 #include "importers/wordpress.h"
 
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <system_error>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "comments/comments.h"
+#include "core/slug.h"
+#include "core/text.h"
+#include "core/time.h"
+#include "http/message.h"
+#include "importers/wp_content.h"
 #include "importers/wxr.h"
+#include "markdown/markdown.h"
 
 namespace broadsheet::importers {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kUploadsPath = "/wp-content/uploads/";
+constexpr size_t kMaxSlugStem = 190;  // leaves room for "-2" and the like within 200
+
+// The path (and, for WordPress's plain links, the query) of an absolute or relative URL, as
+// the server sees a request for it: percent-decoded. Empty when there is nothing to redirect.
+std::string OldAddress(std::string_view url) {
+  url = Trim(url);
+  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
+    const size_t path = url.find('/', scheme + 3);
+    const size_t query = url.find('?', scheme + 3);
+    if (path == std::string_view::npos && query == std::string_view::npos) return {};
+    url = url.substr(std::min(path, query));
+  }
+  if (url.empty() || url.find('#') != std::string_view::npos) return {};
+  std::string address = url.starts_with('/') ? std::string(url) : "/" + std::string(url);
+  const size_t query = address.find('?');
+  std::string path = address.substr(0, query);
+  auto decoded = http::PercentDecode(path);
+  if (decoded && IsValidUtf8(*decoded)) path = std::move(*decoded);
+  if (query == std::string::npos) return path == "/" ? "" : path;
+  // Only WordPress's own plain links keep their query: /?p=123, /?page_id=45.
+  const std::string_view rest = std::string_view(address).substr(query + 1);
+  if (path != "/" || !(rest.starts_with("p=") || rest.starts_with("page_id="))) return {};
+  return "/?" + std::string(rest);
+}
+
+std::string DecodedSlug(std::string_view slug) {
+  auto decoded = http::PercentDecode(slug);
+  return decoded && IsValidUtf8(*decoded) ? *decoded : std::string(slug);
+}
+
+std::string SlugStem(std::string_view text) {
+  std::string slug = Slugify(text);
+  if (slug.size() > kMaxSlugStem) slug.resize(kMaxSlugStem);
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return slug;
+}
+
+std::optional<Timestamp> ParseWordPressTime(std::string_view text, const TimeZone& zone) {
+  text = Trim(text);
+  if (text.empty() || text.starts_with("0000")) return std::nullopt;
+  auto parsed = ParseIsoTime(text, zone);
+  if (!parsed) return std::nullopt;
+  return *parsed;
+}
+
+std::string MetaValue(const WxrItem& item, std::string_view key) {
+  for (const auto& [name, value] : item.meta) {
+    if (name == key) return value;
+  }
+  return {};
+}
+
+// The credit in an attachment's serialised metadata: …s:6:"credit";s:12:"AP Photo/Xi";…
+std::string CreditFromMetadata(std::string_view serialized) {
+  const std::string_view key = "s:6:\"credit\";s:";
+  const size_t at = serialized.find(key);
+  if (at == std::string_view::npos) return {};
+  size_t length = 0;
+  const char* begin = serialized.data() + at + key.size();
+  const char* end = serialized.data() + serialized.size();
+  const auto [after, error] = std::from_chars(begin, end, length);
+  if (error != std::errc() || end - after < 2 || after[0] != ':' || after[1] != '"' ||
+      static_cast<size_t>(end - after - 2) < length) {
+    return {};
+  }
+  return std::string(after + 2, length);
+}
+
+std::optional<CommentStatus> CommentStatusFrom(std::string_view approved) {
+  if (approved == "1" || approved == "approve") return CommentStatus::kApproved;
+  if (approved == "0" || approved == "hold" || approved.empty()) return CommentStatus::kPending;
+  if (approved == "spam") return CommentStatus::kSpam;
+  if (approved == "trash" || approved == "post-trashed") return CommentStatus::kTrash;
+  return std::nullopt;
+}
+
+std::int64_t NumericId(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() ? value : 0;
+}
+
+class Importer {
+ public:
+  Importer(Store& store, const WordPressOptions& options, TimeZone zone)
+      : store_(store), options_(options), zone_(zone), now_(Now()) {}
+
+  WxrHandler Handler() {
+    WxrHandler handler;
+    handler.site = [this](WxrSite site) { return Site(std::move(site)); };
+    handler.author = [this](WxrAuthor author) { return AddAuthor(std::move(author)); };
+    handler.term = [this](WxrTerm term) { return AddTerm(std::move(term)); };
+    handler.item = [this](WxrItem item) { return AddItem(std::move(item)); };
+    handler.progress = options_.progress;
+    return handler;
+  }
+
+  Result<void> Finish() {
+    std::set<std::string> categories_used;
+    int tags_used = 0;
+    for (const auto& [slug, id] : sections_) categories_used.insert(slug);
+    for (const auto& [key, id] : tags_) {
+      if (key.starts_with("category ")) categories_used.insert(key.substr(9));
+      if (key.starts_with("tag ")) ++tags_used;
+    }
+    const int unused_categories = categories_declared_ - static_cast<int>(categories_used.size());
+    if (unused_categories > 0)
+      report_.skipped["categories no imported post is in"] += unused_categories;
+    if (tags_declared_ > tags_used)
+      report_.skipped["tags no imported post has"] += tags_declared_ - tags_used;
+    for (const auto& [attachment, posts] : waiting_for_images_) {
+      Note(fmt::format("featured image {} (of {} post(s)) is not in the export", attachment,
+                       posts.size()));
+    }
+    return {};
+  }
+
+  // Removes the images copied by an import that did not complete.
+  void RemoveCopies() {
+    std::error_code ignored;
+    for (const fs::path& file : copied_files_) fs::remove(file, ignored);
+  }
+
+  WordPressReport& report() { return report_; }
+
+ private:
+  Result<void> Site(WxrSite site) {
+    std::string url = !site.base_blog_url.empty() ? site.base_blog_url
+                      : !site.link.empty()        ? site.link
+                                                  : site.base_site_url;
+    while (url.ends_with('/')) url.pop_back();
+    source_ = url.empty() ? "wordpress" : "wordpress " + url;
+    return {};
+  }
+
+  void Note(std::string note) {
+    if (report_.notes.size() < kMaxNotes)
+      report_.notes.push_back(std::move(note));
+    else
+      ++report_.notes_left_out;
+  }
+
+  Result<std::optional<ImportedRecord>> Imported(const std::string& kind, const std::string& id) {
+    return store_.FindImported(source_, kind, id);
+  }
+
+  Result<void> Remember(const std::string& kind, const std::string& id, std::int64_t local_id,
+                        std::string detail = "") {
+    return store_.RecordImported({source_, kind, id, local_id, std::move(detail)});
+  }
+
+  Result<void> Redirect(const std::string& from, const std::string& to) {
+    if (from.empty() || from == to || from.size() > 2000) return {};
+    // /feed/, /search/ and the like are Broadsheet's own: a redirect there would never answer.
+    if (from.size() > 2 && from.ends_with('/') && from.find('/', 1) == from.size() - 1 &&
+        IsReservedSlug(from.substr(1, from.size() - 2)))
+      return {};
+    auto existing = store_.FindRedirect(from);
+    if (!existing) return tl::unexpected(existing.error());
+    if (*existing && (*existing)->to_path == to && (*existing)->status == 301) return {};
+    if (auto put = store_.PutRedirect({from, to, 301, now_}); !put) return put;
+    if (!*existing) ++report_.redirects;
+    return {};
+  }
+
+  // --- authors ---
+
+  Result<void> AddAuthor(WxrAuthor wp) {
+    const std::string login(Trim(wp.login));
+    if (login.empty()) {
+      ++report_.skipped["authors without a login name"];
+      return {};
+    }
+    auto id = EnsureAuthor(login, &wp);
+    return id ? Result<void>() : tl::unexpected(id.error());
+  }
+
+  // The site's author for a WordPress login: the one an earlier import made, one already on the
+  // site with the same slug or e-mail address, or a new one (from `wp`, else from the login).
+  Result<std::int64_t> EnsureAuthor(const std::string& login, const WxrAuthor* wp) {
+    if (auto known = authors_.find(login); known != authors_.end()) return known->second;
+    auto record = Imported("author", login);
+    if (!record) return tl::unexpected(record.error());
+    std::string slug = *record ? (*record)->detail : SlugStem(login);
+    if (slug.empty() && wp) slug = SlugStem(wp->display_name);
+    if (slug.empty()) slug = "author-" + SlugStem(wp && !wp->id.empty() ? wp->id : "1");
+    auto existing = store_.FindAuthor(slug);
+    if (!existing) return tl::unexpected(existing.error());
+    if (!*existing && wp && !wp->email.empty()) {
+      auto authors = store_.ListAuthors();
+      if (!authors) return tl::unexpected(authors.error());
+      for (const Author& author : *authors) {
+        if (!author.email.empty() && LowerAscii(author.email) == LowerAscii(Trim(wp->email))) {
+          *existing = author;
+          break;
+        }
+      }
+    }
+    std::int64_t id = 0;
+    if (*existing && (!*record || made_authors_.contains((*existing)->slug))) {
+      // Already on the site (made by hand, by another import or for another login): used as
+      // it is.
+      id = (*existing)->id;
+      slug = (*existing)->slug;
+      if (!made_authors_.contains(slug)) ++report_.authors.existing;
+    } else {
+      Author author = *existing ? **existing : Author{};
+      author.slug = slug;
+      if (wp) {
+        std::string name(Trim(DecodeEntities(wp->display_name)));
+        if (name.empty())
+          name = std::string(Trim(DecodeEntities(wp->first_name + " " + wp->last_name)));
+        author.name = name.empty() ? login : name;
+        author.email = std::string(Trim(wp->email));
+        if (!Trim(wp->description).empty()) {
+          author.bio_markdown = AutoParagraphs(wp->description, true);
+          auto html = markdown::ToHtml(author.bio_markdown);
+          author.bio_html = html ? *html : EscapeHtml(wp->description);
+        }
+      } else if (author.name.empty()) {
+        author.name = login;
+        Note(
+            fmt::format("author \"{}\" bylines posts but is not in the export's list of authors; "
+                        "created from the byline",
+                        login));
+      }
+      auto saved = store_.UpsertAuthor(author);
+      if (!saved) return tl::unexpected(saved.error());
+      id = *saved;
+      ++(*record ? report_.authors.existing : report_.authors.created);
+      made_authors_.insert(slug);
+    }
+    if (auto remembered = Remember("author", login, id, slug); !remembered)
+      return tl::unexpected(remembered.error());
+    // WordPress's author archive: /author/NICENAME/, the login made fit for an address.
+    std::string nicename = LowerAscii(login);
+    std::replace(nicename.begin(), nicename.end(), ' ', '-');
+    if (auto redirected = Redirect("/author/" + nicename + "/", "/author/" + slug + "/");
+        !redirected) {
+      return tl::unexpected(redirected.error());
+    }
+    authors_[login] = id;
+    return id;
+  }
+
+  // --- categories and tags ---
+
+  Result<void> AddTerm(WxrTerm term) {
+    const std::string slug(Trim(term.slug));
+    if (slug.empty()) {
+      ++report_.skipped["categories and tags without a slug"];
+      return {};
+    }
+    const json detail = {{"name", DecodeEntities(Trim(term.name))}, {"parent", term.parent}};
+    if (term.category && !term.id.empty()) {
+      if (auto remembered = Remember("category-id", term.id, 0, slug); !remembered)
+        return remembered;
+    }
+    ++(term.category ? categories_declared_ : tags_declared_);
+    return Remember(term.category ? "category" : "tag", slug, 0, detail.dump());
+  }
+
+  struct TermInfo {
+    std::string name;
+    std::string parent;
+  };
+
+  Result<TermInfo> Term(const std::string& kind, const std::string& slug,
+                        const std::string& fallback_name) {
+    auto record = Imported(kind, slug);
+    if (!record) return tl::unexpected(record.error());
+    TermInfo info{DecodeEntities(Trim(fallback_name)), ""};
+    if (*record) {
+      const json detail = json::parse((*record)->detail, nullptr, false);
+      if (detail.is_object()) {
+        info.name = detail.value("name", info.name);
+        info.parent = detail.value("parent", "");
+      }
+    }
+    if (info.name.empty()) info.name = DecodedSlug(slug);
+    return info;
+  }
+
+  // The category's slugs from the top of its hierarchy down to itself.
+  Result<std::vector<std::pair<std::string, std::string>>> CategoryPath(const std::string& slug,
+                                                                        const std::string& name) {
+    std::vector<std::pair<std::string, std::string>> path;  // (slug, name), leaf first
+    std::string current = slug, current_name = name;
+    std::set<std::string> seen;
+    while (!current.empty() && seen.insert(current).second && path.size() < 16) {
+      auto info = Term("category", current, current_name);
+      if (!info) return tl::unexpected(info.error());
+      path.emplace_back(current, info->name);
+      current = info->parent;
+      current_name.clear();
+    }
+    std::reverse(path.begin(), path.end());
+    return path;
+  }
+
+  std::string CategoryAddress(const std::vector<std::pair<std::string, std::string>>& path) {
+    std::string address = "/category/";
+    for (const auto& [slug, name] : path) address += DecodedSlug(slug) + "/";
+    return address;
+  }
+
+  Result<std::int64_t> EnsureSection(const std::string& slug, const std::string& name) {
+    if (auto known = sections_.find(slug); known != sections_.end()) return known->second;
+    auto path = CategoryPath(slug, name);
+    if (!path) return tl::unexpected(path.error());
+    auto record = Imported("section", slug);
+    if (!record) return tl::unexpected(record.error());
+    std::string local = *record ? (*record)->detail : SlugStem(DecodedSlug(slug));
+    if (local.empty()) local = "section-" + std::to_string(sections_.size() + 1);
+    auto existing = store_.FindSection(local);
+    if (!existing) return tl::unexpected(existing.error());
+    std::int64_t id = 0;
+    if (*existing && !*record) {
+      id = (*existing)->id;
+      ++report_.sections.existing;
+    } else {
+      Section section = *existing ? **existing : Section{};
+      section.slug = local;
+      section.name = path->back().second;
+      auto saved = store_.UpsertSection(section);
+      if (!saved) return tl::unexpected(saved.error());
+      id = *saved;
+      ++(*record ? report_.sections.existing : report_.sections.created);
+    }
+    if (auto remembered = Remember("section", slug, id, local); !remembered)
+      return tl::unexpected(remembered.error());
+    for (const std::string& old :
+         {CategoryAddress(*path), "/category/" + DecodedSlug(slug) + "/"}) {
+      if (auto redirected = Redirect(old, "/section/" + local + "/"); !redirected)
+        return tl::unexpected(redirected.error());
+    }
+    sections_[slug] = id;
+    return id;
+  }
+
+  // A tag for a WordPress tag, or for a category that is not a post's primary one (named with
+  // its hierarchy). Tags of the same slug are one tag.
+  Result<std::int64_t> EnsureTag(const std::string& kind, const std::string& slug,
+                                 const std::string& name) {
+    const std::string key = kind + " " + slug;
+    if (auto known = tags_.find(key); known != tags_.end()) return known->second;
+    std::string display;
+    std::string old_address;
+    if (kind == "category") {
+      auto path = CategoryPath(slug, name);
+      if (!path) return tl::unexpected(path.error());
+      for (const auto& [part, part_name] : *path)
+        display += (display.empty() ? "" : " › ") + part_name;
+      // Its archive moves here unless the category is also some post's section.
+      auto section = Imported("section", slug);
+      if (!section) return tl::unexpected(section.error());
+      if (!*section) old_address = CategoryAddress(*path);
+    } else {
+      auto info = Term("tag", slug, name);
+      if (!info) return tl::unexpected(info.error());
+      display = info->name;
+      old_address = "/tag/" + DecodedSlug(slug) + "/";
+    }
+    auto record = Imported(kind + "-tag", slug);
+    if (!record) return tl::unexpected(record.error());
+    std::string local = *record ? (*record)->detail : SlugStem(DecodedSlug(slug));
+    if (local.empty()) local = "tag-" + std::to_string(tags_.size() + 1);
+    auto existing = store_.FindTag(local);
+    if (!existing) return tl::unexpected(existing.error());
+    std::int64_t id = 0;
+    if (*existing && (!*record || made_tags_.contains(local))) {
+      id = (*existing)->id;
+      if (!made_tags_.contains(local)) ++report_.tags.existing;
+    } else {
+      auto saved = store_.UpsertTag(Tag{0, local, display});
+      if (!saved) return tl::unexpected(saved.error());
+      id = *saved;
+      ++(*record ? report_.tags.existing : report_.tags.created);
+      made_tags_.insert(local);
+    }
+    if (auto remembered = Remember(kind + "-tag", slug, id, local); !remembered)
+      return tl::unexpected(remembered.error());
+    if (auto redirected = Redirect(old_address, "/tag/" + local + "/"); !redirected)
+      return tl::unexpected(redirected.error());
+    tags_[key] = id;
+    return id;
+  }
+
+  // --- images ---
+
+  // Copies wp-content/uploads/RELATIVE from the old site's uploads folder to the site's
+  // uploads/wordpress/RELATIVE (once); its new address, or nullopt when it is not there.
+  Result<std::optional<std::string>> CopyUpload(std::string_view url) {
+    if (options_.uploads_from.empty()) return std::nullopt;
+    const size_t at = url.find(kUploadsPath);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view relative = url.substr(at + kUploadsPath.size());
+    relative = relative.substr(0, relative.find_first_of("?#"));
+    auto decoded = http::PercentDecode(relative);
+    if (!decoded || decoded->empty()) return std::nullopt;
+    const fs::path path = fs::path(*decoded).lexically_normal();
+    if (path.is_absolute() || path.empty() || *path.begin() == "..") return std::nullopt;
+    const std::string address = "/uploads/wordpress/" + path.generic_string();
+    if (auto known = copies_.find(address); known != copies_.end()) return address;
+    std::error_code error;
+    const fs::path from = options_.uploads_from / path;
+    if (!fs::is_regular_file(from, error)) return std::nullopt;
+    const fs::path to = options_.uploads_dir / "wordpress" / path;
+    if (!fs::exists(to, error)) {
+      fs::create_directories(to.parent_path(), error);
+      if (!fs::copy_file(from, to, error)) {
+        return Fail(ErrorCode::kIo,
+                    "cannot copy " + from.string() + " to " + to.string() + ": " + error.message());
+      }
+      copied_files_.push_back(to);
+      ++report_.images_copied;
+    }
+    copies_.insert(address);
+    if (auto redirected = Redirect(std::string(kUploadsPath) + path.generic_string(), address);
+        !redirected) {
+      return tl::unexpected(redirected.error());
+    }
+    return address;
+  }
+
+  // Points the body's links and images into wp-content/uploads at the copies made here.
+  Result<std::string> WithLocalUploads(std::string html) {
+    if (options_.uploads_from.empty()) return html;
+    std::string out;
+    size_t done = 0;
+    for (size_t at = html.find(kUploadsPath); at != std::string::npos;
+         at = html.find(kUploadsPath, at + 1)) {
+      if (at < done) continue;
+      constexpr std::string_view kEnds = "\"' ,\t\n<>()";
+      const size_t start = html.find_last_of(kEnds, at);
+      const size_t begin = start == std::string::npos ? 0 : start + 1;
+      const size_t end = std::min(html.find_first_of(kEnds, at), html.size());
+      if (begin < done) continue;
+      auto local = CopyUpload(std::string_view(html).substr(begin, end - begin));
+      if (!local) return tl::unexpected(local.error());
+      if (!*local) continue;
+      out.append(html, done, begin - done);
+      out += **local;
+      done = end;
+    }
+    out.append(html, done);
+    return out;
+  }
+
+  Result<FeaturedImage> ImageOf(const json& attachment) {
+    FeaturedImage image;
+    image.url = attachment.value("url", "");
+    image.alt = attachment.value("alt", "");
+    image.caption = attachment.value("caption", "");
+    image.credit = attachment.value("credit", "");
+    auto local = CopyUpload(image.url);
+    if (!local) return tl::unexpected(local.error());
+    if (*local) image.url = **local;
+    return image;
+  }
+
+  Result<void> AddAttachment(const WxrItem& item) {
+    if (item.post_id.empty()) return {};
+    std::string credit = MetaValue(item, "_media_credit");
+    if (credit.empty()) credit = CreditFromMetadata(MetaValue(item, "_wp_attachment_metadata"));
+    const json detail = {{"url", std::string(Trim(item.attachment_url))},
+                         {"alt", PlainText(MetaValue(item, "_wp_attachment_image_alt"))},
+                         {"caption", PlainText(item.excerpt)},
+                         {"credit", PlainText(credit)}};
+    if (auto remembered = Remember("attachment", item.post_id, 0, detail.dump()); !remembered)
+      return remembered;
+    // Posts read before their featured image get it now.
+    auto waiting = waiting_for_images_.find(item.post_id);
+    if (waiting == waiting_for_images_.end()) return {};
+    auto image = ImageOf(detail);
+    if (!image) return tl::unexpected(image.error());
+    for (std::int64_t post_id : waiting->second) {
+      auto found = store_.FindPostById(post_id);
+      if (!found) return tl::unexpected(found.error());
+      if (!*found) continue;
+      Post post = (*found)->post;
+      post.image = *image;
+      if (!image->url.starts_with("/uploads/")) ++report_.images_linked;
+      if (auto saved = store_.UpsertPost(post); !saved) return tl::unexpected(saved.error());
+    }
+    waiting_for_images_.erase(waiting);
+    return {};
+  }
+
+  // --- posts and pages ---
+
+  // A free address for a new post: its WordPress slug made valid, else from its title, with
+  // -2, -3 … when taken.
+  Result<std::string> FreeSlug(const WxrItem& item, const std::string& title) {
+    // A slug in another script (Greek, say) leaves only digits or nothing: use the title, else
+    // the WordPress id.
+    const auto has_letter = [](const std::string& slug) {
+      return std::any_of(slug.begin(), slug.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    };
+    std::string stem = SlugStem(DecodedSlug(item.slug));
+    if (!has_letter(stem)) stem = SlugStem(title);
+    if (!has_letter(stem)) stem = (item.type == "page" ? "page-" : "post-") + item.post_id;
+    for (int n = 1; n < 100; ++n) {
+      const std::string slug = n == 1 ? stem : fmt::format("{}-{}", stem, n);
+      if (!CheckPostSlug(slug)) continue;
+      auto taken = store_.FindPost(slug);
+      if (!taken) return tl::unexpected(taken.error());
+      if (!*taken) {
+        if (n > 1 || stem != DecodedSlug(item.slug)) {
+          if (!item.slug.empty())
+            Note(fmt::format("\"{}\": /{}/ is taken or not a usable address; it is at /{}/", title,
+                             DecodedSlug(item.slug), slug));
+        }
+        return slug;
+      }
+    }
+    return Fail(ErrorCode::kConflict, "no free address for \"" + title + "\"");
+  }
+
+  Result<void> AddItem(WxrItem item) {
+    const std::string type = item.type.empty() ? "post" : item.type;
+    if (type == "attachment") return AddAttachment(item);
+    if (type != "post" && type != "page") {
+      ++report_.skipped[type + " items (only posts and pages are imported)"];
+      return {};
+    }
+    std::optional<PostStatus> status;
+    const std::string wp_status = item.status.empty() ? "publish" : item.status;
+    if (wp_status == "publish") status = PostStatus::kPublished;
+    if (wp_status == "future") status = PostStatus::kScheduled;
+    if (wp_status == "draft" || wp_status == "private") status = PostStatus::kDraft;
+    if (wp_status == "pending") status = PostStatus::kPending;
+    if (wp_status == "trash") status = PostStatus::kTrash;
+    if (!status) {
+      ++report_.skipped[wp_status + " " + type + "s"];
+      return {};
+    }
+    if (item.post_id.empty()) {
+      ++report_.skipped[type + "s without a wp:post_id"];
+      return {};
+    }
+
+    Post post;
+    post.kind = type == "page" ? PostKind::kPage : PostKind::kArticle;
+    post.status = *status;
+    if (wp_status == "private") {
+      ++report_.skipped["private " + type + "s made drafts (Broadsheet has no private posts)"];
+    } else if (!item.password.empty() && post.status != PostStatus::kTrash) {
+      post.status = PostStatus::kDraft;
+      ++report_.skipped["password-protected " + type + "s made drafts"];
+    }
+    post.title = PlainText(item.title);
+    if (post.title.empty()) {
+      post.title = "Untitled";
+      Note(fmt::format("{} {} has no title; it is called \"Untitled\"", type, item.post_id));
+    }
+    post.dek = PlainText(item.excerpt);
+    post.comments_open = item.comment_status != "closed";
+    post.published_at = ParseWordPressTime(item.post_date_gmt, TimeZone());
+    if (!post.published_at) post.published_at = ParseWordPressTime(item.post_date, zone_);
+    if (!post.published_at &&
+        (post.status == PostStatus::kPublished || post.status == PostStatus::kScheduled)) {
+      post.published_at = now_;
+    }
+    if (auto modified = ParseWordPressTime(item.modified_gmt, TimeZone());
+        modified && post.published_at && *modified > *post.published_at) {
+      post.updated_at = modified;
+    }
+
+    ContentStats stats;
+    auto body = WithLocalUploads(ConvertPostContent(item.content, stats));
+    if (!body) return tl::unexpected(body.error());
+    auto html = markdown::ToHtml(*body);
+    if (!html) {
+      ++report_.skipped[type + "s whose content is over 4 MiB or not text"];
+      Note(fmt::format("\"{}\" was not imported: {}", post.title, html.error().message));
+      return {};
+    }
+    post.body_markdown = std::move(*body);
+    post.body_html = std::move(*html);
+    report_.embeds += stats.embeds;
+    for (const auto& [name, count] : stats.shortcodes) report_.shortcodes[name] += count;
+
+    // The byline.
+    const std::string login(Trim(item.creator));
+    if (!login.empty()) {
+      auto author = EnsureAuthor(login, nullptr);
+      if (!author) return tl::unexpected(author.error());
+      post.author_ids.push_back(*author);
+    } else {
+      Note(fmt::format("\"{}\" has no author", post.title));
+    }
+
+    // Section and tags.
+    std::vector<const WxrItemTerm*> categories;
+    for (const WxrItemTerm& term : item.terms) {
+      if (term.domain == "category" && !Trim(term.slug).empty()) categories.push_back(&term);
+    }
+    const WxrItemTerm* primary = categories.empty() ? nullptr : categories.front();
+    if (const std::string yoast = MetaValue(item, "_yoast_wpseo_primary_category");
+        !yoast.empty()) {
+      auto record = Imported("category-id", std::string(Trim(yoast)));
+      if (!record) return tl::unexpected(record.error());
+      for (const WxrItemTerm* category : categories) {
+        if (*record && category->slug == (*record)->detail) primary = category;
+      }
+    }
+    if (primary != nullptr && post.kind == PostKind::kArticle) {
+      auto section = EnsureSection(primary->slug, primary->name);
+      if (!section) return tl::unexpected(section.error());
+      post.section_id = *section;
+    }
+    for (const WxrItemTerm& term : item.terms) {
+      if (Trim(term.slug).empty() || &term == primary) continue;
+      if (term.domain != "category" && term.domain != "post_tag") continue;
+      auto tag = EnsureTag(term.domain == "category" ? "category" : "tag", term.slug, term.name);
+      if (!tag) return tl::unexpected(tag.error());
+      if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *tag) == post.tag_ids.end())
+        post.tag_ids.push_back(*tag);
+    }
+
+    // The featured image, now if its attachment came first, else when it comes.
+    const std::string thumbnail(Trim(MetaValue(item, "_thumbnail_id")));
+    bool image_later = false;
+    if (!thumbnail.empty() && thumbnail != "0") {
+      auto record = Imported("attachment", thumbnail);
+      if (!record) return tl::unexpected(record.error());
+      if (*record) {
+        auto image = ImageOf(json::parse((*record)->detail, nullptr, false));
+        if (!image) return tl::unexpected(image.error());
+        post.image = *image;
+        if (!image->url.starts_with("/uploads/")) ++report_.images_linked;
+      } else {
+        image_later = true;
+      }
+    }
+
+    // Where it goes: the post an earlier run made, else a new one.
+    auto record = Imported(type, item.post_id);
+    if (!record) return tl::unexpected(record.error());
+    bool existed = false;
+    if (*record) {
+      auto found = store_.FindPostById((*record)->local_id);
+      if (!found) return tl::unexpected(found.error());
+      if (!*found) {
+        ++report_.skipped[type + "s deleted on this site since an earlier import"];
+        return {};
+      }
+      post.slug = (*found)->post.slug;
+      existed = true;
+    } else {
+      auto slug = FreeSlug(item, post.title);
+      if (!slug) return tl::unexpected(slug.error());
+      post.slug = std::move(*slug);
+    }
+    auto id = store_.UpsertPost(post);
+    if (!id) return tl::unexpected(id.error());
+    auto& count = post.kind == PostKind::kPage ? report_.pages : report_.articles;
+    ++(existed ? count.existing : count.created);
+    if (auto remembered = Remember(type, item.post_id, *id); !remembered) return remembered;
+    if (image_later) waiting_for_images_[thumbnail].push_back(*id);
+
+    if (auto comments = AddComments(item, *id, post); !comments) return comments;
+    if (post.status == PostStatus::kPublished || post.status == PostStatus::kScheduled)
+      return AddRedirects(item, type, post.slug);
+    return {};
+  }
+
+  Result<void> AddRedirects(const WxrItem& item, const std::string& type, const std::string& slug) {
+    const std::string to = "/" + slug + "/";
+    std::vector<std::string> old = {OldAddress(item.link), OldAddress(item.guid),
+                                    "/?p=" + item.post_id};
+    if (type == "page") old.push_back("/?page_id=" + item.post_id);
+    // Date-based permalinks, from the local date WordPress built them with.
+    const std::string& date = item.post_date;
+    if (type == "post" && !item.slug.empty() && date.size() >= 10 && !date.starts_with("0000")) {
+      const std::string year = date.substr(0, 4), month = date.substr(5, 2),
+                        day = date.substr(8, 2), wp_slug = DecodedSlug(item.slug);
+      old.push_back("/" + year + "/" + month + "/" + day + "/" + wp_slug + "/");
+      old.push_back("/" + year + "/" + month + "/" + wp_slug + "/");
+    }
+    std::set<std::string> done;
+    for (const std::string& from : old) {
+      if (!done.insert(from).second) continue;
+      if (auto redirected = Redirect(from, to); !redirected) return redirected;
+    }
+    return {};
+  }
+
+  Result<void> AddComments(const WxrItem& item, std::int64_t post_id, const Post& post) {
+    // Parents before their replies: WordPress numbers comments in the order they were left.
+    std::vector<const WxrComment*> comments;
+    for (const WxrComment& comment : item.comments) {
+      if (comment.type == "pingback" || comment.type == "trackback") {
+        ++report_.skipped["pingbacks and trackbacks"];
+        continue;
+      }
+      comments.push_back(&comment);
+    }
+    std::stable_sort(comments.begin(), comments.end(), [](const auto* a, const auto* b) {
+      return NumericId(a->id) < NumericId(b->id);
+    });
+    std::unordered_map<std::string, std::int64_t> local_ids;
+    for (const WxrComment* wp : comments) {
+      const auto status = CommentStatusFrom(Trim(wp->approved));
+      if (!status) {
+        ++report_.skipped["comments in the state \"" + wp->approved + "\""];
+        continue;
+      }
+      Comment comment;
+      comment.post_id = post_id;
+      comment.status = *status;
+      comment.author_name = std::string(Trim(DecodeEntities(wp->author)));
+      if (comment.author_name.empty()) comment.author_name = "Anonymous";
+      comment.author_email = std::string(Trim(wp->email));
+      const std::string_view url = Trim(wp->url);
+      if (url.starts_with("http://") || url.starts_with("https://"))
+        comment.author_url = std::string(url);
+      comment.body_markdown = CommentToMarkdown(wp->content);
+      auto html = comments::RenderBody(comment.body_markdown);
+      if (!html) {
+        ++report_.skipped["comments whose text could not be read"];
+        continue;
+      }
+      comment.body_html = std::move(*html);
+      comment.created_at =
+          ParseWordPressTime(wp->date_gmt, TimeZone()).value_or(post.published_at.value_or(now_));
+      const std::string parent(Trim(wp->parent));
+      if (!parent.empty() && parent != "0") {
+        if (auto found = local_ids.find(parent); found != local_ids.end()) {
+          comment.parent_id = found->second;
+          ++report_.replies;
+        } else {
+          Note(
+              fmt::format("a reply on \"{}\" answers comment {}, which is not in the export; "
+                          "it stands alone",
+                          post.title, parent));
+        }
+      }
+      const std::string& key = wp->id;
+      std::optional<ImportedRecord> record;
+      if (!key.empty()) {
+        auto found = Imported("comment", key);
+        if (!found) return tl::unexpected(found.error());
+        record = std::move(*found);
+      }
+      if (record) {
+        auto exists = store_.FindComment(record->local_id);
+        if (!exists) return tl::unexpected(exists.error());
+        if (*exists) comment.id = record->local_id;
+      }
+      auto id = store_.SaveImportedComment(comment);
+      if (!id) return tl::unexpected(id.error());
+      ++(comment.id != 0 ? report_.comments.existing : report_.comments.created);
+      if (!key.empty()) {
+        local_ids[key] = *id;
+        if (auto remembered = Remember("comment", key, *id); !remembered) return remembered;
+      }
+    }
+    return {};
+  }
+
+  Store& store_;
+  const WordPressOptions& options_;
+  TimeZone zone_;
+  Timestamp now_;
+  std::string source_ = "wordpress";
+  WordPressReport report_;
+  int categories_declared_ = 0;
+  int tags_declared_ = 0;
+  // Small maps, one entry per author, section and tag (not per post).
+  std::unordered_map<std::string, std::int64_t> authors_;   // login -> id
+  std::unordered_map<std::string, std::int64_t> sections_;  // category slug -> id
+  std::unordered_map<std::string, std::int64_t> tags_;      // "kind slug" -> id
+  std::set<std::string> made_authors_;                      // author slugs this run wrote
+  std::set<std::string> made_tags_;                         // tag slugs this run wrote
+  std::set<std::string> copies_;                            // uploads copied (addresses)
+  std::vector<fs::path> copied_files_;                      // files this run created
+  // Featured images whose attachment has not been read yet: attachment id -> post ids.
+  std::unordered_map<std::string, std::vector<std::int64_t>> waiting_for_images_;
+};
+
+}  // namespace
 
 Result<WordPressSummary> SummarizeWordPress(const std::string& path) {
   WordPressSummary summary;
@@ -27,6 +832,23 @@ Result<WordPressSummary> SummarizeWordPress(const std::string& path) {
   };
   if (auto read = ReadWxr(path, handler); !read) return tl::unexpected(read.error());
   return summary;
+}
+
+Result<WordPressReport> ImportWordPress(Store& store, const std::string& path,
+                                        const WordPressOptions& options) {
+  auto publication = store.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  auto zone = TimeZone::Find(publication->timezone);
+  Importer importer(store, options, zone ? *zone : TimeZone());
+  auto done = store.InTransaction([&]() -> Result<void> {
+    if (auto read = ReadWxr(path, importer.Handler()); !read) return read;
+    return importer.Finish();
+  });
+  if (!done) {
+    importer.RemoveCopies();
+    return tl::unexpected(done.error());
+  }
+  return std::move(importer.report());
 }
 
 }  // namespace broadsheet::importers

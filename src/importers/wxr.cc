@@ -49,6 +49,10 @@ class Reader {
 
   Result<void> Start(const std::string& name) {
     text_.clear();
+    if (In("channel") && (name == "item" || name == "wp:author" || name == "wp:category" ||
+                          name == "wp:tag" || name == "wp:term")) {
+      if (auto told = TellSite(); !told) return told;
+    }
     if (name == "item" && In("channel")) item_.emplace();
     if (item_ && name == "wp:comment") comment_.emplace();
     if (item_ && name == "wp:postmeta") meta_.emplace();
@@ -60,7 +64,8 @@ class Reader {
       }
     }
     if (item_ && !comment_ && name == "category")
-      category_ = {Attribute(reader_, "domain"), Attribute(reader_, "nicename")};
+      category_ = {Attribute(reader_, "domain"), Attribute(reader_, "nicename"), ""};
+    if (author_ && name == "wp:meta_key") author_meta_.emplace();
     path_.push_back(name);
     return {};
   }
@@ -106,6 +111,8 @@ class Reader {
       if (name == "item") {
         auto done = handler_.item ? handler_.item(std::move(*item_)) : Result<void>();
         item_.reset();
+        if (done && handler_.progress)
+          handler_.progress(static_cast<std::uint64_t>(xmlTextReaderByteConsumed(reader_)));
         return done;
       }
       SetItem(name, std::move(text));
@@ -116,6 +123,7 @@ class Reader {
         SetAuthor(name, std::move(text));
         return {};
       }
+      author_meta_.reset();
       auto done = handler_.author ? handler_.author(std::move(*author_)) : Result<void>();
       author_.reset();
       return done;
@@ -126,15 +134,37 @@ class Reader {
         term_.reset();
         return done;
       }
+      if (name == "wp:term_id") term_->id = std::move(text);
       if (name == "wp:category_nicename" || name == "wp:tag_slug") term_->slug = std::move(text);
       if (name == "wp:cat_name" || name == "wp:tag_name") term_->name = std::move(text);
       if (name == "wp:category_parent") term_->parent = std::move(text);
     }
+    if (name == "channel") return TellSite();
+    if (path_.size() == 2 && path_.back() == "channel") SetSite(name, std::move(text));
     return {};
   }
 
  private:
   bool In(const char* name) const { return !path_.empty() && path_.back() == name; }
+
+  Result<void> TellSite() {
+    if (site_told_) return {};
+    site_told_ = true;
+    return handler_.site ? handler_.site(std::move(site_)) : Result<void>();
+  }
+
+  void SetSite(const std::string& name, std::string text) {
+    if (name == "title")
+      site_.title = std::move(text);
+    else if (name == "link")
+      site_.link = std::move(text);
+    else if (name == "wp:base_site_url")
+      site_.base_site_url = std::move(text);
+    else if (name == "wp:base_blog_url")
+      site_.base_blog_url = std::move(text);
+    else if (name == "wp:wxr_version")
+      site_.wxr_version = std::move(text);
+  }
 
   void SetItem(const std::string& name, std::string text) {
     WxrItem& item = *item_;
@@ -150,6 +180,12 @@ class Reader {
       item.post_date = std::move(text);
     else if (name == "wp:post_date_gmt")
       item.post_date_gmt = std::move(text);
+    else if (name == "wp:post_modified_gmt")
+      item.modified_gmt = std::move(text);
+    else if (name == "wp:comment_status")
+      item.comment_status = std::move(text);
+    else if (name == "wp:post_password")
+      item.password = std::move(text);
     else if (name == "wp:post_name")
       item.slug = std::move(text);
     else if (name == "wp:status")
@@ -166,8 +202,11 @@ class Reader {
       item.excerpt = std::move(text);
     else if (name == "wp:attachment_url")
       item.attachment_url = std::move(text);
-    else if (name == "category" && !category_.first.empty())
-      item.terms.push_back(category_);
+    else if (name == "category" && !category_.domain.empty()) {
+      category_.name = std::move(text);
+      item.terms.push_back(std::move(category_));
+      category_ = {};
+    }
   }
 
   void SetComment(const std::string& name, std::string text) {
@@ -194,7 +233,22 @@ class Reader {
 
   void SetAuthor(const std::string& name, std::string text) {
     WxrAuthor& author = *author_;
-    if (name == "wp:author_login")
+    // Some exporters add user meta: <wp:meta_key>description</wp:meta_key><wp:meta_value>….
+    if (author_meta_ && name == "wp:meta_key") {
+      *author_meta_ = std::move(text);
+      return;
+    }
+    if (author_meta_ && name == "wp:meta_value") {
+      if (*author_meta_ == "description" && author.description.empty())
+        author.description = std::move(text);
+      author_meta_.reset();
+      return;
+    }
+    if (name == "wp:author_id")
+      author.id = std::move(text);
+    else if (name == "wp:author_description" || name == "wp:author_bio")
+      author.description = std::move(text);
+    else if (name == "wp:author_login")
       author.login = std::move(text);
     else if (name == "wp:author_email")
       author.email = std::move(text);
@@ -215,7 +269,10 @@ class Reader {
   std::optional<std::pair<std::string, std::string>> meta_;
   std::optional<WxrAuthor> author_;
   std::optional<WxrTerm> term_;
-  std::pair<std::string, std::string> category_;
+  std::optional<std::string> author_meta_;  // the key of the user meta being read
+  WxrItemTerm category_;
+  WxrSite site_;
+  bool site_told_ = false;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 // malformed XML, truncation and wrong encodings with the line where they were found.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -13,13 +14,26 @@
 
 namespace broadsheet::importers {
 
+// The channel's own fields, handed over before the first author, term or item.
+struct WxrSite {
+  std::string title, link, base_site_url, base_blog_url, wxr_version;
+};
+
 struct WxrAuthor {
-  std::string login, email, display_name, first_name, last_name;
+  std::string id, login, email, display_name, first_name, last_name;
+  std::string description;  // the biography, where an exporter includes it
 };
 
 struct WxrTerm {
-  std::string slug, name, parent;  // parent: the parent's slug, for categories
-  bool category = true;            // else a tag
+  std::string id, slug, name, parent;  // parent: the parent's slug, for categories
+  bool category = true;                // else a tag
+};
+
+// A category or tag as an item lists it.
+struct WxrItemTerm {
+  std::string domain;  // "category", "post_tag", or another taxonomy
+  std::string slug;
+  std::string name;
 };
 
 struct WxrComment {
@@ -29,17 +43,20 @@ struct WxrComment {
 };
 
 struct WxrItem {
-  std::string title, link, guid, post_id, post_date, post_date_gmt, slug, status, type, parent;
-  std::string creator, content, excerpt, attachment_url;
-  std::vector<std::pair<std::string, std::string>> terms;  // (domain: category|post_tag, slug)
-  std::vector<std::pair<std::string, std::string>> meta;   // (key, value)
+  std::string title, link, guid, post_id, post_date, post_date_gmt, modified_gmt, slug, status;
+  std::string type, parent, creator, content, excerpt, attachment_url, comment_status, password;
+  std::vector<WxrItemTerm> terms;
+  std::vector<std::pair<std::string, std::string>> meta;  // (key, value)
   std::vector<WxrComment> comments;
 };
 
 struct WxrHandler {
+  std::function<Result<void>(WxrSite)> site;
   std::function<Result<void>(WxrAuthor)> author;
   std::function<Result<void>(WxrTerm)> term;
   std::function<Result<void>(WxrItem)> item;
+  // After each item: how many bytes of the file have been read so far.
+  std::function<void(std::uint64_t bytes)> progress;
 };
 
 // Reads `path` ("-" for standard input); the first handler error stops the reading and is

@@ -315,6 +315,18 @@ Result<Response> Site::RenderPage(std::string_view template_name, const nlohmann
 
 Result<Response> Site::Home(const Request& request, int page) const {
   if (page == 1 && request.path != "/") return Response::Redirect(301, "/");
+  // WordPress's plain links (/?p=123, /?page_id=45) of an imported site.
+  for (const char* name : {"p", "page_id"}) {
+    const auto id = request.QueryParam(name);
+    if (!id || id->empty() || id->size() > 20 ||
+        id->find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    auto redirect = store_.FindRedirect("/?" + std::string(name) + "=" + *id);
+    if (!redirect) return tl::unexpected(redirect.error());
+    if (*redirect && (*redirect)->status != 410)
+      return Response::Redirect((*redirect)->status, (*redirect)->to_path);
+  }
   auto context = Context();
   if (!context) return tl::unexpected(context.error());
   ListSpec spec;
@@ -1238,7 +1250,7 @@ Result<Response> Site::SectionList(const Request& request, int page) const {
   auto section =
       IsValidSlug(slug) ? store_.FindSection(slug) : Result<std::optional<Section>>(std::nullopt);
   if (!section) return tl::unexpected(section.error());
-  if (!*section) return Fail(ErrorCode::kNotFound, "There is no such section.");
+  if (!*section) return NotFound(request);  // perhaps an imported site's old address
   ListSpec spec;
   spec.query.section_id = (*section)->id;
   spec.base_path = SectionUrl(**section);
@@ -1255,7 +1267,7 @@ Result<Response> Site::AuthorList(const Request& request, int page) const {
   auto author =
       IsValidSlug(slug) ? store_.FindAuthor(slug) : Result<std::optional<Author>>(std::nullopt);
   if (!author) return tl::unexpected(author.error());
-  if (!*author) return Fail(ErrorCode::kNotFound, "There is no such author.");
+  if (!*author) return NotFound(request);
   const Author& a = **author;
   ListSpec spec;
   spec.query.author_id = a.id;
@@ -1275,7 +1287,7 @@ Result<Response> Site::TagList(const Request& request, int page) const {
   const std::string slug(request.Param("slug"));
   auto tag = IsValidSlug(slug) ? store_.FindTag(slug) : Result<std::optional<Tag>>(std::nullopt);
   if (!tag) return tl::unexpected(tag.error());
-  if (!*tag) return Fail(ErrorCode::kNotFound, "There is no such tag.");
+  if (!*tag) return NotFound(request);
   ListSpec spec;
   spec.query.tag_id = (*tag)->id;
   spec.base_path = TagUrl(**tag);
@@ -1418,6 +1430,8 @@ Result<Response> Site::NotFound(const Request& request) const {
   // Old addresses: a changed slug, a deleted article (410), a redirect an editor added.
   if (request.method == Method::kGet || request.method == Method::kHead) {
     auto redirect = store_.FindRedirect(request.path);
+    if (redirect && !*redirect && !request.path.ends_with('/'))
+      redirect = store_.FindRedirect(request.path + "/");
     if (!redirect) return tl::unexpected(redirect.error());
     if (*redirect) {
       if ((*redirect)->status == 410) {

@@ -384,6 +384,20 @@ END;
 
 INSERT INTO search_pending(post_id) SELECT id FROM posts WHERE status = 'published';
 )sql",
+      // 12: what imports brought in from other platforms (WordPress, Ghost), so that running an
+      // import again updates what it made instead of making it twice. `source` names the
+      // platform and site, `kind` the thing (post, comment, attachment, category, …), `detail`
+      // keeps what the importer needs later (an attachment's address and caption, say).
+      R"sql(
+CREATE TABLE imported (
+  source TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  foreign_id TEXT NOT NULL,
+  local_id INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (source, kind, foreign_id)
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }

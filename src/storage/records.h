@@ -446,6 +446,16 @@ struct Session {
   std::string user_agent;
 };
 
+// One thing an import brought in: what it was called on the other platform and what it became
+// here (a post's, comment's, section's … id; 0 for things kept only as `detail`).
+struct ImportedRecord {
+  std::string source;  // "wordpress https://example.org"
+  std::string kind;    // "post", "comment", "attachment", "category", …
+  std::string foreign_id;
+  std::int64_t local_id = 0;
+  std::string detail;
+};
+
 // A single-use link (set a password, reset a password). Only the token's hash is stored.
 struct OneTimeToken {
   std::string token_hash;

@@ -1045,6 +1045,62 @@ Comment ReadComment(const auto& row) {
 
 }  // namespace
 
+Result<std::optional<ImportedRecord>> SqliteStore::FindImported(const std::string& source,
+                                                                const std::string& kind,
+                                                                const std::string& foreign_id) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT local_id, detail FROM imported WHERE source = ?1 AND kind = ?2 AND foreign_id = ?3");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read import record"));
+  statement.Bind(1, source).Bind(2, kind).Bind(3, foreign_id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read import record"));
+  return ImportedRecord{source, kind, foreign_id, statement.Int(0), statement.Text(1)};
+}
+
+Result<void> SqliteStore::RecordImported(const ImportedRecord& record) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO imported(source, kind, foreign_id, local_id, detail) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(source, kind, foreign_id) DO UPDATE SET "
+            "local_id = excluded.local_id, detail = excluded.detail");
+        statement.Bind(1, record.source).Bind(2, record.kind).Bind(3, record.foreign_id);
+        statement.Bind(4, record.local_id).Bind(5, record.detail);
+        return Complete(statement);
+      },
+      false);
+}
+
+Result<std::int64_t> SqliteStore::SaveImportedComment(const Comment& comment) {
+  std::int64_t id = comment.id;
+  auto done = InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        comment.id == 0
+            ? "INSERT INTO comments(post_id, parent_id, status, author_name, author_email, "
+              "author_url, body_markdown, body_html, created_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"
+            : "UPDATE comments SET post_id = ?1, parent_id = ?2, status = ?3, author_name = ?4, "
+              "author_email = ?5, author_url = ?6, body_markdown = ?7, body_html = ?8, "
+              "created_at = ?9 WHERE id = ?10 RETURNING id");
+    statement.Bind(1, comment.post_id).Bind(2, comment.parent_id);
+    statement.Bind(3, CommentStatusName(comment.status)).Bind(4, comment.author_name);
+    statement.Bind(5, comment.author_email).Bind(6, comment.author_url);
+    statement.Bind(7, comment.body_markdown).Bind(8, comment.body_html);
+    statement.Bind(9, comment.created_at);
+    if (comment.id != 0) statement.Bind(10, comment.id);
+    if (!statement.ok()) return tl::unexpected(SqlError(db_, "save comment"));
+    const int rc = statement.Step();
+    if (rc == SQLITE_DONE) return Fail(ErrorCode::kNotFound, "no such comment");
+    if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "save comment"));
+    id = statement.Int(0);
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
 Result<std::int64_t> SqliteStore::CreateComment(const Comment& comment, CacheNotice notice) {
   std::int64_t id = 0;
   // A pending comment changes no page; only approved ones invalidate the cache.

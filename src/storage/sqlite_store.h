@@ -88,6 +88,11 @@ class SqliteStore final : public Store {
   Result<std::int64_t> CreateMedia(const MediaItem& item) override;
   Result<std::vector<MediaItem>> ListMedia(int limit, int offset) override;
   Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) override;
+  Result<std::optional<ImportedRecord>> FindImported(const std::string& source,
+                                                     const std::string& kind,
+                                                     const std::string& foreign_id) override;
+  Result<void> RecordImported(const ImportedRecord& record) override;
+  Result<std::int64_t> SaveImportedComment(const Comment& comment) override;
   Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) override;
   Result<std::optional<Comment>> FindComment(std::int64_t id) override;
   Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) override;

@@ -126,6 +126,16 @@ class Store {
   virtual Result<std::vector<MediaItem>> ListMedia(int limit, int offset) = 0;
   virtual Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) = 0;
 
+  // Imports from other platforms remember what they made, so that a second run updates it.
+  // RecordImported replaces the record for the same (source, kind, foreign id).
+  virtual Result<std::optional<ImportedRecord>> FindImported(const std::string& source,
+                                                             const std::string& kind,
+                                                             const std::string& foreign_id) = 0;
+  virtual Result<void> RecordImported(const ImportedRecord& record) = 0;
+  // An imported comment stored with every field as given (status, parent, time): inserted when
+  // its id is 0, else replacing that comment. Returns its id.
+  virtual Result<std::int64_t> SaveImportedComment(const Comment& comment) = 0;
+
   // Reader comments. CreateComment is durable when it returns (the reader is told it is saved).
   // An approved comment changes its article and the lists that count comments: with kBump every
   // process's page cache drops everything; with kCallerEvicts the caller evicts just those pages
