@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -23,7 +24,9 @@
 #include "comments/comments.h"
 #include "content/content_folder.h"
 #include "core/text.h"
+#include "importers/site_json.h"
 #include "importers/wordpress.h"
+#include "importers/wxr_writer.h"
 #include "storage/migrations.h"
 
 namespace broadsheet::cli {
@@ -217,6 +220,103 @@ int ImportWordPressCommand(const std::string& site, const std::string& file,
   return 0;
 }
 
+// Writes to FILE through a temporary file renamed into place, so that a failed export never
+// leaves a half-written FILE; "-" writes to standard output.
+template <typename Write>
+int WriteExport(const std::string& file, Write write) {
+  if (file == "-") {
+    auto written = write(std::cout);
+    return written ? 0 : Fail(written.error());
+  }
+  const std::string partial = file + ".partial";
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    return Fail(Error{ErrorCode::kIo, "cannot write " + partial, ""});
+  }
+  auto written = write(out);
+  out.close();
+  std::error_code error;
+  if (!written || !out) {
+    fs::remove(partial, error);
+    return Fail(written ? Error{ErrorCode::kIo, "could not write " + file, ""} : written.error());
+  }
+  fs::rename(partial, file, error);
+  if (error) {
+    fs::remove(partial, error);
+    return Fail(Error{ErrorCode::kIo, "cannot move the export to " + file, ""});
+  }
+  return -1;  // written: the caller reports
+}
+
+int ExportJsonCommand(const std::string& site, const std::string& file) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  const int code =
+      WriteExport(file, [&](std::ostream& out) { return importers::ExportSiteJson(**store, out); });
+  if (code >= 0) return code;
+  std::fprintf(stderr,
+               "exported the site to %s (format broadsheet-export, version %d); images are not "
+               "inside it: copy %s alongside\n",
+               file.c_str(), importers::kExportVersion, paths->uploads.c_str());
+  return 0;
+}
+
+int ExportWordPressCommand(const std::string& site, const std::string& file) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  importers::WxrExportReport report;
+  const int code = WriteExport(file, [&](std::ostream& out) -> Result<void> {
+    auto written = importers::ExportWordPress(**store, out);
+    if (!written) return tl::unexpected(written.error());
+    report = *written;
+    return {};
+  });
+  if (code >= 0) return code;
+  std::fprintf(stderr,
+               "exported %d post(s), %d page(s), %d comment(s) and %d featured image(s) to %s "
+               "(WXR 1.2: import it in WordPress with Tools > Import > WordPress)\n",
+               report.posts, report.pages, report.comments, report.attachments, file.c_str());
+  if (report.extra_authors > 0) {
+    std::fprintf(stderr,
+                 "note: WordPress has one author per post: %d co-author byline(s) after the "
+                 "first are not in the file\n",
+                 report.extra_authors);
+  }
+  return 0;
+}
+
+int ImportJsonCommand(const std::string& site, const std::string& file) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  auto report = importers::ImportSiteJson(**store, file);
+  if (!report) {
+    std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
+                 report.error().message.c_str());
+    return kFailure;
+  }
+  std::printf(
+      "imported: %d post(s) with %d revision(s) and %d comment(s), %d section(s), %d "
+      "author(s), %d tag(s), %d media item(s), %d subscriber(s), %d redirect(s), %d staff "
+      "account(s), %d desk setting(s)\n",
+      report->posts, report->revisions, report->comments, report->sections, report->authors,
+      report->tags, report->media, report->subscribers, report->redirects, report->users,
+      report->settings);
+  if (report->users > 0) {
+    std::printf(
+        "staff accounts have no passwords yet: `broadsheet user link --email ADDRESS` "
+        "prints the link where each chooses one\n");
+  }
+  std::printf("copy the old site's uploads/ folder into %s if it is not there yet\n",
+              paths->uploads.c_str());
+  return 0;
+}
+
 int BackupCommand(const std::string& site, const std::string& file) {
   auto paths = app::OpenSiteDir(site);
   if (!paths) return Fail(paths.error());
@@ -224,6 +324,20 @@ int BackupCommand(const std::string& site, const std::string& file) {
   if (!store) return Fail(store.error());
   if (auto done = (*store)->BackupTo(file); !done) return Fail(done.error());
   std::printf("backed up the database to %s (copy uploads/ separately)\n", file.c_str());
+  return 0;
+}
+
+// A one-time link where the account chooses its password.
+int PrintPasswordLink(Store& store, const app::Config& config, std::int64_t user_id) {
+  auto token = auth::Accounts(store).CreatePasswordLink(user_id, Now());
+  if (!token) return Fail(token.error());
+  auto publication = store.LoadPublication();
+  std::string base = config.base_url;
+  if (base.empty() && publication) base = publication->base_url;
+  if (base.empty()) base = "http://127.0.0.1:8080";
+  std::printf(
+      "they choose a password at this link (valid for 7 days, once):\n%s/admin/password/%s\n",
+      base.c_str(), token->c_str());
   return 0;
 }
 
@@ -255,18 +369,22 @@ int UserAddCommand(const std::string& site, const UserAddOptions& options) {
   if (!id) return Fail(id.error());
   std::printf("added %s <%s> as %s\n", options.name.c_str(), options.email.c_str(),
               options.role.c_str());
-  if (!password) {
-    auto token = accounts.CreatePasswordLink(*id, Now());
-    if (!token) return Fail(token.error());
-    auto publication = (*store)->LoadPublication();
-    std::string base = config->base_url;
-    if (base.empty() && publication) base = publication->base_url;
-    if (base.empty()) base = "http://127.0.0.1:8080";
-    std::printf(
-        "they choose a password at this link (valid for 7 days, once):\n%s/admin/password/%s\n",
-        base.c_str(), token->c_str());
-  }
+  if (!password) return PrintPasswordLink(**store, *config, *id);
   return 0;
+}
+
+int UserLinkCommand(const std::string& site, const std::string& email) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return Fail(config.error());
+  if (auto crypto = auth::InitCrypto(); !crypto) return Fail(crypto.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  auto user = (*store)->FindUserByEmail(email);
+  if (!user) return Fail(user.error());
+  if (!*user) return Fail(Error{ErrorCode::kNotFound, "there is no account for " + email, ""});
+  return PrintPasswordLink(**store, *config, (*user)->id);
 }
 
 // One line per comment: ID, status, post slug, author, the first words.
@@ -357,6 +475,30 @@ int Run(int argc, char** argv) {
                       "Read the file through and say what it holds; write nothing");
   AddSiteOption(wordpress, site);
 
+  std::string json_file;
+  auto* json_import = import->add_subcommand(
+      "json", "Restore a Broadsheet export (export json) into this site, which must be empty");
+  json_import->add_option("FILE", json_file, "The export, or - for standard input")->required();
+  AddSiteOption(json_import, site);
+
+  auto* export_command = app.add_subcommand("export", "Export the whole site");
+  export_command->require_subcommand(1);
+  std::string export_file;
+  auto* json_export = export_command->add_subcommand(
+      "json",
+      "Everything, in Broadsheet's documented JSON format (docs/export-format.md): posts with "
+      "revisions and comments, authors, sections, tags, subscribers, settings, redirects, media");
+  json_export->add_option("FILE", export_file, "The file to write, or - for standard output")
+      ->required();
+  AddSiteOption(json_export, site);
+  auto* wxr_export = export_command->add_subcommand(
+      "wordpress",
+      "Posts, pages, authors, sections, tags, comments and featured images as a "
+      "WordPress export (WXR 1.2)");
+  wxr_export->add_option("FILE", export_file, "The file to write, or - for standard output")
+      ->required();
+  AddSiteOption(wxr_export, site);
+
   std::string backup_file;
   auto* backup =
       app.add_subcommand("backup", "Write a consistent copy of the database, even while serving");
@@ -377,6 +519,12 @@ int Run(int argc, char** argv) {
                 "Read the password from the first line of standard input; without this, print a "
                 "one-time link where they choose it");
   AddSiteOption(add, site);
+
+  std::string link_email;
+  auto* link = user->add_subcommand(
+      "link", "Print a one-time link where an existing account chooses a new password");
+  link->add_option("--email", link_email, "The account's e-mail address")->required();
+  AddSiteOption(link, site);
 
   auto* comments = app.add_subcommand("comments", "Moderate reader comments");
   comments->require_subcommand(1);
@@ -442,8 +590,12 @@ int Run(int argc, char** argv) {
   if (*serve) return ServeCommand(site, listen);
   if (*markdown) return ImportMarkdownCommand(site, folder);
   if (*wordpress) return ImportWordPressCommand(site, wxr_file, wp_uploads, dry_run);
+  if (*json_import) return ImportJsonCommand(site, json_file);
+  if (*json_export) return ExportJsonCommand(site, export_file);
+  if (*wxr_export) return ExportWordPressCommand(site, export_file);
   if (*backup) return BackupCommand(site, backup_file);
   if (*add) return UserAddCommand(site, user_add);
+  if (*link) return UserLinkCommand(site, link_email);
   if (*list) return CommentsListCommand(site, comment_status);
   if (*approve) return CommentsSetCommand(site, comment_id, CommentStatus::kApproved);
   if (*spam) return CommentsSetCommand(site, comment_id, CommentStatus::kSpam);

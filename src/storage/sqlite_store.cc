@@ -605,8 +605,8 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
         "INSERT INTO posts(slug, kind, status, title, dek, body_markdown, body_html, "
         "published_at, updated_at, created_at, section_id, image_url, image_alt, image_caption, "
         "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open, meta_description, "
-        "social_image, canonical_url, noindex) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) "
+        "social_image, canonical_url, noindex, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) "
         "ON CONFLICT(slug) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
         "title = excluded.title, dek = excluded.dek, body_markdown = excluded.body_markdown, "
         "body_html = excluded.body_html, published_at = excluded.published_at, "
@@ -621,12 +621,13 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
     statement.Bind(1, post.slug).Bind(2, KindName(post.kind)).Bind(3, PostStatusName(post.status));
     statement.Bind(4, post.title).Bind(5, post.dek).Bind(6, post.body_markdown);
     statement.Bind(7, post.body_html).Bind(8, post.published_at).Bind(9, post.updated_at);
-    statement.Bind(10, Now()).Bind(11, post.section_id).Bind(12, post.image.url);
+    statement.Bind(10, post.created_at ? post.created_at : Now()).Bind(11, post.section_id);
+    statement.Bind(12, post.image.url);
     statement.Bind(13, post.image.alt).Bind(14, post.image.caption).Bind(15, post.image.credit);
     statement.Bind(16, post.opinion).Bind(17, post.disclaimer).Bind(18, post.disclaimer_hidden);
     statement.Bind(19, post.comments_open).Bind(20, post.seo.description);
     statement.Bind(21, post.seo.social_image).Bind(22, post.seo.canonical_url);
-    statement.Bind(23, post.seo.noindex);
+    statement.Bind(23, post.seo.noindex).Bind(24, post.created_by);
     if (!statement.ok() || statement.Step() != SQLITE_ROW)
       return tl::unexpected(SqlError(db_, "save post"));
     id = statement.Int(0);
@@ -635,6 +636,17 @@ Result<std::int64_t> SqliteStore::UpsertPost(const Post& post) {
   });
   if (!done) return tl::unexpected(done.error());
   return id;
+}
+
+Result<std::vector<std::int64_t>> SqliteStore::ListAllPostIds() {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT id FROM posts ORDER BY created_at, id");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list posts"));
+  std::vector<std::int64_t> ids;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) ids.push_back(statement.Int(0));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list posts"));
+  return ids;
 }
 
 Result<void> SqliteStore::WritePostLinks(std::int64_t id, const Post& post) {
@@ -881,6 +893,27 @@ Result<std::vector<Revision>> SqliteStore::ListRevisions(std::int64_t post_id) {
   return revisions;
 }
 
+Result<void> SqliteStore::RestoreRevision(const Revision& revision) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare(
+        "INSERT INTO revisions(post_id, saved_at, user_id, title, dek, body_markdown, details) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    statement.Bind(1, revision.post_id).Bind(2, revision.saved_at).Bind(3, revision.user_id);
+    statement.Bind(4, revision.title).Bind(5, revision.dek).Bind(6, revision.body_markdown);
+    statement.Bind(7, revision.details);
+    return Complete(statement);
+  });
+}
+
+Result<void> SqliteStore::RestorePostNote(const PostNote& note) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement =
+        Prepare("INSERT INTO post_notes(post_id, kind, text, at) VALUES (?1, ?2, ?3, ?4)");
+    statement.Bind(1, note.post_id).Bind(2, note.kind).Bind(3, note.text).Bind(4, note.at);
+    return Complete(statement);
+  });
+}
+
 Result<std::optional<Revision>> SqliteStore::FindRevision(std::int64_t id) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
@@ -1079,16 +1112,16 @@ Result<std::int64_t> SqliteStore::SaveImportedComment(const Comment& comment) {
     auto statement = Prepare(
         comment.id == 0
             ? "INSERT INTO comments(post_id, parent_id, status, author_name, author_email, "
-              "author_url, body_markdown, body_html, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"
+              "author_url, body_markdown, body_html, created_at, user_id, reason) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?12) RETURNING id"
             : "UPDATE comments SET post_id = ?1, parent_id = ?2, status = ?3, author_name = ?4, "
               "author_email = ?5, author_url = ?6, body_markdown = ?7, body_html = ?8, "
-              "created_at = ?9 WHERE id = ?10 RETURNING id");
+              "created_at = ?9, user_id = ?11, reason = ?12 WHERE id = ?10 RETURNING id");
     statement.Bind(1, comment.post_id).Bind(2, comment.parent_id);
     statement.Bind(3, CommentStatusName(comment.status)).Bind(4, comment.author_name);
     statement.Bind(5, comment.author_email).Bind(6, comment.author_url);
     statement.Bind(7, comment.body_markdown).Bind(8, comment.body_html);
-    statement.Bind(9, comment.created_at);
+    statement.Bind(9, comment.created_at).Bind(11, comment.user_id).Bind(12, comment.reason);
     if (comment.id != 0) statement.Bind(10, comment.id);
     if (!statement.ok()) return tl::unexpected(SqlError(db_, "save comment"));
     const int rc = statement.Step();
@@ -1099,6 +1132,21 @@ Result<std::int64_t> SqliteStore::SaveImportedComment(const Comment& comment) {
   });
   if (!done) return tl::unexpected(done.error());
   return id;
+}
+
+Result<std::vector<Comment>> SqliteStore::ListCommentsOfPost(std::int64_t post_id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string("SELECT ") + kCommentColumns +
+                                 " FROM comments c JOIN posts p ON p.id = c.post_id "
+                                 "WHERE c.post_id = ?1 ORDER BY c.created_at, c.id";
+  auto statement = Prepare(sql.c_str());
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
+  statement.Bind(1, post_id);
+  std::vector<Comment> comments;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list comments"));
+  return comments;
 }
 
 Result<std::int64_t> SqliteStore::CreateComment(const Comment& comment, CacheNotice notice) {

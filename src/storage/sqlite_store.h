@@ -52,6 +52,7 @@ class SqliteStore final : public Store {
   Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,
                                                       Timestamp now) override;
   Result<std::int64_t> UpsertPost(const Post& post) override;
+  Result<std::vector<std::int64_t>> ListAllPostIds() override;
   Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) override;
   Result<int> CountPublishedPosts(const PostQuery& query) override;
   Result<std::vector<PostAddress>> ListPostUrls(Timestamp now, Timestamp since, int limit,
@@ -80,6 +81,8 @@ class SqliteStore final : public Store {
   Result<std::int64_t> AddPostNote(const PostNote& note,
                                    std::optional<std::int64_t> user_id) override;
   Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) override;
+  Result<void> RestoreRevision(const Revision& revision) override;
+  Result<void> RestorePostNote(const PostNote& note) override;
   Result<std::optional<Revision>> FindRevision(std::int64_t id) override;
   Result<void> PutRedirect(const Redirect& redirect) override;
   Result<void> DeleteRedirect(const std::string& from_path) override;
@@ -93,6 +96,7 @@ class SqliteStore final : public Store {
                                                      const std::string& foreign_id) override;
   Result<void> RecordImported(const ImportedRecord& record) override;
   Result<std::int64_t> SaveImportedComment(const Comment& comment) override;
+  Result<std::vector<Comment>> ListCommentsOfPost(std::int64_t post_id) override;
   Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) override;
   Result<std::optional<Comment>> FindComment(std::int64_t id) override;
   Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) override;

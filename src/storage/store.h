@@ -58,8 +58,11 @@ class Store {
   // authors and tags.
   virtual Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,
                                                               Timestamp now) = 0;
-  // Inserts or updates by slug, replacing its authors and tags; returns the id.
+  // Inserts or updates by slug, replacing its authors and tags; returns the id. A new post
+  // keeps `created_at` and `created_by` when they are set (restoring an export).
   virtual Result<std::int64_t> UpsertPost(const Post& post) = 0;
+  // Every post's id, any status, oldest first (by creation).
+  virtual Result<std::vector<std::int64_t>> ListAllPostIds() = 0;
   // Published posts matching `query`, newest first.
   virtual Result<std::vector<PostDetail>> ListPublishedPosts(const PostQuery& query) = 0;
   virtual Result<int> CountPublishedPosts(const PostQuery& query) = 0;
@@ -114,6 +117,10 @@ class Store {
                                            std::optional<std::int64_t> user_id) = 0;
 
   virtual Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) = 0;
+  // Restoring an export: a revision and a note stored exactly as given (the note does not
+  // touch its post's updated time, as AddPostNote does).
+  virtual Result<void> RestoreRevision(const Revision& revision) = 0;
+  virtual Result<void> RestorePostNote(const PostNote& note) = 0;
   virtual Result<std::optional<Revision>> FindRevision(std::int64_t id) = 0;
 
   // Redirects replace any existing one for the same path.
@@ -132,9 +139,12 @@ class Store {
                                                              const std::string& kind,
                                                              const std::string& foreign_id) = 0;
   virtual Result<void> RecordImported(const ImportedRecord& record) = 0;
-  // An imported comment stored with every field as given (status, parent, time): inserted when
-  // its id is 0, else replacing that comment. Returns its id.
+  // An imported comment stored with every field as given (status, parent, time, staff author,
+  // reason) but the client hash: inserted when its id is 0, else replacing that comment.
+  // Returns its id.
   virtual Result<std::int64_t> SaveImportedComment(const Comment& comment) = 0;
+  // A post's comments in every state, oldest first.
+  virtual Result<std::vector<Comment>> ListCommentsOfPost(std::int64_t post_id) = 0;
 
   // Reader comments. CreateComment is durable when it returns (the reader is told it is saved).
   // An approved comment changes its article and the lists that count comments: with kBump every

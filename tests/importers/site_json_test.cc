@@ -1,0 +1,228 @@
+#include "importers/site_json.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "importers/wordpress.h"
+#include "importers/wxr_writer.h"
+#include "storage/sqlite_store.h"
+#include "test_util.h"
+
+namespace broadsheet::importers {
+namespace {
+
+std::unique_ptr<SqliteStore> NewStore() {
+  auto opened = SqliteStore::Open({":memory:", true});
+  EXPECT_TRUE(opened);
+  return std::move(*opened);
+}
+
+std::string Export(Store& store) {
+  std::ostringstream out;
+  auto done = ExportSiteJson(store, out);
+  EXPECT_TRUE(done) << (done ? "" : done.error().message);
+  return out.str();
+}
+
+// A site with one of everything the export carries.
+void Fill(Store& store) {
+  Publication publication;
+  publication.title = "The Test Review";
+  publication.timezone = "Europe/Berlin";
+  ASSERT_TRUE(store.SavePublication(publication));
+  ASSERT_TRUE(store.SetDeskSetting("robots_txt", "User-agent: *\nDisallow: /admin/\n"));
+  User editor;
+  editor.email = "ed@example.org";
+  editor.name = "Ed Itor";
+  editor.role = "editor";
+  editor.password_hash = "$argon2id$secret";
+  editor.created_at = 1700000000;
+  auto user = store.CreateUser(editor);
+  ASSERT_TRUE(user);
+  Section section;
+  section.slug = "security";
+  section.name = "Security and Foreign Policy";
+  section.opinion = true;
+  section.disclaimer = "Views are the author's.";
+  auto section_id = store.UpsertSection(section);
+  Author author;
+  author.slug = "jane-doe";
+  author.name = "Jane Doe";
+  author.bio_markdown = "Jane *writes*.";
+  author.bio_html = "<p>Jane <em>writes</em>.</p>\n";
+  auto author_id = store.UpsertAuthor(author);
+  auto tag_id = store.UpsertTag(Tag{0, "korea", "Korea"});
+  ASSERT_TRUE(section_id && author_id && tag_id);
+  MediaItem media;
+  media.url = "/uploads/media/2026/11/photo.jpg";
+  media.width = 1200;
+  media.height = 800;
+  media.mime = "image/jpeg";
+  media.variants =
+      R"([{"mime":"image/webp","url":"/uploads/media/2026/11/photo-800.webp","width":800}])";
+  media.uploaded_by = *user;
+  media.created_at = 1700000100;
+  ASSERT_TRUE(store.CreateMedia(media));
+
+  Post post;
+  post.slug = "deterrence";
+  post.title = "Why Deterrence Works";
+  post.dek = "An argument.";
+  post.body_markdown = "First draft.";
+  post.body_html = "<p>First draft.</p>\n";
+  post.status = PostStatus::kPublished;
+  post.published_at = 1700001000;
+  post.section_id = *section_id;
+  post.author_ids = {*author_id};
+  post.tag_ids = {*tag_id};
+  post.image = {"/uploads/media/2026/11/photo.jpg", "A patrol", "At the border.", "AP Photo"};
+  post.seo.description = "For search engines.";
+  auto post_id = store.CreatePost(post, *user, R"({"note":"created"})");
+  ASSERT_TRUE(post_id);
+  post.id = *post_id;
+  post.body_markdown = "Second draft.";
+  post.body_html = "<p>Second draft.</p>\n";
+  ASSERT_TRUE(store.SavePostEdit(post, 1, *user, R"({"note":"edited"})"));
+  ASSERT_TRUE(store.AddPostNote(
+      PostNote{0, *post_id, "correction", "A date was wrong.", 1700002000}, *user));
+  Comment comment;
+  comment.post_id = *post_id;
+  comment.status = CommentStatus::kApproved;
+  comment.author_name = "Reader";
+  comment.author_email = "reader@mail.example";
+  comment.body_markdown = "Good.";
+  comment.body_html = "<p>Good.</p>\n";
+  comment.created_at = 1700003000;
+  comment.client_hash = "not exported";
+  auto first = store.CreateComment(comment, Store::CacheNotice::kBump);
+  ASSERT_TRUE(first);
+  comment.parent_id = *first;
+  comment.status = CommentStatus::kSpam;
+  comment.reason = "links";
+  comment.created_at = 1700003100;
+  ASSERT_TRUE(store.CreateComment(comment, Store::CacheNotice::kBump));
+  Post page;
+  page.slug = "about";
+  page.kind = PostKind::kPage;
+  page.status = PostStatus::kTrash;
+  page.title = "About";
+  ASSERT_TRUE(store.UpsertPost(page));
+
+  Subscriber subscriber;
+  subscriber.email = "sub@mail.example";
+  subscriber.status = SubscriberStatus::kActive;
+  subscriber.everything = false;
+  subscriber.sections = {"security"};
+  subscriber.created_at = 1700004000;
+  subscriber.consented_at = 1700004100;
+  subscriber.consent_source = "confirmed by e-mail";
+  ASSERT_TRUE(store.SaveSubscriber(subscriber));
+  ASSERT_TRUE(store.PutRedirect(Redirect{"/old/", "/deterrence/", 301, 1700005000}));
+}
+
+TEST(SiteJson, ExportImportExportIsIdentical) {
+  auto original = NewStore();
+  Fill(*original);
+  const std::string first = Export(*original);
+  EXPECT_EQ(first.find("argon2id"), std::string::npos);      // no password hashes
+  EXPECT_EQ(first.find("not exported"), std::string::npos);  // no client hashes
+
+  testing::TempDir dir;
+  dir.Write("export.json", first);
+  auto restored = NewStore();
+  auto report = ImportSiteJson(*restored, (dir.path() / "export.json").string());
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->posts, 2);
+  EXPECT_EQ(report->revisions, 2);
+  EXPECT_EQ(report->comments, 2);
+  EXPECT_EQ(report->subscribers, 1);
+  EXPECT_EQ(Export(*restored), first);
+
+  // What readers see came back as it was.
+  auto post = restored->FindPublishedPost("deterrence", 1800000000);
+  ASSERT_TRUE(post && *post);
+  EXPECT_EQ((*post)->post.body_html, "<p>Second draft.</p>\n");
+  EXPECT_EQ((*post)->post.updated_at, 1700002000);
+  ASSERT_EQ((*post)->notes.size(), 1u);
+  auto comments = restored->ListCommentsOfPost((*post)->post.id);
+  ASSERT_TRUE(comments);
+  ASSERT_EQ(comments->size(), 2u);
+  EXPECT_EQ((*comments)[1].parent_id, (*comments)[0].id);
+  EXPECT_EQ((*comments)[1].status, CommentStatus::kSpam);
+  auto subscriber = restored->FindSubscriberByEmail("sub@mail.example");
+  ASSERT_TRUE(subscriber && *subscriber);
+  EXPECT_EQ((*subscriber)->consented_at, 1700004100);
+  EXPECT_EQ((*subscriber)->sections, std::vector<std::string>{"security"});
+}
+
+TEST(SiteJson, OnlyAnEmptySiteTakesAnExport) {
+  auto original = NewStore();
+  Fill(*original);
+  testing::TempDir dir;
+  dir.Write("export.json", Export(*original));
+  auto report = ImportSiteJson(*original, (dir.path() / "export.json").string());
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().code, ErrorCode::kConflict);
+}
+
+TEST(SiteJson, BadExportsNameTheProblemAndWriteNothing) {
+  testing::TempDir dir;
+  const auto refused = [&](const std::string& text) {
+    dir.Write("bad.json", text);
+    auto store = NewStore();
+    auto report = ImportSiteJson(*store, (dir.path() / "bad.json").string());
+    EXPECT_FALSE(report) << text;
+    auto posts = store->ListAllPostIds();
+    EXPECT_TRUE(posts && posts->empty()) << text;
+    return report ? std::string() : report.error().message;
+  };
+  EXPECT_NE(refused("{\"format\": \"broadsheet-export\", \"version\": 1,\n\"posts\": [\n{\"slug\": "
+                    "\"a\", \"title\": \"A\"},\n{\"slug\": ")
+                .find("line 4"),
+            std::string::npos);
+  EXPECT_NE(refused("{\"posts\": []}").find("not a Broadsheet export"), std::string::npos);
+  EXPECT_NE(refused("{\"format\": \"broadsheet-export\", \"version\": 2}").find("version 2"),
+            std::string::npos);
+  // The first post is fine; the second names a section that is not there: neither stays.
+  EXPECT_NE(refused("{\"format\": \"broadsheet-export\", \"version\": 1, \"posts\": [{\"slug\": "
+                    "\"a\", \"title\": \"A\"}, {\"slug\": \"b\", \"title\": \"B\", \"section\": "
+                    "\"nowhere\"}]}")
+                .find("posts 2: section \"nowhere\""),
+            std::string::npos);
+  EXPECT_NE(refused("{\"format\": \"broadsheet-export\", \"version\": 1, \"posts\": [{\"slug\": "
+                    "\"a\", \"title\": 5}]}")
+                .find("posts 1:"),
+            std::string::npos);
+}
+
+TEST(WordPressExport, ReadsBackThroughTheWordPressImport) {
+  auto original = NewStore();
+  Fill(*original);
+  std::ostringstream out;
+  auto written = ExportWordPress(*original, out);
+  ASSERT_TRUE(written);
+  EXPECT_EQ(written->posts, 1);
+  EXPECT_EQ(written->pages, 1);
+  EXPECT_EQ(written->comments, 2);
+  EXPECT_EQ(written->attachments, 1);
+  testing::TempDir dir;
+  dir.Write("export.xml", out.str());
+  auto copy = NewStore();
+  auto report = ImportWordPress(*copy, (dir.path() / "export.xml").string(), {});
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->articles.created, 1);
+  EXPECT_EQ(report->pages.created, 1);
+  EXPECT_EQ(report->comments.created, 2);
+  EXPECT_EQ(report->replies, 1);
+  auto post = copy->FindPost("deterrence");
+  ASSERT_TRUE(post && *post);
+  EXPECT_EQ((*post)->published_at, 1700001000);
+  EXPECT_EQ((*post)->image.caption, "At the border.");
+  EXPECT_EQ((*post)->image.credit, "AP Photo");
+  EXPECT_NE((*post)->body_html.find("Second draft."), std::string::npos);
+}
+
+}  // namespace
+}  // namespace broadsheet::importers
