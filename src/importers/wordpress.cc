@@ -14,6 +14,8 @@
 #include "core/text.h"
 #include "core/time.h"
 #include "http/message.h"
+#include "importers/site_writer.h"
+#include "importers/uploads.h"
 #include "importers/wp_content.h"
 #include "importers/wxr.h"
 #include "markdown/markdown.h"
@@ -23,9 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-constexpr std::string_view kUploadsPath = "/wp-content/uploads/";
-constexpr size_t kMaxSlugStem = 190;  // leaves room for "-2" and the like within 200
 
 // The path (and, for WordPress's plain links, the query) of an absolute or relative URL, as
 // the server sees a request for it: percent-decoded. Empty when there is nothing to redirect.
@@ -48,18 +47,6 @@ std::string OldAddress(std::string_view url) {
   const std::string_view rest = std::string_view(address).substr(query + 1);
   if (path != "/" || !(rest.starts_with("p=") || rest.starts_with("page_id="))) return {};
   return "/?" + std::string(rest);
-}
-
-std::string DecodedSlug(std::string_view slug) {
-  auto decoded = http::PercentDecode(slug);
-  return decoded && IsValidUtf8(*decoded) ? *decoded : std::string(slug);
-}
-
-std::string SlugStem(std::string_view text) {
-  std::string slug = Slugify(text);
-  if (slug.size() > kMaxSlugStem) slug.resize(kMaxSlugStem);
-  while (!slug.empty() && slug.back() == '-') slug.pop_back();
-  return slug;
 }
 
 std::optional<Timestamp> ParseWordPressTime(std::string_view text, const TimeZone& zone) {
@@ -110,7 +97,15 @@ std::int64_t NumericId(std::string_view text) {
 class Importer {
  public:
   Importer(Store& store, const WordPressOptions& options, TimeZone zone)
-      : store_(store), options_(options), zone_(zone), now_(Now()) {}
+      : store_(store),
+        site_(store, "wordpress"),
+        options_(options),
+        zone_(zone),
+        now_(Now()),
+        uploads_(options.uploads_from, options.uploads_dir, "wordpress", "/wp-content/uploads/",
+                 [this](const std::string& old, const std::string& address) {
+                   return site_.Redirect(old, address);
+                 }) {}
 
   WxrHandler Handler() {
     WxrHandler handler;
@@ -136,19 +131,23 @@ class Importer {
     if (tags_declared_ > tags_used)
       report_.skipped["tags no imported post has"] += tags_declared_ - tags_used;
     for (const auto& [attachment, posts] : waiting_for_images_) {
-      Note(fmt::format("featured image {} (of {} post(s)) is not in the export", attachment,
-                       posts.size()));
+      site_.Note(fmt::format("featured image {} (of {} post(s)) is not in the export", attachment,
+                             posts.size()));
     }
     return {};
   }
 
   // Removes the images copied by an import that did not complete.
-  void RemoveCopies() {
-    std::error_code ignored;
-    for (const fs::path& file : copied_files_) fs::remove(file, ignored);
-  }
+  void RemoveCopies() { uploads_.RemoveCopies(); }
 
   WordPressReport& report() { return report_; }
+
+  void CompleteReport() {
+    report_.images_copied = uploads_.copied();
+    report_.redirects = site_.redirects();
+    report_.notes = site_.notes();
+    report_.notes_left_out = site_.notes_left_out();
+  }
 
  private:
   Result<void> Site(WxrSite site) {
@@ -156,38 +155,17 @@ class Importer {
                       : !site.link.empty()        ? site.link
                                                   : site.base_site_url;
     while (url.ends_with('/')) url.pop_back();
-    source_ = url.empty() ? "wordpress" : "wordpress " + url;
+    site_.set_source(url.empty() ? "wordpress" : "wordpress " + url);
     return {};
   }
 
-  void Note(std::string note) {
-    if (report_.notes.size() < kMaxNotes)
-      report_.notes.push_back(std::move(note));
-    else
-      ++report_.notes_left_out;
-  }
-
   Result<std::optional<ImportedRecord>> Imported(const std::string& kind, const std::string& id) {
-    return store_.FindImported(source_, kind, id);
+    return site_.Imported(kind, id);
   }
 
   Result<void> Remember(const std::string& kind, const std::string& id, std::int64_t local_id,
                         std::string detail = "") {
-    return store_.RecordImported({source_, kind, id, local_id, std::move(detail)});
-  }
-
-  Result<void> Redirect(const std::string& from, const std::string& to) {
-    if (from.empty() || from == to || from.size() > 2000) return {};
-    // /feed/, /search/ and the like are Broadsheet's own: a redirect there would never answer.
-    if (from.size() > 2 && from.ends_with('/') && from.find('/', 1) == from.size() - 1 &&
-        IsReservedSlug(from.substr(1, from.size() - 2)))
-      return {};
-    auto existing = store_.FindRedirect(from);
-    if (!existing) return tl::unexpected(existing.error());
-    if (*existing && (*existing)->to_path == to && (*existing)->status == 301) return {};
-    if (auto put = store_.PutRedirect({from, to, 301, now_}); !put) return put;
-    if (!*existing) ++report_.redirects;
-    return {};
+    return site_.Remember(kind, id, local_id, std::move(detail));
   }
 
   // --- authors ---
@@ -206,67 +184,55 @@ class Importer {
   // site with the same slug or e-mail address, or a new one (from `wp`, else from the login).
   Result<std::int64_t> EnsureAuthor(const std::string& login, const WxrAuthor* wp) {
     if (auto known = authors_.find(login); known != authors_.end()) return known->second;
-    auto record = Imported("author", login);
-    if (!record) return tl::unexpected(record.error());
-    std::string slug = *record ? (*record)->detail : SlugStem(login);
+    std::string slug = SlugStem(login);
     if (slug.empty() && wp) slug = SlugStem(wp->display_name);
-    if (slug.empty()) slug = "author-" + SlugStem(wp && !wp->id.empty() ? wp->id : "1");
-    auto existing = store_.FindAuthor(slug);
-    if (!existing) return tl::unexpected(existing.error());
-    if (!*existing && wp && !wp->email.empty()) {
+    if (slug.empty()) slug = "author-" + std::to_string(authors_.size() + 1);
+    // Someone already here under another slug but with the same address is the same person.
+    auto same_slug = store_.FindAuthor(slug);
+    if (!same_slug) return tl::unexpected(same_slug.error());
+    if (!*same_slug && wp && !Trim(wp->email).empty()) {
       auto authors = store_.ListAuthors();
       if (!authors) return tl::unexpected(authors.error());
       for (const Author& author : *authors) {
-        if (!author.email.empty() && LowerAscii(author.email) == LowerAscii(Trim(wp->email))) {
-          *existing = author;
-          break;
-        }
+        if (!author.email.empty() && LowerAscii(author.email) == LowerAscii(Trim(wp->email)))
+          slug = author.slug;
       }
     }
-    std::int64_t id = 0;
-    if (*existing && (!*record || made_authors_.contains((*existing)->slug))) {
-      // Already on the site (made by hand, by another import or for another login): used as
-      // it is.
-      id = (*existing)->id;
-      slug = (*existing)->slug;
-      if (!made_authors_.contains(slug)) ++report_.authors.existing;
-    } else {
-      Author author = *existing ? **existing : Author{};
-      author.slug = slug;
-      if (wp) {
-        std::string name(Trim(DecodeEntities(wp->display_name)));
-        if (name.empty())
-          name = std::string(Trim(DecodeEntities(wp->first_name + " " + wp->last_name)));
-        author.name = name.empty() ? login : name;
-        author.email = std::string(Trim(wp->email));
-        if (!Trim(wp->description).empty()) {
-          author.bio_markdown = AutoParagraphs(wp->description, true);
-          auto html = markdown::ToHtml(author.bio_markdown);
-          author.bio_html = html ? *html : EscapeHtml(wp->description);
-        }
-      } else if (author.name.empty()) {
-        author.name = login;
-        Note(
-            fmt::format("author \"{}\" bylines posts but is not in the export's list of authors; "
-                        "created from the byline",
-                        login));
-      }
-      auto saved = store_.UpsertAuthor(author);
-      if (!saved) return tl::unexpected(saved.error());
-      id = *saved;
-      ++(*record ? report_.authors.existing : report_.authors.created);
-      made_authors_.insert(slug);
-    }
-    if (auto remembered = Remember("author", login, id, slug); !remembered)
-      return tl::unexpected(remembered.error());
+    auto id = site_.UseAuthor(
+        "author", login, slug,
+        [&](Author& author) {
+          if (wp) {
+            std::string name(Trim(DecodeEntities(wp->display_name)));
+            if (name.empty())
+              name = std::string(Trim(DecodeEntities(wp->first_name + " " + wp->last_name)));
+            author.name = name.empty() ? login : name;
+            author.email = std::string(Trim(wp->email));
+            if (!Trim(wp->description).empty()) {
+              author.bio_markdown = AutoParagraphs(wp->description, true);
+              auto html = markdown::ToHtml(author.bio_markdown);
+              author.bio_html = html ? *html : EscapeHtml(wp->description);
+            }
+          } else if (author.name.empty()) {
+            author.name = login;
+            site_.Note(fmt::format(
+                "author \"{}\" bylines posts but is not in the export's list of authors; "
+                "created from the byline",
+                login));
+          }
+        },
+        report_.authors);
+    if (!id) return id;
+    auto record = Imported("author", login);
+    if (!record) return tl::unexpected(record.error());
     // WordPress's author archive: /author/NICENAME/, the login made fit for an address.
     std::string nicename = LowerAscii(login);
     std::replace(nicename.begin(), nicename.end(), ' ', '-');
-    if (auto redirected = Redirect("/author/" + nicename + "/", "/author/" + slug + "/");
+    if (auto redirected =
+            site_.Redirect("/author/" + nicename + "/", "/author/" + (*record)->detail + "/");
         !redirected) {
       return tl::unexpected(redirected.error());
     }
-    authors_[login] = id;
+    authors_[login] = *id;
     return id;
   }
 
@@ -304,7 +270,7 @@ class Importer {
         info.parent = detail.value("parent", "");
       }
     }
-    if (info.name.empty()) info.name = DecodedSlug(slug);
+    if (info.name.empty()) info.name = Decoded(slug);
     return info;
   }
 
@@ -327,7 +293,7 @@ class Importer {
 
   std::string CategoryAddress(const std::vector<std::pair<std::string, std::string>>& path) {
     std::string address = "/category/";
-    for (const auto& [slug, name] : path) address += DecodedSlug(slug) + "/";
+    for (const auto& [slug, name] : path) address += Decoded(slug) + "/";
     return address;
   }
 
@@ -335,33 +301,21 @@ class Importer {
     if (auto known = sections_.find(slug); known != sections_.end()) return known->second;
     auto path = CategoryPath(slug, name);
     if (!path) return tl::unexpected(path.error());
+    std::string wanted = SlugStem(Decoded(slug));
+    if (wanted.empty()) wanted = "section-" + std::to_string(sections_.size() + 1);
+    auto id = site_.UseSection(
+        "section", slug, wanted, [&](Section& section) { section.name = path->back().second; },
+        report_.sections);
+    if (!id) return id;
     auto record = Imported("section", slug);
     if (!record) return tl::unexpected(record.error());
-    std::string local = *record ? (*record)->detail : SlugStem(DecodedSlug(slug));
-    if (local.empty()) local = "section-" + std::to_string(sections_.size() + 1);
-    auto existing = store_.FindSection(local);
-    if (!existing) return tl::unexpected(existing.error());
-    std::int64_t id = 0;
-    if (*existing && !*record) {
-      id = (*existing)->id;
-      ++report_.sections.existing;
-    } else {
-      Section section = *existing ? **existing : Section{};
-      section.slug = local;
-      section.name = path->back().second;
-      auto saved = store_.UpsertSection(section);
-      if (!saved) return tl::unexpected(saved.error());
-      id = *saved;
-      ++(*record ? report_.sections.existing : report_.sections.created);
-    }
-    if (auto remembered = Remember("section", slug, id, local); !remembered)
-      return tl::unexpected(remembered.error());
-    for (const std::string& old :
-         {CategoryAddress(*path), "/category/" + DecodedSlug(slug) + "/"}) {
-      if (auto redirected = Redirect(old, "/section/" + local + "/"); !redirected)
+    for (const std::string& old : {CategoryAddress(*path), "/category/" + Decoded(slug) + "/"}) {
+      if (auto redirected = site_.Redirect(old, "/section/" + (*record)->detail + "/");
+          !redirected) {
         return tl::unexpected(redirected.error());
+      }
     }
-    sections_[slug] = id;
+    sections_[slug] = *id;
     return id;
   }
 
@@ -386,93 +340,24 @@ class Importer {
       auto info = Term("tag", slug, name);
       if (!info) return tl::unexpected(info.error());
       display = info->name;
-      old_address = "/tag/" + DecodedSlug(slug) + "/";
+      old_address = "/tag/" + Decoded(slug) + "/";
     }
+    std::string wanted = SlugStem(Decoded(slug));
+    if (wanted.empty()) wanted = "tag-" + std::to_string(tags_.size() + 1);
+    auto id = site_.UseTag(
+        kind + "-tag", slug, wanted, [&](Tag& tag) { tag.name = display; }, report_.tags);
+    if (!id) return id;
     auto record = Imported(kind + "-tag", slug);
     if (!record) return tl::unexpected(record.error());
-    std::string local = *record ? (*record)->detail : SlugStem(DecodedSlug(slug));
-    if (local.empty()) local = "tag-" + std::to_string(tags_.size() + 1);
-    auto existing = store_.FindTag(local);
-    if (!existing) return tl::unexpected(existing.error());
-    std::int64_t id = 0;
-    if (*existing && (!*record || made_tags_.contains(local))) {
-      id = (*existing)->id;
-      if (!made_tags_.contains(local)) ++report_.tags.existing;
-    } else {
-      auto saved = store_.UpsertTag(Tag{0, local, display});
-      if (!saved) return tl::unexpected(saved.error());
-      id = *saved;
-      ++(*record ? report_.tags.existing : report_.tags.created);
-      made_tags_.insert(local);
-    }
-    if (auto remembered = Remember(kind + "-tag", slug, id, local); !remembered)
-      return tl::unexpected(remembered.error());
-    if (auto redirected = Redirect(old_address, "/tag/" + local + "/"); !redirected)
+    if (auto redirected = site_.Redirect(old_address, "/tag/" + (*record)->detail + "/");
+        !redirected) {
       return tl::unexpected(redirected.error());
-    tags_[key] = id;
+    }
+    tags_[key] = *id;
     return id;
   }
 
   // --- images ---
-
-  // Copies wp-content/uploads/RELATIVE from the old site's uploads folder to the site's
-  // uploads/wordpress/RELATIVE (once); its new address, or nullopt when it is not there.
-  Result<std::optional<std::string>> CopyUpload(std::string_view url) {
-    if (options_.uploads_from.empty()) return std::nullopt;
-    const size_t at = url.find(kUploadsPath);
-    if (at == std::string_view::npos) return std::nullopt;
-    std::string_view relative = url.substr(at + kUploadsPath.size());
-    relative = relative.substr(0, relative.find_first_of("?#"));
-    auto decoded = http::PercentDecode(relative);
-    if (!decoded || decoded->empty()) return std::nullopt;
-    const fs::path path = fs::path(*decoded).lexically_normal();
-    if (path.is_absolute() || path.empty() || *path.begin() == "..") return std::nullopt;
-    const std::string address = "/uploads/wordpress/" + path.generic_string();
-    if (auto known = copies_.find(address); known != copies_.end()) return address;
-    std::error_code error;
-    const fs::path from = options_.uploads_from / path;
-    if (!fs::is_regular_file(from, error)) return std::nullopt;
-    const fs::path to = options_.uploads_dir / "wordpress" / path;
-    if (!fs::exists(to, error)) {
-      fs::create_directories(to.parent_path(), error);
-      if (!fs::copy_file(from, to, error)) {
-        return Fail(ErrorCode::kIo,
-                    "cannot copy " + from.string() + " to " + to.string() + ": " + error.message());
-      }
-      copied_files_.push_back(to);
-      ++report_.images_copied;
-    }
-    copies_.insert(address);
-    if (auto redirected = Redirect(std::string(kUploadsPath) + path.generic_string(), address);
-        !redirected) {
-      return tl::unexpected(redirected.error());
-    }
-    return address;
-  }
-
-  // Points the body's links and images into wp-content/uploads at the copies made here.
-  Result<std::string> WithLocalUploads(std::string html) {
-    if (options_.uploads_from.empty()) return html;
-    std::string out;
-    size_t done = 0;
-    for (size_t at = html.find(kUploadsPath); at != std::string::npos;
-         at = html.find(kUploadsPath, at + 1)) {
-      if (at < done) continue;
-      constexpr std::string_view kEnds = "\"' ,\t\n<>()";
-      const size_t start = html.find_last_of(kEnds, at);
-      const size_t begin = start == std::string::npos ? 0 : start + 1;
-      const size_t end = std::min(html.find_first_of(kEnds, at), html.size());
-      if (begin < done) continue;
-      auto local = CopyUpload(std::string_view(html).substr(begin, end - begin));
-      if (!local) return tl::unexpected(local.error());
-      if (!*local) continue;
-      out.append(html, done, begin - done);
-      out += **local;
-      done = end;
-    }
-    out.append(html, done);
-    return out;
-  }
 
   Result<FeaturedImage> ImageOf(const json& attachment) {
     FeaturedImage image;
@@ -480,7 +365,7 @@ class Importer {
     image.alt = attachment.value("alt", "");
     image.caption = attachment.value("caption", "");
     image.credit = attachment.value("credit", "");
-    auto local = CopyUpload(image.url);
+    auto local = uploads_.Copy(image.url);
     if (!local) return tl::unexpected(local.error());
     if (*local) image.url = **local;
     return image;
@@ -515,34 +400,6 @@ class Importer {
   }
 
   // --- posts and pages ---
-
-  // A free address for a new post: its WordPress slug made valid, else from its title, with
-  // -2, -3 … when taken.
-  Result<std::string> FreeSlug(const WxrItem& item, const std::string& title) {
-    // A slug in another script (Greek, say) leaves only digits or nothing: use the title, else
-    // the WordPress id.
-    const auto has_letter = [](const std::string& slug) {
-      return std::any_of(slug.begin(), slug.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-    };
-    std::string stem = SlugStem(DecodedSlug(item.slug));
-    if (!has_letter(stem)) stem = SlugStem(title);
-    if (!has_letter(stem)) stem = (item.type == "page" ? "page-" : "post-") + item.post_id;
-    for (int n = 1; n < 100; ++n) {
-      const std::string slug = n == 1 ? stem : fmt::format("{}-{}", stem, n);
-      if (!CheckPostSlug(slug)) continue;
-      auto taken = store_.FindPost(slug);
-      if (!taken) return tl::unexpected(taken.error());
-      if (!*taken) {
-        if (n > 1 || stem != DecodedSlug(item.slug)) {
-          if (!item.slug.empty())
-            Note(fmt::format("\"{}\": /{}/ is taken or not a usable address; it is at /{}/", title,
-                             DecodedSlug(item.slug), slug));
-        }
-        return slug;
-      }
-    }
-    return Fail(ErrorCode::kConflict, "no free address for \"" + title + "\"");
-  }
 
   Result<void> AddItem(WxrItem item) {
     const std::string type = item.type.empty() ? "post" : item.type;
@@ -579,7 +436,7 @@ class Importer {
     post.title = PlainText(item.title);
     if (post.title.empty()) {
       post.title = "Untitled";
-      Note(fmt::format("{} {} has no title; it is called \"Untitled\"", type, item.post_id));
+      site_.Note(fmt::format("{} {} has no title; it is called \"Untitled\"", type, item.post_id));
     }
     post.dek = PlainText(item.excerpt);
     post.comments_open = item.comment_status != "closed";
@@ -595,12 +452,12 @@ class Importer {
     }
 
     ContentStats stats;
-    auto body = WithLocalUploads(ConvertPostContent(item.content, stats));
+    auto body = uploads_.Rewrite(ConvertPostContent(item.content, stats));
     if (!body) return tl::unexpected(body.error());
     auto html = markdown::ToHtml(*body);
     if (!html) {
       ++report_.skipped[type + "s whose content is over 4 MiB or not text"];
-      Note(fmt::format("\"{}\" was not imported: {}", post.title, html.error().message));
+      site_.Note(fmt::format("\"{}\" was not imported: {}", post.title, html.error().message));
       return {};
     }
     post.body_markdown = std::move(*body);
@@ -615,7 +472,7 @@ class Importer {
       if (!author) return tl::unexpected(author.error());
       post.author_ids.push_back(*author);
     } else {
-      Note(fmt::format("\"{}\" has no author", post.title));
+      site_.Note(fmt::format("\"{}\" has no author", post.title));
     }
 
     // Section and tags.
@@ -676,7 +533,8 @@ class Importer {
       post.slug = (*found)->post.slug;
       existed = true;
     } else {
-      auto slug = FreeSlug(item, post.title);
+      auto slug = site_.FreeSlug(item.slug, post.title,
+                                 (type == "page" ? "page-" : "post-") + item.post_id);
       if (!slug) return tl::unexpected(slug.error());
       post.slug = std::move(*slug);
     }
@@ -702,14 +560,14 @@ class Importer {
     const std::string& date = item.post_date;
     if (type == "post" && !item.slug.empty() && date.size() >= 10 && !date.starts_with("0000")) {
       const std::string year = date.substr(0, 4), month = date.substr(5, 2),
-                        day = date.substr(8, 2), wp_slug = DecodedSlug(item.slug);
+                        day = date.substr(8, 2), wp_slug = Decoded(item.slug);
       old.push_back("/" + year + "/" + month + "/" + day + "/" + wp_slug + "/");
       old.push_back("/" + year + "/" + month + "/" + wp_slug + "/");
     }
     std::set<std::string> done;
     for (const std::string& from : old) {
       if (!done.insert(from).second) continue;
-      if (auto redirected = Redirect(from, to); !redirected) return redirected;
+      if (auto redirected = site_.Redirect(from, to); !redirected) return redirected;
     }
     return {};
   }
@@ -758,7 +616,7 @@ class Importer {
           comment.parent_id = found->second;
           ++report_.replies;
         } else {
-          Note(
+          site_.Note(
               fmt::format("a reply on \"{}\" answers comment {}, which is not in the export; "
                           "it stands alone",
                           post.title, parent));
@@ -788,10 +646,10 @@ class Importer {
   }
 
   Store& store_;
+  SiteWriter site_;
   const WordPressOptions& options_;
   TimeZone zone_;
   Timestamp now_;
-  std::string source_ = "wordpress";
   WordPressReport report_;
   int categories_declared_ = 0;
   int tags_declared_ = 0;
@@ -799,10 +657,7 @@ class Importer {
   std::unordered_map<std::string, std::int64_t> authors_;   // login -> id
   std::unordered_map<std::string, std::int64_t> sections_;  // category slug -> id
   std::unordered_map<std::string, std::int64_t> tags_;      // "kind slug" -> id
-  std::set<std::string> made_authors_;                      // author slugs this run wrote
-  std::set<std::string> made_tags_;                         // tag slugs this run wrote
-  std::set<std::string> copies_;                            // uploads copied (addresses)
-  std::vector<fs::path> copied_files_;                      // files this run created
+  UploadCopier uploads_;
   // Featured images whose attachment has not been read yet: attachment id -> post ids.
   std::unordered_map<std::string, std::vector<std::int64_t>> waiting_for_images_;
 };
@@ -844,6 +699,7 @@ Result<WordPressReport> ImportWordPress(Store& store, const std::string& path,
     if (auto read = ReadWxr(path, importer.Handler()); !read) return read;
     return importer.Finish();
   });
+  importer.CompleteReport();
   if (!done) {
     importer.RemoveCopies();
     return tl::unexpected(done.error());

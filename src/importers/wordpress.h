@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "importers/import_count.h"
 #include "storage/store.h"
 
 namespace broadsheet::importers {
@@ -56,10 +57,7 @@ struct WordPressOptions {
 // Counts of what was created ("new") and what already existed and was updated or used
 // ("existing"), plus what was left out and why.
 struct WordPressReport {
-  struct Count {
-    int created = 0;
-    int existing = 0;
-  };
+  using Count = ImportCount;
   Count authors, sections, tags, articles, pages, comments;
   int replies = 0;    // comments in a thread (answering another)
   int redirects = 0;  // old addresses that now answer 301
@@ -69,10 +67,8 @@ struct WordPressReport {
   std::map<std::string, int> shortcodes;  // kept as text, by name
   std::map<std::string, int> skipped;     // reason -> how many
   std::vector<std::string> notes;         // one line each: renamed addresses, missing authors, …
-  int notes_left_out = 0;                 // beyond the first kMaxNotes
+  int notes_left_out = 0;                 // beyond the first 50
 };
-
-inline constexpr size_t kMaxNotes = 50;
 
 // kInvalidArgument (with the line) for a file that is not a readable WXR export; then nothing
 // was written (copied images included).

@@ -1,0 +1,151 @@
+#include "importers/site_writer.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/slug.h"
+#include "core/text.h"
+#include "core/time.h"
+#include "http/message.h"
+
+namespace broadsheet::importers {
+
+namespace {
+constexpr size_t kMaxSlugStem = 190;
+
+bool HasLetter(const std::string& slug) {
+  return std::any_of(slug.begin(), slug.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+}  // namespace
+
+std::string SlugStem(std::string_view text) {
+  std::string slug = Slugify(text);
+  if (slug.size() > kMaxSlugStem) slug.resize(kMaxSlugStem);
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return slug;
+}
+
+std::string Decoded(std::string_view text) {
+  auto decoded = http::PercentDecode(text);
+  return decoded && IsValidUtf8(*decoded) ? *decoded : std::string(text);
+}
+
+SiteWriter::SiteWriter(Store& store, std::string source)
+    : store_(store), source_(std::move(source)), now_(Now()) {}
+
+Result<std::optional<ImportedRecord>> SiteWriter::Imported(const std::string& kind,
+                                                           const std::string& id) {
+  return store_.FindImported(source_, kind, id);
+}
+
+Result<void> SiteWriter::Remember(const std::string& kind, const std::string& id,
+                                  std::int64_t local_id, std::string detail) {
+  return store_.RecordImported({source_, kind, id, local_id, std::move(detail)});
+}
+
+Result<void> SiteWriter::Redirect(const std::string& from, const std::string& to) {
+  if (from.empty() || from == to || from.size() > 2000) return {};
+  if (from.size() > 2 && from.ends_with('/') && from.find('/', 1) == from.size() - 1 &&
+      IsReservedSlug(from.substr(1, from.size() - 2))) {
+    return {};
+  }
+  auto existing = store_.FindRedirect(from);
+  if (!existing) return tl::unexpected(existing.error());
+  if (*existing && (*existing)->to_path == to && (*existing)->status == 301) return {};
+  if (auto put = store_.PutRedirect({from, to, 301, now_}); !put) return put;
+  if (!*existing) ++redirects_;
+  return {};
+}
+
+template <typename T>
+Result<std::int64_t> SiteWriter::Use(
+    const char* type, const std::string& kind, const std::string& id, const std::string& wanted,
+    const std::function<void(T&)>& fill, Count& count,
+    const std::function<Result<std::optional<T>>(const std::string&)>& find,
+    const std::function<Result<std::int64_t>(const T&)>& save) {
+  auto record = Imported(kind, id);
+  if (!record) return tl::unexpected(record.error());
+  const std::string slug = *record ? (*record)->detail : wanted;
+  auto existing = find(slug);
+  if (!existing) return tl::unexpected(existing.error());
+  const std::string made_key = std::string(type) + " " + slug;
+  std::int64_t local = 0;
+  if (*existing && (!*record || made_.contains(made_key))) {
+    // Already on the site, made by hand, by another import, or in this run for another id.
+    local = (*existing)->id;
+    if (!made_.contains(made_key)) ++count.existing;
+  } else {
+    T value = *existing ? **existing : T{};
+    value.slug = slug;
+    fill(value);
+    auto saved = save(value);
+    if (!saved) return tl::unexpected(saved.error());
+    local = *saved;
+    ++(*record ? count.existing : count.created);
+    made_.insert(made_key);
+  }
+  if (auto remembered = Remember(kind, id, local, slug); !remembered)
+    return tl::unexpected(remembered.error());
+  return local;
+}
+
+Result<std::int64_t> SiteWriter::UseSection(const std::string& kind, const std::string& id,
+                                            const std::string& slug,
+                                            const std::function<void(Section&)>& fill,
+                                            Count& count) {
+  return Use<Section>(
+      "section", kind, id, slug, fill, count,
+      [this](const std::string& s) { return store_.FindSection(s); },
+      [this](const Section& section) { return store_.UpsertSection(section); });
+}
+
+Result<std::int64_t> SiteWriter::UseTag(const std::string& kind, const std::string& id,
+                                        const std::string& slug,
+                                        const std::function<void(Tag&)>& fill, Count& count) {
+  return Use<Tag>(
+      "tag", kind, id, slug, fill, count,
+      [this](const std::string& s) { return store_.FindTag(s); },
+      [this](const Tag& tag) { return store_.UpsertTag(tag); });
+}
+
+Result<std::int64_t> SiteWriter::UseAuthor(const std::string& kind, const std::string& id,
+                                           const std::string& slug,
+                                           const std::function<void(Author&)>& fill, Count& count) {
+  return Use<Author>(
+      "author", kind, id, slug, fill, count,
+      [this](const std::string& s) { return store_.FindAuthor(s); },
+      [this](const Author& author) { return store_.UpsertAuthor(author); });
+}
+
+Result<std::string> SiteWriter::FreeSlug(std::string_view wanted, const std::string& title,
+                                         const std::string& fallback) {
+  // A slug in another script (Greek, say) leaves only digits or nothing: use the title, else
+  // the fallback.
+  const std::string decoded = Decoded(wanted);
+  std::string stem = SlugStem(decoded);
+  if (!HasLetter(stem)) stem = SlugStem(title);
+  if (!HasLetter(stem)) stem = fallback;
+  for (int n = 1; n < 100; ++n) {
+    const std::string slug = n == 1 ? stem : fmt::format("{}-{}", stem, n);
+    if (!CheckPostSlug(slug)) continue;
+    auto taken = store_.FindPost(slug);
+    if (!taken) return tl::unexpected(taken.error());
+    if (*taken) continue;
+    if (!wanted.empty() && slug != decoded) {
+      Note(fmt::format("\"{}\": /{}/ is taken or not a usable address; it is at /{}/", title,
+                       decoded, slug));
+    }
+    return slug;
+  }
+  return Fail(ErrorCode::kConflict, "no free address for \"" + title + "\"");
+}
+
+void SiteWriter::Note(std::string note) {
+  if (notes_.size() < kMaxNotes)
+    notes_.push_back(std::move(note));
+  else
+    ++notes_left_out_;
+}
+
+}  // namespace broadsheet::importers
