@@ -24,6 +24,7 @@
 #include "comments/comments.h"
 #include "content/content_folder.h"
 #include "core/text.h"
+#include "importers/ghost.h"
 #include "importers/site_json.h"
 #include "importers/wordpress.h"
 #include "importers/wxr_writer.h"
@@ -289,6 +290,46 @@ int ExportWordPressCommand(const std::string& site, const std::string& file) {
   return 0;
 }
 
+int ImportGhostCommand(const std::string& site, const std::string& file,
+                       const std::string& images) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  importers::GhostOptions options;
+  options.images_from = images;
+  options.uploads_dir = paths->uploads;
+  auto report = importers::ImportGhost(**store, file, options);
+  if (!report) {
+    std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
+                 report.error().message.c_str());
+    return kFailure;
+  }
+  const auto line = [](const char* what, const importers::ImportCount& count) {
+    std::printf("%-10s %d new, %d already here (updated or used)\n", what, count.created,
+                count.existing);
+  };
+  line("articles:", report->articles);
+  line("pages:", report->pages);
+  line("authors:", report->authors);
+  line("sections:", report->sections);
+  line("tags:", report->tags);
+  std::printf("redirects: %d more old addresses answer 301\n", report->redirects);
+  std::printf("images:    %d copied into uploads/ghost/\n", report->images_copied);
+  if (report->converted > 0)
+    std::printf("converted: %d post(s) from lexical or mobiledoc (no html in the export)\n",
+                report->converted);
+  if (report->embeds > 0)
+    std::printf("embeds:    %d kept as links (Broadsheet does not embed players)\n",
+                report->embeds);
+  for (const auto& [card, count] : report->cards)
+    std::printf("not as on Ghost: %d %s card(s) left out (no HTML form)\n", count, card.c_str());
+  for (const auto& [reason, count] : report->skipped)
+    std::printf("not as on Ghost: %d %s\n", count, reason.c_str());
+  for (const auto& note : report->notes) std::printf("note: %s\n", note.c_str());
+  return 0;
+}
+
 int ImportJsonCommand(const std::string& site, const std::string& file) {
   auto paths = app::OpenSiteDir(site);
   if (!paths) return Fail(paths.error());
@@ -475,6 +516,21 @@ int Run(int argc, char** argv) {
                       "Read the file through and say what it holds; write nothing");
   AddSiteOption(wordpress, site);
 
+  std::string ghost_file, ghost_images;
+  auto* ghost = import->add_subcommand(
+      "ghost",
+      "Import a Ghost export (JSON, Ghost 1-5): posts, pages, authors, tags; running it "
+      "again updates");
+  ghost->add_option("FILE", ghost_file, "The export (Settings > Migration > Export content)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ghost
+      ->add_option("--images", ghost_images,
+                   "Ghost's content/images folder: images are copied from it (without it, "
+                   "addresses under /content/images/ stay as they are)")
+      ->check(CLI::ExistingDirectory);
+  AddSiteOption(ghost, site);
+
   std::string json_file;
   auto* json_import = import->add_subcommand(
       "json", "Restore a Broadsheet export (export json) into this site, which must be empty");
@@ -590,6 +646,7 @@ int Run(int argc, char** argv) {
   if (*serve) return ServeCommand(site, listen);
   if (*markdown) return ImportMarkdownCommand(site, folder);
   if (*wordpress) return ImportWordPressCommand(site, wxr_file, wp_uploads, dry_run);
+  if (*ghost) return ImportGhostCommand(site, ghost_file, ghost_images);
   if (*json_import) return ImportJsonCommand(site, json_file);
   if (*json_export) return ExportJsonCommand(site, export_file);
   if (*wxr_export) return ExportWordPressCommand(site, export_file);
