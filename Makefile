@@ -50,6 +50,7 @@ bench: build
 	bench/newsletter_send.py
 	bench/search.py
 	bench/lighthouse.py
+	bench/wordpress_import.py
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')

@@ -5,7 +5,7 @@ memory.
   bench/wordpress_import.py [--posts N] [--comments C] [--paragraphs P] [--runs R]
 
 Generates a WXR 1.2 export (tests/integration/wxr.py) of N posts (default 10,000) with C comments
-in all (default 50,000, a third of them replies), each post about P paragraphs of classic
+in all (default 50,000; every third comment on a post answers the one before it), each post about P paragraphs of classic
 content (default 30: about 750 words, with line breaks and emphasis for the auto-paragraphs),
 eight categories, sixteen tags and twenty authors. Then, R times (default 5), imports it into
 a fresh site and measures the wall time and the peak resident memory of the importing process
