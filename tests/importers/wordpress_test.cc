@@ -177,6 +177,43 @@ TEST_F(WordPressImport, DuplicateSlugsAndMissingAuthorsAreReported) {
   EXPECT_EQ(report->authors.created, 1);
 }
 
+TEST_F(WordPressImport, YoastsPrimaryCategoryIsTheSectionAndBiosComeFromUserMeta) {
+  const std::string terms =
+      "<wp:author><wp:author_login>ghost</wp:author_login><wp:author_display_name>Gho St"
+      "</wp:author_display_name><wp:author_email>ghost@old.example</wp:author_email>"
+      "<wp:usermeta><wp:meta_key>description</wp:meta_key><wp:meta_value>Writes on Europe."
+      "</wp:meta_value></wp:usermeta></wp:author>"
+      "<wp:category><wp:term_id>7</wp:term_id><wp:category_nicename>world</wp:category_nicename>"
+      "<wp:cat_name>World</wp:cat_name></wp:category>"
+      "<wp:category><wp:term_id>8</wp:term_id><wp:category_nicename>europe</wp:category_nicename>"
+      "<wp:category_parent>world</wp:category_parent><wp:cat_name>Europe</wp:cat_name>"
+      "</wp:category>";
+  const std::string categories =
+      "<category domain=\"category\" nicename=\"world\">World</category>"
+      "<category domain=\"category\" nicename=\"europe\">Europe</category>"
+      "<wp:postmeta><wp:meta_key>_yoast_wpseo_primary_category</wp:meta_key>"
+      "<wp:meta_value>8</wp:meta_value></wp:postmeta>";
+  auto report = ImportText(std::string(kHead) + terms + Item("1", "yoast", categories) +
+                           Item("2", "first", categories.substr(0, categories.find("<wp:"))) +
+                           "</channel></rss>");
+  ASSERT_TRUE(report) << Describe(report.error());
+  auto yoast = store_->FindPublishedPost("yoast", 1800000000);
+  ASSERT_TRUE(yoast && *yoast && (*yoast)->section);
+  EXPECT_EQ((*yoast)->section->slug, "europe");
+  ASSERT_EQ((*yoast)->tags.size(), 1u);
+  EXPECT_EQ((*yoast)->tags[0].name, "World");
+  auto first = store_->FindPublishedPost("first", 1800000000);
+  ASSERT_TRUE(first && *first && (*first)->section);
+  EXPECT_EQ((*first)->section->slug, "world");  // without Yoast: the first category listed
+  ASSERT_EQ((*first)->tags.size(), 1u);
+  EXPECT_EQ((*first)->tags[0].name, "World › Europe");  // the hierarchy kept in the name
+  auto author = store_->FindAuthor("ghost");
+  ASSERT_TRUE(author && *author);
+  EXPECT_EQ((*author)->name, "Gho St");
+  EXPECT_NE((*author)->bio_html.find("Writes on Europe."), std::string::npos);
+  EXPECT_EQ(RedirectOf("/category/world/europe/"), "/section/europe/");
+}
+
 TEST_F(WordPressImport, AMalformedFileLeavesTheSiteAsItWas) {
   // Good items first, then a broken one: nothing of it stays.
   auto report = ImportText(std::string(kHead) + Item("1", "first") + Item("2", "second") +

@@ -157,6 +157,33 @@ class GeneratedExports(unittest.TestCase):
         self.assertEqual((status, headers.get("location")), (301, "/generated-analysis-1/"))
         self.assertEqual(self.server.get("/generated-analysis-9999/")[0], 200)
 
+    def test_a_progress_bar_on_a_terminal_only(self):
+        import pty
+        path = os.path.join(self.dir, "small.xml")
+        wxr.write_export(path, 200, comments_per_post=1)
+        controller, terminal = pty.openpty()
+        importer = subprocess.Popen([harness.BIN, "import", "wordpress", path, "--site", self.server.site],
+                                    stdout=subprocess.PIPE, stderr=terminal)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out, _ = importer.communicate(timeout=60)
+        os.close(controller)
+        self.assertEqual(importer.returncode, 0)
+        self.assertRegex(shown.decode(), r"importing \[#* *\] +\d+%")
+        self.assertIn(b"\x1b[K", shown)  # the bar is cleared before the report
+        self.assertNotIn(b"importing", out)
+        # Not a terminal: no bar at all.
+        again = harness.run("import", "wordpress", path, "--site", self.server.site)
+        self.assertNotIn("importing [", again.stderr + again.stdout)
+
     def test_broken_exports_are_refused_and_nothing_is_written(self):
         good = wxr.HEAD + wxr.channel_terms() + wxr.post_item(1, 2) + wxr.post_item(2, 2)
         cases = {
