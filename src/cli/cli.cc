@@ -296,10 +296,13 @@ int ImportGhostCommand(const std::string& site, const std::string& file,
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
+  ProgressBar bar(file);
   importers::GhostOptions options;
   options.images_from = images;
   options.uploads_dir = paths->uploads;
+  options.progress = [&bar](std::uint64_t bytes) { bar.Show(bytes); };
   auto report = importers::ImportGhost(**store, file, options);
+  bar.Clear();
   if (!report) {
     std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
                  report.error().message.c_str());
@@ -348,6 +351,9 @@ int ImportJsonCommand(const std::string& site, const std::string& file) {
       report->posts, report->revisions, report->comments, report->sections, report->authors,
       report->tags, report->media, report->subscribers, report->redirects, report->users,
       report->settings);
+  if (report->users_kept > 0) {
+    std::printf("%d staff account(s) already here were kept as they are\n", report->users_kept);
+  }
   if (report->users > 0) {
     std::printf(
         "staff accounts have no passwords yet: `broadsheet user link --email ADDRESS` "

@@ -62,7 +62,8 @@ std::optional<Timestamp> TimeOf(const json& record, const char* name) {
 // to `take` and dropping it, so that memory holds one record at a time. Everything else
 // (settings, members, …) is skipped the same way.
 Result<void> ReadTables(const std::string& path,
-                        const std::function<void(const std::string&, json&)>& take) {
+                        const std::function<void(const std::string&, json&)>& take,
+                        const std::function<void(std::uint64_t)>& progress = nullptr) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Fail(ErrorCode::kNotFound, "cannot open " + path);
   std::vector<std::string> keys(kMaxDepth + 1);
@@ -78,6 +79,7 @@ Result<void> ReadTables(const std::string& path,
       if (event != json::parse_event_t::object_end || depth < 2 || keys[depth - 2] != "data")
         return true;
       take(keys[depth - 1], parsed);
+      if (progress) progress(static_cast<std::uint64_t>(in.tellg()));
       return false;
     };
     const json rest = json::parse(in, callback);
@@ -691,9 +693,12 @@ Result<GhostReport> ImportGhost(Store& store, const std::string& path,
       path, [&](const std::string& table, json& record) { importer.Collect(table, record); });
   if (!collected) return tl::unexpected(collected.error());
   auto done = store.InTransaction([&]() -> Result<void> {
-    return ReadTables(path, [&](const std::string& table, json& record) {
-      if (table == "posts") importer.AddPost(record);
-    });
+    return ReadTables(
+        path,
+        [&](const std::string& table, json& record) {
+          if (table == "posts") importer.AddPost(record);
+        },
+        options.progress);
   });
   if (!done) {
     importer.RemoveCopies();

@@ -18,7 +18,9 @@
 // the import again updates what it made.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +34,8 @@ namespace broadsheet::importers {
 struct GhostOptions {
   std::filesystem::path images_from;  // Ghost's content/images folder; empty: none
   std::filesystem::path uploads_dir;  // the site's uploads/ (copies go to uploads/ghost/)
+  // Called after each post is written with the bytes of the file read so far.
+  std::function<void(std::uint64_t bytes)> progress;
 };
 
 struct GhostReport {

@@ -21,11 +21,12 @@ inline constexpr int kExportVersion = 1;
 Result<void> ExportSiteJson(Store& store, std::ostream& out);
 
 struct SiteJsonReport {
-  int users = 0, sections = 0, authors = 0, tags = 0, media = 0, posts = 0, revisions = 0,
-      comments = 0, subscribers = 0, redirects = 0, settings = 0;
+  int users = 0, users_kept = 0, sections = 0, authors = 0, tags = 0, media = 0, posts = 0,
+      revisions = 0, comments = 0, subscribers = 0, redirects = 0, settings = 0;
 };
 
-// kConflict when the site already has content; kInvalidArgument naming the record (and, for
+// kConflict when the site already has content (staff accounts aside: one already here under an
+// export's address is kept as it is); kInvalidArgument naming the record (and, for
 // malformed JSON, the line) when the file is not a usable export. Either way nothing is written.
 Result<SiteJsonReport> ImportSiteJson(Store& store, const std::string& path);
 

@@ -61,6 +61,13 @@ class Export(unittest.TestCase):
         done = harness.run("import", "json", self.path("one.json"), "--site", copy)
         self.assertEqual(done.returncode, 1)
         self.assertIn("the site is not empty", done.stderr)
+        # A new site whose owner made their account first takes the export too.
+        owned = self.path("owned")
+        self.assertEqual(harness.run("init", owned).returncode, 0)
+        harness.run("user", "add", "--site", owned, "--email", "ed@example.org", "--name", "Ed", "--role", "owner")
+        done = harness.run("import", "json", self.path("one.json"), "--site", owned)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("1 staff account(s) already here were kept as they are", done.stdout)
         # The restored account chooses its password through a one-time link.
         done = harness.run("user", "link", "--email", "ed@example.org", "--site", copy)
         self.assertEqual(done.returncode, 0, done.stderr)
