@@ -25,6 +25,7 @@
 #include "content/content_folder.h"
 #include "core/text.h"
 #include "importers/ghost.h"
+#include "importers/import_count.h"
 #include "importers/site_json.h"
 #include "importers/wordpress.h"
 #include "importers/wxr_writer.h"
@@ -165,17 +166,28 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_{};
 };
 
-void PrintWordPressReport(const importers::WordPressReport& report) {
-  const auto line = [](const char* what, const importers::WordPressReport::Count& count) {
+// An import that failed wrote nothing: say so with the reason.
+int FailImport(const Error& error) {
+  std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
+               error.message.c_str());
+  return kFailure;
+}
+
+// "articles:  12 new, 3 already here (updated or used)", for each kind an import counts.
+void PrintCounts(std::initializer_list<std::pair<const char*, importers::ImportCount>> counts) {
+  for (const auto& [what, count] : counts) {
     std::printf("%-10s %d new, %d already here (updated or used)\n", what, count.created,
                 count.existing);
-  };
-  line("articles:", report.articles);
-  line("pages:", report.pages);
-  line("authors:", report.authors);
-  line("sections:", report.sections);
-  line("tags:", report.tags);
-  line("comments:", report.comments);
+  }
+}
+
+void PrintWordPressReport(const importers::WordPressReport& report) {
+  PrintCounts({{"articles:", report.articles},
+               {"pages:", report.pages},
+               {"authors:", report.authors},
+               {"sections:", report.sections},
+               {"tags:", report.tags},
+               {"comments:", report.comments}});
   std::printf("replies:   %d comments keep their thread\n", report.replies);
   std::printf("redirects: %d more old addresses answer 301\n", report.redirects);
   std::printf(
@@ -210,11 +222,7 @@ int ImportWordPressCommand(const std::string& site, const std::string& file,
   options.progress = [&bar](std::uint64_t bytes) { bar.Show(bytes); };
   auto report = importers::ImportWordPress(**store, file, options);
   bar.Clear();
-  if (!report) {
-    std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
-                 report.error().message.c_str());
-    return kFailure;
-  }
+  if (!report) return FailImport(report.error());
   PrintWordPressReport(*report);
   if (report->articles.created + report->pages.created > 0)
     std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
@@ -303,20 +311,12 @@ int ImportGhostCommand(const std::string& site, const std::string& file,
   options.progress = [&bar](std::uint64_t bytes) { bar.Show(bytes); };
   auto report = importers::ImportGhost(**store, file, options);
   bar.Clear();
-  if (!report) {
-    std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
-                 report.error().message.c_str());
-    return kFailure;
-  }
-  const auto line = [](const char* what, const importers::ImportCount& count) {
-    std::printf("%-10s %d new, %d already here (updated or used)\n", what, count.created,
-                count.existing);
-  };
-  line("articles:", report->articles);
-  line("pages:", report->pages);
-  line("authors:", report->authors);
-  line("sections:", report->sections);
-  line("tags:", report->tags);
+  if (!report) return FailImport(report.error());
+  PrintCounts({{"articles:", report->articles},
+               {"pages:", report->pages},
+               {"authors:", report->authors},
+               {"sections:", report->sections},
+               {"tags:", report->tags}});
   std::printf("redirects: %d more old addresses answer 301\n", report->redirects);
   std::printf("images:    %d copied into uploads/ghost/\n", report->images_copied);
   if (report->converted > 0)
@@ -339,11 +339,7 @@ int ImportJsonCommand(const std::string& site, const std::string& file) {
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
   auto report = importers::ImportSiteJson(**store, file);
-  if (!report) {
-    std::fprintf(stderr, "error: %s\nnothing was imported: the site is as it was\n",
-                 report.error().message.c_str());
-    return kFailure;
-  }
+  if (!report) return FailImport(report.error());
   std::printf(
       "imported: %d post(s) with %d revision(s) and %d comment(s), %d section(s), %d "
       "author(s), %d tag(s), %d media item(s), %d subscriber(s), %d redirect(s), %d staff "

@@ -627,28 +627,14 @@ class Importer {
       primary = false;
     }
 
-    auto known = site_.Imported("post", id);
-    if (!known) return tl::unexpected(known.error());
-    bool existed = false;
-    if (*known) {
-      auto found = store_.FindPostById((*known)->local_id);
-      if (!found) return tl::unexpected(found.error());
-      if (!*found) {
-        ++report_.skipped[what + " deleted on this site since an earlier import"];
-        return {};
-      }
-      post.slug = (*found)->post.slug;
-      existed = true;
-    } else {
-      auto slug = site_.FreeSlug(TextOf(record, "slug"), post.title, "post-" + id);
-      if (!slug) return tl::unexpected(slug.error());
-      post.slug = std::move(*slug);
-    }
-    auto saved = store_.UpsertPost(post);
+    auto saved = site_.SavePost("post", id, post, TextOf(record, "slug"), "post-" + id);
     if (!saved) return tl::unexpected(saved.error());
+    if (!*saved) {
+      ++report_.skipped[what + " deleted on this site since an earlier import"];
+      return {};
+    }
     auto& count = page ? report_.pages : report_.articles;
-    ++(existed ? count.existing : count.created);
-    if (auto remembered = site_.Remember("post", id, *saved); !remembered) return remembered;
+    ++((*saved)->existed ? count.existing : count.created);
     // Ghost's address was /SLUG/: where the slug could not be kept, the old one redirects.
     if (const std::string old = TextOf(record, "slug"); !old.empty())
       return site_.Redirect("/" + old + "/", "/" + post.slug + "/");

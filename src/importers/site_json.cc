@@ -14,6 +14,7 @@
 #include "core/slug.h"
 #include "core/text.h"
 #include "core/time.h"
+#include "importers/site_writer.h"
 #include "markdown/markdown.h"
 
 namespace broadsheet::importers {
@@ -22,7 +23,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kFormat = "broadsheet-export";
-constexpr size_t kPostsPerRead = 100;
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -607,28 +607,20 @@ Result<void> ExportSiteJson(Store& store, std::ostream& out) {
   }
   WriteArray(out, "media", records);
 
-  // Posts a hundred at a time: memory stays bounded on a large archive.
-  auto ids = store.ListAllPostIds();
-  if (!ids) return tl::unexpected(ids.error());
   out << "\"posts\": [";
   bool first = true;
-  for (size_t start = 0; start < ids->size(); start += kPostsPerRead) {
-    const std::vector<std::int64_t> chunk(
-        ids->begin() + static_cast<std::ptrdiff_t>(start),
-        ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), start + kPostsPerRead)));
-    auto details = store.FindPostsByIds(chunk);
-    if (!details) return tl::unexpected(details.error());
-    for (const PostDetail& detail : *details) {
-      auto revisions = store.ListRevisions(detail.post.id);
-      if (!revisions) return tl::unexpected(revisions.error());
-      std::reverse(revisions->begin(), revisions->end());  // oldest first
-      auto comments = store.ListCommentsOfPost(detail.post.id);
-      if (!comments) return tl::unexpected(comments.error());
-      out << (first ? "\n" : ",\n") << Dump(PostRecord(detail, *revisions, *comments, emails));
-      first = false;
-    }
-  }
-  out << (ids->empty() ? "],\n" : "\n],\n");
+  auto posts = ForEachPost(store, [&](const PostDetail& detail) -> Result<void> {
+    auto revisions = store.ListRevisions(detail.post.id);
+    if (!revisions) return tl::unexpected(revisions.error());
+    std::reverse(revisions->begin(), revisions->end());  // oldest first
+    auto comments = store.ListCommentsOfPost(detail.post.id);
+    if (!comments) return tl::unexpected(comments.error());
+    out << (first ? "\n" : ",\n") << Dump(PostRecord(detail, *revisions, *comments, emails));
+    first = false;
+    return {};
+  });
+  if (!posts) return posts;
+  out << (first ? "],\n" : "\n],\n");
 
   records.clear();
   SubscriberQuery everyone;

@@ -141,6 +141,50 @@ Result<std::string> SiteWriter::FreeSlug(std::string_view wanted, const std::str
   return Fail(ErrorCode::kConflict, "no free address for \"" + title + "\"");
 }
 
+Result<std::optional<SiteWriter::Saved>> SiteWriter::SavePost(const std::string& kind,
+                                                              const std::string& id, Post& post,
+                                                              std::string_view wanted,
+                                                              const std::string& fallback) {
+  auto record = Imported(kind, id);
+  if (!record) return tl::unexpected(record.error());
+  Saved saved;
+  if (*record) {
+    auto found = store_.FindPostById((*record)->local_id);
+    if (!found) return tl::unexpected(found.error());
+    if (!*found) return std::nullopt;
+    post.slug = (*found)->post.slug;
+    saved.existed = true;
+  } else {
+    auto slug = FreeSlug(wanted, post.title, fallback);
+    if (!slug) return tl::unexpected(slug.error());
+    post.slug = std::move(*slug);
+  }
+  auto written = store_.UpsertPost(post);
+  if (!written) return tl::unexpected(written.error());
+  saved.id = *written;
+  if (auto remembered = Remember(kind, id, saved.id); !remembered)
+    return tl::unexpected(remembered.error());
+  return saved;
+}
+
+Result<void> ForEachPost(Store& store,
+                         const std::function<Result<void>(const PostDetail&)>& visit) {
+  constexpr size_t kPostsPerRead = 100;
+  auto ids = store.ListAllPostIds();
+  if (!ids) return tl::unexpected(ids.error());
+  for (size_t start = 0; start < ids->size(); start += kPostsPerRead) {
+    const auto first = ids->begin() + static_cast<std::ptrdiff_t>(start);
+    const auto last =
+        ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), start + kPostsPerRead));
+    auto details = store.FindPostsByIds(std::vector<std::int64_t>(first, last));
+    if (!details) return tl::unexpected(details.error());
+    for (const PostDetail& detail : *details) {
+      if (auto visited = visit(detail); !visited) return visited;
+    }
+  }
+  return {};
+}
+
 void SiteWriter::Note(std::string note) {
   if (notes_.size() < kMaxNotes)
     notes_.push_back(std::move(note));

@@ -54,6 +54,16 @@ class SiteWriter {
   Result<std::string> FreeSlug(std::string_view wanted, const std::string& title,
                                const std::string& fallback);
 
+  // Saves a post read from the other platform as its (`kind`, `id`): over the post an earlier
+  // run made (keeping that post's address), else as a new post at FreeSlug(wanted, title,
+  // fallback). nullopt when the earlier post has been deleted here since: it is left alone.
+  struct Saved {
+    std::int64_t id = 0;
+    bool existed = false;
+  };
+  Result<std::optional<Saved>> SavePost(const std::string& kind, const std::string& id, Post& post,
+                                        std::string_view wanted, const std::string& fallback);
+
   void Note(std::string note);
 
   int redirects() const { return redirects_; }
@@ -76,6 +86,11 @@ class SiteWriter {
   int notes_left_out_ = 0;
   std::set<std::string> made_;  // "kind slug" of what this run wrote
 };
+
+// Calls `visit` with every post of the site (any status, with its section, authors, tags and
+// notes), oldest first, reading a hundred at a time: exports of large archives stay small in
+// memory.
+Result<void> ForEachPost(Store& store, const std::function<Result<void>(const PostDetail&)>& visit);
 
 // `text` made a slug of at most 190 characters (room for "-2" within 200).
 std::string SlugStem(std::string_view text);

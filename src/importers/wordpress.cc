@@ -519,33 +519,20 @@ class Importer {
       }
     }
 
-    // Where it goes: the post an earlier run made, else a new one.
-    auto record = Imported(type, item.post_id);
-    if (!record) return tl::unexpected(record.error());
-    bool existed = false;
-    if (*record) {
-      auto found = store_.FindPostById((*record)->local_id);
-      if (!found) return tl::unexpected(found.error());
-      if (!*found) {
-        ++report_.skipped[type + "s deleted on this site since an earlier import"];
-        return {};
-      }
-      post.slug = (*found)->post.slug;
-      existed = true;
-    } else {
-      auto slug = site_.FreeSlug(item.slug, post.title,
-                                 (type == "page" ? "page-" : "post-") + item.post_id);
-      if (!slug) return tl::unexpected(slug.error());
-      post.slug = std::move(*slug);
+    // Where it goes: over the post an earlier run made, else a new one.
+    auto saved = site_.SavePost(type, item.post_id, post, item.slug,
+                                (type == "page" ? "page-" : "post-") + item.post_id);
+    if (!saved) return tl::unexpected(saved.error());
+    if (!*saved) {
+      ++report_.skipped[type + "s deleted on this site since an earlier import"];
+      return {};
     }
-    auto id = store_.UpsertPost(post);
-    if (!id) return tl::unexpected(id.error());
+    const std::int64_t id = (*saved)->id;
     auto& count = post.kind == PostKind::kPage ? report_.pages : report_.articles;
-    ++(existed ? count.existing : count.created);
-    if (auto remembered = Remember(type, item.post_id, *id); !remembered) return remembered;
-    if (image_later) waiting_for_images_[thumbnail].push_back(*id);
+    ++((*saved)->existed ? count.existing : count.created);
+    if (image_later) waiting_for_images_[thumbnail].push_back(id);
 
-    if (auto comments = AddComments(item, *id, post); !comments) return comments;
+    if (auto comments = AddComments(item, id, post); !comments) return comments;
     if (post.status == PostStatus::kPublished || post.status == PostStatus::kScheduled)
       return AddRedirects(item, type, post.slug);
     return {};

@@ -7,11 +7,10 @@
 
 #include "core/text.h"
 #include "core/time.h"
+#include "importers/site_writer.h"
 
 namespace broadsheet::importers {
 namespace {
-
-constexpr size_t kPostsPerRead = 100;
 
 // Text as CDATA: "]]>" split across two sections, and characters XML 1.0 cannot hold dropped.
 std::string Cdata(std::string_view text) {
@@ -131,93 +130,87 @@ Result<WxrExportReport> ExportWordPress(Store& store, std::ostream& out) {
   WxrExportReport report;
   // Attachments take ids after the last post's, so that none collides.
   std::int64_t next_attachment = ids->empty() ? 1 : *std::max_element(ids->begin(), ids->end()) + 1;
-  for (size_t start = 0; start < ids->size(); start += kPostsPerRead) {
-    const std::vector<std::int64_t> chunk(
-        ids->begin() + static_cast<std::ptrdiff_t>(start),
-        ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), start + kPostsPerRead)));
-    auto details = store.FindPostsByIds(chunk);
-    if (!details) return tl::unexpected(details.error());
-    for (const PostDetail& detail : *details) {
-      const Post& post = detail.post;
-      const bool page = post.kind == PostKind::kPage;
-      ++(page ? report.pages : report.posts);
-      if (detail.authors.size() > 1)
-        report.extra_authors += static_cast<int>(detail.authors.size()) - 1;
-      std::int64_t attachment = 0;
-      if (!post.image.url.empty()) {
-        attachment = next_attachment++;
-        ++report.attachments;
-        const std::string url = Absolute(post.image.url, base);
-        out << "<item>" << Element("title", post.image.alt.empty() ? post.title : post.image.alt)
-            << "<link>" << EscapeHtml(url) << "</link><guid isPermaLink=\"false\">"
-            << EscapeHtml(url) << "</guid>" << Element("content:encoded", "")
-            << Element("excerpt:encoded", post.image.caption) << "<wp:post_id>" << attachment
-            << "</wp:post_id><wp:post_date>" << WordPressTime(post.published_at, local)
-            << "</wp:post_date><wp:post_date_gmt>" << WordPressTime(post.published_at, TimeZone())
-            << "</wp:post_date_gmt>" << Element("wp:status", "inherit") << "<wp:post_parent>"
-            << post.id << "</wp:post_parent>" << Element("wp:post_type", "attachment")
-            << Element("wp:attachment_url", url) << "<wp:postmeta>"
-            << Element("wp:meta_key", "_wp_attachment_image_alt")
-            << Element("wp:meta_value", post.image.alt) << "</wp:postmeta>";
-        if (!post.image.credit.empty()) {
-          out << "<wp:postmeta>" << Element("wp:meta_key", "_media_credit")
-              << Element("wp:meta_value", post.image.credit) << "</wp:postmeta>";
-        }
-        out << "</item>\n";
-      }
-      const std::string link = base + "/" + post.slug + "/";
-      out << "<item>" << Element("title", post.title) << "<link>" << EscapeHtml(link) << "</link>";
-      if (post.published_at)
-        out << "<pubDate>" << FormatHttpDate(*post.published_at) << "</pubDate>";
-      out << Element("dc:creator", detail.authors.empty() ? "" : detail.authors.front().slug)
-          << "<guid isPermaLink=\"false\">" << EscapeHtml(base) << "/?p=" << post.id << "</guid>"
-          << "<description></description>" << Element("content:encoded", post.body_html)
-          << Element("excerpt:encoded", post.dek) << "<wp:post_id>" << post.id
+  auto written = ForEachPost(store, [&](const PostDetail& detail) -> Result<void> {
+    const Post& post = detail.post;
+    const bool page = post.kind == PostKind::kPage;
+    ++(page ? report.pages : report.posts);
+    if (detail.authors.size() > 1)
+      report.extra_authors += static_cast<int>(detail.authors.size()) - 1;
+    std::int64_t attachment = 0;
+    if (!post.image.url.empty()) {
+      attachment = next_attachment++;
+      ++report.attachments;
+      const std::string url = Absolute(post.image.url, base);
+      out << "<item>" << Element("title", post.image.alt.empty() ? post.title : post.image.alt)
+          << "<link>" << EscapeHtml(url) << "</link><guid isPermaLink=\"false\">" << EscapeHtml(url)
+          << "</guid>" << Element("content:encoded", "")
+          << Element("excerpt:encoded", post.image.caption) << "<wp:post_id>" << attachment
           << "</wp:post_id><wp:post_date>" << WordPressTime(post.published_at, local)
           << "</wp:post_date><wp:post_date_gmt>" << WordPressTime(post.published_at, TimeZone())
-          << "</wp:post_date_gmt><wp:post_modified>"
-          << WordPressTime(post.updated_at ? post.updated_at : post.published_at, local)
-          << "</wp:post_modified><wp:post_modified_gmt>"
-          << WordPressTime(post.updated_at ? post.updated_at : post.published_at, TimeZone())
-          << "</wp:post_modified_gmt>"
-          << Element("wp:comment_status", post.comments_open ? "open" : "closed")
-          << Element("wp:ping_status", "closed") << Element("wp:post_name", post.slug)
-          << Element("wp:status", WordPressStatus(post.status))
-          << "<wp:post_parent>0</wp:post_parent><wp:menu_order>0</wp:menu_order>"
-          << Element("wp:post_type", page ? "page" : "post") << Element("wp:post_password", "")
-          << "<wp:is_sticky>0</wp:is_sticky>";
-      if (detail.section) {
-        out << "<category domain=\"category\" nicename=\"" << EscapeHtml(detail.section->slug)
-            << "\">" << Cdata(detail.section->name) << "</category>";
-      }
-      for (const Tag& tag : detail.tags) {
-        out << "<category domain=\"post_tag\" nicename=\"" << EscapeHtml(tag.slug) << "\">"
-            << Cdata(tag.name) << "</category>";
-      }
-      if (attachment != 0) {
-        out << "<wp:postmeta>" << Element("wp:meta_key", "_thumbnail_id")
-            << Element("wp:meta_value", std::to_string(attachment)) << "</wp:postmeta>";
-      }
-      auto comments = store.ListCommentsOfPost(post.id);
-      if (!comments) return tl::unexpected(comments.error());
-      for (const Comment& comment : *comments) {
-        ++report.comments;
-        out << "<wp:comment><wp:comment_id>" << comment.id << "</wp:comment_id>"
-            << Element("wp:comment_author", comment.author_name)
-            << Element("wp:comment_author_email", comment.author_email)
-            << Element("wp:comment_author_url", comment.author_url)
-            << Element("wp:comment_author_IP", "") << "<wp:comment_date>"
-            << WordPressTime(comment.created_at, local) << "</wp:comment_date><wp:comment_date_gmt>"
-            << WordPressTime(comment.created_at, TimeZone()) << "</wp:comment_date_gmt>"
-            << Element("wp:comment_content", comment.body_html)
-            << Element("wp:comment_approved", WordPressApproval(comment.status))
-            << Element("wp:comment_type", "comment") << "<wp:comment_parent>"
-            << comment.parent_id.value_or(0) << "</wp:comment_parent>"
-            << "<wp:comment_user_id>0</wp:comment_user_id></wp:comment>";
+          << "</wp:post_date_gmt>" << Element("wp:status", "inherit") << "<wp:post_parent>"
+          << post.id << "</wp:post_parent>" << Element("wp:post_type", "attachment")
+          << Element("wp:attachment_url", url) << "<wp:postmeta>"
+          << Element("wp:meta_key", "_wp_attachment_image_alt")
+          << Element("wp:meta_value", post.image.alt) << "</wp:postmeta>";
+      if (!post.image.credit.empty()) {
+        out << "<wp:postmeta>" << Element("wp:meta_key", "_media_credit")
+            << Element("wp:meta_value", post.image.credit) << "</wp:postmeta>";
       }
       out << "</item>\n";
     }
-  }
+    const std::string link = base + "/" + post.slug + "/";
+    out << "<item>" << Element("title", post.title) << "<link>" << EscapeHtml(link) << "</link>";
+    if (post.published_at) out << "<pubDate>" << FormatHttpDate(*post.published_at) << "</pubDate>";
+    out << Element("dc:creator", detail.authors.empty() ? "" : detail.authors.front().slug)
+        << "<guid isPermaLink=\"false\">" << EscapeHtml(base) << "/?p=" << post.id << "</guid>"
+        << "<description></description>" << Element("content:encoded", post.body_html)
+        << Element("excerpt:encoded", post.dek) << "<wp:post_id>" << post.id
+        << "</wp:post_id><wp:post_date>" << WordPressTime(post.published_at, local)
+        << "</wp:post_date><wp:post_date_gmt>" << WordPressTime(post.published_at, TimeZone())
+        << "</wp:post_date_gmt><wp:post_modified>"
+        << WordPressTime(post.updated_at ? post.updated_at : post.published_at, local)
+        << "</wp:post_modified><wp:post_modified_gmt>"
+        << WordPressTime(post.updated_at ? post.updated_at : post.published_at, TimeZone())
+        << "</wp:post_modified_gmt>"
+        << Element("wp:comment_status", post.comments_open ? "open" : "closed")
+        << Element("wp:ping_status", "closed") << Element("wp:post_name", post.slug)
+        << Element("wp:status", WordPressStatus(post.status))
+        << "<wp:post_parent>0</wp:post_parent><wp:menu_order>0</wp:menu_order>"
+        << Element("wp:post_type", page ? "page" : "post") << Element("wp:post_password", "")
+        << "<wp:is_sticky>0</wp:is_sticky>";
+    if (detail.section) {
+      out << "<category domain=\"category\" nicename=\"" << EscapeHtml(detail.section->slug)
+          << "\">" << Cdata(detail.section->name) << "</category>";
+    }
+    for (const Tag& tag : detail.tags) {
+      out << "<category domain=\"post_tag\" nicename=\"" << EscapeHtml(tag.slug) << "\">"
+          << Cdata(tag.name) << "</category>";
+    }
+    if (attachment != 0) {
+      out << "<wp:postmeta>" << Element("wp:meta_key", "_thumbnail_id")
+          << Element("wp:meta_value", std::to_string(attachment)) << "</wp:postmeta>";
+    }
+    auto comments = store.ListCommentsOfPost(post.id);
+    if (!comments) return tl::unexpected(comments.error());
+    for (const Comment& comment : *comments) {
+      ++report.comments;
+      out << "<wp:comment><wp:comment_id>" << comment.id << "</wp:comment_id>"
+          << Element("wp:comment_author", comment.author_name)
+          << Element("wp:comment_author_email", comment.author_email)
+          << Element("wp:comment_author_url", comment.author_url)
+          << Element("wp:comment_author_IP", "") << "<wp:comment_date>"
+          << WordPressTime(comment.created_at, local) << "</wp:comment_date><wp:comment_date_gmt>"
+          << WordPressTime(comment.created_at, TimeZone()) << "</wp:comment_date_gmt>"
+          << Element("wp:comment_content", comment.body_html)
+          << Element("wp:comment_approved", WordPressApproval(comment.status))
+          << Element("wp:comment_type", "comment") << "<wp:comment_parent>"
+          << comment.parent_id.value_or(0) << "</wp:comment_parent>"
+          << "<wp:comment_user_id>0</wp:comment_user_id></wp:comment>";
+    }
+    out << "</item>\n";
+    return {};
+  });
+  if (!written) return tl::unexpected(written.error());
   out << "</channel>\n</rss>\n";
   out.flush();
   if (!out) return Fail(ErrorCode::kIo, "could not write the export");

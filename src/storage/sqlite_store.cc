@@ -1076,6 +1076,16 @@ Comment ReadComment(const auto& row) {
   return comment;
 }
 
+// Every row of a prepared, bound query of kCommentColumns.
+Result<std::vector<Comment>> ReadComments(sqlite3* db, auto& statement) {
+  if (!statement.ok()) return tl::unexpected(SqlError(db, "list comments"));
+  std::vector<Comment> comments;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db, "list comments"));
+  return comments;
+}
+
 }  // namespace
 
 Result<std::optional<ImportedRecord>> SqliteStore::FindImported(const std::string& source,
@@ -1140,13 +1150,8 @@ Result<std::vector<Comment>> SqliteStore::ListCommentsOfPost(std::int64_t post_i
                                  " FROM comments c JOIN posts p ON p.id = c.post_id "
                                  "WHERE c.post_id = ?1 ORDER BY c.created_at, c.id";
   auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
   statement.Bind(1, post_id);
-  std::vector<Comment> comments;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list comments"));
-  return comments;
+  return ReadComments(db_, statement);
 }
 
 Result<std::int64_t> SqliteStore::CreateComment(const Comment& comment, CacheNotice notice) {
@@ -1196,13 +1201,8 @@ Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post
                                  " FROM comments c JOIN posts p ON p.id = c.post_id "
                                  "WHERE c.post_id = ?1 AND c.status = 'approved' ORDER BY c.id";
   auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
   statement.Bind(1, post_id);
-  std::vector<Comment> comments;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list comments"));
-  return comments;
+  return ReadComments(db_, statement);
 }
 
 Result<std::vector<Comment>> SqliteStore::ListComments(std::optional<CommentStatus> status,
@@ -1258,13 +1258,8 @@ Result<std::vector<Comment>> SqliteStore::ListCommentsByEmail(const std::string&
                                  " FROM comments c JOIN posts p ON p.id = c.post_id "
                                  "WHERE c.author_email = ?1 COLLATE NOCASE ORDER BY c.id";
   auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
   statement.Bind(1, email);
-  std::vector<Comment> comments;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list comments"));
-  return comments;
+  return ReadComments(db_, statement);
 }
 
 Result<int> SqliteStore::EraseCommentsByEmail(const std::string& email) {
