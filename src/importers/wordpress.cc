@@ -440,11 +440,12 @@ class Importer {
     }
     post.dek = PlainText(item.excerpt);
     post.comments_open = item.comment_status != "closed";
-    post.published_at = ParseWordPressTime(item.post_date_gmt, TimeZone());
-    if (!post.published_at) post.published_at = ParseWordPressTime(item.post_date, zone_);
-    if (!post.published_at &&
-        (post.status == PostStatus::kPublished || post.status == PostStatus::kScheduled)) {
-      post.published_at = now_;
+    // Drafts have no publication time yet (WordPress's is the time of the last save), so that
+    // publishing one from the desk does not backdate it.
+    if (post.status != PostStatus::kDraft && post.status != PostStatus::kPending) {
+      post.published_at = ParseWordPressTime(item.post_date_gmt, TimeZone());
+      if (!post.published_at) post.published_at = ParseWordPressTime(item.post_date, zone_);
+      if (!post.published_at) post.published_at = now_;
     }
     if (auto modified = ParseWordPressTime(item.modified_gmt, TimeZone());
         modified && post.published_at && *modified > *post.published_at) {
