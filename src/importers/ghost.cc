@@ -507,7 +507,7 @@ class Importer {
     if (!record) return tl::unexpected(record.error());
     // Ghost's archive of the tag now lives at the section.
     if (auto redirected =
-            site_.Redirect("/tag/" + tag.slug + "/", "/section/" + (*record)->detail + "/");
+            site_.RedirectArchive("/tag/" + tag.slug + "/", "/section/" + (*record)->detail + "/");
         !redirected) {
       return tl::unexpected(redirected.error());
     }

@@ -58,6 +58,17 @@ Result<void> SiteWriter::Redirect(const std::string& from, const std::string& to
   return {};
 }
 
+Result<void> SiteWriter::RedirectArchive(const std::string& from, const std::string& to) {
+  if (from.empty() || from == to) return {};
+  for (const auto& [old, now] : {std::pair{from, to},
+                                 {from + "feed/", to + "feed/"},
+                                 {from + "feed/rss2/", to + "feed/"},
+                                 {from + "feed/atom/", to + "feed/atom/"}}) {
+    if (auto redirected = Redirect(old, now); !redirected) return redirected;
+  }
+  return {};
+}
+
 template <typename T>
 Result<std::int64_t> SiteWriter::Use(
     const char* type, const std::string& kind, const std::string& id, const std::string& wanted,

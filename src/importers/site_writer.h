@@ -35,6 +35,10 @@ class SiteWriter {
   // An old address answering 301 with `to`. Addresses Broadsheet itself serves (/feed/,
   // /search/, …) are left alone: a redirect there would never answer.
   Result<void> Redirect(const std::string& from, const std::string& to);
+  // An archive's address (`from` and `to` end with '/') and its feeds: from/feed/ and
+  // from/feed/rss2/ to to/feed/, from/feed/atom/ to to/feed/atom/, as feed readers keep asking
+  // for them.
+  Result<void> RedirectArchive(const std::string& from, const std::string& to);
 
   // The section, tag or author for the other platform's (`kind`, `id`): the one an earlier run
   // made (refreshed by `fill`), else one already on the site with slug `slug` (used as it is),

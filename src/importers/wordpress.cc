@@ -227,8 +227,8 @@ class Importer {
     // WordPress's author archive: /author/NICENAME/, the login made fit for an address.
     std::string nicename = LowerAscii(login);
     std::replace(nicename.begin(), nicename.end(), ' ', '-');
-    if (auto redirected =
-            site_.Redirect("/author/" + nicename + "/", "/author/" + (*record)->detail + "/");
+    if (auto redirected = site_.RedirectArchive("/author/" + nicename + "/",
+                                                "/author/" + (*record)->detail + "/");
         !redirected) {
       return tl::unexpected(redirected.error());
     }
@@ -310,7 +310,7 @@ class Importer {
     auto record = Imported("section", slug);
     if (!record) return tl::unexpected(record.error());
     for (const std::string& old : {CategoryAddress(*path), "/category/" + Decoded(slug) + "/"}) {
-      if (auto redirected = site_.Redirect(old, "/section/" + (*record)->detail + "/");
+      if (auto redirected = site_.RedirectArchive(old, "/section/" + (*record)->detail + "/");
           !redirected) {
         return tl::unexpected(redirected.error());
       }
@@ -349,7 +349,7 @@ class Importer {
     if (!id) return id;
     auto record = Imported(kind + "-tag", slug);
     if (!record) return tl::unexpected(record.error());
-    if (auto redirected = site_.Redirect(old_address, "/tag/" + (*record)->detail + "/");
+    if (auto redirected = site_.RedirectArchive(old_address, "/tag/" + (*record)->detail + "/");
         !redirected) {
       return tl::unexpected(redirected.error());
     }

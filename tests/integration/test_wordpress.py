@@ -89,6 +89,8 @@ class ThemeUnitTestData(unittest.TestCase):
             ("/?page_id=146", "/lorem-ipsum/"),
             ("/level-1/level-2/level-3/", "/level-3/"),
             ("/category/classic/", "/section/classic/"),
+            ("/category/classic/feed/", "/section/classic/feed/"),
+            ("/category/classic/feed/atom/", "/section/classic/feed/atom/"),
             ("/category/parent/child-1/child-2/", "/tag/child-2/"),
         ]:
             status, headers, _ = self.server.get(old)
