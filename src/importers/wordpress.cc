@@ -130,6 +130,12 @@ class Importer {
       report_.skipped["categories no imported post is in"] += unused_categories;
     if (tags_declared_ > tags_used)
       report_.skipped["tags no imported post has"] += tags_declared_ - tags_used;
+    if (insecure_images_ > 0) {
+      site_.Note(fmt::format(
+          "{} featured image(s) stay at http:// addresses, which browsers and the site's "
+          "Content-Security-Policy do not load on an https page: copy them with --uploads",
+          insecure_images_));
+    }
     for (const auto& [attachment, posts] : waiting_for_images_) {
       site_.Note(fmt::format("featured image {} (of {} post(s)) is not in the export", attachment,
                              posts.size()));
@@ -393,6 +399,7 @@ class Importer {
       Post post = (*found)->post;
       post.image = *image;
       if (!image->url.starts_with("/uploads/")) ++report_.images_linked;
+      if (image->url.starts_with("http://")) ++insecure_images_;
       if (auto saved = store_.UpsertPost(post); !saved) return tl::unexpected(saved.error());
     }
     waiting_for_images_.erase(waiting);
@@ -515,6 +522,7 @@ class Importer {
         if (!image) return tl::unexpected(image.error());
         post.image = *image;
         if (!image->url.starts_with("/uploads/")) ++report_.images_linked;
+        if (image->url.starts_with("http://")) ++insecure_images_;
       } else {
         image_later = true;
       }
@@ -639,6 +647,7 @@ class Importer {
   TimeZone zone_;
   Timestamp now_;
   WordPressReport report_;
+  int insecure_images_ = 0;  // featured images kept at http:// addresses
   int categories_declared_ = 0;
   int tags_declared_ = 0;
   // Small maps, one entry per author, section and tag (not per post).
