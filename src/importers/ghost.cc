@@ -656,15 +656,36 @@ class Importer {
 
 }  // namespace
 
+namespace {
+
+// An editor document as JSON; nothing when it is not JSON or nests deeper than real documents
+// do (rendering and copying it would recurse that deep).
+json ParseDocument(std::string_view text, GhostReport& report) {
+  json::parser_callback_t shallow = [](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxDepth) throw Problem{"too deep"};
+    return true;
+  };
+  try {
+    json doc = json::parse(text, shallow);
+    if (doc.is_object()) return doc;
+  } catch (const Problem&) {
+  } catch (const json::exception&) {
+  }
+  ++report.skipped["posts whose lexical or mobiledoc could not be read (left empty)"];
+  return nullptr;
+}
+
+}  // namespace
+
 std::string LexicalToHtml(std::string_view lexical, GhostReport& report) {
-  const json doc = json::parse(lexical, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return {};
+  const json doc = ParseDocument(lexical, report);
+  if (doc.is_null()) return {};
   return Lexical(report).Render(doc.contains("root") ? doc["root"] : doc);
 }
 
 std::string MobiledocToHtml(std::string_view mobiledoc, GhostReport& report) {
-  const json doc = json::parse(mobiledoc, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return {};
+  const json doc = ParseDocument(mobiledoc, report);
+  if (doc.is_null()) return {};
   return Mobiledoc(doc, report).Render();
 }
 

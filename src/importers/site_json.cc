@@ -23,6 +23,7 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kFormat = "broadsheet-export";
+constexpr int kMaxDepth = 32;
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -147,6 +148,8 @@ class Reader {
   // The parser's callback: top-level scalars and each record of the top-level arrays, handled
   // as soon as they are complete and then dropped.
   bool Take(int depth, json::parse_event_t event, json& parsed) {
+    // An export nests a few levels; deeper would only make later steps recurse without bound.
+    if (depth > kMaxDepth) throw Problem{"the file nests deeper than an export does"};
     if (depth == 1 && event == json::parse_event_t::key) {
       key_ = parsed.get<std::string>();
       index_ = 0;

@@ -31,6 +31,13 @@ TEST(GhostFormats, LexicalBecomesHtml) {
   EXPECT_EQ(report.cards["paywall"], 1);
   // Not JSON at all: nothing, and no crash.
   EXPECT_EQ(LexicalToHtml("{not json", report), "");
+  // Nested a hundred thousand levels deep: left out, and no crash.
+  std::string deep = "{\"root\":";
+  for (int i = 0; i < 100000; ++i) deep += "{\"type\":\"quote\",\"children\":[";
+  for (int i = 0; i < 100000; ++i) deep += "]}";
+  deep += "}";
+  EXPECT_EQ(LexicalToHtml(deep, report), "");
+  EXPECT_EQ(report.skipped["posts whose lexical or mobiledoc could not be read (left empty)"], 2);
 }
 
 TEST(GhostFormats, MobiledocBecomesHtml) {

@@ -183,6 +183,11 @@ TEST(SiteJson, BadExportsNameTheProblemAndWriteNothing) {
                 .find("line 4"),
             std::string::npos);
   EXPECT_NE(refused("{\"posts\": []}").find("not a Broadsheet export"), std::string::npos);
+  std::string deep =
+      "{\"format\": \"broadsheet-export\", \"version\": 1, \"posts\": [{\"slug\": "
+      "\"a\", \"title\": \"A\", \"revisions\": [{\"details\": ";
+  for (int i = 0; i < 100000; ++i) deep += "[";
+  EXPECT_NE(refused(deep).find("nests deeper"), std::string::npos);
   EXPECT_NE(refused("{\"format\": \"broadsheet-export\", \"version\": 2}").find("version 2"),
             std::string::npos);
   // The first post is fine; the second names a section that is not there: neither stays.
