@@ -49,6 +49,16 @@ std::string OldAddress(std::string_view url) {
   return "/?" + std::string(rest);
 }
 
+// "example.org" of "https://www.Example.org/path": lower case, without "www.".
+std::string HostOf(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme != std::string_view::npos) url = url.substr(scheme + 3);
+  url = url.substr(0, url.find_first_of("/?#"));
+  std::string host = LowerAscii(url);
+  if (host.starts_with("www.")) host = host.substr(4);
+  return host;
+}
+
 std::optional<Timestamp> ParseWordPressTime(std::string_view text, const TimeZone& zone) {
   text = Trim(text);
   if (text.empty() || text.starts_with("0000")) return std::nullopt;
@@ -162,6 +172,7 @@ class Importer {
                                                   : site.base_site_url;
     while (url.ends_with('/')) url.pop_back();
     site_.set_source(url.empty() ? "wordpress" : "wordpress " + url);
+    site_url_ = url;
     return {};
   }
 
@@ -447,6 +458,19 @@ class Importer {
     }
     post.dek = PlainText(item.excerpt);
     post.comments_open = item.comment_status != "closed";
+    // What Yoast SEO kept for search engines and social sites.
+    post.seo.description = PlainText(MetaValue(item, "_yoast_wpseo_metadesc"));
+    // A canonical address on the old site itself would send search engines away from here.
+    if (std::string canonical(Trim(MetaValue(item, "_yoast_wpseo_canonical")));
+        !canonical.empty() && HostOf(canonical) != HostOf(site_url_)) {
+      post.seo.canonical_url = std::move(canonical);
+    }
+    if (std::string image(Trim(MetaValue(item, "_yoast_wpseo_opengraph-image"))); !image.empty()) {
+      auto local = uploads_.Copy(image);
+      if (!local) return tl::unexpected(local.error());
+      post.seo.social_image = *local ? **local : image;
+    }
+    post.seo.noindex = Trim(MetaValue(item, "_yoast_wpseo_meta-robots-noindex")) == "1";
     // Drafts have no publication time yet (WordPress's is the time of the last save), so that
     // publishing one from the desk does not backdate it.
     if (post.status != PostStatus::kDraft && post.status != PostStatus::kPending) {
@@ -473,13 +497,27 @@ class Importer {
     report_.embeds += stats.embeds;
     for (const auto& [name, count] : stats.shortcodes) report_.shortcodes[name] += count;
 
-    // The byline.
+    // The byline: Co-Authors Plus lists every author as a term ("cap-LOGIN"), in order;
+    // otherwise the one dc:creator.
+    for (const WxrItemTerm& term : item.terms) {
+      if (term.domain != "author" || Trim(term.slug).empty()) continue;
+      WxrAuthor coauthor;
+      coauthor.login = std::string(Trim(term.slug));
+      if (coauthor.login.starts_with("cap-")) coauthor.login = coauthor.login.substr(4);
+      coauthor.display_name = term.name;
+      auto author = EnsureAuthor(coauthor.login, &coauthor);
+      if (!author) return tl::unexpected(author.error());
+      if (std::find(post.author_ids.begin(), post.author_ids.end(), *author) ==
+          post.author_ids.end()) {
+        post.author_ids.push_back(*author);
+      }
+    }
     const std::string login(Trim(item.creator));
-    if (!login.empty()) {
+    if (post.author_ids.empty() && !login.empty()) {
       auto author = EnsureAuthor(login, nullptr);
       if (!author) return tl::unexpected(author.error());
       post.author_ids.push_back(*author);
-    } else {
+    } else if (post.author_ids.empty()) {
       site_.Note(fmt::format("\"{}\" has no author", post.title));
     }
 
@@ -647,6 +685,7 @@ class Importer {
   TimeZone zone_;
   Timestamp now_;
   WordPressReport report_;
+  std::string site_url_;     // the old site's address, from the channel
   int insecure_images_ = 0;  // featured images kept at http:// addresses
   int categories_declared_ = 0;
   int tags_declared_ = 0;

@@ -214,6 +214,38 @@ TEST_F(WordPressImport, YoastsPrimaryCategoryIsTheSectionAndBiosComeFromUserMeta
   EXPECT_EQ(RedirectOf("/category/world/europe/"), "/section/europe/");
 }
 
+TEST_F(WordPressImport, CoAuthorsAndYoastsSearchSettingsComeAlong) {
+  const std::string meta =
+      "<category domain=\"author\" nicename=\"cap-jane\">Jane Doe</category>"
+      "<category domain=\"author\" nicename=\"cap-ghost\">ghost</category>"
+      "<wp:postmeta><wp:meta_key>_yoast_wpseo_metadesc</wp:meta_key><wp:meta_value>For "
+      "search &amp;amp; social.</wp:meta_value></wp:postmeta>"
+      "<wp:postmeta><wp:meta_key>_yoast_wpseo_canonical</wp:meta_key><wp:meta_value>"
+      "https://first.example/original/</wp:meta_value></wp:postmeta>"
+      "<wp:postmeta><wp:meta_key>_yoast_wpseo_meta-robots-noindex</wp:meta_key>"
+      "<wp:meta_value>1</wp:meta_value></wp:postmeta>";
+  const std::string self =
+      "<wp:postmeta><wp:meta_key>_yoast_wpseo_canonical</wp:meta_key><wp:meta_value>"
+      "https://www.old.example/self/</wp:meta_value></wp:postmeta>";
+  auto report = ImportText(std::string(kHead) + Item("1", "two-bylines", meta) +
+                           Item("2", "self", self) + "</channel></rss>");
+  ASSERT_TRUE(report) << Describe(report.error());
+  auto found = store_->FindPost("two-bylines");
+  ASSERT_TRUE(found && *found);
+  auto detail = store_->FindPostById((*found)->id);
+  ASSERT_TRUE(detail && *detail);
+  ASSERT_EQ((*detail)->authors.size(), 2u);
+  EXPECT_EQ((*detail)->authors[0].name, "Jane Doe");
+  EXPECT_EQ((*detail)->authors[1].slug, "ghost");
+  EXPECT_EQ((*found)->seo.description, "For search & social.");
+  EXPECT_EQ((*found)->seo.canonical_url, "https://first.example/original/");
+  EXPECT_TRUE((*found)->seo.noindex);
+  // A canonical address on the old site itself is dropped: this is where the post lives now.
+  auto self_post = store_->FindPost("self");
+  ASSERT_TRUE(self_post && *self_post);
+  EXPECT_EQ((*self_post)->seo.canonical_url, "");
+}
+
 TEST_F(WordPressImport, AMalformedFileLeavesTheSiteAsItWas) {
   // Good items first, then a broken one: nothing of it stays.
   auto report = ImportText(std::string(kHead) + Item("1", "first") + Item("2", "second") +
