@@ -2,7 +2,9 @@
 // file that turns out to be malformed halfway leaves the site exactly as it was.
 //
 //   authors      -> authors (display name, e-mail, biography where the export has one); an
-//                   author already on the site with the same slug or e-mail address is used
+//                   author already on the site with the same slug or e-mail address is used;
+//                   Co-Authors Plus bylines ("author" terms) in their order
+//   Yoast SEO    -> meta description, social image, noindex, an off-site canonical address
 //   categories   -> a post's primary category (Yoast's _yoast_wpseo_primary_category, else
 //                   the first it lists) is its section; its other categories become tags named
 //                   with their hierarchy ("World › Europe")
