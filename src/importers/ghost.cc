@@ -362,7 +362,7 @@ struct GhostUser {
 };
 
 struct GhostMeta {
-  std::string alt, caption, description;
+  std::string alt, caption, description, social_image;
 };
 
 class Importer {
@@ -401,9 +401,9 @@ class Importer {
           IdOf(record.value(table == "posts_tags" ? "tag_id" : "author_id", json()));
       list.emplace_back(IntOf(record, "sort_order", static_cast<int>(list.size())), other);
     } else if (table == "posts_meta") {
-      meta_[IdOf(record.value("post_id", json()))] = {TextOf(record, "feature_image_alt"),
-                                                      TextOf(record, "feature_image_caption"),
-                                                      TextOf(record, "meta_description")};
+      meta_[IdOf(record.value("post_id", json()))] = {
+          TextOf(record, "feature_image_alt"), TextOf(record, "feature_image_caption"),
+          TextOf(record, "meta_description"), TextOf(record, "og_image")};
     } else if (table == "posts") {
       ++posts_seen_;
     }
@@ -598,6 +598,11 @@ class Importer {
     post.seo.description =
         meta.description.empty() ? TextOf(record, "meta_description") : meta.description;
     post.seo.canonical_url = TextOf(record, "canonical_url");
+    if (!meta.social_image.empty()) {
+      auto address = Address(meta.social_image);
+      if (!address) return tl::unexpected(address.error());
+      post.seo.social_image = *address;
+    }
 
     std::vector<std::string> authors = Ordered(post_authors_, id);
     if (authors.empty() && record.contains("author_id"))

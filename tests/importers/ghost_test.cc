@@ -89,7 +89,7 @@ constexpr const char* kExport =
   "visibility":"paid","published_at":"2023-02-01T00:00:00.000Z"},
  {"id":"p5","title":"Newsletter only","slug":"sent","html":"<p>Mail.</p>","status":"sent"}
 ],
-"posts_meta":[{"post_id":"p1","feature_image_alt":"A cover","feature_image_caption":"Photo: <a href=\"#\">AP</a>","meta_description":"For search."}],
+"posts_meta":[{"post_id":"p1","feature_image_alt":"A cover","feature_image_caption":"Photo: <a href=\"#\">AP</a>","meta_description":"For search.","og_image":"__GHOST_URL__/content/images/og.jpg"}],
 "tags":[{"id":"t1","name":"World Affairs","slug":"world"},{"id":"t2","name":"Europe","slug":"europe"},
         {"id":"t3","name":"#hidden","slug":"hash-hidden","visibility":"internal"}],
 "posts_tags":[{"post_id":"p1","tag_id":"t2","sort_order":1},{"post_id":"p1","tag_id":"t3","sort_order":2},
@@ -130,6 +130,7 @@ TEST_F(GhostImport, PostsArriveWithTheirSectionTagsAuthorsAndImage) {
   EXPECT_EQ(detail.post.image.alt, "A cover");
   EXPECT_EQ(detail.post.image.caption, "Photo: AP");
   EXPECT_EQ(detail.post.seo.description, "For search.");
+  EXPECT_EQ(detail.post.seo.social_image, "/content/images/og.jpg");
   EXPECT_NE(detail.post.body_html.find("src=\"/content/images/2023/01/a.jpg\""), std::string::npos);
   EXPECT_NE(detail.authors[0].bio_html.find("Writes &lt;about&gt; things."), std::string::npos);
 
