@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "comments/comments.h"
-#include "core/slug.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "http/message.h"
@@ -23,7 +22,6 @@
 namespace broadsheet::importers {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 // The path (and, for WordPress's plain links, the query) of an absolute or relative URL, as
