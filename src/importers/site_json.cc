@@ -219,6 +219,12 @@ class Reader {
     return text;
   }
 
+  static std::string SlugOf(const json& record) {
+    std::string slug = Required(record, "slug");
+    if (!IsValidSlug(slug)) throw Problem{"\"" + slug + "\" is not a valid slug"};
+    return slug;
+  }
+
   static std::optional<Timestamp> TimeOf(const json& record, const char* name) {
     const auto found = record.find(name);
     if (found == record.end() || found->is_null()) return std::nullopt;
@@ -313,8 +319,7 @@ class Reader {
 
   void AddSection(const json& record) {
     Section section;
-    section.slug = Required(record, "slug");
-    if (!IsValidSlug(section.slug)) throw Problem{"\"" + section.slug + "\" is not a valid slug"};
+    section.slug = SlugOf(record);
     section.name = Required(record, "name");
     section.description = Text(record, "description");
     section.opinion = Get<bool>(record, "opinion", false);
@@ -326,8 +331,7 @@ class Reader {
 
   void AddAuthor(const json& record) {
     Author author;
-    author.slug = Required(record, "slug");
-    if (!IsValidSlug(author.slug)) throw Problem{"\"" + author.slug + "\" is not a valid slug"};
+    author.slug = SlugOf(record);
     author.name = Required(record, "name");
     author.credentials = Text(record, "credentials");
     author.email = Text(record, "email");
@@ -340,8 +344,7 @@ class Reader {
 
   void AddTag(const json& record) {
     Tag tag;
-    tag.slug = Required(record, "slug");
-    if (!IsValidSlug(tag.slug)) throw Problem{"\"" + tag.slug + "\" is not a valid slug"};
+    tag.slug = SlugOf(record);
     tag.name = Required(record, "name");
     tags_[tag.slug] = Check(store_.UpsertTag(tag));
     ++report_.tags;
@@ -368,8 +371,7 @@ class Reader {
 
   void AddPost(const json& record) {
     Post post;
-    post.slug = Required(record, "slug");
-    if (!IsValidSlug(post.slug)) throw Problem{"\"" + post.slug + "\" is not a valid slug"};
+    post.slug = SlugOf(record);
     if (!posts_.insert(post.slug).second) throw Problem{"the slug " + post.slug + " comes twice"};
     const std::string kind = Get<std::string>(record, "kind", "article");
     if (kind != "article" && kind != "page") throw Problem{"\"kind\" " + kind + " is unknown"};

@@ -4,20 +4,12 @@
 
 #include <filesystem>
 
+#include "importers/fixtures.h"
 #include "storage/sqlite_store.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
 namespace {
-
-std::filesystem::path Fixtures() {
-  return std::filesystem::path(BROADSHEET_SOURCE_DIR) / ".." / "shared" / "fixtures" / "wordpress";
-}
-
-#define REQUIRE_FIXTURES()                                           \
-  if (!std::filesystem::exists(Fixtures()))                          \
-  GTEST_SKIP() << "no WordPress fixtures at " << Fixtures().string() \
-               << " (the shared fixtures folder is absent on this machine)"
 
 class WordPressImport : public ::testing::Test {
  protected:

@@ -4,21 +4,12 @@
 
 #include <filesystem>
 
+#include "importers/fixtures.h"
 #include "importers/wordpress.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
 namespace {
-
-// WordPress's own test exports, read from the shared fixtures folder beside the project.
-std::filesystem::path Fixtures() {
-  return std::filesystem::path(BROADSHEET_SOURCE_DIR) / ".." / "shared" / "fixtures" / "wordpress";
-}
-
-#define REQUIRE_FIXTURES()                                           \
-  if (!std::filesystem::exists(Fixtures()))                          \
-  GTEST_SKIP() << "no WordPress fixtures at " << Fixtures().string() \
-               << " (the shared fixtures folder is absent on this machine)"
 
 TEST(WordPressFixtures, ThemeUnitTestDataIsReadWhole) {
   REQUIRE_FIXTURES();
