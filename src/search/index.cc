@@ -182,12 +182,14 @@ Result<int> SearchIndex::CatchUp(int most) {
 Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) {
   Results results;
   if (query.empty()) return results;
+  // Taken before any Xapian object exists, so that all of them (the match set and the stemmer
+  // above all, which share reference-counted internals with the database) are destroyed while it
+  // is still held: Xapian's reference counts are not atomic. The snippets below read through the
+  // same objects the indexer writes with. (The order is always this lock, then the Store's.)
+  std::lock_guard lock(mutex_);
   std::vector<Xapian::docid> ids;
   Xapian::MSet matches;
   const Xapian::Stem stemmer(kLanguage);
-  // Held throughout: the snippets below read through the same Xapian objects the indexer writes
-  // with. (The order is always this lock, then the Store's.)
-  std::lock_guard lock(mutex_);
   {
     try {
       if (writer_ == nullptr) database_->reopen();
