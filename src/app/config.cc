@@ -61,11 +61,23 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                 fmt::format("{}:{}: {}", file, e.source().begin.line, e.description()));
   }
 
-  static const std::set<std::string> kKeys = {
-      "listen",    "base_url",          "cache_budget_mb", "theme",
-      "log_level", "access_log",        "trusted_proxies", "max_body_kb",
-      "threads",   "request_timeout_s", "publication",     "mail",
-      "newsletter"};
+  static const std::set<std::string> kKeys = {"listen",
+                                              "base_url",
+                                              "cache_budget_mb",
+                                              "theme",
+                                              "log_level",
+                                              "access_log",
+                                              "trusted_proxies",
+                                              "max_body_kb",
+                                              "threads",
+                                              "request_timeout_s",
+                                              "publication",
+                                              "mail",
+                                              "newsletter",
+                                              "max_connections",
+                                              "max_connections_per_address",
+                                              "metrics_allow",
+                                              "metrics_token"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
@@ -95,29 +107,32 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
 
   // The file's values first, as text, so that the environment can replace them uniformly.
   std::map<std::string, std::string> values;
-  for (const char* key : {"listen", "base_url", "theme", "log_level", "access_log"}) {
+  for (const char* key :
+       {"listen", "base_url", "theme", "log_level", "access_log", "metrics_token"}) {
     auto value = text(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = **value;
   }
-  for (const char* key : {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s"}) {
+  for (const char* key : {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s",
+                          "max_connections", "max_connections_per_address"}) {
     auto value = number(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = std::to_string(**value);
   }
-  if (const auto* node = table.get("trusted_proxies")) {
+  for (const char* key : {"trusted_proxies", "metrics_allow"}) {
+    const auto* node = table.get(key);
+    if (node == nullptr) continue;
     const auto* array = node->as_array();
     if (array == nullptr)
-      return Fail(ErrorCode::kInvalidArgument,
-                  where("trusted_proxies") + " must be a list of addresses");
+      return Fail(ErrorCode::kInvalidArgument, where(key) + " must be a list of addresses");
     std::string joined;
     for (const auto& item : *array) {
       if (!item.is_string())
         return Fail(ErrorCode::kInvalidArgument,
-                    where("trusted_proxies") + " must be a list of quoted addresses");
+                    where(key) + " must be a list of quoted addresses");
       joined += (joined.empty() ? "" : ",") + item.as_string()->get();
     }
-    values["trusted_proxies"] = joined;
+    values[key] = joined;
   }
   if (const auto* node = table.get("publication")) {
     const auto* publication = node->as_table();
@@ -218,6 +233,10 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_MAX_BODY_KB", "max_body_kb"},
       {"BROADSHEET_THREADS", "threads"},
       {"BROADSHEET_REQUEST_TIMEOUT_S", "request_timeout_s"},
+      {"BROADSHEET_MAX_CONNECTIONS", "max_connections"},
+      {"BROADSHEET_MAX_CONNECTIONS_PER_ADDRESS", "max_connections_per_address"},
+      {"BROADSHEET_METRICS_ALLOW", "metrics_allow"},
+      {"BROADSHEET_METRICS_TOKEN", "metrics_token"},
       {"BROADSHEET_TITLE", "publication.title"},
       {"BROADSHEET_DESCRIPTION", "publication.description"},
       {"BROADSHEET_DISCLAIMER", "publication.disclaimer"},
@@ -283,6 +302,23 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     if (!seconds) return tl::unexpected(seconds.error());
     config.request_timeout_s = static_cast<int>(*seconds);
   }
+  if (auto found = values.find("max_connections"); found != values.end()) {
+    auto count = ParseNumber(origin["max_connections"], found->second, 1, 1000000);
+    if (!count) return tl::unexpected(count.error());
+    config.max_connections = static_cast<size_t>(*count);
+  }
+  if (auto found = values.find("max_connections_per_address"); found != values.end()) {
+    auto count = ParseNumber(origin["max_connections_per_address"], found->second, 1, 1000000);
+    if (!count) return tl::unexpected(count.error());
+    config.max_connections_per_address = static_cast<size_t>(*count);
+  }
+  if (auto found = values.find("metrics_token"); found != values.end()) {
+    if (!found->second.empty() && found->second.size() < 16) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["metrics_token"] + " must be at least 16 characters (or empty for none)");
+    }
+    config.metrics_token = found->second;
+  }
   if (auto found = values.find("theme"); found != values.end()) {
     config.theme_dir =
         fs::path(found->second).is_absolute() ? fs::path(found->second) : site_dir / found->second;
@@ -296,9 +332,17 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     config.access_log = found->second;
   if (auto found = values.find("trusted_proxies"); found != values.end()) {
     config.trusted_proxies = SplitTrimmed(found->second, ',');
-    if (auto parsed = http::TrustedProxies::Parse(config.trusted_proxies); !parsed) {
+    if (auto parsed = http::AddressRanges::Parse(config.trusted_proxies); !parsed) {
       return Fail(ErrorCode::kInvalidArgument,
                   origin["trusted_proxies"] + ": " + parsed.error().message);
+    }
+  }
+  if (auto found = values.find("metrics_allow"); found != values.end()) {
+    config.metrics_allow = SplitTrimmed(found->second, ',');
+    if (auto parsed = http::AddressRanges::Parse(config.metrics_allow, "metrics address");
+        !parsed) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["metrics_allow"] + ": " + parsed.error().message);
     }
   }
   auto& publication = config.publication;
@@ -422,6 +466,19 @@ threads = 0
 
 # Seconds a connection may take to send a whole request (and may sit idle between requests).
 request_timeout_s = 15
+
+# Open connections, all clients together, and from one client address (for connections from a
+# trusted proxy: the address each request was forwarded for). When all are in use, idle
+# keep-alive connections are closed to make room before a new one is refused.
+max_connections = 10000
+max_connections_per_address = 256
+
+# Who may read /metrics (Prometheus text): addresses or CIDR ranges, and optionally a bearer
+# token (Authorization: Bearer …, at least 16 characters) that opens it from anywhere. Everyone
+# else gets 404. A request forwarded by a proxy that is not in trusted_proxies never counts as
+# coming from an allowed address.
+metrics_allow = ["127.0.0.0/8", "::1"]
+# metrics_token = ""
 
 # Outgoing mail (invitations, password resets): an SMTP server. STARTTLS is used when the
 # server offers it; smtps:// connects with TLS from the start.

@@ -29,7 +29,12 @@ struct Config {
   size_t max_body_bytes = 1024 * 1024;           // max_body_kb = 1024
   int threads = 0;                               // threads = 0 (one per core)
   int request_timeout_s = 15;                    // request_timeout_s: idle wait + whole request
-  content::PublicationOverrides publication;     // [publication] title, timezone, …
+  size_t max_connections = 10000;                // max_connections: all clients together
+  size_t max_connections_per_address = 256;      // max_connections_per_address
+  // metrics_allow: who may read /metrics; metrics_token: a bearer token that may, from anywhere.
+  std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1"};
+  std::string metrics_token;
+  content::PublicationOverrides publication;  // [publication] title, timezone, …
   mail::SmtpSettings mail;  // [mail] smtp_url, username, password, from, require_tls, timeout_s
   // [newsletter] rate, concurrency, retry_after_s, max_attempts, bounce_threshold
   newsletter::SenderOptions newsletter;

@@ -6,6 +6,8 @@
 #include <functional>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -153,6 +155,41 @@ class NewsletterWorker {
   std::thread thread_;
 };
 
+// /metrics is for the operator's monitoring, not for readers: it answers the allowed addresses
+// and anyone with the bearer token, and 404 to everyone else, as if it were not there. A request
+// that came through a proxy (it carries forwarding headers) is never allowed by its address: a
+// proxy on this machine that is not in trusted_proxies would otherwise make every reader look
+// local. Prometheus scrapes directly.
+bool MayReadMetrics(const http::Request& request, const http::AddressRanges& allowed,
+                    const std::string& token) {
+  if (!token.empty()) {
+    const std::string_view authorization = request.Header("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization.starts_with(kBearer) &&
+        auth::ConstantTimeEquals(authorization.substr(kBearer.size()), token))
+      return true;
+  }
+  const bool forwarded = !request.Header("x-forwarded-for").empty() ||
+                         !request.Header("forwarded").empty() ||
+                         !request.Header("x-real-ip").empty();
+  return !forwarded && allowed.Contains(request.client_ip);
+}
+
+// Raises the open-file limit to what the system allows and returns how many connections fit in
+// it, keeping room for the database, the search index, uploads and logs.
+size_t ConnectionsTheSystemAllows(size_t wanted) {
+  constexpr rlim_t kReserved = 256;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted + kReserved) return wanted;
+  return limit.rlim_cur > 2 * kReserved ? limit.rlim_cur - kReserved : limit.rlim_cur / 2;
+}
+
 }  // namespace
 
 int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
@@ -167,8 +204,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (!store) return Failure(store.error());
   auto theme = render::Theme::Load(config.theme_dir);
   if (!theme) return Failure(theme.error());
-  auto proxies = http::TrustedProxies::Parse(config.trusted_proxies);
+  auto proxies = http::AddressRanges::Parse(config.trusted_proxies);
   if (!proxies) return Failure(proxies.error());
+  auto metrics_allowed = http::AddressRanges::Parse(config.metrics_allow, "metrics address");
+  if (!metrics_allowed) return Failure(metrics_allowed.error());
   std::string access_log_path = config.access_log;
   if (access_log_path == "off")
     access_log_path.clear();
@@ -224,7 +263,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       "healthz");
   router.Add(
       http::Method::kGet, "/metrics",
-      [&metrics, &cache](const http::Request&) -> Result<http::Response> {
+      [&metrics, &cache, &allowed = *metrics_allowed,
+       &token = config.metrics_token](const http::Request& request) -> Result<http::Response> {
+        if (!MayReadMetrics(request, allowed, token))
+          return Fail(ErrorCode::kNotFound, "Not found.");
         http::Response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
         response.body = metrics.Render(cache);
@@ -242,6 +284,14 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   server_options.upload_prefix = "/admin/";
   server_options.request_timeout = std::chrono::seconds(config.request_timeout_s);
   server_options.trusted_proxies = std::move(*proxies);
+  server_options.max_connections = ConnectionsTheSystemAllows(config.max_connections);
+  if (server_options.max_connections < config.max_connections) {
+    spdlog::warn(
+        "max_connections lowered from {} to {}: the system allows this process fewer open "
+        "files (ulimit -n)",
+        config.max_connections, server_options.max_connections);
+  }
+  server_options.max_connections_per_address = config.max_connections_per_address;
   http::ServerServices services{
       router,
       cache,

@@ -64,6 +64,18 @@ std::string Metrics::Render(const PageCache& cache) const {
                      latency_count_);
   out += fmt::format("broadsheet_http_request_duration_seconds_sum {}\n", latency_sum_);
   out += fmt::format("broadsheet_http_request_duration_seconds_count {}\n", latency_count_);
+  out += "# HELP broadsheet_connections_open Client connections open now.\n";
+  out += "# TYPE broadsheet_connections_open gauge\n";
+  out += fmt::format("broadsheet_connections_open {}\n", connections_open_.load());
+  out += "# HELP broadsheet_connections_refused_total Connections closed on arrival, by limit.\n";
+  out += "# TYPE broadsheet_connections_refused_total counter\n";
+  out += fmt::format("broadsheet_connections_refused_total{{limit=\"per_address\"}} {}\n",
+                     refused_per_address_.load());
+  out += fmt::format("broadsheet_connections_refused_total{{limit=\"total\"}} {}\n",
+                     refused_total_.load());
+  out += "# HELP broadsheet_connections_idle_closed_total Idle connections closed for new ones.\n";
+  out += "# TYPE broadsheet_connections_idle_closed_total counter\n";
+  out += fmt::format("broadsheet_connections_idle_closed_total {}\n", idle_closed_.load());
   out += "# HELP broadsheet_page_cache_hits_total Requests answered from the page cache.\n";
   out += "# TYPE broadsheet_page_cache_hits_total counter\n";
   out += fmt::format("broadsheet_page_cache_hits_total {}\n", cache_hits_.load());

@@ -1,5 +1,6 @@
 // Metrics counts what the server does and renders it as Prometheus text (/metrics): requests by
-// route and status, a latency histogram, and page-cache hits, misses and bytes served from it.
+// route and status, a latency histogram, page-cache hits, misses and bytes served from it, and
+// connections open, refused and closed for room.
 // Thread-safe; recording is a short critical section.
 #pragma once
 
@@ -26,6 +27,15 @@ class Metrics {
     cache_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   }
   void RecordCacheMiss() { cache_misses_.fetch_add(1, std::memory_order_relaxed); }
+  void RecordConnectionOpened() { connections_open_.fetch_add(1, std::memory_order_relaxed); }
+  void RecordConnectionClosed() { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
+  // A connection closed on arrival: its address had too many open, or the server did and none
+  // was idle.
+  void RecordRefusedConnection(bool per_address) {
+    (per_address ? refused_per_address_ : refused_total_).fetch_add(1, std::memory_order_relaxed);
+  }
+  // Idle keep-alive connections closed to make room for new ones.
+  void RecordIdleClosed(size_t count) { idle_closed_.fetch_add(count, std::memory_order_relaxed); }
 
   std::string Render(const PageCache& cache) const;
 
@@ -37,6 +47,8 @@ class Metrics {
   std::uint64_t latency_count_ = 0;
   double latency_sum_ = 0;
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_bytes_{0};
+  std::atomic<std::int64_t> connections_open_{0};
+  std::atomic<std::uint64_t> refused_per_address_{0}, refused_total_{0}, idle_closed_{0};
 };
 
 }  // namespace broadsheet::http

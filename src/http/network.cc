@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <fmt/format.h>
+
 #include "http/asio.h"
 
 namespace broadsheet::http {
@@ -64,14 +66,15 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   return address;
 }
 
-Result<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& entries) {
-  TrustedProxies proxies;
+Result<AddressRanges> AddressRanges::Parse(const std::vector<std::string>& entries,
+                                           std::string_view what) {
+  AddressRanges ranges;
   for (const auto& entry : entries) {
     Range range;
     const auto slash = entry.find('/');
     if (!ToBytes(std::string_view(entry).substr(0, slash), range.bytes, range.v6)) {
       return Fail(ErrorCode::kInvalidArgument,
-                  "trusted proxy \"" + entry + "\" is not an IP address or CIDR range");
+                  fmt::format("{} \"{}\" is not an IP address or CIDR range", what, entry));
     }
     const int max_bits = range.v6 ? 128 : 32;
     range.prefix_bits = max_bits;
@@ -82,15 +85,15 @@ Result<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& ent
       if (error != std::errc() || end != bits.data() + bits.size() || range.prefix_bits < 0 ||
           range.prefix_bits > max_bits) {
         return Fail(ErrorCode::kInvalidArgument,
-                    "trusted proxy \"" + entry + "\" has a bad prefix length");
+                    fmt::format("{} \"{}\" has a bad prefix length", what, entry));
       }
     }
-    proxies.ranges_.push_back(range);
+    ranges.ranges_.push_back(range);
   }
-  return proxies;
+  return ranges;
 }
 
-bool TrustedProxies::Contains(std::string_view address) const {
+bool AddressRanges::Contains(std::string_view address) const {
   if (ranges_.empty()) return false;
   std::array<unsigned char, 16> bytes{};
   bool v6 = false;
@@ -109,6 +112,30 @@ bool TrustedProxies::Contains(std::string_view address) const {
     if (match) return true;
   }
   return false;
+}
+
+bool ConnectionCounts::Acquire(const std::string& address, size_t limit) {
+  std::lock_guard lock(mutex_);
+  size_t& count = counts_[address];
+  if (count >= limit) {
+    if (count == 0) counts_.erase(address);
+    return false;
+  }
+  ++count;
+  return true;
+}
+
+void ConnectionCounts::Release(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto found = counts_.find(address);
+  if (found == counts_.end()) return;
+  if (--found->second == 0) counts_.erase(found);
+}
+
+size_t ConnectionCounts::Count(const std::string& address) const {
+  std::lock_guard lock(mutex_);
+  const auto found = counts_.find(address);
+  return found == counts_.end() ? 0 : found->second;
 }
 
 }  // namespace broadsheet::http

@@ -1,11 +1,14 @@
-// Addresses: "HOST:PORT" listen strings and the trusted-proxy list (addresses or CIDR ranges)
-// whose X-Forwarded-For and X-Forwarded-Proto headers the server believes.
+// Addresses: "HOST:PORT" listen strings; sets of addresses and CIDR ranges (the trusted proxies
+// whose X-Forwarded-For and X-Forwarded-Proto headers the server believes, the addresses that may
+// read /metrics); and the count of open connections per client address.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -20,10 +23,12 @@ struct ListenAddress {
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces), "8080".
 Result<ListenAddress> ParseListenAddress(std::string_view text);
 
-class TrustedProxies {
+class AddressRanges {
  public:
-  // Entries like "127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8".
-  static Result<TrustedProxies> Parse(const std::vector<std::string>& entries);
+  // Entries like "127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8". `what` names the list in errors
+  // ("trusted proxy \"x\" is not an IP address or CIDR range").
+  static Result<AddressRanges> Parse(const std::vector<std::string>& entries,
+                                     std::string_view what = "trusted proxy");
   bool Contains(std::string_view address) const;
   bool empty() const { return ranges_.empty(); }
 
@@ -34,6 +39,21 @@ class TrustedProxies {
     bool v6 = false;
   };
   std::vector<Range> ranges_;
+};
+
+// Open connections per client address, so that one address cannot hold every connection the
+// server allows. Thread-safe: a short critical section per connection opened or closed (not per
+// request). Memory is bounded by the addresses with connections open now.
+class ConnectionCounts {
+ public:
+  // Counts one more connection for `address`, unless it already has `limit`; false then.
+  bool Acquire(const std::string& address, size_t limit);
+  void Release(const std::string& address);
+  size_t Count(const std::string& address) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, size_t> counts_;
 };
 
 }  // namespace broadsheet::http

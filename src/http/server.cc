@@ -188,6 +188,70 @@ bool MatchesEtag(std::string_view if_none_match, const CachedPage& page) {
   return false;
 }
 
+// A complaint about how a request is framed: answered, then the connection is closed.
+struct FramingProblem {
+  int status;
+  std::string_view message;
+};
+
+// True if the header block holds an obsolete folded line (a line that starts with a space or a
+// tab, RFC 9112 section 5.2), which Beast would join to the line before it.
+bool HasFoldedLine(std::string_view header_block) {
+  for (size_t at = header_block.find("\r\n"); at != std::string_view::npos;
+       at = header_block.find("\r\n", at + 2)) {
+    if (at + 2 < header_block.size() &&
+        (header_block[at + 2] == ' ' || header_block[at + 2] == '\t'))
+      return true;
+  }
+  return false;
+}
+
+bool IsHostValue(std::string_view host) {
+  if (host.empty()) return false;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == ':' ||
+           c == '[' || c == ']' || c == '_' || c == '%' || c == '~' || c == '!' || c == '$' ||
+           c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' ||
+           c == ';' || c == '=';
+  });
+}
+
+// What RFC 9112 says a server must refuse in a parsed request header, beyond what Beast refuses.
+std::optional<FramingProblem> CheckFraming(const bhttp::request_header<>& header) {
+  int hosts = 0;
+  std::string_view host;
+  std::vector<std::string> codings;
+  bool content_length = false;
+  for (const auto& field : header) {
+    if (field.name() == bhttp::field::host) {
+      ++hosts;
+      host = field.value();
+    } else if (field.name() == bhttp::field::content_length) {
+      content_length = true;
+    } else if (field.name() == bhttp::field::transfer_encoding) {
+      auto listed = SplitTrimmed(LowerAscii(field.value()), ',');
+      if (listed.empty()) listed.emplace_back();  // an empty Transfer-Encoding names no coding
+      codings.insert(codings.end(), listed.begin(), listed.end());
+    }
+  }
+  if (hosts > 1) return FramingProblem{400, "The request has more than one Host header."};
+  if (hosts == 0 && header.version() >= 11)
+    return FramingProblem{400, "The request has no Host header."};
+  if (hosts == 1 && !IsHostValue(host))
+    return FramingProblem{400, "The request's Host header is not a host name."};
+  if (codings.empty()) return std::nullopt;
+  if (header.version() < 11)
+    return FramingProblem{400, "HTTP/1.0 requests cannot use Transfer-Encoding."};
+  if (content_length)
+    return FramingProblem{400, "The request has both Transfer-Encoding and Content-Length."};
+  // Chunked must come last and once; it is the only coding this server decodes.
+  if (codings.back() != "chunked" || std::count(codings.begin(), codings.end(), "chunked") > 1)
+    return FramingProblem{400, "The request's Transfer-Encoding does not end in chunked."};
+  if (codings.size() > 1)
+    return FramingProblem{501, "Only the chunked transfer coding is accepted."};
+  return std::nullopt;
+}
+
 class Session;
 
 struct Worker {
@@ -208,6 +272,7 @@ class Server::Impl {
     if (threads < 1) threads = 1;
     for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
     acceptor_.emplace(workers_[0]->ioc);
+    accept_pause_.emplace(workers_[0]->ioc);
   }
 
   Result<void> Listen();
@@ -219,11 +284,17 @@ class Server::Impl {
   ServerServices& services() { return services_; }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   std::atomic<size_t>& connections() { return connections_; }
+  ConnectionCounts& addresses() { return addresses_; }
   asio::thread_pool& handler_pool() { return handler_pool_; }
 
  private:
   void Accept();
+  // Starts a session for a connection just accepted on `worker`, or closes it when its address,
+  // or the server, has no room for it.
+  void Admit(Worker& worker, tcp::socket socket);
 
+  // Out of file descriptors, accepting again at once would fail again at once: a short pause.
+  static constexpr auto kAcceptPause = std::chrono::milliseconds(50);
   ServerOptions options_;
   ServerServices services_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -233,6 +304,8 @@ class Server::Impl {
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
+  ConnectionCounts addresses_;
+  std::optional<asio::steady_timer> accept_pause_;
   std::mutex finished_mutex_;
   std::condition_variable finished_changed_;
   int finished_threads_ = 0;
@@ -245,33 +318,39 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Worker& worker, Server::Impl& server)
-      : stream_(std::move(socket)), worker_(worker), server_(server) {}
+  // `peer` is the connection's address; `proxied` when it is a trusted proxy's, whose
+  // connections are counted under the client each request was forwarded for. Otherwise the
+  // caller has counted the connection under `peer` already.
+  Session(tcp::socket socket, Worker& worker, Server::Impl& server, std::string peer, bool proxied)
+      : stream_(std::move(socket)),
+        worker_(worker),
+        server_(server),
+        peer_(std::move(peer)),
+        peer_trusted_(proxied),
+        counted_address_(proxied ? std::string() : peer_) {}
 
   ~Session() {
     worker_.sessions.erase(this);
+    if (!counted_address_.empty()) server_.addresses().Release(counted_address_);
     server_.connections().fetch_sub(1, std::memory_order_relaxed);
+    server_.services().metrics.RecordConnectionClosed();
   }
 
   void Start() {
     worker_.sessions.insert(this);
+    server_.services().metrics.RecordConnectionOpened();
     boost::system::error_code error;
-    const auto endpoint = stream_.socket().remote_endpoint(error);
-    if (!error) {
-      auto address = endpoint.address();
-      if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-      }
-      peer_ = address.to_string();
-    }
-    peer_trusted_ = server_.options().trusted_proxies.Contains(peer_);
     stream_.socket().set_option(tcp::no_delay(true), error);
     DoRead();
   }
 
-  // Called on this session's thread during shutdown.
+  // Waiting for a request that has not begun (a keep-alive connection between requests).
+  bool Idle() const { return reading_ && buffer_.size() == 0 && !(parser_ && parser_->got_some()); }
+  Clock::time_point idle_since() const { return idle_since_; }
+
+  // Called on this session's thread (shutdown, or room needed for new connections).
   void CloseIfIdle() {
-    if (reading_ && buffer_.size() == 0 && !(parser_ && parser_->got_some())) stream_.cancel();
+    if (Idle()) stream_.cancel();
   }
 
  private:
@@ -282,13 +361,45 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser_->body_limit(std::max(options.max_body_bytes, options.max_upload_bytes));
     reading_ = true;
+    idle_since_ = Clock::now();
     stream_.expires_after(options.request_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
+    ReadHeaderBlock();
+  }
+
+  // Reads until the buffer holds the whole header block (or more than the header limit), so that
+  // the raw lines can be checked for obsolete folding before Beast parses (and joins) them.
+  void ReadHeaderBlock() {
+    const std::string_view bytes(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    const size_t end = bytes.find("\r\n\r\n");
+    const size_t limit = server_.options().max_header_bytes;
+    if (end != std::string_view::npos || bytes.size() > limit) {
+      if (HasFoldedLine(bytes.substr(0, std::min(end, limit)))) {
+        reading_ = false;
+        return SendProblem(400, "The request has an obsolete folded header line.");
+      }
+      // The block is here: parse it now rather than through another trip round the event loop.
+      beast::error_code error;
+      buffer_.consume(parser_->put(buffer_.data(), error));
+      if (error != bhttp::error::need_more) return OnHeader(error);
+      return bhttp::async_read_header(
+          stream_, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
+    }
+    stream_.async_read_some(buffer_.prepare(std::max<size_t>(4096, limit + 4 - bytes.size())),
+                            [self = shared_from_this()](beast::error_code error, size_t bytes) {
+                              if (error) return self->OnRead(error);
+                              self->buffer_.commit(bytes);
+                              self->ReadHeaderBlock();
+                            });
   }
 
   void OnHeader(beast::error_code error) {
+    if (!error) {
+      if (auto problem = CheckFraming(parser_->get().base())) {
+        reading_ = false;
+        return SendProblem(problem->status, problem->message);
+      }
+    }
     if (error || parser_->is_done()) return OnRead(error);
     const auto& options = server_.options();
     const bool upload = !options.upload_prefix.empty() &&
@@ -337,6 +448,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string_view target = raw.target();
     const bool head_only = method == Method::kHead;
     const bool cacheable_method = method == Method::kGet || method == Method::kHead;
+    if (peer_trusted_ && !CountForwardedClient(raw))
+      return SendProblem(429, "Too many connections from one address.");
 
     PageCache::Ticket ticket;
     if (cacheable_method) {
@@ -413,6 +526,20 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = raw.body();
     request.client_ip = ClientIp(raw);
     request.secure = peer_trusted_ && request.Header("x-forwarded-proto") == "https";
+    return true;
+  }
+
+  // A trusted proxy's connection is counted under the client of its latest request (not at all
+  // for the proxy's own requests). False when that client already has all it may.
+  bool CountForwardedClient(const bhttp::request<bhttp::string_body>& raw) {
+    std::string client = ClientIp(raw);
+    if (client == counted_address_) return true;
+    if (!counted_address_.empty()) server_.addresses().Release(counted_address_);
+    counted_address_.clear();
+    if (server_.options().trusted_proxies.Contains(client)) return true;
+    if (!server_.addresses().Acquire(client, server_.options().max_connections_per_address))
+      return false;
+    counted_address_ = std::move(client);
     return true;
   }
 
@@ -648,14 +775,46 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::string peer_;
-  bool peer_trusted_ = false;  // the peer is a trusted proxy
+  const std::string peer_;
+  const bool peer_trusted_;      // the peer is a trusted proxy
+  std::string counted_address_;  // whose connection this counts as (ConnectionCounts); or none
+  Clock::time_point idle_since_;
   bool reading_ = false;
   bool keep_alive_ = true;
   bool http10_ = false;
   std::string head_, tail_, body_, log_line_;
   std::shared_ptr<const CachedPage> cached_;  // kept alive while its bytes are being written
 };
+
+// Closes up to `most` of `worker`'s idle connections, those idle longest first; returns how many.
+// Runs on the worker's thread.
+size_t CloseIdleSessions(Worker& worker, size_t most) {
+  std::vector<Session*> idle;
+  for (Session* session : worker.sessions) {
+    if (session->Idle()) idle.push_back(session);
+  }
+  const size_t count = std::min(most, idle.size());
+  std::partial_sort(
+      idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(count), idle.end(),
+      [](const Session* a, const Session* b) { return a->idle_since() < b->idle_since(); });
+  // Cancelling only queues the read's completion; no session is destroyed inside this loop.
+  for (size_t i = 0; i < count; ++i) idle[i]->CloseIfIdle();
+  return count;
+}
+
+// Closed at once when the server is full, so that one new connection makes room for a few more.
+constexpr size_t kIdleClosedAtOnce = 8;
+
+std::string PeerAddress(const tcp::socket& socket) {
+  boost::system::error_code error;
+  const auto endpoint = socket.remote_endpoint(error);
+  if (error) return {};
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
+}
 
 }  // namespace
 
@@ -689,19 +848,62 @@ void Server::Impl::Accept() {
   acceptor_->async_accept(
       worker.ioc, [this, &worker](boost::system::error_code error, tcp::socket socket) {
         if (error == asio::error::operation_aborted || stopping()) return;
-        if (!error) {
-          if (connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections) {
-            connections_.fetch_sub(1, std::memory_order_relaxed);
-            boost::system::error_code ignored;
-            socket.close(ignored);
-          } else {
-            asio::post(worker.ioc, [this, &worker, socket = std::move(socket)]() mutable {
-              std::make_shared<Session>(std::move(socket), worker, *this)->Start();
+        if (error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
+            error == asio::error::no_memory) {
+          // The connection waits in the backlog; make room, then try again shortly.
+          for (auto& each : workers_) {
+            asio::post(each->ioc, [this, &other = *each] {
+              services_.metrics.RecordIdleClosed(CloseIdleSessions(other, kIdleClosedAtOnce));
             });
           }
+          accept_pause_->expires_after(kAcceptPause);
+          accept_pause_->async_wait([this](boost::system::error_code waited) {
+            if (!waited && !stopping()) Accept();
+          });
+          return;
         }
+        if (!error) Admit(worker, std::move(socket));
         Accept();
       });
+}
+
+void Server::Impl::Admit(Worker& worker, tcp::socket socket) {
+  std::string peer = PeerAddress(socket);
+  if (peer.empty()) return;  // gone already
+  const bool proxied = options_.trusted_proxies.Contains(peer);
+  const bool full =
+      connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections;
+  asio::post(worker.ioc, [this, &worker, socket = std::move(socket), peer = std::move(peer),
+                          proxied, full]() mutable {
+    // A refused socket is closed when it goes out of scope here.
+    if (stopping()) {
+      connections_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    if (!proxied && !addresses_.Acquire(peer, options_.max_connections_per_address)) {
+      connections_.fetch_sub(1, std::memory_order_relaxed);
+      services_.metrics.RecordRefusedConnection(true);
+      return;
+    }
+    if (full) {
+      const size_t closed = CloseIdleSessions(worker, kIdleClosedAtOnce);
+      services_.metrics.RecordIdleClosed(closed);
+      if (closed == 0) {
+        if (!proxied) addresses_.Release(peer);
+        connections_.fetch_sub(1, std::memory_order_relaxed);
+        services_.metrics.RecordRefusedConnection(false);
+        // Another thread's idle connections make room for the next one.
+        for (auto& each : workers_) {
+          if (each.get() == &worker) continue;
+          asio::post(each->ioc, [this, &other = *each] {
+            services_.metrics.RecordIdleClosed(CloseIdleSessions(other, kIdleClosedAtOnce));
+          });
+        }
+        return;
+      }
+    }
+    std::make_shared<Session>(std::move(socket), worker, *this, std::move(peer), proxied)->Start();
+  });
 }
 
 void Server::Impl::Run() {
@@ -742,6 +944,7 @@ void Server::Impl::Stop() {
   asio::post(workers_[0]->ioc, [this] {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
+    accept_pause_->cancel();
     if (signals_) signals_->cancel(ignored);
   });
   for (auto& worker : workers_) {

@@ -4,7 +4,11 @@
 // the threads in turn, so a connection lives on one thread and needs no locks. Each request gets
 // a fresh parser with limits (request line and headers 16 KiB -> 431, body -> 413, malformed
 // -> 400) and a deadline for the whole request, so a slow or idle client cannot hold anything
-// for long. Responses for cacheable GETs come from the PageCache when they can: a hit touches
+// for long. Framing is strict (RFC 9112): a Transfer-Encoding other than exactly "chunked", one
+// beside Content-Length or in HTTP/1.0, a missing (HTTP/1.1) or repeated Host, and obsolete line
+// folding are answered 400 or 501 and the connection is closed, so that no bytes a proxy in
+// front framed differently are ever read as a request of their own. Connections are capped per
+// client address and in all (see ServerOptions). Responses for cacheable GETs come from the PageCache when they can: a hit touches
 // neither the database nor the templates. Handlers never see sockets (see router.h).
 //
 // Shutdown (Stop, or SIGINT/SIGTERM when `handle_signals`): stop accepting, close idle
@@ -39,8 +43,14 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{15000};  // idle wait + the whole request
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
+  // Open connections, all clients together; at the limit the longest-idle keep-alive connections
+  // are closed to make room, and a new connection is refused only when none is idle.
   size_t max_connections = 10000;
-  TrustedProxies trusted_proxies;  // whose X-Forwarded-For/-Proto are believed
+  // Open connections from one client address: the peer's, or for a trusted proxy's connection
+  // the client its latest request was forwarded for. Past it new connections are closed at once
+  // (a proxied request gets 429), so one address cannot crowd out the others.
+  size_t max_connections_per_address = 256;
+  AddressRanges trusted_proxies;  // whose X-Forwarded-For/-Proto are believed
   bool handle_signals = true;      // stop gracefully on SIGINT and SIGTERM
 };
 

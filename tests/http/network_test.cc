@@ -15,8 +15,8 @@ TEST(ParseListenAddress, AcceptsHostPortForms) {
   }
 }
 
-TEST(TrustedProxies, MatchesAddressesAndRanges) {
-  auto proxies = TrustedProxies::Parse({"127.0.0.1", "10.0.0.0/8", "fd00::/8"});
+TEST(AddressRanges, MatchesAddressesAndRanges) {
+  auto proxies = AddressRanges::Parse({"127.0.0.1", "10.0.0.0/8", "fd00::/8"});
   ASSERT_TRUE(proxies);
   EXPECT_TRUE(proxies->Contains("127.0.0.1"));
   EXPECT_TRUE(proxies->Contains("10.20.30.40"));
@@ -25,8 +25,32 @@ TEST(TrustedProxies, MatchesAddressesAndRanges) {
   EXPECT_FALSE(proxies->Contains("11.0.0.1"));
   EXPECT_FALSE(proxies->Contains("127.0.0.2"));
   EXPECT_FALSE(proxies->Contains("not an address"));
-  EXPECT_FALSE(TrustedProxies::Parse({"10.0.0.0/33"}));
-  EXPECT_FALSE(TrustedProxies::Parse({"proxy.example"}));
+  EXPECT_FALSE(AddressRanges::Parse({"10.0.0.0/33"}));
+  EXPECT_FALSE(AddressRanges::Parse({"proxy.example"}));
+}
+
+TEST(AddressRanges, NamesTheListInErrors) {
+  auto bad = AddressRanges::Parse({"nowhere"}, "metrics address");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("metrics address"), std::string::npos);
+}
+
+TEST(ConnectionCounts, RefusesPastTheLimitPerAddressAndForgetsClosedOnes) {
+  ConnectionCounts counts;
+  EXPECT_TRUE(counts.Acquire("192.0.2.1", 2));
+  EXPECT_TRUE(counts.Acquire("192.0.2.1", 2));
+  EXPECT_FALSE(counts.Acquire("192.0.2.1", 2));
+  EXPECT_TRUE(counts.Acquire("192.0.2.2", 2));
+  EXPECT_EQ(counts.Count("192.0.2.1"), 2u);
+  counts.Release("192.0.2.1");
+  EXPECT_TRUE(counts.Acquire("192.0.2.1", 2));
+  counts.Release("192.0.2.1");
+  counts.Release("192.0.2.1");
+  counts.Release("192.0.2.1");  // more releases than acquisitions do not wrap around
+  EXPECT_EQ(counts.Count("192.0.2.1"), 0u);
+  EXPECT_FALSE(counts.Acquire("192.0.2.3", 0));
+  EXPECT_EQ(counts.Count("192.0.2.3"), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,268 @@
+"""Strict HTTP framing, connection caps and who may read /metrics (issue 13, items 6, 7, 11)."""
+
+import re
+import socket
+import time
+import unittest
+
+from harness import Server
+
+
+def statuses(data):
+    """The status codes of every response in a byte stream, in order."""
+    return [int(code) for code in re.findall(rb"(?m)^HTTP/1\.[01] (\d{3}) ", data)]
+
+
+def connect_from(source, port, timeout=5):
+    """A connection to the server from `source`, one of this machine's loopback addresses."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.bind((source, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def ask(sock, path="/healthz", headers=b""):
+    """Sends one keep-alive GET; returns the status, or None when the server closed instead."""
+    try:
+        sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: test\r\n" + headers + b"\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?im)^content-length: (\d+)", head).group(1))
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return None
+            body += chunk
+        return statuses(head)[0]
+    except (ConnectionError, socket.timeout, OSError):
+        return None
+
+
+def closed_by_server(sock, wait=2.0):
+    """True when the server has closed (or reset) the connection."""
+    sock.settimeout(wait)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionError:
+        return True
+    except socket.timeout:
+        return False
+
+
+class Framing(unittest.TestCase):
+    """RFC 9112: a body whose length the server cannot be sure of is never read as a request."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def smuggle(self, head, version=b"HTTP/1.1"):
+        """A POST framed by `head`, followed by bytes that would be a second request if the body
+        were taken to be empty."""
+        smuggled = b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"
+        request = b"POST /newsletter/subscribe " + version + b"\r\nHost: test\r\n" + head + b"\r\n"
+        return self.server.raw(request + smuggled, timeout=3)
+
+    def test_transfer_codings_other_than_chunked_are_refused_and_the_connection_closed(self):
+        for coding in [b"xchunked", b"identity", b"gzip", b"chunked, identity", b"chunked, chunked",
+                       b"gzip, chunked", b"", b"CHUNKED , identity"]:
+            with self.subTest(coding=coding):
+                data = self.smuggle(b"Transfer-Encoding: " + coding + b"\r\n")
+                codes = statuses(data)
+                self.assertEqual(len(codes), 1, data)
+                self.assertIn(codes[0], (400, 501))
+                self.assertRegex(data, rb"(?i)connection: close")
+
+    def test_transfer_encoding_twice_with_content_length_or_in_http_10_is_refused(self):
+        for head, version in [
+            (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"HTTP/1.1"),
+            (b"Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n", b"HTTP/1.1"),
+            (b"Transfer-Encoding: chunked\r\n", b"HTTP/1.0"),
+        ]:
+            with self.subTest(head=head, version=version):
+                codes = statuses(self.smuggle(head, version))
+                self.assertEqual(len(codes), 1)
+                self.assertEqual(codes[0], 400)
+
+    def test_two_transfer_encoding_lines_are_one_list(self):
+        codes = statuses(self.smuggle(b"Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n"))
+        self.assertEqual(codes, [501])
+
+    def test_chunked_bodies_still_work(self):
+        body = b"q=deterrence"
+        head = (b"POST /search HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n")
+        with_length = self.server.raw(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        chunked = self.server.raw(head + b"Transfer-Encoding: chunked\r\n\r\n"
+                                  + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        self.assertEqual(len(statuses(chunked)), 1)
+        self.assertEqual(statuses(chunked), statuses(with_length))
+        self.assertNotIn(statuses(chunked)[0], (400, 501))
+
+    def test_host_is_required_once_in_http_11(self):
+        for request in [b"GET /healthz HTTP/1.1\r\n\r\n",
+                        b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                        b"GET /healthz HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
+                        b"GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n",
+                        b"GET /healthz HTTP/1.1\r\nHost: \r\n\r\n"]:
+            with self.subTest(request=request):
+                data = self.server.raw(request + b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+                self.assertEqual(statuses(data), [400])
+        # HTTP/1.0 had no Host header; RFC 9112 requires it of HTTP/1.1 only.
+        self.assertEqual(statuses(self.server.raw(b"GET /healthz HTTP/1.0\r\n\r\n")), [200])
+        self.assertEqual(statuses(self.server.raw(b"GET /healthz HTTP/1.1\r\nHost: [::1]:80\r\n"
+                                                  b"Connection: close\r\n\r\n")), [200])
+
+    def test_obsolete_line_folding_is_refused(self):
+        for request in [b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Note: one\r\n two\r\n\r\n",
+                        b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Note: one\r\n\ttwo\r\n\r\n",
+                        b"GET /healthz HTTP/1.1\r\n Host: a\r\n\r\n"]:
+            with self.subTest(request=request):
+                data = self.server.raw(request + b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+                self.assertEqual(statuses(data), [400])
+                self.assertRegex(data, rb"(?i)connection: close")
+
+    def test_pipelined_requests_are_still_answered_in_order(self):
+        data = self.server.raw(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+                               b"GET /no-such-page/ HTTP/1.1\r\nHost: a\r\n\r\n"
+                               b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        self.assertEqual(statuses(data), [200, 404, 200])
+
+
+class ConnectionCaps(unittest.TestCase):
+    """One address cannot hold every connection; at the limit idle ones make room."""
+
+    def setUp(self):
+        self.sockets = []
+
+    def tearDown(self):
+        for sock in self.sockets:
+            sock.close()
+        self.server.close()
+
+    def open(self, source, count):
+        """Opens `count` keep-alive connections from `source`, each after one request; returns
+        how many were served."""
+        served = 0
+        for _ in range(count):
+            try:
+                sock = connect_from(source, self.server.port)
+            except OSError:
+                continue
+            self.sockets.append(sock)
+            if ask(sock) == 200:
+                served += 1
+        return served
+
+    def test_one_address_is_capped_and_others_are_still_served(self):
+        self.server = Server(env={"BROADSHEET_MAX_CONNECTIONS_PER_ADDRESS": "20"}).start()
+        self.assertEqual(self.open("127.0.0.2", 60), 20)
+        # Another address is served at once, and keeps being served.
+        for _ in range(5):
+            other = connect_from("127.0.0.3", self.server.port)
+            self.sockets.append(other)
+            self.assertEqual(ask(other), 200)
+        # The first address gets room again as its connections close.
+        for sock in self.sockets[:10]:
+            sock.close()
+        time.sleep(0.3)
+        self.assertEqual(self.open("127.0.0.2", 5), 5)
+        status, _, body = self.server.get("/metrics")
+        self.assertEqual(status, 200)
+        refused = re.search(rb'broadsheet_connections_refused_total\{limit="per_address"\} (\d+)', body)
+        self.assertGreaterEqual(int(refused.group(1)), 40)
+
+    def test_at_the_limit_idle_connections_make_room(self):
+        self.server = Server(env={"BROADSHEET_MAX_CONNECTIONS": "30",
+                                  "BROADSHEET_MAX_CONNECTIONS_PER_ADDRESS": "1000"}).start()
+        self.assertEqual(self.open("127.0.0.2", 30), 30)
+        idle = list(self.sockets)
+        newcomer = connect_from("127.0.0.3", self.server.port)
+        self.sockets.append(newcomer)
+        self.assertEqual(ask(newcomer), 200)
+        self.assertTrue(any(closed_by_server(sock, 0.5) for sock in idle))
+
+    def test_when_no_connection_is_idle_new_ones_are_refused_not_queued_forever(self):
+        self.server = Server(env={"BROADSHEET_MAX_CONNECTIONS": "10",
+                                  "BROADSHEET_MAX_CONNECTIONS_PER_ADDRESS": "1000"}).start()
+        for _ in range(10):
+            busy = connect_from("127.0.0.2", self.server.port)
+            busy.sendall(b"GET /healthz HTTP/1.1\r\nHost: te")  # a request under way
+            self.sockets.append(busy)
+        time.sleep(0.3)
+        newcomer = connect_from("127.0.0.3", self.server.port)
+        self.sockets.append(newcomer)
+        self.assertIsNone(ask(newcomer))
+        # Once the busy ones finish, there is room again.
+        for sock in self.sockets[:10]:
+            sock.close()
+        time.sleep(0.3)
+        late = connect_from("127.0.0.3", self.server.port)
+        self.sockets.append(late)
+        self.assertEqual(ask(late), 200)
+
+    def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(self):
+        self.server = Server(env={"BROADSHEET_TRUSTED_PROXIES": "127.0.0.1",
+                                  "BROADSHEET_MAX_CONNECTIONS_PER_ADDRESS": "5"}).start()
+        results = []
+        for _ in range(8):
+            sock = connect_from("127.0.0.1", self.server.port)
+            self.sockets.append(sock)
+            results.append(ask(sock, headers=b"X-Forwarded-For: 203.0.113.9\r\n"))
+        self.assertEqual(results.count(200), 5)
+        self.assertEqual(results.count(429), 3)
+        other = connect_from("127.0.0.1", self.server.port)
+        self.sockets.append(other)
+        self.assertEqual(ask(other, headers=b"X-Forwarded-For: 203.0.113.10\r\n"), 200)
+        # The proxy's own requests (health checks) are not counted against anyone.
+        for _ in range(8):
+            own = connect_from("127.0.0.1", self.server.port)
+            self.sockets.append(own)
+            self.assertEqual(ask(own), 200)
+
+
+class MetricsAccess(unittest.TestCase):
+    def test_metrics_answer_loopback_but_not_forwarded_requests(self):
+        server = Server().start()
+        try:
+            self.assertEqual(server.get("/metrics")[0], 200)
+            self.assertEqual(server.get("/metrics", {"X-Forwarded-For": "203.0.113.9"})[0], 404)
+        finally:
+            server.close()
+
+    def test_other_addresses_get_404_unless_they_bring_the_token(self):
+        token = "a-long-enough-metrics-token"
+        server = Server(env={"BROADSHEET_METRICS_ALLOW": "10.9.8.0/24",
+                             "BROADSHEET_METRICS_TOKEN": token}).start()
+        try:
+            status, _, body = server.get("/metrics")
+            self.assertEqual(status, 404)
+            self.assertNotIn(b"broadsheet_http_requests_total", body)
+            self.assertEqual(server.get("/metrics", {"Authorization": "Bearer wrong-token-of-length"})[0], 404)
+            status, _, body = server.get("/metrics", {"Authorization": "Bearer " + token})
+            self.assertEqual(status, 200)
+            self.assertIn(b"broadsheet_connections_open", body)
+        finally:
+            server.close()
+
+    def test_a_short_token_is_a_configuration_error(self):
+        server = Server(env={"BROADSHEET_METRICS_TOKEN": "short"})
+        try:
+            with self.assertRaises(AssertionError):
+                server.start()
+        finally:
+            server.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
