@@ -114,11 +114,23 @@ bool AddressRanges::Contains(std::string_view address) const {
   return false;
 }
 
+std::string ConnectionCounts::Key(const std::string& address) {
+  std::array<unsigned char, 16> bytes{};
+  bool v6 = false;
+  if (!ToBytes(address, bytes, v6)) return address;
+  if (!v6)
+    return ip::make_address_v4(ip::address_v4::bytes_type{bytes[0], bytes[1], bytes[2], bytes[3]})
+        .to_string();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return ip::make_address_v6(bytes).to_string() + "/64";
+}
+
 bool ConnectionCounts::Acquire(const std::string& address, size_t limit) {
+  const std::string key = Key(address);
   std::lock_guard lock(mutex_);
-  size_t& count = counts_[address];
+  size_t& count = counts_[key];
   if (count >= limit) {
-    if (count == 0) counts_.erase(address);
+    if (count == 0) counts_.erase(key);
     return false;
   }
   ++count;
@@ -126,15 +138,17 @@ bool ConnectionCounts::Acquire(const std::string& address, size_t limit) {
 }
 
 void ConnectionCounts::Release(const std::string& address) {
+  const std::string key = Key(address);
   std::lock_guard lock(mutex_);
-  const auto found = counts_.find(address);
+  const auto found = counts_.find(key);
   if (found == counts_.end()) return;
   if (--found->second == 0) counts_.erase(found);
 }
 
 size_t ConnectionCounts::Count(const std::string& address) const {
+  const std::string key = Key(address);
   std::lock_guard lock(mutex_);
-  const auto found = counts_.find(address);
+  const auto found = counts_.find(key);
   return found == counts_.end() ? 0 : found->second;
 }
 

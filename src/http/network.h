@@ -42,8 +42,10 @@ class AddressRanges {
 };
 
 // Open connections per client address, so that one address cannot hold every connection the
-// server allows. Thread-safe: a short critical section per connection opened or closed (not per
-// request). Memory is bounded by the addresses with connections open now.
+// server allows. An IPv6 client counts by its /64 network, the smallest block a site is usually
+// given (one host can have every address in it). Thread-safe: a short critical section per
+// connection opened or closed (not per request). Memory is bounded by the addresses with
+// connections open now.
 class ConnectionCounts {
  public:
   // Counts one more connection for `address`, unless it already has `limit`; false then.
@@ -52,6 +54,8 @@ class ConnectionCounts {
   size_t Count(const std::string& address) const;
 
  private:
+  static std::string Key(const std::string& address);
+
   mutable std::mutex mutex_;
   std::unordered_map<std::string, size_t> counts_;
 };

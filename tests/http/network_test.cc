@@ -53,5 +53,17 @@ TEST(ConnectionCounts, RefusesPastTheLimitPerAddressAndForgetsClosedOnes) {
   EXPECT_EQ(counts.Count("192.0.2.3"), 0u);
 }
 
+TEST(ConnectionCounts, CountsAnIpv6ClientByItsSlash64) {
+  ConnectionCounts counts;
+  EXPECT_TRUE(counts.Acquire("2001:db8:1:2::1", 2));
+  EXPECT_TRUE(counts.Acquire("2001:db8:1:2:ffff::9", 2));
+  EXPECT_FALSE(counts.Acquire("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 2));
+  EXPECT_TRUE(counts.Acquire("2001:db8:1:3::1", 2));
+  counts.Release("2001:db8:1:2::77");  // the same network
+  EXPECT_EQ(counts.Count("2001:db8:1:2::1"), 1u);
+  EXPECT_TRUE(counts.Acquire("::ffff:192.0.2.1", 1));  // a v4-mapped address is its IPv4 one
+  EXPECT_EQ(counts.Count("192.0.2.1"), 1u);
+}
+
 }  // namespace
 }  // namespace broadsheet::http
