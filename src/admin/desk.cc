@@ -131,6 +131,11 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/{rest*}", bind(&Desk::NoSuchPage), "admin");
 }
 
+bool Desk::MayUpload(const Request& request) const {
+  auto viewer = CurrentViewer(request);
+  return viewer && viewer->has_value();
+}
+
 Result<std::optional<auth::Viewer>> Desk::CurrentViewer(const Request& request) const {
   const std::string token = request.Cookie(kSessionCookie);
   if (!IsToken(token)) return std::nullopt;

@@ -45,6 +45,10 @@ class Desk {
   // Adds the /admin routes; add them before the public site's.
   void AddRoutes(http::Router& router);
 
+  // Whether `request` comes from a signed-in member of staff, who may send uploads larger than
+  // a form's body limit. Reads the database.
+  bool MayUpload(const http::Request& request) const;
+
  private:
   struct Page;
   Result<http::Response> LoginForm(const http::Request& request) const;

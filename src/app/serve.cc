@@ -15,6 +15,7 @@
 #include "auth/accounts.h"
 #include "auth/crypto.h"
 #include "comments/comments.h"
+#include "core/text.h"
 #include "http/server.h"
 #include "mail/outbox.h"
 #include "mail/smtp_mailer.h"
@@ -162,16 +163,15 @@ class NewsletterWorker {
 // local. Prometheus scrapes directly.
 bool MayReadMetrics(const http::Request& request, const http::AddressRanges& allowed,
                     const std::string& token) {
-  if (!token.empty()) {
-    const std::string_view authorization = request.Header("authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (authorization.starts_with(kBearer) &&
-        auth::ConstantTimeEquals(authorization.substr(kBearer.size()), token))
+  bool forwarded = false;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "x-forwarded-for" || name == "forwarded" || name == "x-real-ip") forwarded = true;
+    // The scheme's name is case-insensitive (RFC 9110 section 11.1).
+    if (name == "authorization" && !token.empty() && value.size() > 7 &&
+        LowerAscii(std::string_view(value).substr(0, 7)) == "bearer " &&
+        auth::ConstantTimeEquals(Trim(std::string_view(value).substr(7)), token))
       return true;
   }
-  const bool forwarded = !request.Header("x-forwarded-for").empty() ||
-                         !request.Header("forwarded").empty() ||
-                         !request.Header("x-real-ip").empty();
   return !forwarded && allowed.Contains(request.client_ip);
 }
 
@@ -300,7 +300,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       [&db] { return db.ContentVersion(); },
       [&site](int status, const Error& error, const http::Request& request) {
         return site.ErrorPage(status, error, request);
-      }};
+      },
+      [&desk](const http::Request& head) { return desk.MayUpload(head); }};
   http::Server server(std::move(server_options), std::move(services));
   if (auto listening = server.Listen(); !listening) return Failure(listening.error());
 

@@ -45,6 +45,9 @@ void AppendCommonHeaders(std::string& head, std::string_view policy = kDefaultPo
 }
 
 constexpr size_t kCompressOnTheFlyMinimum = 1024;
+// When the server is full, a connection that has spent longer than this on one request (a real
+// client sends its header in one go) may be closed to make room.
+constexpr auto kStalledAfter = std::chrono::seconds(2);
 // Threads that run handlers (cache misses, forms); they mostly wait on the database.
 constexpr size_t kHandlerThreads = 4;
 
@@ -188,6 +191,40 @@ bool MatchesEtag(std::string_view if_none_match, const CachedPage& page) {
   return false;
 }
 
+// The page cache's key for a request target: escapes of unreserved characters decoded and the
+// others' hex digits in upper case (RFC 3986 section 6.2.2), so that "/%61bout/" is the same page
+// as "/about/" and re-encoding an address cannot make every request a miss.
+std::string CacheKey(std::string_view target) {
+  if (target.find('%') == std::string_view::npos) return std::string(target);
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string key;
+  key.reserve(target.size());
+  for (size_t i = 0; i < target.size(); ++i) {
+    const int high = i + 2 < target.size() && target[i] == '%' ? hex(target[i + 1]) : -1;
+    const int low = high >= 0 ? hex(target[i + 2]) : -1;
+    if (low < 0) {
+      key += target[i];
+      continue;
+    }
+    const char decoded = static_cast<char>(high * 16 + low);
+    if (std::isalnum(static_cast<unsigned char>(decoded)) || decoded == '-' || decoded == '.' ||
+        decoded == '_' || decoded == '~') {
+      key += decoded;
+    } else {
+      key += '%';
+      key += "0123456789ABCDEF"[high];
+      key += "0123456789ABCDEF"[low];
+    }
+    i += 2;
+  }
+  return key;
+}
+
 // A complaint about how a request is framed: answered, then the connection is closed.
 struct FramingProblem {
   int status;
@@ -291,7 +328,16 @@ class Server::Impl {
   void Accept();
   // Starts a session for a connection just accepted on `worker`, or closes it when its address,
   // or the server, has no room for it.
-  void Admit(Worker& worker, tcp::socket socket);
+  void Admit(size_t worker, tcp::socket socket);
+  // The server is full: closes idle or stalled connections on worker `at` and, if it has none, on
+  // the next ones in turn; then starts the connection on its own worker, `home`, or refuses it.
+  struct Newcomer {
+    tcp::socket socket;
+    std::string peer;
+    bool proxied;
+  };
+  void MakeRoom(size_t home, size_t at, size_t tried, Newcomer newcomer);
+  void Start(size_t home, Newcomer newcomer, bool room);
 
   // Out of file descriptors, accepting again at once would fail again at once: a short pause.
   static constexpr auto kAcceptPause = std::chrono::milliseconds(50);
@@ -346,17 +392,25 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Waiting for a request that has not begun (a keep-alive connection between requests).
   bool Idle() const { return reading_ && buffer_.size() == 0 && !(parser_ && parser_->got_some()); }
+  // Still reading a request begun longer ago than a client that means it takes to send one (an
+  // upload a signed-in person was allowed to send apart): what a slow-sending attack looks like.
+  bool Stalled(Clock::time_point now) const {
+    return reading_ && !upload_allowed_ && now - idle_since_ > kStalledAfter;
+  }
   Clock::time_point idle_since() const { return idle_since_; }
 
-  // Called on this session's thread (shutdown, or room needed for new connections).
+  // Called on this session's thread (shutdown).
   void CloseIfIdle() {
     if (Idle()) stream_.cancel();
   }
+  // Called on this session's thread when the server is full and room is needed.
+  void CloseForRoom() { stream_.cancel(); }
 
  private:
   // The header first, then (if there is one) the body, with the limit for the request's path.
   void DoRead() {
     const auto& options = server_.options();
+    upload_allowed_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser_->body_limit(std::max(options.max_body_bytes, options.max_upload_bytes));
@@ -402,8 +456,34 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (error || parser_->is_done()) return OnRead(error);
     const auto& options = server_.options();
-    const bool upload = !options.upload_prefix.empty() &&
+    const auto length = parser_->content_length();
+    const bool large = !length || *length > options.max_body_bytes;  // chunked: not known yet
+    const bool upload = large && options.max_upload_bytes > options.max_body_bytes &&
+                        !options.upload_prefix.empty() &&
                         parser_->get().target().starts_with(options.upload_prefix);
+    const auto& may_upload = server_.services().may_upload;
+    if (!upload || !may_upload) return ReadBody(upload);
+    // Only a person the application lets upload (signed-in staff) may send a large body: the
+    // check reads the database, so it runs on the handler pool; nothing is read meanwhile.
+    Request head;
+    if (!BuildRequest(parser_->get(), ToMethod(parser_->get().method()), head))
+      return ReadBody(false);
+    asio::post(server_.handler_pool(), [self = shared_from_this(), head = std::move(head),
+                                        work = asio::make_work_guard(worker_.ioc)]() {
+      bool allowed = false;
+      try {
+        allowed = self->server_.services().may_upload(head);
+      } catch (const std::exception&) {
+      }
+      asio::post(self->worker_.ioc, [self, allowed] { self->ReadBody(allowed); });
+    });
+  }
+
+  // Reads the body, up to the upload limit when `upload` (with more time: an upload of many
+  // megabytes needs longer than a form does), else up to the limit for forms.
+  void ReadBody(bool upload) {
+    const auto& options = server_.options();
+    upload_allowed_ = upload;
     const size_t limit = upload ? std::max(options.max_body_bytes, options.max_upload_bytes)
                                 : options.max_body_bytes;
     if (parser_->content_length() && *parser_->content_length() > limit) {
@@ -411,10 +491,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendProblem(413, "The request body is too large.");
     }
     parser_->body_limit(limit);
-    // An upload of many megabytes needs longer than a form does.
     if (upload)
       stream_.expires_after(
           std::max<std::chrono::milliseconds>(options.request_timeout, std::chrono::seconds(120)));
+    fields_before_body_ = static_cast<size_t>(
+        std::distance(parser_->get().base().begin(), parser_->get().base().end()));
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });
@@ -436,6 +517,13 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return Close();  // end of stream, timeout, reset, shutdown
     }
+    // Beast adds a chunked body's trailer fields to the header, after the checks above ran.
+    if (fields_before_body_ != 0 &&
+        static_cast<size_t>(std::distance(parser_->get().base().begin(),
+                                          parser_->get().base().end())) != fields_before_body_) {
+      return SendProblem(400, "The request has trailer fields, which this server does not take.");
+    }
+    fields_before_body_ = 0;
     Handle(parser_->get());
   }
 
@@ -454,7 +542,7 @@ class Session : public std::enable_shared_from_this<Session> {
     PageCache::Ticket ticket;
     if (cacheable_method) {
       ticket = services.cache.Sync(services.content_version());
-      if (auto hit = services.cache.Find(std::string(target))) {
+      if (auto hit = services.cache.Find(CacheKey(target))) {
         services.metrics.RecordCacheHit(head_only ? 0 : hit.page->identity.body.size());
         if (hit.refresh) Refresh(raw, ticket);
         return SendCached(std::move(hit.page), raw, start);
@@ -479,7 +567,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (response.cacheable && response.status == 200 && cacheable_method) {
         services.metrics.RecordCacheMiss();
         page = MakeCachedPage(response, route);  // compressing is work for this pool too
-        services.cache.Insert(request.target, page, ticket);
+        services.cache.Insert(CacheKey(request.target), page, ticket);
       }
       asio::post(self->worker_.ioc, [self, response = std::move(response), page = std::move(page),
                                      route = std::move(route), start, head_only]() mutable {
@@ -500,9 +588,9 @@ class Session : public std::enable_shared_from_this<Session> {
                  std::string route;
                  Response response = self->Dispatch(request, route);
                  if (response.cacheable && response.status == 200) {
-                   cache.Insert(request.target, MakeCachedPage(response, route), ticket);
+                   cache.Insert(CacheKey(request.target), MakeCachedPage(response, route), ticket);
                  } else {
-                   cache.Release(request.target);
+                   cache.Release(CacheKey(request.target));
                  }
                });
   }
@@ -776,9 +864,11 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const std::string peer_;
-  const bool peer_trusted_;      // the peer is a trusted proxy
-  std::string counted_address_;  // whose connection this counts as (ConnectionCounts); or none
-  Clock::time_point idle_since_;
+  const bool peer_trusted_;        // the peer is a trusted proxy
+  std::string counted_address_;    // whose connection this counts as (ConnectionCounts); or none
+  Clock::time_point idle_since_;   // when the wait for the current request began
+  size_t fields_before_body_ = 0;  // header fields when the body began (trailers add more)
+  bool upload_allowed_ = false;    // this request may send an upload's body
   bool reading_ = false;
   bool keep_alive_ = true;
   bool http10_ = false;
@@ -786,19 +876,27 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<const CachedPage> cached_;  // kept alive while its bytes are being written
 };
 
-// Closes up to `most` of `worker`'s idle connections, those idle longest first; returns how many.
-// Runs on the worker's thread.
+// Closes up to `most` of `worker`'s connections that wait for nothing useful: idle keep-alive
+// ones first, then those stalled in the middle of a request, the longest-waiting first. Returns
+// how many. Runs on the worker's thread.
 size_t CloseIdleSessions(Worker& worker, size_t most) {
-  std::vector<Session*> idle;
+  const auto now = Clock::now();
+  std::vector<std::pair<bool, Session*>> candidates;  // (not idle, session)
   for (Session* session : worker.sessions) {
-    if (session->Idle()) idle.push_back(session);
+    if (session->Idle()) {
+      candidates.emplace_back(false, session);
+    } else if (session->Stalled(now)) {
+      candidates.emplace_back(true, session);
+    }
   }
-  const size_t count = std::min(most, idle.size());
-  std::partial_sort(
-      idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(count), idle.end(),
-      [](const Session* a, const Session* b) { return a->idle_since() < b->idle_since(); });
+  const size_t count = std::min(most, candidates.size());
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count),
+                    candidates.end(), [](const auto& a, const auto& b) {
+                      return std::pair(a.first, a.second->idle_since()) <
+                             std::pair(b.first, b.second->idle_since());
+                    });
   // Cancelling only queues the read's completion; no session is destroyed inside this loop.
-  for (size_t i = 0; i < count; ++i) idle[i]->CloseIfIdle();
+  for (size_t i = 0; i < count; ++i) candidates[i].second->CloseForRoom();
   return count;
 }
 
@@ -843,10 +941,11 @@ Result<void> Server::Impl::Listen() {
 }
 
 void Server::Impl::Accept() {
-  Worker& worker = *workers_[next_worker_];
+  const size_t index = next_worker_;
+  Worker& worker = *workers_[index];
   next_worker_ = (next_worker_ + 1) % workers_.size();
   acceptor_->async_accept(
-      worker.ioc, [this, &worker](boost::system::error_code error, tcp::socket socket) {
+      worker.ioc, [this, index](boost::system::error_code error, tcp::socket socket) {
         if (error == asio::error::operation_aborted || stopping()) return;
         if (error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
             error == asio::error::no_memory) {
@@ -862,48 +961,65 @@ void Server::Impl::Accept() {
           });
           return;
         }
-        if (!error) Admit(worker, std::move(socket));
+        if (!error) Admit(index, std::move(socket));
         Accept();
       });
 }
 
-void Server::Impl::Admit(Worker& worker, tcp::socket socket) {
+void Server::Impl::Admit(size_t worker, tcp::socket socket) {
   std::string peer = PeerAddress(socket);
   if (peer.empty()) return;  // gone already
   const bool proxied = options_.trusted_proxies.Contains(peer);
   const bool full =
       connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections;
-  asio::post(worker.ioc, [this, &worker, socket = std::move(socket), peer = std::move(peer),
-                          proxied, full]() mutable {
-    // A refused socket is closed when it goes out of scope here.
-    if (stopping()) {
-      connections_.fetch_sub(1, std::memory_order_relaxed);
-      return;
-    }
-    if (!proxied && !addresses_.Acquire(peer, options_.max_connections_per_address)) {
-      connections_.fetch_sub(1, std::memory_order_relaxed);
-      services_.metrics.RecordRefusedConnection(true);
-      return;
-    }
-    if (full) {
-      const size_t closed = CloseIdleSessions(worker, kIdleClosedAtOnce);
-      services_.metrics.RecordIdleClosed(closed);
-      if (closed == 0) {
-        if (!proxied) addresses_.Release(peer);
-        connections_.fetch_sub(1, std::memory_order_relaxed);
-        services_.metrics.RecordRefusedConnection(false);
-        // Another thread's idle connections make room for the next one.
-        for (auto& each : workers_) {
-          if (each.get() == &worker) continue;
-          asio::post(each->ioc, [this, &other = *each] {
-            services_.metrics.RecordIdleClosed(CloseIdleSessions(other, kIdleClosedAtOnce));
-          });
-        }
-        return;
-      }
-    }
-    std::make_shared<Session>(std::move(socket), worker, *this, std::move(peer), proxied)->Start();
-  });
+  asio::post(workers_[worker]->ioc,
+             [this, worker, full,
+              newcomer = Newcomer{std::move(socket), std::move(peer), proxied}]() mutable {
+               // A refused socket is closed when it goes out of scope.
+               if (stopping()) {
+                 connections_.fetch_sub(1, std::memory_order_relaxed);
+                 return;
+               }
+               if (!newcomer.proxied &&
+                   !addresses_.Acquire(newcomer.peer, options_.max_connections_per_address)) {
+                 connections_.fetch_sub(1, std::memory_order_relaxed);
+                 services_.metrics.RecordRefusedConnection(true);
+                 return;
+               }
+               if (full) return MakeRoom(worker, worker, 0, std::move(newcomer));
+               Start(worker, std::move(newcomer), true);
+             });
+}
+
+void Server::Impl::MakeRoom(size_t home, size_t at, size_t tried, Newcomer newcomer) {
+  const size_t closed = CloseIdleSessions(*workers_[at], kIdleClosedAtOnce);
+  services_.metrics.RecordIdleClosed(closed);
+  if (closed == 0 && tried + 1 < workers_.size()) {
+    const size_t next = (at + 1) % workers_.size();
+    asio::post(workers_[next]->ioc,
+               [this, home, next, tried, newcomer = std::move(newcomer)]() mutable {
+                 MakeRoom(home, next, tried + 1, std::move(newcomer));
+               });
+    return;
+  }
+  if (at == home) return Start(home, std::move(newcomer), closed > 0);
+  // The socket belongs to its home worker's thread: it is started (or closed) there.
+  asio::post(workers_[home]->ioc,
+             [this, home, room = closed > 0, newcomer = std::move(newcomer)]() mutable {
+               Start(home, std::move(newcomer), room);
+             });
+}
+
+void Server::Impl::Start(size_t home, Newcomer newcomer, bool room) {
+  if (!room || stopping()) {
+    if (!newcomer.proxied) addresses_.Release(newcomer.peer);
+    connections_.fetch_sub(1, std::memory_order_relaxed);
+    if (!room) services_.metrics.RecordRefusedConnection(false);
+    return;
+  }
+  std::make_shared<Session>(std::move(newcomer.socket), *workers_[home], *this,
+                            std::move(newcomer.peer), newcomer.proxied)
+      ->Start();
 }
 
 void Server::Impl::Run() {

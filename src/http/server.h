@@ -8,8 +8,9 @@
 // beside Content-Length or in HTTP/1.0, a missing (HTTP/1.1) or repeated Host, and obsolete line
 // folding are answered 400 or 501 and the connection is closed, so that no bytes a proxy in
 // front framed differently are ever read as a request of their own. Connections are capped per
-// client address and in all (see ServerOptions). Responses for cacheable GETs come from the PageCache when they can: a hit touches
-// neither the database nor the templates. Handlers never see sockets (see router.h).
+// client address and in all (see ServerOptions). Responses for cacheable GETs come from the
+// PageCache when they can: a hit touches neither the database nor the templates. Handlers never see
+// sockets (see router.h).
 //
 // Shutdown (Stop, or SIGINT/SIGTERM when `handle_signals`): stop accepting, close idle
 // connections, let in-flight requests finish (answered with Connection: close), then return
@@ -37,7 +38,8 @@ struct ServerOptions {
   int threads = 0;                      // 0: one per core
   size_t max_header_bytes = 16 * 1024;  // request line + headers
   size_t max_body_bytes = 1024 * 1024;
-  // Requests whose target starts with `upload_prefix` may carry bodies up to max_upload_bytes.
+  // Requests whose target starts with `upload_prefix` may carry bodies up to max_upload_bytes,
+  // when ServerServices::may_upload lets them.
   size_t max_upload_bytes = 0;
   std::string upload_prefix;
   std::chrono::milliseconds request_timeout{15000};  // idle wait + the whole request
@@ -51,7 +53,7 @@ struct ServerOptions {
   // (a proxied request gets 429), so one address cannot crowd out the others.
   size_t max_connections_per_address = 256;
   AddressRanges trusted_proxies;  // whose X-Forwarded-For/-Proto are believed
-  bool handle_signals = true;      // stop gracefully on SIGINT and SIGTERM
+  bool handle_signals = true;     // stop gracefully on SIGINT and SIGTERM
 };
 
 struct ServerServices {
@@ -63,6 +65,9 @@ struct ServerServices {
   std::function<std::uint64_t()> content_version;
   // Renders an error page for `status`; used when a handler fails.
   std::function<Response(int status, const Error& error, const Request& request)> error_page;
+  // Whether a request (its header; no body yet) may send a body up to max_upload_bytes under
+  // upload_prefix: a signed-in member of staff, say. Called on the handler pool. Unset: any may.
+  std::function<bool(const Request& head)> may_upload;
 };
 
 class Server {

@@ -6,6 +6,7 @@ import time
 import unittest
 
 from harness import Server
+from test_desk import PASSWORD, Browser, add_user
 
 
 def statuses(data):
@@ -132,6 +133,24 @@ class Framing(unittest.TestCase):
                 self.assertEqual(statuses(data), [400])
                 self.assertRegex(data, rb"(?i)connection: close")
 
+    def test_trailer_fields_are_refused(self):
+        data = self.server.raw(b"POST /search HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               b"1\r\nq\r\n0\r\nHost: b\r\n\r\n"
+                               b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+        self.assertEqual(statuses(data), [400])
+
+    def test_re_encoded_addresses_are_the_same_cached_page(self):
+        def hits():
+            body = self.server.get("/metrics")[2]
+            return int(re.search(rb"(?m)^broadsheet_page_cache_hits_total (\d+)", body).group(1))
+        first = self.server.get("/about/")
+        before = hits()
+        for variant in ["/%61bout/", "/ab%6fut/", "/%61%62%6F%75%74/"]:
+            status, headers, body = self.server.get(variant)
+            self.assertEqual(status, 200)
+            self.assertEqual(body, first[2])
+        self.assertEqual(hits() - before, 3)
+
     def test_pipelined_requests_are_still_answered_in_order(self):
         data = self.server.raw(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
                                b"GET /no-such-page/ HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -231,12 +250,89 @@ class ConnectionCaps(unittest.TestCase):
             self.assertEqual(ask(own), 200)
 
 
+    def test_stalled_requests_make_room_when_the_server_is_full(self):
+        self.server = Server(env={"BROADSHEET_MAX_CONNECTIONS": "10",
+                                  "BROADSHEET_MAX_CONNECTIONS_PER_ADDRESS": "1000"}).start()
+        for _ in range(10):
+            loris = connect_from("127.0.0.2", self.server.port)
+            loris.sendall(b"GET /healthz HTTP/1.1\r\nHost: te")  # and never the rest
+            self.sockets.append(loris)
+        time.sleep(2.5)
+        newcomer = connect_from("127.0.0.3", self.server.port)
+        self.sockets.append(newcomer)
+        self.assertEqual(ask(newcomer), 200)
+
+
+class LargeBodies(unittest.TestCase):
+    """Only signed-in staff may send the desk's large uploads; others get the form limit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_a_stranger_gets_413_before_sending_the_body(self):
+        for path in ["/admin/media", "/admin/no-such-thing"]:
+            with self.subTest(path=path):
+                sock = connect_from("127.0.0.1", self.server.port)
+                try:
+                    sock.sendall(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: a\r\n"
+                                 b"Content-Type: application/octet-stream\r\n"
+                                 b"Content-Length: 20000000\r\n\r\n" + b"x" * 1000)
+                    self.assertEqual(statuses(sock.recv(4096)), [413])
+                finally:
+                    sock.close()
+
+    def test_a_stranger_cannot_stream_a_large_chunked_body(self):
+        chunk = b"x" * 65536
+        data = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+        sock = connect_from("127.0.0.1", self.server.port)
+        try:
+            sock.sendall(b"POST /admin/media HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+            sent = 0
+            try:
+                while sent < 4 * 1024 * 1024:
+                    sock.sendall(data)
+                    sent += len(chunk)
+            except (ConnectionError, socket.timeout):
+                pass
+            sock.settimeout(5)
+            self.assertEqual(statuses(sock.recv(4096)), [413])
+        finally:
+            sock.close()
+
+    def test_signed_in_staff_may_send_large_uploads(self):
+        editor = Browser(self.server)
+        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        cookie = "; ".join(f"{k}={v}" for k, v in editor.cookies.items()).encode()
+        sock = connect_from("127.0.0.1", self.server.port, timeout=30)
+        try:
+            body = b"x" * (3 * 1024 * 1024)
+            sock.sendall(b"POST /admin/media HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + b"\r\n"
+                         b"Content-Type: application/octet-stream\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            codes = statuses(sock.recv(4096))
+            self.assertEqual(len(codes), 1)
+            self.assertNotEqual(codes[0], 413)  # refused for what it is, not for its size
+        finally:
+            sock.close()
+
+
 class MetricsAccess(unittest.TestCase):
     def test_metrics_answer_loopback_but_not_forwarded_requests(self):
         server = Server().start()
         try:
             self.assertEqual(server.get("/metrics")[0], 200)
             self.assertEqual(server.get("/metrics", {"X-Forwarded-For": "203.0.113.9"})[0], 404)
+            # Every forwarding header line counts, an empty one too.
+            data = server.raw(b"GET /metrics HTTP/1.1\r\nHost: a\r\nX-Forwarded-For:\r\n"
+                              b"X-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n")
+            self.assertEqual(statuses(data), [404])
         finally:
             server.close()
 
@@ -251,6 +347,7 @@ class MetricsAccess(unittest.TestCase):
             self.assertEqual(server.get("/metrics", {"Authorization": "Bearer wrong-token-of-length"})[0], 404)
             status, _, body = server.get("/metrics", {"Authorization": "Bearer " + token})
             self.assertEqual(status, 200)
+            self.assertEqual(server.get("/metrics", {"Authorization": "bearer " + token})[0], 200)
             self.assertIn(b"broadsheet_connections_open", body)
         finally:
             server.close()
