@@ -1,9 +1,11 @@
 #include "http/network.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
 
+#include "core/text.h"
 #include "http/asio.h"
 
 namespace broadsheet::http {
@@ -36,6 +38,25 @@ bool ToBytes(std::string_view text, std::array<unsigned char, 16>& bytes, bool& 
 }
 
 }  // namespace
+
+std::optional<std::string> CanonicalAddress(std::string_view text) {
+  text = Trim(text);
+  if (text.starts_with('[')) {  // [v6] or [v6]:port
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    text = text.substr(1, close - 1);
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {  // v4:port
+    text = text.substr(0, text.find(':'));
+  }
+  std::array<unsigned char, 16> bytes{};
+  bool v6 = false;
+  if (text.empty() || text.size() > 64 || !ToBytes(text, bytes, v6)) return std::nullopt;
+  if (!v6) {
+    return ip::make_address_v4(ip::address_v4::bytes_type{bytes[0], bytes[1], bytes[2], bytes[3]})
+        .to_string();
+  }
+  return ip::make_address_v6(bytes).to_string();
+}
 
 Result<ListenAddress> ParseListenAddress(std::string_view text) {
   ListenAddress address;

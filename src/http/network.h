@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,6 +23,11 @@ struct ListenAddress {
 
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces), "8080".
 Result<ListenAddress> ParseListenAddress(std::string_view text);
+
+// An address as a proxy may write it in X-Forwarded-For ("192.0.2.1", "192.0.2.1:5678",
+// "2001:db8::1", "[2001:db8::1]:443", "::ffff:192.0.2.1"), in its canonical form ("192.0.2.1",
+// "2001:db8::1"); nullopt when it is not an address.
+std::optional<std::string> CanonicalAddress(std::string_view text);
 
 class AddressRanges {
  public:

@@ -633,14 +633,24 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The peer, or, when the peer is a trusted proxy, the rightmost X-Forwarded-For address that
   // is not itself a trusted proxy.
+  // Every X-Forwarded-For line counts, in order, as one list (RFC 9110 section 5.3); an entry
+  // that is not an address (a proxy passed on what the client wrote) is "unknown".
   std::string ClientIp(const bhttp::request<bhttp::string_body>& raw) const {
     if (!peer_trusted_) return peer_;
     const auto& proxies = server_.options().trusted_proxies;
-    const auto forwarded = SplitTrimmed(raw["X-Forwarded-For"], ',');
+    std::vector<std::string> forwarded;
+    for (const auto& field : raw) {
+      if (beast::iequals(field.name_string(), "x-forwarded-for")) {
+        auto entries = SplitTrimmed(field.value(), ',');
+        forwarded.insert(forwarded.end(), entries.begin(), entries.end());
+      }
+    }
     std::string client = peer_;
     for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
-      client = *it;
-      if (!proxies.Contains(*it)) break;
+      auto address = CanonicalAddress(*it);
+      if (!address) return "unknown";
+      client = std::move(*address);
+      if (!proxies.Contains(client)) break;
     }
     return client;
   }

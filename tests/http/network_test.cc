@@ -29,6 +29,17 @@ TEST(AddressRanges, MatchesAddressesAndRanges) {
   EXPECT_FALSE(AddressRanges::Parse({"proxy.example"}));
 }
 
+TEST(CanonicalAddress, StripsPortsAndBracketsAndRefusesNames) {
+  EXPECT_EQ(CanonicalAddress("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(CanonicalAddress(" 192.0.2.1:5678 "), "192.0.2.1");
+  EXPECT_EQ(CanonicalAddress("[2001:DB8::1]:443"), "2001:db8::1");
+  EXPECT_EQ(CanonicalAddress("2001:db8:0:0::1"), "2001:db8::1");
+  EXPECT_EQ(CanonicalAddress("::ffff:192.0.2.1"), "192.0.2.1");
+  for (const char* bad :
+       {"", "unknown", "proxy.example", "[2001:db8::1", "1.2.3.4:5:6x", "_hidden"})
+    EXPECT_FALSE(CanonicalAddress(bad)) << bad;
+}
+
 TEST(AddressRanges, NamesTheListInErrors) {
   auto bad = AddressRanges::Parse({"nowhere"}, "metrics address");
   ASSERT_FALSE(bad);

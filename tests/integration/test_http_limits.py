@@ -243,6 +243,13 @@ class ConnectionCaps(unittest.TestCase):
         other = connect_from("127.0.0.1", self.server.port)
         self.sockets.append(other)
         self.assertEqual(ask(other, headers=b"X-Forwarded-For: 203.0.113.10\r\n"), 200)
+        # Repeated X-Forwarded-For lines are one list, and ports do not make another client.
+        for spoof in [b"X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-For: 203.0.113.9\r\n",
+                      b"X-Forwarded-For: 203.0.113.9:1234\r\n",
+                      b"X-Forwarded-For: [::ffff:203.0.113.9]:443\r\n"]:
+            sock = connect_from("127.0.0.1", self.server.port)
+            self.sockets.append(sock)
+            self.assertEqual(ask(sock, headers=spoof), 429, spoof)
         # The proxy's own requests (health checks) are not counted against anyone.
         for _ in range(8):
             own = connect_from("127.0.0.1", self.server.port)
