@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,7 @@
 #include "comments/comments.h"
 #include "http/router.h"
 #include "mail/outbox.h"
+#include "media/images.h"
 #include "newsletter/subscriptions.h"
 #include "render/theme.h"
 #include "storage/store.h"
@@ -44,6 +46,10 @@ class Desk {
 
   // Adds the /admin routes; add them before the public site's.
   void AddRoutes(http::Router& router);
+
+  // How uploaded images are processed (limits, images at once); the defaults until called. Call
+  // before serving.
+  void SetImageSettings(const media::ImageSettings& settings);
 
  private:
   struct Page;
@@ -176,6 +182,7 @@ class Desk {
   const std::filesystem::path uploads_dir_;
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
+  std::unique_ptr<media::ImageProcessor> images_;
 };
 
 }  // namespace broadsheet::admin
