@@ -170,20 +170,21 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
     }
     source = narrow.get();
   }
-  // Decode fully once (a truncated file fails here), turned upright.
+  // Decode fully once, top to bottom (a truncated file fails here). Turning it upright comes
+  // after: a rotation reads the file out of order, which a sequential read refuses.
+  Image in_memory(vips_image_copy_memory(source));
+  if (!in_memory)
+    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
+                VipsMessage());
+  narrow.reset();
+  loaded.reset();
+  // A view of the decoded copy, not a second copy: rotated as each output reads it.
   VipsImage* rotated = nullptr;
-  if (vips_autorot(source, &rotated, nullptr) != 0) {
+  if (vips_autorot(in_memory.get(), &rotated, nullptr) != 0) {
     return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
                 VipsMessage());
   }
-  Image oriented(rotated);
-  Image upright(vips_image_copy_memory(oriented.get()));
-  if (!upright)
-    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
-                VipsMessage());
-  oriented.reset();
-  narrow.reset();
-  loaded.reset();
+  Image upright(rotated);
   StripMetadata(upright.get());
   ProcessedImage result;
   auto original = Encode(upright.get(), format);

@@ -153,6 +153,22 @@ TEST_F(Images, SixteenBitImagesBecomeEightBit) {
   }
 }
 
+TEST_F(Images, TurnsImagesUprightAlsoWhenReadSequentially) {
+  VipsImage* black = nullptr;
+  ASSERT_EQ(vips_black(&black, 1200, 600, "bands", 3, nullptr), 0);
+  vips_image_set_int(black, "orientation", 6);  // rotate 90° clockwise to show
+  void* buffer = nullptr;
+  size_t length = 0;
+  ASSERT_EQ(vips_jpegsave_buffer(black, &buffer, &length, nullptr), 0);
+  const std::string jpeg(static_cast<const char*>(buffer), length);
+  g_free(buffer);
+  g_object_unref(black);
+  auto processed = ProcessUpload(jpeg);
+  ASSERT_TRUE(processed) << processed.error().message << " " << processed.error().detail;
+  EXPECT_EQ(processed->original.width, 600);
+  EXPECT_EQ(processed->original.height, 1200);
+}
+
 TEST_F(Images, MemoryGoesBackAfterAnImage) {
   ImageProcessor processor;
   const std::string input = Png(2000, 2000, 4, 8);  // 16 MB decoded
