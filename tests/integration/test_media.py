@@ -195,7 +195,6 @@ class UploadMemory(unittest.TestCase):
         started = time.monotonic()
         results = self.upload_at_once(data, 3)
         self.assertEqual([status for status, _ in results], [413, 413, 413])
-        self.assertIn("too large to process", html.unescape(results[0][1]))
         self.assertLess(time.monotonic() - started, 20)  # refused, not decoded
         self.assertLess(memory_mb(pid, "VmHWM"), 400)
 
