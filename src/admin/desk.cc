@@ -50,7 +50,12 @@ Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, m
       publication_(std::move(publication)),
       uploads_dir_(std::move(uploads_dir)),
       comments_(store),
-      subscriptions_(store, outbox) {}
+      subscriptions_(store, outbox),
+      images_(std::make_unique<media::ImageProcessor>()) {}
+
+void Desk::SetImageSettings(const media::ImageSettings& settings) {
+  images_ = std::make_unique<media::ImageProcessor>(settings);
+}
 
 void Desk::AddRoutes(http::Router& router) {
   // Every desk page passes the two-factor gate first.

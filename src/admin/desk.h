@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,7 @@
 #include "comments/comments.h"
 #include "http/router.h"
 #include "mail/outbox.h"
+#include "media/images.h"
 #include "newsletter/subscriptions.h"
 #include "render/theme.h"
 #include "storage/store.h"
@@ -48,6 +50,10 @@ class Desk {
   // Whether `request` comes from a signed-in member of staff, who may send uploads larger than
   // a form's body limit. Reads the database.
   bool MayUpload(const http::Request& request) const;
+
+  // How uploaded images are processed (limits, images at once); the defaults until called. Call
+  // before serving.
+  void SetImageSettings(const media::ImageSettings& settings);
 
  private:
   struct Page;
@@ -180,6 +186,7 @@ class Desk {
   const std::filesystem::path uploads_dir_;
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
+  std::unique_ptr<media::ImageProcessor> images_;
 };
 
 }  // namespace broadsheet::admin

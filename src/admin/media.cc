@@ -70,10 +70,11 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
     return Fail(ErrorCode::kInvalidArgument,
                 "Describe the image in its alt text before uploading it.");
   }
-  auto processed = media::ProcessUpload(file.data);
+  auto processed = images_->Process(file.data);
   if (!processed) {
     if (processed.error().code == ErrorCode::kInvalidArgument ||
-        processed.error().code == ErrorCode::kTooLarge) {
+        processed.error().code == ErrorCode::kTooLarge ||
+        processed.error().code == ErrorCode::kUnavailable) {
       return Fail(processed.error().code, "Not uploaded: " + processed.error().message + ".");
     }
     return tl::unexpected(processed.error());
@@ -183,9 +184,12 @@ Result<Response> Desk::Upload(const Request& request) const {
   auto saved = SaveUpload(*viewer, files.front(), alt, caption, credit);
   if (!saved) {
     const auto code = saved.error().code;
-    if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge) {
-      return MediaPage(*viewer, code == ErrorCode::kTooLarge ? 413 : 422, "", saved.error().message,
-                       alt, caption, credit);
+    if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge ||
+        code == ErrorCode::kUnavailable) {
+      const int status = code == ErrorCode::kTooLarge      ? 413
+                         : code == ErrorCode::kUnavailable ? 503
+                                                           : 422;
+      return MediaPage(*viewer, status, "", saved.error().message, alt, caption, credit);
     }
     return tl::unexpected(saved.error());
   }

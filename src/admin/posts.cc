@@ -620,6 +620,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
           code == ErrorCode::kForbidden) {
         return again(422, item.error().message);
       }
+      // The server is busy with other images: the text is kept, shown back with the reason.
+      if (code == ErrorCode::kUnavailable) return again(503, item.error().message);
       return tl::unexpected(item.error());
     }
     fields.image_url = item->url;

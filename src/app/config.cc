@@ -61,23 +61,13 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                 fmt::format("{}:{}: {}", file, e.source().begin.line, e.description()));
   }
 
-  static const std::set<std::string> kKeys = {"listen",
-                                              "base_url",
-                                              "cache_budget_mb",
-                                              "theme",
-                                              "log_level",
-                                              "access_log",
-                                              "trusted_proxies",
-                                              "max_body_kb",
-                                              "threads",
-                                              "request_timeout_s",
-                                              "publication",
-                                              "mail",
-                                              "newsletter",
-                                              "max_connections",
-                                              "max_connections_per_address",
-                                              "metrics_allow",
-                                              "metrics_token"};
+  static const std::set<std::string> kKeys = {
+      "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
+      "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
+      "newsletter",
+      // Limits (SECURITY.md): connections, /metrics, images.
+      "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
+      "image_memory_mb", "image_jobs", "image_wait_s"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
@@ -113,8 +103,9 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = **value;
   }
-  for (const char* key : {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s",
-                          "max_connections", "max_connections_per_address"}) {
+  for (const char* key :
+       {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s", "max_connections",
+        "max_connections_per_address", "image_memory_mb", "image_jobs", "image_wait_s"}) {
     auto value = number(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = std::to_string(**value);
@@ -256,6 +247,9 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_NEWSLETTER_RETRY_AFTER_S", "newsletter.retry_after_s"},
       {"BROADSHEET_NEWSLETTER_MAX_ATTEMPTS", "newsletter.max_attempts"},
       {"BROADSHEET_NEWSLETTER_BOUNCE_THRESHOLD", "newsletter.bounce_threshold"},
+      {"BROADSHEET_IMAGE_MEMORY_MB", "image_memory_mb"},
+      {"BROADSHEET_IMAGE_JOBS", "image_jobs"},
+      {"BROADSHEET_IMAGE_WAIT_S", "image_wait_s"},
   };
   std::map<std::string, std::string> origin;  // key -> where its value came from
   for (const auto& [key, value] : values) origin[key] = file + ": " + key;
@@ -318,6 +312,22 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                   origin["metrics_token"] + " must be at least 16 characters (or empty for none)");
     }
     config.metrics_token = found->second;
+  }
+  // Uploaded images.
+  if (auto found = values.find("image_memory_mb"); found != values.end()) {
+    auto mb = ParseNumber(origin["image_memory_mb"], found->second, 1, 16384);
+    if (!mb) return tl::unexpected(mb.error());
+    config.images.limits.max_decoded_bytes = static_cast<size_t>(*mb) * 1024 * 1024;
+  }
+  if (auto found = values.find("image_jobs"); found != values.end()) {
+    auto jobs = ParseNumber(origin["image_jobs"], found->second, 1, 64);
+    if (!jobs) return tl::unexpected(jobs.error());
+    config.images.max_jobs = static_cast<int>(*jobs);
+  }
+  if (auto found = values.find("image_wait_s"); found != values.end()) {
+    auto seconds = ParseNumber(origin["image_wait_s"], found->second, 0, 3600);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.images.wait = std::chrono::seconds(*seconds);
   }
   if (auto found = values.find("theme"); found != values.end()) {
     config.theme_dir =
@@ -479,6 +489,12 @@ max_connections_per_address = 256
 # coming from an allowed address.
 metrics_allow = ["127.0.0.0/8", "::1"]
 # metrics_token = ""
+# Uploaded images: the most memory one image may take decoded, in MiB (width × height × channels
+# × bytes per channel; larger images are refused), how many images are processed at once, and how
+# many seconds an upload waits for its turn before it is turned away (503).
+image_memory_mb = 256
+image_jobs = 1
+image_wait_s = 30
 
 # Outgoing mail (invitations, password resets): an SMTP server. STARTTLS is used when the
 # server offers it; smtps:// connects with TLS from the start.

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "http/network.h"
 #include "mail/smtp_mailer.h"
+#include "media/images.h"
 #include "newsletter/sender.h"
 
 namespace broadsheet::app {
@@ -38,6 +39,9 @@ struct Config {
   mail::SmtpSettings mail;  // [mail] smtp_url, username, password, from, require_tls, timeout_s
   // [newsletter] rate, concurrency, retry_after_s, max_attempts, bounce_threshold
   newsletter::SenderOptions newsletter;
+  // Uploaded images: image_memory_mb = 256 (decoded size of one image), image_jobs = 1 (images
+  // processed at once), image_wait_s = 30 (how long an upload waits for its turn).
+  media::ImageSettings images;
 };
 
 // Reads a variable from the environment; replaceable in tests.

@@ -242,6 +242,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   admin::Desk desk(
       **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
       paths.uploads);
+  desk.SetImageSettings(config.images);
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
 

@@ -1,9 +1,12 @@
 #include "media/images.h"
 
+#include <malloc.h>
 #include <vips/vips.h>
 
 #include <memory>
 #include <mutex>
+
+#include <fmt/format.h>
 
 namespace broadsheet::media {
 namespace {
@@ -78,8 +81,17 @@ Result<void> InitImages() {
   std::call_once(once, [] {
     ok = vips_init("broadsheet") == 0;
     if (ok) {
-      vips_cache_set_max(0);  // processed uploads are never reused
-      vips_concurrency_set(1);
+      // Processed uploads are never reused, so libvips keeps no operations, memory or files.
+      vips_cache_set_max(0);
+      vips_cache_set_max_mem(0);
+      vips_cache_set_max_files(0);
+      vips_concurrency_set(1);  // one worker thread per pipeline; ImageProcessor bounds pipelines
+      // glibc raises its mmap threshold to the largest block freed (up to 32 MiB), and its trim
+      // threshold to twice that, after which an image's buffers come from thread arenas whose
+      // free tops are never returned: the server stayed hundreds of MB larger after an upload.
+      // Fixed thresholds keep large buffers in mmap (unmapped when freed) and tops trimmed.
+      ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+      ::mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
     }
   });
   if (!ok) return Fail(ErrorCode::kInternal, "libvips could not start", VipsMessage());
@@ -110,7 +122,8 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
   else
     return Fail(ErrorCode::kInvalidArgument, "only JPEG, PNG, WebP and GIF images can be uploaded");
 
-  // "fail": a damaged or truncated file is refused, not patched up with grey.
+  // Sequential: the file is read top to bottom once, never held decoded as a whole. Only the
+  // header is read here. "fail": a damaged or truncated file is refused, not patched up with grey.
   Image loaded(vips_image_new_from_buffer(data.data(), data.size(), "", "access",
                                           VIPS_ACCESS_SEQUENTIAL, "fail", TRUE, nullptr));
   if (!loaded)
@@ -124,17 +137,54 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
                                           std::to_string(limits.max_pixels / 1'000'000) +
                                           " megapixels)");
   }
-  // Decode fully once (a truncated file fails here), turned upright.
+  const VipsBandFormat band_format = vips_image_get_format(loaded.get());
+  const std::uint64_t bytes_per_channel = vips_format_sizeof(band_format);
+  const std::uint64_t decoded =
+      static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
+      static_cast<std::uint64_t>(vips_image_get_bands(loaded.get())) * bytes_per_channel;
+  if (decoded > limits.max_decoded_bytes) {
+    return Fail(ErrorCode::kTooLarge,
+                fmt::format("the image is too large to process: {}×{} at {} bits per channel "
+                            "(at most {} MiB decoded)",
+                            width, height, bytes_per_channel * 8,
+                            limits.max_decoded_bytes / (1024 * 1024)));
+  }
+  // 16-bit (and any wider) images become 8-bit as they are read, before anything is held.
+  Image narrow;
+  VipsImage* source = loaded.get();
+  if (band_format != VIPS_FORMAT_UCHAR) {
+    VipsImage* converted = nullptr;
+    const VipsInterpretation target =
+        vips_image_get_bands(source) >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W;
+    if (vips_colourspace(source, &converted, target, nullptr) != 0) {
+      return Fail(ErrorCode::kInvalidArgument, "the image's colours cannot be read", VipsMessage());
+    }
+    narrow.reset(converted);
+    if (vips_image_get_format(converted) != VIPS_FORMAT_UCHAR) {
+      VipsImage* cast = nullptr;
+      if (vips_cast(converted, &cast, VIPS_FORMAT_UCHAR, "shift", TRUE, nullptr) != 0) {
+        return Fail(ErrorCode::kInvalidArgument, "the image's colours cannot be read",
+                    VipsMessage());
+      }
+      narrow.reset(cast);
+    }
+    source = narrow.get();
+  }
+  // Decode fully once, top to bottom (a truncated file fails here). Turning it upright comes
+  // after: a rotation reads the file out of order, which a sequential read refuses.
+  Image in_memory(vips_image_copy_memory(source));
+  if (!in_memory)
+    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
+                VipsMessage());
+  narrow.reset();
+  loaded.reset();
+  // A view of the decoded copy, not a second copy: rotated as each output reads it.
   VipsImage* rotated = nullptr;
-  if (vips_autorot(loaded.get(), &rotated, nullptr) != 0) {
+  if (vips_autorot(in_memory.get(), &rotated, nullptr) != 0) {
     return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
                 VipsMessage());
   }
-  Image oriented(rotated);
-  Image upright(vips_image_copy_memory(oriented.get()));
-  if (!upright)
-    return Fail(ErrorCode::kInvalidArgument, "the image is damaged and cannot be read",
-                VipsMessage());
+  Image upright(rotated);
   StripMetadata(upright.get());
   ProcessedImage result;
   auto original = Encode(upright.get(), format);
@@ -156,6 +206,38 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
     }
   }
   return result;
+}
+
+ImageProcessor::ImageProcessor(ImageSettings settings) : settings_(std::move(settings)) {}
+
+Result<ProcessedImage> ImageProcessor::Process(std::string_view data) {
+  {
+    std::unique_lock lock(mutex_);
+    if (running_ >= settings_.max_jobs) {
+      if (waiting_ >= settings_.max_waiting) {
+        return Fail(ErrorCode::kUnavailable,
+                    "the server is busy with other images; try again in a minute");
+      }
+      ++waiting_;
+      const bool turn =
+          turn_.wait_for(lock, settings_.wait, [this] { return running_ < settings_.max_jobs; });
+      --waiting_;
+      if (!turn) {
+        return Fail(ErrorCode::kUnavailable,
+                    "the server is busy with other images; try again in a minute");
+      }
+    }
+    ++running_;
+  }
+  auto processed = ProcessUpload(data, settings_.limits);
+  // Decoding leaves megabytes of freed heap in this thread's malloc arena; give it back.
+  ::malloc_trim(0);
+  {
+    std::lock_guard lock(mutex_);
+    --running_;
+  }
+  turn_.notify_one();
+  return processed;
 }
 
 }  // namespace broadsheet::media

@@ -3,10 +3,21 @@
 // script renamed .jpg — is refused. Every output is re-encoded, so no metadata survives (EXIF,
 // GPS, XMP, comments), and is turned upright first according to its EXIF orientation.
 //
-// Thread-safe (libvips is). libvips starts on first use (InitImages; calling it early is optional).
+// Memory is bounded before anything is decoded: the header's width × height × channels × bytes
+// per channel (a 16-bit RGBA pixel is 8 bytes) must fit ImageLimits::max_decoded_bytes. The image
+// is then read top to bottom (sequential access), 16-bit images become 8-bit as they are read, and
+// only the 8-bit copy is held while the outputs are made.
+//
+// libvips is process-wide: InitImages starts it once (thread-safely; calling it early is
+// optional), with no operation cache and one worker thread per pipeline. Each call builds its own
+// libvips objects; none is shared between threads. ImageProcessor bounds how many images the
+// server processes at once and hands freed memory back to the system after each.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,9 +28,11 @@ namespace broadsheet::media {
 Result<void> InitImages();
 
 struct ImageLimits {
-  size_t max_bytes = 20 * 1024 * 1024;
+  size_t max_bytes = 20 * 1024 * 1024;   // the uploaded file
   std::int64_t max_pixels = 50'000'000;  // width × height
   int max_side = 20000;
+  // Width × height × channels × bytes per channel, as the file's header declares it.
+  size_t max_decoded_bytes = 256 * 1024 * 1024;
 };
 
 inline constexpr int kVariantWidths[] = {480, 960, 1600};
@@ -38,7 +51,37 @@ struct ProcessedImage {
 };
 
 // kInvalidArgument naming the problem for anything that is not an acceptable image;
-// kTooLarge beyond the limits.
+// kTooLarge beyond the limits (checked on the header, before decoding). Not bounded in
+// concurrency: the server goes through ImageProcessor.
 Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& limits = {});
+
+struct ImageSettings {
+  ImageLimits limits;
+  int max_jobs = 1;                       // images processed at once; more wait their turn
+  std::chrono::milliseconds wait{30000};  // how long an upload waits for its turn
+  int max_waiting = 2;                    // uploads waiting at once; more are turned away at once
+};
+
+// The server's image processing: ProcessUpload with at most `max_jobs` images at once. An upload
+// that cannot get its turn (the queue is full, or `wait` passes) gets kUnavailable. After each
+// image the C heap's free memory is returned to the system (malloc_trim), so a large image does
+// not leave the server's resident size high. Thread-safe; not copyable.
+class ImageProcessor {
+ public:
+  explicit ImageProcessor(ImageSettings settings = {});
+  ImageProcessor(const ImageProcessor&) = delete;
+  ImageProcessor& operator=(const ImageProcessor&) = delete;
+
+  Result<ProcessedImage> Process(std::string_view data);
+
+  const ImageSettings& settings() const { return settings_; }
+
+ private:
+  const ImageSettings settings_;
+  std::mutex mutex_;
+  std::condition_variable turn_;
+  int running_ = 0;
+  int waiting_ = 0;
+};
 
 }  // namespace broadsheet::media

@@ -52,8 +52,12 @@ Sender::Sender(Store& store, SenderOptions options,
     : store_(store), options_(options), publication_(std::move(publication)) {
   options_.concurrency = std::max(1, options_.concurrency);
   options_.batch = std::max(1, options_.batch);
-  // A batch is at most a second's worth, so a cancelled send or a shutdown takes effect soon.
-  if (options_.rate > 0) options_.batch = std::min(options_.batch, options_.rate);
+  // A batch is at most a quarter second's worth (but one message per connection), so a cancelled
+  // send or a shutdown takes effect soon, and a crash re-sends few: the batch in flight is all a
+  // crash can repeat, and with a second's worth twenty kills gave readers up to eight copies.
+  if (options_.rate > 0) {
+    options_.batch = std::min(options_.batch, std::max(options_.concurrency, options_.rate / 4));
+  }
   for (int i = 0; i < options_.concurrency; ++i) connections_.push_back(connect());
 }
 

@@ -3,8 +3,9 @@
 // Each call of RunBatch takes up to `batch` due deliveries, sends them over `concurrency`
 // connections kept open between batches, at most `rate` messages a second, and records the whole
 // batch's results in one transaction. So after a crash at most one batch — the mails in flight,
-// whose completion was not yet recorded — is sent again; every other recipient gets the issue
-// exactly once. A temporary failure (4xx, timeout) is retried after retry_after_s, doubling each
+// whose completion was not yet recorded, at most a quarter second's worth at `rate` — is sent
+// again: each crash during a send repeats a recipient's copy at most once, and every recipient
+// not in that batch gets the issue exactly once. A temporary failure (4xx, timeout) is retried after retry_after_s, doubling each
 // time, up to max_attempts; a permanent one (5xx) fails the delivery and counts a bounce against
 // the subscriber, who is marked bounced at bounce_threshold.
 //
@@ -36,7 +37,7 @@ inline constexpr std::string_view kUnsubscribeMarker = "%%BROADSHEET_UNSUBSCRIBE
 struct SenderOptions {
   int rate = 100;       // messages a second; 0: as fast as the server takes them
   int concurrency = 4;  // SMTP connections
-  int batch = 100;      // deliveries recorded per transaction (at most `rate`)
+  int batch = 100;  // deliveries recorded per transaction (at most `rate` / 4, or `concurrency`)
   int retry_after_s = 60;
   int max_attempts = 8;
   int bounce_threshold = 1;   // permanent refusals before a subscriber is marked bounced

@@ -85,5 +85,25 @@ TEST(Config, MistakesNameTheSetting) {
   EXPECT_NE(syntax.error().message.find("broadsheet.toml:"), std::string::npos);
 }
 
+TEST(Config, ImageSettingsComeFromTheFileAndTheEnvironment) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", DefaultConfigText("http://127.0.0.1:8080"));
+  auto defaults = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->images.limits.max_decoded_bytes, 256u * 1024 * 1024);
+  EXPECT_EQ(defaults->images.max_jobs, 1);
+
+  dir.Write("broadsheet.toml", "image_memory_mb = 64\nimage_jobs = 2\n");
+  auto config = LoadConfig(dir.path(), Fake({{"BROADSHEET_IMAGE_WAIT_S", "5"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->images.limits.max_decoded_bytes, 64u * 1024 * 1024);
+  EXPECT_EQ(config->images.max_jobs, 2);
+  EXPECT_EQ(config->images.wait, std::chrono::seconds(5));
+
+  auto bad = LoadConfig(dir.path(), Fake({{"BROADSHEET_IMAGE_JOBS", "0"}}));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace broadsheet::app

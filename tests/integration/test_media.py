@@ -6,6 +6,8 @@ import http.client
 import os
 import re
 import struct
+import threading
+import time
 import unittest
 import uuid
 import zlib
@@ -25,6 +27,28 @@ def png(width, height, text=None):
     return data + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
 
 
+def deep_png(width, height, depth=16):
+    """An RGBA PNG of `depth` bits per channel, made row by row so that it never sits decoded in
+    this process; a smooth gradient, so that it compresses to a few hundred KB."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    row_bytes = width * 4 * depth // 8
+    row = b"\x00" + (bytes(range(256)) * (row_bytes // 256 + 1))[:row_bytes]
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 6, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def memory_mb(pid, field):
+    """VmRSS (resident now) or VmHWM (resident at its peak) of a process, in MiB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError(field + " not in /proc status")
+
+
 def multipart(fields, files):
     boundary = uuid.uuid4().hex
     body = b""
@@ -39,7 +63,7 @@ def multipart(fields, files):
 
 def post_multipart(browser, path, fields, files):
     body, kind = multipart(fields, files)
-    connection = http.client.HTTPConnection("127.0.0.1", browser.server.port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", browser.server.port, timeout=120)
     headers = {"Content-Type": kind, "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
     connection.request("POST", path, body=body, headers=headers)
     response = connection.getresponse()
@@ -131,6 +155,58 @@ class MediaLibrary(unittest.TestCase):
         self.assertEqual(len(source.group(1).split(", ")), 3)  # 480, 960, 1600
         self.assertRegex(body, r'<img src="/uploads/media/[^"]+\.png" srcset="[^"]+-480\.png 480w, [^"]+ 2000w" sizes="[^"]+" width="2000" height="1000" alt="A wide blue field"')
         self.assertIn("Photo: Desk", body)
+
+
+class UploadMemory(unittest.TestCase):
+    """Issue 13, item 8: a small file that decodes to hundreds of megabytes is refused from its
+    header, images are processed one at a time, and memory goes back afterwards."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server(env={"BROADSHEET_IMAGE_JOBS": "1", "BROADSHEET_IMAGE_WAIT_S": "60"})
+        add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        cls.server.start()
+        cls.editor = Browser(cls.server)
+        assert cls.editor.sign_in("editor@example.org", PASSWORD)[0] == 303
+        cls.csrf = csrf_of(cls.editor.request("GET", "/admin/media")[2])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def upload_at_once(self, data, count):
+        results = []
+
+        def upload():
+            status, _, page = post_multipart(self.editor, "/admin/media", {"csrf": self.csrf, "alt": "Deep"},
+                                             {"file": ("deep.png", data, "image/png")})
+            results.append((status, page))
+        threads = [threading.Thread(target=upload) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    def test_a_16_bit_image_that_decodes_to_392_mb_is_refused_from_its_header(self):
+        data = deep_png(7000, 7000, 16)  # 7000 × 7000 × 4 channels × 2 bytes = 392 MB decoded
+        self.assertLess(len(data), 2 * 1024 * 1024)
+        pid = self.server.process.pid
+        started = time.monotonic()
+        results = self.upload_at_once(data, 3)
+        self.assertEqual([status for status, _ in results], [413, 413, 413])
+        self.assertLess(time.monotonic() - started, 20)  # refused, not decoded
+        self.assertLess(memory_mb(pid, "VmHWM"), 400)
+
+    def test_images_wait_their_turn_and_memory_is_returned(self):
+        pid = self.server.process.pid
+        baseline = memory_mb(pid, "VmRSS")
+        data = deep_png(2500, 2500, 8)  # 25 MB decoded each
+        results = self.upload_at_once(data, 3)
+        self.assertEqual([status for status, _ in results], [303, 303, 303])
+        self.assertLess(memory_mb(pid, "VmHWM"), 400)
+        # The C heap's freed pages go back to the system after each image.
+        self.assertLess(memory_mb(pid, "VmRSS"), baseline + 60)
 
 
 if __name__ == "__main__":

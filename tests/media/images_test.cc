@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <fstream>
+#include <thread>
+
 namespace broadsheet::media {
 namespace {
 
@@ -34,6 +38,46 @@ std::string JpegWithExif(int width, int height, const std::string& marker) {
   segment += static_cast<char>(size & 0xFF);
   segment += payload;
   return jpeg.substr(0, 2) + segment + jpeg.substr(2);
+}
+
+// A PNG made by libvips: `bands` channels of `bits` (8 or 16) bits, a smooth gradient.
+std::string Png(int width, int height, int bands, int bits) {
+  VipsImage* ramp = nullptr;
+  EXPECT_EQ(vips_xyz(&ramp, width, height, nullptr), 0);
+  VipsImage* first = nullptr;
+  EXPECT_EQ(vips_extract_band(ramp, &first, 0, nullptr), 0);
+  VipsImage** copies = static_cast<VipsImage**>(g_malloc(sizeof(VipsImage*) * bands));
+  for (int i = 0; i < bands; ++i) copies[i] = first;
+  VipsImage* joined = nullptr;
+  EXPECT_EQ(vips_bandjoin(copies, &joined, bands, nullptr), 0);
+  g_free(copies);
+  VipsImage* cast = nullptr;
+  EXPECT_EQ(vips_cast(joined, &cast, bits == 16 ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR, nullptr),
+            0);
+  VipsImage* tagged = nullptr;
+  const VipsInterpretation interpretation =
+      bits == 16 ? (bands >= 3 ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_GREY16)
+                 : (bands >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W);
+  EXPECT_EQ(vips_copy(cast, &tagged, "interpretation", interpretation, nullptr), 0);
+  void* buffer = nullptr;
+  size_t length = 0;
+  EXPECT_EQ(vips_pngsave_buffer(tagged, &buffer, &length, "bitdepth", bits, nullptr), 0);
+  std::string png(static_cast<const char*>(buffer), length);
+  g_free(buffer);
+  for (VipsImage* image : {ramp, first, joined, cast, tagged}) g_object_unref(image);
+  return png;
+}
+
+// The bit depth a PNG's header declares (IHDR: signature 8, length 4, type 4, width 4, height 4).
+int PngBitDepth(const std::string& png) { return static_cast<unsigned char>(png.at(24)); }
+
+long ResidentKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 class Images : public ::testing::Test {
@@ -84,6 +128,83 @@ TEST_F(Images, EnforcesSizeAndPixelLimits) {
   limits = {};
   limits.max_bytes = 100;
   EXPECT_EQ(ProcessUpload(JpegWithExif(200, 200, "x"), limits).error().code, ErrorCode::kTooLarge);
+}
+
+TEST_F(Images, RefusesFromTheHeaderWhatWouldDecodeBeyondTheMemoryBudget) {
+  // 1000 × 1000 RGBA at 16 bits is 8 MB decoded; at 8 bits, 4 MB.
+  ImageLimits limits;
+  limits.max_decoded_bytes = 6 * 1000 * 1000;
+  auto deep = ProcessUpload(Png(1000, 1000, 4, 16), limits);
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().code, ErrorCode::kTooLarge);
+  EXPECT_TRUE(ProcessUpload(Png(1000, 1000, 4, 8), limits));
+}
+
+TEST_F(Images, SixteenBitImagesBecomeEightBit) {
+  for (int bands : {1, 2, 3, 4}) {
+    const std::string input = Png(600, 300, bands, 16);
+    ASSERT_EQ(PngBitDepth(input), 16);
+    auto processed = ProcessUpload(input);
+    ASSERT_TRUE(processed) << processed.error().message << " " << processed.error().detail;
+    EXPECT_EQ(PngBitDepth(processed->original.data), 8) << bands;
+    EXPECT_EQ(processed->original.width, 600);
+    ASSERT_EQ(processed->variants.size(), 2u);
+    EXPECT_EQ(PngBitDepth(processed->variants[0].data), 8);
+  }
+}
+
+TEST_F(Images, TurnsImagesUprightAlsoWhenReadSequentially) {
+  VipsImage* black = nullptr;
+  ASSERT_EQ(vips_black(&black, 1200, 600, "bands", 3, nullptr), 0);
+  vips_image_set_int(black, "orientation", 6);  // rotate 90° clockwise to show
+  void* buffer = nullptr;
+  size_t length = 0;
+  ASSERT_EQ(vips_jpegsave_buffer(black, &buffer, &length, nullptr), 0);
+  const std::string jpeg(static_cast<const char*>(buffer), length);
+  g_free(buffer);
+  g_object_unref(black);
+  auto processed = ProcessUpload(jpeg);
+  ASSERT_TRUE(processed) << processed.error().message << " " << processed.error().detail;
+  EXPECT_EQ(processed->original.width, 600);
+  EXPECT_EQ(processed->original.height, 1200);
+}
+
+TEST_F(Images, MemoryGoesBackAfterAnImage) {
+  ImageProcessor processor;
+  const std::string input = Png(2000, 2000, 4, 8);  // 16 MB decoded
+  ASSERT_TRUE(processor.Process(input));            // warm up libvips and the threads
+  const long before = ResidentKb();
+  ASSERT_TRUE(processor.Process(input));
+  EXPECT_LT(ResidentKb(), before + 20 * 1024);
+}
+
+TEST_F(Images, AnImageBeyondTheJobsAndQueueIsTurnedAwayWhileAnotherIsProcessed) {
+  ImageSettings settings;
+  settings.max_jobs = 1;
+  settings.max_waiting = 0;
+  ImageProcessor processor(settings);
+  const std::string large = Png(2000, 2000, 4, 8);
+  const std::string small = Png(100, 100, 3, 8);
+  std::atomic<bool> done = false;
+  std::thread busy([&] {
+    // The small images below may hold the one job for a moment: try until the large one runs.
+    while (true) {
+      auto result = processor.Process(large);
+      if (result || result.error().code != ErrorCode::kUnavailable) {
+        EXPECT_TRUE(result);
+        break;
+      }
+    }
+    done = true;
+  });
+  bool turned_away = false;
+  while (!done && !turned_away) {
+    auto result = processor.Process(small);
+    turned_away = !result && result.error().code == ErrorCode::kUnavailable;
+  }
+  busy.join();
+  EXPECT_TRUE(turned_away);
+  EXPECT_TRUE(processor.Process(small));  // free again afterwards
 }
 
 }  // namespace
