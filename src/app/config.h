@@ -33,6 +33,8 @@ struct Config {
   mail::SmtpSettings mail;  // [mail] smtp_url, username, password, from, require_tls, timeout_s
   // [newsletter] rate, concurrency, retry_after_s, max_attempts, bounce_threshold
   newsletter::SenderOptions newsletter;
+  // embed_hosts = [] (html-filter): hosts bodies may embed as sandboxed iframes, lower case
+  std::vector<std::string> embed_hosts;
 };
 
 // Reads a variable from the environment; replaceable in tests.

@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "mail/outbox.h"
 #include "mail/smtp_mailer.h"
+#include "markdown/html_filter.h"
 #include "newsletter/sender.h"
 #include "render/theme.h"
 #include "search/index.h"
@@ -201,8 +202,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (!search_index) return Failure(search_index.error());
   site.SetSearchIndex(search_index->get());
   admin::Desk desk(
-      **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
-      paths.uploads);
+      **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); }, paths.uploads,
+      markdown::FilterOptions{config.embed_hosts});
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
 
@@ -242,6 +243,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   server_options.upload_prefix = "/admin/";
   server_options.request_timeout = std::chrono::seconds(config.request_timeout_s);
   server_options.trusted_proxies = std::move(*proxies);
+  server_options.frame_hosts = config.embed_hosts;  // the embeds bodies may keep
   http::ServerServices services{
       router,
       cache,
