@@ -42,13 +42,15 @@ std::string DescribeTime(const Timestamp when) {
 }  // namespace
 
 Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
-           std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir)
+           std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir,
+           markdown::FilterOptions html_filter)
     : store_(store),
       accounts_(accounts),
       theme_(theme),
       outbox_(outbox),
       publication_(std::move(publication)),
       uploads_dir_(std::move(uploads_dir)),
+      html_filter_(std::move(html_filter)),
       comments_(store),
       subscriptions_(store, outbox),
       images_(std::make_unique<media::ImageProcessor>()) {}

@@ -24,6 +24,7 @@
 #include "comments/comments.h"
 #include "http/router.h"
 #include "mail/outbox.h"
+#include "markdown/html_filter.h"
 #include "media/images.h"
 #include "newsletter/subscriptions.h"
 #include "render/theme.h"
@@ -36,13 +37,18 @@ inline constexpr const char* kSessionCookie = "bs_session";
 // the desk (see auth::Accounts::StaffMark).
 inline constexpr const char* kStaffCookie = "bs_staff";
 inline constexpr const char* kFormCookie = "bs_form";
+// Desk setting "1": editors and administrators may post unfiltered HTML in their own posts
+// (docs/html-policy.md). Off by default.
+inline constexpr const char* kUnfilteredHtmlSetting = "unfiltered_html";
 
 class Desk {
  public:
   // `publication` gives the settings as readers see them (with this deployment's overrides);
   // its base URL makes the links in mail.
+  // `html_filter` lists the embeds staff bodies may keep (docs/html-policy.md).
   Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
-       std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir);
+       std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir,
+       markdown::FilterOptions html_filter = {});
 
   // Adds the /admin routes; add them before the public site's.
   void AddRoutes(http::Router& router);
@@ -184,6 +190,7 @@ class Desk {
   mail::Outbox& outbox_;
   std::function<Result<Publication>()> publication_;
   const std::filesystem::path uploads_dir_;
+  const markdown::FilterOptions html_filter_;
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;

@@ -80,6 +80,35 @@ bool CanTrash(const auth::Viewer& viewer, const Post& post) {
   return Owns(viewer, post) && (Can(viewer.role, Action::kDeleteOwn) || Unpublished(post));
 }
 
+// docs/html-policy.md. A body skips the HTML filter only when the site allows unfiltered HTML
+// (the desk setting kUnfilteredHtmlSetting, off by default), the person saving is an editor or
+// administrator, and so is the post's creator (for a new post: the person saving). A
+// contributor's or author's post stays filtered whoever saves it, so an editor re-saving a
+// contributor's draft never publishes raw HTML the editor did not write.
+Result<bool> MayPostUnfilteredHtml(Store& store, const auth::Viewer& viewer, const Post& post) {
+  auto setting = store.DeskSetting(kUnfilteredHtmlSetting);
+  if (!setting) return tl::unexpected(setting.error());
+  if (!*setting || **setting != "1" || !Can(viewer.role, Action::kEditOthers)) return false;
+  if (post.id == 0 || (post.created_by && *post.created_by == viewer.user.id)) return true;
+  if (!post.created_by) return false;  // imported: written elsewhere, under other rules
+  auto creator = store.FindUser(*post.created_by);
+  if (!creator) return tl::unexpected(creator.error());
+  if (!*creator || (*creator)->disabled) return false;
+  const auto role = auth::ParseRole((*creator)->role);
+  return role && Can(*role, Action::kEditOthers);
+}
+
+// How `viewer`'s save renders `post`'s body.
+Result<markdown::Options> BodyOptions(Store& store, const auth::Viewer& viewer, const Post& post,
+                                      const markdown::FilterOptions& filter) {
+  auto unfiltered = MayPostUnfilteredHtml(store, viewer, post);
+  if (!unfiltered) return tl::unexpected(unfiltered.error());
+  markdown::Options options;
+  options.unfiltered = *unfiltered;
+  options.filter = filter;
+  return options;
+}
+
 std::string LocalInput(Timestamp when, const TimeZone& zone) {
   return FormatIsoTime(when, zone).substr(0, 16);
 }
@@ -199,7 +228,7 @@ Result<void> CheckSeoFields(const EditorFields& fields) {
 // Checks the typed fields and turns them into `post` (whose id, status and times the caller
 // sets). kInvalidArgument with a message for the person when something is wrong.
 Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZone& zone, Post& post,
-                         std::optional<Timestamp>& date) {
+                         std::optional<Timestamp>& date, const markdown::Options& body_options) {
   if (fields.title.empty()) return Fail(ErrorCode::kInvalidArgument, "The headline is required.");
   if (fields.title.size() > 300)
     return Fail(ErrorCode::kInvalidArgument, "The headline is longer than 300 characters.");
@@ -210,7 +239,7 @@ Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZon
   post.title = fields.title;
   post.dek = fields.dek;
   post.body_markdown = fields.body;
-  auto html = markdown::ToHtml(fields.body);
+  auto html = markdown::ToHtml(fields.body, body_options);
   if (!html)
     return Fail(ErrorCode::kInvalidArgument,
                 "The body could not be read: " + html.error().message + ".");
@@ -424,6 +453,8 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
            {"title", revision.title}});
     }
   }
+  auto unfiltered = MayPostUnfilteredHtml(store_, viewer, current);
+  if (!unfiltered) return tl::unexpected(unfiltered.error());
   nlohmann::json media_options = nlohmann::json::array();
   auto media = store_.ListMedia(100, 0);
   if (!media) return tl::unexpected(media.error());
@@ -467,6 +498,10 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"notes", notes},
       {"notes_action", fmt::format("/admin/posts/{}/notes", current.id)},
       {"heading", is_new ? "New post" : "Edit post"},
+      {"html_policy", *unfiltered ? "Raw HTML in this body is kept as you write it (the site lets "
+                                    "editors post unfiltered HTML in their own posts)."
+                                  : "HTML in this body is filtered: scripts, styles, forms and "
+                                    "unlisted embeds are removed (docs/html-policy.md)."},
       {"action", is_new ? std::string("/admin/posts") : fmt::format("/admin/posts/{}", current.id)},
       {"status", PostStatusName(current.status)},
       {"status_label", is_new ? "" : std::string(StatusLabel(current.status))},
@@ -651,7 +686,9 @@ Result<Response> Desk::SavePost(const Request& request) const {
     response.cache_control = "no-store";
     return response;
   };
-  if (auto applied = ApplyFields(store_, fields, zone, post, date); !applied) {
+  auto body_options = BodyOptions(store_, viewer, post, html_filter_);
+  if (!body_options) return tl::unexpected(body_options.error());
+  if (auto applied = ApplyFields(store_, fields, zone, post, date, *body_options); !applied) {
     if (applied.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(applied.error());
     if (autosave) return json(422, {{"error", applied.error().message}});
     return again(422, applied.error().message);
@@ -840,7 +877,9 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
   post.title = (*revision)->title;
   post.dek = (*revision)->dek;
   post.body_markdown = (*revision)->body_markdown;
-  auto html = markdown::ToHtml(post.body_markdown);
+  auto body_options = BodyOptions(store_, *viewer, post, html_filter_);
+  if (!body_options) return tl::unexpected(body_options.error());
+  auto html = markdown::ToHtml(post.body_markdown, *body_options);
   if (!html) return tl::unexpected(html.error());
   post.body_html = std::move(*html);
   if (post.status == PostStatus::kPublished) post.updated_at = Now();
@@ -893,7 +932,11 @@ Result<Response> Desk::AddNote(const Request& request) const {
 Result<Response> Desk::PreviewFragment(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
-  auto html = markdown::ToHtml(http::FieldValue(request.FormFields(), "body"));
+  // The live preview does not know whose post it shows, so it is always filtered: an editor
+  // opening a contributor's draft sees what readers would, never the draft's raw HTML.
+  markdown::Options options;
+  options.filter = html_filter_;
+  auto html = markdown::ToHtml(http::FieldValue(request.FormFields(), "body"), options);
   if (!html) return Fail(ErrorCode::kInvalidArgument, html.error().message);
   Response response;
   response.body = std::move(*html);

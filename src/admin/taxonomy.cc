@@ -195,6 +195,9 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
   auto require = store_.DeskSetting("require_two_factor");
   if (!require) return tl::unexpected(require.error());
   view["require_two_factor"] = *require && **require == "1";
+  auto unfiltered = store_.DeskSetting(kUnfilteredHtmlSetting);
+  if (!unfiltered) return tl::unexpected(unfiltered.error());
+  view["unfiltered_html"] = *unfiltered && **unfiltered == "1";
   auto moderation = store_.DeskSetting("comment_moderation");
   if (!moderation) return tl::unexpected(moderation.error());
   const std::string mode = moderation->value_or("hold-first");
@@ -287,7 +290,7 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   for (const char* key : {"comments_hold_words", "comments_spam_words", "robots_txt"})
     desk.emplace_back(key, Field(fields, key, 20000));
   for (const char* key : {"comments_notify_authors", "comments_notify_moderators",
-                          "require_two_factor", "feed_full_text"})
+                          "require_two_factor", "feed_full_text", kUnfilteredHtmlSetting})
     desk.emplace_back(key, http::FieldValue(fields, key) == "1" ? "1" : "0");
   const bool require = http::FieldValue(fields, "require_two_factor") == "1";
   auto saved = store_.InTransaction([&]() -> Result<void> {

@@ -64,7 +64,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
       "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
-      "newsletter",
+      "newsletter", "embed_hosts",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s"};
@@ -355,6 +355,42 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                   origin["metrics_allow"] + ": " + parsed.error().message);
     }
   }
+  // embed_hosts (html-filter): the hosts whose pages bodies may embed as sandboxed iframes;
+  // BROADSHEET_EMBED_HOSTS (comma-separated) replaces the file's list.
+  {
+    std::vector<std::string> hosts;
+    std::string origin_of_hosts = where("embed_hosts");
+    if (const auto* node = table.get("embed_hosts")) {
+      const auto* array = node->as_array();
+      if (array == nullptr)
+        return Fail(ErrorCode::kInvalidArgument, where("embed_hosts") + " must be a list of hosts");
+      for (const auto& item : *array) {
+        if (!item.is_string())
+          return Fail(ErrorCode::kInvalidArgument,
+                      where("embed_hosts") + " must be a list of quoted host names");
+        hosts.push_back(item.as_string()->get());
+      }
+    }
+    if (auto value = environment("BROADSHEET_EMBED_HOSTS")) {
+      hosts = SplitTrimmed(*value, ',');
+      origin_of_hosts = "BROADSHEET_EMBED_HOSTS";
+    }
+    for (auto& host : hosts) {
+      std::transform(host.begin(), host.end(), host.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const bool valid =
+          !host.empty() && host.size() <= 253 && host.front() != '.' && host.front() != '-' &&
+          std::all_of(host.begin(), host.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+          });
+      if (!valid) {
+        return Fail(
+            ErrorCode::kInvalidArgument,
+            origin_of_hosts + ": \"" + host + "\" is not a host name (like player.vimeo.com)");
+      }
+    }
+    config.embed_hosts = std::move(hosts);
+  }
   auto& publication = config.publication;
   const std::pair<const char*, std::optional<std::string>*> kPublication[] = {
       {"publication.title", &publication.title},
@@ -467,6 +503,11 @@ access_log = "access.log"
 
 # Proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed.
 trusted_proxies = []
+
+# Hosts whose pages articles may embed as sandboxed iframes (https only), for example
+# ["www.youtube-nocookie.com", "player.vimeo.com"]; any other iframe is removed
+# (docs/html-policy.md). They are added to the pages' Content-Security-Policy frame-src.
+embed_hosts = []
 
 # Largest request body accepted, in KiB.
 max_body_kb = 1024

@@ -42,6 +42,8 @@ struct Config {
   // Uploaded images: image_memory_mb = 256 (decoded size of one image), image_jobs = 1 (images
   // processed at once), image_wait_s = 30 (how long an upload waits for its turn).
   media::ImageSettings images;
+  // embed_hosts = [] (html-filter): hosts bodies may embed as sandboxed iframes, lower case
+  std::vector<std::string> embed_hosts;
 };
 
 // Reads a variable from the environment; replaceable in tests.

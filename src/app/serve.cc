@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "mail/outbox.h"
 #include "mail/smtp_mailer.h"
+#include "markdown/html_filter.h"
 #include "newsletter/sender.h"
 #include "render/theme.h"
 #include "search/index.h"
@@ -240,8 +241,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (!search_index) return Failure(search_index.error());
   site.SetSearchIndex(search_index->get());
   admin::Desk desk(
-      **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); },
-      paths.uploads);
+      **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); }, paths.uploads,
+      markdown::FilterOptions{config.embed_hosts});
   desk.SetImageSettings(config.images);
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
@@ -293,6 +294,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
         config.max_connections, server_options.max_connections);
   }
   server_options.max_connections_per_address = config.max_connections_per_address;
+  server_options.frame_hosts = config.embed_hosts;  // the embeds bodies may keep
   http::ServerServices services{
       router,
       cache,

@@ -202,6 +202,9 @@ void PrintWordPressReport(const importers::WordPressReport& report) {
       names += fmt::format("{}[{}] x{}", names.empty() ? "" : ", ", name, count);
     std::printf("shortcodes kept as text: %s\n", names.c_str());
   }
+  if (report.html_removed.Total() > 0)
+    std::printf("filtered:  %s removed from bodies (docs/html-policy.md)\n",
+                report.html_removed.Summary().c_str());
   for (const auto& [reason, count] : report.skipped)
     std::printf("not as on WordPress: %d %s\n", count, reason.c_str());
   for (const auto& note : report.notes) std::printf("note: %s\n", note.c_str());
@@ -325,6 +328,9 @@ int ImportGhostCommand(const std::string& site, const std::string& file,
   if (report->embeds > 0)
     std::printf("embeds:    %d kept as links (Broadsheet does not embed players)\n",
                 report->embeds);
+  if (report->html_removed.Total() > 0)
+    std::printf("filtered:  %s removed from bodies (docs/html-policy.md)\n",
+                report->html_removed.Summary().c_str());
   for (const auto& [card, count] : report->cards)
     std::printf("not as on Ghost: %d %s card(s) left out (no HTML form)\n", count, card.c_str());
   for (const auto& [reason, count] : report->skipped)

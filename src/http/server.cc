@@ -37,11 +37,20 @@ constexpr std::string_view kDefaultPolicy =
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'";
 
-void AppendCommonHeaders(std::string& head, std::string_view policy = kDefaultPolicy) {
+// `fallback` is the server's default policy (kDefaultPolicy with its frame hosts).
+void AppendCommonHeaders(std::string& head, std::string_view policy, std::string_view fallback) {
   head += kBaseHeaders;
   head += "Content-Security-Policy: ";
-  head += policy.empty() ? kDefaultPolicy : policy;
+  head += policy.empty() ? fallback : policy;
   head += "\r\n";
+}
+
+std::string DefaultPolicy(const std::vector<std::string>& frame_hosts) {
+  std::string policy(kDefaultPolicy);
+  if (frame_hosts.empty()) return policy;
+  policy += "; frame-src 'self'";
+  for (const auto& host : frame_hosts) policy += " https://" + host;
+  return policy;
 }
 
 constexpr size_t kCompressOnTheFlyMinimum = 1024;
@@ -122,7 +131,8 @@ std::string StatusLine(int status) {
 
 // The head of a cached variant: everything but Date, Connection and the blank line.
 std::string CachedHead(const Response& response, const std::string& cache_control,
-                       const std::string& etag, std::string_view encoding, size_t length) {
+                       const std::string& etag, std::string_view encoding, size_t length,
+                       std::string_view policy) {
   std::string head = StatusLine(response.status);
   head += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\nETag: {}\r\nCache-Control: {}\r\n",
                       response.content_type, length, etag, cache_control);
@@ -131,11 +141,12 @@ std::string CachedHead(const Response& response, const std::string& cache_contro
   if (response.last_modified > 0)
     head += fmt::format("Last-Modified: {}\r\n", FormatHttpDate(response.last_modified));
   for (const auto& [name, value] : response.headers) head += fmt::format("{}: {}\r\n", name, value);
-  AppendCommonHeaders(head);
+  AppendCommonHeaders(head, response.content_security_policy, policy);
   return head;
 }
 
-std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string_view route) {
+std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string_view route,
+                                           std::string_view policy) {
   auto page = std::make_shared<CachedPage>();
   page->route = std::string(route);
   page->status = response.status;
@@ -149,22 +160,22 @@ std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string
       fmt::format("{:016x}{:08x}", hash, static_cast<uint32_t>(response.body.size()));
   page->identity.body = response.body;
   page->identity.etag = "\"" + base + "\"";
-  page->identity.head =
-      CachedHead(response, cache_control, page->identity.etag, "", page->identity.body.size());
+  page->identity.head = CachedHead(response, cache_control, page->identity.etag, "",
+                                   page->identity.body.size(), policy);
   if (IsCompressible(response.content_type) && response.body.size() >= 256) {
     std::string gzip = Gzip(response.body, 6);
     if (!gzip.empty() && gzip.size() < response.body.size()) {
       page->gzip.body = std::move(gzip);
       page->gzip.etag = "\"" + base + "-gz\"";
-      page->gzip.head =
-          CachedHead(response, cache_control, page->gzip.etag, "gzip", page->gzip.body.size());
+      page->gzip.head = CachedHead(response, cache_control, page->gzip.etag, "gzip",
+                                   page->gzip.body.size(), policy);
     }
     std::string brotli = Brotli(response.body, 9);
     if (!brotli.empty() && brotli.size() < response.body.size()) {
       page->brotli.body = std::move(brotli);
       page->brotli.etag = "\"" + base + "-br\"";
-      page->brotli.head =
-          CachedHead(response, cache_control, page->brotli.etag, "br", page->brotli.body.size());
+      page->brotli.head = CachedHead(response, cache_control, page->brotli.etag, "br",
+                                     page->brotli.body.size(), policy);
     }
   }
   return page;
@@ -303,7 +314,9 @@ struct Worker {
 class Server::Impl {
  public:
   Impl(ServerOptions options, ServerServices services)
-      : options_(std::move(options)), services_(std::move(services)) {
+      : options_(std::move(options)),
+        services_(std::move(services)),
+        default_policy_(DefaultPolicy(options_.frame_hosts)) {
     int threads = options_.threads > 0 ? options_.threads
                                        : static_cast<int>(std::thread::hardware_concurrency());
     if (threads < 1) threads = 1;
@@ -318,6 +331,7 @@ class Server::Impl {
   std::uint16_t port() const { return port_; }
 
   const ServerOptions& options() const { return options_; }
+  const std::string& default_policy() const { return default_policy_; }
   ServerServices& services() { return services_; }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   std::atomic<size_t>& connections() { return connections_; }
@@ -343,6 +357,7 @@ class Server::Impl {
   static constexpr auto kAcceptPause = std::chrono::milliseconds(50);
   ServerOptions options_;
   ServerServices services_;
+  std::string default_policy_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::signal_set> signals_;
@@ -566,7 +581,8 @@ class Session : public std::enable_shared_from_this<Session> {
       std::shared_ptr<const CachedPage> page;
       if (response.cacheable && response.status == 200 && cacheable_method) {
         services.metrics.RecordCacheMiss();
-        page = MakeCachedPage(response, route);  // compressing is work for this pool too
+        // Compressing is work for this pool too.
+        page = MakeCachedPage(response, route, self->server_.default_policy());
         services.cache.Insert(CacheKey(request.target), page, ticket);
       }
       asio::post(self->worker_.ioc, [self, response = std::move(response), page = std::move(page),
@@ -582,17 +598,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void Refresh(const bhttp::request<bhttp::string_body>& raw, PageCache::Ticket ticket) {
     Request request;
     if (!BuildRequest(raw, Method::kGet, request)) return;
-    asio::post(server_.handler_pool(),
-               [self = shared_from_this(), request = std::move(request), ticket]() mutable {
-                 auto& cache = self->server_.services().cache;
-                 std::string route;
-                 Response response = self->Dispatch(request, route);
-                 if (response.cacheable && response.status == 200) {
-                   cache.Insert(CacheKey(request.target), MakeCachedPage(response, route), ticket);
-                 } else {
-                   cache.Release(CacheKey(request.target));
-                 }
-               });
+    asio::post(server_.handler_pool(), [self = shared_from_this(), request = std::move(request),
+                                        ticket]() mutable {
+      auto& cache = self->server_.services().cache;
+      std::string route;
+      Response response = self->Dispatch(request, route);
+      if (response.cacheable && response.status == 200) {
+        cache.Insert(CacheKey(request.target),
+                     MakeCachedPage(response, route, self->server_.default_policy()), ticket);
+      } else {
+        cache.Release(CacheKey(request.target));
+      }
+    });
   }
 
   bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method,
@@ -725,7 +742,7 @@ class Session : public std::enable_shared_from_this<Session> {
         const auto at = full.find(name);
         if (at != std::string::npos) head_ += full.substr(at, full.find("\r\n", at) - at + 2);
       }
-      AppendCommonHeaders(head_);
+      AppendCommonHeaders(head_, {}, server_.default_policy());
       AppendTail();
       Log(raw, status, 0, page->route, start);
       return Write({asio::buffer(head_), asio::buffer(tail_), asio::const_buffer()});
@@ -764,7 +781,7 @@ class Session : public std::enable_shared_from_this<Session> {
                          response.cache_control.empty() ? "no-store" : response.cache_control);
     for (const auto& [name, value] : response.headers)
       head_ += fmt::format("{}: {}\r\n", name, value);
-    AppendCommonHeaders(head_, response.content_security_policy);
+    AppendCommonHeaders(head_, response.content_security_policy, server_.default_policy());
     tail_.clear();
     AppendTail();
     body_ = std::move(response.body);
@@ -782,7 +799,7 @@ class Session : public std::enable_shared_from_this<Session> {
         "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n"
         "Cache-Control: no-store\r\n",
         body_.size());
-    AppendCommonHeaders(head_);
+    AppendCommonHeaders(head_, {}, server_.default_policy());
     tail_.clear();
     AppendTail();
     std::string line;

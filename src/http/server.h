@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/access_log.h"
 #include "http/metrics.h"
@@ -54,6 +55,9 @@ struct ServerOptions {
   size_t max_connections_per_address = 256;
   AddressRanges trusted_proxies;  // whose X-Forwarded-For/-Proto are believed
   bool handle_signals = true;     // stop gracefully on SIGINT and SIGTERM
+  // Hosts pages may frame (article embeds): the default Content-Security-Policy gains
+  // "frame-src 'self' https://HOST …". Empty: frames fall back to default-src 'self'.
+  std::vector<std::string> frame_hosts;
 };
 
 struct ServerServices {

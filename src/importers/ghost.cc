@@ -369,6 +369,7 @@ class Importer {
  public:
   Importer(Store& store, const GhostOptions& options)
       : store_(store),
+        html_filter_(options.html_filter),
         site_(store, "ghost"),
         uploads_(options.images_from, options.uploads_dir, "ghost", "/content/images/",
                  [this](const std::string& old, const std::string& address) {
@@ -577,7 +578,10 @@ class Importer {
     }
     auto body = Body(record);
     if (!body) return tl::unexpected(body.error());
-    auto html = markdown::ToHtml(*body);
+    markdown::Options body_options;
+    body_options.filter = html_filter_;
+    body_options.removed = &report_.html_removed;
+    auto html = markdown::ToHtml(*body, body_options);
     if (!html) {
       ++report_.skipped[what + " whose content is over 4 MiB or not text"];
       site_.Note(fmt::format("\"{}\" was not imported: {}", post.title, html.error().message));
@@ -647,6 +651,7 @@ class Importer {
   }
 
   Store& store_;
+  markdown::FilterOptions html_filter_;
   SiteWriter site_;
   UploadCopier uploads_;
   GhostReport report_;

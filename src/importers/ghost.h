@@ -27,6 +27,7 @@
 
 #include "core/error.h"
 #include "importers/import_count.h"
+#include "markdown/html_filter.h"
 #include "storage/store.h"
 
 namespace broadsheet::importers {
@@ -36,6 +37,7 @@ struct GhostOptions {
   std::filesystem::path uploads_dir;  // the site's uploads/ (copies go to uploads/ghost/)
   // Called after each post is written with the bytes of the file read so far.
   std::function<void(std::uint64_t bytes)> progress;
+  markdown::FilterOptions html_filter;  // the embeds bodies may keep (docs/html-policy.md)
 };
 
 struct GhostReport {
@@ -48,6 +50,7 @@ struct GhostReport {
   std::map<std::string, int> cards;    // cards with no HTML form, by type, left out
   std::map<std::string, int> skipped;  // reason -> how many
   std::vector<std::string> notes;
+  markdown::FilterReport html_removed;  // what the HTML filter took out of bodies, by kind
 };
 
 // kInvalidArgument naming what is wrong (for malformed JSON, the line) when the file is not a

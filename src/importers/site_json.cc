@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "core/time.h"
 #include "importers/site_writer.h"
+#include "markdown/html_filter.h"
 #include "markdown/markdown.h"
 
 namespace broadsheet::importers {
@@ -261,8 +262,11 @@ class Reader {
     if constexpr (!std::is_void_v<T>) return std::move(*result);
   }
 
+  // A backup's HTML is filtered again on the way in: the file may come from anywhere, and its
+  // settings cannot vouch for it (docs/html-policy.md).
   static std::string Html(const json& record, const char* html, const std::string& markdown) {
-    if (record.contains(html) && record[html].is_string()) return record[html].get<std::string>();
+    if (record.contains(html) && record[html].is_string())
+      return Check(markdown::FilterHtml(record[html].get<std::string>()));
     return Check(markdown::ToHtml(markdown));
   }
 
@@ -440,7 +444,7 @@ class Reader {
       comment.author_email = Text(entry, "author_email");
       comment.author_url = Text(entry, "author_url");
       comment.body_markdown = Text(entry, "body_markdown");
-      comment.body_html = Text(entry, "body_html");
+      comment.body_html = Check(markdown::FilterHtml(Text(entry, "body_html")));
       comment.created_at = TimeOf(entry, "created_at").value_or(0);
       comment.user_id = UserId(entry, "user");
       comment.reason = Text(entry, "reason");

@@ -484,7 +484,10 @@ class Importer {
     ContentStats stats;
     auto body = uploads_.Rewrite(ConvertPostContent(item.content, stats));
     if (!body) return tl::unexpected(body.error());
-    auto html = markdown::ToHtml(*body);
+    markdown::Options body_options;
+    body_options.filter = options_.html_filter;
+    body_options.removed = &report_.html_removed;
+    auto html = markdown::ToHtml(*body, body_options);
     if (!html) {
       ++report_.skipped[type + "s whose content is over 4 MiB or not text"];
       site_.Note(fmt::format("\"{}\" was not imported: {}", post.title, html.error().message));

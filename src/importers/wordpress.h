@@ -32,6 +32,7 @@
 
 #include "core/error.h"
 #include "importers/import_count.h"
+#include "markdown/html_filter.h"
 #include "storage/store.h"
 
 namespace broadsheet::importers {
@@ -54,6 +55,7 @@ struct WordPressOptions {
   std::filesystem::path uploads_dir;   // the site's uploads/ (copies go to uploads/wordpress/)
   // Called after each item with the bytes read so far.
   std::function<void(std::uint64_t bytes)> progress;
+  markdown::FilterOptions html_filter;  // the embeds bodies may keep (docs/html-policy.md)
 };
 
 // Counts of what was created ("new") and what already existed and was updated or used
@@ -66,6 +68,7 @@ struct WordPressReport {
   int images_copied = 0;
   int images_linked = 0;  // featured images kept at their WordPress address
   int embeds = 0;
+  markdown::FilterReport html_removed;    // what the HTML filter took out of bodies, by kind
   std::map<std::string, int> shortcodes;  // kept as text, by name
   std::map<std::string, int> skipped;     // reason -> how many
   std::vector<std::string> notes;         // one line each: renamed addresses, missing authors, …

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/text.h"
+#include "markdown/html_filter.h"
 
 namespace broadsheet::markdown {
 namespace {
@@ -73,6 +74,11 @@ Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
   if (html == nullptr) return Fail(ErrorCode::kInternal, "the Markdown renderer failed");
   std::string result(html);
   free(html);
+  if (options.allow_html && !options.unfiltered) {
+    auto filtered = FilterHtml(result, options.filter, options.removed);
+    if (!filtered) return tl::unexpected(filtered.error());
+    return std::move(*filtered);
+  }
   return result;
 }
 

@@ -1,10 +1,12 @@
 // Markdown to HTML, using cmark-gfm with the GitHub extensions (tables, strikethrough,
 // autolinks, task lists) plus footnotes and smart punctuation.
 //
-// Staff-written Markdown may contain raw HTML (`allow_html`), as editors with WordPress's
-// unfiltered_html capability may; the strict Content-Security-Policy keeps inline script inert.
-// Reader-written Markdown is rendered with `allow_html = false`: cmark-gfm's safe mode, with
-// dangerous URL schemes (javascript:, vbscript:, data: other than images) removed.
+// Staff-written Markdown may contain raw HTML (`allow_html`); the result then goes through the
+// allowlist filter (html_filter.h), which also removes javascript: and data: links written in
+// Markdown. Only `unfiltered` skips it: staff whom the site lets post unfiltered HTML
+// (content/body.h decides, docs/html-policy.md explains). Reader-written Markdown is rendered
+// with `allow_html = false`: cmark-gfm's safe mode, with dangerous URL schemes (javascript:,
+// vbscript:, data: other than images) removed.
 //
 // Thread-safe: each call builds its own parser.
 #pragma once
@@ -14,18 +16,23 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "markdown/html_filter.h"
 
 namespace broadsheet::markdown {
 
 struct Options {
   bool allow_html = true;
+  bool unfiltered = false;  // with allow_html: raw HTML passes unchecked (trusted staff only)
+  FilterOptions filter;     // the embed hosts
+  FilterReport* removed = nullptr;  // when set, what the filter removed is added to it
   // Called for every link and image address; returns the address to use. Unset: unchanged.
   std::function<std::string(std::string_view url, bool is_image)> rewrite_url;
 };
 
 inline constexpr size_t kMaxInputBytes = 4 * 1024 * 1024;
 
-// kTooLarge beyond kMaxInputBytes; kInvalidArgument for text that is not UTF-8.
+// kTooLarge beyond kMaxInputBytes; kInvalidArgument for text that is not UTF-8 or whose HTML
+// nests deeper than kMaxParseDepth.
 Result<std::string> ToHtml(std::string_view markdown, const Options& options = {});
 
 }  // namespace broadsheet::markdown

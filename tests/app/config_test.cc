@@ -30,6 +30,23 @@ TEST(Config, AnEmptyFileGivesDefaults) {
   EXPECT_EQ(config->theme_dir, dir.path() / "theme");
 }
 
+TEST(Config, EmbedHostsFromTheFileOrTheEnvironment) {
+  TempDir dir;
+  dir.Write("broadsheet.toml",
+            "embed_hosts = [\"Player.Vimeo.com\", \"www.youtube-nocookie.com\"]\n");
+  auto config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->embed_hosts,
+            (std::vector<std::string>{"player.vimeo.com", "www.youtube-nocookie.com"}));
+  config = LoadConfig(dir.path(), Fake({{"BROADSHEET_EMBED_HOSTS", "a.example, b.example"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->embed_hosts, (std::vector<std::string>{"a.example", "b.example"}));
+  dir.Write("broadsheet.toml", "embed_hosts = [\"evil.example/path\"]\n");
+  EXPECT_EQ(LoadConfig(dir.path(), Fake({})).error().code, ErrorCode::kInvalidArgument);
+  dir.Write("broadsheet.toml", "embed_hosts = \"one.example\"\n");
+  EXPECT_EQ(LoadConfig(dir.path(), Fake({})).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(Config, TheDefaultFileParsesToTheDefaults) {
   TempDir dir;
   dir.Write("broadsheet.toml", DefaultConfigText("http://127.0.0.1:8080"));

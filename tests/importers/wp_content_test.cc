@@ -38,9 +38,15 @@ TEST(AutoParagraphs, PreformattedTextIsLeftAlone) {
   EXPECT_EQ(out, "<p>Code:</p>\n<pre>a\n&#10;  b &lt; c\n</pre>\n<p>After</p>");
   // No blank lines anywhere: the Markdown renderer passes the body through as one HTML block.
   EXPECT_EQ(out.find("\n\n"), std::string::npos);
-  auto html = markdown::ToHtml(out);
+  markdown::Options raw;
+  raw.unfiltered = true;
+  auto html = markdown::ToHtml(out, raw);
   ASSERT_TRUE(html);
   EXPECT_EQ(*html, out + "\n");
+  // The HTML filter writes the same text, the blank line as a newline.
+  auto filtered = markdown::ToHtml(out);
+  ASSERT_TRUE(filtered);
+  EXPECT_NE(filtered->find("<pre>a\n\n  b &lt; c\n</pre>"), std::string::npos) << *filtered;
 }
 
 TEST(AutoParagraphs, BlockEditorContentKeepsItsOwnParagraphs) {

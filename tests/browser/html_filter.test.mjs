@@ -1,0 +1,101 @@
+// The hostile corpus (tests/markdown/hostile/) in a real browser: each sample becomes an article
+// (through the content folder import, which filters like the desk), and chromium loads it.
+// Nothing may navigate, open a dialog, reach a foreign host, or leave a form on the page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
+const CORPUS = join(here, '../markdown/hostile');
+let dir, server, base, browser;
+const samples = [];
+
+function run(args) {
+  const done = spawnSync(BIN, args, { encoding: 'utf8' });
+  assert.equal(done.status, 0, done.stdout + done.stderr);
+  return done.stdout;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'broadsheet-hostile-'));
+  const site = join(dir, 'site');
+  const content = join(dir, 'content');
+  mkdirSync(join(content, 'posts'), { recursive: true });
+  writeFileSync(join(content, 'publication.yaml'), 'title: The Hostile Review\n');
+  for (const file of readdirSync(CORPUS).filter((name) => name.endsWith('.txt')).sort()) {
+    const name = file.replace(/\.(md\.)?txt$/, '');
+    const body = readFileSync(join(CORPUS, file), 'utf8').split(/^---$/m).slice(1).join('---');
+    writeFileSync(join(content, 'posts', `hostile-${name}.md`),
+                  `---\ntitle: Hostile ${name}\ndate: 2024-01-01T00:00:00Z\n---\nThe sample ${name}.\n\n${body}\n`);
+    samples.push(name);
+  }
+  run(['init', site]);
+  run(['import', 'markdown', content, '--site', site]);
+  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  base = await new Promise((resolve, reject) => {
+    let seen = '';
+    server.stderr.on('data', (chunk) => {
+      seen += chunk;
+      const found = seen.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (found) resolve(found[1]);
+    });
+    server.on('exit', () => reject(new Error('server exited: ' + seen)));
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('no hostile sample navigates, submits, runs or reaches another host', async () => {
+  assert.ok(samples.length >= 15);
+  for (const name of samples) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const dialogs = [], foreign = [], navigations = [];
+    page.on('dialog', async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.protocol !== 'data:' && url.origin !== base) foreign.push(request.url());
+    });
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations.push(frame.url()); });
+    const address = `${base}/hostile-${name}/`;
+    const response = await page.goto(address, { waitUntil: 'load' });
+    assert.equal(response.status(), 200, name);
+    assert.match(await page.textContent('body'), new RegExp(`The sample ${name}`), name);
+    // Give a meta refresh, a timer or a lazy frame the time to act; then click what is left of
+    // the disarmed links and controls (links with an address are the writer's, and navigate).
+    await page.waitForTimeout(1200);
+    const body = page.locator('.article-body');
+    const clickable = await body.locator('a:not([href]), button, summary, input, img, p').all();
+    for (const element of clickable.slice(0, 25)) {
+      await element.click({ timeout: 1000, noWaitAfter: true }).catch(() => {});
+    }
+    await page.waitForTimeout(300);
+    assert.deepEqual(dialogs, [], `${name}: a dialog opened`);
+    assert.deepEqual(foreign, [], `${name}: requests left the site`);
+    assert.deepEqual(navigations.filter((url) => url !== address), [], `${name}: the page navigated`);
+    assert.equal(page.url(), address, name);
+    const forms = await page.evaluate(() => ({
+      forms: [...document.forms].filter((form) => form.closest('.article-body')).length,
+      controls: document.querySelectorAll('.article-body input:not([type=checkbox][disabled]), .article-body button, .article-body select, .article-body textarea').length,
+      frames: document.querySelectorAll('.article-body iframe, .article-body object, .article-body embed').length,
+      meta: document.querySelectorAll('body meta, body base, body style, body link').length,
+    }));
+    assert.deepEqual(forms, { forms: 0, controls: 0, frames: 0, meta: 0 }, name);
+    await context.close();
+  }
+});
