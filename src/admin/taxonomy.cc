@@ -32,8 +32,6 @@ Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
   if (!tags) return tl::unexpected(tags.error());
   auto authors = store_.ListAuthors();
   if (!authors) return tl::unexpected(authors.error());
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json section_rows = nlohmann::json::array();
   for (const auto& section : *sections) {
     section_rows.push_back({{"slug", section.slug},
@@ -41,12 +39,10 @@ Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
                             {"description", section.description},
                             {"position", section.position},
                             {"opinion", section.opinion},
-                            {"disclaimer", section.disclaimer.value_or("")},
-                            {"csrf", *csrf}});
+                            {"disclaimer", section.disclaimer.value_or("")}});
   }
   nlohmann::json tag_rows = nlohmann::json::array();
-  for (const auto& tag : *tags)
-    tag_rows.push_back({{"slug", tag.slug}, {"name", tag.name}, {"csrf", *csrf}});
+  for (const auto& tag : *tags) tag_rows.push_back({{"slug", tag.slug}, {"name", tag.name}});
   nlohmann::json author_rows = nlohmann::json::array();
   for (const auto& author : *authors) {
     author_rows.push_back({{"slug", author.slug},
@@ -54,14 +50,12 @@ Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
                            {"credentials", author.credentials},
                            {"avatar", author.avatar},
                            {"email", author.email},
-                           {"bio", author.bio_markdown},
-                           {"csrf", *csrf}});
+                           {"bio", author.bio_markdown}});
   }
   nlohmann::json view = {{"title", "Sections, tags and authors"},
                          {"sections", section_rows},
                          {"tags", tag_rows},
                          {"authors", author_rows},
-                         {"csrf", *csrf},
                          {"notice", notice},
                          {"error", error}};
   return Render("sections", std::move(view), status, viewer);
@@ -179,8 +173,6 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
   note("disclaimer", effective->disclaimer, stored->disclaimer);
   note("time zone", effective->timezone, stored->timezone);
   note("language", effective->language, stored->language);
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {{"title", "Settings"},
                          {"title_value", shown.title},
                          {"description", shown.description},
@@ -189,7 +181,6 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
                          {"timezone", shown.timezone},
                          {"language", shown.language},
                          {"overridden", overridden},
-                         {"csrf", *csrf},
                          {"notice", notice},
                          {"error", error}};
   auto require = store_.DeskSetting("require_two_factor");
@@ -297,6 +288,11 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
     }
     return {};
   });
+  if (!saved && IsSaveFailure(saved.error())) {
+    return AsSaveFailure(
+        SettingsPage(*viewer, 500, publication, "", SaveFailureMessage(saved.error())),
+        saved.error());
+  }
   if (!saved) return tl::unexpected(saved.error());
   Audit(*viewer, "settings", std::nullopt, require ? "two-factor required" : "");
   return Response::Redirect(303, "/admin/settings?done=1");

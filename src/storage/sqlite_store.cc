@@ -2514,6 +2514,14 @@ Result<std::string> SqliteStore::Secret(const std::string& name,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read secret"));
     return rc == SQLITE_ROW;
   };
+  {
+    // Secrets are made once and then only read: a read needs no write transaction, so that a
+    // busy or full database does not stop form tokens (and with them every desk form).
+    std::lock_guard lock(mutex_);
+    auto found = read();
+    if (!found) return tl::unexpected(found.error());
+    if (*found) return value;
+  }
   auto done = Transact(
       [&]() -> Result<void> {
         auto found = read();

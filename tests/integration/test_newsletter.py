@@ -128,7 +128,7 @@ class Newsletter(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn("listed@example.org", page)
         self.assertIn("Awaiting confirmation (1)", page)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page, "/admin/subscribers/import")
         boundary = uuid.uuid4().hex
         csv = ("email,status,consented_at,sections\r\nimported@example.org,active,2024-05-01T12:00:00Z,economy\r\n"
                "noconsent@example.org,active,,\r\n")
@@ -281,7 +281,7 @@ class Sending(unittest.TestCase):
         self.assertIn("style-src 'unsafe-inline'", headers["Content-Security-Policy"])
         self.assertIn("sandbox", headers["Content-Security-Policy"])
         self.assertIn("Why Deterrence Still Works", preview)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page)
         status, _, page, _ = editor.request("POST", "/admin/newsletter", {"csrf": csrf, "post": post_id, "do": "test"})
         self.assertEqual(status, 200)
         self.assertIn("A test is on its way to editor@example.org", page)
@@ -310,7 +310,7 @@ class Sending(unittest.TestCase):
         editor.sign_in("editor@example.org", PASSWORD)
         page = editor.request("GET", "/admin/newsletter")[2]
         self.assertIn('action="/admin/newsletter/1/cancel"', page)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page, "/admin/newsletter/1/cancel")
         status, _, page, _ = editor.request("POST", "/admin/newsletter/1/cancel", {"csrf": csrf})
         self.assertEqual(status, 200)
         self.assertIn("Send #1 is cancelled", page)
