@@ -79,8 +79,13 @@ class Desk {
   Result<http::Response> AuditLog(const http::Request& request) const;
   // Sections, tags, authors and settings (taxonomy.cc).
   Result<http::Response> Taxonomy(const http::Request& request) const;
+  // With `typed_section` or `typed_author` (a save that failed), shows what the person typed in
+  // that one's form: the new one's when `typed_new`.
   Result<http::Response> TaxonomyPage(const auth::Viewer& viewer, int status,
-                                      const std::string& notice, const std::string& error) const;
+                                      const std::string& notice, const std::string& error,
+                                      const std::optional<Section>& typed_section = std::nullopt,
+                                      const std::optional<Author>& typed_author = std::nullopt,
+                                      bool typed_new = false) const;
   Result<http::Response> ChangeTaxonomy(const http::Request& request) const;
   Result<http::Response> Settings(const http::Request& request) const;
   Result<http::Response> SettingsPage(const auth::Viewer& viewer, int status,

@@ -278,7 +278,8 @@ class Comments(unittest.TestCase):
         status, _, page, _ = editor.request("GET", f"/admin/comments/{comment_id}")
         self.assertEqual(status, 200)
         self.assertIn("A first comment from this address.", page)  # why it was held
-        csrf = harness.form_token(page)
+        csrf = harness.form_token(page, f"/admin/comments/{comment_id}")
+        reply_csrf = harness.form_token(page, f"/admin/comments/{comment_id}/reply")
         status, _, page, _ = editor.request("POST", f"/admin/comments/{comment_id}",
                                             {"csrf": csrf, "name": "Asker", "email": "not an address", "body": "x"})
         self.assertEqual(status, 422)
@@ -288,7 +289,7 @@ class Comments(unittest.TestCase):
             "body": "A question about the treaty (edited)?"})
         self.assertEqual(status, 303)
         status, headers, _, _ = editor.request("POST", f"/admin/comments/{comment_id}/reply",
-                                               {"csrf": csrf, "body": "Thanks: the answer is *yes*."})
+                                               {"csrf": reply_csrf, "body": "Thanks: the answer is *yes*."})
         self.assertEqual(status, 303)
         page = self.server.get(ARTICLE)[2].decode()
         self.assertIn("A question about the treaty (edited)?", page)  # approved by the reply

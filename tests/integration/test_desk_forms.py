@@ -338,23 +338,34 @@ class SaveFailures(unittest.TestCase):
             post = self.new_draft(editor)
             editor_page = editor.request("GET", post)[2]
             settings_page = admin.request("GET", "/admin/settings")[2]
+            sections_page = editor.request("GET", "/admin/sections")[2]
 
-            holder = self.hold_the_database(server, 25)  # a save may wait out the timeout twice
             body = "A paragraph that must survive a busy database."
+            holder = self.hold_the_database(server, 12)  # a save may wait out the timeout twice
             status, headers, page, _ = editor.request("POST", post, dict(
                 DRAFT, title="A Title Kept", body=body, csrf=editor_token(editor_page),
                 edit_count=edit_count(editor_page), **{"do": "save"}))
+            holder.join()
             self.assertEqual(status, 503, page[:500])
             self.assertIn("Retry-After", headers)
             self.assertIn(body, page)
             self.assertIn("A Title Kept", page)
+            holder = self.hold_the_database(server, 12)
             status, headers, page, _ = admin.request("POST", "/admin/settings", {
                 "csrf": harness.form_token(settings_page, "/admin/settings"),
                 "title": "A Settings Title Kept", "description": "", "base_url": "", "disclaimer": "",
                 "timezone": "UTC", "language": "en"})
+            holder.join()
             self.assertEqual(status, 503, page[:500])
             self.assertIn("A Settings Title Kept", page)
+            holder = self.hold_the_database(server, 12)
+            status, headers, page, _ = editor.request("POST", "/admin/authors", {
+                "csrf": harness.form_token(sections_page, "/admin/authors"), "do": "add",
+                "name": "Nell Newcomer", "slug": "", "credentials": "", "bio": "A biography kept in the form."})
             holder.join()
+            self.assertEqual(status, 503, page[:500])
+            self.assertIn("A biography kept in the form.", page)
+            self.assertIn('value="Nell Newcomer"', page)
             status, _, _, _ = editor.request("POST", post, dict(
                 DRAFT, title="A Title Kept", body=body, csrf=editor_token(editor_page),
                 edit_count=edit_count(editor_page), **{"do": "save"}))

@@ -152,7 +152,9 @@ class Newsletter(unittest.TestCase):
         self.assertIn("imported@example.org,active,0,economy,", exported)
         self.assertIn("2024-05-01T12:00:00Z,import,", exported)
         listed_id = re.search(r'value="erase:(\d+)"', admin.request("GET", "/admin/subscribers?q=listed")[2]).group(1)
-        status, _, _, _ = admin.request("POST", "/admin/subscribers", {"csrf": csrf, "one": f"erase:{listed_id}"})
+        listed_page = admin.request("GET", "/admin/subscribers?q=listed")[2]
+        status, _, _, _ = admin.request("POST", "/admin/subscribers", {
+            "csrf": harness.form_token(listed_page, "/admin/subscribers"), "one": f"erase:{listed_id}"})
         self.assertEqual(status, 303)
         self.assertNotIn("listed@example.org", admin.request("GET", "/admin/subscribers")[2])
         editor = Browser(self.server)
