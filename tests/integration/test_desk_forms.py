@@ -315,7 +315,8 @@ class SaveFailures(unittest.TestCase):
         ready = threading.Event()
 
         def hold():
-            db = sqlite3.connect(os.path.join(server.site, "broadsheet.db"), timeout=10,
+            # The server's own writes (the search indexer catching up) may hold the lock briefly.
+            db = sqlite3.connect(os.path.join(server.site, "broadsheet.db"), timeout=30,
                                  isolation_level=None)
             db.execute("BEGIN IMMEDIATE")
             ready.set()
@@ -325,7 +326,7 @@ class SaveFailures(unittest.TestCase):
 
         holder = threading.Thread(target=hold)
         holder.start()
-        ready.wait(10)
+        self.assertTrue(ready.wait(30), "could not take the write lock")
         return holder
 
     def test_a_busy_database_answers_503_with_the_text_for_posts_settings_and_replies(self):
