@@ -342,7 +342,7 @@ class SaveFailures(unittest.TestCase):
             sections_page = editor.request("GET", "/admin/sections")[2]
 
             body = "A paragraph that must survive a busy database."
-            holder = self.hold_the_database(server, 12)  # a save may wait out the timeout twice
+            holder = self.hold_the_database(server, 25)  # a request may wait out the timeout more than once
             status, headers, page, _ = editor.request("POST", post, dict(
                 DRAFT, title="A Title Kept", body=body, csrf=editor_token(editor_page),
                 edit_count=edit_count(editor_page), **{"do": "save"}))
@@ -351,7 +351,7 @@ class SaveFailures(unittest.TestCase):
             self.assertIn("Retry-After", headers)
             self.assertIn(body, page)
             self.assertIn("A Title Kept", page)
-            holder = self.hold_the_database(server, 12)
+            holder = self.hold_the_database(server, 25)
             status, headers, page, _ = admin.request("POST", "/admin/settings", {
                 "csrf": harness.form_token(settings_page, "/admin/settings"),
                 "title": "A Settings Title Kept", "description": "", "base_url": "", "disclaimer": "",
@@ -359,7 +359,7 @@ class SaveFailures(unittest.TestCase):
             holder.join()
             self.assertEqual(status, 503, page[:500])
             self.assertIn("A Settings Title Kept", page)
-            holder = self.hold_the_database(server, 12)
+            holder = self.hold_the_database(server, 25)
             status, headers, page, _ = editor.request("POST", "/admin/authors", {
                 "csrf": harness.form_token(sections_page, "/admin/authors"), "do": "add",
                 "name": "Nell Newcomer", "slug": "", "credentials": "", "bio": "A biography kept in the form."})
