@@ -7,6 +7,7 @@
 
 #include "auth/crypto.h"
 #include "core/text.h"
+#include "http/status.h"
 
 namespace broadsheet::admin {
 namespace {
@@ -166,6 +167,32 @@ Result<auth::Viewer> Desk::Require(const Request& request, bool form,
   return std::move(**viewer);
 }
 
+bool IsSaveFailure(const Error& error) {
+  return error.code == ErrorCode::kStorageFull || error.code == ErrorCode::kBusy;
+}
+
+std::string SaveFailureReason(const Error& error) {
+  return error.code == ErrorCode::kStorageFull ? "the server's disk is full"
+                                               : "the database is busy";
+}
+
+std::string SaveFailureMessage(const Error& error) {
+  if (error.code == ErrorCode::kStorageFull) {
+    return "Nothing was saved: the server's disk is full. Your text is below; keep a copy and "
+           "tell whoever runs the site.";
+  }
+  return "Nothing was saved: the database is busy. Your text is below; try saving again in a "
+         "moment.";
+}
+
+Result<Response> AsSaveFailure(Result<Response> response, const Error& error) {
+  if (!response) return response;
+  response->status = http::StatusFor(error.code);
+  if (error.code == ErrorCode::kBusy) response->headers.emplace_back("Retry-After", "5");
+  response->cache_control = "no-store";
+  return response;
+}
+
 Result<Response> Desk::Denied(const Request& request, const Error& error) const {
   if (error.code == ErrorCode::kUnauthenticated) return ToSignIn(request);
   return tl::unexpected(error);
@@ -201,11 +228,16 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
         {"views_audit", auth::Can(viewer->role, auth::Action::kViewAuditLog)},
         {"manages_subscribers", auth::Can(viewer->role, auth::Action::kManageSubscribers)},
         {"sends_newsletter", auth::Can(viewer->role, auth::Action::kSendNewsletter)}};
-    auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
-    if (!csrf) return tl::unexpected(csrf.error());
-    view["csrf"] = *csrf;
   }
-  auto html = theme_.RenderIn("admin/layout", "admin/" + std::string(name), view);
+  // Each form's token is bound to the path it posts to: {{#form_token}}/admin/x{{/form_token}}.
+  render::SectionHelpers helpers;
+  if (viewer) {
+    const std::string binding = "session:" + viewer->session_hash;
+    helpers.emplace("form_token", [this, binding](const std::string& path) {
+      return FormToken(binding, path).value_or("");
+    });
+  }
+  auto html = theme_.RenderIn("admin/layout", "admin/" + std::string(name), view, helpers);
   if (!html) return tl::unexpected(html.error());
   Response response;
   response.status = status;
@@ -230,8 +262,13 @@ std::string Desk::FormBinding(const Request& request, Response* response) const 
   return "pre:" + cookie;
 }
 
+Result<std::string> Desk::FormToken(const std::string& binding, std::string_view path) const {
+  return accounts_.FormToken(binding, "POST " + std::string(path));
+}
+
 Result<bool> Desk::CheckForm(const Request& request, const std::string& binding) const {
-  return accounts_.CheckFormToken(binding, http::FieldValue(request.FormFields(), "csrf"));
+  const std::string action = std::string(http::MethodName(request.method)) + " " + request.path;
+  return accounts_.CheckFormToken(binding, action, http::FieldValue(request.FormFields(), "csrf"));
 }
 
 Result<Response> Desk::LoginForm(const Request& request) const {
@@ -240,7 +277,7 @@ Result<Response> Desk::LoginForm(const Request& request) const {
   if (*viewer) return Response::Redirect(303, "/admin/");
   Response cookies;
   const std::string binding = FormBinding(request, &cookies);
-  auto csrf = accounts_.FormToken(binding);
+  auto csrf = FormToken(binding, "/admin/login");
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {
       {"title", "Sign in"},
@@ -272,7 +309,7 @@ Result<Response> Desk::Login(const Request& request) const {
     return response;
   }
   if (!signed_in && signed_in.error().code == ErrorCode::kUnauthenticated) {
-    auto csrf = accounts_.FormToken(binding);
+    auto csrf = FormToken(binding, "/admin/login");
     if (!csrf) return tl::unexpected(csrf.error());
     nlohmann::json view = {{"title", "Sign in"},
                            {"csrf", *csrf},
@@ -343,11 +380,11 @@ Result<Response> Desk::PasswordForm(const Request& request) const {
   if (!user) return tl::unexpected(user.error());
   Response cookies;
   const std::string binding = FormBinding(request, &cookies);
-  auto csrf = accounts_.FormToken(binding);
+  auto csrf = FormToken(binding, "/admin/password/" + token);
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {{"title", "Choose a password"},
-                         {"valid", user->has_value()},
                          {"csrf", *csrf},
+                         {"valid", user->has_value()},
                          {"action", "/admin/password/" + token}};
   if (*user) {
     view["name"] = (*user)->name;
@@ -383,11 +420,11 @@ Result<Response> Desk::SetPassword(const Request& request) const {
   }
   auto user = accounts_.PasswordLinkUser(token, Now());
   if (!user) return tl::unexpected(user.error());
-  auto csrf = accounts_.FormToken(binding);
+  auto csrf = FormToken(binding, "/admin/password/" + token);
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {{"title", "Choose a password"},
-                         {"valid", user->has_value()},
                          {"csrf", *csrf},
+                         {"valid", user->has_value()},
                          {"action", "/admin/password/" + token},
                          {"error", problem}};
   if (*user) {
@@ -439,8 +476,6 @@ Result<Response> Desk::Sessions(const Request& request) const {
   if (!viewer) return Denied(request, viewer.error());
   auto sessions = store_.ListSessions(viewer->user.id, Now());
   if (!sessions) return tl::unexpected(sessions.error());
-  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& session : *sessions) {
     rows.push_back(
@@ -449,8 +484,7 @@ Result<Response> Desk::Sessions(const Request& request) const {
          {"user_agent", session.user_agent.empty() ? "Unknown browser" : session.user_agent},
          {"client_ip", session.client_ip},
          {"created", DescribeTime(session.created_at)},
-         {"last_seen", DescribeTime(session.last_seen_at)},
-         {"csrf", *csrf}});
+         {"last_seen", DescribeTime(session.last_seen_at)}});
   }
   nlohmann::json view = {
       {"title", "Sessions"},
@@ -525,7 +559,7 @@ Result<std::string> Desk::SendPasswordLink(const User& user, bool invitation,
 Result<Response> Desk::ResetForm(const Request& request) const {
   Response cookies;
   const std::string binding = FormBinding(request, &cookies);
-  auto csrf = accounts_.FormToken(binding);
+  auto csrf = FormToken(binding, "/admin/reset");
   if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {
       {"title", "Reset your password"}, {"csrf", *csrf}, {"mail", outbox_.configured()}};
@@ -543,7 +577,7 @@ Result<Response> Desk::Reset(const Request& request) const {
   if (!*valid) return Fail(ErrorCode::kForbidden, kForbiddenForm);
   const std::string email(Trim(http::FieldValue(request.FormFields(), "email")));
   if (auto checked = auth::CheckEmail(email); !checked) {
-    auto csrf = accounts_.FormToken(binding);
+    auto csrf = FormToken(binding, "/admin/reset");
     if (!csrf) return tl::unexpected(csrf.error());
     return Render("reset",
                   {{"title", "Reset your password"},

@@ -3,7 +3,8 @@
 // Without a valid session every /admin page answers 303 to /admin/login (keeping the wanted
 // address in `next`). Every state-changing form carries a hidden `csrf` field: bound to the
 // session for signed-in forms, and to a pre-session cookie (bs_form, SameSite=Strict) for the
-// sign-in and set-password forms; a POST without a valid one gets 403. Sign-in failures are
+// sign-in and set-password forms, and always to the method and path the form posts to; a POST
+// without a valid one for its own action gets 403. Sign-in failures are
 // throttled by auth::Accounts (429 with a plain message). Desk pages are never cached.
 //
 // Cookies: bs_session (HttpOnly, SameSite=Lax, Path=/admin, Secure when the request came over
@@ -40,6 +41,17 @@ inline constexpr const char* kFormCookie = "bs_form";
 // Desk setting "1": editors and administrators may post unfiltered HTML in their own posts
 // (docs/html-policy.md). Off by default.
 inline constexpr const char* kUnfilteredHtmlSetting = "unfiltered_html";
+
+// A save that failed through no fault of the form: the disk is full (kStorageFull, 507) or the
+// database stayed busy past its timeout (kBusy, 503). Every desk form where a person typed text
+// answers such a failure with the form, their text in it, and SaveFailureMessage.
+bool IsSaveFailure(const Error& error);
+// A plain sentence for the person: what went wrong, that nothing was saved, what to do.
+std::string SaveFailureMessage(const Error& error);
+// Only what went wrong ("the server's disk is full"), for the editor's script to show.
+std::string SaveFailureReason(const Error& error);
+// `response` with the status for `error` (507/503) and, for kBusy, a Retry-After header.
+Result<http::Response> AsSaveFailure(Result<http::Response> response, const Error& error);
 
 class Desk {
  public:
@@ -83,8 +95,13 @@ class Desk {
   Result<http::Response> AuditLog(const http::Request& request) const;
   // Sections, tags, authors and settings (taxonomy.cc).
   Result<http::Response> Taxonomy(const http::Request& request) const;
+  // With `typed_section` or `typed_author` (a save that failed), shows what the person typed in
+  // that one's form: the new one's when `typed_new`.
   Result<http::Response> TaxonomyPage(const auth::Viewer& viewer, int status,
-                                      const std::string& notice, const std::string& error) const;
+                                      const std::string& notice, const std::string& error,
+                                      const std::optional<Section>& typed_section = std::nullopt,
+                                      const std::optional<Author>& typed_author = std::nullopt,
+                                      bool typed_new = false) const;
   Result<http::Response> ChangeTaxonomy(const http::Request& request) const;
   Result<http::Response> Settings(const http::Request& request) const;
   Result<http::Response> SettingsPage(const auth::Viewer& viewer, int status,
@@ -153,8 +170,13 @@ class Desk {
   Result<http::Response> EmptyTrash(const http::Request& request) const;
   Result<http::Response> RevisionPage(const http::Request& request) const;
   Result<http::Response> AddNote(const http::Request& request) const;
-  // The body's Markdown rendered as the site will show it (for the editor's live preview).
+  // The body's Markdown rendered as the site will show it, as a whole document for the editor's
+  // sandboxed preview frame (its live preview).
   Result<http::Response> PreviewFragment(const http::Request& request) const;
+  // `body_html` in a document of its own with the theme's styles and a policy that allows no
+  // script, form or base; shown only in a sandboxed frame, never inside a desk page's markup.
+  Result<std::string> PreviewDocument(const Publication& publication,
+                                      const std::string& body_html) const;
   Result<http::Response> RestoreRevision(const http::Request& request) const;
   Result<http::Response> EditorPage(const auth::Viewer& viewer,
                                     const std::optional<PostDetail>& stored,
@@ -182,6 +204,10 @@ class Desk {
                                 const std::optional<auth::Viewer>& viewer) const;
   // The pre-session form binding, creating the cookie on `response` when the request had none.
   std::string FormBinding(const http::Request& request, http::Response* response) const;
+  // The token for a form bound to `binding` that posts to `path`.
+  Result<std::string> FormToken(const std::string& binding, std::string_view path) const;
+  // True when the request's `csrf` field was made for `binding` and for this request's method
+  // and path.
   Result<bool> CheckForm(const http::Request& request, const std::string& binding) const;
 
   Store& store_;

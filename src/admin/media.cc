@@ -37,10 +37,14 @@ Result<void> WriteDurably(const std::filesystem::path& path, std::string_view da
     const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      const std::string reason = std::strerror(errno);
+      const int cause = n < 0 ? errno : ENOSPC;  // a short write of nothing: no room
       ::close(fd);
       ::unlink(temporary.c_str());
-      return Fail(ErrorCode::kIo, "cannot store the image", reason);
+      const bool full = cause == ENOSPC || cause == EDQUOT;
+      return Fail(full ? ErrorCode::kStorageFull : ErrorCode::kIo,
+                  full ? "The server's disk is full, so the image was not stored."
+                       : "cannot store the image",
+                  std::strerror(cause));
     }
     written += static_cast<size_t>(n);
   }
@@ -131,8 +135,6 @@ Result<Response> Desk::MediaPage(const auth::Viewer& viewer, int status, const s
                                  const std::string& caption, const std::string& credit) const {
   auto items = store_.ListMedia(kMediaPerPage, 0);
   if (!items) return tl::unexpected(items.error());
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& item : *items) {
     std::string thumb = item.url;
@@ -154,13 +156,10 @@ Result<Response> Desk::MediaPage(const auth::Viewer& viewer, int status, const s
                     {"height", item.height},
                     {"markdown", "![" + item.alt + "](" + item.url + ")"}});
   }
-  nlohmann::json view = {{"title", "Media"},
-                         {"items", rows},
-                         {"csrf", *csrf},
-                         {"notice", notice},
-                         {"error", error},
-                         {"max_mb", 20},
-                         {"form", {{"alt", alt}, {"caption", caption}, {"credit", credit}}}};
+  nlohmann::json view = {
+      {"title", "Media"}, {"items", rows},
+      {"notice", notice}, {"error", error},
+      {"max_mb", 20},     {"form", {{"alt", alt}, {"caption", caption}, {"credit", credit}}}};
   return Render("media", std::move(view), status, viewer);
 }
 

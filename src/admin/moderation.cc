@@ -69,8 +69,6 @@ Result<Response> Desk::CommentQueue(const Request& request) const {
   auto publication = publication_();
   if (!publication) return tl::unexpected(publication.error());
   const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
-  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& comment : *comments) {
     auto score = comments_.Score(comment);
@@ -86,9 +84,8 @@ Result<Response> Desk::CommentQueue(const Request& request) const {
   }
   std::string notice;
   if (auto changed = request.QueryParam("changed")) notice = "Updated " + *changed + " comment(s).";
-  nlohmann::json view = {{"title", "Comments"}, {"comments", rows},      {"tabs", tabs},
-                         {"csrf", *csrf},       {"status", status_name}, {"q", text},
-                         {"notice", notice}};
+  nlohmann::json view = {{"title", "Comments"},   {"comments", rows}, {"tabs", tabs},
+                         {"status", status_name}, {"q", text},        {"notice", notice}};
   return Render("comments", std::move(view), 200, *viewer);
 }
 
@@ -142,11 +139,11 @@ Result<Response> Desk::CommentPage(const Request& request, int status, const std
   const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
   auto score = comments_.Score(**comment);
   if (!score) return tl::unexpected(score.error());
-  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
-  nlohmann::json view = {{"title", "Comment"}, {"comment", CommentRow(**comment, zone, *score)},
-                         {"csrf", *csrf},      {"notice", notice},
-                         {"error", error},     {"reply", reply}};
+  nlohmann::json view = {{"title", "Comment"},
+                         {"comment", CommentRow(**comment, zone, *score)},
+                         {"notice", notice},
+                         {"error", error},
+                         {"reply", reply}};
   return Render("comment", std::move(view), status, *viewer);
 }
 
@@ -181,6 +178,10 @@ Result<Response> Desk::ReplyToComment(const Request& request) const {
   const std::string body = http::FieldValue(fields, "body");
   auto reply = comments_.Reply(IdParam(request), viewer->user, body, Now());
   if (!reply) {
+    if (IsSaveFailure(reply.error())) {
+      return AsSaveFailure(CommentPage(request, 500, "", SaveFailureMessage(reply.error()), body),
+                           reply.error());
+    }
     if (reply.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(reply.error());
     return CommentPage(request, 422, "", "Not published: " + reply.error().message, body);
   }

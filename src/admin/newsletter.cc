@@ -100,19 +100,11 @@ Result<Response> Desk::NewsletterPage(const Request& request, int status, const 
                     {"running", running},
                     {"total", send.total}});
   }
-  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
-  nlohmann::json view = {{"title", "Newsletter"},
-                         {"articles", articles},
-                         {"segments", segments},
-                         {"sends", rows},
-                         {"has_sends", !rows.empty()},
-                         {"everyone", *everyone},
-                         {"refresh", in_progress},
-                         {"mail", outbox_.configured()},
-                         {"csrf", *csrf},
-                         {"notice", notice},
-                         {"error", error}};
+  nlohmann::json view = {{"title", "Newsletter"},      {"articles", articles},
+                         {"segments", segments},       {"sends", rows},
+                         {"has_sends", !rows.empty()}, {"everyone", *everyone},
+                         {"refresh", in_progress},     {"mail", outbox_.configured()},
+                         {"notice", notice},           {"error", error}};
   return Render("newsletter", std::move(view), status, *viewer);
 }
 

@@ -30,6 +30,11 @@ struct EditorFields {
 
 namespace {
 
+// A preview document opened on its own: the theme's styles and images, nothing that acts.
+constexpr const char* kPreviewFramePolicy =
+    "default-src 'none'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; "
+    "form-action 'none'; base-uri 'none'; sandbox; frame-ancestors 'none'";
+
 using auth::Action;
 using auth::Can;
 using http::Method;
@@ -486,6 +491,12 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
                        {"date", FormatIsoTime(note.at, TimeZone()).substr(0, 16) + " UTC"}});
     }
   }
+  std::string preview_document;
+  if (!preview_html.empty()) {
+    auto document = PreviewDocument(*publication, preview_html);
+    if (!document) return tl::unexpected(document.error());
+    preview_document = std::move(*document);
+  }
   nlohmann::json view = {
       {"title", is_new ? "New post" : "Edit: " + current.title},
       {"preview_link", preview_link},
@@ -521,7 +532,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"has_revisions", !revisions.empty()},
       {"notice", notice},
       {"error", error},
-      {"preview_html", preview_html},
+      {"preview_document", preview_document},
       {"post",
        {{"title", fields.title},
         {"dek", fields.dek},
@@ -655,6 +666,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
           code == ErrorCode::kForbidden) {
         return again(422, item.error().message);
       }
+      if (IsSaveFailure(item.error()))
+        return AsSaveFailure(again(500, SaveFailureMessage(item.error())), item.error());
       // The server is busy with other images: the text is kept, shown back with the reason.
       if (code == ErrorCode::kUnavailable) return again(503, item.error().message);
       return tl::unexpected(item.error());
@@ -704,6 +717,11 @@ Result<Response> Desk::SavePost(const Request& request) const {
     if (!edit) {
       if (edit.error().code == ErrorCode::kConflict)
         return json(409, {{"error", edit.error().message}});
+      if (IsSaveFailure(edit.error())) {
+        return AsSaveFailure(json(500, {{"error", SaveFailureReason(edit.error())},
+                                        {"code", ErrorCodeName(edit.error().code)}}),
+                             edit.error());
+      }
       return tl::unexpected(edit.error());
     }
     return json(200, {{"edit_count", *edit}});
@@ -757,6 +775,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
     if (!created) {
       if (created.error().code == ErrorCode::kConflict)
         return again(422, "Not saved: " + created.error().message + ".");
+      if (IsSaveFailure(created.error()))
+        return AsSaveFailure(again(500, SaveFailureMessage(created.error())), created.error());
       return tl::unexpected(created.error());
     }
     id = *created;
@@ -780,6 +800,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
     if (!saved) {
       if (saved.error().code == ErrorCode::kConflict)
         return again(409, "Not saved: " + saved.error().message + ".");
+      if (IsSaveFailure(saved.error()))
+        return AsSaveFailure(again(500, SaveFailureMessage(saved.error())), saved.error());
       return tl::unexpected(saved.error());
     }
   }
@@ -838,8 +860,6 @@ Result<Response> Desk::RevisionPage(const Request& request) const {
     fields.push_back(
         {{"key", key}, {"label", label}, {"changed", before != after}, {"lines", lines}});
   }
-  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {
       {"title", "Revision"},
       {"saved", FormatIsoTime((*revision)->saved_at, TimeZone()).substr(0, 16) + " UTC"},
@@ -849,7 +869,6 @@ Result<Response> Desk::RevisionPage(const Request& request) const {
        fmt::format("/admin/posts/{}/revisions/{}/restore", post.id, (*revision)->id)},
       {"can_restore", post.status != PostStatus::kTrash},
       {"edit_count", post.edit_count},
-      {"csrf", *csrf},
       {"fields", fields}};
   return Render("revision", std::move(view), 200, *viewer);
 }
@@ -929,6 +948,14 @@ Result<Response> Desk::AddNote(const Request& request) const {
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", post.id));
 }
 
+Result<std::string> Desk::PreviewDocument(const Publication& publication,
+                                          const std::string& body_html) const {
+  return theme_.RenderIn("", "admin/preview",
+                         {{"language", publication.language},
+                          {"css_url", theme_.AssetUrl("style.css")},
+                          {"body_html", body_html}});
+}
+
 Result<Response> Desk::PreviewFragment(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
@@ -938,9 +965,15 @@ Result<Response> Desk::PreviewFragment(const Request& request) const {
   options.filter = html_filter_;
   auto html = markdown::ToHtml(http::FieldValue(request.FormFields(), "body"), options);
   if (!html) return Fail(ErrorCode::kInvalidArgument, html.error().message);
+  auto publication = store_.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  auto document = PreviewDocument(*publication, *html);
+  if (!document) return tl::unexpected(document.error());
   Response response;
-  response.body = std::move(*html);
+  response.body = std::move(*document);
   response.cache_control = "no-store";
+  // The editor puts this in a sandboxed frame's srcdoc; opened on its own it is just as inert.
+  response.content_security_policy = kPreviewFramePolicy;
   return response;
 }
 

@@ -33,14 +33,10 @@ Result<Response> Desk::RedirectsPage(const auth::Viewer& viewer, int status,
                                      const std::string& from, const std::string& to) const {
   auto redirects = store_.ListRedirects();
   if (!redirects) return tl::unexpected(redirects.error());
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& redirect : *redirects) {
-    rows.push_back({{"from", redirect.from_path},
-                    {"to", redirect.to_path},
-                    {"status", redirect.status},
-                    {"csrf", *csrf}});
+    rows.push_back(
+        {{"from", redirect.from_path}, {"to", redirect.to_path}, {"status", redirect.status}});
   }
   nlohmann::json view = {{"title", "Redirects"},
                          {"redirects", rows},

@@ -99,8 +99,6 @@ Result<Response> Desk::SubscribersPage(const Request& request, int status,
          {"can_unsubscribe", subscriber.status == SubscriberStatus::kActive ||
                                  subscriber.status == SubscriberStatus::kPending}});
   }
-  auto csrf = accounts_.FormToken("session:" + viewer->session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   const std::string base = fmt::format("/admin/subscribers?status={}&q={}&page=", status_name,
                                        http::PercentEncode(query.text));
   nlohmann::json view = {
@@ -111,7 +109,6 @@ Result<Response> Desk::SubscribersPage(const Request& request, int status,
       {"matching", *matching},
       {"status", status_name},
       {"q", query.text},
-      {"csrf", *csrf},
       {"report", report},
       {"newer_url", page > 1 ? base + std::to_string(page - 1) : ""},
       {"older_url", query.offset + kPerPage < *matching ? base + std::to_string(page + 1) : ""},

@@ -25,45 +25,62 @@ std::string Field(const std::vector<std::pair<std::string, std::string>>& fields
 }  // namespace
 
 Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
-                                    const std::string& notice, const std::string& error) const {
+                                    const std::string& notice, const std::string& error,
+                                    const std::optional<Section>& typed_section,
+                                    const std::optional<Author>& typed_author,
+                                    bool typed_new) const {
   auto sections = store_.ListSections();
   if (!sections) return tl::unexpected(sections.error());
   auto tags = store_.ListTags();
   if (!tags) return tl::unexpected(tags.error());
   auto authors = store_.ListAuthors();
   if (!authors) return tl::unexpected(authors.error());
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json section_rows = nlohmann::json::array();
-  for (const auto& section : *sections) {
+  // What the person typed, when a save failed, replaces what is stored (or fills the new form).
+  auto section_row = [](const Section& section) {
+    return nlohmann::json{{"slug", section.slug},
+                          {"name", section.name},
+                          {"description", section.description},
+                          {"position", section.position},
+                          {"opinion", section.opinion},
+                          {"disclaimer", section.disclaimer.value_or("")}};
+  };
+  auto author_row = [](const Author& author) {
+    return nlohmann::json{
+        {"slug", author.slug},     {"name", author.name},   {"credentials", author.credentials},
+        {"avatar", author.avatar}, {"email", author.email}, {"bio", author.bio_markdown}};
+  };
+  for (const auto& stored : *sections) {
+    const bool typed = typed_section && !typed_new && typed_section->slug == stored.slug;
+    const Section& section = typed ? *typed_section : stored;
     section_rows.push_back({{"slug", section.slug},
                             {"name", section.name},
                             {"description", section.description},
                             {"position", section.position},
                             {"opinion", section.opinion},
-                            {"disclaimer", section.disclaimer.value_or("")},
-                            {"csrf", *csrf}});
+                            {"disclaimer", section.disclaimer.value_or("")}});
   }
   nlohmann::json tag_rows = nlohmann::json::array();
-  for (const auto& tag : *tags)
-    tag_rows.push_back({{"slug", tag.slug}, {"name", tag.name}, {"csrf", *csrf}});
+  for (const auto& tag : *tags) tag_rows.push_back({{"slug", tag.slug}, {"name", tag.name}});
   nlohmann::json author_rows = nlohmann::json::array();
-  for (const auto& author : *authors) {
+  for (const auto& stored : *authors) {
+    const bool typed = typed_author && !typed_new && typed_author->slug == stored.slug;
+    const Author& author = typed ? *typed_author : stored;
     author_rows.push_back({{"slug", author.slug},
                            {"name", author.name},
                            {"credentials", author.credentials},
                            {"avatar", author.avatar},
                            {"email", author.email},
-                           {"bio", author.bio_markdown},
-                           {"csrf", *csrf}});
+                           {"bio", author.bio_markdown}});
   }
   nlohmann::json view = {{"title", "Sections, tags and authors"},
                          {"sections", section_rows},
                          {"tags", tag_rows},
                          {"authors", author_rows},
-                         {"csrf", *csrf},
                          {"notice", notice},
                          {"error", error}};
+  if (typed_new && typed_section) view["new_section"] = section_row(*typed_section);
+  if (typed_new && typed_author) view["new_author"] = author_row(*typed_author);
   return Render("sections", std::move(view), status, viewer);
 }
 
@@ -135,7 +152,12 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
     auto html = markdown::ToHtml(author.bio_markdown, safe);
     if (!html) return refuse("The biography could not be read: " + html.error().message + ".");
     author.bio_html = std::move(*html);
-    if (auto done = store_.UpsertAuthor(author); !done) return tl::unexpected(done.error());
+    if (auto done = store_.UpsertAuthor(author); !done) {
+      if (!IsSaveFailure(done.error())) return tl::unexpected(done.error());
+      return AsSaveFailure(TaxonomyPage(*viewer, 500, "", SaveFailureMessage(done.error()),
+                                        std::nullopt, author, adding),
+                           done.error());
+    }
     Audit(*viewer, adding ? "author-add" : "author-save", std::nullopt, slug);
     return Response::Redirect(303, "/admin/sections?done=1");
   }
@@ -157,7 +179,12 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
   int value = section.position;
   std::from_chars(position.data(), position.data() + position.size(), value);
   section.position = std::clamp(value, 0, 1000);
-  if (auto done = store_.UpsertSection(section); !done) return tl::unexpected(done.error());
+  if (auto done = store_.UpsertSection(section); !done) {
+    if (!IsSaveFailure(done.error())) return tl::unexpected(done.error());
+    return AsSaveFailure(TaxonomyPage(*viewer, 500, "", SaveFailureMessage(done.error()), section,
+                                      std::nullopt, action == "add"),
+                         done.error());
+  }
   Audit(*viewer, *existing ? "section-save" : "section-add", std::nullopt, slug);
   return Response::Redirect(303, "/admin/sections?done=1");
 }
@@ -179,8 +206,6 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
   note("disclaimer", effective->disclaimer, stored->disclaimer);
   note("time zone", effective->timezone, stored->timezone);
   note("language", effective->language, stored->language);
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {{"title", "Settings"},
                          {"title_value", shown.title},
                          {"description", shown.description},
@@ -189,7 +214,6 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
                          {"timezone", shown.timezone},
                          {"language", shown.language},
                          {"overridden", overridden},
-                         {"csrf", *csrf},
                          {"notice", notice},
                          {"error", error}};
   auto require = store_.DeskSetting("require_two_factor");
@@ -300,6 +324,11 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
     }
     return {};
   });
+  if (!saved && IsSaveFailure(saved.error())) {
+    return AsSaveFailure(
+        SettingsPage(*viewer, 500, publication, "", SaveFailureMessage(saved.error())),
+        saved.error());
+  }
   if (!saved) return tl::unexpected(saved.error());
   Audit(*viewer, "settings", std::nullopt, require ? "two-factor required" : "");
   return Response::Redirect(303, "/admin/settings?done=1");

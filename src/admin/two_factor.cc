@@ -62,7 +62,7 @@ std::optional<Response> Desk::TwoFactorGate(const Request& request) const {
 Result<Response> Desk::CodeForm(const Request& request) const {
   Response cookies;
   const std::string binding = FormBinding(request, &cookies);
-  auto csrf = accounts_.FormToken(binding);
+  auto csrf = FormToken(binding, "/admin/login/code");
   if (!csrf) return tl::unexpected(csrf.error());
   auto response = Render("code",
                          {{"title", "Two-factor sign-in"},
@@ -87,10 +87,13 @@ Result<Response> Desk::Code(const Request& request) const {
                                                http::FieldValue(fields, "code"), request.client_ip,
                                                std::string(request.Header("user-agent")), Now());
   if (!signed_in && signed_in.error().code == ErrorCode::kRateLimited) {
-    return Response::Text(429, signed_in.error().message);
+    Response response = Response::Text(429, signed_in.error().message);
+    response.headers.emplace_back("Retry-After", std::to_string(accounts_.limits().window));
+    response.cache_control = "no-store";
+    return response;
   }
   if (!signed_in && signed_in.error().code == ErrorCode::kUnauthenticated) {
-    auto csrf = accounts_.FormToken(binding);
+    auto csrf = FormToken(binding, "/admin/login/code");
     if (!csrf) return tl::unexpected(csrf.error());
     return Render("code",
                   {{"title", "Two-factor sign-in"},
@@ -115,10 +118,7 @@ Result<Response> Desk::Code(const Request& request) const {
 
 Result<Response> Desk::TwoFactorPage(const auth::Viewer& viewer, int status,
                                      const std::string& notice, const std::string& error) const {
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json view = {{"title", "Two-factor sign-in"},
-                         {"csrf", *csrf},
                          {"enabled", !viewer.user.totp_secret.empty()},
                          {"required", RequiresTwoFactor(store_)},
                          {"notice", notice},
@@ -127,7 +127,7 @@ Result<Response> Desk::TwoFactorPage(const auth::Viewer& viewer, int status,
     auto publication = publication_();
     if (!publication) return tl::unexpected(publication.error());
     const std::string secret = auth::NewTotpSecret();
-    auto signature = accounts_.FormToken("totp:" + viewer.session_hash + ":" + secret);
+    auto signature = FormToken("totp:" + viewer.session_hash + ":" + secret, "/admin/two-factor");
     if (!signature) return tl::unexpected(signature.error());
     view["secret"] = secret;
     view["secret_signature"] = *signature;
@@ -154,6 +154,7 @@ Result<Response> Desk::ChangeTwoFactor(const Request& request) const {
   if (http::FieldValue(fields, "do") == "enable") {
     const std::string secret = http::FieldValue(fields, "secret");
     auto genuine = accounts_.CheckFormToken("totp:" + viewer->session_hash + ":" + secret,
+                                            "POST /admin/two-factor",
                                             http::FieldValue(fields, "secret_signature"));
     if (!genuine) return tl::unexpected(genuine.error());
     if (!*genuine)

@@ -46,8 +46,6 @@ Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const s
                                  const std::string& error, const std::string& link) const {
   auto users = store_.ListUsers();
   if (!users) return tl::unexpected(users.error());
-  auto csrf = accounts_.FormToken("session:" + viewer.session_hash);
-  if (!csrf) return tl::unexpected(csrf.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& user : *users) {
     const std::string state =
@@ -59,8 +57,7 @@ Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const s
                     {"roles", RoleOptions(viewer, user.role)},
                     {"state", state},
                     {"disabled", user.disabled},
-                    {"editable", MayManage(viewer, user)},
-                    {"csrf", *csrf}});
+                    {"editable", MayManage(viewer, user)}});
   }
   nlohmann::json view = {{"title", "Users"}, {"users", rows},
                          {"notice", notice}, {"error", error},

@@ -19,6 +19,11 @@ const std::string& DummyHash() {
   return hash;
 }
 
+// Wrong two-factor codes are stored beside wrong passwords but under keys of their own ("code:"
+// + the e-mail address, and + the client address), so each step has its own count: a right
+// password neither clears nor spends the codes' allowance.
+std::string CodeFailureKey(std::string_view key) { return "code:" + std::string(key); }
+
 }  // namespace
 
 Result<void> CheckEmail(std::string_view email) {
@@ -132,16 +137,18 @@ Result<SignedIn> Accounts::SignIn(const SignInAttempt& attempt, Timestamp now) {
     }
     return Fail(ErrorCode::kUnauthenticated, "The e-mail address or the password is wrong.");
   }
-  if (auto cleared = store_.ClearFailedLogins(attempt.email); !cleared) {
-    return tl::unexpected(cleared.error());
-  }
   if (!(*user)->totp_secret.empty()) {
+    // The password alone is not a sign-in: failures are cleared only once the code is right
+    // too, or else each right password would reset the count of wrong codes.
     SignedIn pending;
     pending.pending_token = RandomToken();
     OneTimeToken record{HashToken(pending.pending_token), kTwoFactor, (*user)->id, now, now + 300};
     if (auto created = store_.CreateToken(record); !created) return tl::unexpected(created.error());
     pending.viewer = Viewer{std::move(**user), *role, ""};
     return pending;
+  }
+  if (auto cleared = store_.ClearFailedLogins(attempt.email); !cleared) {
+    return tl::unexpected(cleared.error());
   }
   return StartSession(std::move(**user), *role, attempt.client_ip, attempt.user_agent, now);
 }
@@ -176,20 +183,23 @@ Result<SignedIn> Accounts::CompleteTwoFactor(const std::string& pending_token,
   auto user = store_.FindUser((*pending)->user_id);
   if (!user) return tl::unexpected(user.error());
   if (!*user || (*user)->disabled || (*user)->totp_secret.empty()) return tl::unexpected(wrong);
+  // Wrong codes are counted on their own (see CodeFailureKey), per account and per address.
   const Timestamp since = now - limits_.window;
-  auto for_account = store_.CountFailedLoginsForEmail((*user)->email, since);
+  const std::string account_key = CodeFailureKey((*user)->email);
+  const std::string address_key = CodeFailureKey(client_ip);
+  auto for_account = store_.CountFailedLoginsForEmail(account_key, since);
   if (!for_account) return tl::unexpected(for_account.error());
-  auto from_address = store_.CountFailedLoginsFromAddress(client_ip, since);
+  auto from_address = store_.CountFailedLoginsFromAddress(address_key, since);
   if (!from_address) return tl::unexpected(from_address.error());
   if (*for_account >= limits_.per_account || *from_address >= limits_.per_address) {
     return Fail(ErrorCode::kRateLimited,
-                "Too many failed sign-in attempts. Wait 15 minutes, then try again.");
+                "Too many wrong codes. Wait 15 minutes, then sign in again.");
   }
   const auto step = VerifyTotp((*user)->totp_secret, code, now, (*user)->totp_last_step);
   auto fresh = step ? store_.UseTotpStep((*user)->id, *step) : Result<bool>(false);
   if (!fresh) return tl::unexpected(fresh.error());
   if (!*fresh) {
-    if (auto recorded = store_.RecordFailedLogin((*user)->email, client_ip, now); !recorded) {
+    if (auto recorded = store_.RecordFailedLogin(account_key, address_key, now); !recorded) {
       return tl::unexpected(recorded.error());
     }
     return tl::unexpected(wrong);
@@ -199,6 +209,11 @@ Result<SignedIn> Accounts::CompleteTwoFactor(const std::string& pending_token,
   if (!*used) return tl::unexpected(wrong);
   const auto role = ParseRole((*user)->role);
   if (!role) return tl::unexpected(wrong);
+  // The whole sign-in succeeded: now, and only now, the account's failures are forgotten.
+  if (auto cleared = store_.ClearFailedLogins((*user)->email); !cleared)
+    return tl::unexpected(cleared.error());
+  if (auto cleared = store_.ClearFailedLogins(account_key); !cleared)
+    return tl::unexpected(cleared.error());
   return StartSession(std::move(**user), *role, client_ip, user_agent, now);
 }
 
@@ -214,9 +229,14 @@ Result<std::optional<Viewer>> Accounts::Authenticate(const std::string& token, T
   const auto role = ParseRole((*user)->role);
   if (!role) return std::nullopt;
   // Recording activity once a minute is enough for the sessions list.
+  // A full disk or a busy database must not sign anyone out (nor stop them saving their work
+  // elsewhere): the bookkeeping waits for the next minute.
   if (now - (*session)->last_seen_at >= 60) {
-    if (auto touched = store_.TouchSession(hash, now); !touched)
+    if (auto touched = store_.TouchSession(hash, now);
+        !touched && touched.error().code != ErrorCode::kStorageFull &&
+        touched.error().code != ErrorCode::kBusy) {
       return tl::unexpected(touched.error());
+    }
   }
   return Viewer{std::move(**user), *role, hash};
 }
@@ -264,15 +284,17 @@ Result<std::string> Accounts::FormKey() {
   return store_.Secret("form-key", [] { return RandomToken(); });
 }
 
-Result<std::string> Accounts::FormToken(const std::string& binding) {
+Result<std::string> Accounts::FormToken(const std::string& binding, std::string_view action) {
   auto key = FormKey();
   if (!key) return key;
-  return Sign(*key, "form:" + binding);
+  // A newline cannot occur in a binding, so no (binding, action) pair signs like another.
+  return Sign(*key, "form:" + binding + "\n" + std::string(action));
 }
 
-Result<bool> Accounts::CheckFormToken(const std::string& binding, const std::string& token) {
-  if (binding.empty() || token.empty()) return false;
-  auto expected = FormToken(binding);
+Result<bool> Accounts::CheckFormToken(const std::string& binding, std::string_view action,
+                                      const std::string& token) {
+  if (binding.empty() || action.empty() || token.empty()) return false;
+  auto expected = FormToken(binding, action);
   if (!expected) return tl::unexpected(expected.error());
   return ConstantTimeEquals(*expected, token);
 }

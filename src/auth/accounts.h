@@ -4,10 +4,14 @@
 // e-mail address, or `per_address` failures from one address, within `window` seconds, further
 // attempts are refused with kRateLimited (HTTP 429) — even with the right password — until the
 // window has passed. Failures are stored, so the limit holds across restarts and processes.
+// Wrong two-factor codes are counted on their own, with the same limits, per account and per
+// address; a right password does not clear any count for an account with two-factor sign-in:
+// counts are cleared only when the whole sign-in (password, then code) succeeds.
 //
 // Sessions are random tokens held in an HttpOnly cookie; the store keeps only their hashes.
 // Form tokens (CSRF) are keyed hashes of what the form is bound to (a session, or a pre-session
-// cookie for the sign-in form), signed with a per-site secret kept in the store.
+// cookie for the sign-in form) and of the action it posts to, signed with a per-site secret kept
+// in the store.
 //
 // Borrows the Store. Thread-safe (no mutable state of its own).
 #pragma once
@@ -77,17 +81,20 @@ class Accounts {
   // two are not distinguished).
   Result<SignedIn> SignIn(const SignInAttempt& attempt, Timestamp now);
   // The second step for accounts with two-factor sign-in: `pending_token` from SignIn and the
-  // 6-digit code. Failures count towards the same throttling as wrong passwords.
+  // 6-digit code. kRateLimited after too many wrong codes (counted apart from passwords).
   Result<SignedIn> CompleteTwoFactor(const std::string& pending_token, const std::string& code,
                                      const std::string& client_ip, const std::string& user_agent,
                                      Timestamp now);
   Result<std::optional<Viewer>> Authenticate(const std::string& token, Timestamp now);
   Result<void> SignOut(const std::string& token);
 
-  // A form token bound to `binding` (a session hash, or a pre-session cookie value).
-  Result<std::string> FormToken(const std::string& binding);
-  // True when `token` was made by FormToken for `binding`.
-  Result<bool> CheckFormToken(const std::string& binding, const std::string& token);
+  // A form token bound to `binding` (a session hash, or a pre-session cookie value) and to
+  // `action`, the method and path the form posts to ("POST /admin/users/4"): a token taken from
+  // one form does not authorise any other action.
+  Result<std::string> FormToken(const std::string& binding, std::string_view action);
+  // True when `token` was made by FormToken for `binding` and `action`.
+  Result<bool> CheckFormToken(const std::string& binding, std::string_view action,
+                              const std::string& token);
 
   // Staff recognition on public pages, where the session cookie (Path=/admin) is not sent: a mark
   // for a second cookie, "SESSIONHASH.SIGNATURE", that names the session without being able to

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/embedded.h"
+#include "core/text.h"
 
 namespace broadsheet::render {
 namespace {
@@ -110,7 +111,8 @@ Result<std::string> Theme::Render(std::string_view name, const nlohmann::json& v
 }
 
 Result<std::string> Theme::RenderIn(std::string_view layout_name, std::string_view name,
-                                    const nlohmann::json& view) const {
+                                    const nlohmann::json& view,
+                                    const SectionHelpers& helpers) const {
   auto found = templates_.find(name);
   if (found == templates_.end()) {
     return Fail(ErrorCode::kInternal, "the theme has no template " + std::string(name));
@@ -119,6 +121,13 @@ Result<std::string> Theme::RenderIn(std::string_view layout_name, std::string_vi
   for (const auto& [partial_name, source] : partials_) {
     const std::string* text = &source;
     data.set(partial_name, mustache::partial([text] { return *text; }));
+  }
+  for (const auto& [helper_name, helper] : helpers) {
+    const auto* function = &helper;
+    data.set(helper_name, mustache::lambda2([function](const std::string& text,
+                                                       const mustache::renderer& render) {
+               return EscapeHtml((*function)(render(text)));
+             }));
   }
   mustache::mustache page(found->second);
   std::string content = page.render(data);

@@ -7,6 +7,11 @@
 // templates/partials/ and are available to every template as {{> name}}; a partial's name
 // shares the view's top-level namespace, so views must not use partial names as keys.
 //
+// Section helpers: a caller may pass named functions; in a template, {{#name}}text{{/name}}
+// renders `text` with the current view, hands the result to the function, and puts the
+// function's answer, HTML-escaped, in its place (the desk's per-form CSRF tokens:
+// {{#form_token}}/admin/users/{{id}}{{/form_token}}).
+//
 // A page is rendered in two steps: the named template with the view, then templates/layout
 // with the same view plus {{{content}}}.
 //
@@ -14,6 +19,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +37,10 @@ struct Asset {
   std::string version;  // a short content hash, for cache-busting URLs
 };
 
+// Name -> function from a section's rendered text to what replaces it.
+using SectionHelpers =
+    std::map<std::string, std::function<std::string(const std::string&)>, std::less<>>;
+
 class Theme {
  public:
   // The embedded default theme, overlaid with the files under `override_dir` when it exists.
@@ -41,9 +51,11 @@ class Theme {
   // `with_layout` is false.
   Result<std::string> Render(std::string_view name, const nlohmann::json& view,
                              bool with_layout = true) const;
-  // Renders templates/NAME.mustache inside templates/LAYOUT.mustache (e.g. "admin/layout").
+  // Renders templates/NAME.mustache inside templates/LAYOUT.mustache (e.g. "admin/layout"); an
+  // empty LAYOUT renders the template alone. `helpers` are available to both.
   Result<std::string> RenderIn(std::string_view layout, std::string_view name,
-                               const nlohmann::json& view) const;
+                               const nlohmann::json& view,
+                               const SectionHelpers& helpers = {}) const;
 
   // An asset by its path under assets/, e.g. "style.css".
   const Asset* FindAsset(std::string_view path) const;

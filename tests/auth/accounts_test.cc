@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/crypto.h"
+#include "auth/totp.h"
 #include "storage/sqlite_store.h"
 
 namespace broadsheet::auth {
@@ -105,6 +106,36 @@ TEST_F(AccountsTest, RepeatedFailuresFromAnAddressAreRefused) {
   EXPECT_TRUE(TryPassword("correct horse battery", "203.0.113.6"));
 }
 
+// Issue 13: a right password must not reset the count of wrong two-factor codes.
+TEST_F(AccountsTest, WrongCodesAreThrottledEvenWhenThePasswordIsRightEachTime) {
+  auto user = store_->FindUserByEmail("ed@example.org");
+  ASSERT_TRUE(user && *user);
+  const std::string secret = NewTotpSecret();
+  ASSERT_TRUE(store_->SetTotpSecret((**user).id, secret));
+  std::string wrong = "000000";
+  for (const char* candidate : {"000000", "111111", "222222", "333333"}) {
+    bool matches = false;
+    for (int drift = -1; drift <= 1; ++drift)
+      matches = matches || TotpCode(*Base32Decode(secret), now_ / 30 + drift) == candidate;
+    if (!matches) wrong = candidate;
+  }
+  int refused = 0;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    auto pending = TryPassword("correct horse battery");
+    if (!pending) {
+      EXPECT_EQ(pending.error().code, ErrorCode::kRateLimited);
+      ++refused;
+      continue;
+    }
+    ASSERT_FALSE(pending->pending_token.empty());
+    auto signed_in =
+        accounts_->CompleteTwoFactor(pending->pending_token, wrong, "192.0.2.1", "test", now_);
+    ASSERT_FALSE(signed_in);
+    if (signed_in.error().code == ErrorCode::kRateLimited) ++refused;
+  }
+  EXPECT_GE(refused, 30);
+}
+
 TEST_F(AccountsTest, AccountsWithoutPasswordsCannotSignIn) {
   auto id = accounts_->AddUser("new@example.org", "New Writer", "contributor", std::nullopt);
   ASSERT_TRUE(id);
@@ -144,12 +175,21 @@ TEST_F(AccountsTest, AddUserValidates) {
 }
 
 TEST_F(AccountsTest, FormTokensAreBoundToWhatTheyWereMadeFor) {
-  auto token = accounts_->FormToken("session:abc");
+  auto token = accounts_->FormToken("session:abc", "POST /admin/posts/1");
   ASSERT_TRUE(token);
-  EXPECT_TRUE(*accounts_->CheckFormToken("session:abc", *token));
-  EXPECT_FALSE(*accounts_->CheckFormToken("session:abd", *token));
-  EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", ""));
-  EXPECT_FALSE(*accounts_->CheckFormToken("", *token));
+  EXPECT_TRUE(*accounts_->CheckFormToken("session:abc", "POST /admin/posts/1", *token));
+  EXPECT_FALSE(*accounts_->CheckFormToken("session:abd", "POST /admin/posts/1", *token));
+  EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", "POST /admin/posts/1", ""));
+  EXPECT_FALSE(*accounts_->CheckFormToken("", "POST /admin/posts/1", *token));
+}
+
+// Issue 13: a token taken from one form (the editor's) must not authorise another action.
+TEST_F(AccountsTest, FormTokensAreBoundToTheirAction) {
+  auto token = accounts_->FormToken("session:abc", "POST /admin/posts/1");
+  ASSERT_TRUE(token);
+  EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", "POST /admin/users/4", *token));
+  EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", "POST /admin/posts/12", *token));
+  EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", "", *token));
 }
 
 TEST_F(AccountsTest, SigningInDoesNotInvalidateThePublicPageCache) {

@@ -58,6 +58,8 @@ before(async () => {
   run(['init', site, '--demo']);
   run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
        '--password-stdin', '--site', site], PASSWORD + '\n');
+  run(['user', 'add', '--email', 'owner@example.org', '--name', 'Olu Owner', '--role', 'owner',
+       '--password-stdin', '--site', site], PASSWORD + '\n');
   run(['user', 'add', '--email', 'writer@example.org', '--name', 'Wren Writer', '--role', 'contributor',
        '--password-stdin', '--site', site], PASSWORD + '\n');
   server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -83,9 +85,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function signIn(email) {
+async function signIn(email, { bypassCSP = true } = {}) {
   // bypassCSP lets the test inject axe-core; the site's own pages never need it.
-  const context = await browser.newContext({ bypassCSP: true });
+  const context = await browser.newContext({ bypassCSP });
   const page = await context.newPage();
   await page.goto(base + '/admin/');
   assert.match(page.url(), /\/admin\/login/);
@@ -117,7 +119,7 @@ test('an editor writes an article with an image, previews, schedules and publish
   await page.fill('#image_alt', 'Two lines on a price chart');
   await page.fill('#image_credit', 'Chart by The Meridian Review');
   await page.click('button[value=preview]');
-  assert.equal(await page.locator('.editor-preview em').innerText(), 'emphasis');
+  assert.equal(await page.frameLocator('.editor-preview-frame').locator('em').innerText(), 'emphasis');
   await page.click('button[value=save]');
   await page.waitForURL(/\/admin\/posts\/\d+\?saved=save/);
   assert.match(await page.locator('.notice').innerText(), /Saved/);
@@ -150,8 +152,13 @@ test('the editor previews live and autosaves drafts', async () => {
   await page.goto(base + '/admin/posts/new');
   await page.fill('#title', 'Autosaved Thoughts');
   await page.fill('#body', 'A *live* preview.');
-  await page.locator('.editor-preview em').waitFor();
-  assert.equal(await page.locator('.editor-preview em').innerText(), 'live');
+  const preview = page.frameLocator('.editor-preview-frame');
+  // (attached: Chromium lays out an offscreen sandboxed frame only once it is on screen.)
+  await preview.locator('em', { hasText: 'live' }).waitFor({ state: 'attached' });
+  await page.locator('.editor-preview-frame').scrollIntoViewIfNeeded();
+  assert.equal(await preview.locator('em').innerText(), 'live');
+  // The frame shows the body as the article does: the theme's stylesheet applies inside it.
+  assert.notEqual(await preview.locator('.article').evaluate((el) => getComputedStyle(el).maxWidth), 'none');
   assert.match(await page.locator('.editor-status').innerText(), /Save the draft once/);
   await page.click('button[value=save]');
   await page.waitForURL(/saved=save/);
@@ -165,6 +172,49 @@ test('the editor previews live and autosaves drafts', async () => {
   await page.click('button[value=save]');
   await page.waitForURL(/saved=save/);
   await page.context().close();
+});
+
+// Issue 13, item 4: a contributor's draft carrying form controls aimed at the owner's desk.
+test("the owner clicking inside a hostile draft's preview changes nothing", async () => {
+  const owner = await signIn('owner@example.org', { bypassCSP: false });
+  await owner.goto(base + '/admin/users');
+  const writerRow = owner.locator('tr', { hasText: 'writer@example.org' });
+  const usersAction = await writerRow.locator('form').first().getAttribute('action');
+  assert.match(usersAction, /^\/admin\/users\/\d+$/);
+
+  const writer = await signIn('writer@example.org');
+  await writer.goto(base + '/admin/posts/new');
+  await writer.fill('#title', 'Please Approve');
+  await writer.fill('#body', 'Nothing to see.\n\n<input type=hidden name=do value=role>' +
+    '<input type=hidden name=role value=administrator>' +
+    `<button formaction="${usersAction}" formmethod=post>Approve and publish</button>` +
+    `<form method=post action="${usersAction}"><input type=hidden name=do value=role>` +
+    '<input type=hidden name=role value=administrator><button id=inner>Also approve</button></form>\n');
+  await writer.click('button[value=save]');
+  await writer.waitForURL(/saved=save/);
+  const draftUrl = writer.url().split('?')[0];
+  await writer.context().close();
+
+  const requests = [];
+  owner.on('request', (request) => requests.push(request.method() + ' ' + request.url()));
+  await owner.goto(draftUrl);
+  const preview = owner.frameLocator('.editor-preview-frame');
+  // (attached, not visible: Chromium may leave a sandboxed srcdoc frame unlaid-out for
+  // Playwright, so the clicks below are dispatched click events: they run the buttons'
+  // activation behaviour, which is what the sandbox must stop.)
+  await preview.locator('button', { hasText: 'Approve and publish' }).waitFor({ state: 'attached' });
+  // Nothing of the draft is part of the editor's own page.
+  assert.equal(await owner.locator('form button', { hasText: 'Approve' }).count(), 0);
+  assert.equal(await owner.locator('.editor-preview-frame').evaluate((frame) => frame.closest('form')), null);
+  await preview.locator('button', { hasText: 'Approve and publish' }).dispatchEvent('click');
+  await preview.locator('#inner').dispatchEvent('click');
+  await owner.waitForTimeout(1000);
+  assert.equal(owner.url(), draftUrl);
+  assert.deepEqual(requests.filter((line) => line.includes('/admin/users')), []);
+  assert.deepEqual(requests.filter((line) => line.startsWith('POST') && !line.endsWith('/admin/preview')), []);
+  await owner.goto(base + '/admin/users');
+  assert.match(await owner.locator('tr', { hasText: 'writer@example.org' }).innerText(), /contributor/);
+  await owner.context().close();
 });
 
 test("a contributor's attempt to publish is refused", async () => {

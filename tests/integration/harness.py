@@ -88,6 +88,20 @@ CONTENT = {
 }
 
 
+def form_token(page, action=None):
+    """The CSRF token of a form in a desk page. Tokens are bound to the path a form posts to, so
+    a test names the form by its action (a regular expression); without one, the first form of
+    the page's main content (after the sign-out form in the header)."""
+    import html as html_module
+    if action is not None:
+        found = re.search(r'<form\b[^>]*\baction="(?:' + action + r')"[^>]*>.*?name="csrf" value="([^"]+)"', page, re.S)
+    else:
+        main = page.split('<main', 1)[-1]
+        found = re.search(r'name="csrf" value="([^"]+)"', main)
+    assert found, "no form for %r in the page" % (action,)
+    return html_module.unescape(found.group(1))
+
+
 class Server:
     """A running `broadsheet serve` on a temporary site."""
 

@@ -153,7 +153,7 @@ class Comments(unittest.TestCase):
         self.assertIn("r0@example.org", page)  # moderators see addresses; readers never do
         ids = re.findall(r'name="ids" value="(\d+)"', page)
         self.assertEqual(len(ids), 3)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page.split("sign-out")[1]).group(1))
+        csrf = harness.form_token(page)
         body = urllib.parse.urlencode([("csrf", csrf), ("status", "pending"), ("do", "bulk"), ("bulk", "approve"),
                                        ("ids", ids[0]), ("ids", ids[1])])
         # Two "ids" fields: sent as a raw form, since the helper takes a dict.
@@ -183,7 +183,7 @@ class Comments(unittest.TestCase):
         admin = Browser(self.server)
         admin.sign_in("admin@example.org", PASSWORD)
         page = admin.request("GET", "/admin/settings")[2]
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page)
         fields = {"csrf": csrf, "title": "The Test Review", "description": "", "base_url": "", "disclaimer": "Ours.",
                   "timezone": "UTC", "language": "en", "comment_moderation": "hold-none", "comments_close_after_days": "0"}
         self.assertEqual(admin.request("POST", "/admin/settings", fields)[0], 303)
@@ -262,7 +262,7 @@ class Comments(unittest.TestCase):
         forged = {"Cookie": "bs_staff=" + editor.cookies["bs_staff"][:-3] + "AAA"}
         self.assertIsNone(form_token(self.server, headers=forged)[0]["staff"])
         # Signing out ends the mark with the session.
-        csrf = editor.csrf("/admin/")
+        csrf = editor.csrf("/admin/", "/admin/logout")
         editor.request("POST", "/admin/logout", {"csrf": csrf})
         self.assertIsNone(form_token(self.server, headers=mark)[0]["staff"])
         status, headers, _ = comment(self.server, {"body": "After signing out."}, headers=mark)
@@ -278,7 +278,8 @@ class Comments(unittest.TestCase):
         status, _, page, _ = editor.request("GET", f"/admin/comments/{comment_id}")
         self.assertEqual(status, 200)
         self.assertIn("A first comment from this address.", page)  # why it was held
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page.split("sign-out")[1]).group(1))
+        csrf = harness.form_token(page, f"/admin/comments/{comment_id}")
+        reply_csrf = harness.form_token(page, f"/admin/comments/{comment_id}/reply")
         status, _, page, _ = editor.request("POST", f"/admin/comments/{comment_id}",
                                             {"csrf": csrf, "name": "Asker", "email": "not an address", "body": "x"})
         self.assertEqual(status, 422)
@@ -288,7 +289,7 @@ class Comments(unittest.TestCase):
             "body": "A question about the treaty (edited)?"})
         self.assertEqual(status, 303)
         status, headers, _, _ = editor.request("POST", f"/admin/comments/{comment_id}/reply",
-                                               {"csrf": csrf, "body": "Thanks: the answer is *yes*."})
+                                               {"csrf": reply_csrf, "body": "Thanks: the answer is *yes*."})
         self.assertEqual(status, 303)
         page = self.server.get(ARTICLE)[2].decode()
         self.assertIn("A question about the treaty (edited)?", page)  # approved by the reply
@@ -321,7 +322,7 @@ class Comments(unittest.TestCase):
     def settings_fields(self, admin, **changes):
         import html
         page = admin.request("GET", "/admin/settings")[2]
-        fields = {"csrf": html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1)),
+        fields = {"csrf": harness.form_token(page),
                   "title": "The Test Review", "description": "", "base_url": "", "disclaimer": "Ours.",
                   "timezone": "UTC", "language": "en", "comment_moderation": "hold-first"}
         fields.update(changes)

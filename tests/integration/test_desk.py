@@ -42,10 +42,12 @@ class Browser:
         connection.close()
         return response.status, response.headers, data, set_cookies
 
-    def csrf(self, path):
+    def csrf(self, path, action=None):
+        """The token of the form posting to `action` (a regular expression) on the page at
+        `path`; without `action`, of the page's first form."""
         status, _, page, _ = self.request("GET", path)
         self.assert_ok = status
-        return html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        return harness.form_token(page, action)
 
     def sign_in(self, email, password):
         token = self.csrf("/admin/login")
@@ -160,7 +162,7 @@ class SignIn(unittest.TestCase):
         browser.sign_in("editor@example.org", PASSWORD)
         status, _, _, _ = browser.request("POST", "/admin/logout", {"csrf": "nope"})
         self.assertEqual(status, 403)
-        token = browser.csrf("/admin/")
+        token = browser.csrf("/admin/", "/admin/logout")
         stolen = dict(browser.cookies)
         status, headers, _, _ = browser.request("POST", "/admin/logout", {"csrf": token})
         self.assertEqual(status, 303)
@@ -231,7 +233,7 @@ class PasswordLinks(unittest.TestCase):
             status, _, page, _ = browser.request("GET", path)
             self.assertEqual(status, 200)
             self.assertIn("New Writer", page)
-            token = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+            token = harness.form_token(page)
             status, _, page, _ = browser.request("POST", path, {"csrf": token, "password": "too short", "confirm": "too short"})
             self.assertEqual(status, 422)
             self.assertIn("at least 10 characters", page)

@@ -17,7 +17,7 @@ FIELDS = {"title": "A New Argument About Alliances", "dek": "Short and sharp.",
 
 def form_of(page):
     """The editor's csrf and edit_count as they are in the page."""
-    csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+    csrf = harness.form_token(page)
     count = re.search(r'name="edit_count" value="(\d+)"', page).group(1)
     return csrf, count
 
@@ -113,7 +113,7 @@ class Workflow(unittest.TestCase):
         self.assertIn('<span class="diff-removed">\u2212 Original line.</span>', diff)
         self.assertIn('<span class="diff-added">+ Rewritten line.</span>', diff)
         self.assertIn('<span class="diff-same">  Shared line.</span>', diff)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', diff).group(1))
+        csrf = harness.form_token(diff)
         count = re.search(r'name="edit_count" value="(\d+)"', diff).group(1)
         status, _, _, _ = editor.request("POST", oldest + "/restore", {"csrf": csrf, "edit_count": count})
         self.assertEqual(status, 303)
@@ -125,7 +125,7 @@ class Workflow(unittest.TestCase):
     def test_redirect_manager_adds_and_removes_redirects(self):
         editor = self.signed_in("editor@example.org")
         page = editor.request("GET", "/admin/redirects")[2]
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page)
         status, _, _, _ = editor.request("POST", "/admin/redirects", {
             "csrf": csrf, "do": "add", "from": "/2019/05/old-piece/", "to": "/why-deterrence-still-works/", "status": "301"})
         self.assertEqual(status, 303)
@@ -237,7 +237,7 @@ class Workflow(unittest.TestCase):
     def test_a_library_image_brings_its_alt_caption_and_credit(self):
         from test_media import png, post_multipart
         editor = self.signed_in("editor@example.org")
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', editor.request("GET", "/admin/media")[2]).group(1))
+        csrf = harness.form_token(editor.request("GET", "/admin/media")[2])
         post_multipart(editor, "/admin/media", {"csrf": csrf, "alt": "Library alt", "caption": "Library caption", "credit": "Library credit"},
                        {"file": ("lib.png", png(600, 300), "image/png")})
         url = re.search(r'readonly value="(/uploads/media/[^"]+\.png)"', editor.request("GET", "/admin/media")[2]).group(1)
@@ -291,8 +291,10 @@ class Workflow(unittest.TestCase):
         editor = self.signed_in("editor@example.org")
         status, _, page, _ = self.create(editor, "preview", title="Previewed", body="Some *emphasis*[^1]\n\n[^1]: A note.")
         self.assertEqual(status, 200)
-        self.assertIn("<em>emphasis</em>", page)
-        self.assertIn("footnotes", page)
+        # The preview is a document of its own in a sandboxed frame, outside the editor's form.
+        preview = html.unescape(re.search(r'<iframe class="editor-preview-frame"[^>]* srcdoc="([^"]*)"', page).group(1))
+        self.assertIn("<em>emphasis</em>", preview)
+        self.assertIn("footnotes", preview)
         self.assertNotIn("Previewed", editor.request("GET", "/admin/posts")[2])
 
     def test_scheduled_posts_publish_on_time_even_across_a_restart(self):

@@ -1,6 +1,7 @@
 """Staff HTML is filtered by role (docs/html-policy.md): the desk's saves and previews, the
 unfiltered-HTML setting for editors, and a WordPress import counting what it removed."""
 
+import html
 import os
 import re
 import unittest
@@ -61,17 +62,19 @@ class HtmlFilter(unittest.TestCase):
         status, headers, _, _ = self.create(writer, title="A Hostile Draft", body=HOSTILE)
         self.assertEqual(status, 303)
         post = headers["Location"].split("?")[0]
-        # The full preview, in the editor page.
+        # The full preview, in the editor page's sandboxed frame (its document in srcdoc).
         status, _, page, _ = self.act(writer, post, "preview", body=HOSTILE)
         self.assertEqual(status, 200)
-        preview = body_of(page.encode())
+        frame = re.search(r'<iframe class="editor-preview-frame"[^>]*srcdoc="([^"]*)"', page)
+        preview = body_of(html.unescape(frame.group(1)).encode())
         self.assertFiltered(preview, "desk preview")
         self.assertIn(b"Opening paragraph.", preview)
         # The live preview.
         status, _, fragment, _ = writer.request(
-            "POST", "/admin/preview", {"csrf": writer.csrf(post), "body": HOSTILE})
+            "POST", "/admin/preview", {"csrf": html.unescape(re.search(
+                r'data-token="([^"]+)"', writer.request("GET", post)[2]).group(1)), "body": HOSTILE})
         self.assertEqual(status, 200)
-        self.assertFiltered(fragment.encode(), "live preview")
+        self.assertFiltered(body_of(fragment.encode()), "live preview")
         # An editor publishes it (even with the setting on: the contributor's HTML stays filtered).
         self.server.set_desk_setting("unfiltered_html", "1")
         editor = self.signed_in("editor@example.org")

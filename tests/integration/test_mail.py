@@ -89,7 +89,7 @@ class MailFromTheDesk(unittest.TestCase):
         self.assertIn((b"desk", b"smtp-secret"), self.logins)
         link = re.search(r"http://test\.example(/admin/password/[A-Za-z0-9_-]+)", body_of(message)).group(1)
         page = browser.request("GET", link)[2]
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page)
         new_password = "an entirely new passphrase"
         status, _, _, _ = browser.request("POST", link, {"csrf": csrf, "password": new_password, "confirm": new_password})
         self.assertEqual(status, 303)
@@ -187,7 +187,7 @@ class WithoutMail(unittest.TestCase):
             admin = Browser(server)
             admin.sign_in("admin@example.org", PASSWORD)
             page = admin.request("GET", "/admin/users")[2]
-            csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+            csrf = harness.form_token(page, "/admin/users/invite")
             status, _, page, _ = admin.request("POST", "/admin/users/invite", {
                 "csrf": csrf, "name": "Nia", "email": "nia@example.org", "role": "author"})
             self.assertEqual(status, 200)

@@ -73,7 +73,7 @@ def post_multipart(browser, path, fields, files):
 
 
 def csrf_of(page):
-    return html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+    return harness.form_token(page)
 
 
 class MediaLibrary(unittest.TestCase):

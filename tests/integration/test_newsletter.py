@@ -128,7 +128,7 @@ class Newsletter(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn("listed@example.org", page)
         self.assertIn("Awaiting confirmation (1)", page)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page, "/admin/subscribers/import")
         boundary = uuid.uuid4().hex
         csv = ("email,status,consented_at,sections\r\nimported@example.org,active,2024-05-01T12:00:00Z,economy\r\n"
                "noconsent@example.org,active,,\r\n")
@@ -152,7 +152,9 @@ class Newsletter(unittest.TestCase):
         self.assertIn("imported@example.org,active,0,economy,", exported)
         self.assertIn("2024-05-01T12:00:00Z,import,", exported)
         listed_id = re.search(r'value="erase:(\d+)"', admin.request("GET", "/admin/subscribers?q=listed")[2]).group(1)
-        status, _, _, _ = admin.request("POST", "/admin/subscribers", {"csrf": csrf, "one": f"erase:{listed_id}"})
+        listed_page = admin.request("GET", "/admin/subscribers?q=listed")[2]
+        status, _, _, _ = admin.request("POST", "/admin/subscribers", {
+            "csrf": harness.form_token(listed_page, "/admin/subscribers"), "one": f"erase:{listed_id}"})
         self.assertEqual(status, 303)
         self.assertNotIn("listed@example.org", admin.request("GET", "/admin/subscribers")[2])
         editor = Browser(self.server)
@@ -281,7 +283,7 @@ class Sending(unittest.TestCase):
         self.assertIn("style-src 'unsafe-inline'", headers["Content-Security-Policy"])
         self.assertIn("sandbox", headers["Content-Security-Policy"])
         self.assertIn("Why Deterrence Still Works", preview)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page)
         status, _, page, _ = editor.request("POST", "/admin/newsletter", {"csrf": csrf, "post": post_id, "do": "test"})
         self.assertEqual(status, 200)
         self.assertIn("A test is on its way to editor@example.org", page)
@@ -310,7 +312,7 @@ class Sending(unittest.TestCase):
         editor.sign_in("editor@example.org", PASSWORD)
         page = editor.request("GET", "/admin/newsletter")[2]
         self.assertIn('action="/admin/newsletter/1/cancel"', page)
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+        csrf = harness.form_token(page, "/admin/newsletter/1/cancel")
         status, _, page, _ = editor.request("POST", "/admin/newsletter/1/cancel", {"csrf": csrf})
         self.assertEqual(status, 200)
         self.assertIn("Send #1 is cancelled", page)

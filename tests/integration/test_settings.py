@@ -8,8 +8,8 @@ import harness
 from test_desk import PASSWORD, Browser, add_user
 
 
-def csrf_of(page):
-    return html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+def csrf_of(page, action=None):
+    return harness.form_token(page, action)
 
 
 class Settings(unittest.TestCase):
@@ -53,7 +53,8 @@ class Settings(unittest.TestCase):
 
     def test_author_profiles_and_tags_are_editable(self):
         editor = self.signed_in("editor@example.org")
-        csrf = csrf_of(editor.request("GET", "/admin/sections")[2])
+        page = editor.request("GET", "/admin/sections")[2]
+        csrf = csrf_of(page, "/admin/authors")
         status, _, _, _ = editor.request("POST", "/admin/authors", {
             "csrf": csrf, "do": "save", "slug": "jane-doe", "name": "Jane Doe",
             "credentials": "Senior Fellow, Korea Program", "bio": "Jane <script>alert(1)</script> writes.", "avatar": "", "email": ""})
@@ -61,12 +62,12 @@ class Settings(unittest.TestCase):
         body = self.server.get("/author/jane-doe/")[2].decode()
         self.assertIn("Senior Fellow, Korea Program", body)
         self.assertNotIn("<script>alert(1)", body)
-        status, _, _, _ = editor.request("POST", "/admin/tags", {"csrf": csrf, "do": "rename", "slug": "korea", "name": "Korean Peninsula"})
+        status, _, _, _ = editor.request("POST", "/admin/tags", {"csrf": csrf_of(page, "/admin/tags"), "do": "rename", "slug": "korea", "name": "Korean Peninsula"})
         self.assertEqual(status, 303)
         self.assertIn(b"Korean Peninsula", self.server.get("/tag/korea/")[2])
         author = self.signed_in("author@example.org")
         self.assertEqual(author.request("GET", "/admin/sections")[0], 403)
-        self.assertEqual(author.request("POST", "/admin/tags", {"csrf": csrf_of(author.request("GET", "/admin/")[2]),
+        self.assertEqual(author.request("POST", "/admin/tags", {"csrf": csrf_of(author.request("GET", "/admin/")[2], "/admin/logout"),
                                                                "do": "delete", "slug": "korea"})[0], 403)
 
     def test_an_administrator_changes_the_site_settings(self):

@@ -23,7 +23,7 @@ def totp(secret, at=None, offset=0):
 
 
 def csrf_of(page):
-    return html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+    return harness.form_token(page)
 
 
 class TwoFactor(unittest.TestCase):
@@ -98,12 +98,13 @@ class TwoFactor(unittest.TestCase):
         # Once set up, the desk opens; turning it off is refused while it is required.
         secret = re.search(r'name="secret" value="([A-Z2-7]+)"', page).group(1)
         signature = html.unescape(re.search(r'name="secret_signature" value="([^"]+)"', page).group(1))
-        editor.request("POST", "/admin/two-factor", {"csrf": csrf_of(page), "do": "enable", "secret": secret,
+        token = csrf_of(page)  # the page's form posts to /admin/two-factor
+        editor.request("POST", "/admin/two-factor", {"csrf": token, "do": "enable", "secret": secret,
                                                      "secret_signature": signature, "code": totp(secret)})
         self.assertEqual(editor.request("GET", "/admin/posts")[0], 200)
         page = editor.request("GET", "/admin/two-factor")[2]
         self.assertNotIn('value="disable"', page)
-        status, _, page, _ = editor.request("POST", "/admin/two-factor", {"csrf": csrf_of(page), "do": "disable", "code": totp(secret, offset=1)})
+        status, _, page, _ = editor.request("POST", "/admin/two-factor", {"csrf": token, "do": "disable", "code": totp(secret, offset=1)})
         self.assertEqual(status, 422)
 
 

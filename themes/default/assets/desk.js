@@ -5,27 +5,22 @@
   const form = document.querySelector('form.editor');
   if (!form) return;
   const body = form.querySelector('#body');
-  const csrf = form.querySelector('input[name=csrf]').value;
   const status = document.createElement('p');
   status.className = 'editor-status';
   status.setAttribute('role', 'status');
   form.querySelector('.editor-actions').after(status);
 
-  // Live preview, rendered by the server's Markdown pipeline.
-  let preview = document.querySelector('.editor-preview .article-body');
-  if (!preview) {
-    const section = document.createElement('section');
-    section.className = 'editor-preview';
-    section.setAttribute('aria-label', 'Preview');
-    section.innerHTML = '<h2>Preview</h2><div class="article-body"></div>';
-    body.closest('p').after(section);
-    preview = section.querySelector('.article-body');
-  }
+  // Live preview, rendered by the server's Markdown pipeline as a whole document for the
+  // sandboxed frame: what staff wrote never becomes part of this page (or of its form).
+  const frame = document.querySelector('.editor-preview-frame');
   let previewTimer = null;
   async function refreshPreview() {
-    const data = new URLSearchParams({ csrf: csrf, body: body.value });
+    if (!frame) return;
+    const data = new URLSearchParams({ csrf: frame.dataset.token, body: body.value });
     const response = await fetch('/admin/preview', { method: 'POST', body: data, credentials: 'same-origin' });
-    if (response.ok) preview.innerHTML = await response.text();
+    if (!response.ok) return;
+    frame.srcdoc = await response.text();
+    frame.closest('.editor-preview').hidden = false;
   }
   body.addEventListener('input', function () {
     clearTimeout(previewTimer);
@@ -49,14 +44,25 @@
       if (typeof value === 'string') data.append(name, value);  // files wait for a real save
     }
     data.set('do', 'autosave');
-    const response = await fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin' });
-    const result = await response.json().catch(function () { return {}; });
-    if (response.ok) {
+    let response = null;
+    try {
+      response = await fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin' });
+    } catch (error) {
+      response = null;  // offline, or the server is down
+    }
+    const result = response ? await response.json().catch(function () { return {}; }) : {};
+    if (response && response.ok) {
       form.querySelector('input[name=edit_count]').value = result.edit_count;
+      status.setAttribute('role', 'status');
+      status.classList.remove('error');
       status.textContent = 'Draft saved at ' + new Date().toLocaleTimeString() + '.';
     } else {
+      // The text stays in the editor; it is saved with the next change, or by "Save draft".
       dirty = true;
-      status.textContent = 'Not saved: ' + (result.error || 'the server refused the draft') + '.';
+      status.setAttribute('role', 'alert');
+      status.classList.add('error');
+      const reason = result.error || (response ? 'the server refused the draft' : 'the server cannot be reached');
+      status.textContent = 'Not saved: ' + reason + '. Your text is still here; keep a copy until a save succeeds.';
     }
   }
   setInterval(autosave, 20000);
