@@ -38,7 +38,9 @@ def form_values(page):
 
 class CommentFloods(unittest.TestCase):
     def setUp(self):
-        self.server = harness.Server(env=PROXY).start()
+        # The defaults: five a minute, thirty an hour.
+        self.server = harness.Server(env=dict(PROXY, BROADSHEET_COMMENTS_PER_MINUTE="5",
+                                              BROADSHEET_COMMENTS_PER_HOUR="30")).start()
         self.server.set_desk_setting("comments_min_form_seconds", "0")
         self.server.set_desk_setting("comment_moderation", "hold-none")
 
