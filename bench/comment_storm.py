@@ -136,7 +136,7 @@ def main():
                 db.executemany("INSERT INTO comments(post_id, status, author_name, author_email, body_markdown, "
                                "body_html, created_at) VALUES (?, 'approved', 'Early Reader', "
                                "'early@example.org', ?, ?, ?)",
-                               [(post, f"Early comment {k}", f"<p>Early comment {k}</p>", 1700000000 + k)
+                               [(post, f"Early comment {post}-{k}", f"<p>Early comment {post}-{k}</p>", 1700000000 + k)
                                 for k in range(args.preload)])
 
     port = free_port()
