@@ -22,8 +22,6 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "too_large";
     case ErrorCode::kUnavailable:
       return "unavailable";
-    case ErrorCode::kStorageFull:
-      return "storage_full";
     case ErrorCode::kIo:
       return "io";
     case ErrorCode::kCorrupt:

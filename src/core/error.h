@@ -23,7 +23,6 @@ enum class ErrorCode {
   kRateLimited,      // too many attempts; try again later
   kTooLarge,
   kUnavailable,  // not implemented yet, or a dependency is down
-  kStorageFull,  // the disk (or the database's quota) is full; nothing was written
   kIo,           // the file system or network failed
   kCorrupt,      // stored data is not what Broadsheet wrote
   kInternal,     // a bug

@@ -22,8 +22,6 @@ int StatusFor(ErrorCode code) {
       return 413;
     case ErrorCode::kUnavailable:
       return 503;
-    case ErrorCode::kStorageFull:
-      return 507;
     case ErrorCode::kIo:
     case ErrorCode::kCorrupt:
     case ErrorCode::kInternal:
@@ -84,8 +82,6 @@ std::string_view ReasonPhrase(int status) {
       return "Not Implemented";
     case 503:
       return "Service Unavailable";
-    case 507:
-      return "Insufficient Storage";
     default:
       return "Unknown";
   }

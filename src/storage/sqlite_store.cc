@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <filesystem>
 #include <limits>
 #include <set>
@@ -24,10 +23,7 @@ Error SqlError(sqlite3* db, std::string_view what) {
   if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB)
     mapped = ErrorCode::kCorrupt;
   if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-    mapped = ErrorCode::kUnavailable;  // still locked when the busy timeout ran out
-  if ((code & 0xff) == SQLITE_FULL ||
-      ((code & 0xff) == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
-    mapped = ErrorCode::kStorageFull;
+    mapped = ErrorCode::kUnavailable;
   return Error{mapped, "the database refused the operation: " + std::string(what),
                sqlite3_errmsg(db)};
 }
