@@ -22,6 +22,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "too_large";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kStorageFull:
+      return "storage_full";
+    case ErrorCode::kBusy:
+      return "busy";
     case ErrorCode::kIo:
       return "io";
     case ErrorCode::kCorrupt:

@@ -23,6 +23,8 @@ enum class ErrorCode {
   kRateLimited,      // too many attempts; try again later
   kTooLarge,
   kUnavailable,  // not implemented yet, or a dependency is down
+  kStorageFull,  // the disk (or quota) is full: nothing was saved; the person's input must survive
+  kBusy,         // the database stayed locked past its timeout: nothing was saved; try again soon
   kIo,           // the file system or network failed
   kCorrupt,      // stored data is not what Broadsheet wrote
   kInternal,     // a bug

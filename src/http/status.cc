@@ -21,7 +21,10 @@ int StatusFor(ErrorCode code) {
     case ErrorCode::kTooLarge:
       return 413;
     case ErrorCode::kUnavailable:
+    case ErrorCode::kBusy:
       return 503;
+    case ErrorCode::kStorageFull:
+      return 507;
     case ErrorCode::kIo:
     case ErrorCode::kCorrupt:
     case ErrorCode::kInternal:
@@ -82,6 +85,8 @@ std::string_view ReasonPhrase(int status) {
       return "Not Implemented";
     case 503:
       return "Service Unavailable";
+    case 507:
+      return "Insufficient Storage";
     default:
       return "Unknown";
   }

@@ -757,7 +757,7 @@ Result<Response> Site::Subscribe(const Request& request) {
   if (!done) {
     const ErrorCode code = done.error().code;
     if (code != ErrorCode::kInvalidArgument && code != ErrorCode::kRateLimited &&
-        code != ErrorCode::kUnavailable) {
+        code != ErrorCode::kUnavailable && code != ErrorCode::kBusy) {
       return tl::unexpected(done.error());
     }
     const int status = code == ErrorCode::kInvalidArgument ? 400
