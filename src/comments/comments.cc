@@ -67,7 +67,7 @@ tl::unexpected<Error> StorageFailure(Error error) {
     error.message =
         "Your comment could not be saved: the server has run out of storage space. Your text is "
         "kept below; please try again later.";
-  } else if (error.code == ErrorCode::kUnavailable) {
+  } else if (error.code == ErrorCode::kBusy || error.code == ErrorCode::kUnavailable) {
     error.message =
         "Your comment could not be saved because the server is busy. Your text is kept below; "
         "please send it again in a moment.";

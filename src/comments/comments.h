@@ -141,7 +141,8 @@ class Comments {
   Result<std::string> FormToken(std::int64_t post_id, Timestamp now) const;
 
   // kRateLimited (nothing stored) past the flood limits; kInvalidArgument with a message for the
-  // reader; a storage error (kStorageFull, kUnavailable when the database stayed busy) as is.
+  // reader; a failed save (kStorageFull, kBusy when the database stayed locked) with a sentence for
+  // the reader.
   Result<Outcome> Submit(const Post& post, const Submission& submission, Timestamp now) const;
 
   // Refuses floods from now on (no limits until set). Call before serving.

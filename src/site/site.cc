@@ -498,11 +498,11 @@ Result<Response> Site::SubmitComment(const Request& request) const {
   if (!outcome) {
     const ErrorCode code = outcome.error().code;
     // The reader's text comes back in the form, with what to fix or what went wrong.
-    const int status = code == ErrorCode::kInvalidArgument ? 422
-                       : code == ErrorCode::kRateLimited   ? 429
-                       : code == ErrorCode::kStorageFull   ? 507
-                       : code == ErrorCode::kUnavailable   ? 503
-                                                           : 0;
+    const int status = code == ErrorCode::kInvalidArgument                           ? 422
+                       : code == ErrorCode::kRateLimited                             ? 429
+                       : code == ErrorCode::kStorageFull                             ? 507
+                       : code == ErrorCode::kBusy || code == ErrorCode::kUnavailable ? 503
+                                                                                     : 0;
     if (status == 0) return tl::unexpected(outcome.error());
     if (status >= 500) spdlog::warn("comment not saved: {}", Describe(outcome.error()));
     nlohmann::json form = {{"name", submission.name},
