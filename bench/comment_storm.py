@@ -2,10 +2,12 @@
 """A comment storm: readers' article-page latency while 200 clients post comments.
 
   bench/comment_storm.py [--articles N] [--targets T] [--runs R] [--duration S] [--clients C]
+                         [--preload K]
 
 1. Generates N articles (default 10,000), imports them, and sets the desk for the run: comments
    published at once (hold none, so every comment changes its page) and no rate limit or minimum
-   form time.
+   form time; the server's per-client flood limits are off (every client here is 127.0.0.1).
+   With --preload K, each target article starts with K approved comments (a long thread).
 2. Starts `broadsheet serve`, fetches a form token for each of T target articles (default 100)
    and reads each target once to fill the cache.
 3. R times (default 3), alternating: readers alone (wrk, 20 connections, a random target article
@@ -13,8 +15,12 @@
    post comments to random target articles for the same S seconds.
 4. Checks that every comment acknowledged (303 to its #comment-ID) is stored exactly once, and
    reports the readers' median p99 with and without the storm, and their ratio (target: <= 3x).
+5. Checks that busy threads stay fast: the last storm stores comments at no less than 80 % of the
+   first one's rate, and readers' quiet p99 in the last run is within 1.2x of the first's plus
+   1 ms (needs --runs 3 or more; the default).
 
-Needs wrk (installed with apt-get if missing). Writes bench/out/comment_storm.md.
+Needs wrk (installed with apt-get if missing). Writes bench/out/comment_storm.md. BROADSHEET_BIN
+chooses another binary (to compare two builds side by side).
 """
 
 import argparse
@@ -30,6 +36,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import BIN, ROOT, ensure_tools, free_port, parse_latency, wait_for  # noqa: E402
+
+BIN = os.environ.get("BROADSHEET_BIN", BIN)  # another build, to compare side by side
 
 READER = """
 local paths = {%(paths)s}
@@ -97,6 +105,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--preload", type=int, default=0)
     args = parser.parse_args()
     ensure_tools()
     work = tempfile.mkdtemp(prefix="broadsheet-storm-")
@@ -118,13 +127,25 @@ def main():
             db.execute("INSERT INTO secrets(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
                        "value = excluded.value", ("desk:" + key, value))
 
-    port = free_port()
-    server = subprocess.Popen([BIN, "serve", "--site", site, "--listen", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(port)
-    base = f"http://127.0.0.1:{port}"
     step = max(1, args.articles // args.targets)
     paths = [f"/article-{i:05d}/" for i in range(0, args.articles, step)][:args.targets]
+    if args.preload:
+        with sqlite3.connect(database) as db:
+            for path in paths:
+                post = db.execute("SELECT id FROM posts WHERE slug = ?", (path.strip("/"),)).fetchone()[0]
+                db.executemany("INSERT INTO comments(post_id, status, author_name, author_email, body_markdown, "
+                               "body_html, created_at) VALUES (?, 'approved', 'Early Reader', "
+                               "'early@example.org', ?, ?, ?)",
+                               [(post, f"Early comment {post}-{k}", f"<p>Early comment {post}-{k}</p>", 1700000000 + k)
+                                for k in range(args.preload)])
+
+    port = free_port()
+    server = subprocess.Popen([BIN, "serve", "--site", site, "--listen", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=dict(os.environ, BROADSHEET_COMMENTS_PER_MINUTE="0",
+                                       BROADSHEET_COMMENTS_PER_HOUR="0"))
+    wait_for(port)
+    base = f"http://127.0.0.1:{port}"
     tokens = []
     for path in paths:
         with urllib.request.urlopen(base + path + "comments/token") as answer:
@@ -166,7 +187,7 @@ def main():
     report()
     cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     report(f"Machine: {os.cpu_count()} cores ({cpu_model}). {args.articles} articles; {args.clients} clients "
-           f"post to {len(paths)} of them while 20 readers (wrk -t1 -c20) read the same {len(paths)}; "
+           f"post to {len(paths)} of them (each starting with {args.preload} comments) while 20 readers (wrk -t1 -c20) read the same {len(paths)}; "
            f"{args.runs} alternating runs of {args.duration} s; hold none, no rate limit.")
     report()
     report("| readers | req/s | p50 ms | p99 ms |")
@@ -181,6 +202,16 @@ def main():
     report(f"- reader p99 during/without the storm: {ratio:.2f}x (target <= 3x: "
            f"{'met' if ratio <= 3 else 'MISSED'}; runs: "
            f"{', '.join(format(s['p99_ms'] / q['p99_ms'], '.2f') for s, q in zip(stormy, quiet))})")
+    flat = None
+    if len(storms) >= 3:
+        kept = storms[-1]["rps"] / storms[0]["rps"]
+        quiet_growth = quiet[-1]["p99_ms"] / quiet[0]["p99_ms"]
+        flat = kept >= 0.8 and quiet[-1]["p99_ms"] <= 1.2 * quiet[0]["p99_ms"] + 1
+        report(f"- busy threads stay fast: storm {len(storms)} stored {storms[-1]['rps']:.0f} comments/s, "
+               f"storm 1 {storms[0]['rps']:.0f}/s ({kept:.2f}x, target >= 0.80); quiet p99 "
+               f"{quiet[-1]['p99_ms']:.2f} ms vs {quiet[0]['p99_ms']:.2f} ms ({quiet_growth:.2f}x); "
+               f"{'met' if flat else 'MISSED'} (runs: "
+               f"{', '.join(format(s['rps'], '.0f') for s in storms)} comments/s)")
     for result in stormy + quiet:
         if result["errors"]:
             report(f"- readers saw {result['errors'].group(1)} error responses")
@@ -190,6 +221,8 @@ def main():
         f.write("\n".join(lines) + "\n")
     if missing or duplicates or repeated:
         sys.exit("comments were lost or stored twice")
+    if flat is False:
+        sys.exit("busy threads slowed the storm down")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
       "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
-      "newsletter", "embed_hosts",
+      "newsletter", "embed_hosts", "comments", "search",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s"};
@@ -258,6 +258,63 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       values[key] = *value;
       origin[key] = std::string("environment variable ") + variable;
     }
+  }
+
+  // [comments] and [search]: flood limits, whole numbers from the file or the environment.
+  struct FloodNumber {
+    const char* table;
+    const char* name;
+    const char* variable;
+    int Config::Floods::*field;
+    int max;
+  };
+  static const FloodNumber kFloodNumbers[] = {
+      {"comments", "per_minute", "BROADSHEET_COMMENTS_PER_MINUTE",
+       &Config::Floods::comments_per_minute, 10000},
+      {"comments", "per_hour", "BROADSHEET_COMMENTS_PER_HOUR", &Config::Floods::comments_per_hour,
+       100000},
+      {"comments", "moderator_notice_interval_s", "BROADSHEET_MODERATOR_NOTICE_INTERVAL_S",
+       &Config::Floods::moderator_notice_interval_s, 7 * 86400},
+      {"search", "per_minute", "BROADSHEET_SEARCHES_PER_MINUTE",
+       &Config::Floods::searches_per_minute, 100000},
+  };
+  for (const char* name : {"comments", "search"}) {
+    const auto* node = table.get(name);
+    if (node == nullptr) continue;
+    const auto* section = node->as_table();
+    if (section == nullptr)
+      return Fail(ErrorCode::kInvalidArgument,
+                  where(name) + fmt::format(" must be a table ([{}])", name));
+    for (const auto& [key, value] : *section) {
+      const std::string setting(key.str());
+      const bool known =
+          std::any_of(std::begin(kFloodNumbers), std::end(kFloodNumbers), [&](const auto& number) {
+            return name == std::string(number.table) && setting == number.name;
+          });
+      if (!known || !value.is_integer()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{}:{}: {}.{} is not a number setting ({})", file,
+                                key.source().begin.line, name, setting,
+                                name == std::string("comments")
+                                    ? "per_minute, per_hour, moderator_notice_interval_s"
+                                    : "per_minute"));
+      }
+    }
+  }
+  for (const FloodNumber& number : kFloodNumbers) {
+    const std::string key = std::string(number.table) + "." + number.name;
+    std::optional<std::string> text;
+    std::string from = file + ": " + key;
+    if (const auto* node = table.at_path(key).node(); node && node->is_integer())
+      text = std::to_string(node->as_integer()->get());
+    if (auto value = environment(number.variable)) {
+      text = *value;
+      from = std::string("environment variable ") + number.variable;
+    }
+    if (!text) continue;
+    auto parsed = ParseNumber(from, *text, 0, number.max);
+    if (!parsed) return tl::unexpected(parsed.error());
+    config.floods.*number.field = static_cast<int>(*parsed);
   }
 
   if (auto found = values.find("listen"); found != values.end()) {
@@ -559,6 +616,16 @@ image_wait_s = 30
 # retry_after_s = 60
 # max_attempts = 8
 # bounce_threshold = 1
+
+# Floods are refused (429) past these, per client address: comments a minute and an hour, and
+# searches a minute (0: no limit). Moderators hear of held comments at most once per interval
+# (seconds), in one mail listing them.
+[comments]
+# per_minute = 5
+# per_hour = 30
+# moderator_notice_interval_s = 600
+[search]
+# per_minute = 30
 
 # Publication settings live in the database (see `broadsheet import markdown`);
 # values here override them for this deployment.

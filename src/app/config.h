@@ -44,6 +44,15 @@ struct Config {
   media::ImageSettings images;
   // embed_hosts = [] (html-filter): hosts bodies may embed as sandboxed iframes, lower case
   std::vector<std::string> embed_hosts;
+  // What one client may ask of the public site before a 429, and how often moderators hear of
+  // held comments: [comments] per_minute, per_hour, moderator_notice_interval_s; [search]
+  // per_minute. 0 turns a limit off.
+  struct Floods {
+    int comments_per_minute = 5;
+    int comments_per_hour = 30;
+    int moderator_notice_interval_s = 600;
+    int searches_per_minute = 30;
+  } floods;
 };
 
 // Reads a variable from the environment; replaceable in tests.

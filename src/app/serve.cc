@@ -237,6 +237,12 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
     return staff ? *staff : std::nullopt;
   });
   site.SetOutbox(&outbox);
+  site::PublicLimits limits;
+  limits.comments.per_minute = config.floods.comments_per_minute;
+  limits.comments.per_hour = config.floods.comments_per_hour;
+  limits.moderator_notice_interval_s = config.floods.moderator_notice_interval_s;
+  limits.searches_per_minute = config.floods.searches_per_minute;
+  site.SetLimits(limits);
   auto search_index = search::SearchIndex::Open(paths.search_index, **store);
   if (!search_index) return Failure(search_index.error());
   site.SetSearchIndex(search_index->get());
@@ -312,6 +318,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   Background indexer(std::chrono::seconds(1),
                      [index = search_index->get()] { return IndexingWork(*index); });
   NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
+  Background comment_notices(std::chrono::seconds(5), [&site] {
+    site.FlushCommentNotices();
+    return false;
+  });
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();

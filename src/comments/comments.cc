@@ -60,6 +60,21 @@ std::optional<std::string> FindListed(const std::vector<std::string>& words, con
   return std::nullopt;
 }
 
+// A failed save, told to the reader in a sentence when it is one they can act on: the disk is
+// full, or the database stayed busy (another process's long write) past its timeout.
+tl::unexpected<Error> StorageFailure(Error error) {
+  if (error.code == ErrorCode::kStorageFull) {
+    error.message =
+        "Your comment could not be saved: the server has run out of storage space. Your text is "
+        "kept below; please try again later.";
+  } else if (error.code == ErrorCode::kBusy || error.code == ErrorCode::kUnavailable) {
+    error.message =
+        "Your comment could not be saved because the server is busy. Your text is kept below; "
+        "please send it again in a moment.";
+  }
+  return tl::unexpected(std::move(error));
+}
+
 int CountLinks(std::string_view html) {
   int links = 0;
   for (size_t at = html.find("<a "); at != std::string_view::npos; at = html.find("<a ", at + 3))
@@ -190,8 +205,32 @@ Result<Comment> Comments::Checked(const Post& post, const Submission& submission
   return comment;
 }
 
+void Comments::SetFloodLimits(const FloodLimits& limits) {
+  per_minute_ =
+      limits.per_minute > 0 ? std::make_unique<RecentEvents>(limits.per_minute, 60) : nullptr;
+  per_hour_ = limits.per_hour > 0 ? std::make_unique<RecentEvents>(limits.per_hour, 3600) : nullptr;
+}
+
+Timestamp Comments::FloodWait(const std::string& client_ip, Timestamp now) const {
+  Timestamp wait = 0;
+  for (RecentEvents* limit : {per_minute_.get(), per_hour_.get()}) {
+    if (limit) wait = std::max(wait, limit->Until({client_ip}, now));
+  }
+  return wait;
+}
+
 Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
                                  Timestamp now) const {
+  // First, before any reading or writing: a flood costs the server as little as possible.
+  if (!submission.staff) {
+    for (auto* limit : {per_minute_.get(), per_hour_.get()}) {
+      if (limit && limit->Wait({submission.client_ip}, now) > 0) {
+        return Fail(ErrorCode::kRateLimited,
+                    "You have sent several comments in a short time. Please wait a little, then "
+                    "send this one again: your text is kept below.");
+      }
+    }
+  }
   auto current = CurrentRules();
   if (!current) return tl::unexpected(current.error());
   const Rules& rules = *current;
@@ -208,7 +247,7 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
   Comment& comment = *checked;
   comment.created_at = now;
   auto key = store_.Secret("comment-key", [] { return auth::RandomToken(); });
-  if (!key) return tl::unexpected(key.error());
+  if (!key) return StorageFailure(key.error());
   comment.client_hash = auth::Sign(*key, "client:" + submission.client_ip);
 
   // Each test names what it found; the first that applies decides.
@@ -285,13 +324,13 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
     if (*approved > 0) return Decision{CommentStatus::kApproved, ""};
     return Decision{CommentStatus::kPending, "A first comment from this address."};
   }();
-  if (!status) return tl::unexpected(status.error());
+  if (!status) return StorageFailure(status.error());
   comment.status = status->first;
   comment.reason = status->second;
   const bool evict = pages_changed_ && comment.status == CommentStatus::kApproved;
   auto id = store_.CreateComment(
       comment, evict ? Store::CacheNotice::kCallerEvicts : Store::CacheNotice::kBump);
-  if (!id) return tl::unexpected(id.error());
+  if (!id) return StorageFailure(id.error());
   if (evict) pages_changed_(post);
   comment.id = *id;
   return Outcome{*id, comment.status, comment.reason, std::move(comment)};

@@ -13,6 +13,11 @@
 // moderation mode decides: hold all, hold first (held until the address has one approved
 // comment), or hold none. Signed-in staff skip all of it: their comments are approved and marked.
 //
+// Floods are refused, not held: past FloodLimits (per client address, in memory) a submission is
+// refused with kRateLimited before anything is read or stored, and FloodWait says how long the
+// client should wait. Holding stays for what a person might send; refusing is for what no person
+// types (a client posting several comments a minute).
+//
 // The spam filter is a naive Bayesian one (Robinson's word probabilities combined with Fisher's
 // method) taught by moderators: approving a comment teaches "not spam", marking it as spam
 // teaches "spam", and changing one's mind takes the earlier lesson back. It acts once it has been
@@ -25,10 +30,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/rate_limit.h"
 #include "storage/store.h"
 
 namespace broadsheet::comments {
@@ -112,6 +119,15 @@ inline constexpr NumberSetting kNumberSettings[] = {
      &Rules::client_retention_days, 1, 3650},
 };
 
+// How many comments one client (Request::client_ip) may send before it is refused; 0: no limit.
+// A person writing takes longer than a minute for each comment; a quick exchange of short replies
+// fits in the burst. Server settings ([comments] in broadsheet.toml), not desk settings: they
+// protect the server.
+struct FloodLimits {
+  int per_minute = 5;
+  int per_hour = 30;
+};
+
 class Comments {
  public:
   explicit Comments(Store& store, Rules defaults = {}) : store_(store), defaults_(defaults) {}
@@ -124,7 +140,15 @@ class Comments {
   // A signed token for the comment form of `post`, issued at `now`.
   Result<std::string> FormToken(std::int64_t post_id, Timestamp now) const;
 
+  // kRateLimited (nothing stored) past the flood limits; kInvalidArgument with a message for the
+  // reader; a failed save (kStorageFull, kBusy when the database stayed locked) with a sentence for
+  // the reader.
   Result<Outcome> Submit(const Post& post, const Submission& submission, Timestamp now) const;
+
+  // Refuses floods from now on (no limits until set). Call before serving.
+  void SetFloodLimits(const FloodLimits& limits);
+  // The seconds `client_ip` should wait before its next comment is taken (0: now).
+  Timestamp FloodWait(const std::string& client_ip, Timestamp now) const;
 
   // Moves comments to `status`, teaching the spam filter from approvals and spam; returns how
   // many existed.
@@ -152,6 +176,8 @@ class Comments {
   Store& store_;
   Rules defaults_;
   std::function<void(const Post&)> pages_changed_;
+  // Comments per client in the last minute and hour; null: no limit.
+  std::unique_ptr<RecentEvents> per_minute_, per_hour_;
 };
 
 }  // namespace broadsheet::comments

@@ -8,60 +8,110 @@
 #include "core/text.h"
 
 namespace broadsheet::comments {
+namespace {
 
-Result<int> QueueNotices(Store& store, mail::Outbox& outbox, const Publication& publication,
-                         const Rules& rules, std::int64_t post_id, const Comment& comment) {
-  if (!outbox.configured() || comment.status == CommentStatus::kSpam ||
+constexpr size_t kQuotedBytes = 1000;  // of each held comment's text in a digest
+
+}  // namespace
+
+Result<int> Notices::Comment(const Publication& publication, const Rules& rules,
+                             std::int64_t post_id, const broadsheet::Comment& comment,
+                             Timestamp now) {
+  if (!outbox_.configured() || comment.status == CommentStatus::kSpam ||
       comment.status == CommentStatus::kTrash) {
     return 0;
   }
   const bool waiting = comment.status == CommentStatus::kPending;
   if (waiting ? !rules.notify_moderators : !rules.notify_authors) return 0;
-  auto post = store.FindPostById(post_id);
+  auto post = store_.FindPostById(post_id);
   if (!post) return tl::unexpected(post.error());
   if (!*post) return 0;
+  const std::string& title = (*post)->post.title;
+
+  if (waiting) {
+    std::lock_guard lock(mutex_);
+    if (held_.size() < kMaxListedInDigest) {
+      held_.push_back(Held{title, comment.author_name, comment.author_email, comment.author_url,
+                           std::string(Truncate(comment.body_markdown, kQuotedBytes)),
+                           comment.reason});
+    } else {
+      ++not_listed_;
+    }
+    return SendDigestLocked(publication, now);
+  }
 
   std::set<std::string> recipients;
-  if (waiting) {
-    auto users = store.ListUsers();
-    if (!users) return tl::unexpected(users.error());
-    for (const User& user : *users) {
-      const auto role = auth::ParseRole(user.role);
-      if (!user.disabled && role && auth::Can(*role, auth::Action::kModerateComments))
-        recipients.insert(LowerAscii(user.email));
-    }
-  } else {
-    for (const Author& author : (*post)->authors) {
-      if (!author.email.empty()) recipients.insert(LowerAscii(author.email));
-    }
+  for (const Author& author : (*post)->authors) {
+    if (!author.email.empty()) recipients.insert(LowerAscii(author.email));
   }
   recipients.erase(LowerAscii(comment.author_email));  // nobody hears of their own comment
   if (recipients.empty()) return 0;
-
-  const std::string base = PublicBaseUrl(publication);
-  const std::string& title = (*post)->post.title;
   mail::Message message;
-  message.subject =
-      waiting ? fmt::format("[{}] Comment awaiting moderation: \u201c{}\u201d", publication.title,
-                            title)
-              : fmt::format("[{}] New comment on \u201c{}\u201d", publication.title, title);
+  message.subject = fmt::format("[{}] New comment on \u201c{}\u201d", publication.title, title);
   std::string text = fmt::format("{} wrote on \u201c{}\u201d:\n\n{}\n\n", comment.author_name,
                                  title, comment.body_markdown);
   text += fmt::format("E-mail: {}\n", comment.author_email);
   if (!comment.author_url.empty()) text += fmt::format("Website: {}\n", comment.author_url);
-  if (waiting) {
-    if (!comment.reason.empty()) text += fmt::format("Held because: {}\n", comment.reason);
-    text +=
-        fmt::format("\nApprove, edit or mark it as spam: {}/admin/comments?status=pending\n", base);
-  } else {
-    text += fmt::format("\nRead it: {}/{}/#comment-{}\n", base, (*post)->post.slug, comment.id);
-  }
+  text += fmt::format("\nRead it: {}/{}/#comment-{}\n", PublicBaseUrl(publication),
+                      (*post)->post.slug, comment.id);
   message.text = std::move(text);
   for (const std::string& to : recipients) {
     message.to = to;
-    outbox.Queue(message);
+    outbox_.Queue(message);
   }
   return static_cast<int>(recipients.size());
+}
+
+Result<int> Notices::Flush(const Publication& publication, Timestamp now) {
+  std::lock_guard lock(mutex_);
+  return SendDigestLocked(publication, now);
+}
+
+Result<int> Notices::SendDigestLocked(const Publication& publication, Timestamp now) {
+  if (held_.empty() || (last_digest_ && now - *last_digest_ < interval_)) return 0;
+  auto users = store_.ListUsers();
+  if (!users) return tl::unexpected(users.error());
+  std::set<std::string> recipients;
+  for (const User& user : *users) {
+    const auto role = auth::ParseRole(user.role);
+    if (!user.disabled && role && auth::Can(*role, auth::Action::kModerateComments))
+      recipients.insert(LowerAscii(user.email));
+  }
+  const std::vector<Held> held = std::move(held_);
+  const int not_listed = not_listed_;
+  held_.clear();
+  not_listed_ = 0;
+  last_digest_ = now;
+
+  const size_t count = held.size() + static_cast<size_t>(not_listed);
+  mail::Message message;
+  message.subject =
+      count == 1 ? fmt::format("[{}] Comment awaiting moderation: \u201c{}\u201d",
+                               publication.title, held.front().post_title)
+                 : fmt::format("[{}] {} comments awaiting moderation", publication.title, count);
+  std::string text;
+  for (const Held& comment : held) {
+    text += fmt::format("{} wrote on \u201c{}\u201d:\n\n{}\n\n", comment.author_name,
+                        comment.post_title, comment.text);
+    text += fmt::format("E-mail: {}\n", comment.author_email);
+    if (!comment.author_url.empty()) text += fmt::format("Website: {}\n", comment.author_url);
+    if (!comment.reason.empty()) text += fmt::format("Held because: {}\n", comment.reason);
+    text += "\n";
+  }
+  if (not_listed > 0) text += fmt::format("… and {} more.\n\n", not_listed);
+  text += fmt::format("Approve, edit or mark as spam: {}/admin/comments?status=pending\n",
+                      PublicBaseUrl(publication));
+  message.text = std::move(text);
+  int sent = 0;
+  for (const std::string& to : recipients) {
+    // Nobody hears of their own comment: a moderator whose comment is the only one kept.
+    if (held.size() == 1 && not_listed == 0 && LowerAscii(held.front().author_email) == to)
+      continue;
+    message.to = to;
+    outbox_.Queue(message);
+    ++sent;
+  }
+  return sent;
 }
 
 }  // namespace broadsheet::comments

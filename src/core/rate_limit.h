@@ -1,7 +1,11 @@
 // RecentEvents: an in-memory limit on how often something may happen per key (an address, a
-// client) within a window, for actions that send mail to whoever asks. It is not durable: a
-// restart forgets, which only ever forgives. Bounded: past `max_keys` keys it starts afresh.
-// Thread-safe.
+// client) within a window, for actions that send mail to whoever asks or that a flood would
+// repeat (comments, searches). It is not durable: a restart forgets, which only ever forgives.
+//
+// Bounded: at most `max_keys` keys, each with at most `limit` times. When a new key would pass
+// the bound, keys whose events have all left the window are dropped first; only if that frees
+// less than a quarter of the room does it start afresh (so many addresses can make it forgive,
+// but never grow, and the sweep costs amortized O(1) per new key). Thread-safe.
 #pragma once
 
 #include <map>
@@ -20,12 +24,22 @@ class RecentEvents {
 
   // True, and counted under every key, when none of `keys` has reached the limit at `now`.
   bool Allow(const std::vector<std::string>& keys, Timestamp now);
+  // 0, and counted under every key, when none of `keys` has reached the limit at `now`; otherwise
+  // the seconds until one more would be allowed (nothing is counted).
+  Timestamp Wait(const std::vector<std::string>& keys, Timestamp now);
+  // The seconds until `keys` may act again at `now` (0: now), without counting anything.
+  Timestamp Until(const std::vector<std::string>& keys, Timestamp now);
+
+  size_t keys() const;
 
  private:
+  Timestamp UntilLocked(const std::vector<std::string>& keys, Timestamp now);
+  void MakeRoomLocked(Timestamp now);
+
   const int limit_;
   const Timestamp window_;
   const size_t max_keys_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, std::vector<Timestamp>> events_;
 };
 

@@ -8,8 +8,6 @@
 
 #include <algorithm>
 #include "auth/accounts.h"
-#include "comments/notices.h"
-
 #include "core/slug.h"
 #include "core/text.h"
 #include "feeds/feeds.h"
@@ -216,6 +214,12 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/{slug}/comments/token", [this](const Request& r) { return CommentToken(r); },
       "comments");
+  router.Add(Method::kGet, "/{slug}/comments/page/{page}/",
+             paged([this](const Request& r, int p) -> Result<Response> {
+               if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
+               return Article(r, {{"parent", "0"}}, 200, p);
+             }),
+             "comment-pages");
   router.Add(
       Method::kGet, "/comments/privacy", [this](const Request& r) { return PrivacyForm(r); },
       "comments");
@@ -352,7 +356,7 @@ Result<Response> Site::Post(const Request& request) const {
 }
 
 Result<Response> Site::Article(const Request& request, const nlohmann::json& comment_form,
-                               int status) const {
+                               int status, int comment_page) const {
   const std::string slug(request.Param("slug"));
   if (!IsValidSlug(slug)) return Fail(ErrorCode::kNotFound, "There is no such page.");
   auto context = Context();
@@ -391,8 +395,14 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
                    : Result<std::optional<MediaItem>>(std::nullopt);
   if (!media) return tl::unexpected(media.error());
 
-  auto comments = store_.ListApprovedComments(detail.post.id);
-  if (!comments) return tl::unexpected(comments.error());
+  // A page of threads, so that a long comment section costs what a short one does.
+  auto threads = store_.ListCommentThreads(
+      detail.post.id, (comment_page - 1) * kCommentThreadsPerPage, kCommentThreadsPerPage);
+  if (!threads) return tl::unexpected(threads.error());
+  if (comment_page > 1 && threads->comments.empty())
+    return Fail(ErrorCode::kNotFound, "There is no such page of comments.");
+  auto total = store_.CountApprovedComments(detail.post.id);
+  if (!total) return tl::unexpected(total.error());
   auto rules = comments_.CurrentRules();
   if (!rules) return tl::unexpected(rules.error());
   const bool open = detail.post.kind == PostKind::kArticle &&
@@ -430,7 +440,21 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
       {"has_related", !related.empty()},
       {"comments_open", open},
       {"comment_form", comment_form},
-      {"discussion", CommentsView(*comments, context->zone, rules->thread_depth)}};
+      {"discussion", CommentsView(threads->comments, context->zone, rules->thread_depth)}};
+  nlohmann::json& discussion = view["discussion"];
+  discussion["count"] = *total;
+  discussion["several"] = *total != 1;
+  discussion["has_comments"] = *total > 0;
+  if (comment_page > 1 || threads->more) {
+    const std::string base = PostUrl(detail.post);
+    discussion["pager"] = {
+        {"newer", comment_page == 1 ? ""
+                  : comment_page == 2
+                      ? base + "#comments"
+                      : fmt::format("{}comments/page/{}/#comments", base, comment_page - 1)},
+        {"older",
+         threads->more ? fmt::format("{}comments/page/{}/#comments", base, comment_page + 1) : ""}};
+  }
   auto response =
       RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view, status);
   if (response && (!request.query.empty() || status != 200)) response->cacheable = false;
@@ -469,10 +493,18 @@ Result<Response> Site::SubmitComment(const Request& request) const {
   submission.form_token = http::FieldValue(fields, "token");
   submission.client_ip = request.client_ip;
   if (staff_check_) submission.staff = staff_check_(request);
-  auto outcome = comments_.Submit(*post, submission, Now());
+  const Timestamp now = Now();
+  auto outcome = comments_.Submit(*post, submission, now);
   if (!outcome) {
-    if (outcome.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(outcome.error());
-    // The reader's text comes back in the form, with what to fix.
+    const ErrorCode code = outcome.error().code;
+    // The reader's text comes back in the form, with what to fix or what went wrong.
+    const int status = code == ErrorCode::kInvalidArgument                           ? 422
+                       : code == ErrorCode::kRateLimited                             ? 429
+                       : code == ErrorCode::kStorageFull                             ? 507
+                       : code == ErrorCode::kBusy || code == ErrorCode::kUnavailable ? 503
+                                                                                     : 0;
+    if (status == 0) return tl::unexpected(outcome.error());
+    if (status >= 500) spdlog::warn("comment not saved: {}", Describe(outcome.error()));
     nlohmann::json form = {{"name", submission.name},
                            {"email", submission.email},
                            {"website", submission.website},
@@ -483,15 +515,21 @@ Result<Response> Site::SubmitComment(const Request& request) const {
                            {"error", outcome.error().message}};
     Request page = request;
     page.query.clear();
-    return Article(page, form, 422);
+    auto response = Article(page, form, status);
+    if (response && status == 429) {
+      response->headers.emplace_back(
+          "Retry-After",
+          std::to_string(std::max<Timestamp>(1, comments_.FloodWait(submission.client_ip, now))));
+    }
+    if (response && status == 503) response->headers.emplace_back("Retry-After", "5");
+    return response;
   }
-  if (outbox_ && outbox_->configured() && outcome->status != CommentStatus::kSpam) {
+  if (notices_ && outbox_->configured() && outcome->status != CommentStatus::kSpam) {
     // The comment is saved and the reader is answered whatever becomes of the notices.
     auto publication = LoadPublication();
     auto rules = comments_.CurrentRules();
     if (publication && rules) {
-      auto queued = comments::QueueNotices(store_, *outbox_, *publication, *rules, post->id,
-                                           outcome->comment);
+      auto queued = notices_->Comment(*publication, *rules, post->id, outcome->comment, now);
       if (!queued) spdlog::warn("comment notices not sent: {}", Describe(queued.error()));
     }
   }
@@ -501,6 +539,23 @@ Result<Response> Site::SubmitComment(const Request& request) const {
                : fmt::format("/{}/?comment=held#comments", slug));
   response.cache_control = "no-store";
   return response;
+}
+
+void Site::SetLimits(const PublicLimits& limits) {
+  limits_ = limits;
+  comments_.SetFloodLimits(limits.comments);
+  searches_ = limits.searches_per_minute > 0
+                  ? std::make_unique<RecentEvents>(limits.searches_per_minute, 60)
+                  : nullptr;
+  if (outbox_) notices_.emplace(store_, *outbox_, limits.moderator_notice_interval_s);
+}
+
+void Site::FlushCommentNotices() {
+  if (!notices_) return;
+  auto publication = LoadPublication();
+  if (!publication) return;
+  if (auto sent = notices_->Flush(*publication, Now()); !sent)
+    spdlog::warn("comment notices not sent: {}", Describe(sent.error()));
 }
 
 Result<Response> Site::CommentToken(const Request& request) const {
@@ -990,6 +1045,30 @@ Result<Response> Site::Preview(const Request& request) const {
 }
 
 Result<Response> Site::Search(const Request& request, bool json) const {
+  // A search is real work (the index, the database); a client asking faster than anyone reads is
+  // refused before any of it.
+  if (searches_) {
+    if (const Timestamp wait = searches_->Wait({request.client_ip}, Now()); wait > 0) {
+      const Error error{ErrorCode::kRateLimited,
+                        "You have searched many times in a short time. Please wait a minute and "
+                        "search again.",
+                        ""};
+      Response response;
+      if (json) {
+        response.status = 429;
+        response.content_type = "application/json; charset=utf-8";
+        response.body =
+            nlohmann::json{
+                {"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}}
+                .dump();
+      } else {
+        response = ErrorPage(429, error, request);
+      }
+      response.cache_control = "no-store";
+      response.headers.emplace_back("Retry-After", std::to_string(wait));
+      return response;
+    }
+  }
   auto context = Context();
   if (!context) return tl::unexpected(context.error());
   const Publication& publication = context->publication;

@@ -10,7 +10,8 @@
 // a fresh form token (and the name of signed-in staff), never cached. /comments/privacy lets a
 // commenter ask for a link to export or erase their comments.
 //
-// Borrows the Store and Theme, which must outlive it. Thread-safe (holds no mutable state).
+// Borrows the Store and Theme, which must outlive it. Thread-safe (its only mutable state, the
+// flood limits and the moderators' notices, is thread-safe).
 #pragma once
 
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "comments/comments.h"
+#include "comments/notices.h"
 #include "comments/privacy.h"
 #include "content/publication.h"
 #include "http/router.h"
@@ -33,8 +35,17 @@ namespace broadsheet::site {
 inline constexpr int kPostsPerPage = 10;
 inline constexpr int kFeedItems = 20;
 inline constexpr int kResultsPerPage = 10;
-inline constexpr size_t kRelatedPieces = 3;    // related analysis under an article
-inline constexpr int kSyncBeforeSearch = 200;  // queued index changes a search applies first
+inline constexpr size_t kRelatedPieces = 3;        // related analysis under an article
+inline constexpr int kCommentThreadsPerPage = 50;  // newest first; older ones on further pages
+inline constexpr int kSyncBeforeSearch = 200;      // queued index changes a search applies first
+
+// What one reader (a client address) may ask of the public site before being refused with 429,
+// and how often moderators are mailed about held comments. Server settings (broadsheet.toml).
+struct PublicLimits {
+  comments::FloodLimits comments;
+  Timestamp moderator_notice_interval_s = 600;
+  int searches_per_minute = 30;  // /search and /search.json together; 0: no limit
+};
 
 class Site {
  public:
@@ -56,7 +67,12 @@ class Site {
   void SetOutbox(mail::Outbox* outbox) {
     outbox_ = outbox;
     if (outbox) subscriptions_.emplace(store_, *outbox);
+    if (outbox) notices_.emplace(store_, *outbox, limits_.moderator_notice_interval_s);
   }
+  // Floods of comments and searches are refused past these (none until set). Call before serving.
+  void SetLimits(const PublicLimits& limits);
+  // Mails moderators the held comments kept since the last notice, once its interval has passed.
+  void FlushCommentNotices();
   // Tells the server's page cache that a page (by path) and every page of some routes changed
   // (http::PageCache::MarkStale). With it, a comment published at once marks only its article
   // and the lists that count comments, instead of bumping the content version (which empties the
@@ -65,7 +81,7 @@ class Site {
       std::function<void(const std::string& path, const std::vector<std::string>& routes)>;
   void SetPagesChanged(PagesChanged evict) {
     comments_.SetPagesChanged([evict = std::move(evict)](const broadsheet::Post& post) {
-      evict(PostUrl(post), {"home", "section", "author", "tag", "comments-feed"});
+      evict(PostUrl(post), {"home", "section", "author", "tag", "comments-feed", "comment-pages"});
     });
   }
 
@@ -83,9 +99,10 @@ class Site {
   Result<http::Response> Home(const http::Request& request, int page) const;
   Result<http::Response> Post(const http::Request& request) const;
   Result<http::Response> Preview(const http::Request& request) const;
-  // The article page, with the comment form's state (values, error, notice, parent).
+  // The article page, with the comment form's state (values, error, notice, parent) and a page of
+  // its comment threads (1: the newest; /SLUG/comments/page/N/ for older ones).
   Result<http::Response> Article(const http::Request& request, const nlohmann::json& comment_form,
-                                 int status) const;
+                                 int status, int comment_page = 1) const;
   // The published article at /{slug}/ that takes comments, or kNotFound.
   Result<broadsheet::Post> CommentTarget(const http::Request& request) const;
   Result<http::Response> SubmitComment(const http::Request& request) const;
@@ -144,6 +161,9 @@ class Site {
   comments::Comments comments_;
   comments::Privacy privacy_;
   std::optional<newsletter::Subscriptions> subscriptions_;  // set with the outbox
+  mutable std::optional<comments::Notices> notices_;        // set with the outbox; thread-safe
+  PublicLimits limits_;
+  std::unique_ptr<RecentEvents> searches_;  // per client in the last minute; null: no limit
 };
 
 }  // namespace broadsheet::site

@@ -398,6 +398,17 @@ CREATE TABLE imported (
   PRIMARY KEY (source, kind, foreign_id)
 ) WITHOUT ROWID;
 )sql",
+      // 13: busy comment sections stay fast. Replies are found by their parent (a page of
+      // threads, and the ON DELETE SET NULL of a deleted comment); the duplicate check and the
+      // recent-comments count look at one address's or client's comments through their own
+      // indexes (the duplicate one keyed by the start of the text), never at everyone's.
+      R"sql(
+CREATE INDEX comments_by_parent ON comments(parent_id);
+CREATE INDEX comments_by_post_email_text
+  ON comments(post_id, author_email COLLATE NOCASE, substr(body_markdown, 1, 64));
+CREATE INDEX comments_by_email_time ON comments(author_email COLLATE NOCASE, created_at);
+CREATE INDEX comments_by_client_time ON comments(client_hash, created_at);
+)sql",
   };
   return migrations;
 }

@@ -1216,6 +1216,44 @@ Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post
   return ReadComments(db_, statement);
 }
 
+namespace {
+
+// The roots of a post's threads, newest first: approved comments whose parent is not shown.
+constexpr const char* kThreadRoots =
+    "SELECT c.id FROM comments c WHERE c.post_id = ?1 AND c.status = 'approved' AND "
+    "(c.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM comments r WHERE r.id = c.parent_id AND "
+    "r.status = 'approved')) ORDER BY c.id DESC";
+
+}  // namespace
+
+Result<Store::CommentThreads> SqliteStore::ListCommentThreads(std::int64_t post_id, int skip,
+                                                              int limit) {
+  std::lock_guard lock(mutex_);
+  CommentThreads page;
+  {
+    static const std::string sql =
+        std::string("SELECT count(*) FROM (") + kThreadRoots + " LIMIT 1 OFFSET ?2)";
+    auto statement = Prepare(sql.c_str());
+    statement.Bind(1, post_id).Bind(2, static_cast<std::int64_t>(skip) + limit);
+    if (!statement.ok() || statement.Step() != SQLITE_ROW)
+      return tl::unexpected(SqlError(db_, "list comment threads"));
+    page.more = statement.Int(0) > 0;
+  }
+  static const std::string sql =
+      std::string("WITH RECURSIVE roots(id) AS (") + kThreadRoots +
+      " LIMIT ?3 OFFSET ?2), thread(id) AS (SELECT id FROM roots UNION ALL SELECT c.id FROM "
+      "comments c JOIN thread t ON c.parent_id = t.id WHERE c.status = 'approved') SELECT " +
+      kCommentColumns +
+      " FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id IN (SELECT id FROM thread) "
+      "ORDER BY c.created_at, c.id";
+  auto statement = Prepare(sql.c_str());
+  statement.Bind(1, post_id).Bind(2, skip).Bind(3, limit);
+  auto comments = ReadComments(db_, statement);
+  if (!comments) return tl::unexpected(comments.error());
+  page.comments = std::move(*comments);
+  return page;
+}
+
 Result<std::vector<Comment>> SqliteStore::ListComments(std::optional<CommentStatus> status,
                                                        int limit, const std::string& text) {
   std::lock_guard lock(mutex_);
@@ -1379,8 +1417,9 @@ Result<int> SqliteStore::CountRecentComments(const std::string& email,
                                              const std::string& client_hash, Timestamp since) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
-      "SELECT count(*) FROM comments WHERE created_at >= ?3 AND "
-      "(author_email = ?1 COLLATE NOCASE OR (client_hash = ?2 AND ?2 <> ''))");
+      "SELECT count(*) FROM (SELECT id FROM comments WHERE author_email = ?1 COLLATE NOCASE AND "
+      "created_at >= ?3 UNION SELECT id FROM comments WHERE client_hash = ?2 AND ?2 <> '' AND "
+      "created_at >= ?3)");
   statement.Bind(1, email).Bind(2, client_hash).Bind(3, since);
   if (!statement.ok() || statement.Step() != SQLITE_ROW)
     return tl::unexpected(SqlError(db_, "count"));
@@ -1392,7 +1431,7 @@ Result<bool> SqliteStore::HasDuplicateComment(std::int64_t post_id, const std::s
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
       "SELECT 1 FROM comments WHERE post_id = ?1 AND author_email = ?2 COLLATE NOCASE AND "
-      "body_markdown = ?3 LIMIT 1");
+      "substr(body_markdown, 1, 64) = substr(?3, 1, 64) AND body_markdown = ?3 LIMIT 1");
   statement.Bind(1, post_id).Bind(2, email).Bind(3, body);
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "find duplicate"));
   const int rc = statement.Step();

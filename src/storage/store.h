@@ -155,6 +155,15 @@ class Store {
   virtual Result<std::optional<Comment>> FindComment(std::int64_t id) = 0;
   // Approved comments of a post, oldest first.
   virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) = 0;
+  // A page of a post's approved comments in threads. A thread starts at a top-level comment (or
+  // a reply whose parent is not approved) and holds every approved reply below it. The threads
+  // newest first, `skip` of them skipped and at most `limit` taken; their comments oldest first.
+  // `more`: older threads follow.
+  struct CommentThreads {
+    std::vector<Comment> comments;
+    bool more = false;
+  };
+  virtual Result<CommentThreads> ListCommentThreads(std::int64_t post_id, int skip, int limit) = 0;
   // Comments of any post with `status` (all but trash when unset), newest first.
   virtual Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status, int limit,
                                                     const std::string& text = "") = 0;

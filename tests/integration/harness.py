@@ -108,7 +108,11 @@ class Server:
     def __init__(self, content=CONTENT, env=None, demo=False):
         self.dir = tempfile.mkdtemp(prefix="broadsheet-it-")
         self.site = os.path.join(self.dir, "site")
-        self.env = dict(os.environ, **(env or {}))
+        # Every test client is 127.0.0.1: the per-client flood limits are off unless a test sets
+        # them (test_floods does).
+        self.env = dict(os.environ, BROADSHEET_COMMENTS_PER_MINUTE="0", BROADSHEET_COMMENTS_PER_HOUR="0",
+                        BROADSHEET_SEARCHES_PER_MINUTE="0")
+        self.env.update(env or {})
         args = ["init", self.site] + (["--demo"] if demo else [])
         done = run(*args)
         assert done.returncode == 0, done.stderr

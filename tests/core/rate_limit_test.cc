@@ -1,0 +1,39 @@
+#include "core/rate_limit.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace broadsheet {
+namespace {
+
+TEST(RecentEvents, RefusesPastTheLimitAndSaysHowLongToWait) {
+  RecentEvents events(3, 60);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(events.Wait({"a"}, 100 + i), 0);
+  EXPECT_EQ(events.Wait({"a"}, 110), 50);  // the first of the three leaves the window at 160
+  EXPECT_EQ(events.Until({"a"}, 110), 50);
+  EXPECT_TRUE(events.Allow({"b"}, 110));  // another key is not held back
+  EXPECT_EQ(events.Wait({"a"}, 160), 0);
+}
+
+TEST(RecentEvents, MemoryStaysBoundedUnderManyKeys) {
+  RecentEvents events(5, 60, 1000);
+  for (int i = 0; i < 100000; ++i) {
+    ASSERT_TRUE(events.Allow({"client-" + std::to_string(i)}, 1000 + i / 100));
+    ASSERT_LE(events.keys(), 1000u);
+  }
+}
+
+TEST(RecentEvents, ManyNewKeysDoNotForgiveAnActiveOneWhileRoomCanBeMade) {
+  RecentEvents events(2, 60, 100);
+  // One-off visitors fill the table, then leave the window while a flooder is still held back.
+  for (int i = 0; i < 98; ++i) ASSERT_TRUE(events.Allow({"old-" + std::to_string(i)}, 0));
+  ASSERT_TRUE(events.Allow({"flooder"}, 50));
+  ASSERT_TRUE(events.Allow({"flooder"}, 50));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(events.Allow({"new-" + std::to_string(i)}, 61));
+  EXPECT_LE(events.keys(), 100u);
+  EXPECT_FALSE(events.Allow({"flooder"}, 61));
+}
+
+}  // namespace
+}  // namespace broadsheet
