@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "http/asio.h"
 #include "http/compression.h"
+#include "http/request_reader.h"
 #include "http/status.h"
 
 namespace broadsheet::http {
@@ -47,27 +48,6 @@ void AppendCommonHeaders(std::string& head, std::string_view policy = kDefaultPo
 constexpr size_t kCompressOnTheFlyMinimum = 1024;
 // Threads that run handlers (cache misses, forms); they mostly wait on the database.
 constexpr size_t kHandlerThreads = 4;
-
-Method ToMethod(bhttp::verb verb) {
-  switch (verb) {
-    case bhttp::verb::get:
-      return Method::kGet;
-    case bhttp::verb::head:
-      return Method::kHead;
-    case bhttp::verb::post:
-      return Method::kPost;
-    case bhttp::verb::put:
-      return Method::kPut;
-    case bhttp::verb::patch:
-      return Method::kPatch;
-    case bhttp::verb::delete_:
-      return Method::kDelete;
-    case bhttp::verb::options:
-      return Method::kOptions;
-    default:
-      return Method::kOther;
-  }
-}
 
 // "Date: …\r\n" for the current second, formatted once per second per thread.
 std::string_view DateHeader() {
@@ -395,39 +375,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method,
-                    Request& request) {
-    request.method = method;
-    request.target = std::string(raw.target());
-    if (request.target.empty() || request.target.front() != '/') return false;
-    const auto question = request.target.find('?');
-    auto path = PercentDecode(std::string_view(request.target).substr(0, question));
-    if (!path) return false;
-    request.path = std::move(*path);
-    if (question != std::string::npos) request.query = request.target.substr(question + 1);
-    request.headers.reserve(16);
-    for (const auto& field : raw) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = raw.body();
-    request.client_ip = ClientIp(raw);
-    request.secure = peer_trusted_ && request.Header("x-forwarded-proto") == "https";
-    return true;
-  }
-
-  // The peer, or, when the peer is a trusted proxy, the rightmost X-Forwarded-For address that
-  // is not itself a trusted proxy.
-  std::string ClientIp(const bhttp::request<bhttp::string_body>& raw) const {
-    if (!peer_trusted_) return peer_;
-    const auto& proxies = server_.options().trusted_proxies;
-    const auto forwarded = SplitTrimmed(raw["X-Forwarded-For"], ',');
-    std::string client = peer_;
-    for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
-      client = *it;
-      if (!proxies.Contains(*it)) break;
-    }
-    return client;
+                    Request& request) const {
+    return http::BuildRequest(raw, method, Peer{peer_, peer_trusted_},
+                              server_.options().trusted_proxies, request);
   }
 
   Response Dispatch(Request& request, std::string& route) {
@@ -586,7 +536,8 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.services().metrics.RecordRequest(route, status, seconds);
     std::string& line = log_line_;
     line.clear();
-    const std::string client = ClientIp(raw);
+    const std::string client =
+        ClientIp(raw, Peer{peer_, peer_trusted_}, server_.options().trusted_proxies);
     AppendLogField(line, client);
     line += " - - ";
     line += LogTime();
