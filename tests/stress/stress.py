@@ -124,6 +124,7 @@ class Load:
     def join(self):
         for thread in self.pool:
             thread.join(self.seconds + 120)
+        sys.stderr.write(f"{self.threads} threads: {self.count} rounds in {self.seconds:.0f} s\n")
         return self
 
 

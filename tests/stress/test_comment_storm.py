@@ -30,7 +30,7 @@ class CommentStorm(stress.StressCase, unittest.TestCase):
                            ("comments_min_form_seconds", "0")):
             self.server.set_desk_setting(key, value)
         self.server.start()
-        paths = [f"/storm-{i}/" for i in range(ARTICLES)]
+        paths = [f"/storm-article-{i}/" for i in range(ARTICLES)]
         tokens = {}
         for path in paths:
             status, _, body = self.server.get(path + "comments/token")

@@ -52,7 +52,7 @@ class NewsletterSend(stress.StressCase, unittest.TestCase):
         admin = stress.sign_in(self.server, "admin@example.org")
         admin_lock = threading.Lock()
 
-        queued = subprocess.run([harness.BIN, "newsletter", "send", "deterrence", "--site", self.server.site],
+        queued = subprocess.run([harness.BIN, "newsletter", "send", "why-deterrence-still-works", "--site", self.server.site],
                                 capture_output=True, text=True, env=self.server.env, timeout=120)
         self.assertEqual(queued.returncode, 0, queued.stdout + queued.stderr)
 
@@ -60,7 +60,7 @@ class NewsletterSend(stress.StressCase, unittest.TestCase):
             choice = rng.random()
             if choice < 0.3:
                 with admin_lock:  # one browser's cookie jar
-                    path = rng.choice(["/admin", "/admin/newsletter", "/admin/subscribers", "/admin/posts"])
+                    path = rng.choice(["/admin/", "/admin/newsletter", "/admin/subscribers", "/admin/posts", "/admin/comments"])
                     status = admin.request("GET", path)[0]
                 assert status == 200, (path, status)
             elif choice < 0.5:
@@ -69,7 +69,7 @@ class NewsletterSend(stress.StressCase, unittest.TestCase):
                                               {"Content-Type": "application/x-www-form-urlencoded"})
                 assert status in (200, 303, 429), status
             else:
-                status, _, _ = client.request("GET", rng.choice(["/", "/deterrence/", "/newsletter"]))
+                status, _, _ = client.request("GET", rng.choice(["/", "/why-deterrence-still-works/", "/newsletter"]))
                 assert status == 200, status
 
         load = stress.Load(self.server.port, 8, use).start()

@@ -8,8 +8,8 @@ import unittest
 import stress
 from stress import harness
 
-PATHS = ["/", "/deterrence/", "/about/", "/feed/", "/feed/atom/", "/feed.json", "/sitemap.xml",
-         "/page/2/", "/security/", "/economy/", "/robots.txt", "/metrics", "/healthz", "/no-such-page/"]
+PATHS = ["/", "/why-deterrence-still-works/", "/about/", "/feed/", "/feed/atom/", "/feed.json", "/sitemap.xml",
+         "/page/2/", "/section/security/", "/section/economy/", "/robots.txt", "/metrics", "/healthz", "/no-such-page/"]
 
 
 class PageFlood(stress.StressCase, unittest.TestCase):

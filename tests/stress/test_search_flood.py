@@ -8,7 +8,7 @@ import stress
 from stress import harness
 
 QUERIES = ["sanctions {n}", "a* {n}", "energy OR grid {n}", '"supply chain" {n}', "deterrence",
-           "grid -energy {n}", "tariff* budget", "{n}"]
+           "grid -energy {n}", "tariff* budget", "{n}", "deterrence peninsula"]
 
 
 class SearchFlood(stress.StressCase, unittest.TestCase):
