@@ -336,25 +336,30 @@ class Session : public std::enable_shared_from_this<Session> {
     // Handlers may block (the database, an fsync, password hashing), so they run on the handler
     // pool; this thread goes on serving cached pages and other connections meanwhile. The work
     // guard keeps this thread's loop alive (and a graceful stop waiting) until the answer is back.
-    asio::post(server_.handler_pool(), [self = shared_from_this(), request = std::move(request),
-                                        ticket, start, cacheable_method, head_only,
-                                        work = asio::make_work_guard(worker_.ioc)]() mutable {
-      auto& services = self->server_.services();
-      std::string route = "invalid";
-      Response response = self->Dispatch(request, route);
-      std::shared_ptr<const CachedPage> page;
-      if (response.cacheable && response.status == 200 && cacheable_method) {
-        services.metrics.RecordCacheMiss();
-        page = MakeCachedPage(response, route);  // compressing is work for this pool too
-        services.cache.Insert(request.target, page, ticket);
-      }
-      asio::post(self->worker_.ioc, [self, response = std::move(response), page = std::move(page),
-                                     route = std::move(route), start, head_only]() mutable {
-        const auto& raw = self->parser_->get();
-        if (page) return self->SendCached(std::move(page), raw, start);
-        self->SendResponse(std::move(response), route, raw, start, head_only);
-      });
-    });
+    asio::post(server_.handler_pool(),
+               [self = shared_from_this(), request = std::move(request), ticket, start,
+                cacheable_method, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
+                 auto& services = self->server_.services();
+                 std::string route = "invalid";
+                 Response response = self->Dispatch(request, route);
+                 std::shared_ptr<const CachedPage> page;
+                 if (response.cacheable && response.status == 200 && cacheable_method) {
+                   services.metrics.RecordCacheMiss();
+                   page = MakeCachedPage(response, route);  // compressing is work for this pool too
+                   services.cache.Insert(request.target, page, ticket);
+                 }
+                 // The session goes back to its thread with the answer: this pool thread must not
+                 // hold the last reference, since ~Session unregisters from its worker's (unlocked)
+                 // session set.
+                 auto& ioc = self->worker_.ioc;
+                 asio::post(ioc, [self = std::move(self), response = std::move(response),
+                                  page = std::move(page), route = std::move(route), start,
+                                  head_only]() mutable {
+                   const auto& raw = self->parser_->get();
+                   if (page) return self->SendCached(std::move(page), raw, start);
+                   self->SendResponse(std::move(response), route, raw, start, head_only);
+                 });
+               });
   }
 
   // Renders a stale page again on the handler pool, while the stale copy answers this request.
@@ -371,6 +376,10 @@ class Session : public std::enable_shared_from_this<Session> {
                  } else {
                    cache.Release(request.target);
                  }
+                 // Released on the session's thread, as in Handle: the connection may have
+                 // closed meanwhile, and ~Session must not run on this pool thread.
+                 auto& ioc = self->worker_.ioc;
+                 asio::post(ioc, [self = std::move(self)] {});
                });
   }
 
