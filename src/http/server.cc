@@ -14,7 +14,6 @@
 #include "core/time.h"
 #include "http/asio.h"
 #include "http/compression.h"
-#include "http/request_reader.h"
 #include "http/status.h"
 
 namespace broadsheet::http {
@@ -48,6 +47,27 @@ void AppendCommonHeaders(std::string& head, std::string_view policy = kDefaultPo
 constexpr size_t kCompressOnTheFlyMinimum = 1024;
 // Threads that run handlers (cache misses, forms); they mostly wait on the database.
 constexpr size_t kHandlerThreads = 4;
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
 
 // "Date: …\r\n" for the current second, formatted once per second per thread.
 std::string_view DateHeader() {
@@ -336,30 +356,29 @@ class Session : public std::enable_shared_from_this<Session> {
     // Handlers may block (the database, an fsync, password hashing), so they run on the handler
     // pool; this thread goes on serving cached pages and other connections meanwhile. The work
     // guard keeps this thread's loop alive (and a graceful stop waiting) until the answer is back.
-    asio::post(server_.handler_pool(),
-               [self = shared_from_this(), request = std::move(request), ticket, start,
-                cacheable_method, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
-                 auto& services = self->server_.services();
-                 std::string route = "invalid";
-                 Response response = self->Dispatch(request, route);
-                 std::shared_ptr<const CachedPage> page;
-                 if (response.cacheable && response.status == 200 && cacheable_method) {
-                   services.metrics.RecordCacheMiss();
-                   page = MakeCachedPage(response, route);  // compressing is work for this pool too
-                   services.cache.Insert(request.target, page, ticket);
-                 }
-                 // The session goes back to its thread with the answer: this pool thread must not
-                 // hold the last reference, since ~Session unregisters from its worker's (unlocked)
-                 // session set.
-                 auto& ioc = self->worker_.ioc;
-                 asio::post(ioc, [self = std::move(self), response = std::move(response),
-                                  page = std::move(page), route = std::move(route), start,
-                                  head_only]() mutable {
-                   const auto& raw = self->parser_->get();
-                   if (page) return self->SendCached(std::move(page), raw, start);
-                   self->SendResponse(std::move(response), route, raw, start, head_only);
-                 });
-               });
+    asio::post(server_.handler_pool(), [self = shared_from_this(), request = std::move(request),
+                                        ticket, start, cacheable_method, head_only,
+                                        work = asio::make_work_guard(worker_.ioc)]() mutable {
+      auto& services = self->server_.services();
+      std::string route = "invalid";
+      Response response = self->Dispatch(request, route);
+      std::shared_ptr<const CachedPage> page;
+      if (response.cacheable && response.status == 200 && cacheable_method) {
+        services.metrics.RecordCacheMiss();
+        page = MakeCachedPage(response, route);  // compressing is work for this pool too
+        services.cache.Insert(request.target, page, ticket);
+      }
+      // The session goes back to its thread with the answer: this pool thread must not hold the
+      // last reference, since ~Session unregisters from its worker's (unlocked) session set.
+      auto& ioc = self->worker_.ioc;
+      asio::post(ioc, [self = std::move(self), response = std::move(response),
+                       page = std::move(page), route = std::move(route), start,
+                       head_only]() mutable {
+        const auto& raw = self->parser_->get();
+        if (page) return self->SendCached(std::move(page), raw, start);
+        self->SendResponse(std::move(response), route, raw, start, head_only);
+      });
+    });
   }
 
   // Renders a stale page again on the handler pool, while the stale copy answers this request.
@@ -384,9 +403,39 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method,
-                    Request& request) const {
-    return http::BuildRequest(raw, method, Peer{peer_, peer_trusted_},
-                              server_.options().trusted_proxies, request);
+                    Request& request) {
+    request.method = method;
+    request.target = std::string(raw.target());
+    if (request.target.empty() || request.target.front() != '/') return false;
+    const auto question = request.target.find('?');
+    auto path = PercentDecode(std::string_view(request.target).substr(0, question));
+    if (!path) return false;
+    request.path = std::move(*path);
+    if (question != std::string::npos) request.query = request.target.substr(question + 1);
+    request.headers.reserve(16);
+    for (const auto& field : raw) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = raw.body();
+    request.client_ip = ClientIp(raw);
+    request.secure = peer_trusted_ && request.Header("x-forwarded-proto") == "https";
+    return true;
+  }
+
+  // The peer, or, when the peer is a trusted proxy, the rightmost X-Forwarded-For address that
+  // is not itself a trusted proxy.
+  std::string ClientIp(const bhttp::request<bhttp::string_body>& raw) const {
+    if (!peer_trusted_) return peer_;
+    const auto& proxies = server_.options().trusted_proxies;
+    const auto forwarded = SplitTrimmed(raw["X-Forwarded-For"], ',');
+    std::string client = peer_;
+    for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
+      client = *it;
+      if (!proxies.Contains(*it)) break;
+    }
+    return client;
   }
 
   Response Dispatch(Request& request, std::string& route) {
@@ -545,8 +594,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.services().metrics.RecordRequest(route, status, seconds);
     std::string& line = log_line_;
     line.clear();
-    const std::string client =
-        ClientIp(raw, Peer{peer_, peer_trusted_}, server_.options().trusted_proxies);
+    const std::string client = ClientIp(raw);
     AppendLogField(line, client);
     line += " - - ";
     line += LogTime();
