@@ -75,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     input.remove_prefix(used);
   }
   if (!parser.is_done()) {
+    if (!parser.got_some()) return 0;  // put_eof's precondition, as Beast's read loop keeps it
     parser.put_eof(error);
     if (error || !parser.is_done()) return 0;
   }
