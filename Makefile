@@ -14,7 +14,24 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config git ca-certificates tzdata \
 	libbrotli-dev libhowardhinnant-date-dev libcsv-dev libxapian-dev libxml2-dev libgumbo-dev libgtest-dev python3 python3-brotli python3-aiosmtpd python3-dkim python3-nacl python3-feedparser default-jre-headless chromium \
 	curl
 
-.PHONY: all deps npm-deps build test run clean format bench
+.PHONY: all deps npm-deps build test run clean format bench build-asan build-tsan test-asan \
+	test-tsan test-sanitizers fuzz fuzz-ci
+
+# Sanitizer builds (docs/testing.md), each in its own folder, with clang: AddressSanitizer +
+# UndefinedBehaviorSanitizer (plus the libFuzzer targets) and ThreadSanitizer. -O1 with line
+# tables: fast enough to build and run, precise enough to read a report.
+SANITIZER_CMAKE := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 \
+	-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+# In sanitizer builds: unit tests, stress tests and the fuzz corpora's replay; not the
+# integration and browser tests (the Release build runs those).
+SANITIZER_CTEST := --output-on-failure -j $(JOBS)
+SANITIZER_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
+# Seconds per fuzz target: `make fuzz` (FUZZ_SECONDS) and the short run of `make test`.
+FUZZ_SECONDS ?= 60
+CI_FUZZ_SECONDS ?= 10
 
 all: build
 
@@ -39,6 +56,31 @@ build: deps
 
 test: build npm-deps
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	$(MAKE) test-sanitizers
+
+test-sanitizers: test-asan test-tsan fuzz-ci
+
+build-asan: deps
+	cmake -S . -B build-asan $(SANITIZER_CMAKE) -DBROADSHEET_SANITIZE=address,undefined -DBROADSHEET_FUZZ=ON
+	cmake --build build-asan -j $(JOBS)
+
+build-tsan: deps
+	cmake -S . -B build-tsan $(SANITIZER_CMAKE) -DBROADSHEET_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS)
+
+test-asan: build-asan
+	$(SANITIZER_ENV) ctest --test-dir build-asan $(SANITIZER_CTEST) -E '^(integration|browser)\.'
+
+test-tsan: build-tsan
+	$(SANITIZER_ENV) ctest --test-dir build-tsan $(SANITIZER_CTEST) -E '^(integration|browser|fuzz_replay)\.'
+
+# Every libFuzzer target for FUZZ_SECONDS, starting from its seed corpus; new inputs collect in
+# build-asan/fuzz-corpus/, crashes in build-asan/fuzz-crashes/ (keep them in tests/fuzz/corpus/).
+fuzz: build-asan
+	tests/fuzz/run.sh build-asan $(FUZZ_SECONDS)
+
+fuzz-ci: build-asan
+	tests/fuzz/run.sh build-asan $(CI_FUZZ_SECONDS)
 
 run: build
 	@[ -d $(SITE) ] || $(BUILD_DIR)/broadsheet init $(SITE) --demo
@@ -56,4 +98,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan

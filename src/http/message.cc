@@ -230,6 +230,8 @@ std::optional<std::string> PercentDecode(std::string_view text, bool form) {
       i += 2;
     } else if (c == '+' && form) {
       out += ' ';
+    } else if (c == '\0') {
+      return std::nullopt;  // as for %00: a literal NUL in a form body must not pass either
     } else {
       out += c;
     }

@@ -87,7 +87,7 @@ std::string FieldValue(const std::vector<std::pair<std::string, std::string>>& f
                        std::string_view name);
 
 // Decodes %XX escapes (and '+' as space when `form` is set). nullopt on a malformed escape or
-// a decoded NUL byte.
+// a NUL byte, escaped or not.
 std::optional<std::string> PercentDecode(std::string_view text, bool form = false);
 
 // The parts of a multipart/form-data body (RFC 7578). nullopt when the body is malformed or has

@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "http/asio.h"
 #include "http/compression.h"
+#include "http/request_checks.h"
 #include "http/status.h"
 
 namespace broadsheet::http {
@@ -202,104 +203,6 @@ bool MatchesEtag(std::string_view if_none_match, const CachedPage& page) {
   return false;
 }
 
-// The page cache's key for a request target: escapes of unreserved characters decoded and the
-// others' hex digits in upper case (RFC 3986 section 6.2.2), so that "/%61bout/" is the same page
-// as "/about/" and re-encoding an address cannot make every request a miss.
-std::string CacheKey(std::string_view target) {
-  if (target.find('%') == std::string_view::npos) return std::string(target);
-  const auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string key;
-  key.reserve(target.size());
-  for (size_t i = 0; i < target.size(); ++i) {
-    const int high = i + 2 < target.size() && target[i] == '%' ? hex(target[i + 1]) : -1;
-    const int low = high >= 0 ? hex(target[i + 2]) : -1;
-    if (low < 0) {
-      key += target[i];
-      continue;
-    }
-    const char decoded = static_cast<char>(high * 16 + low);
-    if (std::isalnum(static_cast<unsigned char>(decoded)) || decoded == '-' || decoded == '.' ||
-        decoded == '_' || decoded == '~') {
-      key += decoded;
-    } else {
-      key += '%';
-      key += "0123456789ABCDEF"[high];
-      key += "0123456789ABCDEF"[low];
-    }
-    i += 2;
-  }
-  return key;
-}
-
-// A complaint about how a request is framed: answered, then the connection is closed.
-struct FramingProblem {
-  int status;
-  std::string_view message;
-};
-
-// True if the header block holds an obsolete folded line (a line that starts with a space or a
-// tab, RFC 9112 section 5.2), which Beast would join to the line before it.
-bool HasFoldedLine(std::string_view header_block) {
-  for (size_t at = header_block.find("\r\n"); at != std::string_view::npos;
-       at = header_block.find("\r\n", at + 2)) {
-    if (at + 2 < header_block.size() &&
-        (header_block[at + 2] == ' ' || header_block[at + 2] == '\t'))
-      return true;
-  }
-  return false;
-}
-
-bool IsHostValue(std::string_view host) {
-  if (host.empty()) return false;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == ':' ||
-           c == '[' || c == ']' || c == '_' || c == '%' || c == '~' || c == '!' || c == '$' ||
-           c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' ||
-           c == ';' || c == '=';
-  });
-}
-
-// What RFC 9112 says a server must refuse in a parsed request header, beyond what Beast refuses.
-std::optional<FramingProblem> CheckFraming(const bhttp::request_header<>& header) {
-  int hosts = 0;
-  std::string_view host;
-  std::vector<std::string> codings;
-  bool content_length = false;
-  for (const auto& field : header) {
-    if (field.name() == bhttp::field::host) {
-      ++hosts;
-      host = field.value();
-    } else if (field.name() == bhttp::field::content_length) {
-      content_length = true;
-    } else if (field.name() == bhttp::field::transfer_encoding) {
-      auto listed = SplitTrimmed(LowerAscii(field.value()), ',');
-      if (listed.empty()) listed.emplace_back();  // an empty Transfer-Encoding names no coding
-      codings.insert(codings.end(), listed.begin(), listed.end());
-    }
-  }
-  if (hosts > 1) return FramingProblem{400, "The request has more than one Host header."};
-  if (hosts == 0 && header.version() >= 11)
-    return FramingProblem{400, "The request has no Host header."};
-  if (hosts == 1 && !IsHostValue(host))
-    return FramingProblem{400, "The request's Host header is not a host name."};
-  if (codings.empty()) return std::nullopt;
-  if (header.version() < 11)
-    return FramingProblem{400, "HTTP/1.0 requests cannot use Transfer-Encoding."};
-  if (content_length)
-    return FramingProblem{400, "The request has both Transfer-Encoding and Content-Length."};
-  // Chunked must come last and once; it is the only coding this server decodes.
-  if (codings.back() != "chunked" || std::count(codings.begin(), codings.end(), "chunked") > 1)
-    return FramingProblem{400, "The request's Transfer-Encoding does not end in chunked."};
-  if (codings.size() > 1)
-    return FramingProblem{501, "Only the chunked transfer coding is accepted."};
-  return std::nullopt;
-}
-
 class Session;
 
 struct Worker {
@@ -484,13 +387,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!BuildRequest(parser_->get(), ToMethod(parser_->get().method()), head))
       return ReadBody(false);
     asio::post(server_.handler_pool(), [self = shared_from_this(), head = std::move(head),
-                                        work = asio::make_work_guard(worker_.ioc)]() {
+                                        work = asio::make_work_guard(worker_.ioc)]() mutable {
       bool allowed = false;
       try {
         allowed = self->server_.services().may_upload(head);
       } catch (const std::exception&) {
       }
-      asio::post(self->worker_.ioc, [self, allowed] { self->ReadBody(allowed); });
+      // Moved, so that the session is released on its own thread (see Handle).
+      auto& ioc = self->worker_.ioc;
+      asio::post(ioc, [self = std::move(self), allowed] { self->ReadBody(allowed); });
     });
   }
 
@@ -572,26 +477,31 @@ class Session : public std::enable_shared_from_this<Session> {
     // Handlers may block (the database, an fsync, password hashing), so they run on the handler
     // pool; this thread goes on serving cached pages and other connections meanwhile. The work
     // guard keeps this thread's loop alive (and a graceful stop waiting) until the answer is back.
-    asio::post(server_.handler_pool(), [self = shared_from_this(), request = std::move(request),
-                                        ticket, start, cacheable_method, head_only,
-                                        work = asio::make_work_guard(worker_.ioc)]() mutable {
-      auto& services = self->server_.services();
-      std::string route = "invalid";
-      Response response = self->Dispatch(request, route);
-      std::shared_ptr<const CachedPage> page;
-      if (response.cacheable && response.status == 200 && cacheable_method) {
-        services.metrics.RecordCacheMiss();
-        // Compressing is work for this pool too.
-        page = MakeCachedPage(response, route, self->server_.default_policy());
-        services.cache.Insert(CacheKey(request.target), page, ticket);
-      }
-      asio::post(self->worker_.ioc, [self, response = std::move(response), page = std::move(page),
-                                     route = std::move(route), start, head_only]() mutable {
-        const auto& raw = self->parser_->get();
-        if (page) return self->SendCached(std::move(page), raw, start);
-        self->SendResponse(std::move(response), route, raw, start, head_only);
-      });
-    });
+    asio::post(server_.handler_pool(),
+               [self = shared_from_this(), request = std::move(request), ticket, start,
+                cacheable_method, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
+                 auto& services = self->server_.services();
+                 std::string route = "invalid";
+                 Response response = self->Dispatch(request, route);
+                 std::shared_ptr<const CachedPage> page;
+                 if (response.cacheable && response.status == 200 && cacheable_method) {
+                   services.metrics.RecordCacheMiss();
+                   // Compressing is work for this pool too.
+                   page = MakeCachedPage(response, route, self->server_.default_policy());
+                   services.cache.Insert(CacheKey(request.target), page, ticket);
+                 }
+                 // The session goes back to its thread with the answer: this pool thread must not
+                 // hold the last reference, since ~Session unregisters from its worker's (unlocked)
+                 // session set.
+                 auto& ioc = self->worker_.ioc;
+                 asio::post(ioc, [self = std::move(self), response = std::move(response),
+                                  page = std::move(page), route = std::move(route), start,
+                                  head_only]() mutable {
+                   const auto& raw = self->parser_->get();
+                   if (page) return self->SendCached(std::move(page), raw, start);
+                   self->SendResponse(std::move(response), route, raw, start, head_only);
+                 });
+               });
   }
 
   // Renders a stale page again on the handler pool, while the stale copy answers this request.
@@ -609,6 +519,10 @@ class Session : public std::enable_shared_from_this<Session> {
       } else {
         cache.Release(CacheKey(request.target));
       }
+      // Released on the session's thread, as in Handle: the connection may have closed
+      // meanwhile, and ~Session must not run on this pool thread.
+      auto& ioc = self->worker_.ioc;
+      asio::post(ioc, [self = std::move(self)] {});
     });
   }
 

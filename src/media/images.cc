@@ -18,9 +18,13 @@ struct Unref {
 };
 using Image = std::unique_ptr<VipsImage, Unref>;
 
+// libvips keeps one error buffer for the process. vips_error_buffer() returns it without a
+// lock, so copying it raced with another thread's failing upload appending to it;
+// vips_error_buffer_copy() copies and clears it under libvips's lock.
 std::string VipsMessage() {
-  std::string message = vips_error_buffer();
-  vips_error_clear();
+  char* copy = vips_error_buffer_copy();
+  std::string message = copy != nullptr ? copy : "";
+  g_free(copy);
   return message;
 }
 

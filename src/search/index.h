@@ -59,7 +59,10 @@ class SearchIndex {
   static Result<std::unique_ptr<SearchIndex>> Open(const std::filesystem::path& dir, Store& store);
   ~SearchIndex();
 
-  bool writable() const { return writer_ != nullptr; }
+  bool writable() const {
+    std::lock_guard lock(mutex_);  // Sync sets writer_ when the other writer has gone
+    return writer_ != nullptr;
+  }
   // Applies up to `limit` queued changes (0: all); returns how many. A process that only reads
   // first tries again to write (the writer may have finished); if it still cannot, it does
   // nothing.
@@ -78,7 +81,7 @@ class SearchIndex {
 
   const std::filesystem::path dir_;
   Store& store_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::unique_ptr<Xapian::Database> database_;
   Xapian::WritableDatabase* writer_;  // database_ when this process writes, else null
 };

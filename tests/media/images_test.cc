@@ -7,6 +7,7 @@
 #include <atomic>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 namespace broadsheet::media {
 namespace {
@@ -119,6 +120,26 @@ TEST_F(Images, RefusesWhatIsNotAnAcceptedImage) {
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
   }
+}
+
+// libvips has one error buffer per process: damaged uploads failing at once on the server's
+// handler threads each read it (under ThreadSanitizer, a race before VipsMessage took its copy
+// under libvips's lock).
+TEST_F(Images, DamagedUploadsOnManyThreadsEachFailCleanly) {
+  const std::string jpeg = JpegWithExif(400, 300, "x");
+  const std::string damaged = jpeg.substr(0, jpeg.size() / 2);
+  std::vector<std::thread> threads;
+  std::atomic<int> refused{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        auto result = ProcessUpload(damaged);
+        if (!result && result.error().code == ErrorCode::kInvalidArgument) ++refused;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(refused.load(), 40);
 }
 
 TEST_F(Images, EnforcesSizeAndPixelLimits) {

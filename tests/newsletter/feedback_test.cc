@@ -104,7 +104,7 @@ TEST_F(FeedbackTest, ABounceBelowTheThresholdIsCountedNotFinal) {
 TEST_F(FeedbackTest, EmptyAndGarbageMailboxesChangeNothing) {
   std::stringstream empty;
   EXPECT_EQ(ApplyFeedback(*store_, empty, 1)->messages, 0);
-  std::stringstream garbage(std::string("\0\1\2 not a mailbox \xff\n", 22));
+  std::stringstream garbage(std::string("\0\1\2 not a mailbox \xff\n", 20));
   auto report = ApplyFeedback(*store_, garbage, 1);
   ASSERT_TRUE(report);
   EXPECT_EQ(report->ignored, 1);
