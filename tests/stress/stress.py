@@ -160,8 +160,8 @@ def sign_in(server, email):
 
 
 def form_of(page):
-    import html
-    csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', page).group(1))
+    """The editor form's token (tokens are bound to the form's action) and edit count."""
+    csrf = harness.form_token(page, r"/admin/posts(?:/\d+)?")
     count = re.search(r'name="edit_count" value="(\d+)"', page).group(1)
     return csrf, count
 
