@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -494,44 +496,41 @@ class Writer {
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // An upper estimate of how deep `html` nests elements, found without parsing it: start tags
-// count, end tags uncount, and the tags a parser closes by itself (void elements, <p>, <li>,
-// table cells and rows, options) are left out. Gumbo's work per tag grows with the depth of
-// its open elements, so input deeper than kMaxParseDepth is refused before it is parsed. A tag
-// with more than kMaxAttributes attributes counts as infinitely deep.
+// count, and an end tag uncounts back to the open element of its name (an end tag with no such
+// element changes nothing, as in a parser); void elements and the tags a parser closes by
+// itself (<p>, <li>, table cells and rows, options) are left out. It is deliberately
+// pessimistic: everything that looks like a tag counts, also inside comments, raw text and
+// foreign content, and "<div/>" opens a <div> (as it does in HTML), so no spelling of
+// comments, <svg> or <plaintext> hides depth from it. Gumbo's work per tag grows with the depth
+// of its open elements, so input deeper than kMaxParseDepth is refused before it is parsed. A
+// tag with more than kMaxAttributes attributes counts as infinitely deep.
 int NestingEstimate(std::string_view html) {
   static const std::unordered_set<std::string> self_closing = {
       "area",  "base",     "br",      "col",    "embed",    "hr",  "img",    "input",
       "link",  "meta",     "param",   "source", "track",    "wbr", "keygen", "p",
       "li",    "dd",       "dt",      "td",     "th",       "tr",  "tbody",  "thead",
       "tfoot", "colgroup", "caption", "option", "optgroup", "rp",  "rt",     "image"};
-  static const std::unordered_set<std::string> raw_text = {
-      "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"};
-  int depth = 0, deepest = 0;
+  std::vector<std::string> open;  // never longer than kMaxParseDepth + 1
+  size_t deepest = 0;
   size_t i = 0;
   const size_t n = html.size();
   while (i < n) {
-    const size_t open = html.find('<', i);
-    if (open == std::string_view::npos || open + 1 >= n) break;
-    i = open + 1;
-    if (html.compare(i, 3, "!--") == 0) {
-      const size_t end = html.find("-->", i + 3);
-      if (end == std::string_view::npos) break;
-      i = end + 3;
-      continue;
-    }
+    const size_t at = html.find('<', i);
+    if (at == std::string_view::npos || at + 1 >= n) break;
+    i = at + 1;
     const bool closing = html[i] == '/';
     if (closing) ++i;
     if (i >= n || !IsAsciiLetter(html[i])) continue;
     const size_t name_start = i;
     while (i < n && html[i] != '>' && html[i] != '/' && html[i] != ' ' && html[i] != '\t' &&
-           html[i] != '\n' && html[i] != '\r' && html[i] != '\f') {
+           html[i] != '\n' && html[i] != '\r' && html[i] != '\f' && html[i] != '<') {
       ++i;
     }
     const std::string name = LowerAscii(html.substr(name_start, i - name_start));
     // The rest of the tag: quoted values may hold '>'. Words outside quotes bound the number
     // of attributes (gumbo checks each against all before it for duplicates).
     char quote = 0;
-    bool self_closed = false, in_word = false;
+    bool in_word = false;
     int words = 0;
     for (; i < n; ++i) {
       const char c = html[i];
@@ -541,7 +540,6 @@ int NestingEstimate(std::string_view html) {
       } else if (c == '"' || c == '\'') {
         quote = c;
       } else if (c == '>') {
-        self_closed = i > 0 && html[i - 1] == '/';
         ++i;
         break;
       } else if (!blank && !in_word && ++words > kMaxAttributes) {
@@ -550,26 +548,16 @@ int NestingEstimate(std::string_view html) {
       in_word = quote != 0 || !blank;
     }
     if (closing) {
-      if (depth > 0) --depth;
+      const auto match = std::find(open.rbegin(), open.rend(), name);
+      if (match != open.rend()) open.erase(std::prev(match.base()), open.end());
       continue;
     }
-    if (name == "plaintext") break;
-    if (raw_text.contains(name)) {
-      // Its content is text up to its end tag.
-      size_t at = i;
-      while (true) {
-        at = html.find("</", at);
-        if (at == std::string_view::npos) return deepest;
-        if (LowerAscii(html.substr(at + 2, name.size())) == name) break;
-        at += 2;
-      }
-      i = at;
-      continue;
-    }
-    if (self_closed || self_closing.contains(name)) continue;
-    deepest = std::max(deepest, ++depth);
+    if (self_closing.contains(name)) continue;
+    open.push_back(name);
+    deepest = std::max(deepest, open.size());
+    if (deepest > static_cast<size_t>(kMaxParseDepth)) break;
   }
-  return deepest;
+  return static_cast<int>(deepest);
 }
 
 struct OutputDeleter {

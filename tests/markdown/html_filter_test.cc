@@ -340,6 +340,29 @@ TEST(HtmlFilter, DeepNestingAndHugeAttributeListsStayLinear) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
+TEST(HtmlFilter, NoSpellingHidesDepthFromThePreCheck) {
+  // Comments that end early in HTML ("<!-->", "--!>"), <svg>/<math> whose <title> and <style>
+  // are elements, <plaintext>, "<div/>" (not self-closing in HTML) and end tags with no open
+  // element: each once let deep input reach the parser unrefused.
+  std::string divs;
+  for (int i = 0; i < 2 * kMaxParseDepth; ++i) divs += "<div>";
+  for (std::string prefix : {"<!-->", "<!--->", "<!-- x --!>", "<svg><title>", "<math><style>",
+                             "<svg><plaintext>", "<textarea>", "<script>"}) {
+    EXPECT_EQ(FilterHtml(prefix + divs).error().code, ErrorCode::kInvalidArgument) << prefix;
+  }
+  std::string slashed, unmatched;
+  for (int i = 0; i < 2 * kMaxParseDepth; ++i) {
+    slashed += "<div/>";
+    unmatched += "<div></span>";
+  }
+  EXPECT_EQ(FilterHtml(slashed).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(FilterHtml(unmatched).error().code, ErrorCode::kInvalidArgument);
+  // Closed elements do not add up, however many there are.
+  std::string siblings;
+  for (int i = 0; i < 10 * kMaxParseDepth; ++i) siblings += "<div><em>x</em></div>";
+  EXPECT_TRUE(FilterHtml(siblings));
+}
+
 TEST(HtmlFilter, UnfilteredOptionKeepsRawHtml) {
   Options options;
   options.unfiltered = true;
