@@ -82,7 +82,9 @@ std::string Rss(const FeedSpec& spec, const std::vector<PostDetail>& posts,
       out += fmt::format("<category>{}</category>\n", XmlText(detail.section->name));
     for (const Tag& tag : detail.tags)
       out += fmt::format("<category>{}</category>\n", XmlText(tag.name));
-    out += fmt::format("<description>{}</description>\n", XmlText(Summary(post)));
+    // Readers take an RSS description as HTML: the plain summary is escaped as HTML first (a
+    // dek or body text that reads "<img onerror=…>" stays text), then as XML.
+    out += fmt::format("<description>{}</description>\n", XmlText(EscapeHtml(Summary(post))));
     if (spec.full_text) {
       out += fmt::format("<content:encoded>{}</content:encoded>\n",
                          XmlText(AbsoluteLinks(post.body_html, base)));

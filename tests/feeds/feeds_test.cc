@@ -38,5 +38,18 @@ TEST(Feeds, RssEscapesTextDropsForbiddenCharactersAndMakesLinksAbsolute) {
   EXPECT_NE(atom.find("<updated>2024-03-01T04:00:00Z</updated>"), std::string::npos) << atom;
 }
 
+TEST(Feeds, RssDescriptionKeepsMarkupLikeTextAsText) {
+  Publication publication;
+  publication.base_url = "https://review.example";
+  FeedSpec spec{"The Review", "Analysis", "/", "/feed/", "/feed/atom/", "/feed.json", false};
+  PostDetail piece = Piece();
+  piece.post.dek = "Why <img src=x onerror=alert(1)> matters";
+  const std::string rss = Rss(spec, {piece}, publication, {});
+  // Escaped twice: once as HTML (readers parse the description as HTML), once as XML.
+  EXPECT_NE(rss.find("<description>Why &amp;lt;img src=x onerror=alert(1)&amp;gt; matters"),
+            std::string::npos)
+      << rss;
+}
+
 }  // namespace
 }  // namespace broadsheet::feeds
