@@ -214,7 +214,7 @@ void Comments::SetFloodLimits(const FloodLimits& limits) {
 Timestamp Comments::FloodWait(const std::string& client_ip, Timestamp now) const {
   Timestamp wait = 0;
   for (RecentEvents* limit : {per_minute_.get(), per_hour_.get()}) {
-    if (limit) wait = std::max(wait, limit->Until({client_ip}, now));
+    if (limit) wait = std::max(wait, limit->Until({ClientKey(client_ip)}, now));
   }
   return wait;
 }
@@ -224,7 +224,7 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
   // First, before any reading or writing: a flood costs the server as little as possible.
   if (!submission.staff) {
     for (auto* limit : {per_minute_.get(), per_hour_.get()}) {
-      if (limit && limit->Wait({submission.client_ip}, now) > 0) {
+      if (limit && limit->Wait({ClientKey(submission.client_ip)}, now) > 0) {
         return Fail(ErrorCode::kRateLimited,
                     "You have sent several comments in a short time. Please wait a little, then "
                     "send this one again: your text is kept below.");

@@ -11,11 +11,18 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.h"
 
 namespace broadsheet {
+
+// The key a client's address counts under in per-client limits: an IPv4 address as it is (a
+// v4-mapped IPv6 one as its IPv4 address), an IPv6 address by its /64 network, the smallest
+// block a site is usually given, since one host can use every address in it. Anything else is
+// returned unchanged.
+std::string ClientKey(std::string_view address);
 
 class RecentEvents {
  public:

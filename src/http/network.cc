@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/rate_limit.h"
 #include "core/text.h"
 #include "http/asio.h"
 
@@ -135,16 +136,7 @@ bool AddressRanges::Contains(std::string_view address) const {
   return false;
 }
 
-std::string ConnectionCounts::Key(const std::string& address) {
-  std::array<unsigned char, 16> bytes{};
-  bool v6 = false;
-  if (!ToBytes(address, bytes, v6)) return address;
-  if (!v6)
-    return ip::make_address_v4(ip::address_v4::bytes_type{bytes[0], bytes[1], bytes[2], bytes[3]})
-        .to_string();
-  std::fill(bytes.begin() + 8, bytes.end(), 0);
-  return ip::make_address_v6(bytes).to_string() + "/64";
-}
+std::string ConnectionCounts::Key(const std::string& address) { return ClientKey(address); }
 
 bool ConnectionCounts::Acquire(const std::string& address, size_t limit) {
   const std::string key = Key(address);

@@ -1048,7 +1048,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   // A search is real work (the index, the database); a client asking faster than anyone reads is
   // refused before any of it.
   if (searches_) {
-    if (const Timestamp wait = searches_->Wait({request.client_ip}, Now()); wait > 0) {
+    if (const Timestamp wait = searches_->Wait({ClientKey(request.client_ip)}, Now()); wait > 0) {
       const Error error{ErrorCode::kRateLimited,
                         "You have searched many times in a short time. Please wait a minute and "
                         "search again.",
