@@ -2,8 +2,8 @@
 // the HTML5 parser and the walk over its tree must stay linear and never read out of bounds,
 // whatever is nested, unclosed or encoded; and so must a body rendered from Markdown with raw
 // HTML, as the desk renders it.
-#include "fuzz_util.h"
 #include "markdown/html_filter.h"
+#include "fuzz_util.h"
 #include "markdown/markdown.h"
 
 using namespace broadsheet;
