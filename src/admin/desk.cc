@@ -51,7 +51,7 @@ Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, m
       outbox_(outbox),
       publication_(std::move(publication)),
       uploads_dir_(std::move(uploads_dir)),
-      html_filter_(std::move(html_filter)),
+      body_policy_(store, std::move(html_filter)),
       comments_(store),
       subscriptions_(store, outbox),
       images_(std::make_unique<media::ImageProcessor>()) {}

@@ -23,6 +23,7 @@
 
 #include "auth/accounts.h"
 #include "comments/comments.h"
+#include "content/body.h"
 #include "http/router.h"
 #include "mail/outbox.h"
 #include "markdown/html_filter.h"
@@ -38,9 +39,9 @@ inline constexpr const char* kSessionCookie = "bs_session";
 // the desk (see auth::Accounts::StaffMark).
 inline constexpr const char* kStaffCookie = "bs_staff";
 inline constexpr const char* kFormCookie = "bs_form";
-// Desk setting "1": editors and administrators may post unfiltered HTML in their own posts
-// (docs/html-policy.md). Off by default.
-inline constexpr const char* kUnfilteredHtmlSetting = "unfiltered_html";
+// Desk setting "1": editors and administrators may post unfiltered HTML (content/body.h says
+// where; docs/html-policy.md). Off by default.
+using content::kUnfilteredHtmlSetting;
 
 // A save that failed through no fault of the form: the disk is full (kStorageFull, 507) or the
 // database stayed busy past its timeout (kBusy, 503). Every desk form where a person typed text
@@ -216,7 +217,7 @@ class Desk {
   mail::Outbox& outbox_;
   std::function<Result<Publication>()> publication_;
   const std::filesystem::path uploads_dir_;
-  const markdown::FilterOptions html_filter_;
+  const content::BodyPolicy body_policy_;  // who may store raw HTML; the embed hosts
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;

@@ -85,33 +85,8 @@ bool CanTrash(const auth::Viewer& viewer, const Post& post) {
   return Owns(viewer, post) && (Can(viewer.role, Action::kDeleteOwn) || Unpublished(post));
 }
 
-// docs/html-policy.md. A body skips the HTML filter only when the site allows unfiltered HTML
-// (the desk setting kUnfilteredHtmlSetting, off by default), the person saving is an editor or
-// administrator, and so is the post's creator (for a new post: the person saving). A
-// contributor's or author's post stays filtered whoever saves it, so an editor re-saving a
-// contributor's draft never publishes raw HTML the editor did not write.
-Result<bool> MayPostUnfilteredHtml(Store& store, const auth::Viewer& viewer, const Post& post) {
-  auto setting = store.DeskSetting(kUnfilteredHtmlSetting);
-  if (!setting) return tl::unexpected(setting.error());
-  if (!*setting || **setting != "1" || !Can(viewer.role, Action::kEditOthers)) return false;
-  if (post.id == 0 || (post.created_by && *post.created_by == viewer.user.id)) return true;
-  if (!post.created_by) return false;  // imported: written elsewhere, under other rules
-  auto creator = store.FindUser(*post.created_by);
-  if (!creator) return tl::unexpected(creator.error());
-  if (!*creator || (*creator)->disabled) return false;
-  const auto role = auth::ParseRole((*creator)->role);
-  return role && Can(*role, Action::kEditOthers);
-}
-
-// How `viewer`'s save renders `post`'s body.
-Result<markdown::Options> BodyOptions(Store& store, const auth::Viewer& viewer, const Post& post,
-                                      const markdown::FilterOptions& filter) {
-  auto unfiltered = MayPostUnfilteredHtml(store, viewer, post);
-  if (!unfiltered) return tl::unexpected(unfiltered.error());
-  markdown::Options options;
-  options.unfiltered = *unfiltered;
-  options.filter = filter;
-  return options;
+content::Writer WriterOf(const auth::Viewer& viewer) {
+  return content::Writer{viewer.user.id, viewer.role};
 }
 
 std::string LocalInput(Timestamp when, const TimeZone& zone) {
@@ -458,7 +433,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
            {"title", revision.title}});
     }
   }
-  auto unfiltered = MayPostUnfilteredHtml(store_, viewer, current);
+  auto unfiltered = body_policy_.MayStoreRawHtml(WriterOf(viewer), current);
   if (!unfiltered) return tl::unexpected(unfiltered.error());
   nlohmann::json media_options = nlohmann::json::array();
   auto media = store_.ListMedia(100, 0);
@@ -500,6 +475,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
   nlohmann::json view = {
       {"title", is_new ? "New post" : "Edit: " + current.title},
       {"preview_link", preview_link},
+      {"post_id", current.id},
       {"media", media_options},
       {"has_media", !media_options.empty()},
       {"autosave", stored && Unpublished(current)},
@@ -699,7 +675,7 @@ Result<Response> Desk::SavePost(const Request& request) const {
     response.cache_control = "no-store";
     return response;
   };
-  auto body_options = BodyOptions(store_, viewer, post, html_filter_);
+  auto body_options = body_policy_.ForWriter(WriterOf(viewer), post);
   if (!body_options) return tl::unexpected(body_options.error());
   if (auto applied = ApplyFields(store_, fields, zone, post, date, *body_options); !applied) {
     if (applied.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(applied.error());
@@ -896,7 +872,7 @@ Result<Response> Desk::RestoreRevision(const Request& request) const {
   post.title = (*revision)->title;
   post.dek = (*revision)->dek;
   post.body_markdown = (*revision)->body_markdown;
-  auto body_options = BodyOptions(store_, *viewer, post, html_filter_);
+  auto body_options = body_policy_.ForWriter(WriterOf(*viewer), post);
   if (!body_options) return tl::unexpected(body_options.error());
   auto html = markdown::ToHtml(post.body_markdown, *body_options);
   if (!html) return tl::unexpected(html.error());
@@ -959,11 +935,26 @@ Result<std::string> Desk::PreviewDocument(const Publication& publication,
 Result<Response> Desk::PreviewFragment(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
-  // The live preview does not know whose post it shows, so it is always filtered: an editor
-  // opening a contributor's draft sees what readers would, never the draft's raw HTML.
-  markdown::Options options;
-  options.filter = html_filter_;
-  auto html = markdown::ToHtml(http::FieldValue(request.FormFields(), "body"), options);
+  // The live preview shows what a save would store: the editor page sends the post's id (0 for
+  // a new one), and the same rule as the save decides whether its raw HTML is kept. A post the
+  // viewer may not edit is previewed filtered.
+  const auto fields = request.FormFields();
+  Post post;
+  if (const std::string id_text = http::FieldValue(fields, "post");
+      !id_text.empty() && id_text != "0") {
+    const auto id = ParseId(id_text);
+    auto stored = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
+    if (!stored) return tl::unexpected(stored.error());
+    if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such post.");
+    post = (*stored)->post;
+  }
+  markdown::Options options = body_policy_.Filtered();
+  if (CanEdit(*viewer, post)) {
+    auto chosen = body_policy_.ForWriter(WriterOf(*viewer), post);
+    if (!chosen) return tl::unexpected(chosen.error());
+    options = std::move(*chosen);
+  }
+  auto html = markdown::ToHtml(http::FieldValue(fields, "body"), options);
   if (!html) return Fail(ErrorCode::kInvalidArgument, html.error().message);
   auto publication = store_.LoadPublication();
   if (!publication) return tl::unexpected(publication.error());

@@ -193,6 +193,11 @@ size_t ConnectionsTheSystemAllows(size_t wanted) {
 
 }  // namespace
 
+Result<content::RefilterReport> UpgradeStoredHtml(Store& store, const Config& config) {
+  const content::BodyPolicy policy(store, markdown::FilterOptions{config.embed_hosts});
+  return content::RefilterStoredHtml(store, policy);
+}
+
 int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   std::signal(SIGPIPE, SIG_IGN);  // a vanished peer or log reader is an error value, not a signal
@@ -203,6 +208,15 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   }
   auto store = OpenStore(paths);
   if (!store) return Failure(store.error());
+  if (auto upgraded = UpgradeStoredHtml(**store, config); !upgraded) {
+    return Failure(upgraded.error());
+  } else if (upgraded->ran) {
+    spdlog::info(
+        "HTML filter upgrade: {} of {} post bodies changed ({} kept raw: editors' posts with "
+        "unfiltered_html on), {} of {} author bios changed",
+        upgraded->posts_changed, upgraded->posts, upgraded->posts_kept_raw, upgraded->bios_changed,
+        upgraded->bios);
+  }
   auto theme = render::Theme::Load(config.theme_dir);
   if (!theme) return Failure(theme.error());
   auto proxies = http::AddressRanges::Parse(config.trusted_proxies);

@@ -68,6 +68,30 @@ void PrintReport(const content::ImportReport& report) {
   }
 }
 
+// The embeds imported bodies may keep: this site's `embed_hosts`, as in the desk.
+Result<markdown::FilterOptions> SiteFilter(const std::string& site) {
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return tl::unexpected(config.error());
+  return markdown::FilterOptions{config->embed_hosts};
+}
+
+// Before stored HTML leaves the site (an export), HTML stored before the filter is filtered
+// (once per site; app::UpgradeStoredHtml). Reported on standard error: standard output may be
+// the export.
+Result<void> UpgradeStoredHtml(const std::string& site, Store& store) {
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return tl::unexpected(config.error());
+  auto upgraded = app::UpgradeStoredHtml(store, *config);
+  if (!upgraded) return tl::unexpected(upgraded.error());
+  if (upgraded->ran && upgraded->posts_changed + upgraded->bios_changed > 0) {
+    std::fprintf(stderr,
+                 "filtered HTML stored before the HTML filter: %d post body(ies), %d author "
+                 "bio(s) (docs/html-policy.md)\n",
+                 upgraded->posts_changed, upgraded->bios_changed);
+  }
+  return {};
+}
+
 int InitCommand(const std::string& dir, bool demo) {
   auto report = app::InitSite(dir, demo);
   if (!report) return Fail(report.error());
@@ -98,8 +122,11 @@ int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
+  auto filter = SiteFilter(site);
+  if (!filter) return Fail(filter.error());
   content::ImportOptions options;
   options.uploads_dir = paths->uploads;
+  options.html_filter = std::move(*filter);
   auto report = content::ImportFolder(**store, folder, options);
   if (!report) return Fail(report.error());
   PrintReport(*report);
@@ -218,8 +245,11 @@ int ImportWordPressCommand(const std::string& site, const std::string& file,
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
+  auto filter = SiteFilter(site);
+  if (!filter) return Fail(filter.error());
   ProgressBar bar(file);
   importers::WordPressOptions options;
+  options.html_filter = std::move(*filter);
   options.uploads_from = uploads;
   options.uploads_dir = paths->uploads;
   options.progress = [&bar](std::uint64_t bytes) { bar.Show(bytes); };
@@ -265,6 +295,7 @@ int ExportJsonCommand(const std::string& site, const std::string& file) {
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
+  if (auto upgraded = UpgradeStoredHtml(site, **store); !upgraded) return Fail(upgraded.error());
   const int code =
       WriteExport(file, [&](std::ostream& out) { return importers::ExportSiteJson(**store, out); });
   if (code >= 0) return code;
@@ -280,6 +311,7 @@ int ExportWordPressCommand(const std::string& site, const std::string& file) {
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
+  if (auto upgraded = UpgradeStoredHtml(site, **store); !upgraded) return Fail(upgraded.error());
   importers::WxrExportReport report;
   const int code = WriteExport(file, [&](std::ostream& out) -> Result<void> {
     auto written = importers::ExportWordPress(**store, out);
@@ -307,8 +339,11 @@ int ImportGhostCommand(const std::string& site, const std::string& file,
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
+  auto filter = SiteFilter(site);
+  if (!filter) return Fail(filter.error());
   ProgressBar bar(file);
   importers::GhostOptions options;
+  options.html_filter = std::move(*filter);
   options.images_from = images;
   options.uploads_dir = paths->uploads;
   options.progress = [&bar](std::uint64_t bytes) { bar.Show(bytes); };
@@ -344,7 +379,9 @@ int ImportJsonCommand(const std::string& site, const std::string& file) {
   if (!paths) return Fail(paths.error());
   auto store = app::OpenStore(*paths);
   if (!store) return Fail(store.error());
-  auto report = importers::ImportSiteJson(**store, file);
+  auto filter = SiteFilter(site);
+  if (!filter) return Fail(filter.error());
+  auto report = importers::ImportSiteJson(**store, file, *filter);
   if (!report) return FailImport(report.error());
   std::printf(
       "imported: %d post(s) with %d revision(s) and %d comment(s), %d section(s), %d "

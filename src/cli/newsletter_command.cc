@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "app/config.h"
+#include "app/serve.h"
 #include "app/site_dir.h"
 #include "auth/crypto.h"
 #include "content/publication.h"
@@ -53,6 +54,9 @@ int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& 
   auto opened = app::OpenStore(*paths);
   if (!opened) return Fail(opened.error());
   Store& store = **opened;
+  // An issue quotes stored bodies: HTML stored before the filter is filtered first (once).
+  if (auto upgraded = app::UpgradeStoredHtml(store, *config); !upgraded)
+    return Fail(upgraded.error());
   auto load_publication = [&]() -> Result<Publication> {
     auto publication = store.LoadPublication();
     if (publication) config->publication.Apply(*publication);

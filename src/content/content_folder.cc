@@ -641,6 +641,7 @@ class Importer {
   markdown::Options MarkdownOptions(SourceFile& file) {
     markdown::Options options;
     options.allow_html = true;
+    options.filter = options_.html_filter;
     options.rewrite_url = [this, &file](std::string_view url, bool is_image) -> std::string {
       const bool relative = !url.empty() && url.find(':') == std::string_view::npos &&
                             url.front() != '/' && url.front() != '#' && url.front() != '?';

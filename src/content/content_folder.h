@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "markdown/html_filter.h"
 #include "storage/store.h"
 
 namespace broadsheet::content {
@@ -42,8 +43,9 @@ struct ImportReport {
 };
 
 struct ImportOptions {
-  std::filesystem::path uploads_dir;  // where images/ is copied (as uploads/images/…)
-  Timestamp now = 0;                  // 0: the current time
+  std::filesystem::path uploads_dir;    // where images/ is copied (as uploads/images/…)
+  Timestamp now = 0;                    // 0: the current time
+  markdown::FilterOptions html_filter;  // the embeds bodies may keep (the site's embed_hosts)
 };
 
 inline constexpr size_t kMaxContentFileBytes = 4 * 1024 * 1024;

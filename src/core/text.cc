@@ -5,10 +5,8 @@
 
 namespace broadsheet {
 
-std::string EscapeHtml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
+void AppendEscapedHtml(std::string& out, std::string_view text, bool attribute) {
+  for (const char c : text) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -20,15 +18,21 @@ std::string EscapeHtml(std::string_view text) {
         out += "&gt;";
         break;
       case '"':
-        out += "&quot;";
+        out += attribute ? "&quot;" : "\"";
         break;
       case '\'':
-        out += "&#39;";
+        out += attribute ? "&#39;" : "'";
         break;
       default:
         out += c;
     }
   }
+}
+
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  AppendEscapedHtml(out, text, true);
   return out;
 }
 

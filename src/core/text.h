@@ -10,6 +10,10 @@ namespace broadsheet {
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string EscapeHtml(std::string_view text);
 
+// Appends `text` to `out` escaped for HTML: &, < and > always; " and ' too when `attribute`
+// (a quoted attribute value). EscapeHtml(text) appends with `attribute` set to a new string.
+void AppendEscapedHtml(std::string& out, std::string_view text, bool attribute);
+
 // Serialises JSON text for a <script type="application/ld+json"> block: escapes '<', '>' and
 // '&' as \u003c etc., so no "</script>" can end the block early.
 std::string EscapeJsonForScript(std::string_view json);

@@ -144,7 +144,7 @@ struct Problem {
 
 class Reader {
  public:
-  explicit Reader(Store& store) : store_(store) {}
+  Reader(Store& store, const markdown::FilterOptions& filter) : store_(store), filter_(filter) {}
 
   // The parser's callback: top-level scalars and each record of the top-level arrays, handled
   // as soon as they are complete and then dropped.
@@ -263,11 +263,13 @@ class Reader {
   }
 
   // A backup's HTML is filtered again on the way in: the file may come from anywhere, and its
-  // settings cannot vouch for it (docs/html-policy.md).
-  static std::string Html(const json& record, const char* html, const std::string& markdown) {
+  // settings cannot vouch for it (docs/html-policy.md). Embeds from this site's hosts stay.
+  std::string Html(const json& record, const char* html, const std::string& markdown) const {
     if (record.contains(html) && record[html].is_string())
-      return Check(markdown::FilterHtml(record[html].get<std::string>()));
-    return Check(markdown::ToHtml(markdown));
+      return Check(markdown::FilterHtml(record[html].get<std::string>(), filter_));
+    markdown::Options options;
+    options.filter = filter_;
+    return Check(markdown::ToHtml(markdown, options));
   }
 
   void Record(const json& record) {
@@ -487,6 +489,7 @@ class Reader {
   }
 
   Store& store_;
+  const markdown::FilterOptions& filter_;
   SiteJsonReport report_;
   std::string key_;
   int index_ = 0;
@@ -670,14 +673,15 @@ Result<void> ExportSiteJson(Store& store, std::ostream& out) {
   return {};
 }
 
-Result<SiteJsonReport> ImportSiteJson(Store& store, const std::string& path) {
+Result<SiteJsonReport> ImportSiteJson(Store& store, const std::string& path,
+                                      const markdown::FilterOptions& filter) {
   std::ifstream file;
   if (path != "-") {
     file.open(path, std::ios::binary);
     if (!file) return Fail(ErrorCode::kNotFound, "cannot open " + path);
   }
   std::istream& in = path == "-" ? std::cin : file;
-  Reader reader(store);
+  Reader reader(store, filter);
   auto done = store.InTransaction([&]() -> Result<void> {
     if (auto empty = CheckEmpty(store); !empty) return empty;
     try {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "markdown/html_filter.h"
 #include "storage/store.h"
 
 namespace broadsheet::importers {
@@ -28,6 +29,8 @@ struct SiteJsonReport {
 // kConflict when the site already has content (staff accounts aside: one already here under an
 // export's address is kept as it is); kInvalidArgument naming the record (and, for
 // malformed JSON, the line) when the file is not a usable export. Either way nothing is written.
-Result<SiteJsonReport> ImportSiteJson(Store& store, const std::string& path);
+// Bodies and bios are filtered again, keeping iframes from `filter`'s embed hosts (the site's).
+Result<SiteJsonReport> ImportSiteJson(Store& store, const std::string& path,
+                                      const markdown::FilterOptions& filter = {});
 
 }  // namespace broadsheet::importers

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
+
 namespace broadsheet::markdown {
 namespace {
 
@@ -225,35 +227,11 @@ bool IsNumber(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-void AppendEscaped(std::string& out, std::string_view text, bool attribute) {
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        if (attribute)
-          out += "&quot;";
-        else
-          out += c;
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 void AppendAttribute(std::string& out, std::string_view name, std::string_view value) {
   out += ' ';
   out += name;
   out += "=\"";
-  AppendEscaped(out, value, true);
+  AppendEscapedHtml(out, value, true);
   out += '"';
 }
 
@@ -304,7 +282,7 @@ class Writer {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_WHITESPACE:
         case GUMBO_NODE_CDATA:
-          AppendEscaped(out_, child->v.text.text, false);
+          AppendEscapedHtml(out_, child->v.text.text, false);
           break;
         case GUMBO_NODE_COMMENT:
         case GUMBO_NODE_DOCUMENT:

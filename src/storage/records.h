@@ -52,6 +52,13 @@ struct Author {
   std::string bio_html;
 };
 
+// A post's stored HTML and who created it (the upgrade pass of content/body.h reads these).
+struct StoredBody {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> created_by;
+  std::string body_html;
+};
+
 struct Tag {
   std::int64_t id = 0;
   std::string slug;

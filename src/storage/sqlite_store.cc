@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <filesystem>
 #include <limits>
 #include <set>
@@ -2368,6 +2369,54 @@ Result<void> SqliteStore::SetDeskSetting(const std::string& key, const std::stri
     statement.Bind(1, "desk:" + key).Bind(2, value);
     return Complete(statement);
   });
+}
+
+Result<std::vector<StoredBody>> SqliteStore::ListPostBodies(std::int64_t after_id, int limit) {
+  std::lock_guard lock(mutex_);
+  auto statement =
+      Prepare("SELECT id, created_by, body_html FROM posts WHERE id > ?1 ORDER BY id LIMIT ?2");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read posts"));
+  statement.Bind(1, after_id).Bind(2, static_cast<std::int64_t>(limit));
+  std::vector<StoredBody> bodies;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW)
+    bodies.push_back(StoredBody{statement.Int(0), statement.OptionalInt(1), statement.Text(2)});
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read posts"));
+  return bodies;
+}
+
+Result<void> SqliteStore::ReplacePostHtml(std::int64_t post_id, const std::string& body_html) {
+  return InTransaction([&]() -> Result<void> {
+    auto statement = Prepare("UPDATE posts SET body_html = ?2 WHERE id = ?1");
+    statement.Bind(1, post_id).Bind(2, body_html);
+    return Complete(statement);
+  });
+}
+
+Result<int> SqliteStore::UpgradeVersion(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT value FROM secrets WHERE name = ?1");
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read upgrade version"));
+  statement.Bind(1, "upgrade:" + name);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read upgrade version"));
+  const std::string value = statement.Text(0);
+  int version = 0;
+  std::from_chars(value.data(), value.data() + value.size(), version);
+  return version;
+}
+
+Result<void> SqliteStore::SetUpgradeVersion(const std::string& name, int version) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare(
+            "INSERT INTO secrets(name, value) VALUES (?1, ?2) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+        statement.Bind(1, "upgrade:" + name).Bind(2, std::to_string(version));
+        return Complete(statement);
+      },
+      false);
 }
 
 Result<void> SqliteStore::CreateSession(const Session& session) {

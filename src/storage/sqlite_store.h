@@ -78,6 +78,10 @@ class SqliteStore final : public Store {
   Result<std::vector<PostDetail>> ListPostsForDesk(const DeskQuery& query) override;
   Result<int> CountPostsForDesk(const DeskQuery& query) override;
   Result<int> EmptyTrash() override;
+  Result<std::vector<StoredBody>> ListPostBodies(std::int64_t after_id, int limit) override;
+  Result<void> ReplacePostHtml(std::int64_t post_id, const std::string& body_html) override;
+  Result<int> UpgradeVersion(const std::string& name) override;
+  Result<void> SetUpgradeVersion(const std::string& name, int version) override;
   Result<std::int64_t> AddPostNote(const PostNote& note,
                                    std::optional<std::int64_t> user_id) override;
   Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) override;

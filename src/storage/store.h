@@ -112,6 +112,16 @@ class Store {
   // Deletes every trashed post for good; their addresses answer 410 from then on.
   virtual Result<int> EmptyTrash() = 0;
 
+  // The HTML filter's upgrade pass (content/body.h): posts of every kind and status with an id
+  // above `after_id`, in id order, `limit` at a time; and one post's stored HTML replaced as it
+  // is (no revision; edit count and times unchanged; pages and search see the change).
+  virtual Result<std::vector<StoredBody>> ListPostBodies(std::int64_t after_id, int limit) = 0;
+  virtual Result<void> ReplacePostHtml(std::int64_t post_id, const std::string& body_html) = 0;
+  // Which version of a one-time upgrade pass (named, e.g. "html_filter") last completed here; 0
+  // when none has. Kept apart from desk settings, so exports and restores do not carry it.
+  virtual Result<int> UpgradeVersion(const std::string& name) = 0;
+  virtual Result<void> SetUpgradeVersion(const std::string& name, int version) = 0;
+
   // Appends a correction or update note to a post and marks the post updated at `note.at`.
   virtual Result<std::int64_t> AddPostNote(const PostNote& note,
                                            std::optional<std::int64_t> user_id) = 0;

@@ -10,6 +10,18 @@ TEST(EscapeHtml, EscapesTheFiveSpecialCharacters) {
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
 }
 
+TEST(AppendEscapedHtml, AppendsTextWithQuotesAsTheyAre) {
+  std::string out = "<p>";
+  AppendEscapedHtml(out, "\"Tom\" & <Jerry>'s", false);
+  EXPECT_EQ(out, "<p>\"Tom\" &amp; &lt;Jerry&gt;'s");
+}
+
+TEST(AppendEscapedHtml, EscapesQuotesInAttributeValues) {
+  std::string out = "title=\"";
+  AppendEscapedHtml(out, "\"Tom\" & <Jerry>'s", true);
+  EXPECT_EQ(out, "title=\"&quot;Tom&quot; &amp; &lt;Jerry&gt;&#39;s");
+}
+
 TEST(EscapeJsonForScript, CannotCloseTheScriptElement) {
   const std::string escaped =
       EscapeJsonForScript(R"({"headline":"</script><script>alert(1)</script>"})");

@@ -2,8 +2,10 @@
 unfiltered-HTML setting for editors, and a WordPress import counting what it removed."""
 
 import html
+import json
 import os
 import re
+import sqlite3
 import unittest
 
 import harness
@@ -125,6 +127,216 @@ class HtmlFilter(unittest.TestCase):
         self.server.set_desk_setting("unfiltered_html", "1")
         page = admin.request("GET", "/admin/settings")[2]
         self.assertIn("checked", re.search(r'<input id="unfiltered_html"[^>]*>', page).group(0))
+
+
+class LivePreviewFollowsTheSave(unittest.TestCase):
+    """The live preview shows what the save would store: raw for an editor's own post with the
+    setting on, filtered for a contributor's post whoever previews it."""
+    signed_in = test_editor.Workflow.signed_in
+    create = test_editor.Workflow.create
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server()
+        for email, role in [("editor@example.org", "editor"), ("writer@example.org", "contributor")]:
+            done = add_user(cls.server, email, role, PASSWORD, role.capitalize() + " Person")
+            assert done.returncode == 0, done.stderr
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def live_preview(self, browser, post_path, body):
+        page = browser.request("GET", post_path)[2]
+        frame = re.search(r'<iframe class="editor-preview-frame"[^>]*>', page).group(0)
+        token = html.unescape(re.search(r'data-token="([^"]+)"', frame).group(1))
+        post = re.search(r'data-post="([0-9]+)"', frame).group(1)
+        status, _, fragment, _ = browser.request("POST", "/admin/preview",
+                                                 {"csrf": token, "post": post, "body": body})
+        self.assertEqual(status, 200)
+        return body_of(fragment.encode())
+
+    def test_live_preview_applies_the_saves_rule(self):
+        raw = '<p style="color: red" data-widget="x">Raw</p>\n'
+        self.server.set_desk_setting("unfiltered_html", "1")
+        editor = self.signed_in("editor@example.org")
+        self.assertIn(b'<p style="color: red" data-widget="x">Raw</p>',
+                      self.live_preview(editor, "/admin/posts/new", raw))
+        status, headers, _, _ = self.create(editor, title="Editor Preview", body=raw)
+        own = headers["Location"].split("?")[0]
+        self.assertIn(b'<p style="color: red" data-widget="x">Raw</p>', self.live_preview(editor, own, raw))
+
+        writer = self.signed_in("writer@example.org")
+        status, headers, _, _ = self.create(writer, title="Writer Preview", body=raw)
+        theirs = headers["Location"].split("?")[0]
+        self.assertIn(b"<p>Raw</p>", self.live_preview(writer, theirs, raw))
+        self.assertIn(b"<p>Raw</p>", self.live_preview(editor, theirs, raw))
+        # A contributor naming the editor's post still gets a filtered preview.
+        self.assertIn(b"<p>Raw</p>", self.live_preview(writer, "/admin/posts/new", raw))
+        page = writer.request("GET", "/admin/posts/new")[2]
+        token = html.unescape(re.search(r'data-token="([^"]+)"', page).group(1))
+        own_id = own.rsplit("/", 1)[1]
+        status, _, fragment, _ = writer.request("POST", "/admin/preview",
+                                                {"csrf": token, "post": own_id, "body": raw})
+        self.assertEqual(status, 200)
+        self.assertIn(b"<p>Raw</p>", body_of(fragment.encode()))
+
+        self.server.set_desk_setting("unfiltered_html", "0")
+        self.assertIn(b"<p>Raw</p>", self.live_preview(editor, own, raw))
+
+
+# Bodies as a database from before the filter holds them.
+STORED_HOSTILE = ('<p>Old body</p><script>alert(1)</script><img src="x.png" onerror="alert(2)">'
+                  '<iframe src="https://evil.example/frame"></iframe>'
+                  '<a href="javascript:alert(3)">link</a><p style="position:fixed">Styled</p>')
+STORED_RAW = '<p style="color: red" data-widget="x">Editor raw</p>'
+
+
+class UpgradeRefiltersStoredHtml(unittest.TestCase):
+    def test_bodies_stored_before_the_filter_are_filtered_once_at_start(self):
+        server = harness.Server()
+        try:
+            done = add_user(server, "editor@example.org", "editor", PASSWORD, "Ed Itor")
+            self.assertEqual(done.returncode, 0, done.stderr)
+            database = os.path.join(server.site, "broadsheet.db")
+            with sqlite3.connect(database, timeout=10) as db:
+                editor = db.execute("SELECT id FROM users WHERE email = 'editor@example.org'").fetchone()[0]
+                db.execute("UPDATE posts SET body_html = ? WHERE slug = 'deterrence'", (STORED_HOSTILE,))
+                db.execute("UPDATE posts SET body_html = ?, created_by = ? WHERE slug = 'about'",
+                           (STORED_RAW, editor))
+                db.execute("UPDATE authors SET bio_html = ? WHERE slug = 'jane-doe'",
+                           ("<p>Jane<script>alert(4)</script></p>",))
+                db.execute("DELETE FROM secrets WHERE name LIKE 'upgrade:%'")
+            db.close()
+            server.set_desk_setting("unfiltered_html", "1")
+
+            server.start()
+            logged = "".join(server.log)
+            self.assertRegex(logged, r"HTML filter upgrade: 1 of 2 post bodies changed \(1 kept raw")
+            self.assertRegex(logged, r"1 of 1 author bios changed")
+            status, _, page = server.get("/deterrence/")
+            if status == 404:
+                status, _, page = server.get("/2024/03/01/deterrence/")
+            self.assertEqual(status, 200)
+            body = body_of(page)
+            self.assertIn(b"Old body", body)
+            for text in [b"<script", b"onerror", b"evil.example", b"javascript:", b"style="]:
+                self.assertNotIn(text, body)
+                self.assertNotIn(text, server.get("/feed/")[2])
+            self.assertNotIn(b"alert(4)", page)
+            # The editor's post with the setting on stays as the editor wrote it.
+            self.assertIn(STORED_RAW.encode(), server.get("/about/")[2])
+            server.stop()
+
+            done = harness.run("export", "json", "-", "--site", server.site)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertNotIn("<script", done.stdout)
+            self.assertNotIn("filtered HTML stored before", done.stderr)  # already done
+
+            with sqlite3.connect(database, timeout=10) as db:
+                before = db.execute("SELECT id, body_html FROM posts ORDER BY id").fetchall()
+            db.close()
+            server.start()
+            self.assertNotIn("HTML filter upgrade", "".join(server.log))
+            server.stop()
+            with sqlite3.connect(database, timeout=10) as db:
+                self.assertEqual(db.execute("SELECT id, body_html FROM posts ORDER BY id").fetchall(), before)
+            db.close()
+        finally:
+            server.close()
+
+    def test_an_export_filters_first_when_the_site_was_not_served_since(self):
+        server = harness.Server()
+        try:
+            database = os.path.join(server.site, "broadsheet.db")
+            with sqlite3.connect(database, timeout=10) as db:
+                db.execute("UPDATE posts SET body_html = ? WHERE slug = 'deterrence'", (STORED_HOSTILE,))
+                db.execute("DELETE FROM secrets WHERE name LIKE 'upgrade:%'")
+            db.close()
+            done = harness.run("export", "json", "-", "--site", server.site)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("Old body", done.stdout)
+            for text in ["<script", "onerror", "evil.example", "javascript:"]:
+                self.assertNotIn(text, done.stdout)
+            self.assertIn("filtered HTML stored before the HTML filter: 1 post", done.stderr)
+        finally:
+            server.close()
+
+
+EMBEDS = ('<iframe src="https://www.youtube-nocookie.com/embed/abc" width="560" height="315"></iframe>\n\n'
+          '<iframe src="https://evil.example/frame"></iframe>\n')
+
+
+def environment(embed_hosts):
+    """The process environment with BROADSHEET_EMBED_HOSTS set, or unset for None."""
+    env = {k: v for k, v in os.environ.items() if k != "BROADSHEET_EMBED_HOSTS"}
+    if embed_hosts is not None:
+        env["BROADSHEET_EMBED_HOSTS"] = embed_hosts
+    return env
+
+
+class ImportsUseTheSitesEmbedHosts(unittest.TestCase):
+    def assertEmbedsFiltered(self, html_text, where):
+        self.assertIn('<iframe src="https://www.youtube-nocookie.com/embed/abc"', html_text, where)
+        self.assertNotIn("evil.example", html_text, where)
+
+    def test_cli_imports_and_restore_keep_iframes_from_allowed_hosts_only(self):
+        server = harness.Server()
+        env = environment("www.youtube-nocookie.com")
+        try:
+            folder = os.path.join(server.dir, "more")
+            harness.write_tree(folder, {"posts/embeds.md": "---\ntitle: Embeds\n---\nText.\n\n" + EMBEDS})
+            done = harness.run("import", "markdown", folder, "--site", server.site, env=env)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+
+            item = wxr.post_item(1).replace("<content:encoded><![CDATA[",
+                                            "<content:encoded><![CDATA[" + EMBEDS, 1)
+            path = os.path.join(server.dir, "embeds.xml")
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(wxr.HEAD + wxr.channel_terms() + item + wxr.TAIL)
+            done = harness.run("import", "wordpress", path, "--site", server.site, env=env)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+
+            database = os.path.join(server.site, "broadsheet.db")
+            with sqlite3.connect(database, timeout=10) as db:
+                bodies = dict(db.execute("SELECT slug, body_html FROM posts").fetchall())
+            db.close()
+            self.assertEmbedsFiltered(bodies["embeds"], "content folder")
+            wordpress = [html_text for slug, html_text in bodies.items() if "generated-analysis-1" in slug]
+            self.assertEqual(len(wordpress), 1, list(bodies))
+            self.assertEmbedsFiltered(wordpress[0], "WordPress")
+
+            # The JSON restore, into a new site with the same embed hosts (and one without).
+            export = os.path.join(server.dir, "site.json")
+            done = harness.run("export", "json", export, "--site", server.site, env=env)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            for hosts, kept in [("www.youtube-nocookie.com", True), (None, False)]:
+                copy = os.path.join(server.dir, "copy-" + str(kept))
+                self.assertEqual(harness.run("init", copy).returncode, 0)
+                done = harness.run("import", "json", export, "--site", copy,
+                                   env=environment(hosts))
+                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+                with sqlite3.connect(os.path.join(copy, "broadsheet.db"), timeout=10) as db:
+                    restored = db.execute("SELECT body_html FROM posts WHERE slug = 'embeds'").fetchone()[0]
+                db.close()
+                self.assertNotIn("evil.example", restored)
+                self.assertEqual('<iframe src="https://www.youtube-nocookie.com/embed/abc"' in restored, kept)
+
+            # Without the setting, the same import removes both.
+            other = harness.Server(content=None)
+            try:
+                done = harness.run("import", "markdown", folder, "--site", other.site,
+                                   env=environment(None))
+                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+                with sqlite3.connect(os.path.join(other.site, "broadsheet.db"), timeout=10) as db:
+                    body = db.execute("SELECT body_html FROM posts WHERE slug = 'embeds'").fetchone()[0]
+                db.close()
+                self.assertNotIn("<iframe", body)
+            finally:
+                other.close()
+        finally:
+            server.close()
 
 
 class WordPressImportFilter(unittest.TestCase):

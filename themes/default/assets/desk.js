@@ -16,7 +16,8 @@
   let previewTimer = null;
   async function refreshPreview() {
     if (!frame) return;
-    const data = new URLSearchParams({ csrf: frame.dataset.token, body: body.value });
+    // The post's id lets the server apply the save's rule for raw HTML (docs/html-policy.md).
+    const data = new URLSearchParams({ csrf: frame.dataset.token, post: frame.dataset.post || '0', body: body.value });
     const response = await fetch('/admin/preview', { method: 'POST', body: data, credentials: 'same-origin' });
     if (!response.ok) return;
     frame.srcdoc = await response.text();
