@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include <date/date.h>
@@ -47,10 +49,22 @@ Timestamp Now() {
       .count();
 }
 
+// The date library loads its database and each zone's transitions lazily, writing shared state
+// without a lock of its own (ThreadSanitizer saw two page renders race in locate_zone). Every
+// zone therefore comes from here: looked up and made ready once, under this lock, and kept. A
+// thread that later uses the zone has taken the same lock to get it, so it sees the finished
+// state.
 Result<TimeZone> TimeZone::Find(std::string_view name) {
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return TimeZone();
+  static std::mutex mutex;
+  static std::map<std::string, const date::time_zone*, std::less<>> found;
+  std::lock_guard lock(mutex);
+  if (auto it = found.find(name); it != found.end()) return TimeZone(it->second);
   try {
-    return TimeZone(date::locate_zone(name));
+    const date::time_zone* zone = date::locate_zone(name);
+    zone->get_info(std::chrono::system_clock::now());    // loads the zone's transitions now
+    if (found.size() < 1024) found.emplace(name, zone);  // bounded: names come from settings
+    return TimeZone(zone);
   } catch (const std::exception& e) {
     return Fail(
         ErrorCode::kInvalidArgument,

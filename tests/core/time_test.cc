@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace broadsheet {
 namespace {
 
@@ -35,6 +39,27 @@ TEST(ParseIsoTime, RejectsNonsense) {
 TEST(TimeZone, UnknownNameIsAnError) {
   EXPECT_EQ(TimeZone::Find("Mars/Olympus").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(TimeZone::Find("UTC")->name(), "UTC");
+}
+
+// Page renders on every server thread look their zone up at once. The date library fills its
+// database lazily; the sanitizer build (ThreadSanitizer) reported these first lookups racing.
+TEST(TimeZone, FirstLookupsFromManyThreadsAreSafe) {
+  const std::vector<std::string> names = {"America/New_York", "Europe/Berlin", "Asia/Tokyo",
+                                          "Australia/Sydney"};
+  std::vector<std::thread> threads;
+  std::vector<int> offsets(8, -1);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto zone = TimeZone::Find(names[t % names.size()]);
+      offsets[t] = zone ? zone->OffsetAt(1709285400) : -1;  // 2024-03-01, winter in the north
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(offsets[0], -5 * 3600);
+  EXPECT_EQ(offsets[1], 3600);
+  EXPECT_EQ(offsets[2], 9 * 3600);
+  EXPECT_EQ(offsets[3], 11 * 3600);
+  for (int t = 4; t < 8; ++t) EXPECT_EQ(offsets[t], offsets[t - 4]);
 }
 
 TEST(FormatTime, ShowsDatesInThePublicationZone) {
