@@ -18,7 +18,7 @@ using namespace broadsheet::http;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   static const AddressRanges proxies = *AddressRanges::Parse({"127.0.0.1", "10.0.0.0/8", "::1"});
   std::string_view input = fuzz::AsText(data, size);
-  // The first byte says whether the peer is a trusted proxy, so both paths of ClientIp run.
+  // The first byte says whether the peer is a trusted proxy, so both paths of ClientAddress run.
   const bool trusted = !input.empty() && (input.front() & 1);
   if (!input.empty()) input.remove_prefix(1);
 
