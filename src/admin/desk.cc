@@ -77,6 +77,9 @@ void Desk::AddRoutes(http::Router& router) {
       return (this->*method)(request);
     };
   };
+  // The routes that take files (Body::kUpload) may read up to the server's upload limit; every
+  // other desk form keeps the form limit, signed in or not.
+  const http::RouteOptions upload{http::Query::kUsed, http::Body::kUpload};
   router.Add(
       Method::kGet, "/admin",
       [](const Request&) -> Result<Response> { return Response::Redirect(303, "/admin/"); },
@@ -109,12 +112,13 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/subscribers", bind(&Desk::Subscribers), "admin");
   router.Add(Method::kPost, "/admin/subscribers", bind(&Desk::ChangeSubscriber), "admin");
   router.Add(Method::kGet, "/admin/subscribers.csv", bind(&Desk::ExportSubscribers), "admin");
-  router.Add(Method::kPost, "/admin/subscribers/import", bind(&Desk::ImportSubscribers), "admin");
+  router.Add(Method::kPost, "/admin/subscribers/import", bind(&Desk::ImportSubscribers), "admin",
+             upload);
   router.Add(Method::kGet, "/admin/comments/{id}", bind(&Desk::ShowComment), "admin");
   router.Add(Method::kPost, "/admin/comments/{id}", bind(&Desk::EditComment), "admin");
   router.Add(Method::kPost, "/admin/comments/{id}/reply", bind(&Desk::ReplyToComment), "admin");
   router.Add(Method::kGet, "/admin/media", bind(&Desk::Media), "admin");
-  router.Add(Method::kPost, "/admin/media", bind(&Desk::Upload), "admin");
+  router.Add(Method::kPost, "/admin/media", bind(&Desk::Upload), "admin", upload);
   router.Add(Method::kGet, "/admin/sections", bind(&Desk::Taxonomy), "admin");
   router.Add(Method::kPost, "/admin/sections", bind(&Desk::ChangeTaxonomy), "admin");
   router.Add(Method::kPost, "/admin/tags", bind(&Desk::ChangeTaxonomy), "admin");
@@ -125,7 +129,7 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/sessions/revoke", bind(&Desk::RevokeSession), "admin");
   router.Add(Method::kGet, "/admin/posts", bind(&Desk::PostList), "admin");
   router.Add(Method::kGet, "/admin/posts/new", bind(&Desk::NewPostForm), "admin");
-  router.Add(Method::kPost, "/admin/posts", bind(&Desk::CreatePost), "admin");
+  router.Add(Method::kPost, "/admin/posts", bind(&Desk::CreatePost), "admin", upload);
   router.Add(Method::kPost, "/admin/posts/empty-trash", bind(&Desk::EmptyTrash), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}", bind(&Desk::EditPostForm), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/notes", bind(&Desk::AddNote), "admin");
@@ -134,7 +138,7 @@ void Desk::AddRoutes(http::Router& router) {
              "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/revisions/{revision}/restore",
              bind(&Desk::RestoreRevision), "admin");
-  router.Add(Method::kPost, "/admin/posts/{id}", bind(&Desk::SavePost), "admin");
+  router.Add(Method::kPost, "/admin/posts/{id}", bind(&Desk::SavePost), "admin", upload);
   router.Add(Method::kGet, "/admin/{rest*}", bind(&Desk::NoSuchPage), "admin");
   router.Add(Method::kPost, "/admin/{rest*}", bind(&Desk::NoSuchPage), "admin");
 }

@@ -303,7 +303,6 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   server_options.threads = config.threads;
   server_options.max_body_bytes = config.max_body_bytes;
   server_options.max_upload_bytes = 25 * 1024 * 1024;  // images for the media library
-  server_options.upload_prefix = "/admin/";
   server_options.request_timeout = std::chrono::seconds(config.request_timeout_s);
   server_options.trusted_proxies = std::move(*proxies);
   server_options.max_connections = ConnectionsTheSystemAllows(config.max_connections);

@@ -114,12 +114,11 @@ Result<User> Accounts::SetPasswordWithLink(const std::string& token, const std::
 }
 
 Result<SignedIn> Accounts::SignIn(const SignInAttempt& attempt, Timestamp now) {
-  const Timestamp since = now - limits_.window;
-  auto for_account = store_.CountFailedLoginsForEmail(attempt.email, since);
-  if (!for_account) return tl::unexpected(for_account.error());
-  auto from_address = store_.CountFailedLoginsFromAddress(attempt.client_ip, since);
-  if (!from_address) return tl::unexpected(from_address.error());
-  if (*for_account >= limits_.per_account || *from_address >= limits_.per_address) {
+  // Counted as a failure before the password is checked, so that a burst of attempts at once
+  // cannot pass the limit before any is recorded; a right password gives the place back.
+  auto reserved = Reserve(attempt.email, attempt.client_ip, now);
+  if (!reserved) return tl::unexpected(reserved.error());
+  if (!*reserved) {
     return Fail(ErrorCode::kRateLimited,
                 "Too many failed sign-in attempts. Wait 15 minutes, then try again.");
   }
@@ -131,12 +130,10 @@ Result<SignedIn> Accounts::SignIn(const SignInAttempt& attempt, Timestamp now) {
       VerifyPassword(known ? (*user)->password_hash : DummyHash(), attempt.password);
   const auto role = known ? ParseRole((*user)->role) : std::nullopt;
   if (!known || !verified || !role) {
-    if (auto recorded = store_.RecordFailedLogin(attempt.email, attempt.client_ip, now);
-        !recorded) {
-      return tl::unexpected(recorded.error());
-    }
     return Fail(ErrorCode::kUnauthenticated, "The e-mail address or the password is wrong.");
   }
+  if (auto released = store_.ReleaseFailedLogin((*reserved)->id); !released)
+    return tl::unexpected(released.error());
   if (!(*user)->totp_secret.empty()) {
     // The password alone is not a sign-in: failures are cleared only once the code is right
     // too, or else each right password would reset the count of wrong codes.
@@ -151,6 +148,16 @@ Result<SignedIn> Accounts::SignIn(const SignInAttempt& attempt, Timestamp now) {
     return tl::unexpected(cleared.error());
   }
   return StartSession(std::move(**user), *role, attempt.client_ip, attempt.user_agent, now);
+}
+
+Result<std::optional<FailedLoginReservation>> Accounts::Reserve(const std::string& account_key,
+                                                                const std::string& address_key,
+                                                                Timestamp now) {
+  FailedLoginLimits limits;
+  limits.since = now - limits_.window;
+  limits.per_email = limits_.per_account;
+  limits.per_address = limits_.per_address;
+  return store_.ReserveFailedLogin(limits, account_key, address_key, now);
 }
 
 Result<SignedIn> Accounts::StartSession(User user, Role role, const std::string& client_ip,
@@ -183,27 +190,21 @@ Result<SignedIn> Accounts::CompleteTwoFactor(const std::string& pending_token,
   auto user = store_.FindUser((*pending)->user_id);
   if (!user) return tl::unexpected(user.error());
   if (!*user || (*user)->disabled || (*user)->totp_secret.empty()) return tl::unexpected(wrong);
-  // Wrong codes are counted on their own (see CodeFailureKey), per account and per address.
-  const Timestamp since = now - limits_.window;
+  // Wrong codes are counted on their own (see CodeFailureKey), per account and per address,
+  // and reserved before the code is checked, as passwords are.
   const std::string account_key = CodeFailureKey((*user)->email);
-  const std::string address_key = CodeFailureKey(client_ip);
-  auto for_account = store_.CountFailedLoginsForEmail(account_key, since);
-  if (!for_account) return tl::unexpected(for_account.error());
-  auto from_address = store_.CountFailedLoginsFromAddress(address_key, since);
-  if (!from_address) return tl::unexpected(from_address.error());
-  if (*for_account >= limits_.per_account || *from_address >= limits_.per_address) {
+  auto reserved = Reserve(account_key, CodeFailureKey(client_ip), now);
+  if (!reserved) return tl::unexpected(reserved.error());
+  if (!*reserved) {
     return Fail(ErrorCode::kRateLimited,
                 "Too many wrong codes. Wait 15 minutes, then sign in again.");
   }
   const auto step = VerifyTotp((*user)->totp_secret, code, now, (*user)->totp_last_step);
   auto fresh = step ? store_.UseTotpStep((*user)->id, *step) : Result<bool>(false);
   if (!fresh) return tl::unexpected(fresh.error());
-  if (!*fresh) {
-    if (auto recorded = store_.RecordFailedLogin(account_key, address_key, now); !recorded) {
-      return tl::unexpected(recorded.error());
-    }
-    return tl::unexpected(wrong);
-  }
+  if (!*fresh) return tl::unexpected(wrong);
+  if (auto released = store_.ReleaseFailedLogin((*reserved)->id); !released)
+    return tl::unexpected(released.error());
   auto used = store_.UseToken(HashToken(pending_token), kTwoFactor, now);
   if (!used) return tl::unexpected(used.error());
   if (!*used) return tl::unexpected(wrong);

@@ -4,6 +4,9 @@
 // e-mail address, or `per_address` failures from one address, within `window` seconds, further
 // attempts are refused with kRateLimited (HTTP 429) — even with the right password — until the
 // window has passed. Failures are stored, so the limit holds across restarts and processes.
+// Each attempt is counted as a failure before it is checked, in the same transaction that reads
+// the counts, and given back only if it proves right: a burst of attempts sent at once gets no
+// more checks than the limit allows, the rest are refused.
 // Wrong two-factor codes are counted on their own, with the same limits, per account and per
 // address; a right password does not clear any count for an account with two-factor sign-in:
 // counts are cleared only when the whole sign-in (password, then code) succeeds.
@@ -110,6 +113,11 @@ class Accounts {
 
  private:
   Result<std::string> FormKey();
+  // Counts an attempt as a failure before it is checked (Store::ReserveFailedLogin); nullopt
+  // when throttled.
+  Result<std::optional<FailedLoginReservation>> Reserve(const std::string& account_key,
+                                                        const std::string& address_key,
+                                                        Timestamp now);
   Result<SignedIn> StartSession(User user, Role role, const std::string& client_ip,
                                 const std::string& user_agent, Timestamp now);
 

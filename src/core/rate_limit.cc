@@ -66,7 +66,28 @@ void RecentEvents::MakeRoomLocked(Timestamp now) {
   std::erase_if(events_, [&](const auto& entry) {
     return entry.second.empty() || entry.second.back() <= now - window_;
   });
-  if (events_.size() > max_keys_ - max_keys_ / 4) events_.clear();
+  const size_t keep = max_keys_ - std::max<size_t>(1, max_keys_ / 4);
+  if (events_.size() <= keep) return;
+  // Too many keys are still active: forget those that did least (the fewest events in the
+  // window, then the longest quiet), never all of them.
+  struct Candidate {
+    size_t recent;
+    Timestamp latest;
+    std::map<std::string, std::vector<Timestamp>>::iterator entry;
+  };
+  std::vector<Candidate> candidates;
+  candidates.reserve(events_.size());
+  for (auto it = events_.begin(); it != events_.end(); ++it) {
+    auto& times = it->second;
+    std::erase_if(times, [&](Timestamp at) { return at <= now - window_; });
+    candidates.push_back({times.size(), times.empty() ? 0 : times.back(), it});
+  }
+  const size_t drop = events_.size() - keep;
+  std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(drop - 1),
+                   candidates.end(), [](const Candidate& a, const Candidate& b) {
+                     return std::pair(a.recent, a.latest) < std::pair(b.recent, b.latest);
+                   });
+  for (size_t i = 0; i < drop; ++i) events_.erase(candidates[i].entry);
 }
 
 }  // namespace broadsheet

@@ -3,9 +3,12 @@
 // repeat (comments, searches). It is not durable: a restart forgets, which only ever forgives.
 //
 // Bounded: at most `max_keys` keys, each with at most `limit` times. When a new key would pass
-// the bound, keys whose events have all left the window are dropped first; only if that frees
-// less than a quarter of the room does it start afresh (so many addresses can make it forgive,
-// but never grow, and the sweep costs amortized O(1) per new key). Thread-safe.
+// the bound, keys whose events have all left the window are dropped first; if that frees less
+// than a quarter of the room, the keys with the fewest recent events (of those, the ones whose
+// latest event is oldest) are dropped until a quarter is free. So many distinct clients (an IPv6
+// network spraying addresses) can make it forget clients that did little, but never grow, never
+// wipe the history of the busiest ones (a flooder held back stays held back), and never refuse
+// to track a new key; the sweep costs amortized O(1) per new key. Thread-safe.
 #pragma once
 
 #include <map>

@@ -105,4 +105,97 @@ std::optional<FramingProblem> CheckFraming(const bhttp::request_header<>& header
   return std::nullopt;
 }
 
+std::optional<Target> ParseTarget(std::string_view target) {
+  std::string_view origin = target;
+  if (target.empty() || target.front() != '/') {
+    // Absolute form: "http" or "https", "://", a host (no user info), then the path and query.
+    const auto colon = target.find("://");
+    if (colon == std::string_view::npos) return std::nullopt;
+    const std::string scheme = LowerAscii(target.substr(0, colon));
+    if (scheme != "http" && scheme != "https") return std::nullopt;
+    const std::string_view rest = target.substr(colon + 3);
+    const auto path_start = rest.find_first_of("/?");
+    const std::string_view authority = rest.substr(0, path_start);
+    if (!IsHostValue(authority) || authority.find('@') != std::string_view::npos)
+      return std::nullopt;
+    origin = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
+  }
+  if (origin.find('#') != std::string_view::npos) return std::nullopt;
+  Target parsed;
+  parsed.origin =
+      origin.empty() || origin.front() == '?' ? "/" + std::string(origin) : std::string(origin);
+  const auto question = parsed.origin.find('?');
+  auto path = PercentDecode(std::string_view(parsed.origin).substr(0, question));
+  if (!path) return std::nullopt;
+  parsed.path = std::move(*path);
+  if (question != std::string::npos) parsed.query = parsed.origin.substr(question + 1);
+  return parsed;
+}
+
+std::string PageKey(const Target& target, Query query) {
+  if (query == Query::kUsed) return CacheKey(target.origin);
+  return CacheKey(std::string_view(target.origin).substr(0, target.origin.find('?')));
+}
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+std::string ClientAddress(const bhttp::request_header<>& header, const std::string& peer,
+                          bool peer_trusted, const AddressRanges& trusted_proxies) {
+  if (!peer_trusted) return peer;
+  std::vector<std::string> forwarded;
+  for (const auto& field : header) {
+    if (boost::beast::iequals(field.name_string(), "x-forwarded-for")) {
+      auto entries = SplitTrimmed(field.value(), ',');
+      forwarded.insert(forwarded.end(), entries.begin(), entries.end());
+    }
+  }
+  std::string client = peer;
+  for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
+    auto address = CanonicalAddress(*it);
+    if (!address) return "unknown";
+    client = std::move(*address);
+    if (!trusted_proxies.Contains(client)) break;
+  }
+  return client;
+}
+
+bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, const std::string& peer,
+                  bool peer_trusted, const AddressRanges& trusted_proxies, Request& request) {
+  auto target = ParseTarget(raw.target());
+  if (!target) return false;
+  request.method = ToMethod(raw.method());
+  request.target = std::move(target->origin);
+  request.path = std::move(target->path);
+  request.query = std::move(target->query);
+  request.headers.reserve(16);
+  for (const auto& field : raw) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = raw.body();
+  request.client_ip = ClientAddress(raw.base(), peer, peer_trusted, trusted_proxies);
+  request.secure = peer_trusted && request.Header("x-forwarded-proto") == "https";
+  return true;
+}
+
 }  // namespace broadsheet::http

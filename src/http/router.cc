@@ -17,8 +17,10 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 
 }  // namespace
 
-void Router::Add(Method method, std::string pattern, Handler handler, std::string name) {
+void Router::Add(Method method, std::string pattern, Handler handler, std::string name,
+                 RouteOptions options) {
   Route route;
+  route.options = options;
   route.method = method;
   route.trailing_slash = pattern.size() > 1 && pattern.back() == '/';
   for (auto segment : SplitPath(pattern)) route.segments.emplace_back(segment);
@@ -62,17 +64,27 @@ std::optional<Router::Match> Router::Find(Method method, std::string_view path,
   const Method wanted = method == Method::kHead ? Method::kGet : method;
   for (const auto& route : routes_) {
     if (!Matches(route, path, params)) continue;
-    if (route.method == wanted) return Match{&route.handler, route.name, std::move(params)};
+    if (route.method == wanted)
+      return Match{&route.handler, route.name, std::move(params), route.options};
     if (path_matched != nullptr) *path_matched = true;
   }
   return std::nullopt;
+}
+
+RouteOptions Router::OptionsFor(Method method, std::string_view path) const {
+  std::vector<std::pair<std::string, std::string>> params;
+  const Method wanted = method == Method::kHead ? Method::kGet : method;
+  for (const auto& route : routes_) {
+    if (route.method == wanted && Matches(route, path, params)) return route.options;
+  }
+  return {};
 }
 
 std::string Router::AllowedMethods(std::string_view path) const {
   std::string allowed;
   std::vector<std::pair<std::string, std::string>> params;
   for (const auto& route : routes_) {
-    if (!Matches(route, path, params)) continue;
+    if (path != "*" && !Matches(route, path, params)) continue;
     std::string name(MethodName(route.method));
     if (route.method == Method::kGet) name += ", HEAD";
     if (allowed.find(name) != std::string::npos) continue;

@@ -61,27 +61,6 @@ constexpr auto kStalledAfter = std::chrono::seconds(2);
 // Threads that run handlers (cache misses, forms); they mostly wait on the database.
 constexpr size_t kHandlerThreads = 4;
 
-Method ToMethod(bhttp::verb verb) {
-  switch (verb) {
-    case bhttp::verb::get:
-      return Method::kGet;
-    case bhttp::verb::head:
-      return Method::kHead;
-    case bhttp::verb::post:
-      return Method::kPost;
-    case bhttp::verb::put:
-      return Method::kPut;
-    case bhttp::verb::patch:
-      return Method::kPatch;
-    case bhttp::verb::delete_:
-      return Method::kDelete;
-    case bhttp::verb::options:
-      return Method::kOptions;
-    default:
-      return Method::kOther;
-  }
-}
-
 // "Date: …\r\n" for the current second, formatted once per second per thread.
 std::string_view DateHeader() {
   thread_local std::time_t cached_second = 0;
@@ -331,6 +310,9 @@ class Session : public std::enable_shared_from_this<Session> {
     upload_allowed_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    // Beast compares a Content-Length with this limit as soon as the header is parsed, so it
+    // starts at the largest; ReadBody sets the request's own limit (the form limit unless the
+    // route takes uploads) before a byte of the body is read.
     parser_->body_limit(std::max(options.max_body_bytes, options.max_upload_bytes));
     reading_ = true;
     idle_since_ = Clock::now();
@@ -376,16 +358,21 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& options = server_.options();
     const auto length = parser_->content_length();
     const bool large = !length || *length > options.max_body_bytes;  // chunked: not known yet
-    const bool upload = large && options.max_upload_bytes > options.max_body_bytes &&
-                        !options.upload_prefix.empty() &&
-                        parser_->get().target().starts_with(options.upload_prefix);
+    // Only the routes that take uploads may read more than a form; which route it is, is known
+    // from the header, before any of the body is read.
+    bool upload = false;
+    if (large && options.max_upload_bytes > options.max_body_bytes) {
+      const auto target = ParseTarget(parser_->get().target());
+      upload = target && server_.services()
+                                 .router.OptionsFor(ToMethod(parser_->get().method()), target->path)
+                                 .body == Body::kUpload;
+    }
     const auto& may_upload = server_.services().may_upload;
     if (!upload || !may_upload) return ReadBody(upload);
     // Only a person the application lets upload (signed-in staff) may send a large body: the
     // check reads the database, so it runs on the handler pool; nothing is read meanwhile.
     Request head;
-    if (!BuildRequest(parser_->get(), ToMethod(parser_->get().method()), head))
-      return ReadBody(false);
+    if (!BuildRequest(parser_->get(), head)) return ReadBody(false);
     asio::post(server_.handler_pool(), [self = shared_from_this(), head = std::move(head),
                                         work = asio::make_work_guard(worker_.ioc)]() mutable {
       bool allowed = false;
@@ -459,18 +446,36 @@ class Session : public std::enable_shared_from_this<Session> {
     if (peer_trusted_ && !CountForwardedClient(raw))
       return SendProblem(429, "Too many connections from one address.");
 
+    const auto parsed = ParseTarget(target);
+    if (!parsed) {
+      if (target == "*" && method == Method::kOptions) {
+        // Asterisk form (RFC 9112 section 3.2.4): what the server as a whole accepts.
+        Response response = Response::Text(200, "");
+        response.headers.emplace_back("Allow", services.router.AllowedMethods("*"));
+        return SendResponse(std::move(response), "options", raw, start, false);
+      }
+      return SendResponse(Response::Text(400, "The request target is malformed."), "invalid", raw,
+                          start, head_only);
+    }
+    // A query the route ignores is no part of the page's key (see Query).
+    const std::string key =
+        cacheable_method
+            ? PageKey(*parsed, parsed->query.empty()
+                                   ? Query::kUsed
+                                   : services.router.OptionsFor(method, parsed->path).query)
+            : std::string();
     PageCache::Ticket ticket;
     if (cacheable_method) {
       ticket = services.cache.Sync(services.content_version());
-      if (auto hit = services.cache.Find(CacheKey(target))) {
+      if (auto hit = services.cache.Find(key)) {
         services.metrics.RecordCacheHit(head_only ? 0 : hit.page->identity.body.size());
-        if (hit.refresh) Refresh(raw, ticket);
+        if (hit.refresh) Refresh(raw, ticket, key);
         return SendCached(std::move(hit.page), raw, start);
       }
     }
 
     Request request;
-    if (!BuildRequest(raw, method, request)) {
+    if (!BuildRequest(raw, request)) {
       return SendResponse(Response::Text(400, "The request target is malformed."), "invalid", raw,
                           start, head_only);
     }
@@ -478,7 +483,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // pool; this thread goes on serving cached pages and other connections meanwhile. The work
     // guard keeps this thread's loop alive (and a graceful stop waiting) until the answer is back.
     asio::post(server_.handler_pool(),
-               [self = shared_from_this(), request = std::move(request), ticket, start,
+               [self = shared_from_this(), request = std::move(request), ticket, start, key,
                 cacheable_method, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
                  auto& services = self->server_.services();
                  std::string route = "invalid";
@@ -488,7 +493,7 @@ class Session : public std::enable_shared_from_this<Session> {
                    services.metrics.RecordCacheMiss();
                    // Compressing is work for this pool too.
                    page = MakeCachedPage(response, route, self->server_.default_policy());
-                   services.cache.Insert(CacheKey(request.target), page, ticket);
+                   services.cache.Insert(key, page, ticket);
                  }
                  // The session goes back to its thread with the answer: this pool thread must not
                  // hold the last reference, since ~Session unregisters from its worker's (unlocked)
@@ -505,19 +510,20 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Renders a stale page again on the handler pool, while the stale copy answers this request.
-  void Refresh(const bhttp::request<bhttp::string_body>& raw, PageCache::Ticket ticket) {
+  void Refresh(const bhttp::request<bhttp::string_body>& raw, PageCache::Ticket ticket,
+               const std::string& key) {
     Request request;
-    if (!BuildRequest(raw, Method::kGet, request)) return;
+    if (!BuildRequest(raw, request)) return;
+    request.method = Method::kGet;
     asio::post(server_.handler_pool(), [self = shared_from_this(), request = std::move(request),
-                                        ticket]() mutable {
+                                        ticket, key]() mutable {
       auto& cache = self->server_.services().cache;
       std::string route;
       Response response = self->Dispatch(request, route);
       if (response.cacheable && response.status == 200) {
-        cache.Insert(CacheKey(request.target),
-                     MakeCachedPage(response, route, self->server_.default_policy()), ticket);
+        cache.Insert(key, MakeCachedPage(response, route, self->server_.default_policy()), ticket);
       } else {
-        cache.Release(CacheKey(request.target));
+        cache.Release(key);
       }
       // Released on the session's thread, as in Handle: the connection may have closed
       // meanwhile, and ~Session must not run on this pool thread.
@@ -526,26 +532,9 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Method method,
-                    Request& request) {
-    request.method = method;
-    request.target = std::string(raw.target());
-    if (request.target.empty() || request.target.front() != '/') return false;
-    const auto question = request.target.find('?');
-    auto path = PercentDecode(std::string_view(request.target).substr(0, question));
-    if (!path) return false;
-    request.path = std::move(*path);
-    if (question != std::string::npos) request.query = request.target.substr(question + 1);
-    request.headers.reserve(16);
-    for (const auto& field : raw) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = raw.body();
-    request.client_ip = ClientIp(raw);
-    request.secure = peer_trusted_ && request.Header("x-forwarded-proto") == "https";
-    return true;
+  bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Request& request) const {
+    return http::BuildRequest(raw, peer_, peer_trusted_, server_.options().trusted_proxies,
+                              request);
   }
 
   // A trusted proxy's connection is counted under the client of its latest request (not at all
@@ -562,28 +551,9 @@ class Session : public std::enable_shared_from_this<Session> {
     return true;
   }
 
-  // The peer, or, when the peer is a trusted proxy, the rightmost X-Forwarded-For address that
-  // is not itself a trusted proxy.
-  // Every X-Forwarded-For line counts, in order, as one list (RFC 9110 section 5.3); an entry
-  // that is not an address (a proxy passed on what the client wrote) is "unknown".
+  // The peer, or the client a trusted proxy forwarded the request for (ClientAddress).
   std::string ClientIp(const bhttp::request<bhttp::string_body>& raw) const {
-    if (!peer_trusted_) return peer_;
-    const auto& proxies = server_.options().trusted_proxies;
-    std::vector<std::string> forwarded;
-    for (const auto& field : raw) {
-      if (beast::iequals(field.name_string(), "x-forwarded-for")) {
-        auto entries = SplitTrimmed(field.value(), ',');
-        forwarded.insert(forwarded.end(), entries.begin(), entries.end());
-      }
-    }
-    std::string client = peer_;
-    for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
-      auto address = CanonicalAddress(*it);
-      if (!address) return "unknown";
-      client = std::move(*address);
-      if (!proxies.Contains(client)) break;
-    }
-    return client;
+    return ClientAddress(raw.base(), peer_, peer_trusted_, server_.options().trusted_proxies);
   }
 
   Response Dispatch(Request& request, std::string& route) {
@@ -595,6 +565,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (match) {
       route = std::string(match->name);
       request.params = std::move(match->params);
+      if (match->options.query == Query::kIgnored) {
+        request.query.clear();
+        request.target.resize(request.target.find('?') == std::string::npos
+                                  ? request.target.size()
+                                  : request.target.find('?'));
+      }
       handler = match->handler;
     } else if (path_matched) {
       route = "method_not_allowed";

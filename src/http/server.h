@@ -39,10 +39,9 @@ struct ServerOptions {
   int threads = 0;                      // 0: one per core
   size_t max_header_bytes = 16 * 1024;  // request line + headers
   size_t max_body_bytes = 1024 * 1024;
-  // Requests whose target starts with `upload_prefix` may carry bodies up to max_upload_bytes,
-  // when ServerServices::may_upload lets them.
+  // Requests to routes added with Body::kUpload may carry bodies up to max_upload_bytes, when
+  // ServerServices::may_upload lets them; every other request keeps max_body_bytes.
   size_t max_upload_bytes = 0;
-  std::string upload_prefix;
   std::chrono::milliseconds request_timeout{15000};  // idle wait + the whole request
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
@@ -69,8 +68,8 @@ struct ServerServices {
   std::function<std::uint64_t()> content_version;
   // Renders an error page for `status`; used when a handler fails.
   std::function<Response(int status, const Error& error, const Request& request)> error_page;
-  // Whether a request (its header; no body yet) may send a body up to max_upload_bytes under
-  // upload_prefix: a signed-in member of staff, say. Called on the handler pool. Unset: any may.
+  // Whether a request (its header; no body yet) to an upload route may send a body up to
+  // max_upload_bytes: a signed-in member of staff, say. Called on the handler pool. Unset: any may.
   std::function<bool(const Request& head)> may_upload;
 };
 

@@ -120,6 +120,11 @@ Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploa
       privacy_(store) {}
 
 void Site::AddRoutes(http::Router& router) {
+  // Routes whose answer does not depend on the query string say so, so that "?x=RANDOM" is the
+  // same cached page rather than a new render (see http::Query). Those that read their query
+  // (the home page's old WordPress links, articles' reply and notice parameters, search, assets'
+  // versions, the subscription page's notice) keep it.
+  const http::RouteOptions ignored{http::Query::kIgnored};
   auto page_of = [](const Request& request) { return PageNumber(request.Param("page")); };
   auto paged = [page_of](auto method) {
     return [method, page_of](const Request& request) -> Result<Response> {
@@ -131,7 +136,7 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/", [this](const Request& r) { return Home(r, 1); }, "home");
   router.Add(Method::kGet, "/page/{page}/",
-             paged([this](const Request& r, int p) { return Home(r, p); }), "home");
+             paged([this](const Request& r, int p) { return Home(r, p); }), "home", ignored);
 
   for (const char* kind : {"section", "author", "tag"}) {
     const std::string base = std::string("/") + kind + "/{slug}/";
@@ -141,8 +146,8 @@ void Site::AddRoutes(http::Router& router) {
       return TagList(r, p);
     };
     router.Add(
-        Method::kGet, base, [list](const Request& r) { return list(r, 1); }, kind);
-    router.Add(Method::kGet, base + "page/{page}/", paged(list), kind);
+        Method::kGet, base, [list](const Request& r) { return list(r, 1); }, kind, ignored);
+    router.Add(Method::kGet, base + "page/{page}/", paged(list), kind, ignored);
     for (const char* format : {"rss", "atom", "json"}) {
       const std::string path = base + (format == std::string("rss")    ? "feed/"
                                        : format == std::string("atom") ? "feed/atom/"
@@ -152,7 +157,7 @@ void Site::AddRoutes(http::Router& router) {
           [this, kind = std::string(kind), format = std::string(format)](const Request& r) {
             return Feed(r, kind, format);
           },
-          "feed");
+          "feed", ignored);
     }
   }
   for (const auto& [path, format] :
@@ -160,7 +165,7 @@ void Site::AddRoutes(http::Router& router) {
     router.Add(
         Method::kGet, path,
         [this, format = std::string(format)](const Request& r) { return Feed(r, "", format); },
-        "feed");
+        "feed", ignored);
   }
 
   router.Add(
@@ -169,24 +174,26 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/assets/{path*}", [this](const Request& r) { return Asset(r); }, "asset");
   router.Add(
-      Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload");
+      Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload",
+      ignored);
 
   // Crawlers and search.
   router.Add(
-      Method::kGet, "/sitemap.xml", [this](const Request& r) { return SitemapIndex(r); },
-      "sitemap");
+      Method::kGet, "/sitemap.xml", [this](const Request& r) { return SitemapIndex(r); }, "sitemap",
+      ignored);
   router.Add(
       Method::kGet, "/sitemaps/{file}", [this](const Request& r) { return SitemapFile(r); },
-      "sitemap");
+      "sitemap", ignored);
   router.Add(
-      Method::kGet, "/robots.txt", [this](const Request& r) { return Robots(r); }, "robots");
+      Method::kGet, "/robots.txt", [this](const Request& r) { return Robots(r); }, "robots",
+      ignored);
   router.Add(
       Method::kGet, "/search", [this](const Request& r) { return Search(r, false); }, "search");
   router.Add(
       Method::kGet, "/search.json", [this](const Request& r) { return Search(r, true); }, "search");
   router.Add(
       Method::kGet, "/newsletter", [this](const Request& r) { return NewsletterPage(r); },
-      "newsletter");
+      "newsletter", ignored);
   router.Add(
       Method::kPost, "/newsletter/subscribe", [this](const Request& r) { return Subscribe(r); },
       "newsletter");
@@ -219,10 +226,10 @@ void Site::AddRoutes(http::Router& router) {
                if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
                return Article(r, {{"parent", "0"}}, 200, p);
              }),
-             "comment-pages");
+             "comment-pages", ignored);
   router.Add(
       Method::kGet, "/comments/privacy", [this](const Request& r) { return PrivacyForm(r); },
-      "comments");
+      "comments", ignored);
   router.Add(
       Method::kPost, "/comments/privacy", [this](const Request& r) { return PrivacyRequest(r); },
       "comments");
@@ -237,7 +244,7 @@ void Site::AddRoutes(http::Router& router) {
       [this](const Request& r) { return PrivacyErase(r); }, "comments");
   router.Add(
       Method::kGet, "/{slug}/feed/", [this](const Request& r) { return CommentsFeed(r); },
-      "comments-feed");
+      "comments-feed", ignored);
   // Archives. A path that only looks like one ("/2026/feed/" is not) falls to the 404 page,
   // which also follows redirects (old WordPress addresses such as "/2019/05/10/slug/").
   auto archive = [this](const Request& r, std::string_view year_text, std::string_view month_text,
@@ -251,17 +258,17 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/{year}/page/{page}/",
       [archive](const Request& r) { return archive(r, r.Param("year"), "", r.Param("page")); },
-      "archive");
+      "archive", ignored);
   router.Add(
       Method::kGet, "/{year}/{month}/page/{page}/",
       [archive](const Request& r) {
         return archive(r, r.Param("year"), r.Param("month"), r.Param("page"));
       },
-      "archive");
+      "archive", ignored);
   router.Add(
       Method::kGet, "/{year}/{month}/",
       [archive](const Request& r) { return archive(r, r.Param("year"), r.Param("month"), ""); },
-      "archive");
+      "archive", ignored);
   // An article, or a year's archive (slugs of four digits are refused, so there is no clash).
   router.Add(
       Method::kGet, "/{slug}/",

@@ -453,6 +453,21 @@ struct Session {
   std::string user_agent;
 };
 
+// How many failed sign-ins since `since` stop further attempts (Store::ReserveFailedLogin).
+struct FailedLoginLimits {
+  Timestamp since = 0;
+  int per_email = 5;
+  int per_address = 20;
+};
+
+// A sign-in attempt counted as a failure until it proves right: its row, and the counts
+// including it.
+struct FailedLoginReservation {
+  std::int64_t id = 0;
+  int for_email = 0;
+  int from_address = 0;
+};
+
 // One thing an import brought in: what it was called on the other platform and what it became
 // here (a post's, comment's, section's … id; 0 for things kept only as `detail`).
 struct ImportedRecord {

@@ -2485,39 +2485,50 @@ Result<std::vector<Session>> SqliteStore::ListSessions(std::int64_t user_id, Tim
   return sessions;
 }
 
-Result<void> SqliteStore::RecordFailedLogin(const std::string& email, const std::string& client_ip,
-                                            Timestamp at) {
-  return Transact(
+Result<std::optional<FailedLoginReservation>> SqliteStore::ReserveFailedLogin(
+    const FailedLoginLimits& limits, const std::string& email, const std::string& client_ip,
+    Timestamp at) {
+  std::optional<FailedLoginReservation> reservation;
+  auto done = Transact(
       [&]() -> Result<void> {
-        auto statement =
+        // BEGIN IMMEDIATE holds the write lock from the counts to the insert, for every process.
+        auto for_email =
+            Prepare("SELECT count(*) FROM failed_logins WHERE email = ?1 AND at >= ?2");
+        for_email.Bind(1, email).Bind(2, limits.since);
+        if (!for_email.ok() || for_email.Step() != SQLITE_ROW)
+          return tl::unexpected(SqlError(db_, "count failed sign-ins"));
+        const int email_count = static_cast<int>(for_email.Int(0));
+        auto from_address =
+            Prepare("SELECT count(*) FROM failed_logins WHERE client_ip = ?1 AND at >= ?2");
+        from_address.Bind(1, client_ip).Bind(2, limits.since);
+        if (!from_address.ok() || from_address.Step() != SQLITE_ROW)
+          return tl::unexpected(SqlError(db_, "count failed sign-ins"));
+        const int address_count = static_cast<int>(from_address.Int(0));
+        if (email_count >= limits.per_email || address_count >= limits.per_address) return {};
+        auto insert =
             Prepare("INSERT INTO failed_logins(email, client_ip, at) VALUES (?1, ?2, ?3)");
-        statement.Bind(1, email).Bind(2, client_ip).Bind(3, at);
-        if (auto done = Complete(statement); !done) return done;
+        insert.Bind(1, email).Bind(2, client_ip).Bind(3, at);
+        if (auto inserted = Complete(insert); !inserted) return inserted;
+        reservation = FailedLoginReservation{sqlite3_last_insert_rowid(db_), email_count + 1,
+                                             address_count + 1};
         // Keep a day of history; older failures no longer count.
         auto old = Prepare("DELETE FROM failed_logins WHERE at < ?1");
         old.Bind(1, at - 86400);
         return Complete(old);
       },
       false);
+  if (!done) return tl::unexpected(done.error());
+  return reservation;
 }
 
-Result<int> SqliteStore::CountFailedLoginsForEmail(const std::string& email, Timestamp since) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare("SELECT count(*) FROM failed_logins WHERE email = ?1 AND at >= ?2");
-  statement.Bind(1, email).Bind(2, since);
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "count"));
-  return static_cast<int>(statement.Int(0));
-}
-
-Result<int> SqliteStore::CountFailedLoginsFromAddress(const std::string& client_ip,
-                                                      Timestamp since) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare("SELECT count(*) FROM failed_logins WHERE client_ip = ?1 AND at >= ?2");
-  statement.Bind(1, client_ip).Bind(2, since);
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "count"));
-  return static_cast<int>(statement.Int(0));
+Result<void> SqliteStore::ReleaseFailedLogin(std::int64_t reservation_id) {
+  return Transact(
+      [&]() -> Result<void> {
+        auto statement = Prepare("DELETE FROM failed_logins WHERE id = ?1");
+        statement.Bind(1, reservation_id);
+        return Complete(statement);
+      },
+      false);
 }
 
 Result<void> SqliteStore::ClearFailedLogins(const std::string& email) {

@@ -156,10 +156,11 @@ class SqliteStore final : public Store {
   Result<void> TouchSession(const std::string& token_hash, Timestamp now) override;
   Result<void> DeleteSession(const std::string& token_hash) override;
   Result<std::vector<Session>> ListSessions(std::int64_t user_id, Timestamp now) override;
-  Result<void> RecordFailedLogin(const std::string& email, const std::string& client_ip,
-                                 Timestamp at) override;
-  Result<int> CountFailedLoginsForEmail(const std::string& email, Timestamp since) override;
-  Result<int> CountFailedLoginsFromAddress(const std::string& client_ip, Timestamp since) override;
+  Result<std::optional<FailedLoginReservation>> ReserveFailedLogin(const FailedLoginLimits& limits,
+                                                                   const std::string& email,
+                                                                   const std::string& client_ip,
+                                                                   Timestamp at) override;
+  Result<void> ReleaseFailedLogin(std::int64_t reservation_id) override;
   Result<void> ClearFailedLogins(const std::string& email) override;
   Result<void> CreateToken(const OneTimeToken& token) override;
   Result<int> CountTokensSince(std::int64_t user_id, const std::string& purpose,

@@ -263,12 +263,18 @@ class Store {
   virtual Result<void> DeleteSession(const std::string& token_hash) = 0;
   virtual Result<std::vector<Session>> ListSessions(std::int64_t user_id, Timestamp now) = 0;
 
-  // Failed sign-ins, for throttling per account and per client address.
-  virtual Result<void> RecordFailedLogin(const std::string& email, const std::string& client_ip,
-                                         Timestamp at) = 0;
-  virtual Result<int> CountFailedLoginsForEmail(const std::string& email, Timestamp since) = 0;
-  virtual Result<int> CountFailedLoginsFromAddress(const std::string& client_ip,
-                                                   Timestamp since) = 0;
+  // Failed sign-ins, for throttling per account (`email`, or any other key the caller counts
+  // by) and per client address. Reserve before checking, so that attempts made at the same time
+  // cannot all pass the limit before any is counted: ReserveFailedLogin, in one transaction,
+  // counts the failures since `since` for `email` and from `client_ip` and, when both are under
+  // their limits, records this attempt as a failure at `at`. nullopt when a limit is reached
+  // (nothing is recorded). An attempt that turns out right gives its place back with
+  // ReleaseFailedLogin; a wrong one keeps it as its record. ClearFailedLogins forgets every
+  // failure for `email`.
+  virtual Result<std::optional<FailedLoginReservation>> ReserveFailedLogin(
+      const FailedLoginLimits& limits, const std::string& email, const std::string& client_ip,
+      Timestamp at) = 0;
+  virtual Result<void> ReleaseFailedLogin(std::int64_t reservation_id) = 0;
   virtual Result<void> ClearFailedLogins(const std::string& email) = 0;
 
   // Single-use tokens. UseToken marks a valid, unexpired, unused token of `purpose` as used and

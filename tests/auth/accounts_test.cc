@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "auth/crypto.h"
 #include "auth/totp.h"
 #include "storage/sqlite_store.h"
@@ -134,6 +138,34 @@ TEST_F(AccountsTest, WrongCodesAreThrottledEvenWhenThePasswordIsRightEachTime) {
     if (signed_in.error().code == ErrorCode::kRateLimited) ++refused;
   }
   EXPECT_GE(refused, 30);
+}
+
+// Issue 13: attempts made at the same time are counted before they are checked, so a burst of
+// wrong passwords gets no more checks than the limit.
+TEST_F(AccountsTest, ABurstOfConcurrentWrongPasswordsIsCheckedNoMoreThanTheLimit) {
+  std::atomic<int> checked{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&] {
+      auto result = accounts_->SignIn({"ed@example.org", "wrong", "192.0.2.1", "test"}, now_);
+      if (!result && result.error().code == ErrorCode::kUnauthenticated) ++checked;
+      if (!result && result.error().code == ErrorCode::kRateLimited) ++refused;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(checked.load(), accounts_->limits().per_account);
+  EXPECT_EQ(refused.load(), 40 - accounts_->limits().per_account);
+  EXPECT_EQ(TryPassword("correct horse battery").error().code, ErrorCode::kRateLimited);
+}
+
+TEST_F(AccountsTest, ARightPasswordGivesItsPlaceBack) {
+  for (int i = 0; i < accounts_->limits().per_account - 1; ++i)
+    ASSERT_EQ(TryPassword("wrong", "192.0.2." + std::to_string(i)).error().code,
+              ErrorCode::kUnauthenticated);
+  // The account has one failure left before the limit; right passwords do not spend it.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(TryPassword("correct horse battery", "198.51.100.1"));
+  ASSERT_TRUE(
+      accounts_->SignIn({"ed@example.org", "correct horse battery", "198.51.100.1", "t"}, now_));
 }
 
 TEST_F(AccountsTest, AccountsWithoutPasswordsCannotSignIn) {

@@ -35,6 +35,42 @@ TEST(RecentEvents, ManyNewKeysDoNotForgiveAnActiveOneWhileRoomCanBeMade) {
   EXPECT_FALSE(events.Allow({"flooder"}, 61));
 }
 
+// Issue 13: a client spraying distinct keys (an IPv6 /64's addresses, say) while the table is
+// full of active keys must not make it forget everyone, a held-back flooder included.
+TEST(RecentEvents, SprayingNewKeysNeverWipesTheBusiestHistory) {
+  RecentEvents events(3, 60, 100);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(events.Allow({"flooder"}, 10));
+  ASSERT_FALSE(events.Allow({"flooder"}, 10));
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_TRUE(events.Allow({"spray-" + std::to_string(i)}, 20));
+    ASSERT_LE(events.keys(), 100u);
+    ASSERT_FALSE(events.Allow({"flooder"}, 20)) << "forgotten after " << i << " new keys";
+  }
+}
+
+TEST(RecentEvents, ANewKeyIsAlwaysTrackedWhenTheTableIsFull) {
+  RecentEvents events(2, 60, 100);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(events.Allow({"busy-" + std::to_string(i)}, 10));
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(events.Allow({"busy-" + std::to_string(i)}, 10));
+  // Every key is at its limit; the newcomer still gets counted, and held back at its limit.
+  EXPECT_TRUE(events.Allow({"newcomer"}, 20));
+  EXPECT_TRUE(events.Allow({"newcomer"}, 20));
+  EXPECT_FALSE(events.Allow({"newcomer"}, 20));
+  EXPECT_LE(events.keys(), 100u);
+}
+
+TEST(RecentEvents, ExpiredKeysGoBeforeActiveOnes) {
+  RecentEvents events(2, 60, 100);
+  for (int i = 0; i < 90; ++i) ASSERT_TRUE(events.Allow({"old-" + std::to_string(i)}, 0));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(events.Allow({"recent-" + std::to_string(i)}, 50));
+  ASSERT_TRUE(events.Allow({"newcomer"}, 70));  // the old ones have left the window
+  EXPECT_EQ(events.keys(), 11u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(events.Allow({"recent-" + std::to_string(i)}, 70));
+    EXPECT_FALSE(events.Allow({"recent-" + std::to_string(i)}, 70)) << i;
+  }
+}
+
 TEST(ClientKey, CountsAnIpv6ClientByItsSlash64) {
   EXPECT_EQ(ClientKey("192.0.2.7"), "192.0.2.7");
   EXPECT_EQ(ClientKey("::ffff:192.0.2.7"), "192.0.2.7");

@@ -1,15 +1,11 @@
 // Raw bytes from a client, through Beast's request parser with the server's limits (16 KiB of
-// headers, a 1 MiB body) as src/http/server.cc sets them, then the server's BuildRequest and
-// ClientIp steps (decoded path, raw query, lower-case headers, the client behind trusted
-// proxies), written again here with the same public functions because server.cc keeps them
-// private to its Session; then what handlers ask of a request: query parameters, cookies, form
-// fields and files.
+// headers, a 1 MiB body) as src/http/server.cc sets them, then the server's own steps from
+// http/request_checks.h (framing, the target's forms, the page key, the client behind trusted
+// proxies, the Request handlers see); then what handlers ask of a request: query parameters,
+// cookies, form fields and files.
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
 
-#include <cctype>
-
-#include "core/text.h"
 #include "fuzz_util.h"
 #include "http/message.h"
 #include "http/network.h"
@@ -19,48 +15,10 @@ namespace bhttp = boost::beast::http;
 using namespace broadsheet;
 using namespace broadsheet::http;
 
-namespace {
-
-std::string ClientIp(const bhttp::request<bhttp::string_body>& raw, bool peer_trusted,
-                     const AddressRanges& proxies) {
-  const std::string peer = "127.0.0.1";
-  if (!peer_trusted) return peer;
-  const auto forwarded = SplitTrimmed(raw["X-Forwarded-For"], ',');
-  std::string client = peer;
-  for (auto it = forwarded.rbegin(); it != forwarded.rend(); ++it) {
-    client = *it;
-    if (!proxies.Contains(*it)) break;
-  }
-  return client;
-}
-
-bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, bool peer_trusted,
-                  const AddressRanges& proxies, Request& request) {
-  request.method = raw.method() == bhttp::verb::post ? Method::kPost : Method::kGet;
-  request.target = std::string(raw.target());
-  if (request.target.empty() || request.target.front() != '/') return false;
-  const auto question = request.target.find('?');
-  auto path = PercentDecode(std::string_view(request.target).substr(0, question));
-  if (!path) return false;
-  request.path = std::move(*path);
-  if (question != std::string::npos) request.query = request.target.substr(question + 1);
-  for (const auto& field : raw) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  request.body = raw.body();
-  request.client_ip = ClientIp(raw, peer_trusted, proxies);
-  request.secure = peer_trusted && request.Header("x-forwarded-proto") == "https";
-  return true;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   static const AddressRanges proxies = *AddressRanges::Parse({"127.0.0.1", "10.0.0.0/8", "::1"});
   std::string_view input = fuzz::AsText(data, size);
-  // The first byte says whether the peer is a trusted proxy, so both paths of ClientIp run.
+  // The first byte says whether the peer is a trusted proxy, so both paths of ClientAddress run.
   const bool trusted = !input.empty() && (input.front() & 1);
   if (!input.empty()) input.remove_prefix(1);
 
@@ -83,8 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   (void)HasFoldedLine(fuzz::AsText(data, size));
   if (CheckFraming(parser.get().base())) return 0;  // the server answers 400/501 and closes
   (void)CacheKey(parser.get().target());
+  if (const auto target = ParseTarget(parser.get().target())) {
+    (void)PageKey(*target, Query::kUsed);
+    (void)PageKey(*target, Query::kIgnored);
+  }
   Request request;
-  if (!BuildRequest(parser.get(), trusted, proxies, request)) return 0;
+  if (!BuildRequest(parser.get(), "127.0.0.1", trusted, proxies, request)) return 0;
   (void)request.QueryParam("q");
   (void)request.Cookie("broadsheet_session");
   (void)request.FormFields();

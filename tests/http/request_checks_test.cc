@@ -58,5 +58,57 @@ TEST(CacheKey, DecodesUnreservedEscapesOnly) {
   EXPECT_EQ(CacheKey("/%zz/%4"), "/%zz/%4");
 }
 
+TEST(ParseTarget, OriginFormIsSplitAndDecoded) {
+  auto target = ParseTarget("/a%20b/?q=1");
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->origin, "/a%20b/?q=1");
+  EXPECT_EQ(target->path, "/a b/");
+  EXPECT_EQ(target->query, "q=1");
+}
+
+// RFC 9112 section 3.2.2: a server must accept the absolute form; it is routed by its path.
+TEST(ParseTarget, AbsoluteFormIsReducedToItsPathAndQuery) {
+  auto target = ParseTarget("http://example.com/path?q");
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->origin, "/path?q");
+  EXPECT_EQ(target->path, "/path");
+  EXPECT_EQ(target->query, "q");
+  EXPECT_EQ(ParseTarget("HTTPS://example.com:8443/a/")->path, "/a/");
+  EXPECT_EQ(ParseTarget("http://[::1]:8080")->origin, "/");
+  EXPECT_EQ(ParseTarget("http://example.com?x=1")->origin, "/?x=1");
+}
+
+TEST(ParseTarget, OtherFormsAreRefused) {
+  for (const char* bad : {"", "*", "example.com/path", "ftp://example.com/", "http:///path",
+                          "http://user@example.com/", "http://exa mple.com/", "/a#fragment", "/%zz",
+                          "http:/example.com/"}) {
+    EXPECT_FALSE(ParseTarget(bad)) << bad;
+  }
+}
+
+TEST(PageKey, DropsTheQueryOnlyForRoutesThatIgnoreIt) {
+  const auto target = *ParseTarget("/feed/?x=123");
+  EXPECT_EQ(PageKey(target, Query::kUsed), "/feed/?x=123");
+  EXPECT_EQ(PageKey(target, Query::kIgnored), "/feed/");
+  EXPECT_EQ(PageKey(*ParseTarget("http://a/%66eed/?y"), Query::kIgnored), "/feed/");
+}
+
+TEST(BuildRequest, TakesTheClientFromTrustedProxiesOnly) {
+  bhttp::request<bhttp::string_body> raw{bhttp::verb::get, "http://a.example/x/?q=1", 11};
+  raw.set("X-Forwarded-For", "198.51.100.4");
+  raw.set("Host", "a.example");
+  const auto proxies = *AddressRanges::Parse({"10.0.0.1"});
+  Request request;
+  ASSERT_TRUE(BuildRequest(raw, "10.0.0.1", true, proxies, request));
+  EXPECT_EQ(request.client_ip, "198.51.100.4");
+  EXPECT_EQ(request.path, "/x/");
+  EXPECT_EQ(request.target, "/x/?q=1");
+  EXPECT_EQ(request.Header("host"), "a.example");
+  ASSERT_TRUE(BuildRequest(raw, "192.0.2.1", false, proxies, request));
+  EXPECT_EQ(request.client_ip, "192.0.2.1");
+  raw.target("*");
+  EXPECT_FALSE(BuildRequest(raw, "192.0.2.1", false, proxies, request));
+}
+
 }  // namespace
 }  // namespace broadsheet::http

@@ -50,5 +50,29 @@ TEST(Router, OtherMethodOnAKnownPathIsReported) {
   EXPECT_FALSE(path_matched);
 }
 
+TEST(Router, RoutesDeclareWhetherTheyReadTheirQueryAndTakeUploads) {
+  Router router;
+  router.Add(Method::kGet, "/search", Named("search"));
+  router.Add(Method::kGet, "/feed/", Named("feed"), "feed", {Query::kIgnored});
+  router.Add(Method::kPost, "/admin/media", Named("upload"), "admin",
+             {Query::kUsed, Body::kUpload});
+  router.Add(Method::kPost, "/admin/{rest*}", Named("desk"), "admin");
+  EXPECT_EQ(router.OptionsFor(Method::kGet, "/search").query, Query::kUsed);
+  EXPECT_EQ(router.OptionsFor(Method::kGet, "/feed/").query, Query::kIgnored);
+  EXPECT_EQ(router.OptionsFor(Method::kHead, "/feed/").query, Query::kIgnored);
+  EXPECT_EQ(router.Find(Method::kGet, "/feed/")->options.query, Query::kIgnored);
+  EXPECT_EQ(router.OptionsFor(Method::kPost, "/admin/media").body, Body::kUpload);
+  EXPECT_EQ(router.OptionsFor(Method::kPost, "/admin/settings").body, Body::kForm);
+  EXPECT_EQ(router.OptionsFor(Method::kGet, "/admin/media").body, Body::kForm);  // no GET route
+  EXPECT_EQ(router.OptionsFor(Method::kGet, "/nowhere").query, Query::kUsed);
+}
+
+TEST(Router, AsteriskListsEveryMethodSomeRouteAccepts) {
+  Router router;
+  router.Add(Method::kGet, "/", Named("home"));
+  router.Add(Method::kPost, "/{slug}/comments", Named("comment"));
+  EXPECT_EQ(router.AllowedMethods("*"), "GET, HEAD, POST");
+}
+
 }  // namespace
 }  // namespace broadsheet::http

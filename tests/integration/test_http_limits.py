@@ -1,5 +1,7 @@
-"""Strict HTTP framing, connection caps and who may read /metrics (issue 13, items 6, 7, 11)."""
+"""Strict HTTP framing, request-target forms, connection caps, body limits per route, query strings
+that cannot bust the page cache, and who may read /metrics (issue 13)."""
 
+import random
 import re
 import socket
 import time
@@ -313,13 +315,31 @@ class LargeBodies(unittest.TestCase):
         finally:
             sock.close()
 
+    def test_signed_in_staff_get_the_form_limit_outside_upload_routes(self):
+        editor = Browser(self.server)
+        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        cookie = "; ".join(f"{k}={v}" for k, v in editor.cookies.items()).encode()
+        for path, extra in [("/admin/settings", cookie), ("/admin/redirects", cookie),
+                            ("/newsletter/subscribe", b""), ("/deterrence/comments", b"")]:
+            with self.subTest(path=path):
+                sock = connect_from("127.0.0.1", self.server.port, timeout=10)
+                try:
+                    # 2 MiB announced; only a little is sent, so a 413 shows nothing was buffered.
+                    sock.sendall(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: a\r\n" +
+                                 (b"Cookie: " + extra + b"\r\n" if extra else b"") +
+                                 b"Content-Type: application/x-www-form-urlencoded\r\n"
+                                 b"Content-Length: %d\r\n\r\n" % (2 * 1024 * 1024) + b"x" * 1000)
+                    self.assertEqual(statuses(sock.recv(4096)), [413])
+                finally:
+                    sock.close()
+
     def test_signed_in_staff_may_send_large_uploads(self):
         editor = Browser(self.server)
         self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
         cookie = "; ".join(f"{k}={v}" for k, v in editor.cookies.items()).encode()
         sock = connect_from("127.0.0.1", self.server.port, timeout=30)
         try:
-            body = b"x" * (3 * 1024 * 1024)
+            body = b"x" * (5 * 1024 * 1024)
             sock.sendall(b"POST /admin/media HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + b"\r\n"
                          b"Content-Type: application/octet-stream\r\n"
                          b"Content-Length: %d\r\n\r\n" % len(body) + body)
@@ -328,6 +348,79 @@ class LargeBodies(unittest.TestCase):
             self.assertNotEqual(codes[0], 413)  # refused for what it is, not for its size
         finally:
             sock.close()
+
+
+class RequestTargets(unittest.TestCase):
+    """RFC 9112 section 3.2: origin, absolute and (for OPTIONS) asterisk forms."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_absolute_form_is_routed_by_its_path(self):
+        data = self.server.raw(b"GET http://test.example/why-deterrence-still-works/?utm=1 HTTP/1.1\r\nHost: test.example\r\n"
+                               b"Connection: close\r\n\r\n")
+        self.assertEqual(statuses(data), [200])
+        self.assertIn(b"Why Deterrence Still Works", data)
+        data = self.server.raw(b"GET HTTP://test.example HTTP/1.1\r\nHost: test.example\r\nConnection: close\r\n\r\n")
+        self.assertEqual(statuses(data), [200])
+        data = self.server.raw(b"GET http://test.example/robots.txt HTTP/1.1\r\nConnection: close\r\n\r\n")
+        self.assertEqual(statuses(data), [400])  # Host is still required
+
+    def test_options_asterisk_lists_the_methods(self):
+        data = self.server.raw(b"OPTIONS * HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        self.assertEqual(statuses(data), [200])
+        allow = re.search(rb"(?im)^allow: ([^\r]+)", data).group(1)
+        self.assertIn(b"GET", allow)
+        self.assertIn(b"POST", allow)
+
+    def test_other_targets_are_refused(self):
+        for target in [b"*", b"ftp://test/", b"test/path", b"http:///x", b"http://user@test/"]:
+            with self.subTest(target=target):
+                data = self.server.raw(b"GET " + target + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+                self.assertEqual(statuses(data), [400])
+
+
+def metric(server, name):
+    body = server.get("/metrics")[2].decode()
+    return int(re.search(r"(?m)^" + name + r" (\d+)", body).group(1))
+
+
+class QueryStrings(unittest.TestCase):
+    """A random query string on a page that ignores it is the same cached page, not a new render
+    nor a new cache entry."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_random_queries_on_pages_that_ignore_them_are_cache_hits(self):
+        paths = ["/feed/", "/feed/atom/", "/feed.json", "/sitemap.xml", "/sitemaps/pages.xml",
+                 "/robots.txt", "/newsletter", "/section/security/", "/author/jane-doe/",
+                 "/section/security/feed/", "/why-deterrence-still-works/feed/", "/2024/03/",
+                 "/uploads/images/photo.svg"]
+        for path in paths:
+            self.assertEqual(self.server.get(path)[0], 200, path)
+        entries = metric(self.server, "broadsheet_page_cache_entries")
+        hits = metric(self.server, "broadsheet_page_cache_hits_total")
+        for path in paths:
+            for _ in range(20):
+                status, _, _ = self.server.get("%s?x=%d" % (path, random.randrange(10 ** 12)))
+                self.assertEqual(status, 200, path)
+        self.assertEqual(metric(self.server, "broadsheet_page_cache_entries"), entries)
+        self.assertEqual(metric(self.server, "broadsheet_page_cache_hits_total") - hits, 20 * len(paths))
+
+    def test_pages_that_read_their_query_still_get_it(self):
+        self.assertIn(b'href="/why-deterrence-still-works/"', self.server.get("/search?q=deterrence")[2])
+        self.assertNotIn(b'href="/why-deterrence-still-works/"', self.server.get("/search?q=zzzqqq")[2])
 
 
 class MetricsAccess(unittest.TestCase):

@@ -174,9 +174,15 @@ class HostileInput(unittest.TestCase):
 
     def test_malformed_requests_get_400(self):
         for data in [b"HELLO\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
-                     b"GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", b"GET http://evil/ HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", b"GET ftp://evil/ HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"GET http:///x HTTP/1.1\r\nHost: x\r\n\r\n", b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
                      b"GET /%zz/ HTTP/1.1\r\nHost: x\r\n\r\n", b"\x00\x01\x02\r\n\r\n"]:
             self.assertEqual(self.status_of(data), 400, data)
+
+    # RFC 9112 section 3.2.2: the absolute form is accepted and routed by its path (see
+    # test_http_limits.RequestTargets).
+    def test_absolute_form_is_not_malformed(self):
+        self.assertEqual(self.status_of(b"GET http://evil/ HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
 
     def test_random_bytes_never_take_the_server_down(self):
         import random

@@ -6,6 +6,7 @@ import hmac
 import html
 import re
 import struct
+import threading
 import time
 import unittest
 
@@ -106,6 +107,47 @@ class TwoFactor(unittest.TestCase):
         self.assertNotIn('value="disable"', page)
         status, _, page, _ = editor.request("POST", "/admin/two-factor", {"csrf": token, "do": "disable", "code": totp(secret, offset=1)})
         self.assertEqual(status, 422)
+
+    def burst(self, browser, path, fields, count=40):
+        """Sends `count` copies of a form at once, each on its own connection; the statuses."""
+        statuses = []
+        lock = threading.Lock()
+        gate = threading.Barrier(count)
+
+        def send():
+            gate.wait()
+            status = browser.request("POST", path, fields)[0]
+            with lock:
+                statuses.append(status)
+
+        threads = [threading.Thread(target=send) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return statuses
+
+    def test_a_burst_of_wrong_codes_gets_no_more_checks_than_the_limit(self):
+        _, secret = self.enable("ed@example.org")
+        browser = Browser(self.server)
+        self.assertEqual(browser.sign_in("ed@example.org", PASSWORD)[0], 303)
+        page = browser.request("GET", "/admin/login/code")[2]
+        right = {totp(secret, offset=d) for d in (-1, 0, 1, 2)}
+        wrong = next(c for c in ("000000", "111111", "222222", "333333", "444444") if c not in right)
+        statuses = self.burst(browser, "/admin/login/code", {"csrf": csrf_of(page), "code": wrong, "next": "/admin/"})
+        self.assertEqual(statuses.count(401), 5, statuses)  # the limit per account
+        self.assertEqual(statuses.count(429), 35, statuses)
+        # The right code is refused too while the account is throttled.
+        status, _, _, _ = browser.request("POST", "/admin/login/code", {"csrf": csrf_of(page), "code": totp(secret, offset=1), "next": "/admin/"})
+        self.assertEqual(status, 429)
+
+    def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit(self):
+        browser = Browser(self.server)
+        token = browser.csrf("/admin/login")
+        statuses = self.burst(browser, "/admin/login", {"csrf": token, "email": "admin@example.org", "password": "wrong horse"})
+        self.assertEqual(statuses.count(401), 5, statuses)
+        self.assertEqual(statuses.count(429), 35, statuses)
+        self.assertEqual(browser.sign_in("admin@example.org", PASSWORD)[0], 429)
 
 
 if __name__ == "__main__":
