@@ -13,6 +13,8 @@
 // Borrows its dependencies, which must outlive it. Thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -221,6 +223,11 @@ class Desk {
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;
+
+  // The Retry-After value (seconds) for an upload turned away because every image job is taken.
+  std::string ImageRetryAfter() const {
+    return std::to_string(std::max<std::int64_t>(1, images_->settings().retry_after.count()));
+  }
 };
 
 }  // namespace broadsheet::admin
