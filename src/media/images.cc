@@ -195,12 +195,13 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
   auto original = Encode(upright.get(), format);
   if (!original) return tl::unexpected(original.error());
   result.original = std::move(*original);
-  // JPEG and WebP can be decoded already reduced (DCT scaling, libwebp's scaled decode), so each
-  // of their variants is made from the file again with shrink-on-load, after the full-size copy
+  // A JPEG can be decoded already reduced (libjpeg scales while it decodes, at 1/2, 1/4, 1/8), so
+  // each JPEG variant is made from the file again with shrink-on-load, after the full-size copy
   // is let go: cheaper than resizing the full image each time, and less memory held at once.
   // vips_thumbnail turns it upright and handles its colour profile exactly as for the decoded
-  // copy. PNG (and GIF) have no reduced decode, so their variants come from the decoded copy.
-  const bool shrink_on_load = format == Format::kJpeg || format == Format::kWebp;
+  // copy. WebP, PNG and GIF have no reduced decode (libwebp's scaled decode still decodes every
+  // pixel: measured slower, docs/BENCHMARKS.md), so their variants come from the decoded copy.
+  const bool shrink_on_load = format == Format::kJpeg;
   if (shrink_on_load) {
     upright.reset();
     in_memory.reset();

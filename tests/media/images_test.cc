@@ -144,8 +144,9 @@ TEST_F(Images, MakesStrippedVariantsInTheOriginalFormatAndWebp) {
   }
 }
 
-TEST_F(Images, ShrinkOnLoadVariantsKeepTheSizesOrientationAndStripping) {
-  // Odd sizes, where a reduced decode (JPEG's 1/2, 1/4, 1/8) could round differently.
+TEST_F(Images, VariantsKeepTheirSizesOrientationAndStripping) {
+  // Odd sizes, where JPEG's reduced decode (1/2, 1/4, 1/8) could round differently than resizing
+  // the whole decoded image (WebP: from the decoded copy).
   struct Case {
     const char* format;
     int width, height, orientation;
