@@ -1,5 +1,6 @@
 // The desk's media library: uploads become stripped, resized images under uploads/media/, with
-// their alt text, caption and credit kept beside them.
+// their alt text, caption and credit kept beside them. An upload that fails part-way leaves no
+// files behind.
 #include <fcntl.h>
 #include <unistd.h>
 
