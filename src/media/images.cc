@@ -198,6 +198,8 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
   // A JPEG can be decoded already reduced (libjpeg scales while it decodes, at 1/2, 1/4, 1/8), so
   // each JPEG variant is made from the file again with shrink-on-load, after the full-size copy
   // is let go: cheaper than resizing the full image each time, and less memory held at once.
+  // (libvips reduces the decode only for a variant at least 4× narrower; a nearer one is decoded
+  // at full size again, streamed, never held whole.)
   // vips_thumbnail turns it upright and handles its colour profile exactly as for the decoded
   // copy. WebP, PNG and GIF have no reduced decode (libwebp's scaled decode still decodes every
   // pixel: measured slower, docs/BENCHMARKS.md), so their variants come from the decoded copy.
