@@ -13,6 +13,8 @@
 // Borrows its dependencies, which must outlive it. Thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -141,7 +143,10 @@ class Desk {
                                    const std::string& credit) const;
   Result<http::Response> Upload(const http::Request& request) const;
   // Processes an uploaded image, writes it and its variants under uploads/media/, and records it.
-  // kInvalidArgument or kTooLarge (with a message for the person) for an unacceptable file.
+  // kInvalidArgument or kTooLarge (with a message for the person) for an unacceptable file;
+  // kUnavailable ("Another image is being processed; try again in N seconds", sent with
+  // Retry-After: ImageRetryAfter()) at once while every image job is taken. When writing a file
+  // or recording the item fails, the files already written are removed.
   Result<MediaItem> SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
                                const std::string& alt, const std::string& caption,
                                const std::string& credit) const;
@@ -221,6 +226,11 @@ class Desk {
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;
+
+  // The Retry-After value (seconds) for an upload turned away because every image job is taken.
+  std::string ImageRetryAfter() const {
+    return std::to_string(std::max<std::int64_t>(1, images_->settings().retry_after.count()));
+  }
 };
 
 }  // namespace broadsheet::admin

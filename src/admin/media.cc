@@ -1,5 +1,6 @@
 // The desk's media library: uploads become stripped, resized images under uploads/media/, with
-// their alt text, caption and credit kept beside them.
+// their alt text, caption and credit kept beside them. An upload that fails part-way leaves no
+// files behind.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -76,9 +77,12 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
   }
   auto processed = images_->Process(file.data);
   if (!processed) {
+    // Every image job is taken: the sentence says when to try again (Retry-After).
+    if (processed.error().code == ErrorCode::kUnavailable) {
+      return Fail(ErrorCode::kUnavailable, processed.error().message + ".");
+    }
     if (processed.error().code == ErrorCode::kInvalidArgument ||
-        processed.error().code == ErrorCode::kTooLarge ||
-        processed.error().code == ErrorCode::kUnavailable) {
+        processed.error().code == ErrorCode::kTooLarge) {
       return Fail(processed.error().code, "Not uploaded: " + processed.error().message + ".");
     }
     return tl::unexpected(processed.error());
@@ -96,17 +100,29 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
   MediaItem item;
   const auto& original = processed->original;
   item.url = "/uploads/" + folder + "/" + name + "." + original.extension;
-  if (auto written =
-          WriteDurably(uploads_dir_ / folder / (name + "." + original.extension), original.data);
-      !written) {
+  // Every file written so far; removed again if a later file or the database step fails, so a
+  // failed upload leaves nothing behind on disk.
+  std::vector<std::filesystem::path> written_files;
+  auto remove_written = [&] {
+    for (const auto& path : written_files) {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+  };
+  const auto original_path = uploads_dir_ / folder / (name + "." + original.extension);
+  if (auto written = WriteDurably(original_path, original.data); !written) {
     return tl::unexpected(written.error());
   }
+  written_files.push_back(original_path);
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& variant : processed->variants) {
     const std::string file_name = fmt::format("{}-{}.{}", name, variant.width, variant.extension);
-    if (auto written = WriteDurably(uploads_dir_ / folder / file_name, variant.data); !written) {
+    const auto path = uploads_dir_ / folder / file_name;
+    if (auto written = WriteDurably(path, variant.data); !written) {
+      remove_written();
       return tl::unexpected(written.error());
     }
+    written_files.push_back(path);
     variants.push_back({{"url", "/uploads/" + folder + "/" + file_name},
                         {"width", variant.width},
                         {"height", variant.height},
@@ -124,7 +140,10 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
   item.uploaded_by = viewer.user.id;
   item.created_at = Now();
   auto id = store_.CreateMedia(item);
-  if (!id) return tl::unexpected(id.error());
+  if (!id) {
+    remove_written();
+    return tl::unexpected(id.error());
+  }
   item.id = *id;
   Audit(viewer, "upload", std::nullopt, item.url);
   return item;
@@ -188,7 +207,10 @@ Result<Response> Desk::Upload(const Request& request) const {
       const int status = code == ErrorCode::kTooLarge      ? 413
                          : code == ErrorCode::kUnavailable ? 503
                                                            : 422;
-      return MediaPage(*viewer, status, "", saved.error().message, alt, caption, credit);
+      auto page = MediaPage(*viewer, status, "", saved.error().message, alt, caption, credit);
+      if (page && code == ErrorCode::kUnavailable)
+        page->headers.emplace_back("Retry-After", ImageRetryAfter());
+      return page;
     }
     return tl::unexpected(saved.error());
   }

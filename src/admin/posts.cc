@@ -645,7 +645,11 @@ Result<Response> Desk::SavePost(const Request& request) const {
       if (IsSaveFailure(item.error()))
         return AsSaveFailure(again(500, SaveFailureMessage(item.error())), item.error());
       // The server is busy with other images: the text is kept, shown back with the reason.
-      if (code == ErrorCode::kUnavailable) return again(503, item.error().message);
+      if (code == ErrorCode::kUnavailable) {
+        auto page = again(503, item.error().message);
+        if (page) page->headers.emplace_back("Retry-After", ImageRetryAfter());
+        return page;
+      }
       return tl::unexpected(item.error());
     }
     fields.image_url = item->url;

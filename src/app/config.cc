@@ -384,7 +384,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   if (auto found = values.find("image_wait_s"); found != values.end()) {
     auto seconds = ParseNumber(origin["image_wait_s"], found->second, 0, 3600);
     if (!seconds) return tl::unexpected(seconds.error());
-    config.images.wait = std::chrono::seconds(*seconds);
+    config.images.retry_after = std::chrono::seconds(*seconds);
   }
   if (auto found = values.find("theme"); found != values.end()) {
     config.theme_dir =
@@ -588,11 +588,12 @@ max_connections_per_address = 256
 metrics_allow = ["127.0.0.0/8", "::1"]
 # metrics_token = ""
 # Uploaded images: the most memory one image may take decoded, in MiB (width × height × channels
-# × bytes per channel; larger images are refused), how many images are processed at once, and how
-# many seconds an upload waits for its turn before it is turned away (503).
+# × bytes per channel; larger images are refused), how many images are processed at once, and the
+# seconds an upload is told to wait (Retry-After) when it arrives while every image job is taken:
+# it is answered 503 at once, its form shown again; no upload waits on the server for a turn.
 image_memory_mb = 256
 image_jobs = 1
-image_wait_s = 30
+image_wait_s = 10
 
 # Outgoing mail (invitations, password resets): an SMTP server. STARTTLS is used when the
 # server offers it; smtps:// connects with TLS from the start.

@@ -40,7 +40,8 @@ struct Config {
   // [newsletter] rate, concurrency, retry_after_s, max_attempts, bounce_threshold
   newsletter::SenderOptions newsletter;
   // Uploaded images: image_memory_mb = 256 (decoded size of one image), image_jobs = 1 (images
-  // processed at once), image_wait_s = 30 (how long an upload waits for its turn).
+  // processed at once), image_wait_s = 10 (the Retry-After seconds of an upload turned away at
+  // once while every image job is taken; until 2026-12 it was how long an upload waited).
   media::ImageSettings images;
   // embed_hosts = [] (html-filter): hosts bodies may embed as sandboxed iframes, lower case
   std::vector<std::string> embed_hosts;

@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <vips/vips.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 
@@ -194,13 +195,37 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
   auto original = Encode(upright.get(), format);
   if (!original) return tl::unexpected(original.error());
   result.original = std::move(*original);
+  // A JPEG can be decoded already reduced (libjpeg scales while it decodes, at 1/2, 1/4, 1/8), so
+  // each JPEG variant is made from the file again with shrink-on-load, after the full-size copy
+  // is let go: cheaper than resizing the full image each time, and less memory held at once.
+  // (libvips reduces the decode only for a variant at least 4× narrower; a nearer one is decoded
+  // at full size again, streamed, never held whole.)
+  // vips_thumbnail turns it upright and handles its colour profile exactly as for the decoded
+  // copy. WebP, PNG and GIF have no reduced decode (libwebp's scaled decode still decodes every
+  // pixel: measured slower, docs/BENCHMARKS.md), so their variants come from the decoded copy.
+  const bool shrink_on_load = format == Format::kJpeg;
+  if (shrink_on_load) {
+    upright.reset();
+    in_memory.reset();
+  }
   for (int target : kVariantWidths) {
     if (target >= result.original.width) continue;
     VipsImage* scaled = nullptr;
-    if (vips_thumbnail_image(upright.get(), &scaled, target, "height", 100000, nullptr) != 0) {
-      return Fail(ErrorCode::kInternal, "the image could not be resized", VipsMessage());
-    }
+    const int rc =
+        shrink_on_load
+            ? vips_thumbnail_buffer(const_cast<char*>(data.data()), data.size(), &scaled, target,
+                                    "height", 100000, nullptr)
+            : vips_thumbnail_image(upright.get(), &scaled, target, "height", 100000, nullptr);
+    if (rc != 0) return Fail(ErrorCode::kInternal, "the image could not be resized", VipsMessage());
     Image variant(scaled);
+    if (shrink_on_load) {
+      // Read sequentially from the file, so held (at the variant's size, smaller than the
+      // original's) for its two encodings.
+      variant.reset(vips_image_copy_memory(scaled));  // unrefs the sequential one
+      if (!variant)
+        return Fail(ErrorCode::kInternal, "the image could not be resized", VipsMessage());
+    }
+    StripMetadata(variant.get());
     std::vector<Format> formats = {format};
     if (format != Format::kWebp) formats.push_back(Format::kWebp);
     for (Format variant_format : formats) {
@@ -216,20 +241,12 @@ ImageProcessor::ImageProcessor(ImageSettings settings) : settings_(std::move(set
 
 Result<ProcessedImage> ImageProcessor::Process(std::string_view data) {
   {
-    std::unique_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     if (running_ >= settings_.max_jobs) {
-      if (waiting_ >= settings_.max_waiting) {
-        return Fail(ErrorCode::kUnavailable,
-                    "the server is busy with other images; try again in a minute");
-      }
-      ++waiting_;
-      const bool turn =
-          turn_.wait_for(lock, settings_.wait, [this] { return running_ < settings_.max_jobs; });
-      --waiting_;
-      if (!turn) {
-        return Fail(ErrorCode::kUnavailable,
-                    "the server is busy with other images; try again in a minute");
-      }
+      const auto seconds = std::max<std::int64_t>(1, settings_.retry_after.count());
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("Another image is being processed; try again in {} second{}", seconds,
+                              seconds == 1 ? "" : "s"));
     }
     ++running_;
   }
@@ -240,7 +257,6 @@ Result<ProcessedImage> ImageProcessor::Process(std::string_view data) {
     std::lock_guard lock(mutex_);
     --running_;
   }
-  turn_.notify_one();
   return processed;
 }
 

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -57,15 +56,17 @@ Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& l
 
 struct ImageSettings {
   ImageLimits limits;
-  int max_jobs = 1;                       // images processed at once; more wait their turn
-  std::chrono::milliseconds wait{30000};  // how long an upload waits for its turn
-  int max_waiting = 2;                    // uploads waiting at once; more are turned away at once
+  int max_jobs = 1;  // images processed at once
+  // While every job is taken, another upload is turned away at once (no request thread waits
+  // for a turn) and told to try again after this long: the Retry-After the desk sends.
+  std::chrono::seconds retry_after{10};
 };
 
 // The server's image processing: ProcessUpload with at most `max_jobs` images at once. An upload
-// that cannot get its turn (the queue is full, or `wait` passes) gets kUnavailable. After each
-// image the C heap's free memory is returned to the system (malloc_trim), so a large image does
-// not leave the server's resident size high. Thread-safe; not copyable.
+// that finds every job taken gets kUnavailable at once, with the sentence "Another image is being
+// processed; try again in N seconds" (N = retry_after). After each image the C heap's free memory
+// is returned to the system (malloc_trim), so a large image does not leave the server's resident
+// size high. Thread-safe; not copyable.
 class ImageProcessor {
  public:
   explicit ImageProcessor(ImageSettings settings = {});
@@ -79,9 +80,7 @@ class ImageProcessor {
  private:
   const ImageSettings settings_;
   std::mutex mutex_;
-  std::condition_variable turn_;
   int running_ = 0;
-  int waiting_ = 0;
 };
 
 }  // namespace broadsheet::media

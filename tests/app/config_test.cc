@@ -109,13 +109,20 @@ TEST(Config, ImageSettingsComeFromTheFileAndTheEnvironment) {
   ASSERT_TRUE(defaults) << defaults.error().message;
   EXPECT_EQ(defaults->images.limits.max_decoded_bytes, 256u * 1024 * 1024);
   EXPECT_EQ(defaults->images.max_jobs, 1);
+  EXPECT_EQ(defaults->images.retry_after, std::chrono::seconds(10));
 
   dir.Write("broadsheet.toml", "image_memory_mb = 64\nimage_jobs = 2\n");
   auto config = LoadConfig(dir.path(), Fake({{"BROADSHEET_IMAGE_WAIT_S", "5"}}));
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->images.limits.max_decoded_bytes, 64u * 1024 * 1024);
   EXPECT_EQ(config->images.max_jobs, 2);
-  EXPECT_EQ(config->images.wait, std::chrono::seconds(5));
+  EXPECT_EQ(config->images.retry_after, std::chrono::seconds(5));
+  // A site written when image_wait_s was how long an upload waited still loads: the same key is
+  // now the Retry-After of an upload turned away.
+  dir.Write("broadsheet.toml", "image_jobs = 1\nimage_wait_s = 30\n");
+  auto older = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(older) << older.error().message;
+  EXPECT_EQ(older->images.retry_after, std::chrono::seconds(30));
 
   auto bad = LoadConfig(dir.path(), Fake({{"BROADSHEET_IMAGE_JOBS", "0"}}));
   ASSERT_FALSE(bad);

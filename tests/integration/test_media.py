@@ -157,13 +157,137 @@ class MediaLibrary(unittest.TestCase):
         self.assertIn("Photo: Desk", body)
 
 
+def files_under(folder):
+    return sorted(os.path.join(root, name) for root, _, names in os.walk(folder) for name in names)
+
+
+class FailedUploads(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server()
+        add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        cls.server.start()
+        cls.editor = Browser(cls.server)
+        assert cls.editor.sign_in("editor@example.org", PASSWORD)[0] == 303
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_an_upload_whose_database_step_fails_leaves_no_files(self):
+        import sqlite3
+        uploads = os.path.join(self.server.site, "uploads")
+        database = os.path.join(self.server.site, "broadsheet.db")
+        before = files_under(uploads)
+        # The database refuses the media row, after the image and its variants were written.
+        with sqlite3.connect(database, timeout=10) as db:
+            db.execute("CREATE TRIGGER refuse_media BEFORE INSERT ON media "
+                       "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        try:
+            csrf = csrf_of(self.editor.request("GET", "/admin/media")[2])
+            status, _, _ = post_multipart(self.editor, "/admin/media", {"csrf": csrf, "alt": "A field"},
+                                          {"file": ("field.png", png(2000, 1000), "image/png")})
+            self.assertIn(status, (409, 500))  # the database's refusal, not stored
+            self.assertEqual(files_under(uploads), before)
+        finally:
+            with sqlite3.connect(database, timeout=10) as db:
+                db.execute("DROP TRIGGER refuse_media")
+        # With the database back, the same upload is stored: original and six variants.
+        csrf = csrf_of(self.editor.request("GET", "/admin/media")[2])
+        status, _, _ = post_multipart(self.editor, "/admin/media", {"csrf": csrf, "alt": "A field"},
+                                      {"file": ("field.png", png(2000, 1000), "image/png")})
+        self.assertEqual(status, 303)
+        self.assertEqual(len(files_under(uploads)), len(before) + 7)
+
+
+class BusyImageJobs(unittest.TestCase):
+    """An upload arriving while every image job is taken is answered at once: 503, Retry-After,
+    and the form shown again with the writer's words; no request thread waits for a turn."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server(env={"BROADSHEET_IMAGE_JOBS": "1", "BROADSHEET_IMAGE_WAIT_S": "4"})
+        add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
+        cls.server.start()
+        cls.editor = Browser(cls.server)
+        assert cls.editor.sign_in("editor@example.org", PASSWORD)[0] == 303
+        cls.csrf = csrf_of(cls.editor.request("GET", "/admin/media")[2])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def while_busy(self, send):
+        """Starts a slow large upload and calls send() until it answers 503 (the large upload's
+        body may still be on its way at first); returns that answer and how long it took."""
+        large = deep_png(5000, 5000, 8)  # 100 MB decoded: seconds of work for the one job
+        first = []
+
+        def upload_large():
+            # A small upload below may hold the one job for a moment: try until the large one runs.
+            for _ in range(400):
+                answer = post_multipart(self.editor, "/admin/media", {"csrf": self.csrf, "alt": "Large"},
+                                        {"file": ("large.png", large, "image/png")})
+                if answer[0] != 503:
+                    break
+                time.sleep(0.05)
+            first.append(answer)
+        thread = threading.Thread(target=upload_large)
+        thread.start()
+        busy = None
+        while thread.is_alive() and busy is None:
+            started = time.monotonic()
+            status, headers, page = send()
+            if status == 503:
+                busy = (status, headers, page, time.monotonic() - started)
+            else:
+                time.sleep(0.3)  # leave the job free most of the time, for the large upload
+        thread.join()
+        self.assertEqual(first[0][0], 303)
+        self.assertIsNotNone(busy, "the second upload was never turned away")
+        return busy
+
+    def test_a_second_upload_while_one_is_processed_gets_503_with_its_fields_kept(self):
+        fields = {"csrf": self.csrf, "alt": "Gulls over the harbour", "caption": "Morning & mist",
+                  "credit": "Photo: K. Ng"}
+        small = {"file": ("gulls.png", png(1200, 800), "image/png")}
+        status, headers, page, seconds = self.while_busy(
+            lambda: post_multipart(self.editor, "/admin/media", fields, small))
+        self.assertLess(seconds, 2)  # answered at once, not after a wait
+        self.assertEqual(headers["Retry-After"], "4")
+        self.assertIn("Another image is being processed; try again in 4 seconds", html.unescape(page))
+        self.assertIn('value="Gulls over the harbour"', page)
+        self.assertIn("Morning &amp; mist", page)
+        self.assertIn("Photo: K. Ng", page)
+        # The one job is free again: the same upload is stored.
+        status, _, _ = post_multipart(self.editor, "/admin/media", fields, small)
+        self.assertEqual(status, 303)
+
+    def test_the_editors_featured_image_while_one_is_processed_gets_503_with_the_text_kept(self):
+        page = self.editor.request("GET", "/admin/posts/new")[2]
+        count = re.search(r'name="edit_count" value="(\d+)"', page).group(1)
+        fields = {"csrf": csrf_of(page), "edit_count": count, "do": "save", "title": "Harbour Birds",
+                  "dek": "", "body": "Gulls at dawn.", "slug": "", "kind": "article", "section": "security",
+                  "authors": "jane-doe", "tags": "", "image_url": "", "image_alt": "Gulls over the harbour",
+                  "image_caption": "", "image_credit": "Photo: K. Ng", "comments_open": "1",
+                  "disclaimer_mode": "default", "disclaimer": "", "date": ""}
+        image = {"image_file": ("gulls.png", png(1200, 800), "image/png")}
+        status, headers, page, seconds = self.while_busy(
+            lambda: post_multipart(self.editor, "/admin/posts", fields, image))
+        self.assertLess(seconds, 2)
+        self.assertEqual(headers["Retry-After"], "4")
+        self.assertIn("Another image is being processed; try again in 4 seconds", html.unescape(page))
+        self.assertIn("Harbour Birds", page)
+        self.assertIn("Gulls at dawn.", page)
+
+
 class UploadMemory(unittest.TestCase):
     """Issue 13, item 8: a small file that decodes to hundreds of megabytes is refused from its
     header, images are processed one at a time, and memory goes back afterwards."""
 
     @classmethod
     def setUpClass(cls):
-        cls.server = harness.Server(env={"BROADSHEET_IMAGE_JOBS": "1", "BROADSHEET_IMAGE_WAIT_S": "60"})
+        cls.server = harness.Server(env={"BROADSHEET_IMAGE_JOBS": "1", "BROADSHEET_IMAGE_WAIT_S": "1"})
         add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Eda Editor")
         cls.server.start()
         cls.editor = Browser(cls.server)
@@ -178,8 +302,13 @@ class UploadMemory(unittest.TestCase):
         results = []
 
         def upload():
-            status, _, page = post_multipart(self.editor, "/admin/media", {"csrf": self.csrf, "alt": "Deep"},
-                                             {"file": ("deep.png", data, "image/png")})
+            # One image at a time: the others are turned away at once (503) and try again.
+            for _ in range(200):
+                status, _, page = post_multipart(self.editor, "/admin/media", {"csrf": self.csrf, "alt": "Deep"},
+                                                 {"file": ("deep.png", data, "image/png")})
+                if status != 503:
+                    break
+                time.sleep(0.2)
             results.append((status, page))
         threads = [threading.Thread(target=upload) for _ in range(count)]
         for thread in threads:
@@ -198,7 +327,7 @@ class UploadMemory(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 20)  # refused, not decoded
         self.assertLess(memory_mb(pid, "VmHWM"), 400)
 
-    def test_images_wait_their_turn_and_memory_is_returned(self):
+    def test_images_take_turns_and_memory_is_returned(self):
         pid = self.server.process.pid
         baseline = memory_mb(pid, "VmRSS")
         data = deep_png(2500, 2500, 8)  # 25 MB decoded each

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace broadsheet::media {
@@ -69,6 +72,42 @@ std::string Png(int width, int height, int bands, int bits) {
   return png;
 }
 
+// A gradient image saved as JPEG or WebP by libvips, with an EXIF orientation (1 = upright).
+std::string Encoded(int width, int height, const char* format, int orientation) {
+  VipsImage* ramp = nullptr;
+  EXPECT_EQ(vips_xyz(&ramp, width, height, nullptr), 0);
+  VipsImage* rgb = nullptr;
+  VipsImage* bands[] = {ramp, ramp, ramp};
+  EXPECT_EQ(vips_bandjoin(bands, &rgb, 3, nullptr), 0);
+  VipsImage* cast = nullptr;
+  EXPECT_EQ(vips_cast(rgb, &cast, VIPS_FORMAT_UCHAR, nullptr), 0);
+  vips_image_set_int(cast, "orientation", orientation);
+  void* buffer = nullptr;
+  size_t length = 0;
+  const std::string kind = format;
+  EXPECT_EQ(kind == "jpeg" ? vips_jpegsave_buffer(cast, &buffer, &length, nullptr)
+                           : vips_webpsave_buffer(cast, &buffer, &length, nullptr),
+            0);
+  std::string out(static_cast<const char*>(buffer), length);
+  g_free(buffer);
+  for (VipsImage* image : {ramp, rgb, cast}) g_object_unref(image);
+  return out;
+}
+
+// The sizes vips_thumbnail gives when resizing the whole decoded, upright image: what the
+// variants were before shrink-on-load, and must still be.
+std::pair<int, int> FullDecodeSize(const std::string& data, int target) {
+  VipsImage* loaded = vips_image_new_from_buffer(data.data(), data.size(), "", nullptr);
+  EXPECT_NE(loaded, nullptr);
+  VipsImage* upright = nullptr;
+  EXPECT_EQ(vips_autorot(loaded, &upright, nullptr), 0);
+  VipsImage* scaled = nullptr;
+  EXPECT_EQ(vips_thumbnail_image(upright, &scaled, target, "height", 100000, nullptr), 0);
+  std::pair<int, int> size = {vips_image_get_width(scaled), vips_image_get_height(scaled)};
+  for (VipsImage* image : {loaded, upright, scaled}) g_object_unref(image);
+  return size;
+}
+
 // The bit depth a PNG's header declares (IHDR: signature 8, length 4, type 4, width 4, height 4).
 int PngBitDepth(const std::string& png) { return static_cast<unsigned char>(png.at(24)); }
 
@@ -102,6 +141,53 @@ TEST_F(Images, MakesStrippedVariantsInTheOriginalFormatAndWebp) {
   EXPECT_EQ(processed->variants[5].width, 1600);
   for (const auto& variant : processed->variants) {
     EXPECT_EQ(variant.data.find("SECRET-GPS-MARKER"), std::string::npos);
+  }
+}
+
+TEST_F(Images, VariantsKeepTheirSizesOrientationAndStripping) {
+  // Odd sizes, where JPEG's reduced decode (1/2, 1/4, 1/8) could round differently than resizing
+  // the whole decoded image (WebP: from the decoded copy).
+  struct Case {
+    const char* format;
+    int width, height, orientation;
+  };
+  for (const Case& c : {Case{"jpeg", 3001, 2003, 1}, Case{"jpeg", 3001, 2003, 6},
+                        Case{"jpeg", 4095, 1023, 8}, Case{"webp", 2999, 1999, 1}}) {
+    SCOPED_TRACE(std::string(c.format) + " " + std::to_string(c.width) + "x" +
+                 std::to_string(c.height) + " orientation " + std::to_string(c.orientation));
+    const std::string input = Encoded(c.width, c.height, c.format, c.orientation);
+    auto processed = ProcessUpload(input);
+    ASSERT_TRUE(processed) << processed.error().message << " " << processed.error().detail;
+    const bool turned = c.orientation >= 5;  // 5–8 swap width and height
+    EXPECT_EQ(processed->original.width, turned ? c.height : c.width);
+    size_t index = 0;
+    for (int target : kVariantWidths) {
+      if (target >= processed->original.width) continue;
+      const auto expected = FullDecodeSize(input, target);
+      const size_t formats = std::string(c.format) == "webp" ? 1 : 2;
+      for (size_t i = 0; i < formats; ++i, ++index) {
+        ASSERT_LT(index, processed->variants.size());
+        const auto& variant = processed->variants[index];
+        EXPECT_EQ(variant.width, expected.first);
+        EXPECT_EQ(variant.height, expected.second);
+        // Re-read: upright, so no orientation but 1 is left to apply, and a JPEG has no EXIF.
+        // (libvips 8.14's WebP saver writes a minimal EXIF of its own: resolution, orientation 1.)
+        VipsImage* back =
+            vips_image_new_from_buffer(variant.data.data(), variant.data.size(), "", nullptr);
+        ASSERT_NE(back, nullptr);
+        EXPECT_EQ(vips_image_get_width(back), expected.first);
+        if (variant.extension == "jpg") {
+          EXPECT_EQ(vips_image_get_typeof(back, VIPS_META_EXIF_NAME), 0u);
+        }
+        int orientation = 1;
+        if (vips_image_get_typeof(back, VIPS_META_ORIENTATION) != 0) {
+          EXPECT_EQ(vips_image_get_int(back, VIPS_META_ORIENTATION, &orientation), 0);
+        }
+        EXPECT_EQ(orientation, 1);
+        g_object_unref(back);
+      }
+    }
+    EXPECT_EQ(index, processed->variants.size());
   }
 }
 
@@ -199,17 +285,19 @@ TEST_F(Images, MemoryGoesBackAfterAnImage) {
   EXPECT_LT(ResidentKb(), before + 20 * 1024);
 }
 
-TEST_F(Images, AnImageBeyondTheJobsAndQueueIsTurnedAwayWhileAnotherIsProcessed) {
+TEST_F(Images, AnImageArrivingWhileEveryJobIsTakenIsTurnedAwayAtOnceWithWhenToRetry) {
   ImageSettings settings;
   settings.max_jobs = 1;
-  settings.max_waiting = 0;
+  settings.retry_after = std::chrono::seconds(7);
   ImageProcessor processor(settings);
-  const std::string large = Png(2000, 2000, 4, 8);
+  const std::string large = Png(3000, 3000, 4, 8);
   const std::string small = Png(100, 100, 3, 8);
+  std::atomic<bool> started = false;
   std::atomic<bool> done = false;
   std::thread busy([&] {
     // The small images below may hold the one job for a moment: try until the large one runs.
     while (true) {
+      started = true;
       auto result = processor.Process(large);
       if (result || result.error().code != ErrorCode::kUnavailable) {
         EXPECT_TRUE(result);
@@ -218,13 +306,20 @@ TEST_F(Images, AnImageBeyondTheJobsAndQueueIsTurnedAwayWhileAnotherIsProcessed) 
     }
     done = true;
   });
-  bool turned_away = false;
-  while (!done && !turned_away) {
+  while (!started) std::this_thread::yield();
+  int turned_away = 0;
+  std::string message;
+  while (!done) {
     auto result = processor.Process(small);
-    turned_away = !result && result.error().code == ErrorCode::kUnavailable;
+    if (!result && result.error().code == ErrorCode::kUnavailable) {
+      ++turned_away;
+      message = result.error().message;
+    }
   }
   busy.join();
-  EXPECT_TRUE(turned_away);
+  // Turned away at once, not after a wait: many times while one large image was processed.
+  EXPECT_GT(turned_away, 1);
+  EXPECT_EQ(message, "Another image is being processed; try again in 7 seconds");
   EXPECT_TRUE(processor.Process(small));  // free again afterwards
 }
 
