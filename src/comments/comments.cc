@@ -145,6 +145,11 @@ Result<Rules> Comments::CurrentRules() const {
   return rules;
 }
 
+int Comments::PageOf(int threads_before, int per_page) {
+  if (threads_before <= 0 || per_page <= 0) return 1;
+  return threads_before / per_page + 1;
+}
+
 bool Comments::Open(const Post& post, const Rules& rules, Timestamp now) {
   if (post.status != PostStatus::kPublished || !post.comments_open) return false;
   if (rules.close_after_days <= 0 || !post.published_at) return true;
@@ -319,9 +324,9 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
     if (rules.moderation == Moderation::kHoldNone) return Decision{CommentStatus::kApproved, ""};
     if (rules.moderation == Moderation::kHoldAll)
       return Decision{CommentStatus::kPending, "Every comment is held for a moderator."};
-    auto approved = store_.CountApprovedCommentsFrom(comment.author_email);
+    auto approved = store_.HasApprovedCommentFrom(comment.author_email);
     if (!approved) return tl::unexpected(approved.error());
-    if (*approved > 0) return Decision{CommentStatus::kApproved, ""};
+    if (*approved) return Decision{CommentStatus::kApproved, ""};
     return Decision{CommentStatus::kPending, "A first comment from this address."};
   }();
   if (!status) return StorageFailure(status.error());

@@ -221,6 +221,9 @@ void Site::AddRoutes(http::Router& router) {
              }),
              "comment-pages");
   router.Add(
+      Method::kGet, "/{slug}/comments/{id}/",
+      [this](const Request& r) { return CommentPermalink(r); }, "comment-pages");
+  router.Add(
       Method::kGet, "/comments/privacy", [this](const Request& r) { return PrivacyForm(r); },
       "comments");
   router.Add(
@@ -664,7 +667,7 @@ Result<Response> Site::PrivacyPage(const Request& request) const {
     list.push_back(
         {{"article", "/" + comment.post_slug + "/"},
          {"anchor", comment.status == CommentStatus::kApproved
-                        ? fmt::format("/{}/#comment-{}", comment.post_slug, comment.id)
+                        ? fmt::format("/{}/comments/{}/", comment.post_slug, comment.id)
                         : ""},
          {"date", FormatHumanDate(comment.created_at, zone)},
          {"status", comment.status == CommentStatus::kApproved ? "published" : "not published"},
@@ -986,6 +989,23 @@ Result<Response> Site::Robots(const Request&) const {
   response.body = std::move(text);
   response.cacheable = true;
   return response;
+}
+
+Result<Response> Site::CommentPermalink(const Request& request) const {
+  const std::string slug(request.Param("slug"));
+  const auto id = PageNumber(request.Param("id"));  // a positive number, as a page's
+  if (!IsValidSlug(slug) || !id) return NotFound(request);
+  auto detail = store_.FindPublishedPost(slug, Now());
+  if (!detail) return tl::unexpected(detail.error());
+  if (!*detail) return NotFound(request);
+  auto before = store_.CommentThreadIndex((*detail)->post.id, *id);
+  if (!before) return tl::unexpected(before.error());
+  if (!*before) return NotFound(request);
+  const int page = comments::Comments::PageOf(**before, kCommentThreadsPerPage);
+  const std::string base = PostUrl((*detail)->post);
+  const std::string anchor = fmt::format("#comment-{}", *id);
+  return Response::Redirect(
+      302, page == 1 ? base + anchor : fmt::format("{}comments/page/{}/{}", base, page, anchor));
 }
 
 Result<Response> Site::CommentsFeed(const Request& request) const {

@@ -111,6 +111,8 @@ class Site {
   Result<http::Response> Feed(const http::Request& request, const std::string& kind,
                               const std::string& format) const;
   Result<http::Response> CommentsFeed(const http::Request& request) const;
+  // /SLUG/comments/ID/: a comment's permanent address, redirecting to the page that shows it.
+  Result<http::Response> CommentPermalink(const http::Request& request) const;
   // /sitemap.xml (an index), /sitemaps/pages.xml, posts-N.xml and news.xml; /robots.txt.
   Result<http::Response> SitemapIndex(const http::Request& request) const;
   Result<http::Response> SitemapFile(const http::Request& request) const;
