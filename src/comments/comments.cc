@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -147,7 +148,7 @@ Result<Rules> Comments::CurrentRules() const {
 
 int Comments::PageOf(int threads_before, int per_page) {
   if (threads_before <= 0 || per_page <= 0) return 1;
-  return threads_before / per_page + 1;
+  return std::min(threads_before / per_page, std::numeric_limits<int>::max() - 1) + 1;
 }
 
 bool Comments::Open(const Post& post, const Rules& rules, Timestamp now) {
