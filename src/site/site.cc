@@ -93,6 +93,21 @@ Timestamp StartOfDay(int year, int month, int day, const TimeZone& zone) {
   return ParseIsoTime(fmt::format("{:04}-{:02}-{:02}", year, month, day), zone).value_or(0);
 }
 
+// The comment form's state from an article page's query: whom it replies to, and the notice
+// after a submission (`?comment=held` or `?comment=ID`).
+nlohmann::json CommentFormOf(const Request& request) {
+  const std::string parent = request.QueryParam("replyto").value_or("0");
+  nlohmann::json form = {{"parent", parent}, {"replying", parent != "0"}};
+  const std::string comment = request.QueryParam("comment").value_or("");
+  if (comment == "held") {
+    form["notice"] =
+        "Thank you. Your comment is awaiting moderation and will appear once approved.";
+  } else if (!comment.empty()) {
+    form["notice"] = "Thank you. Your comment is published.";
+  }
+  return form;
+}
+
 }  // namespace
 
 struct Site::ListSpec {
@@ -217,7 +232,7 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/{slug}/comments/page/{page}/",
              paged([this](const Request& r, int p) -> Result<Response> {
                if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
-               return Article(r, {{"parent", "0"}}, 200, p);
+               return Article(r, CommentFormOf(r), 200, p);
              }),
              "comment-pages");
   router.Add(
@@ -346,16 +361,7 @@ Result<Response> Site::Home(const Request& request, int page) const {
 }
 
 Result<Response> Site::Post(const Request& request) const {
-  const std::string parent = request.QueryParam("replyto").value_or("0");
-  nlohmann::json form = {{"parent", parent}, {"replying", parent != "0"}};
-  const std::string comment = request.QueryParam("comment").value_or("");
-  if (comment == "held") {
-    form["notice"] =
-        "Thank you. Your comment is awaiting moderation and will appear once approved.";
-  } else if (!comment.empty()) {
-    form["notice"] = "Thank you. Your comment is published.";
-  }
-  return Article(request, form, 200);
+  return Article(request, CommentFormOf(request), 200);
 }
 
 Result<Response> Site::Article(const Request& request, const nlohmann::json& comment_form,
@@ -536,9 +542,17 @@ Result<Response> Site::SubmitComment(const Request& request) const {
       if (!queued) spdlog::warn("comment notices not sent: {}", Describe(queued.error()));
     }
   }
+  // A published reply to an older thread is shown on that thread's page of comments.
+  std::string page_path = fmt::format("/{}/", slug);
+  if (outcome->status == CommentStatus::kApproved && outcome->comment.parent_id) {
+    auto before = store_.CommentThreadIndex(post->id, outcome->id);
+    const int page =
+        before && *before ? comments::Comments::PageOf(**before, kCommentThreadsPerPage) : 1;
+    if (page > 1) page_path = fmt::format("/{}/comments/page/{}/", slug, page);
+  }
   Response response = Response::Redirect(
       303, outcome->status == CommentStatus::kApproved
-               ? fmt::format("/{}/?comment={}#comment-{}", slug, outcome->id, outcome->id)
+               ? fmt::format("{}?comment={}#comment-{}", page_path, outcome->id, outcome->id)
                : fmt::format("/{}/?comment=held#comments", slug));
   response.cache_control = "no-store";
   return response;

@@ -8,7 +8,7 @@ import sqlite3
 import unittest
 
 import harness
-from test_comments import ARTICLE, cli
+from test_comments import ARTICLE, cli, comment
 
 THREADS = 120  # the article shows 50 threads a page: three pages
 
@@ -33,6 +33,7 @@ class CommentPages(unittest.TestCase):
             self.held = add(post, "pending", "Held for a moderator")
             self.elsewhere = add(other, "approved", "On another article")
         self.server.start()
+        self.server.set_desk_setting("comments_min_form_seconds", "0")
 
     def tearDown(self):
         self.server.close()
@@ -62,6 +63,20 @@ class CommentPages(unittest.TestCase):
             self.assertEqual(status, 302, comment_id)
             self.assertEqual(headers["location"], f"{page}#comment-{comment_id}")
             self.assertIn(comment_id, self.ids_on(page)[1])
+
+    def test_a_published_reply_to_an_older_thread_lands_on_its_page(self):
+        status, headers, _ = comment(self.server, {"body": "Late to this thread.", "email": "r@example.org",
+                                                   "parent": str(self.roots[0])})
+        self.assertEqual(status, 303)
+        found = re.fullmatch(re.escape(ARTICLE) + r"comments/page/3/\?comment=(\d+)#comment-(\d+)",
+                             headers["location"])
+        self.assertTrue(found, headers["location"])
+        page, ids = self.ids_on(headers["location"].split("#")[0])
+        self.assertIn(int(found.group(1)), ids)
+        self.assertIn("Your comment is published.", page)
+        # a new thread is on the first page
+        status, headers, _ = comment(self.server, {"body": "A new thread.", "email": "r@example.org"})
+        self.assertRegex(headers["location"], "^" + re.escape(ARTICLE) + r"\?comment=\d+#comment-\d+$")
 
     def test_an_address_of_a_comment_not_shown_there_is_not_found(self):
         for path in (f"{ARTICLE}comments/{self.held}/", f"{ARTICLE}comments/{self.elsewhere}/",
