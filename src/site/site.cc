@@ -1028,7 +1028,7 @@ Result<Response> Site::CommentsFeed(const Request& request) const {
   auto detail = store_.FindPublishedPost(slug, Now());
   if (!detail) return tl::unexpected(detail.error());
   if (!*detail || (*detail)->post.kind != PostKind::kArticle) return NotFound(request);
-  auto comments = store_.ListApprovedComments((*detail)->post.id);
+  auto comments = store_.ListApprovedComments((*detail)->post.id, kCommentsInFeed);
   if (!comments) return tl::unexpected(comments.error());
   auto publication = LoadPublication();
   if (!publication) return tl::unexpected(publication.error());

@@ -36,6 +36,7 @@ inline constexpr int kPostsPerPage = 10;
 inline constexpr int kFeedItems = 20;
 inline constexpr int kResultsPerPage = 10;
 inline constexpr size_t kRelatedPieces = 3;        // related analysis under an article
+inline constexpr int kCommentsInFeed = 100;        // an article's comments feed: the newest
 inline constexpr int kCommentThreadsPerPage = 50;  // newest first; older ones on further pages
 inline constexpr int kSyncBeforeSearch = 200;      // queued index changes a search applies first
 

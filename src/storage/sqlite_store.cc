@@ -1207,13 +1207,15 @@ Result<std::optional<Comment>> SqliteStore::FindComment(std::int64_t id) {
   return ReadComment(statement);
 }
 
-Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post_id) {
+Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post_id, int limit) {
   std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kCommentColumns +
-                                 " FROM comments c JOIN posts p ON p.id = c.post_id "
-                                 "WHERE c.post_id = ?1 AND c.status = 'approved' ORDER BY c.id";
+  // The newest ones through comments_by_post (a negative LIMIT is none), then oldest first.
+  static const std::string sql =
+      std::string("SELECT * FROM (SELECT ") + kCommentColumns +
+      " FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.post_id = ?1 AND c.status = "
+      "'approved' ORDER BY c.id DESC LIMIT ?2) ORDER BY 1";
   auto statement = Prepare(sql.c_str());
-  statement.Bind(1, post_id);
+  statement.Bind(1, post_id).Bind(2, limit > 0 ? static_cast<std::int64_t>(limit) : -1);
   return ReadComments(db_, statement);
 }
 

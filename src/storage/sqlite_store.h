@@ -103,7 +103,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Comment>> ListCommentsOfPost(std::int64_t post_id) override;
   Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) override;
   Result<std::optional<Comment>> FindComment(std::int64_t id) override;
-  Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) override;
+  Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id, int limit) override;
   Result<CommentThreads> ListCommentThreads(std::int64_t post_id, int skip, int limit) override;
   Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status, int limit,
                                             const std::string& text = "") override;

@@ -163,8 +163,8 @@ class Store {
   enum class CacheNotice { kBump, kCallerEvicts };
   virtual Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) = 0;
   virtual Result<std::optional<Comment>> FindComment(std::int64_t id) = 0;
-  // Approved comments of a post, oldest first.
-  virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) = 0;
+  // The newest `limit` approved comments of a post (all when `limit` is 0), oldest first.
+  virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id, int limit) = 0;
   // A page of a post's approved comments in threads. A thread starts at a top-level comment (or
   // a reply whose parent is not approved) and holds every approved reply below it. The threads
   // newest first, `skip` of them skipped and at most `limit` taken; their comments oldest first.

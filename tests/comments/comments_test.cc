@@ -130,7 +130,7 @@ TEST_F(Moderation, AFloodFromOneClientIsRefusedNotStoredWhileOthersComment) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kRateLimited);
   EXPECT_EQ(comments.FloodWait("192.0.2.1", 110), 50);  // the first of the three leaves at 160
-  EXPECT_EQ(store_->ListApprovedComments(post_.id)->size(), 3u);
+  EXPECT_EQ(store_->ListApprovedComments(post_.id, 0)->size(), 3u);
   Submission other = From("g@example.org");
   other.client_ip = "198.51.100.7";
   EXPECT_TRUE(comments.Submit(post_, other, 110));

@@ -93,12 +93,15 @@ class CommentPages(unittest.TestCase):
         self.assertIn(f"{THREADS + 1} comments", self.ids_on(ARTICLE)[0])
         self.assertEqual(self.server.get(f"{ARTICLE}comments/{self.roots[-1]}/")[0], 404)
 
-    def test_the_comments_feed_is_not_paged_and_links_the_permanent_addresses(self):
+    def test_the_comments_feed_holds_the_newest_hundred_with_their_permanent_addresses(self):
         status, _, body = self.server.get(ARTICLE + "feed/")
         self.assertEqual(status, 200)
         text = body.decode()
-        self.assertTrue(all(f"Thread number {k}&lt;" in text for k in (0, THREADS - 1)))
-        oldest = self.roots[0]
+        self.assertEqual(text.count("<item>"), 100)  # not the article's 50 threads, not all 121
+        self.assertIn("A reply to the oldest thread", text)
+        self.assertIn(f"Thread number {THREADS - 1}&lt;", text)
+        self.assertNotIn(f"Thread number {THREADS - 100}&lt;", text)
+        oldest = self.roots[THREADS - 99]  # the oldest one in the feed
         self.assertTrue(re.search(rf"<link>http://[^<]+{re.escape(ARTICLE)}comments/{oldest}/</link>", text))
         # the guid is the one readers' feed programs already know
         self.assertTrue(re.search(rf'<guid isPermaLink="true">http://[^<]+{re.escape(ARTICLE)}#comment-{oldest}</guid>',

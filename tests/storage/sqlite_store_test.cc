@@ -310,6 +310,23 @@ TEST(SqliteStore, ACommentsThreadIndexCountsTheNewerThreads) {
   EXPECT_EQ(page->comments.front().id, roots[1]);
 }
 
+TEST(SqliteStore, ListingApprovedCommentsKeepsTheNewestWithinTheLimit) {
+  auto store = OpenMemory();
+  const std::int64_t post = *store->UpsertPost(MakePost("listed", 100));
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "l@x.org"),
+                                        Store::CacheNotice::kBump));
+  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "l@x.org"),
+                                   Store::CacheNotice::kBump));
+  auto newest = store->ListApprovedComments(post, 2);
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].id, ids[3]);  // oldest first
+  EXPECT_EQ((*newest)[1].id, ids[4]);
+  EXPECT_EQ(store->ListApprovedComments(post, 0)->size(), 5u);  // 0: all
+}
+
 TEST(SqliteStore, AnApprovedCommentFromAnAddressIsFoundInAnyCase) {
   auto store = OpenMemory();
   const std::int64_t post = *store->UpsertPost(MakePost("known", 100));
