@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -143,6 +144,11 @@ Result<Rules> Comments::CurrentRules() const {
     if (const std::string* value = setting(key)) rules.*field = WordList(*value);
   }
   return rules;
+}
+
+int Comments::PageOf(int threads_before, int per_page) {
+  if (threads_before <= 0 || per_page <= 0) return 1;
+  return std::min(threads_before / per_page, std::numeric_limits<int>::max() - 1) + 1;
 }
 
 bool Comments::Open(const Post& post, const Rules& rules, Timestamp now) {
@@ -319,9 +325,9 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
     if (rules.moderation == Moderation::kHoldNone) return Decision{CommentStatus::kApproved, ""};
     if (rules.moderation == Moderation::kHoldAll)
       return Decision{CommentStatus::kPending, "Every comment is held for a moderator."};
-    auto approved = store_.CountApprovedCommentsFrom(comment.author_email);
+    auto approved = store_.HasApprovedCommentFrom(comment.author_email);
     if (!approved) return tl::unexpected(approved.error());
-    if (*approved > 0) return Decision{CommentStatus::kApproved, ""};
+    if (*approved) return Decision{CommentStatus::kApproved, ""};
     return Decision{CommentStatus::kPending, "A first comment from this address."};
   }();
   if (!status) return StorageFailure(status.error());

@@ -136,6 +136,9 @@ class Comments {
   Result<Rules> CurrentRules() const;
   // Whether `post` takes comments at `now`: open, and not past the automatic closing age.
   static bool Open(const Post& post, const Rules& rules, Timestamp now);
+  // The page (from 1) of a comment section, `per_page` threads a page, that shows the thread
+  // with `threads_before` threads before it. Out-of-range input gives page 1.
+  static int PageOf(int threads_before, int per_page);
 
   // A signed token for the comment form of `post`, issued at `now`.
   Result<std::string> FormToken(std::int64_t post_id, Timestamp now) const;

@@ -52,7 +52,8 @@ Result<int> Notices::Comment(const Publication& publication, const Rules& rules,
                                  title, comment.body_markdown);
   text += fmt::format("E-mail: {}\n", comment.author_email);
   if (!comment.author_url.empty()) text += fmt::format("Website: {}\n", comment.author_url);
-  text += fmt::format("\nRead it: {}/{}/#comment-{}\n", PublicBaseUrl(publication),
+  // The comment's permanent address, which finds its page however long the thread grows.
+  text += fmt::format("\nRead it: {}/{}/comments/{}/\n", PublicBaseUrl(publication),
                       (*post)->post.slug, comment.id);
   message.text = std::move(text);
   for (const std::string& to : recipients) {

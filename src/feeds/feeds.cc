@@ -211,12 +211,15 @@ std::string CommentsRss(const PostDetail& detail, const std::vector<Comment>& co
       XmlText(url));
   for (auto it = comments.rbegin(); it != comments.rend(); ++it) {
     const Comment& comment = *it;
-    const std::string link = fmt::format("{}#comment-{}", url, comment.id);
+    // The guid stays what it always was (readers' feed programs know items by it); the link is
+    // the comment's permanent address, which finds its page of a long thread.
+    const std::string guid = fmt::format("{}#comment-{}", url, comment.id);
+    const std::string link = fmt::format("{}comments/{}/", url, comment.id);
     out += fmt::format(
         "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n"
         "<dc:creator>{}</dc:creator>\n<pubDate>{}</pubDate>\n<description>{}</description>\n"
         "</item>\n",
-        XmlText("By " + comment.author_name), XmlText(link), XmlText(link),
+        XmlText("By " + comment.author_name), XmlText(link), XmlText(guid),
         XmlText(comment.author_name), FormatHttpDate(comment.created_at),
         XmlText(comment.body_html));
   }

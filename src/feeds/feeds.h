@@ -35,7 +35,8 @@ std::string Atom(const FeedSpec& spec, const std::vector<PostDetail>& posts,
                  const Publication& publication, const MediaByUrl& media);
 std::string JsonFeed(const FeedSpec& spec, const std::vector<PostDetail>& posts,
                      const Publication& publication);
-// Approved comments of one article, newest first.
+// Approved comments of one article (the caller chooses how many), newest first; each item links
+// the comment's permanent address /SLUG/comments/ID/, its guid stays /SLUG/#comment-ID.
 std::string CommentsRss(const PostDetail& detail, const std::vector<Comment>& comments,
                         const Publication& publication);
 

@@ -93,6 +93,21 @@ Timestamp StartOfDay(int year, int month, int day, const TimeZone& zone) {
   return ParseIsoTime(fmt::format("{:04}-{:02}-{:02}", year, month, day), zone).value_or(0);
 }
 
+// The comment form's state from an article page's query: whom it replies to, and the notice
+// after a submission (`?comment=held` or `?comment=ID`).
+nlohmann::json CommentFormOf(const Request& request) {
+  const std::string parent = request.QueryParam("replyto").value_or("0");
+  nlohmann::json form = {{"parent", parent}, {"replying", parent != "0"}};
+  const std::string comment = request.QueryParam("comment").value_or("");
+  if (comment == "held") {
+    form["notice"] =
+        "Thank you. Your comment is awaiting moderation and will appear once approved.";
+  } else if (!comment.empty()) {
+    form["notice"] = "Thank you. Your comment is published.";
+  }
+  return form;
+}
+
 }  // namespace
 
 struct Site::ListSpec {
@@ -224,9 +239,12 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/{slug}/comments/page/{page}/",
              paged([this](const Request& r, int p) -> Result<Response> {
                if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
-               return Article(r, {{"parent", "0"}}, 200, p);
+               return Article(r, CommentFormOf(r), 200, p);
              }),
              "comment-pages", ignored);
+  router.Add(
+      Method::kGet, "/{slug}/comments/{id}/",
+      [this](const Request& r) { return CommentPermalink(r); }, "comment-pages");
   router.Add(
       Method::kGet, "/comments/privacy", [this](const Request& r) { return PrivacyForm(r); },
       "comments", ignored);
@@ -350,16 +368,7 @@ Result<Response> Site::Home(const Request& request, int page) const {
 }
 
 Result<Response> Site::Post(const Request& request) const {
-  const std::string parent = request.QueryParam("replyto").value_or("0");
-  nlohmann::json form = {{"parent", parent}, {"replying", parent != "0"}};
-  const std::string comment = request.QueryParam("comment").value_or("");
-  if (comment == "held") {
-    form["notice"] =
-        "Thank you. Your comment is awaiting moderation and will appear once approved.";
-  } else if (!comment.empty()) {
-    form["notice"] = "Thank you. Your comment is published.";
-  }
-  return Article(request, form, 200);
+  return Article(request, CommentFormOf(request), 200);
 }
 
 Result<Response> Site::Article(const Request& request, const nlohmann::json& comment_form,
@@ -540,9 +549,17 @@ Result<Response> Site::SubmitComment(const Request& request) const {
       if (!queued) spdlog::warn("comment notices not sent: {}", Describe(queued.error()));
     }
   }
+  // A published reply to an older thread is shown on that thread's page of comments.
+  std::string page_path = fmt::format("/{}/", slug);
+  if (outcome->status == CommentStatus::kApproved && outcome->comment.parent_id) {
+    auto before = store_.CommentThreadIndex(post->id, outcome->id);
+    const int page =
+        before && *before ? comments::Comments::PageOf(**before, kCommentThreadsPerPage) : 1;
+    if (page > 1) page_path = fmt::format("/{}/comments/page/{}/", slug, page);
+  }
   Response response = Response::Redirect(
       303, outcome->status == CommentStatus::kApproved
-               ? fmt::format("/{}/?comment={}#comment-{}", slug, outcome->id, outcome->id)
+               ? fmt::format("{}?comment={}#comment-{}", page_path, outcome->id, outcome->id)
                : fmt::format("/{}/?comment=held#comments", slug));
   response.cache_control = "no-store";
   return response;
@@ -671,7 +688,7 @@ Result<Response> Site::PrivacyPage(const Request& request) const {
     list.push_back(
         {{"article", "/" + comment.post_slug + "/"},
          {"anchor", comment.status == CommentStatus::kApproved
-                        ? fmt::format("/{}/#comment-{}", comment.post_slug, comment.id)
+                        ? fmt::format("/{}/comments/{}/", comment.post_slug, comment.id)
                         : ""},
          {"date", FormatHumanDate(comment.created_at, zone)},
          {"status", comment.status == CommentStatus::kApproved ? "published" : "not published"},
@@ -995,13 +1012,30 @@ Result<Response> Site::Robots(const Request&) const {
   return response;
 }
 
+Result<Response> Site::CommentPermalink(const Request& request) const {
+  const std::string slug(request.Param("slug"));
+  const auto id = PageNumber(request.Param("id"));  // a positive number, as a page's
+  if (!IsValidSlug(slug) || !id) return NotFound(request);
+  auto detail = store_.FindPublishedPost(slug, Now());
+  if (!detail) return tl::unexpected(detail.error());
+  if (!*detail) return NotFound(request);
+  auto before = store_.CommentThreadIndex((*detail)->post.id, *id);
+  if (!before) return tl::unexpected(before.error());
+  if (!*before) return NotFound(request);
+  const int page = comments::Comments::PageOf(**before, kCommentThreadsPerPage);
+  const std::string base = PostUrl((*detail)->post);
+  const std::string anchor = fmt::format("#comment-{}", *id);
+  return Response::Redirect(
+      302, page == 1 ? base + anchor : fmt::format("{}comments/page/{}/{}", base, page, anchor));
+}
+
 Result<Response> Site::CommentsFeed(const Request& request) const {
   const std::string slug(request.Param("slug"));
   if (!IsValidSlug(slug)) return NotFound(request);
   auto detail = store_.FindPublishedPost(slug, Now());
   if (!detail) return tl::unexpected(detail.error());
   if (!*detail || (*detail)->post.kind != PostKind::kArticle) return NotFound(request);
-  auto comments = store_.ListApprovedComments((*detail)->post.id);
+  auto comments = store_.ListApprovedComments((*detail)->post.id, kCommentsInFeed);
   if (!comments) return tl::unexpected(comments.error());
   auto publication = LoadPublication();
   if (!publication) return tl::unexpected(publication.error());

@@ -36,6 +36,7 @@ inline constexpr int kPostsPerPage = 10;
 inline constexpr int kFeedItems = 20;
 inline constexpr int kResultsPerPage = 10;
 inline constexpr size_t kRelatedPieces = 3;        // related analysis under an article
+inline constexpr int kCommentsInFeed = 100;        // an article's comments feed: the newest
 inline constexpr int kCommentThreadsPerPage = 50;  // newest first; older ones on further pages
 inline constexpr int kSyncBeforeSearch = 200;      // queued index changes a search applies first
 
@@ -111,6 +112,8 @@ class Site {
   Result<http::Response> Feed(const http::Request& request, const std::string& kind,
                               const std::string& format) const;
   Result<http::Response> CommentsFeed(const http::Request& request) const;
+  // /SLUG/comments/ID/: a comment's permanent address, redirecting to the page that shows it.
+  Result<http::Response> CommentPermalink(const http::Request& request) const;
   // /sitemap.xml (an index), /sitemaps/pages.xml, posts-N.xml and news.xml; /robots.txt.
   Result<http::Response> SitemapIndex(const http::Request& request) const;
   Result<http::Response> SitemapFile(const http::Request& request) const;

@@ -409,6 +409,36 @@ CREATE INDEX comments_by_post_email_text
 CREATE INDEX comments_by_email_time ON comments(author_email COLLATE NOCASE, created_at);
 CREATE INDEX comments_by_client_time ON comments(client_hash, created_at);
 )sql",
+      // 14: each post's approved comments, counted once and kept by triggers, so that lists
+      // showing counts (the front page, sections, tags, authors) and the article's heading read
+      // one row instead of counting the thread on every render. Every way a comment is added,
+      // approved, unapproved, moved, deleted (also through its post's deletion) goes through them.
+      R"sql(
+CREATE TABLE comment_counts (
+  post_id INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+  approved INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO comment_counts(post_id, approved)
+  SELECT post_id, count(*) FROM comments WHERE status = 'approved' GROUP BY post_id;
+CREATE TRIGGER comment_counts_insert AFTER INSERT ON comments WHEN NEW.status = 'approved'
+BEGIN
+  INSERT INTO comment_counts(post_id, approved) VALUES (NEW.post_id, 1)
+    ON CONFLICT(post_id) DO UPDATE SET approved = approved + 1;
+END;
+CREATE TRIGGER comment_counts_delete AFTER DELETE ON comments WHEN OLD.status = 'approved'
+BEGIN
+  UPDATE comment_counts SET approved = approved - 1 WHERE post_id = OLD.post_id;
+END;
+CREATE TRIGGER comment_counts_update AFTER UPDATE OF status, post_id ON comments
+  WHEN (OLD.status = 'approved') <> (NEW.status = 'approved') OR
+       (NEW.status = 'approved' AND OLD.post_id <> NEW.post_id)
+BEGIN
+  UPDATE comment_counts SET approved = approved - 1
+    WHERE OLD.status = 'approved' AND post_id = OLD.post_id;
+  INSERT INTO comment_counts(post_id, approved) SELECT NEW.post_id, 1 WHERE NEW.status = 'approved'
+    ON CONFLICT(post_id) DO UPDATE SET approved = approved + 1;
+END;
+)sql",
   };
   return migrations;
 }

@@ -1207,13 +1207,15 @@ Result<std::optional<Comment>> SqliteStore::FindComment(std::int64_t id) {
   return ReadComment(statement);
 }
 
-Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post_id) {
+Result<std::vector<Comment>> SqliteStore::ListApprovedComments(std::int64_t post_id, int limit) {
   std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kCommentColumns +
-                                 " FROM comments c JOIN posts p ON p.id = c.post_id "
-                                 "WHERE c.post_id = ?1 AND c.status = 'approved' ORDER BY c.id";
+  // The newest ones through comments_by_post (a negative LIMIT is none), then oldest first.
+  static const std::string sql =
+      std::string("SELECT * FROM (SELECT ") + kCommentColumns +
+      " FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.post_id = ?1 AND c.status = "
+      "'approved' ORDER BY c.id DESC LIMIT ?2) ORDER BY 1";
   auto statement = Prepare(sql.c_str());
-  statement.Bind(1, post_id);
+  statement.Bind(1, post_id).Bind(2, limit > 0 ? static_cast<std::int64_t>(limit) : -1);
   return ReadComments(db_, statement);
 }
 
@@ -1253,6 +1255,26 @@ Result<Store::CommentThreads> SqliteStore::ListCommentThreads(std::int64_t post_
   if (!comments) return tl::unexpected(comments.error());
   page.comments = std::move(*comments);
   return page;
+}
+
+Result<std::optional<int>> SqliteStore::CommentThreadIndex(std::int64_t post_id, std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  // The thread's root: up through approved parents (a reply whose parent is not shown heads a
+  // thread of its own); then the roots newer than it, counted through comments_by_post.
+  static const std::string sql =
+      "WITH RECURSIVE up(id, parent_id, depth) AS (SELECT id, parent_id, 0 FROM comments WHERE "
+      "id = ?2 AND post_id = ?1 AND status = 'approved' UNION ALL SELECT c.id, c.parent_id, "
+      "up.depth + 1 FROM comments c JOIN up ON c.id = up.parent_id WHERE c.status = 'approved' "
+      "AND up.depth < 10000), root(id) AS (SELECT id FROM up ORDER BY depth DESC LIMIT 1) "
+      "SELECT root.id, (SELECT count(*) FROM (" +
+      std::string(kThreadRoots) + ") r WHERE r.id > root.id) FROM root";
+  auto statement = Prepare(sql.c_str());
+  statement.Bind(1, post_id).Bind(2, id);
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find comment thread"));
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return std::optional<int>();
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find comment thread"));
+  return std::optional<int>(static_cast<int>(statement.Int(1)));
 }
 
 Result<std::vector<Comment>> SqliteStore::ListComments(std::optional<CommentStatus> status,
@@ -1442,23 +1464,24 @@ Result<bool> SqliteStore::HasDuplicateComment(std::int64_t post_id, const std::s
 
 Result<int> SqliteStore::CountApprovedComments(std::int64_t post_id) {
   std::lock_guard lock(mutex_);
-  auto statement =
-      Prepare("SELECT count(*) FROM comments WHERE post_id = ?1 AND status = 'approved'");
+  auto statement = Prepare("SELECT approved FROM comment_counts WHERE post_id = ?1");
   statement.Bind(1, post_id);
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "count"));
+  if (!statement.ok()) return tl::unexpected(SqlError(db_, "count"));
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count"));
   return static_cast<int>(statement.Int(0));
 }
 
-Result<int> SqliteStore::CountApprovedCommentsFrom(const std::string& email) {
+Result<bool> SqliteStore::HasApprovedCommentFrom(const std::string& email) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
-      "SELECT count(*) FROM comments WHERE author_email = ?1 COLLATE NOCASE AND status = "
-      "'approved'");
+      "SELECT EXISTS (SELECT 1 FROM comments WHERE author_email = ?1 COLLATE NOCASE AND "
+      "status = 'approved')");
   statement.Bind(1, email);
   if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "count"));
-  return static_cast<int>(statement.Int(0));
+    return tl::unexpected(SqlError(db_, "find approved comment"));
+  return statement.Int(0) != 0;
 }
 
 namespace {

@@ -103,10 +103,11 @@ class SqliteStore final : public Store {
   Result<std::vector<Comment>> ListCommentsOfPost(std::int64_t post_id) override;
   Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) override;
   Result<std::optional<Comment>> FindComment(std::int64_t id) override;
-  Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) override;
+  Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id, int limit) override;
   Result<CommentThreads> ListCommentThreads(std::int64_t post_id, int skip, int limit) override;
   Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status, int limit,
                                             const std::string& text = "") override;
+  Result<std::optional<int>> CommentThreadIndex(std::int64_t post_id, std::int64_t id) override;
   Result<void> SetCommentStatus(std::int64_t id, CommentStatus status) override;
   Result<void> UpdateComment(const Comment& comment) override;
   Result<std::vector<Comment>> ListCommentsByEmail(const std::string& email) override;
@@ -115,7 +116,7 @@ class SqliteStore final : public Store {
   Result<void> LearnComment(std::int64_t id, bool spam,
                             const std::vector<std::string>& words) override;
   Result<SpamCounts> CountSpamWords(const std::vector<std::string>& words) override;
-  Result<int> CountApprovedCommentsFrom(const std::string& email) override;
+  Result<bool> HasApprovedCommentFrom(const std::string& email) override;
   Result<int> CountApprovedComments(std::int64_t post_id) override;
   Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,
                                   Timestamp since) override;

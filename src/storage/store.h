@@ -163,8 +163,8 @@ class Store {
   enum class CacheNotice { kBump, kCallerEvicts };
   virtual Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) = 0;
   virtual Result<std::optional<Comment>> FindComment(std::int64_t id) = 0;
-  // Approved comments of a post, oldest first.
-  virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id) = 0;
+  // The newest `limit` approved comments of a post (all when `limit` is 0), oldest first.
+  virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id, int limit) = 0;
   // A page of a post's approved comments in threads. A thread starts at a top-level comment (or
   // a reply whose parent is not approved) and holds every approved reply below it. The threads
   // newest first, `skip` of them skipped and at most `limit` taken; their comments oldest first.
@@ -174,6 +174,10 @@ class Store {
     bool more = false;
   };
   virtual Result<CommentThreads> ListCommentThreads(std::int64_t post_id, int skip, int limit) = 0;
+  // Where comment `id` of post `post_id` is shown: how many threads come before its thread
+  // (newest first, as ListCommentThreads orders them). Empty when the comment is not shown
+  // there (another post's, not approved, or unknown).
+  virtual Result<std::optional<int>> CommentThreadIndex(std::int64_t post_id, std::int64_t id) = 0;
   // Comments of any post with `status` (all but trash when unset), newest first.
   virtual Result<std::vector<Comment>> ListComments(std::optional<CommentStatus> status, int limit,
                                                     const std::string& text = "") = 0;
@@ -192,7 +196,10 @@ class Store {
   virtual Result<void> LearnComment(std::int64_t id, bool spam,
                                     const std::vector<std::string>& words) = 0;
   virtual Result<SpamCounts> CountSpamWords(const std::vector<std::string>& words) = 0;
-  virtual Result<int> CountApprovedCommentsFrom(const std::string& email) = 0;
+  // Whether this address has at least one approved comment (stops at the first one found).
+  virtual Result<bool> HasApprovedCommentFrom(const std::string& email) = 0;
+  // The approved comments of a post, kept by the database (a table maintained by triggers),
+  // so lists that show counts never count comments.
   virtual Result<int> CountApprovedComments(std::int64_t post_id) = 0;
   // Comments since `since` from this e-mail address, and from this client (keyed hash).
   virtual Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "storage/sqlite_store.h"
 
 namespace broadsheet::comments {
@@ -26,6 +28,23 @@ TEST(RenderBody, DropsDangerousSchemesAndImages) {
   EXPECT_EQ(html->find("data:"), std::string::npos);
   EXPECT_EQ(html->find("<img"), std::string::npos);
   EXPECT_NE(html->find("pic"), std::string::npos);
+}
+
+TEST(CommentPages, PageOfCountsWholePagesOfThreadsBefore) {
+  EXPECT_EQ(Comments::PageOf(0, 50), 1);
+  EXPECT_EQ(Comments::PageOf(49, 50), 1);
+  EXPECT_EQ(Comments::PageOf(50, 50), 2);
+  EXPECT_EQ(Comments::PageOf(99, 50), 2);
+  EXPECT_EQ(Comments::PageOf(100, 50), 3);
+  EXPECT_EQ(Comments::PageOf(7, 1), 8);
+}
+
+TEST(CommentPages, PageOfTurnsNonsenseIntoTheFirstPage) {
+  EXPECT_EQ(Comments::PageOf(-3, 50), 1);
+  EXPECT_EQ(Comments::PageOf(10, 0), 1);
+  EXPECT_EQ(Comments::PageOf(10, -5), 1);
+  constexpr int kMax = std::numeric_limits<int>::max();
+  EXPECT_EQ(Comments::PageOf(kMax, 1), kMax);  // no overflow
 }
 
 class Moderation : public ::testing::Test {
@@ -111,7 +130,7 @@ TEST_F(Moderation, AFloodFromOneClientIsRefusedNotStoredWhileOthersComment) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kRateLimited);
   EXPECT_EQ(comments.FloodWait("192.0.2.1", 110), 50);  // the first of the three leaves at 160
-  EXPECT_EQ(store_->ListApprovedComments(post_.id)->size(), 3u);
+  EXPECT_EQ(store_->ListApprovedComments(post_.id, 0)->size(), 3u);
   Submission other = From("g@example.org");
   other.client_ip = "198.51.100.7";
   EXPECT_TRUE(comments.Submit(post_, other, 110));

@@ -78,7 +78,7 @@ TEST_F(PrivacyTest, ExportHasEverythingAndEraseKeepsThreadsReadable) {
   EXPECT_TRUE(kept->author_email.empty());
   EXPECT_TRUE(kept->body_markdown.empty());
   EXPECT_NE(kept->body_html.find("removed at its author"), std::string::npos);
-  EXPECT_EQ(store_->ListApprovedComments(post_.id)->size(), 2u);
+  EXPECT_EQ(store_->ListApprovedComments(post_.id, 0)->size(), 2u);
 }
 
 }  // namespace

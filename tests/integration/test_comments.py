@@ -376,7 +376,7 @@ class CommentMail(unittest.TestCase):
         messages = wait_for(self.inbox, 2)
         self.assertEqual(messages[1][1]["To"], "jane@test.example")
         self.assertIn("New comment on \u201cWhy Deterrence Still Works\u201d", subject(messages[1][1]))
-        self.assertRegex(body_of(messages[1][1]), r"http://test\.example/why-deterrence-still-works/#comment-\d+")
+        self.assertRegex(body_of(messages[1][1]), r"http://test\.example/why-deterrence-still-works/comments/\d+/")
         self.server.set_desk_setting("comments_notify_authors", "0")
         comment(self.server, {"body": "Quietly.", "email": "third@example.org"})
         comment(self.server, {"body": "Spam", "homepage": "x"})  # spam tells no one

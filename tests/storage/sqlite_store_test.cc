@@ -229,6 +229,116 @@ TEST(SqliteStore, EmptyingTheTrashLeavesGoneAddresses) {
   EXPECT_EQ(*store->CountPostsForDesk(trash), 0);
 }
 
+Comment MakeComment(std::int64_t post_id, CommentStatus status, std::string email,
+                    std::optional<std::int64_t> parent = std::nullopt) {
+  Comment comment;
+  comment.post_id = post_id;
+  comment.parent_id = parent;
+  comment.status = status;
+  comment.author_name = "Reader";
+  comment.author_email = std::move(email);
+  comment.body_markdown = "Words";
+  comment.body_html = "<p>Words</p>";
+  comment.created_at = 1000;
+  return comment;
+}
+
+TEST(SqliteStore, ApprovedCommentCountsFollowEveryChange) {
+  auto store = OpenMemory();
+  const std::int64_t post = *store->UpsertPost(MakePost("counted", 100));
+  const std::int64_t other = *store->UpsertPost(MakePost("other", 100));
+  EXPECT_EQ(*store->CountApprovedComments(post), 0);
+  const std::int64_t a = *store->CreateComment(
+      MakeComment(post, CommentStatus::kApproved, "a@x.org"), Store::CacheNotice::kBump);
+  const std::int64_t b = *store->CreateComment(
+      MakeComment(post, CommentStatus::kPending, "b@x.org"), Store::CacheNotice::kBump);
+  const std::int64_t c = *store->CreateComment(
+      MakeComment(post, CommentStatus::kApproved, "c@x.org"), Store::CacheNotice::kBump);
+  ASSERT_TRUE(store->CreateComment(MakeComment(other, CommentStatus::kApproved, "c@x.org"),
+                                   Store::CacheNotice::kBump));
+  EXPECT_EQ(*store->CountApprovedComments(post), 2);  // the pending one is not counted
+  ASSERT_TRUE(store->SetCommentStatus(b, CommentStatus::kApproved));  // approve
+  EXPECT_EQ(*store->CountApprovedComments(post), 3);
+  ASSERT_TRUE(store->SetCommentStatus(b, CommentStatus::kApproved));  // again: no change
+  EXPECT_EQ(*store->CountApprovedComments(post), 3);
+  ASSERT_TRUE(store->SetCommentStatus(a, CommentStatus::kPending));  // unapprove
+  EXPECT_EQ(*store->CountApprovedComments(post), 2);
+  ASSERT_TRUE(store->SetCommentStatus(c, CommentStatus::kSpam));
+  EXPECT_EQ(*store->CountApprovedComments(post), 1);
+  ASSERT_TRUE(store->SetCommentStatus(c, CommentStatus::kTrash));  // spam to trash: no change
+  EXPECT_EQ(*store->CountApprovedComments(post), 1);
+  EXPECT_EQ(*store->EraseCommentsByEmail("B@x.org"), 1);  // delete
+  EXPECT_EQ(*store->CountApprovedComments(post), 0);
+  EXPECT_EQ(*store->CountApprovedComments(other), 1);
+  // A moderator's text edit of an approved comment changes no count.
+  Comment edited = **store->FindComment(*store->CreateComment(
+      MakeComment(post, CommentStatus::kApproved, "d@x.org"), Store::CacheNotice::kBump));
+  edited.body_markdown = "Other words";
+  ASSERT_TRUE(store->UpdateComment(edited));
+  EXPECT_EQ(*store->CountApprovedComments(post), 1);
+}
+
+TEST(SqliteStore, ACommentsThreadIndexCountsTheNewerThreads) {
+  auto store = OpenMemory();
+  const std::int64_t post = *store->UpsertPost(MakePost("threads", 100));
+  const std::int64_t other = *store->UpsertPost(MakePost("elsewhere", 100));
+  std::vector<std::int64_t> roots;
+  for (int i = 0; i < 5; ++i)
+    roots.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org"),
+                                          Store::CacheNotice::kBump));
+  const std::int64_t reply = *store->CreateComment(
+      MakeComment(post, CommentStatus::kApproved, "r@x.org", roots[1]), Store::CacheNotice::kBump);
+  const std::int64_t deep = *store->CreateComment(
+      MakeComment(post, CommentStatus::kApproved, "r@x.org", reply), Store::CacheNotice::kBump);
+  const std::int64_t held = *store->CreateComment(
+      MakeComment(post, CommentStatus::kPending, "r@x.org", roots[0]), Store::CacheNotice::kBump);
+  const std::int64_t orphan =  // its parent is held, so it heads a thread of its own (the newest)
+      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org", held),
+                            Store::CacheNotice::kBump);
+  EXPECT_EQ(**store->CommentThreadIndex(post, orphan), 0);
+  EXPECT_EQ(**store->CommentThreadIndex(post, roots[4]), 1);
+  EXPECT_EQ(**store->CommentThreadIndex(post, roots[1]), 4);
+  EXPECT_EQ(**store->CommentThreadIndex(post, deep), 4);  // the thread of roots[1]
+  EXPECT_EQ(**store->CommentThreadIndex(post, roots[0]), 5);
+  EXPECT_FALSE(*store->CommentThreadIndex(post, held));    // not shown
+  EXPECT_FALSE(*store->CommentThreadIndex(other, deep));   // another post's
+  EXPECT_FALSE(*store->CommentThreadIndex(post, 999999));  // unknown
+  // The index agrees with the pages that ListCommentThreads gives.
+  auto page = store->ListCommentThreads(post, 4, 1);
+  ASSERT_TRUE(page);
+  ASSERT_FALSE(page->comments.empty());
+  EXPECT_EQ(page->comments.front().id, roots[1]);
+}
+
+TEST(SqliteStore, ListingApprovedCommentsKeepsTheNewestWithinTheLimit) {
+  auto store = OpenMemory();
+  const std::int64_t post = *store->UpsertPost(MakePost("listed", 100));
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "l@x.org"),
+                                        Store::CacheNotice::kBump));
+  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "l@x.org"),
+                                   Store::CacheNotice::kBump));
+  auto newest = store->ListApprovedComments(post, 2);
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].id, ids[3]);  // oldest first
+  EXPECT_EQ((*newest)[1].id, ids[4]);
+  EXPECT_EQ(store->ListApprovedComments(post, 0)->size(), 5u);  // 0: all
+}
+
+TEST(SqliteStore, AnApprovedCommentFromAnAddressIsFoundInAnyCase) {
+  auto store = OpenMemory();
+  const std::int64_t post = *store->UpsertPost(MakePost("known", 100));
+  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "new@x.org"),
+                                   Store::CacheNotice::kBump));
+  EXPECT_FALSE(*store->HasApprovedCommentFrom("new@x.org"));
+  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kApproved, "Known@X.org"),
+                                   Store::CacheNotice::kBump));
+  EXPECT_TRUE(*store->HasApprovedCommentFrom("known@x.org"));
+  EXPECT_FALSE(*store->HasApprovedCommentFrom("unknown@x.org"));
+}
+
 TEST(SqliteStore, DeskListsFilterBySearchTextSafely) {
   auto store = OpenMemory();
   Post post = MakePost("iran", 100, PostStatus::kDraft);
