@@ -1,5 +1,7 @@
 #include "admin/desk.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -74,7 +76,12 @@ void Desk::AddRoutes(http::Router& router) {
         }
       }
       if (auto gate = TwoFactorGate(request)) return std::move(*gate);
-      return (this->*method)(request);
+      auto answer = (this->*method)(request);
+      // A form without its own re-render still gives the person's text back on a failed save.
+      if (!answer && request.method == Method::kPost && IsSaveFailure(answer.error())) {
+        return SaveFailedPage(request, answer.error());
+      }
+      return answer;
     };
   };
   // The routes that take files (Body::kUpload) may read up to the server's upload limit; every
@@ -195,6 +202,25 @@ Result<Response> AsSaveFailure(Result<Response> response, const Error& error) {
   if (error.code == ErrorCode::kBusy) response->headers.emplace_back("Retry-After", "5");
   response->cache_control = "no-store";
   return response;
+}
+
+Result<Response> Desk::SaveFailedPage(const Request& request, const Error& error) const {
+  // Secrets and the form's own machinery are not shown back; everything typed is.
+  static constexpr std::array<std::string_view, 7> kHidden = {
+      "csrf", "password", "confirm", "current_password", "code", "do", "edit_count"};
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& [name, value] : request.FormFields()) {
+    if (value.empty() || std::find(kHidden.begin(), kHidden.end(), name) != kHidden.end()) continue;
+    fields.push_back({{"name", name}, {"value", value}});
+  }
+  // No viewer: the database may be what failed, and the page needs nothing from it.
+  const bool has_fields = !fields.empty();
+  nlohmann::json view = {{"title", "Not saved"},
+                         {"has_fields", has_fields},
+                         {"message", SaveFailureMessage(error)},
+                         {"fields", std::move(fields)},
+                         {"back_url", request.path}};
+  return AsSaveFailure(Render("save_failed", std::move(view), 500, std::nullopt), error);
 }
 
 Result<Response> Desk::Denied(const Request& request, const Error& error) const {

@@ -312,6 +312,64 @@ class SaveFailures(unittest.TestCase):
             subprocess.run(["umount", mount], capture_output=True)
             os.rmdir(mount)
 
+    def test_a_full_disk_gives_back_the_text_of_every_desk_form(self):
+        """Forms with their own re-render (settings, authors) and those without one (redirects,
+        invitations: the desk's catch-all page) all answer 507 with what was typed."""
+        mount = tempfile.mkdtemp(prefix="broadsheet-full-")
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mount],
+                                 capture_output=True, text=True)
+        if mounted.returncode != 0:
+            os.rmdir(mount)
+            self.skipTest("cannot mount a small tmpfs here (needs root): " + mounted.stderr.strip())
+        server = None
+        try:
+            server = self.make_site(mount)
+            admin = Browser(server)
+            self.assertEqual(admin.sign_in("admin@example.org", PASSWORD)[0], 303)
+            settings_page = admin.request("GET", "/admin/settings")[2]
+            sections_page = admin.request("GET", "/admin/sections")[2]
+            redirects_page = admin.request("GET", "/admin/redirects")[2]
+            users_page = admin.request("GET", "/admin/users")[2]
+            filler = os.open(os.path.join(mount, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+            for size in (1 << 20, 4096, 1):
+                try:
+                    while True:
+                        os.write(filler, b"\0" * size)
+                except OSError:
+                    pass
+            os.close(filler)
+            # Each form carries enough text to need new pages, whatever is free.
+            padding = " ".join("word%d" % n for n in range(20000))
+            forms = [
+                ("/admin/settings", settings_page, {
+                    "title": "A Settings Title Kept", "description": "Kept description " + padding,
+                    "base_url": "", "disclaimer": "", "timezone": "UTC", "language": "en"},
+                 "A Settings Title Kept"),
+                ("/admin/authors", sections_page, {
+                    "do": "add", "name": "Nell Newcomer", "slug": "", "credentials": "",
+                    "bio": "A biography kept in the form. " + padding},
+                 "A biography kept in the form."),
+                ("/admin/redirects", redirects_page, {
+                    "do": "add", "from": "/kept-old-address/", "to": "/kept-new-address/",
+                    "status": "301"},
+                 "/kept-old-address/"),
+                ("/admin/users/invite", users_page, {
+                    "name": "Ivy Invited", "email": "ivy@example.org", "role": "author"},
+                 "Ivy Invited"),
+            ]
+            for path, page, fields, kept in forms:
+                with self.subTest(path=path):
+                    status, _, answer, _ = admin.request("POST", path, dict(
+                        fields, csrf=harness.form_token(page, path)))
+                    self.assertEqual(status, 507, answer[:500])
+                    self.assertIn(kept, answer)
+                    self.assertIn("disk is full", answer)
+        finally:
+            if server:
+                server.close()
+            subprocess.run(["umount", mount], capture_output=True)
+            os.rmdir(mount)
+
     def hold_the_database(self, server, seconds):
         """Holds a write transaction from another process-like connection for `seconds`."""
         ready = threading.Event()
