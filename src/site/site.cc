@@ -241,7 +241,7 @@ void Site::AddRoutes(http::Router& router) {
                if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
                return Article(r, CommentFormOf(r), 200, p);
              }),
-             "comment-pages", ignored);
+             "comment-pages");  // reads ?replyto= and ?comment= as the article does
   router.Add(
       Method::kGet, "/{slug}/comments/{id}/",
       [this](const Request& r) { return CommentPermalink(r); }, "comment-pages");
