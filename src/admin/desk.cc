@@ -581,7 +581,7 @@ Result<std::string> Desk::SendPasswordLink(const User& user, bool invitation,
           "ignore this message: your password stays as it is.\n",
           user.name, publication->title, hours, link);
     }
-    outbox_.Queue(std::move(message));
+    if (auto queued = outbox_.Queue(message); !queued) return tl::unexpected(queued.error());
   }
   return link;
 }

@@ -172,7 +172,7 @@ Result<Response> Desk::SendNewsletter(const Request& request) const {
                       "(each reader's own unsubscribe link)");
       }
     }
-    outbox_.Queue(std::move(message));
+    if (auto queued = outbox_.Queue(message); !queued) return tl::unexpected(queued.error());
     return NewsletterPage(request, 200, "A test is on its way to " + viewer->user.email + ".", "");
   }
   issue->created_by = viewer->user.id;

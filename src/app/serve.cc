@@ -236,8 +236,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   site::Site site(**store, **theme, paths.uploads, config.publication);
   auth::Accounts accounts(**store);
   mail::SmtpMailer mailer(config.mail);
-  mail::Outbox outbox(mailer, [](const mail::Message& message, const Error& error) {
-    spdlog::warn("mail to {} was not sent: {}", message.to, Describe(error));
+  mail::Outbox outbox(**store, mailer, [](const mail::Message& message, const Error& error) {
+    spdlog::warn("mail to {} was given up: {}", message.to, Describe(error));
   });
   site.SetPreviewCheck(
       [&accounts](std::int64_t id, Timestamp expires, const std::string& signature) {

@@ -58,7 +58,7 @@ Result<int> Notices::Comment(const Publication& publication, const Rules& rules,
   message.text = std::move(text);
   for (const std::string& to : recipients) {
     message.to = to;
-    outbox_.Queue(message);
+    if (auto queued = outbox_.Queue(message); !queued) return tl::unexpected(queued.error());
   }
   return static_cast<int>(recipients.size());
 }
@@ -109,7 +109,7 @@ Result<int> Notices::SendDigestLocked(const Publication& publication, Timestamp 
     if (held.size() == 1 && not_listed == 0 && LowerAscii(held.front().author_email) == to)
       continue;
     message.to = to;
-    outbox_.Queue(message);
+    if (auto queued = outbox_.Queue(message); !queued) return tl::unexpected(queued.error());
     ++sent;
   }
   return sent;

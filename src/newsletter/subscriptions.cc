@@ -6,6 +6,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "auth/accounts.h"
 #include "auth/crypto.h"
@@ -112,12 +113,13 @@ Result<std::vector<std::string>> Subscriptions::KnownSections(
   return known;
 }
 
-void Subscriptions::Mail(const std::string& to, std::string subject, std::string text) const {
+Result<void> Subscriptions::Mail(const std::string& to, std::string subject,
+                                 std::string text) const {
   mail::Message message;
   message.to = to;
   message.subject = std::move(subject);
   message.text = std::move(text);
-  outbox_.Queue(std::move(message));
+  return outbox_.Queue(message);
 }
 
 Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& publication,
@@ -145,13 +147,12 @@ Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& p
   if (*existing && subscriber.status == SubscriberStatus::kActive) {
     auto token = ManageToken(subscriber.id);
     if (!token) return tl::unexpected(token.error());
-    Mail(subscriber.email, "You are already subscribed to " + publication.title,
-         fmt::format("Someone (we hope you) asked to subscribe this address to the {} "
-                     "newsletter. It is already subscribed; nothing has changed.\n\n"
-                     "Choose what you receive, or unsubscribe, here:\n\n{}/newsletter/"
-                     "unsubscribe/{}\n",
-                     publication.title, PublicBaseUrl(publication), *token));
-    return {};
+    return Mail(subscriber.email, "You are already subscribed to " + publication.title,
+                fmt::format("Someone (we hope you) asked to subscribe this address to the {} "
+                            "newsletter. It is already subscribed; nothing has changed.\n\n"
+                            "Choose what you receive, or unsubscribe, here:\n\n{}/newsletter/"
+                            "unsubscribe/{}\n",
+                            publication.title, PublicBaseUrl(publication), *token));
   }
   // New, still pending, or back after leaving: pending until the link is followed.
   subscriber.email = existing->has_value() ? subscriber.email : email;
@@ -165,12 +166,12 @@ Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& p
   if (!id) return tl::unexpected(id.error());
   auto token = ConfirmToken(*id, now);
   if (!token) return tl::unexpected(token.error());
-  Mail(subscriber.email, "Confirm your subscription to " + publication.title,
-       fmt::format("Please confirm that you want the {} newsletter at this address by opening "
-                   "this link (it works for 7 days):\n\n{}/newsletter/confirm/{}\n\nIf you did "
-                   "not ask for it, ignore this message: you will not hear from us again.\n",
-                   publication.title, PublicBaseUrl(publication), *token));
-  return {};
+  return Mail(
+      subscriber.email, "Confirm your subscription to " + publication.title,
+      fmt::format("Please confirm that you want the {} newsletter at this address by opening "
+                  "this link (it works for 7 days):\n\n{}/newsletter/confirm/{}\n\nIf you did "
+                  "not ask for it, ignore this message: you will not hear from us again.\n",
+                  publication.title, PublicBaseUrl(publication), *token));
 }
 
 Result<std::optional<Subscriber>> Subscriptions::Confirm(const std::string& token,
@@ -200,11 +201,15 @@ Result<std::optional<Subscriber>> Subscriptions::Confirm(const std::string& toke
   if (auto saved = store_.SaveSubscriber(subscriber); !saved) return tl::unexpected(saved.error());
   auto manage = ManageToken(subscriber.id);
   if (!manage) return tl::unexpected(manage.error());
-  Mail(subscriber.email, "Welcome to the " + publication.title + " newsletter",
-       fmt::format("You are subscribed to the {} newsletter. Thank you.\n\nEvery issue carries "
-                   "a link to choose what you receive or to unsubscribe; this one works too:\n\n"
-                   "{}/newsletter/unsubscribe/{}\n",
-                   publication.title, PublicBaseUrl(publication), *manage));
+  // The reader is subscribed whatever becomes of the welcome, a courtesy.
+  auto welcomed = Mail(
+      subscriber.email, "Welcome to the " + publication.title + " newsletter",
+      fmt::format("You are subscribed to the {} newsletter. Thank you.\n\nEvery issue carries "
+                  "a link to choose what you receive or to unsubscribe; this one works too:\n\n"
+                  "{}/newsletter/unsubscribe/{}\n",
+                  publication.title, PublicBaseUrl(publication), *manage));
+  if (!welcomed)
+    spdlog::warn("welcome to {} not queued: {}", subscriber.email, Describe(welcomed.error()));
   return subscriber;
 }
 

@@ -83,7 +83,7 @@ class Subscriptions {
   Result<std::string> Key() const;
   // Section slugs that exist, in the order given.
   Result<std::vector<std::string>> KnownSections(const std::vector<std::string>& slugs) const;
-  void Mail(const std::string& to, std::string subject, std::string text) const;
+  Result<void> Mail(const std::string& to, std::string subject, std::string text) const;
 
   Store& store_;
   mail::Outbox& outbox_;

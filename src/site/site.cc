@@ -666,7 +666,7 @@ Result<Response> Site::PrivacyRequest(const Request& request) {
         "See them, download a copy or erase them here (the link works for 24 hours):\n\n"
         "{}/comments/privacy/{}\n\nIf it was not you, ignore this message; nothing changes.\n",
         publication->title, base, *token);
-    outbox_->Queue(std::move(message));
+    if (auto queued = outbox_->Queue(message); !queued) return tl::unexpected(queued.error());
   }
   return RenderPrivacy({{"sent", true}, {"email", email}}, 200);
 }

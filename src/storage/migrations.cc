@@ -439,6 +439,30 @@ BEGIN
     ON CONFLICT(post_id) DO UPDATE SET approved = approved + 1;
 END;
 )sql",
+      // 15: the mail outbox (everything mailed to one person: sign-in links, invitations,
+      // comment notices, confirmations), so that a message acknowledged to someone survives a
+      // crash and a mail server that is down. A message sent or given up keeps only its
+      // addressee, subject and times; its bodies are emptied.
+      R"sql(
+CREATE TABLE mail_outbox (
+  id INTEGER PRIMARY KEY,
+  sender TEXT NOT NULL DEFAULT '',
+  recipient TEXT NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  text_body TEXT NOT NULL DEFAULT '',
+  html_body TEXT NOT NULL DEFAULT '',
+  headers TEXT NOT NULL DEFAULT '[]',
+  return_path TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE status = 'queued';
+CREATE INDEX mail_outbox_finished ON mail_outbox(finished_at) WHERE status <> 'queued';
+)sql",
   };
   return migrations;
 }

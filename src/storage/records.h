@@ -429,6 +429,25 @@ struct DeliveryResult {
   std::string error;
 };
 
+// A message in the mail outbox: everything the site mails one person at a time (sign-in and
+// password links, invitations, comment notices, subscription confirmations, newsletter tests),
+// kept until the mail server accepts it or it is given up. The newsletter has its own rows.
+struct OutgoingMail {
+  std::int64_t id = 0;
+  std::string from;  // "Name <address>"; empty: the site's sender
+  std::string to;
+  std::string subject;
+  std::string text;
+  std::string html;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string return_path;
+  int attempts = 0;  // attempts made before this one
+  Timestamp created_at = 0;
+};
+
+// What became of one attempt: sent, to be tried again at `at`, or given up.
+enum class MailOutcome { kSent, kRetry, kFailed };
+
 // A member of staff who signs in to the editorial desk.
 struct User {
   std::int64_t id = 0;

@@ -1350,7 +1350,11 @@ Result<int> SqliteStore::EraseCommentsByEmail(const std::string& email) {
     remove.Bind(1, email);
     if (auto ran = Complete(remove); !ran) return ran;
     erased += sqlite3_changes(db_);
-    return {};
+    // The record of mail sent to the address (the privacy link itself) goes too.
+    auto mail = Prepare(
+        "DELETE FROM mail_outbox WHERE recipient = ?1 COLLATE NOCASE AND status <> 'queued'");
+    mail.Bind(1, email);
+    return Complete(mail);
   });
   if (!done) return tl::unexpected(done.error());
   return erased;
@@ -1848,6 +1852,91 @@ Result<void> SqliteStore::RecordDeliveries(const std::vector<DeliveryResult>& re
         return {};
       },
       false);
+}
+
+Result<std::int64_t> SqliteStore::QueueMail(const OutgoingMail& mail) {
+  std::lock_guard lock(mutex_);
+  nlohmann::json headers = nlohmann::json::array();
+  for (const auto& [name, value] : mail.headers) headers.push_back({name, value});
+  auto insert = Prepare(
+      "INSERT INTO mail_outbox(sender, recipient, subject, text_body, html_body, headers, "
+      "return_path, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+      "RETURNING id");
+  insert.Bind(1, mail.from).Bind(2, mail.to).Bind(3, mail.subject).Bind(4, mail.text);
+  insert.Bind(5, mail.html);
+  insert.Bind(6, headers.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  insert.Bind(7, mail.return_path).Bind(8, mail.created_at ? mail.created_at : Now());
+  if (!insert.ok() || insert.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "queue the message"));
+  return insert.Int(0);
+}
+
+Result<std::vector<OutgoingMail>> SqliteStore::DueMail(Timestamp now, std::int64_t after,
+                                                       int limit) {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare(
+      "SELECT id, sender, recipient, subject, text_body, html_body, headers, return_path, "
+      "attempts, created_at FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= ?1 "
+      "AND id > ?2 ORDER BY id LIMIT ?3");
+  statement.Bind(1, now).Bind(2, after).Bind(3, limit);
+  std::vector<OutgoingMail> due;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    OutgoingMail mail;
+    mail.id = statement.Int(0);
+    mail.from = statement.Text(1);
+    mail.to = statement.Text(2);
+    mail.subject = statement.Text(3);
+    mail.text = statement.Text(4);
+    mail.html = statement.Text(5);
+    const auto headers = nlohmann::json::parse(statement.Text(6), nullptr, false);
+    if (headers.is_array()) {
+      for (const auto& header : headers) {
+        if (header.is_array() && header.size() == 2 && header[0].is_string() &&
+            header[1].is_string())
+          mail.headers.emplace_back(header[0].get<std::string>(), header[1].get<std::string>());
+      }
+    }
+    mail.return_path = statement.Text(7);
+    mail.attempts = static_cast<int>(statement.Int(8));
+    mail.created_at = statement.Int(9);
+    due.push_back(std::move(mail));
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "due mail"));
+  return due;
+}
+
+Result<void> SqliteStore::RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
+                                     std::string_view error) {
+  std::lock_guard lock(mutex_);
+  // A finished message keeps who it went to and when, not what it said.
+  auto record = Prepare(
+      outcome == MailOutcome::kRetry
+          ? "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?2, "
+            "last_error = ?3 WHERE id = ?1 AND status = 'queued'"
+          : "UPDATE mail_outbox SET attempts = attempts + 1, status = ?4, finished_at = ?2, "
+            "last_error = ?3, text_body = '', html_body = '', headers = '[]' "
+            "WHERE id = ?1 AND status = 'queued'");
+  record.Bind(1, id).Bind(2, at).Bind(3, error.substr(0, 500));
+  if (outcome != MailOutcome::kRetry)
+    record.Bind(4, outcome == MailOutcome::kSent ? "sent" : "failed");
+  return Complete(record);
+}
+
+Result<std::optional<Timestamp>> SqliteStore::NextMailAt() {
+  std::lock_guard lock(mutex_);
+  auto statement = Prepare("SELECT min(next_attempt_at) FROM mail_outbox WHERE status = 'queued'");
+  if (!statement.ok() || statement.Step() != SQLITE_ROW)
+    return tl::unexpected(SqlError(db_, "next mail"));
+  return statement.OptionalInt(0);
+}
+
+Result<int> SqliteStore::PruneMail(Timestamp before) {
+  std::lock_guard lock(mutex_);
+  auto prune = Prepare("DELETE FROM mail_outbox WHERE status <> 'queued' AND finished_at < ?1");
+  prune.Bind(1, before);
+  if (auto done = Complete(prune); !done) return tl::unexpected(done.error());
+  return sqlite3_changes(db_);
 }
 
 Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {

@@ -138,6 +138,12 @@ class SqliteStore final : public Store {
   Result<void> CancelSend(std::int64_t id, Timestamp now) override;
   Result<void> RecordDeliveries(const std::vector<DeliveryResult>& results, int bounce_threshold,
                                 Timestamp now) override;
+  Result<std::int64_t> QueueMail(const OutgoingMail& mail) override;
+  Result<std::vector<OutgoingMail>> DueMail(Timestamp now, std::int64_t after, int limit) override;
+  Result<void> RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
+                          std::string_view error) override;
+  Result<std::optional<Timestamp>> NextMailAt() override;
+  Result<int> PruneMail(Timestamp before) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -187,7 +188,8 @@ class Store {
   // Every comment left with this e-mail address, any status, oldest first.
   virtual Result<std::vector<Comment>> ListCommentsByEmail(const std::string& email) = 0;
   // Erases the comments left with this address: deleted, or, where others replied, emptied of
-  // author and text so the thread stays readable. Returns how many.
+  // author and text so the thread stays readable; the record of mail sent to the address goes
+  // too. Returns how many comments.
   virtual Result<int> EraseCommentsByEmail(const std::string& email) = 0;
   // Clears the keyed client hash of comments written before `before`; returns how many.
   virtual Result<int> ForgetCommentClients(Timestamp before) = 0;
@@ -238,6 +240,19 @@ class Store {
   // subscriber (bounced at `bounce_threshold`); a send with nothing left queued is done.
   virtual Result<void> RecordDeliveries(const std::vector<DeliveryResult>& results,
                                         int bounce_threshold, Timestamp now) = 0;
+
+  // The mail outbox (OutgoingMail). QueueMail stores a message, due at once, and returns its id.
+  // DueMail: queued messages due at `now` with ids above `after`, oldest first. RecordMail stores
+  // an attempt's outcome; a message sent or given up keeps only who it went to and when (its
+  // bodies, which may hold sign-in links, are emptied). NextMailAt: when the next queued message
+  // falls due. PruneMail deletes finished messages older than `before`; returns how many.
+  virtual Result<std::int64_t> QueueMail(const OutgoingMail& mail) = 0;
+  virtual Result<std::vector<OutgoingMail>> DueMail(Timestamp now, std::int64_t after,
+                                                    int limit) = 0;
+  virtual Result<void> RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
+                                  std::string_view error) = 0;
+  virtual Result<std::optional<Timestamp>> NextMailAt() = 0;
+  virtual Result<int> PruneMail(Timestamp before) = 0;
 
   virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;

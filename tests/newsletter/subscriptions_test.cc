@@ -40,6 +40,7 @@ class SubscriptionsTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(auth::InitCrypto());
     store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    outbox_.emplace(*store_, mailer_, nullptr);
     for (const char* slug : {"security", "economy"}) {
       Section section;
       section.slug = slug;
@@ -50,7 +51,7 @@ class SubscriptionsTest : public ::testing::Test {
     publication_.base_url = "https://review.example";
   }
   std::vector<mail::Message> Sent() {
-    outbox_.Flush();
+    outbox_->Flush();
     return mailer_.sent();
   }
   Signup For(std::string email) {
@@ -62,12 +63,12 @@ class SubscriptionsTest : public ::testing::Test {
 
   std::unique_ptr<SqliteStore> store_;
   RecordingMailer mailer_;
-  mail::Outbox outbox_{mailer_, nullptr};
+  std::optional<mail::Outbox> outbox_;
   Publication publication_;
 };
 
 TEST_F(SubscriptionsTest, DoubleOptInConfirmsByTheMailedLinkAndWelcomes) {
-  Subscriptions subscriptions(*store_, outbox_);
+  Subscriptions subscriptions(*store_, *outbox_);
   Signup signup = For("Reader@Example.org");
   signup.everything = false;
   signup.sections = {"economy", "no-such-section"};
@@ -103,7 +104,7 @@ TEST_F(SubscriptionsTest, DoubleOptInConfirmsByTheMailedLinkAndWelcomes) {
 }
 
 TEST_F(SubscriptionsTest, SignupsRevealNothingAndRespectThoseWhoLeftOrComplained) {
-  Subscriptions subscriptions(*store_, outbox_);
+  Subscriptions subscriptions(*store_, *outbox_);
   Subscriber active;
   active.email = "active@example.org";
   active.status = SubscriberStatus::kActive;
@@ -126,7 +127,7 @@ TEST_F(SubscriptionsTest, SignupsRevealNothingAndRespectThoseWhoLeftOrComplained
 }
 
 TEST_F(SubscriptionsTest, BadAddressesAndFloodsAreRefusedAndStoreNothing) {
-  Subscriptions subscriptions(*store_, outbox_);
+  Subscriptions subscriptions(*store_, *outbox_);
   for (const char* bad : {"", "not-an-address", "a@b", "x@example.org\r\nBcc: victim@example.org",
                           "x@exa\x01mple.org"}) {
     auto refused = subscriptions.Subscribe(For(bad), publication_, 10);
@@ -144,7 +145,7 @@ TEST_F(SubscriptionsTest, BadAddressesAndFloodsAreRefusedAndStoreNothing) {
 }
 
 TEST_F(SubscriptionsTest, ReadersChooseSectionsAndUnsubscribe) {
-  Subscriptions subscriptions(*store_, outbox_);
+  Subscriptions subscriptions(*store_, *outbox_);
   Subscriber subscriber;
   subscriber.email = "choosy@example.org";
   subscriber.status = SubscriberStatus::kActive;
@@ -163,7 +164,7 @@ TEST_F(SubscriptionsTest, ReadersChooseSectionsAndUnsubscribe) {
 }
 
 TEST_F(SubscriptionsTest, CsvRoundTripKeepsConsentAndSkipsWhatItCannotTrust) {
-  Subscriptions subscriptions(*store_, outbox_);
+  Subscriptions subscriptions(*store_, *outbox_);
   auto report = subscriptions.ImportCsv(
       "\xEF\xBB\xBF"
       "Email,Status,Sections,Consented_at,Consent_source,Everything\r\n"
@@ -203,7 +204,7 @@ TEST_F(SubscriptionsTest, CsvRoundTripKeepsConsentAndSkipsWhatItCannotTrust) {
 }
 
 TEST_F(SubscriptionsTest, AMalformedCsvChangesNothing) {
-  Subscriptions subscriptions(*store_, outbox_);
+  Subscriptions subscriptions(*store_, *outbox_);
   auto bad = subscriptions.ImportCsv(
       "email,consented_at\r\na@example.org,2024-01-01T00:00:00Z\r\n\"broken,2024\r\n", 1);
   ASSERT_FALSE(bad);
