@@ -457,15 +457,18 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendResponse(Response::Text(400, "The request target is malformed."), "invalid", raw,
                           start, head_only);
     }
-    // A query the route ignores is no part of the page's key (see Query).
-    const std::string key =
-        cacheable_method
-            ? PageKey(*parsed, parsed->query.empty()
-                                   ? Query::kUsed
-                                   : services.router.OptionsFor(method, parsed->path).query)
-            : std::string();
+    // Parameters the route does not read are no part of the page's key (see Query), and a route
+    // that reads any parameter at all (Query::All) is not cached when it is given some, so that
+    // no query string can make a new cache entry the route did not declare.
+    const Query* query = nullptr;
+    if (cacheable_method && !parsed->query.empty())
+      query = &services.router.OptionsFor(method, parsed->path).query;
+    const bool cacheable = cacheable_method && (query == nullptr || !query->reads_all());
+    const std::string key = !cacheable         ? std::string()
+                            : query == nullptr ? CacheKey(parsed->origin)
+                                               : PageKey(*parsed, *query);
     PageCache::Ticket ticket;
-    if (cacheable_method) {
+    if (cacheable) {
       ticket = services.cache.Sync(services.content_version());
       if (auto hit = services.cache.Find(key)) {
         services.metrics.RecordCacheHit(head_only ? 0 : hit.page->identity.body.size());
@@ -484,12 +487,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // guard keeps this thread's loop alive (and a graceful stop waiting) until the answer is back.
     asio::post(server_.handler_pool(),
                [self = shared_from_this(), request = std::move(request), ticket, start, key,
-                cacheable_method, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
+                cacheable, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
                  auto& services = self->server_.services();
                  std::string route = "invalid";
                  Response response = self->Dispatch(request, route);
                  std::shared_ptr<const CachedPage> page;
-                 if (response.cacheable && response.status == 200 && cacheable_method) {
+                 if (response.cacheable && response.status == 200 && cacheable) {
                    services.metrics.RecordCacheMiss();
                    // Compressing is work for this pool too.
                    page = MakeCachedPage(response, route, self->server_.default_policy());
@@ -565,12 +568,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (match) {
       route = std::string(match->name);
       request.params = std::move(match->params);
-      if (match->options.query == Query::kIgnored) {
-        request.query.clear();
-        request.target.resize(request.target.find('?') == std::string::npos
-                                  ? request.target.size()
-                                  : request.target.find('?'));
-      }
+      SelectQuery(match->options.query, request);  // what the route reads, as its key holds
       handler = match->handler;
     } else if (path_matched) {
       route = "method_not_allowed";
