@@ -146,9 +146,10 @@ std::string WithQuery(std::string_view path_as_sent, const std::string& selected
 
 }  // namespace
 
-std::string PageKey(const Target& target, const Query& query) {
-  if (query.reads_all()) return CacheKey(target.origin);
+std::optional<std::string> PageKey(const Target& target, const Query& query) {
+  if (query.reads_all() && !target.query.empty()) return std::nullopt;
   const std::string_view path = std::string_view(target.origin).substr(0, target.origin.find('?'));
+  if (target.query.empty()) return CacheKey(path);  // most requests: one copy, as before
   return CacheKey(WithQuery(path, query.Select(target.query)));
 }
 

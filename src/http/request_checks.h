@@ -54,11 +54,12 @@ struct Target {
 std::optional<Target> ParseTarget(std::string_view target);
 
 // The page cache's key for a request to `target` whose route reads `query`: the CacheKey of the
-// origin form as sent for Query::All(); otherwise of the path with only the query the route's
-// handler sees (Query::Select), so that parameters the route does not read, their order, their
-// repeats and their spelling make no new page, and a request with none of its parameters is the
-// page at the bare path.
-std::string PageKey(const Target& target, const Query& query);
+// path followed by the query the route's handler sees (Query::Select), so that parameters the
+// route does not read, their order, their repeats and their spelling make no new page, and a
+// request with none of its parameters (or an empty query, "/a/?") is the page at the bare path.
+// nullopt when the page is not to be cached at all: a query given to a route that reads any
+// (Query::All()), which could otherwise add a cache entry per query string.
+std::optional<std::string> PageKey(const Target& target, const Query& query);
 
 // Reduces `request` (built by BuildRequest) to what a route that reads `query` may see: for all
 // but Query::All(), its query becomes Query::Select of it, and its target the path as sent

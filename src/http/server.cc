@@ -457,16 +457,17 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendResponse(Response::Text(400, "The request target is malformed."), "invalid", raw,
                           start, head_only);
     }
-    // Parameters the route does not read are no part of the page's key (see Query), and a route
-    // that reads any parameter at all (Query::All) is not cached when it is given some, so that
-    // no query string can make a new cache entry the route did not declare.
-    const Query* query = nullptr;
-    if (cacheable_method && !parsed->query.empty())
-      query = &services.router.OptionsFor(method, parsed->path).query;
-    const bool cacheable = cacheable_method && (query == nullptr || !query->reads_all());
-    const std::string key = !cacheable         ? std::string()
-                            : query == nullptr ? CacheKey(parsed->origin)
-                                               : PageKey(*parsed, *query);
+    // Parameters the route does not read are no part of the page's key, and a route that reads
+    // any (Query::All) is not cached when given some (see PageKey). Without a query the route
+    // need not be looked up: every route's key is then the path.
+    std::optional<std::string> page_key;
+    if (cacheable_method) {
+      page_key = PageKey(*parsed, parsed->query.empty()
+                                      ? Query::None()
+                                      : services.router.OptionsFor(method, parsed->path).query);
+    }
+    const bool cacheable = page_key.has_value();
+    const std::string key = page_key.value_or(std::string());
     PageCache::Ticket ticket;
     if (cacheable) {
       ticket = services.cache.Sync(services.content_version());

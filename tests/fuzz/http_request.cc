@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   Request seen = request;
   SelectQuery(declared, seen);
   if (!target || declared.Select(seen.query) != seen.query ||
-      CacheKey(seen.target) != PageKey(*target, declared))
+      CacheKey(seen.target) != PageKey(*target, declared).value_or(""))
     __builtin_trap();
   (void)request.QueryParam("q");
   (void)request.Cookie("broadsheet_session");

@@ -86,11 +86,17 @@ TEST(ParseTarget, OtherFormsAreRefused) {
   }
 }
 
-TEST(PageKey, DropsTheQueryOnlyForRoutesThatIgnoreIt) {
+TEST(PageKey, DropsTheQueryForRoutesThatIgnoreIt) {
   const auto target = *ParseTarget("/feed/?x=123");
-  EXPECT_EQ(PageKey(target, Query::All()), "/feed/?x=123");
   EXPECT_EQ(PageKey(target, Query::None()), "/feed/");
   EXPECT_EQ(PageKey(*ParseTarget("http://a/%66eed/?y"), Query::None()), "/feed/");
+  EXPECT_EQ(PageKey(*ParseTarget("/feed/?"), Query::None()), "/feed/");
+}
+
+TEST(PageKey, ARouteThatReadsAnyQueryIsNotCachedWithOne) {
+  EXPECT_EQ(PageKey(*ParseTarget("/healthz?x=123"), Query::All()), std::nullopt);
+  EXPECT_EQ(PageKey(*ParseTarget("/healthz"), Query::All()), "/healthz");
+  EXPECT_EQ(PageKey(*ParseTarget("/healthz?"), Query::All()), "/healthz");
 }
 
 TEST(PageKey, KeysARouteOnTheParametersItDeclaresAlone) {
@@ -117,7 +123,7 @@ TEST(SelectQuery, AHandlerSeesWhatItsPageIsKeyedOn) {
   SelectQuery(form, request);
   EXPECT_EQ(request.query, "comment=held&replyto=7");
   EXPECT_EQ(request.target, "/a%2Fb/?comment=held&replyto=7");
-  EXPECT_EQ(CacheKey(request.target), PageKey(*ParseTarget(target), form));
+  EXPECT_EQ(CacheKey(request.target), *PageKey(*ParseTarget(target), form));
   EXPECT_FALSE(request.QueryParam("x"));
 
   request.target = "/a/?x=1";
