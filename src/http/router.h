@@ -26,7 +26,7 @@ using Handler = std::function<Result<Response>(const Request&)>;
 //                                       answers are never cached: the desk, forms). The server
 //                                       caches such a route's answer only to a request without
 //                                       a query.
-// A value, cheap to copy; immutable once made.
+// A small immutable value, safe to read from any thread.
 class Query {
  public:
   static Query All() { return Query(true, {}); }
