@@ -86,7 +86,7 @@ void Desk::AddRoutes(http::Router& router) {
   };
   // The routes that take files (Body::kUpload) may read up to the server's upload limit; every
   // other desk form keeps the form limit, signed in or not.
-  const http::RouteOptions upload{http::Query::kUsed, http::Body::kUpload};
+  const http::RouteOptions upload{http::Query::All(), http::Body::kUpload};
   router.Add(
       Method::kGet, "/admin",
       [](const Request&) -> Result<Response> { return Response::Redirect(303, "/admin/"); },

@@ -53,7 +53,8 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   // Public pages set this: the server keeps the response in the page cache, keyed by the
-  // request target, with gzip and brotli variants, until content changes.
+  // request's path and the query parameters its route reads (see Query), with gzip and brotli
+  // variants, until content changes.
   bool cacheable = false;
   // When set (Unix seconds), the cached copy is dropped at that time: for a page that changes
   // by the clock alone, such as an article whose comments close on a date.

@@ -132,9 +132,32 @@ std::optional<Target> ParseTarget(std::string_view target) {
   return parsed;
 }
 
-std::string PageKey(const Target& target, Query query) {
-  if (query == Query::kUsed) return CacheKey(target.origin);
-  return CacheKey(std::string_view(target.origin).substr(0, target.origin.find('?')));
+namespace {
+
+// The target `path_as_sent` followed by `selected` (a Query::Select), if any.
+std::string WithQuery(std::string_view path_as_sent, const std::string& selected) {
+  std::string target(path_as_sent);
+  if (!selected.empty()) {
+    target += '?';
+    target += selected;
+  }
+  return target;
+}
+
+}  // namespace
+
+std::optional<std::string> PageKey(const Target& target, const Query& query) {
+  if (query.reads_all() && !target.query.empty()) return std::nullopt;
+  const std::string_view path = std::string_view(target.origin).substr(0, target.origin.find('?'));
+  if (target.query.empty()) return CacheKey(path);  // most requests: one copy, as before
+  return CacheKey(WithQuery(path, query.Select(target.query)));
+}
+
+void SelectQuery(const Query& query, Request& request) {
+  if (query.reads_all()) return;
+  request.query = query.Select(request.query);
+  request.target = WithQuery(std::string_view(request.target).substr(0, request.target.find('?')),
+                             request.query);
 }
 
 Method ToMethod(bhttp::verb verb) {

@@ -53,9 +53,19 @@ struct Target {
 // asterisk form included (the server answers "OPTIONS *" itself), or a path that does not decode.
 std::optional<Target> ParseTarget(std::string_view target);
 
-// The page cache's key for a request to `target` whose route treats the query as `query`: the
-// CacheKey of the origin form, without its query when the route ignores it.
-std::string PageKey(const Target& target, Query query);
+// The page cache's key for a request to `target` whose route reads `query`: the CacheKey of the
+// path followed by the query the route's handler sees (Query::Select), so that parameters the
+// route does not read, their order, their repeats and their spelling make no new page, and a
+// request with none of its parameters (or an empty query, "/a/?") is the page at the bare path.
+// nullopt when the page is not to be cached at all: a query given to a route that reads any
+// (Query::All()), which could otherwise add a cache entry per query string.
+std::optional<std::string> PageKey(const Target& target, const Query& query);
+
+// Reduces `request` (built by BuildRequest) to what a route that reads `query` may see: for all
+// but Query::All(), its query becomes Query::Select of it, and its target the path as sent
+// followed by that query, if any. The same reduction PageKey makes, so that a page's key holds
+// everything its handler read.
+void SelectQuery(const Query& query, Request& request);
 
 // The method of a parsed request.
 Method ToMethod(boost::beast::http::verb verb);

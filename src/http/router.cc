@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 namespace broadsheet::http {
 namespace {
 
@@ -16,6 +18,29 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }
 
 }  // namespace
+
+Query Query::Only(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return Query(false, std::move(names));
+}
+
+std::string Query::Select(std::string_view raw) const {
+  if (all_) return std::string(raw);
+  std::string selected;
+  if (names_.empty() || raw.empty()) return selected;
+  const auto pairs = ParseQuery(raw);
+  for (const std::string& name : names_) {
+    const auto first = std::find_if(pairs.begin(), pairs.end(),
+                                    [&](const auto& pair) { return pair.first == name; });
+    if (first == pairs.end()) continue;
+    if (!selected.empty()) selected += '&';
+    selected += PercentEncode(name);
+    selected += '=';
+    selected += PercentEncode(first->second);
+  }
+  return selected;
+}
 
 void Router::Add(Method method, std::string pattern, Handler handler, std::string name,
                  RouteOptions options) {
@@ -71,13 +96,14 @@ std::optional<Router::Match> Router::Find(Method method, std::string_view path,
   return std::nullopt;
 }
 
-RouteOptions Router::OptionsFor(Method method, std::string_view path) const {
+const RouteOptions& Router::OptionsFor(Method method, std::string_view path) const {
+  static const RouteOptions kDefaults;
   std::vector<std::pair<std::string, std::string>> params;
   const Method wanted = method == Method::kHead ? Method::kGet : method;
   for (const auto& route : routes_) {
     if (route.method == wanted && Matches(route, path, params)) return route.options;
   }
-  return {};
+  return kDefaults;
 }
 
 std::string Router::AllowedMethods(std::string_view path) const {

@@ -457,15 +457,19 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendResponse(Response::Text(400, "The request target is malformed."), "invalid", raw,
                           start, head_only);
     }
-    // A query the route ignores is no part of the page's key (see Query).
-    const std::string key =
-        cacheable_method
-            ? PageKey(*parsed, parsed->query.empty()
-                                   ? Query::kUsed
-                                   : services.router.OptionsFor(method, parsed->path).query)
-            : std::string();
-    PageCache::Ticket ticket;
+    // Parameters the route does not read are no part of the page's key, and a route that reads
+    // any (Query::All) is not cached when given some (see PageKey). Without a query the route
+    // need not be looked up: every route's key is then the path.
+    std::optional<std::string> page_key;
     if (cacheable_method) {
+      page_key = PageKey(*parsed, parsed->query.empty()
+                                      ? Query::None()
+                                      : services.router.OptionsFor(method, parsed->path).query);
+    }
+    const bool cacheable = page_key.has_value();
+    const std::string key = page_key.value_or(std::string());
+    PageCache::Ticket ticket;
+    if (cacheable) {
       ticket = services.cache.Sync(services.content_version());
       if (auto hit = services.cache.Find(key)) {
         services.metrics.RecordCacheHit(head_only ? 0 : hit.page->identity.body.size());
@@ -484,12 +488,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // guard keeps this thread's loop alive (and a graceful stop waiting) until the answer is back.
     asio::post(server_.handler_pool(),
                [self = shared_from_this(), request = std::move(request), ticket, start, key,
-                cacheable_method, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
+                cacheable, head_only, work = asio::make_work_guard(worker_.ioc)]() mutable {
                  auto& services = self->server_.services();
                  std::string route = "invalid";
                  Response response = self->Dispatch(request, route);
                  std::shared_ptr<const CachedPage> page;
-                 if (response.cacheable && response.status == 200 && cacheable_method) {
+                 if (response.cacheable && response.status == 200 && cacheable) {
                    services.metrics.RecordCacheMiss();
                    // Compressing is work for this pool too.
                    page = MakeCachedPage(response, route, self->server_.default_policy());
@@ -565,12 +569,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (match) {
       route = std::string(match->name);
       request.params = std::move(match->params);
-      if (match->options.query == Query::kIgnored) {
-        request.query.clear();
-        request.target.resize(request.target.find('?') == std::string::npos
-                                  ? request.target.size()
-                                  : request.target.find('?'));
-      }
+      SelectQuery(match->options.query, request);  // what the route reads, as its key holds
       handler = match->handler;
     } else if (path_matched) {
       route = "method_not_allowed";

@@ -135,11 +135,13 @@ Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploa
       privacy_(store) {}
 
 void Site::AddRoutes(http::Router& router) {
-  // Routes whose answer does not depend on the query string say so, so that "?x=RANDOM" is the
-  // same cached page rather than a new render (see http::Query). Those that read their query
-  // (the home page's old WordPress links, articles' reply and notice parameters, search, assets'
-  // versions, the subscription page's notice) keep it.
-  const http::RouteOptions ignored{http::Query::kIgnored};
+  // Every route says which query parameters it reads (see http::Query): its handler sees those
+  // alone and its pages are cached under them alone, so that "?x=RANDOM" is the same cached page
+  // rather than a new render. Most read none; the home page reads its old WordPress links,
+  // articles and their comment pages the reply form's and the notice's parameters, search its
+  // words and filters, assets their version, the subscription page its notice.
+  const http::RouteOptions ignored{http::Query::None()};
+  const http::RouteOptions comment_form{http::Query::Only({"replyto", "comment"})};
   auto page_of = [](const Request& request) { return PageNumber(request.Param("page")); };
   auto paged = [page_of](auto method) {
     return [method, page_of](const Request& request) -> Result<Response> {
@@ -148,8 +150,8 @@ void Site::AddRoutes(http::Router& router) {
       return method(request, *page);
     };
   };
-  router.Add(
-      Method::kGet, "/", [this](const Request& r) { return Home(r, 1); }, "home");
+  router.Add(Method::kGet, "/", [this](const Request& r) { return Home(r, 1); }, "home",
+             {http::Query::Only({"p", "page_id"})});
   router.Add(Method::kGet, "/page/{page}/",
              paged([this](const Request& r, int p) { return Home(r, p); }), "home", ignored);
 
@@ -185,9 +187,9 @@ void Site::AddRoutes(http::Router& router) {
 
   router.Add(
       Method::kGet, "/preview/{id}/{expires}/{signature}",
-      [this](const Request& r) { return Preview(r); }, "preview");
-  router.Add(
-      Method::kGet, "/assets/{path*}", [this](const Request& r) { return Asset(r); }, "asset");
+      [this](const Request& r) { return Preview(r); }, "preview", ignored);
+  router.Add(Method::kGet, "/assets/{path*}", [this](const Request& r) { return Asset(r); },
+             "asset", {http::Query::Only({"v"})});
   router.Add(
       Method::kGet, "/uploads/{path*}", [this](const Request& r) { return Upload(r); }, "upload",
       ignored);
@@ -202,10 +204,14 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/robots.txt", [this](const Request& r) { return Robots(r); }, "robots",
       ignored);
+  const http::RouteOptions search{
+      http::Query::Only({"q", "section", "author", "from", "to", "sort", "page"})};
   router.Add(
-      Method::kGet, "/search", [this](const Request& r) { return Search(r, false); }, "search");
+      Method::kGet, "/search", [this](const Request& r) { return Search(r, false); }, "search",
+      search);
   router.Add(
-      Method::kGet, "/search.json", [this](const Request& r) { return Search(r, true); }, "search");
+      Method::kGet, "/search.json", [this](const Request& r) { return Search(r, true); }, "search",
+      search);
   router.Add(
       Method::kGet, "/newsletter", [this](const Request& r) { return NewsletterPage(r); },
       "newsletter", ignored);
@@ -214,10 +220,10 @@ void Site::AddRoutes(http::Router& router) {
       "newsletter");
   router.Add(
       Method::kGet, "/newsletter/confirm/{token}",
-      [this](const Request& r) { return ConfirmSubscription(r); }, "newsletter");
-  router.Add(
-      Method::kGet, "/newsletter/unsubscribe/{token}",
-      [this](const Request& r) { return ManageSubscription(r); }, "newsletter");
+      [this](const Request& r) { return ConfirmSubscription(r); }, "newsletter", ignored);
+  router.Add(Method::kGet, "/newsletter/unsubscribe/{token}",
+             [this](const Request& r) { return ManageSubscription(r); }, "newsletter",
+             {http::Query::Only({"saved"})});
   router.Add(
       Method::kPost, "/newsletter/unsubscribe/{token}",
       [this](const Request& r) { return Unsubscribe(r); }, "newsletter");
@@ -235,16 +241,16 @@ void Site::AddRoutes(http::Router& router) {
       "comments");
   router.Add(
       Method::kGet, "/{slug}/comments/token", [this](const Request& r) { return CommentToken(r); },
-      "comments");
+      "comments", ignored);
   router.Add(Method::kGet, "/{slug}/comments/page/{page}/",
              paged([this](const Request& r, int p) -> Result<Response> {
                if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
                return Article(r, CommentFormOf(r), 200, p);
              }),
-             "comment-pages");  // reads ?replyto= and ?comment= as the article does
+             "comment-pages", comment_form);
   router.Add(
       Method::kGet, "/{slug}/comments/{id}/",
-      [this](const Request& r) { return CommentPermalink(r); }, "comment-pages");
+      [this](const Request& r) { return CommentPermalink(r); }, "comment-pages", ignored);
   router.Add(
       Method::kGet, "/comments/privacy", [this](const Request& r) { return PrivacyForm(r); },
       "comments", ignored);
@@ -253,10 +259,10 @@ void Site::AddRoutes(http::Router& router) {
       "comments");
   router.Add(
       Method::kGet, "/comments/privacy/{token}",
-      [this](const Request& r) { return PrivacyPage(r); }, "comments");
+      [this](const Request& r) { return PrivacyPage(r); }, "comments", ignored);
   router.Add(
       Method::kGet, "/comments/privacy/{token}/export",
-      [this](const Request& r) { return PrivacyExport(r); }, "comments");
+      [this](const Request& r) { return PrivacyExport(r); }, "comments", ignored);
   router.Add(
       Method::kPost, "/comments/privacy/{token}/erase",
       [this](const Request& r) { return PrivacyErase(r); }, "comments");
@@ -294,7 +300,7 @@ void Site::AddRoutes(http::Router& router) {
         if (Year(r.Param("slug"))) return archive(r, r.Param("slug"), "", "");
         return Post(r);
       },
-      "post");
+      "post", comment_form);
 
   router_ = &router;
   router.SetFallback([this](const Request& r) { return NotFound(r); });

@@ -1,7 +1,9 @@
 // Site: the public pages readers see, as handlers on the Router.
 //
 // Every page is rendered from the Store through the theme and marked cacheable, so the server
-// keeps it in the page cache until content changes; handlers therefore run only on a miss.
+// keeps it in the page cache until content changes; handlers therefore run only on a miss. Each
+// route declares the query parameters it reads (http::Query, in AddRoutes): its pages are keyed
+// on those alone and its handler sees no others.
 // Pages set no cookies. Search: /search and /search.json. Archives: /YYYY/ and /YYYY/MM/. Crawlers:
 // /sitemap.xml, /sitemaps/…, /robots.txt. Feeds: /feed/ (RSS), /feed/atom/, /feed.json, the same
 // under each section, author and tag, and /SLUG/feed/ for an article's comments.

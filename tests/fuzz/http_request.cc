@@ -1,8 +1,8 @@
 // Raw bytes from a client, through Beast's request parser with the server's limits (16 KiB of
 // headers, a 1 MiB body) as src/http/server.cc sets them, then the server's own steps from
-// http/request_checks.h (framing, the target's forms, the page key, the client behind trusted
-// proxies, the Request handlers see); then what handlers ask of a request: query parameters,
-// cookies, form fields and files.
+// http/request_checks.h (framing, the target's forms, the page key and the query a route sees,
+// the client behind trusted proxies, the Request handlers see); then what handlers ask of a
+// request: query parameters, cookies, form fields and files.
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
 
@@ -41,12 +41,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   (void)HasFoldedLine(fuzz::AsText(data, size));
   if (CheckFraming(parser.get().base())) return 0;  // the server answers 400/501 and closes
   (void)CacheKey(parser.get().target());
-  if (const auto target = ParseTarget(parser.get().target())) {
-    (void)PageKey(*target, Query::kUsed);
-    (void)PageKey(*target, Query::kIgnored);
+  static const Query declared = Query::Only({"replyto", "comment", "q", "page"});
+  const auto target = ParseTarget(parser.get().target());
+  if (target) {
+    (void)PageKey(*target, Query::All());
+    (void)PageKey(*target, Query::None());
   }
   Request request;
   if (!BuildRequest(parser.get(), "127.0.0.1", trusted, proxies, request)) return 0;
+  // A route's key holds exactly what its handler sees, in the one spelling Select gives.
+  Request seen = request;
+  SelectQuery(declared, seen);
+  if (!target || declared.Select(seen.query) != seen.query ||
+      CacheKey(seen.target) != PageKey(*target, declared).value_or(""))
+    __builtin_trap();
   (void)request.QueryParam("q");
   (void)request.Cookie("broadsheet_session");
   (void)request.FormFields();

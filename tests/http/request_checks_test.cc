@@ -86,11 +86,57 @@ TEST(ParseTarget, OtherFormsAreRefused) {
   }
 }
 
-TEST(PageKey, DropsTheQueryOnlyForRoutesThatIgnoreIt) {
+TEST(PageKey, DropsTheQueryForRoutesThatIgnoreIt) {
   const auto target = *ParseTarget("/feed/?x=123");
-  EXPECT_EQ(PageKey(target, Query::kUsed), "/feed/?x=123");
-  EXPECT_EQ(PageKey(target, Query::kIgnored), "/feed/");
-  EXPECT_EQ(PageKey(*ParseTarget("http://a/%66eed/?y"), Query::kIgnored), "/feed/");
+  EXPECT_EQ(PageKey(target, Query::None()), "/feed/");
+  EXPECT_EQ(PageKey(*ParseTarget("http://a/%66eed/?y"), Query::None()), "/feed/");
+  EXPECT_EQ(PageKey(*ParseTarget("/feed/?"), Query::None()), "/feed/");
+}
+
+TEST(PageKey, ARouteThatReadsAnyQueryIsNotCachedWithOne) {
+  EXPECT_EQ(PageKey(*ParseTarget("/healthz?x=123"), Query::All()), std::nullopt);
+  EXPECT_EQ(PageKey(*ParseTarget("/healthz"), Query::All()), "/healthz");
+  EXPECT_EQ(PageKey(*ParseTarget("/healthz?"), Query::All()), "/healthz");
+}
+
+TEST(PageKey, KeysARouteOnTheParametersItDeclaresAlone) {
+  const Query form = Query::Only({"replyto", "comment"});
+  auto key = [&](const char* target) { return PageKey(*ParseTarget(target), form); };
+  // Without any of its parameters, the page is the one at the bare path.
+  for (const char* target : {"/a/", "/a/?", "/a/?x=1", "/a/?x=2&utm_source=y", "/a/?replyt=1"})
+    EXPECT_EQ(key(target), "/a/") << target;
+  EXPECT_EQ(key("/a/?replyto=7"), "/a/?replyto=7");
+  EXPECT_EQ(key("/a/?x=1&replyto=7&y=2"), "/a/?replyto=7");
+  EXPECT_EQ(key("/a/?replyto=7&comment=held"), key("/a/?comment=held&replyto=7"));
+  EXPECT_EQ(key("/a/?replyto=7&replyto=8"), "/a/?replyto=7");
+  EXPECT_EQ(key("/a/?replyto=%37"), "/a/?replyto=7");
+  EXPECT_NE(key("/a/?replyto=7"), key("/a/?replyto=8"));
+  EXPECT_EQ(key("/%61/?replyto=7"), "/a/?replyto=7");  // the path as CacheKey spells it
+}
+
+TEST(SelectQuery, AHandlerSeesWhatItsPageIsKeyedOn) {
+  const Query form = Query::Only({"replyto", "comment"});
+  const char* target = "/a%2Fb/?x=1&replyto=7&replyto=8&comment=held";
+  Request request;
+  request.target = target;
+  request.query = ParseTarget(target)->query;
+  SelectQuery(form, request);
+  EXPECT_EQ(request.query, "comment=held&replyto=7");
+  EXPECT_EQ(request.target, "/a%2Fb/?comment=held&replyto=7");
+  EXPECT_EQ(CacheKey(request.target), *PageKey(*ParseTarget(target), form));
+  EXPECT_FALSE(request.QueryParam("x"));
+
+  request.target = "/a/?x=1";
+  request.query = "x=1";
+  SelectQuery(form, request);
+  EXPECT_EQ(request.target, "/a/");
+  EXPECT_EQ(request.query, "");
+
+  request.target = "/a/?x=1";
+  request.query = "x=1";
+  SelectQuery(Query::All(), request);
+  EXPECT_EQ(request.target, "/a/?x=1");
+  EXPECT_EQ(request.query, "x=1");
 }
 
 TEST(BuildRequest, TakesTheClientFromTrustedProxiesOnly) {

@@ -3,12 +3,14 @@
 the page that shows it. The count in the heading (kept by the database) follows moderation."""
 
 import os
+import random
 import re
 import sqlite3
 import unittest
 
 import harness
 from test_comments import ARTICLE, cli, comment
+from test_http_limits import metric
 
 THREADS = 120  # the article shows 50 threads a page: three pages
 
@@ -53,6 +55,39 @@ class CommentPages(unittest.TestCase):
         self.assertIn(f'href="{ARTICLE}comments/page/2/#comments"', page)
         self.assertNotIn("comments/page/4/", page)
         self.assertEqual(self.server.get(ARTICLE + "comments/page/4/")[0], 404)
+
+    def test_a_query_the_pages_do_not_read_is_served_from_the_cache(self):
+        # Articles and their comment pages read ?replyto= and ?comment= alone (issue 13).
+        for path in (ARTICLE, ARTICLE + "comments/page/2/"):
+            with self.subTest(path=path):
+                status, _, warm = self.server.get(path)
+                self.assertEqual(status, 200)
+                entries = metric(self.server, "broadsheet_page_cache_entries")
+                hits = metric(self.server, "broadsheet_page_cache_hits_total")
+                for query in ("?x=1", "?x=2", "?x=%d&utm_source=mail" % random.randrange(10 ** 12)):
+                    status, _, body = self.server.get(path + query)
+                    self.assertEqual(status, 200, query)
+                    self.assertEqual(body, warm, query)
+                self.assertEqual(metric(self.server, "broadsheet_page_cache_hits_total") - hits, 3)
+                self.assertEqual(metric(self.server, "broadsheet_page_cache_entries"), entries)
+
+    def test_a_reply_link_still_opens_the_form_for_its_comment(self):
+        newest, older = self.roots[-1], self.roots[-51]  # the second on page 2
+        page = self.ids_on(ARTICLE)[0]
+        self.assertIn(f'href="?replyto={newest}#respond"', page)
+        self.assertIn('name="parent" value="0"', page)
+        self.assertIn('class="comment-replying" hidden', page)
+        for path, comment_id in ((ARTICLE, newest), (ARTICLE + "comments/page/2/", older)):
+            for query in (f"?replyto={comment_id}", f"?x=1&replyto={comment_id}&replyto=5"):
+                with self.subTest(target=path + query):
+                    page = self.ids_on(path + query)[0]
+                    self.assertIn(f'name="parent" value="{comment_id}"', page)
+                    self.assertNotIn('class="comment-replying" hidden', page)
+        self.assertIn("awaiting moderation", self.ids_on(ARTICLE + "?x=1&comment=held")[0])
+        # Neither became the page at the bare address.
+        page = self.ids_on(ARTICLE)[0]
+        self.assertIn('name="parent" value="0"', page)
+        self.assertNotIn("awaiting moderation", page)
 
     def test_a_comments_address_lands_on_the_page_that_shows_it(self):
         cases = {self.roots[-1]: ARTICLE, self.roots[-50]: ARTICLE,

@@ -1,9 +1,12 @@
 """Strict HTTP framing, request-target forms, connection caps, body limits per route, query strings
 that cannot bust the page cache, and who may read /metrics (issue 13)."""
 
+import json
+import os
 import random
 import re
 import socket
+import sqlite3
 import time
 import unittest
 
@@ -391,8 +394,8 @@ def metric(server, name):
 
 
 class QueryStrings(unittest.TestCase):
-    """A random query string on a page that ignores it is the same cached page, not a new render
-    nor a new cache entry."""
+    """A query parameter a page does not read (every one, for most pages) is the same cached page,
+    not a new render nor a new cache entry."""
 
     @classmethod
     def setUpClass(cls):
@@ -418,9 +421,52 @@ class QueryStrings(unittest.TestCase):
         self.assertEqual(metric(self.server, "broadsheet_page_cache_entries"), entries)
         self.assertEqual(metric(self.server, "broadsheet_page_cache_hits_total") - hits, 20 * len(paths))
 
+    def test_parameters_a_page_does_not_read_are_cache_hits(self):
+        # The home page reads ?p= and ?page_id=, articles and pages (and a year's archive, on the
+        # same route) ?replyto= and ?comment=, assets ?v=; other parameters are not theirs.
+        paths = ["/", "/why-deterrence-still-works/", "/about/", "/2024/", "/assets/style.css"]
+        warm = {}
+        for path in paths:
+            status, _, warm[path] = self.server.get(path)
+            self.assertEqual(status, 200, path)
+        entries = metric(self.server, "broadsheet_page_cache_entries")
+        hits = metric(self.server, "broadsheet_page_cache_hits_total")
+        queries = ["?x=1", "?x=2", "?", "?utm_source=mail&fbclid=%d" % random.randrange(10 ** 12),
+                   "?replyt=1&comments=held&P=1&pag%65=2"]
+        for path in paths:
+            for query in queries:
+                status, _, body = self.server.get(path + query)
+                self.assertEqual(status, 200, path + query)
+                self.assertEqual(body, warm[path], path + query)
+        self.assertEqual(metric(self.server, "broadsheet_page_cache_entries"), entries)
+        self.assertEqual(metric(self.server, "broadsheet_page_cache_hits_total") - hits,
+                         len(queries) * len(paths))
+
+    def test_old_wordpress_links_on_the_home_page_still_redirect(self):
+        with sqlite3.connect(os.path.join(self.server.site, "broadsheet.db")) as db:
+            db.execute("INSERT INTO redirects(from_path, to_path, status, created_at) "
+                       "VALUES ('/?p=123', '/about/', 301, 0)")
+        for query in ("?p=123", "?utm_source=x&p=123", "?p=123&p=9"):
+            status, headers, _ = self.server.get("/" + query)
+            self.assertEqual((status, headers.get("location")), (301, "/about/"), query)
+
     def test_pages_that_read_their_query_still_get_it(self):
         self.assertIn(b'href="/why-deterrence-still-works/"', self.server.get("/search?q=deterrence")[2])
         self.assertNotIn(b'href="/why-deterrence-still-works/"', self.server.get("/search?q=zzzqqq")[2])
+        # Its own parameters still reach search beside others; a repeated one counts once, first.
+        self.assertIn(b'href="/why-deterrence-still-works/"',
+                      self.server.get("/search?x=1&q=deterrence&sort=newest")[2])
+        self.assertNotIn(b'href="/why-deterrence-still-works/"',
+                         self.server.get("/search?q=zzzqqq&q=deterrence")[2])
+        status, _, body = self.server.get("/search.json?utm_source=x&q=deterrence&page=1")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["query"], "deterrence")
+        # An asset's version is still its own cached copy.
+        page = self.server.get("/")[2].decode()
+        versioned = re.search(r'href="(/assets/style\.css\?v=[^"]+)"', page).group(1)
+        status, headers, _ = self.server.get(versioned + "&x=1")
+        self.assertEqual(status, 200)
+        self.assertIn("immutable", headers["cache-control"])
 
 
 class MetricsAccess(unittest.TestCase):
