@@ -67,6 +67,14 @@ struct Response {
   // inline styles); never for cacheable pages.
   std::string content_security_policy;
 
+  // Whether the page cache may keep this response: a cacheable 200 whose Cache-Control does not
+  // say it is private or must not be stored (a reader's own page, such as a newsletter manage
+  // page under its token, is never kept, whatever its handler said).
+  bool Storable() const {
+    return cacheable && status == 200 && cache_control.find("no-store") == std::string::npos &&
+           cache_control.find("private") == std::string::npos;
+  }
+
   static Response Text(int status, std::string text);
   static Response Redirect(int status, std::string location);
 };

@@ -493,7 +493,7 @@ class Session : public std::enable_shared_from_this<Session> {
                  std::string route = "invalid";
                  Response response = self->Dispatch(request, route);
                  std::shared_ptr<const CachedPage> page;
-                 if (response.cacheable && response.status == 200 && cacheable) {
+                 if (response.Storable() && cacheable) {
                    services.metrics.RecordCacheMiss();
                    // Compressing is work for this pool too.
                    page = MakeCachedPage(response, route, self->server_.default_policy());
@@ -524,7 +524,7 @@ class Session : public std::enable_shared_from_this<Session> {
       auto& cache = self->server_.services().cache;
       std::string route;
       Response response = self->Dispatch(request, route);
-      if (response.cacheable && response.status == 200) {
+      if (response.Storable()) {
         cache.Insert(key, MakeCachedPage(response, route, self->server_.default_policy()), ticket);
       } else {
         cache.Release(key);

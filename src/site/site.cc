@@ -755,7 +755,10 @@ Result<Response> Site::RenderNewsletter(nlohmann::json state, int status) const 
                          {"head", HeadView(head, context->publication)},
                          {"newsletter", std::move(state)}};
   auto response = RenderPage("newsletter", view, status);
-  if (response) response->cache_control = "no-store";
+  if (response) {
+    response->cacheable = false;  // a reader's own state; /newsletter alone is shared
+    response->cache_control = "no-store";
+  }
   return response;
 }
 
