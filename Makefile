@@ -11,10 +11,10 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config git ca-certificates tzdata \
 	libboost-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libkainjow-mustache-dev libtomlplusplus-dev libyaml-cpp-dev nlohmann-json3-dev \
 	libexpected-dev libcli11-dev libspdlog-dev libfmt-dev libsodium-dev libssl-dev libqrencode-dev libvips-dev libcurl4-openssl-dev zlib1g-dev \
-	libbrotli-dev libhowardhinnant-date-dev libcsv-dev libxapian-dev libxml2-dev libgumbo-dev libgtest-dev python3 python3-brotli python3-aiosmtpd python3-dkim python3-nacl python3-feedparser default-jre-headless chromium \
+	libbrotli-dev libhowardhinnant-date-dev libcsv-dev libxapian-dev libxml2-dev libgumbo-dev libpq-dev postgresql-15 libgtest-dev python3 python3-brotli python3-aiosmtpd python3-dkim python3-nacl python3-feedparser default-jre-headless chromium \
 	curl
 
-.PHONY: all deps npm-deps build test run clean format bench build-asan build-tsan test-asan \
+.PHONY: all deps npm-deps build test run clean format bench bench-deps build-asan build-tsan test-asan \
 	test-tsan test-sanitizers fuzz fuzz-ci
 
 # Sanitizer builds (docs/testing.md), each in its own folder, with clang: AddressSanitizer +
@@ -86,13 +86,19 @@ run: build
 	@[ -d $(SITE) ] || $(BUILD_DIR)/broadsheet init $(SITE) --demo
 	$(BUILD_DIR)/broadsheet serve --site $(SITE)
 
-bench: build
+# SOCI only for bench/db_seam.py's comparison (the project itself does not use it).
+bench-deps: deps
+	@dpkg-query -W -f='$${Status}\n' libsoci-dev 2>/dev/null | grep -q '^install ok installed$$' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q libsoci-dev
+
+bench: bench-deps build
 	bench/run.py
 	bench/comment_storm.py
 	bench/newsletter_send.py
 	bench/search.py
 	bench/lighthouse.py
 	bench/wordpress_import.py
+	bench/db_seam.py
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')

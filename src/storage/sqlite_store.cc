@@ -14,31 +14,10 @@
 
 #include "core/text.h"
 #include "storage/migrations.h"
+#include "storage/sqlite_error.h"
 
 namespace broadsheet {
 namespace {
-
-// The one place SQLite's result codes become ErrorCodes. A full disk (SQLITE_FULL, or an I/O
-// error whose cause was ENOSPC/EDQUOT) is kStorageFull and a lock held past the busy timeout is
-// kBusy, so that a form can answer 507/503 with the person's text instead of a bare 500.
-Error SqlError(sqlite3* db, std::string_view what) {
-  const int code = sqlite3_extended_errcode(db);
-  const int primary = code & 0xff;
-  const int cause = sqlite3_system_errno(db);
-  ErrorCode mapped = ErrorCode::kIo;
-  std::string message = "the database refused the operation: " + std::string(what);
-  if (primary == SQLITE_CONSTRAINT) mapped = ErrorCode::kConflict;
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) mapped = ErrorCode::kCorrupt;
-  if (primary == SQLITE_FULL || (primary == SQLITE_IOERR && (cause == ENOSPC || cause == EDQUOT))) {
-    mapped = ErrorCode::kStorageFull;
-    message = "The server's disk is full, so nothing was saved.";
-  }
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    mapped = ErrorCode::kBusy;
-    message = "The database is busy, so nothing was saved.";
-  }
-  return Error{mapped, std::move(message), std::string(what) + ": " + sqlite3_errmsg(db)};
-}
 
 const char* KindName(PostKind kind) { return kind == PostKind::kPage ? "page" : "article"; }
 
@@ -229,6 +208,11 @@ Result<void> SqliteStore::Setup(bool in_memory) {
   }
   if (!in_memory) {
     if (auto done = Exec("PRAGMA journal_mode = WAL"); !done) return done;
+    // Reads map the file instead of copying each page through read(): once the comment indexes
+    // outgrow SQLite's own 2 MiB page cache, a storm of comments otherwise spends its time in
+    // pread (docs/BENCHMARKS.md, "Busy threads, third look"). Writes still go through write(),
+    // so a full disk is still SQLITE_FULL. Address space, not memory: untouched pages cost nothing.
+    if (auto done = Exec("PRAGMA mmap_size = 268435456"); !done) return done;
   }
   return Migrate();
 }
