@@ -92,6 +92,8 @@ bench-deps: deps
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q libsoci-dev
 
 bench: bench-deps build
+	cmake -S . -B $(BUILD_DIR) -DBROADSHEET_BENCH_SOCI=ON
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_db_seam
 	bench/run.py
 	bench/comment_storm.py
 	bench/newsletter_send.py
