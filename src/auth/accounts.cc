@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/crypto.h"
+#include "auth/signed_token.h"
 #include "auth/totp.h"
 #include "core/text.h"
 
@@ -250,17 +251,15 @@ Result<void> Accounts::SignOut(const std::string& token) {
 Result<std::string> Accounts::StaffMark(const std::string& session_hash) {
   auto key = FormKey();
   if (!key) return key;
-  return session_hash + "." + Sign(*key, "staff:" + session_hash);
+  return TokenSigner(std::move(*key)).Issue("staff", "", {session_hash});
 }
 
 Result<std::optional<User>> Accounts::RecognizeStaff(const std::string& mark, Timestamp now) {
-  const auto dot = mark.find('.');
-  if (mark.size() > 300 || dot == std::string::npos) return std::nullopt;
-  const std::string session_hash = mark.substr(0, dot);
-  auto expected = StaffMark(session_hash);
-  if (!expected) return tl::unexpected(expected.error());
-  if (!ConstantTimeEquals(*expected, mark)) return std::nullopt;
-  auto session = store_.FindSession(session_hash, now);
+  auto key = FormKey();
+  if (!key) return tl::unexpected(key.error());
+  const auto fields = TokenSigner(std::move(*key)).Verify("staff", "", mark, 1);
+  if (!fields) return std::nullopt;
+  auto session = store_.FindSession((*fields)[0], now);
   if (!session) return tl::unexpected(session.error());
   if (!*session) return std::nullopt;
   auto user = store_.FindUser((*session)->user_id);
@@ -272,32 +271,36 @@ Result<std::optional<User>> Accounts::RecognizeStaff(const std::string& mark, Ti
 Result<std::string> Accounts::PreviewSignature(std::int64_t post_id, Timestamp expires) {
   auto key = FormKey();
   if (!key) return key;
-  return Sign(*key, "preview:" + std::to_string(post_id) + ":" + std::to_string(expires));
+  return TokenSigner(std::move(*key))
+      .Signature("preview", std::to_string(post_id), {std::to_string(expires)});
 }
 
 bool Accounts::CheckPreviewSignature(std::int64_t post_id, Timestamp expires,
                                      const std::string& signature) {
-  auto expected = PreviewSignature(post_id, expires);
-  return expected && ConstantTimeEquals(*expected, signature);
+  auto key = FormKey();
+  return key && TokenSigner(std::move(*key))
+                    .VerifySignature("preview", std::to_string(post_id),
+                                     {std::to_string(expires)}, signature);
 }
 
 Result<std::string> Accounts::FormKey() {
   return store_.Secret("form-key", [] { return RandomToken(); });
 }
 
+// A newline cannot occur in a binding, so no (binding, action) pair signs like another.
 Result<std::string> Accounts::FormToken(const std::string& binding, std::string_view action) {
   auto key = FormKey();
   if (!key) return key;
-  // A newline cannot occur in a binding, so no (binding, action) pair signs like another.
-  return Sign(*key, "form:" + binding + "\n" + std::string(action));
+  return TokenSigner(std::move(*key)).Signature("form", binding + "\n" + std::string(action), {});
 }
 
 Result<bool> Accounts::CheckFormToken(const std::string& binding, std::string_view action,
                                       const std::string& token) {
   if (binding.empty() || action.empty() || token.empty()) return false;
-  auto expected = FormToken(binding, action);
-  if (!expected) return tl::unexpected(expected.error());
-  return ConstantTimeEquals(*expected, token);
+  auto key = FormKey();
+  if (!key) return tl::unexpected(key.error());
+  return TokenSigner(std::move(*key))
+      .VerifySignature("form", binding + "\n" + std::string(action), {}, token);
 }
 
 }  // namespace broadsheet::auth

@@ -8,6 +8,7 @@
 
 #include "auth/accounts.h"
 #include "auth/crypto.h"
+#include "auth/signed_token.h"
 #include "core/text.h"
 #include "markdown/markdown.h"
 
@@ -160,7 +161,8 @@ bool Comments::Open(const Post& post, const Rules& rules, Timestamp now) {
 Result<std::string> Comments::FormToken(std::int64_t post_id, Timestamp now) const {
   auto key = store_.Secret("comment-key", [] { return auth::RandomToken(); });
   if (!key) return key;
-  return fmt::format("{}.{}", now, auth::Sign(*key, fmt::format("form:{}:{}", post_id, now)));
+  return auth::TokenSigner(std::move(*key))
+      .Issue("form", std::to_string(post_id), {std::to_string(now)});
 }
 
 Result<Comment> Comments::Checked(const Post& post, const Submission& submission) const {
@@ -275,13 +277,9 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
                       "Contains \u201c" + *word + "\u201d from the spam list."};
     // The token: "ISSUED.SIGNATURE", issued when the page's script asked for it.
     std::optional<Timestamp> issued;
-    if (const auto dot = submission.form_token.find('.'); dot != std::string::npos) {
-      const std::string at = submission.form_token.substr(0, dot);
-      const Timestamp when = ParseInt(at, -1);
-      const std::string expected = auth::Sign(*key, fmt::format("form:{}:{}", post.id, at));
-      if (when >= 0 && auth::ConstantTimeEquals(
-                           expected, std::string_view(submission.form_token).substr(dot + 1)))
-        issued = when;
+    if (const auto fields = auth::TokenSigner(*key).Verify("form", std::to_string(post.id),
+                                                           submission.form_token, 1)) {
+      if (const Timestamp when = ParseInt((*fields)[0], -1); when >= 0) issued = when;
     }
     if (issued && now - *issued < rules.min_form_seconds) {
       return Decision{CommentStatus::kSpam,

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/crypto.h"
+#include "auth/signed_token.h"
 #include "core/text.h"
 
 namespace broadsheet::comments {
@@ -31,29 +32,25 @@ std::optional<std::string> Unhex(std::string_view hex) {
 
 }  // namespace
 
-// A token is EXPIRES.HEX(ADDRESS).SIGNATURE.
+// A token's fields are EXPIRES and HEX(ADDRESS).
 Result<std::string> Privacy::LinkToken(const std::string& email, Timestamp now) const {
   auto key = store_.Secret("comment-key", [] { return auth::RandomToken(); });
   if (!key) return key;
-  const std::string payload = fmt::format("{}.{}", now + kLinkLifetime, Hex(LowerAscii(email)));
-  return payload + "." + auth::Sign(*key, "privacy:" + payload);
+  return auth::TokenSigner(std::move(*key))
+      .Issue("privacy", "", {std::to_string(now + kLinkLifetime), Hex(LowerAscii(email))});
 }
 
 Result<std::optional<std::string>> Privacy::CheckToken(const std::string& token,
                                                        Timestamp now) const {
-  const auto last = token.rfind('.');
-  const auto first = token.find('.');
-  if (token.size() > 1200 || first == std::string::npos || first == last)
-    return std::optional<std::string>();
   auto key = store_.Secret("comment-key", [] { return auth::RandomToken(); });
   if (!key) return tl::unexpected(key.error());
-  const std::string payload = token.substr(0, last);
-  if (!auth::ConstantTimeEquals(auth::Sign(*key, "privacy:" + payload), token.substr(last + 1)))
-    return std::optional<std::string>();
+  const auto fields = auth::TokenSigner(std::move(*key)).Verify("privacy", "", token, 2);
+  if (!fields) return std::optional<std::string>();
   Timestamp expires = 0;
-  std::from_chars(token.data(), token.data() + first, expires);
+  const std::string& at = (*fields)[0];
+  std::from_chars(at.data(), at.data() + at.size(), expires);
   if (expires < now) return std::optional<std::string>();
-  return Unhex(std::string_view(token).substr(first + 1, last - first - 1));
+  return Unhex((*fields)[1]);
 }
 
 bool Privacy::AllowRequest(const std::string& email, const std::string& client_ip, Timestamp now) {

@@ -10,6 +10,7 @@
 
 #include "auth/accounts.h"
 #include "auth/crypto.h"
+#include "auth/signed_token.h"
 #include "core/text.h"
 
 namespace broadsheet::newsletter {
@@ -72,8 +73,8 @@ Result<std::string> Subscriptions::Key() const { return NewsletterKey(store_); }
 Result<std::string> Subscriptions::ConfirmToken(std::int64_t id, Timestamp now) const {
   auto key = Key();
   if (!key) return key;
-  const std::string payload = fmt::format("{}.{}", id, now + kConfirmLifetime);
-  return payload + "." + auth::Sign(*key, "confirm:" + payload);
+  return auth::TokenSigner(std::move(*key))
+      .Issue("confirm", "", {std::to_string(id), std::to_string(now + kConfirmLifetime)});
 }
 
 Result<std::string> NewsletterKey(Store& store) {
@@ -81,7 +82,7 @@ Result<std::string> NewsletterKey(Store& store) {
 }
 
 std::string ManageLinkToken(std::string_view key, std::int64_t id) {
-  return fmt::format("{}.{}", id, auth::Sign(key, fmt::format("manage:{}", id)));
+  return auth::TokenSigner(std::string(key)).Issue("manage", "", {std::to_string(id)});
 }
 
 Result<std::string> Subscriptions::ManageToken(std::int64_t id) const {
@@ -91,12 +92,11 @@ Result<std::string> Subscriptions::ManageToken(std::int64_t id) const {
 }
 
 Result<std::optional<Subscriber>> Subscriptions::FromManageToken(const std::string& token) const {
-  const auto dot = token.find('.');
-  if (dot == std::string::npos || token.size() > 200) return std::optional<Subscriber>();
-  auto expected = ManageToken(ParseId(std::string_view(token).substr(0, dot)));
-  if (!expected) return tl::unexpected(expected.error());
-  if (!auth::ConstantTimeEquals(*expected, token)) return std::optional<Subscriber>();
-  return store_.FindSubscriber(ParseId(std::string_view(token).substr(0, dot)));
+  auto key = Key();
+  if (!key) return tl::unexpected(key.error());
+  const auto fields = auth::TokenSigner(std::move(*key)).Verify("manage", "", token, 1);
+  if (!fields) return std::optional<Subscriber>();
+  return store_.FindSubscriber(ParseId((*fields)[0]));
 }
 
 Result<std::vector<std::string>> Subscriptions::KnownSections(
@@ -177,18 +177,11 @@ Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& p
 Result<std::optional<Subscriber>> Subscriptions::Confirm(const std::string& token,
                                                          const Publication& publication,
                                                          Timestamp now) {
-  const auto first = token.find('.');
-  const auto last = token.rfind('.');
-  if (token.size() > 200 || first == std::string::npos || first == last)
-    return std::optional<Subscriber>();
   auto key = Key();
   if (!key) return tl::unexpected(key.error());
-  const std::string payload = token.substr(0, last);
-  if (!auth::ConstantTimeEquals(auth::Sign(*key, "confirm:" + payload), token.substr(last + 1)))
-    return std::optional<Subscriber>();
-  if (ParseId(std::string_view(payload).substr(first + 1)) < now)
-    return std::optional<Subscriber>();
-  auto found = store_.FindSubscriber(ParseId(std::string_view(token).substr(0, first)));
+  const auto fields = auth::TokenSigner(std::move(*key)).Verify("confirm", "", token, 2);
+  if (!fields || ParseId((*fields)[1]) < now) return std::optional<Subscriber>();
+  auto found = store_.FindSubscriber(ParseId((*fields)[0]));
   if (!found) return tl::unexpected(found.error());
   if (!*found) return std::optional<Subscriber>();
   Subscriber subscriber = std::move(**found);

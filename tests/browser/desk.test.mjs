@@ -241,7 +241,9 @@ test("a contributor's attempt to publish is refused", async () => {
     button.id = 'forged';
     document.querySelector('form.editor').appendChild(button);
   });
-  const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('#forged')]);
+  // The save's answer, not the live preview's (which may still be on its way).
+  const saved = (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/admin/posts';
+  const [response] = await Promise.all([page.waitForResponse(saved), page.click('#forged')]);
   assert.equal(response.status(), 403);
   assert.match(await page.locator('.error').innerText(), /does not allow publishing/);
   assert.equal(await page.inputValue('#title'), 'A Contributor Tries');
