@@ -54,6 +54,7 @@ Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, m
       publication_(std::move(publication)),
       uploads_dir_(std::move(uploads_dir)),
       body_policy_(store, std::move(html_filter)),
+      posts_(store, body_policy_),
       comments_(store),
       subscriptions_(store, outbox),
       images_(std::make_unique<media::ImageProcessor>()) {}
@@ -527,14 +528,9 @@ Result<Response> Desk::RevokeSession(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
   const std::string target = http::FieldValue(request.FormFields(), "session");
-  auto sessions = store_.ListSessions(viewer->user.id, Now());
-  if (!sessions) return tl::unexpected(sessions.error());
   // Only the viewer's own sessions can be ended here.
-  const bool own = std::any_of(sessions->begin(), sessions->end(), [&](const Session& session) {
-    return session.token_hash == target;
-  });
-  if (!own) return Fail(ErrorCode::kNotFound, "There is no such session.");
-  if (auto done = store_.DeleteSession(target); !done) return tl::unexpected(done.error());
+  if (auto done = accounts_.EndOwnSession(*viewer, target, Now()); !done)
+    return tl::unexpected(done.error());
   if (target == viewer->session_hash) return Response::Redirect(303, "/admin/login");
   return Response::Redirect(303, "/admin/sessions?revoked=1");
 }

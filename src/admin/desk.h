@@ -26,6 +26,7 @@
 #include "auth/accounts.h"
 #include "comments/comments.h"
 #include "content/body.h"
+#include "content/posts.h"
 #include "http/router.h"
 #include "mail/outbox.h"
 #include "markdown/html_filter.h"
@@ -226,6 +227,7 @@ class Desk {
   std::function<Result<Publication>()> publication_;
   const std::filesystem::path uploads_dir_;
   const content::BodyPolicy body_policy_;  // who may store raw HTML; the embed hosts
+  const content::Posts posts_;             // the publishing rules
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;

@@ -14,16 +14,9 @@
 
 namespace broadsheet::admin {
 
-// What the editor form holds, as typed; kept verbatim when a save fails.
-struct EditorFields {
-  std::string title, dek, body, slug, kind = "article", section, authors, tags;
-  std::string image_url, image_alt, image_caption, image_credit;
-  std::string seo_description, social_image, canonical_url;  // search and social appearance
-  bool noindex = false;
-  bool opinion = false;
-  bool comments_open = true;
-  std::string disclaimer_mode = "default", disclaimer;
-  std::string date;  // "2026-11-28T09:30" in the publication's zone, or empty
+// What the editor form holds, as typed (kept verbatim when a save fails), with the edit count the
+// form was opened at and the button pressed.
+struct EditorFields : content::PostInput {
   int edit_count = 0;
   std::string action;
 };
@@ -59,38 +52,18 @@ std::string_view StatusLabel(PostStatus status) {
   return "Draft";
 }
 
-bool Owns(const auth::Viewer& viewer, const Post& post) {
-  return post.id == 0 || (post.created_by && *post.created_by == viewer.user.id);
-}
-
-bool Unpublished(const Post& post) {
-  return post.status == PostStatus::kDraft || post.status == PostStatus::kPending;
+content::Actor ActorOf(const auth::Viewer& viewer) {
+  return content::Actor{viewer.user.id, viewer.role};
 }
 
 bool CanEdit(const auth::Viewer& viewer, const Post& post) {
-  if (Can(viewer.role, Action::kEditOthers)) return true;
-  if (!Owns(viewer, post)) return false;
-  return Unpublished(post) ? Can(viewer.role, Action::kWriteDraft)
-                           : Can(viewer.role, Action::kEditOwnPublished);
+  return content::MayEdit(ActorOf(viewer), post);
 }
-
 bool CanPublish(const auth::Viewer& viewer, const Post& post) {
-  return Can(viewer.role, Action::kPublishOthers) ||
-         (Owns(viewer, post) && Can(viewer.role, Action::kPublishOwn));
+  return content::MayPublish(ActorOf(viewer), post);
 }
-
 bool CanTrash(const auth::Viewer& viewer, const Post& post) {
-  if (post.id == 0) return false;
-  if (Can(viewer.role, Action::kDeleteOthers)) return true;
-  return Owns(viewer, post) && (Can(viewer.role, Action::kDeleteOwn) || Unpublished(post));
-}
-
-content::Writer WriterOf(const auth::Viewer& viewer) {
-  return content::Writer{viewer.user.id, viewer.role};
-}
-
-std::string LocalInput(Timestamp when, const TimeZone& zone) {
-  return FormatIsoTime(when, zone).substr(0, 16);
+  return content::MayTrash(ActorOf(viewer), post);
 }
 
 EditorFields FieldsFromForm(const std::vector<std::pair<std::string, std::string>>& form) {
@@ -127,174 +100,10 @@ EditorFields FieldsFromForm(const std::vector<std::pair<std::string, std::string
 }
 
 EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
-  const Post& post = detail.post;
   EditorFields fields;
-  fields.title = post.title;
-  fields.dek = post.dek;
-  fields.body = post.body_markdown;
-  fields.slug = post.slug;
-  fields.kind = post.kind == PostKind::kPage ? "page" : "article";
-  if (detail.section) fields.section = detail.section->slug;
-  for (const auto& author : detail.authors)
-    fields.authors += (fields.authors.empty() ? "" : ", ") + author.slug;
-  for (const auto& tag : detail.tags) fields.tags += (fields.tags.empty() ? "" : ", ") + tag.name;
-  fields.image_url = post.image.url;
-  fields.image_alt = post.image.alt;
-  fields.image_caption = post.image.caption;
-  fields.image_credit = post.image.credit;
-  fields.seo_description = post.seo.description;
-  fields.social_image = post.seo.social_image;
-  fields.canonical_url = post.seo.canonical_url;
-  fields.noindex = post.seo.noindex;
-  fields.opinion = post.opinion;
-  fields.comments_open = post.comments_open;
-  fields.disclaimer_mode =
-      post.disclaimer_hidden ? "hidden" : (post.disclaimer ? "custom" : "default");
-  fields.disclaimer = post.disclaimer.value_or("");
-  if (post.published_at) fields.date = LocalInput(*post.published_at, zone);
-  fields.edit_count = post.edit_count;
+  static_cast<content::PostInput&>(fields) = content::Posts::InputOf(detail, zone);
+  fields.edit_count = detail.post.edit_count;
   return fields;
-}
-
-// The JSON kept with each revision: the fields that are not title, dek and body.
-std::string RevisionDetails(const EditorFields& fields, PostStatus status) {
-  return nlohmann::json{{"slug", fields.slug},
-                        {"status", PostStatusName(status)},
-                        {"kind", fields.kind},
-                        {"section", fields.section},
-                        {"authors", fields.authors},
-                        {"tags", fields.tags},
-                        {"image_url", fields.image_url},
-                        {"image_alt", fields.image_alt},
-                        {"image_caption", fields.image_caption},
-                        {"image_credit", fields.image_credit},
-                        {"seo_description", fields.seo_description},
-                        {"social_image", fields.social_image},
-                        {"canonical_url", fields.canonical_url},
-                        {"noindex", fields.noindex},
-                        {"opinion", fields.opinion},
-                        {"comments_open", fields.comments_open},
-                        {"disclaimer_mode", fields.disclaimer_mode},
-                        {"disclaimer", fields.disclaimer},
-                        {"date", fields.date}}
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// An address a post may point to: site-relative (when `relative` is allowed) or http(s), with
-// nothing that could leave an HTML attribute.
-bool IsAddress(const std::string& url, bool relative) {
-  const bool scheme_ok = url.starts_with("https://") || url.starts_with("http://") ||
-                         (relative && url.starts_with("/") && !url.starts_with("//"));
-  return scheme_ok && url.size() <= 2000 && url.find_first_of("\"<> \t\r\n") == std::string::npos;
-}
-
-Result<void> CheckSeoFields(const EditorFields& fields) {
-  if (fields.seo_description.size() > 300) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The search description is longer than 300 characters; search engines show "
-                "about 160.");
-  }
-  if (!fields.social_image.empty() && !IsAddress(fields.social_image, true)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The social image address must start with /uploads/ or https://.");
-  }
-  if (!fields.canonical_url.empty() && !IsAddress(fields.canonical_url, false)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The canonical address must be a full address starting with https://.");
-  }
-  return {};
-}
-
-// Checks the typed fields and turns them into `post` (whose id, status and times the caller
-// sets). kInvalidArgument with a message for the person when something is wrong.
-Result<void> ApplyFields(Store& store, const EditorFields& fields, const TimeZone& zone, Post& post,
-                         std::optional<Timestamp>& date, const markdown::Options& body_options) {
-  if (fields.title.empty()) return Fail(ErrorCode::kInvalidArgument, "The headline is required.");
-  if (fields.title.size() > 300)
-    return Fail(ErrorCode::kInvalidArgument, "The headline is longer than 300 characters.");
-  if (fields.dek.size() > 1000)
-    return Fail(ErrorCode::kInvalidArgument, "The dek is longer than 1000 characters.");
-  if (fields.body.size() > markdown::kMaxInputBytes)
-    return Fail(ErrorCode::kInvalidArgument, "The body is longer than 4 MiB.");
-  post.title = fields.title;
-  post.dek = fields.dek;
-  post.body_markdown = fields.body;
-  auto html = markdown::ToHtml(fields.body, body_options);
-  if (!html)
-    return Fail(ErrorCode::kInvalidArgument,
-                "The body could not be read: " + html.error().message + ".");
-  post.body_html = std::move(*html);
-  post.slug = fields.slug.empty() ? Slugify(fields.title) : fields.slug;
-  if (post.slug.empty())
-    return Fail(ErrorCode::kInvalidArgument,
-                "Choose an address: none can be made from this headline.");
-  if (auto checked = CheckPostSlug(post.slug); !checked) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The address cannot be used: " + checked.error().message + ".");
-  }
-  post.kind = fields.kind == "page" ? PostKind::kPage : PostKind::kArticle;
-  post.section_id.reset();
-  if (!fields.section.empty()) {
-    auto section = store.FindSection(fields.section);
-    if (!section) return tl::unexpected(section.error());
-    if (!*section)
-      return Fail(ErrorCode::kInvalidArgument, "There is no section \"" + fields.section + "\".");
-    post.section_id = (*section)->id;
-  }
-  post.author_ids.clear();
-  for (const auto& slug : SplitTrimmed(fields.authors, ',')) {
-    auto author = store.FindAuthor(slug);
-    if (!author) return tl::unexpected(author.error());
-    if (!*author) return Fail(ErrorCode::kInvalidArgument, "There is no author \"" + slug + "\".");
-    if (std::find(post.author_ids.begin(), post.author_ids.end(), (*author)->id) ==
-        post.author_ids.end()) {
-      post.author_ids.push_back((*author)->id);
-    }
-  }
-  post.tag_ids.clear();
-  for (const auto& name : SplitTrimmed(fields.tags, ',')) {
-    Tag tag{0, Slugify(name), name};
-    if (tag.slug.empty() || name.size() > 100) {
-      return Fail(ErrorCode::kInvalidArgument, "\"" + name + "\" cannot be a tag.");
-    }
-    auto existing = store.FindTag(tag.slug);
-    if (!existing) return tl::unexpected(existing.error());
-    auto id = *existing ? Result<std::int64_t>((*existing)->id) : store.UpsertTag(tag);
-    if (!id) return tl::unexpected(id.error());
-    if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *id) == post.tag_ids.end())
-      post.tag_ids.push_back(*id);
-  }
-  const bool image_ok = fields.image_url.empty() || fields.image_url.starts_with("/uploads/") ||
-                        fields.image_url.starts_with("https://") ||
-                        fields.image_url.starts_with("http://");
-  if (!image_ok || fields.image_url.find_first_of("\"<> ") != std::string::npos) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The image address must start with /uploads/ or https://.");
-  }
-  if (!fields.image_url.empty() && fields.image_alt.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "Describe the featured image in its alt text.");
-  }
-  post.image = {fields.image_url, fields.image_alt, fields.image_caption, fields.image_credit};
-  if (auto seo = CheckSeoFields(fields); !seo) return seo;
-  post.seo = {fields.seo_description, fields.social_image, fields.canonical_url, fields.noindex};
-  post.opinion = fields.opinion;
-  post.comments_open = fields.comments_open;
-  post.disclaimer_hidden = fields.disclaimer_mode == "hidden";
-  post.disclaimer.reset();
-  if (fields.disclaimer_mode == "custom") {
-    if (fields.disclaimer.empty())
-      return Fail(ErrorCode::kInvalidArgument, "Write the disclaimer, or choose another option.");
-    post.disclaimer = fields.disclaimer;
-  }
-  date.reset();
-  if (!fields.date.empty()) {
-    auto parsed = ParseIsoTime(fields.date, zone);
-    if (!parsed)
-      return Fail(ErrorCode::kInvalidArgument,
-                  "The publication date is not a date: " + parsed.error().message + ".");
-    date = *parsed;
-  }
-  return {};
 }
 
 std::optional<std::int64_t> ParseId(std::string_view text) {
@@ -433,7 +242,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
            {"title", revision.title}});
     }
   }
-  auto unfiltered = body_policy_.MayStoreRawHtml(WriterOf(viewer), current);
+  auto unfiltered = body_policy_.MayStoreRawHtml(ActorOf(viewer), current);
   if (!unfiltered) return tl::unexpected(unfiltered.error());
   nlohmann::json media_options = nlohmann::json::array();
   auto media = store_.ListMedia(100, 0);
@@ -478,7 +287,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"post_id", current.id},
       {"media", media_options},
       {"has_media", !media_options.empty()},
-      {"autosave", stored && Unpublished(current)},
+      {"autosave", stored && content::IsUnpublished(current)},
       {"autosave_note", !stored ? "Save the draft once to turn on autosave." : ""},
       {"preview_expires", preview_expires},
       {"show_notes", current.status == PostStatus::kPublished},
@@ -546,13 +355,8 @@ Result<Response> Desk::NewPostForm(const Request& request) const {
 Result<Response> Desk::EditPostForm(const Request& request) const {
   auto viewer = Require(request, false);
   if (!viewer) return Denied(request, viewer.error());
-  const auto id = ParseId(request.Param("id"));
-  auto stored = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
+  auto stored = posts_.FindForEdit(ActorOf(*viewer), ParseId(request.Param("id")).value_or(0));
   if (!stored) return tl::unexpected(stored.error());
-  if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such post.");
-  if (!CanEdit(*viewer, (*stored)->post)) {
-    return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
-  }
   auto publication = store_.LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
   const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
@@ -575,7 +379,7 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
     else if (*saved == "note")
       notice = "The note is on the article now.";
   }
-  return EditorPage(*viewer, *stored, FieldsFromPost(**stored, zone), 200, notice, "", "");
+  return EditorPage(*viewer, *stored, FieldsFromPost(*stored, zone), 200, notice, "", "");
 }
 
 Result<Response> Desk::CreatePost(const Request& request) const { return SavePost(request); }
@@ -605,22 +409,17 @@ Result<Response> Desk::SavePost(const Request& request) const {
   const bool form_current = *valid;
   if (!Can(viewer.role, Action::kWriteDraft))
     return Fail(ErrorCode::kForbidden, "Your role does not allow writing.");
+  const content::Actor actor = ActorOf(viewer);
 
   std::optional<PostDetail> stored;
-  const bool is_new = request.Param("id").empty();
-  if (!is_new) {
-    const auto id = ParseId(request.Param("id"));
-    auto found = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
+  std::optional<std::int64_t> id;
+  if (!request.Param("id").empty()) {
+    id = ParseId(request.Param("id")).value_or(0);
+    auto found = posts_.FindForEdit(actor, *id);
     if (!found) return tl::unexpected(found.error());
-    if (!*found) return Fail(ErrorCode::kNotFound, "There is no such post.");
     stored = std::move(*found);
-    if (!CanEdit(viewer, stored->post))
-      return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   }
   EditorFields fields = FieldsFromForm(request.FormFields());
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
   auto again = [&](int status, const std::string& error, const std::string& preview = "") {
     return EditorPage(viewer, stored, fields, status, "", error, preview);
   };
@@ -630,10 +429,35 @@ Result<Response> Desk::SavePost(const Request& request) const {
                  "This form had expired, so nothing was saved. Your text is below; check it "
                  "and save again.");
   }
+  const bool autosave = fields.action == "autosave";
+  // Autosave answers the editor's script in JSON; everything else answers a person in HTML.
+  auto json = [](int status, nlohmann::json body) {
+    Response response;
+    response.status = status;
+    response.content_type = "application/json";
+    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    response.cache_control = "no-store";
+    return response;
+  };
+  if (autosave) {
+    if (!id) return json(422, {{"error", "only saved drafts are autosaved"}});
+    auto edit = posts_.Autosave(actor, *id, fields, fields.edit_count);
+    if (edit) return json(200, {{"edit_count", *edit}});
+    const Error& error = edit.error();
+    if (error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kForbidden)
+      return json(422, {{"error", error.message}});
+    if (error.code == ErrorCode::kConflict) return json(409, {{"error", error.message}});
+    if (IsSaveFailure(error)) {
+      return AsSaveFailure(
+          json(500, {{"error", SaveFailureReason(error)}, {"code", ErrorCodeName(error.code)}}),
+          error);
+    }
+    return tl::unexpected(error);
+  }
 
   // A featured image uploaded with the form goes to the media library first.
   for (const auto& file : request.Files()) {
-    if (file.field != "image_file" || fields.action == "autosave") continue;
+    if (file.field != "image_file") continue;
     auto item =
         SaveUpload(viewer, file, fields.image_alt, fields.image_caption, fields.image_credit);
     if (!item) {
@@ -654,139 +478,33 @@ Result<Response> Desk::SavePost(const Request& request) const {
     }
     fields.image_url = item->url;
   }
-  // An image from the library brings its words along: its alt text, caption and credit fill
-  // whatever the form left empty.
-  if (fields.image_url.starts_with("/uploads/") &&
-      (fields.image_alt.empty() || fields.image_caption.empty() || fields.image_credit.empty())) {
-    auto item = store_.FindMediaByUrl(fields.image_url);
-    if (!item) return tl::unexpected(item.error());
-    if (*item) {
-      if (fields.image_alt.empty()) fields.image_alt = (*item)->alt;
-      if (fields.image_caption.empty()) fields.image_caption = (*item)->caption;
-      if (fields.image_credit.empty()) fields.image_credit = (*item)->credit;
+  if (fields.action == "preview") {
+    auto prepared = posts_.Prepare(actor, id, fields);
+    if (!prepared) {
+      if (prepared.error().code != ErrorCode::kInvalidArgument)
+        return tl::unexpected(prepared.error());
+      return again(422, prepared.error().message);
     }
-  }
-  Post post = stored ? stored->post : Post{};
-  const Post before = post;
-  std::optional<Timestamp> date;
-  const bool autosave = fields.action == "autosave";
-  // Autosave answers the editor's script in JSON; everything else answers a person in HTML.
-  auto json = [](int status, nlohmann::json body) {
-    Response response;
-    response.status = status;
-    response.content_type = "application/json";
-    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    response.cache_control = "no-store";
-    return response;
-  };
-  auto body_options = body_policy_.ForWriter(WriterOf(viewer), post);
-  if (!body_options) return tl::unexpected(body_options.error());
-  if (auto applied = ApplyFields(store_, fields, zone, post, date, *body_options); !applied) {
-    if (applied.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(applied.error());
-    if (autosave) return json(422, {{"error", applied.error().message}});
-    return again(422, applied.error().message);
-  }
-  if (fields.action == "preview") return again(200, "", post.body_html);
-  if (autosave) {
-    // Only drafts are autosaved: an unfinished edit must never reach a published article.
-    if (is_new || !Unpublished(before))
-      return json(422, {{"error", "only saved drafts are autosaved"}});
-    post.published_at = date;
-    auto edit = store_.SavePostEdit(post, fields.edit_count, viewer.user.id,
-                                    RevisionDetails(fields, post.status));
-    if (!edit) {
-      if (edit.error().code == ErrorCode::kConflict)
-        return json(409, {{"error", edit.error().message}});
-      if (IsSaveFailure(edit.error())) {
-        return AsSaveFailure(json(500, {{"error", SaveFailureReason(edit.error())},
-                                        {"code", ErrorCodeName(edit.error().code)}}),
-                             edit.error());
-      }
-      return tl::unexpected(edit.error());
-    }
-    return json(200, {{"edit_count", *edit}});
+    return again(200, "", prepared->body_html);
   }
 
-  const Timestamp now = Now();
-  const std::string& action = fields.action.empty() ? std::string("save") : fields.action;
-  if (action == "save") {
-    if (is_new) post.status = PostStatus::kDraft;
-    if (post.status == PostStatus::kPublished) post.updated_at = now;
-    if (date && post.status != PostStatus::kDraft && post.status != PostStatus::kPending)
-      post.published_at = date;
-    if (Unpublished(post)) post.published_at = date;
-  } else if (action == "submit") {
-    if (!Unpublished(post)) return again(422, "Only drafts can be submitted for review.");
-    post.status = PostStatus::kPending;
-    post.published_at = date;
-  } else if (action == "publish" || action == "schedule" || action == "unpublish") {
-    if (!CanPublish(viewer, post)) {
-      return again(403, "Your role does not allow publishing. Submit the post for review instead.");
-    }
-    if (action == "publish") {
-      if (date && *date > now + 60)
-        return again(422, "The date is in the future: use “Schedule for the date”.");
-      if (before.status == PostStatus::kPublished) post.updated_at = now;
-      post.published_at = date.value_or(
-          before.status == PostStatus::kPublished && before.published_at ? *before.published_at
-                                                                         : now);
-      post.status = PostStatus::kPublished;
-    } else if (action == "schedule") {
-      if (!date || *date <= now)
-        return again(422, "Choose a publication date in the future to schedule the post.");
-      post.published_at = date;
-      post.status = PostStatus::kScheduled;
-    } else {
-      post.status = PostStatus::kDraft;
-    }
-  } else if (action == "trash" || action == "restore") {
-    if (is_new || !CanTrash(viewer, post))
-      return again(403, "Your role does not allow deleting this post.");
-    post.status = action == "trash" ? PostStatus::kTrash : PostStatus::kDraft;
-  } else {
-    return again(422, "Unknown action.");
+  const std::string action = fields.action.empty() ? std::string("save") : fields.action;
+  const auto step = content::ParseStep(action);
+  if (!step) return again(422, "Unknown action.");
+  auto saved = posts_.Save(actor, id, fields, fields.edit_count, *step, Now());
+  if (!saved) {
+    const Error& error = saved.error();
+    if (error.code == ErrorCode::kInvalidArgument) return again(422, error.message);
+    if (error.code == ErrorCode::kForbidden) return again(403, error.message);
+    // Someone saved in between (409), or a new post's address is taken (422).
+    if (error.code == ErrorCode::kConflict)
+      return again(id ? 409 : 422, "Not saved: " + error.message + ".");
+    if (IsSaveFailure(error)) return AsSaveFailure(again(500, SaveFailureMessage(error)), error);
+    return tl::unexpected(error);
   }
-  if (is_new) post.created_by = viewer.user.id;
-
-  const std::string details = RevisionDetails(fields, post.status);
-  std::int64_t id = post.id;
-  if (is_new) {
-    auto created = store_.CreatePost(post, viewer.user.id, details);
-    if (!created) {
-      if (created.error().code == ErrorCode::kConflict)
-        return again(422, "Not saved: " + created.error().message + ".");
-      if (IsSaveFailure(created.error()))
-        return AsSaveFailure(again(500, SaveFailureMessage(created.error())), created.error());
-      return tl::unexpected(created.error());
-    }
-    id = *created;
-  } else {
-    // The redirect bookkeeping and the save succeed or fail together.
-    auto saved = store_.InTransaction([&]() -> Result<void> {
-      auto edit = store_.SavePostEdit(post, fields.edit_count, viewer.user.id, details);
-      if (!edit) return tl::unexpected(edit.error());
-      const std::string old_path = "/" + before.slug + "/";
-      const std::string new_path = "/" + post.slug + "/";
-      if (before.slug != post.slug && before.status == PostStatus::kPublished) {
-        if (auto put = store_.PutRedirect({old_path, new_path, 301, now}); !put) return put;
-      }
-      if (auto cleared = store_.DeleteRedirect(new_path); !cleared)
-        return cleared;  // the address is live again
-      if (post.status == PostStatus::kTrash && before.status == PostStatus::kPublished) {
-        return store_.PutRedirect({new_path, "", 410, now});
-      }
-      return {};
-    });
-    if (!saved) {
-      if (saved.error().code == ErrorCode::kConflict)
-        return again(409, "Not saved: " + saved.error().message + ".");
-      if (IsSaveFailure(saved.error()))
-        return AsSaveFailure(again(500, SaveFailureMessage(saved.error())), saved.error());
-      return tl::unexpected(saved.error());
-    }
-  }
-  Audit(viewer, is_new ? "create" : action, id, post.title);
-  Response response = Response::Redirect(303, fmt::format("/admin/posts/{}?saved={}", id, action));
+  Audit(viewer, id ? action : "create", *saved, fields.title);
+  Response response =
+      Response::Redirect(303, fmt::format("/admin/posts/{}?saved={}", *saved, action));
   response.cache_control = "no-store";
   return response;
 }
@@ -795,7 +513,7 @@ Result<Response> Desk::EmptyTrash(const Request& request) const {
   auto viewer = Require(request, true, auth::Action::kDeleteOthers,
                         "Your role does not allow emptying the trash.");
   if (!viewer) return Denied(request, viewer.error());
-  auto removed = store_.EmptyTrash();
+  auto removed = posts_.EmptyTrash(ActorOf(*viewer));
   if (!removed) return tl::unexpected(removed.error());
   Audit(*viewer, "empty-trash", std::nullopt, fmt::format("{} post(s)", *removed));
   return Response::Redirect(303, fmt::format("/admin/posts?status=trash&emptied={}", *removed));
@@ -856,76 +574,31 @@ Result<Response> Desk::RevisionPage(const Request& request) const {
 Result<Response> Desk::RestoreRevision(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
-  const auto post_id = ParseId(request.Param("id"));
-  const auto revision_id = ParseId(request.Param("revision"));
-  auto stored =
-      post_id ? store_.FindPostById(*post_id) : Result<std::optional<PostDetail>>(std::nullopt);
-  if (!stored) return tl::unexpected(stored.error());
-  auto revision = revision_id ? store_.FindRevision(*revision_id)
-                              : Result<std::optional<Revision>>(std::nullopt);
-  if (!revision) return tl::unexpected(revision.error());
-  if (!*stored || !*revision || (*revision)->post_id != (*stored)->post.id) {
-    return Fail(ErrorCode::kNotFound, "There is no such revision.");
-  }
-  Post post = (*stored)->post;
-  if (!CanEdit(*viewer, post))
-    return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
-  int expected = post.edit_count;
+  const std::int64_t post_id = ParseId(request.Param("id")).value_or(0);
+  const std::int64_t revision_id = ParseId(request.Param("revision")).value_or(0);
+  // The edit count the revision page was opened at; without one, whatever it is now.
+  std::optional<int> expected;
   const std::string count = http::FieldValue(request.FormFields(), "edit_count");
-  std::from_chars(count.data(), count.data() + count.size(), expected);
-  post.title = (*revision)->title;
-  post.dek = (*revision)->dek;
-  post.body_markdown = (*revision)->body_markdown;
-  auto body_options = body_policy_.ForWriter(WriterOf(*viewer), post);
-  if (!body_options) return tl::unexpected(body_options.error());
-  auto html = markdown::ToHtml(post.body_markdown, *body_options);
-  if (!html) return tl::unexpected(html.error());
-  post.body_html = std::move(*html);
-  if (post.status == PostStatus::kPublished) post.updated_at = Now();
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
-  EditorFields fields = FieldsFromPost(**stored, zone);
-  fields.title = post.title;
-  fields.dek = post.dek;
-  fields.body = post.body_markdown;
-  auto saved =
-      store_.SavePostEdit(post, expected, viewer->user.id, RevisionDetails(fields, post.status));
-  if (!saved) {
-    if (saved.error().code == ErrorCode::kConflict) {
-      return Fail(ErrorCode::kConflict,
-                  "The post changed since you opened this revision; open it again.");
-    }
-    return tl::unexpected(saved.error());
-  }
-  Audit(*viewer, "restore-revision", post.id, fmt::format("revision {}", (*revision)->id));
-  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=save", post.id));
+  if (int value = 0;
+      std::from_chars(count.data(), count.data() + count.size(), value).ec == std::errc())
+    expected = value;
+  auto restored = posts_.RestoreRevision(ActorOf(*viewer), post_id, revision_id, expected, Now());
+  if (!restored) return tl::unexpected(restored.error());
+  Audit(*viewer, "restore-revision", post_id, fmt::format("revision {}", revision_id));
+  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=save", post_id));
 }
 
 Result<Response> Desk::AddNote(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
-  const auto id = ParseId(request.Param("id"));
-  auto stored = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
-  if (!stored) return tl::unexpected(stored.error());
-  if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such post.");
-  const Post& post = (*stored)->post;
-  if (!CanEdit(*viewer, post))
-    return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
-  if (post.status != PostStatus::kPublished) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "Notes are for published articles; edit a draft directly.");
-  }
+  const std::int64_t id = ParseId(request.Param("id")).value_or(0);
   const auto fields = request.FormFields();
   const std::string kind = http::FieldValue(fields, "kind") == "update" ? "update" : "correction";
-  const std::string text(Trim(http::FieldValue(fields, "text")));
-  if (text.empty() || text.size() > 2000 || !IsValidUtf8(text)) {
-    return Fail(ErrorCode::kInvalidArgument, "Write the note: 1 to 2000 characters.");
-  }
-  auto added = store_.AddPostNote(PostNote{0, post.id, kind, text, Now()}, viewer->user.id);
+  const std::string text = http::FieldValue(fields, "text");
+  auto added = posts_.AddNote(ActorOf(*viewer), id, kind, text, Now());
   if (!added) return tl::unexpected(added.error());
-  Audit(*viewer, "add-" + kind, post.id, text);
-  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", post.id));
+  Audit(*viewer, "add-" + kind, id, std::string(Trim(text)));
+  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", id));
 }
 
 Result<std::string> Desk::PreviewDocument(const Publication& publication,
@@ -943,23 +616,11 @@ Result<Response> Desk::PreviewFragment(const Request& request) const {
   // a new one), and the same rule as the save decides whether its raw HTML is kept. A post the
   // viewer may not edit is previewed filtered.
   const auto fields = request.FormFields();
-  Post post;
-  if (const std::string id_text = http::FieldValue(fields, "post");
-      !id_text.empty() && id_text != "0") {
-    const auto id = ParseId(id_text);
-    auto stored = id ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>(std::nullopt);
-    if (!stored) return tl::unexpected(stored.error());
-    if (!*stored) return Fail(ErrorCode::kNotFound, "There is no such post.");
-    post = (*stored)->post;
-  }
-  markdown::Options options = body_policy_.Filtered();
-  if (CanEdit(*viewer, post)) {
-    auto chosen = body_policy_.ForWriter(WriterOf(*viewer), post);
-    if (!chosen) return tl::unexpected(chosen.error());
-    options = std::move(*chosen);
-  }
-  auto html = markdown::ToHtml(http::FieldValue(fields, "body"), options);
-  if (!html) return Fail(ErrorCode::kInvalidArgument, html.error().message);
+  const std::string id_text = http::FieldValue(fields, "post");
+  const std::int64_t id = id_text.empty() || id_text == "0" ? 0 : ParseId(id_text).value_or(-1);
+  if (id < 0) return Fail(ErrorCode::kNotFound, "There is no such post.");
+  auto html = posts_.RenderBody(ActorOf(*viewer), id, http::FieldValue(fields, "body"));
+  if (!html) return tl::unexpected(html.error());
   auto publication = store_.LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
   auto document = PreviewDocument(*publication, *html);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/desk.h"
+#include "content/records.h"
 #include "core/text.h"
 
 namespace broadsheet::admin {
@@ -15,16 +16,6 @@ using http::Request;
 using http::Response;
 
 constexpr int kAuditPerPage = 100;
-
-// A site path: starts with one '/', no spaces, quotes, control bytes or scheme.
-bool IsSitePath(std::string_view path) {
-  if (path.empty() || path.front() != '/' || path.starts_with("//") || path.size() > 2000)
-    return false;
-  for (unsigned char c : path) {
-    if (c <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\') return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -62,7 +53,8 @@ Result<Response> Desk::ChangeRedirects(const Request& request) const {
   const std::string to(Trim(http::FieldValue(fields, "to")));
   const std::string action = http::FieldValue(fields, "do");
   if (action == "remove") {
-    if (auto done = store_.DeleteRedirect(from); !done) return tl::unexpected(done.error());
+    if (auto done = content::RemoveRedirect(store_, from); !done)
+      return tl::unexpected(done.error());
     Audit(*viewer, "remove-redirect", std::nullopt, from);
     return Response::Redirect(303, "/admin/redirects?done=1");
   }
@@ -70,20 +62,9 @@ Result<Response> Desk::ChangeRedirects(const Request& request) const {
   const std::string status_text = http::FieldValue(fields, "status");
   std::from_chars(status_text.data(), status_text.data() + status_text.size(), status);
   if (status != 301 && status != 302 && status != 410) status = 301;
-  if (!IsSitePath(from)) {
-    return RedirectsPage(*viewer, 422, "",
-                         "The old address must be a path on this site, such as /2019/05/old-slug/.",
-                         from, to);
-  }
-  if (status != 410 && !IsSitePath(to) && !to.starts_with("https://")) {
-    return RedirectsPage(*viewer, 422, "",
-                         "The new address must be a path on this site or an https address.", from,
-                         to);
-  }
-  if (from == to)
-    return RedirectsPage(*viewer, 422, "", "A redirect to itself would loop.", from, to);
-  if (auto done = store_.PutRedirect({from, status == 410 ? "" : to, status, Now()}); !done) {
-    return tl::unexpected(done.error());
+  if (auto done = content::PutRedirect(store_, {from, to, status, Now()}); !done) {
+    if (done.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(done.error());
+    return RedirectsPage(*viewer, 422, "", done.error().message, from, to);
   }
   Audit(*viewer, "add-redirect", std::nullopt, fmt::format("{} -> {} ({})", from, to, status));
   return Response::Redirect(303, "/admin/redirects?done=1");

@@ -6,9 +6,8 @@
 
 #include "admin/desk.h"
 #include "content/publication.h"
-#include "core/slug.h"
+#include "content/records.h"
 #include "core/text.h"
-#include "markdown/markdown.h"
 
 namespace broadsheet::admin {
 namespace {
@@ -102,91 +101,61 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
   const auto fields = request.FormFields();
   const std::string action = http::FieldValue(fields, "do");
   const std::string name = Field(fields, "name", 200);
-  std::string slug = Field(fields, "slug", 200);
+  const std::string slug = Field(fields, "slug", 200);
   auto refuse = [&](const std::string& error) { return TaxonomyPage(*viewer, 422, "", error); };
+  auto done = [&](const std::string& audit) -> Result<Response> {
+    Audit(*viewer, audit, std::nullopt, slug);
+    return Response::Redirect(303, "/admin/sections?done=1");
+  };
 
   if (request.path == "/admin/tags") {
-    if (action == "delete") {
-      if (auto done = store_.DeleteTag(slug); !done) return tl::unexpected(done.error());
-    } else {
-      auto tag = store_.FindTag(slug);
-      if (!tag) return tl::unexpected(tag.error());
-      if (!*tag) return refuse("There is no such tag.");
-      if (name.empty()) return refuse("A tag needs a name.");
-      if (auto done = store_.UpsertTag({0, slug, name}); !done) return tl::unexpected(done.error());
-    }
-    Audit(*viewer, "tag-" + (action.empty() ? std::string("rename") : action), std::nullopt, slug);
-    return Response::Redirect(303, "/admin/sections?done=1");
+    auto changed = action == "delete" ? content::DeleteTag(store_, slug)
+                                      : content::RenameTag(store_, slug, name);
+    if (!changed && changed.error().code == ErrorCode::kInvalidArgument)
+      return refuse(changed.error().message);
+    if (!changed) return tl::unexpected(changed.error());
+    return done("tag-" + (action.empty() ? std::string("rename") : action));
   }
-
   if (request.path == "/admin/sections" && action == "delete") {
-    if (auto done = store_.DeleteSection(slug); !done) return tl::unexpected(done.error());
-    Audit(*viewer, "section-delete", std::nullopt, slug);
-    return Response::Redirect(303, "/admin/sections?done=1");
+    if (auto deleted = content::DeleteSection(store_, slug); !deleted)
+      return tl::unexpected(deleted.error());
+    return done("section-delete");
   }
-  if (name.empty()) return refuse("A name is required.");
-  if (slug.empty()) slug = Slugify(name);
-  if (!IsValidSlug(slug)) return refuse("The address must be a-z, 0-9 and single hyphens.");
+  const bool adding = action == "add";
+  // A save that fails shows the form again with what the person typed.
+  auto failed = [&](const Error& error, const std::optional<Section>& section,
+                    const std::optional<Author>& author) -> Result<Response> {
+    if (error.code == ErrorCode::kInvalidArgument) return refuse(error.message);
+    if (!IsSaveFailure(error)) return tl::unexpected(error);
+    return AsSaveFailure(
+        TaxonomyPage(*viewer, 500, "", SaveFailureMessage(error), section, author, adding), error);
+  };
 
   if (authors) {
-    auto existing = store_.FindAuthor(slug);
-    if (!existing) return tl::unexpected(existing.error());
-    const bool adding = action == "add";
-    if (adding && *existing) {
-      return refuse("There is already an author at /author/" + slug + "/; choose another address.");
-    }
-    if (!adding && !*existing) return refuse("There is no such author.");
-    Author author = existing->value_or(Author{});
+    Author author;
     author.slug = slug;
     author.name = name;
     author.credentials = Field(fields, "credentials", 300);
     author.avatar = Field(fields, "avatar", 500);
     author.email = Field(fields, "email", 254);
     author.bio_markdown = std::string(http::FieldValue(fields, "bio")).substr(0, 20000);
-    if (!author.avatar.empty() && !author.avatar.starts_with("/uploads/") &&
-        !author.avatar.starts_with("https://")) {
-      return refuse("The photo address must start with /uploads/ or https://.");
-    }
-    markdown::Options safe;
-    safe.allow_html = false;  // a biography is text; raw HTML in it is dropped
-    auto html = markdown::ToHtml(author.bio_markdown, safe);
-    if (!html) return refuse("The biography could not be read: " + html.error().message + ".");
-    author.bio_html = std::move(*html);
-    if (auto done = store_.UpsertAuthor(author); !done) {
-      if (!IsSaveFailure(done.error())) return tl::unexpected(done.error());
-      return AsSaveFailure(TaxonomyPage(*viewer, 500, "", SaveFailureMessage(done.error()),
-                                        std::nullopt, author, adding),
-                           done.error());
-    }
-    Audit(*viewer, adding ? "author-add" : "author-save", std::nullopt, slug);
-    return Response::Redirect(303, "/admin/sections?done=1");
+    if (auto saved = content::SaveAuthor(store_, author, adding); !saved)
+      return failed(saved.error(), std::nullopt, author);
+    return done(adding ? "author-add" : "author-save");
   }
 
-  auto existing = store_.FindSection(slug);
-  if (!existing) return tl::unexpected(existing.error());
-  if (action == "add" && *existing) {
-    return refuse("There is already a section at /section/" + slug + "/; choose another address.");
-  }
-  if (action != "add" && !*existing) return refuse("There is no such section.");
-  Section section = existing->value_or(Section{});
+  Section section;
   section.slug = slug;
   section.name = name;
   section.description = Field(fields, "description", 2000);
   section.opinion = http::FieldValue(fields, "opinion") == "1";
-  const std::string disclaimer = Field(fields, "disclaimer", 5000);
-  section.disclaimer = disclaimer.empty() ? std::nullopt : std::optional<std::string>(disclaimer);
+  section.disclaimer = Field(fields, "disclaimer", 5000);
   const std::string position = Field(fields, "position", 10);
-  int value = section.position;
-  std::from_chars(position.data(), position.data() + position.size(), value);
-  section.position = std::clamp(value, 0, 1000);
-  if (auto done = store_.UpsertSection(section); !done) {
-    if (!IsSaveFailure(done.error())) return tl::unexpected(done.error());
-    return AsSaveFailure(TaxonomyPage(*viewer, 500, "", SaveFailureMessage(done.error()), section,
-                                      std::nullopt, action == "add"),
-                         done.error());
-  }
-  Audit(*viewer, *existing ? "section-save" : "section-add", std::nullopt, slug);
-  return Response::Redirect(303, "/admin/sections?done=1");
+  section.position = -1;  // blank or not a number: unchanged
+  std::from_chars(position.data(), position.data() + position.size(), section.position);
+  if (auto saved = content::SaveSection(store_, section, adding); !saved)
+    return failed(saved.error(), section, std::nullopt);
+  return done(adding ? "section-add" : "section-save");
 }
 
 Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,

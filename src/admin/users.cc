@@ -19,21 +19,10 @@ using http::Response;
 
 constexpr Timestamp kInvitationLifetime = 7 * 24 * 3600;
 
-bool MayManage(const auth::Viewer& viewer, const User& target) {
-  if (!auth::Can(viewer.role, Action::kManageUsers)) return false;
-  if (target.id == viewer.user.id) return false;
-  if (target.role == "owner") return viewer.role == Role::kOwner;
-  return true;
-}
-
-bool MayGrant(const auth::Viewer& viewer, Role role) {
-  return role != Role::kOwner || viewer.role == Role::kOwner;
-}
-
 nlohmann::json RoleOptions(const auth::Viewer& viewer, std::string_view selected) {
   nlohmann::json options = nlohmann::json::array();
   for (Role role : auth::kAllRoles) {
-    if (!MayGrant(viewer, role)) continue;
+    if (!auth::MayGrant(viewer, role)) continue;
     options.push_back(
         {{"value", auth::RoleName(role)}, {"selected", auth::RoleName(role) == selected}});
   }
@@ -57,7 +46,7 @@ Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const s
                     {"roles", RoleOptions(viewer, user.role)},
                     {"state", state},
                     {"disabled", user.disabled},
-                    {"editable", MayManage(viewer, user)}});
+                    {"editable", auth::MayManage(viewer, user)}});
   }
   nlohmann::json view = {{"title", "Users"}, {"users", rows},
                          {"notice", notice}, {"error", error},
@@ -86,11 +75,10 @@ Result<Response> Desk::Invite(const Request& request) const {
   const std::string email(Trim(http::FieldValue(fields, "email")));
   const std::string name(Trim(http::FieldValue(fields, "name")));
   const std::string role = http::FieldValue(fields, "role");
-  const auto parsed = auth::ParseRole(role);
-  if (!parsed || !MayGrant(*viewer, *parsed))
-    return UsersPage(*viewer, 422, "", "Choose a role you may give.", "");
-  auto id = accounts_.AddUser(email, name, role, std::nullopt);
+  auto id = accounts_.Invite(*viewer, email, name, role);
   if (!id) {
+    if (id.error().code == ErrorCode::kForbidden)
+      return UsersPage(*viewer, 422, "", id.error().message, "");
     if (id.error().code == ErrorCode::kInvalidArgument || id.error().code == ErrorCode::kConflict) {
       return UsersPage(*viewer, 422, "", "Not invited: " + id.error().message + ".", "");
     }
@@ -112,32 +100,27 @@ Result<Response> Desk::ChangeUser(const Request& request) const {
   std::int64_t id = 0;
   const auto text = request.Param("id");
   std::from_chars(text.data(), text.data() + text.size(), id);
-  auto target = store_.FindUser(id);
+  auto target = accounts_.Managed(*viewer, id);
   if (!target) return tl::unexpected(target.error());
-  if (!*target) return Fail(ErrorCode::kNotFound, "There is no such account.");
-  if (!MayManage(*viewer, **target)) {
-    return Fail(ErrorCode::kForbidden, "Your role does not allow changing this account.");
-  }
   const auto fields = request.FormFields();
   const std::string action = http::FieldValue(fields, "do");
   if (action == "role") {
     const std::string role = http::FieldValue(fields, "role");
-    const auto parsed = auth::ParseRole(role);
-    if (!parsed || !MayGrant(*viewer, *parsed))
-      return UsersPage(*viewer, 422, "", "Choose a role you may give.", "");
-    if (auto done = store_.SetUserRole(id, role); !done) return tl::unexpected(done.error());
-    Audit(*viewer, "change-role", std::nullopt, (*target)->email + " to " + role);
+    auto changed = accounts_.ChangeRole(*viewer, id, role);
+    if (!changed && changed.error().code == ErrorCode::kForbidden)
+      return UsersPage(*viewer, 422, "", changed.error().message, "");
+    if (!changed) return tl::unexpected(changed.error());
+    Audit(*viewer, "change-role", std::nullopt, target->email + " to " + role);
   } else if (action == "disable" || action == "enable") {
-    if (auto done = store_.SetUserDisabled(id, action == "disable"); !done)
+    if (auto done = accounts_.SetDisabled(*viewer, id, action == "disable"); !done)
       return tl::unexpected(done.error());
-    Audit(*viewer, action, std::nullopt, (*target)->email);
+    Audit(*viewer, action, std::nullopt, target->email);
   } else if (action == "link") {
-    auto link = SendPasswordLink(**target, false, 24 * 3600);
+    auto link = SendPasswordLink(*target, false, 24 * 3600);
     if (!link) return tl::unexpected(link.error());
-    Audit(*viewer, "password-link", std::nullopt, (*target)->email);
+    Audit(*viewer, "password-link", std::nullopt, target->email);
     if (outbox_.configured())
-      return UsersPage(*viewer, 200, "A password link was sent to " + (*target)->email + ".", "",
-                       "");
+      return UsersPage(*viewer, 200, "A password link was sent to " + target->email + ".", "", "");
     return UsersPage(*viewer, 200, "", "", *link);
   } else {
     return UsersPage(*viewer, 422, "", "Unknown action.", "");

@@ -15,6 +15,7 @@
 #include "auth/accounts.h"
 #include "auth/crypto.h"
 #include "comments/comments.h"
+#include "content/posts.h"
 #include "core/text.h"
 #include "http/server.h"
 #include "mail/outbox.h"
@@ -71,7 +72,7 @@ class Background {
 // granularity is what editors expect) and forgets commenters' client hashes past their
 // retention period.
 bool ScheduledWork(Store& store) {
-  auto published = store.PublishDuePosts(Now());
+  auto published = content::Posts::PublishDue(store, Now());
   if (!published)
     spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
   else if (*published > 0)

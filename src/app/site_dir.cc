@@ -94,9 +94,9 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo) {
         return tl::unexpected(written.error());
       }
     }
-    content::ImportOptions options;
+    importers::FolderOptions options;
     options.uploads_dir = paths.uploads;
-    auto imported = content::ImportFolder(**store, content, options);
+    auto imported = importers::ImportFolder(**store, content, options);
     if (!imported) return tl::unexpected(imported.error());
     report.demo = std::move(*imported);
   }

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "content/content_folder.h"
 #include "core/error.h"
+#include "importers/content_folder.h"
 #include "storage/sqlite_store.h"
 
 namespace broadsheet::app {
@@ -26,7 +26,7 @@ Result<std::unique_ptr<SqliteStore>> OpenStore(const SitePaths& paths);
 
 struct InitReport {
   SitePaths paths;
-  std::optional<content::ImportReport> demo;  // set with `demo`
+  std::optional<importers::FolderReport> demo;  // set with `demo`
 };
 
 // Creates `dir` (which must not exist, or be empty) as a new site. With `demo`, writes the

@@ -72,6 +72,68 @@ Result<std::int64_t> Accounts::AddUser(const std::string& email, const std::stri
   return store_.CreateUser(user);
 }
 
+bool MayManage(const Viewer& actor, const User& target) {
+  if (!Can(actor.role, Action::kManageUsers)) return false;
+  if (target.id == actor.user.id) return false;
+  if (target.role == "owner") return actor.role == Role::kOwner;
+  return true;
+}
+
+bool MayGrant(const Viewer& actor, Role role) {
+  return Can(actor.role, Action::kManageUsers) &&
+         (role != Role::kOwner || actor.role == Role::kOwner);
+}
+
+Result<std::int64_t> Accounts::Invite(const Viewer& actor, const std::string& email,
+                                      const std::string& name, std::string_view role) {
+  const auto parsed = ParseRole(role);
+  if (!parsed || !MayGrant(actor, *parsed))
+    return Fail(ErrorCode::kForbidden, "Choose a role you may give.");
+  return AddUser(email, name, role, std::nullopt);
+}
+
+Result<User> Accounts::Managed(const Viewer& actor, std::int64_t user_id) {
+  auto target = store_.FindUser(user_id);
+  if (!target) return tl::unexpected(target.error());
+  if (!*target) return Fail(ErrorCode::kNotFound, "There is no such account.");
+  if (!MayManage(actor, **target))
+    return Fail(ErrorCode::kForbidden, "Your role does not allow changing this account.");
+  return std::move(**target);
+}
+
+Result<User> Accounts::ChangeRole(const Viewer& actor, std::int64_t user_id,
+                                  std::string_view role) {
+  auto target = Managed(actor, user_id);
+  if (!target) return target;
+  const auto parsed = ParseRole(role);
+  if (!parsed || !MayGrant(actor, *parsed))
+    return Fail(ErrorCode::kForbidden, "Choose a role you may give.");
+  if (auto done = store_.SetUserRole(user_id, std::string(role)); !done)
+    return tl::unexpected(done.error());
+  target->role = std::string(role);
+  return target;
+}
+
+Result<User> Accounts::SetDisabled(const Viewer& actor, std::int64_t user_id, bool disabled) {
+  auto target = Managed(actor, user_id);
+  if (!target) return target;
+  if (auto done = store_.SetUserDisabled(user_id, disabled); !done)
+    return tl::unexpected(done.error());
+  target->disabled = disabled;
+  return target;
+}
+
+Result<void> Accounts::EndOwnSession(const Viewer& actor, const std::string& session_hash,
+                                     Timestamp now) {
+  auto sessions = store_.ListSessions(actor.user.id, now);
+  if (!sessions) return tl::unexpected(sessions.error());
+  const bool own = std::any_of(sessions->begin(), sessions->end(), [&](const Session& session) {
+    return session.token_hash == session_hash;
+  });
+  if (!own) return Fail(ErrorCode::kNotFound, "There is no such session.");
+  return store_.DeleteSession(session_hash);
+}
+
 Result<std::string> Accounts::CreatePasswordLink(std::int64_t user_id, Timestamp now,
                                                  std::optional<Timestamp> lifetime) {
   const std::string token = RandomToken();
@@ -279,8 +341,8 @@ bool Accounts::CheckPreviewSignature(std::int64_t post_id, Timestamp expires,
                                      const std::string& signature) {
   auto key = FormKey();
   return key && TokenSigner(std::move(*key))
-                    .VerifySignature("preview", std::to_string(post_id),
-                                     {std::to_string(expires)}, signature);
+                    .VerifySignature("preview", std::to_string(post_id), {std::to_string(expires)},
+                                     signature);
 }
 
 Result<std::string> Accounts::FormKey() {

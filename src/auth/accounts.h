@@ -60,6 +60,12 @@ struct SignedIn {
 // Checks the shape of an e-mail address (one @, a dotted domain, no spaces, at most 254 bytes).
 Result<void> CheckEmail(std::string_view email);
 
+// Who manages whose account: administrators manage everyone but owners; only an owner changes
+// an owner or makes one; nobody changes their own account this way, so no one can lock
+// themselves out.
+bool MayManage(const Viewer& actor, const User& target);
+bool MayGrant(const Viewer& actor, Role role);
+
 class Accounts {
  public:
   explicit Accounts(Store& store, Limits limits = {}) : store_(store), limits_(limits) {}
@@ -68,6 +74,19 @@ class Accounts {
   // a link from CreatePasswordLink.
   Result<std::int64_t> AddUser(const std::string& email, const std::string& name,
                                std::string_view role, const std::optional<std::string>& password);
+  // The desk's account management, with MayManage and MayGrant: kForbidden with a message when
+  // the actor may not, kNotFound for no such account. Invite creates an account without a
+  // password (see AddUser).
+  Result<std::int64_t> Invite(const Viewer& actor, const std::string& email,
+                              const std::string& name, std::string_view role);
+  Result<User> ChangeRole(const Viewer& actor, std::int64_t user_id, std::string_view role);
+  // Disabling ends the account's sessions.
+  Result<User> SetDisabled(const Viewer& actor, std::int64_t user_id, bool disabled);
+  // The account `actor` may manage (for sending it a password link).
+  Result<User> Managed(const Viewer& actor, std::int64_t user_id);
+  // Ends one of the actor's own sessions (by its hash); kNotFound for any other session.
+  Result<void> EndOwnSession(const Viewer& actor, const std::string& session_hash, Timestamp now);
+
   // A single-use token for /admin/password/TOKEN, valid for `lifetime` (default
   // `link_lifetime`).
   Result<std::string> CreatePasswordLink(std::int64_t user_id, Timestamp now,

@@ -22,8 +22,8 @@
 #include "auth/crypto.h"
 #include "cli/newsletter_command.h"
 #include "comments/comments.h"
-#include "content/content_folder.h"
 #include "core/text.h"
+#include "importers/content_folder.h"
 #include "importers/ghost.h"
 #include "importers/import_count.h"
 #include "importers/site_json.h"
@@ -51,7 +51,7 @@ void ConfigureLogging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-void PrintReport(const content::ImportReport& report) {
+void PrintReport(const importers::FolderReport& report) {
   std::printf("imported: %d section(s), %d author(s), %d post(s), %d image(s)%s\n", report.sections,
               report.authors, report.posts, report.images,
               report.publication ? ", publication settings" : "");
@@ -124,10 +124,10 @@ int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   if (!store) return Fail(store.error());
   auto filter = SiteFilter(site);
   if (!filter) return Fail(filter.error());
-  content::ImportOptions options;
+  importers::FolderOptions options;
   options.uploads_dir = paths->uploads;
   options.html_filter = std::move(*filter);
-  auto report = content::ImportFolder(**store, folder, options);
+  auto report = importers::ImportFolder(**store, folder, options);
   if (!report) return Fail(report.error());
   PrintReport(*report);
   if (report->posts > 0)

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "content/posts.h"
 #include "core/slug.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -412,7 +413,7 @@ class Reader {
     const json seo = record.value("seo", json::object());
     post.seo = {Text(seo, "description"), Text(seo, "social_image"), Text(seo, "canonical_url"),
                 Get<bool>(seo, "noindex", false)};
-    const std::int64_t id = Check(store_.UpsertPost(post));
+    const std::int64_t id = Check(content::Posts::Import(store_, post));
     ++report_.posts;
 
     for (const json& note : record.value("notes", json::array())) {

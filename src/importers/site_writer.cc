@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "content/posts.h"
 #include "core/slug.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -170,7 +171,7 @@ Result<std::optional<SiteWriter::Saved>> SiteWriter::SavePost(const std::string&
     if (!slug) return tl::unexpected(slug.error());
     post.slug = std::move(*slug);
   }
-  auto written = store_.UpsertPost(post);
+  auto written = content::Posts::Import(store_, post);
   if (!written) return tl::unexpected(written.error());
   saved.id = *written;
   if (auto remembered = Remember(kind, id, saved.id); !remembered)

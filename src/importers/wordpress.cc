@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "comments/comments.h"
+#include "content/posts.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "http/message.h"
@@ -409,7 +410,8 @@ class Importer {
       post.image = *image;
       if (!image->url.starts_with("/uploads/")) ++report_.images_linked;
       if (image->url.starts_with("http://")) ++insecure_images_;
-      if (auto saved = store_.UpsertPost(post); !saved) return tl::unexpected(saved.error());
+      if (auto saved = content::Posts::Import(store_, post); !saved)
+        return tl::unexpected(saved.error());
     }
     waiting_for_images_.erase(waiting);
     return {};

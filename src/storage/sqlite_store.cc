@@ -2116,7 +2116,7 @@ Result<std::vector<SearchChange>> SqliteStore::PendingSearchChanges(int limit) {
   std::lock_guard lock(mutex_);
   auto statement = Prepare(
       "SELECT q.id, q.post_id, s.id, s.kind, s.published_at, s.section_id, s.author_ids, "
-      "s.title, s.dek, s.body, s.authors, s.section, s.tags FROM (SELECT max(id) AS id, "
+      "s.title, s.dek, s.body_html, s.authors, s.section, s.tags FROM (SELECT max(id) AS id, "
       "post_id FROM (SELECT id, post_id FROM search_pending ORDER BY id LIMIT ?1) GROUP BY "
       "post_id) q LEFT JOIN search_source s ON s.id = q.post_id ORDER BY q.id");
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "read the search queue"));
@@ -2135,7 +2135,7 @@ Result<std::vector<SearchChange>> SqliteStore::PendingSearchChanges(int limit) {
         post.author_ids.push_back(std::stoll(id));
       post.title = statement.Text(7);
       post.dek = statement.Text(8);
-      post.body = statement.Text(9);
+      post.body = PlainText(statement.Text(9));
       post.authors = statement.Text(10);
       post.section = statement.Text(11);
       post.tags = statement.Text(12);

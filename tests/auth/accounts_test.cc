@@ -233,3 +233,62 @@ TEST_F(AccountsTest, SigningInDoesNotInvalidateThePublicPageCache) {
 
 }  // namespace
 }  // namespace broadsheet::auth
+
+namespace broadsheet::auth {
+namespace {
+
+// The account rules the desk's users page relies on.
+class AccountManagementTest : public AccountsTest {
+ protected:
+  Viewer As(const std::string& email) {
+    User user = **store_->FindUserByEmail(email);
+    return Viewer{user, *ParseRole(user.role), ""};
+  }
+  std::int64_t Add(const std::string& email, const std::string& role) {
+    return *accounts_->AddUser(email, "Someone", role, std::nullopt);
+  }
+};
+
+TEST_F(AccountManagementTest, AdministratorsManageEveryoneButOwnersAndThemselves) {
+  const std::int64_t owner = Add("owner@example.org", "owner");
+  const std::int64_t admin = Add("admin@example.org", "administrator");
+  const std::int64_t writer = Add("writer@example.org", "contributor");
+  const Viewer administrator = As("admin@example.org");
+  EXPECT_TRUE(accounts_->ChangeRole(administrator, writer, "author"));
+  EXPECT_EQ((*store_->FindUser(writer))->role, "author");
+  EXPECT_EQ(accounts_->ChangeRole(administrator, owner, "editor").error().code,
+            ErrorCode::kForbidden);
+  EXPECT_EQ(accounts_->SetDisabled(administrator, admin, true).error().code,
+            ErrorCode::kForbidden);  // their own account
+  EXPECT_EQ(accounts_->ChangeRole(administrator, writer, "owner").error().code,
+            ErrorCode::kForbidden);  // only an owner makes an owner
+  EXPECT_EQ((*store_->FindUser(writer))->role, "author");
+  EXPECT_EQ(accounts_->Invite(administrator, "new@example.org", "New", "owner").error().code,
+            ErrorCode::kForbidden);
+  EXPECT_EQ(accounts_->Managed(administrator, 9999).error().code, ErrorCode::kNotFound);
+
+  const Viewer the_owner = As("owner@example.org");
+  EXPECT_TRUE(accounts_->ChangeRole(the_owner, admin, "owner"));
+  EXPECT_TRUE(accounts_->SetDisabled(the_owner, writer, true));
+  EXPECT_TRUE((*store_->FindUser(writer))->disabled);
+  // An editor manages no accounts at all.
+  EXPECT_EQ(accounts_->SetDisabled(As("ed@example.org"), writer, false).error().code,
+            ErrorCode::kForbidden);
+}
+
+TEST_F(AccountManagementTest, OnlyOnesOwnSessionsCanBeEnded) {
+  auto mine = TryPassword("correct horse battery");
+  ASSERT_TRUE(mine);
+  ASSERT_TRUE(accounts_->AddUser("other@example.org", "Other", "editor", "another long password"));
+  auto theirs = TryPassword("another long password", "192.0.2.9", "other@example.org");
+  ASSERT_TRUE(theirs);
+  const Viewer me = As("ed@example.org");
+  EXPECT_EQ(accounts_->EndOwnSession(me, HashToken(theirs->token), now_).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_TRUE(*accounts_->Authenticate(theirs->token, now_));
+  EXPECT_TRUE(accounts_->EndOwnSession(me, HashToken(mine->token), now_));
+  EXPECT_FALSE(*accounts_->Authenticate(mine->token, now_));
+}
+
+}  // namespace
+}  // namespace broadsheet::auth

@@ -3,8 +3,8 @@
 // Markdown.
 #include <filesystem>
 
-#include "content/content_folder.h"
 #include "fuzz_util.h"
+#include "importers/content_folder.h"
 #include "markdown/markdown.h"
 
 using namespace broadsheet;
@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   fuzz::ScratchFile post(".md");
   std::filesystem::copy_file(post.Write(text), folder.root / "posts" / "fuzz.md",
                              std::filesystem::copy_options::overwrite_existing);
-  (void)content::ImportFolder(fuzz::SharedStore(), folder.root,
-                              {.uploads_dir = folder.root / "uploads", .now = 1700000000});
+  (void)importers::ImportFolder(fuzz::SharedStore(), folder.root,
+                                {.uploads_dir = folder.root / "uploads", .now = 1700000000});
   return 0;
 }

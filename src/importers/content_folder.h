@@ -22,9 +22,9 @@
 #include "markdown/html_filter.h"
 #include "storage/store.h"
 
-namespace broadsheet::content {
+namespace broadsheet::importers {
 
-struct Problem {
+struct FolderProblem {
   std::string file;   // relative to the folder, e.g. "posts/iran-talks.md"
   int line = 0;       // 1-based; 0 when the problem is not on a line
   std::string field;  // front-matter field, or empty
@@ -32,17 +32,17 @@ struct Problem {
   std::string ToString() const;  // "posts/x.md:4: field 'date': …"
 };
 
-struct ImportReport {
+struct FolderReport {
   int sections = 0;
   int authors = 0;
   int posts = 0;
   int images = 0;
   bool publication = false;       // publication.yaml was read
-  std::vector<Problem> rejected;  // files (or entries) that were not imported
-  std::vector<Problem> warnings;  // imported, but something was ignored
+  std::vector<FolderProblem> rejected;  // files (or entries) that were not imported
+  std::vector<FolderProblem> warnings;  // imported, but something was ignored
 };
 
-struct ImportOptions {
+struct FolderOptions {
   std::filesystem::path uploads_dir;    // where images/ is copied (as uploads/images/…)
   Timestamp now = 0;                    // 0: the current time
   markdown::FilterOptions html_filter;  // the embeds bodies may keep (the site's embed_hosts)
@@ -52,7 +52,7 @@ inline constexpr size_t kMaxContentFileBytes = 4 * 1024 * 1024;
 
 // Fails only when the folder cannot be read at all or the database refuses the import;
 // problems with single files are in the report.
-Result<ImportReport> ImportFolder(Store& store, const std::filesystem::path& folder,
-                                  const ImportOptions& options);
+Result<FolderReport> ImportFolder(Store& store, const std::filesystem::path& folder,
+                                  const FolderOptions& options);
 
-}  // namespace broadsheet::content
+}  // namespace broadsheet::importers

@@ -1,4 +1,4 @@
-#include "content/content_folder.h"
+#include "importers/content_folder.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -9,15 +9,16 @@
 #include <set>
 #include <sstream>
 
+#include "content/posts.h"
 #include "content/publication.h"
 #include "core/slug.h"
 #include "core/text.h"
 #include "markdown/markdown.h"
 
-namespace broadsheet::content {
+namespace broadsheet::importers {
 namespace fs = std::filesystem;
 
-std::string Problem::ToString() const {
+std::string FolderProblem::ToString() const {
   std::string text = file;
   if (line > 0) {
     text += ':';
@@ -42,8 +43,8 @@ struct SourceFile {
   YAML::Node front;  // front matter (a map) or the whole YAML document
   std::string body;
   int front_first_line = 1;  // line of the YAML's first line in the file
-  std::vector<Problem> problems;
-  std::vector<Problem> warnings;
+  std::vector<FolderProblem> problems;
+  std::vector<FolderProblem> warnings;
 
   int LineOf(const YAML::Node& node) const {
     const auto mark = node.Mark();
@@ -201,12 +202,12 @@ void WarnUnknownFields(SourceFile& file, const YAML::Node& map,
 
 class Importer {
  public:
-  Importer(Store& store, fs::path folder, const ImportOptions& options)
+  Importer(Store& store, fs::path folder, const FolderOptions& options)
       : store_(store), folder_(std::move(folder)), options_(options) {
     now_ = options.now != 0 ? options.now : Now();
   }
 
-  Result<ImportReport> Run() {
+  Result<FolderReport> Run() {
     std::error_code error;
     if (!fs::is_directory(folder_, error)) {
       return Fail(ErrorCode::kNotFound, folder_.string() + " is not a folder");
@@ -294,7 +295,7 @@ class Importer {
     if (auto value = Text(*file, map, "timezone")) updated.timezone = *value;
     if (auto value = Text(*file, map, "language")) updated.language = *value;
     while (!updated.base_url.empty() && updated.base_url.back() == '/') updated.base_url.pop_back();
-    if (auto valid = ValidatePublication(updated); !valid) {
+    if (auto valid = content::ValidatePublication(updated); !valid) {
       file->RejectAt(0, "", valid.error().message);
     }
     if (!Settle(*file)) return {};
@@ -532,7 +533,7 @@ class Importer {
         if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *id) == post.tag_ids.end())
           post.tag_ids.push_back(*id);
       }
-      auto id = store_.UpsertPost(post);
+      auto id = content::Posts::Import(store_, post);
       if (!id) return tl::unexpected(id.error());
       slug_owner[post.slug] = file->relative;
       ++report_.posts;
@@ -658,10 +659,10 @@ class Importer {
 
   Store& store_;
   const fs::path folder_;
-  const ImportOptions& options_;
+  const FolderOptions& options_;
   Timestamp now_;
   Publication publication_;
-  ImportReport report_;
+  FolderReport report_;
   std::map<std::string, Section> sections_;
   std::map<std::string, std::int64_t> authors_;
   std::map<std::string, std::int64_t> tags_;
@@ -670,9 +671,9 @@ class Importer {
 
 }  // namespace
 
-Result<ImportReport> ImportFolder(Store& store, const fs::path& folder,
-                                  const ImportOptions& options) {
+Result<FolderReport> ImportFolder(Store& store, const fs::path& folder,
+                                  const FolderOptions& options) {
   return Importer(store, folder, options).Run();
 }
 
-}  // namespace broadsheet::content
+}  // namespace broadsheet::importers

@@ -1,11 +1,11 @@
-#include "content/content_folder.h"
+#include "importers/content_folder.h"
 
 #include <gtest/gtest.h>
 
 #include "storage/sqlite_store.h"
 #include "test_util.h"
 
-namespace broadsheet::content {
+namespace broadsheet::importers {
 namespace {
 
 using broadsheet::testing::TempDir;
@@ -41,8 +41,8 @@ struct Fixture {
     auto opened = SqliteStore::Open({":memory:", true});
     store = std::move(*opened);
   }
-  Result<ImportReport> Import(Timestamp now = 1800000000) {
-    ImportOptions options;
+  Result<FolderReport> Import(Timestamp now = 1800000000) {
+    FolderOptions options;
     options.uploads_dir = dir.path() / "uploads";
     options.now = now;
     return ImportFolder(*store, dir.path() / "content", options);
@@ -121,13 +121,13 @@ TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) 
   ASSERT_TRUE(report);
   EXPECT_EQ(report->posts, 3);
 
-  auto find = [&](const std::string& file) -> const Problem* {
+  auto find = [&](const std::string& file) -> const FolderProblem* {
     for (const auto& problem : report->rejected) {
       if (problem.file == file) return &problem;
     }
     return nullptr;
   };
-  const Problem* date = find("posts/bad-date.md");
+  const FolderProblem* date = find("posts/bad-date.md");
   ASSERT_NE(date, nullptr);
   EXPECT_EQ(date->line, 4);
   EXPECT_EQ(date->field, "date");
@@ -189,4 +189,4 @@ TEST(ContentImport, AFolderWithoutContentIsAnError) {
 }
 
 }  // namespace
-}  // namespace broadsheet::content
+}  // namespace broadsheet::importers

@@ -1,0 +1,514 @@
+#include "content/posts.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "core/slug.h"
+#include "core/text.h"
+#include "markdown/markdown.h"
+
+namespace broadsheet::content {
+namespace {
+
+using auth::Action;
+using auth::Can;
+
+constexpr std::array<std::pair<Step, std::string_view>, 7> kStepNames = {{
+    {Step::kSave, "save"},
+    {Step::kSubmit, "submit"},
+    {Step::kPublish, "publish"},
+    {Step::kSchedule, "schedule"},
+    {Step::kUnpublish, "unpublish"},
+    {Step::kTrash, "trash"},
+    {Step::kRestore, "restore"},
+}};
+
+bool Owns(const Actor& actor, const Post& post) {
+  return post.id == 0 || (post.created_by && *post.created_by == actor.user_id);
+}
+
+bool Live(PostStatus status) {
+  return status == PostStatus::kPublished || status == PostStatus::kScheduled;
+}
+
+std::string PathOf(const std::string& slug) { return "/" + slug + "/"; }
+
+Error Refused(std::string message) { return Error{ErrorCode::kForbidden, std::move(message), ""}; }
+Error Invalid(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message), ""};
+}
+
+// The JSON kept with each revision: the fields that are not headline, dek and body, as typed
+// (the image's words as saved: the library may have filled them in).
+std::string RevisionDetails(const PostInput& input, const Post& post) {
+  return nlohmann::json{{"slug", input.slug},
+                        {"status", PostStatusName(post.status)},
+                        {"kind", input.kind},
+                        {"section", input.section},
+                        {"authors", input.authors},
+                        {"tags", input.tags},
+                        {"image_url", post.image.url},
+                        {"image_alt", post.image.alt},
+                        {"image_caption", post.image.caption},
+                        {"image_credit", post.image.credit},
+                        {"seo_description", input.seo_description},
+                        {"social_image", input.social_image},
+                        {"canonical_url", input.canonical_url},
+                        {"noindex", input.noindex},
+                        {"opinion", input.opinion},
+                        {"comments_open", input.comments_open},
+                        {"disclaimer_mode", input.disclaimer_mode},
+                        {"disclaimer", input.disclaimer},
+                        {"date", input.date}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// An address a post may point to: site-relative (when `relative` is allowed) or http(s), with
+// nothing that could leave an HTML attribute.
+bool IsAddress(const std::string& url, bool relative) {
+  const bool scheme_ok = url.starts_with("https://") || url.starts_with("http://") ||
+                         (relative && url.starts_with("/") && !url.starts_with("//"));
+  return scheme_ok && url.size() <= 2000 && url.find_first_of("\"<> \t\r\n") == std::string::npos;
+}
+
+Result<void> CheckSeoFields(const PostInput& input) {
+  if (input.seo_description.size() > 300) {
+    return tl::unexpected(Invalid(
+        "The search description is longer than 300 characters; search engines show about 160."));
+  }
+  if (!input.social_image.empty() && !IsAddress(input.social_image, true))
+    return tl::unexpected(
+        Invalid("The social image address must start with /uploads/ or https://."));
+  if (!input.canonical_url.empty() && !IsAddress(input.canonical_url, false)) {
+    return tl::unexpected(
+        Invalid("The canonical address must be a full address starting with https://."));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<Step> ParseStep(std::string_view name) {
+  for (const auto& [step, step_name] : kStepNames) {
+    if (step_name == name) return step;
+  }
+  return std::nullopt;
+}
+
+std::string_view StepName(Step step) {
+  for (const auto& [known, name] : kStepNames) {
+    if (known == step) return name;
+  }
+  return "save";
+}
+
+bool IsUnpublished(const Post& post) {
+  return post.status == PostStatus::kDraft || post.status == PostStatus::kPending;
+}
+
+bool MayEdit(const Actor& actor, const Post& post) {
+  if (Can(actor.role, Action::kEditOthers)) return true;
+  if (!Owns(actor, post)) return false;
+  return IsUnpublished(post) ? Can(actor.role, Action::kWriteDraft)
+                             : Can(actor.role, Action::kEditOwnPublished);
+}
+
+bool MayPublish(const Actor& actor, const Post& post) {
+  return Can(actor.role, Action::kPublishOthers) ||
+         (Owns(actor, post) && Can(actor.role, Action::kPublishOwn));
+}
+
+bool MayTrash(const Actor& actor, const Post& post) {
+  if (post.id == 0) return false;
+  if (Can(actor.role, Action::kDeleteOthers)) return true;
+  return Owns(actor, post) && (Can(actor.role, Action::kDeleteOwn) || IsUnpublished(post));
+}
+
+Result<std::optional<PostDetail>> Posts::Stored(std::optional<std::int64_t> id) const {
+  if (!id) return std::optional<PostDetail>();
+  auto found = *id > 0 ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>();
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return Fail(ErrorCode::kNotFound, "There is no such post.");
+  return found;
+}
+
+Result<PostDetail> Posts::FindForEdit(const Actor& actor, std::int64_t id) const {
+  auto stored = Stored(id);
+  if (!stored) return tl::unexpected(stored.error());
+  if (!MayEdit(actor, (*stored)->post))
+    return tl::unexpected(Refused("Your role does not allow you to edit this post."));
+  return std::move(**stored);
+}
+
+PostInput Posts::InputOf(const PostDetail& detail, const TimeZone& zone) {
+  const Post& post = detail.post;
+  PostInput input;
+  input.title = post.title;
+  input.dek = post.dek;
+  input.body = post.body_markdown;
+  input.slug = post.slug;
+  input.kind = post.kind == PostKind::kPage ? "page" : "article";
+  if (detail.section) input.section = detail.section->slug;
+  for (const auto& author : detail.authors)
+    input.authors += (input.authors.empty() ? "" : ", ") + author.slug;
+  for (const auto& tag : detail.tags) input.tags += (input.tags.empty() ? "" : ", ") + tag.name;
+  input.image_url = post.image.url;
+  input.image_alt = post.image.alt;
+  input.image_caption = post.image.caption;
+  input.image_credit = post.image.credit;
+  input.seo_description = post.seo.description;
+  input.social_image = post.seo.social_image;
+  input.canonical_url = post.seo.canonical_url;
+  input.noindex = post.seo.noindex;
+  input.opinion = post.opinion;
+  input.comments_open = post.comments_open;
+  input.disclaimer_mode =
+      post.disclaimer_hidden ? "hidden" : (post.disclaimer ? "custom" : "default");
+  input.disclaimer = post.disclaimer.value_or("");
+  if (post.published_at) input.date = FormatIsoTime(*post.published_at, zone).substr(0, 16);
+  return input;
+}
+
+Result<Post> Posts::Prepare(const Actor& actor, std::optional<std::int64_t> id,
+                            const PostInput& input) const {
+  auto stored = Stored(id);
+  if (!stored) return tl::unexpected(stored.error());
+  return Prepared(actor, *stored ? (*stored)->post : Post{}, input);
+}
+
+Result<Post> Posts::Prepared(const Actor& actor, Post post, const PostInput& typed) const {
+  if (!MayEdit(actor, post))
+    return tl::unexpected(Refused("Your role does not allow you to edit this post."));
+  PostInput input = typed;
+  if (input.title.empty()) return tl::unexpected(Invalid("The headline is required."));
+  if (input.title.size() > 300)
+    return tl::unexpected(Invalid("The headline is longer than 300 characters."));
+  if (input.dek.size() > 1000)
+    return tl::unexpected(Invalid("The dek is longer than 1000 characters."));
+  if (input.body.size() > markdown::kMaxInputBytes)
+    return tl::unexpected(Invalid("The body is longer than 4 MiB."));
+  auto options = policy_.ForWriter(actor, post);
+  if (!options) return tl::unexpected(options.error());
+  auto html = markdown::ToHtml(input.body, *options);
+  if (!html)
+    return tl::unexpected(Invalid("The body could not be read: " + html.error().message + "."));
+  post.title = input.title;
+  post.dek = input.dek;
+  post.body_markdown = input.body;
+  post.body_html = std::move(*html);
+  post.slug = input.slug.empty() ? Slugify(input.title) : input.slug;
+  if (post.slug.empty())
+    return tl::unexpected(Invalid("Choose an address: none can be made from this headline."));
+  if (auto checked = CheckPostSlug(post.slug); !checked)
+    return tl::unexpected(Invalid("The address cannot be used: " + checked.error().message + "."));
+  post.kind = input.kind == "page" ? PostKind::kPage : PostKind::kArticle;
+
+  post.section_id.reset();
+  if (!input.section.empty()) {
+    auto section = store_.FindSection(input.section);
+    if (!section) return tl::unexpected(section.error());
+    if (!*section) return tl::unexpected(Invalid("There is no section \"" + input.section + "\"."));
+    post.section_id = (*section)->id;
+  }
+  post.author_ids.clear();
+  for (const auto& slug : SplitTrimmed(input.authors, ',')) {
+    auto author = store_.FindAuthor(slug);
+    if (!author) return tl::unexpected(author.error());
+    if (!*author) return tl::unexpected(Invalid("There is no author \"" + slug + "\"."));
+    if (std::find(post.author_ids.begin(), post.author_ids.end(), (*author)->id) ==
+        post.author_ids.end()) {
+      post.author_ids.push_back((*author)->id);
+    }
+  }
+  // Tags are checked before any is created, so a refused save creates none.
+  std::vector<Tag> tags;
+  for (const auto& name : SplitTrimmed(input.tags, ',')) {
+    Tag tag{0, Slugify(name), name};
+    if (tag.slug.empty() || name.size() > 100)
+      return tl::unexpected(Invalid("\"" + name + "\" cannot be a tag."));
+    tags.push_back(std::move(tag));
+  }
+
+  const bool image_ok = input.image_url.empty() || input.image_url.starts_with("/uploads/") ||
+                        input.image_url.starts_with("https://") ||
+                        input.image_url.starts_with("http://");
+  if (!image_ok || input.image_url.find_first_of("\"<> ") != std::string::npos)
+    return tl::unexpected(Invalid("The image address must start with /uploads/ or https://."));
+  // An image from the library brings its words along.
+  if (input.image_url.starts_with("/uploads/") &&
+      (input.image_alt.empty() || input.image_caption.empty() || input.image_credit.empty())) {
+    auto item = store_.FindMediaByUrl(input.image_url);
+    if (!item) return tl::unexpected(item.error());
+    if (*item) {
+      if (input.image_alt.empty()) input.image_alt = (*item)->alt;
+      if (input.image_caption.empty()) input.image_caption = (*item)->caption;
+      if (input.image_credit.empty()) input.image_credit = (*item)->credit;
+    }
+  }
+  if (!input.image_url.empty() && input.image_alt.empty())
+    return tl::unexpected(Invalid("Describe the featured image in its alt text."));
+  post.image = {input.image_url, input.image_alt, input.image_caption, input.image_credit};
+  if (auto seo = CheckSeoFields(input); !seo) return tl::unexpected(seo.error());
+  post.seo = {input.seo_description, input.social_image, input.canonical_url, input.noindex};
+  post.opinion = input.opinion;
+  post.comments_open = input.comments_open;
+  post.disclaimer_hidden = input.disclaimer_mode == "hidden";
+  post.disclaimer.reset();
+  if (input.disclaimer_mode == "custom") {
+    if (input.disclaimer.empty())
+      return tl::unexpected(Invalid("Write the disclaimer, or choose another option."));
+    post.disclaimer = input.disclaimer;
+  }
+
+  post.tag_ids.clear();
+  for (const Tag& tag : tags) {
+    auto existing = store_.FindTag(tag.slug);
+    if (!existing) return tl::unexpected(existing.error());
+    auto tag_id = *existing ? Result<std::int64_t>((*existing)->id) : store_.UpsertTag(tag);
+    if (!tag_id) return tl::unexpected(tag_id.error());
+    if (std::find(post.tag_ids.begin(), post.tag_ids.end(), *tag_id) == post.tag_ids.end())
+      post.tag_ids.push_back(*tag_id);
+  }
+  return post;
+}
+
+namespace {
+
+// The date typed in the editor, in the publication's zone.
+Result<std::optional<Timestamp>> TypedDate(Store& store, const PostInput& input) {
+  if (input.date.empty()) return std::optional<Timestamp>();
+  auto publication = store.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  auto parsed = ParseIsoTime(input.date, zone);
+  if (!parsed) {
+    return tl::unexpected(
+        Invalid("The publication date is not a date: " + parsed.error().message + "."));
+  }
+  return std::optional<Timestamp>(*parsed);
+}
+
+// Moves `post` (as it was: `before`) by `step`. kForbidden and kInvalidArgument name why not.
+Result<void> TakeStep(const Actor& actor, const Post& before, Post& post,
+                      std::optional<Timestamp> date, Step step, Timestamp now) {
+  const bool is_new = before.id == 0;
+  switch (step) {
+    case Step::kSave:
+      if (is_new) post.status = PostStatus::kDraft;
+      if (post.status == PostStatus::kPublished) post.updated_at = now;
+      if (date || IsUnpublished(post)) post.published_at = date;
+      return {};
+    case Step::kSubmit:
+      if (!IsUnpublished(post))
+        return tl::unexpected(Invalid("Only drafts can be submitted for review."));
+      post.status = PostStatus::kPending;
+      post.published_at = date;
+      return {};
+    case Step::kPublish:
+    case Step::kSchedule:
+    case Step::kUnpublish:
+      if (!MayPublish(actor, post)) {
+        return tl::unexpected(
+            Refused("Your role does not allow publishing. Submit the post for review instead."));
+      }
+      if (before.status == PostStatus::kTrash && step != Step::kUnpublish) {
+        return tl::unexpected(
+            Invalid("This post is in the trash: restore it before publishing it."));
+      }
+      if (step == Step::kUnpublish) {
+        if (!Live(before.status))
+          return tl::unexpected(Invalid("Only published or scheduled posts can be unpublished."));
+        post.status = PostStatus::kDraft;
+      } else if (step == Step::kPublish) {
+        if (date && *date > now + 60)
+          return tl::unexpected(Invalid("The date is in the future: use “Schedule for the date”."));
+        if (before.status == PostStatus::kPublished) post.updated_at = now;
+        post.published_at = date.value_or(
+            before.status == PostStatus::kPublished && before.published_at ? *before.published_at
+                                                                           : now);
+        post.status = PostStatus::kPublished;
+      } else {
+        if (!date || *date <= now) {
+          return tl::unexpected(
+              Invalid("Choose a publication date in the future to schedule the post."));
+        }
+        post.published_at = date;
+        post.status = PostStatus::kScheduled;
+      }
+      return {};
+    case Step::kTrash:
+    case Step::kRestore:
+      if (is_new || !MayTrash(actor, post))
+        return tl::unexpected(Refused("Your role does not allow deleting this post."));
+      if (step == Step::kTrash && before.status == PostStatus::kTrash)
+        return tl::unexpected(Invalid("This post is in the trash already."));
+      if (step == Step::kRestore && before.status != PostStatus::kTrash)
+        return tl::unexpected(Invalid("Only a post in the trash can be restored."));
+      post.status = step == Step::kTrash ? PostStatus::kTrash : PostStatus::kDraft;
+      return {};
+  }
+  return tl::unexpected(Invalid("Unknown action."));
+}
+
+}  // namespace
+
+Result<std::int64_t> Posts::Save(const Actor& actor, std::optional<std::int64_t> id,
+                                 const PostInput& input, int expected_edit_count, Step step,
+                                 Timestamp now) const {
+  if (!Can(actor.role, Action::kWriteDraft))
+    return tl::unexpected(Refused("Your role does not allow writing."));
+  auto stored = Stored(id);
+  if (!stored) return tl::unexpected(stored.error());
+  const Post before = *stored ? (*stored)->post : Post{};
+  auto prepared = Prepared(actor, before, input);
+  if (!prepared) return tl::unexpected(prepared.error());
+  Post post = std::move(*prepared);
+  auto date = TypedDate(store_, input);
+  if (!date) return tl::unexpected(date.error());
+  if (auto taken = TakeStep(actor, before, post, *date, step, now); !taken)
+    return tl::unexpected(taken.error());
+  const std::string details = RevisionDetails(input, post);
+  if (!id) {
+    post.created_by = actor.user_id;
+    auto created = store_.CreatePost(post, actor.user_id, details);
+    if (!created) return tl::unexpected(created.error());
+    return *created;
+  }
+  // The address bookkeeping and the save succeed or fail together.
+  auto saved = store_.InTransaction([&]() -> Result<void> {
+    auto edit = store_.SavePostEdit(post, expected_edit_count, actor.user_id, details);
+    if (!edit) return tl::unexpected(edit.error());
+    const std::string old_path = PathOf(before.slug), new_path = PathOf(post.slug);
+    if (before.slug != post.slug && before.status == PostStatus::kPublished) {
+      if (auto put = store_.PutRedirect({old_path, new_path, 301, now}); !put) return put;
+    }
+    if (Live(post.status)) {
+      // The address is live (or about to be): whatever was left there before gives way.
+      if (auto cleared = store_.DeleteRedirect(new_path); !cleared) return cleared;
+    }
+    if (post.status == PostStatus::kTrash && before.status == PostStatus::kPublished)
+      return store_.PutRedirect({new_path, "", 410, now});
+    return {};
+  });
+  if (!saved) return tl::unexpected(saved.error());
+  return post.id;
+}
+
+Result<int> Posts::Autosave(const Actor& actor, std::int64_t id, const PostInput& input,
+                            int expected_edit_count) const {
+  auto prepared = Prepare(actor, id, input);
+  if (!prepared) return tl::unexpected(prepared.error());
+  // Only drafts are autosaved: an unfinished edit must never reach a published article.
+  if (!IsUnpublished(*prepared)) return tl::unexpected(Invalid("only saved drafts are autosaved"));
+  auto date = TypedDate(store_, input);
+  if (!date) return tl::unexpected(date.error());
+  prepared->published_at = *date;
+  return store_.SavePostEdit(*prepared, expected_edit_count, actor.user_id,
+                             RevisionDetails(input, *prepared));
+}
+
+Result<std::string> Posts::RenderBody(const Actor& actor, std::int64_t id,
+                                      std::string_view body) const {
+  auto stored = Stored(id > 0 ? std::optional(id) : std::nullopt);
+  if (!stored) return tl::unexpected(stored.error());
+  const Post post = *stored ? (*stored)->post : Post{};
+  markdown::Options options = policy_.Filtered();
+  if (MayEdit(actor, post)) {
+    auto chosen = policy_.ForWriter(actor, post);
+    if (!chosen) return tl::unexpected(chosen.error());
+    options = std::move(*chosen);
+  }
+  auto html = markdown::ToHtml(body, options);
+  if (!html) return tl::unexpected(Invalid(html.error().message));
+  return html;
+}
+
+Result<void> Posts::RestoreRevision(const Actor& actor, std::int64_t post_id,
+                                    std::int64_t revision_id,
+                                    std::optional<int> expected_edit_count, Timestamp now) const {
+  auto detail = FindForEdit(actor, post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  auto revision = store_.FindRevision(revision_id);
+  if (!revision) return tl::unexpected(revision.error());
+  if (!*revision || (*revision)->post_id != post_id)
+    return Fail(ErrorCode::kNotFound, "There is no such revision.");
+  Post post = detail->post;
+  if (post.status == PostStatus::kTrash)
+    return tl::unexpected(Invalid("This post is in the trash: restore it first."));
+  post.title = (*revision)->title;
+  post.dek = (*revision)->dek;
+  post.body_markdown = (*revision)->body_markdown;
+  auto options = policy_.ForWriter(actor, post);
+  if (!options) return tl::unexpected(options.error());
+  auto html = markdown::ToHtml(post.body_markdown, *options);
+  if (!html) return tl::unexpected(html.error());
+  post.body_html = std::move(*html);
+  if (post.status == PostStatus::kPublished) post.updated_at = now;
+  auto publication = store_.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  PostInput input = InputOf(*detail, TimeZone::Find(publication->timezone).value_or(TimeZone()));
+  input.title = post.title;
+  input.dek = post.dek;
+  input.body = post.body_markdown;
+  auto saved = store_.SavePostEdit(post, expected_edit_count.value_or(post.edit_count),
+                                   actor.user_id, RevisionDetails(input, post));
+  if (!saved) {
+    if (saved.error().code == ErrorCode::kConflict) {
+      return Fail(ErrorCode::kConflict,
+                  "The post changed since you opened this revision; open it again.");
+    }
+    return tl::unexpected(saved.error());
+  }
+  return {};
+}
+
+Result<std::int64_t> Posts::AddNote(const Actor& actor, std::int64_t post_id, std::string_view kind,
+                                    std::string_view text, Timestamp now) const {
+  auto detail = FindForEdit(actor, post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  if (detail->post.status != PostStatus::kPublished)
+    return tl::unexpected(Invalid("Notes are for published articles; edit a draft directly."));
+  if (kind != "correction" && kind != "update")
+    return tl::unexpected(Invalid("A note is a correction or an update."));
+  const std::string trimmed(Trim(text));
+  if (trimmed.empty() || trimmed.size() > 2000 || !IsValidUtf8(trimmed))
+    return tl::unexpected(Invalid("Write the note: 1 to 2000 characters."));
+  return store_.AddPostNote(PostNote{0, post_id, std::string(kind), trimmed, now}, actor.user_id);
+}
+
+Result<int> Posts::EmptyTrash(const Actor& actor) const {
+  if (!Can(actor.role, Action::kDeleteOthers))
+    return tl::unexpected(Refused("Your role does not allow emptying the trash."));
+  return store_.EmptyTrash();
+}
+
+Result<int> Posts::PublishDue(Store& store, Timestamp now) { return store.PublishDuePosts(now); }
+
+Result<std::int64_t> Posts::Import(Store& store, Post post) {
+  if (auto checked = CheckPostSlug(post.slug); !checked) {
+    return tl::unexpected(Invalid("The address \"" + post.slug +
+                                  "\" cannot be used: " + checked.error().message + "."));
+  }
+  if (Live(post.status) && !post.published_at)
+    post.published_at = post.created_at ? post.created_at : Now();
+  std::int64_t id = 0;
+  auto saved = store.InTransaction([&]() -> Result<void> {
+    auto written = store.UpsertPost(post);
+    if (!written) return tl::unexpected(written.error());
+    id = *written;
+    if (post.status != PostStatus::kPublished) return {};
+    // A post back at an address that answered 410 (deleted before, imported again) is live.
+    const std::string path = PathOf(post.slug);
+    auto found = store.FindRedirect(path);
+    if (!found) return tl::unexpected(found.error());
+    if (*found && (*found)->status == 410) return store.DeleteRedirect(path);
+    return {};
+  });
+  if (!saved) return tl::unexpected(saved.error());
+  return id;
+}
+
+}  // namespace broadsheet::content

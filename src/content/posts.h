@@ -1,0 +1,120 @@
+// The publishing rules for posts and pages, in one place for every door that writes them: the
+// desk's editor, its revision and note forms, the scheduler, the importers and the JSON restore.
+//
+// A post moves between five states:
+//
+//   draft ──submit──▶ pending ──publish──▶ published ──unpublish──▶ draft
+//     │                  │   ──schedule──▶ scheduled ──(its time)──▶ published
+//     └───── trash ──────┴──────────────────────────────────────────▶ trash ──restore──▶ draft
+//
+// Who may do what comes from the permission table (auth/roles.h): writers edit their own drafts,
+// authors also their own published posts, editors everyone's; publishing needs kPublishOwn or
+// kPublishOthers. Addresses are kept honest as posts move: changing a published post's slug
+// leaves a 301 from the old address, trashing a published post makes its address answer 410,
+// and publishing or scheduling a post at an address takes back whatever redirect or 410 was
+// there (a draft's save leaves them alone: the address is not live yet). Every desk save keeps a
+// revision; a save made from an out-of-date form is refused (kConflict), never merged.
+//
+// Posts holds a Store and a BodyPolicy (the caller owns both; they must outlive it). Thread-safe
+// as far as the Store is.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "content/body.h"
+#include "core/error.h"
+#include "core/time.h"
+#include "storage/store.h"
+
+namespace broadsheet::content {
+
+// Who acts: a desk account and its role.
+using Actor = Writer;
+
+// What the editor holds, as typed: kept verbatim when a save fails, and the details each
+// revision records.
+struct PostInput {
+  std::string title, dek, body, slug, kind = "article", section, authors, tags;
+  std::string image_url, image_alt, image_caption, image_credit;
+  std::string seo_description, social_image, canonical_url;  // search and social appearance
+  bool noindex = false;
+  bool opinion = false;
+  bool comments_open = true;
+  std::string disclaimer_mode = "default", disclaimer;  // "default", "custom" or "hidden"
+  std::string date;  // "2026-11-28T09:30" in the publication's time zone, or empty
+};
+
+// What a desk save does besides storing the fields.
+enum class Step { kSave, kSubmit, kPublish, kSchedule, kUnpublish, kTrash, kRestore };
+std::optional<Step> ParseStep(std::string_view name);  // "save", "submit", … "restore"
+std::string_view StepName(Step step);
+
+bool IsUnpublished(const Post& post);  // a draft or awaiting review
+bool MayEdit(const Actor& actor, const Post& post);
+bool MayPublish(const Actor& actor, const Post& post);
+bool MayTrash(const Actor& actor, const Post& post);
+
+class Posts {
+ public:
+  Posts(Store& store, const BodyPolicy& policy) : store_(store), policy_(policy) {}
+
+  // The stored post `id` for `actor` to edit: kNotFound, or kForbidden with a message.
+  Result<PostDetail> FindForEdit(const Actor& actor, std::int64_t id) const;
+  // The editor's fields for a stored post, its date in `zone`.
+  static PostInput InputOf(const PostDetail& detail, const TimeZone& zone);
+
+  // `input` checked and turned into the post a save would store (post `id`, or a new one when
+  // nullopt), without storing it: kInvalidArgument with a message for the person when a field is
+  // wrong. An image from the media library brings its alt text, caption and credit to whatever
+  // the input leaves empty. May create the tags the input names.
+  Result<Post> Prepare(const Actor& actor, std::optional<std::int64_t> id,
+                       const PostInput& input) const;
+  // Saves `input` as post `id` (nullopt: a new post) and takes `step`, as one transaction with
+  // the address bookkeeping and a revision. `expected_edit_count` is the edit count the form was
+  // opened at. Returns the post's id. Fails with kNotFound, kForbidden and kInvalidArgument
+  // (messages for the person), kConflict (the form is out of date, or a new post's address is
+  // taken) or a storage error.
+  Result<std::int64_t> Save(const Actor& actor, std::optional<std::int64_t> id,
+                            const PostInput& input, int expected_edit_count, Step step,
+                            Timestamp now) const;
+  // The editor's autosave: only a stored draft or pending post, and never its state. Returns the
+  // new edit count.
+  Result<int> Autosave(const Actor& actor, std::int64_t id, const PostInput& input,
+                       int expected_edit_count) const;
+  // `body` as `actor`'s save of post `id` (0: a new one) would store it; filtered when the actor
+  // may not edit that post.
+  Result<std::string> RenderBody(const Actor& actor, std::int64_t id, std::string_view body) const;
+
+  // Brings back a revision's headline, dek and body (a new revision itself).
+  // `expected_edit_count`: the count the revision was opened at (nullopt: whatever it is now).
+  Result<void> RestoreRevision(const Actor& actor, std::int64_t post_id, std::int64_t revision_id,
+                               std::optional<int> expected_edit_count, Timestamp now) const;
+  // A dated correction or update note under a published article.
+  Result<std::int64_t> AddNote(const Actor& actor, std::int64_t post_id, std::string_view kind,
+                               std::string_view text, Timestamp now) const;
+  // Deletes every trashed post for good (their addresses answer 410); returns how many.
+  Result<int> EmptyTrash(const Actor& actor) const;
+  // Publishes the scheduled posts whose time has come; returns how many. (Scheduling cleared
+  // their addresses already.)
+  static Result<int> PublishDue(Store& store, Timestamp now);
+
+  // A post written by an importer or a restore, keyed by its slug (an existing post with that
+  // slug is replaced). Its body_html must come from BodyPolicy's filtered rendering. The slug
+  // must be usable (kInvalidArgument), a published or scheduled post has a date (its creation
+  // time when it has none), and a published post takes back a 410 left at its address.
+  static Result<std::int64_t> Import(Store& store, Post post);
+
+ private:
+  // Post `id` (nullopt: none, a new post); kNotFound when there is no such post.
+  Result<std::optional<PostDetail>> Stored(std::optional<std::int64_t> id) const;
+  // Prepare, from the post as stored (id 0: a new one).
+  Result<Post> Prepared(const Actor& actor, Post post, const PostInput& input) const;
+
+  Store& store_;
+  const BodyPolicy& policy_;
+};
+
+}  // namespace broadsheet::content

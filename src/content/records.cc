@@ -1,0 +1,123 @@
+#include "content/records.h"
+
+#include <algorithm>
+
+#include "core/slug.h"
+#include "markdown/markdown.h"
+
+namespace broadsheet::content {
+namespace {
+
+tl::unexpected<Error> Invalid(std::string message) {
+  return Fail(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+// The slug a record is saved under: the given one, or one made from the name.
+Result<std::string> SlugFor(std::string slug, const std::string& name) {
+  if (name.empty()) return Invalid("A name is required.");
+  if (slug.empty()) slug = Slugify(name);
+  if (!IsValidSlug(slug)) return Invalid("The address must be a-z, 0-9 and single hyphens.");
+  return slug;
+}
+
+}  // namespace
+
+Result<void> SaveSection(Store& store, Section section, bool adding) {
+  auto slug = SlugFor(std::move(section.slug), section.name);
+  if (!slug) return tl::unexpected(slug.error());
+  section.slug = std::move(*slug);
+  auto existing = store.FindSection(section.slug);
+  if (!existing) return tl::unexpected(existing.error());
+  if (adding && *existing) {
+    return Invalid("There is already a section at /section/" + section.slug +
+                   "/; choose another address.");
+  }
+  if (!adding && !*existing) return Invalid("There is no such section.");
+  section.id = *existing ? (*existing)->id : 0;
+  if (section.position < 0) section.position = *existing ? (*existing)->position : 0;
+  section.position = std::min(section.position, 1000);
+  if (section.disclaimer && section.disclaimer->empty()) section.disclaimer.reset();
+  auto saved = store.UpsertSection(section);
+  if (!saved) return tl::unexpected(saved.error());
+  return {};
+}
+
+Result<void> DeleteSection(Store& store, std::string_view slug) {
+  return store.DeleteSection(std::string(slug));
+}
+
+Result<void> RenameTag(Store& store, std::string_view slug, std::string_view name) {
+  auto tag = store.FindTag(std::string(slug));
+  if (!tag) return tl::unexpected(tag.error());
+  if (!*tag) return Invalid("There is no such tag.");
+  if (name.empty()) return Invalid("A tag needs a name.");
+  auto saved = store.UpsertTag({0, (*tag)->slug, std::string(name)});
+  if (!saved) return tl::unexpected(saved.error());
+  return {};
+}
+
+Result<void> DeleteTag(Store& store, std::string_view slug) {
+  return store.DeleteTag(std::string(slug));
+}
+
+Result<void> SaveAuthor(Store& store, Author author, bool adding) {
+  auto slug = SlugFor(std::move(author.slug), author.name);
+  if (!slug) return tl::unexpected(slug.error());
+  author.slug = std::move(*slug);
+  auto existing = store.FindAuthor(author.slug);
+  if (!existing) return tl::unexpected(existing.error());
+  if (adding && *existing) {
+    return Invalid("There is already an author at /author/" + author.slug +
+                   "/; choose another address.");
+  }
+  if (!adding && !*existing) return Invalid("There is no such author.");
+  author.id = *existing ? (*existing)->id : 0;
+  if (!author.avatar.empty() && !author.avatar.starts_with("/uploads/") &&
+      !author.avatar.starts_with("https://")) {
+    return Invalid("The photo address must start with /uploads/ or https://.");
+  }
+  if (author.avatar.find_first_of("\"<> \t\r\n") != std::string::npos)
+    return Invalid("The photo address cannot contain spaces, quotes or angle brackets.");
+  markdown::Options safe;
+  safe.allow_html = false;  // a biography is text; raw HTML in it is dropped
+  auto html = markdown::ToHtml(author.bio_markdown, safe);
+  if (!html) return Invalid("The biography could not be read: " + html.error().message + ".");
+  author.bio_html = std::move(*html);
+  auto saved = store.UpsertAuthor(author);
+  if (!saved) return tl::unexpected(saved.error());
+  return {};
+}
+
+bool IsSitePath(std::string_view path) {
+  if (path.empty() || path.front() != '/' || path.starts_with("//") || path.size() > 2000)
+    return false;
+  for (unsigned char c : path) {
+    if (c <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\') return false;
+  }
+  return true;
+}
+
+Result<void> PutRedirect(Store& store, const Redirect& redirect) {
+  if (redirect.status != 301 && redirect.status != 302 && redirect.status != 410)
+    return Invalid("A redirect is permanent (301), temporary (302) or gone (410).");
+  if (!IsSitePath(redirect.from_path))
+    return Invalid("The old address must be a path on this site, such as /2019/05/old-slug/.");
+  Redirect stored = redirect;
+  if (redirect.status == 410) {
+    stored.to_path.clear();
+  } else {
+    if (!IsSitePath(redirect.to_path) && !redirect.to_path.starts_with("https://"))
+      return Invalid("The new address must be a path on this site or an https address.");
+    if (redirect.to_path.size() > 2000 ||
+        redirect.to_path.find_first_of("\"<> \t\r\n") != std::string::npos)
+      return Invalid("The new address cannot contain spaces, quotes or angle brackets.");
+    if (redirect.from_path == redirect.to_path) return Invalid("A redirect to itself would loop.");
+  }
+  return store.PutRedirect(stored);
+}
+
+Result<void> RemoveRedirect(Store& store, std::string_view from_path) {
+  return store.DeleteRedirect(std::string(from_path));
+}
+
+}  // namespace broadsheet::content

@@ -1,0 +1,36 @@
+// The rules for the records around posts: sections, tags, author profiles and the redirects an
+// editor keeps by hand. Each function checks what it is given, then stores it; kInvalidArgument
+// carries a message for the person, and nothing is stored when a check fails. Permissions are
+// checked by the caller against the permission table (kManageTaxonomy, kManageAuthors,
+// kManageRedirects): these records have no owner, so the role alone decides.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "storage/store.h"
+
+namespace broadsheet::content {
+
+// Adds (`adding`) or changes a section. An empty slug is made from the name; the slug must be
+// free when adding and exist when changing. The position is clamped to 0-1000; a negative one
+// keeps the stored position (0 for a new section).
+Result<void> SaveSection(Store& store, Section section, bool adding);
+Result<void> DeleteSection(Store& store, std::string_view slug);
+
+// Renames an existing tag (kInvalidArgument when there is none, or the name is empty).
+Result<void> RenameTag(Store& store, std::string_view slug, std::string_view name);
+Result<void> DeleteTag(Store& store, std::string_view slug);
+
+// Adds or changes an author profile, as SaveSection. The photo is an /uploads/ or https://
+// address; the biography is Markdown without raw HTML, rendered here.
+Result<void> SaveAuthor(Store& store, Author author, bool adding);
+
+// A site path: one leading '/', no spaces, quotes, control bytes or scheme, at most 2000 bytes.
+bool IsSitePath(std::string_view path);
+// An editor's redirect: 301, 302 (to a site path or an https address) or 410 (to nothing).
+Result<void> PutRedirect(Store& store, const Redirect& redirect);
+Result<void> RemoveRedirect(Store& store, std::string_view from_path);
+
+}  // namespace broadsheet::content

@@ -1,0 +1,280 @@
+// The publishing rules themselves (content/posts.h), without HTTP: who may move a post where,
+// and what becomes of its address.
+#include "content/posts.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/sqlite_store.h"
+
+namespace broadsheet::content {
+namespace {
+
+using auth::Role;
+
+constexpr Timestamp kNow = 1'800'000'000;
+
+class PostsTest : public ::testing::Test {
+ protected:
+  PostsTest()
+      : store_(std::move(*SqliteStore::Open({":memory:", true}))),
+        policy_(*store_, markdown::FilterOptions{}),
+        posts_(*store_, policy_) {
+    editor_ = Actor{AddUser("editor@example.org", "editor"), Role::kEditor};
+    author_ = Actor{AddUser("author@example.org", "author"), Role::kAuthor};
+    writer_ = Actor{AddUser("writer@example.org", "contributor"), Role::kContributor};
+  }
+
+  std::int64_t AddUser(const std::string& email, const std::string& role) {
+    User user;
+    user.email = email;
+    user.name = email;
+    user.role = role;
+    return *store_->CreateUser(user);
+  }
+
+  static PostInput Input(const std::string& title, const std::string& body = "Words.") {
+    PostInput input;
+    input.title = title;
+    input.body = body;
+    return input;
+  }
+
+  // Saves and expects success.
+  std::int64_t Save(const Actor& actor, std::optional<std::int64_t> id, const PostInput& input,
+                    Step step, Timestamp now = kNow) {
+    auto saved = posts_.Save(actor, id, input, id ? Stored(*id).edit_count : 0, step, now);
+    EXPECT_TRUE(saved) << Describe(saved.error());
+    return saved ? *saved : 0;
+  }
+  ErrorCode Refusal(const Actor& actor, std::optional<std::int64_t> id, const PostInput& input,
+                    Step step, Timestamp now = kNow) {
+    auto saved = posts_.Save(actor, id, input, id ? Stored(*id).edit_count : 0, step, now);
+    EXPECT_FALSE(saved);
+    return saved ? ErrorCode::kInternal : saved.error().code;
+  }
+  Post Stored(std::int64_t id) { return (*store_->FindPostById(id))->post; }
+  PostInput InputOf(std::int64_t id) {
+    return Posts::InputOf(**store_->FindPostById(id), TimeZone());
+  }
+  std::optional<Redirect> RedirectAt(const std::string& path) {
+    return *store_->FindRedirect(path);
+  }
+
+  std::unique_ptr<SqliteStore> store_;
+  BodyPolicy policy_;
+  Posts posts_;
+  Actor editor_, author_, writer_;
+};
+
+TEST_F(PostsTest, AContributorWritesAndSubmitsButCannotPublish) {
+  const std::int64_t id =
+      Save(writer_, std::nullopt, Input("Sanctions at the Border"), Step::kSave);
+  EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
+  EXPECT_EQ(Stored(id).created_by, writer_.user_id);
+  EXPECT_EQ(Refusal(writer_, id, InputOf(id), Step::kPublish), ErrorCode::kForbidden);
+  EXPECT_EQ(Refusal(writer_, id, InputOf(id), Step::kSchedule), ErrorCode::kForbidden);
+  EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
+  Save(writer_, id, InputOf(id), Step::kSubmit);
+  EXPECT_EQ(Stored(id).status, PostStatus::kPending);
+
+  Save(editor_, id, InputOf(id), Step::kPublish);
+  EXPECT_EQ(Stored(id).status, PostStatus::kPublished);
+  EXPECT_EQ(Stored(id).published_at, kNow);
+  // Published, it is no longer the contributor's to change.
+  EXPECT_EQ(Refusal(writer_, id, InputOf(id), Step::kSave), ErrorCode::kForbidden);
+  EXPECT_FALSE(MayEdit(writer_, Stored(id)));
+}
+
+TEST_F(PostsTest, OnlyEditorsTouchOtherPeoplesPosts) {
+  const std::int64_t id = Save(author_, std::nullopt, Input("An Author's Piece"), Step::kPublish);
+  EXPECT_EQ(Stored(id).status, PostStatus::kPublished);
+  Save(author_, id, Input("An Author's Piece, Revised"), Step::kSave);  // their own, published
+  EXPECT_EQ(Refusal(writer_, id, Input("Taken Over"), Step::kSave), ErrorCode::kForbidden);
+  const Actor other_author{AddUser("other@example.org", "author"), Role::kAuthor};
+  EXPECT_EQ(Refusal(other_author, id, Input("Taken Over"), Step::kSave), ErrorCode::kForbidden);
+  EXPECT_EQ(Refusal(other_author, id, InputOf(id), Step::kTrash), ErrorCode::kForbidden);
+  Save(editor_, id, Input("Edited by the Desk"), Step::kSave);
+  EXPECT_EQ(Stored(id).title, "Edited by the Desk");
+  EXPECT_EQ(posts_.FindForEdit(writer_, id).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(posts_.FindForEdit(editor_, id + 100).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(PostsTest, PublishingAndSchedulingFollowTheDate) {
+  PostInput later = Input("Due Tomorrow");
+  later.date = "2027-01-16T09:00";  // after kNow (2027-01-15T08:00Z)
+  const std::int64_t id = Save(editor_, std::nullopt, later, Step::kSave);
+  EXPECT_EQ(Refusal(editor_, id, later, Step::kPublish), ErrorCode::kInvalidArgument);
+  Save(editor_, id, later, Step::kSchedule);
+  EXPECT_EQ(Stored(id).status, PostStatus::kScheduled);
+  EXPECT_EQ(*Posts::PublishDue(*store_, kNow), 0);
+  EXPECT_EQ(*Posts::PublishDue(*store_, *Stored(id).published_at), 1);
+  EXPECT_EQ(Stored(id).status, PostStatus::kPublished);
+
+  PostInput past = Input("Already Past");
+  past.date = "2020-01-01T00:00";
+  const std::int64_t other = Save(editor_, std::nullopt, past, Step::kSave);
+  EXPECT_EQ(Refusal(editor_, other, past, Step::kSchedule), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(PostsTest, ARenamedPublishedPostLeavesA301AndADraftLeavesNothing) {
+  const std::int64_t id = Save(editor_, std::nullopt, Input("Grid Security"), Step::kPublish);
+  PostInput renamed = InputOf(id);
+  renamed.slug = "grid-security-europe";
+  Save(editor_, id, renamed, Step::kSave);
+  const auto redirect = RedirectAt("/grid-security/");
+  ASSERT_TRUE(redirect);
+  EXPECT_EQ(redirect->status, 301);
+  EXPECT_EQ(redirect->to_path, "/grid-security-europe/");
+
+  const std::int64_t draft = Save(editor_, std::nullopt, Input("Draft Only"), Step::kSave);
+  PostInput moved = InputOf(draft);
+  moved.slug = "draft-moved";
+  Save(editor_, draft, moved, Step::kSave);
+  EXPECT_FALSE(RedirectAt("/draft-only/"));
+}
+
+TEST_F(PostsTest, TrashingAPublishedPostLeaves410UntilItIsPublishedAgain) {
+  const std::int64_t id = Save(editor_, std::nullopt, Input("Energy Talks"), Step::kPublish);
+  Save(editor_, id, InputOf(id), Step::kTrash);
+  EXPECT_EQ(Stored(id).status, PostStatus::kTrash);
+  ASSERT_TRUE(RedirectAt("/energy-talks/"));
+  EXPECT_EQ(RedirectAt("/energy-talks/")->status, 410);
+  // A trashed post is restored before anything else happens to it.
+  EXPECT_EQ(Refusal(editor_, id, InputOf(id), Step::kPublish), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Refusal(editor_, id, InputOf(id), Step::kTrash), ErrorCode::kInvalidArgument);
+  Save(editor_, id, InputOf(id), Step::kRestore);
+  EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
+  // Saving the draft does not bring the address back to life: the 410 stays.
+  Save(editor_, id, InputOf(id), Step::kSave);
+  EXPECT_TRUE(RedirectAt("/energy-talks/"));
+  Save(editor_, id, InputOf(id), Step::kPublish);
+  EXPECT_FALSE(RedirectAt("/energy-talks/"));
+}
+
+TEST_F(PostsTest, ADraftAtARedirectedAddressLeavesTheRedirectAlone) {
+  ASSERT_TRUE(store_->PutRedirect({"/old-report/", "/reports/2026/", 301, kNow}));
+  const std::int64_t id = Save(editor_, std::nullopt, Input("Old Report"), Step::kSave);
+  Save(editor_, id, InputOf(id), Step::kSave);
+  EXPECT_TRUE(RedirectAt("/old-report/"));
+  PostInput later = InputOf(id);
+  later.date = "2027-02-01T09:00";
+  Save(editor_, id, later, Step::kSchedule);
+  EXPECT_FALSE(RedirectAt("/old-report/"));
+}
+
+TEST_F(PostsTest, AnOutOfDateFormChangesNothing) {
+  const std::int64_t id = Save(editor_, std::nullopt, Input("First Words"), Step::kSave);
+  const int opened_at = Stored(id).edit_count;
+  Save(editor_, id, Input("Someone Else Saved"), Step::kSave);
+  auto late = posts_.Save(editor_, id, Input("My Late Save"), opened_at, Step::kSave, kNow);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(Stored(id).title, "Someone Else Saved");
+}
+
+TEST_F(PostsTest, AutosaveKeepsDraftsOnlyAndNeverTheirState) {
+  const std::int64_t id = Save(writer_, std::nullopt, Input("Work in Progress"), Step::kSave);
+  auto saved =
+      posts_.Autosave(writer_, id, Input("Work in Progress, Later"), Stored(id).edit_count);
+  ASSERT_TRUE(saved) << Describe(saved.error());
+  EXPECT_EQ(Stored(id).title, "Work in Progress, Later");
+  EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
+
+  const std::int64_t live = Save(editor_, std::nullopt, Input("Live Piece"), Step::kPublish);
+  auto refused = posts_.Autosave(editor_, live, Input("Half-Written"), Stored(live).edit_count);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Stored(live).title, "Live Piece");
+}
+
+TEST_F(PostsTest, AFieldThatIsWrongIsNamedAndNothingIsStored) {
+  EXPECT_EQ(Refusal(editor_, std::nullopt, Input(""), Step::kSave), ErrorCode::kInvalidArgument);
+  PostInput unknown = Input("Bylines");
+  unknown.authors = "nobody-here";
+  auto saved = posts_.Save(editor_, std::nullopt, unknown, 0, Step::kSave, kNow);
+  ASSERT_FALSE(saved);
+  EXPECT_EQ(saved.error().message, "There is no author \"nobody-here\".");
+  PostInput image = Input("Pictures");
+  image.image_url = "javascript:alert(1)";
+  EXPECT_EQ(Refusal(editor_, std::nullopt, image, Step::kSave), ErrorCode::kInvalidArgument);
+  image.image_url = "https://images.example/a.jpg";
+  EXPECT_EQ(Refusal(editor_, std::nullopt, image, Step::kSave), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->CountPostsForDesk({}).value(), 0);
+}
+
+TEST_F(PostsTest, AContributorsBodyIsFilteredWhateverTheSetting) {
+  ASSERT_TRUE(store_->SetDeskSetting(kUnfilteredHtmlSetting, "1"));
+  const std::string body = "<p>Text<script>alert(1)</script></p>";
+  const std::int64_t id = Save(writer_, std::nullopt, Input("Hostile", body), Step::kSave);
+  EXPECT_EQ(Stored(id).body_html.find("<script"), std::string::npos);
+  const std::int64_t own = Save(editor_, std::nullopt, Input("Trusted", body), Step::kSave);
+  EXPECT_NE(Stored(own).body_html.find("<script"), std::string::npos);
+  // The editor's preview of the contributor's post is what the save would store: filtered.
+  EXPECT_EQ(posts_.RenderBody(editor_, id, body)->find("<script"), std::string::npos);
+  EXPECT_EQ(posts_.RenderBody(writer_, own, body)->find("<script"), std::string::npos);
+}
+
+TEST_F(PostsTest, ARevisionComesBackAsANewEdit) {
+  const std::int64_t id = Save(editor_, std::nullopt, Input("The First Headline"), Step::kSave);
+  Save(editor_, id, Input("The Second Headline"), Step::kSave);
+  const auto revisions = *store_->ListRevisions(id);
+  ASSERT_GE(revisions.size(), 2u);
+  const Revision& first = revisions.back();
+  ASSERT_EQ(first.title, "The First Headline");
+  ASSERT_TRUE(posts_.RestoreRevision(editor_, id, first.id, Stored(id).edit_count, kNow));
+  EXPECT_EQ(Stored(id).title, "The First Headline");
+  EXPECT_EQ(posts_.RestoreRevision(writer_, id, first.id, std::nullopt, kNow).error().code,
+            ErrorCode::kForbidden);
+  const std::int64_t other = Save(editor_, std::nullopt, Input("Another"), Step::kSave);
+  EXPECT_EQ(posts_.RestoreRevision(editor_, other, first.id, std::nullopt, kNow).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(posts_.RestoreRevision(editor_, id, first.id, 0, kNow).error().code,
+            ErrorCode::kConflict);
+}
+
+TEST_F(PostsTest, NotesAreForPublishedArticles) {
+  const std::int64_t id = Save(editor_, std::nullopt, Input("Figures"), Step::kSave);
+  EXPECT_EQ(posts_.AddNote(editor_, id, "correction", "Fixed.", kNow).error().code,
+            ErrorCode::kInvalidArgument);
+  Save(editor_, id, InputOf(id), Step::kPublish);
+  EXPECT_EQ(posts_.AddNote(editor_, id, "correction", "  ", kNow).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(posts_.AddNote(editor_, id, "retraction", "No.", kNow).error().code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(posts_.AddNote(editor_, id, "correction", " The figure was 12%. ", kNow + 60));
+  const auto detail = **store_->FindPostById(id);
+  ASSERT_EQ(detail.notes.size(), 1u);
+  EXPECT_EQ(detail.notes[0].text, "The figure was 12%.");
+  EXPECT_EQ(detail.post.updated_at, kNow + 60);
+}
+
+TEST_F(PostsTest, OnlyEditorsEmptyTheTrash) {
+  const std::int64_t id = Save(author_, std::nullopt, Input("Gone Soon"), Step::kPublish);
+  Save(author_, id, InputOf(id), Step::kTrash);
+  EXPECT_EQ(posts_.EmptyTrash(author_).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(*posts_.EmptyTrash(editor_), 1);
+  EXPECT_FALSE(*store_->FindPostById(id));
+  ASSERT_TRUE(RedirectAt("/gone-soon/"));
+  EXPECT_EQ(RedirectAt("/gone-soon/")->status, 410);
+}
+
+TEST_F(PostsTest, AnImportedPostTakesBackItsAddressAndNeedsAUsableOne) {
+  ASSERT_TRUE(store_->PutRedirect({"/back-again/", "", 410, kNow}));
+  Post post;
+  post.slug = "back-again";
+  post.title = "Back Again";
+  post.status = PostStatus::kPublished;
+  post.created_at = kNow;
+  auto id = Posts::Import(*store_, post);
+  ASSERT_TRUE(id) << Describe(id.error());
+  EXPECT_FALSE(RedirectAt("/back-again/"));
+  EXPECT_EQ(Stored(*id).published_at, kNow);  // a published post always has a date
+
+  post.slug = "admin";
+  EXPECT_EQ(Posts::Import(*store_, post).error().code, ErrorCode::kInvalidArgument);
+  post.slug = "../etc";
+  EXPECT_EQ(Posts::Import(*store_, post).error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace broadsheet::content
