@@ -152,7 +152,9 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
   section.disclaimer = Field(fields, "disclaimer", 5000);
   const std::string position = Field(fields, "position", 10);
   section.position = -1;  // blank or not a number: unchanged
-  std::from_chars(position.data(), position.data() + position.size(), section.position);
+  if (int value = 0;
+      std::from_chars(position.data(), position.data() + position.size(), value).ec == std::errc())
+    section.position = std::max(value, 0);
   if (auto saved = content::SaveSection(store_, section, adding); !saved)
     return failed(saved.error(), section, std::nullopt);
   return done(adding ? "section-add" : "section-save");

@@ -32,8 +32,7 @@ class TokenSigner {
   // The fields of `token` when it was issued here for `purpose` and `context` with exactly
   // `field_count` fields; nullopt when it is too long, malformed or forged. Checks one signature.
   std::optional<std::vector<std::string>> Verify(std::string_view purpose, std::string_view context,
-                                                 std::string_view token,
-                                                 size_t field_count) const;
+                                                 std::string_view token, size_t field_count) const;
 
   // The signature alone, for values that travel beside it.
   std::string Signature(std::string_view purpose, std::string_view context,

@@ -373,9 +373,17 @@ Result<std::int64_t> Posts::Save(const Actor& actor, std::optional<std::int64_t>
   const std::string details = RevisionDetails(input, post);
   if (!id) {
     post.created_by = actor.user_id;
-    auto created = store_.CreatePost(post, actor.user_id, details);
+    std::int64_t created_id = 0;
+    auto created = store_.InTransaction([&]() -> Result<void> {
+      auto created = store_.CreatePost(post, actor.user_id, details);
+      if (!created) return tl::unexpected(created.error());
+      created_id = *created;
+      // Published or scheduled at once: whatever was left at the address gives way.
+      if (Live(post.status)) return store_.DeleteRedirect(PathOf(post.slug));
+      return {};
+    });
     if (!created) return tl::unexpected(created.error());
-    return *created;
+    return created_id;
   }
   // The address bookkeeping and the save succeed or fail together.
   auto saved = store_.InTransaction([&]() -> Result<void> {
@@ -488,9 +496,10 @@ Result<int> Posts::EmptyTrash(const Actor& actor) const {
 Result<int> Posts::PublishDue(Store& store, Timestamp now) { return store.PublishDuePosts(now); }
 
 Result<std::int64_t> Posts::Import(Store& store, Post post) {
-  if (auto checked = CheckPostSlug(post.slug); !checked) {
+  // The shape only: a backup or an older import may hold an address reserved since.
+  if (!IsValidSlug(post.slug)) {
     return tl::unexpected(Invalid("The address \"" + post.slug +
-                                  "\" cannot be used: " + checked.error().message + "."));
+                                  "\" cannot be used: a-z, 0-9 and single hyphens only."));
   }
   if (Live(post.status) && !post.published_at)
     post.published_at = post.created_at ? post.created_at : Now();
@@ -499,13 +508,10 @@ Result<std::int64_t> Posts::Import(Store& store, Post post) {
     auto written = store.UpsertPost(post);
     if (!written) return tl::unexpected(written.error());
     id = *written;
-    if (post.status != PostStatus::kPublished) return {};
-    // A post back at an address that answered 410 (deleted before, imported again) is live.
-    const std::string path = PathOf(post.slug);
-    auto found = store.FindRedirect(path);
-    if (!found) return tl::unexpected(found.error());
-    if (*found && (*found)->status == 410) return store.DeleteRedirect(path);
-    return {};
+    // A post at an address that redirected or answered 410 (moved or deleted before, imported
+    // again) takes it back.
+    if (!Live(post.status)) return {};
+    return store.DeleteRedirect(PathOf(post.slug));
   });
   if (!saved) return tl::unexpected(saved.error());
   return id;

@@ -103,8 +103,9 @@ class Posts {
 
   // A post written by an importer or a restore, keyed by its slug (an existing post with that
   // slug is replaced). Its body_html must come from BodyPolicy's filtered rendering. The slug
-  // must be usable (kInvalidArgument), a published or scheduled post has a date (its creation
-  // time when it has none), and a published post takes back a 410 left at its address.
+  // must have a slug's shape (kInvalidArgument; reserved words are the importer's business, as
+  // a backup may hold one reserved since), a published or scheduled post has a date (its
+  // creation time when it has none) and takes back a redirect or 410 left at its address.
   static Result<std::int64_t> Import(Store& store, Post post);
 
  private:

@@ -91,29 +91,32 @@ class PostgresConnection final : public Connection {
                            const RowVisitor& on_row) override {
     auto name = Prepare(sql, params.size());
     if (!name) return tl::unexpected(name.error());
-    std::vector<std::string> integers;  // the decimal text of integer parameters
-    integers.reserve(params.size());
+    // libpq reads text-format parameters up to their terminating NUL (lengths count only for
+    // binary ones), and a borrowed view has none: each value is copied, terminated. Reserved
+    // up front, so the pointers taken stay valid.
+    std::vector<std::string> texts;
+    texts.reserve(params.size());
     std::vector<const char*> values(params.size(), nullptr);
-    std::vector<int> lengths(params.size(), 0);
     for (size_t i = 0; i < params.size(); ++i) {
       switch (params[i].kind()) {
         case Value::Kind::kNull:
           break;
         case Value::Kind::kInteger:
-          integers.push_back(std::to_string(params[i].integer()));
-          values[i] = integers.back().c_str();
-          lengths[i] = static_cast<int>(integers.back().size());
+          texts.push_back(std::to_string(params[i].integer()));
+          values[i] = texts.back().c_str();
           break;
         case Value::Kind::kText:
-          // Text format needs no terminator when a length is given; an empty view still
-          // needs a non-null pointer, or PostgreSQL reads NULL.
-          values[i] = params[i].text().data() ? params[i].text().data() : "";
-          lengths[i] = static_cast<int>(params[i].text().size());
+          if (params[i].text().find('\0') != std::string_view::npos) {
+            return Fail(ErrorCode::kInvalidArgument, "text with a NUL byte cannot be stored",
+                        std::string(sql));
+          }
+          texts.emplace_back(params[i].text());
+          values[i] = texts.back().c_str();
           break;
       }
     }
     ResultPtr result(PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()),
-                                    values.data(), lengths.data(), nullptr, 0));
+                                    values.data(), nullptr, nullptr, 0));
     const ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       return tl::unexpected(Failed(result.get(), sql));

@@ -382,12 +382,12 @@ CREATE TRIGGER comment_counts_update AFTER UPDATE OF status, post_id ON comments
   return migrations;
 }
 
-Result<int> Migrate(storage::Database& database) {
-  if (database.dialect() != storage::Dialect::kPostgres)
-    return Fail(ErrorCode::kInternal, "the PostgreSQL schema applied to another database");
+namespace {
+
+// One try: the lock, the version, the missing migrations, in one transaction.
+Result<int> MigrateOnce(storage::Database& database) {
   const auto& migrations = Migrations();
   return database.Transact([&](storage::Connection& c) -> Result<int> {
-    // One node migrates; the others wait here, then find nothing left to do.
     if (auto locked = c.Exec("SELECT pg_advisory_xact_lock(7431001)"); !locked)
       return tl::unexpected(locked.error());
     if (auto made = c.Script("CREATE TABLE IF NOT EXISTS broadsheet_schema (version BIGINT NOT "
@@ -405,6 +405,7 @@ Result<int> Migrate(storage::Database& database) {
                                            std::to_string(migrations.size()) +
                                            "): run a newer Broadsheet");
     }
+    if (version == static_cast<int>(migrations.size())) return version;  // nothing to write
     for (size_t next = static_cast<size_t>(version); next < migrations.size(); ++next) {
       if (auto applied = c.Script(migrations[next]); !applied) {
         Error error = applied.error();
@@ -419,6 +420,23 @@ Result<int> Migrate(storage::Database& database) {
     }
     return version;
   });
+}
+
+}  // namespace
+
+Result<int> Migrate(storage::Database& database) {
+  if (database.dialect() != storage::Dialect::kPostgres)
+    return Fail(ErrorCode::kInternal, "the PostgreSQL schema applied to another database");
+  // A node that waited for the lock while another migrated read the version on a snapshot taken
+  // before that commit (write transactions are SERIALIZABLE), so its migration fails; its next
+  // try, on a new snapshot, finds the work done.
+  constexpr int kTries = 5;
+  Result<int> migrated = Fail(ErrorCode::kInternal, "not tried");
+  for (int tried = 0; tried < kTries; ++tried) {
+    migrated = MigrateOnce(database);
+    if (migrated || migrated.error().code == ErrorCode::kCorrupt) return migrated;
+  }
+  return migrated;
 }
 
 }  // namespace broadsheet::postgres

@@ -40,6 +40,12 @@ struct StatementUse {
 }  // namespace
 
 Result<std::unique_ptr<Database>> SqliteDatabase::Open(const DatabaseOptions& options) {
+  auto opened = OpenFile(options);
+  if (!opened) return tl::unexpected(opened.error());
+  return std::unique_ptr<Database>(std::move(*opened));
+}
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::OpenFile(const DatabaseOptions& options) {
   std::string path = options.url;
   if (path.starts_with("sqlite:")) path.erase(0, 7);
   const bool in_memory = path == ":memory:";

@@ -14,24 +14,21 @@
 
 #include "core/text.h"
 #include "storage/migrations.h"
+#include "storage/repositories.h"
+#include "storage/row_readers.h"
 #include "storage/sqlite_error.h"
 
 namespace broadsheet {
+
+using storage::kListedPostColumns;
+using storage::kPostColumns;
+using storage::ReadAuthor;
+using storage::ReadPost;
+using storage::ReadSection;
+
 namespace {
 
 const char* KindName(PostKind kind) { return kind == PostKind::kPage ? "page" : "article"; }
-
-constexpr const char* kPostColumns =
-    "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "
-    "section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer, "
-    "disclaimer_hidden, comments_open, created_by, edit_count, created_at, meta_description, "
-    "social_image, canonical_url, noindex";
-constexpr const char* kListedPostColumns =
-    "p.id, p.slug, p.kind, p.status, p.title, p.dek, p.body_markdown, p.body_html, "
-    "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
-    "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
-    "p.created_by, p.edit_count, p.created_at, p.meta_description, p.social_image, "
-    "p.canonical_url, p.noindex";
 
 // bs_plain_text(html): the search index's text of a body (core's PlainText), for migration 11's
 // view. Deterministic and harmless, so the schema may use it.
@@ -111,81 +108,27 @@ class SqliteStore::Statement {
   sqlite3_stmt* stmt_;
 };
 
-namespace {
-
-Section ReadSection(const auto& row) {
-  Section section;
-  section.id = row.Int(0);
-  section.slug = row.Text(1);
-  section.name = row.Text(2);
-  section.description = row.Text(3);
-  section.opinion = row.Int(4) != 0;
-  section.disclaimer = row.OptionalText(5);
-  section.position = static_cast<int>(row.Int(6));
-  return section;
-}
-
-Author ReadAuthor(const auto& row, int first = 0) {
-  Author author;
-  author.id = row.Int(first + 0);
-  author.slug = row.Text(first + 1);
-  author.name = row.Text(first + 2);
-  author.credentials = row.Text(first + 3);
-  author.email = row.Text(first + 4);
-  author.avatar = row.Text(first + 5);
-  author.bio_markdown = row.Text(first + 6);
-  author.bio_html = row.Text(first + 7);
-  return author;
-}
-
-Post ReadPost(const auto& row) {
-  Post post;
-  post.id = row.Int(0);
-  post.slug = row.Text(1);
-  post.kind = row.Text(2) == "page" ? PostKind::kPage : PostKind::kArticle;
-  post.status = ParsePostStatus(row.Text(3)).value_or(PostStatus::kDraft);
-  post.title = row.Text(4);
-  post.dek = row.Text(5);
-  post.body_markdown = row.Text(6);
-  post.body_html = row.Text(7);
-  post.published_at = row.OptionalInt(8);
-  post.updated_at = row.OptionalInt(9);
-  post.section_id = row.OptionalInt(10);
-  post.image = {row.Text(11), row.Text(12), row.Text(13), row.Text(14)};
-  post.opinion = row.Int(15) != 0;
-  post.disclaimer = row.OptionalText(16);
-  post.disclaimer_hidden = row.Int(17) != 0;
-  post.comments_open = row.Int(18) != 0;
-  post.created_by = row.OptionalInt(19);
-  post.edit_count = static_cast<int>(row.Int(20));
-  post.created_at = row.Int(21);
-  post.seo = {row.Text(22), row.Text(23), row.Text(24), row.Int(25) != 0};
-  return post;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
   const bool in_memory = options.path == ":memory:";
   if (!in_memory && !options.create && !std::filesystem::exists(options.path)) {
     return Fail(ErrorCode::kNotFound, "no database at " + options.path);
   }
-  sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (options.create || in_memory) flags |= SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    Error error{ErrorCode::kIo, "cannot open the database " + options.path,
-                db ? sqlite3_errmsg(db) : "out of memory"};
-    sqlite3_close(db);
-    return tl::unexpected(error);
+  storage::DatabaseOptions database_options;
+  database_options.url = options.path;
+  database_options.create = options.create;
+  auto database = storage::SqliteDatabase::OpenFile(database_options);
+  if (!database) {
+    if (database.error().code == ErrorCode::kCorrupt) {
+      return Fail(ErrorCode::kConflict, options.path + " is not a Broadsheet database",
+                  database.error().detail);
+    }
+    return tl::unexpected(database.error());
   }
   auto signal = ChangeSignal::Open(in_memory ? "" : options.path + "-changes");
-  if (!signal) {
-    sqlite3_close(db);
-    return tl::unexpected(signal.error());
-  }
-  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(db, std::move(*signal)));
-  auto prepared = store->Setup(in_memory);
+  if (!signal) return tl::unexpected(signal.error());
+  auto store =
+      std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*database), std::move(*signal)));
+  auto prepared = store->Setup();
   if (!prepared) {
     if (prepared.error().code == ErrorCode::kCorrupt) {
       return Fail(ErrorCode::kConflict, options.path + " is not a Broadsheet database",
@@ -196,33 +139,29 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
   return store;
 }
 
-Result<void> SqliteStore::Setup(bool in_memory) {
-  sqlite3_busy_timeout(db_, 5000);
+// The driver set the connection up (WAL, synchronous=FULL, foreign keys, the memory map and the
+// busy timeout: storage/sqlite_database.cc). Reads map the file instead of copying each page
+// through read(): once the comment indexes outgrow SQLite's own 2 MiB page cache, a storm of
+// comments otherwise spends its time in pread (docs/BENCHMARKS.md, "Busy threads, third look").
+Result<void> SqliteStore::Setup() {
   if (sqlite3_create_function(db_, "bs_plain_text", 1,
                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
                               PlainTextFunction, nullptr, nullptr) != SQLITE_OK) {
     return tl::unexpected(SqlError(db_, "register functions"));
   }
-  for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"}) {
-    if (auto done = Exec(pragma); !done) return done;
-  }
-  if (!in_memory) {
-    if (auto done = Exec("PRAGMA journal_mode = WAL"); !done) return done;
-    // Reads map the file instead of copying each page through read(): once the comment indexes
-    // outgrow SQLite's own 2 MiB page cache, a storm of comments otherwise spends its time in
-    // pread (docs/BENCHMARKS.md, "Busy threads, third look"). Writes still go through write(),
-    // so a full disk is still SQLITE_FULL. Address space, not memory: untouched pages cost nothing.
-    if (auto done = Exec("PRAGMA mmap_size = 268435456"); !done) return done;
-  }
   return Migrate();
 }
 
-SqliteStore::SqliteStore(sqlite3* db, std::unique_ptr<ChangeSignal> signal)
-    : db_(db), signal_(std::move(signal)) {}
+SqliteStore::SqliteStore(std::unique_ptr<storage::SqliteDatabase> database,
+                         std::unique_ptr<ChangeSignal> signal)
+    : database_(std::move(database)),
+      db_(database_->handle()),
+      mutex_(database_->mutex()),
+      signal_(std::move(signal)) {}
 
 SqliteStore::~SqliteStore() {
+  // The driver closes the connection after these, its own statements and its cache.
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-  sqlite3_close(db_);
 }
 
 Result<void> SqliteStore::Exec(const char* sql) {
@@ -342,218 +281,97 @@ Result<void> SqliteStore::Transact(const std::function<Result<void>()>& work, bo
     --transaction_depth_;
     return result;
   }
-  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return tl::unexpected(SqlError(db_, "begin"));
-  }
   const auto changes_before = sqlite3_total_changes64(db_);
   invalidates_ = invalidates;
-  ++transaction_depth_;
-  auto result = work();
-  --transaction_depth_;
-  if (!result) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  auto done = database_->Transact([&](storage::Connection&) -> Result<void> {
+    ++transaction_depth_;
+    auto result = work();
+    --transaction_depth_;
     return result;
-  }
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    Error error = SqlError(db_, "commit");
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return tl::unexpected(error);
-  }
+  });
+  if (!done) return done;
   // Only a transaction that changed what readers see invalidates their caches.
   if (invalidates_ && sqlite3_total_changes64(db_) != changes_before) signal_->Bump();
   return {};
 }
 
+Result<void> SqliteStore::Writing(const std::function<Result<void>(storage::Connection&)>& work,
+                                  bool invalidates) {
+  return Transact([&] { return database_->Transact(work); }, invalidates);
+}
+
+Result<std::int64_t> SqliteStore::WritingId(
+    const std::function<Result<std::int64_t>(storage::Connection&)>& work, bool invalidates) {
+  std::int64_t id = 0;
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto written = work(c);
+        if (!written) return tl::unexpected(written.error());
+        id = *written;
+        return {};
+      },
+      invalidates);
+  if (!done) return tl::unexpected(done.error());
+  return id;
+}
+
 Result<Publication> SqliteStore::LoadPublication() {
-  std::lock_guard lock(mutex_);
-  Publication publication;
-  auto statement = Prepare("SELECT key, value FROM settings");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read settings"));
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    const std::string key = statement.Text(0);
-    std::string value = statement.Text(1);
-    if (key == "title")
-      publication.title = std::move(value);
-    else if (key == "description")
-      publication.description = std::move(value);
-    else if (key == "base_url")
-      publication.base_url = std::move(value);
-    else if (key == "disclaimer")
-      publication.disclaimer = std::move(value);
-    else if (key == "timezone")
-      publication.timezone = std::move(value);
-    else if (key == "language")
-      publication.language = std::move(value);
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read settings"));
-  return publication;
+  return database_->Read(
+      [](storage::Connection& c) { return storage::settings::LoadPublication(c); });
 }
 
 Result<void> SqliteStore::SavePublication(const Publication& publication) {
-  return InTransaction([&]() -> Result<void> {
-    const std::pair<const char*, const std::string*> values[] = {
-        {"title", &publication.title},       {"description", &publication.description},
-        {"base_url", &publication.base_url}, {"disclaimer", &publication.disclaimer},
-        {"timezone", &publication.timezone}, {"language", &publication.language},
-    };
-    for (const auto& [key, value] : values) {
-      auto statement = Prepare(
-          "INSERT INTO settings(key, value) VALUES (?1, ?2) "
-          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-      statement.Bind(1, key).Bind(2, *value);
-      if (auto done = Complete(statement); !done) return done;
-    }
-    return {};
-  });
+  return Writing(
+      [&](storage::Connection& c) { return storage::settings::SavePublication(c, publication); });
 }
 
 Result<std::vector<Section>> SqliteStore::ListSections() {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, slug, name, description, opinion, disclaimer, position FROM sections "
-      "ORDER BY position, name");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list sections"));
-  std::vector<Section> sections;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) sections.push_back(ReadSection(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list sections"));
-  return sections;
+  return database_->Read([](storage::Connection& c) { return storage::taxonomy::ListSections(c); });
 }
 
 Result<std::optional<Section>> SqliteStore::FindSection(const std::string& slug) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, slug, name, description, opinion, disclaimer, position FROM sections "
-      "WHERE slug = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find section"));
-  statement.Bind(1, slug);
-  const int rc = statement.Step();
-  if (rc == SQLITE_ROW) return ReadSection(statement);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  return tl::unexpected(SqlError(db_, "find section"));
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::FindSection(c, slug); });
 }
 
 Result<std::int64_t> SqliteStore::UpsertSection(const Section& section) {
-  std::int64_t id = 0;
-  auto done = InTransaction([&]() -> Result<void> {
-    auto statement = Prepare(
-        "INSERT INTO sections(slug, name, description, opinion, disclaimer, position) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(slug) DO UPDATE SET name = excluded.name, "
-        "description = excluded.description, opinion = excluded.opinion, "
-        "disclaimer = excluded.disclaimer, position = excluded.position RETURNING id");
-    statement.Bind(1, section.slug).Bind(2, section.name).Bind(3, section.description);
-    statement.Bind(4, section.opinion).Bind(5, section.disclaimer).Bind(6, section.position);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW)
-      return tl::unexpected(SqlError(db_, "save section"));
-    id = statement.Int(0);
-    return {};
-  });
-  if (!done) return tl::unexpected(done.error());
-  return id;
+  return WritingId(
+      [&](storage::Connection& c) { return storage::taxonomy::UpsertSection(c, section); });
 }
 
 Result<std::optional<Author>> SqliteStore::FindAuthor(const std::string& slug) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, slug, name, credentials, email, avatar, bio_markdown, bio_html FROM authors "
-      "WHERE slug = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find author"));
-  statement.Bind(1, slug);
-  const int rc = statement.Step();
-  if (rc == SQLITE_ROW) return ReadAuthor(statement);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  return tl::unexpected(SqlError(db_, "find author"));
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::FindAuthor(c, slug); });
 }
 
 Result<std::vector<Author>> SqliteStore::ListAuthors() {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, slug, name, credentials, email, avatar, bio_markdown, bio_html FROM authors "
-      "ORDER BY name");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list authors"));
-  std::vector<Author> authors;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) authors.push_back(ReadAuthor(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list authors"));
-  return authors;
+  return database_->Read([](storage::Connection& c) { return storage::taxonomy::ListAuthors(c); });
 }
 
 Result<std::int64_t> SqliteStore::UpsertAuthor(const Author& author) {
-  std::int64_t id = 0;
-  auto done = InTransaction([&]() -> Result<void> {
-    auto statement = Prepare(
-        "INSERT INTO authors(slug, name, credentials, email, avatar, bio_markdown, bio_html) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(slug) DO UPDATE SET "
-        "name = excluded.name, credentials = excluded.credentials, email = excluded.email, "
-        "avatar = excluded.avatar, bio_markdown = excluded.bio_markdown, "
-        "bio_html = excluded.bio_html RETURNING id");
-    statement.Bind(1, author.slug).Bind(2, author.name).Bind(3, author.credentials);
-    statement.Bind(4, author.email).Bind(5, author.avatar).Bind(6, author.bio_markdown);
-    statement.Bind(7, author.bio_html);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW)
-      return tl::unexpected(SqlError(db_, "save author"));
-    id = statement.Int(0);
-    return {};
-  });
-  if (!done) return tl::unexpected(done.error());
-  return id;
+  return WritingId(
+      [&](storage::Connection& c) { return storage::taxonomy::UpsertAuthor(c, author); });
 }
 
 Result<void> SqliteStore::DeleteSection(const std::string& slug) {
-  return InTransaction([&]() -> Result<void> {
-    auto statement = Prepare("DELETE FROM sections WHERE slug = ?1");
-    statement.Bind(1, slug);
-    return Complete(statement);
-  });
+  return Writing([&](storage::Connection& c) { return storage::taxonomy::DeleteSection(c, slug); });
 }
 
 Result<std::vector<Tag>> SqliteStore::ListTags() {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare("SELECT id, slug, name FROM tags ORDER BY name");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list tags"));
-  std::vector<Tag> tags;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    tags.push_back(Tag{statement.Int(0), statement.Text(1), statement.Text(2)});
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list tags"));
-  return tags;
+  return database_->Read([](storage::Connection& c) { return storage::taxonomy::ListTags(c); });
 }
 
 Result<void> SqliteStore::DeleteTag(const std::string& slug) {
-  return InTransaction([&]() -> Result<void> {
-    auto statement = Prepare("DELETE FROM tags WHERE slug = ?1");
-    statement.Bind(1, slug);
-    return Complete(statement);
-  });
+  return Writing([&](storage::Connection& c) { return storage::taxonomy::DeleteTag(c, slug); });
 }
 
 Result<std::optional<Tag>> SqliteStore::FindTag(const std::string& slug) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare("SELECT id, slug, name FROM tags WHERE slug = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find tag"));
-  statement.Bind(1, slug);
-  const int rc = statement.Step();
-  if (rc == SQLITE_ROW) return Tag{statement.Int(0), statement.Text(1), statement.Text(2)};
-  if (rc == SQLITE_DONE) return std::nullopt;
-  return tl::unexpected(SqlError(db_, "find tag"));
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::FindTag(c, slug); });
 }
 
 Result<std::int64_t> SqliteStore::UpsertTag(const Tag& tag) {
-  std::int64_t id = 0;
-  auto done = InTransaction([&]() -> Result<void> {
-    auto statement = Prepare(
-        "INSERT INTO tags(slug, name) VALUES (?1, ?2) "
-        "ON CONFLICT(slug) DO UPDATE SET name = excluded.name RETURNING id");
-    statement.Bind(1, tag.slug).Bind(2, tag.name);
-    if (!statement.ok() || statement.Step() != SQLITE_ROW)
-      return tl::unexpected(SqlError(db_, "save tag"));
-    id = statement.Int(0);
-    return {};
-  });
-  if (!done) return tl::unexpected(done.error());
-  return id;
+  return WritingId([&](storage::Connection& c) { return storage::taxonomy::UpsertTag(c, tag); });
 }
 
 Result<std::optional<Post>> SqliteStore::FindPost(const std::string& slug) {
@@ -927,124 +745,33 @@ Result<std::optional<Revision>> SqliteStore::FindRevision(std::int64_t id) {
 }
 
 Result<void> SqliteStore::PutRedirect(const Redirect& redirect) {
-  return InTransaction([&]() -> Result<void> {
-    auto statement = Prepare(
-        "INSERT INTO redirects(from_path, to_path, status, created_at) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT(from_path) DO UPDATE SET to_path = excluded.to_path, "
-        "status = excluded.status, created_at = excluded.created_at");
-    statement.Bind(1, redirect.from_path).Bind(2, redirect.to_path).Bind(3, redirect.status);
-    statement.Bind(4, redirect.created_at ? redirect.created_at : Now());
-    return Complete(statement);
-  });
+  return Writing([&](storage::Connection& c) { return storage::redirects::Put(c, redirect); });
 }
 
 Result<void> SqliteStore::DeleteRedirect(const std::string& from_path) {
-  return InTransaction([&]() -> Result<void> {
-    auto statement = Prepare("DELETE FROM redirects WHERE from_path = ?1");
-    statement.Bind(1, from_path);
-    return Complete(statement);
-  });
+  return Writing([&](storage::Connection& c) { return storage::redirects::Remove(c, from_path); });
 }
 
 Result<std::vector<Redirect>> SqliteStore::ListRedirects() {
-  std::lock_guard lock(mutex_);
-  auto statement =
-      Prepare("SELECT from_path, to_path, status, created_at FROM redirects ORDER BY from_path");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list redirects"));
-  std::vector<Redirect> redirects;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    redirects.push_back(Redirect{statement.Text(0), statement.Text(1),
-                                 static_cast<int>(statement.Int(2)), statement.Int(3)});
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list redirects"));
-  return redirects;
+  return database_->Read([](storage::Connection& c) { return storage::redirects::List(c); });
 }
 
 Result<std::optional<Redirect>> SqliteStore::FindRedirect(const std::string& from_path) {
-  std::lock_guard lock(mutex_);
-  auto statement =
-      Prepare("SELECT from_path, to_path, status, created_at FROM redirects WHERE from_path = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find redirect"));
-  statement.Bind(1, from_path);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find redirect"));
-  return Redirect{statement.Text(0), statement.Text(1), static_cast<int>(statement.Int(2)),
-                  statement.Int(3)};
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::redirects::Find(c, from_path); });
 }
-
-namespace {
-
-constexpr const char* kMediaColumns =
-    "id, url, width, height, mime, bytes, variants, alt, caption, credit, original_name, "
-    "uploaded_by, created_at";
-
-MediaItem ReadMedia(const auto& row) {
-  MediaItem item;
-  item.id = row.Int(0);
-  item.url = row.Text(1);
-  item.width = static_cast<int>(row.Int(2));
-  item.height = static_cast<int>(row.Int(3));
-  item.mime = row.Text(4);
-  item.bytes = row.Int(5);
-  item.variants = row.Text(6);
-  item.alt = row.Text(7);
-  item.caption = row.Text(8);
-  item.credit = row.Text(9);
-  item.original_name = row.Text(10);
-  item.uploaded_by = row.OptionalInt(11);
-  item.created_at = row.Int(12);
-  return item;
-}
-
-}  // namespace
 
 Result<std::int64_t> SqliteStore::CreateMedia(const MediaItem& item) {
-  std::int64_t id = 0;
-  auto done = InTransaction([&]() -> Result<void> {
-    auto statement = Prepare(
-        "INSERT INTO media(url, width, height, mime, bytes, variants, alt, caption, credit, "
-        "original_name, uploaded_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12) RETURNING id");
-    statement.Bind(1, item.url).Bind(2, item.width).Bind(3, item.height).Bind(4, item.mime);
-    statement.Bind(5, item.bytes).Bind(6, item.variants).Bind(7, item.alt).Bind(8, item.caption);
-    statement.Bind(9, item.credit).Bind(10, item.original_name).Bind(11, item.uploaded_by);
-    statement.Bind(12, item.created_at ? item.created_at : Now());
-    if (!statement.ok() || statement.Step() != SQLITE_ROW)
-      return tl::unexpected(SqlError(db_, "save media"));
-    id = statement.Int(0);
-    return {};
-  });
-  if (!done) return tl::unexpected(done.error());
-  return id;
+  return WritingId([&](storage::Connection& c) { return storage::media::Create(c, item); });
 }
 
 Result<std::vector<MediaItem>> SqliteStore::ListMedia(int limit, int offset) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kMediaColumns +
-                                 " FROM media ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2";
-  auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list media"));
-  statement.Bind(1, limit).Bind(2, offset);
-  std::vector<MediaItem> items;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) items.push_back(ReadMedia(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list media"));
-  return items;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::media::List(c, limit, offset); });
 }
 
 Result<std::optional<MediaItem>> SqliteStore::FindMediaByUrl(const std::string& url) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql =
-      std::string("SELECT ") + kMediaColumns + " FROM media WHERE url = ?1";
-  auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find media"));
-  statement.Bind(1, url);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find media"));
-  return ReadMedia(statement);
+  return database_->Read([&](storage::Connection& c) { return storage::media::FindByUrl(c, url); });
 }
 
 namespace {
@@ -1087,29 +814,13 @@ Result<std::vector<Comment>> ReadComments(sqlite3* db, auto& statement) {
 Result<std::optional<ImportedRecord>> SqliteStore::FindImported(const std::string& source,
                                                                 const std::string& kind,
                                                                 const std::string& foreign_id) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT local_id, detail FROM imported WHERE source = ?1 AND kind = ?2 AND foreign_id = ?3");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read import record"));
-  statement.Bind(1, source).Bind(2, kind).Bind(3, foreign_id);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read import record"));
-  return ImportedRecord{source, kind, foreign_id, statement.Int(0), statement.Text(1)};
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::imported::Find(c, source, kind, foreign_id); });
 }
 
 Result<void> SqliteStore::RecordImported(const ImportedRecord& record) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO imported(source, kind, foreign_id, local_id, detail) "
-            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(source, kind, foreign_id) DO UPDATE SET "
-            "local_id = excluded.local_id, detail = excluded.detail");
-        statement.Bind(1, record.source).Bind(2, record.kind).Bind(3, record.foreign_id);
-        statement.Bind(4, record.local_id).Bind(5, record.detail);
-        return Complete(statement);
-      },
-      false);
+  return Writing([&](storage::Connection& c) { return storage::imported::Record(c, record); },
+                 false);
 }
 
 Result<std::int64_t> SqliteStore::SaveImportedComment(const Comment& comment) {
@@ -1839,120 +1550,47 @@ Result<void> SqliteStore::RecordDeliveries(const std::vector<DeliveryResult>& re
 }
 
 Result<std::int64_t> SqliteStore::QueueMail(const OutgoingMail& mail) {
-  std::lock_guard lock(mutex_);
-  nlohmann::json headers = nlohmann::json::array();
-  for (const auto& [name, value] : mail.headers) headers.push_back({name, value});
-  auto insert = Prepare(
-      "INSERT INTO mail_outbox(sender, recipient, subject, text_body, html_body, headers, "
-      "return_path, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-      "RETURNING id");
-  insert.Bind(1, mail.from).Bind(2, mail.to).Bind(3, mail.subject).Bind(4, mail.text);
-  insert.Bind(5, mail.html);
-  insert.Bind(6, headers.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  insert.Bind(7, mail.return_path).Bind(8, mail.created_at ? mail.created_at : Now());
-  if (!insert.ok() || insert.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "queue the message"));
-  return insert.Int(0);
+  return WritingId([&](storage::Connection& c) { return storage::outbox::Queue(c, mail); }, false);
 }
 
 Result<std::vector<OutgoingMail>> SqliteStore::DueMail(Timestamp now, std::int64_t after,
                                                        int limit) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, sender, recipient, subject, text_body, html_body, headers, return_path, "
-      "attempts, created_at FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= ?1 "
-      "AND id > ?2 ORDER BY id LIMIT ?3");
-  statement.Bind(1, now).Bind(2, after).Bind(3, limit);
-  std::vector<OutgoingMail> due;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    OutgoingMail mail;
-    mail.id = statement.Int(0);
-    mail.from = statement.Text(1);
-    mail.to = statement.Text(2);
-    mail.subject = statement.Text(3);
-    mail.text = statement.Text(4);
-    mail.html = statement.Text(5);
-    const auto headers = nlohmann::json::parse(statement.Text(6), nullptr, false);
-    if (headers.is_array()) {
-      for (const auto& header : headers) {
-        if (header.is_array() && header.size() == 2 && header[0].is_string() &&
-            header[1].is_string())
-          mail.headers.emplace_back(header[0].get<std::string>(), header[1].get<std::string>());
-      }
-    }
-    mail.return_path = statement.Text(7);
-    mail.attempts = static_cast<int>(statement.Int(8));
-    mail.created_at = statement.Int(9);
-    due.push_back(std::move(mail));
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "due mail"));
-  return due;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::outbox::Due(c, now, after, limit); });
 }
 
 Result<void> SqliteStore::RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
                                      std::string_view error) {
-  std::lock_guard lock(mutex_);
-  // A finished message keeps who it went to and when, not what it said.
-  auto record = Prepare(
-      outcome == MailOutcome::kRetry
-          ? "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?2, "
-            "last_error = ?3 WHERE id = ?1 AND status = 'queued'"
-          : "UPDATE mail_outbox SET attempts = attempts + 1, status = ?4, finished_at = ?2, "
-            "last_error = ?3, text_body = '', html_body = '', headers = '[]' "
-            "WHERE id = ?1 AND status = 'queued'");
-  record.Bind(1, id).Bind(2, at).Bind(3, error.substr(0, 500));
-  if (outcome != MailOutcome::kRetry)
-    record.Bind(4, outcome == MailOutcome::kSent ? "sent" : "failed");
-  return Complete(record);
-}
-
-Result<std::optional<Timestamp>> SqliteStore::NextMailAt() {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare("SELECT min(next_attempt_at) FROM mail_outbox WHERE status = 'queued'");
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "next mail"));
-  return statement.OptionalInt(0);
-}
-
-Result<int> SqliteStore::PruneMail(Timestamp before) {
-  std::lock_guard lock(mutex_);
-  auto prune = Prepare("DELETE FROM mail_outbox WHERE status <> 'queued' AND finished_at < ?1");
-  prune.Bind(1, before);
-  if (auto done = Complete(prune); !done) return tl::unexpected(done.error());
-  return sqlite3_changes(db_);
-}
-
-Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO audit_log(at, user_id, action, post_id, detail) VALUES (?1, ?2, ?3, ?4, "
-            "?5)");
-        statement.Bind(1, entry.at ? entry.at : Now()).Bind(2, entry.user_id).Bind(3, entry.action);
-        statement.Bind(4, entry.post_id).Bind(5, entry.detail);
-        return Complete(statement);
-      },
+  return Writing(
+      [&](storage::Connection& c) { return storage::outbox::Record(c, id, outcome, at, error); },
       false);
 }
 
+Result<std::optional<Timestamp>> SqliteStore::NextMailAt() {
+  return database_->Read([](storage::Connection& c) { return storage::outbox::NextAttemptAt(c); });
+}
+
+Result<int> SqliteStore::PruneMail(Timestamp before) {
+  int pruned = 0;
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto removed = storage::outbox::Prune(c, before);
+        if (!removed) return tl::unexpected(removed.error());
+        pruned = *removed;
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return pruned;
+}
+
+Result<void> SqliteStore::AppendAudit(const AuditEntry& entry) {
+  return Writing([&](storage::Connection& c) { return storage::audit::Append(c, entry); }, false);
+}
+
 Result<std::vector<AuditEntry>> SqliteStore::ListAudit(int limit, int offset) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT a.id, a.at, a.user_id, coalesce(u.name, ''), a.action, a.post_id, a.detail "
-      "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id DESC "
-      "LIMIT ?1 OFFSET ?2");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list audit log"));
-  statement.Bind(1, limit).Bind(2, offset);
-  std::vector<AuditEntry> entries;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    entries.push_back(AuditEntry{statement.Int(0), statement.Int(1), statement.OptionalInt(2),
-                                 statement.Text(3), statement.Text(4), statement.OptionalInt(5),
-                                 statement.Text(6)});
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list audit log"));
-  return entries;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::audit::List(c, limit, offset); });
 }
 
 // Fills section, authors and tags of each detail whose post is already read.
@@ -2268,161 +1906,54 @@ Result<void> SqliteStore::BackupTo(const std::string& path) {
   return {};
 }
 
-namespace {
-
-User ReadUser(const auto& row) {
-  User user;
-  user.id = row.Int(0);
-  user.email = row.Text(1);
-  user.name = row.Text(2);
-  user.role = row.Text(3);
-  user.password_hash = row.Text(4);
-  user.created_at = row.Int(5);
-  user.disabled = row.Int(6) != 0;
-  user.totp_secret = row.Text(7);
-  user.totp_last_step = row.Int(8);
-  return user;
-}
-
-Session ReadSession(const auto& row) {
-  Session session;
-  session.token_hash = row.Text(0);
-  session.user_id = row.Int(1);
-  session.created_at = row.Int(2);
-  session.last_seen_at = row.Int(3);
-  session.expires_at = row.Int(4);
-  session.client_ip = row.Text(5);
-  session.user_agent = row.Text(6);
-  return session;
-}
-
-}  // namespace
-
 Result<std::int64_t> SqliteStore::CreateUser(const User& user) {
-  std::int64_t id = 0;
-  auto done = Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO users(email, name, role, password_hash, created_at, disabled) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(email) DO NOTHING RETURNING id");
-        statement.Bind(1, user.email).Bind(2, user.name).Bind(3, user.role);
-        statement.Bind(4, user.password_hash).Bind(5, user.created_at ? user.created_at : Now());
-        statement.Bind(6, user.disabled);
-        if (!statement.ok()) return tl::unexpected(SqlError(db_, "create user"));
-        const int rc = statement.Step();
-        if (rc == SQLITE_DONE) {
-          return Fail(ErrorCode::kConflict, "there is already an account for " + user.email);
-        }
-        if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "create user"));
-        id = statement.Int(0);
-        return {};
-      },
-      false);
-  if (!done) return tl::unexpected(done.error());
-  return id;
+  return WritingId([&](storage::Connection& c) { return storage::staff::CreateUser(c, user); },
+                   false);
 }
 
 Result<std::optional<User>> SqliteStore::FindUser(std::int64_t id) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
-      "totp_last_step FROM users WHERE id = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find user"));
-  statement.Bind(1, id);
-  const int rc = statement.Step();
-  if (rc == SQLITE_ROW) return ReadUser(statement);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  return tl::unexpected(SqlError(db_, "find user"));
+  return database_->Read([&](storage::Connection& c) { return storage::staff::FindUser(c, id); });
 }
 
 Result<std::optional<User>> SqliteStore::FindUserByEmail(const std::string& email) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
-      "totp_last_step FROM users "
-      "WHERE email = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find user"));
-  statement.Bind(1, email);
-  const int rc = statement.Step();
-  if (rc == SQLITE_ROW) return ReadUser(statement);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  return tl::unexpected(SqlError(db_, "find user"));
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::staff::FindUserByEmail(c, email); });
 }
 
 Result<std::vector<User>> SqliteStore::ListUsers() {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
-      "totp_last_step FROM users ORDER BY name");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list users"));
-  std::vector<User> users;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) users.push_back(ReadUser(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list users"));
-  return users;
+  return database_->Read([](storage::Connection& c) { return storage::staff::ListUsers(c); });
 }
 
 Result<void> SqliteStore::SetPasswordHash(std::int64_t user_id, const std::string& hash) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1");
-        statement.Bind(1, user_id).Bind(2, hash);
-        if (auto done = Complete(statement); !done) return done;
-        if (sqlite3_changes(db_) == 0) return Fail(ErrorCode::kNotFound, "no such account");
-        // A new password signs the account out everywhere.
-        auto sessions = Prepare("DELETE FROM sessions WHERE user_id = ?1");
-        sessions.Bind(1, user_id);
-        return Complete(sessions);
-      },
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetPasswordHash(c, user_id, hash); },
       false);
 }
 
 Result<void> SqliteStore::SetUserRole(std::int64_t user_id, const std::string& role) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("UPDATE users SET role = ?2 WHERE id = ?1");
-        statement.Bind(1, user_id).Bind(2, role);
-        if (auto done = Complete(statement); !done) return done;
-        if (sqlite3_changes(db_) == 0) return Fail(ErrorCode::kNotFound, "no such account");
-        return {};
-      },
-      false);
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetUserRole(c, user_id, role); }, false);
 }
 
 Result<void> SqliteStore::SetUserDisabled(std::int64_t user_id, bool disabled) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("UPDATE users SET disabled = ?2 WHERE id = ?1");
-        statement.Bind(1, user_id).Bind(2, disabled);
-        if (auto done = Complete(statement); !done) return done;
-        if (sqlite3_changes(db_) == 0) return Fail(ErrorCode::kNotFound, "no such account");
-        if (!disabled) return {};
-        auto sessions = Prepare("DELETE FROM sessions WHERE user_id = ?1");
-        sessions.Bind(1, user_id);
-        return Complete(sessions);
-      },
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetUserDisabled(c, user_id, disabled); },
       false);
 }
 
 Result<void> SqliteStore::SetTotpSecret(std::int64_t user_id, const std::string& secret) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("UPDATE users SET totp_secret = ?2 WHERE id = ?1");
-        statement.Bind(1, user_id).Bind(2, secret);
-        return Complete(statement);
-      },
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetTotpSecret(c, user_id, secret); },
       false);
 }
 
 Result<bool> SqliteStore::UseTotpStep(std::int64_t user_id, std::int64_t step) {
   bool used = false;
-  auto done = Transact(
-      [&]() -> Result<void> {
-        auto statement =
-            Prepare("UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2");
-        statement.Bind(1, user_id).Bind(2, step);
-        if (auto updated = Complete(statement); !updated) return updated;
-        used = sqlite3_changes(db_) == 1;
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto fresh = storage::staff::UseTotpStep(c, user_id, step);
+        if (!fresh) return tl::unexpected(fresh.error());
+        used = *fresh;
         return {};
       },
       false);
@@ -2431,40 +1962,19 @@ Result<bool> SqliteStore::UseTotpStep(std::int64_t user_id, std::int64_t step) {
 }
 
 Result<std::optional<std::string>> SqliteStore::DeskSetting(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare("SELECT value FROM secrets WHERE name = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read setting"));
-  statement.Bind(1, "desk:" + key);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read setting"));
-  return statement.Text(0);
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::settings::DeskSetting(c, key); });
 }
 
 Result<std::map<std::string, std::string>> SqliteStore::DeskSettings(const std::string& prefix) {
-  std::lock_guard lock(mutex_);
-  // secrets.name is the primary key, so a range scan finds the prefix.
-  auto statement =
-      Prepare("SELECT substr(name, 6), value FROM secrets WHERE name >= ?1 AND name < ?1 || x'ff'");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read settings"));
-  statement.Bind(1, "desk:" + prefix);
-  std::map<std::string, std::string> settings;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW)
-    settings.emplace(statement.Text(0), statement.Text(1));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read settings"));
-  return settings;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::settings::DeskSettings(c, prefix); });
 }
 
 Result<void> SqliteStore::SetDeskSetting(const std::string& key, const std::string& value) {
   // Some settings change pages (whether comments are open, how deep threads go): all bump.
-  return InTransaction([&]() -> Result<void> {
-    auto statement = Prepare(
-        "INSERT INTO secrets(name, value) VALUES (?1, ?2) "
-        "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
-    statement.Bind(1, "desk:" + key).Bind(2, value);
-    return Complete(statement);
-  });
+  return Writing(
+      [&](storage::Connection& c) { return storage::settings::SetDeskSetting(c, key, value); });
 }
 
 Result<std::vector<StoredBody>> SqliteStore::ListPostBodies(std::int64_t after_id, int limit) {
@@ -2490,127 +2000,55 @@ Result<void> SqliteStore::ReplacePostHtml(std::int64_t post_id, const std::strin
 }
 
 Result<int> SqliteStore::UpgradeVersion(const std::string& name) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare("SELECT value FROM secrets WHERE name = ?1");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read upgrade version"));
-  statement.Bind(1, "upgrade:" + name);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return 0;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "read upgrade version"));
-  const std::string value = statement.Text(0);
-  int version = 0;
-  std::from_chars(value.data(), value.data() + value.size(), version);
-  return version;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::settings::UpgradeVersion(c, name); });
 }
 
 Result<void> SqliteStore::SetUpgradeVersion(const std::string& name, int version) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO secrets(name, value) VALUES (?1, ?2) "
-            "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
-        statement.Bind(1, "upgrade:" + name).Bind(2, std::to_string(version));
-        return Complete(statement);
+  return Writing(
+      [&](storage::Connection& c) {
+        return storage::settings::SetUpgradeVersion(c, name, version);
       },
       false);
 }
 
 Result<void> SqliteStore::CreateSession(const Session& session) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, expires_at, "
-            "client_ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-        statement.Bind(1, session.token_hash).Bind(2, session.user_id).Bind(3, session.created_at);
-        statement.Bind(4, session.last_seen_at).Bind(5, session.expires_at);
-        statement.Bind(6, session.client_ip).Bind(7, session.user_agent);
-        if (auto done = Complete(statement); !done) return done;
-        // Expired sessions are removed here, so the table never grows without bound.
-        auto expired = Prepare("DELETE FROM sessions WHERE expires_at <= ?1");
-        expired.Bind(1, session.created_at);
-        return Complete(expired);
-      },
-      false);
+  return Writing([&](storage::Connection& c) { return storage::staff::CreateSession(c, session); },
+                 false);
 }
 
 Result<std::optional<Session>> SqliteStore::FindSession(const std::string& token_hash,
                                                         Timestamp now) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, client_ip, user_agent "
-      "FROM sessions WHERE token_hash = ?1 AND expires_at > ?2");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find session"));
-  statement.Bind(1, token_hash).Bind(2, now);
-  const int rc = statement.Step();
-  if (rc == SQLITE_ROW) return ReadSession(statement);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  return tl::unexpected(SqlError(db_, "find session"));
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::staff::FindSession(c, token_hash, now); });
 }
 
 Result<void> SqliteStore::TouchSession(const std::string& token_hash, Timestamp now) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1");
-        statement.Bind(1, token_hash).Bind(2, now);
-        return Complete(statement);
-      },
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::TouchSession(c, token_hash, now); },
       false);
 }
 
 Result<void> SqliteStore::DeleteSession(const std::string& token_hash) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("DELETE FROM sessions WHERE token_hash = ?1");
-        statement.Bind(1, token_hash);
-        return Complete(statement);
-      },
-      false);
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::DeleteSession(c, token_hash); }, false);
 }
 
 Result<std::vector<Session>> SqliteStore::ListSessions(std::int64_t user_id, Timestamp now) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, client_ip, user_agent "
-      "FROM sessions WHERE user_id = ?1 AND expires_at > ?2 ORDER BY last_seen_at DESC");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list sessions"));
-  statement.Bind(1, user_id).Bind(2, now);
-  std::vector<Session> sessions;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) sessions.push_back(ReadSession(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list sessions"));
-  return sessions;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::staff::ListSessions(c, user_id, now); });
 }
 
 Result<std::optional<FailedLoginReservation>> SqliteStore::ReserveFailedLogin(
     const FailedLoginLimits& limits, const std::string& email, const std::string& client_ip,
     Timestamp at) {
   std::optional<FailedLoginReservation> reservation;
-  auto done = Transact(
-      [&]() -> Result<void> {
-        // BEGIN IMMEDIATE holds the write lock from the counts to the insert, for every process.
-        auto for_email =
-            Prepare("SELECT count(*) FROM failed_logins WHERE email = ?1 AND at >= ?2");
-        for_email.Bind(1, email).Bind(2, limits.since);
-        if (!for_email.ok() || for_email.Step() != SQLITE_ROW)
-          return tl::unexpected(SqlError(db_, "count failed sign-ins"));
-        const int email_count = static_cast<int>(for_email.Int(0));
-        auto from_address =
-            Prepare("SELECT count(*) FROM failed_logins WHERE client_ip = ?1 AND at >= ?2");
-        from_address.Bind(1, client_ip).Bind(2, limits.since);
-        if (!from_address.ok() || from_address.Step() != SQLITE_ROW)
-          return tl::unexpected(SqlError(db_, "count failed sign-ins"));
-        const int address_count = static_cast<int>(from_address.Int(0));
-        if (email_count >= limits.per_email || address_count >= limits.per_address) return {};
-        auto insert =
-            Prepare("INSERT INTO failed_logins(email, client_ip, at) VALUES (?1, ?2, ?3)");
-        insert.Bind(1, email).Bind(2, client_ip).Bind(3, at);
-        if (auto inserted = Complete(insert); !inserted) return inserted;
-        reservation = FailedLoginReservation{sqlite3_last_insert_rowid(db_), email_count + 1,
-                                             address_count + 1};
-        // Keep a day of history; older failures no longer count.
-        auto old = Prepare("DELETE FROM failed_logins WHERE at < ?1");
-        old.Bind(1, at - 86400);
-        return Complete(old);
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto reserved = storage::staff::ReserveFailedLogin(c, limits, email, client_ip, at);
+        if (!reserved) return tl::unexpected(reserved.error());
+        reservation = *reserved;
+        return {};
       },
       false);
   if (!done) return tl::unexpected(done.error());
@@ -2618,78 +2056,44 @@ Result<std::optional<FailedLoginReservation>> SqliteStore::ReserveFailedLogin(
 }
 
 Result<void> SqliteStore::ReleaseFailedLogin(std::int64_t reservation_id) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("DELETE FROM failed_logins WHERE id = ?1");
-        statement.Bind(1, reservation_id);
-        return Complete(statement);
-      },
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::ReleaseFailedLogin(c, reservation_id); },
       false);
 }
 
 Result<void> SqliteStore::ClearFailedLogins(const std::string& email) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("DELETE FROM failed_logins WHERE email = ?1");
-        statement.Bind(1, email);
-        return Complete(statement);
-      },
-      false);
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::ClearFailedLogins(c, email); }, false);
 }
 
 Result<void> SqliteStore::CreateToken(const OneTimeToken& token) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO one_time_tokens(token_hash, purpose, user_id, created_at, expires_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)");
-        statement.Bind(1, token.token_hash).Bind(2, token.purpose).Bind(3, token.user_id);
-        statement.Bind(4, token.created_at).Bind(5, token.expires_at);
-        return Complete(statement);
-      },
-      false);
+  return Writing([&](storage::Connection& c) { return storage::staff::CreateToken(c, token); },
+                 false);
 }
 
 Result<int> SqliteStore::CountTokensSince(std::int64_t user_id, const std::string& purpose,
                                           Timestamp since) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT count(*) FROM one_time_tokens WHERE user_id = ?1 AND purpose = ?2 AND created_at >= "
-      "?3");
-  statement.Bind(1, user_id).Bind(2, purpose).Bind(3, since);
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "count"));
-  return static_cast<int>(statement.Int(0));
+  return database_->Read([&](storage::Connection& c) {
+    return storage::staff::CountTokensSince(c, user_id, purpose, since);
+  });
 }
 
 Result<std::optional<OneTimeToken>> SqliteStore::PeekToken(const std::string& token_hash,
                                                            const std::string& purpose,
                                                            Timestamp now) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT token_hash, purpose, user_id, created_at, expires_at FROM one_time_tokens "
-      "WHERE token_hash = ?1 AND purpose = ?2 AND expires_at > ?3 AND used_at IS NULL");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find token"));
-  statement.Bind(1, token_hash).Bind(2, purpose).Bind(3, now);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find token"));
-  return OneTimeToken{statement.Text(0), statement.Text(1), statement.Int(2), statement.Int(3),
-                      statement.Int(4)};
+  return database_->Read([&](storage::Connection& c) {
+    return storage::staff::PeekToken(c, token_hash, purpose, now);
+  });
 }
 
 Result<std::optional<OneTimeToken>> SqliteStore::UseToken(const std::string& token_hash,
                                                           const std::string& purpose,
                                                           Timestamp now) {
   std::optional<OneTimeToken> used;
-  auto done = Transact(
-      [&]() -> Result<void> {
-        auto found = PeekToken(token_hash, purpose, now);
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto found = storage::staff::UseToken(c, token_hash, purpose, now);
         if (!found) return tl::unexpected(found.error());
-        if (!*found) return {};
-        auto statement = Prepare("UPDATE one_time_tokens SET used_at = ?2 WHERE token_hash = ?1");
-        statement.Bind(1, token_hash).Bind(2, now);
-        if (auto updated = Complete(statement); !updated) return updated;
         used = std::move(*found);
         return {};
       },
@@ -2700,38 +2104,22 @@ Result<std::optional<OneTimeToken>> SqliteStore::UseToken(const std::string& tok
 
 Result<std::string> SqliteStore::Secret(const std::string& name,
                                         const std::function<std::string()>& make) {
+  // Secrets are made once and then only read: a read needs no write transaction, so that a
+  // busy or full database does not stop form tokens (and with them every desk form).
+  auto found = database_->Read(
+      [&](storage::Connection& c) { return storage::settings::FindSecret(c, name); });
+  if (!found) return tl::unexpected(found.error());
+  if (*found) return std::move(**found);
   std::string value;
-  auto read = [&]() -> Result<bool> {
-    auto select = Prepare("SELECT value FROM secrets WHERE name = ?1");
-    select.Bind(1, name);
-    const int rc = select.Step();
-    if (rc == SQLITE_ROW) value = select.Text(0);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read secret"));
-    return rc == SQLITE_ROW;
-  };
-  {
-    // Secrets are made once and then only read: a read needs no write transaction, so that a
-    // busy or full database does not stop form tokens (and with them every desk form).
-    std::lock_guard lock(mutex_);
-    auto found = read();
-    if (!found) return tl::unexpected(found.error());
-    if (*found) return value;
-  }
-  auto done = Transact(
-      [&]() -> Result<void> {
-        auto found = read();
-        if (!found) return tl::unexpected(found.error());
-        if (*found) return {};
-        auto insert = Prepare("INSERT INTO secrets(name, value) VALUES (?1, ?2)");
-        insert.Bind(1, name).Bind(2, make());
-        if (auto inserted = Complete(insert); !inserted) return inserted;
-        value.clear();
-        found = read();
-        if (!found) return tl::unexpected(found.error());
+  auto added = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto stored = storage::settings::AddSecret(c, name, make());
+        if (!stored) return tl::unexpected(stored.error());
+        value = std::move(*stored);
         return {};
       },
       false);
-  if (!done) return tl::unexpected(done.error());
+  if (!added) return tl::unexpected(added.error());
   return value;
 }
 

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "storage/change_signal.h"
+#include "storage/sqlite_database.h"
 #include "storage/store.h"
 
 struct sqlite3;
@@ -181,10 +182,19 @@ class SqliteStore final : public Store {
 
  private:
   class Statement;
-  SqliteStore(sqlite3* db, std::unique_ptr<ChangeSignal> signal);
-  Result<void> Setup(bool in_memory);  // pragmas and migrations
+  SqliteStore(std::unique_ptr<storage::SqliteDatabase> database,
+              std::unique_ptr<ChangeSignal> signal);
+  Result<void> Setup();  // functions and migrations
   // InTransaction, saying whether the writes change what readers see (and so bump the signal).
   Result<void> Transact(const std::function<Result<void>()>& work, bool invalidates);
+  // `work` on the seam's connection, as one write transaction (joining an open one) that bumps
+  // the change signal when `invalidates` and it changed something.
+  Result<void> Writing(const std::function<Result<void>(storage::Connection&)>& work,
+                       bool invalidates = true);
+  // Writing, for work that returns the id of the row it wrote.
+  Result<std::int64_t> WritingId(
+      const std::function<Result<std::int64_t>(storage::Connection&)>& work,
+      bool invalidates = true);
   Result<void> Migrate();
   Result<void> Exec(const char* sql);
   Statement Prepare(const char* sql);
@@ -196,9 +206,12 @@ class SqliteStore final : public Store {
   // Reads posts by id, in the order given, with their details; missing ids are skipped.
   Result<std::vector<PostDetail>> PostsById(const std::vector<std::int64_t>& ids);
 
+  // The connection, through the seam; the statements not yet written over it use its handle
+  // under its lock (storage/README.md, "Moving onto the seam").
+  std::unique_ptr<storage::SqliteDatabase> database_;
   sqlite3* db_;
+  std::recursive_mutex& mutex_;
   std::unique_ptr<ChangeSignal> signal_;
-  std::recursive_mutex mutex_;
   // Prepared statements, keyed by the address of their SQL text (a literal or a static string).
   std::unordered_map<const char*, sqlite3_stmt*> statements_;
   int transaction_depth_ = 0;

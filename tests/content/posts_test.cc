@@ -151,6 +151,19 @@ TEST_F(PostsTest, TrashingAPublishedPostLeaves410UntilItIsPublishedAgain) {
   EXPECT_FALSE(RedirectAt("/energy-talks/"));
 }
 
+TEST_F(PostsTest, ANewPostPublishedAtOnceTakesItsAddressBack) {
+  ASSERT_TRUE(store_->PutRedirect({"/foo/", "", 410, kNow}));
+  PostInput input = Input("Foo Returns");
+  input.slug = "foo";
+  Save(editor_, std::nullopt, input, Step::kPublish);
+  EXPECT_FALSE(RedirectAt("/foo/"));
+  ASSERT_TRUE(store_->PutRedirect({"/bar/", "/elsewhere/", 301, kNow}));
+  input.slug = "bar";
+  input.date = "2027-03-01T09:00";
+  Save(editor_, std::nullopt, input, Step::kSchedule);
+  EXPECT_FALSE(RedirectAt("/bar/"));
+}
+
 TEST_F(PostsTest, ADraftAtARedirectedAddressLeavesTheRedirectAlone) {
   ASSERT_TRUE(store_->PutRedirect({"/old-report/", "/reports/2026/", 301, kNow}));
   const std::int64_t id = Save(editor_, std::nullopt, Input("Old Report"), Step::kSave);
@@ -270,7 +283,7 @@ TEST_F(PostsTest, AnImportedPostTakesBackItsAddressAndNeedsAUsableOne) {
   EXPECT_FALSE(RedirectAt("/back-again/"));
   EXPECT_EQ(Stored(*id).published_at, kNow);  // a published post always has a date
 
-  post.slug = "admin";
+  post.slug = "Not A Slug";
   EXPECT_EQ(Posts::Import(*store_, post).error().code, ErrorCode::kInvalidArgument);
   post.slug = "../etc";
   EXPECT_EQ(Posts::Import(*store_, post).error().code, ErrorCode::kInvalidArgument);

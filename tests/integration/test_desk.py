@@ -19,6 +19,7 @@ class Browser:
         self.server = server
         self.cookies = {}
         self.extra = headers or {}
+        self.timeout = 30  # seconds to wait for an answer
 
     def request(self, method, path, fields=None):
         headers = dict(self.extra)
@@ -28,7 +29,7 @@ class Browser:
         if fields is not None:
             body = urllib.parse.urlencode(fields)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=self.timeout)
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read().decode()

@@ -371,8 +371,11 @@ class SaveFailures(unittest.TestCase):
             os.rmdir(mount)
 
     def hold_the_database(self, server, seconds):
-        """Holds a write transaction from another process-like connection for `seconds`."""
+        """Holds a write transaction from another process-like connection until `release()` is
+        called on the returned thread, or for at most `seconds`: the request under test meets a
+        busy database however long the server's other threads keep it waiting first."""
         ready = threading.Event()
+        done = threading.Event()
 
         def hold():
             # The server's own writes (the search indexer catching up) may hold the lock briefly.
@@ -380,11 +383,12 @@ class SaveFailures(unittest.TestCase):
                                  isolation_level=None)
             db.execute("BEGIN IMMEDIATE")
             ready.set()
-            time.sleep(seconds)
+            done.wait(seconds)
             db.execute("ROLLBACK")
             db.close()
 
         holder = threading.Thread(target=hold)
+        holder.release = done.set
         holder.start()
         self.assertTrue(ready.wait(30), "could not take the write lock")
         return holder
@@ -397,32 +401,37 @@ class SaveFailures(unittest.TestCase):
             admin = Browser(server)
             self.assertEqual(admin.sign_in("admin@example.org", PASSWORD)[0], 303)
             post = self.new_draft(editor)
+            # While the lock is held, the server's other threads wait their turn too.
+            editor.timeout = admin.timeout = 100
             editor_page = editor.request("GET", post)[2]
             settings_page = admin.request("GET", "/admin/settings")[2]
             sections_page = editor.request("GET", "/admin/sections")[2]
 
             body = "A paragraph that must survive a busy database."
-            holder = self.hold_the_database(server, 25)  # a request may wait out the timeout more than once
+            holder = self.hold_the_database(server, 120)
             status, headers, page, _ = editor.request("POST", post, dict(
                 DRAFT, title="A Title Kept", body=body, csrf=editor_token(editor_page),
                 edit_count=edit_count(editor_page), **{"do": "save"}))
+            holder.release()
             holder.join()
             self.assertEqual(status, 503, page[:500])
             self.assertIn("Retry-After", headers)
             self.assertIn(body, page)
             self.assertIn("A Title Kept", page)
-            holder = self.hold_the_database(server, 25)
+            holder = self.hold_the_database(server, 120)
             status, headers, page, _ = admin.request("POST", "/admin/settings", {
                 "csrf": harness.form_token(settings_page, "/admin/settings"),
                 "title": "A Settings Title Kept", "description": "", "base_url": "", "disclaimer": "",
                 "timezone": "UTC", "language": "en"})
+            holder.release()
             holder.join()
             self.assertEqual(status, 503, page[:500])
             self.assertIn("A Settings Title Kept", page)
-            holder = self.hold_the_database(server, 25)
+            holder = self.hold_the_database(server, 120)
             status, headers, page, _ = editor.request("POST", "/admin/authors", {
                 "csrf": harness.form_token(sections_page, "/admin/authors"), "do": "add",
                 "name": "Nell Newcomer", "slug": "", "credentials": "", "bio": "A biography kept in the form."})
+            holder.release()
             holder.join()
             self.assertEqual(status, 503, page[:500])
             self.assertIn("A biography kept in the form.", page)

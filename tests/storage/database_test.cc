@@ -76,6 +76,20 @@ TEST_P(DatabaseTest, WritesAndReadsBackEveryKindOfValue) {
   EXPECT_EQ(*big, std::int64_t{9'000'000'000'000'000'001});
 }
 
+TEST_P(DatabaseTest, APartOfAStringIsStoredAsThatPart) {
+  const std::string whole = "first-part and the rest";
+  const std::string_view part = std::string_view(whole).substr(0, 10);  // no NUL after it
+  auto stored = database_->Transact([&](Connection& c) {
+    return c.Exec("INSERT INTO notes(id, slug, body) VALUES (1, ?, ?)", part, part);
+  });
+  ASSERT_TRUE(stored) << Describe(stored.error());
+  auto body = database_->Read([](Connection& c) {
+    return c.One("SELECT body FROM notes", [](const Row& row) { return row.Text(0); });
+  });
+  ASSERT_TRUE(body && *body);
+  EXPECT_EQ(**body, "first-part");
+}
+
 TEST_P(DatabaseTest, CountsChangedRowsNotRowsRead) {
   ASSERT_TRUE(database_->Transact([](Connection& c) -> Result<void> {
     for (int i = 1; i <= 3; ++i) {

@@ -139,17 +139,33 @@ TEST_F(PostgresSchemaTest, HasEveryTableColumnIndexAndTriggerSqliteHas) {
   EXPECT_EQ(views, sqlite.views);
 }
 
-TEST_F(PostgresSchemaTest, MigratingAgainOrFromManyNodesAtOnceChangesNothing) {
+TEST_F(PostgresSchemaTest, ManyNodesStartingAtOnceMigrateOnce) {
+  // A database no node has migrated yet, and four nodes starting on it together.
+  auto opened = test::OpenEmptyDatabase(Dialect::kPostgres, {});
+  ASSERT_TRUE(opened);
+  std::unique_ptr<Database> fresh = std::move(*opened);
+  const int newest = static_cast<int>(postgres::Migrations().size());
   std::vector<std::thread> nodes;
-  std::atomic<int> failures = 0;
+  std::atomic<int> migrated_here = 0, found_done = 0, failures = 0;
   for (int i = 0; i < 4; ++i) {
     nodes.emplace_back([&] {
-      auto migrated = postgres::Migrate(*database_);
-      if (!migrated || *migrated != static_cast<int>(postgres::Migrations().size())) ++failures;
+      auto migrated = postgres::Migrate(*fresh);
+      if (!migrated)
+        ++failures;
+      else if (*migrated == 0)
+        ++migrated_here;
+      else if (*migrated == newest)
+        ++found_done;
     });
   }
   for (auto& node : nodes) node.join();
   EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(migrated_here.load(), 1);
+  EXPECT_EQ(found_done.load(), 3);
+  // And once more, with nothing to do.
+  auto again = postgres::Migrate(*database_);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, newest);
   EXPECT_EQ(Count("SELECT count(*) FROM broadsheet_schema"), 1);
 }
 

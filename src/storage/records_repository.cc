@@ -1,0 +1,89 @@
+// Redirects, the audit log and import records: small kinds, each a table of its own.
+#include "storage/repositories.h"
+
+namespace broadsheet::storage {
+namespace {
+
+Redirect ReadRedirect(const Row& row) {
+  return Redirect{row.Text(0), row.Text(1), static_cast<int>(row.Int(2)), row.Int(3)};
+}
+
+Result<void> Done(const Result<std::int64_t>& changed) {
+  if (!changed) return tl::unexpected(changed.error());
+  return {};
+}
+
+}  // namespace
+
+namespace redirects {
+
+Result<void> Put(Connection& c, const Redirect& redirect) {
+  return Done(
+      c.Exec("INSERT INTO redirects(from_path, to_path, status, created_at) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT(from_path) DO UPDATE SET to_path = excluded.to_path, "
+             "status = excluded.status, created_at = excluded.created_at",
+             redirect.from_path, redirect.to_path, redirect.status,
+             redirect.created_at ? redirect.created_at : Now()));
+}
+
+Result<void> Remove(Connection& c, const std::string& from_path) {
+  return Done(c.Exec("DELETE FROM redirects WHERE from_path = ?", from_path));
+}
+
+Result<std::vector<Redirect>> List(Connection& c) {
+  return c.All("SELECT from_path, to_path, status, created_at FROM redirects ORDER BY from_path",
+               ReadRedirect);
+}
+
+Result<std::optional<Redirect>> Find(Connection& c, const std::string& from_path) {
+  return c.One("SELECT from_path, to_path, status, created_at FROM redirects WHERE from_path = ?",
+               ReadRedirect, from_path);
+}
+
+}  // namespace redirects
+
+namespace audit {
+
+Result<void> Append(Connection& c, const AuditEntry& entry) {
+  return Done(c.Exec(
+      "INSERT INTO audit_log(at, user_id, action, post_id, detail) VALUES (?, ?, ?, ?, ?)",
+      entry.at ? entry.at : Now(), entry.user_id, entry.action, entry.post_id, entry.detail));
+}
+
+Result<std::vector<AuditEntry>> List(Connection& c, int limit, int offset) {
+  return c.All(
+      "SELECT a.id, a.at, a.user_id, coalesce(u.name, ''), a.action, a.post_id, a.detail "
+      "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id DESC "
+      "LIMIT ? OFFSET ?",
+      [](const Row& row) {
+        return AuditEntry{row.Int(0),  row.Int(1),         row.OptionalInt(2), row.Text(3),
+                          row.Text(4), row.OptionalInt(5), row.Text(6)};
+      },
+      limit, offset);
+}
+
+}  // namespace audit
+
+namespace imported {
+
+Result<std::optional<ImportedRecord>> Find(Connection& c, const std::string& source,
+                                           const std::string& kind, const std::string& foreign_id) {
+  return c.One(
+      "SELECT local_id, detail FROM imported WHERE source = ? AND kind = ? AND foreign_id = ?",
+      [&](const Row& row) {
+        return ImportedRecord{source, kind, foreign_id, row.Int(0), row.Text(1)};
+      },
+      source, kind, foreign_id);
+}
+
+Result<void> Record(Connection& c, const ImportedRecord& record) {
+  return Done(c.Exec(
+      "INSERT INTO imported(source, kind, foreign_id, local_id, detail) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT(source, kind, foreign_id) DO UPDATE SET local_id = excluded.local_id, "
+      "detail = excluded.detail",
+      record.source, record.kind, record.foreign_id, record.local_id, record.detail));
+}
+
+}  // namespace imported
+
+}  // namespace broadsheet::storage

@@ -1,0 +1,129 @@
+// The store's queries by record kind, written once over the database seam (database.h): each
+// function runs on a Connection that the caller has inside a transaction (Database::Read or
+// Transact), in SQL both SQLite and PostgreSQL accept, against the schema both share
+// (migrations.h, postgres_schema.h). SqliteStore calls these for the kinds already moved here;
+// the rest follow, kind by kind (storage/README.md, "Moving onto the seam").
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "storage/database.h"
+#include "storage/records.h"
+
+namespace broadsheet::storage {
+
+// The publication's settings (the settings table), the desk's settings and the site's secrets
+// (the secrets table: desk settings are the names under "desk:").
+namespace settings {
+Result<Publication> LoadPublication(Connection& c);
+Result<void> SavePublication(Connection& c, const Publication& publication);
+Result<std::optional<std::string>> DeskSetting(Connection& c, const std::string& key);
+Result<std::map<std::string, std::string>> DeskSettings(Connection& c, const std::string& prefix);
+Result<void> SetDeskSetting(Connection& c, const std::string& key, const std::string& value);
+Result<std::optional<std::string>> FindSecret(Connection& c, const std::string& name);
+// Stores `value` unless the secret exists; the secret's value either way.
+Result<std::string> AddSecret(Connection& c, const std::string& name, const std::string& value);
+// Which version of a one-time upgrade pass last completed (0: none).
+Result<int> UpgradeVersion(Connection& c, const std::string& name);
+Result<void> SetUpgradeVersion(Connection& c, const std::string& name, int version);
+}  // namespace settings
+
+// Sections, author profiles and tags. Upserts are by slug and return the row's id.
+namespace taxonomy {
+Result<std::vector<Section>> ListSections(Connection& c);  // in navigation order
+Result<std::optional<Section>> FindSection(Connection& c, const std::string& slug);
+Result<std::int64_t> UpsertSection(Connection& c, const Section& section);
+Result<void> DeleteSection(Connection& c, const std::string& slug);
+Result<std::vector<Author>> ListAuthors(Connection& c);  // by name
+Result<std::optional<Author>> FindAuthor(Connection& c, const std::string& slug);
+Result<std::int64_t> UpsertAuthor(Connection& c, const Author& author);
+Result<std::vector<Tag>> ListTags(Connection& c);  // by name
+Result<std::optional<Tag>> FindTag(Connection& c, const std::string& slug);
+Result<std::int64_t> UpsertTag(Connection& c, const Tag& tag);
+Result<void> DeleteTag(Connection& c, const std::string& slug);
+}  // namespace taxonomy
+
+// Staff accounts, their sessions, failed sign-ins and single-use tokens. Setters answer
+// kNotFound for an account that does not exist.
+namespace staff {
+Result<std::int64_t> CreateUser(Connection& c, const User& user);  // kConflict: address taken
+Result<std::optional<User>> FindUser(Connection& c, std::int64_t id);
+Result<std::optional<User>> FindUserByEmail(Connection& c, const std::string& email);
+Result<std::vector<User>> ListUsers(Connection& c);  // by name
+// A new password or a disabled account ends the account's sessions.
+Result<void> SetPasswordHash(Connection& c, std::int64_t user_id, const std::string& hash);
+Result<void> SetUserRole(Connection& c, std::int64_t user_id, const std::string& role);
+Result<void> SetUserDisabled(Connection& c, std::int64_t user_id, bool disabled);
+Result<void> SetTotpSecret(Connection& c, std::int64_t user_id, const std::string& secret);
+// Whether `step` is newer than the last one used (and is now the last).
+Result<bool> UseTotpStep(Connection& c, std::int64_t user_id, std::int64_t step);
+// Also removes the sessions that have expired by the new one's creation.
+Result<void> CreateSession(Connection& c, const Session& session);
+Result<std::optional<Session>> FindSession(Connection& c, const std::string& token_hash,
+                                           Timestamp now);
+Result<void> TouchSession(Connection& c, const std::string& token_hash, Timestamp now);
+Result<void> DeleteSession(Connection& c, const std::string& token_hash);
+Result<std::vector<Session>> ListSessions(Connection& c, std::int64_t user_id, Timestamp now);
+// Counts the failures since `limits.since` and records one more unless a limit is reached
+// (nullopt then); forgets failures older than a day. Run it in a write transaction.
+Result<std::optional<FailedLoginReservation>> ReserveFailedLogin(Connection& c,
+                                                                 const FailedLoginLimits& limits,
+                                                                 const std::string& email,
+                                                                 const std::string& client_ip,
+                                                                 Timestamp at);
+Result<void> ReleaseFailedLogin(Connection& c, std::int64_t reservation_id);
+Result<void> ClearFailedLogins(Connection& c, const std::string& email);
+Result<void> CreateToken(Connection& c, const OneTimeToken& token);
+Result<int> CountTokensSince(Connection& c, std::int64_t user_id, const std::string& purpose,
+                             Timestamp since);
+// An unused, unexpired token; UseToken also marks it used.
+Result<std::optional<OneTimeToken>> PeekToken(Connection& c, const std::string& token_hash,
+                                              const std::string& purpose, Timestamp now);
+Result<std::optional<OneTimeToken>> UseToken(Connection& c, const std::string& token_hash,
+                                             const std::string& purpose, Timestamp now);
+}  // namespace staff
+
+// The media library.
+namespace media {
+Result<std::int64_t> Create(Connection& c, const MediaItem& item);
+Result<std::vector<MediaItem>> List(Connection& c, int limit, int offset);  // newest first
+Result<std::optional<MediaItem>> FindByUrl(Connection& c, const std::string& url);
+}  // namespace media
+
+// The durable outbox of mail to one person (mail/outbox.h explains the life of a message).
+namespace outbox {
+Result<std::int64_t> Queue(Connection& c, const OutgoingMail& mail);
+Result<std::vector<OutgoingMail>> Due(Connection& c, Timestamp now, std::int64_t after, int limit);
+// A finished message keeps who it went to and when, not what it said.
+Result<void> Record(Connection& c, std::int64_t id, MailOutcome outcome, Timestamp at,
+                    std::string_view error);
+Result<std::optional<Timestamp>> NextAttemptAt(Connection& c);
+Result<int> Prune(Connection& c, Timestamp before);  // finished before `before`
+}  // namespace outbox
+
+namespace redirects {
+Result<void> Put(Connection& c, const Redirect& redirect);  // replaces one from the same path
+Result<void> Remove(Connection& c, const std::string& from_path);
+Result<std::vector<Redirect>> List(Connection& c);
+Result<std::optional<Redirect>> Find(Connection& c, const std::string& from_path);
+}  // namespace redirects
+
+namespace audit {
+Result<void> Append(Connection& c, const AuditEntry& entry);
+// Newest first, with the acting account's name.
+Result<std::vector<AuditEntry>> List(Connection& c, int limit, int offset);
+}  // namespace audit
+
+// What an import made from which record of its source, so that a second run updates it.
+namespace imported {
+Result<std::optional<ImportedRecord>> Find(Connection& c, const std::string& source,
+                                           const std::string& kind, const std::string& foreign_id);
+Result<void> Record(Connection& c, const ImportedRecord& record);
+}  // namespace imported
+
+}  // namespace broadsheet::storage

@@ -1,0 +1,72 @@
+// How the store reads its records from a row: one reader per record, shared by the queries
+// still written for SQLite (sqlite_store.cc, whose statements read like rows) and those written
+// over the seam (repositories.h). Internal to storage/.
+#pragma once
+
+#include "storage/records.h"
+
+namespace broadsheet::storage {
+
+constexpr const char* kPostColumns =
+    "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "
+    "section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer, "
+    "disclaimer_hidden, comments_open, created_by, edit_count, created_at, meta_description, "
+    "social_image, canonical_url, noindex";
+constexpr const char* kListedPostColumns =
+    "p.id, p.slug, p.kind, p.status, p.title, p.dek, p.body_markdown, p.body_html, "
+    "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
+    "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
+    "p.created_by, p.edit_count, p.created_at, p.meta_description, p.social_image, "
+    "p.canonical_url, p.noindex";
+
+Section ReadSection(const auto& row) {
+  Section section;
+  section.id = row.Int(0);
+  section.slug = row.Text(1);
+  section.name = row.Text(2);
+  section.description = row.Text(3);
+  section.opinion = row.Int(4) != 0;
+  section.disclaimer = row.OptionalText(5);
+  section.position = static_cast<int>(row.Int(6));
+  return section;
+}
+
+Author ReadAuthor(const auto& row, int first = 0) {
+  Author author;
+  author.id = row.Int(first + 0);
+  author.slug = row.Text(first + 1);
+  author.name = row.Text(first + 2);
+  author.credentials = row.Text(first + 3);
+  author.email = row.Text(first + 4);
+  author.avatar = row.Text(first + 5);
+  author.bio_markdown = row.Text(first + 6);
+  author.bio_html = row.Text(first + 7);
+  return author;
+}
+
+Post ReadPost(const auto& row) {
+  Post post;
+  post.id = row.Int(0);
+  post.slug = row.Text(1);
+  post.kind = row.Text(2) == "page" ? PostKind::kPage : PostKind::kArticle;
+  post.status = ParsePostStatus(row.Text(3)).value_or(PostStatus::kDraft);
+  post.title = row.Text(4);
+  post.dek = row.Text(5);
+  post.body_markdown = row.Text(6);
+  post.body_html = row.Text(7);
+  post.published_at = row.OptionalInt(8);
+  post.updated_at = row.OptionalInt(9);
+  post.section_id = row.OptionalInt(10);
+  post.image = {row.Text(11), row.Text(12), row.Text(13), row.Text(14)};
+  post.opinion = row.Int(15) != 0;
+  post.disclaimer = row.OptionalText(16);
+  post.disclaimer_hidden = row.Int(17) != 0;
+  post.comments_open = row.Int(18) != 0;
+  post.created_by = row.OptionalInt(19);
+  post.edit_count = static_cast<int>(row.Int(20));
+  post.created_at = row.Int(21);
+  post.seo = {row.Text(22), row.Text(23), row.Text(24), row.Int(25) != 0};
+  return post;
+}
+
+}  // namespace broadsheet::storage

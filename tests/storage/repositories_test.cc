@@ -1,0 +1,338 @@
+// The queries moved onto the seam (storage/repositories.h), run on both databases against the
+// schema each really has: SQLite's as its migrations leave it, PostgreSQL's baseline.
+#include "storage/repositories.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/postgres_schema.h"
+#include "storage/sqlite_store.h"
+#include "storage/test_databases.h"
+
+namespace broadsheet::storage {
+namespace {
+
+class RepositoriesTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Dialect::kSqlite) {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("broadsheet-repositories-" + std::to_string(getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::create_directories(dir_);
+      const std::string path = (dir_ / "site.db").string();
+      ASSERT_TRUE(SqliteStore::Open({path, true}));  // made and migrated, then closed
+      DatabaseOptions options;
+      options.url = path;
+      auto opened = Database::Open(options);
+      ASSERT_TRUE(opened);
+      database_ = std::move(*opened);
+      return;
+    }
+    auto opened = test::OpenEmptyDatabase(Dialect::kPostgres, {});
+    if (!opened) GTEST_SKIP() << opened.error().message;
+    database_ = std::move(*opened);
+    ASSERT_TRUE(postgres::Migrate(*database_));
+  }
+  void TearDown() override {
+    database_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  template <typename Work>
+  auto Write(Work work) {
+    auto done = database_->Transact(work);
+    EXPECT_TRUE(done) << Describe(done.error());
+    return done;
+  }
+  template <typename Work>
+  auto Read(Work work) {
+    auto done = database_->Read(work);
+    EXPECT_TRUE(done) << Describe(done.error());
+    return done;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Database> database_;
+};
+
+TEST_P(RepositoriesTest, PublicationSettingsRoundTrip) {
+  auto fresh = Read([](Connection& c) { return settings::LoadPublication(c); });
+  EXPECT_EQ(fresh->timezone, "UTC");
+  Publication publication;
+  publication.title = "The Quarterly \u2014 Security";
+  publication.timezone = "America/New_York";
+  publication.disclaimer = "";
+  Write([&](Connection& c) { return settings::SavePublication(c, publication); });
+  Write([&](Connection& c) { return settings::SavePublication(c, publication); });  // again
+  auto loaded = Read([](Connection& c) { return settings::LoadPublication(c); });
+  EXPECT_EQ(loaded->title, publication.title);
+  EXPECT_EQ(loaded->timezone, "America/New_York");
+  EXPECT_EQ(loaded->disclaimer, "");
+}
+
+TEST_P(RepositoriesTest, DeskSettingsAreFoundByTheirExactPrefix) {
+  Write([](Connection& c) -> Result<void> {
+    for (const char* key : {"comments_depth", "comments_hold_words", "Comments_other", "robots"}) {
+      if (auto set = settings::SetDeskSetting(c, key, std::string("v-") + key); !set) return set;
+    }
+    return settings::SetDeskSetting(c, "robots", "changed");
+  });
+  auto found = Read([](Connection& c) { return settings::DeskSettings(c, "comments_"); });
+  EXPECT_EQ(*found,
+            (std::map<std::string, std::string>{{"comments_depth", "v-comments_depth"},
+                                                {"comments_hold_words", "v-comments_hold_words"}}));
+  auto robots = Read([](Connection& c) { return settings::DeskSetting(c, "robots"); });
+  EXPECT_EQ(*robots, "changed");
+  auto missing = Read([](Connection& c) { return settings::DeskSetting(c, "nothing"); });
+  EXPECT_FALSE(*missing);
+}
+
+TEST_P(RepositoriesTest, ASecretIsMadeOnceAndKept) {
+  auto first = Write([](Connection& c) { return settings::AddSecret(c, "form-key", "one"); });
+  auto second = Write([](Connection& c) { return settings::AddSecret(c, "form-key", "two"); });
+  EXPECT_EQ(*first, "one");
+  EXPECT_EQ(*second, "one");
+}
+
+TEST_P(RepositoriesTest, RedirectsAreReplacedByPathAndListedInOrder) {
+  Write([](Connection& c) -> Result<void> {
+    if (auto put = redirects::Put(c, {"/b/", "/new-b/", 301, 10}); !put) return put;
+    if (auto put = redirects::Put(c, {"/a/", "", 410, 20}); !put) return put;
+    return redirects::Put(c, {"/b/", "https://elsewhere.example/b", 302, 30});
+  });
+  auto listed = Read([](Connection& c) { return redirects::List(c); });
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].from_path, "/a/");
+  EXPECT_EQ((*listed)[0].status, 410);
+  EXPECT_EQ((*listed)[1].to_path, "https://elsewhere.example/b");
+  EXPECT_EQ((*listed)[1].status, 302);
+  EXPECT_EQ((*listed)[1].created_at, 30);
+  Write([](Connection& c) { return redirects::Remove(c, "/a/"); });
+  auto gone = Read([](Connection& c) { return redirects::Find(c, "/a/"); });
+  EXPECT_FALSE(*gone);
+  auto kept = Read([](Connection& c) { return redirects::Find(c, "/b/"); });
+  ASSERT_TRUE(*kept);
+  EXPECT_EQ((*kept)->status, 302);
+}
+
+TEST_P(RepositoriesTest, TheAuditLogIsReadNewestFirstWithNames) {
+  Write([](Connection& c) -> Result<void> {
+    auto user = c.Exec(
+        "INSERT INTO users(id, email, name, role, created_at) VALUES (7, 'ed@example.org', "
+        "'Ed Itor', 'editor', 1)");
+    if (!user) return tl::unexpected(user.error());
+    if (auto a = audit::Append(c, {0, 100, 7, "", "publish", 3, "A Title"}); !a) return a;
+    return audit::Append(c, {0, 200, std::nullopt, "", "import", std::nullopt, "wordpress"});
+  });
+  auto entries = Read([](Connection& c) { return audit::List(c, 10, 0); });
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].action, "import");
+  EXPECT_EQ((*entries)[0].user_name, "");
+  EXPECT_FALSE((*entries)[0].post_id);
+  EXPECT_EQ((*entries)[1].user_name, "Ed Itor");
+  EXPECT_EQ((*entries)[1].post_id, 3);
+  auto page = Read([](Connection& c) { return audit::List(c, 1, 1); });
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].action, "publish");
+}
+
+TEST_P(RepositoriesTest, ImportRecordsAreUpdatedInPlace) {
+  Write([](Connection& c) { return imported::Record(c, {"wordpress x", "post", "12", 5, "a"}); });
+  Write([](Connection& c) { return imported::Record(c, {"wordpress x", "post", "12", 6, "b"}); });
+  auto found = Read([](Connection& c) { return imported::Find(c, "wordpress x", "post", "12"); });
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->local_id, 6);
+  EXPECT_EQ((*found)->detail, "b");
+  auto other = Read([](Connection& c) { return imported::Find(c, "wordpress x", "page", "12"); });
+  EXPECT_FALSE(*other);
+}
+
+TEST_P(RepositoriesTest, SectionsAuthorsAndTagsAreKeptBySlug) {
+  Section energy{0, "energy", "Energy", "", false, std::nullopt, 2};
+  Section security{0, "security", "Security and Foreign Policy", "", true, "Views are ours.", 1};
+  auto first = Write([&](Connection& c) { return taxonomy::UpsertSection(c, energy); });
+  Write([&](Connection& c) { return taxonomy::UpsertSection(c, security); });
+  energy.name = "Energy and Climate";
+  auto again = Write([&](Connection& c) { return taxonomy::UpsertSection(c, energy); });
+  EXPECT_EQ(*first, *again);
+  auto sections = Read([](Connection& c) { return taxonomy::ListSections(c); });
+  ASSERT_EQ(sections->size(), 2u);
+  EXPECT_EQ((*sections)[0].slug, "security");  // by position
+  EXPECT_EQ((*sections)[0].disclaimer, "Views are ours.");
+  EXPECT_TRUE((*sections)[0].opinion);
+  EXPECT_EQ((*sections)[1].name, "Energy and Climate");
+
+  Author author{0,  "mira-okafor", "Mira Okafor", "Senior Fellow", "mira@example.org",
+                "", "Bio.",        "<p>Bio.</p>"};
+  auto author_id = Write([&](Connection& c) { return taxonomy::UpsertAuthor(c, author); });
+  auto found = Read([](Connection& c) { return taxonomy::FindAuthor(c, "mira-okafor"); });
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->id, *author_id);
+  EXPECT_EQ((*found)->bio_html, "<p>Bio.</p>");
+  auto tag_id = Write([](Connection& c) { return taxonomy::UpsertTag(c, {0, "grid", "Grid"}); });
+  auto renamed = Write([](Connection& c) { return taxonomy::UpsertTag(c, {0, "grid", "Grids"}); });
+  EXPECT_EQ(*tag_id, *renamed);
+  EXPECT_EQ((*Read([](Connection& c) { return taxonomy::FindTag(c, "grid"); }))->name, "Grids");
+
+  // A section's posts stay, without it; a tag's links go with it.
+  Write([&](Connection& c) -> Result<void> {
+    auto post = c.Exec(
+        "INSERT INTO posts(id, slug, kind, status, title, created_at, section_id) VALUES "
+        "(1, 'p', 'article', 'published', 'P', 1, ?)",
+        *first);
+    if (!post) return tl::unexpected(post.error());
+    auto link = c.Exec("INSERT INTO post_tags(post_id, tag_id) VALUES (1, ?)", *tag_id);
+    if (!link) return tl::unexpected(link.error());
+    if (auto gone = taxonomy::DeleteSection(c, "energy"); !gone) return gone;
+    return taxonomy::DeleteTag(c, "grid");
+  });
+  auto section_of_post = Read([](Connection& c) {
+    return c.One("SELECT section_id FROM posts WHERE id = 1",
+                 [](const Row& row) { return row.IsNull(0); });
+  });
+  EXPECT_TRUE(section_of_post->value_or(false));
+  auto links = Read([](Connection& c) { return c.Integer("SELECT count(*) FROM post_tags"); });
+  EXPECT_EQ(*links, 0);
+  EXPECT_FALSE(*Read([](Connection& c) { return taxonomy::FindSection(c, "energy"); }));
+}
+
+TEST_P(RepositoriesTest, StaffAccountsSessionsAndTokens) {
+  User user;
+  user.email = "Ed@Example.org";
+  user.name = "Ed Itor";
+  user.role = "editor";
+  auto id = Write([&](Connection& c) { return staff::CreateUser(c, user); });
+  user.email = "ed@example.ORG";  // the same address, whatever its case
+  auto again = database_->Transact([&](Connection& c) { return staff::CreateUser(c, user); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  auto found = Read([](Connection& c) { return staff::FindUserByEmail(c, "ED@EXAMPLE.ORG"); });
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->id, *id);
+
+  Write([&](Connection& c) {
+    return staff::CreateSession(c, {"hash-1", *id, 100, 100, 1000, "192.0.2.1", "test"});
+  });
+  Write([&](Connection& c) { return staff::TouchSession(c, "hash-1", 200); });
+  auto session = Read([](Connection& c) { return staff::FindSession(c, "hash-1", 300); });
+  ASSERT_TRUE(*session);
+  EXPECT_EQ((*session)->last_seen_at, 200);
+  EXPECT_FALSE(*Read([](Connection& c) { return staff::FindSession(c, "hash-1", 1000); }));
+  // Disabling the account ends its sessions; a missing account is named.
+  Write([&](Connection& c) { return staff::SetUserDisabled(c, *id, true); });
+  EXPECT_TRUE(Read([&](Connection& c) { return staff::ListSessions(c, *id, 300); })->empty());
+  auto missing = database_->Transact([](Connection& c) { return staff::SetUserRole(c, 999, "x"); });
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+
+  auto fresh = Write([&](Connection& c) { return staff::UseTotpStep(c, *id, 5); });
+  auto replayed = Write([&](Connection& c) { return staff::UseTotpStep(c, *id, 5); });
+  EXPECT_TRUE(*fresh);
+  EXPECT_FALSE(*replayed);
+
+  Write([&](Connection& c) {
+    return staff::CreateToken(c, {"token-1", "set-password", *id, 100, 1000});
+  });
+  auto used =
+      Write([](Connection& c) { return staff::UseToken(c, "token-1", "set-password", 200); });
+  EXPECT_TRUE(*used);
+  auto twice =
+      Write([](Connection& c) { return staff::UseToken(c, "token-1", "set-password", 201); });
+  EXPECT_FALSE(*twice);
+  EXPECT_EQ(
+      *Read([&](Connection& c) { return staff::CountTokensSince(c, *id, "set-password", 0); }), 1);
+}
+
+TEST_P(RepositoriesTest, FailedSignInsStopAtTheLimit) {
+  const FailedLoginLimits limits{0, 2, 20};
+  auto first = Write([&](Connection& c) {
+    return staff::ReserveFailedLogin(c, limits, "ed@example.org", "192.0.2.1", 100);
+  });
+  ASSERT_TRUE(*first);
+  EXPECT_EQ((*first)->for_email, 1);
+  Write([&](Connection& c) {
+    return staff::ReserveFailedLogin(c, limits, "ED@example.org", "192.0.2.2", 101);
+  });
+  auto refused = Write([&](Connection& c) {
+    return staff::ReserveFailedLogin(c, limits, "ed@example.org", "192.0.2.3", 102);
+  });
+  EXPECT_FALSE(*refused);
+  Write([&](Connection& c) { return staff::ReleaseFailedLogin(c, (*first)->id); });
+  auto after_release = Write([&](Connection& c) {
+    return staff::ReserveFailedLogin(c, limits, "ed@example.org", "192.0.2.3", 103);
+  });
+  EXPECT_TRUE(*after_release);
+}
+
+TEST_P(RepositoriesTest, MediaIsListedNewestFirstAndFoundByAddress) {
+  MediaItem item;
+  item.url = "/uploads/2026/12/a.jpg";
+  item.width = 1600;
+  item.height = 900;
+  item.mime = "image/jpeg";
+  item.bytes = 12345;
+  item.alt = "A harbour";
+  item.created_at = 100;
+  auto first = Write([&](Connection& c) { return media::Create(c, item); });
+  item.url = "/uploads/2026/12/b.jpg";
+  item.created_at = 200;
+  Write([&](Connection& c) { return media::Create(c, item); });
+  item.url = "/uploads/2026/12/a.jpg";  // the same address twice is refused
+  auto twice = database_->Transact([&](Connection& c) { return media::Create(c, item); });
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kConflict);
+  auto listed = Read([](Connection& c) { return media::List(c, 10, 0); });
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].url, "/uploads/2026/12/b.jpg");
+  auto found = Read([](Connection& c) { return media::FindByUrl(c, "/uploads/2026/12/a.jpg"); });
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->id, *first);
+  EXPECT_EQ((*found)->alt, "A harbour");
+  EXPECT_FALSE((*found)->uploaded_by);
+}
+
+TEST_P(RepositoriesTest, TheOutboxKeepsMailUntilItIsFinishedThenOnlyWhoAndWhen) {
+  OutgoingMail mail;
+  mail.to = "reader@example.org";
+  mail.subject = "Confirm";
+  mail.text = "Open the link.";
+  mail.headers = {{"List-Unsubscribe", "<https://example.org/u>"}};
+  mail.created_at = 100;
+  auto id = Write([&](Connection& c) { return outbox::Queue(c, mail); });
+  auto due = Read([](Connection& c) { return outbox::Due(c, 100, 0, 10); });
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].headers, mail.headers);
+  // A long reason is kept to 500 bytes, never cutting a character in two.
+  const std::string reason = std::string(499, 'x') + "\u00e9 and more";
+  Write([&](Connection& c) { return outbox::Record(c, *id, MailOutcome::kRetry, 160, reason); });
+  auto kept = Read([&](Connection& c) {
+    return c.One(
+        "SELECT last_error FROM mail_outbox WHERE id = ?",
+        [](const Row& row) { return row.Text(0); }, *id);
+  });
+  EXPECT_EQ(**kept, std::string(499, 'x'));
+  EXPECT_TRUE(Read([](Connection& c) { return outbox::Due(c, 100, 0, 10); })->empty());
+  EXPECT_EQ(*Read([](Connection& c) { return outbox::NextAttemptAt(c); }), 160);
+  Write([&](Connection& c) { return outbox::Record(c, *id, MailOutcome::kSent, 170, ""); });
+  EXPECT_FALSE(*Read([](Connection& c) { return outbox::NextAttemptAt(c); }));
+  auto body = Read([&](Connection& c) {
+    return c.One(
+        "SELECT text_body, status, attempts FROM mail_outbox WHERE id = ?",
+        [](const Row& row) {
+          return row.Text(0) + "|" + row.Text(1) + "|" + std::to_string(row.Int(2));
+        },
+        *id);
+  });
+  EXPECT_EQ(**body, "|sent|2");
+  EXPECT_EQ(*Write([](Connection& c) { return outbox::Prune(c, 170); }), 0);
+  EXPECT_EQ(*Write([](Connection& c) { return outbox::Prune(c, 171); }), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, RepositoriesTest,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgres),
+                         [](const auto& info) { return std::string(DialectName(info.param)); });
+
+}  // namespace
+}  // namespace broadsheet::storage
