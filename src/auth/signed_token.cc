@@ -1,6 +1,7 @@
 #include "auth/signed_token.h"
 
 #include <cassert>
+#include <charconv>
 
 #include "auth/crypto.h"
 
@@ -67,6 +68,20 @@ std::optional<std::vector<std::string>> TokenSigner::Verify(std::string_view pur
   const std::string_view signature = token.substr(start);
   if (signature.find('.') != std::string_view::npos) return std::nullopt;
   if (!VerifySignature(purpose, context, fields, signature)) return std::nullopt;
+  return fields;
+}
+
+std::optional<std::vector<std::string>> TokenSigner::VerifyUnexpired(
+    std::string_view purpose, std::string_view context, std::string_view token, size_t field_count,
+    size_t expires_field, std::int64_t now) const {
+  assert(expires_field < field_count);
+  auto fields = Verify(purpose, context, token, field_count);
+  if (!fields) return std::nullopt;
+  const std::string& text = (*fields)[expires_field];
+  std::int64_t expires = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), expires);
+  if (error != std::errc() || end != text.data() + text.size() || expires < now)
+    return std::nullopt;
   return fields;
 }
 

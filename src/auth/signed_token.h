@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +35,16 @@ class TokenSigner {
   std::optional<std::vector<std::string>> Verify(std::string_view purpose, std::string_view context,
                                                  std::string_view token, size_t field_count) const;
 
-  // The signature alone, for values that travel beside it.
+  // Verify, and also nullopt once `now` is past the time (seconds since 1970) in field
+  // `expires_field`, or when that field is not a whole number.
+  std::optional<std::vector<std::string>> VerifyUnexpired(std::string_view purpose,
+                                                          std::string_view context,
+                                                          std::string_view token,
+                                                          size_t field_count, size_t expires_field,
+                                                          std::int64_t now) const;
+
+  // The signature alone, for values that travel beside it (a preview link's expiry is in its
+  // address, and the site refuses it once past).
   std::string Signature(std::string_view purpose, std::string_view context,
                         const std::vector<std::string>& fields) const;
   bool VerifySignature(std::string_view purpose, std::string_view context,

@@ -44,12 +44,9 @@ Result<std::optional<std::string>> Privacy::CheckToken(const std::string& token,
                                                        Timestamp now) const {
   auto key = store_.Secret("comment-key", [] { return auth::RandomToken(); });
   if (!key) return tl::unexpected(key.error());
-  const auto fields = auth::TokenSigner(std::move(*key)).Verify("privacy", "", token, 2);
+  const auto fields =
+      auth::TokenSigner(std::move(*key)).VerifyUnexpired("privacy", "", token, 2, 0, now);
   if (!fields) return std::optional<std::string>();
-  Timestamp expires = 0;
-  const std::string& at = (*fields)[0];
-  std::from_chars(at.data(), at.data() + at.size(), expires);
-  if (expires < now) return std::optional<std::string>();
   return Unhex((*fields)[1]);
 }
 

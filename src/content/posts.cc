@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -490,7 +491,23 @@ Result<std::int64_t> Posts::AddNote(const Actor& actor, std::int64_t post_id, st
 Result<int> Posts::EmptyTrash(const Actor& actor) const {
   if (!Can(actor.role, Action::kDeleteOthers))
     return tl::unexpected(Refused("Your role does not allow emptying the trash."));
-  return store_.EmptyTrash();
+  const Timestamp now = Now();
+  int removed = 0;
+  auto emptied = store_.InTransaction([&]() -> Result<void> {
+    auto trashed = store_.ListPostsByStatus(PostStatus::kTrash, std::numeric_limits<int>::max());
+    if (!trashed) return tl::unexpected(trashed.error());
+    // A deleted post's address answers 410 from then on: gone on purpose, not lost.
+    for (const PostDetail& detail : *trashed) {
+      if (auto gone = store_.PutRedirect({PathOf(detail.post.slug), "", 410, now}); !gone)
+        return gone;
+    }
+    auto deleted = store_.EmptyTrash();
+    if (!deleted) return tl::unexpected(deleted.error());
+    removed = *deleted;
+    return {};
+  });
+  if (!emptied) return tl::unexpected(emptied.error());
+  return removed;
 }
 
 Result<int> Posts::PublishDue(Store& store, Timestamp now) { return store.PublishDuePosts(now); }

@@ -179,8 +179,9 @@ Result<std::optional<Subscriber>> Subscriptions::Confirm(const std::string& toke
                                                          Timestamp now) {
   auto key = Key();
   if (!key) return tl::unexpected(key.error());
-  const auto fields = auth::TokenSigner(std::move(*key)).Verify("confirm", "", token, 2);
-  if (!fields || ParseId((*fields)[1]) < now) return std::optional<Subscriber>();
+  const auto fields =
+      auth::TokenSigner(std::move(*key)).VerifyUnexpired("confirm", "", token, 2, 1, now);
+  if (!fields) return std::optional<Subscriber>();
   auto found = store_.FindSubscriber(ParseId((*fields)[0]));
   if (!found) return tl::unexpected(found.error());
   if (!*found) return std::optional<Subscriber>();

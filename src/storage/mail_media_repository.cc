@@ -1,6 +1,7 @@
 // The media library and the mail outbox.
 #include <nlohmann/json.hpp>
 
+#include "storage/dialect.h"
 #include "storage/repositories.h"
 
 namespace broadsheet::storage {
@@ -43,14 +44,6 @@ OutgoingMail MailRow(const Row& row) {
   mail.attempts = static_cast<int>(row.Int(8));
   mail.created_at = row.Int(9);
   return mail;
-}
-
-// At most `limit` bytes of `text`, not cutting a UTF-8 character in two (PostgreSQL refuses
-// text that is not UTF-8).
-std::string_view Prefix(std::string_view text, size_t limit) {
-  if (text.size() <= limit) return text;
-  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
-  return text.substr(0, limit);
 }
 
 }  // namespace
@@ -112,7 +105,7 @@ Result<std::vector<OutgoingMail>> Due(Connection& c, Timestamp now, std::int64_t
 
 Result<void> Record(Connection& c, std::int64_t id, MailOutcome outcome, Timestamp at,
                     std::string_view error) {
-  const std::string_view reason = Prefix(error, 500);
+  const std::string_view reason = dialect::Utf8Prefix(error, 500);
   auto recorded =
       outcome == MailOutcome::kRetry
           ? c.Exec(

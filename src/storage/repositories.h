@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -87,6 +88,42 @@ Result<std::optional<OneTimeToken>> PeekToken(Connection& c, const std::string& 
 Result<std::optional<OneTimeToken>> UseToken(Connection& c, const std::string& token_hash,
                                              const std::string& purpose, Timestamp now);
 }  // namespace staff
+
+// Newsletter subscribers, the issues sent to them and each issue's deliveries.
+namespace newsletter {
+// Adds (id 0) or replaces a subscriber, with the sections they follow (unknown slugs are
+// skipped); returns the id. kConflict when another subscriber has the address.
+Result<std::int64_t> SaveSubscriber(Connection& c, const Subscriber& subscriber);
+Result<std::optional<Subscriber>> FindSubscriber(Connection& c, std::int64_t id);
+Result<std::optional<Subscriber>> FindSubscriberByEmail(Connection& c, const std::string& email);
+Result<void> DeleteSubscriber(Connection& c, std::int64_t id);  // kNotFound when there is none
+Result<std::vector<Subscriber>> ListSubscribers(Connection& c, const SubscriberQuery& query);
+Result<int> CountSubscribers(Connection& c, const SubscriberQuery& query);
+// New consents per week from `since`: (week start, count), weeks with none left out.
+Result<std::vector<std::pair<Timestamp, int>>> SubscriberGrowth(Connection& c, Timestamp since);
+// Stores the issue and a queued delivery for each active subscriber in its segments.
+Result<std::int64_t> QueueSend(Connection& c, const NewsletterSend& send);
+Result<int> CountRecipients(Connection& c, const std::vector<std::string>& segments);
+Result<std::optional<NewsletterSend>> FindSend(Connection& c, std::int64_t id);
+Result<std::vector<NewsletterSend>> ListSends(Connection& c, int limit);  // newest first
+Result<std::vector<Delivery>> DueDeliveries(Connection& c, Timestamp now, int limit);
+// kNotFound when the send is no longer going.
+Result<void> CancelSend(Connection& c, std::int64_t id, Timestamp now);
+Result<std::optional<Timestamp>> NextDeliveryAt(Connection& c);
+// Records each result, counts bounces (a subscriber at `bounce_threshold` is bounced), and moves
+// each send touched to sending, then done when no active subscriber waits for it.
+Result<void> RecordDeliveries(Connection& c, const std::vector<DeliveryResult>& results,
+                              int bounce_threshold, Timestamp now);
+}  // namespace newsletter
+
+// The search index's queue of changed posts (filled by triggers; search/ applies it).
+namespace search_queue {
+// The newest change of each post among the `limit` oldest queued, in queue order, with what the
+// index needs of the post when it is published (none: take it out of the index).
+Result<std::vector<SearchChange>> Pending(Connection& c, int limit);
+Result<void> Clear(Connection& c, std::int64_t up_to_sequence);
+Result<void> QueueAllPublished(Connection& c);  // to rebuild the index
+}  // namespace search_queue
 
 // The media library.
 namespace media {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
+#include "storage/dialect.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
 #include "storage/row_readers.h"
@@ -602,16 +603,6 @@ constexpr const char* kDeskFilter =
     " AND (?4 IS NULL OR p.created_by = ?4)"
     " AND (?5 IS NULL OR p.title LIKE ?5 ESCAPE '\\' OR p.dek LIKE ?5 ESCAPE '\\')";
 
-std::optional<std::string> LikePattern(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  std::string pattern = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  return pattern + "%";
-}
-
 }  // namespace
 
 Result<std::vector<PostDetail>> SqliteStore::ListPostsForDesk(const DeskQuery& query) {
@@ -624,7 +615,7 @@ Result<std::vector<PostDetail>> SqliteStore::ListPostsForDesk(const DeskQuery& q
   std::optional<std::string> status;
   if (query.status) status = PostStatusName(*query.status);
   statement.Bind(1, status).Bind(2, query.section_id).Bind(3, query.author_id);
-  statement.Bind(4, query.created_by).Bind(5, LikePattern(query.text));
+  statement.Bind(4, query.created_by).Bind(5, storage::dialect::LikeContaining(query.text));
   statement.Bind(6, query.limit).Bind(7, query.offset);
   std::vector<PostDetail> details;
   int rc;
@@ -644,7 +635,7 @@ Result<int> SqliteStore::CountPostsForDesk(const DeskQuery& query) {
   std::optional<std::string> status;
   if (query.status) status = PostStatusName(*query.status);
   statement.Bind(1, status).Bind(2, query.section_id).Bind(3, query.author_id);
-  statement.Bind(4, query.created_by).Bind(5, LikePattern(query.text));
+  statement.Bind(4, query.created_by).Bind(5, storage::dialect::LikeContaining(query.text));
   if (statement.Step() != SQLITE_ROW) return tl::unexpected(SqlError(db_, "count posts"));
   return static_cast<int>(statement.Int(0));
 }
@@ -652,12 +643,6 @@ Result<int> SqliteStore::CountPostsForDesk(const DeskQuery& query) {
 Result<int> SqliteStore::EmptyTrash() {
   int removed = 0;
   auto done = InTransaction([&]() -> Result<void> {
-    auto gone = Prepare(
-        "INSERT INTO redirects(from_path, to_path, status, created_at) "
-        "SELECT '/' || slug || '/', '', 410, ?1 FROM posts WHERE status = 'trash' "
-        "ON CONFLICT(from_path) DO UPDATE SET to_path = '', status = 410");
-    gone.Bind(1, Now());
-    if (auto inserted = Complete(gone); !inserted) return inserted;
     auto remove = Prepare("DELETE FROM posts WHERE status = 'trash'");
     if (auto deleted = Complete(remove); !deleted) return deleted;
     removed = sqlite3_changes(db_);
@@ -985,7 +970,7 @@ Result<std::vector<Comment>> SqliteStore::ListComments(std::optional<CommentStat
   if (!statement.ok()) return tl::unexpected(SqlError(db_, "list comments"));
   std::optional<std::string> name;
   if (status) name = CommentStatusName(*status);
-  statement.Bind(1, name).Bind(2, limit).Bind(3, LikePattern(text));
+  statement.Bind(1, name).Bind(2, limit).Bind(3, storage::dialect::LikeContaining(text));
   std::vector<Comment> comments;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW) comments.push_back(ReadComment(statement));
@@ -1183,368 +1168,83 @@ Result<bool> SqliteStore::HasApprovedCommentFrom(const std::string& email) {
   return statement.Int(0) != 0;
 }
 
-namespace {
-
-constexpr const char* kSubscriberColumns =
-    "b.id, b.email, b.status, b.everything, b.created_at, b.consented_at, b.consent_source, "
-    "b.unsubscribed_at, b.bounces, (SELECT group_concat(s.slug, ',') FROM subscriber_sections ss "
-    "JOIN sections s ON s.id = ss.section_id WHERE ss.subscriber_id = b.id)";
-
-Subscriber ReadSubscriber(const auto& row) {
-  Subscriber subscriber;
-  subscriber.id = row.Int(0);
-  subscriber.email = row.Text(1);
-  subscriber.status = ParseSubscriberStatus(row.Text(2)).value_or(SubscriberStatus::kPending);
-  subscriber.everything = row.Int(3) != 0;
-  subscriber.created_at = row.Int(4);
-  subscriber.consented_at = row.OptionalInt(5);
-  subscriber.consent_source = row.Text(6);
-  subscriber.unsubscribed_at = row.OptionalInt(7);
-  subscriber.bounces = static_cast<int>(row.Int(8));
-  subscriber.sections = SplitTrimmed(row.Text(9), ',');
-  return subscriber;
-}
-
-}  // namespace
-
 Result<std::int64_t> SqliteStore::SaveSubscriber(const Subscriber& subscriber) {
-  std::int64_t id = subscriber.id;
   // Subscribers never appear on public pages, so this leaves the page cache alone.
-  auto done = Transact(
-      [&]() -> Result<void> {
-        auto save = Prepare(
-            "INSERT INTO subscribers(id, email, status, everything, created_at, consented_at, "
-            "consent_source, unsubscribed_at, bounces) VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, ?6, "
-            "?7, ?8, ?9) ON CONFLICT(id) DO UPDATE SET email = excluded.email, status = "
-            "excluded.status, everything = excluded.everything, consented_at = "
-            "excluded.consented_at, consent_source = excluded.consent_source, unsubscribed_at = "
-            "excluded.unsubscribed_at, bounces = excluded.bounces RETURNING id");
-        save.Bind(1, subscriber.id).Bind(2, subscriber.email);
-        save.Bind(3, SubscriberStatusName(subscriber.status)).Bind(4, subscriber.everything);
-        save.Bind(5, subscriber.created_at ? subscriber.created_at : Now());
-        save.Bind(6, subscriber.consented_at).Bind(7, subscriber.consent_source);
-        save.Bind(8, subscriber.unsubscribed_at).Bind(9, subscriber.bounces);
-        if (!save.ok() || save.Step() != SQLITE_ROW)
-          return tl::unexpected(SqlError(db_, "save subscriber"));
-        id = save.Int(0);
-        save.Reset();
-        auto clear = Prepare("DELETE FROM subscriber_sections WHERE subscriber_id = ?1");
-        clear.Bind(1, id);
-        if (auto cleared = Complete(clear); !cleared) return cleared;
-        auto add = Prepare(
-            "INSERT OR IGNORE INTO subscriber_sections(subscriber_id, section_id) "
-            "SELECT ?1, id FROM sections WHERE slug = ?2");
-        for (const std::string& slug : subscriber.sections) {
-          add.Reset();
-          add.Bind(1, id).Bind(2, slug);
-          if (auto added = Complete(add); !added) return added;
-        }
-        return {};
-      },
+  return WritingId(
+      [&](storage::Connection& c) { return storage::newsletter::SaveSubscriber(c, subscriber); },
       false);
-  if (!done) return tl::unexpected(done.error());
-  return id;
 }
 
 Result<std::optional<Subscriber>> SqliteStore::FindSubscriber(std::int64_t id) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql =
-      std::string("SELECT ") + kSubscriberColumns + " FROM subscribers b WHERE b.id = ?1";
-  auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find subscriber"));
-  statement.Bind(1, id);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find subscriber"));
-  return ReadSubscriber(statement);
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::FindSubscriber(c, id); });
 }
 
 Result<std::optional<Subscriber>> SqliteStore::FindSubscriberByEmail(const std::string& email) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql =
-      std::string("SELECT ") + kSubscriberColumns + " FROM subscribers b WHERE b.email = ?1";
-  auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find subscriber"));
-  statement.Bind(1, email);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find subscriber"));
-  return ReadSubscriber(statement);
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::FindSubscriberByEmail(c, email); });
 }
 
 Result<void> SqliteStore::DeleteSubscriber(std::int64_t id) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("DELETE FROM subscribers WHERE id = ?1");
-        statement.Bind(1, id);
-        if (auto done = Complete(statement); !done) return done;
-        if (sqlite3_changes(db_) == 0)
-          return Fail(ErrorCode::kNotFound, "no subscriber " + std::to_string(id));
-        return {};
-      },
-      false);
+  return Writing(
+      [&](storage::Connection& c) { return storage::newsletter::DeleteSubscriber(c, id); }, false);
 }
 
 Result<std::vector<Subscriber>> SqliteStore::ListSubscribers(const SubscriberQuery& query) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql =
-      std::string("SELECT ") + kSubscriberColumns +
-      " FROM subscribers b WHERE (?1 IS NULL OR b.status = ?1) AND (?2 IS NULL OR b.email LIKE ?2 "
-      "ESCAPE '\\') ORDER BY b.id DESC LIMIT ?3 OFFSET ?4";
-  auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list subscribers"));
-  std::optional<std::string> status;
-  if (query.status) status = SubscriberStatusName(*query.status);
-  statement.Bind(1, status).Bind(2, LikePattern(query.text));
-  statement.Bind(3, query.limit).Bind(4, query.offset);
-  std::vector<Subscriber> subscribers;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) subscribers.push_back(ReadSubscriber(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list subscribers"));
-  return subscribers;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::ListSubscribers(c, query); });
 }
 
 Result<int> SqliteStore::CountSubscribers(const SubscriberQuery& query) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT count(*) FROM subscribers b WHERE (?1 IS NULL OR b.status = ?1) AND (?2 IS NULL "
-      "OR b.email LIKE ?2 ESCAPE '\\')");
-  std::optional<std::string> status;
-  if (query.status) status = SubscriberStatusName(*query.status);
-  statement.Bind(1, status).Bind(2, LikePattern(query.text));
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "count subscribers"));
-  return static_cast<int>(statement.Int(0));
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::CountSubscribers(c, query); });
 }
 
 Result<std::vector<std::pair<Timestamp, int>>> SqliteStore::SubscriberGrowth(Timestamp since) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT (consented_at - ?1) / 604800, count(*) FROM subscribers WHERE consented_at >= ?1 "
-      "GROUP BY 1 ORDER BY 1");
-  statement.Bind(1, since);
-  std::vector<std::pair<Timestamp, int>> weeks;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    weeks.emplace_back(since + statement.Int(0) * 604800, static_cast<int>(statement.Int(1)));
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "subscriber growth"));
-  return weeks;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::SubscriberGrowth(c, since); });
 }
-
-namespace {
-
-// Subscribers an issue for `?2` (a JSON array of segments; empty: everyone) goes to.
-constexpr const char* kRecipients =
-    "FROM subscribers b WHERE b.status = 'active' AND (json_array_length(?2) = 0 OR "
-    "(b.everything = 1 AND EXISTS (SELECT 1 FROM json_each(?2) WHERE value = 'everything')) OR "
-    "EXISTS (SELECT 1 FROM subscriber_sections ss JOIN sections s ON s.id = ss.section_id WHERE "
-    "ss.subscriber_id = b.id AND s.slug IN (SELECT value FROM json_each(?2))))";
-
-std::string JsonList(const std::vector<std::string>& items) {
-  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-constexpr const char* kSendColumns =
-    "s.id, s.post_id, s.subject, s.segments, s.html, s.text, s.status, s.created_at, "
-    "s.created_by, s.finished_at, (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = "
-    "s.id), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status = "
-    "'sent'), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status = "
-    "'failed'), (SELECT count(*) FROM newsletter_deliveries d WHERE d.send_id = s.id AND d.status "
-    "= 'queued'), (SELECT min(sent_at) FROM newsletter_deliveries d WHERE d.send_id = s.id AND "
-    "d.status = 'sent'), (SELECT max(sent_at) FROM newsletter_deliveries d WHERE d.send_id = "
-    "s.id AND d.status = 'sent')";
-
-NewsletterSend ReadSend(const auto& row) {
-  NewsletterSend send;
-  send.id = row.Int(0);
-  send.post_id = row.OptionalInt(1);
-  send.subject = row.Text(2);
-  send.segments = SplitTrimmed(row.Text(3), ' ');
-  send.html = row.Text(4);
-  send.text = row.Text(5);
-  send.status = ParseSendStatus(row.Text(6)).value_or(SendStatus::kQueued);
-  send.created_at = row.Int(7);
-  send.created_by = row.OptionalInt(8);
-  send.finished_at = row.OptionalInt(9);
-  send.total = static_cast<int>(row.Int(10));
-  send.sent = static_cast<int>(row.Int(11));
-  send.failed = static_cast<int>(row.Int(12));
-  send.remaining = static_cast<int>(row.Int(13));
-  send.first_sent_at = row.OptionalInt(14);
-  send.last_sent_at = row.OptionalInt(15);
-  return send;
-}
-
-}  // namespace
 
 Result<std::int64_t> SqliteStore::QueueSend(const NewsletterSend& send) {
-  std::int64_t id = 0;
-  auto done = Transact(
-      [&]() -> Result<void> {
-        std::string segments;
-        for (const std::string& segment : send.segments)
-          segments += (segments.empty() ? "" : " ") + segment;
-        auto insert = Prepare(
-            "INSERT INTO newsletter_sends(post_id, subject, segments, html, text, status, "
-            "created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7) RETURNING id");
-        insert.Bind(1, send.post_id).Bind(2, send.subject).Bind(3, segments);
-        insert.Bind(4, send.html).Bind(5, send.text);
-        insert.Bind(6, send.created_at ? send.created_at : Now()).Bind(7, send.created_by);
-        if (!insert.ok() || insert.Step() != SQLITE_ROW)
-          return tl::unexpected(SqlError(db_, "queue the newsletter"));
-        id = insert.Int(0);
-        insert.Reset();
-        static const std::string sql =
-            std::string(
-                "INSERT INTO newsletter_deliveries(send_id, subscriber_id, status) "
-                "SELECT ?1, b.id, 'queued' ") +
-            kRecipients;
-        auto deliveries = Prepare(sql.c_str());
-        deliveries.Bind(1, id).Bind(2, JsonList(send.segments));
-        return Complete(deliveries);
-      },
-      false);
-  if (!done) return tl::unexpected(done.error());
-  return id;
+  return WritingId([&](storage::Connection& c) { return storage::newsletter::QueueSend(c, send); },
+                   false);
 }
 
 Result<int> SqliteStore::CountRecipients(const std::vector<std::string>& segments) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT count(*), ?1 ") + kRecipients;
-  auto statement = Prepare(sql.c_str());
-  statement.Bind(1, 0).Bind(2, JsonList(segments));
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "count recipients"));
-  return static_cast<int>(statement.Int(0));
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::CountRecipients(c, segments); });
 }
 
 Result<std::optional<NewsletterSend>> SqliteStore::FindSend(std::int64_t id) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql =
-      std::string("SELECT ") + kSendColumns + " FROM newsletter_sends s WHERE s.id = ?1";
-  auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "find send"));
-  statement.Bind(1, id);
-  const int rc = statement.Step();
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return tl::unexpected(SqlError(db_, "find send"));
-  return ReadSend(statement);
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::FindSend(c, id); });
 }
 
 Result<std::vector<NewsletterSend>> SqliteStore::ListSends(int limit) {
-  std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kSendColumns +
-                                 " FROM newsletter_sends s ORDER BY s.id DESC LIMIT ?1";
-  auto statement = Prepare(sql.c_str());
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "list sends"));
-  statement.Bind(1, limit);
-  std::vector<NewsletterSend> sends;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) sends.push_back(ReadSend(statement));
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "list sends"));
-  return sends;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::ListSends(c, limit); });
 }
 
 Result<std::vector<Delivery>> SqliteStore::DueDeliveries(Timestamp now, int limit) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT d.send_id, d.subscriber_id, b.email, d.attempts FROM newsletter_deliveries d "
-      "JOIN subscribers b ON b.id = d.subscriber_id JOIN newsletter_sends s ON s.id = d.send_id "
-      "WHERE d.status = 'queued' AND d.next_attempt_at <= ?1 AND b.status = 'active' AND "
-      "s.status IN ('queued', 'sending') ORDER BY d.next_attempt_at LIMIT ?2");
-  statement.Bind(1, now).Bind(2, limit);
-  std::vector<Delivery> due;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    due.push_back(Delivery{statement.Int(0), statement.Int(1), statement.Text(2),
-                           static_cast<int>(statement.Int(3))});
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "due deliveries"));
-  return due;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::DueDeliveries(c, now, limit); });
 }
 
 Result<void> SqliteStore::CancelSend(std::int64_t id, Timestamp now) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto cancel = Prepare(
-            "UPDATE newsletter_sends SET status = 'cancelled', finished_at = ?2 WHERE id = ?1 AND "
-            "status IN ('queued', 'sending')");
-        cancel.Bind(1, id).Bind(2, now);
-        if (auto done = Complete(cancel); !done) return done;
-        if (sqlite3_changes(db_) == 0)
-          return Fail(ErrorCode::kNotFound, "That send is not going any more.");
-        auto skip = Prepare(
-            "UPDATE newsletter_deliveries SET status = 'skipped', last_error = 'cancelled' WHERE "
-            "send_id = ?1 AND status = 'queued'");
-        skip.Bind(1, id);
-        return Complete(skip);
-      },
-      false);
+  return Writing(
+      [&](storage::Connection& c) { return storage::newsletter::CancelSend(c, id, now); }, false);
 }
 
 Result<std::optional<Timestamp>> SqliteStore::NextDeliveryAt() {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT min(d.next_attempt_at) FROM newsletter_deliveries d JOIN newsletter_sends s ON "
-      "s.id = d.send_id WHERE d.status = 'queued' AND s.status IN ('queued', 'sending')");
-  if (!statement.ok() || statement.Step() != SQLITE_ROW)
-    return tl::unexpected(SqlError(db_, "next delivery"));
-  return statement.OptionalInt(0);
+  return database_->Read(
+      [](storage::Connection& c) { return storage::newsletter::NextDeliveryAt(c); });
 }
 
 Result<void> SqliteStore::RecordDeliveries(const std::vector<DeliveryResult>& results,
                                            int bounce_threshold, Timestamp now) {
-  return Transact(
-      [&]() -> Result<void> {
-        auto record = Prepare(
-            "UPDATE newsletter_deliveries SET status = ?3, attempts = attempts + 1, "
-            "next_attempt_at = ?4, last_error = ?5, sent_at = CASE WHEN ?3 = 'sent' THEN ?6 END "
-            "WHERE send_id = ?1 AND subscriber_id = ?2");
-        auto bounce = Prepare(
-            "UPDATE subscribers SET bounces = bounces + 1, status = CASE WHEN bounces + 1 >= ?2 "
-            "THEN 'bounced' ELSE status END WHERE id = ?1");
-        std::set<std::int64_t> sends;
-        for (const DeliveryResult& result : results) {
-          using Outcome = DeliveryResult::Outcome;
-          record.Reset();
-          record.Bind(1, result.send_id).Bind(2, result.subscriber_id);
-          record.Bind(3, result.outcome == Outcome::kSent    ? "sent"
-                         : result.outcome == Outcome::kRetry ? "queued"
-                                                             : "failed");
-          record.Bind(4, result.retry_at).Bind(5, result.error.substr(0, 500)).Bind(6, now);
-          if (auto done = Complete(record); !done) return done;
-          if (result.bounced) {
-            bounce.Reset();
-            bounce.Bind(1, result.subscriber_id).Bind(2, bounce_threshold);
-            if (auto done = Complete(bounce); !done) return done;
-          }
-          sends.insert(result.send_id);
-        }
-        // A send starts with its first batch and is done when no active subscriber waits.
-        auto started = Prepare(
-            "UPDATE newsletter_sends SET status = 'sending' WHERE id = ?1 AND status = 'queued'");
-        auto finished = Prepare(
-            "UPDATE newsletter_sends SET status = 'done', finished_at = ?2 WHERE id = ?1 AND "
-            "status = 'sending' AND NOT EXISTS (SELECT 1 FROM newsletter_deliveries d JOIN "
-            "subscribers b ON b.id = d.subscriber_id WHERE d.send_id = ?1 AND d.status = "
-            "'queued' AND b.status = 'active')");
-        auto skip = Prepare(
-            "UPDATE newsletter_deliveries SET status = 'skipped', last_error = 'no longer "
-            "subscribed' WHERE send_id = ?1 AND status = 'queued' AND (SELECT status FROM "
-            "newsletter_sends WHERE id = ?1) = 'done'");
-        for (std::int64_t id : sends) {
-          started.Reset();
-          started.Bind(1, id);
-          if (auto done = Complete(started); !done) return done;
-          finished.Reset();
-          finished.Bind(1, id).Bind(2, now);
-          if (auto done = Complete(finished); !done) return done;
-          skip.Reset();
-          skip.Bind(1, id);
-          if (auto done = Complete(skip); !done) return done;
-        }
-        return {};
+  return Writing(
+      [&](storage::Connection& c) {
+        return storage::newsletter::RecordDeliveries(c, results, bounce_threshold, now);
       },
       false);
 }
@@ -1751,60 +1451,20 @@ Result<std::vector<PostDetail>> SqliteStore::PostsById(const std::vector<std::in
 }
 
 Result<std::vector<SearchChange>> SqliteStore::PendingSearchChanges(int limit) {
-  std::lock_guard lock(mutex_);
-  auto statement = Prepare(
-      "SELECT q.id, q.post_id, s.id, s.kind, s.published_at, s.section_id, s.author_ids, "
-      "s.title, s.dek, s.body_html, s.authors, s.section, s.tags FROM (SELECT max(id) AS id, "
-      "post_id FROM (SELECT id, post_id FROM search_pending ORDER BY id LIMIT ?1) GROUP BY "
-      "post_id) q LEFT JOIN search_source s ON s.id = q.post_id ORDER BY q.id");
-  if (!statement.ok()) return tl::unexpected(SqlError(db_, "read the search queue"));
-  statement.Bind(1, limit);
-  std::vector<SearchChange> changes;
-  int rc;
-  while ((rc = statement.Step()) == SQLITE_ROW) {
-    SearchChange change{statement.Int(0), statement.Int(1), std::nullopt};
-    if (!statement.IsNull(2)) {
-      IndexedPost post;
-      post.id = statement.Int(2);
-      post.kind = statement.Text(3) == "page" ? PostKind::kPage : PostKind::kArticle;
-      post.published_at = statement.Int(4);
-      post.section_id = statement.OptionalInt(5);
-      for (const std::string& id : SplitTrimmed(statement.Text(6), ','))
-        post.author_ids.push_back(std::stoll(id));
-      post.title = statement.Text(7);
-      post.dek = statement.Text(8);
-      post.body = PlainText(statement.Text(9));
-      post.authors = statement.Text(10);
-      post.section = statement.Text(11);
-      post.tags = statement.Text(12);
-      change.post = std::move(post);
-    }
-    changes.push_back(std::move(change));
-  }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqlError(db_, "read the search queue"));
-  return changes;
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::search_queue::Pending(c, limit); });
 }
 
 Result<void> SqliteStore::ClearSearchChanges(std::int64_t up_to_sequence) {
   // Bookkeeping of the index, not a change readers see.
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare("DELETE FROM search_pending WHERE id <= ?1");
-        statement.Bind(1, up_to_sequence);
-        return Complete(statement);
-      },
+  return Writing(
+      [&](storage::Connection& c) { return storage::search_queue::Clear(c, up_to_sequence); },
       false);
 }
 
 Result<void> SqliteStore::QueueAllForSearch() {
-  return Transact(
-      [&]() -> Result<void> {
-        auto statement = Prepare(
-            "INSERT INTO search_pending(post_id) SELECT id FROM posts WHERE status = "
-            "'published'");
-        return Complete(statement);
-      },
-      false);
+  return Writing([](storage::Connection& c) { return storage::search_queue::QueueAllPublished(c); },
+                 false);
 }
 
 Result<std::vector<PostDetail>> SqliteStore::FindPostsByIds(const std::vector<std::int64_t>& ids) {

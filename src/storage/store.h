@@ -110,7 +110,7 @@ class Store {
   virtual Result<std::optional<PostDetail>> FindPostById(std::int64_t id) = 0;
   virtual Result<std::vector<PostDetail>> ListPostsForDesk(const DeskQuery& query) = 0;
   virtual Result<int> CountPostsForDesk(const DeskQuery& query) = 0;
-  // Deletes every trashed post for good; their addresses answer 410 from then on.
+  // Deletes every trashed post for good (content::Posts leaves a 410 at each address).
   virtual Result<int> EmptyTrash() = 0;
 
   // The HTML filter's upgrade pass (content/body.h): posts of every kind and status with an id

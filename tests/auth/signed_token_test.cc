@@ -25,8 +25,7 @@ TEST_F(SignedTokenTest, SignsTheSameBytesAsEveryEarlierTokenFormat) {
   EXPECT_EQ(signer_.Issue("form", "7", {"1800000000"}),
             "1800000000." + Sign(key_, "form:7:1800000000"));
   EXPECT_EQ(signer_.Issue("staff", "", {"abcdef"}), "abcdef." + Sign(key_, "staff:abcdef"));
-  EXPECT_EQ(signer_.Signature("preview", "5", {"1800000000"}),
-            Sign(key_, "preview:5:1800000000"));
+  EXPECT_EQ(signer_.Signature("preview", "5", {"1800000000"}), Sign(key_, "preview:5:1800000000"));
   EXPECT_EQ(signer_.Signature("form", "session\n/desk/posts", {}),
             Sign(key_, "form:session\n/desk/posts"));
 }
@@ -70,6 +69,16 @@ TEST_F(SignedTokenTest, RefusesAlteredAndMalformedTokens) {
   EXPECT_FALSE(signer_.Verify("confirm", "", "", 2));
   EXPECT_FALSE(signer_.Verify("confirm", "", "..", 2));
   EXPECT_FALSE(signer_.VerifySignature("confirm", "", {"42", "1900000000"}, ""));
+}
+
+TEST_F(SignedTokenTest, AnExpiredTokenIsRefused) {
+  const std::string token = signer_.Issue("confirm", "", {"42", "1900000000"});
+  EXPECT_TRUE(signer_.VerifyUnexpired("confirm", "", token, 2, 1, 1900000000));
+  EXPECT_FALSE(signer_.VerifyUnexpired("confirm", "", token, 2, 1, 1900000001));
+  // A field that is no time is refused whatever its signature says.
+  const std::string odd = signer_.Issue("confirm", "", {"42", "soon"});
+  EXPECT_TRUE(signer_.Verify("confirm", "", odd, 2));
+  EXPECT_FALSE(signer_.VerifyUnexpired("confirm", "", odd, 2, 1, 0));
 }
 
 TEST_F(SignedTokenTest, RefusesOverlongTokensUnread) {

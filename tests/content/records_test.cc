@@ -19,11 +19,11 @@ class RecordsTest : public ::testing::Test {
     section.position = -1;
     return section;
   }
-  std::string Refusal(const Result<void>& result) {
-    EXPECT_FALSE(result);
-    if (result) return "";
+  // A check failed: kInvalidArgument, with a message for the person.
+  static void ExpectRefused(const Result<void>& result) {
+    ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
-    return result.error().message;
+    EXPECT_FALSE(result.error().message.empty());
   }
 
   std::unique_ptr<SqliteStore> store_;
@@ -33,11 +33,8 @@ TEST_F(RecordsTest, ASectionIsAddedOnceAndChangedWhereItIs) {
   ASSERT_TRUE(SaveSection(*store_, NamedSection("Security and Foreign Policy"), true));
   const auto stored = **store_->FindSection("security-and-foreign-policy");
   EXPECT_EQ(stored.position, 0);
-  EXPECT_EQ(Refusal(SaveSection(*store_, NamedSection("Security and Foreign Policy"), true)),
-            "There is already a section at /section/security-and-foreign-policy/; choose "
-            "another address.");
-  EXPECT_EQ(Refusal(SaveSection(*store_, NamedSection("Energy"), false)),
-            "There is no such section.");
+  ExpectRefused(SaveSection(*store_, NamedSection("Security and Foreign Policy"), true));
+  ExpectRefused(SaveSection(*store_, NamedSection("Energy"), false));
   Section moved = NamedSection("Security", "security-and-foreign-policy");
   moved.position = 5000;
   ASSERT_TRUE(SaveSection(*store_, moved, false));
@@ -49,9 +46,8 @@ TEST_F(RecordsTest, ASectionIsAddedOnceAndChangedWhereItIs) {
 }
 
 TEST_F(RecordsTest, ASectionNeedsANameAndAUsableAddress) {
-  EXPECT_EQ(Refusal(SaveSection(*store_, NamedSection(""), true)), "A name is required.");
-  EXPECT_EQ(Refusal(SaveSection(*store_, NamedSection("Energy", "Energy Policy"), true)),
-            "The address must be a-z, 0-9 and single hyphens.");
+  ExpectRefused(SaveSection(*store_, NamedSection(""), true));
+  ExpectRefused(SaveSection(*store_, NamedSection("Energy", "Energy Policy"), true));
   EXPECT_TRUE(store_->ListSections()->empty());
 }
 
@@ -65,8 +61,7 @@ TEST_F(RecordsTest, AnAuthorsBiographyIsTextAndThePhotoAnAddressOfOurs) {
   EXPECT_NE(stored.bio_html.find("<strong>Bold</strong>"), std::string::npos);
   author.slug = "mira-okafor";
   author.avatar = "javascript:alert(1)";
-  EXPECT_EQ(Refusal(SaveAuthor(*store_, author, false)),
-            "The photo address must start with /uploads/ or https://.");
+  ExpectRefused(SaveAuthor(*store_, author, false));
   author.avatar = "https://img.example/a.jpg\" onerror=\"x";
   EXPECT_FALSE(SaveAuthor(*store_, author, false));
   EXPECT_EQ((*store_->FindAuthor("mira-okafor"))->avatar, "");
@@ -76,19 +71,15 @@ TEST_F(RecordsTest, OnlyAnExistingTagIsRenamed) {
   ASSERT_TRUE(store_->UpsertTag({0, "sanctions", "Sanctions"}));
   ASSERT_TRUE(RenameTag(*store_, "sanctions", "Economic Sanctions"));
   EXPECT_EQ((*store_->FindTag("sanctions"))->name, "Economic Sanctions");
-  EXPECT_EQ(Refusal(RenameTag(*store_, "tariffs", "Tariffs")), "There is no such tag.");
-  EXPECT_EQ(Refusal(RenameTag(*store_, "sanctions", "")), "A tag needs a name.");
+  ExpectRefused(RenameTag(*store_, "tariffs", "Tariffs"));
+  ExpectRefused(RenameTag(*store_, "sanctions", ""));
 }
 
 TEST_F(RecordsTest, RedirectsGoSomewhereSafeAndNeverToThemselves) {
-  EXPECT_EQ(Refusal(PutRedirect(*store_, {"https://evil.example/", "/x/", 301, 0})),
-            "The old address must be a path on this site, such as /2019/05/old-slug/.");
-  EXPECT_EQ(Refusal(PutRedirect(*store_, {"/old/", "javascript:alert(1)", 301, 0})),
-            "The new address must be a path on this site or an https address.");
-  EXPECT_EQ(Refusal(PutRedirect(*store_, {"/old/", "//evil.example/", 302, 0})),
-            "The new address must be a path on this site or an https address.");
-  EXPECT_EQ(Refusal(PutRedirect(*store_, {"/old/", "/old/", 301, 0})),
-            "A redirect to itself would loop.");
+  ExpectRefused(PutRedirect(*store_, {"https://evil.example/", "/x/", 301, 0}));
+  ExpectRefused(PutRedirect(*store_, {"/old/", "javascript:alert(1)", 301, 0}));
+  ExpectRefused(PutRedirect(*store_, {"/old/", "//evil.example/", 302, 0}));
+  ExpectRefused(PutRedirect(*store_, {"/old/", "/old/", 301, 0}));
   EXPECT_FALSE(PutRedirect(*store_, {"/old/", "/new/", 307, 0}));
   EXPECT_TRUE(store_->ListRedirects()->empty());
 

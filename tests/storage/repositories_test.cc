@@ -330,6 +330,158 @@ TEST_P(RepositoriesTest, TheOutboxKeepsMailUntilItIsFinishedThenOnlyWhoAndWhen) 
   EXPECT_EQ(*Write([](Connection& c) { return outbox::Prune(c, 171); }), 1);
 }
 
+TEST_P(RepositoriesTest, SubscribersAreFoundListedAndCountedAlike) {
+  Write([](Connection& c) -> Result<void> {
+    for (const char* slug : {"security", "energy"}) {
+      auto made = taxonomy::UpsertSection(c, {0, slug, slug, "", false, std::nullopt, 0});
+      if (!made) return tl::unexpected(made.error());
+    }
+    return {};
+  });
+  Subscriber reader;
+  reader.email = "Reader@Example.org";
+  reader.status = SubscriberStatus::kActive;
+  reader.everything = false;
+  reader.sections = {"energy", "security", "unknown"};
+  reader.consented_at = 1000;
+  auto id = Write([&](Connection& c) { return newsletter::SaveSubscriber(c, reader); });
+  Subscriber other;
+  other.email = "other_person@example.org";
+  other.consented_at = 1000 + 604800 + 5;
+  Write([&](Connection& c) { return newsletter::SaveSubscriber(c, other); });
+
+  auto found = Read(
+      [](Connection& c) { return newsletter::FindSubscriberByEmail(c, "reader@EXAMPLE.org"); });
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->id, *id);
+  EXPECT_EQ((*found)->sections, (std::vector<std::string>{"security", "energy"}));  // made first
+  // A change keeps the id; an address taken by another is refused.
+  reader.id = *id;
+  reader.sections = {"energy"};
+  EXPECT_EQ(*Write([&](Connection& c) { return newsletter::SaveSubscriber(c, reader); }), *id);
+  Subscriber copy = other;
+  copy.email = "READER@example.org";
+  auto taken =
+      database_->Transact([&](Connection& c) { return newsletter::SaveSubscriber(c, copy); });
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, ErrorCode::kConflict);
+
+  SubscriberQuery query;
+  query.text = "READER@";
+  EXPECT_EQ(Read([&](Connection& c) { return newsletter::ListSubscribers(c, query); })->size(), 1u);
+  query.text = "_";  // a literal underscore, not "any character"
+  auto underscore = Read([&](Connection& c) { return newsletter::ListSubscribers(c, query); });
+  ASSERT_EQ(underscore->size(), 1u);
+  EXPECT_EQ((*underscore)[0].email, "other_person@example.org");
+  query.text.clear();
+  query.status = SubscriberStatus::kActive;
+  EXPECT_EQ(*Read([&](Connection& c) { return newsletter::CountSubscribers(c, query); }), 1);
+  auto growth = Read([](Connection& c) { return newsletter::SubscriberGrowth(c, 1000); });
+  EXPECT_EQ(*growth, (std::vector<std::pair<Timestamp, int>>{{1000, 1}, {1000 + 604800, 1}}));
+  Write([&](Connection& c) { return newsletter::DeleteSubscriber(c, *id); });
+  auto again =
+      database_->Transact([&](Connection& c) { return newsletter::DeleteSubscriber(c, *id); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(RepositoriesTest, AnIssueGoesToItsSegmentsAndFinishes) {
+  Write([](Connection& c) -> Result<void> {
+    auto made = taxonomy::UpsertSection(c, {0, "energy", "Energy", "", false, std::nullopt, 0});
+    if (!made) return tl::unexpected(made.error());
+    Subscriber all;
+    all.email = "all@example.org";
+    all.status = SubscriberStatus::kActive;
+    if (auto saved = newsletter::SaveSubscriber(c, all); !saved)
+      return tl::unexpected(saved.error());
+    Subscriber energy;
+    energy.email = "energy@example.org";
+    energy.status = SubscriberStatus::kActive;
+    energy.everything = false;
+    energy.sections = {"energy"};
+    if (auto saved = newsletter::SaveSubscriber(c, energy); !saved)
+      return tl::unexpected(saved.error());
+    Subscriber pending;
+    pending.email = "pending@example.org";
+    if (auto saved = newsletter::SaveSubscriber(c, pending); !saved)
+      return tl::unexpected(saved.error());
+    return {};
+  });
+  auto count = [&](std::vector<std::string> segments) {
+    return *Read([&](Connection& c) { return newsletter::CountRecipients(c, segments); });
+  };
+  EXPECT_EQ(count({}), 2);
+  EXPECT_EQ(count({"everything"}), 1);
+  EXPECT_EQ(count({"energy"}), 1);
+  EXPECT_EQ(count({"everything", "energy"}), 2);
+  EXPECT_EQ(count({"nothing-here"}), 0);
+
+  NewsletterSend send;
+  send.subject = "This week";
+  send.segments = {"everything", "energy"};
+  send.html = "<p>Hi</p>";
+  send.text = "Hi";
+  send.created_at = 100;
+  auto id = Write([&](Connection& c) { return newsletter::QueueSend(c, send); });
+  auto due = Read([](Connection& c) { return newsletter::DueDeliveries(c, 100, 10); });
+  ASSERT_EQ(due->size(), 2u);
+  using Outcome = DeliveryResult::Outcome;
+  std::vector<DeliveryResult> results = {
+      {*id, (*due)[0].subscriber_id, Outcome::kSent, 0, false, ""},
+      {*id, (*due)[1].subscriber_id, Outcome::kRetry, 160, false, std::string(600, 'e')}};
+  Write([&](Connection& c) { return newsletter::RecordDeliveries(c, results, 3, 110); });
+  auto going = Read([&](Connection& c) { return newsletter::FindSend(c, *id); });
+  EXPECT_EQ((*going)->status, SendStatus::kSending);
+  EXPECT_EQ((*going)->sent, 1);
+  EXPECT_EQ((*going)->remaining, 1);
+  EXPECT_EQ((*going)->first_sent_at, 110);
+  EXPECT_EQ(*Read([](Connection& c) { return newsletter::NextDeliveryAt(c); }), 160);
+  results = {{*id, (*due)[1].subscriber_id, Outcome::kFailed, 0, true, "no such mailbox"}};
+  Write([&](Connection& c) { return newsletter::RecordDeliveries(c, results, 1, 170); });
+  auto done = Read([&](Connection& c) { return newsletter::FindSend(c, *id); });
+  EXPECT_EQ((*done)->status, SendStatus::kDone);
+  EXPECT_EQ((*done)->failed, 1);
+  EXPECT_EQ((*done)->finished_at, 170);
+  auto bounced =
+      Read([&](Connection& c) { return newsletter::FindSubscriber(c, (*due)[1].subscriber_id); });
+  EXPECT_EQ((*bounced)->status, SubscriberStatus::kBounced);
+  EXPECT_EQ(Read([](Connection& c) { return newsletter::ListSends(c, 5); })->size(), 1u);
+  auto cancel =
+      database_->Transact([&](Connection& c) { return newsletter::CancelSend(c, *id, 180); });
+  ASSERT_FALSE(cancel);
+  EXPECT_EQ(cancel.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(RepositoriesTest, TheSearchQueueGivesEachChangedPostOnce) {
+  Write([](Connection& c) -> Result<std::int64_t> {
+    for (const char* sql :
+         {"INSERT INTO authors(id, slug, name) VALUES (1, 'b', 'Bea'), (2, 'a', 'Al')",
+          "INSERT INTO posts(id, slug, kind, status, title, body_html, created_at, "
+          "published_at) VALUES (5, 'p', 'article', 'published', 'Grid', '<p>Power &amp; "
+          "<b>lines</b></p>', 1, 1)",
+          "INSERT INTO post_authors(post_id, author_id, position) VALUES (5, 2, 1), (5, 1, 0)",
+          "UPDATE posts SET title = 'Grid Security' WHERE id = 5"}) {
+      if (auto done = c.Exec(sql); !done) return done;
+    }
+    return 0;
+  });
+  auto pending = Read([](Connection& c) { return search_queue::Pending(c, 100); });
+  ASSERT_EQ(pending->size(), 1u);
+  const SearchChange& change = (*pending)[0];
+  ASSERT_TRUE(change.post);
+  EXPECT_EQ(change.post->title, "Grid Security");
+  EXPECT_EQ(change.post->body, "Power & lines");
+  EXPECT_EQ(change.post->authors, "Bea, Al");  // byline order
+  EXPECT_EQ(change.post->author_ids, (std::vector<std::int64_t>{1, 2}));
+  Write([&](Connection& c) { return search_queue::Clear(c, change.sequence); });
+  EXPECT_TRUE(Read([](Connection& c) { return search_queue::Pending(c, 100); })->empty());
+  Write([](Connection& c) { return c.Exec("UPDATE posts SET status = 'draft' WHERE id = 5"); });
+  auto unpublished = Read([](Connection& c) { return search_queue::Pending(c, 100); });
+  ASSERT_EQ(unpublished->size(), 1u);
+  EXPECT_FALSE((*unpublished)[0].post);
+  EXPECT_EQ((*unpublished)[0].post_id, 5);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, RepositoriesTest,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgres),
                          [](const auto& info) { return std::string(DialectName(info.param)); });

@@ -1,0 +1,46 @@
+// What SQLite and PostgreSQL spell differently inside queries, named here and nowhere else (the
+// schema's differences are in postgres_schema.h). Repositories build the SQL for the dialect of
+// the connection they are given.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/database.h"
+
+namespace broadsheet::storage::dialect {
+
+// `expression` of every row of an aggregate query, as text, joined by `separator` (a SQL string
+// literal such as "','"); NULL when there are no rows. Order as the rows come: callers that
+// care sort in C++.
+inline std::string JoinedText(Dialect dialect, std::string_view expression,
+                              std::string_view separator) {
+  const std::string joined(expression);
+  if (dialect == Dialect::kSqlite)
+    return "group_concat(" + joined + ", " + std::string(separator) + ")";
+  return "string_agg(CAST(" + joined + " AS TEXT), " + std::string(separator) + ")";
+}
+
+// A LIKE pattern (with ESCAPE '\') matching text that contains `text`; nullopt for empty text.
+// LIKE ignores ASCII case on both: SQLite's does, and PostgreSQL's on citext columns; on text
+// columns PostgreSQL's keeps case.
+inline std::optional<std::string> LikeContaining(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  return pattern + "%";
+}
+
+// At most `limit` bytes of `text`, never cutting a UTF-8 character in two: SQLite stores any
+// bytes, PostgreSQL refuses text that is not UTF-8.
+inline std::string_view Utf8Prefix(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return text;
+  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
+  return text.substr(0, limit);
+}
+
+}  // namespace broadsheet::storage::dialect
