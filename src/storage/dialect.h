@@ -12,14 +12,16 @@
 namespace broadsheet::storage::dialect {
 
 // `expression` of every row of an aggregate query, as text, joined by `separator` (a SQL string
-// literal such as "','"); NULL when there are no rows. Order as the rows come: callers that
-// care sort in C++.
+// literal such as "','"); NULL when there are no rows. In the order of `order_by`: PostgreSQL
+// sorts by it; SQLite has no ORDER BY in aggregates here, so the caller aggregates over a
+// subquery ordered the same way, whose order SQLite keeps.
 inline std::string JoinedText(Dialect dialect, std::string_view expression,
-                              std::string_view separator) {
+                              std::string_view separator, std::string_view order_by) {
   const std::string joined(expression);
   if (dialect == Dialect::kSqlite)
     return "group_concat(" + joined + ", " + std::string(separator) + ")";
-  return "string_agg(CAST(" + joined + " AS TEXT), " + std::string(separator) + ")";
+  return "string_agg(CAST(" + joined + " AS TEXT), " + std::string(separator) + " ORDER BY " +
+         std::string(order_by) + ")";
 }
 
 // A LIKE pattern (with ESCAPE '\') matching text that contains `text`; nullopt for empty text.

@@ -14,9 +14,9 @@ const std::string& SubscriberColumns(Dialect dialect) {
     // Slugs in the order the sections were made, as SQLite's key order gave them before.
     return "SELECT b.id, b.email, b.status, b.everything, b.created_at, b.consented_at, "
            "b.consent_source, b.unsubscribed_at, b.bounces, (SELECT " +
-           dialect::JoinedText(d, "slug", "','") +
-           " FROM (SELECT s.slug AS slug FROM subscriber_sections ss JOIN sections s ON s.id = "
-           "ss.section_id WHERE ss.subscriber_id = b.id ORDER BY s.id) followed) "
+           dialect::JoinedText(d, "slug", "','", "made") +
+           " FROM (SELECT s.slug AS slug, s.id AS made FROM subscriber_sections ss JOIN sections "
+           "s ON s.id = ss.section_id WHERE ss.subscriber_id = b.id ORDER BY s.id) followed) "
            "FROM subscribers b ";
   };
   static const std::string sqlite = make(Dialect::kSqlite), postgres = make(Dialect::kPostgres);
@@ -70,18 +70,17 @@ NewsletterSend SendRow(const Row& row) {
 }
 
 // "FROM subscribers b WHERE …" for the active subscribers an issue for `segments` goes to:
-// everyone for none; else those taking every issue (for "everything") and those following one
-// of the named sections. The section slugs are appended to `params`.
+// everyone for none; else those taking every issue (for "everything") and those following a
+// section named by a segment. The segments are appended to `params`.
 std::string Recipients(const std::vector<std::string>& segments, std::vector<Value>& params) {
   std::string where = "FROM subscribers b WHERE b.status = 'active'";
   if (segments.empty()) return where;
   std::vector<std::string_view> sections;
   bool everything = false;
   for (const std::string& segment : segments) {
-    if (segment == "everything")
-      everything = true;
-    else
-      sections.push_back(segment);
+    // "everything" also names a section with that slug, as it always has.
+    if (segment == "everything") everything = true;
+    sections.push_back(segment);
   }
   std::vector<std::string> alternatives;
   if (everything) alternatives.push_back("b.everything = 1");

@@ -415,6 +415,24 @@ TEST_P(RepositoriesTest, AnIssueGoesToItsSegmentsAndFinishes) {
   EXPECT_EQ(count({"energy"}), 1);
   EXPECT_EQ(count({"everything", "energy"}), 2);
   EXPECT_EQ(count({"nothing-here"}), 0);
+  // A section whose address is "everything" is reached by that segment too, as it always was.
+  Write([](Connection& c) -> Result<void> {
+    auto made = taxonomy::UpsertSection(c, {0, "everything", "All", "", false, std::nullopt, 0});
+    if (!made) return tl::unexpected(made.error());
+    Subscriber follower;
+    follower.email = "follower@example.org";
+    follower.status = SubscriberStatus::kActive;
+    follower.everything = false;
+    follower.sections = {"everything"};
+    auto saved = newsletter::SaveSubscriber(c, follower);
+    if (!saved) return tl::unexpected(saved.error());
+    return {};
+  });
+  EXPECT_EQ(count({"everything"}), 2);
+  Write([](Connection& c) {
+    return c.Exec("UPDATE subscribers SET status = 'unsubscribed' WHERE email = ?",
+                  "follower@example.org");
+  });
 
   NewsletterSend send;
   send.subject = "This week";
