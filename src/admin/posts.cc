@@ -8,9 +8,7 @@
 
 #include "admin/desk.h"
 #include "core/diff.h"
-#include "core/slug.h"
 #include "core/text.h"
-#include "markdown/markdown.h"
 
 namespace broadsheet::admin {
 

@@ -37,7 +37,7 @@ struct FolderReport {
   int authors = 0;
   int posts = 0;
   int images = 0;
-  bool publication = false;       // publication.yaml was read
+  bool publication = false;             // publication.yaml was read
   std::vector<FolderProblem> rejected;  // files (or entries) that were not imported
   std::vector<FolderProblem> warnings;  // imported, but something was ignored
 };

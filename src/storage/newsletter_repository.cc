@@ -4,6 +4,7 @@
 #include "core/text.h"
 #include "storage/dialect.h"
 #include "storage/repositories.h"
+#include "storage/row_readers.h"
 
 namespace broadsheet::storage::newsletter {
 namespace {
@@ -98,11 +99,6 @@ std::string Recipients(const std::vector<std::string>& segments, std::vector<Val
   where += " AND (";
   for (size_t i = 0; i < alternatives.size(); ++i) where += (i ? " OR " : "") + alternatives[i];
   return where + ")";
-}
-
-Result<void> Done(const Result<std::int64_t>& changed) {
-  if (!changed) return tl::unexpected(changed.error());
-  return {};
 }
 
 }  // namespace

@@ -1,16 +1,12 @@
 // Redirects, the audit log and import records: small kinds, each a table of its own.
 #include "storage/repositories.h"
+#include "storage/row_readers.h"
 
 namespace broadsheet::storage {
 namespace {
 
 Redirect ReadRedirect(const Row& row) {
   return Redirect{row.Text(0), row.Text(1), static_cast<int>(row.Int(2)), row.Int(3)};
-}
-
-Result<void> Done(const Result<std::int64_t>& changed) {
-  if (!changed) return tl::unexpected(changed.error());
-  return {};
 }
 
 }  // namespace

@@ -1,11 +1,20 @@
 // How the store reads its records from a row: one reader per record, shared by the queries
 // still written for SQLite (sqlite_store.cc, whose statements read like rows) and those written
-// over the seam (repositories.h). Internal to storage/.
+// over the seam (repositories.h); and what the repositories share besides. Internal to storage/.
 #pragma once
 
+#include <cstdint>
+
+#include "core/error.h"
 #include "storage/records.h"
 
 namespace broadsheet::storage {
+
+// A statement's outcome when the count of rows it changed does not matter.
+inline Result<void> Done(const Result<std::int64_t>& changed) {
+  if (!changed) return tl::unexpected(changed.error());
+  return {};
+}
 
 constexpr const char* kPostColumns =
     "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "

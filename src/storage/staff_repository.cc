@@ -1,5 +1,6 @@
 // Staff accounts, sessions, failed sign-ins and single-use tokens.
 #include "storage/repositories.h"
+#include "storage/row_readers.h"
 
 namespace broadsheet::storage::staff {
 namespace {
@@ -25,11 +26,6 @@ Session SessionRow(const Row& row) {
 
 OneTimeToken TokenRow(const Row& row) {
   return OneTimeToken{row.Text(0), row.Text(1), row.Int(2), row.Int(3), row.Int(4)};
-}
-
-Result<void> Done(const Result<std::int64_t>& changed) {
-  if (!changed) return tl::unexpected(changed.error());
-  return {};
 }
 
 // An UPDATE of one account: kNotFound when it changed no row.

@@ -16,11 +16,6 @@ Result<std::int64_t> Returned(const Result<std::optional<std::int64_t>>& id, con
   return **id;
 }
 
-Result<void> Done(const Result<std::int64_t>& changed) {
-  if (!changed) return tl::unexpected(changed.error());
-  return {};
-}
-
 }  // namespace
 
 Result<std::vector<Section>> ListSections(Connection& c) {

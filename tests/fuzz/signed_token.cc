@@ -1,7 +1,7 @@
 // Signed tokens: whatever a reader puts in a confirmation, manage or privacy link, a comment
 // form's stamp or a staff cookie is split and checked without reading past it.
-#include "auth/crypto.h"
 #include "auth/signed_token.h"
+#include "auth/crypto.h"
 #include "fuzz_util.h"
 
 using namespace broadsheet;
