@@ -37,6 +37,25 @@ inline std::optional<std::string> LikeContaining(const std::string& text) {
   return pattern + "%";
 }
 
+// `column = ?` comparing e-mail addresses without regard to ASCII case: SQLite's NOCASE
+// collation (its indexes on addresses are declared with it); PostgreSQL's citext (a citext
+// column casts to itself, so its index still serves).
+inline std::string SameAddress(Dialect dialect, std::string_view column) {
+  const std::string name(column);
+  if (dialect == Dialect::kSqlite) return name + " = ? COLLATE NOCASE";
+  return "CAST(" + name + " AS citext) = CAST(? AS citext)";
+}
+
+// LIKE ignoring ASCII case whatever the column's type: SQLite's LIKE does; PostgreSQL's ILIKE.
+inline const char* LikeAnyCase(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? "LIKE" : "ILIKE";
+}
+
+// The larger of two values: SQLite's scalar max(), PostgreSQL's GREATEST().
+inline const char* Greatest(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? "max" : "GREATEST";
+}
+
 // At most `limit` bytes of `text`, never cutting a UTF-8 character in two: SQLite stores any
 // bytes, PostgreSQL refuses text that is not UTF-8.
 inline std::string_view Utf8Prefix(std::string_view text, size_t limit) {

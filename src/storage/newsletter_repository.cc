@@ -86,11 +86,7 @@ std::string Recipients(const std::vector<std::string>& segments, std::vector<Val
   std::vector<std::string> alternatives;
   if (everything) alternatives.push_back("b.everything = 1");
   if (!sections.empty()) {
-    std::string list;
-    for (std::string_view slug : sections) {
-      list += list.empty() ? "?" : ", ?";
-      params.emplace_back(slug);
-    }
+    const std::string list = InList(sections, params);
     alternatives.push_back(
         "EXISTS (SELECT 1 FROM subscriber_sections ss JOIN sections s ON s.id = ss.section_id "
         "WHERE ss.subscriber_id = b.id AND s.slug IN (" +

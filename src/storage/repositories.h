@@ -116,6 +116,100 @@ Result<void> RecordDeliveries(Connection& c, const std::vector<DeliveryResult>& 
                               int bounce_threshold, Timestamp now);
 }  // namespace newsletter
 
+// Posts with their bylines (post_authors), tags, notes and revisions. A PostDetail's section,
+// authors, tags and notes are read together for a whole list (LoadDetails).
+namespace posts {
+// A post by address with its author and tag ids (byline order; tag id order).
+Result<std::optional<Post>> Find(Connection& c, const std::string& slug);
+Result<std::optional<PostDetail>> FindById(Connection& c, std::int64_t id);
+// A post readers may see at `now`.
+Result<std::optional<PostDetail>> FindPublished(Connection& c, const std::string& slug,
+                                                Timestamp now);
+// The posts found among `ids`, in that order.
+Result<std::vector<PostDetail>> ByIds(Connection& c, const std::vector<std::int64_t>& ids);
+// Fills the section, authors, tags and notes of each detail whose post is read.
+Result<void> LoadDetails(Connection& c, std::vector<PostDetail>& details);
+// Inserts a post or replaces the one at its address (imports and restores); its id.
+Result<std::int64_t> Upsert(Connection& c, const Post& post);
+// A new post and its first revision; kConflict when the address is taken.
+Result<std::int64_t> Create(Connection& c, const Post& post, std::optional<std::int64_t> user_id,
+                            const std::string& revision_details);
+// Saves an edit made on the post as it was at `expected_edit_count`, with a revision; the new
+// count. kConflict when someone saved in between or the address is taken.
+Result<int> SaveEdit(Connection& c, const Post& post, int expected_edit_count,
+                     std::optional<std::int64_t> user_id, const std::string& revision_details);
+Result<std::vector<std::int64_t>> AllIds(Connection& c);  // in creation order
+Result<std::vector<PostDetail>> ListForDesk(Connection& c, const DeskQuery& query);
+Result<int> CountForDesk(Connection& c, const DeskQuery& query);
+Result<std::vector<PostDetail>> ByStatus(Connection& c, PostStatus status, int limit);
+Result<std::vector<PostDetail>> ListPublished(Connection& c, const PostQuery& query);
+Result<int> CountPublished(Connection& c, const PostQuery& query);
+// Published posts for sitemaps: neither noindex nor pointing elsewhere, in id order.
+Result<std::vector<PostAddress>> Addresses(Connection& c, Timestamp now, Timestamp since, int limit,
+                                           int offset);
+Result<int> CountAddresses(Connection& c, Timestamp now, Timestamp since);
+// The first and last publication times of a kind of post (none when nothing is published).
+Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(Connection& c, PostKind kind,
+                                                                     Timestamp now);
+// Published articles sharing tags with `post` (most shared first), then its section's newest.
+Result<std::vector<PostDetail>> RelatedCandidates(Connection& c, const Post& post, Timestamp now,
+                                                  int limit);
+Result<int> PublishDue(Connection& c, Timestamp now);  // scheduled posts now due; how many
+Result<int> DeleteTrashed(Connection& c);              // how many
+// A correction or update note, which also marks the post as updated at the note's time.
+Result<std::int64_t> AddNote(Connection& c, const PostNote& note,
+                             std::optional<std::int64_t> user_id);
+Result<void> RestoreNote(Connection& c, const PostNote& note);  // as exported, without marking
+Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id);  // newest first
+Result<std::optional<Revision>> FindRevision(Connection& c, std::int64_t id);
+Result<void> RestoreRevision(Connection& c, const Revision& revision);  // as exported
+// Stored bodies after `after_id`, in id order, for upgrade passes over every post.
+Result<std::vector<StoredBody>> Bodies(Connection& c, std::int64_t after_id, int limit);
+Result<void> ReplaceHtml(Connection& c, std::int64_t post_id, const std::string& body_html);
+}  // namespace posts
+
+// Readers' comments and what the spam filter learned from them. Addresses compare without
+// regard to ASCII case.
+namespace comments {
+Result<std::int64_t> Create(Connection& c, const Comment& comment);  // created now unless given
+// An imported comment with every field as given but the client hash: inserted when its id is 0,
+// else replacing that comment (kNotFound when there is none).
+Result<std::int64_t> SaveImported(Connection& c, const Comment& comment);
+Result<std::optional<Comment>> Find(Connection& c, std::int64_t id);
+Result<std::vector<Comment>> OfPost(Connection& c, std::int64_t post_id);  // oldest first
+// The newest `limit` approved comments of a post (all when `limit` is 0), oldest first.
+Result<std::vector<Comment>> Approved(Connection& c, std::int64_t post_id, int limit);
+// The comments of `limit` threads of a post, `skip` threads skipped, newest thread first (a
+// thread starts at an approved comment whose parent is not shown); oldest comment first.
+Result<std::vector<Comment>> Threads(Connection& c, std::int64_t post_id, int skip, int limit);
+// Whether a post has more than `count` threads.
+Result<bool> HasThreadsAfter(Connection& c, std::int64_t post_id, std::int64_t count);
+// How many threads come before comment `id`'s; empty when the post does not show it.
+Result<std::optional<int>> ThreadIndex(Connection& c, std::int64_t post_id, std::int64_t id);
+// Comments with `status` (all but trash when unset) whose text, name or address contains
+// `text` (any when empty), newest first.
+Result<std::vector<Comment>> List(Connection& c, std::optional<CommentStatus> status, int limit,
+                                  const std::string& text);
+Result<void> SetStatus(Connection& c, std::int64_t id, CommentStatus status);  // kNotFound
+Result<void> Update(Connection& c, const Comment& comment);  // what its author may change
+Result<std::vector<Comment>> ByEmail(Connection& c, const std::string& email);  // oldest first
+// Deletes the address's comments, or empties those others replied to, and the record of mail
+// sent to it; returns how many comments.
+Result<int> EraseByEmail(Connection& c, const std::string& email);
+Result<int> ForgetClients(Connection& c, Timestamp before);  // clears older client hashes
+// Counts the comment's words as spam or not (moving them if it was taught the other way).
+Result<void> Learn(Connection& c, std::int64_t id, bool spam,
+                   const std::vector<std::string>& words);
+Result<SpamCounts> CountSpamWords(Connection& c, const std::vector<std::string>& words);
+// Comments since `since` from the address or from the client (an empty hash matches none).
+Result<int> CountRecent(Connection& c, const std::string& email, const std::string& client_hash,
+                        Timestamp since);
+Result<bool> HasDuplicate(Connection& c, std::int64_t post_id, const std::string& email,
+                          const std::string& body);
+Result<int> CountApproved(Connection& c, std::int64_t post_id);  // kept by triggers
+Result<bool> HasApprovedFrom(Connection& c, const std::string& email);
+}  // namespace comments
+
 // The search index's queue of changed posts (filled by triggers; search/ applies it).
 namespace search_queue {
 // The newest change of each post among the `limit` oldest queued, in queue order, with what the

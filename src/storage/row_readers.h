@@ -3,9 +3,14 @@
 // over the seam (repositories.h); and what the repositories share besides. Internal to storage/.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
+#include "storage/database.h"
 #include "storage/records.h"
 
 namespace broadsheet::storage {
@@ -14,6 +19,20 @@ namespace broadsheet::storage {
 inline Result<void> Done(const Result<std::int64_t>& changed) {
   if (!changed) return tl::unexpected(changed.error());
   return {};
+}
+
+// "?, ?, …" for an IN list of `values` (not empty), appended to `params`. The list is padded to
+// a power of two by repeating its last value, so that lists of any length share a few statement
+// shapes in the drivers' statement caches instead of one each.
+template <typename Values>
+std::string InList(const Values& values, std::vector<Value>& params) {
+  const size_t padded = std::bit_ceil(values.size());
+  std::string list;
+  for (size_t i = 0; i < padded; ++i) {
+    list += i ? ", ?" : "?";
+    params.emplace_back(values[std::min(i, values.size() - 1)]);
+  }
+  return list;
 }
 
 constexpr const char* kPostColumns =

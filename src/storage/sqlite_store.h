@@ -8,8 +8,10 @@
 // the change signal (a file beside the database) tells the others that content changed.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -191,20 +193,26 @@ class SqliteStore final : public Store {
   // the change signal when `invalidates` and it changed something.
   Result<void> Writing(const std::function<Result<void>(storage::Connection&)>& work,
                        bool invalidates = true);
-  // Writing, for work that returns the id of the row it wrote.
-  Result<std::int64_t> WritingId(
-      const std::function<Result<std::int64_t>(storage::Connection&)>& work,
-      bool invalidates = true);
+  // Writing, for work that returns a value (the id of the row it wrote, a count).
+  template <typename T>
+  Result<T> WritingValue(const std::function<Result<T>(storage::Connection&)>& work,
+                         bool invalidates = true) {
+    std::optional<T> value;
+    auto done = Writing(
+        [&](storage::Connection& c) -> Result<void> {
+          auto written = work(c);
+          if (!written) return tl::unexpected(written.error());
+          value.emplace(std::move(*written));
+          return {};
+        },
+        invalidates);
+    if (!done) return tl::unexpected(done.error());
+    return std::move(*value);
+  }
   Result<void> Migrate();
   Result<void> Exec(const char* sql);
   Statement Prepare(const char* sql);
   Result<void> Complete(Statement& statement);  // steps a write to SQLITE_DONE
-  Result<void> LoadDetails(std::vector<PostDetail>& details);
-  Result<void> WritePostLinks(std::int64_t id, const Post& post);  // authors and tags
-  Result<void> AddRevision(std::int64_t post_id, const Post& post,
-                           std::optional<std::int64_t> user_id, const std::string& details);
-  // Reads posts by id, in the order given, with their details; missing ids are skipped.
-  Result<std::vector<PostDetail>> PostsById(const std::vector<std::int64_t>& ids);
 
   // The connection, through the seam; the statements not yet written over it use its handle
   // under its lock (storage/README.md, "Moving onto the seam").

@@ -500,6 +500,309 @@ TEST_P(RepositoriesTest, TheSearchQueueGivesEachChangedPostOnce) {
   EXPECT_EQ((*unpublished)[0].post_id, 5);
 }
 
+TEST_P(RepositoriesTest, PostsAreSavedListedAndReadWithTheirDetailsAlike) {
+  Write([](Connection& c) -> Result<std::int64_t> {
+    for (const char* sql :
+         {"INSERT INTO sections(id, slug, name, position) VALUES (3, 'security', 'Security', 0)",
+          "INSERT INTO authors(id, slug, name) VALUES (1, 'bea', 'Bea'), (2, 'al', 'Al')",
+          "INSERT INTO tags(id, slug, name) VALUES (4, 'grid', 'Grid'), (5, 'arms', 'Arms')",
+          "INSERT INTO users(id, email, name, role, password_hash, created_at) VALUES "
+          "(9, 'ed@example.org', 'Ed', 'editor', 'x', 1)"}) {
+      if (auto done = c.Exec(sql); !done) return done;
+    }
+    return 0;
+  });
+  Post post;
+  post.slug = "grid-attack";
+  post.status = PostStatus::kPublished;
+  post.title = "The Grid \u2014 Attacked";
+  post.dek = "What 50% of operators missed";
+  post.body_markdown = "Text";
+  post.body_html = "<p>Text</p>";
+  post.published_at = 100;
+  post.section_id = 3;
+  post.author_ids = {2, 1};
+  post.tag_ids = {5, 4};
+  auto id = Write([&](Connection& c) { return posts::Create(c, post, 9, "{}"); });
+  ASSERT_TRUE(id);
+  auto again = database_->Transact([&](Connection& c) { return posts::Create(c, post, 9, "{}"); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+
+  Post draft = post;
+  draft.slug = "draft";
+  draft.status = PostStatus::kDraft;
+  draft.published_at.reset();
+  draft.author_ids = {1};
+  draft.tag_ids = {4};
+  const auto draft_id = *Write([&](Connection& c) { return posts::Create(c, draft, 9, "{}"); });
+
+  auto found = Read([](Connection& c) { return posts::Find(c, "grid-attack"); });
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->author_ids, (std::vector<std::int64_t>{2, 1}));  // byline order
+  EXPECT_EQ((*found)->tag_ids, (std::vector<std::int64_t>{4, 5}));
+  EXPECT_EQ((*found)->edit_count, 1);
+
+  // An edit on a stale count is refused; on the current one it saves and makes a revision.
+  Post edited = **found;
+  edited.title = "The Grid, Attacked";
+  edited.author_ids = {1};
+  auto stale =
+      database_->Transact([&](Connection& c) { return posts::SaveEdit(c, edited, 0, 9, "{}"); });
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(*Write([&](Connection& c) { return posts::SaveEdit(c, edited, 1, 9, "{}"); }), 2);
+  Post clash = edited;
+  clash.slug = "draft";
+  auto taken =
+      database_->Transact([&](Connection& c) { return posts::SaveEdit(c, clash, 2, 9, "{}"); });
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, ErrorCode::kConflict);
+  auto revisions = Read([&](Connection& c) { return posts::Revisions(c, *id); });
+  ASSERT_EQ(revisions->size(), 2u);
+  EXPECT_EQ((*revisions)[0].title, "The Grid, Attacked");
+  EXPECT_EQ((*revisions)[0].user_name, "Ed");
+  EXPECT_EQ(
+      (*Read([&](Connection& c) { return posts::FindRevision(c, (*revisions)[1].id); }))->title,
+      post.title);
+
+  PostNote note{0, *id, "correction", "An earlier version misnamed the operator.", 150};
+  ASSERT_TRUE(Write([&](Connection& c) { return posts::AddNote(c, note, 9); }));
+  auto detail = Read([&](Connection& c) { return posts::FindPublished(c, "grid-attack", 200); });
+  ASSERT_TRUE(*detail);
+  EXPECT_EQ((*detail)->post.updated_at, 150);
+  EXPECT_EQ((*detail)->post.edit_count, 3);
+  ASSERT_TRUE((*detail)->section);
+  EXPECT_EQ((*detail)->section->slug, "security");
+  ASSERT_EQ((*detail)->authors.size(), 1u);
+  EXPECT_EQ((*detail)->authors[0].name, "Bea");
+  ASSERT_EQ((*detail)->tags.size(), 2u);
+  EXPECT_EQ((*detail)->tags[0].name, "Arms");  // by name
+  ASSERT_EQ((*detail)->notes.size(), 1u);
+  EXPECT_EQ((*detail)->notes[0].text, note.text);
+  EXPECT_FALSE(*Read([](Connection& c) { return posts::FindPublished(c, "grid-attack", 99); }));
+  EXPECT_FALSE(*Read([](Connection& c) { return posts::FindPublished(c, "draft", 200); }));
+
+  // Lists: readers see published posts by section, author, tag and dates; the desk every state.
+  PostQuery query;
+  query.now = 200;
+  query.tag_id = 5;
+  auto listed = Read([&](Connection& c) { return posts::ListPublished(c, query); });
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].authors.size(), 1u);
+  query.author_id = 2;  // no longer on the byline
+  EXPECT_EQ(*Read([&](Connection& c) { return posts::CountPublished(c, query); }), 0);
+  query = PostQuery{};
+  query.now = 200;
+  query.from = 100;
+  query.until = 101;
+  EXPECT_EQ(*Read([&](Connection& c) { return posts::CountPublished(c, query); }), 1);
+  query.from = 101;
+  query.until.reset();
+  EXPECT_EQ(*Read([&](Connection& c) { return posts::CountPublished(c, query); }), 0);
+  DeskQuery desk;
+  desk.text = "50%";
+  EXPECT_EQ(*Read([&](Connection& c) { return posts::CountForDesk(c, desk); }), 2);
+  desk.text = "GRID";  // any case
+  desk.status = PostStatus::kDraft;
+  auto drafts = Read([&](Connection& c) { return posts::ListForDesk(c, desk); });
+  ASSERT_EQ(drafts->size(), 1u);
+  EXPECT_EQ((*drafts)[0].post.id, draft_id);
+  desk = DeskQuery{};
+  desk.author_id = 2;
+  EXPECT_EQ(*Read([&](Connection& c) { return posts::CountForDesk(c, desk); }), 0);
+  desk = DeskQuery{};
+  desk.created_by = 9;
+  desk.section_id = 3;
+  EXPECT_EQ(*Read([&](Connection& c) { return posts::CountForDesk(c, desk); }), 2);
+
+  auto by_ids = Read([&](Connection& c) { return posts::ByIds(c, {draft_id, 999, *id}); });
+  ASSERT_EQ(by_ids->size(), 2u);
+  EXPECT_EQ((*by_ids)[0].post.id, draft_id);  // in the order asked
+  EXPECT_EQ((*by_ids)[1].tags.size(), 2u);
+  auto span = Read([](Connection& c) { return posts::PublishedSpan(c, PostKind::kArticle, 200); });
+  ASSERT_TRUE(*span);
+  EXPECT_EQ((*span)->first, 100);
+  EXPECT_FALSE(*Read([](Connection& c) { return posts::PublishedSpan(c, PostKind::kPage, 200); }));
+  auto addresses = Read([](Connection& c) { return posts::Addresses(c, 200, 0, 10, 0); });
+  ASSERT_EQ(addresses->size(), 1u);
+  EXPECT_EQ((*addresses)[0].changed_at, 150);  // the later of published and updated
+  EXPECT_EQ(*Read([](Connection& c) { return posts::CountAddresses(c, 200, 0); }), 1);
+
+  // The draft shares a tag: related once published; scheduled posts publish when due.
+  Write([&](Connection& c) {
+    return c.Exec("UPDATE posts SET status = 'scheduled', published_at = 180 WHERE id = ?",
+                  draft_id);
+  });
+  EXPECT_EQ(*Write([](Connection& c) { return posts::PublishDue(c, 170); }), 0);
+  EXPECT_EQ(*Write([](Connection& c) { return posts::PublishDue(c, 190); }), 1);
+  auto related = Read([&](Connection& c) { return posts::RelatedCandidates(c, edited, 200, 5); });
+  ASSERT_EQ(related->size(), 1u);
+  EXPECT_EQ((*related)[0].post.id, draft_id);
+  EXPECT_EQ(
+      Read([](Connection& c) { return posts::ByStatus(c, PostStatus::kPublished, 5); })->size(),
+      2u);
+
+  Write([&](Connection& c) {
+    return c.Exec("UPDATE posts SET status = 'trash' WHERE id = ?", draft_id);
+  });
+  EXPECT_EQ(*Write([](Connection& c) { return posts::DeleteTrashed(c); }), 1);
+  EXPECT_EQ(*Read([](Connection& c) { return posts::AllIds(c); }), std::vector<std::int64_t>{*id});
+  ASSERT_TRUE(Write([&](Connection& c) { return posts::ReplaceHtml(c, *id, "<p>New</p>"); }));
+  auto bodies = Read([](Connection& c) { return posts::Bodies(c, 0, 10); });
+  ASSERT_EQ(bodies->size(), 1u);
+  EXPECT_EQ((*bodies)[0].body_html, "<p>New</p>");
+}
+
+TEST_P(RepositoriesTest, AnUpsertReplacesThePostAtItsAddress) {
+  Post post;
+  post.slug = "imported";
+  post.title = "First";
+  post.created_at = 5;
+  const auto id = *Write([&](Connection& c) { return posts::Upsert(c, post); });
+  post.title = "Second";
+  EXPECT_EQ(*Write([&](Connection& c) { return posts::Upsert(c, post); }), id);
+  auto found = Read([](Connection& c) { return posts::Find(c, "imported"); });
+  EXPECT_EQ((*found)->title, "Second");
+  EXPECT_EQ((*found)->created_at, 5);
+  Revision revision{0, id, 7, std::nullopt, "", "Old", "", "Body", "{}"};
+  ASSERT_TRUE(Write([&](Connection& c) { return posts::RestoreRevision(c, revision); }));
+  ASSERT_TRUE(Write([&](Connection& c) {
+    return posts::RestoreNote(c, PostNote{0, id, "update", "Updated.", 8});
+  }));
+  EXPECT_EQ(Read([&](Connection& c) { return posts::Revisions(c, id); })->size(), 1u);
+  EXPECT_EQ((*Read([&](Connection& c) { return posts::FindById(c, id); }))->notes.size(), 1u);
+}
+
+TEST_P(RepositoriesTest, CommentsThreadAndCountAlike) {
+  Write([](Connection& c) {
+    return c.Exec(
+        "INSERT INTO posts(id, slug, kind, status, title, created_at, published_at) VALUES "
+        "(7, 'grid', 'article', 'published', 'Grid', 1, 1), "
+        "(8, 'other', 'article', 'published', 'Other', 1, 1)");
+  });
+  auto add = [&](std::int64_t post, std::optional<std::int64_t> parent, CommentStatus status,
+                 std::string email, std::string body, Timestamp at) {
+    Comment comment;
+    comment.post_id = post;
+    comment.parent_id = parent;
+    comment.status = status;
+    comment.author_name = "Reader";
+    comment.author_email = std::move(email);
+    comment.body_markdown = std::move(body);
+    comment.body_html = "<p>x</p>";
+    comment.client_hash = "client-" + std::to_string(at % 2);
+    comment.created_at = at;
+    auto id = Write([&](Connection& c) { return comments::Create(c, comment); });
+    return id ? *id : 0;
+  };
+  const auto first = add(7, std::nullopt, CommentStatus::kApproved, "Ann@Example.org", "One", 10);
+  const auto reply = add(7, first, CommentStatus::kApproved, "bo@example.org", "Reply", 11);
+  const auto held = add(7, first, CommentStatus::kPending, "cy@example.org", "Held", 12);
+  const auto orphan = add(7, held, CommentStatus::kApproved, "ann@example.ORG", "Under held", 13);
+  const auto second = add(7, std::nullopt, CommentStatus::kApproved, "dee@example.org", "Two", 14);
+  add(8, std::nullopt, CommentStatus::kApproved, "ann@example.org", "Elsewhere", 15);
+
+  // Threads, newest first: "Two", the reply under the held comment (its parent is not shown),
+  // then "One" with its reply.
+  auto page = Read([&](Connection& c) { return comments::Threads(c, 7, 0, 2); });
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, orphan);
+  EXPECT_EQ((*page)[1].id, second);
+  EXPECT_EQ((*page)[1].post_slug, "grid");
+  EXPECT_TRUE(*Read([&](Connection& c) { return comments::HasThreadsAfter(c, 7, 2); }));
+  EXPECT_FALSE(*Read([&](Connection& c) { return comments::HasThreadsAfter(c, 7, 3); }));
+  auto last = Read([&](Connection& c) { return comments::Threads(c, 7, 2, 2); });
+  ASSERT_EQ(last->size(), 2u);
+  EXPECT_EQ((*last)[0].id, first);
+  EXPECT_EQ((*last)[1].id, reply);
+  EXPECT_EQ(**Read([&](Connection& c) { return comments::ThreadIndex(c, 7, reply); }), 2);
+  EXPECT_FALSE(*Read([&](Connection& c) { return comments::ThreadIndex(c, 7, held); }));
+  EXPECT_FALSE(*Read([&](Connection& c) { return comments::ThreadIndex(c, 8, first); }));
+
+  auto newest = Read([](Connection& c) { return comments::Approved(c, 7, 2); });
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].id, orphan);  // the newest two, oldest first
+  EXPECT_EQ(Read([](Connection& c) { return comments::Approved(c, 7, 0); })->size(), 4u);
+  EXPECT_EQ(*Read([](Connection& c) { return comments::CountApproved(c, 7); }), 4);
+  EXPECT_EQ(Read([](Connection& c) { return comments::OfPost(c, 7); })->size(), 5u);
+
+  // Addresses compare without regard to case; text search too.
+  EXPECT_EQ(Read([](Connection& c) { return comments::ByEmail(c, "ANN@example.org"); })->size(),
+            3u);
+  EXPECT_TRUE(*Read([](Connection& c) { return comments::HasApprovedFrom(c, "ann@EXAMPLE.org"); }));
+  EXPECT_FALSE(*Read([](Connection& c) { return comments::HasApprovedFrom(c, "cy@example.org"); }));
+  EXPECT_TRUE(
+      *Read([](Connection& c) { return comments::HasDuplicate(c, 7, "ANN@example.org", "One"); }));
+  EXPECT_FALSE(
+      *Read([](Connection& c) { return comments::HasDuplicate(c, 7, "ann@example.org", "On"); }));
+  EXPECT_EQ(
+      *Read([](Connection& c) { return comments::CountRecent(c, "ann@example.org", "", 10); }), 3);
+  // By address or by client, each comment once: Ann's three and the other even-time one.
+  EXPECT_EQ(*Read([](Connection& c) {
+    return comments::CountRecent(c, "ann@example.org", "client-0", 10);
+  }),
+            5);
+  auto found = Read([](Connection& c) { return comments::List(c, std::nullopt, 10, "under"); });
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, orphan);
+  EXPECT_EQ(Read([](Connection& c) {
+              return comments::List(c, CommentStatus::kPending, 10, "");
+            })->size(),
+            1u);
+  EXPECT_EQ(Read([](Connection& c) { return comments::List(c, std::nullopt, 10, "50%"); })->size(),
+            0u);
+
+  auto missing = database_->Transact(
+      [](Connection& c) { return comments::SetStatus(c, 999, CommentStatus::kSpam); });
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(
+      Write([&](Connection& c) { return comments::SetStatus(c, second, CommentStatus::kTrash); }));
+  EXPECT_EQ(*Read([](Connection& c) { return comments::CountApproved(c, 7); }), 3);
+
+  // Erasing an address empties its comments that have replies and deletes the others.
+  EXPECT_EQ(*Write([](Connection& c) { return comments::EraseByEmail(c, "Ann@example.org"); }), 3);
+  auto kept = Read([&](Connection& c) { return comments::Find(c, first); });
+  ASSERT_TRUE(*kept);
+  EXPECT_EQ((*kept)->author_name, "Anonymous");
+  EXPECT_EQ((*kept)->author_email, "");
+  EXPECT_FALSE(*Read([&](Connection& c) { return comments::Find(c, orphan); }));
+  EXPECT_EQ(*Write([](Connection& c) { return comments::ForgetClients(c, 13); }), 2);
+}
+
+TEST_P(RepositoriesTest, TheSpamFilterCountsEachCommentOnceAndCanChangeItsMind) {
+  Write([](Connection& c) -> Result<std::int64_t> {
+    if (auto done = c.Exec("INSERT INTO posts(id, slug, kind, status, title, created_at) VALUES "
+                           "(7, 'grid', 'article', 'published', 'Grid', 1)");
+        !done)
+      return done;
+    return c.Exec(
+        "INSERT INTO comments(id, post_id, status, author_name, author_email, body_markdown, "
+        "body_html, created_at) VALUES (1, 7, 'pending', 'R', 'r@example.org', 'x', 'x', 1)");
+  });
+  const std::vector<std::string> words = {"casino", "free", "free", "caf\u00e9"};
+  ASSERT_TRUE(Write([&](Connection& c) { return comments::Learn(c, 1, true, words); }));
+  ASSERT_TRUE(Write([&](Connection& c) { return comments::Learn(c, 1, true, words); }));  // again
+  auto counts = Read([](Connection& c) {
+    return comments::CountSpamWords(c, {"free", "caf\u00e9", "unknown"});
+  });
+  EXPECT_EQ(counts->spam_comments, 1);
+  EXPECT_EQ(counts->ham_comments, 0);
+  EXPECT_EQ(counts->words.size(), 2u);
+  EXPECT_EQ(counts->words.at("free"), std::make_pair(1, 0));
+  // Taught the other way, the comment moves from spam to ham.
+  ASSERT_TRUE(Write([&](Connection& c) { return comments::Learn(c, 1, false, words); }));
+  counts = Read([](Connection& c) { return comments::CountSpamWords(c, {"casino"}); });
+  EXPECT_EQ(counts->spam_comments, 0);
+  EXPECT_EQ(counts->ham_comments, 1);
+  EXPECT_EQ(counts->words.at("casino"), std::make_pair(0, 1));
+  auto unknown =
+      database_->Transact([&](Connection& c) { return comments::Learn(c, 2, true, words); });
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, RepositoriesTest,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgres),
                          [](const auto& info) { return std::string(DialectName(info.param)); });
