@@ -1,6 +1,7 @@
 // The desk's subscribers page: counts by status and weekly growth, the list (by status, search),
 // unsubscribing or erasing one, and the CSV import and export. Administrators only: it is
 // personal data.
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -47,7 +48,7 @@ Result<Response> Desk::SubscribersPage(const Request& request, int status,
   int page = 1;
   const std::string page_text = request.QueryParam("page").value_or("1");
   std::from_chars(page_text.data(), page_text.data() + page_text.size(), page);
-  page = std::max(page, 1);
+  page = std::clamp(page, 1, 100000);  // the offset stays within an int
   query.limit = kPerPage;
   query.offset = (page - 1) * kPerPage;
   auto subscribers = store_.ListSubscribers(query);

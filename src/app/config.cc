@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "core/text.h"
+#include "storage/database.h"
 
 namespace broadsheet::app {
 namespace fs = std::filesystem;
@@ -67,7 +68,9 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       "newsletter", "embed_hosts", "comments", "search",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
-      "image_memory_mb", "image_jobs", "image_wait_s"};
+      "image_memory_mb", "image_jobs", "image_wait_s",
+      // The database: the site's SQLite file unless a PostgreSQL URL is given.
+      "database_url", "database_pool"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
@@ -97,15 +100,15 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
 
   // The file's values first, as text, so that the environment can replace them uniformly.
   std::map<std::string, std::string> values;
-  for (const char* key :
-       {"listen", "base_url", "theme", "log_level", "access_log", "metrics_token"}) {
+  for (const char* key : {"listen", "base_url", "theme", "log_level", "access_log", "metrics_token",
+                          "database_url"}) {
     auto value = text(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = **value;
   }
-  for (const char* key :
-       {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s", "max_connections",
-        "max_connections_per_address", "image_memory_mb", "image_jobs", "image_wait_s"}) {
+  for (const char* key : {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s",
+                          "max_connections", "max_connections_per_address", "image_memory_mb",
+                          "image_jobs", "image_wait_s", "database_pool"}) {
     auto value = number(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = std::to_string(**value);
@@ -250,6 +253,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_IMAGE_MEMORY_MB", "image_memory_mb"},
       {"BROADSHEET_IMAGE_JOBS", "image_jobs"},
       {"BROADSHEET_IMAGE_WAIT_S", "image_wait_s"},
+      {"BROADSHEET_DATABASE_URL", "database_url"},
+      {"BROADSHEET_DATABASE_POOL", "database_pool"},
   };
   std::map<std::string, std::string> origin;  // key -> where its value came from
   for (const auto& [key, value] : values) origin[key] = file + ": " + key;
@@ -342,6 +347,20 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     auto kb = ParseNumber(origin["max_body_kb"], found->second, 1, 1 << 20);
     if (!kb) return tl::unexpected(kb.error());
     config.max_body_bytes = static_cast<size_t>(*kb) * 1024;
+  }
+  if (auto found = values.find("database_url"); found != values.end() && !found->second.empty()) {
+    if (!storage::IsPostgresUrl(found->second)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["database_url"] +
+                      ": must be a PostgreSQL URL (postgresql://USER@HOST/DATABASE); leave it out "
+                      "for the site's own SQLite file");
+    }
+    config.database_url = found->second;
+  }
+  if (auto found = values.find("database_pool"); found != values.end()) {
+    auto pool = ParseNumber(origin["database_pool"], found->second, 1, 1000);
+    if (!pool) return tl::unexpected(pool.error());
+    config.database_pool = static_cast<int>(*pool);
   }
   if (auto found = values.find("threads"); found != values.end()) {
     auto threads = ParseNumber(origin["threads"], found->second, 0, 256);
@@ -534,7 +553,17 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   return config;
 }
 
-std::string DefaultConfigText(const std::string& base_url) {
+std::string DefaultConfigText(const std::string& base_url, const std::string& database_url) {
+  // A TOML basic string: backslashes and quotes escaped (a URL has no control characters).
+  std::string quoted;
+  for (char c : database_url) {
+    if (c == '\\' || c == '"') quoted += '\\';
+    quoted += c;
+  }
+  const std::string database_line =
+      database_url.empty()
+          ? "# database_url = \"postgresql://broadsheet@db.example.org/broadsheet\""
+          : "database_url = \"" + quoted + "\"";
   return fmt::format(
       R"(# Broadsheet server settings. Every setting may also be set with an environment
 # variable (BROADSHEET_LISTEN, BROADSHEET_BASE_URL, …), which wins over this file.
@@ -544,7 +573,13 @@ listen = "127.0.0.1:8080"
 
 # The public address of the site, used in canonical links, feeds and structured data, is a
 # publication setting (the desk's Settings page). Set it here only to override it for this server.
-# base_url = "{}"
+# base_url = "{0}"
+
+# The database: the site's own SQLite file (broadsheet.db) unless a PostgreSQL URL is given, in
+# libpq's form (postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=verify-full&sslrootcert=…).
+# BROADSHEET_DATABASE_URL keeps a password out of this file. database_pool: connections at most.
+{1}
+# database_pool = 8
 
 # Memory for rendered pages, in MiB.
 cache_budget_mb = 64
@@ -635,7 +670,7 @@ image_wait_s = 10
 # timezone = "Europe/Berlin"
 # language = "en"
 )",
-      base_url);
+      base_url, database_line);
 }
 
 }  // namespace broadsheet::app

@@ -29,9 +29,13 @@ struct Config {
   std::vector<std::string> trusted_proxies;      // trusted_proxies = ["127.0.0.1"]
   size_t max_body_bytes = 1024 * 1024;           // max_body_kb = 1024
   int threads = 0;                               // threads = 0 (one per core)
-  int request_timeout_s = 15;                    // request_timeout_s: idle wait + whole request
-  size_t max_connections = 10000;                // max_connections: all clients together
-  size_t max_connections_per_address = 256;      // max_connections_per_address
+  // database_url = "postgresql://…" (libpq's URI: sslmode, sslrootcert and the rest pass
+  // through); empty: the site's broadsheet.db. database_pool = 8: connections at most.
+  std::string database_url;
+  int database_pool = 8;
+  int request_timeout_s = 15;                // request_timeout_s: idle wait + whole request
+  size_t max_connections = 10000;            // max_connections: all clients together
+  size_t max_connections_per_address = 256;  // max_connections_per_address
   // metrics_allow: who may read /metrics; metrics_token: a bearer token that may, from anywhere.
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1"};
   std::string metrics_token;
@@ -63,6 +67,6 @@ Environment ProcessEnvironment();
 Result<Config> LoadConfig(const std::filesystem::path& site_dir, const Environment& environment);
 
 // The broadsheet.toml that `broadsheet init` writes, with every setting shown.
-std::string DefaultConfigText(const std::string& base_url);
+std::string DefaultConfigText(const std::string& base_url, const std::string& database_url = "");
 
 }  // namespace broadsheet::app

@@ -207,7 +207,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
     if (!listen) return Failure(listen.error());
     config.listen = *listen;
   }
-  auto store = OpenStore(paths);
+  auto store = OpenStore(paths, config);
   if (!store) return Failure(store.error());
   if (auto upgraded = UpgradeStoredHtml(**store, config); !upgraded) {
     return Failure(upgraded.error());

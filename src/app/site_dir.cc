@@ -26,17 +26,43 @@ Result<SitePaths> OpenSiteDir(const fs::path& dir) {
     return Fail(ErrorCode::kConflict, dir.string() + " is a file, not a site directory");
   }
   SitePaths paths(dir);
-  if (!fs::exists(paths.config, error) || !fs::exists(paths.database, error)) {
+  if (!fs::exists(paths.config, error)) {
     return Fail(ErrorCode::kConflict,
                 dir.string() +
-                    " is not a Broadsheet site (it needs broadsheet.toml and broadsheet.db; "
-                    "create a site with: broadsheet init DIR)");
+                    " is not a Broadsheet site (it needs broadsheet.toml; create a site with: "
+                    "broadsheet init DIR)");
   }
   return paths;
 }
 
-Result<std::unique_ptr<SqliteStore>> OpenStore(const SitePaths& paths) {
-  auto store = SqliteStore::Open({paths.database.string(), false});
+Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths) {
+  auto config = LoadConfig(paths.root, ProcessEnvironment());
+  if (!config) return tl::unexpected(config.error());
+  return OpenStore(paths, *config);
+}
+
+Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths, const Config& config) {
+  if (!config.database_url.empty()) {
+    auto store = SqlStore::Open({config.database_url, false, config.database_pool});
+    if (!store) {
+      // The URL may carry a password: the database is named by its role, and libpq's reason
+      // (which names the host, never the password) says why.
+      const Error& failed = store.error();
+      std::string message = "the site's PostgreSQL database: " + failed.message;
+      if (failed.code == ErrorCode::kUnavailable && !failed.detail.empty())
+        message += " (" + failed.detail + ")";
+      return Fail(failed.code, message, failed.detail);
+    }
+    return store;
+  }
+  std::error_code error;
+  if (!fs::exists(paths.database, error)) {
+    return Fail(ErrorCode::kConflict,
+                paths.root.string() +
+                    " is not a Broadsheet site (it needs broadsheet.db, or database_url in "
+                    "broadsheet.toml; create a site with: broadsheet init DIR)");
+  }
+  auto store = SqlStore::Open({paths.database.string(), false});
   if (!store && store.error().code == ErrorCode::kConflict) {
     return Fail(ErrorCode::kConflict, paths.database.string() + ": " + store.error().message,
                 store.error().detail);
@@ -58,7 +84,11 @@ Result<void> WriteFile(const fs::path& path, std::string_view data) {
 
 }  // namespace
 
-Result<InitReport> InitSite(const fs::path& dir, bool demo) {
+Result<InitReport> InitSite(const fs::path& dir, bool demo, const std::string& database_url) {
+  if (!database_url.empty() && !storage::IsPostgresUrl(database_url)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--database-url must be a PostgreSQL URL (postgresql://USER@HOST/DATABASE)");
+  }
   std::error_code error;
   if (fs::exists(dir, error)) {
     if (!fs::is_directory(dir, error))
@@ -77,11 +107,28 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo) {
     return Fail(ErrorCode::kIo, "cannot create " + paths.uploads.string(), error.message());
 
   const std::string base_url = "http://127.0.0.1:8080";
-  if (auto written = WriteFile(paths.config, DefaultConfigText(base_url)); !written) {
+  // The database first: a PostgreSQL database that cannot be used leaves no folder half made.
+  auto store = database_url.empty() ? SqlStore::Open({paths.database.string(), true})
+                                    : SqlStore::Open({database_url, false, 2});
+  if (!store) {
+    fs::remove_all(dir, error);
+    if (database_url.empty()) return tl::unexpected(store.error());
+    return Fail(store.error().code, "the PostgreSQL database: " + store.error().message,
+                store.error().detail);
+  }
+  if (!database_url.empty()) {
+    auto posts = (*store)->CountPostsForDesk(DeskQuery{});
+    auto users = (*store)->ListUsers();
+    if (!posts || !users || *posts > 0 || !users->empty()) {
+      fs::remove_all(dir, error);
+      return Fail(ErrorCode::kConflict,
+                  "the PostgreSQL database already holds a site (posts or accounts); give an "
+                  "empty database");
+    }
+  }
+  if (auto written = WriteFile(paths.config, DefaultConfigText(base_url, database_url)); !written) {
     return tl::unexpected(written.error());
   }
-  auto store = SqliteStore::Open({paths.database.string(), true});
-  if (!store) return tl::unexpected(store.error());
   Publication publication;
   publication.base_url = base_url;
   if (auto saved = (*store)->SavePublication(publication); !saved)

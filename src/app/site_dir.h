@@ -6,9 +6,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "app/config.h"
 #include "core/error.h"
 #include "importers/content_folder.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::app {
 
@@ -21,8 +22,11 @@ struct SitePaths {
 // kNotFound when `dir` does not exist; kConflict when it is not a Broadsheet site.
 Result<SitePaths> OpenSiteDir(const std::filesystem::path& dir);
 
-// Opens the site's database (applying migrations).
-Result<std::unique_ptr<SqliteStore>> OpenStore(const SitePaths& paths);
+// Opens the site's database (applying migrations): database_url from the site's configuration
+// (or BROADSHEET_DATABASE_URL) when set, else broadsheet.db. kConflict when a SQLite site has no
+// broadsheet.db; kUnavailable when PostgreSQL cannot be reached.
+Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths);
+Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths, const Config& config);
 
 struct InitReport {
   SitePaths paths;
@@ -30,7 +34,10 @@ struct InitReport {
 };
 
 // Creates `dir` (which must not exist, or be empty) as a new site. With `demo`, writes the
-// embedded demo content folder to DIR/content and imports it.
-Result<InitReport> InitSite(const std::filesystem::path& dir, bool demo);
+// embedded demo content folder to DIR/content and imports it. With a PostgreSQL `database_url`,
+// the site's data lives there (its schema made now; kConflict when it already holds posts or
+// accounts) and broadsheet.toml names it.
+Result<InitReport> InitSite(const std::filesystem::path& dir, bool demo,
+                            const std::string& database_url = "");
 
 }  // namespace broadsheet::app

@@ -220,7 +220,14 @@ Result<std::optional<FailedLoginReservation>> Accounts::Reserve(const std::strin
   limits.since = now - limits_.window;
   limits.per_email = limits_.per_account;
   limits.per_address = limits_.per_address;
-  return store_.ReserveFailedLogin(limits, account_key, address_key, now);
+  auto reserved = store_.ReserveFailedLogin(limits, account_key, address_key, now);
+  // Fail closed: an attempt the throttle could not record is not checked. (A burst of attempts
+  // on one account can exhaust PostgreSQL's retries of their conflicting reservations.)
+  if (!reserved && reserved.error().code == ErrorCode::kBusy) {
+    return Fail(ErrorCode::kRateLimited,
+                "Too many sign-in attempts at once. Wait a minute, then try again.");
+  }
+  return reserved;
 }
 
 Result<SignedIn> Accounts::StartSession(User user, Role role, const std::string& client_ip,

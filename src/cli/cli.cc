@@ -92,8 +92,8 @@ Result<void> UpgradeStoredHtml(const std::string& site, Store& store) {
   return {};
 }
 
-int InitCommand(const std::string& dir, bool demo) {
-  auto report = app::InitSite(dir, demo);
+int InitCommand(const std::string& dir, bool demo, const std::string& database_url) {
+  auto report = app::InitSite(dir, demo, database_url);
   if (!report) return Fail(report.error());
   std::printf("created the site %s\n", dir.c_str());
   if (report->demo) {
@@ -528,6 +528,10 @@ int Run(int argc, char** argv) {
   init->add_option("DIR", init_dir, "The folder to create (must not exist or be empty)")
       ->required();
   init->add_flag("--demo", demo, "Fill it with the demo publication");
+  std::string database_url;
+  init->add_option("--database-url", database_url,
+                   "Keep the site's data in this empty PostgreSQL database "
+                   "(postgresql://USER@HOST/DATABASE) instead of DIR/broadsheet.db");
 
   std::optional<std::string> listen;
   auto* serve = app.add_subcommand("serve", "Serve the site over HTTP until interrupted");
@@ -687,7 +691,7 @@ int Run(int argc, char** argv) {
     return kUsage;
   }
 
-  if (*init) return InitCommand(init_dir, demo);
+  if (*init) return InitCommand(init_dir, demo, database_url);
   if (*serve) return ServeCommand(site, listen);
   if (*markdown) return ImportMarkdownCommand(site, folder);
   if (*wordpress) return ImportWordPressCommand(site, wxr_file, wp_uploads, dry_run);

@@ -1,6 +1,7 @@
 #include "site/site.h"
 
 #include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,13 @@ std::optional<int> PageNumber(std::string_view text) {
     return std::nullopt;
   }
   return value;
+}
+
+// Where page `page` of `per_page` items starts; nullopt when that is beyond any list (an int).
+std::optional<int> PageOffset(int page, int per_page) {
+  const std::int64_t offset = (static_cast<std::int64_t>(page) - 1) * per_page;
+  if (offset > std::numeric_limits<int>::max()) return std::nullopt;
+  return static_cast<int>(offset);
 }
 
 // Answers a route whose feature has not been built yet.
@@ -418,8 +426,9 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   if (!media) return tl::unexpected(media.error());
 
   // A page of threads, so that a long comment section costs what a short one does.
-  auto threads = store_.ListCommentThreads(
-      detail.post.id, (comment_page - 1) * kCommentThreadsPerPage, kCommentThreadsPerPage);
+  const auto skipped = PageOffset(comment_page, kCommentThreadsPerPage);
+  if (!skipped) return Fail(ErrorCode::kNotFound, "There is no such page of comments.");
+  auto threads = store_.ListCommentThreads(detail.post.id, *skipped, kCommentThreadsPerPage);
   if (!threads) return tl::unexpected(threads.error());
   if (comment_page > 1 && threads->comments.empty())
     return Fail(ErrorCode::kNotFound, "There is no such page of comments.");
@@ -996,8 +1005,9 @@ Result<Response> Site::SitemapFile(const Request& request) const {
     const std::string number = file.substr(6, file.size() - 10);
     chunk = PageNumber(number).value_or(0);
   }
-  if (chunk < 1) return Fail(ErrorCode::kNotFound, "There is no such sitemap.");
-  auto urls = store_.ListPostUrls(now, 0, feeds::kSitemapChunk, (chunk - 1) * feeds::kSitemapChunk);
+  const auto first = chunk < 1 ? std::nullopt : PageOffset(chunk, feeds::kSitemapChunk);
+  if (!first) return Fail(ErrorCode::kNotFound, "There is no such sitemap.");
+  auto urls = store_.ListPostUrls(now, 0, feeds::kSitemapChunk, *first);
   if (!urls) return tl::unexpected(urls.error());
   if (urls->empty()) return Fail(ErrorCode::kNotFound, "There is no such sitemap.");
   for (const PostAddress& url : *urls)
@@ -1432,7 +1442,9 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
   PostQuery query = spec.query;
   query.now = context->now;
   query.limit = kPostsPerPage;
-  query.offset = (page - 1) * kPostsPerPage;
+  const auto offset = PageOffset(page, kPostsPerPage);
+  if (!offset) return Fail(ErrorCode::kNotFound, "There is no such page.");
+  query.offset = *offset;
   auto total = store_.CountPublishedPosts(query);
   if (!total) return tl::unexpected(total.error());
   const int pages = std::max(1, (*total + kPostsPerPage - 1) / kPostsPerPage);

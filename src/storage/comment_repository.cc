@@ -118,13 +118,13 @@ Result<std::vector<Comment>> Threads(Connection& c, std::int64_t post_id, int sk
       " LIMIT ? OFFSET ?), thread(id) AS (SELECT id FROM roots UNION ALL SELECT c.id FROM "
       "comments c JOIN thread t ON c.parent_id = t.id WHERE c.status = 'approved') " +
       kColumns + "WHERE c.id IN (SELECT id FROM thread) ORDER BY c.created_at, c.id";
-  return c.All(sql, CommentRow, post_id, limit, skip);
+  return c.All(sql, CommentRow, post_id, limit, std::max(0, skip));
 }
 
 Result<bool> HasThreadsAfter(Connection& c, std::int64_t post_id, std::int64_t count) {
   static const std::string sql =
       std::string("SELECT count(*) FROM (") + kThreadRoots + " LIMIT 1 OFFSET ?) later";
-  auto found = c.Integer(sql, post_id, count);
+  auto found = c.Integer(sql, post_id, std::max<std::int64_t>(0, count));
   if (!found) return tl::unexpected(found.error());
   return found->value_or(0) > 0;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "storage/database.h"
 
 namespace broadsheet::storage::dialect {
@@ -26,9 +27,11 @@ inline std::string JoinedText(Dialect dialect, std::string_view expression,
 
 // A LIKE pattern (with ESCAPE '\') matching text that contains `text`; nullopt for empty text.
 // LIKE ignores ASCII case on both: SQLite's does, and PostgreSQL's on citext columns; on text
-// columns PostgreSQL's keeps case.
+// columns PostgreSQL's keeps case (LikeAnyCase ignores it there too). Text that is not UTF-8
+// (PostgreSQL refuses it as a parameter) looks for U+FFFD, which stands for what it cannot say.
 inline std::optional<std::string> LikeContaining(const std::string& text) {
   if (text.empty()) return std::nullopt;
+  if (!IsValidUtf8(text)) return std::string("%\xEF\xBF\xBD%");
   std::string pattern = "%";
   for (char c : text) {
     if (c == '%' || c == '_' || c == '\\') pattern += '\\';
@@ -39,16 +42,24 @@ inline std::optional<std::string> LikeContaining(const std::string& text) {
 
 // `column = ?` comparing e-mail addresses without regard to ASCII case: SQLite's NOCASE
 // collation (its indexes on addresses are declared with it); PostgreSQL's citext (a citext
-// column casts to itself, so its index still serves).
+// column casts to itself, so its index still serves). citext also folds letters beyond ASCII
+// (É and é), which NOCASE does not: on PostgreSQL "ÉVA@…" finds "éva@…".
 inline std::string SameAddress(Dialect dialect, std::string_view column) {
   const std::string name(column);
   if (dialect == Dialect::kSqlite) return name + " = ? COLLATE NOCASE";
   return "CAST(" + name + " AS citext) = CAST(? AS citext)";
 }
 
-// LIKE ignoring ASCII case whatever the column's type: SQLite's LIKE does; PostgreSQL's ILIKE.
+// LIKE ignoring case whatever the column's type: SQLite's LIKE (ASCII letters only);
+// PostgreSQL's ILIKE (every letter).
 inline const char* LikeAnyCase(Dialect dialect) {
   return dialect == Dialect::kSqlite ? "LIKE" : "ILIKE";
+}
+
+// ORDER BY a name in byte order, as SQLite sorts text, whatever the PostgreSQL cluster's
+// collation; appended after the column.
+inline const char* ByteOrder(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? "" : " COLLATE \"C\"";
 }
 
 // The larger of two values: SQLite's scalar max(), PostgreSQL's GREATEST().

@@ -492,4 +492,67 @@ FROM posts p WHERE p.status = 'published';
   return migrations;
 }
 
+Result<int> Migrate(storage::Database& database) {
+  using storage::Connection;
+  auto integer = [&](const char* sql) {
+    return database.Read([&](Connection& c) -> Result<std::int64_t> {
+      auto value = c.Integer(sql);
+      if (!value) return tl::unexpected(value.error());
+      return value->value_or(0);
+    });
+  };
+  auto application_id = integer("PRAGMA application_id");
+  if (!application_id) {
+    return Fail(ErrorCode::kConflict, "the file is not a Broadsheet database",
+                application_id.error().detail);
+  }
+  auto version = integer("PRAGMA user_version");
+  if (!version) return tl::unexpected(version.error());
+  auto tables = integer("SELECT count(*) FROM sqlite_master");
+  if (!tables) return tl::unexpected(tables.error());
+  if (*application_id != kApplicationId && (*application_id != 0 || *tables > 0)) {
+    return Fail(ErrorCode::kConflict, "the database was not written by Broadsheet");
+  }
+  const int known = static_cast<int>(Migrations().size());
+  if (*version > known) {
+    return Fail(ErrorCode::kConflict, "the database was written by a newer Broadsheet (schema " +
+                                          std::to_string(*version) + "); this one knows schema " +
+                                          std::to_string(known));
+  }
+  if (*version == known) return known;
+  // Foreign keys are off while the schema changes (SQLite's documented procedure for rebuilding
+  // a table; the pragma does nothing inside a transaction), and checked before each commit.
+  if (auto off = database.Maintain("PRAGMA foreign_keys = OFF"); !off)
+    return tl::unexpected(off.error());
+  for (int next = static_cast<int>(*version); next < known; ++next) {
+    auto applied = database.Transact([&](Connection& c) -> Result<void> {
+      // Another process may have migrated while this one waited for the write lock.
+      auto current = c.Integer("PRAGMA user_version");
+      if (!current) return tl::unexpected(current.error());
+      if (current->value_or(0) > next) return {};
+      const std::string sql = std::string(Migrations()[next]) +
+                              "\nPRAGMA user_version = " + std::to_string(next + 1) +
+                              ";\nPRAGMA application_id = " + std::to_string(kApplicationId) + ";";
+      if (auto ran = c.Script(sql); !ran) {
+        return Fail(ErrorCode::kInternal, "migration " + std::to_string(next + 1) + " failed",
+                    ran.error().detail.empty() ? ran.error().message : ran.error().detail);
+      }
+      auto broken = c.Integer("SELECT count(*) FROM pragma_foreign_key_check");
+      if (!broken) return tl::unexpected(broken.error());
+      if (broken->value_or(0) > 0) {
+        return Fail(ErrorCode::kCorrupt, "migration " + std::to_string(next + 1) +
+                                             " would break references between tables");
+      }
+      return {};
+    });
+    if (!applied) {
+      (void)database.Maintain("PRAGMA foreign_keys = ON");
+      return tl::unexpected(applied.error());
+    }
+  }
+  if (auto on = database.Maintain("PRAGMA foreign_keys = ON"); !on)
+    return tl::unexpected(on.error());
+  return known;
+}
+
 }  // namespace broadsheet::sqlite

@@ -1,6 +1,7 @@
 // Posts with their bylines, tags, notes and revisions.
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <unordered_map>
 
 #include "storage/dialect.h"
@@ -175,7 +176,7 @@ std::vector<PostDetail> Visible(std::vector<PostDetail> details, Timestamp now) 
 
 Result<void> LoadDetails(Connection& c, std::vector<PostDetail>& details) {
   if (details.empty()) return {};
-  // Four queries for the whole list, whatever its length.
+  // Four queries for a list (a run of them for a very long one), whatever its length.
   std::unordered_map<std::int64_t, std::vector<PostDetail*>> by_post;
   std::vector<std::int64_t> post_ids;
   std::vector<std::int64_t> section_ids;
@@ -187,63 +188,68 @@ Result<void> LoadDetails(Connection& c, std::vector<PostDetail>& details) {
     entry.push_back(&detail);
     if (detail.post.section_id) section_ids.push_back(*detail.post.section_id);
   }
+  std::sort(section_ids.begin(), section_ids.end());
+  section_ids.erase(std::unique(section_ids.begin(), section_ids.end()), section_ids.end());
   auto each_post = [&](std::int64_t post_id, auto&& fill) {
     for (PostDetail* detail : by_post[post_id]) fill(*detail);
   };
-  if (!section_ids.empty()) {
+  std::unordered_map<std::int64_t, Section> sections;
+  auto read_sections = InRuns(section_ids, [&](const std::vector<std::int64_t>& run) {
     std::vector<Value> params;
-    const std::string sql =
-        "SELECT id, slug, name, description, opinion, disclaimer, position FROM sections WHERE "
-        "id IN (" +
-        InList(section_ids, params) + ")";
-    std::unordered_map<std::int64_t, Section> sections;
-    auto read = EachRow(c, sql, params, [&](const Row& row) {
-      Section section = ReadSection(row);
-      sections.emplace(section.id, std::move(section));
-    });
-    if (!read) return read;
-    for (PostDetail& detail : details) {
-      if (!detail.post.section_id) continue;
-      auto found = sections.find(*detail.post.section_id);
-      if (found != sections.end()) detail.section = found->second;
-    }
+    return EachRow(c,
+                   "SELECT id, slug, name, description, opinion, disclaimer, position FROM "
+                   "sections WHERE id IN (" +
+                       InList(run, params) + ")",
+                   params, [&](const Row& row) {
+                     Section section = ReadSection(row);
+                     sections.emplace(section.id, std::move(section));
+                   });
+  });
+  if (!read_sections) return read_sections;
+  for (PostDetail& detail : details) {
+    if (!detail.post.section_id) continue;
+    auto found = sections.find(*detail.post.section_id);
+    if (found != sections.end()) detail.section = found->second;
   }
-  std::vector<Value> params;
-  const std::string posts = InList(post_ids, params);
-  auto authors = EachRow(
-      c,
-      "SELECT pa.post_id, a.id, a.slug, a.name, a.credentials, a.email, a.avatar, "
-      "a.bio_markdown, a.bio_html FROM post_authors pa JOIN authors a ON a.id = pa.author_id "
-      "WHERE pa.post_id IN (" +
-          posts + ") ORDER BY pa.post_id, pa.position",
-      params, [&](const Row& row) {
-        const Author author = ReadAuthor(row, 1);
-        each_post(row.Int(0), [&](PostDetail& detail) {
-          detail.authors.push_back(author);
-          detail.post.author_ids.push_back(author.id);
+  const std::string by_name = std::string("t.name") + dialect::ByteOrder(c.dialect());
+  return InRuns(post_ids, [&](const std::vector<std::int64_t>& run) -> Result<void> {
+    std::vector<Value> params;
+    const std::string posts = InList(run, params);
+    auto authors = EachRow(
+        c,
+        "SELECT pa.post_id, a.id, a.slug, a.name, a.credentials, a.email, a.avatar, "
+        "a.bio_markdown, a.bio_html FROM post_authors pa JOIN authors a ON a.id = pa.author_id "
+        "WHERE pa.post_id IN (" +
+            posts + ") ORDER BY pa.post_id, pa.position",
+        params, [&](const Row& row) {
+          const Author author = ReadAuthor(row, 1);
+          each_post(row.Int(0), [&](PostDetail& detail) {
+            detail.authors.push_back(author);
+            detail.post.author_ids.push_back(author.id);
+          });
         });
-      });
-  if (!authors) return authors;
-  auto tags = EachRow(c,
-                      "SELECT pt.post_id, t.id, t.slug, t.name FROM post_tags pt JOIN tags t ON "
-                      "t.id = pt.tag_id WHERE pt.post_id IN (" +
-                          posts + ") ORDER BY pt.post_id, t.name",
-                      params, [&](const Row& row) {
-                        const Tag tag{row.Int(1), row.Text(2), row.Text(3)};
-                        each_post(row.Int(0), [&](PostDetail& detail) {
-                          detail.tags.push_back(tag);
-                          detail.post.tag_ids.push_back(tag.id);
+    if (!authors) return authors;
+    auto tags = EachRow(c,
+                        "SELECT pt.post_id, t.id, t.slug, t.name FROM post_tags pt JOIN tags t ON "
+                        "t.id = pt.tag_id WHERE pt.post_id IN (" +
+                            posts + ") ORDER BY pt.post_id, " + by_name,
+                        params, [&](const Row& row) {
+                          const Tag tag{row.Int(1), row.Text(2), row.Text(3)};
+                          each_post(row.Int(0), [&](PostDetail& detail) {
+                            detail.tags.push_back(tag);
+                            detail.post.tag_ids.push_back(tag.id);
+                          });
                         });
-                      });
-  if (!tags) return tags;
-  return EachRow(
-      c,
-      "SELECT id, post_id, kind, text, at FROM post_notes WHERE post_id IN (" + posts +
-          ") ORDER BY post_id, at, id",
-      params, [&](const Row& row) {
-        const PostNote note{row.Int(0), row.Int(1), row.Text(2), row.Text(3), row.Int(4)};
-        each_post(note.post_id, [&](PostDetail& detail) { detail.notes.push_back(note); });
-      });
+    if (!tags) return tags;
+    return EachRow(
+        c,
+        "SELECT id, post_id, kind, text, at FROM post_notes WHERE post_id IN (" + posts +
+            ") ORDER BY post_id, at, id",
+        params, [&](const Row& row) {
+          const PostNote note{row.Int(0), row.Int(1), row.Text(2), row.Text(3), row.Int(4)};
+          each_post(note.post_id, [&](PostDetail& detail) { detail.notes.push_back(note); });
+        });
+  });
 }
 
 Result<std::optional<Post>> Find(Connection& c, const std::string& slug) {
@@ -283,13 +289,18 @@ Result<std::optional<PostDetail>> FindById(Connection& c, std::int64_t id) {
 }
 
 Result<std::vector<PostDetail>> ByIds(Connection& c, const std::vector<std::int64_t>& ids) {
-  if (ids.empty()) return std::vector<PostDetail>();
-  std::vector<Value> params;
-  auto found = Details(c, SelectPosts() + "WHERE id IN (" + InList(ids, params) + ")", params);
-  if (!found) return tl::unexpected(found.error());
+  std::vector<PostDetail> found;
+  auto read = InRuns(ids, [&](const std::vector<std::int64_t>& run) -> Result<void> {
+    std::vector<Value> params;
+    auto some = Details(c, SelectPosts() + "WHERE id IN (" + InList(run, params) + ")", params);
+    if (!some) return tl::unexpected(some.error());
+    std::move(some->begin(), some->end(), std::back_inserter(found));
+    return {};
+  });
+  if (!read) return tl::unexpected(read.error());
   // In the order asked for, each once.
   std::unordered_map<std::int64_t, PostDetail*> by_id;
-  for (PostDetail& detail : *found) by_id.emplace(detail.post.id, &detail);
+  for (PostDetail& detail : found) by_id.emplace(detail.post.id, &detail);
   std::vector<PostDetail> details;
   for (std::int64_t id : ids) {
     auto entry = by_id.find(id);
@@ -396,7 +407,7 @@ Result<std::vector<PostDetail>> ListForDesk(Connection& c, const DeskQuery& quer
                           " ORDER BY coalesce(p.published_at, p.created_at) DESC, p.id DESC "
                           "LIMIT ? OFFSET ?";
   params.emplace_back(query.limit);
-  params.emplace_back(query.offset);
+  params.emplace_back(std::max(0, query.offset));  // PostgreSQL refuses a negative one
   auto details = Details(c, sql, params);
   if (!details) return details;
   if (auto loaded = LoadDetails(c, *details); !loaded) return tl::unexpected(loaded.error());
@@ -426,7 +437,7 @@ Result<std::vector<PostDetail>> ListPublished(Connection& c, const PostQuery& qu
   const std::string sql = std::string("SELECT ") + kListedPostColumns + ListFilter(query, params) +
                           " ORDER BY p.published_at DESC, p.id DESC LIMIT ? OFFSET ?";
   params.emplace_back(query.limit);
-  params.emplace_back(query.offset);
+  params.emplace_back(std::max(0, query.offset));  // PostgreSQL refuses a negative one
   auto details = Details(c, sql, params);
   if (!details) return details;
   if (auto loaded = LoadDetails(c, *details); !loaded) return tl::unexpected(loaded.error());
@@ -453,7 +464,7 @@ Result<std::vector<PostAddress>> Addresses(Connection& c, Timestamp now, Timesta
                            row.Text(1) == "page" ? PostKind::kPage : PostKind::kArticle,
                            row.Text(2), row.Int(3), row.Int(4)};
       },
-      now, since, limit, offset);
+      now, since, limit, std::max(0, offset));
 }
 
 Result<int> CountAddresses(Connection& c, Timestamp now, Timestamp since) {

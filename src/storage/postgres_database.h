@@ -4,8 +4,9 @@
 // address or password is reported at start). Each connection keeps its prepared statements per
 // SQL text. Write transactions are SERIALIZABLE: PostgreSQL then guarantees what SQLite's single
 // writer does, that a transaction's checks still hold when it commits; a transaction that
-// PostgreSQL aborts as a serialisation failure or deadlock is run again (at most three times), so
-// the work given to Transact must not act outside the database. Reads are REPEATABLE READ READ
+// PostgreSQL aborts as a serialisation failure or deadlock is run again (at most ten times,
+// after a growing random pause), so the work given to Transact must not act outside the
+// database. Reads are REPEATABLE READ READ
 // ONLY: one snapshot.
 //
 // A connection that breaks (the server restarted, the network dropped) is closed and replaced on

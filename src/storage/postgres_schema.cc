@@ -378,6 +378,13 @@ CREATE TRIGGER comment_counts_delete AFTER DELETE ON comments
 CREATE TRIGGER comment_counts_update AFTER UPDATE OF status, post_id ON comments
   FOR EACH ROW EXECUTE FUNCTION comment_counts_changed();
 )sql",
+      // 2: the content version every node reads to know that another changed what readers see
+      // (SQLite sites use the change signal's file instead). A sequence: bumping it takes no
+      // row lock, so concurrent writers never conflict on it.
+      R"sql(
+CREATE SEQUENCE content_version;
+SELECT nextval('content_version');
+)sql",
   };
   return migrations;
 }

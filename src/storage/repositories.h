@@ -1,7 +1,7 @@
 // The store's queries by record kind, written once over the database seam (database.h): each
 // function runs on a Connection that the caller has inside a transaction (Database::Read or
 // Transact), in SQL both SQLite and PostgreSQL accept, against the schema both share
-// (migrations.h, postgres_schema.h). SqliteStore calls these for the kinds already moved here;
+// (migrations.h, postgres_schema.h). SqlStore calls these for the kinds already moved here;
 // the rest follow, kind by kind (storage/README.md, "Moving onto the seam").
 #pragma once
 

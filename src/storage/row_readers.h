@@ -1,6 +1,5 @@
-// How the store reads its records from a row: one reader per record, shared by the queries
-// still written for SQLite (sqlite_store.cc, whose statements read like rows) and those written
-// over the seam (repositories.h); and what the repositories share besides. Internal to storage/.
+// How the repositories (repositories.h) read their records from a row, one reader per record,
+// and what else they share. Internal to storage/.
 #pragma once
 
 #include <algorithm>
@@ -21,9 +20,13 @@ inline Result<void> Done(const Result<std::int64_t>& changed) {
   return {};
 }
 
-// "?, ?, …" for an IN list of `values` (not empty), appended to `params`. The list is padded to
-// a power of two by repeating its last value, so that lists of any length share a few statement
-// shapes in the drivers' statement caches instead of one each.
+// The most values one IN list holds: far below both databases' parameter limits (SQLite 32,766,
+// PostgreSQL 65,535); longer lists go in runs (InRuns).
+inline constexpr size_t kInListMost = 1024;
+
+// "?, ?, …" for an IN list of `values` (1 to kInListMost), appended to `params`. The list is
+// padded to a power of two by repeating its last value, so that lists of any length share a few
+// statement shapes in the drivers' statement caches instead of one each.
 template <typename Values>
 std::string InList(const Values& values, std::vector<Value>& params) {
   const size_t padded = std::bit_ceil(values.size());
@@ -33,6 +36,18 @@ std::string InList(const Values& values, std::vector<Value>& params) {
     params.emplace_back(values[std::min(i, values.size() - 1)]);
   }
   return list;
+}
+
+// Calls `each` (returning Result<void>) with `ids` in runs of at most kInListMost.
+template <typename Each>
+Result<void> InRuns(const std::vector<std::int64_t>& ids, Each each) {
+  for (size_t at = 0; at < ids.size(); at += kInListMost) {
+    const auto end =
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + kInListMost));
+    const std::vector<std::int64_t> run(ids.begin() + static_cast<std::ptrdiff_t>(at), end);
+    if (auto done = each(run); !done) return done;
+  }
+  return {};
 }
 
 constexpr const char* kPostColumns =

@@ -5,10 +5,25 @@
 #include <filesystem>
 #include <limits>
 
+#include "core/text.h"
 #include "storage/sqlite_error.h"
 
 namespace broadsheet::storage {
 namespace {
+
+// bs_plain_text(html): a body's text as the search index holds it (core's PlainText), which
+// migration 11's view used (migration 17 replaced the view; a file older than 11 still runs it
+// on the way). Deterministic and harmless, so the schema may use it.
+void PlainTextFunction(sqlite3_context* context, int, sqlite3_value** arguments) {
+  const auto* html = reinterpret_cast<const char*>(sqlite3_value_text(arguments[0]));
+  if (html == nullptr) {
+    sqlite3_result_text(context, "", 0, SQLITE_STATIC);
+    return;
+  }
+  const std::string text =
+      PlainText(std::string_view(html, static_cast<size_t>(sqlite3_value_bytes(arguments[0]))));
+  sqlite3_result_text(context, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
 
 class SqliteRow final : public Row {
  public:
@@ -40,12 +55,6 @@ struct StatementUse {
 }  // namespace
 
 Result<std::unique_ptr<Database>> SqliteDatabase::Open(const DatabaseOptions& options) {
-  auto opened = OpenFile(options);
-  if (!opened) return tl::unexpected(opened.error());
-  return std::unique_ptr<Database>(std::move(*opened));
-}
-
-Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::OpenFile(const DatabaseOptions& options) {
   std::string path = options.url;
   if (path.starts_with("sqlite:")) path.erase(0, 7);
   const bool in_memory = path == ":memory:";
@@ -76,8 +85,15 @@ SqliteDatabase::~SqliteDatabase() {
 
 Result<void> SqliteDatabase::Setup(bool in_memory, std::chrono::milliseconds busy_timeout) {
   sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+  if (sqlite3_create_function(db_, "bs_plain_text", 1,
+                              SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                              PlainTextFunction, nullptr, nullptr) != SQLITE_OK) {
+    return tl::unexpected(SqlError(db_, "register functions"));
+  }
   std::string setup = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
-  // The memory map: see SqliteStore::Setup (docs/BENCHMARKS.md, "Busy threads, third look").
+  // Reads map the file instead of copying each page through read(): once the comment indexes
+  // outgrow SQLite's own 2 MiB page cache, a storm of comments otherwise spends its time in
+  // pread (docs/BENCHMARKS.md, "Busy threads, third look").
   if (!in_memory) setup += "PRAGMA journal_mode = WAL; PRAGMA mmap_size = 268435456;";
   return Script(setup);
 }

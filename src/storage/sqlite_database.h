@@ -18,13 +18,9 @@ namespace broadsheet::storage {
 
 class SqliteDatabase final : public Database, private Connection {
  public:
+  // kNotFound for a missing file unless `options.create`; kCorrupt for a file that is not a
+  // SQLite database.
   static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
-  // Open, as this driver, for SqliteStore while it moves onto the seam: it runs its remaining
-  // hand-written statements on handle() under mutex() (the lock every transaction holds), so
-  // that they and the seam's share one connection and one transaction. Goes away with them.
-  static Result<std::unique_ptr<SqliteDatabase>> OpenFile(const DatabaseOptions& options);
-  sqlite3* handle() { return db_; }
-  std::recursive_mutex& mutex() { return mutex_; }
   ~SqliteDatabase() override;
 
   Dialect dialect() const override { return Dialect::kSqlite; }

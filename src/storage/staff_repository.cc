@@ -1,4 +1,5 @@
 // Staff accounts, sessions, failed sign-ins and single-use tokens.
+#include "storage/dialect.h"
 #include "storage/repositories.h"
 #include "storage/row_readers.h"
 
@@ -63,10 +64,10 @@ Result<std::optional<User>> FindUserByEmail(Connection& c, const std::string& em
 }
 
 Result<std::vector<User>> ListUsers(Connection& c) {
-  return c.All(
-      "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
-      "totp_last_step FROM users ORDER BY name, id",
-      UserRow);
+  return c.All(std::string("SELECT id, email, name, role, password_hash, created_at, disabled, "
+                           "totp_secret, totp_last_step FROM users ORDER BY name") +
+                   dialect::ByteOrder(c.dialect()) + ", id",
+               UserRow);
 }
 
 Result<void> SetPasswordHash(Connection& c, std::int64_t user_id, const std::string& hash) {

@@ -1,6 +1,6 @@
 // Store is Broadsheet's one persistence interface. Every feature reads and writes through it;
-// no other folder sees SQL. The SQLite implementation (sqlite_store.h) is the only one today; a
-// PostgreSQL one will implement the same interface.
+// no other folder sees SQL. SqlStore (sql_store.h) implements it once, over SQLite or
+// PostgreSQL (storage/README.md, "Over the seam").
 //
 // Threads: a Store may be called from any thread; implementations serialise or pool internally.
 // Writes are durable when the call returns (SQLite: WAL with synchronous=FULL).

@@ -1,4 +1,5 @@
 // Sections, author profiles and tags.
+#include "storage/dialect.h"
 #include "storage/repositories.h"
 #include "storage/row_readers.h"
 
@@ -19,10 +20,10 @@ Result<std::int64_t> Returned(const Result<std::optional<std::int64_t>>& id, con
 }  // namespace
 
 Result<std::vector<Section>> ListSections(Connection& c) {
-  return c.All(
-      "SELECT id, slug, name, description, opinion, disclaimer, position FROM sections "
-      "ORDER BY position, name, id",
-      SectionRow);
+  return c.All(std::string("SELECT id, slug, name, description, opinion, disclaimer, position "
+                           "FROM sections ORDER BY position, name") +
+                   dialect::ByteOrder(c.dialect()) + ", id",
+               SectionRow);
 }
 
 Result<std::optional<Section>> FindSection(Connection& c, const std::string& slug) {
@@ -48,10 +49,10 @@ Result<void> DeleteSection(Connection& c, const std::string& slug) {
 }
 
 Result<std::vector<Author>> ListAuthors(Connection& c) {
-  return c.All(
-      "SELECT id, slug, name, credentials, email, avatar, bio_markdown, bio_html FROM authors "
-      "ORDER BY name, id",
-      AuthorRow);
+  return c.All(std::string("SELECT id, slug, name, credentials, email, avatar, bio_markdown, "
+                           "bio_html FROM authors ORDER BY name") +
+                   dialect::ByteOrder(c.dialect()) + ", id",
+               AuthorRow);
 }
 
 Result<std::optional<Author>> FindAuthor(Connection& c, const std::string& slug) {
@@ -74,7 +75,9 @@ Result<std::int64_t> UpsertAuthor(Connection& c, const Author& author) {
 }
 
 Result<std::vector<Tag>> ListTags(Connection& c) {
-  return c.All("SELECT id, slug, name FROM tags ORDER BY name, id", TagRow);
+  return c.All(std::string("SELECT id, slug, name FROM tags ORDER BY name") +
+                   dialect::ByteOrder(c.dialect()) + ", id",
+               TagRow);
 }
 
 Result<std::optional<Tag>> FindTag(Connection& c, const std::string& slug) {

@@ -8,7 +8,7 @@
 
 #include "auth/crypto.h"
 #include "auth/totp.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::auth {
 namespace {
@@ -17,7 +17,7 @@ class AccountsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(InitCrypto());
-    store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    store_ = std::move(*SqlStore::Open({":memory:", true}));
     accounts_ = std::make_unique<Accounts>(*store_);
     ASSERT_TRUE(accounts_->AddUser("ed@example.org", "Ed Itor", "editor", "correct horse battery"));
   }
@@ -25,7 +25,7 @@ class AccountsTest : public ::testing::Test {
                                const std::string& email = "ed@example.org") {
     return accounts_->SignIn({email, password, ip, "test"}, now_);
   }
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<Accounts> accounts_;
   Timestamp now_ = 1800000000;
 };

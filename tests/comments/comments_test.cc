@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::comments {
 namespace {
@@ -50,7 +50,7 @@ TEST(CommentPages, PageOfTurnsNonsenseIntoTheFirstPage) {
 class Moderation : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    store_ = std::move(*SqlStore::Open({":memory:", true}));
     post_.slug = "piece";
     post_.title = "Piece";
     post_.status = PostStatus::kPublished;
@@ -73,7 +73,7 @@ class Moderation : public ::testing::Test {
     rules.moderation = moderation;
     return rules;
   }
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   Post post_;
   int count_ = 0;
 };

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "comments/comments.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::comments {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 class PrivacyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    store_ = std::move(*SqlStore::Open({":memory:", true}));
     post_.slug = "piece";
     post_.title = "Piece";
     post_.status = PostStatus::kPublished;
@@ -33,7 +33,7 @@ class PrivacyTest : public ::testing::Test {
     comment.created_at = 1000;
     return *store_->CreateComment(comment, Store::CacheNotice::kBump);
   }
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   Post post_;
 };
 

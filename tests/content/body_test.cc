@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::content {
 namespace {
@@ -15,10 +15,10 @@ constexpr const char* kHostile =
 constexpr const char* kEmbed = "<iframe src=\"https://video.example/embed/1\"></iframe>";
 
 struct Fixture {
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<SqlStore> store;
   std::int64_t editor = 0, other_editor = 0, contributor = 0, author = 0;
   Fixture() {
-    auto opened = SqliteStore::Open({":memory:", true});
+    auto opened = SqlStore::Open({":memory:", true});
     store = std::move(*opened);
     editor = AddUser("editor@example.org", "editor");
     other_editor = AddUser("chief@example.org", "administrator");

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::content {
 namespace {
@@ -16,7 +16,7 @@ constexpr Timestamp kNow = 1'800'000'000;
 class PostsTest : public ::testing::Test {
  protected:
   PostsTest()
-      : store_(std::move(*SqliteStore::Open({":memory:", true}))),
+      : store_(std::move(*SqlStore::Open({":memory:", true}))),
         policy_(*store_, markdown::FilterOptions{}),
         posts_(*store_, policy_) {
     editor_ = Actor{AddUser("editor@example.org", "editor"), Role::kEditor};
@@ -60,7 +60,7 @@ class PostsTest : public ::testing::Test {
     return *store_->FindRedirect(path);
   }
 
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   BodyPolicy policy_;
   Posts posts_;
   Actor editor_, author_, writer_;

@@ -3,14 +3,14 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::content {
 namespace {
 
 class RecordsTest : public ::testing::Test {
  protected:
-  RecordsTest() : store_(std::move(*SqliteStore::Open({":memory:", true}))) {}
+  RecordsTest() : store_(std::move(*SqlStore::Open({":memory:", true}))) {}
 
   static Section NamedSection(const std::string& name, const std::string& slug = "") {
     Section section;
@@ -26,7 +26,7 @@ class RecordsTest : public ::testing::Test {
     EXPECT_FALSE(result.error().message.empty());
   }
 
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
 };
 
 TEST_F(RecordsTest, ASectionIsAddedOnceAndChangedWhereItIs) {

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::fuzz {
 
@@ -41,8 +41,8 @@ class ScratchFile {
 
 // One in-memory database for the whole run: inputs accumulate in it, as imports on a live site do.
 inline Store& SharedStore() {
-  static std::unique_ptr<SqliteStore> store = [] {
-    auto opened = SqliteStore::Open({.path = ":memory:", .create = true});
+  static std::unique_ptr<SqlStore> store = [] {
+    auto opened = SqlStore::Open({.path = ":memory:", .create = true});
     if (!opened) std::abort();
     return std::move(*opened);
   }();

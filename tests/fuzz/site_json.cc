@@ -8,7 +8,7 @@ using namespace broadsheet::importers;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   static fuzz::ScratchFile file(".json");
-  auto store = SqliteStore::Open({.path = ":memory:", .create = true});
+  auto store = SqlStore::Open({.path = ":memory:", .create = true});
   if (!store) __builtin_trap();
   (void)ImportSiteJson(**store, file.Write(fuzz::AsText(data, size)));
   return 0;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
@@ -36,9 +36,9 @@ void WriteGoodFolder(const TempDir& dir) {
 
 struct Fixture {
   TempDir dir;
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<SqlStore> store;
   Fixture() {
-    auto opened = SqliteStore::Open({":memory:", true});
+    auto opened = SqlStore::Open({":memory:", true});
     store = std::move(*opened);
   }
   Result<FolderReport> Import(Timestamp now = 1800000000) {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
@@ -59,7 +59,7 @@ TEST(GhostFormats, MobiledocBecomesHtml) {
 class GhostImport : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = SqliteStore::Open({":memory:", true});
+    auto opened = SqlStore::Open({":memory:", true});
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
   }
@@ -70,7 +70,7 @@ class GhostImport : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
 };
 
 constexpr const char* kExport =

@@ -7,14 +7,14 @@
 
 #include "importers/wordpress.h"
 #include "importers/wxr_writer.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
 namespace {
 
-std::unique_ptr<SqliteStore> NewStore() {
-  auto opened = SqliteStore::Open({":memory:", true});
+std::unique_ptr<SqlStore> NewStore() {
+  auto opened = SqlStore::Open({":memory:", true});
   EXPECT_TRUE(opened);
   return std::move(*opened);
 }

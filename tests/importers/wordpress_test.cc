@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "importers/fixtures.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
@@ -14,7 +14,7 @@ namespace {
 class WordPressImport : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = SqliteStore::Open({":memory:", true});
+    auto opened = SqlStore::Open({":memory:", true});
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
     options_.uploads_dir = dir_.path() / "uploads";
@@ -40,7 +40,7 @@ class WordPressImport : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   WordPressOptions options_;
 };
 

@@ -20,6 +20,23 @@ BIN = os.environ.get("BROADSHEET_BIN", os.path.join(os.path.dirname(__file__), "
 SOURCE = os.environ.get("BROADSHEET_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
 
 
+# Set (by CTest's integration_pg.* tests) to a PostgreSQL cluster's maintenance database: each
+# Server then keeps its site's data in a new database of that cluster instead of broadsheet.db.
+STORE_POSTGRES = os.environ.get("BROADSHEET_TEST_STORE_POSTGRES", "")
+
+
+def new_postgres_database():
+    """A new, empty database in the STORE_POSTGRES cluster; its URL."""
+    name = "it_%d_%d" % (os.getpid(), next(_databases))
+    done = subprocess.run(["psql", STORE_POSTGRES, "-Atqc", "CREATE DATABASE " + name],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return STORE_POSTGRES.replace("/postgres", "/" + name, 1)
+
+
+_databases = iter(range(1, 1 << 30))
+
+
 def run(*args, cwd=None, env=None, timeout=60):
     """Runs the binary with arguments; returns the CompletedProcess (text mode)."""
     return subprocess.run([BIN, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -114,6 +131,9 @@ class Server:
                         BROADSHEET_SEARCHES_PER_MINUTE="0")
         self.env.update(env or {})
         args = ["init", self.site] + (["--demo"] if demo else [])
+        self.database_url = new_postgres_database() if STORE_POSTGRES else None
+        if self.database_url:
+            args += ["--database-url", self.database_url]
         done = run(*args)
         assert done.returncode == 0, done.stderr
         if content is not None:
@@ -161,12 +181,28 @@ class Server:
     def get(self, path, headers=None):
         return self.request("GET", path, headers)
 
+    def settle(self):
+        """Waits until a write by another process (a CLI command) reaches the server's caches:
+        at once on SQLite (a shared counter file), within a second on PostgreSQL (the server
+        reads the database's content version every second)."""
+        if self.database_url:
+            time.sleep(1.5)
+
     def set_desk_setting(self, key, value):
         """Writes a desk setting straight into the site's database, as the Settings page would."""
+        sql = ("INSERT INTO secrets(name, value) VALUES (%s, %s) "
+               "ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+        if self.database_url:
+            # psql quotes variables given with -v where the script says :'name'.
+            done = subprocess.run(["psql", self.database_url, "-Atq", "-v", "ON_ERROR_STOP=1",
+                                   "-v", "name=desk:" + key, "-v", "value=" + value],
+                                  input=sql % (":'name'", ":'value'") + ";\n",
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            return
         import sqlite3
         with sqlite3.connect(os.path.join(self.site, "broadsheet.db"), timeout=10) as db:
-            db.execute("INSERT INTO secrets(name, value) VALUES (?, ?) "
-                       "ON CONFLICT(name) DO UPDATE SET value = excluded.value", ("desk:" + key, value))
+            db.execute(sql % ("?", "?"), ("desk:" + key, value))
 
     def raw(self, data, timeout=5):
         """Sends raw bytes on a new connection; returns everything the server sends back."""

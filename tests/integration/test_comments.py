@@ -48,7 +48,9 @@ def eventually(check, timeout=3):
 
 
 def cli(server, *args):
-    return harness.run("comments", *args, "--site", server.site)
+    done = harness.run("comments", *args, "--site", server.site)
+    server.settle()
+    return done
 
 
 class Comments(unittest.TestCase):

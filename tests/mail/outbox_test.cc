@@ -5,7 +5,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "test_util.h"
 
 namespace broadsheet::mail {
@@ -50,7 +50,7 @@ class OutboxTest : public ::testing::Test {
   void SetUp() override { Reopen(); }
   void Reopen() {
     store_.reset();
-    auto store = SqliteStore::Open({(folder_.path() / "site.db").string(), true});
+    auto store = SqlStore::Open({(folder_.path() / "site.db").string(), true});
     ASSERT_TRUE(store) << Describe(store.error());
     store_ = std::move(*store);
   }
@@ -64,7 +64,7 @@ class OutboxTest : public ::testing::Test {
   }
 
   testing::TempDir folder_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   SwitchableMailer mailer_;
 };
 

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::newsletter {
 namespace {
@@ -57,7 +57,7 @@ std::string Complaint(const std::string& recipient) {
 class FeedbackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    store_ = std::move(*SqlStore::Open({":memory:", true}));
     for (const char* email : {"one@example.org", "two@example.org", "three@example.org"}) {
       Subscriber subscriber;
       subscriber.email = email;
@@ -67,7 +67,7 @@ class FeedbackTest : public ::testing::Test {
   }
   SubscriberStatus StatusOf(std::int64_t id) { return (*store_->FindSubscriber(id))->status; }
 
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::vector<std::int64_t> ids_;
 };
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/crypto.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::newsletter {
 namespace {
@@ -39,7 +39,7 @@ class SubscriptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(auth::InitCrypto());
-    store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    store_ = std::move(*SqlStore::Open({":memory:", true}));
     outbox_.emplace(*store_, mailer_, nullptr);
     for (const char* slug : {"security", "economy"}) {
       Section section;
@@ -61,7 +61,7 @@ class SubscriptionsTest : public ::testing::Test {
     return signup;
   }
 
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   RecordingMailer mailer_;
   std::optional<mail::Outbox> outbox_;
   Publication publication_;

@@ -5,7 +5,7 @@
 
 #include "render/theme.h"
 #include "site/site.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 namespace broadsheet::site {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 class ArticlePage : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqliteStore::Open({":memory:", true}));
+    store_ = std::move(*SqlStore::Open({":memory:", true}));
     theme_ = std::move(*render::Theme::Load(""));
     Publication publication;
     publication.title = "The Meridian Review";
@@ -65,7 +65,7 @@ class ArticlePage : public ::testing::Test {
     return *result;
   }
 
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<render::Theme> theme_;
   std::unique_ptr<Site> site_;
   http::Router router_;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "test_util.h"
 
 namespace broadsheet::search {
@@ -13,7 +13,7 @@ constexpr Timestamp kNow = 2'000'000'000;
 class Index : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::Open({(dir_.path() / "site.db").string(), true});
+    auto store = SqlStore::Open({(dir_.path() / "site.db").string(), true});
     ASSERT_TRUE(store) << Describe(store.error());
     store_ = std::move(*store);
     auto index = SearchIndex::Open(dir_.path() / "search.xapian", *store_);
@@ -45,7 +45,7 @@ class Index : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<SearchIndex> index_;
 };
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "storage/postgres_schema.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "storage/test_databases.h"
 
 namespace broadsheet::storage {
@@ -22,7 +22,7 @@ class RepositoriesTest : public ::testing::TestWithParam<Dialect> {
               ::testing::UnitTest::GetInstance()->current_test_info()->name());
       std::filesystem::create_directories(dir_);
       const std::string path = (dir_ / "site.db").string();
-      ASSERT_TRUE(SqliteStore::Open({path, true}));  // made and migrated, then closed
+      ASSERT_TRUE(SqlStore::Open({path, true}));  // made and migrated, then closed
       DatabaseOptions options;
       options.url = path;
       auto opened = Database::Open(options);
@@ -674,6 +674,65 @@ TEST_P(RepositoriesTest, AnUpsertReplacesThePostAtItsAddress) {
   EXPECT_EQ((*Read([&](Connection& c) { return posts::FindById(c, id); }))->notes.size(), 1u);
 }
 
+TEST_P(RepositoriesTest, SearchesAndPagesSurviveWhatReadersCanType) {
+  Write([](Connection& c) {
+    return c.Exec(
+        "INSERT INTO posts(id, slug, kind, status, title, dek, created_at, published_at) VALUES "
+        "(1, 'a', 'article', 'published', 'Up 50% this year', '', 1, 1), "
+        "(2, 'b', 'article', 'published', 'Up 50 percent', 'x_y and a\\b', 1, 2)");
+  });
+  auto count = [&](const std::string& text) {
+    DeskQuery query;
+    query.text = text;
+    auto counted = Read([&](Connection& c) { return posts::CountForDesk(c, query); });
+    return counted ? *counted : -1;
+  };
+  // LIKE's wildcards and its escape character are searched for as themselves.
+  EXPECT_EQ(count("50%"), 1);
+  EXPECT_EQ(count("x_y"), 1);
+  EXPECT_EQ(count("xzy"), 0);
+  EXPECT_EQ(count("a\\b"), 1);
+  EXPECT_EQ(count("%"), 1);
+  // Bytes that are not UTF-8 find nothing instead of failing (PostgreSQL refuses them).
+  EXPECT_EQ(count(std::string(199, 'a') + "\xC3"), 0);
+  EXPECT_EQ(count("\xFF"), 0);
+  auto comments_found =
+      Read([](Connection& c) { return comments::List(c, std::nullopt, 5, "\xFF"); });
+  EXPECT_TRUE(comments_found->empty());
+  // A negative offset is no offset.
+  PostQuery query;
+  query.now = 10;
+  query.offset = -10;
+  EXPECT_EQ(Read([&](Connection& c) { return posts::ListPublished(c, query); })->size(), 2u);
+  EXPECT_TRUE(Read([](Connection& c) { return comments::Threads(c, 1, -20, 5); })->empty());
+}
+
+TEST_P(RepositoriesTest, LongListsOfPostsAreReadInRuns) {
+  Write([](Connection& c) -> Result<std::int64_t> {
+    if (auto done = c.Exec("INSERT INTO tags(id, slug, name) VALUES (1, 't', 'T')"); !done)
+      return done;
+    for (int i = 1; i <= 2500; ++i) {
+      auto done = c.Exec(
+          "INSERT INTO posts(id, slug, kind, status, title, created_at) VALUES "
+          "(?, ?, 'article', 'trash', 'T', 1)",
+          i, "p-" + std::to_string(i));
+      if (!done) return done;
+      if (auto tagged = c.Exec("INSERT INTO post_tags(post_id, tag_id) VALUES (?, 1)", i); !tagged)
+        return tagged;
+    }
+    return 0;
+  });
+  std::vector<std::int64_t> ids;
+  for (int i = 2500; i >= 1; --i) ids.push_back(i);
+  auto read = Read([&](Connection& c) { return posts::ByIds(c, ids); });
+  ASSERT_EQ(read->size(), 2500u);
+  EXPECT_EQ(read->front().post.id, 2500);  // in the order asked
+  EXPECT_EQ(read->back().tags.size(), 1u);
+  EXPECT_EQ(
+      Read([](Connection& c) { return posts::ByStatus(c, PostStatus::kTrash, 100000); })->size(),
+      2500u);
+}
+
 TEST_P(RepositoriesTest, CommentsThreadAndCountAlike) {
   Write([](Connection& c) {
     return c.Exec(
@@ -761,8 +820,20 @@ TEST_P(RepositoriesTest, CommentsThreadAndCountAlike) {
       Write([&](Connection& c) { return comments::SetStatus(c, second, CommentStatus::kTrash); }));
   EXPECT_EQ(*Read([](Connection& c) { return comments::CountApproved(c, 7); }), 3);
 
-  // Erasing an address empties its comments that have replies and deletes the others.
+  // Erasing an address empties its comments that have replies and deletes the others, and the
+  // record of mail sent to it (not mail still to go).
+  Write([](Connection& c) {
+    return c.Exec(
+        "INSERT INTO mail_outbox(recipient, status, created_at, next_attempt_at) VALUES "
+        "('ANN@example.org', 'sent', 1, 1), ('ann@example.org', 'queued', 1, 1), "
+        "('bo@example.org', 'sent', 1, 1)");
+  });
   EXPECT_EQ(*Write([](Connection& c) { return comments::EraseByEmail(c, "Ann@example.org"); }), 3);
+  EXPECT_EQ(**Read([](Connection& c) {
+    return c.Integer("SELECT count(*) FROM mail_outbox WHERE status = 'queued'");
+  }),
+            1);
+  EXPECT_EQ(**Read([](Connection& c) { return c.Integer("SELECT count(*) FROM mail_outbox"); }), 2);
   auto kept = Read([&](Connection& c) { return comments::Find(c, first); });
   ASSERT_TRUE(*kept);
   EXPECT_EQ((*kept)->author_name, "Anonymous");

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "storage/postgres_schema.h"
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 #include "storage/test_databases.h"
 
 namespace broadsheet::storage {
@@ -37,7 +37,7 @@ SqliteSchema ReadSqlite() {
       std::filesystem::temp_directory_path() / ("broadsheet-schema-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "site.db").string();
-  EXPECT_TRUE(SqliteStore::Open({path, true}));
+  EXPECT_TRUE(SqlStore::Open({path, true}));
   DatabaseOptions options;
   options.url = path;
   auto database = std::move(*Database::Open(options));

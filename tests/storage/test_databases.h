@@ -33,13 +33,8 @@ inline Result<std::unique_ptr<Database>> OpenAdminDatabase() {
   return Database::Open(options);
 }
 
-// A database of its own for one test, opened with `options` (whose url is replaced).
-inline Result<std::unique_ptr<Database>> OpenEmptyDatabase(Dialect dialect,
-                                                           DatabaseOptions options) {
-  if (dialect == Dialect::kSqlite) {
-    options.url = ":memory:";
-    return Database::Open(options);
-  }
+// The URL of a new, empty PostgreSQL database in the test cluster.
+inline Result<std::string> EmptyPostgresUrl() {
   auto admin_url = AdminUrl();
   if (!admin_url) return tl::unexpected(admin_url.error());
   static std::atomic<int> counter = 0;
@@ -52,7 +47,19 @@ inline Result<std::unique_ptr<Database>> OpenEmptyDatabase(Dialect dialect,
   if (at == std::string::npos) {
     return Fail(ErrorCode::kInvalidArgument, "BROADSHEET_TEST_POSTGRES must name /postgres");
   }
-  options.url = admin_url->substr(0, at) + "/" + name + admin_url->substr(at + 9);
+  return admin_url->substr(0, at) + "/" + name + admin_url->substr(at + 9);
+}
+
+// A database of its own for one test, opened with `options` (whose url is replaced).
+inline Result<std::unique_ptr<Database>> OpenEmptyDatabase(Dialect dialect,
+                                                           DatabaseOptions options) {
+  if (dialect == Dialect::kSqlite) {
+    options.url = ":memory:";
+    return Database::Open(options);
+  }
+  auto url = EmptyPostgresUrl();
+  if (!url) return tl::unexpected(url.error());
+  options.url = *url;
   return Database::Open(options);
 }
 

@@ -1,7 +1,11 @@
-#include "storage/sqlite_store.h"
+#include "storage/sql_store.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
+#include "storage/test_databases.h"
 #include "test_util.h"
 
 namespace broadsheet {
@@ -9,11 +13,23 @@ namespace {
 
 using testing::TempDir;
 
-std::unique_ptr<SqliteStore> OpenMemory() {
-  auto store = SqliteStore::Open({":memory:", true});
-  EXPECT_TRUE(store) << (store ? "" : Describe(store.error()));
-  return std::move(*store);
-}
+// The tests that do not depend on a file, run on SQLite in memory and on a new PostgreSQL
+// database.
+class StoreTest : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override {
+    std::string url = ":memory:";
+    if (GetParam() == storage::Dialect::kPostgres) {
+      auto made = storage::test::EmptyPostgresUrl();
+      if (!made) GTEST_SKIP() << made.error().message;
+      url = *made;
+    }
+    auto opened = SqlStore::Open({url, true});
+    ASSERT_TRUE(opened) << Describe(opened.error());
+    store = std::move(*opened);
+  }
+  std::unique_ptr<SqlStore> store;
+};
 
 Post MakePost(std::string slug, Timestamp published_at,
               PostStatus status = PostStatus::kPublished) {
@@ -27,46 +43,44 @@ Post MakePost(std::string slug, Timestamp published_at,
   return post;
 }
 
-TEST(SqliteStore, NewDatabaseGetsTheWholeSchema) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, NewDatabaseGetsTheWholeSchema) {
   EXPECT_GE(store->SchemaVersion(), 1);
   auto publication = store->LoadPublication();
   ASSERT_TRUE(publication);
   EXPECT_EQ(publication->title, "Broadsheet");
 }
 
-TEST(SqliteStore, MissingFileIsNotFoundUnlessCreating) {
+TEST(SqlStore, MissingFileIsNotFoundUnlessCreating) {
   TempDir dir;
-  auto missing = SqliteStore::Open({(dir.path() / "none.db").string(), false});
+  auto missing = SqlStore::Open({(dir.path() / "none.db").string(), false});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
-TEST(SqliteStore, RefusesAFileThatIsNotADatabase) {
+TEST(SqlStore, RefusesAFileThatIsNotADatabase) {
   TempDir dir;
   dir.Write("notes.db", std::string(4096, 'x'));
-  auto store = SqliteStore::Open({(dir.path() / "notes.db").string(), false});
+  auto store = SqlStore::Open({(dir.path() / "notes.db").string(), false});
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, ErrorCode::kConflict);
 }
 
-TEST(SqliteStore, ReopeningKeepsDataAndSchema) {
+TEST(SqlStore, ReopeningKeepsDataAndSchema) {
   TempDir dir;
   const std::string path = (dir.path() / "site.db").string();
   {
-    auto store = SqliteStore::Open({path, true});
+    auto store = SqlStore::Open({path, true});
     ASSERT_TRUE(store);
     Publication publication;
     publication.title = "The Meridian Review";
     ASSERT_TRUE((*store)->SavePublication(publication));
   }
-  auto store = SqliteStore::Open({path, false});
+  auto store = SqlStore::Open({path, false});
   ASSERT_TRUE(store);
   EXPECT_EQ((*store)->LoadPublication()->title, "The Meridian Review");
 }
 
-TEST(SqliteStore, UpsertBySlugUpdatesInPlace) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, UpsertBySlugUpdatesInPlace) {
   Section section{0, "security", "Security", "", true, std::nullopt, 1};
   const auto first = store->UpsertSection(section);
   section.name = "Security and Foreign Policy";
@@ -77,8 +91,7 @@ TEST(SqliteStore, UpsertBySlugUpdatesInPlace) {
   EXPECT_EQ(store->ListSections()->size(), 1u);
 }
 
-TEST(SqliteStore, PostKeepsAuthorOrderTagsAndDetails) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, PostKeepsAuthorOrderTagsAndDetails) {
   const auto section = *store->UpsertSection({0, "security", "Security", "", true, "Own text", 0});
   Author first;
   first.slug = "zoe";
@@ -113,8 +126,7 @@ TEST(SqliteStore, PostKeepsAuthorOrderTagsAndDetails) {
   EXPECT_EQ((*store->FindPublishedPost("deterrence", 2000))->authors.size(), 1u);
 }
 
-TEST(SqliteStore, ReadersSeeOnlyPublishedPostsWhoseTimeHasCome) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ReadersSeeOnlyPublishedPostsWhoseTimeHasCome) {
   ASSERT_TRUE(store->UpsertPost(MakePost("old", 100)));
   ASSERT_TRUE(store->UpsertPost(MakePost("draft", 100, PostStatus::kDraft)));
   ASSERT_TRUE(store->UpsertPost(MakePost("later", 5000, PostStatus::kScheduled)));
@@ -133,8 +145,7 @@ TEST(SqliteStore, ReadersSeeOnlyPublishedPostsWhoseTimeHasCome) {
   EXPECT_EQ(*store->CountPublishedPosts(query), 2);
 }
 
-TEST(SqliteStore, ListsNewestFirstWithFiltersAndPaging) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ListsNewestFirstWithFiltersAndPaging) {
   const auto tag = *store->UpsertTag({0, "iran", "Iran"});
   for (int i = 1; i <= 25; ++i) {
     Post post = MakePost("post-" + std::to_string(i), i * 100);
@@ -155,8 +166,7 @@ TEST(SqliteStore, ListsNewestFirstWithFiltersAndPaging) {
   EXPECT_EQ((*store->ListPublishedPosts(query))[0].post.slug, "post-25");
 }
 
-TEST(SqliteStore, FailedTransactionLeavesNothingBehind) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, FailedTransactionLeavesNothingBehind) {
   auto result = store->InTransaction([&]() -> Result<void> {
     if (auto saved = store->UpsertPost(MakePost("half", 100)); !saved)
       return tl::unexpected(saved.error());
@@ -166,11 +176,11 @@ TEST(SqliteStore, FailedTransactionLeavesNothingBehind) {
   EXPECT_FALSE(*store->FindPost("half"));
 }
 
-TEST(SqliteStore, AnotherProcessWriteChangesTheContentVersion) {
+TEST(SqlStore, AnotherProcessWriteChangesTheContentVersion) {
   TempDir dir;
   const std::string path = (dir.path() / "site.db").string();
-  auto server = SqliteStore::Open({path, true});
-  auto command = SqliteStore::Open({path, false});
+  auto server = SqlStore::Open({path, true});
+  auto command = SqlStore::Open({path, false});
   ASSERT_TRUE(server && command);
   const auto before = (*server)->ContentVersion();
   ASSERT_TRUE((*command)->UpsertPost(MakePost("fresh", 100)));
@@ -178,8 +188,7 @@ TEST(SqliteStore, AnotherProcessWriteChangesTheContentVersion) {
   EXPECT_TRUE(*(*server)->FindPublishedPost("fresh", 200));
 }
 
-TEST(SqliteStore, ATransactionThatChangesNothingKeepsTheContentVersion) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ATransactionThatChangesNothingKeepsTheContentVersion) {
   ASSERT_TRUE(store->UpsertPost(MakePost("later", 5000, PostStatus::kScheduled)));
   const auto before = store->ContentVersion();
   EXPECT_EQ(*store->PublishDuePosts(1000), 0);
@@ -188,8 +197,7 @@ TEST(SqliteStore, ATransactionThatChangesNothingKeepsTheContentVersion) {
   EXPECT_NE(store->ContentVersion(), before);
 }
 
-TEST(SqliteStore, ConcurrentEditsAreDetectedNotLost) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ConcurrentEditsAreDetectedNotLost) {
   auto id = store->CreatePost(MakePost("shared", 100, PostStatus::kDraft), std::nullopt, "{}");
   ASSERT_TRUE(id);
   auto opened = store->FindPostById(*id);
@@ -207,16 +215,14 @@ TEST(SqliteStore, ConcurrentEditsAreDetectedNotLost) {
   EXPECT_EQ(store->ListRevisions(*id)->size(), 2u);  // creation and the first save
 }
 
-TEST(SqliteStore, CreatePostRefusesATakenSlug) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, CreatePostRefusesATakenSlug) {
   ASSERT_TRUE(store->CreatePost(MakePost("taken", 100), std::nullopt, "{}"));
   EXPECT_EQ(store->CreatePost(MakePost("taken", 100), std::nullopt, "{}").error().code,
             ErrorCode::kConflict);
 }
 
 // The 410s left behind are a publishing rule (content::Posts::EmptyTrash, tests/content).
-TEST(SqliteStore, EmptyingTheTrashDeletesOnlyTrashedPosts) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, EmptyingTheTrashDeletesOnlyTrashedPosts) {
   ASSERT_TRUE(store->CreatePost(MakePost("binned", 100, PostStatus::kTrash), std::nullopt, "{}"));
   ASSERT_TRUE(store->CreatePost(MakePost("kept", 100), std::nullopt, "{}"));
   EXPECT_EQ(*store->EmptyTrash(), 1);
@@ -241,8 +247,7 @@ Comment MakeComment(std::int64_t post_id, CommentStatus status, std::string emai
   return comment;
 }
 
-TEST(SqliteStore, ApprovedCommentCountsFollowEveryChange) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ApprovedCommentCountsFollowEveryChange) {
   const std::int64_t post = *store->UpsertPost(MakePost("counted", 100));
   const std::int64_t other = *store->UpsertPost(MakePost("other", 100));
   EXPECT_EQ(*store->CountApprovedComments(post), 0);
@@ -276,8 +281,7 @@ TEST(SqliteStore, ApprovedCommentCountsFollowEveryChange) {
   EXPECT_EQ(*store->CountApprovedComments(post), 1);
 }
 
-TEST(SqliteStore, ACommentsThreadIndexCountsTheNewerThreads) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ACommentsThreadIndexCountsTheNewerThreads) {
   const std::int64_t post = *store->UpsertPost(MakePost("threads", 100));
   const std::int64_t other = *store->UpsertPost(MakePost("elsewhere", 100));
   std::vector<std::int64_t> roots;
@@ -308,8 +312,7 @@ TEST(SqliteStore, ACommentsThreadIndexCountsTheNewerThreads) {
   EXPECT_EQ(page->comments.front().id, roots[1]);
 }
 
-TEST(SqliteStore, ListingApprovedCommentsKeepsTheNewestWithinTheLimit) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ListingApprovedCommentsKeepsTheNewestWithinTheLimit) {
   const std::int64_t post = *store->UpsertPost(MakePost("listed", 100));
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 5; ++i)
@@ -325,8 +328,7 @@ TEST(SqliteStore, ListingApprovedCommentsKeepsTheNewestWithinTheLimit) {
   EXPECT_EQ(store->ListApprovedComments(post, 0)->size(), 5u);  // 0: all
 }
 
-TEST(SqliteStore, AnApprovedCommentFromAnAddressIsFoundInAnyCase) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, AnApprovedCommentFromAnAddressIsFoundInAnyCase) {
   const std::int64_t post = *store->UpsertPost(MakePost("known", 100));
   ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "new@x.org"),
                                    Store::CacheNotice::kBump));
@@ -337,8 +339,7 @@ TEST(SqliteStore, AnApprovedCommentFromAnAddressIsFoundInAnyCase) {
   EXPECT_FALSE(*store->HasApprovedCommentFrom("unknown@x.org"));
 }
 
-TEST(SqliteStore, DeskListsFilterBySearchTextSafely) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, DeskListsFilterBySearchTextSafely) {
   Post post = MakePost("iran", 100, PostStatus::kDraft);
   post.title = "Iran's 100% enrichment_question";
   ASSERT_TRUE(store->CreatePost(post, std::nullopt, "{}"));
@@ -352,15 +353,15 @@ TEST(SqliteStore, DeskListsFilterBySearchTextSafely) {
   EXPECT_EQ(*store->CountPostsForDesk(query), 1);
 }
 
-TEST(SqliteStore, BackupIsAWorkingCopyAndNeverOverwrites) {
+TEST(SqlStore, BackupIsAWorkingCopyAndNeverOverwrites) {
   TempDir dir;
-  auto store = SqliteStore::Open({(dir.path() / "site.db").string(), true});
+  auto store = SqlStore::Open({(dir.path() / "site.db").string(), true});
   ASSERT_TRUE(store);
   ASSERT_TRUE((*store)->UpsertPost(MakePost("kept", 100)));
   const std::string copy = (dir.path() / "copy.db").string();
   ASSERT_TRUE((*store)->BackupTo(copy));
   EXPECT_EQ((*store)->BackupTo(copy).error().code, ErrorCode::kConflict);
-  auto restored = SqliteStore::Open({copy, false});
+  auto restored = SqlStore::Open({copy, false});
   ASSERT_TRUE(restored);
   EXPECT_TRUE(*(*restored)->FindPost("kept"));
 }
@@ -372,7 +373,7 @@ namespace broadsheet {
 namespace {
 
 TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
-  auto store = SqliteStore::Open({":memory:", true});
+  auto store = SqlStore::Open({":memory:", true});
   ASSERT_TRUE(store);
   auto section = (*store)->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
   ASSERT_TRUE(section);
@@ -409,6 +410,68 @@ TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
   ASSERT_FALSE(pending->empty());
   EXPECT_FALSE(pending->back().post.has_value());  // no longer published: out of the index
 }
+
+TEST_P(StoreTest, NestedWritesBumpTheContentVersionOnceTheOutermostCommits) {
+  const auto before = store->ContentVersion();
+  std::uint64_t inside = 0;
+  ASSERT_TRUE(store->InTransaction([&]() -> Result<void> {
+    if (auto saved = store->UpsertPost(MakePost("one", 100)); !saved)
+      return tl::unexpected(saved.error());
+    if (auto saved = store->UpsertPost(MakePost("two", 100)); !saved)
+      return tl::unexpected(saved.error());
+    inside = store->ContentVersion();
+    return {};
+  }));
+  EXPECT_EQ(inside, before);  // no reader may cache what is not yet committed
+  EXPECT_NE(store->ContentVersion(), before);
+  EXPECT_EQ(*store->CountPostsForDesk(DeskQuery{}), 2);
+}
+
+TEST_P(StoreTest, ATransactionThatFailsLeavesTheContentVersion) {
+  const auto before = store->ContentVersion();
+  ASSERT_FALSE(store->InTransaction([&]() -> Result<void> {
+    if (auto saved = store->UpsertPost(MakePost("gone", 100)); !saved)
+      return tl::unexpected(saved.error());
+    return Fail(ErrorCode::kInvalidArgument, "stop");
+  }));
+  EXPECT_EQ(store->ContentVersion(), before);
+}
+
+TEST_P(StoreTest, BackupsAreSQLiteFilesOrRefusedWithTheWayToBackUp) {
+  if (GetParam() == storage::Dialect::kSqlite) GTEST_SKIP() << "BackupIsAWorkingCopy covers it";
+  TempDir dir;
+  auto refused = store->BackupTo((dir.path() / "copy.db").string());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(PostgresStore, AnotherProcessWriteReachesTheContentVersionWithinSeconds) {
+  auto url = storage::test::EmptyPostgresUrl();
+  if (!url) GTEST_SKIP() << url.error().message;
+  auto server = SqlStore::Open({*url, false});
+  auto command = SqlStore::Open({*url, false});
+  ASSERT_TRUE(server && command);
+  const auto before = (*server)->ContentVersion();
+  ASSERT_TRUE((*command)->UpsertPost(MakePost("fresh", 100)));
+  EXPECT_NE((*command)->ContentVersion(), before);  // its own at once
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((*server)->ContentVersion() == before && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE((*server)->ContentVersion(), before);
+  EXPECT_TRUE(*(*server)->FindPublishedPost("fresh", 200));
+  // Reads change nothing: the version stays.
+  const auto after = (*server)->ContentVersion();
+  ASSERT_TRUE((*command)->FindPost("fresh"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ((*server)->ContentVersion(), after);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, StoreTest,
+                         ::testing::Values(storage::Dialect::kSqlite, storage::Dialect::kPostgres),
+                         [](const auto& info) {
+                           return std::string(storage::DialectName(info.param));
+                         });
 
 }  // namespace
 }  // namespace broadsheet

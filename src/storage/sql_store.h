@@ -1,37 +1,50 @@
-// SqliteStore: the Store on one SQLite database file in WAL mode with synchronous=FULL and
-// foreign keys on. Opening applies any pending migrations (PRAGMA user_version) and refuses a
-// SQLite file that another program wrote (PRAGMA application_id).
+// SqlStore: the Store over the database seam (database.h), the same code on SQLite and on
+// PostgreSQL; each record kind's queries are in repositories.h.
 //
-// Threads: one connection guarded by a mutex; calls from several threads are serialised. Public
-// pages are served from the page cache, so the database sees only cache misses and writes.
-// Several processes may open the same file (a CLI import while `serve` runs): SQLite locks, and
-// the change signal (a file beside the database) tells the others that content changed.
+// SQLite (a file path, or ":memory:" for tests): one file in WAL mode with synchronous=FULL and
+// foreign keys on; opening applies any pending migrations (PRAGMA user_version) and refuses a
+// SQLite file another program wrote (PRAGMA application_id). One connection; calls from several
+// threads are serialised. Several processes may open the same file (a CLI import while `serve`
+// runs): SQLite locks, and the change signal (a file beside the database) tells the others that
+// content changed.
+//
+// PostgreSQL (a postgresql:// URL): a pool of connections; opening applies the schema's pending
+// migrations under an advisory lock (postgres_schema.h). The change signal is this process's
+// own; a write that changes what readers see also advances the database's content_version
+// sequence after it commits, and a thread of the store reads that sequence every second, so
+// that writes by other processes (a command, another server) reach this one's caches within
+// about a second.
+//
+// Public pages are served from the page cache, so the database sees only cache misses and writes.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <thread>
 
 #include "storage/change_signal.h"
-#include "storage/sqlite_database.h"
+#include "storage/database.h"
 #include "storage/store.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace broadsheet {
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
   struct Options {
-    std::string path;     // a file, or ":memory:" for tests
-    bool create = false;  // create the file if it does not exist (default: it must exist)
+    // A SQLite file (":memory:" for tests), or a PostgreSQL URL (postgresql://...).
+    std::string path;
+    bool create = false;  // SQLite: create the file if it does not exist (default: it must)
+    int pool_size = 8;    // PostgreSQL: connections at most
   };
-  static Result<std::unique_ptr<SqliteStore>> Open(const Options& options);
-  ~SqliteStore() override;
+  static Result<std::unique_ptr<SqlStore>> Open(const Options& options);
+  ~SqlStore() override;
+
+  storage::Dialect dialect() const { return database_->dialect(); }
 
   int SchemaVersion() const { return schema_version_; }
 
@@ -183,14 +196,11 @@ class SqliteStore final : public Store {
                              const std::function<std::string()>& make) override;
 
  private:
-  class Statement;
-  SqliteStore(std::unique_ptr<storage::SqliteDatabase> database,
-              std::unique_ptr<ChangeSignal> signal);
-  Result<void> Setup();  // functions and migrations
-  // InTransaction, saying whether the writes change what readers see (and so bump the signal).
-  Result<void> Transact(const std::function<Result<void>()>& work, bool invalidates);
-  // `work` on the seam's connection, as one write transaction (joining an open one) that bumps
-  // the change signal when `invalidates` and it changed something.
+  SqlStore(std::unique_ptr<storage::Database> database, std::unique_ptr<ChangeSignal> signal,
+           int schema_version);
+  // `work` on a connection, as one write transaction (joining the calling thread's open one)
+  // that bumps the change signal when `invalidates` and it changed a row. A nested call defers
+  // the bump to the outermost, after it commits, so no reader can cache what is not yet there.
   Result<void> Writing(const std::function<Result<void>(storage::Connection&)>& work,
                        bool invalidates = true);
   // Writing, for work that returns a value (the id of the row it wrote, a count).
@@ -209,22 +219,22 @@ class SqliteStore final : public Store {
     if (!done) return tl::unexpected(done.error());
     return std::move(*value);
   }
-  Result<void> Migrate();
-  Result<void> Exec(const char* sql);
-  Statement Prepare(const char* sql);
-  Result<void> Complete(Statement& statement);  // steps a write to SQLITE_DONE
 
-  // The connection, through the seam; the statements not yet written over it use its handle
-  // under its lock (storage/README.md, "Moving onto the seam").
-  std::unique_ptr<storage::SqliteDatabase> database_;
-  sqlite3* db_;
-  std::recursive_mutex& mutex_;
+  // After a committed write that changed what readers see: this process's signal, and on
+  // PostgreSQL the database's content version for the others.
+  void Announce();
+  // PostgreSQL: every second until the store closes, bumps the signal when another process
+  // advanced the content version.
+  void WatchContentVersion();
+
+  std::unique_ptr<storage::Database> database_;
   std::unique_ptr<ChangeSignal> signal_;
-  // Prepared statements, keyed by the address of their SQL text (a literal or a static string).
-  std::unordered_map<const char*, sqlite3_stmt*> statements_;
-  int transaction_depth_ = 0;
-  bool invalidates_ = false;  // the open transaction changes what readers see
   int schema_version_ = 0;
+  std::atomic<std::int64_t> seen_version_{0};  // the newest content version known here
+  std::mutex watch_mutex_;
+  std::condition_variable watch_wake_;
+  bool closing_ = false;  // guarded by watch_mutex_
+  std::thread watcher_;
 };
 
 }  // namespace broadsheet

@@ -1,0 +1,874 @@
+#include "storage/sql_store.h"
+
+#include <filesystem>
+
+#include "storage/migrations.h"
+#include "storage/postgres_schema.h"
+#include "storage/repositories.h"
+
+namespace broadsheet {
+
+namespace {
+
+// The database of `options`: a SQLite file migrated by sqlite::Migrate, or a PostgreSQL
+// database migrated by postgres::Migrate; with its schema version.
+Result<std::pair<std::unique_ptr<storage::Database>, int>> OpenDatabase(
+    const SqlStore::Options& options) {
+  storage::DatabaseOptions database_options;
+  database_options.url = options.path;
+  database_options.create = options.create;
+  database_options.pool_size = options.pool_size;
+  const bool postgres = storage::IsPostgresUrl(options.path);
+  auto database = storage::Database::Open(database_options);
+  if (!database) {
+    if (!postgres && database.error().code == ErrorCode::kCorrupt) {
+      return Fail(ErrorCode::kConflict, options.path + " is not a Broadsheet database",
+                  database.error().detail);
+    }
+    return tl::unexpected(database.error());
+  }
+  auto version = postgres ? postgres::Migrate(**database) : sqlite::Migrate(**database);
+  if (!version) {
+    if (!postgres && version.error().code == ErrorCode::kCorrupt) {
+      return Fail(ErrorCode::kConflict, options.path + " is not a Broadsheet database",
+                  version.error().detail);
+    }
+    return tl::unexpected(version.error());
+  }
+  // postgres::Migrate answers the version it found; the schema now is the newest.
+  const int now = postgres ? static_cast<int>(postgres::Migrations().size()) : *version;
+  return std::pair{std::move(*database), now};
+}
+
+// Rows a transaction changed, counted as its statements run, whatever the driver.
+class CountingConnection final : public storage::Connection {
+ public:
+  CountingConnection(storage::Connection& inner, std::int64_t& changed)
+      : inner_(inner), changed_(changed) {}
+  storage::Dialect dialect() const override { return inner_.dialect(); }
+  Result<std::int64_t> Run(std::string_view sql, std::span<const storage::Value> params,
+                           const storage::RowVisitor& on_row) override {
+    auto ran = inner_.Run(sql, params, on_row);
+    if (ran) changed_ += *ran;
+    return ran;
+  }
+  Result<void> Script(std::string_view sql) override {
+    ++changed_;  // schema or bulk changes: count them as a change
+    return inner_.Script(sql);
+  }
+
+ private:
+  storage::Connection& inner_;
+  std::int64_t& changed_;
+};
+
+// The write transaction the calling thread has open on a store, if any.
+struct OpenWrite {
+  const SqlStore* store = nullptr;
+  bool invalidates = false;
+  std::int64_t changed = 0;
+};
+thread_local OpenWrite* open_write = nullptr;
+
+}  // namespace
+
+Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
+  const bool postgres = storage::IsPostgresUrl(options.path);
+  const bool in_memory = options.path == ":memory:";
+  if (!postgres && !in_memory && !options.create && !std::filesystem::exists(options.path)) {
+    return Fail(ErrorCode::kNotFound, "no database at " + options.path);
+  }
+  auto database = OpenDatabase(options);
+  if (!database) return tl::unexpected(database.error());
+  // SQLite: a file beside the database, shared by every process that opens it.
+  auto signal = ChangeSignal::Open(postgres || in_memory ? "" : options.path + "-changes");
+  if (!signal) return tl::unexpected(signal.error());
+  auto store = std::unique_ptr<SqlStore>(
+      new SqlStore(std::move(database->first), std::move(*signal), database->second));
+  if (postgres) {
+    auto version = store->database_->Read(
+        [](storage::Connection& c) { return c.Integer("SELECT last_value FROM content_version"); });
+    if (!version) return tl::unexpected(version.error());
+    store->seen_version_ = version->value_or(0);
+    store->watcher_ = std::thread([raw = store.get()] { raw->WatchContentVersion(); });
+  }
+  return store;
+}
+
+void SqlStore::Announce() {
+  signal_->Bump();
+  if (database_->dialect() != storage::Dialect::kPostgres) return;
+  // After the commit, never inside the transaction: a node that saw the new version before the
+  // rows were visible would cache the old page under it. A failure here loses only the other
+  // processes' early notice (they see the next write's); the write itself is done.
+  auto advanced = database_->Transact(
+      [](storage::Connection& c) { return c.Integer("SELECT nextval('content_version')"); });
+  if (advanced && *advanced) {
+    std::int64_t seen = seen_version_.load();
+    while (**advanced > seen && !seen_version_.compare_exchange_weak(seen, **advanced)) {
+    }
+  }
+}
+
+void SqlStore::WatchContentVersion() {
+  std::unique_lock lock(watch_mutex_);
+  while (!watch_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return closing_; })) {
+    lock.unlock();
+    auto version = database_->Read(
+        [](storage::Connection& c) { return c.Integer("SELECT last_value FROM content_version"); });
+    if (version && *version) {
+      std::int64_t seen = seen_version_.load();
+      if (**version > seen && seen_version_.compare_exchange_strong(seen, **version)) {
+        signal_->Bump();
+      }
+    }
+    lock.lock();
+  }
+}
+
+SqlStore::SqlStore(std::unique_ptr<storage::Database> database,
+                   std::unique_ptr<ChangeSignal> signal, int schema_version)
+    : database_(std::move(database)), signal_(std::move(signal)), schema_version_(schema_version) {}
+
+SqlStore::~SqlStore() {
+  if (!watcher_.joinable()) return;
+  {
+    std::lock_guard lock(watch_mutex_);
+    closing_ = true;
+  }
+  watch_wake_.notify_all();
+  watcher_.join();
+}
+
+Result<void> SqlStore::InTransaction(const std::function<Result<void>()>& work) {
+  return Writing([&](storage::Connection&) { return work(); });
+}
+
+Result<void> SqlStore::Writing(const std::function<Result<void>(storage::Connection&)>& work,
+                               bool invalidates) {
+  if (open_write != nullptr && open_write->store == this) {
+    open_write->invalidates = open_write->invalidates || invalidates;
+    std::int64_t& changed = open_write->changed;
+    return database_->Transact([&](storage::Connection& c) {
+      CountingConnection counted(c, changed);
+      return work(counted);
+    });
+  }
+  OpenWrite mine{this, invalidates, 0};
+  OpenWrite* const outer = open_write;  // another store's, if any
+  open_write = &mine;
+  auto done = database_->Transact([&](storage::Connection& c) {
+    // A retried transaction (PostgreSQL runs one again after a serialisation failure) counts
+    // afresh.
+    mine.changed = 0;
+    CountingConnection counted(c, mine.changed);
+    return work(counted);
+  });
+  open_write = outer;
+  if (!done) return done;
+  // Only a transaction that changed what readers see invalidates their caches.
+  if (mine.invalidates && mine.changed > 0) Announce();
+  return {};
+}
+
+Result<Publication> SqlStore::LoadPublication() {
+  return database_->Read(
+      [](storage::Connection& c) { return storage::settings::LoadPublication(c); });
+}
+
+Result<void> SqlStore::SavePublication(const Publication& publication) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::settings::SavePublication(c, publication); });
+}
+
+Result<std::vector<Section>> SqlStore::ListSections() {
+  return database_->Read([](storage::Connection& c) { return storage::taxonomy::ListSections(c); });
+}
+
+Result<std::optional<Section>> SqlStore::FindSection(const std::string& slug) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::FindSection(c, slug); });
+}
+
+Result<std::int64_t> SqlStore::UpsertSection(const Section& section) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::taxonomy::UpsertSection(c, section); });
+}
+
+Result<std::optional<Author>> SqlStore::FindAuthor(const std::string& slug) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::FindAuthor(c, slug); });
+}
+
+Result<std::vector<Author>> SqlStore::ListAuthors() {
+  return database_->Read([](storage::Connection& c) { return storage::taxonomy::ListAuthors(c); });
+}
+
+Result<std::int64_t> SqlStore::UpsertAuthor(const Author& author) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::taxonomy::UpsertAuthor(c, author); });
+}
+
+Result<void> SqlStore::DeleteSection(const std::string& slug) {
+  return Writing([&](storage::Connection& c) { return storage::taxonomy::DeleteSection(c, slug); });
+}
+
+Result<std::vector<Tag>> SqlStore::ListTags() {
+  return database_->Read([](storage::Connection& c) { return storage::taxonomy::ListTags(c); });
+}
+
+Result<void> SqlStore::DeleteTag(const std::string& slug) {
+  return Writing([&](storage::Connection& c) { return storage::taxonomy::DeleteTag(c, slug); });
+}
+
+Result<std::optional<Tag>> SqlStore::FindTag(const std::string& slug) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::FindTag(c, slug); });
+}
+
+Result<std::int64_t> SqlStore::UpsertTag(const Tag& tag) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::taxonomy::UpsertTag(c, tag); });
+}
+
+Result<std::optional<Post>> SqlStore::FindPost(const std::string& slug) {
+  return database_->Read([&](storage::Connection& c) { return storage::posts::Find(c, slug); });
+}
+
+Result<std::optional<PostDetail>> SqlStore::FindPublishedPost(const std::string& slug,
+                                                              Timestamp now) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::FindPublished(c, slug, now); });
+}
+
+Result<std::int64_t> SqlStore::UpsertPost(const Post& post) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::posts::Upsert(c, post); });
+}
+
+Result<std::vector<std::int64_t>> SqlStore::ListAllPostIds() {
+  return database_->Read([](storage::Connection& c) { return storage::posts::AllIds(c); });
+}
+
+Result<std::int64_t> SqlStore::CreatePost(const Post& post, std::optional<std::int64_t> user_id,
+                                          const std::string& revision_details) {
+  return WritingValue<std::int64_t>([&](storage::Connection& c) {
+    return storage::posts::Create(c, post, user_id, revision_details);
+  });
+}
+
+Result<int> SqlStore::SavePostEdit(const Post& post, int expected_edit_count,
+                                   std::optional<std::int64_t> user_id,
+                                   const std::string& revision_details) {
+  return WritingValue<int>([&](storage::Connection& c) {
+    return storage::posts::SaveEdit(c, post, expected_edit_count, user_id, revision_details);
+  });
+}
+
+Result<std::optional<PostDetail>> SqlStore::FindPostById(std::int64_t id) {
+  return database_->Read([&](storage::Connection& c) { return storage::posts::FindById(c, id); });
+}
+
+Result<std::vector<PostDetail>> SqlStore::ListPostsForDesk(const DeskQuery& query) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::ListForDesk(c, query); });
+}
+
+Result<int> SqlStore::CountPostsForDesk(const DeskQuery& query) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::CountForDesk(c, query); });
+}
+
+Result<int> SqlStore::EmptyTrash() {
+  return WritingValue<int>([](storage::Connection& c) { return storage::posts::DeleteTrashed(c); });
+}
+
+Result<std::int64_t> SqlStore::AddPostNote(const PostNote& note,
+                                           std::optional<std::int64_t> user_id) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::posts::AddNote(c, note, user_id); });
+}
+
+Result<std::vector<Revision>> SqlStore::ListRevisions(std::int64_t post_id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::Revisions(c, post_id); });
+}
+
+Result<void> SqlStore::RestoreRevision(const Revision& revision) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::posts::RestoreRevision(c, revision); });
+}
+
+Result<void> SqlStore::RestorePostNote(const PostNote& note) {
+  return Writing([&](storage::Connection& c) { return storage::posts::RestoreNote(c, note); });
+}
+
+Result<std::optional<Revision>> SqlStore::FindRevision(std::int64_t id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::FindRevision(c, id); });
+}
+
+Result<void> SqlStore::PutRedirect(const Redirect& redirect) {
+  return Writing([&](storage::Connection& c) { return storage::redirects::Put(c, redirect); });
+}
+
+Result<void> SqlStore::DeleteRedirect(const std::string& from_path) {
+  return Writing([&](storage::Connection& c) { return storage::redirects::Remove(c, from_path); });
+}
+
+Result<std::vector<Redirect>> SqlStore::ListRedirects() {
+  return database_->Read([](storage::Connection& c) { return storage::redirects::List(c); });
+}
+
+Result<std::optional<Redirect>> SqlStore::FindRedirect(const std::string& from_path) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::redirects::Find(c, from_path); });
+}
+
+Result<std::int64_t> SqlStore::CreateMedia(const MediaItem& item) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::media::Create(c, item); });
+}
+
+Result<std::vector<MediaItem>> SqlStore::ListMedia(int limit, int offset) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::media::List(c, limit, offset); });
+}
+
+Result<std::optional<MediaItem>> SqlStore::FindMediaByUrl(const std::string& url) {
+  return database_->Read([&](storage::Connection& c) { return storage::media::FindByUrl(c, url); });
+}
+
+Result<std::optional<ImportedRecord>> SqlStore::FindImported(const std::string& source,
+                                                             const std::string& kind,
+                                                             const std::string& foreign_id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::imported::Find(c, source, kind, foreign_id); });
+}
+
+Result<void> SqlStore::RecordImported(const ImportedRecord& record) {
+  return Writing([&](storage::Connection& c) { return storage::imported::Record(c, record); },
+                 false);
+}
+
+Result<std::int64_t> SqlStore::SaveImportedComment(const Comment& comment) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::comments::SaveImported(c, comment); });
+}
+
+Result<std::vector<Comment>> SqlStore::ListCommentsOfPost(std::int64_t post_id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::OfPost(c, post_id); });
+}
+
+Result<std::int64_t> SqlStore::CreateComment(const Comment& comment, CacheNotice notice) {
+  // A pending comment changes no page; only approved ones invalidate the cache.
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::comments::Create(c, comment); },
+      comment.status == CommentStatus::kApproved && notice == CacheNotice::kBump);
+}
+
+Result<std::optional<Comment>> SqlStore::FindComment(std::int64_t id) {
+  return database_->Read([&](storage::Connection& c) { return storage::comments::Find(c, id); });
+}
+
+Result<std::vector<Comment>> SqlStore::ListApprovedComments(std::int64_t post_id, int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::Approved(c, post_id, limit); });
+}
+
+Result<Store::CommentThreads> SqlStore::ListCommentThreads(std::int64_t post_id, int skip,
+                                                           int limit) {
+  return database_->Read([&](storage::Connection& c) -> Result<CommentThreads> {
+    auto more =
+        storage::comments::HasThreadsAfter(c, post_id, static_cast<std::int64_t>(skip) + limit);
+    if (!more) return tl::unexpected(more.error());
+    auto comments = storage::comments::Threads(c, post_id, skip, limit);
+    if (!comments) return tl::unexpected(comments.error());
+    return CommentThreads{std::move(*comments), *more};
+  });
+}
+
+Result<std::optional<int>> SqlStore::CommentThreadIndex(std::int64_t post_id, std::int64_t id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::ThreadIndex(c, post_id, id); });
+}
+
+Result<std::vector<Comment>> SqlStore::ListComments(std::optional<CommentStatus> status, int limit,
+                                                    const std::string& text) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::List(c, status, limit, text); });
+}
+
+Result<void> SqlStore::SetCommentStatus(std::int64_t id, CommentStatus status) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::comments::SetStatus(c, id, status); });
+}
+
+Result<void> SqlStore::UpdateComment(const Comment& comment) {
+  return Writing([&](storage::Connection& c) { return storage::comments::Update(c, comment); });
+}
+
+Result<std::vector<Comment>> SqlStore::ListCommentsByEmail(const std::string& email) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::ByEmail(c, email); });
+}
+
+Result<int> SqlStore::EraseCommentsByEmail(const std::string& email) {
+  return WritingValue<int>(
+      [&](storage::Connection& c) { return storage::comments::EraseByEmail(c, email); });
+}
+
+Result<int> SqlStore::ForgetCommentClients(Timestamp before) {
+  return WritingValue<int>(
+      [&](storage::Connection& c) { return storage::comments::ForgetClients(c, before); }, false);
+}
+
+Result<void> SqlStore::LearnComment(std::int64_t id, bool spam,
+                                    const std::vector<std::string>& words) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::comments::Learn(c, id, spam, words); }, false);
+}
+
+Result<SpamCounts> SqlStore::CountSpamWords(const std::vector<std::string>& words) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::CountSpamWords(c, words); });
+}
+
+Result<int> SqlStore::CountRecentComments(const std::string& email, const std::string& client_hash,
+                                          Timestamp since) {
+  return database_->Read([&](storage::Connection& c) {
+    return storage::comments::CountRecent(c, email, client_hash, since);
+  });
+}
+
+Result<bool> SqlStore::HasDuplicateComment(std::int64_t post_id, const std::string& email,
+                                           const std::string& body) {
+  return database_->Read([&](storage::Connection& c) {
+    return storage::comments::HasDuplicate(c, post_id, email, body);
+  });
+}
+
+Result<int> SqlStore::CountApprovedComments(std::int64_t post_id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::CountApproved(c, post_id); });
+}
+
+Result<bool> SqlStore::HasApprovedCommentFrom(const std::string& email) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::HasApprovedFrom(c, email); });
+}
+
+Result<std::int64_t> SqlStore::SaveSubscriber(const Subscriber& subscriber) {
+  // Subscribers never appear on public pages, so this leaves the page cache alone.
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::newsletter::SaveSubscriber(c, subscriber); },
+      false);
+}
+
+Result<std::optional<Subscriber>> SqlStore::FindSubscriber(std::int64_t id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::FindSubscriber(c, id); });
+}
+
+Result<std::optional<Subscriber>> SqlStore::FindSubscriberByEmail(const std::string& email) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::FindSubscriberByEmail(c, email); });
+}
+
+Result<void> SqlStore::DeleteSubscriber(std::int64_t id) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::newsletter::DeleteSubscriber(c, id); }, false);
+}
+
+Result<std::vector<Subscriber>> SqlStore::ListSubscribers(const SubscriberQuery& query) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::ListSubscribers(c, query); });
+}
+
+Result<int> SqlStore::CountSubscribers(const SubscriberQuery& query) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::CountSubscribers(c, query); });
+}
+
+Result<std::vector<std::pair<Timestamp, int>>> SqlStore::SubscriberGrowth(Timestamp since) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::SubscriberGrowth(c, since); });
+}
+
+Result<std::int64_t> SqlStore::QueueSend(const NewsletterSend& send) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::newsletter::QueueSend(c, send); }, false);
+}
+
+Result<int> SqlStore::CountRecipients(const std::vector<std::string>& segments) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::CountRecipients(c, segments); });
+}
+
+Result<std::optional<NewsletterSend>> SqlStore::FindSend(std::int64_t id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::FindSend(c, id); });
+}
+
+Result<std::vector<NewsletterSend>> SqlStore::ListSends(int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::ListSends(c, limit); });
+}
+
+Result<std::vector<Delivery>> SqlStore::DueDeliveries(Timestamp now, int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::newsletter::DueDeliveries(c, now, limit); });
+}
+
+Result<void> SqlStore::CancelSend(std::int64_t id, Timestamp now) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::newsletter::CancelSend(c, id, now); }, false);
+}
+
+Result<std::optional<Timestamp>> SqlStore::NextDeliveryAt() {
+  return database_->Read(
+      [](storage::Connection& c) { return storage::newsletter::NextDeliveryAt(c); });
+}
+
+Result<void> SqlStore::RecordDeliveries(const std::vector<DeliveryResult>& results,
+                                        int bounce_threshold, Timestamp now) {
+  return Writing(
+      [&](storage::Connection& c) {
+        return storage::newsletter::RecordDeliveries(c, results, bounce_threshold, now);
+      },
+      false);
+}
+
+Result<std::int64_t> SqlStore::QueueMail(const OutgoingMail& mail) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::outbox::Queue(c, mail); }, false);
+}
+
+Result<std::vector<OutgoingMail>> SqlStore::DueMail(Timestamp now, std::int64_t after, int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::outbox::Due(c, now, after, limit); });
+}
+
+Result<void> SqlStore::RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
+                                  std::string_view error) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::outbox::Record(c, id, outcome, at, error); },
+      false);
+}
+
+Result<std::optional<Timestamp>> SqlStore::NextMailAt() {
+  return database_->Read([](storage::Connection& c) { return storage::outbox::NextAttemptAt(c); });
+}
+
+Result<int> SqlStore::PruneMail(Timestamp before) {
+  int pruned = 0;
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto removed = storage::outbox::Prune(c, before);
+        if (!removed) return tl::unexpected(removed.error());
+        pruned = *removed;
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return pruned;
+}
+
+Result<void> SqlStore::AppendAudit(const AuditEntry& entry) {
+  return Writing([&](storage::Connection& c) { return storage::audit::Append(c, entry); }, false);
+}
+
+Result<std::vector<AuditEntry>> SqlStore::ListAudit(int limit, int offset) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::audit::List(c, limit, offset); });
+}
+
+Result<std::vector<PostDetail>> SqlStore::ListPublishedPosts(const PostQuery& query) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::ListPublished(c, query); });
+}
+
+Result<int> SqlStore::CountPublishedPosts(const PostQuery& query) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::CountPublished(c, query); });
+}
+
+Result<std::vector<PostAddress>> SqlStore::ListPostUrls(Timestamp now, Timestamp since, int limit,
+                                                        int offset) {
+  return database_->Read([&](storage::Connection& c) {
+    return storage::posts::Addresses(c, now, since, limit, offset);
+  });
+}
+
+Result<int> SqlStore::CountPostUrls(Timestamp now, Timestamp since) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::CountAddresses(c, now, since); });
+}
+
+Result<std::optional<std::pair<Timestamp, Timestamp>>> SqlStore::PublishedSpan(PostKind kind,
+                                                                               Timestamp now) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::PublishedSpan(c, kind, now); });
+}
+
+Result<std::vector<SearchChange>> SqlStore::PendingSearchChanges(int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::search_queue::Pending(c, limit); });
+}
+
+Result<void> SqlStore::ClearSearchChanges(std::int64_t up_to_sequence) {
+  // Bookkeeping of the index, not a change readers see.
+  return Writing(
+      [&](storage::Connection& c) { return storage::search_queue::Clear(c, up_to_sequence); },
+      false);
+}
+
+Result<void> SqlStore::QueueAllForSearch() {
+  return Writing([](storage::Connection& c) { return storage::search_queue::QueueAllPublished(c); },
+                 false);
+}
+
+Result<std::vector<PostDetail>> SqlStore::FindPostsByIds(const std::vector<std::int64_t>& ids) {
+  return database_->Read([&](storage::Connection& c) { return storage::posts::ByIds(c, ids); });
+}
+
+Result<std::vector<PostDetail>> SqlStore::RelatedCandidates(const Post& post, Timestamp now,
+                                                            int limit) {
+  return database_->Read([&](storage::Connection& c) {
+    return storage::posts::RelatedCandidates(c, post, now, limit);
+  });
+}
+
+Result<std::vector<PostDetail>> SqlStore::ListPostsByStatus(PostStatus status, int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::ByStatus(c, status, limit); });
+}
+
+Result<int> SqlStore::PublishDuePosts(Timestamp now) {
+  return WritingValue<int>(
+      [&](storage::Connection& c) { return storage::posts::PublishDue(c, now); });
+}
+
+Result<void> SqlStore::BackupTo(const std::string& path) {
+  if (database_->dialect() != storage::Dialect::kSqlite) {
+    return Fail(ErrorCode::kUnavailable,
+                "a PostgreSQL site is backed up with PostgreSQL's own tools (pg_dump), or with "
+                "`broadsheet export json`");
+  }
+  if (std::filesystem::exists(path)) {
+    return Fail(ErrorCode::kConflict, path + " already exists; choose a new file name");
+  }
+  // A SQL string literal: quotes doubled. VACUUM takes no parameters outside a transaction.
+  std::string literal = "'";
+  for (char c : path) literal += c == '\'' ? std::string("''") : std::string(1, c);
+  literal += "'";
+  if (auto copied = database_->Maintain("VACUUM INTO " + literal); !copied) {
+    return Fail(copied.error().code, "could not back up to " + path, copied.error().detail);
+  }
+  return {};
+}
+
+Result<std::int64_t> SqlStore::CreateUser(const User& user) {
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::staff::CreateUser(c, user); }, false);
+}
+
+Result<std::optional<User>> SqlStore::FindUser(std::int64_t id) {
+  return database_->Read([&](storage::Connection& c) { return storage::staff::FindUser(c, id); });
+}
+
+Result<std::optional<User>> SqlStore::FindUserByEmail(const std::string& email) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::staff::FindUserByEmail(c, email); });
+}
+
+Result<std::vector<User>> SqlStore::ListUsers() {
+  return database_->Read([](storage::Connection& c) { return storage::staff::ListUsers(c); });
+}
+
+Result<void> SqlStore::SetPasswordHash(std::int64_t user_id, const std::string& hash) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetPasswordHash(c, user_id, hash); },
+      false);
+}
+
+Result<void> SqlStore::SetUserRole(std::int64_t user_id, const std::string& role) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetUserRole(c, user_id, role); }, false);
+}
+
+Result<void> SqlStore::SetUserDisabled(std::int64_t user_id, bool disabled) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetUserDisabled(c, user_id, disabled); },
+      false);
+}
+
+Result<void> SqlStore::SetTotpSecret(std::int64_t user_id, const std::string& secret) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetTotpSecret(c, user_id, secret); },
+      false);
+}
+
+Result<bool> SqlStore::UseTotpStep(std::int64_t user_id, std::int64_t step) {
+  bool used = false;
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto fresh = storage::staff::UseTotpStep(c, user_id, step);
+        if (!fresh) return tl::unexpected(fresh.error());
+        used = *fresh;
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return used;
+}
+
+Result<std::optional<std::string>> SqlStore::DeskSetting(const std::string& key) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::settings::DeskSetting(c, key); });
+}
+
+Result<std::map<std::string, std::string>> SqlStore::DeskSettings(const std::string& prefix) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::settings::DeskSettings(c, prefix); });
+}
+
+Result<void> SqlStore::SetDeskSetting(const std::string& key, const std::string& value) {
+  // Some settings change pages (whether comments are open, how deep threads go): all bump.
+  return Writing(
+      [&](storage::Connection& c) { return storage::settings::SetDeskSetting(c, key, value); });
+}
+
+Result<std::vector<StoredBody>> SqlStore::ListPostBodies(std::int64_t after_id, int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::Bodies(c, after_id, limit); });
+}
+
+Result<void> SqlStore::ReplacePostHtml(std::int64_t post_id, const std::string& body_html) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::posts::ReplaceHtml(c, post_id, body_html); });
+}
+
+Result<int> SqlStore::UpgradeVersion(const std::string& name) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::settings::UpgradeVersion(c, name); });
+}
+
+Result<void> SqlStore::SetUpgradeVersion(const std::string& name, int version) {
+  return Writing(
+      [&](storage::Connection& c) {
+        return storage::settings::SetUpgradeVersion(c, name, version);
+      },
+      false);
+}
+
+Result<void> SqlStore::CreateSession(const Session& session) {
+  return Writing([&](storage::Connection& c) { return storage::staff::CreateSession(c, session); },
+                 false);
+}
+
+Result<std::optional<Session>> SqlStore::FindSession(const std::string& token_hash, Timestamp now) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::staff::FindSession(c, token_hash, now); });
+}
+
+Result<void> SqlStore::TouchSession(const std::string& token_hash, Timestamp now) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::TouchSession(c, token_hash, now); },
+      false);
+}
+
+Result<void> SqlStore::DeleteSession(const std::string& token_hash) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::DeleteSession(c, token_hash); }, false);
+}
+
+Result<std::vector<Session>> SqlStore::ListSessions(std::int64_t user_id, Timestamp now) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::staff::ListSessions(c, user_id, now); });
+}
+
+Result<std::optional<FailedLoginReservation>> SqlStore::ReserveFailedLogin(
+    const FailedLoginLimits& limits, const std::string& email, const std::string& client_ip,
+    Timestamp at) {
+  std::optional<FailedLoginReservation> reservation;
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto reserved = storage::staff::ReserveFailedLogin(c, limits, email, client_ip, at);
+        if (!reserved) return tl::unexpected(reserved.error());
+        reservation = *reserved;
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return reservation;
+}
+
+Result<void> SqlStore::ReleaseFailedLogin(std::int64_t reservation_id) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::ReleaseFailedLogin(c, reservation_id); },
+      false);
+}
+
+Result<void> SqlStore::ClearFailedLogins(const std::string& email) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::ClearFailedLogins(c, email); }, false);
+}
+
+Result<void> SqlStore::CreateToken(const OneTimeToken& token) {
+  return Writing([&](storage::Connection& c) { return storage::staff::CreateToken(c, token); },
+                 false);
+}
+
+Result<int> SqlStore::CountTokensSince(std::int64_t user_id, const std::string& purpose,
+                                       Timestamp since) {
+  return database_->Read([&](storage::Connection& c) {
+    return storage::staff::CountTokensSince(c, user_id, purpose, since);
+  });
+}
+
+Result<std::optional<OneTimeToken>> SqlStore::PeekToken(const std::string& token_hash,
+                                                        const std::string& purpose, Timestamp now) {
+  return database_->Read([&](storage::Connection& c) {
+    return storage::staff::PeekToken(c, token_hash, purpose, now);
+  });
+}
+
+Result<std::optional<OneTimeToken>> SqlStore::UseToken(const std::string& token_hash,
+                                                       const std::string& purpose, Timestamp now) {
+  std::optional<OneTimeToken> used;
+  auto done = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto found = storage::staff::UseToken(c, token_hash, purpose, now);
+        if (!found) return tl::unexpected(found.error());
+        used = std::move(*found);
+        return {};
+      },
+      false);
+  if (!done) return tl::unexpected(done.error());
+  return used;
+}
+
+Result<std::string> SqlStore::Secret(const std::string& name,
+                                     const std::function<std::string()>& make) {
+  // Secrets are made once and then only read: a read needs no write transaction, so that a
+  // busy or full database does not stop form tokens (and with them every desk form).
+  auto found = database_->Read(
+      [&](storage::Connection& c) { return storage::settings::FindSecret(c, name); });
+  if (!found) return tl::unexpected(found.error());
+  if (*found) return std::move(**found);
+  std::string value;
+  auto added = Writing(
+      [&](storage::Connection& c) -> Result<void> {
+        auto stored = storage::settings::AddSecret(c, name, make());
+        if (!stored) return tl::unexpected(stored.error());
+        value = std::move(*stored);
+        return {};
+      },
+      false);
+  if (!added) return tl::unexpected(added.error());
+  return value;
+}
+
+}  // namespace broadsheet
