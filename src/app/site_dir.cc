@@ -1,6 +1,8 @@
 #include "app/site_dir.h"
 
 #include <fstream>
+#include <string_view>
+#include <vector>
 
 #include "app/config.h"
 #include "core/embedded.h"
@@ -14,6 +16,48 @@ SitePaths::SitePaths(const fs::path& dir)
       database(dir / "broadsheet.db"),
       uploads(dir / "uploads"),
       search_index(dir / "search.xapian") {}
+
+namespace {
+
+// The password in a PostgreSQL URL (after USER: in its authority, or a password= parameter).
+std::vector<std::string> UrlSecrets(std::string_view url) {
+  std::vector<std::string> secrets;
+  const size_t scheme = url.find("://");
+  if (scheme != std::string_view::npos) {
+    const std::string_view rest = url.substr(scheme + 3);
+    const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+    const size_t at = authority.rfind('@');
+    if (at != std::string_view::npos) {
+      const std::string_view user = authority.substr(0, at);
+      const size_t colon = user.find(':');
+      if (colon != std::string_view::npos && colon + 1 < user.size())
+        secrets.emplace_back(user.substr(colon + 1));
+    }
+  }
+  for (size_t at = url.find("password="); at != std::string_view::npos;
+       at = url.find("password=", at + 9)) {
+    const std::string_view value = url.substr(at + 9, url.find('&', at) - (at + 9));
+    if (!value.empty()) secrets.emplace_back(value);
+  }
+  return secrets;
+}
+
+}  // namespace
+
+Error DatabaseError(const Error& failed, std::string_view url) {
+  // libpq's reason names the host and what went wrong; a malformed URL it may quote whole.
+  std::string message = "the site's PostgreSQL database: " + failed.message;
+  if (failed.code == ErrorCode::kUnavailable && !failed.detail.empty())
+    message += " (" + failed.detail + ")";
+  std::string detail = failed.detail;
+  for (const std::string& secret : UrlSecrets(url)) {
+    for (std::string* text : {&message, &detail}) {
+      for (size_t at = text->find(secret); at != std::string::npos; at = text->find(secret, at))
+        text->replace(at, secret.size(), "***");
+    }
+  }
+  return Error{failed.code, std::move(message), std::move(detail)};
+}
 
 Result<SitePaths> OpenSiteDir(const fs::path& dir) {
   std::error_code error;
@@ -44,15 +88,7 @@ Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths) {
 Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths, const Config& config) {
   if (!config.database_url.empty()) {
     auto store = SqlStore::Open({config.database_url, false, config.database_pool});
-    if (!store) {
-      // The URL may carry a password: the database is named by its role, and libpq's reason
-      // (which names the host, never the password) says why.
-      const Error& failed = store.error();
-      std::string message = "the site's PostgreSQL database: " + failed.message;
-      if (failed.code == ErrorCode::kUnavailable && !failed.detail.empty())
-        message += " (" + failed.detail + ")";
-      return Fail(failed.code, message, failed.detail);
-    }
+    if (!store) return tl::unexpected(DatabaseError(store.error(), config.database_url));
     return store;
   }
   std::error_code error;
@@ -84,7 +120,8 @@ Result<void> WriteFile(const fs::path& path, std::string_view data) {
 
 }  // namespace
 
-Result<InitReport> InitSite(const fs::path& dir, bool demo, const std::string& database_url) {
+Result<InitReport> InitSite(const fs::path& dir, bool demo, const std::string& database_url,
+                            bool url_in_file) {
   if (!database_url.empty() && !storage::IsPostgresUrl(database_url)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "--database-url must be a PostgreSQL URL (postgresql://USER@HOST/DATABASE)");
@@ -113,8 +150,7 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo, const std::string& d
   if (!store) {
     fs::remove_all(dir, error);
     if (database_url.empty()) return tl::unexpected(store.error());
-    return Fail(store.error().code, "the PostgreSQL database: " + store.error().message,
-                store.error().detail);
+    return tl::unexpected(DatabaseError(store.error(), database_url));
   }
   if (!database_url.empty()) {
     auto posts = (*store)->CountPostsForDesk(DeskQuery{});
@@ -126,8 +162,14 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo, const std::string& d
                   "empty database");
     }
   }
-  if (auto written = WriteFile(paths.config, DefaultConfigText(base_url, database_url)); !written) {
+  const std::string in_file = url_in_file ? database_url : "";
+  if (auto written = WriteFile(paths.config, DefaultConfigText(base_url, in_file)); !written) {
     return tl::unexpected(written.error());
+  }
+  // A URL may carry a password: the file is then for its owner only.
+  if (!in_file.empty()) {
+    fs::permissions(paths.config, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, error);
   }
   Publication publication;
   publication.base_url = base_url;

@@ -36,8 +36,13 @@ struct InitReport {
 // Creates `dir` (which must not exist, or be empty) as a new site. With `demo`, writes the
 // embedded demo content folder to DIR/content and imports it. With a PostgreSQL `database_url`,
 // the site's data lives there (its schema made now; kConflict when it already holds posts or
-// accounts) and broadsheet.toml names it.
+// accounts) and broadsheet.toml names it when `url_in_file` (then readable by its owner only);
+// otherwise the caller took it from BROADSHEET_DATABASE_URL, which later commands read too.
 Result<InitReport> InitSite(const std::filesystem::path& dir, bool demo,
-                            const std::string& database_url = "");
+                            const std::string& database_url = "", bool url_in_file = true);
+
+// `failed`, an error opening the PostgreSQL database at `url`, named as the site's, with libpq's
+// reason, and with the URL's password (if any) replaced by *** wherever it appears.
+Error DatabaseError(const Error& failed, std::string_view url);
 
 }  // namespace broadsheet::app

@@ -93,9 +93,20 @@ Result<void> UpgradeStoredHtml(const std::string& site, Store& store) {
 }
 
 int InitCommand(const std::string& dir, bool demo, const std::string& database_url) {
-  auto report = app::InitSite(dir, demo, database_url);
+  // --database-url goes into broadsheet.toml; BROADSHEET_DATABASE_URL stays in the environment,
+  // where every later command reads it too.
+  std::string url = database_url;
+  const auto from_environment = app::ProcessEnvironment()("BROADSHEET_DATABASE_URL");
+  const bool url_in_file = !url.empty();
+  if (url.empty() && from_environment) url = *from_environment;
+  auto report = app::InitSite(dir, demo, url, url_in_file);
   if (!report) return Fail(report.error());
   std::printf("created the site %s\n", dir.c_str());
+  if (!url.empty()) {
+    std::printf("its data is in the PostgreSQL database %s\n",
+                url_in_file ? "named in broadsheet.toml (readable by you only)"
+                            : "named by BROADSHEET_DATABASE_URL: keep it set for every command");
+  }
   if (report->demo) {
     PrintReport(*report->demo);
     if (!report->demo->rejected.empty()) return kFailure;

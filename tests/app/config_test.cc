@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "app/site_dir.h"
 #include "test_util.h"
 
 namespace broadsheet::app {
@@ -127,6 +128,20 @@ TEST(Config, ImageSettingsComeFromTheFileAndTheEnvironment) {
   auto bad = LoadConfig(dir.path(), Fake({{"BROADSHEET_IMAGE_JOBS", "0"}}));
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(DatabaseError, NeverRepeatsTheUrlsPassword) {
+  const Error failed{ErrorCode::kUnavailable, "cannot connect to PostgreSQL",
+                     "invalid percent-encoded token: \"S3cret%ZZ\" in postgresql://u:S3cret%ZZ@db"};
+  const Error named = DatabaseError(failed, "postgresql://u:S3cret%ZZ@db/site");
+  EXPECT_EQ(named.code, ErrorCode::kUnavailable);
+  EXPECT_EQ(named.message.find("S3cret"), std::string::npos) << named.message;
+  EXPECT_EQ(named.detail.find("S3cret"), std::string::npos) << named.detail;
+  EXPECT_NE(named.message.find("***"), std::string::npos);  // libpq's reason is kept
+  const Error in_query =
+      DatabaseError(Error{ErrorCode::kUnavailable, "x", "password=hunter22 refused"},
+                    "postgresql://db/site?sslmode=require&password=hunter22");
+  EXPECT_EQ(in_query.detail.find("hunter22"), std::string::npos);
 }
 
 }  // namespace

@@ -392,6 +392,37 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(done.returncode, 1)
             self.assertIn("not empty", done.stderr)
 
+    @unittest.skipUnless(harness.STORE_POSTGRES, "needs the PostgreSQL cluster (integration_pg.*)")
+    def test_a_postgresql_site_can_take_its_database_from_the_environment(self):
+        import stat
+        import tempfile
+        with tempfile.TemporaryDirectory() as dir:
+            url = harness.new_postgres_database()
+            env = dict(os.environ, BROADSHEET_DATABASE_URL=url)
+            site = os.path.join(dir, "site")
+            done = harness.run("init", site, env=env)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertFalse(os.path.exists(os.path.join(site, "broadsheet.db")))
+            with open(os.path.join(site, "broadsheet.toml")) as config:
+                self.assertNotIn(url, config.read())
+            added = subprocess.run([harness.BIN, "user", "add", "--site", site, "--email", "a@example.org",
+                                    "--name", "A", "--role", "owner", "--password-stdin"],
+                                   input="correct horse battery staple\n", env=env,
+                                   capture_output=True, text=True, timeout=60)
+            self.assertEqual(added.returncode, 0, added.stderr)
+            # Given on the command line, the URL goes into a file only its owner may read, and
+            # a password in it is never repeated in an error.
+            named = os.path.join(dir, "named")
+            done = harness.run("init", named, "--database-url", harness.new_postgres_database())
+            self.assertEqual(done.returncode, 0, done.stderr)
+            mode = stat.S_IMODE(os.stat(os.path.join(named, "broadsheet.toml")).st_mode)
+            self.assertEqual(mode, 0o600)
+            bad = harness.run("init", os.path.join(dir, "bad"), "--database-url",
+                              url.replace("broadsheet@", "broadsheet:S3cret%ZZ@"))
+            self.assertEqual(bad.returncode, 1)
+            self.assertNotIn("S3cret", bad.stdout + bad.stderr)
+            self.assertFalse(os.path.exists(os.path.join(dir, "bad")))
+
     def test_occupied_port_is_a_clear_error(self):
         blocker = socket.socket()
         blocker.bind(("127.0.0.1", 0))
