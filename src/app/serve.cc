@@ -275,15 +275,19 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   http::Metrics metrics;
   http::Router router;
   Store& db = **store;
-  router.Add(
-      http::Method::kGet, "/healthz",
-      [&db](const http::Request&) -> Result<http::Response> {
-        if (auto checked = db.LoadPublication(); !checked) {
-          return http::Response::Text(503, "unhealthy: the database is not answering");
-        }
-        return http::Response::Text(200, "ok");
-      },
-      "healthz");
+  // Health (/healthz) and readiness (/readyz, for load balancers) ask the database: while it is
+  // away both answer 503, so that a balancer sends readers to another node, while this one
+  // still serves its cached pages to whoever reaches it. Never cached.
+  const auto database_answers = [&db](std::string_view failed) {
+    return [&db, failed](const http::Request&) -> Result<http::Response> {
+      if (auto checked = db.LoadPublication(); !checked) {
+        return http::Response::Text(503, std::string(failed) + ": the database is not answering");
+      }
+      return http::Response::Text(200, "ok");
+    };
+  };
+  router.Add(http::Method::kGet, "/healthz", database_answers("unhealthy"), "healthz");
+  router.Add(http::Method::kGet, "/readyz", database_answers("not ready"), "readyz");
   router.Add(
       http::Method::kGet, "/metrics",
       [&metrics, &cache, &allowed = *metrics_allowed,

@@ -32,10 +32,10 @@ const char* FoldLatin1(unsigned char second) {
   return nullptr;
 }
 
-constexpr std::array<std::string_view, 22> kReserved = {
-    "admin",    "feed",     "search",   "newsletter", "section",  "author", "tag",   "page",
-    "assets",   "uploads",  "static",   "healthz",    "metrics",  "api",    "login", "logout",
-    "comments", "category", "wp-admin", "wp-content", "wp-login", "xmlrpc",
+constexpr std::array<std::string_view, 23> kReserved = {
+    "admin",  "feed",     "search",   "newsletter", "section",    "author",   "tag",    "page",
+    "assets", "uploads",  "static",   "healthz",    "readyz",     "metrics",  "api",    "login",
+    "logout", "comments", "category", "wp-admin",   "wp-content", "wp-login", "xmlrpc",
 };
 
 }  // namespace

@@ -17,7 +17,7 @@ std::string Slugify(std::string_view text);
 bool IsValidSlug(std::string_view slug);
 
 // True for slugs that would shadow a public route: admin, feed, search, newsletter, section,
-// author, tag, page, assets, uploads, healthz, metrics, four-digit years, and the like.
+// author, tag, page, assets, uploads, healthz, readyz, metrics, four-digit years, and the like.
 bool IsReservedSlug(std::string_view slug);
 
 // Checks a slug for use as the address of a post (/SLUG/): valid and not reserved.

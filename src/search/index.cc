@@ -131,7 +131,24 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::filesystem::pa
 }
 
 Result<int> SearchIndex::Sync(int limit) {
-  std::lock_guard lock(mutex_);
+  // From the head of the queue, not from where a search left off: on PostgreSQL a change may
+  // commit after a later one that a search already applied. What is applied again is the same.
+  std::int64_t applied_through = 0;
+  Result<int> applied = 0;
+  {
+    std::lock_guard lock(mutex_);
+    applied = Apply(applied_through, limit);
+    if (!applied) return applied;
+    if (applied_through == 0) return applied;  // nothing queued
+  }
+  // Outside the index's lock, so that searches go on while the database is busy. Clearing is
+  // what this process applied; a crash before it applies them again, to the same effect.
+  if (auto cleared = store_.ClearSearchChanges(applied_through); !cleared)
+    return tl::unexpected(cleared.error());
+  return applied;
+}
+
+Result<int> SearchIndex::Apply(std::int64_t& after, int limit) {
   if (writer_ == nullptr) {
     try {
       auto writable = std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_OPEN);
@@ -145,7 +162,7 @@ Result<int> SearchIndex::Sync(int limit) {
   }
   int applied = 0;
   while (limit == 0 || applied < limit) {
-    auto changes = store_.PendingSearchChanges(kBatch);
+    auto changes = store_.PendingSearchChanges(after, kBatch);
     if (!changes) return tl::unexpected(changes.error());
     if (changes->empty()) break;
     try {
@@ -164,19 +181,19 @@ Result<int> SearchIndex::Sync(int limit) {
     } catch (const Xapian::Error& error) {
       return tl::unexpected(IndexError("the search index could not be updated", error));
     }
-    // Cleared only once committed: a crash in between applies them again, to the same effect.
-    if (auto cleared = store_.ClearSearchChanges(changes->back().sequence); !cleared)
-      return tl::unexpected(cleared.error());
+    after = changes->back().sequence;
+    applied_through_ = std::max(applied_through_, after);
     applied += static_cast<int>(changes->size());
   }
   return applied;
 }
 
 Result<int> SearchIndex::CatchUp(int most) {
-  auto pending = store_.PendingSearchChanges(most + 1);
+  std::lock_guard lock(mutex_);
+  auto pending = store_.PendingSearchChanges(applied_through_, most + 1);
   if (!pending) return tl::unexpected(pending.error());
   if (pending->empty() || static_cast<int>(pending->size()) > most) return 0;
-  return Sync(most);
+  return Apply(applied_through_, most);
 }
 
 Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) {

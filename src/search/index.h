@@ -63,12 +63,14 @@ class SearchIndex {
     std::lock_guard lock(mutex_);  // Sync sets writer_ when the other writer has gone
     return writer_ != nullptr;
   }
-  // Applies up to `limit` queued changes (0: all); returns how many. A process that only reads
-  // first tries again to write (the writer may have finished); if it still cannot, it does
-  // nothing.
+  // Applies up to `limit` queued changes (0: all) and then clears from the queue what the index
+  // holds; returns how many it applied. A process that only reads first tries again to write
+  // (the writer may have finished); if it still cannot, it does nothing. A clear that fails
+  // (the database busy) is an error, and the next Sync clears again.
   Result<int> Sync(int limit = 0);
-  // Sync, but only when at most `most` changes wait (a search brings in what was just written;
-  // a long backlog is left to the server's indexer instead of holding up the reader).
+  // Applies the queued changes only when at most `most` wait, and leaves clearing them to Sync:
+  // a search brings in what was just written without writing to the database, so it never
+  // waits for another writer, and a long backlog is left to the server's indexer.
   Result<int> CatchUp(int most);
 
   Result<Results> Search(const Query& query, const Filters& filters);
@@ -79,11 +81,18 @@ class SearchIndex {
   SearchIndex(std::filesystem::path dir, Store& store, std::unique_ptr<Xapian::Database> database,
               Xapian::WritableDatabase* writer);
 
+  // Applies up to `limit` changes queued after `after` (0: all), moving `after` to the last one
+  // applied; mutex_ held.
+  Result<int> Apply(std::int64_t& after, int limit);
+
   const std::filesystem::path dir_;
   Store& store_;
   mutable std::mutex mutex_;
   std::unique_ptr<Xapian::Database> database_;
   Xapian::WritableDatabase* writer_;  // database_ when this process writes, else null
+  // The newest queued change put in the index (committed to Xapian), where a search's CatchUp
+  // reads on from; Sync reads from the queue's head.
+  std::int64_t applied_through_ = 0;
 };
 
 }  // namespace broadsheet::search

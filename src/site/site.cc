@@ -1620,8 +1620,9 @@ Response Site::ErrorPage(int status, const Error& error, const Request& request)
     default:
       heading = status >= 500 ? "Something went wrong" : "Request refused";
   }
+  // Without a context the database is away: readers are told so plainly, not how it failed.
   const std::string message =
-      status >= 500 && status != 503
+      status >= 500 && (status != 503 || !context)
           ? "Something went wrong on our side. Please try again in a moment."
           : error.message;
   if (context) {

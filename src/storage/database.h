@@ -13,10 +13,11 @@
 // Values bound to a statement are borrowed: text must outlive the call that binds it. Rows are
 // read by column number, and only inside the row callback: a value that leaves it is a copy.
 //
-// Threads: a Database may be used from any thread. The SQLite driver has one connection, guarded
-// by a mutex (writes are serialised by SQLite anyway); the PostgreSQL driver keeps a bounded pool
-// and a caller waits up to `acquire_timeout` for a free connection, then gets kBusy. Connections
-// are never shared: a Connection& is valid only inside the function it was given to.
+// Threads: a Database may be used from any thread. The SQLite driver has one connection for
+// writes (SQLite serialises them anyway) and a few for reads, which never wait for a writer; the
+// PostgreSQL driver keeps a bounded pool and a caller waits up to `acquire_timeout` for a free
+// connection, then gets kBusy. Connections are never shared: a Connection& is valid only inside
+// the function it was given to.
 //
 // Errors: a constraint violation is kConflict; a full disk kStorageFull; a lock, serialisation
 // failure, statement timeout or empty pool kBusy; a lost server kUnavailable (the PostgreSQL
@@ -161,8 +162,9 @@ struct DatabaseOptions {
   int pool_size = 8;
   // PostgreSQL: how long a caller waits for a free connection before kBusy.
   std::chrono::milliseconds acquire_timeout{5000};
-  // Longest a statement may run (PostgreSQL's statement_timeout; SQLite's busy timeout), so a
-  // stuck query answers kBusy instead of holding a request forever.
+  // Longest a statement may run (PostgreSQL's statement_timeout), and on SQLite the longest a
+  // transaction waits in all for its connection and the file's write lock, so a stuck query or
+  // a lock held elsewhere answers kBusy instead of holding a request forever.
   std::chrono::milliseconds statement_timeout{5000};
 };
 

@@ -212,9 +212,10 @@ Result<bool> HasApprovedFrom(Connection& c, const std::string& email);
 
 // The search index's queue of changed posts (filled by triggers; search/ applies it).
 namespace search_queue {
-// The newest change of each post among the `limit` oldest queued, in queue order, with what the
-// index needs of the post when it is published (none: take it out of the index).
-Result<std::vector<SearchChange>> Pending(Connection& c, int limit);
+// The newest change of each post among the `limit` oldest queued after sequence `after`, in
+// queue order, with what the index needs of the post when it is published (none: take it out of
+// the index).
+Result<std::vector<SearchChange>> Pending(Connection& c, std::int64_t after, int limit);
 Result<void> Clear(Connection& c, std::int64_t up_to_sequence);
 Result<void> QueueAllPublished(Connection& c);  // to rebuild the index
 }  // namespace search_queue

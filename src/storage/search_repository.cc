@@ -32,13 +32,13 @@ SearchChange ChangeRow(const Row& row) {
 
 }  // namespace
 
-Result<std::vector<SearchChange>> Pending(Connection& c, int limit) {
+Result<std::vector<SearchChange>> Pending(Connection& c, std::int64_t after, int limit) {
   return c.All(
       "SELECT q.id, q.post_id, s.id, s.kind, s.published_at, s.section_id, s.author_ids, "
       "s.title, s.dek, s.body_html, s.authors, s.section, s.tags FROM (SELECT max(id) AS id, "
-      "post_id FROM (SELECT id, post_id FROM search_pending ORDER BY id LIMIT ?) oldest GROUP BY "
-      "post_id) q LEFT JOIN search_source s ON s.id = q.post_id ORDER BY q.id",
-      ChangeRow, limit);
+      "post_id FROM (SELECT id, post_id FROM search_pending WHERE id > ? ORDER BY id LIMIT ?) "
+      "oldest GROUP BY post_id) q LEFT JOIN search_source s ON s.id = q.post_id ORDER BY q.id",
+      ChangeRow, after, limit);
 }
 
 Result<void> Clear(Connection& c, std::int64_t up_to_sequence) {

@@ -612,9 +612,9 @@ Result<std::optional<std::pair<Timestamp, Timestamp>>> SqlStore::PublishedSpan(P
       [&](storage::Connection& c) { return storage::posts::PublishedSpan(c, kind, now); });
 }
 
-Result<std::vector<SearchChange>> SqlStore::PendingSearchChanges(int limit) {
+Result<std::vector<SearchChange>> SqlStore::PendingSearchChanges(std::int64_t after, int limit) {
   return database_->Read(
-      [&](storage::Connection& c) { return storage::search_queue::Pending(c, limit); });
+      [&](storage::Connection& c) { return storage::search_queue::Pending(c, after, limit); });
 }
 
 Result<void> SqlStore::ClearSearchChanges(std::int64_t up_to_sequence) {

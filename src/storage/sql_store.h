@@ -76,7 +76,7 @@ class SqlStore final : public Store {
   Result<int> CountPostUrls(Timestamp now, Timestamp since) override;
   Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
                                                                        Timestamp now) override;
-  Result<std::vector<SearchChange>> PendingSearchChanges(int limit) override;
+  Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) override;
   Result<void> ClearSearchChanges(std::int64_t up_to_sequence) override;
   Result<void> QueueAllForSearch() override;
   Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids) override;

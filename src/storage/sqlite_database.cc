@@ -2,8 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <limits>
+#include <unordered_map>
 
 #include "core/text.h"
 #include "storage/sqlite_error.h"
@@ -52,6 +56,176 @@ struct StatementUse {
   }
 };
 
+int Milliseconds(std::chrono::steady_clock::duration duration) {
+  const auto count = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+  return static_cast<int>(std::clamp<std::int64_t>(count, 1, std::numeric_limits<int>::max()));
+}
+
+}  // namespace
+
+// One connection, used by one thread at a time (the database hands it out).
+class SqliteConnection final : public Connection {
+ public:
+  enum class Role { kWriter, kReader };
+
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, Role role,
+                                                        bool create, bool in_memory,
+                                                        std::chrono::milliseconds busy_timeout) {
+    sqlite3* db = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (create || in_memory) flags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+      Error error{ErrorCode::kIo, "cannot open the database " + path,
+                  db ? sqlite3_errmsg(db) : "out of memory"};
+      sqlite3_close(db);
+      return tl::unexpected(error);
+    }
+    auto connection = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
+    if (auto ready = connection->Setup(role, in_memory, busy_timeout); !ready) {
+      return tl::unexpected(ready.error());
+    }
+    return connection;
+  }
+
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  // Whether a transaction is still open (a COMMIT and its ROLLBACK both failed).
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+  // The file's journal mode ("wal", "delete", ...).
+  Result<std::string> JournalMode() {
+    std::string mode;
+    auto done = Run("PRAGMA journal_mode", {}, [&](const Row& row) -> Result<void> {
+      mode = row.Text(0);
+      return {};
+    });
+    if (!done) return tl::unexpected(done.error());
+    return mode;
+  }
+
+  void SetBusyTimeout(std::chrono::steady_clock::duration timeout) {
+    sqlite3_busy_timeout(db_, Milliseconds(timeout));
+  }
+
+  Result<std::int64_t> Run(std::string_view sql, std::span<const Value> params,
+                           const RowVisitor& on_row) override {
+    auto prepared = Prepare(sql);
+    if (!prepared) return tl::unexpected(prepared.error());
+    StatementUse use{*prepared};
+    if (static_cast<size_t>(sqlite3_bind_parameter_count(use.stmt)) != params.size()) {
+      return Fail(ErrorCode::kInternal, "wrong number of parameters", std::string(sql));
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i) + 1;
+      const Value& value = params[i];
+      switch (value.kind()) {
+        case Value::Kind::kNull:
+          sqlite3_bind_null(use.stmt, index);
+          break;
+        case Value::Kind::kInteger:
+          sqlite3_bind_int64(use.stmt, index, value.integer());
+          break;
+        case Value::Kind::kText:
+          sqlite3_bind_text64(use.stmt, index, value.text().data(), value.text().size(),
+                              SQLITE_STATIC, SQLITE_UTF8);
+          break;
+      }
+    }
+    const SqliteRow row(use.stmt);
+    for (;;) {
+      const int step = sqlite3_step(use.stmt);
+      if (step == SQLITE_DONE) break;
+      if (step != SQLITE_ROW) return tl::unexpected(SqlError(db_, sql));
+      if (!on_row) continue;
+      if (auto visited = on_row(row); !visited) return tl::unexpected(visited.error());
+    }
+    return sqlite3_stmt_readonly(use.stmt) ? 0 : sqlite3_changes64(db_);
+  }
+
+  Result<void> Script(std::string_view sql) override {
+    const std::string text(sql);
+    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return tl::unexpected(SqlError(db_, "script"));
+    }
+    return {};
+  }
+
+  // BEGIN, COMMIT and ROLLBACK as cached statements (sqlite3_exec would parse them every time).
+  Result<void> Control(std::string_view sql) {
+    auto prepared = Prepare(sql);
+    if (!prepared) return tl::unexpected(prepared.error());
+    const int step = sqlite3_step(*prepared);
+    sqlite3_reset(*prepared);
+    if (step != SQLITE_DONE) return tl::unexpected(SqlError(db_, sql));
+    return {};
+  }
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+
+  Result<void> Setup(Role role, bool in_memory, std::chrono::milliseconds busy_timeout) {
+    sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+    if (sqlite3_create_function(db_, "bs_plain_text", 1,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                PlainTextFunction, nullptr, nullptr) != SQLITE_OK) {
+      return tl::unexpected(SqlError(db_, "register functions"));
+    }
+    std::string setup = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+    // Reads map the file instead of copying each page through read(): once the comment indexes
+    // outgrow SQLite's own 2 MiB page cache, a storm of comments otherwise spends its time in
+    // pread (docs/BENCHMARKS.md, "Busy threads, third look").
+    if (!in_memory) setup += "PRAGMA mmap_size = 268435456;";
+    // WAL is a property of the file: the writer, opened first, sets it.
+    if (!in_memory && role == Role::kWriter) setup += "PRAGMA journal_mode = WAL;";
+    if (role == Role::kReader) setup += "PRAGMA query_only = ON;";
+    return Script(setup);
+  }
+
+  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    auto found = statements_.find(sql);
+    if (found != statements_.end()) return found->second;
+    if (sql.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+      return Fail(ErrorCode::kInternal, "statement too long");
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt, nullptr) != SQLITE_OK) {
+      return tl::unexpected(SqlError(db_, sql));
+    }
+    statements_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+  // Statements by their SQL text, found without building a std::string for the lookup.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> statements_;
+};
+
+namespace {
+
+// The connection each thread is using inside Transact or Read, so that a nested call joins it.
+struct Active {
+  const SqliteDatabase* database;
+  SqliteConnection* connection;
+  bool writes;
+  Active* outer;
+};
+thread_local Active* active = nullptr;
+
+Error Busy(std::string detail) {
+  return Error{ErrorCode::kBusy, "The database is busy, so nothing was saved.", std::move(detail)};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Database>> SqliteDatabase::Open(const DatabaseOptions& options) {
@@ -62,147 +236,138 @@ Result<std::unique_ptr<Database>> SqliteDatabase::Open(const DatabaseOptions& op
   if (!in_memory && !options.create && !std::filesystem::exists(path)) {
     return Fail(ErrorCode::kNotFound, "no database at " + path);
   }
-  sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (options.create || in_memory) flags |= SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    Error error{ErrorCode::kIo, "cannot open the database " + path,
-                db ? sqlite3_errmsg(db) : "out of memory"};
-    sqlite3_close(db);
-    return tl::unexpected(error);
+  auto writer = SqliteConnection::Open(path, SqliteConnection::Role::kWriter, options.create,
+                                       in_memory, options.statement_timeout);
+  if (!writer) return tl::unexpected(writer.error());
+  // Readers of their own only in WAL mode, where they never block the writer's commit (a file
+  // that refused WAL, on a file system without shared memory, keeps to one connection).
+  bool pooled_reads = false;
+  if (!in_memory) {
+    auto mode = (*writer)->JournalMode();
+    if (!mode) return tl::unexpected(mode.error());
+    pooled_reads = *mode == "wal";
   }
-  auto database = std::unique_ptr<SqliteDatabase>(new SqliteDatabase(db));
-  if (auto ready = database->Setup(in_memory, options.statement_timeout); !ready) {
-    return tl::unexpected(ready.error());
-  }
+  auto database =
+      std::unique_ptr<SqliteDatabase>(new SqliteDatabase(options, std::move(path), pooled_reads));
+  database->writer_ = std::move(*writer);
   return database;
 }
 
-SqliteDatabase::~SqliteDatabase() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-  sqlite3_close(db_);
-}
+SqliteDatabase::SqliteDatabase(DatabaseOptions options, std::string path, bool pooled_reads)
+    : options_(std::move(options)), path_(std::move(path)), pooled_reads_(pooled_reads) {}
 
-Result<void> SqliteDatabase::Setup(bool in_memory, std::chrono::milliseconds busy_timeout) {
-  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
-  if (sqlite3_create_function(db_, "bs_plain_text", 1,
-                              SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
-                              PlainTextFunction, nullptr, nullptr) != SQLITE_OK) {
-    return tl::unexpected(SqlError(db_, "register functions"));
+SqliteDatabase::~SqliteDatabase() = default;
+
+Result<void> SqliteDatabase::Maintain(std::string_view sql) {
+  for (Active* frame = active; frame != nullptr; frame = frame->outer) {
+    if (frame->database == this) {
+      return Fail(ErrorCode::kInternal, "maintenance inside a transaction");
+    }
   }
-  std::string setup = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
-  // Reads map the file instead of copying each page through read(): once the comment indexes
-  // outgrow SQLite's own 2 MiB page cache, a storm of comments otherwise spends its time in
-  // pread (docs/BENCHMARKS.md, "Busy threads, third look").
-  if (!in_memory) setup += "PRAGMA journal_mode = WAL; PRAGMA mmap_size = 268435456;";
-  return Script(setup);
+  std::lock_guard lock(writer_mutex_);
+  writer_->SetBusyTimeout(options_.statement_timeout);
+  return writer_->Script(sql);
 }
 
 Result<void> SqliteDatabase::WithConnection(Mode mode,
                                             const std::function<Result<void>(Connection&)>& work) {
-  std::lock_guard lock(mutex_);
-  if (depth_ > 0) {
-    if (mode == Mode::kWrite && !writing_) {
+  for (Active* frame = active; frame != nullptr; frame = frame->outer) {
+    if (frame->database != this) continue;
+    if (mode == Mode::kWrite && !frame->writes) {
       return Fail(ErrorCode::kInternal, "a write inside a read-only transaction");
     }
-    ++depth_;
-    auto result = work(*this);
-    --depth_;
-    return result;
+    return work(*frame->connection);
   }
+  if (mode == Mode::kRead && pooled_reads_) return OnReader(work);
+  return OnWriter(mode, work);  // a read of a database in memory takes its only connection too
+}
+
+Result<void> SqliteDatabase::OnWriter(Mode mode,
+                                      const std::function<Result<void>(Connection&)>& work) {
+  // One budget for both waits: for this process's other writers, then for another process's.
+  const auto deadline = std::chrono::steady_clock::now() + options_.statement_timeout;
+  std::unique_lock lock(writer_mutex_, deadline);
+  if (!lock.owns_lock()) return tl::unexpected(Busy("another write held the connection"));
+  writer_->SetBusyTimeout(deadline - std::chrono::steady_clock::now());
+  return RunTransaction(*writer_, mode, work);
+}
+
+Result<void> SqliteDatabase::OnReader(const std::function<Result<void>(Connection&)>& work) {
+  auto reader = AcquireReader();
+  if (!reader) return tl::unexpected(reader.error());
+  // Given back however the work ends, an exception included.
+  struct GiveBack {
+    SqliteDatabase* database;
+    std::unique_ptr<SqliteConnection>& reader;
+    ~GiveBack() { database->ReleaseReader(std::move(reader)); }
+  } give_back{this, *reader};
+  return RunTransaction(**reader, Mode::kRead, work);
+}
+
+Result<void> SqliteDatabase::RunTransaction(SqliteConnection& connection, Mode mode,
+                                            const std::function<Result<void>(Connection&)>& work) {
   // A write takes the write lock at once, so it never fails half-way on an upgrade; a read is a
   // deferred transaction, one snapshot for all its queries.
-  if (auto begun = Control(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"); !begun) {
+  if (auto begun = connection.Control(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"); !begun) {
     return begun;
   }
-  writing_ = mode == Mode::kWrite;
-  ++depth_;
-  auto result = work(*this);
-  --depth_;
+  Active frame{this, &connection, mode == Mode::kWrite, active};
+  active = &frame;
+  Result<void> result;
+  try {
+    result = work(connection);
+  } catch (...) {
+    active = frame.outer;
+    (void)connection.Control("ROLLBACK");
+    throw;
+  }
+  active = frame.outer;
   if (!result) {
-    (void)Control("ROLLBACK");
+    (void)connection.Control("ROLLBACK");
     return result;
   }
-  if (auto committed = Control("COMMIT"); !committed) {
-    (void)Control("ROLLBACK");
+  if (auto committed = connection.Control("COMMIT"); !committed) {
+    (void)connection.Control("ROLLBACK");
     return committed;
   }
   return {};
 }
 
-Result<void> SqliteDatabase::Control(std::string_view sql) {
-  auto prepared = Prepare(sql);
-  if (!prepared) return tl::unexpected(prepared.error());
-  const int step = sqlite3_step(*prepared);
-  sqlite3_reset(*prepared);
-  if (step != SQLITE_DONE) return tl::unexpected(SqlError(db_, sql));
-  return {};
-}
-
-Result<void> SqliteDatabase::Maintain(std::string_view sql) {
-  std::lock_guard lock(mutex_);
-  if (depth_ > 0) return Fail(ErrorCode::kInternal, "maintenance inside a transaction");
-  return Script(sql);
-}
-
-Result<sqlite3_stmt*> SqliteDatabase::Prepare(std::string_view sql) {
-  auto found = statements_.find(sql);
-  if (found != statements_.end()) return found->second;
-  if (sql.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return Fail(ErrorCode::kInternal, "statement too long");
-  }
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                         &stmt, nullptr) != SQLITE_OK) {
-    return tl::unexpected(SqlError(db_, sql));
-  }
-  statements_.emplace(std::string(sql), stmt);
-  return stmt;
-}
-
-Result<std::int64_t> SqliteDatabase::Run(std::string_view sql, std::span<const Value> params,
-                                         const RowVisitor& on_row) {
-  std::lock_guard lock(mutex_);
-  auto prepared = Prepare(sql);
-  if (!prepared) return tl::unexpected(prepared.error());
-  StatementUse use{*prepared};
-  if (static_cast<size_t>(sqlite3_bind_parameter_count(use.stmt)) != params.size()) {
-    return Fail(ErrorCode::kInternal, "wrong number of parameters", std::string(sql));
-  }
-  for (size_t i = 0; i < params.size(); ++i) {
-    const int index = static_cast<int>(i) + 1;
-    const Value& value = params[i];
-    switch (value.kind()) {
-      case Value::Kind::kNull:
-        sqlite3_bind_null(use.stmt, index);
-        break;
-      case Value::Kind::kInteger:
-        sqlite3_bind_int64(use.stmt, index, value.integer());
-        break;
-      case Value::Kind::kText:
-        sqlite3_bind_text64(use.stmt, index, value.text().data(), value.text().size(),
-                            SQLITE_STATIC, SQLITE_UTF8);
-        break;
+Result<std::unique_ptr<SqliteConnection>> SqliteDatabase::AcquireReader() {
+  {
+    std::unique_lock lock(readers_mutex_);
+    const bool ready = reader_released_.wait_for(lock, options_.statement_timeout, [&] {
+      return !idle_readers_.empty() || open_readers_ < kReaders;
+    });
+    if (!ready) return tl::unexpected(Busy("every read connection stayed in use"));
+    if (!idle_readers_.empty()) {
+      auto reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return reader;
     }
+    ++open_readers_;  // reserved; opening happens outside the lock
   }
-  const SqliteRow row(use.stmt);
-  for (;;) {
-    const int step = sqlite3_step(use.stmt);
-    if (step == SQLITE_DONE) break;
-    if (step != SQLITE_ROW) return tl::unexpected(SqlError(db_, sql));
-    if (!on_row) continue;
-    if (auto visited = on_row(row); !visited) return tl::unexpected(visited.error());
+  auto reader = SqliteConnection::Open(path_, SqliteConnection::Role::kReader, false, false,
+                                       options_.statement_timeout);
+  if (!reader) {
+    std::lock_guard lock(readers_mutex_);
+    --open_readers_;
+    reader_released_.notify_one();
   }
-  return sqlite3_stmt_readonly(use.stmt) ? 0 : sqlite3_changes64(db_);
+  return reader;
 }
 
-Result<void> SqliteDatabase::Script(std::string_view sql) {
-  std::lock_guard lock(mutex_);
-  const std::string text(sql);
-  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return tl::unexpected(SqlError(db_, "script"));
+void SqliteDatabase::ReleaseReader(std::unique_ptr<SqliteConnection> reader) {
+  // One left inside a transaction would hold an old snapshot (and the WAL) forever: closed.
+  const bool keep = !reader->in_transaction();
+  if (!keep) reader.reset();
+  std::lock_guard lock(readers_mutex_);
+  if (keep) {
+    idle_readers_.push_back(std::move(reader));
+  } else {
+    --open_readers_;
   }
-  return {};
+  reader_released_.notify_one();
 }
 
 }  // namespace broadsheet::storage

@@ -1,23 +1,34 @@
-// The SQLite driver of the database seam (database.h): one connection to one file in WAL mode
-// with synchronous=FULL, foreign keys on and reads through a memory map, guarded by a recursive
-// mutex that a transaction holds from BEGIN to COMMIT. Prepared statements are kept per SQL
-// text for the connection's life.
+// The SQLite driver of the database seam (database.h), over one file in WAL mode with
+// synchronous=FULL, foreign keys on and reads through a memory map.
+//
+// Writes go through one connection, taken for a whole transaction; a caller waits at most the
+// statement timeout in all (for the connection, then for SQLite's write lock, which another
+// process such as a `broadsheet` command may hold) and then gets kBusy. Reads run on a small pool
+// of read-only connections, each transaction one snapshot: in WAL mode they never wait for a
+// writer, so a write stuck behind another process's lock holds up no reader. A database in
+// memory (":memory:", for tests), or a file that could not use WAL, has only the one connection,
+// used for reads and writes alike.
+//
+// Prepared statements are kept per connection and SQL text for the connection's life.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "storage/database.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace broadsheet::storage {
 
-class SqliteDatabase final : public Database, private Connection {
+class SqliteConnection;
+
+class SqliteDatabase final : public Database {
  public:
+  // Read connections kept open at most; a reader waits for one when all are in use.
+  static constexpr int kReaders = 4;
+
   // kNotFound for a missing file unless `options.create`; kCorrupt for a file that is not a
   // SQLite database.
   static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
@@ -31,27 +42,27 @@ class SqliteDatabase final : public Database, private Connection {
                               const std::function<Result<void>(Connection&)>& work) override;
 
  private:
-  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
-  Result<void> Setup(bool in_memory, std::chrono::milliseconds busy_timeout);
+  SqliteDatabase(DatabaseOptions options, std::string path, bool pooled_reads);
 
-  Result<std::int64_t> Run(std::string_view sql, std::span<const Value> params,
-                           const RowVisitor& on_row) override;
-  Result<void> Script(std::string_view sql) override;
-  Result<sqlite3_stmt*> Prepare(std::string_view sql);
-  // BEGIN, COMMIT and ROLLBACK as cached statements (sqlite3_exec would parse them every time).
-  Result<void> Control(std::string_view sql);
+  // Runs `work` in a transaction on `connection`, which the caller holds.
+  Result<void> RunTransaction(SqliteConnection& connection, Mode mode,
+                              const std::function<Result<void>(Connection&)>& work);
+  Result<void> OnWriter(Mode mode, const std::function<Result<void>(Connection&)>& work);
+  Result<void> OnReader(const std::function<Result<void>(Connection&)>& work);
+  Result<std::unique_ptr<SqliteConnection>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<SqliteConnection> reader);
 
-  // Statements by their SQL text, found without building a std::string for the lookup.
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
+  const DatabaseOptions options_;
+  const std::string path_;
+  const bool pooled_reads_;  // reads on readers of their own (a file in WAL mode)
 
-  sqlite3* db_;
-  std::recursive_mutex mutex_;
-  int depth_ = 0;         // nested WithConnection calls on the thread holding mutex_
-  bool writing_ = false;  // whether the outermost of them is a write transaction
-  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> statements_;
+  std::timed_mutex writer_mutex_;  // held from BEGIN to COMMIT of each write transaction
+  std::unique_ptr<SqliteConnection> writer_;
+
+  std::mutex readers_mutex_;
+  std::condition_variable reader_released_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
+  int open_readers_ = 0;  // idle or in use
 };
 
 }  // namespace broadsheet::storage

@@ -78,10 +78,10 @@ class Store {
                                                                                Timestamp now) = 0;
   // The full-text index's queue. Every write to posts, their authors and tags, and to the names
   // of authors, sections and tags notes the posts it touched, in the same transaction; the
-  // index (search/) reads the oldest `limit` changes (a post noted several times among them
-  // comes once), applies them, then clears them up to the last sequence it read. QueueAllForSearch
-  // notes every published post (a new index).
-  virtual Result<std::vector<SearchChange>> PendingSearchChanges(int limit) = 0;
+  // index (search/) reads the oldest `limit` changes after the last it applied (a post noted
+  // several times among them comes once), applies them, then clears them up to the last
+  // sequence it read. QueueAllForSearch notes every published post (a new index).
+  virtual Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) = 0;
   virtual Result<void> ClearSearchChanges(std::int64_t up_to_sequence) = 0;
   virtual Result<void> QueueAllForSearch() = 0;
   // Posts by id, in the order given, with their details; missing ids are left out.

@@ -9,6 +9,7 @@ import re
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -229,6 +230,30 @@ class FailedSaves(unittest.TestCase):
         values = form_values(page)
         self.assertEqual((values["body"], values["name"]), (fields["body"], fields["name"]))
         self.assertEqual(comment(self.server, fields)[0], 303)
+
+    def test_a_save_waiting_for_the_lock_holds_up_no_reader(self):
+        self.server = harness.Server().start()
+        self.server.set_desk_setting("comments_min_form_seconds", "0")
+        blocker = sqlite3.connect(os.path.join(self.server.site, "broadsheet.db"), isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        answers = {}
+        waiting = threading.Thread(
+            target=lambda: answers.setdefault("comment", comment(self.server, {"body": "My turn?"})))
+        try:
+            waiting.start()
+            time.sleep(0.5)  # the comment is waiting for the lock by now
+            status, _, page = self.server.get("/search?q=deterrence")  # reads the database
+            answered_while_waiting = waiting.is_alive()
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+            waiting.join()
+        self.assertEqual(status, 200)
+        self.assertIn(b"1 result for", page)
+        self.assertTrue(answered_while_waiting)
+        # Released within the comment's time, the lock lets it through, unless one of the server's
+        # own background writes took the connection first and used that time up.
+        self.assertIn(answers["comment"][0], (303, 503))
 
 
 if __name__ == "__main__":

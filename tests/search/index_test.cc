@@ -151,6 +151,24 @@ TEST_F(Index, TitlesWeighMostAndFiltersOrderAndPagesWork) {
   EXPECT_EQ(second->hits[0].title_html, "A Long Essay");
 }
 
+TEST_F(Index, ASearchBringsInNewChangesWithoutWritingAndSyncClearsThem) {
+  ASSERT_TRUE(index_->Sync());
+  ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
+  auto caught_up = index_->CatchUp(10);
+  ASSERT_TRUE(caught_up);
+  EXPECT_EQ(*caught_up, 1);
+  Filters filters;
+  filters.now = kNow;
+  EXPECT_EQ(index_->Search(Parse("deterrence"), filters)->hits.size(), 1u);
+  // Still queued (a search does not wait to write); the next search does not apply it again,
+  // Sync (from the queue's head) applies it again, to the same effect, and clears it.
+  EXPECT_EQ(store_->PendingSearchChanges(0, 10)->size(), 1u);
+  EXPECT_EQ(*index_->CatchUp(10), 0);
+  EXPECT_EQ(*index_->Sync(), 1);
+  EXPECT_TRUE(store_->PendingSearchChanges(0, 10)->empty());
+  EXPECT_EQ(index_->Search(Parse("deterrence"), filters)->hits.size(), 1u);
+}
+
 TEST_F(Index, AnyInputIsSafe) {
   ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
   for (const char* text : {"\"unbalanced", "NEAR(a b) title:x", "a AND OR NOT", "***", "(((",

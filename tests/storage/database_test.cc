@@ -3,9 +3,12 @@
 #include "storage/database.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -280,6 +283,105 @@ TEST_F(PostgresOnly, ALostConnectionIsReplacedOnTheNextCall) {
   auto again = database_->Read([](Connection& c) { return c.Integer("SELECT pg_backend_pid()"); });
   ASSERT_TRUE(again) << Describe(again.error());
   EXPECT_NE(**again, **pid);
+}
+
+// SQLite only, on a file: what a site meets when another process (a `broadsheet` command such
+// as an import) holds the write lock. That process is played by a second Database on the same file.
+class SqliteFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter = 0;
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("broadsheet-db-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
+    std::filesystem::create_directories(directory_);
+    options_.url = (directory_ / "site.db").string();
+    options_.create = true;
+    options_.statement_timeout = kTimeout;
+    auto opened = Database::Open(options_);
+    ASSERT_TRUE(opened) << Describe(opened.error());
+    database_ = std::move(*opened);
+    ASSERT_TRUE(database_->Transact([](Connection& c) {
+      return c.Script("CREATE TABLE notes (id INTEGER PRIMARY KEY, slug TEXT NOT NULL)");
+    }));
+  }
+  void TearDown() override {
+    database_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+
+  static constexpr std::chrono::milliseconds kTimeout{1500};
+  std::filesystem::path directory_;
+  DatabaseOptions options_;
+  std::unique_ptr<Database> database_;
+};
+
+TEST_F(SqliteFile, AWriteWaitingForTheLockHoldsUpNeitherReadersNorTheNextWriterPastItsTime) {
+  auto other = Database::Open(options_);
+  ASSERT_TRUE(other) << Describe(other.error());
+  std::atomic<bool> holding = false;
+  std::atomic<bool> release = false;
+  std::thread holder([&] {
+    (void)(*other)->Transact([&](Connection& c) -> Result<void> {
+      if (auto done = c.Exec("INSERT INTO notes (slug) VALUES ('other')"); !done) {
+        return tl::unexpected(done.error());
+      }
+      holding = true;
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return {};
+    });
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  std::atomic<bool> first_done = false;
+  Result<std::int64_t> first = 0;
+  std::thread writer([&] {
+    first = database_->Transact(
+        [](Connection& c) { return c.Exec("INSERT INTO notes (slug) VALUES ('first')"); });
+    first_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the first write is waiting
+
+  auto count =
+      database_->Read([](Connection& c) { return c.Integer("SELECT count(*) FROM notes"); });
+  const bool read_while_waiting = !first_done;
+  // A second write waits for the first, then for the lock, within one timeout in all.
+  const auto started = std::chrono::steady_clock::now();
+  auto second = database_->Transact(
+      [](Connection& c) { return c.Exec("INSERT INTO notes (slug) VALUES ('second')"); });
+  const auto waited = std::chrono::steady_clock::now() - started;
+  writer.join();
+  release = true;
+  holder.join();
+
+  ASSERT_TRUE(count) << Describe(count.error());
+  EXPECT_EQ(**count, 0);  // the other process's row is not committed yet
+  EXPECT_TRUE(read_while_waiting);
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().code, ErrorCode::kBusy);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kBusy);
+  EXPECT_LT(waited, kTimeout + std::chrono::milliseconds(700));
+  auto after = database_->Transact(
+      [](Connection& c) { return c.Exec("INSERT INTO notes (slug) VALUES ('after')"); });
+  ASSERT_TRUE(after) << Describe(after.error());
+}
+
+TEST_F(SqliteFile, AReadSeesWhatTheLastWriteCommitted) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(database_->Transact(
+        [&](Connection& c) { return c.Exec("INSERT INTO notes (slug) VALUES (?)", i); }));
+    auto count =
+        database_->Read([](Connection& c) { return c.Integer("SELECT count(*) FROM notes"); });
+    ASSERT_TRUE(count);
+    EXPECT_EQ(**count, i + 1);
+  }
+}
+
+TEST_F(SqliteFile, ReadConnectionsRefuseToWrite) {
+  // A write disguised as a read fails instead of slipping past the write lock.
+  auto sneaked = database_->Read(
+      [](Connection& c) { return c.Exec("INSERT INTO notes (slug) VALUES ('sneaked')"); });
+  ASSERT_FALSE(sneaked);
 }
 
 }  // namespace

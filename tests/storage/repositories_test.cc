@@ -483,7 +483,7 @@ TEST_P(RepositoriesTest, TheSearchQueueGivesEachChangedPostOnce) {
     }
     return 0;
   });
-  auto pending = Read([](Connection& c) { return search_queue::Pending(c, 100); });
+  auto pending = Read([](Connection& c) { return search_queue::Pending(c, 0, 100); });
   ASSERT_EQ(pending->size(), 1u);
   const SearchChange& change = (*pending)[0];
   ASSERT_TRUE(change.post);
@@ -492,12 +492,20 @@ TEST_P(RepositoriesTest, TheSearchQueueGivesEachChangedPostOnce) {
   EXPECT_EQ(change.post->authors, "Bea, Al");  // byline order
   EXPECT_EQ(change.post->author_ids, (std::vector<std::int64_t>{1, 2}));
   Write([&](Connection& c) { return search_queue::Clear(c, change.sequence); });
-  EXPECT_TRUE(Read([](Connection& c) { return search_queue::Pending(c, 100); })->empty());
+  EXPECT_TRUE(Read([](Connection& c) { return search_queue::Pending(c, 0, 100); })->empty());
   Write([](Connection& c) { return c.Exec("UPDATE posts SET status = 'draft' WHERE id = 5"); });
-  auto unpublished = Read([](Connection& c) { return search_queue::Pending(c, 100); });
+  auto unpublished = Read([](Connection& c) { return search_queue::Pending(c, 0, 100); });
   ASSERT_EQ(unpublished->size(), 1u);
   EXPECT_FALSE((*unpublished)[0].post);
   EXPECT_EQ((*unpublished)[0].post_id, 5);
+  // Read from a position: what was applied but not yet cleared does not come again.
+  const std::int64_t applied = (*unpublished)[0].sequence;
+  EXPECT_TRUE(Read([&](Connection& c) { return search_queue::Pending(c, applied, 100); })->empty());
+  Write([](Connection& c) { return c.Exec("UPDATE posts SET status = 'published' WHERE id = 5"); });
+  auto later = Read([&](Connection& c) { return search_queue::Pending(c, applied, 100); });
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_GT((*later)[0].sequence, applied);
+  EXPECT_TRUE((*later)[0].post);
 }
 
 TEST_P(RepositoriesTest, PostsAreSavedListedAndReadWithTheirDetailsAlike) {

@@ -386,7 +386,7 @@ TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
   post.section_id = *section;
   auto id = (*store)->UpsertPost(post);
   ASSERT_TRUE(id);
-  auto pending = (*store)->PendingSearchChanges(100);
+  auto pending = (*store)->PendingSearchChanges(0, 100);
   ASSERT_TRUE(pending);
   ASSERT_FALSE(pending->empty());
   const SearchChange& change = pending->back();
@@ -395,18 +395,18 @@ TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
   EXPECT_EQ(change.post->body, "The caf\u00e9 & the alliance.");
   EXPECT_EQ(change.post->section, "Security");
   ASSERT_TRUE((*store)->ClearSearchChanges(change.sequence));
-  EXPECT_TRUE((*store)->PendingSearchChanges(100)->empty());
+  EXPECT_TRUE((*store)->PendingSearchChanges(0, 100)->empty());
 
   // A section deleted (its posts lose it through the foreign key) queues them; so does a draft.
   ASSERT_TRUE((*store)->DeleteSection("security"));
-  pending = (*store)->PendingSearchChanges(100);
+  pending = (*store)->PendingSearchChanges(0, 100);
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ(pending->front().post->section, "");
   ASSERT_TRUE((*store)->ClearSearchChanges(pending->back().sequence));
   post.status = PostStatus::kDraft;
   post.section_id.reset();
   ASSERT_TRUE((*store)->UpsertPost(post));
-  pending = (*store)->PendingSearchChanges(100);
+  pending = (*store)->PendingSearchChanges(0, 100);
   ASSERT_FALSE(pending->empty());
   EXPECT_FALSE(pending->back().post.has_value());  // no longer published: out of the index
 }
