@@ -264,9 +264,33 @@ Result<void> SqliteDatabase::Maintain(std::string_view sql) {
       return Fail(ErrorCode::kInternal, "maintenance inside a transaction");
     }
   }
-  std::lock_guard lock(writer_mutex_);
+  if (!TakeWriter(std::chrono::steady_clock::time_point::max())) {
+    return tl::unexpected(Busy("another write held the connection"));
+  }
   writer_->SetBusyTimeout(options_.statement_timeout);
-  return writer_->Script(sql);
+  auto done = writer_->Script(sql);
+  ReleaseWriter();
+  return done;
+}
+
+bool SqliteDatabase::TakeWriter(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(writer_mutex_);
+  const auto free = [&] { return !writer_taken_; };
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    writer_released_.wait(lock, free);
+  } else if (!writer_released_.wait_until(lock, deadline, free)) {
+    return false;
+  }
+  writer_taken_ = true;
+  return true;
+}
+
+void SqliteDatabase::ReleaseWriter() {
+  {
+    std::lock_guard lock(writer_mutex_);
+    writer_taken_ = false;
+  }
+  writer_released_.notify_one();
 }
 
 Result<void> SqliteDatabase::WithConnection(Mode mode,
@@ -286,8 +310,12 @@ Result<void> SqliteDatabase::OnWriter(Mode mode,
                                       const std::function<Result<void>(Connection&)>& work) {
   // One budget for both waits: for this process's other writers, then for another process's.
   const auto deadline = std::chrono::steady_clock::now() + options_.statement_timeout;
-  std::unique_lock lock(writer_mutex_, deadline);
-  if (!lock.owns_lock()) return tl::unexpected(Busy("another write held the connection"));
+  if (!TakeWriter(deadline)) return tl::unexpected(Busy("another write held the connection"));
+  // Given back however the work ends, an exception included.
+  struct GiveBack {
+    SqliteDatabase* database;
+    ~GiveBack() { database->ReleaseWriter(); }
+  } give_back{this};
   writer_->SetBusyTimeout(deadline - std::chrono::steady_clock::now());
   return RunTransaction(*writer_, mode, work);
 }

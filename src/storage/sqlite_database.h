@@ -49,6 +49,9 @@ class SqliteDatabase final : public Database {
                               const std::function<Result<void>(Connection&)>& work);
   Result<void> OnWriter(Mode mode, const std::function<Result<void>(Connection&)>& work);
   Result<void> OnReader(const std::function<Result<void>(Connection&)>& work);
+  // Takes the writer, waiting until `deadline`; false when it stayed taken.
+  bool TakeWriter(std::chrono::steady_clock::time_point deadline);
+  void ReleaseWriter();
   Result<std::unique_ptr<SqliteConnection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<SqliteConnection> reader);
 
@@ -56,7 +59,11 @@ class SqliteDatabase final : public Database {
   const std::string path_;
   const bool pooled_reads_;  // reads on readers of their own (a file in WAL mode)
 
-  std::timed_mutex writer_mutex_;  // held from BEGIN to COMMIT of each write transaction
+  // The writer is taken (writer_taken_) from BEGIN to COMMIT of each write transaction; a
+  // condition variable rather than a timed mutex, whose timed lock ThreadSanitizer cannot see.
+  std::mutex writer_mutex_;
+  std::condition_variable writer_released_;
+  bool writer_taken_ = false;
   std::unique_ptr<SqliteConnection> writer_;
 
   std::mutex readers_mutex_;
