@@ -42,21 +42,42 @@ std::vector<std::string> UrlSecrets(std::string_view url) {
   return secrets;
 }
 
+// `text` with every secret of `url` replaced by ***.
+std::string Redacted(std::string text, std::string_view url) {
+  for (const std::string& secret : UrlSecrets(url)) {
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+      text.replace(at, secret.size(), "***");
+  }
+  return text;
+}
+
+// `failed`, from opening the database at `url`, under the name `what`.
+Error NamedDatabaseError(const Error& failed, std::string_view url, std::string_view what) {
+  // libpq's reason names the host and what went wrong; a malformed URL it may quote whole.
+  std::string message = std::string(what) + ": " + failed.message;
+  if (failed.code == ErrorCode::kUnavailable && !failed.detail.empty())
+    message += " (" + failed.detail + ")";
+  return Error{failed.code, Redacted(std::move(message), url), Redacted(failed.detail, url)};
+}
+
 }  // namespace
 
 Error DatabaseError(const Error& failed, std::string_view url) {
-  // libpq's reason names the host and what went wrong; a malformed URL it may quote whole.
-  std::string message = "the site's PostgreSQL database: " + failed.message;
-  if (failed.code == ErrorCode::kUnavailable && !failed.detail.empty())
-    message += " (" + failed.detail + ")";
-  std::string detail = failed.detail;
-  for (const std::string& secret : UrlSecrets(url)) {
-    for (std::string* text : {&message, &detail}) {
-      for (size_t at = text->find(secret); at != std::string::npos; at = text->find(secret, at))
-        text->replace(at, secret.size(), "***");
-    }
+  return NamedDatabaseError(failed, url, "the site's PostgreSQL database");
+}
+
+std::string WithoutPassword(std::string_view url) { return Redacted(std::string(url), url); }
+
+Result<std::unique_ptr<SqlStore>> OpenStoreAt(std::string_view url, bool create) {
+  const std::string address(url);
+  if (!storage::IsPostgresUrl(address) && !address.starts_with("sqlite:")) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "a database is named postgresql://USER@HOST/DATABASE or sqlite:PATH, not " +
+                    WithoutPassword(url));
   }
-  return Error{failed.code, std::move(message), std::move(detail)};
+  auto store = SqlStore::Open({address, create, 2});
+  if (!store) return tl::unexpected(NamedDatabaseError(store.error(), url, WithoutPassword(url)));
+  return store;
 }
 
 Result<SitePaths> OpenSiteDir(const fs::path& dir) {

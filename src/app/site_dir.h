@@ -41,6 +41,14 @@ struct InitReport {
 Result<InitReport> InitSite(const std::filesystem::path& dir, bool demo,
                             const std::string& database_url = "", bool url_in_file = true);
 
+// Opens the database at `url`, "postgresql://…" or "sqlite:PATH" (a SQLite file made when
+// `create` and it is not there), applying migrations; errors name it without its password.
+// kInvalidArgument for any other kind of address.
+Result<std::unique_ptr<SqlStore>> OpenStoreAt(std::string_view url, bool create);
+
+// `url` with its password (if any) replaced by ***, to be printed.
+std::string WithoutPassword(std::string_view url);
+
 // `failed`, an error opening the PostgreSQL database at `url`, named as the site's, with libpq's
 // reason, and with the URL's password (if any) replaced by *** wherever it appears.
 Error DatabaseError(const Error& failed, std::string_view url);

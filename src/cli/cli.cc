@@ -421,6 +421,58 @@ int BackupCommand(const std::string& site, const std::string& file) {
   if (!store) return Fail(store.error());
   if (auto done = (*store)->BackupTo(file); !done) return Fail(done.error());
   std::printf("backed up the database to %s (copy uploads/ separately)\n", file.c_str());
+  if ((*store)->dialect() == storage::Dialect::kPostgres) {
+    std::printf(
+        "it is a SQLite file; restore it into an empty PostgreSQL database with:\n"
+        "  broadsheet migrate-store --from sqlite:%s --to postgresql://USER@HOST/DATABASE\n",
+        file.c_str());
+  }
+  return 0;
+}
+
+// `migrate-store`: every row of the site's database (or of `from`) copied into the empty one at
+// `to`; the site keeps serving from its own until its configuration names the new one.
+int MigrateStoreCommand(const std::string& site, const std::string& from, const std::string& to) {
+  std::unique_ptr<SqlStore> source;
+  std::string source_name = from;
+  if (from.empty()) {
+    auto paths = app::OpenSiteDir(site);
+    if (!paths) return Fail(paths.error());
+    auto opened = app::OpenStore(*paths);
+    if (!opened) return Fail(opened.error());
+    source = std::move(*opened);
+    source_name = "the site " + site;
+  } else {
+    auto opened = app::OpenStoreAt(from, false);
+    if (!opened) return Fail(opened.error());
+    source = std::move(*opened);
+  }
+  auto target = app::OpenStoreAt(to, true);
+  if (!target) return Fail(target.error());
+  auto report = source->CopyInto(**target);
+  if (!report) {
+    Error error = report.error();
+    error.message = app::WithoutPassword(error.message);
+    return Fail(error);
+  }
+  std::printf("copied %lld row(s) from %s into %s:\n", static_cast<long long>(report->rows),
+              app::WithoutPassword(source_name).c_str(), app::WithoutPassword(to).c_str());
+  for (const auto& table : report->tables) {
+    if (table.rows > 0)
+      std::printf("  %-22s %lld\n", table.name.c_str(), static_cast<long long>(table.rows));
+  }
+  if (storage::IsPostgresUrl(to)) {
+    std::printf(
+        "to serve from it, stop the server, set database_url in %s/broadsheet.toml (or "
+        "BROADSHEET_DATABASE_URL) to that address, and start it again\n",
+        site.c_str());
+  } else {
+    std::printf(
+        "to serve from it, stop the server, move the file to %s/broadsheet.db, take "
+        "database_url out of broadsheet.toml (and BROADSHEET_DATABASE_URL out of the "
+        "environment), and start it again\n",
+        site.c_str());
+  }
   return 0;
 }
 
@@ -617,9 +669,27 @@ int Run(int argc, char** argv) {
 
   std::string backup_file;
   auto* backup =
-      app.add_subcommand("backup", "Write a consistent copy of the database, even while serving");
+      app.add_subcommand("backup",
+                         "Write a consistent copy of the database, even while serving (a "
+                         "PostgreSQL site's is a SQLite file; migrate-store --from restores it)");
   backup->add_option("FILE", backup_file, "The file to write (must not exist)")->required();
   AddSiteOption(backup, site);
+
+  std::string store_from, store_to;
+  auto* migrate_store = app.add_subcommand(
+      "migrate-store",
+      "Copy the site's whole database into an empty one, SQLite to PostgreSQL or back; the copy "
+      "is one consistent moment even while serving, and the target is left empty if it fails");
+  migrate_store
+      ->add_option("--to", store_to,
+                   "The empty database: postgresql://USER@HOST/DATABASE, or sqlite:PATH (a new "
+                   "file)")
+      ->required();
+  migrate_store->add_option(
+      "--from", store_from,
+      "Copy from this database instead of the site's (postgresql://… or sqlite:PATH): how a "
+      "backup of a PostgreSQL site is restored");
+  AddSiteOption(migrate_store, site);
 
   auto* user = app.add_subcommand("user", "Manage staff accounts");
   user->require_subcommand(1);
@@ -711,6 +781,7 @@ int Run(int argc, char** argv) {
   if (*json_export) return ExportJsonCommand(site, export_file);
   if (*wxr_export) return ExportWordPressCommand(site, export_file);
   if (*backup) return BackupCommand(site, backup_file);
+  if (*migrate_store) return MigrateStoreCommand(site, store_from, store_to);
   if (*add) return UserAddCommand(site, user_add);
   if (*link) return UserLinkCommand(site, link_email);
   if (*list) return CommentsListCommand(site, comment_status);

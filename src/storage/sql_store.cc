@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "storage/copy.h"
 #include "storage/migrations.h"
 #include "storage/postgres_schema.h"
 #include "storage/repositories.h"
@@ -74,14 +75,16 @@ thread_local OpenWrite* open_write = nullptr;
 
 Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
   const bool postgres = storage::IsPostgresUrl(options.path);
-  const bool in_memory = options.path == ":memory:";
-  if (!postgres && !in_memory && !options.create && !std::filesystem::exists(options.path)) {
-    return Fail(ErrorCode::kNotFound, "no database at " + options.path);
+  std::string file = options.path;  // SQLite's, without the "sqlite:" of a URL
+  if (file.starts_with("sqlite:")) file.erase(0, 7);
+  const bool in_memory = file == ":memory:";
+  if (!postgres && !in_memory && !options.create && !std::filesystem::exists(file)) {
+    return Fail(ErrorCode::kNotFound, "no database at " + file);
   }
   auto database = OpenDatabase(options);
   if (!database) return tl::unexpected(database.error());
   // SQLite: a file beside the database, shared by every process that opens it.
-  auto signal = ChangeSignal::Open(postgres || in_memory ? "" : options.path + "-changes");
+  auto signal = ChangeSignal::Open(postgres || in_memory ? "" : file + "-changes");
   if (!signal) return tl::unexpected(signal.error());
   auto store = std::unique_ptr<SqlStore>(
       new SqlStore(std::move(database->first), std::move(*signal), database->second));
@@ -651,14 +654,10 @@ Result<int> SqlStore::PublishDuePosts(Timestamp now) {
 }
 
 Result<void> SqlStore::BackupTo(const std::string& path) {
-  if (database_->dialect() != storage::Dialect::kSqlite) {
-    return Fail(ErrorCode::kUnavailable,
-                "a PostgreSQL site is backed up with PostgreSQL's own tools (pg_dump), or with "
-                "`broadsheet export json`");
-  }
   if (std::filesystem::exists(path)) {
     return Fail(ErrorCode::kConflict, path + " already exists; choose a new file name");
   }
+  if (database_->dialect() == storage::Dialect::kPostgres) return CopyIntoNewFile(path);
   // A SQL string literal: quotes doubled. VACUUM takes no parameters outside a transaction.
   std::string literal = "'";
   for (char c : path) literal += c == '\'' ? std::string("''") : std::string(1, c);
@@ -667,6 +666,41 @@ Result<void> SqlStore::BackupTo(const std::string& path) {
     return Fail(copied.error().code, "could not back up to " + path, copied.error().detail);
   }
   return {};
+}
+
+Result<void> SqlStore::CopyIntoNewFile(const std::string& path) {
+  // Removed again if the copy fails, so that no half-made backup is left to be trusted.
+  const auto remove = [&] {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(path + suffix, ignored);
+    }
+  };
+  storage::DatabaseOptions options;
+  options.url = path;
+  options.create = true;
+  auto file = storage::Database::Open(options);
+  if (!file) return Fail(file.error().code, "could not create " + path, file.error().detail);
+  auto copied = [&]() -> Result<void> {
+    if (auto migrated = sqlite::Migrate(**file); !migrated) return tl::unexpected(migrated.error());
+    if (auto done = storage::CopyDatabase(*database_, **file); !done) {
+      return tl::unexpected(done.error());
+    }
+    return {};
+  }();
+  file->reset();  // closed, its log folded into the file
+  if (!copied) {
+    remove();
+    return Fail(copied.error().code, "could not back up to " + path + ": " + copied.error().message,
+                copied.error().detail);
+  }
+  return {};
+}
+
+Result<storage::CopyReport> SqlStore::CopyInto(SqlStore& target) {
+  auto report = storage::CopyDatabase(*database_, *target.database_);
+  if (report) target.Announce();
+  return report;
 }
 
 Result<std::int64_t> SqlStore::CreateUser(const User& user) {

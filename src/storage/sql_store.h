@@ -3,10 +3,10 @@
 //
 // SQLite (a file path, or ":memory:" for tests): one file in WAL mode with synchronous=FULL and
 // foreign keys on; opening applies any pending migrations (PRAGMA user_version) and refuses a
-// SQLite file another program wrote (PRAGMA application_id). One connection; calls from several
-// threads are serialised. Several processes may open the same file (a CLI import while `serve`
-// runs): SQLite locks, and the change signal (a file beside the database) tells the others that
-// content changed.
+// SQLite file another program wrote (PRAGMA application_id). One writing connection and a few
+// reading ones (sqlite_database.h). Several processes may open the same file (a CLI import while
+// `serve` runs): SQLite locks, and the change signal (a file beside the database) tells the others
+// that content changed.
 //
 // PostgreSQL (a postgresql:// URL): a pool of connections; opening applies the schema's pending
 // migrations under an advisory lock (postgres_schema.h). The change signal is this process's
@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "storage/change_signal.h"
+#include "storage/copy.h"
 #include "storage/database.h"
 #include "storage/store.h"
 
@@ -84,7 +85,11 @@ class SqlStore final : public Store {
                                                     int limit) override;
   Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
   Result<int> PublishDuePosts(Timestamp now) override;
+  // SQLite: VACUUM INTO the file. PostgreSQL: a copy of one snapshot into a new SQLite file,
+  // which `broadsheet migrate-store --from sqlite:FILE --to URL` brings back (copy.h).
   Result<void> BackupTo(const std::string& path) override;
+  // Copies every row of this store's database into `target`'s, which must be empty (copy.h).
+  Result<storage::CopyReport> CopyInto(SqlStore& target);
   Result<std::int64_t> CreatePost(const Post& post, std::optional<std::int64_t> user_id,
                                   const std::string& revision_details) override;
   Result<int> SavePostEdit(const Post& post, int expected_edit_count,
@@ -198,6 +203,8 @@ class SqlStore final : public Store {
  private:
   SqlStore(std::unique_ptr<storage::Database> database, std::unique_ptr<ChangeSignal> signal,
            int schema_version);
+  // A PostgreSQL database's backup: a new SQLite file holding one snapshot of it.
+  Result<void> CopyIntoNewFile(const std::string& path);
   // `work` on a connection, as one write transaction (joining the calling thread's open one)
   // that bumps the change signal when `invalidates` and it changed a row. A nested call defers
   // the bump to the outermost, after it commits, so no reader can cache what is not yet there.

@@ -437,12 +437,23 @@ TEST_P(StoreTest, ATransactionThatFailsLeavesTheContentVersion) {
   EXPECT_EQ(store->ContentVersion(), before);
 }
 
-TEST_P(StoreTest, BackupsAreSQLiteFilesOrRefusedWithTheWayToBackUp) {
-  if (GetParam() == storage::Dialect::kSqlite) GTEST_SKIP() << "BackupIsAWorkingCopy covers it";
+TEST_P(StoreTest, BackupsAreWorkingSQLiteFilesAndNeverOverwrite) {
+  ASSERT_TRUE(store->UpsertPost(MakePost("kept", 100)));
   TempDir dir;
-  auto refused = store->BackupTo((dir.path() / "copy.db").string());
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  const std::string copy = (dir.path() / "copy.db").string();
+  ASSERT_TRUE(store->BackupTo(copy));
+  // One file, nothing beside it.
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    files.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(files, std::vector<std::string>{"copy.db"});
+  auto again = store->BackupTo(copy);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  auto restored = SqlStore::Open({copy, false});
+  ASSERT_TRUE(restored);
+  EXPECT_TRUE(*(*restored)->FindPost("kept"));
 }
 
 TEST(PostgresStore, AnotherProcessWriteReachesTheContentVersionWithinSeconds) {
