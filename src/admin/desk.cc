@@ -78,8 +78,10 @@ void Desk::AddRoutes(http::Router& router) {
       }
       if (auto gate = TwoFactorGate(request)) return std::move(*gate);
       auto answer = (this->*method)(request);
-      // A form without its own re-render still gives the person's text back on a failed save.
-      if (!answer && request.method == Method::kPost && IsSaveFailure(answer.error())) {
+      // A form without its own re-render still gives the person's text back on a failed save,
+      // also when the database cannot be reached at all.
+      if (!answer && request.method == Method::kPost &&
+          (IsSaveFailure(answer.error()) || answer.error().code == ErrorCode::kUnavailable)) {
         return SaveFailedPage(request, answer.error());
       }
       return answer;
@@ -184,11 +186,19 @@ bool IsSaveFailure(const Error& error) {
 }
 
 std::string SaveFailureReason(const Error& error) {
-  return error.code == ErrorCode::kStorageFull ? "the server's disk is full"
-                                               : "the database is busy";
+  return error.code == ErrorCode::kStorageFull   ? "the server's disk is full"
+         : error.code == ErrorCode::kUnavailable ? "the database cannot be reached"
+                                                 : "the database is busy";
 }
 
 std::string SaveFailureMessage(const Error& error) {
+  // A database that cannot be reached, or another service the form needs: its own sentence.
+  if (error.code == ErrorCode::kUnavailable) {
+    std::string reason = error.message;
+    while (!reason.empty() && reason.back() == '.') reason.pop_back();
+    return "Nothing was saved (" + reason +
+           "). Your text is below; keep a copy and try again later.";
+  }
   if (error.code == ErrorCode::kStorageFull) {
     return "Nothing was saved: the server's disk is full. Your text is below; keep a copy and "
            "tell whoever runs the site.";
@@ -339,15 +349,22 @@ Result<Response> Desk::Login(const Request& request) const {
     response.headers.emplace_back("Retry-After", std::to_string(accounts_.limits().window));
     return response;
   }
-  if (!signed_in && signed_in.error().code == ErrorCode::kUnauthenticated) {
+  const bool unchecked = !signed_in && (IsSaveFailure(signed_in.error()) ||
+                                        signed_in.error().code == ErrorCode::kUnavailable);
+  if (!signed_in && (signed_in.error().code == ErrorCode::kUnauthenticated || unchecked)) {
     auto csrf = FormToken(binding, "/admin/login");
     if (!csrf) return tl::unexpected(csrf.error());
-    nlohmann::json view = {{"title", "Sign in"},
-                           {"csrf", *csrf},
-                           {"next", SafeNext(http::FieldValue(fields, "next"))},
-                           {"email", attempt.email},
-                           {"error", signed_in.error().message}};
-    return Render("login", view, 401, std::nullopt);
+    nlohmann::json view = {
+        {"title", "Sign in"},
+        {"csrf", *csrf},
+        {"next", SafeNext(http::FieldValue(fields, "next"))},
+        {"email", attempt.email},
+        {"error", unchecked ? "Your sign-in could not be checked just now (" +
+                                  SaveFailureReason(signed_in.error()) + "). Try again in a moment."
+                            : signed_in.error().message}};
+    auto page = Render("login", view, unchecked ? http::StatusFor(signed_in.error().code) : 401,
+                       std::nullopt);
+    return page;
   }
   if (!signed_in) return tl::unexpected(signed_in.error());
 

@@ -202,8 +202,9 @@ class Desk {
                                std::string_view refusal = "Your role does not allow this.") const;
   // Require's refusal as an answer: the sign-in page for kUnauthenticated, else the error.
   Result<http::Response> Denied(const http::Request& request, const Error& error) const;
-  // The catch-all for a failed save (IsSaveFailure) of a form with no re-render of its own: the
-  // submitted text fields, read-only to copy, with SaveFailureMessage; 507/503.
+  // The catch-all for a failed save (IsSaveFailure, or a database that cannot be reached,
+  // kUnavailable) of a form with no re-render of its own: the submitted text fields, read-only
+  // to copy, with SaveFailureMessage; 507/503.
   Result<http::Response> SaveFailedPage(const http::Request& request, const Error& error) const;
   http::Response ToSignIn(const http::Request& request) const;
   // Adds the session and staff cookies for a new session to `response`; with an empty `signed_in`

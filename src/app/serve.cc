@@ -68,29 +68,70 @@ class Background {
   std::thread thread_;  // last: starts once the rest is ready
 };
 
+// The failures of one background task, logged so that an outage of the database gives a line
+// when it starts, one a minute while it lasts, and one when the task works again, not one a
+// second. Used by the one thread that runs the task.
+class FailureLog {
+ public:
+  explicit FailureLog(std::string task) : task_(std::move(task)) {}
+
+  void Failed(const Error& error) {
+    const auto now = std::chrono::steady_clock::now();
+    if (failing_ && now - logged_ < std::chrono::minutes(1)) {
+      ++unlogged_;
+      return;
+    }
+    if (unlogged_ > 0) {
+      spdlog::warn("{} still failing ({} more time(s)): {}", task_, unlogged_, Describe(error));
+    } else {
+      spdlog::warn("{} failed: {}", task_, Describe(error));
+    }
+    failing_ = true;
+    logged_ = now;
+    unlogged_ = 0;
+  }
+  void Succeeded() {
+    if (!failing_) return;
+    spdlog::info("{} works again", task_);
+    failing_ = false;
+    unlogged_ = 0;
+  }
+  // `result` as Failed or Succeeded; true when it succeeded.
+  template <typename T>
+  bool Record(const Result<T>& result) {
+    if (result) {
+      Succeeded();
+    } else {
+      Failed(result.error());
+    }
+    return result.has_value();
+  }
+
+ private:
+  const std::string task_;
+  bool failing_ = false;
+  std::chrono::steady_clock::time_point logged_;
+  int unlogged_ = 0;
+};
+
 // The scheduler's round: publishes scheduled posts whose time has come (every 15 s; a minute's
 // granularity is what editors expect) and forgets commenters' client hashes past their
 // retention period.
-bool ScheduledWork(Store& store) {
+bool ScheduledWork(Store& store, FailureLog& publishing, FailureLog& forgetting) {
   auto published = content::Posts::PublishDue(store, Now());
-  if (!published)
-    spdlog::warn("scheduled publishing failed: {}", Describe(published.error()));
-  else if (*published > 0)
+  if (publishing.Record(published) && *published > 0)
     spdlog::info("published {} scheduled post(s)", *published);
-  auto forgotten = comments::Comments(store).ForgetOldClients(Now());
-  if (!forgotten)
-    spdlog::warn("forgetting old comment clients failed: {}", Describe(forgotten.error()));
+  forgetting.Record(comments::Comments(store).ForgetOldClients(Now()));
   return false;
 }
 
 // The search indexer's round: applies the index's queue, so that whatever another process (an
 // import) or a page of the desk wrote reaches search within a second; a batch at a time, so that
 // searches are never kept waiting for a long backlog. True while there is more.
-bool IndexingWork(search::SearchIndex& index) {
+bool IndexingWork(search::SearchIndex& index, FailureLog& log) {
   constexpr int kBatch = 500;
   auto applied = index.Sync(kBatch);
-  if (!applied) spdlog::warn("search index not updated: {}", Describe(applied.error()));
-  return applied && *applied > 0;
+  return log.Record(applied) && *applied > 0;
 }
 
 // Delivers the newsletter's outbox while the server runs: it takes the site's delivery lock (held
@@ -118,14 +159,15 @@ class NewsletterWorker {
   void Loop() {
     std::optional<newsletter::DeliveryLock> held;
     std::optional<newsletter::Sender> sender;
+    FailureLog locking("newsletter: taking the delivery lock");
+    FailureLog delivering("newsletter delivery");
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
       bool busy = false;
       if (!held) {
         auto acquired = newsletter::DeliveryLock::TryAcquire(paths_.root);
-        if (!acquired) spdlog::warn("newsletter: {}", Describe(acquired.error()));
-        if (acquired && *acquired) held.emplace(std::move(**acquired));
+        if (locking.Record(acquired) && *acquired) held.emplace(std::move(**acquired));
       }
       if (held && !sender) {
         sender.emplace(
@@ -134,9 +176,7 @@ class NewsletterWorker {
       }
       if (sender) {
         auto report = sender->RunBatch(Now(), &interrupt_);
-        if (!report) {
-          spdlog::warn("newsletter delivery failed: {}", Describe(report.error()));
-        } else if (!report->empty()) {
+        if (delivering.Record(report) && !report->empty()) {
           busy = true;
           spdlog::debug("newsletter: {} sent, {} to retry, {} failed", report->sent,
                         report->retrying, report->failed);
@@ -262,11 +302,12 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (!search_index) return Failure(search_index.error());
   site.SetSearchIndex(search_index->get());
   admin::Desk desk(
-      **store, accounts, **theme, outbox, [&site] { return site.LoadPublication(); }, paths.uploads,
-      markdown::FilterOptions{config.embed_hosts});
+      **store, accounts, **theme, outbox, [&site] { return site.PublicationForChrome(); },
+      paths.uploads, markdown::FilterOptions{config.embed_hosts});
   desk.SetImageSettings(config.images);
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
+  site.Warm();
 
   http::PageCache cache(config.cache_budget_bytes);
   site.SetPagesChanged([&cache](const std::string& path, const std::vector<std::string>& routes) {
@@ -332,9 +373,14 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   http::Server server(std::move(server_options), std::move(services));
   if (auto listening = server.Listen(); !listening) return Failure(listening.error());
 
-  Background scheduler(std::chrono::seconds(15), [&db] { return ScheduledWork(db); });
-  Background indexer(std::chrono::seconds(1),
-                     [index = search_index->get()] { return IndexingWork(*index); });
+  FailureLog publishing("scheduled publishing"), forgetting("forgetting old comment clients"),
+      indexing("search indexing");
+  Background scheduler(std::chrono::seconds(15), [&db, &publishing, &forgetting] {
+    return ScheduledWork(db, publishing, forgetting);
+  });
+  Background indexer(std::chrono::seconds(1), [index = search_index->get(), &indexing] {
+    return IndexingWork(*index, indexing);
+  });
   NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
   Background comment_notices(std::chrono::seconds(5), [&site] {
     site.FlushCommentNotices();

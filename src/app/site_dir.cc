@@ -6,6 +6,7 @@
 
 #include "app/config.h"
 #include "core/embedded.h"
+#include "storage/copy.h"
 
 namespace broadsheet::app {
 namespace fs = std::filesystem;
@@ -68,15 +69,39 @@ Error DatabaseError(const Error& failed, std::string_view url) {
 
 std::string WithoutPassword(std::string_view url) { return Redacted(std::string(url), url); }
 
-Result<std::unique_ptr<SqlStore>> OpenStoreAt(std::string_view url, bool create) {
+Result<std::unique_ptr<SqlStore>> OpenStoreAt(std::string_view url, StoreRole role) {
   const std::string address(url);
-  if (!storage::IsPostgresUrl(address) && !address.starts_with("sqlite:")) {
+  const bool postgres = storage::IsPostgresUrl(address);
+  if (!postgres && !address.starts_with("sqlite:")) {
     return Fail(ErrorCode::kInvalidArgument,
                 "a database is named postgresql://USER@HOST/DATABASE or sqlite:PATH, not " +
                     WithoutPassword(url));
   }
-  auto store = SqlStore::Open({address, create, 2});
-  if (!store) return tl::unexpected(NamedDatabaseError(store.error(), url, WithoutPassword(url)));
+  const std::string name = WithoutPassword(url);
+  if (postgres) {
+    // Looked at before SqlStore::Open migrates it, so that nothing is written to a database
+    // that is not Broadsheet's.
+    storage::DatabaseOptions options;
+    options.url = address;
+    options.pool_size = 1;
+    auto database = storage::Database::Open(options);
+    if (!database) return tl::unexpected(NamedDatabaseError(database.error(), url, name));
+    auto contents = storage::Inspect(**database);
+    if (!contents) return tl::unexpected(NamedDatabaseError(contents.error(), url, name));
+    if (*contents == storage::Contents::kForeign) {
+      return Fail(ErrorCode::kConflict,
+                  name + " holds tables that are not Broadsheet's: use a new, empty database");
+    }
+    if (role == StoreRole::kSource && *contents == storage::Contents::kEmpty) {
+      return Fail(ErrorCode::kNotFound, name + " holds no Broadsheet site");
+    }
+  }
+  auto store = SqlStore::Open({address, role == StoreRole::kTarget, 2});
+  if (!store) {
+    // SQLite's messages name their file already.
+    if (!postgres) return tl::unexpected(store.error());
+    return tl::unexpected(NamedDatabaseError(store.error(), url, name));
+  }
   return store;
 }
 

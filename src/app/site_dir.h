@@ -41,10 +41,15 @@ struct InitReport {
 Result<InitReport> InitSite(const std::filesystem::path& dir, bool demo,
                             const std::string& database_url = "", bool url_in_file = true);
 
-// Opens the database at `url`, "postgresql://…" or "sqlite:PATH" (a SQLite file made when
-// `create` and it is not there), applying migrations; errors name it without its password.
+// A database that `migrate-store` copies from (kSource) or into (kTarget).
+enum class StoreRole { kSource, kTarget };
+
+// Opens the database at `url`, "postgresql://…" or "sqlite:PATH", applying migrations. A source
+// must hold a Broadsheet site (kNotFound when it holds nothing); a target must be empty or a
+// Broadsheet database, and a missing SQLite file is made. Another program's tables are refused
+// (kConflict) before anything is written. Errors name the database without its password;
 // kInvalidArgument for any other kind of address.
-Result<std::unique_ptr<SqlStore>> OpenStoreAt(std::string_view url, bool create);
+Result<std::unique_ptr<SqlStore>> OpenStoreAt(std::string_view url, StoreRole role);
 
 // `url` with its password (if any) replaced by ***, to be printed.
 std::string WithoutPassword(std::string_view url);

@@ -241,7 +241,8 @@ Result<SignedIn> Accounts::StartSession(User user, Role role, const std::string&
   session.last_seen_at = now;
   session.expires_at = now + limits_.session_lifetime;
   session.client_ip = client_ip;
-  session.user_agent = user_agent.substr(0, 300);
+  // Browsers may send any bytes; what is stored is UTF-8 (PostgreSQL accepts nothing else).
+  session.user_agent = ValidUtf8(std::string_view(user_agent).substr(0, 300));
   if (auto created = store_.CreateSession(session); !created)
     return tl::unexpected(created.error());
   signed_in.viewer = Viewer{std::move(user), role, session.token_hash};

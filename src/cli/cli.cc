@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -433,45 +434,69 @@ int BackupCommand(const std::string& site, const std::string& file) {
 // `migrate-store`: every row of the site's database (or of `from`) copied into the empty one at
 // `to`; the site keeps serving from its own until its configuration names the new one.
 int MigrateStoreCommand(const std::string& site, const std::string& from, const std::string& to) {
+  // The change signal a SQLite store keeps beside its file, if opening one here makes it: the
+  // server that later serves the file makes its own.
+  std::vector<std::string> made_signals;
+  for (const std::string& url : {from, to}) {
+    if (!url.starts_with("sqlite:")) continue;
+    const std::string signal = url.substr(std::string_view("sqlite:").size()) + "-changes";
+    if (!std::filesystem::exists(signal)) made_signals.push_back(signal);
+  }
+  const auto remove_made_signals = [&] {
+    std::error_code ignored;
+    for (const auto& signal : made_signals) std::filesystem::remove(signal, ignored);
+  };
   std::unique_ptr<SqlStore> source;
-  std::string source_name = from;
+  std::string source_name = app::WithoutPassword(from);
   if (from.empty()) {
     auto paths = app::OpenSiteDir(site);
     if (!paths) return Fail(paths.error());
     auto opened = app::OpenStore(*paths);
     if (!opened) return Fail(opened.error());
     source = std::move(*opened);
-    source_name = "the site " + site;
+    source_name = "the database of the site at " + site;
   } else {
-    auto opened = app::OpenStoreAt(from, false);
-    if (!opened) return Fail(opened.error());
+    auto opened = app::OpenStoreAt(from, app::StoreRole::kSource);
+    if (!opened) {
+      remove_made_signals();
+      return Fail(opened.error());
+    }
     source = std::move(*opened);
   }
-  auto target = app::OpenStoreAt(to, true);
-  if (!target) return Fail(target.error());
+  auto target = app::OpenStoreAt(to, app::StoreRole::kTarget);
+  if (!target) {
+    source.reset();
+    remove_made_signals();
+    return Fail(target.error());
+  }
   auto report = source->CopyInto(**target);
+  target->reset();
+  source.reset();
+  remove_made_signals();
   if (!report) {
     Error error = report.error();
     error.message = app::WithoutPassword(error.message);
     return Fail(error);
   }
   std::printf("copied %lld row(s) from %s into %s:\n", static_cast<long long>(report->rows),
-              app::WithoutPassword(source_name).c_str(), app::WithoutPassword(to).c_str());
+              source_name.c_str(), app::WithoutPassword(to).c_str());
   for (const auto& table : report->tables) {
     if (table.rows > 0)
       std::printf("  %-22s %lld\n", table.name.c_str(), static_cast<long long>(table.rows));
   }
+  if (report->rows == 0) std::printf("warning: the source held no rows at all\n");
+  std::printf(
+      "the copy holds what the source held when the copy began: anything written there since is "
+      "not in it\n");
   if (storage::IsPostgresUrl(to)) {
     std::printf(
-        "to serve from it, stop the server, set database_url in %s/broadsheet.toml (or "
-        "BROADSHEET_DATABASE_URL) to that address, and start it again\n",
-        site.c_str());
+        "to serve from it, stop the server, set database_url in the site's broadsheet.toml (or "
+        "BROADSHEET_DATABASE_URL) to that address, and start the server again\n");
   } else {
     std::printf(
-        "to serve from it, stop the server, move the file to %s/broadsheet.db, take "
-        "database_url out of broadsheet.toml (and BROADSHEET_DATABASE_URL out of the "
-        "environment), and start it again\n",
-        site.c_str());
+        "to serve from it, stop the server, move the file to the site's folder as "
+        "broadsheet.db, take database_url out of broadsheet.toml (and BROADSHEET_DATABASE_URL out "
+        "of the environment), and start the server again\n");
   }
   return 0;
 }
@@ -678,8 +703,9 @@ int Run(int argc, char** argv) {
   std::string store_from, store_to;
   auto* migrate_store = app.add_subcommand(
       "migrate-store",
-      "Copy the site's whole database into an empty one, SQLite to PostgreSQL or back; the copy "
-      "is one consistent moment even while serving, and the target is left empty if it fails");
+      "Copy the site's whole database into an empty one, SQLite to PostgreSQL or back: one "
+      "consistent moment of it, the target left empty if the copy fails. Stop the server first: "
+      "what is written after the copy begins stays behind");
   migrate_store
       ->add_option("--to", store_to,
                    "The empty database: postgresql://USER@HOST/DATABASE, or sqlite:PATH (a new "

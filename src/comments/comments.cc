@@ -331,11 +331,17 @@ Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
   if (!status) return StorageFailure(status.error());
   comment.status = status->first;
   comment.reason = status->second;
-  const bool evict = pages_changed_ && comment.status == CommentStatus::kApproved;
-  auto id = store_.CreateComment(
-      comment, evict ? Store::CacheNotice::kCallerEvicts : Store::CacheNotice::kBump);
+  auto id = store_.CreateComment(comment);
   if (!id) return StorageFailure(id.error());
-  if (evict) pages_changed_(post);
+  // A published comment changes its article and the lists that count comments: this server
+  // evicts just those pages when it can, else every cache drops everything.
+  if (comment.status == CommentStatus::kApproved) {
+    if (pages_changed_) {
+      pages_changed_(post);
+    } else {
+      store_.NoteContentChanged();
+    }
+  }
   comment.id = *id;
   return Outcome{*id, comment.status, comment.reason, std::move(comment)};
 }
@@ -398,8 +404,9 @@ Result<Outcome> Comments::Reply(std::int64_t parent_id, const User& staff, const
       auto approved = Moderate({parent_id}, CommentStatus::kApproved);
       if (!approved) return tl::unexpected(approved.error());
     }
-    auto created = store_.CreateComment(*checked, Store::CacheNotice::kBump);
+    auto created = store_.CreateComment(*checked);
     if (!created) return tl::unexpected(created.error());
+    store_.NoteContentChanged();  // after the transaction commits
     id = *created;
     return {};
   });

@@ -19,6 +19,9 @@ void AppendEscapedHtml(std::string& out, std::string_view text, bool attribute);
 std::string EscapeJsonForScript(std::string_view json);
 
 bool IsValidUtf8(std::string_view text);
+// `text` with each byte that does not belong to a well-formed UTF-8 sequence replaced by U+FFFD
+// (for text from the network that is stored, such as a browser's User-Agent).
+std::string ValidUtf8(std::string_view text);
 
 std::string_view Trim(std::string_view text);
 

@@ -321,7 +321,23 @@ Result<Publication> Site::LoadPublication() const {
   return publication;
 }
 
+void Site::Warm() const { (void)Context(); }
+
+Result<Publication> Site::PublicationForChrome() const {
+  auto publication = LoadPublication();
+  if (publication) return publication;
+  if (auto known = KnownContext()) return known->publication;
+  return publication;
+}
+
+std::shared_ptr<const SiteContext> Site::KnownContext() const {
+  std::lock_guard lock(known_mutex_);
+  return known_context_;
+}
+
 Result<SiteContext> Site::Context(std::string current_section) const {
+  // The version before reading: a write meanwhile makes the next read keep its context again.
+  const std::uint64_t version = store_.ContentVersion();
   SiteContext context;
   auto publication = LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
@@ -341,6 +357,18 @@ Result<SiteContext> Site::Context(std::string current_section) const {
   context.pages = std::move(*pages);
   context.css_url = theme_.AssetUrl("style.css");
   context.icon_url = theme_.AssetUrl("icon.svg");
+  {
+    std::unique_lock lock(known_mutex_);
+    if (!known_context_ || version > known_version_) {
+      lock.unlock();
+      auto known = std::make_shared<const SiteContext>(context);  // copied outside the lock
+      lock.lock();
+      if (!known_context_ || version > known_version_) {  // a newer read may have come first
+        known_context_ = std::move(known);
+        known_version_ = version;
+      }
+    }
+  }
   context.current_section = std::move(current_section);
   return context;
 }
@@ -511,9 +539,20 @@ Result<broadsheet::Post> Site::CommentTarget(const Request& request) const {
 
 Result<Response> Site::SubmitComment(const Request& request) const {
   const std::string slug(request.Param("slug"));
-  auto post = CommentTarget(request);
-  if (!post) return tl::unexpected(post.error());
   const auto fields = request.FormFields();
+  // With the database away the article cannot be shown around the form, so the reader gets
+  // their text back on the error page.
+  const auto unavailable = [&](const Error& error) {
+    spdlog::warn("comment not saved: {}", Describe(error));
+    return ErrorPage(503, error, request, http::FieldValue(fields, "body"));
+  };
+  auto post = CommentTarget(request);
+  if (!post) {
+    if (post.error().code == ErrorCode::kBusy || post.error().code == ErrorCode::kUnavailable) {
+      return unavailable(post.error());
+    }
+    return tl::unexpected(post.error());
+  }
   comments::Submission submission;
   submission.name = http::FieldValue(fields, "name");
   submission.email = http::FieldValue(fields, "email");
@@ -547,6 +586,10 @@ Result<Response> Site::SubmitComment(const Request& request) const {
     Request page = request;
     page.query.clear();
     auto response = Article(page, form, status);
+    if (!response && (response.error().code == ErrorCode::kBusy ||
+                      response.error().code == ErrorCode::kUnavailable)) {
+      return unavailable(response.error());
+    }
     if (response && status == 429) {
       response->headers.emplace_back(
           "Retry-After",
@@ -1601,8 +1644,18 @@ Result<Response> Site::NotFound(const Request& request) const {
   return Fail(ErrorCode::kNotFound, "There is no page at this address.");
 }
 
-Response Site::ErrorPage(int status, const Error& error, const Request& request) const {
+Response Site::ErrorPage(int status, const Error& error, const Request& request,
+                         std::string_view kept_text) const {
   auto context = Context();
+  // Without a fresh context the database is away: readers are told so plainly, not how it failed,
+  // on the page as it last looked.
+  const bool database_away = !context;
+  if (database_away) {
+    if (auto known = KnownContext()) {
+      context = *known;
+      context->now = Now();
+    }
+  }
   std::string heading;
   switch (status) {
     case 404:
@@ -1615,32 +1668,43 @@ Response Site::ErrorPage(int status, const Error& error, const Request& request)
       heading = "Bad request";
       break;
     case 503:
-      heading = "Not available yet";
+      heading = database_away ? "Unavailable for a moment" : "Not available yet";
       break;
     default:
       heading = status >= 500 ? "Something went wrong" : "Request refused";
   }
-  // Without a context the database is away: readers are told so plainly, not how it failed.
+  // A database away or busy passes; a service this server does not offer does not.
+  const bool retry = status == 503 && (database_away || error.code == ErrorCode::kBusy);
   const std::string message =
-      status >= 500 && (status != 503 || !context)
+      status >= 500 && (status != 503 || database_away)
           ? "Something went wrong on our side. Please try again in a moment."
           : error.message;
   if (context) {
     Head head;
     head.title = heading;
     head.noindex = true;
-    nlohmann::json view = {
-        {"site", SiteView(*context)},
-        {"head", HeadView(head, context->publication)},
-        {"error", {{"heading", heading}, {"message", message}, {"status", status}}}};
+    nlohmann::json view = {{"site", SiteView(*context)},
+                           {"head", HeadView(head, context->publication)},
+                           {"error",
+                            {{"heading", heading},
+                             {"message", message},
+                             {"status", status},
+                             {"kept_text", std::string(kept_text)}}}};
     if (auto html = theme_.Render("error", view)) {
       Response response;
       response.status = status;
       response.body = std::move(*html);
+      if (retry) response.headers.emplace_back("Retry-After", "5");
       return response;
     }
   }
-  return Response::Text(status, message);
+  std::string text = message;
+  if (!kept_text.empty()) {
+    text += "\n\nWhat you wrote was not sent; here it is to keep:\n\n" + std::string(kept_text);
+  }
+  Response response = Response::Text(status, text);
+  if (retry) response.headers.emplace_back("Retry-After", "5");
+  return response;
 }
 
 }  // namespace broadsheet::site

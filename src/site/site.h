@@ -12,12 +12,17 @@
 // a fresh form token (and the name of signed-in staff), never cached. /comments/privacy lets a
 // commenter ask for a link to export or erase their comments.
 //
+// While the database is away, error pages (and the desk's chrome) keep the publication's look:
+// the last site context read is kept for them, taken again whenever content changes.
+//
 // Borrows the Store and Theme, which must outlive it. Thread-safe (its only mutable state, the
-// flood limits and the moderators' notices, is thread-safe).
+// flood limits, the moderators' notices and the last context read, is guarded).
 #pragma once
 
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "comments/comments.h"
@@ -91,11 +96,20 @@ class Site {
   // Adds the public routes (and the fallback) to `router`.
   void AddRoutes(http::Router& router);
 
-  // A themed error page; falls back to plain text if the theme fails.
-  http::Response ErrorPage(int status, const Error& error, const http::Request& request) const;
+  // A themed error page (with the last context read when the database is away); plain text if
+  // there is none or the theme fails. `kept_text`, what a person wrote that could not be saved,
+  // is shown back to them to copy.
+  http::Response ErrorPage(int status, const Error& error, const http::Request& request,
+                           std::string_view kept_text = {}) const;
 
   // The publication settings with this deployment's overrides applied.
   Result<Publication> LoadPublication() const;
+  // Reads the site context once, so that error pages keep the publication's look should the
+  // database go away before any page was rendered.
+  void Warm() const;
+  // LoadPublication, or while the database is away the publication as last read (its error
+  // when there is none yet): for the chrome of pages that say something failed.
+  Result<Publication> PublicationForChrome() const;
 
  private:
   struct ListSpec;
@@ -151,6 +165,8 @@ class Site {
   Result<http::Response> Upload(const http::Request& request) const;
   Result<http::Response> NotFound(const http::Request& request) const;
   Result<struct SiteContext> Context(std::string current_section = {}) const;
+  // The last context Context() read, with the time now; null before the first.
+  std::shared_ptr<const SiteContext> KnownContext() const;
   Result<http::Response> RenderPage(std::string_view template_name, const nlohmann::json& view,
                                     int status = 200) const;
 
@@ -169,6 +185,9 @@ class Site {
   mutable std::optional<comments::Notices> notices_;        // set with the outbox; thread-safe
   PublicLimits limits_;
   std::unique_ptr<RecentEvents> searches_;  // per client in the last minute; null: no limit
+  mutable std::mutex known_mutex_;
+  mutable std::shared_ptr<const SiteContext> known_context_;  // guarded by known_mutex_
+  mutable std::uint64_t known_version_ = 0;                   // guarded by known_mutex_
 };
 
 }  // namespace broadsheet::site

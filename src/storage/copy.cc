@@ -179,9 +179,26 @@ Result<std::int64_t> CopyTable(Connection& source, Connection& target, const Tab
   }
   for (const auto& column : table.key) order += (order.empty() ? "" : ", ") + Quoted(column);
   if (order.empty()) order = list;  // no key: every column orders the rows
+  // Pages after the last key read when the key is integers (every table that grows large), so
+  // each page costs the same; else by position, in tables of a few rows per post or account.
+  std::vector<size_t> key_columns;
+  for (const auto& key : table.key) {
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      if (table.columns[i].name == key && integer[key]) key_columns.push_back(i);
+    }
+  }
+  const bool by_key = !table.key.empty() && key_columns.size() == table.key.size();
   constexpr int kPage = 256;
-  const std::string select = "SELECT " + list + " FROM " + Quoted(table.name) + " ORDER BY " +
-                             order + " LIMIT " + std::to_string(kPage) + " OFFSET ?";
+  std::string after_key;  // " WHERE (a, b) > (?, ?)"
+  if (by_key) {
+    std::string key_marks;
+    for (size_t k = 0; k < table.key.size(); ++k) key_marks += k == 0 ? "?" : ", ?";
+    after_key = " WHERE (" + order + ") > (" + key_marks + ")";
+  }
+  const std::string head = "SELECT " + list + " FROM " + Quoted(table.name);
+  const std::string tail = " ORDER BY " + order + " LIMIT " + std::to_string(kPage);
+  const std::string first_page = head + tail + (by_key ? "" : " OFFSET ?");
+  const std::string next_page = by_key ? head + after_key + tail : first_page;
   const std::string insert =
       "INSERT INTO " + Quoted(table.name) + " (" + list + ") VALUES (" + marks + ")";
 
@@ -206,23 +223,32 @@ Result<std::int64_t> CopyTable(Connection& source, Connection& target, const Tab
 
   std::vector<std::vector<Cell>> references;  // rows whose columns name rows of this table
   std::int64_t copied = 0;
+  std::vector<std::int64_t> after;  // by_key: the last key read
   for (std::int64_t offset = 0;; offset += kPage) {
     std::vector<std::vector<Cell>> page;
-    auto read = source.Run(select, std::vector<Value>{offset}, [&](const Row& row) -> Result<void> {
-      std::vector<Cell> cells(table.columns.size());
-      for (size_t i = 0; i < table.columns.size(); ++i) {
-        const int at = static_cast<int>(i);
-        if (row.IsNull(at)) continue;
-        if (integer[table.columns[i].name]) {
-          cells[i].integer = row.Int(at);
-        } else {
-          cells[i].text = row.Text(at);
-        }
-      }
-      page.push_back(std::move(cells));
-      return {};
-    });
+    std::vector<Value> position;
+    if (!by_key) position.emplace_back(offset);
+    for (std::int64_t value : after) position.emplace_back(value);
+    auto read = source.Run(after.empty() ? first_page : next_page, position,
+                           [&](const Row& row) -> Result<void> {
+                             std::vector<Cell> cells(table.columns.size());
+                             for (size_t i = 0; i < table.columns.size(); ++i) {
+                               const int at = static_cast<int>(i);
+                               if (row.IsNull(at)) continue;
+                               if (integer[table.columns[i].name]) {
+                                 cells[i].integer = row.Int(at);
+                               } else {
+                                 cells[i].text = row.Text(at);
+                               }
+                             }
+                             page.push_back(std::move(cells));
+                             return {};
+                           });
     if (!read) return tl::unexpected(read.error());
+    if (by_key && !page.empty()) {
+      after.clear();
+      for (size_t column : key_columns) after.push_back(page.back()[column].integer.value_or(0));
+    }
     for (auto& cells : page) {
       std::vector<Value> values;
       bool refers = false;
@@ -232,9 +258,13 @@ Result<std::int64_t> CopyTable(Connection& source, Connection& target, const Tab
         values.push_back(self ? Value(nullptr) : bind(cells[i]));
       }
       if (auto done = target.Run(insert, values, nullptr); !done) {
+        // The database's own reason, after the statement the driver names in the detail: the
+        // operator needs it to put the row right.
         Error error = done.error();
+        std::string reason = error.detail;
+        if (reason.starts_with(insert + ": ")) reason.erase(0, insert.size() + 2);
         error.message = "could not copy the row of " + table.name + " with " + describe(cells) +
-                        ": " + error.message;
+                        ": " + error.message + (reason.empty() ? "" : " (" + reason + ")");
         return tl::unexpected(error);
       }
       ++copied;
@@ -281,6 +311,27 @@ Result<std::int64_t> CopyTable(Connection& source, Connection& target, const Tab
 }
 
 }  // namespace
+
+Result<Contents> Inspect(Database& database) {
+  return database.Read([](Connection& c) -> Result<Contents> {
+    const bool sqlite = c.dialect() == Dialect::kSqlite;
+    auto tables = c.Integer(sqlite ? "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE "
+                                     "'sqlite_%'"
+                                   : "SELECT count(*) FROM pg_class WHERE relnamespace = "
+                                     "to_regnamespace(current_schema())");
+    if (!tables) return tl::unexpected(tables.error());
+    if (tables->value_or(0) == 0) return Contents::kEmpty;
+    // SQLite's files are marked with Broadsheet's application id; PostgreSQL's schema keeps its
+    // version in broadsheet_schema.
+    auto marked = c.Integer(sqlite ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                     "AND name = 'posts'"
+                                   : "SELECT count(*) FROM pg_class WHERE relnamespace = "
+                                     "to_regnamespace(current_schema()) AND relname = "
+                                     "'broadsheet_schema'");
+    if (!marked) return tl::unexpected(marked.error());
+    return marked->value_or(0) > 0 ? Contents::kBroadsheet : Contents::kForeign;
+  });
+}
 
 Result<CopyReport> CopyDatabase(Database& from, Database& to) {
   return to.Transact([&](Connection& target) -> Result<CopyReport> {

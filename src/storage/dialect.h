@@ -67,6 +67,16 @@ inline const char* Greatest(Dialect dialect) {
   return dialect == Dialect::kSqlite ? "max" : "GREATEST";
 }
 
+// A statement that makes the calling write transaction the only one writing `table` until it
+// ends, or nullopt where nothing is needed (SQLite's transactions that write already take the
+// whole file's lock). PostgreSQL: a table lock, which must come before the transaction's first
+// query so that its snapshot is taken after the lock is granted; then concurrent transactions
+// of the same kind wait for each other instead of failing to serialise.
+inline std::optional<std::string> LockForWrites(Dialect dialect, std::string_view table) {
+  if (dialect == Dialect::kSqlite) return std::nullopt;
+  return "LOCK TABLE " + std::string(table) + " IN SHARE ROW EXCLUSIVE MODE";
+}
+
 // At most `limit` bytes of `text`, never cutting a UTF-8 character in two: SQLite stores any
 // bytes, PostgreSQL refuses text that is not UTF-8.
 inline std::string_view Utf8Prefix(std::string_view text, size_t limit) {

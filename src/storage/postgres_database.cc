@@ -34,9 +34,12 @@ Error PostgresError(const PGresult* result, PGconn* conn, std::string_view what)
                              OneLine(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
   if (PQstatus(conn) == CONNECTION_BAD || code.starts_with("08") || code == "57P01" ||
       code == "57P02" || code == "57P03") {
-    return Error{ErrorCode::kUnavailable, "The database cannot be reached, so nothing was saved.",
-                 detail};
+    return Error{ErrorCode::kUnavailable, "the database cannot be reached", detail};
   }
+  // PostgreSQL's own sentence, for errors shown only as a 500 (readers get a generic page) and
+  // to operators; a conflict's message is shown on a 409 page, so it keeps to the generic.
+  const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const std::string reason = primary ? OneLine(primary) : std::string(what);
   if (code.starts_with("23")) {
     return Error{ErrorCode::kConflict, "the database refused the operation", detail};
   }
@@ -49,7 +52,7 @@ Error PostgresError(const PGresult* result, PGconn* conn, std::string_view what)
   if (code == "40001" || code == "40P01" || code == "55P03" || code == "57014" || code == "53300") {
     return Error{ErrorCode::kBusy, "The database is busy, so nothing was saved.", detail};
   }
-  return Error{ErrorCode::kIo, "the database refused the operation: " + std::string(what), detail};
+  return Error{ErrorCode::kIo, "the database refused the operation: " + reason, detail};
 }
 
 struct ResultDeleter {
@@ -255,13 +258,21 @@ Result<std::unique_ptr<PostgresConnection>> PostgresDatabase::Acquire() {
       idle_.pop_back();
       return connection;
     }
+    if (connect_error_ &&
+        std::chrono::steady_clock::now() - connect_failed_at_ < std::chrono::seconds(1)) {
+      return tl::unexpected(*connect_error_);
+    }
     ++open_;  // reserved; connecting happens outside the lock
   }
   auto connection = Connect();
+  std::lock_guard lock(mutex_);
   if (!connection) {
-    std::lock_guard lock(mutex_);
     --open_;
+    connect_failed_at_ = std::chrono::steady_clock::now();
+    connect_error_ = connection.error();
     released_.notify_one();
+  } else {
+    connect_error_.reset();
   }
   return connection;
 }

@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ class PostgresDatabase final : public Database {
   std::condition_variable released_;
   std::vector<std::unique_ptr<PostgresConnection>> idle_;  // guarded by mutex_
   int open_ = 0;                                           // guarded by mutex_
+  // The last failed attempt to connect: for a second after it, callers that find no idle
+  // connection get its error at once instead of each waiting for the server's connect timeout.
+  std::chrono::steady_clock::time_point connect_failed_at_;  // guarded by mutex_
+  std::optional<Error> connect_error_;                       // guarded by mutex_
 };
 
 }  // namespace broadsheet::storage

@@ -1,5 +1,10 @@
 #include "storage/sql_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "storage/copy.h"
@@ -141,6 +146,15 @@ SqlStore::~SqlStore() {
   }
   watch_wake_.notify_all();
   watcher_.join();
+}
+
+void SqlStore::NoteContentChanged() {
+  if (open_write != nullptr && open_write->store == this) {
+    open_write->invalidates = true;
+    ++open_write->changed;  // announced by the outermost, after it commits
+    return;
+  }
+  Announce();
 }
 
 Result<void> SqlStore::InTransaction(const std::function<Result<void>()>& work) {
@@ -364,11 +378,9 @@ Result<std::vector<Comment>> SqlStore::ListCommentsOfPost(std::int64_t post_id) 
       [&](storage::Connection& c) { return storage::comments::OfPost(c, post_id); });
 }
 
-Result<std::int64_t> SqlStore::CreateComment(const Comment& comment, CacheNotice notice) {
-  // A pending comment changes no page; only approved ones invalidate the cache.
+Result<std::int64_t> SqlStore::CreateComment(const Comment& comment) {
   return WritingValue<std::int64_t>(
-      [&](storage::Connection& c) { return storage::comments::Create(c, comment); },
-      comment.status == CommentStatus::kApproved && notice == CacheNotice::kBump);
+      [&](storage::Connection& c) { return storage::comments::Create(c, comment); }, false);
 }
 
 Result<std::optional<Comment>> SqlStore::FindComment(std::int64_t id) {
@@ -653,34 +665,84 @@ Result<int> SqlStore::PublishDuePosts(Timestamp now) {
       [&](storage::Connection& c) { return storage::posts::PublishDue(c, now); });
 }
 
-Result<void> SqlStore::BackupTo(const std::string& path) {
-  if (std::filesystem::exists(path)) {
-    return Fail(ErrorCode::kConflict, path + " already exists; choose a new file name");
+namespace {
+
+// The file a backup is written to until it is whole: beside its final name, so that the rename
+// that completes it stays on one file system. A backup killed midway leaves only this.
+std::string PartialName(const std::string& path) { return path + ".broadsheet-partial"; }
+
+void RemoveDatabaseFiles(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(path + suffix, ignored);
   }
-  if (database_->dialect() == storage::Dialect::kPostgres) return CopyIntoNewFile(path);
-  // A SQL string literal: quotes doubled. VACUUM takes no parameters outside a transaction.
-  std::string literal = "'";
-  for (char c : path) literal += c == '\'' ? std::string("''") : std::string(1, c);
-  literal += "'";
-  if (auto copied = database_->Maintain("VACUUM INTO " + literal); !copied) {
-    return Fail(copied.error().code, "could not back up to " + path, copied.error().detail);
+}
+
+// Gives the whole file `partial` its final name, durably: the file's data is synced first
+// (VACUUM INTO does not sync what it writes), the name is linked without replacing anything that
+// took it meanwhile, and the folder's entry is synced too.
+Result<void> PutInPlace(const std::string& partial, const std::string& path) {
+  const int file = ::open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+  if (file < 0 || ::fsync(file) != 0) {
+    if (file >= 0) ::close(file);
+    return Fail(ErrorCode::kIo, "could not write the backup " + path, std::strerror(errno));
+  }
+  ::close(file);
+  if (::link(partial.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    // A file system without hard links: renamed, after looking once more for the name.
+    if ((error == EPERM || error == EOPNOTSUPP) && !std::filesystem::exists(path)) {
+      if (::rename(partial.c_str(), path.c_str()) == 0) return {};
+      error = errno;
+    }
+    RemoveDatabaseFiles(partial);
+    if (error == EEXIST) {
+      return Fail(ErrorCode::kConflict, path + " already exists; choose a new file name");
+    }
+    return Fail(ErrorCode::kIo, "could not name the backup " + path, std::strerror(error));
+  }
+  ::unlink(partial.c_str());
+  std::string folder = std::filesystem::path(path).parent_path().string();
+  if (folder.empty()) folder = ".";
+  const int descriptor = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (descriptor >= 0) {
+    ::fsync(descriptor);
+    ::close(descriptor);
   }
   return {};
 }
 
+}  // namespace
+
+Result<void> SqlStore::BackupTo(const std::string& path) {
+  if (std::filesystem::exists(path)) {
+    return Fail(ErrorCode::kConflict, path + " already exists; choose a new file name");
+  }
+  const std::string partial = PartialName(path);
+  RemoveDatabaseFiles(partial);  // what a backup killed midway left
+  auto written = [&]() -> Result<void> {
+    if (database_->dialect() == storage::Dialect::kPostgres) return CopyIntoNewFile(partial);
+    // A SQL string literal: quotes doubled. VACUUM takes no parameters outside a transaction.
+    std::string literal = "'";
+    for (char c : partial) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    literal += "'";
+    return database_->Maintain("VACUUM INTO " + literal);
+  }();
+  if (!written) {
+    RemoveDatabaseFiles(partial);  // no half-made backup is left to be trusted
+    return Fail(written.error().code,
+                "could not back up to " + path + ": " + written.error().message,
+                written.error().detail);
+  }
+  return PutInPlace(partial, path);
+}
+
 Result<void> SqlStore::CopyIntoNewFile(const std::string& path) {
-  // Removed again if the copy fails, so that no half-made backup is left to be trusted.
-  const auto remove = [&] {
-    std::error_code ignored;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path + suffix, ignored);
-    }
-  };
   storage::DatabaseOptions options;
   options.url = path;
   options.create = true;
   auto file = storage::Database::Open(options);
-  if (!file) return Fail(file.error().code, "could not create " + path, file.error().detail);
+  if (!file) return tl::unexpected(file.error());
   auto copied = [&]() -> Result<void> {
     if (auto migrated = sqlite::Migrate(**file); !migrated) return tl::unexpected(migrated.error());
     if (auto done = storage::CopyDatabase(*database_, **file); !done) {
@@ -689,12 +751,7 @@ Result<void> SqlStore::CopyIntoNewFile(const std::string& path) {
     return {};
   }();
   file->reset();  // closed, its log folded into the file
-  if (!copied) {
-    remove();
-    return Fail(copied.error().code, "could not back up to " + path + ": " + copied.error().message,
-                copied.error().detail);
-  }
-  return {};
+  return copied;
 }
 
 Result<storage::CopyReport> SqlStore::CopyInto(SqlStore& target) {
@@ -886,22 +943,46 @@ Result<std::optional<OneTimeToken>> SqlStore::UseToken(const std::string& token_
 
 Result<std::string> SqlStore::Secret(const std::string& name,
                                      const std::function<std::string()>& make) {
-  // Secrets are made once and then only read: a read needs no write transaction, so that a
-  // busy or full database does not stop form tokens (and with them every desk form).
+  const auto known = [&]() -> std::optional<std::string> {
+    std::lock_guard lock(secrets_mutex_);
+    auto found = secrets_.find(name);
+    if (found == secrets_.end()) return std::nullopt;
+    return found->second;
+  };
+  // The database is asked every time, so that every process and node uses the one it holds;
+  // the copy kept here serves only while the database cannot answer, so that form tokens (and
+  // with them the sign-in page and a reader's comment form) do not need it. A read needs no
+  // write transaction, so that a busy or full database does not stop them either.
   auto found = database_->Read(
       [&](storage::Connection& c) { return storage::settings::FindSecret(c, name); });
-  if (!found) return tl::unexpected(found.error());
-  if (*found) return std::move(**found);
+  if (!found) {
+    const ErrorCode code = found.error().code;
+    if (code == ErrorCode::kUnavailable || code == ErrorCode::kBusy) {
+      if (auto kept = known()) return *kept;
+    }
+    return tl::unexpected(found.error());
+  }
   std::string value;
-  auto added = Writing(
-      [&](storage::Connection& c) -> Result<void> {
-        auto stored = storage::settings::AddSecret(c, name, make());
-        if (!stored) return tl::unexpected(stored.error());
-        value = std::move(*stored);
-        return {};
-      },
-      false);
-  if (!added) return tl::unexpected(added.error());
+  if (*found) {
+    value = std::move(**found);
+  } else {
+    // Missing: made now, or (a database restored from before it was made) the one in use here.
+    const auto kept = known();
+    const std::string wanted = kept ? *kept : make();
+    auto added = Writing(
+        [&](storage::Connection& c) -> Result<void> {
+          auto stored = storage::settings::AddSecret(c, name, wanted);
+          if (!stored) return tl::unexpected(stored.error());
+          value = std::move(*stored);
+          return {};
+        },
+        false);
+    if (!added) return tl::unexpected(added.error());
+  }
+  // Inside a transaction still open here the row may yet be rolled back: not kept then.
+  if (open_write != nullptr && open_write->store == this) return value;
+  std::lock_guard lock(secrets_mutex_);
+  secrets_[name] = value;
   return value;
 }
 

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,7 @@ class SqlStore final : public Store {
 
   Result<void> InTransaction(const std::function<Result<void>()>& work) override;
   std::uint64_t ContentVersion() override { return signal_->Read(); }
+  void NoteContentChanged() override;
 
   Result<Publication> LoadPublication() override;
   Result<void> SavePublication(const Publication& publication) override;
@@ -122,7 +124,7 @@ class SqlStore final : public Store {
   Result<void> RecordImported(const ImportedRecord& record) override;
   Result<std::int64_t> SaveImportedComment(const Comment& comment) override;
   Result<std::vector<Comment>> ListCommentsOfPost(std::int64_t post_id) override;
-  Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) override;
+  Result<std::int64_t> CreateComment(const Comment& comment) override;
   Result<std::optional<Comment>> FindComment(std::int64_t id) override;
   Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id, int limit) override;
   Result<CommentThreads> ListCommentThreads(std::int64_t post_id, int skip, int limit) override;
@@ -242,6 +244,8 @@ class SqlStore final : public Store {
   std::condition_variable watch_wake_;
   bool closing_ = false;  // guarded by watch_mutex_
   std::thread watcher_;
+  std::mutex secrets_mutex_;
+  std::map<std::string, std::string> secrets_;  // Secret()'s, once read; guarded by secrets_mutex_
 };
 
 }  // namespace broadsheet

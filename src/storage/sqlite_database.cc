@@ -75,8 +75,8 @@ class SqliteConnection final : public Connection {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (create || in_memory) flags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-      Error error{ErrorCode::kIo, "cannot open the database " + path,
-                  db ? sqlite3_errmsg(db) : "out of memory"};
+      const std::string reason = db ? sqlite3_errmsg(db) : "out of memory";
+      Error error{ErrorCode::kIo, "cannot open the database " + path + " (" + reason + ")", reason};
       sqlite3_close(db);
       return tl::unexpected(error);
     }

@@ -15,8 +15,13 @@ Error SqlError(sqlite3* db, std::string_view what) {
   const int primary = code & 0xff;
   const int cause = sqlite3_system_errno(db);
   ErrorCode mapped = ErrorCode::kIo;
-  std::string message = "the database refused the operation: " + std::string(what);
-  if (primary == SQLITE_CONSTRAINT) mapped = ErrorCode::kConflict;
+  // SQLite's own sentence, for errors shown only as a 500 (readers get a generic page) and to
+  // operators; a conflict's message is shown on a 409 page, so it keeps to the generic.
+  std::string message = "the database refused the operation: " + std::string(sqlite3_errmsg(db));
+  if (primary == SQLITE_CONSTRAINT) {
+    mapped = ErrorCode::kConflict;
+    message = "the database refused the operation";
+  }
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) mapped = ErrorCode::kCorrupt;
   if (primary == SQLITE_FULL || (primary == SQLITE_IOERR && (cause == ENOSPC || cause == EDQUOT))) {
     mapped = ErrorCode::kStorageFull;

@@ -147,7 +147,11 @@ Result<std::optional<FailedLoginReservation>> ReserveFailedLogin(Connection& c,
                                                                  const std::string& client_ip,
                                                                  Timestamp at) {
   // The caller's write transaction keeps the counts true until the insert: SQLite's write lock,
-  // or PostgreSQL's serializable isolation (which runs the work again if another interleaved).
+  // or on PostgreSQL the table's lock, so that a burst of attempts is counted one by one rather
+  // than failing to serialise (and then refused, as a throttle that cannot count must).
+  if (auto lock = dialect::LockForWrites(c.dialect(), "failed_logins")) {
+    if (auto locked = Done(c.Exec(*lock)); !locked) return tl::unexpected(locked.error());
+  }
   auto for_email = c.Integer("SELECT count(*) FROM failed_logins WHERE email = ? AND at >= ?",
                              email, limits.since);
   if (!for_email) return tl::unexpected(for_email.error());

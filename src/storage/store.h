@@ -32,6 +32,10 @@ class Store {
   // sections, authors, settings). Staff sessions and sign-in bookkeeping do not change it.
   // Cheap enough to call on every request (no I/O).
   virtual std::uint64_t ContentVersion() = 0;
+  // Changes the content version for a write that did not (a reader's approved comment, whose
+  // pages the caller may instead evict from its own cache): every process's page cache drops
+  // everything. Inside InTransaction, once the outermost transaction commits.
+  virtual void NoteContentChanged() = 0;
 
   // Publication settings; missing keys keep Publication's defaults.
   virtual Result<Publication> LoadPublication() = 0;
@@ -158,11 +162,10 @@ class Store {
   virtual Result<std::vector<Comment>> ListCommentsOfPost(std::int64_t post_id) = 0;
 
   // Reader comments. CreateComment is durable when it returns (the reader is told it is saved).
-  // An approved comment changes its article and the lists that count comments: with kBump every
-  // process's page cache drops everything; with kCallerEvicts the caller evicts just those pages
-  // from its own cache.
-  enum class CacheNotice { kBump, kCallerEvicts };
-  virtual Result<std::int64_t> CreateComment(const Comment& comment, CacheNotice notice) = 0;
+  // It leaves the content version alone: an approved comment changes its article and the lists
+  // that count comments, and the caller decides how the caches learn it (NoteContentChanged, or
+  // evicting just those pages).
+  virtual Result<std::int64_t> CreateComment(const Comment& comment) = 0;
   virtual Result<std::optional<Comment>> FindComment(std::int64_t id) = 0;
   // The newest `limit` approved comments of a post (all when `limit` is 0), oldest first.
   virtual Result<std::vector<Comment>> ListApprovedComments(std::int64_t post_id, int limit) = 0;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { initArguments } from './postgres.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
@@ -55,7 +56,7 @@ function run(args, input) {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'broadsheet-browser-'));
   const site = join(dir, 'site');
-  run(['init', site, '--demo']);
+  run(['init', site, '--demo', ...initArguments()]);
   run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
        '--password-stdin', '--site', site], PASSWORD + '\n');
   run(['user', 'add', '--email', 'owner@example.org', '--name', 'Olu Owner', '--role', 'owner',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { initArguments } from './postgres.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
@@ -35,7 +36,7 @@ before(async () => {
                   `---\ntitle: Hostile ${name}\ndate: 2024-01-01T00:00:00Z\n---\nThe sample ${name}.\n\n${body}\n`);
     samples.push(name);
   }
-  run(['init', site]);
+  run(['init', site, ...initArguments()]);
   run(['import', 'markdown', content, '--site', site]);
   server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   base = await new Promise((resolve, reject) => {

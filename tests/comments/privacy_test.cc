@@ -31,7 +31,7 @@ class PrivacyTest : public ::testing::Test {
     comment.body_html = "<p>" + body + "</p>";
     comment.client_hash = "hash";
     comment.created_at = 1000;
-    return *store_->CreateComment(comment, Store::CacheNotice::kBump);
+    return *store_->CreateComment(comment);
   }
   std::unique_ptr<SqlStore> store_;
   Post post_;

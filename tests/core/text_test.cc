@@ -38,6 +38,14 @@ TEST(IsValidUtf8, AcceptsUtf8AndRejectsBrokenSequences) {
   EXPECT_FALSE(IsValidUtf8("\xFF"));
 }
 
+TEST(ValidUtf8, KeepsUtf8AndReplacesEachStrayByte) {
+  EXPECT_EQ(ValidUtf8("Zürich — 東京 🙂"), "Zürich — 東京 🙂");
+  EXPECT_EQ(ValidUtf8("caf\xE9"), "caf\uFFFD");
+  EXPECT_EQ(ValidUtf8("\xC0\xAF/"), "\uFFFD\uFFFD/");
+  EXPECT_EQ(ValidUtf8("cut \xE6\x9D"), "cut \uFFFD\uFFFD");
+  EXPECT_TRUE(IsValidUtf8(ValidUtf8("\xFF\xED\xA0\x80 ok")));
+}
+
 TEST(PlainText, LeavesTextWithSingleSpaces) {
   EXPECT_EQ(PlainText("<p>One <em>two</em></p>\n<p>three</p>"), "One two three");
   EXPECT_EQ(PlainText("un<em>believ</em>able<br>next"), "unbelievable next");

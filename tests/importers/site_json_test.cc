@@ -96,13 +96,13 @@ void Fill(Store& store) {
   comment.body_html = "<p>Good.</p>\n";
   comment.created_at = 1700003000;
   comment.client_hash = "not exported";
-  auto first = store.CreateComment(comment, Store::CacheNotice::kBump);
+  auto first = store.CreateComment(comment);
   ASSERT_TRUE(first);
   comment.parent_id = *first;
   comment.status = CommentStatus::kSpam;
   comment.reason = "links";
   comment.created_at = 1700003100;
-  ASSERT_TRUE(store.CreateComment(comment, Store::CacheNotice::kBump));
+  ASSERT_TRUE(store.CreateComment(comment));
   Post page;
   page.slug = "about";
   page.kind = PostKind::kPage;

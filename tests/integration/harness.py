@@ -37,6 +37,88 @@ def new_postgres_database():
 _databases = iter(range(1, 1 << 30))
 
 
+class Database:
+    """A site's database as tests read and write it behind the server's back: its SQLite file, or
+    its PostgreSQL database (psycopg2). sqlite3's interface where tests use it: execute and
+    executemany with `?` parameters, the cursor's fetchone and fetchall, and `with` committing
+    (or rolling back) and closing."""
+
+    def __init__(self, site=None, url=None, timeout=10):
+        self.url = url
+        if url:
+            import psycopg2
+            self.connection = psycopg2.connect(url, connect_timeout=timeout)
+        else:
+            import sqlite3
+            self.connection = sqlite3.connect(os.path.join(site, "broadsheet.db"), timeout=timeout)
+
+    @staticmethod
+    def _postgres(sql):
+        # psycopg2 takes %s for a parameter, and %% for a percent sign once there are any.
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql, params=()):
+        if not self.url:
+            return self.connection.execute(sql, params)
+        cursor = self.connection.cursor()
+        if params:
+            cursor.execute(self._postgres(sql), tuple(params))
+        else:
+            cursor.execute(sql)
+        return cursor
+
+    def executemany(self, sql, rows):
+        if not self.url:
+            return self.connection.executemany(sql, rows)
+        cursor = self.connection.cursor()
+        cursor.executemany(self._postgres(sql), [tuple(row) for row in rows])
+        return cursor
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if kind is None:
+            self.connection.commit()
+        else:
+            self.connection.rollback()
+        self.close()
+        return False
+
+
+class WriteHold:
+    """Every write to a site's database held back from another connection, as another process
+    would hold it (SQLite: the file's write lock; PostgreSQL: every table locked in SHARE mode,
+    which lets reads through), until release()."""
+
+    def __init__(self, site, url, timeout):
+        if url:
+            self.db = Database(url=url, timeout=timeout)
+            tables = [row[0] for row in self.db.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()]
+            self.db.execute("LOCK TABLE " + ", ".join(tables) + " IN SHARE MODE")
+        else:
+            import sqlite3
+            self.db = sqlite3.connect(os.path.join(site, "broadsheet.db"), timeout=timeout,
+                                      isolation_level=None)
+            self.db.execute("BEGIN IMMEDIATE")
+
+    def release(self):
+        if self.db is None:
+            return
+        if isinstance(self.db, Database):
+            self.db.connection.rollback()
+        else:
+            self.db.execute("ROLLBACK")
+        self.db.close()
+        self.db = None
+
+
 def run(*args, cwd=None, env=None, timeout=60):
     """Runs the binary with arguments; returns the CompletedProcess (text mode)."""
     return subprocess.run([BIN, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -188,21 +270,19 @@ class Server:
         if self.database_url:
             time.sleep(1.5)
 
+    def database(self, timeout=10):
+        """The site's database, whichever it is (Database)."""
+        return Database(site=self.site, url=self.database_url, timeout=timeout)
+
+    def hold_writes(self, timeout=10):
+        """Holds back every write to the site's database until release() (WriteHold)."""
+        return WriteHold(self.site, self.database_url, timeout)
+
     def set_desk_setting(self, key, value):
         """Writes a desk setting straight into the site's database, as the Settings page would."""
-        sql = ("INSERT INTO secrets(name, value) VALUES (%s, %s) "
-               "ON CONFLICT(name) DO UPDATE SET value = excluded.value")
-        if self.database_url:
-            # psql quotes variables given with -v where the script says :'name'.
-            done = subprocess.run(["psql", self.database_url, "-Atq", "-v", "ON_ERROR_STOP=1",
-                                   "-v", "name=desk:" + key, "-v", "value=" + value],
-                                  input=sql % (":'name'", ":'value'") + ";\n",
-                                  capture_output=True, text=True, timeout=60)
-            assert done.returncode == 0, done.stderr
-            return
-        import sqlite3
-        with sqlite3.connect(os.path.join(self.site, "broadsheet.db"), timeout=10) as db:
-            db.execute(sql % ("?", "?"), ("desk:" + key, value))
+        with self.database() as db:
+            db.execute("INSERT INTO secrets(name, value) VALUES (?, ?) "
+                       "ON CONFLICT(name) DO UPDATE SET value = excluded.value", ("desk:" + key, value))
 
     def raw(self, data, timeout=5):
         """Sends raw bytes on a new connection; returns everything the server sends back."""

@@ -5,7 +5,6 @@ the page that shows it. The count in the heading (kept by the database) follows 
 import os
 import random
 import re
-import sqlite3
 import unittest
 
 import harness
@@ -18,8 +17,7 @@ THREADS = 120  # the article shows 50 threads a page: three pages
 class CommentPages(unittest.TestCase):
     def setUp(self):
         self.server = harness.Server()
-        database = os.path.join(self.server.site, "broadsheet.db")
-        with sqlite3.connect(database) as db:
+        with self.server.database() as db:
             post = db.execute("SELECT id FROM posts WHERE slug = ?", (ARTICLE.strip("/"),)).fetchone()[0]
             other = db.execute("SELECT id FROM posts WHERE id <> ? AND status = 'published'",
                                (post,)).fetchone()[0]
@@ -28,7 +26,8 @@ class CommentPages(unittest.TestCase):
                 return db.execute(
                     "INSERT INTO comments(post_id, parent_id, status, author_name, author_email, "
                     "body_markdown, body_html, created_at) VALUES (?, ?, ?, 'Reader', 'r@example.org', "
-                    "?, ?, ?)", (post_id, parent, status, text, f"<p>{text}</p>", 1700000000)).lastrowid
+                    "?, ?, ?) RETURNING id", (post_id, parent, status, text, f"<p>{text}</p>",
+                                              1700000000)).fetchone()[0]
 
             self.roots = [add(post, "approved", f"Thread number {k}") for k in range(THREADS)]
             self.reply = add(post, "approved", "A reply to the oldest thread", self.roots[0])

@@ -4,7 +4,6 @@ answering conditional GETs, and announced on every page."""
 
 import json
 import os
-import sqlite3
 import unittest
 
 import feedparser
@@ -143,9 +142,9 @@ class Crawlers(unittest.TestCase):
             robots = server.get("/robots.txt")[2].decode()
             self.assertIn("Disallow: /admin/", robots)
             self.assertTrue(robots.endswith("Sitemap: http://127.0.0.1:8080/sitemap.xml\n"), robots)
-            with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
-                db.execute("INSERT INTO secrets(name, value) VALUES ('desk:robots_txt', 'User-agent: *\nDisallow: /private/')")
+            server.set_desk_setting("robots_txt", "User-agent: *\nDisallow: /private/")
             harness.run("import", "markdown", server.content, "--site", server.site)  # a write: pages renew
+            server.settle()
             self.assertIn("Disallow: /private/", server.get("/robots.txt")[2].decode())
         finally:
             server.close()
@@ -157,21 +156,22 @@ class CommentsAndExcerpts(unittest.TestCase):
         try:
             feed = feedparser.parse(server.get(ARTICLE + "feed/")[2])
             self.assertEqual((feed.bozo, len(feed.entries)), (0, 0))
-            with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
+            with server.database() as db:
                 post_id = db.execute("SELECT id FROM posts WHERE slug = 'why-deterrence-still-works'").fetchone()[0]
                 db.execute("INSERT INTO comments(post_id, status, author_name, author_email, body_markdown, body_html, "
                            "created_at) VALUES (?, 'approved', 'Ola Reader', 'ola@example.org', 'Fine <b>point</b>.', "
                            "'<p>Fine &lt;b&gt;point&lt;/b&gt;.</p>', 1700000000)", (post_id,))
             harness.run("comments", "approve", "1", "--site", server.site)  # bumps the pages' version
+            server.settle()
             status, _, body = server.get(ARTICLE + "feed/")
             feed = feedparser.parse(body)
             self.assertEqual((feed.bozo, len(feed.entries)), (0, 1))
             self.assertEqual(feed.entries[0].author, "Ola Reader")
             self.assertNotIn(b"ola@example.org", body)
             self.assertEqual(server.get("/about/feed/")[0], 404)
-            with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
-                db.execute("INSERT INTO secrets(name, value) VALUES ('desk:feed_full_text', '0')")
+            server.set_desk_setting("feed_full_text", "0")
             harness.run("comments", "approve", "1", "--site", server.site)
+            server.settle()
             feed = feedparser.parse(server.get("/feed/")[2])
             texts = [c.value for c in feed.entries[0].get("content", [])]
             self.assertFalse(any("Deterrence is about belief." in t for t in texts), texts)

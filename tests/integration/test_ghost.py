@@ -4,7 +4,6 @@ nothing."""
 
 import json
 import os
-import sqlite3
 import tempfile
 import unittest
 
@@ -76,7 +75,7 @@ class GhostImport(unittest.TestCase):
         again = harness.run("import", "ghost", self.export, "--site", self.server.site)
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertIn("articles:  0 new, 3 already here", again.stdout)
-        with sqlite3.connect(os.path.join(self.server.site, "broadsheet.db")) as db:
+        with self.server.database() as db:
             self.assertEqual(db.execute("SELECT count(*) FROM posts").fetchone()[0], 3)
 
     def test_broken_exports_change_nothing(self):
@@ -90,7 +89,7 @@ class GhostImport(unittest.TestCase):
         self.assertRegex(done.stderr, r"line \d+")
         self.assertIn("nothing was imported", done.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.server.site, "uploads", "ghost", "2023")))
-        with sqlite3.connect(os.path.join(self.server.site, "broadsheet.db")) as db:
+        with self.server.database() as db:
             self.assertEqual(db.execute("SELECT count(*) FROM posts").fetchone()[0], 0)
         done = harness.run("import", "ghost", os.path.join(self.dir, "missing.json"), "--site", self.server.site)
         self.assertEqual(done.returncode, 2)  # the usage error names the missing file

@@ -199,8 +199,7 @@ class UpgradeRefiltersStoredHtml(unittest.TestCase):
         try:
             done = add_user(server, "editor@example.org", "editor", PASSWORD, "Ed Itor")
             self.assertEqual(done.returncode, 0, done.stderr)
-            database = os.path.join(server.site, "broadsheet.db")
-            with sqlite3.connect(database, timeout=10) as db:
+            with server.database() as db:
                 editor = db.execute("SELECT id FROM users WHERE email = 'editor@example.org'").fetchone()[0]
                 db.execute("UPDATE posts SET body_html = ? WHERE slug = 'why-deterrence-still-works'", (STORED_HOSTILE,))
                 db.execute("UPDATE posts SET body_html = ?, created_by = ? WHERE slug = 'about'",
@@ -232,13 +231,13 @@ class UpgradeRefiltersStoredHtml(unittest.TestCase):
             self.assertNotIn("<script", done.stdout)
             self.assertNotIn("filtered HTML stored before", done.stderr)  # already done
 
-            with sqlite3.connect(database, timeout=10) as db:
+            with server.database() as db:
                 before = db.execute("SELECT id, body_html FROM posts ORDER BY id").fetchall()
             db.close()
             server.start()
             self.assertNotIn("HTML filter upgrade", "".join(server.log))
             server.stop()
-            with sqlite3.connect(database, timeout=10) as db:
+            with server.database() as db:
                 self.assertEqual(db.execute("SELECT id, body_html FROM posts ORDER BY id").fetchall(), before)
             db.close()
         finally:
@@ -247,8 +246,7 @@ class UpgradeRefiltersStoredHtml(unittest.TestCase):
     def test_an_export_filters_first_when_the_site_was_not_served_since(self):
         server = harness.Server()
         try:
-            database = os.path.join(server.site, "broadsheet.db")
-            with sqlite3.connect(database, timeout=10) as db:
+            with server.database() as db:
                 db.execute("UPDATE posts SET body_html = ? WHERE slug = 'why-deterrence-still-works'", (STORED_HOSTILE,))
                 db.execute("DELETE FROM secrets WHERE name LIKE 'upgrade:%'")
             db.close()
@@ -296,8 +294,7 @@ class ImportsUseTheSitesEmbedHosts(unittest.TestCase):
             done = harness.run("import", "wordpress", path, "--site", server.site, env=env)
             self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
 
-            database = os.path.join(server.site, "broadsheet.db")
-            with sqlite3.connect(database, timeout=10) as db:
+            with server.database() as db:
                 bodies = dict(db.execute("SELECT slug, body_html FROM posts").fetchall())
             db.close()
             self.assertEmbedsFiltered(bodies["embeds"], "content folder")
@@ -327,7 +324,7 @@ class ImportsUseTheSitesEmbedHosts(unittest.TestCase):
                 done = harness.run("import", "markdown", folder, "--site", other.site,
                                    env=environment(None))
                 self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
-                with sqlite3.connect(os.path.join(other.site, "broadsheet.db"), timeout=10) as db:
+                with other.database() as db:
                     body = db.execute("SELECT body_html FROM posts WHERE slug = 'embeds'").fetchone()[0]
                 db.close()
                 self.assertNotIn("<iframe", body)

@@ -6,7 +6,6 @@ import os
 import random
 import re
 import socket
-import sqlite3
 import time
 import unittest
 
@@ -443,7 +442,7 @@ class QueryStrings(unittest.TestCase):
                          len(queries) * len(paths))
 
     def test_old_wordpress_links_on_the_home_page_still_redirect(self):
-        with sqlite3.connect(os.path.join(self.server.site, "broadsheet.db")) as db:
+        with self.server.database() as db:
             db.execute("INSERT INTO redirects(from_path, to_path, status, created_at) "
                        "VALUES ('/?p=123', '/about/', 301, 0)")
         for query in ("?p=123", "?utm_source=x&p=123", "?p=123&p=9"):

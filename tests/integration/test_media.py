@@ -175,14 +175,19 @@ class FailedUploads(unittest.TestCase):
         cls.server.close()
 
     def test_an_upload_whose_database_step_fails_leaves_no_files(self):
-        import sqlite3
         uploads = os.path.join(self.server.site, "uploads")
-        database = os.path.join(self.server.site, "broadsheet.db")
         before = files_under(uploads)
         # The database refuses the media row, after the image and its variants were written.
-        with sqlite3.connect(database, timeout=10) as db:
-            db.execute("CREATE TRIGGER refuse_media BEFORE INSERT ON media "
-                       "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        postgres = bool(self.server.database_url)
+        with self.server.database() as db:
+            if postgres:
+                db.execute("CREATE FUNCTION refuse_media() RETURNS trigger LANGUAGE plpgsql AS "
+                           "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
+                db.execute("CREATE TRIGGER refuse_media BEFORE INSERT ON media "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_media()")
+            else:
+                db.execute("CREATE TRIGGER refuse_media BEFORE INSERT ON media "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
         try:
             csrf = csrf_of(self.editor.request("GET", "/admin/media")[2])
             status, _, _ = post_multipart(self.editor, "/admin/media", {"csrf": csrf, "alt": "A field"},
@@ -190,8 +195,8 @@ class FailedUploads(unittest.TestCase):
             self.assertIn(status, (409, 500))  # the database's refusal, not stored
             self.assertEqual(files_under(uploads), before)
         finally:
-            with sqlite3.connect(database, timeout=10) as db:
-                db.execute("DROP TRIGGER refuse_media")
+            with self.server.database() as db:
+                db.execute("DROP TRIGGER refuse_media" + (" ON media" if postgres else ""))
         # With the database back, the same upload is stored: original and six variants.
         csrf = csrf_of(self.editor.request("GET", "/admin/media")[2])
         status, _, _ = post_multipart(self.editor, "/admin/media", {"csrf": csrf, "alt": "A field"},

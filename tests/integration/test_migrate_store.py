@@ -147,6 +147,7 @@ class MigrateStore(unittest.TestCase):
         done = self.migrate("--from", "sqlite:" + backup, "--to", restored)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(self.export(database=restored), self.exported)
+        self.assertEqual(sorted(os.listdir(folder)), ["backup.db"])  # nothing left beside it
         # An existing file is never overwritten.
         again = harness.run("backup", backup, "--site", self.site,
                             env=dict(os.environ, BROADSHEET_DATABASE_URL=url))
@@ -185,8 +186,26 @@ class MigrateStore(unittest.TestCase):
         self.assertEqual(done.returncode, 1)
         self.assertIn("posts", done.stderr)
         self.assertIn("id %d" % bad, done.stderr)
+        self.assertIn("UTF8", done.stderr)  # PostgreSQL's own reason
         for table in ("posts", "authors", "sections", "users", "comments"):
             self.assertEqual(self.psql(url, "SELECT count(*) FROM " + table), "0", table)
+
+    def test_another_programs_database_is_left_as_it_was(self):
+        url = harness.new_postgres_database()
+        self.psql(url, "CREATE TABLE customers (id int PRIMARY KEY, name text)")
+        done = self.migrate("--to", url)
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("not Broadsheet's", done.stderr)
+        self.assertEqual(self.psql(url, "SELECT string_agg(relname, ',') FROM pg_class WHERE "
+                                        "relnamespace = 'public'::regnamespace AND relkind = 'r'"),
+                         "customers")
+        # An empty database is no site to copy from, and is not written to either.
+        empty = harness.new_postgres_database()
+        done = self.migrate("--from", empty, "--to", harness.new_postgres_database())
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("no Broadsheet site", done.stderr)
+        self.assertEqual(self.psql(empty, "SELECT count(*) FROM pg_class WHERE "
+                                          "relnamespace = 'public'::regnamespace"), "0")
 
     def test_an_address_of_another_kind_is_refused(self):
         for target in ("/tmp/plain-path.db", "mysql://db/site"):

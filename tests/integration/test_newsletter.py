@@ -5,7 +5,6 @@ import html
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -27,7 +26,7 @@ def subscribe(server, email, *segments):
 
 
 def subscriber_rows(server):
-    with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
+    with server.database() as db:
         return db.execute("SELECT email, status, everything, consented_at FROM subscribers ORDER BY id").fetchall()
 
 
@@ -171,7 +170,7 @@ class Newsletter(unittest.TestCase):
 
 def add_subscriber(server, email, status="active"):
     """An existing subscriber, as an import would leave them (consent in 2024)."""
-    with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
+    with server.database() as db:
         db.execute("INSERT INTO subscribers(email, status, everything, created_at, consented_at, consent_source) "
                    "VALUES (?, ?, 1, 1700000000, 1700000000, 'test')", (email, status))
 
@@ -365,7 +364,7 @@ class Sending(unittest.TestCase):
     def test_a_send_killed_midway_resumes_and_each_reader_gets_one_copy(self):
         self.start(RecordingSmtp(), env={"BROADSHEET_NEWSLETTER_RATE": "100"})
         addresses = [f"reader{i:03d}@example.org" for i in range(300)]
-        with sqlite3.connect(os.path.join(self.server.site, "broadsheet.db")) as db:
+        with self.server.database() as db:
             db.executemany("INSERT INTO subscribers(email, status, everything, created_at, consented_at) "
                            "VALUES (?, 'active', 1, 1, 1)", [(a,) for a in addresses])
         self.assertEqual(self.send("why-deterrence-still-works").returncode, 0)

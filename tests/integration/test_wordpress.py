@@ -5,7 +5,6 @@ nothing half-imported."""
 
 import os
 import resource
-import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -18,8 +17,8 @@ THEME_DATA = os.path.join(FIXTURES, "themeunittestdata.wordpress.xml")
 BLOCK_DATA = os.path.join(FIXTURES, "64-block-test-data.xml")
 
 
-def counts(site):
-    with sqlite3.connect(os.path.join(site, "broadsheet.db")) as db:
+def counts(server):
+    with server.database() as db:
         return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for table in ("posts", "comments", "authors", "sections", "tags", "redirects")}
 
@@ -100,18 +99,18 @@ class ThemeUnitTestData(unittest.TestCase):
         self.assertEqual(self.server.get("/?p=999999")[0], 200)
 
     def test_running_it_again_updates_and_a_broken_file_changes_nothing(self):
-        before = counts(self.server.site)
+        before = counts(self.server)
         again = harness.run("import", "wordpress", THEME_DATA, "--site", self.server.site)
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertIn("articles:  0 new, 58 already here", again.stdout)
         self.assertIn("comments:  0 new, 29 already here", again.stdout)
-        self.assertEqual(counts(self.server.site), before)
+        self.assertEqual(counts(self.server), before)
         broken = harness.run("import", "wordpress", os.path.join(FIXTURES, "importer", "malformed.xml"),
                              "--site", self.server.site)
         self.assertEqual(broken.returncode, 1)
         self.assertRegex(broken.stderr, r"line \d+")
         self.assertIn("nothing was imported", broken.stderr)
-        self.assertEqual(counts(self.server.site), before)
+        self.assertEqual(counts(self.server), before)
 
 
 @unittest.skipUnless(os.path.isdir(FIXTURES), f"no WordPress fixtures at {FIXTURES}")
@@ -123,7 +122,7 @@ class BlockTestData(unittest.TestCase):
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertIn("articles:  61 new", done.stdout)
             self.assertIn("comments:  2 new", done.stdout)
-            with sqlite3.connect(os.path.join(server.site, "broadsheet.db")) as db:
+            with server.database() as db:
                 left = db.execute("SELECT count(*) FROM posts WHERE body_html LIKE '%<!-- wp:%'").fetchone()[0]
             self.assertEqual(left, 0)
         finally:
@@ -152,7 +151,7 @@ class GeneratedExports(unittest.TestCase):
         self.assertIn("articles:  10000 new", done.stdout)
         self.assertIn("comments:  20000 new", done.stdout)
         self.assertIn("sections:  8 new", done.stdout)
-        found = counts(self.server.site)
+        found = counts(self.server)
         self.assertEqual((found["posts"], found["comments"], found["authors"]), (10000, 20000, 20))
         self.server.start()
         status, headers, _ = self.server.get("/2019/02/02/generated-analysis-1/")
@@ -197,7 +196,7 @@ class GeneratedExports(unittest.TestCase):
                            r"line \d+"),
             "not-wordpress.xml": ('<?xml version="1.0"?>\n<html><body/></html>\n', "not a WordPress export"),
         }
-        before = counts(self.server.site)
+        before = counts(self.server)
         for name, (text, message) in cases.items():
             path = self.write(name, text)
             if name == "latin1.xml":
@@ -207,7 +206,7 @@ class GeneratedExports(unittest.TestCase):
             self.assertEqual(done.returncode, 1, name)
             self.assertRegex(done.stderr, message, name)
             self.assertIn("nothing was imported", done.stderr, name)
-            self.assertEqual(counts(self.server.site), before, name)
+            self.assertEqual(counts(self.server), before, name)
 
     def test_two_gigabytes_on_a_pipe_then_a_break(self):
         """Memory stays bounded by one item; the break at the end leaves nothing behind."""
@@ -230,7 +229,7 @@ class GeneratedExports(unittest.TestCase):
         self.assertEqual(importer.wait(timeout=600), 1, out)
         self.assertRegex(err, r"line \d+: the file is not well-formed XML")
         self.assertIn("nothing was imported", err)
-        self.assertEqual(counts(self.server.site)["posts"], 0)
+        self.assertEqual(counts(self.server)["posts"], 0)
         peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         self.assertLess(peak_mib, 200, f"peak memory {peak_mib:.0f} MiB")
 

@@ -108,6 +108,26 @@ TEST_P(CopyTest, EveryRowArrivesAsItWas) {
   EXPECT_EQ(Number(*to_, "SELECT max(id) FROM comments"), 10);
 }
 
+TEST_P(CopyTest, ManyRowsArriveInPagesWhateverTheirKey) {
+  // More than a page (256 rows) of a table with one integer key, and of one with two.
+  ASSERT_TRUE(from_->Transact([](Connection& c) -> Result<void> {
+    for (int n = 1; n <= 700; ++n) {
+      const std::string slug = "tag-" + std::to_string(n);
+      auto tag = c.Exec("INSERT INTO tags (id, slug, name) VALUES (?, ?, ?)", 1000 + n, slug, slug);
+      if (!tag) return tl::unexpected(tag.error());
+      auto link = c.Exec("INSERT INTO post_tags (post_id, tag_id) VALUES (40, ?)", 1000 + n);
+      if (!link) return tl::unexpected(link.error());
+    }
+    return {};
+  }));
+  auto report = CopyDatabase(*from_, *to_);
+  ASSERT_TRUE(report) << Describe(report.error());
+  EXPECT_EQ(Number(*to_, "SELECT count(*) FROM tags"), 700);
+  EXPECT_EQ(Number(*to_, "SELECT count(*) FROM post_tags"), 700);
+  EXPECT_EQ(Number(*to_, "SELECT count(DISTINCT tag_id) FROM post_tags"), 700);
+  EXPECT_EQ(Number(*to_, "SELECT min(tag_id) + max(tag_id) FROM post_tags"), 1001 + 1700);
+}
+
 TEST_P(CopyTest, ATargetWithRowsIsRefusedAndKept) {
   ASSERT_TRUE(CopyDatabase(*from_, *to_));
   auto again = CopyDatabase(*from_, *to_);

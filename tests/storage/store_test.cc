@@ -252,13 +252,12 @@ TEST_P(StoreTest, ApprovedCommentCountsFollowEveryChange) {
   const std::int64_t other = *store->UpsertPost(MakePost("other", 100));
   EXPECT_EQ(*store->CountApprovedComments(post), 0);
   const std::int64_t a = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "a@x.org"), Store::CacheNotice::kBump);
+      MakeComment(post, CommentStatus::kApproved, "a@x.org"));
   const std::int64_t b = *store->CreateComment(
-      MakeComment(post, CommentStatus::kPending, "b@x.org"), Store::CacheNotice::kBump);
+      MakeComment(post, CommentStatus::kPending, "b@x.org"));
   const std::int64_t c = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "c@x.org"), Store::CacheNotice::kBump);
-  ASSERT_TRUE(store->CreateComment(MakeComment(other, CommentStatus::kApproved, "c@x.org"),
-                                   Store::CacheNotice::kBump));
+      MakeComment(post, CommentStatus::kApproved, "c@x.org"));
+  ASSERT_TRUE(store->CreateComment(MakeComment(other, CommentStatus::kApproved, "c@x.org")));
   EXPECT_EQ(*store->CountApprovedComments(post), 2);  // the pending one is not counted
   ASSERT_TRUE(store->SetCommentStatus(b, CommentStatus::kApproved));  // approve
   EXPECT_EQ(*store->CountApprovedComments(post), 3);
@@ -275,7 +274,7 @@ TEST_P(StoreTest, ApprovedCommentCountsFollowEveryChange) {
   EXPECT_EQ(*store->CountApprovedComments(other), 1);
   // A moderator's text edit of an approved comment changes no count.
   Comment edited = **store->FindComment(*store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "d@x.org"), Store::CacheNotice::kBump));
+      MakeComment(post, CommentStatus::kApproved, "d@x.org")));
   edited.body_markdown = "Other words";
   ASSERT_TRUE(store->UpdateComment(edited));
   EXPECT_EQ(*store->CountApprovedComments(post), 1);
@@ -286,17 +285,15 @@ TEST_P(StoreTest, ACommentsThreadIndexCountsTheNewerThreads) {
   const std::int64_t other = *store->UpsertPost(MakePost("elsewhere", 100));
   std::vector<std::int64_t> roots;
   for (int i = 0; i < 5; ++i)
-    roots.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org"),
-                                          Store::CacheNotice::kBump));
+    roots.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org")));
   const std::int64_t reply = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "r@x.org", roots[1]), Store::CacheNotice::kBump);
+      MakeComment(post, CommentStatus::kApproved, "r@x.org", roots[1]));
   const std::int64_t deep = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "r@x.org", reply), Store::CacheNotice::kBump);
+      MakeComment(post, CommentStatus::kApproved, "r@x.org", reply));
   const std::int64_t held = *store->CreateComment(
-      MakeComment(post, CommentStatus::kPending, "r@x.org", roots[0]), Store::CacheNotice::kBump);
+      MakeComment(post, CommentStatus::kPending, "r@x.org", roots[0]));
   const std::int64_t orphan =  // its parent is held, so it heads a thread of its own (the newest)
-      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org", held),
-                            Store::CacheNotice::kBump);
+      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org", held));
   EXPECT_EQ(**store->CommentThreadIndex(post, orphan), 0);
   EXPECT_EQ(**store->CommentThreadIndex(post, roots[4]), 1);
   EXPECT_EQ(**store->CommentThreadIndex(post, roots[1]), 4);
@@ -316,10 +313,8 @@ TEST_P(StoreTest, ListingApprovedCommentsKeepsTheNewestWithinTheLimit) {
   const std::int64_t post = *store->UpsertPost(MakePost("listed", 100));
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 5; ++i)
-    ids.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "l@x.org"),
-                                        Store::CacheNotice::kBump));
-  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "l@x.org"),
-                                   Store::CacheNotice::kBump));
+    ids.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "l@x.org")));
+  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "l@x.org")));
   auto newest = store->ListApprovedComments(post, 2);
   ASSERT_TRUE(newest);
   ASSERT_EQ(newest->size(), 2u);
@@ -330,11 +325,9 @@ TEST_P(StoreTest, ListingApprovedCommentsKeepsTheNewestWithinTheLimit) {
 
 TEST_P(StoreTest, AnApprovedCommentFromAnAddressIsFoundInAnyCase) {
   const std::int64_t post = *store->UpsertPost(MakePost("known", 100));
-  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "new@x.org"),
-                                   Store::CacheNotice::kBump));
+  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kPending, "new@x.org")));
   EXPECT_FALSE(*store->HasApprovedCommentFrom("new@x.org"));
-  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kApproved, "Known@X.org"),
-                                   Store::CacheNotice::kBump));
+  ASSERT_TRUE(store->CreateComment(MakeComment(post, CommentStatus::kApproved, "Known@X.org")));
   EXPECT_TRUE(*store->HasApprovedCommentFrom("known@x.org"));
   EXPECT_FALSE(*store->HasApprovedCommentFrom("unknown@x.org"));
 }
