@@ -164,7 +164,11 @@ class Site {
   Result<http::Response> Asset(const http::Request& request) const;
   Result<http::Response> Upload(const http::Request& request) const;
   Result<http::Response> NotFound(const http::Request& request) const;
+  // What every page shows around its content: the last context read while the content version
+  // stays the same, else ReadContext.
   Result<struct SiteContext> Context(std::string current_section = {}) const;
+  // The context read from the database (kept for KnownContext and Context).
+  Result<struct SiteContext> ReadContext(std::string current_section = {}) const;
   // The last context Context() read, with the time now; null before the first.
   std::shared_ptr<const SiteContext> KnownContext() const;
   Result<http::Response> RenderPage(std::string_view template_name, const nlohmann::json& view,
