@@ -101,6 +101,7 @@ bench: bench-deps build
 	bench/lighthouse.py
 	bench/wordpress_import.py
 	bench/db_seam.py
+	bench/postgres.py
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
