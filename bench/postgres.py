@@ -35,7 +35,7 @@ import time
 ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "..", "tests", "integration"))
-import run as pages  # noqa: E402  (wrk, fetch, wait_for, free_port)
+import run as pages  # noqa: E402  (wrk, fetch, wait_for, free_port, wait_until_quiet)
 import wordpress_import  # noqa: E402
 
 BIN = os.path.join(ROOT, "..", "build", "broadsheet")
@@ -81,28 +81,6 @@ class Server:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
-
-
-def machine_idle_fraction(seconds=1.0):
-    def sample():
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-        return fields[3] + fields[4], sum(fields)  # idle + iowait, all
-    idle_before, total_before = sample()
-    time.sleep(seconds)
-    idle_after, total_after = sample()
-    return (idle_after - idle_before) / max(1, total_after - total_before)
-
-
-def wait_until_quiet(timeout=600):
-    """Until the machine is idle (a server that just started builds its search index, and
-    PostgreSQL writes behind): measuring meanwhile would measure that work too."""
-    deadline = time.time() + timeout
-    quiet = 0
-    while time.time() < deadline and quiet < 2:
-        quiet = quiet + 1 if machine_idle_fraction() > 0.9 else 0
-    if quiet < 2:
-        sys.exit("the machine did not become idle")
 
 
 def cold_latencies(server, paths):
@@ -186,7 +164,7 @@ def main():
             for kind, site in sites.items():
                 server = Server(site)
                 pages.fetch(server.port, article)  # cached from here on
-                wait_until_quiet()
+                pages.wait_until_quiet()
                 pids = [server.process.pid]
                 results[kind].append(pages.wrk(f"http://127.0.0.1:{server.port}{article}",
                                                args.duration, args.connections, pids))
@@ -218,7 +196,7 @@ def main():
         cold = {}
         for kind, site in sites.items():
             server = Server(site)
-            wait_until_quiet()
+            pages.wait_until_quiet()
             latencies = cold_latencies(server, [f"/{slug}/" for slug in slugs])
             server.stop()
             cold[kind] = (percentile(latencies, 0.5), percentile(latencies, 0.95), max(latencies))
