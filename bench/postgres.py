@@ -105,26 +105,6 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def timed_import(export, site):
-    """Seconds and peak MiB of `broadsheet import wordpress`, measured in a fresh Python child so
-    that RUSAGE_CHILDREN holds this import alone."""
-    probe = subprocess.run(
-        [sys.executable, "-c",
-         "import resource, subprocess, sys, time\n"
-         "start = time.perf_counter()\n"
-         "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-         "seconds = time.perf_counter() - start\n"
-         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-         "sys.stderr.write(done.stderr)\n"
-         "print(f'{seconds} {peak} {done.returncode}')\n",
-         BIN, "import", "wordpress", export, "--site", site],
-        capture_output=True, text=True)
-    seconds, peak, code = probe.stdout.split()
-    if code != "0":
-        sys.exit("import failed: " + probe.stderr)
-    return float(seconds), float(peak)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=10000)
@@ -215,7 +195,7 @@ def main():
             for kind in sites:
                 site = new_site(os.path.join(work, f"import-{kind}-{run}"),
                                 cluster.new_database() if kind == "postgresql" else None)
-                imports[kind].append(timed_import(export, site))
+                imports[kind].append(wordpress_import.timed_import(export, site)[:2])
         report()
         report(f"## WordPress import ({args.posts:,} posts, {args.comments:,} comments, "
                f"{min(args.runs, 3)} runs each, medians)")

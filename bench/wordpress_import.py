@@ -40,6 +40,29 @@ def write_export(path, posts, comments, paragraphs):
         out.write(wxr.TAIL)
 
 
+def timed_import(export, site):
+    """Seconds, peak resident MiB and report of `broadsheet import wordpress EXPORT` into `site`.
+    Each import runs in its own child; RUSAGE_CHILDREN's maximum is the largest child so far, so
+    it is measured through a fresh Python child each time."""
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import resource, subprocess, sys, time\n"
+         "start = time.perf_counter()\n"
+         "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+         "seconds = time.perf_counter() - start\n"
+         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+         "sys.stderr.write(done.stderr)\n"
+         "print(f'{seconds} {peak} {done.returncode}')\n"
+         "print(done.stdout)\n",
+         BIN, "import", "wordpress", export, "--site", site],
+        capture_output=True, text=True)
+    first, _, report = probe.stdout.partition("\n")
+    seconds, peak, code = first.split()
+    if code != "0":
+        raise SystemExit("import failed: " + probe.stderr)
+    return float(seconds), float(peak), report
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=10000)
@@ -60,24 +83,7 @@ def main():
         for run in range(args.runs):
             site = os.path.join(work, f"site{run}")
             subprocess.run([BIN, "init", site], check=True, capture_output=True)
-            # Each import runs in its own child; RUSAGE_CHILDREN's maximum is the largest child
-            # so far, so measure through a fresh Python child per run.
-            probe = subprocess.run(
-                [sys.executable, "-c",
-                 "import resource, subprocess, sys, time\n"
-                 "start = time.perf_counter()\n"
-                 "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-                 "seconds = time.perf_counter() - start\n"
-                 "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-                 "sys.stderr.write(done.stderr)\n"
-                 "print(f'{seconds} {peak} {done.returncode}')\n"
-                 "print(done.stdout)\n",
-                 BIN, "import", "wordpress", export, "--site", site],
-                capture_output=True, text=True)
-            first, _, report = probe.stdout.partition("\n")
-            seconds, peak, code = first.split()
-            if code != "0":
-                raise SystemExit("import failed: " + probe.stderr)
+            seconds, peak, report = timed_import(export, site)
             times.append(float(seconds))
             peaks.append(float(peak))
             print(f"run {run + 1}: {float(seconds):.2f} s, peak {float(peak):.1f} MiB")

@@ -46,13 +46,18 @@ class MigrateStore(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.close()
 
-    @classmethod
-    def cli(cls, *args, database=None, site=None):
+    @staticmethod
+    def environment(database):
+        """The environment of a command on `database` (None: the site's own SQLite file)."""
         env = dict(os.environ)
         env.pop("BROADSHEET_DATABASE_URL", None)
         if database:
             env["BROADSHEET_DATABASE_URL"] = database
-        done = harness.run(*args, "--site", site or cls.site, env=env, timeout=300)
+        return env
+
+    @classmethod
+    def cli(cls, *args, database=None, site=None):
+        done = harness.run(*args, "--site", site or cls.site, env=cls.environment(database), timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 
@@ -62,11 +67,20 @@ class MigrateStore(unittest.TestCase):
         return done.stdout
 
     def migrate(self, *args, database=None):
-        env = dict(os.environ)
-        env.pop("BROADSHEET_DATABASE_URL", None)
-        if database:
-            env["BROADSHEET_DATABASE_URL"] = database
-        return harness.run("migrate-store", *args, "--site", self.site, env=env, timeout=300)
+        return harness.run("migrate-store", *args, "--site", self.site, env=self.environment(database),
+                           timeout=300)
+
+    def migrated_copy(self):
+        """A new PostgreSQL database holding a copy of the site; its URL."""
+        url = harness.new_postgres_database()
+        done = self.migrate("--to", url)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return url
+
+    def scratch_folder(self, prefix):
+        folder = tempfile.mkdtemp(prefix=prefix)
+        self.addCleanup(shutil.rmtree, folder, True)
+        return folder
 
     def psql(self, url, sql):
         done = subprocess.run(["psql", url, "-Atqc", sql], capture_output=True, text=True, timeout=60)
@@ -75,8 +89,7 @@ class MigrateStore(unittest.TestCase):
 
     def sqlite_site(self, database_file):
         """A site folder serving `database_file` as its own broadsheet.db."""
-        folder = tempfile.mkdtemp(prefix="broadsheet-migrated-")
-        self.addCleanup(shutil.rmtree, folder, True)
+        folder = self.scratch_folder("broadsheet-migrated-")
         shutil.copy(os.path.join(self.site, "broadsheet.toml"), folder)
         shutil.copy(database_file, os.path.join(folder, "broadsheet.db"))
         return folder
@@ -96,19 +109,16 @@ class MigrateStore(unittest.TestCase):
         self.assertIn("not empty", again.stderr)
         self.assertEqual(self.export(database=url), self.exported)
 
-        back = os.path.join(tempfile.mkdtemp(prefix="broadsheet-back-"), "back.db")
-        self.addCleanup(shutil.rmtree, os.path.dirname(back), True)
+        back = os.path.join(self.scratch_folder("broadsheet-back-"), "back.db")
         done = self.migrate("--to", "sqlite:" + back, database=url)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("broadsheet.db", done.stdout)
         self.assertEqual(self.export(site=self.sqlite_site(back)), self.exported)
 
     def test_the_copy_serves_and_takes_new_rows(self):
-        url = harness.new_postgres_database()
-        self.assertEqual(self.migrate("--to", url).returncode, 0)
+        url = self.migrated_copy()
         # Identity sequences moved past the copied ids: new posts and comments get new ones.
-        content = tempfile.mkdtemp(prefix="broadsheet-more-")
-        self.addCleanup(shutil.rmtree, content, True)
+        content = self.scratch_folder("broadsheet-more-")
         harness.write_tree(content, {"posts/after-the-move.md": """
             ---
             title: Written after the move
@@ -134,10 +144,8 @@ class MigrateStore(unittest.TestCase):
                                         "'A comment made after the move.%'"), "1")
 
     def test_a_postgres_sites_backup_restores(self):
-        url = harness.new_postgres_database()
-        self.assertEqual(self.migrate("--to", url).returncode, 0)
-        folder = tempfile.mkdtemp(prefix="broadsheet-backup-")
-        self.addCleanup(shutil.rmtree, folder, True)
+        url = self.migrated_copy()
+        folder = self.scratch_folder("broadsheet-backup-")
         backup = os.path.join(folder, "backup.db")
         done = self.cli("backup", backup, database=url)
         self.assertIn("migrate-store --from sqlite:", done.stdout)
@@ -149,16 +157,13 @@ class MigrateStore(unittest.TestCase):
         self.assertEqual(self.export(database=restored), self.exported)
         self.assertEqual(sorted(os.listdir(folder)), ["backup.db"])  # nothing left beside it
         # An existing file is never overwritten.
-        again = harness.run("backup", backup, "--site", self.site,
-                            env=dict(os.environ, BROADSHEET_DATABASE_URL=url))
+        again = harness.run("backup", backup, "--site", self.site, env=self.environment(url))
         self.assertEqual(again.returncode, 1)
         self.assertIn("already exists", again.stderr)
 
     def test_pg_dump_and_pg_restore_as_documented(self):
-        url = harness.new_postgres_database()
-        self.assertEqual(self.migrate("--to", url).returncode, 0)
-        folder = tempfile.mkdtemp(prefix="broadsheet-dump-")
-        self.addCleanup(shutil.rmtree, folder, True)
+        url = self.migrated_copy()
+        folder = self.scratch_folder("broadsheet-dump-")
         dump = os.path.join(folder, "site.dump")
         done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", dump, url],
                               capture_output=True, text=True, timeout=120)
@@ -174,8 +179,7 @@ class MigrateStore(unittest.TestCase):
 
     def test_a_failed_copy_leaves_the_target_empty(self):
         # PostgreSQL holds only UTF-8; a SQLite file can hold any bytes.
-        broken = os.path.join(tempfile.mkdtemp(prefix="broadsheet-broken-"), "site")
-        self.addCleanup(shutil.rmtree, os.path.dirname(broken), True)
+        broken = os.path.join(self.scratch_folder("broadsheet-broken-"), "site")
         shutil.copytree(self.site, broken)
         with sqlite3.connect(os.path.join(broken, "broadsheet.db")) as db:
             db.execute("UPDATE posts SET title = CAST(X'4e6f20c3' AS TEXT) WHERE id = "

@@ -251,12 +251,12 @@ TEST_P(StoreTest, ApprovedCommentCountsFollowEveryChange) {
   const std::int64_t post = *store->UpsertPost(MakePost("counted", 100));
   const std::int64_t other = *store->UpsertPost(MakePost("other", 100));
   EXPECT_EQ(*store->CountApprovedComments(post), 0);
-  const std::int64_t a = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "a@x.org"));
-  const std::int64_t b = *store->CreateComment(
-      MakeComment(post, CommentStatus::kPending, "b@x.org"));
-  const std::int64_t c = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "c@x.org"));
+  const std::int64_t a =
+      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "a@x.org"));
+  const std::int64_t b =
+      *store->CreateComment(MakeComment(post, CommentStatus::kPending, "b@x.org"));
+  const std::int64_t c =
+      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "c@x.org"));
   ASSERT_TRUE(store->CreateComment(MakeComment(other, CommentStatus::kApproved, "c@x.org")));
   EXPECT_EQ(*store->CountApprovedComments(post), 2);  // the pending one is not counted
   ASSERT_TRUE(store->SetCommentStatus(b, CommentStatus::kApproved));  // approve
@@ -273,8 +273,8 @@ TEST_P(StoreTest, ApprovedCommentCountsFollowEveryChange) {
   EXPECT_EQ(*store->CountApprovedComments(post), 0);
   EXPECT_EQ(*store->CountApprovedComments(other), 1);
   // A moderator's text edit of an approved comment changes no count.
-  Comment edited = **store->FindComment(*store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "d@x.org")));
+  Comment edited = **store->FindComment(
+      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "d@x.org")));
   edited.body_markdown = "Other words";
   ASSERT_TRUE(store->UpdateComment(edited));
   EXPECT_EQ(*store->CountApprovedComments(post), 1);
@@ -286,12 +286,12 @@ TEST_P(StoreTest, ACommentsThreadIndexCountsTheNewerThreads) {
   std::vector<std::int64_t> roots;
   for (int i = 0; i < 5; ++i)
     roots.push_back(*store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org")));
-  const std::int64_t reply = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "r@x.org", roots[1]));
-  const std::int64_t deep = *store->CreateComment(
-      MakeComment(post, CommentStatus::kApproved, "r@x.org", reply));
-  const std::int64_t held = *store->CreateComment(
-      MakeComment(post, CommentStatus::kPending, "r@x.org", roots[0]));
+  const std::int64_t reply =
+      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org", roots[1]));
+  const std::int64_t deep =
+      *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org", reply));
+  const std::int64_t held =
+      *store->CreateComment(MakeComment(post, CommentStatus::kPending, "r@x.org", roots[0]));
   const std::int64_t orphan =  // its parent is held, so it heads a thread of its own (the newest)
       *store->CreateComment(MakeComment(post, CommentStatus::kApproved, "r@x.org", held));
   EXPECT_EQ(**store->CommentThreadIndex(post, orphan), 0);
