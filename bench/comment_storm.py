@@ -2,7 +2,7 @@
 """A comment storm: readers' article-page latency while 200 clients post comments.
 
   bench/comment_storm.py [--articles N] [--targets T] [--runs R] [--duration S] [--clients C]
-                         [--preload K]
+                         [--preload K] [--database sqlite|postgresql]
 
 1. Generates N articles (default 10,000), imports them, and sets the desk for the run: comments
    published at once (hold none, so every comment changes its page) and no rate limit or minimum
@@ -19,8 +19,12 @@
    first one's rate, and readers' quiet p99 in the last run is within 1.2x of the first's plus
    1 ms (needs --runs 3 or more; the default).
 
-Needs wrk (installed with apt-get if missing). Writes bench/out/comment_storm.md. BROADSHEET_BIN
-chooses another binary (to compare two builds side by side).
+With --database postgresql the site's store is a database in a throwaway PostgreSQL 15 cluster
+(bench/postgres.py's, fsync on) instead of its SQLite file.
+
+Needs wrk (installed with apt-get if missing). Writes bench/out/comment_storm.md (or
+comment_storm_postgresql.md). BROADSHEET_BIN chooses another binary (to compare two builds side
+by side).
 """
 
 import argparse
@@ -36,6 +40,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import BIN, ROOT, ensure_tools, free_port, parse_latency, wait_for  # noqa: E402
+from postgres import Cluster  # noqa: E402
 
 BIN = os.environ.get("BROADSHEET_BIN", BIN)  # another build, to compare side by side
 
@@ -106,9 +111,40 @@ def main():
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--preload", type=int, default=0)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     ensure_tools()
     work = tempfile.mkdtemp(prefix="broadsheet-storm-")
+    cluster = Cluster() if args.database == "postgresql" else None
+    try:
+        storm(args, work, cluster)
+    finally:
+        if cluster:
+            cluster.stop()
+
+
+class Database:
+    """The site's store, for the few rows set and checked here (`?` parameters, either kind)."""
+
+    def __init__(self, site, url):
+        if url:
+            import psycopg2
+            self.connection, self.marker = psycopg2.connect(url), "%s"
+        else:
+            self.connection, self.marker = sqlite3.connect(os.path.join(site, "broadsheet.db")), "?"
+
+    def execute(self, sql, values=(), many=False):
+        cursor = self.connection.cursor()
+        sql = sql.replace("?", self.marker)
+        (cursor.executemany if many else cursor.execute)(sql, values)
+        return cursor
+
+    def close(self):
+        self.connection.commit()
+        self.connection.close()
+
+
+def storm(args, work, cluster):
     lines = []
 
     def report(text=""):
@@ -118,26 +154,27 @@ def main():
     content, site = os.path.join(work, "content"), os.path.join(work, "site")
     subprocess.run([sys.executable, os.path.join(ROOT, "generate_content.py"), content, str(args.articles)],
                    check=True)
-    subprocess.run([BIN, "init", site], check=True, capture_output=True)
+    url = cluster.new_database() if cluster else None
+    subprocess.run([BIN, "init", site] + (["--database-url", url] if url else []), check=True,
+                   capture_output=True)
     subprocess.run([BIN, "import", "markdown", content, "--site", site], check=True, capture_output=True)
-    database = os.path.join(site, "broadsheet.db")
-    with sqlite3.connect(database) as db:
-        for key, value in (("comment_moderation", "hold-none"), ("comments_rate_limit", "0"),
-                           ("comments_min_form_seconds", "0")):
-            db.execute("INSERT INTO secrets(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
-                       "value = excluded.value", ("desk:" + key, value))
+    db = Database(site, url)
+    for key, value in (("comment_moderation", "hold-none"), ("comments_rate_limit", "0"),
+                       ("comments_min_form_seconds", "0")):
+        db.execute("INSERT INTO secrets(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                   "value = excluded.value", ("desk:" + key, value))
 
     step = max(1, args.articles // args.targets)
     paths = [f"/article-{i:05d}/" for i in range(0, args.articles, step)][:args.targets]
     if args.preload:
-        with sqlite3.connect(database) as db:
-            for path in paths:
-                post = db.execute("SELECT id FROM posts WHERE slug = ?", (path.strip("/"),)).fetchone()[0]
-                db.executemany("INSERT INTO comments(post_id, status, author_name, author_email, body_markdown, "
-                               "body_html, created_at) VALUES (?, 'approved', 'Early Reader', "
-                               "'early@example.org', ?, ?, ?)",
-                               [(post, f"Early comment {post}-{k}", f"<p>Early comment {post}-{k}</p>", 1700000000 + k)
-                                for k in range(args.preload)])
+        for path in paths:
+            post = db.execute("SELECT id FROM posts WHERE slug = ?", (path.strip("/"),)).fetchone()[0]
+            db.execute("INSERT INTO comments(post_id, status, author_name, author_email, body_markdown, "
+                       "body_html, created_at) VALUES (?, 'approved', 'Early Reader', "
+                       "'early@example.org', ?, ?, ?)",
+                       [(post, f"Early comment {post}-{k}", f"<p>Early comment {post}-{k}</p>", 1700000000 + k)
+                        for k in range(args.preload)], many=True)
+    db.close()
 
     port = free_port()
     server = subprocess.Popen([BIN, "serve", "--site", site, "--listen", f"127.0.0.1:{port}"],
@@ -174,16 +211,17 @@ def main():
     server.terminate()
     server.wait(timeout=30)
 
-    with sqlite3.connect(database) as db:
-        stored = {row[0]: row[1:] for row in db.execute("SELECT id, status, body_markdown FROM comments")}
-        duplicates = db.execute("SELECT count(*) FROM (SELECT body_markdown FROM comments GROUP BY body_markdown "
-                                "HAVING count(*) > 1)").fetchone()[0]
+    db = Database(site, url)
+    stored = {row[0]: row[1:] for row in db.execute("SELECT id, status, body_markdown FROM comments")}
+    duplicates = db.execute("SELECT count(*) FROM (SELECT body_markdown FROM comments GROUP BY body_markdown "
+                            "HAVING count(*) > 1) AS repeated").fetchone()[0]
+    db.close()
     missing = [i for i in acknowledged if i not in stored]
     not_approved = [i for i in acknowledged if i in stored and stored[i][0] != "approved"]
     repeated = len(acknowledged) - len(set(acknowledged))
 
     ratio = statistics.median(s["p99_ms"] for s in stormy) / statistics.median(q["p99_ms"] for q in quiet)
-    report(f"# Comment storm {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    report(f"# Comment storm on {args.database} {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     report()
     cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     report(f"Machine: {os.cpu_count()} cores ({cpu_model}). {args.articles} articles; {args.clients} clients "
@@ -217,7 +255,8 @@ def main():
             report(f"- readers saw {result['errors'].group(1)} error responses")
     out_dir = os.path.join(ROOT, "out")
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "comment_storm.md"), "w") as f:
+    name = "comment_storm.md" if args.database == "sqlite" else f"comment_storm_{args.database}.md"
+    with open(os.path.join(out_dir, name), "w") as f:
         f.write("\n".join(lines) + "\n")
     if missing or duplicates or repeated:
         sys.exit("comments were lost or stored twice")

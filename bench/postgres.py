@@ -2,6 +2,7 @@
 """PostgreSQL beside SQLite: the same site measured on each, in the same run (issue 14's targets).
 
   bench/postgres.py [--articles N] [--runs R] [--duration S] [--posts P] [--comments C]
+                    [--only cached|cold|import ...]
 
 Starts a throwaway PostgreSQL 15 cluster (tests/postgres/cluster.sh: a Unix socket, no network,
 fsync on)
@@ -113,6 +114,8 @@ def main():
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--posts", type=int, default=10000)
     parser.add_argument("--comments", type=int, default=50000)
+    parser.add_argument("--only", nargs="+", choices=("cached", "cold", "import"),
+                        default=("cached", "cold", "import"), help="the measures to run (default: all)")
     args = parser.parse_args()
     pages.ensure_tools()
     work = tempfile.mkdtemp(prefix="broadsheet-pg-bench-")
@@ -140,7 +143,7 @@ def main():
 
         # 1. Cached pages.
         results = {kind: [] for kind in sites}
-        for _ in range(args.runs):
+        for _ in range(args.runs if "cached" in args.only else 0):
             for kind, site in sites.items():
                 server = Server(site)
                 pages.fetch(server.port, article)  # cached from here on
@@ -149,75 +152,89 @@ def main():
                 results[kind].append(pages.wrk(f"http://127.0.0.1:{server.port}{article}",
                                                args.duration, args.connections, pids))
                 server.stop()
-        report()
-        report(f"## Cached article page ({args.connections} connections, {args.duration} s, "
-               f"{args.runs} runs each, medians)")
-        report()
-        report("| store | requests/s | p99 ms | CPU µs/request |")
-        report("|---|---|---|---|")
-        medians = {}
-        for kind, runs in results.items():
-            medians[kind] = {key: statistics.median(run[key] for run in runs)
-                             for key in ("rps", "p99_ms", "cpu_us")}
-            report(f"| {kind} | {medians[kind]['rps']:,.0f} | {medians[kind]['p99_ms']:.2f} | "
-                   f"{medians[kind]['cpu_us']:.1f} |")
-        ratio = medians["postgresql"]["rps"] / medians["sqlite"]["rps"]
-        report()
-        report(f"PostgreSQL / SQLite requests per second: {ratio:.3f} (target >= 0.95: "
-               f"{'met' if ratio >= 0.95 else 'MISSED'})")
-
-        # 2. Cache misses.
-        report()
-        report(f"## Cache-miss article render (every one of {len(slugs):,} articles once, one "
-               "request at a time, fresh server)")
-        report()
-        report("| store | p50 ms | p95 ms | max ms |")
-        report("|---|---|---|---|")
-        cold = {}
-        for kind, site in sites.items():
-            server = Server(site)
-            pages.wait_until_quiet()
-            latencies = cold_latencies(server, [f"/{slug}/" for slug in slugs])
-            server.stop()
-            cold[kind] = (percentile(latencies, 0.5), percentile(latencies, 0.95), max(latencies))
-            report(f"| {kind} | {cold[kind][0]:.2f} | {cold[kind][1]:.2f} | {cold[kind][2]:.1f} |")
-        p50 = cold["postgresql"][0] / cold["sqlite"][0]
-        p95 = cold["postgresql"][1] / cold["sqlite"][1]
-        report()
-        report(f"PostgreSQL / SQLite: p50 {p50:.2f}x, p95 {p95:.2f}x (target <= 2x: "
-               f"{'met' if max(p50, p95) <= 2 else 'MISSED'})")
-
-        # 3. WordPress import.
-        export = os.path.join(work, "export.xml")
-        wordpress_import.write_export(export, args.posts, args.comments, 30)
-        imports = {kind: [] for kind in sites}
-        for run in range(min(args.runs, 3)):
-            for kind in sites:
-                site = new_site(os.path.join(work, f"import-{kind}-{run}"),
-                                cluster.new_database() if kind == "postgresql" else None)
-                imports[kind].append(wordpress_import.timed_import(export, site)[:2])
-        report()
-        report(f"## WordPress import ({args.posts:,} posts, {args.comments:,} comments, "
-               f"{min(args.runs, 3)} runs each, medians)")
-        report()
-        report("| store | wall time s | peak MiB | runs (s) |")
-        report("|---|---|---|---|")
-        medians = {}
-        for kind, runs in imports.items():
-            medians[kind] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
-            report(f"| {kind} | {medians[kind][0]:.2f} | {medians[kind][1]:.1f} | "
-                   + ", ".join(f"{r[0]:.2f}" for r in runs) + " |")
-        ratio = medians["postgresql"][0] / medians["sqlite"][0]
-        report()
-        report(f"PostgreSQL / SQLite time: {ratio:.2f}x (target <= 2x: {'met' if ratio <= 2 else 'MISSED'}); "
-               f"PostgreSQL peak {medians['postgresql'][1]:.1f} MiB (target <= 200 MiB: "
-               f"{'met' if medians['postgresql'][1] <= 200 else 'MISSED'})")
+        if "cached" in args.only:
+            report_cached(report, args, results)
+        if "cold" in args.only:
+            report_cold(report, sites, slugs)
+        if "import" in args.only:
+            report_import(report, args, work, cluster, sites)
         os.makedirs(os.path.join(ROOT, "out"), exist_ok=True)
         with open(os.path.join(ROOT, "out", "postgres.md"), "w") as out:
             out.write("\n".join(lines) + "\n")
     finally:
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def report_cached(report, args, results):
+    """1. Cached pages."""
+    report()
+    report(f"## Cached article page ({args.connections} connections, {args.duration} s, "
+           f"{args.runs} runs each, medians)")
+    report()
+    report("| store | requests/s | p99 ms | CPU µs/request |")
+    report("|---|---|---|---|")
+    medians = {}
+    for kind, runs in results.items():
+        medians[kind] = {key: statistics.median(run[key] for run in runs)
+                         for key in ("rps", "p99_ms", "cpu_us")}
+        report(f"| {kind} | {medians[kind]['rps']:,.0f} | {medians[kind]['p99_ms']:.2f} | "
+               f"{medians[kind]['cpu_us']:.1f} |")
+    ratio = medians["postgresql"]["rps"] / medians["sqlite"]["rps"]
+    report()
+    report(f"PostgreSQL / SQLite requests per second: {ratio:.3f} (target >= 0.95: "
+           f"{'met' if ratio >= 0.95 else 'MISSED'})")
+
+
+def report_cold(report, sites, slugs):
+    """2. Cache misses: measured here."""
+    report()
+    report(f"## Cache-miss article render (every one of {len(slugs):,} articles once, one "
+           "request at a time, fresh server)")
+    report()
+    report("| store | p50 ms | p95 ms | max ms |")
+    report("|---|---|---|---|")
+    cold = {}
+    for kind, site in sites.items():
+        server = Server(site)
+        pages.wait_until_quiet()
+        latencies = cold_latencies(server, [f"/{slug}/" for slug in slugs])
+        server.stop()
+        cold[kind] = (percentile(latencies, 0.5), percentile(latencies, 0.95), max(latencies))
+        report(f"| {kind} | {cold[kind][0]:.2f} | {cold[kind][1]:.2f} | {cold[kind][2]:.1f} |")
+    p50 = cold["postgresql"][0] / cold["sqlite"][0]
+    p95 = cold["postgresql"][1] / cold["sqlite"][1]
+    report()
+    report(f"PostgreSQL / SQLite: p50 {p50:.2f}x, p95 {p95:.2f}x (target <= 2x: "
+           f"{'met' if max(p50, p95) <= 2 else 'MISSED'})")
+
+
+def report_import(report, args, work, cluster, sites):
+    """3. WordPress import: measured here."""
+    export = os.path.join(work, "export.xml")
+    wordpress_import.write_export(export, args.posts, args.comments, 30)
+    imports = {kind: [] for kind in sites}
+    for run in range(min(args.runs, 3)):
+        for kind in sites:
+            site = new_site(os.path.join(work, f"import-{kind}-{run}"),
+                            cluster.new_database() if kind == "postgresql" else None)
+            imports[kind].append(wordpress_import.timed_import(export, site)[:2])
+    report()
+    report(f"## WordPress import ({args.posts:,} posts, {args.comments:,} comments, "
+           f"{min(args.runs, 3)} runs each, medians)")
+    report()
+    report("| store | wall time s | peak MiB | runs (s) |")
+    report("|---|---|---|---|")
+    medians = {}
+    for kind, runs in imports.items():
+        medians[kind] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+        report(f"| {kind} | {medians[kind][0]:.2f} | {medians[kind][1]:.1f} | "
+               + ", ".join(f"{r[0]:.2f}" for r in runs) + " |")
+    ratio = medians["postgresql"][0] / medians["sqlite"][0]
+    report()
+    report(f"PostgreSQL / SQLite time: {ratio:.2f}x (target <= 2x: {'met' if ratio <= 2 else 'MISSED'}); "
+           f"PostgreSQL peak {medians['postgresql'][1]:.1f} MiB (target <= 200 MiB: "
+           f"{'met' if medians['postgresql'][1] <= 200 else 'MISSED'})")
 
 
 if __name__ == "__main__":

@@ -427,6 +427,9 @@ class Importer {
 
   void RemoveCopies() { uploads_.RemoveCopies(); }
 
+  // Writes what is still waiting, inside the import's transaction.
+  Result<void> Finish() { return site_.Flush(); }
+
   GhostReport Report() {
     report_.images_copied = uploads_.copied();
     report_.redirects = site_.redirects();
@@ -710,12 +713,14 @@ Result<GhostReport> ImportGhost(Store& store, const std::string& path,
       path, [&](const std::string& table, json& record) { importer.Collect(table, record); });
   if (!collected) return tl::unexpected(collected.error());
   auto done = store.InTransaction([&]() -> Result<void> {
-    return ReadTables(
+    auto read = ReadTables(
         path,
         [&](const std::string& table, json& record) {
           if (table == "posts") importer.AddPost(record);
         },
         options.progress);
+    if (!read) return read;
+    return importer.Finish();
   });
   if (!done) {
     importer.RemoveCopies();

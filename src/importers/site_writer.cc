@@ -35,14 +35,47 @@ std::string Decoded(std::string_view text) {
 SiteWriter::SiteWriter(Store& store, std::string source)
     : store_(store), source_(std::move(source)), now_(Now()) {}
 
+void SiteWriter::set_source(std::string source) {
+  if (source != source_) known_.reset();  // records written or waiting keep their own source
+  source_ = std::move(source);
+}
+
 Result<std::optional<ImportedRecord>> SiteWriter::Imported(const std::string& kind,
                                                            const std::string& id) {
-  return store_.FindImported(source_, kind, id);
+  if (!known_) {
+    auto listed = store_.ListImported(source_);
+    if (!listed) return tl::unexpected(listed.error());
+    known_.emplace();
+    for (ImportedRecord& record : *listed) {
+      auto key = std::pair{record.kind, record.foreign_id};
+      known_->insert_or_assign(std::move(key), std::move(record));
+    }
+    // Records of this source waiting to be written are newer than the database's.
+    for (const ImportedRecord& record : unwritten_) {
+      if (record.source == source_)
+        known_->insert_or_assign({record.kind, record.foreign_id}, record);
+    }
+  }
+  auto found = known_->find({kind, id});
+  if (found == known_->end()) return std::nullopt;
+  return found->second;
 }
 
 Result<void> SiteWriter::Remember(const std::string& kind, const std::string& id,
                                   std::int64_t local_id, std::string detail) {
-  return store_.RecordImported({source_, kind, id, local_id, std::move(detail)});
+  constexpr size_t kRecordsPerWrite = 512;
+  ImportedRecord record{source_, kind, id, local_id, std::move(detail)};
+  if (known_) known_->insert_or_assign({kind, id}, record);
+  unwritten_.push_back(std::move(record));
+  if (unwritten_.size() >= kRecordsPerWrite) return Flush();
+  return {};
+}
+
+Result<void> SiteWriter::Flush() {
+  if (unwritten_.empty()) return {};
+  if (auto written = store_.RecordImported(unwritten_); !written) return written;
+  unwritten_.clear();
+  return {};
 }
 
 Result<void> SiteWriter::Redirect(const std::string& from, const std::string& to) {
@@ -188,7 +221,7 @@ Result<void> ForEachPost(Store& store,
     const auto first = ids->begin() + static_cast<std::ptrdiff_t>(start);
     const auto last =
         ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), start + kPostsPerRead));
-    auto details = store.FindPostsByIds(std::vector<std::int64_t>(first, last));
+    auto details = store.FindPostsByIds(std::vector<std::int64_t>(first, last), true);
     if (!details) return tl::unexpected(details.error());
     for (const PostDetail& detail : *details) {
       if (auto visited = visit(detail); !visited) return visited;

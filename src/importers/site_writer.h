@@ -1,10 +1,12 @@
 // What the WordPress and Ghost importers share: writing into the site what they read, and
 // remembering it (Store::RecordImported) so that a second run updates instead of duplicating.
-// Everything goes through the Store, inside the importer's transaction.
+// Everything goes through the Store, inside the importer's transaction: the importer calls
+// Flush() before that transaction ends.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,12 +27,19 @@ class SiteWriter {
 
   SiteWriter(Store& store, std::string source);
 
-  void set_source(std::string source) { source_ = std::move(source); }
+  // Where the records come from ("wordpress https://example.org"); set before the first
+  // Imported or Remember.
+  void set_source(std::string source);
   Store& store() { return store_; }
 
+  // What an earlier run (or this one) made from the source's (`kind`, `id`). The source's
+  // records are read once, at the first call, and kept: an import asks for one per comment.
   Result<std::optional<ImportedRecord>> Imported(const std::string& kind, const std::string& id);
+  // Notes what this run made from (`kind`, `id`), written in batches: Flush() writes the rest.
   Result<void> Remember(const std::string& kind, const std::string& id, std::int64_t local_id,
                         std::string detail = "");
+  // Writes the records Remember has not written yet.
+  Result<void> Flush();
 
   // An old address answering 301 with `to`. Addresses Broadsheet itself serves (/feed/,
   // /search/, …) are left alone: a redirect there would never answer.
@@ -89,6 +98,9 @@ class SiteWriter {
   std::vector<std::string> notes_;
   int notes_left_out_ = 0;
   std::set<std::string> made_;  // "kind slug" of what this run wrote
+  // The source's records by (kind, foreign id), once read; and those not yet written.
+  std::optional<std::map<std::pair<std::string, std::string>, ImportedRecord>> known_;
+  std::vector<ImportedRecord> unwritten_;
 };
 
 // Calls `visit` with every post of the site (any status, with its section, authors, tags and

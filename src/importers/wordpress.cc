@@ -149,7 +149,7 @@ class Importer {
       site_.Note(fmt::format("featured image {} (of {} post(s)) is not in the export", attachment,
                              posts.size()));
     }
-    return {};
+    return site_.Flush();
   }
 
   // Removes the images copied by an import that did not complete.

@@ -246,7 +246,7 @@ Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) 
     }
   }
   std::vector<std::int64_t> post_ids(ids.begin(), ids.end());
-  auto details = store_.FindPostsByIds(post_ids);
+  auto details = store_.FindPostsByIds(post_ids, true);
   if (!details) return tl::unexpected(details.error());
   for (PostDetail& detail : *details) {
     // The index may be a moment behind a change; what it finds is checked against the database.
@@ -294,7 +294,7 @@ Result<std::vector<PostDetail>> SearchIndex::Similar(const Post& post, Timestamp
       return tl::unexpected(IndexError("similar articles could not be found", error));
     }
   }
-  auto details = store_.FindPostsByIds(ids);
+  auto details = store_.FindPostsByIds(ids, false);
   if (!details) return tl::unexpected(details.error());
   std::erase_if(*details, [now](const PostDetail& d) { return !Visible(d.post, now, false); });
   if (details->size() > static_cast<size_t>(limit)) details->resize(static_cast<size_t>(limit));

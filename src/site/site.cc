@@ -158,10 +158,11 @@ void Site::AddRoutes(http::Router& router) {
       return method(request, *page);
     };
   };
-  router.Add(Method::kGet, "/", [this](const Request& r) { return Home(r, 1); }, "home",
+  router.Add(Method::kGet, "/", Together([this](const Request& r) { return Home(r, 1); }), "home",
              {http::Query::Only({"p", "page_id"})});
   router.Add(Method::kGet, "/page/{page}/",
-             paged([this](const Request& r, int p) { return Home(r, p); }), "home", ignored);
+             Together(paged([this](const Request& r, int p) { return Home(r, p); })), "home",
+             ignored);
 
   for (const char* kind : {"section", "author", "tag"}) {
     const std::string base = std::string("/") + kind + "/{slug}/";
@@ -170,27 +171,25 @@ void Site::AddRoutes(http::Router& router) {
       if (kind == "author") return AuthorList(r, p);
       return TagList(r, p);
     };
-    router.Add(
-        Method::kGet, base, [list](const Request& r) { return list(r, 1); }, kind, ignored);
-    router.Add(Method::kGet, base + "page/{page}/", paged(list), kind, ignored);
+    router.Add(Method::kGet, base, Together([list](const Request& r) { return list(r, 1); }), kind,
+               ignored);
+    router.Add(Method::kGet, base + "page/{page}/", Together(paged(list)), kind, ignored);
     for (const char* format : {"rss", "atom", "json"}) {
       const std::string path = base + (format == std::string("rss")    ? "feed/"
                                        : format == std::string("atom") ? "feed/atom/"
                                                                        : "feed.json");
-      router.Add(
-          Method::kGet, path,
-          [this, kind = std::string(kind), format = std::string(format)](const Request& r) {
-            return Feed(r, kind, format);
-          },
-          "feed", ignored);
+      router.Add(Method::kGet, path,
+                 Together([this, kind = std::string(kind), format = std::string(format)](
+                              const Request& r) { return Feed(r, kind, format); }),
+                 "feed", ignored);
     }
   }
   for (const auto& [path, format] :
        {std::pair{"/feed/", "rss"}, {"/feed/atom/", "atom"}, {"/feed.json", "json"}}) {
-    router.Add(
-        Method::kGet, path,
-        [this, format = std::string(format)](const Request& r) { return Feed(r, "", format); },
-        "feed", ignored);
+    router.Add(Method::kGet, path, Together([this, format = std::string(format)](const Request& r) {
+                 return Feed(r, "", format);
+               }),
+               "feed", ignored);
   }
 
   router.Add(
@@ -251,10 +250,10 @@ void Site::AddRoutes(http::Router& router) {
       Method::kGet, "/{slug}/comments/token", [this](const Request& r) { return CommentToken(r); },
       "comments", ignored);
   router.Add(Method::kGet, "/{slug}/comments/page/{page}/",
-             paged([this](const Request& r, int p) -> Result<Response> {
+             Together(paged([this](const Request& r, int p) -> Result<Response> {
                if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
                return Article(r, CommentFormOf(r), 200, p);
-             }),
+             })),
              "comment-pages", comment_form);
   router.Add(
       Method::kGet, "/{slug}/comments/{id}/",
@@ -287,31 +286,41 @@ void Site::AddRoutes(http::Router& router) {
     if (!year || !month || !page) return NotFound(r);
     return Archive(r, *year, *month, *page);
   };
-  router.Add(
-      Method::kGet, "/{year}/page/{page}/",
-      [archive](const Request& r) { return archive(r, r.Param("year"), "", r.Param("page")); },
-      "archive", ignored);
-  router.Add(
-      Method::kGet, "/{year}/{month}/page/{page}/",
-      [archive](const Request& r) {
-        return archive(r, r.Param("year"), r.Param("month"), r.Param("page"));
-      },
-      "archive", ignored);
-  router.Add(
-      Method::kGet, "/{year}/{month}/",
-      [archive](const Request& r) { return archive(r, r.Param("year"), r.Param("month"), ""); },
-      "archive", ignored);
+  router.Add(Method::kGet, "/{year}/page/{page}/", Together([archive](const Request& r) {
+               return archive(r, r.Param("year"), "", r.Param("page"));
+             }),
+             "archive", ignored);
+  router.Add(Method::kGet, "/{year}/{month}/page/{page}/", Together([archive](const Request& r) {
+               return archive(r, r.Param("year"), r.Param("month"), r.Param("page"));
+             }),
+             "archive", ignored);
+  router.Add(Method::kGet, "/{year}/{month}/", Together([archive](const Request& r) {
+               return archive(r, r.Param("year"), r.Param("month"), "");
+             }),
+             "archive", ignored);
   // An article, or a year's archive (slugs of four digits are refused, so there is no clash).
-  router.Add(
-      Method::kGet, "/{slug}/",
-      [this, archive](const Request& r) -> Result<Response> {
-        if (Year(r.Param("slug"))) return archive(r, r.Param("slug"), "", "");
-        return Post(r);
-      },
-      "post", comment_form);
+  router.Add(Method::kGet, "/{slug}/",
+             Together([this, archive](const Request& r) -> Result<Response> {
+               if (Year(r.Param("slug"))) return archive(r, r.Param("slug"), "", "");
+               return Post(r);
+             }),
+             "post", comment_form);
 
   router_ = &router;
   router.SetFallback([this](const Request& r) { return NotFound(r); });
+}
+
+http::Handler Site::Together(http::Handler handler) const {
+  return [this, handler = std::move(handler)](const Request& request) -> Result<Response> {
+    std::optional<Result<Response>> rendered;
+    auto read = store_.InSnapshot([&]() -> Result<void> {
+      rendered.emplace(handler(request));
+      return {};
+    });
+    // A page rendered stands even if ending its read-only transaction failed afterwards.
+    if (rendered) return std::move(*rendered);
+    return tl::unexpected(read.error());
+  };
 }
 
 Result<Publication> Site::LoadPublication() const {
@@ -368,6 +377,7 @@ Result<SiteContext> Site::ReadContext(std::string current_section) const {
   pages_query.kind = PostKind::kPage;
   pages_query.now = context.now;
   pages_query.limit = 20;
+  pages_query.bodies = false;  // the footer links to them
   auto pages = store_.ListPublishedPosts(pages_query);
   if (!pages) return tl::unexpected(pages.error());
   context.pages = std::move(*pages);
@@ -1504,6 +1514,7 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
   const auto offset = PageOffset(page, kPostsPerPage);
   if (!offset) return Fail(ErrorCode::kNotFound, "There is no such page.");
   query.offset = *offset;
+  query.bodies = false;  // cards
   auto total = store_.CountPublishedPosts(query);
   if (!total) return tl::unexpected(total.error());
   const int pages = std::max(1, (*total + kPostsPerPage - 1) / kPostsPerPage);

@@ -173,6 +173,8 @@ class Site {
   std::shared_ptr<const SiteContext> KnownContext() const;
   Result<http::Response> RenderPage(std::string_view template_name, const nlohmann::json& view,
                                     int status = 200) const;
+  // `handler` with all its reads in one snapshot (Store::InSnapshot): for pages made of many.
+  http::Handler Together(http::Handler handler) const;
 
   Store& store_;
   const render::Theme& theme_;

@@ -8,7 +8,9 @@
 // Database::Transact runs a function inside one transaction on one connection: committed when it
 // returns a value, rolled back when it returns an error. Database::Read runs one on a connection
 // outside any write transaction (on PostgreSQL, a read-only transaction, so that every query in
-// it sees one snapshot). A Transact or Read inside another on the same thread joins it.
+// it sees one snapshot). A Read inside a Transact or Read on the same thread joins it, and so does
+// a Transact inside a Transact; a Transact inside a Read is a transaction of its own, on another
+// connection, committed before it returns (the Read's snapshot does not see it).
 //
 // Values bound to a statement are borrowed: text must outlive the call that binds it. Rows are
 // read by column number, and only inside the row callback: a value that leaves it is a copy.

@@ -288,11 +288,15 @@ Result<std::optional<PostDetail>> FindById(Connection& c, std::int64_t id) {
   return std::move(details->front());
 }
 
-Result<std::vector<PostDetail>> ByIds(Connection& c, const std::vector<std::int64_t>& ids) {
+Result<std::vector<PostDetail>> ByIds(Connection& c, const std::vector<std::int64_t>& ids,
+                                      bool bodies) {
   std::vector<PostDetail> found;
   auto read = InRuns(ids, [&](const std::vector<std::int64_t>& run) -> Result<void> {
     std::vector<Value> params;
-    auto some = Details(c, SelectPosts() + "WHERE id IN (" + InList(run, params) + ")", params);
+    auto some = Details(c,
+                        std::string("SELECT ") + (bodies ? kListedPostColumns : kCardPostColumns) +
+                            " FROM posts p WHERE p.id IN (" + InList(run, params) + ")",
+                        params);
     if (!some) return tl::unexpected(some.error());
     std::move(some->begin(), some->end(), std::back_inserter(found));
     return {};
@@ -434,8 +438,9 @@ Result<std::vector<PostDetail>> ByStatus(Connection& c, PostStatus status, int l
 
 Result<std::vector<PostDetail>> ListPublished(Connection& c, const PostQuery& query) {
   std::vector<Value> params;
-  const std::string sql = std::string("SELECT ") + kListedPostColumns + ListFilter(query, params) +
-                          " ORDER BY p.published_at DESC, p.id DESC LIMIT ? OFFSET ?";
+  const std::string sql =
+      std::string("SELECT ") + (query.bodies ? kListedPostColumns : kCardPostColumns) +
+      ListFilter(query, params) + " ORDER BY p.published_at DESC, p.id DESC LIMIT ? OFFSET ?";
   params.emplace_back(query.limit);
   params.emplace_back(std::max(0, query.offset));  // PostgreSQL refuses a negative one
   auto details = Details(c, sql, params);
@@ -511,7 +516,7 @@ Result<std::vector<PostDetail>> RelatedCandidates(Connection& c, const Post& pos
                 {*post.section_id, post.id, now, limit}, take);
     if (!same_section) return tl::unexpected(same_section.error());
   }
-  auto details = ByIds(c, ids);
+  auto details = ByIds(c, ids, false);
   if (!details) return details;
   return Visible(std::move(*details), now);
 }

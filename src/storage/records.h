@@ -173,6 +173,9 @@ struct PostQuery {
   Timestamp now = 0;               // only posts published at or before `now`
   int limit = 10;
   int offset = 0;
+  // False: the posts come without body_markdown and body_html (empty), for lists that show
+  // none. Such a post is for display only, never to be saved back.
+  bool bodies = true;
 };
 
 // A published post as the full-text index holds it (see Store::PendingSearchChanges).

@@ -1,4 +1,8 @@
 // Redirects, the audit log and import records: small kinds, each a table of its own.
+#include <map>
+#include <string_view>
+#include <tuple>
+
 #include "storage/repositories.h"
 #include "storage/row_readers.h"
 
@@ -62,22 +66,42 @@ Result<std::vector<AuditEntry>> List(Connection& c, int limit, int offset) {
 
 namespace imported {
 
-Result<std::optional<ImportedRecord>> Find(Connection& c, const std::string& source,
-                                           const std::string& kind, const std::string& foreign_id) {
-  return c.One(
-      "SELECT local_id, detail FROM imported WHERE source = ? AND kind = ? AND foreign_id = ?",
+Result<std::vector<ImportedRecord>> List(Connection& c, const std::string& source) {
+  return c.All(
+      "SELECT kind, foreign_id, local_id, detail FROM imported WHERE source = ?",
       [&](const Row& row) {
-        return ImportedRecord{source, kind, foreign_id, row.Int(0), row.Text(1)};
+        return ImportedRecord{source, row.Text(0), row.Text(1), row.Int(2), row.Text(3)};
       },
-      source, kind, foreign_id);
+      source);
 }
 
-Result<void> Record(Connection& c, const ImportedRecord& record) {
-  return Done(c.Exec(
-      "INSERT INTO imported(source, kind, foreign_id, local_id, detail) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT(source, kind, foreign_id) DO UPDATE SET local_id = excluded.local_id, "
-      "detail = excluded.detail",
-      record.source, record.kind, record.foreign_id, record.local_id, record.detail));
+Result<void> Record(Connection& c, const std::vector<ImportedRecord>& records) {
+  // One statement may not change a row twice: the last record for a key is the one written.
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, const ImportedRecord*>
+      last;
+  for (const ImportedRecord& record : records)
+    last[{record.source, record.kind, record.foreign_id}] = &record;
+  std::vector<const ImportedRecord*> rows;
+  for (const auto& [key, record] : last) rows.push_back(record);
+  // Runs of a power of two rows, so that the drivers cache a few statement shapes.
+  constexpr size_t kRowsMost = 128;
+  for (size_t at = 0; at < rows.size();) {
+    const size_t run = std::bit_floor(std::min(rows.size() - at, kRowsMost));
+    std::string sql = "INSERT INTO imported(source, kind, foreign_id, local_id, detail) VALUES ";
+    std::vector<Value> params;
+    for (size_t i = at; i < at + run; ++i) {
+      sql += i == at ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+      params.insert(params.end(), {rows[i]->source, rows[i]->kind, rows[i]->foreign_id,
+                                   rows[i]->local_id, rows[i]->detail});
+    }
+    sql +=
+        " ON CONFLICT(source, kind, foreign_id) DO UPDATE SET local_id = excluded.local_id, "
+        "detail = excluded.detail";
+    if (auto written = c.Run(sql, params, nullptr); !written)
+      return tl::unexpected(written.error());
+    at += run;
+  }
+  return {};
 }
 
 }  // namespace imported

@@ -125,8 +125,10 @@ Result<std::optional<PostDetail>> FindById(Connection& c, std::int64_t id);
 // A post readers may see at `now`.
 Result<std::optional<PostDetail>> FindPublished(Connection& c, const std::string& slug,
                                                 Timestamp now);
-// The posts found among `ids`, in that order.
-Result<std::vector<PostDetail>> ByIds(Connection& c, const std::vector<std::int64_t>& ids);
+// The posts found among `ids`, in that order; without `bodies`, with body_markdown and
+// body_html empty.
+Result<std::vector<PostDetail>> ByIds(Connection& c, const std::vector<std::int64_t>& ids,
+                                      bool bodies);
 // Fills the section, authors, tags and notes of each detail whose post is read.
 Result<void> LoadDetails(Connection& c, std::vector<PostDetail>& details);
 // Inserts a post or replaces the one at its address (imports and restores); its id.
@@ -255,7 +257,9 @@ Result<std::vector<AuditEntry>> List(Connection& c, int limit, int offset);
 namespace imported {
 Result<std::optional<ImportedRecord>> Find(Connection& c, const std::string& source,
                                            const std::string& kind, const std::string& foreign_id);
-Result<void> Record(Connection& c, const ImportedRecord& record);
+Result<std::vector<ImportedRecord>> List(Connection& c, const std::string& source);
+// Several rows to a statement; the last of two records with the same key wins.
+Result<void> Record(Connection& c, const std::vector<ImportedRecord>& records);
 }  // namespace imported
 
 }  // namespace broadsheet::storage

@@ -61,6 +61,14 @@ constexpr const char* kListedPostColumns =
     "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
     "p.created_by, p.edit_count, p.created_at, p.meta_description, p.social_image, "
     "p.canonical_url, p.noindex";
+// The same, read as ReadPost reads them, with both bodies left empty: for cards and lists, which
+// show none, so that a page of them does not carry every article's text out of the database.
+constexpr const char* kCardPostColumns =
+    "p.id, p.slug, p.kind, p.status, p.title, p.dek, '', '', "
+    "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
+    "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
+    "p.created_by, p.edit_count, p.created_at, p.meta_description, p.social_image, "
+    "p.canonical_url, p.noindex";
 
 Section ReadSection(const auto& row) {
   Section section;

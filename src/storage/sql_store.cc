@@ -161,6 +161,10 @@ Result<void> SqlStore::InTransaction(const std::function<Result<void>()>& work) 
   return Writing([&](storage::Connection&) { return work(); });
 }
 
+Result<void> SqlStore::InSnapshot(const std::function<Result<void>()>& work) {
+  return database_->Read([&](storage::Connection&) { return work(); });
+}
+
 Result<void> SqlStore::Writing(const std::function<Result<void>(storage::Connection&)>& work,
                                bool invalidates) {
   if (open_write != nullptr && open_write->store == this) {
@@ -356,15 +360,13 @@ Result<std::optional<MediaItem>> SqlStore::FindMediaByUrl(const std::string& url
   return database_->Read([&](storage::Connection& c) { return storage::media::FindByUrl(c, url); });
 }
 
-Result<std::optional<ImportedRecord>> SqlStore::FindImported(const std::string& source,
-                                                             const std::string& kind,
-                                                             const std::string& foreign_id) {
+Result<std::vector<ImportedRecord>> SqlStore::ListImported(const std::string& source) {
   return database_->Read(
-      [&](storage::Connection& c) { return storage::imported::Find(c, source, kind, foreign_id); });
+      [&](storage::Connection& c) { return storage::imported::List(c, source); });
 }
 
-Result<void> SqlStore::RecordImported(const ImportedRecord& record) {
-  return Writing([&](storage::Connection& c) { return storage::imported::Record(c, record); },
+Result<void> SqlStore::RecordImported(const std::vector<ImportedRecord>& records) {
+  return Writing([&](storage::Connection& c) { return storage::imported::Record(c, records); },
                  false);
 }
 
@@ -644,8 +646,10 @@ Result<void> SqlStore::QueueAllForSearch() {
                  false);
 }
 
-Result<std::vector<PostDetail>> SqlStore::FindPostsByIds(const std::vector<std::int64_t>& ids) {
-  return database_->Read([&](storage::Connection& c) { return storage::posts::ByIds(c, ids); });
+Result<std::vector<PostDetail>> SqlStore::FindPostsByIds(const std::vector<std::int64_t>& ids,
+                                                         bool bodies) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::ByIds(c, ids, bodies); });
 }
 
 Result<std::vector<PostDetail>> SqlStore::RelatedCandidates(const Post& post, Timestamp now,

@@ -51,6 +51,7 @@ class SqlStore final : public Store {
   int SchemaVersion() const { return schema_version_; }
 
   Result<void> InTransaction(const std::function<Result<void>()>& work) override;
+  Result<void> InSnapshot(const std::function<Result<void>()>& work) override;
   std::uint64_t ContentVersion() override { return signal_->Read(); }
   void NoteContentChanged() override;
 
@@ -82,7 +83,8 @@ class SqlStore final : public Store {
   Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) override;
   Result<void> ClearSearchChanges(std::int64_t up_to_sequence) override;
   Result<void> QueueAllForSearch() override;
-  Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids) override;
+  Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids,
+                                                 bool bodies) override;
   Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,
                                                     int limit) override;
   Result<std::vector<PostDetail>> ListPostsByStatus(PostStatus status, int limit) override;
@@ -118,10 +120,8 @@ class SqlStore final : public Store {
   Result<std::int64_t> CreateMedia(const MediaItem& item) override;
   Result<std::vector<MediaItem>> ListMedia(int limit, int offset) override;
   Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) override;
-  Result<std::optional<ImportedRecord>> FindImported(const std::string& source,
-                                                     const std::string& kind,
-                                                     const std::string& foreign_id) override;
-  Result<void> RecordImported(const ImportedRecord& record) override;
+  Result<std::vector<ImportedRecord>> ListImported(const std::string& source) override;
+  Result<void> RecordImported(const std::vector<ImportedRecord>& records) override;
   Result<std::int64_t> SaveImportedComment(const Comment& comment) override;
   Result<std::vector<Comment>> ListCommentsOfPost(std::int64_t post_id) override;
   Result<std::int64_t> CreateComment(const Comment& comment) override;

@@ -297,9 +297,9 @@ Result<void> SqliteDatabase::WithConnection(Mode mode,
                                             const std::function<Result<void>(Connection&)>& work) {
   for (Active* frame = active; frame != nullptr; frame = frame->outer) {
     if (frame->database != this) continue;
-    if (mode == Mode::kWrite && !frame->writes) {
-      return Fail(ErrorCode::kInternal, "a write inside a read-only transaction");
-    }
+    // A write inside a read is a transaction of its own, on the writer, unless the read holds
+    // the writer already (a database in memory has no other connection): it joins that one.
+    if (mode == Mode::kWrite && !frame->writes && frame->connection != writer_.get()) break;
     return work(*frame->connection);
   }
   if (mode == Mode::kRead && pooled_reads_) return OnReader(work);

@@ -27,6 +27,10 @@ class Store {
 
   // Runs `work` in one transaction: committed if it succeeds, rolled back if it fails.
   virtual Result<void> InTransaction(const std::function<Result<void>()>& work) = 0;
+  // Runs `work` with all its reads in one read-only transaction (one connection, one snapshot)
+  // instead of one each: for a page made of many reads. A write inside it commits on its own,
+  // and the snapshot does not see it. Inside InTransaction, it joins that transaction.
+  virtual Result<void> InSnapshot(const std::function<Result<void>()>& work) = 0;
 
   // A number that changes whenever any process commits a change to what readers see (posts,
   // sections, authors, settings). Staff sessions and sign-in bookkeeping do not change it.
@@ -88,10 +92,12 @@ class Store {
   virtual Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) = 0;
   virtual Result<void> ClearSearchChanges(std::int64_t up_to_sequence) = 0;
   virtual Result<void> QueueAllForSearch() = 0;
-  // Posts by id, in the order given, with their details; missing ids are left out.
-  virtual Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids) = 0;
+  // Posts by id, in the order given, with their details; missing ids are left out. Without
+  // `bodies`, body_markdown and body_html are left empty (for cards; never to be saved back).
+  virtual Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids,
+                                                         bool bodies) = 0;
   // Published articles (not `post`) that share tags with `post` (most tags in common first) or
-  // its section (newest first), up to `limit` of each, without repeats.
+  // its section (newest first), up to `limit` of each, without repeats; without their bodies.
   virtual Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,
                                                             int limit) = 0;
   // Posts of any status for the editorial desk, most recently published or created first.
@@ -149,11 +155,10 @@ class Store {
   virtual Result<std::optional<MediaItem>> FindMediaByUrl(const std::string& url) = 0;
 
   // Imports from other platforms remember what they made, so that a second run updates it.
-  // RecordImported replaces the record for the same (source, kind, foreign id).
-  virtual Result<std::optional<ImportedRecord>> FindImported(const std::string& source,
-                                                             const std::string& kind,
-                                                             const std::string& foreign_id) = 0;
-  virtual Result<void> RecordImported(const ImportedRecord& record) = 0;
+  // ListImported returns every record of `source`; RecordImported replaces the records for the
+  // same (source, kind, foreign id), the last of `records` winning.
+  virtual Result<std::vector<ImportedRecord>> ListImported(const std::string& source) = 0;
+  virtual Result<void> RecordImported(const std::vector<ImportedRecord>& records) = 0;
   // An imported comment stored with every field as given (status, parent, time, staff author,
   // reason) but the client hash: inserted when its id is 0, else replacing that comment.
   // Returns its id.

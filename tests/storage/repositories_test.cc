@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "storage/postgres_schema.h"
 #include "storage/sql_store.h"
@@ -139,14 +140,32 @@ TEST_P(RepositoriesTest, TheAuditLogIsReadNewestFirstWithNames) {
 }
 
 TEST_P(RepositoriesTest, ImportRecordsAreUpdatedInPlace) {
-  Write([](Connection& c) { return imported::Record(c, {"wordpress x", "post", "12", 5, "a"}); });
-  Write([](Connection& c) { return imported::Record(c, {"wordpress x", "post", "12", 6, "b"}); });
-  auto found = Read([](Connection& c) { return imported::Find(c, "wordpress x", "post", "12"); });
-  ASSERT_TRUE(*found);
-  EXPECT_EQ((*found)->local_id, 6);
-  EXPECT_EQ((*found)->detail, "b");
-  auto other = Read([](Connection& c) { return imported::Find(c, "wordpress x", "page", "12"); });
-  EXPECT_FALSE(*other);
+  using Records = std::vector<ImportedRecord>;
+  Write([](Connection& c) {
+    return imported::Record(c, Records{{"wordpress x", "post", "12", 5, "a"},
+                                       {"wordpress x", "page", "12", 7, "p"},
+                                       {"wordpress y", "post", "12", 8, "y"}});
+  });
+  // Again, twice in one batch: the last wins.
+  Write([](Connection& c) {
+    return imported::Record(
+        c, Records{{"wordpress x", "post", "12", 9, "z"}, {"wordpress x", "post", "12", 6, "b"}});
+  });
+  auto listed = Read([](Connection& c) { return imported::List(c, "wordpress x"); });
+  ASSERT_TRUE(listed) << Describe(listed.error());
+  std::map<std::string, ImportedRecord> by_kind;
+  for (const ImportedRecord& record : *listed) by_kind[record.kind] = record;
+  ASSERT_EQ(by_kind.size(), 2u);
+  EXPECT_EQ(by_kind["post"].local_id, 6);
+  EXPECT_EQ(by_kind["post"].detail, "b");
+  EXPECT_EQ(by_kind["post"].source, "wordpress x");
+  EXPECT_EQ(by_kind["page"].local_id, 7);
+
+  // A long batch goes in several statements, every record once.
+  Records many;
+  for (int i = 0; i < 1000; ++i) many.push_back({"ghost", "comment", std::to_string(i), i, ""});
+  Write([&](Connection& c) { return imported::Record(c, many); });
+  EXPECT_EQ(Read([](Connection& c) { return imported::List(c, "ghost"); })->size(), 1000u);
 }
 
 TEST_P(RepositoriesTest, SectionsAuthorsAndTagsAreKeptBySlug) {
@@ -598,6 +617,12 @@ TEST_P(RepositoriesTest, PostsAreSavedListedAndReadWithTheirDetailsAlike) {
   auto listed = Read([&](Connection& c) { return posts::ListPublished(c, query); });
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].authors.size(), 1u);
+  EXPECT_FALSE((*listed)[0].post.body_html.empty());
+  query.bodies = false;  // cards: the same posts without their text
+  listed = Read([&](Connection& c) { return posts::ListPublished(c, query); });
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].authors.size(), 1u);
+  EXPECT_TRUE((*listed)[0].post.body_html.empty());
   query.author_id = 2;  // no longer on the byline
   EXPECT_EQ(*Read([&](Connection& c) { return posts::CountPublished(c, query); }), 0);
   query = PostQuery{};
@@ -624,10 +649,17 @@ TEST_P(RepositoriesTest, PostsAreSavedListedAndReadWithTheirDetailsAlike) {
   desk.section_id = 3;
   EXPECT_EQ(*Read([&](Connection& c) { return posts::CountForDesk(c, desk); }), 2);
 
-  auto by_ids = Read([&](Connection& c) { return posts::ByIds(c, {draft_id, 999, *id}); });
+  auto by_ids = Read([&](Connection& c) { return posts::ByIds(c, {draft_id, 999, *id}, true); });
   ASSERT_EQ(by_ids->size(), 2u);
   EXPECT_EQ((*by_ids)[0].post.id, draft_id);  // in the order asked
   EXPECT_EQ((*by_ids)[1].tags.size(), 2u);
+  EXPECT_FALSE((*by_ids)[1].post.body_html.empty());
+  auto cards = Read([&](Connection& c) { return posts::ByIds(c, {*id}, false); });
+  ASSERT_EQ(cards->size(), 1u);
+  EXPECT_EQ((*cards)[0].post.title, (*by_ids)[1].post.title);
+  EXPECT_EQ((*cards)[0].tags.size(), 2u);
+  EXPECT_TRUE((*cards)[0].post.body_markdown.empty());
+  EXPECT_TRUE((*cards)[0].post.body_html.empty());
   auto span = Read([](Connection& c) { return posts::PublishedSpan(c, PostKind::kArticle, 200); });
   ASSERT_TRUE(*span);
   EXPECT_EQ((*span)->first, 100);
@@ -732,7 +764,7 @@ TEST_P(RepositoriesTest, LongListsOfPostsAreReadInRuns) {
   });
   std::vector<std::int64_t> ids;
   for (int i = 2500; i >= 1; --i) ids.push_back(i);
-  auto read = Read([&](Connection& c) { return posts::ByIds(c, ids); });
+  auto read = Read([&](Connection& c) { return posts::ByIds(c, ids, true); });
   ASSERT_EQ(read->size(), 2500u);
   EXPECT_EQ(read->front().post.id, 2500);  // in the order asked
   EXPECT_EQ(read->back().tags.size(), 1u);

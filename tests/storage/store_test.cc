@@ -420,6 +420,24 @@ TEST_P(StoreTest, NestedWritesBumpTheContentVersionOnceTheOutermostCommits) {
   EXPECT_EQ(*store->CountPostsForDesk(DeskQuery{}), 2);
 }
 
+TEST_P(StoreTest, ASnapshotReadsTogetherAndItsWritesStillCommit) {
+  ASSERT_TRUE(store->UpsertPost(MakePost("one", 100)));
+  std::string secret;
+  ASSERT_TRUE(store->InSnapshot([&]() -> Result<void> {
+    auto found = store->FindPublishedPost("one", 200);
+    if (!found) return tl::unexpected(found.error());
+    EXPECT_TRUE(*found);
+    // A secret asked for the first time is made and stored, inside a page's reads too.
+    auto made = store->Secret("snapshot-key", [] { return std::string("made-inside"); });
+    if (!made) return tl::unexpected(made.error());
+    secret = *made;
+    return {};
+  }));
+  EXPECT_EQ(secret, "made-inside");
+  EXPECT_EQ(*store->Secret("snapshot-key", [] { return std::string("made-again"); }),
+            "made-inside");
+}
+
 TEST_P(StoreTest, ATransactionThatFailsLeavesTheContentVersion) {
   const auto before = store->ContentVersion();
   ASSERT_FALSE(store->InTransaction([&]() -> Result<void> {
