@@ -96,6 +96,7 @@ bench: bench-deps build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_db_seam
 	bench/run.py
 	bench/comment_storm.py
+	bench/comment_storm.py --database postgresql
 	bench/newsletter_send.py
 	bench/search.py
 	bench/lighthouse.py

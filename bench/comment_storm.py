@@ -128,7 +128,10 @@ class Database:
 
     def __init__(self, site, url):
         if url:
-            import psycopg2
+            try:
+                import psycopg2
+            except ImportError:
+                sys.exit("--database postgresql needs Debian's python3-psycopg2 (make deps installs it)")
             self.connection, self.marker = psycopg2.connect(url), "%s"
         else:
             self.connection, self.marker = sqlite3.connect(os.path.join(site, "broadsheet.db")), "?"

@@ -106,6 +106,22 @@ class Connection {
                                    const RowVisitor& on_row) = 0;
   // Runs statements separated by semicolons, without parameters (schema changes).
   virtual Result<void> Script(std::string_view sql) = 0;
+  // Runs one statement inside a write transaction whose outcome only the transaction needs
+  // (no rows, no count): perhaps later, before the connection's next other statement or the
+  // commit, which then fails with its error. SQLite runs it at once; PostgreSQL sends queued
+  // statements together, one round trip for many (an import's links, redirects and records).
+  virtual Result<void> Queue(std::string_view sql, std::span<const Value> params) {
+    auto ran = Run(sql, params, nullptr);
+    if (!ran) return tl::unexpected(ran.error());
+    return {};
+  }
+
+  // Queue, with the parameters as arguments.
+  template <typename... Args>
+  Result<void> Later(std::string_view sql, const Args&... args) {
+    const Value params[] = {Value(args)..., Value(nullptr)};
+    return Queue(sql, std::span<const Value>(params, sizeof...(Args)));
+  }
 
   // Rows changed by `sql`.
   template <typename... Args>

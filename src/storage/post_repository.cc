@@ -52,24 +52,24 @@ Result<void> EachRow(Connection& c, const std::string& sql, const std::vector<Va
   }));
 }
 
-// Replaces a post's byline and tags with those of `post`.
+// Replaces a post's byline and tags with those of `post` (queued: nothing here needs a count).
 Result<void> WriteLinks(Connection& c, std::int64_t id, const Post& post) {
-  if (auto cleared = c.Exec("DELETE FROM post_authors WHERE post_id = ?", id); !cleared)
-    return tl::unexpected(cleared.error());
+  if (auto cleared = c.Later("DELETE FROM post_authors WHERE post_id = ?", id); !cleared)
+    return cleared;
   int position = 0;
   for (std::int64_t author_id : post.author_ids) {
-    auto added = c.Exec(
+    auto added = c.Later(
         "INSERT INTO post_authors(post_id, author_id, position) VALUES (?, ?, ?) ON CONFLICT DO "
         "NOTHING",
         id, author_id, position++);
-    if (!added) return tl::unexpected(added.error());
+    if (!added) return added;
   }
-  if (auto cleared = c.Exec("DELETE FROM post_tags WHERE post_id = ?", id); !cleared)
-    return tl::unexpected(cleared.error());
+  if (auto cleared = c.Later("DELETE FROM post_tags WHERE post_id = ?", id); !cleared)
+    return cleared;
   for (std::int64_t tag_id : post.tag_ids) {
-    auto added = c.Exec(
+    auto added = c.Later(
         "INSERT INTO post_tags(post_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING", id, tag_id);
-    if (!added) return tl::unexpected(added.error());
+    if (!added) return added;
   }
   return {};
 }

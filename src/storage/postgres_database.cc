@@ -98,34 +98,13 @@ class PostgresConnection final : public Connection {
 
   Result<std::int64_t> Run(std::string_view sql, std::span<const Value> params,
                            const RowVisitor& on_row) override {
+    if (auto drained = Drain(); !drained) return tl::unexpected(drained.error());
     auto name = Prepare(sql, params.size());
     if (!name) return tl::unexpected(name.error());
-    // libpq reads text-format parameters up to their terminating NUL (lengths count only for
-    // binary ones), and a borrowed view has none: each value is copied, terminated. Reserved
-    // up front, so the pointers taken stay valid.
-    std::vector<std::string> texts;
-    texts.reserve(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
-    for (size_t i = 0; i < params.size(); ++i) {
-      switch (params[i].kind()) {
-        case Value::Kind::kNull:
-          break;
-        case Value::Kind::kInteger:
-          texts.push_back(std::to_string(params[i].integer()));
-          values[i] = texts.back().c_str();
-          break;
-        case Value::Kind::kText:
-          if (params[i].text().find('\0') != std::string_view::npos) {
-            return Fail(ErrorCode::kInvalidArgument, "text with a NUL byte cannot be stored",
-                        std::string(sql));
-          }
-          texts.emplace_back(params[i].text());
-          values[i] = texts.back().c_str();
-          break;
-      }
-    }
+    Parameters bound;
+    if (auto made = bound.Set(sql, params); !made) return tl::unexpected(made.error());
     ResultPtr result(PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()),
-                                    values.data(), nullptr, nullptr, 0));
+                                    bound.values.data(), nullptr, nullptr, 0));
     const ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       return tl::unexpected(Failed(result.get(), sql));
@@ -146,7 +125,65 @@ class PostgresConnection final : public Connection {
     return changed;
   }
 
+  // Sends the statement in pipeline mode without waiting for its outcome: the queue goes to the
+  // server in one round trip, and is read back before the next other statement (Drain).
+  Result<void> Queue(std::string_view sql, std::span<const Value> params) override {
+    if (queued_.size() >= kQueuedMost || !statements_.contains(std::string(sql))) {
+      // Preparing is a round trip of its own, which pipeline mode does not allow.
+      if (auto drained = Drain(); !drained) return drained;
+    }
+    auto name = Prepare(sql, params.size());
+    if (!name) return tl::unexpected(name.error());
+    Parameters bound;
+    if (auto made = bound.Set(sql, params); !made) return made;
+    if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) != 1) {
+      return tl::unexpected(Failed(nullptr, sql));
+    }
+    if (PQsendQueryPrepared(conn_, name->c_str(), static_cast<int>(params.size()),
+                            bound.values.data(), nullptr, nullptr, 0) != 1) {
+      return tl::unexpected(Failed(nullptr, sql));
+    }
+    queued_.emplace_back(sql);
+    return {};
+  }
+
+  // Reads the outcome of every queued statement, leaving pipeline mode; the first failure is
+  // returned (PostgreSQL skips the rest of the queue after one, and the transaction is over).
+  Result<void> Drain() {
+    if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) return {};
+    std::optional<Error> failure;
+    if (PQpipelineSync(conn_) != 1) {
+      failure = Failed(nullptr, "queued statements");
+    } else {
+      // Each statement's results end with a null; the sync's result ends the queue.
+      size_t index = 0;
+      while (index <= queued_.size()) {
+        ResultPtr result(PQgetResult(conn_));
+        if (!result) {
+          ++index;
+          continue;
+        }
+        const ExecStatusType status = PQresultStatus(result.get());
+        if (status == PGRES_PIPELINE_SYNC) break;
+        if (status == PGRES_FATAL_ERROR && !failure) {
+          failure = Failed(result.get(), index < queued_.size() ? queued_[index] : "");
+        }
+      }
+    }
+    queued_.clear();
+    if (PQexitPipelineMode(conn_) != 1 && !failure) failure = Failed(nullptr, "queued statements");
+    if (failure) return tl::unexpected(*failure);
+    return {};
+  }
+
+  // Ends the transaction undone, whatever became of the statements still queued.
+  Result<void> Rollback() {
+    (void)Drain();
+    return Script("ROLLBACK");
+  }
+
   Result<void> Script(std::string_view sql) override {
+    if (auto drained = Drain(); !drained) return drained;
     ResultPtr result(PQexec(conn_, std::string(sql).c_str()));
     const ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -157,6 +194,42 @@ class PostgresConnection final : public Connection {
   }
 
  private:
+  // At most this many statements wait in the pipeline: their results (a few bytes each) must
+  // fit the socket's buffers, or server and client would each wait for the other.
+  static constexpr size_t kQueuedMost = 256;
+
+  // A statement's parameters as libpq takes them. libpq reads text-format parameters up to their
+  // terminating NUL (lengths count only for binary ones), and a borrowed view has none: each
+  // value is copied, terminated. Reserved up front, so the pointers taken stay valid.
+  struct Parameters {
+    std::vector<std::string> texts;
+    std::vector<const char*> values;
+
+    Result<void> Set(std::string_view sql, std::span<const Value> params) {
+      texts.reserve(params.size());
+      values.assign(params.size(), nullptr);
+      for (size_t i = 0; i < params.size(); ++i) {
+        switch (params[i].kind()) {
+          case Value::Kind::kNull:
+            break;
+          case Value::Kind::kInteger:
+            texts.push_back(std::to_string(params[i].integer()));
+            values[i] = texts.back().c_str();
+            break;
+          case Value::Kind::kText:
+            if (params[i].text().find('\0') != std::string_view::npos) {
+              return Fail(ErrorCode::kInvalidArgument, "text with a NUL byte cannot be stored",
+                          std::string(sql));
+            }
+            texts.emplace_back(params[i].text());
+            values[i] = texts.back().c_str();
+            break;
+        }
+      }
+      return {};
+    }
+  };
+
   Error Failed(const PGresult* result, std::string_view what) {
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     last_state_ = state ? state : "";
@@ -187,6 +260,7 @@ class PostgresConnection final : public Connection {
   }
 
   PGconn* conn_;
+  std::vector<std::string> queued_;  // sent in pipeline mode, outcome not read yet
   std::unordered_map<std::string, std::string> statements_;
   std::uint64_t prepared_ = 0;  // statements prepared on the server, kept or not
   std::string last_state_;      // SQLSTATE of the last failure
@@ -307,11 +381,11 @@ Result<void> PostgresDatabase::RunTransaction(PostgresConnection& connection, Mo
   auto result = work(connection);
   active = frame.outer;
   if (!result) {
-    if (!connection.broken()) (void)connection.Script("ROLLBACK");
+    if (!connection.broken()) (void)connection.Rollback();
     return result;
   }
   if (auto committed = connection.Script("COMMIT"); !committed) {
-    if (!connection.broken()) (void)connection.Script("ROLLBACK");
+    if (!connection.broken()) (void)connection.Rollback();
     return committed;
   }
   return {};

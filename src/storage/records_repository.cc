@@ -18,16 +18,16 @@ Redirect ReadRedirect(const Row& row) {
 namespace redirects {
 
 Result<void> Put(Connection& c, const Redirect& redirect) {
-  return Done(
-      c.Exec("INSERT INTO redirects(from_path, to_path, status, created_at) VALUES (?, ?, ?, ?) "
-             "ON CONFLICT(from_path) DO UPDATE SET to_path = excluded.to_path, "
-             "status = excluded.status, created_at = excluded.created_at",
-             redirect.from_path, redirect.to_path, redirect.status,
-             redirect.created_at ? redirect.created_at : Now()));
+  return c.Later(
+      "INSERT INTO redirects(from_path, to_path, status, created_at) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT(from_path) DO UPDATE SET to_path = excluded.to_path, "
+      "status = excluded.status, created_at = excluded.created_at",
+      redirect.from_path, redirect.to_path, redirect.status,
+      redirect.created_at ? redirect.created_at : Now());
 }
 
 Result<void> Remove(Connection& c, const std::string& from_path) {
-  return Done(c.Exec("DELETE FROM redirects WHERE from_path = ?", from_path));
+  return c.Later("DELETE FROM redirects WHERE from_path = ?", from_path);
 }
 
 Result<std::vector<Redirect>> List(Connection& c) {
@@ -97,8 +97,7 @@ Result<void> Record(Connection& c, const std::vector<ImportedRecord>& records) {
     sql +=
         " ON CONFLICT(source, kind, foreign_id) DO UPDATE SET local_id = excluded.local_id, "
         "detail = excluded.detail";
-    if (auto written = c.Run(sql, params, nullptr); !written)
-      return tl::unexpected(written.error());
+    if (auto written = c.Queue(sql, params); !written) return written;
     at += run;
   }
   return {};

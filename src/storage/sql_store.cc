@@ -62,6 +62,10 @@ class CountingConnection final : public storage::Connection {
     ++changed_;  // schema or bulk changes: count them as a change
     return inner_.Script(sql);
   }
+  Result<void> Queue(std::string_view sql, std::span<const storage::Value> params) override {
+    ++changed_;  // its count is not known yet: counted as a change
+    return inner_.Queue(sql, params);
+  }
 
  private:
   storage::Connection& inner_;

@@ -202,6 +202,54 @@ TEST_P(DatabaseTest, AWriteInsideAReadCommitsOnItsOwn) {
   if (!folder.empty()) std::filesystem::remove_all(folder);
 }
 
+TEST_P(DatabaseTest, QueuedStatementsRunBeforeTheNextOneAndFailTheirTransaction) {
+  // Many more than one round trip's worth, then a read that must see them all.
+  auto written = database_->Transact([](Connection& c) -> Result<std::optional<std::int64_t>> {
+    for (int i = 1; i <= 600; ++i) {
+      if (auto queued =
+              c.Later("INSERT INTO notes (id, slug) VALUES (?, ?)", i, "n" + std::to_string(i));
+          !queued) {
+        return tl::unexpected(queued.error());
+      }
+    }
+    return c.Integer("SELECT count(*) FROM notes");
+  });
+  ASSERT_TRUE(written) << Describe(written.error());
+  EXPECT_EQ(*written, 600);
+
+  // A queued statement that fails: its error comes with the commit (or sooner), and the whole
+  // transaction is undone.
+  auto failed = database_->Transact([](Connection& c) -> Result<void> {
+    if (auto queued = c.Later("INSERT INTO notes (id, slug) VALUES (700, 'new')"); !queued)
+      return queued;
+    if (auto queued = c.Later("INSERT INTO notes (id, slug) VALUES (701, 'n1')"); !queued)
+      return queued;  // a taken slug
+    return c.Later("INSERT INTO notes (id, slug) VALUES (702, 'after')");
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(*database_->Read([](Connection& c) {
+    return c.Integer("SELECT count(*) FROM notes WHERE id >= 700");
+  }),
+            0);
+  // The connection is clean again for the next transaction.
+  EXPECT_TRUE(database_->Transact(
+      [](Connection& c) { return c.Exec("INSERT INTO notes (id, slug) VALUES (703, 'next')"); }));
+
+  // Work that fails on its own, with statements still queued: undone too.
+  auto abandoned = database_->Transact([](Connection& c) -> Result<void> {
+    if (auto queued = c.Later("INSERT INTO notes (id, slug) VALUES (704, 'gone')"); !queued)
+      return queued;
+    return Fail(ErrorCode::kInvalidArgument, "changed my mind");
+  });
+  ASSERT_FALSE(abandoned);
+  EXPECT_EQ(abandoned.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(*database_->Read([](Connection& c) {
+    return c.Integer("SELECT count(*) FROM notes WHERE id = 704");
+  }),
+            0);
+}
+
 TEST_P(DatabaseTest, AWrongNumberOfParametersIsABugNotAQuery) {
   auto wrong = database_->Read(
       [](Connection& c) { return c.Integer("SELECT count(*) FROM notes WHERE id = ?"); });
