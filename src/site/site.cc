@@ -22,6 +22,9 @@
 namespace broadsheet::site {
 namespace {
 
+// Inside Together: the content version read before its snapshot began (see ReadContext).
+thread_local std::optional<std::uint64_t> reading_at_version;
+
 using http::Method;
 using http::Request;
 using http::Response;
@@ -250,10 +253,10 @@ void Site::AddRoutes(http::Router& router) {
       Method::kGet, "/{slug}/comments/token", [this](const Request& r) { return CommentToken(r); },
       "comments", ignored);
   router.Add(Method::kGet, "/{slug}/comments/page/{page}/",
-             Together(paged([this](const Request& r, int p) -> Result<Response> {
+             paged([this](const Request& r, int p) -> Result<Response> {
                if (p == 1) return Response::Redirect(301, "/" + std::string(r.Param("slug")) + "/");
                return Article(r, CommentFormOf(r), 200, p);
-             })),
+             }),
              "comment-pages", comment_form);
   router.Add(
       Method::kGet, "/{slug}/comments/{id}/",
@@ -299,12 +302,15 @@ void Site::AddRoutes(http::Router& router) {
              }),
              "archive", ignored);
   // An article, or a year's archive (slugs of four digits are refused, so there is no clash).
-  router.Add(Method::kGet, "/{slug}/",
-             Together([this, archive](const Request& r) -> Result<Response> {
-               if (Year(r.Param("slug"))) return archive(r, r.Param("slug"), "", "");
-               return Post(r);
-             }),
-             "post", comment_form);
+  // (An article reads in one snapshot of its own: Article.)
+  auto year = Together([archive](const Request& r) { return archive(r, r.Param("slug"), "", ""); });
+  router.Add(
+      Method::kGet, "/{slug}/",
+      [this, year](const Request& r) -> Result<Response> {
+        if (Year(r.Param("slug"))) return year(r);
+        return Post(r);
+      },
+      "post", comment_form);
 
   router_ = &router;
   router.SetFallback([this](const Request& r) { return NotFound(r); });
@@ -312,8 +318,15 @@ void Site::AddRoutes(http::Router& router) {
 
 http::Handler Site::Together(http::Handler handler) const {
   return [this, handler = std::move(handler)](const Request& request) -> Result<Response> {
+    // The content version before the snapshot begins: a site context read inside it is kept
+    // under this one, never under a newer version whose writes the snapshot may not hold.
+    const std::uint64_t version = store_.ContentVersion();
     std::optional<Result<Response>> rendered;
     auto read = store_.InSnapshot([&]() -> Result<void> {
+      struct Reading {
+        explicit Reading(std::uint64_t at) { reading_at_version = at; }
+        ~Reading() { reading_at_version.reset(); }
+      } reading(version);
       rendered.emplace(handler(request));
       return {};
     });
@@ -361,8 +374,9 @@ Result<SiteContext> Site::Context(std::string current_section) const {
 }
 
 Result<SiteContext> Site::ReadContext(std::string current_section) const {
-  // The version before reading: a write meanwhile makes the next read keep its context again.
-  const std::uint64_t version = store_.ContentVersion();
+  // The version before reading (before the snapshot, inside Together): a write meanwhile makes
+  // the next read keep its context again.
+  const std::uint64_t version = reading_at_version.value_or(store_.ContentVersion());
   SiteContext context;
   auto publication = LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
@@ -445,10 +459,51 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   if (!IsValidSlug(slug)) return Fail(ErrorCode::kNotFound, "There is no such page.");
   auto context = Context();
   if (!context) return tl::unexpected(context.error());
-  auto found = store_.FindPublishedPost(slug, context->now);
-  if (!found) return tl::unexpected(found.error());
-  if (!*found) return NotFound(request);
-  const PostDetail& detail = **found;
+  // A page of threads, so that a long comment section costs what a short one does.
+  const auto skipped = PageOffset(comment_page, kCommentThreadsPerPage);
+  if (!skipped) return Fail(ErrorCode::kNotFound, "There is no such page of comments.");
+
+  // The page's reads share one snapshot. Asking the search index for similar pieces, and
+  // rendering, come after it: no database connection waits for the index's lock, which the
+  // index holds while it reads the database itself.
+  std::optional<PostDetail> found;
+  std::optional<MediaItem> media;
+  Store::CommentThreads threads;
+  int total = 0;
+  comments::Rules rules;
+  std::vector<PostDetail> candidates;
+  auto read = store_.InSnapshot([&]() -> Result<void> {
+    auto post = store_.FindPublishedPost(slug, context->now);
+    if (!post) return tl::unexpected(post.error());
+    if (!*post) return {};
+    found = std::move(**post);
+    if (found->post.image.url.starts_with("/uploads/")) {
+      auto item = store_.FindMediaByUrl(found->post.image.url);
+      if (!item) return tl::unexpected(item.error());
+      media = std::move(*item);
+    }
+    auto page = store_.ListCommentThreads(found->post.id, *skipped, kCommentThreadsPerPage);
+    if (!page) return tl::unexpected(page.error());
+    threads = std::move(*page);
+    auto count = store_.CountApprovedComments(found->post.id);
+    if (!count) return tl::unexpected(count.error());
+    total = *count;
+    auto current = comments_.CurrentRules();
+    if (!current) return tl::unexpected(current.error());
+    rules = std::move(*current);
+    if (found->post.kind == PostKind::kArticle) {
+      auto related =
+          store_.RelatedCandidates(found->post, context->now, search::kRelatedCandidates);
+      if (!related) return tl::unexpected(related.error());
+      candidates = std::move(*related);
+    }
+    return {};
+  });
+  if (!read) return tl::unexpected(read.error());
+  if (!found) return NotFound(request);
+  if (comment_page > 1 && threads.comments.empty())
+    return Fail(ErrorCode::kNotFound, "There is no such page of comments.");
+  const PostDetail& detail = *found;
   if (detail.section) context->current_section = detail.section->slug;
 
   const broadsheet::Post& post = detail.post;
@@ -474,24 +529,9 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   if (detail.section) trail.emplace_back(detail.section->name, SectionUrl(*detail.section));
   trail.emplace_back(post.title, PostUrl(post));
   head.json_ld.push_back(BreadcrumbJsonLd(context->publication, trail));
-  auto media = detail.post.image.url.starts_with("/uploads/")
-                   ? store_.FindMediaByUrl(detail.post.image.url)
-                   : Result<std::optional<MediaItem>>(std::nullopt);
-  if (!media) return tl::unexpected(media.error());
 
-  // A page of threads, so that a long comment section costs what a short one does.
-  const auto skipped = PageOffset(comment_page, kCommentThreadsPerPage);
-  if (!skipped) return Fail(ErrorCode::kNotFound, "There is no such page of comments.");
-  auto threads = store_.ListCommentThreads(detail.post.id, *skipped, kCommentThreadsPerPage);
-  if (!threads) return tl::unexpected(threads.error());
-  if (comment_page > 1 && threads->comments.empty())
-    return Fail(ErrorCode::kNotFound, "There is no such page of comments.");
-  auto total = store_.CountApprovedComments(detail.post.id);
-  if (!total) return tl::unexpected(total.error());
-  auto rules = comments_.CurrentRules();
-  if (!rules) return tl::unexpected(rules.error());
   const bool open = detail.post.kind == PostKind::kArticle &&
-                    comments::Comments::Open(detail.post, *rules, context->now);
+                    comments::Comments::Open(detail.post, rules, context->now);
   if (open) head.script = theme_.AssetUrl("comments.js");  // the form's token and inline replies
   if (detail.post.kind == PostKind::kArticle) {
     head.feed = PostUrl(detail.post) + "feed/";
@@ -500,10 +540,8 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
 
   nlohmann::json related = nlohmann::json::array();
   if (post.kind == PostKind::kArticle) {
-    auto candidates = store_.RelatedCandidates(post, context->now, search::kRelatedCandidates);
-    if (!candidates) return tl::unexpected(candidates.error());
     std::vector<PostDetail> chosen =
-        search::ChooseRelated(post, std::move(*candidates), kRelatedPieces);
+        search::ChooseRelated(post, std::move(candidates), kRelatedPieces);
     if (chosen.size() < kRelatedPieces && search_index_ != nullptr) {
       auto more = search_index_->Similar(post, context->now, kRelatedPieces * 2);
       if (!more) return tl::unexpected(more.error());
@@ -520,17 +558,17 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   nlohmann::json view = {
       {"site", SiteView(*context)},
       {"head", HeadView(head, context->publication)},
-      {"article", ArticleView(detail, *context, *media)},
+      {"article", ArticleView(detail, *context, media)},
       {"related", related},
       {"has_related", !related.empty()},
       {"comments_open", open},
       {"comment_form", comment_form},
-      {"discussion", CommentsView(threads->comments, context->zone, rules->thread_depth)}};
+      {"discussion", CommentsView(threads.comments, context->zone, rules.thread_depth)}};
   nlohmann::json& discussion = view["discussion"];
-  discussion["count"] = *total;
-  discussion["several"] = *total != 1;
-  discussion["has_comments"] = *total > 0;
-  if (comment_page > 1 || threads->more) {
+  discussion["count"] = total;
+  discussion["several"] = total != 1;
+  discussion["has_comments"] = total > 0;
+  if (comment_page > 1 || threads.more) {
     const std::string base = PostUrl(detail.post);
     discussion["pager"] = {
         {"newer", comment_page == 1 ? ""
@@ -538,15 +576,15 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
                       ? base + "#comments"
                       : fmt::format("{}comments/page/{}/#comments", base, comment_page - 1)},
         {"older",
-         threads->more ? fmt::format("{}comments/page/{}/#comments", base, comment_page + 1) : ""}};
+         threads.more ? fmt::format("{}comments/page/{}/#comments", base, comment_page + 1) : ""}};
   }
   auto response =
       RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view, status);
   if (response && (!request.query.empty() || status != 200)) response->cacheable = false;
   // A form that closes by age must not outlive its date in the cache.
-  if (response && open && rules->close_after_days > 0 && detail.post.published_at) {
+  if (response && open && rules.close_after_days > 0 && detail.post.published_at) {
     response->cache_until =
-        *detail.post.published_at + static_cast<Timestamp>(rules->close_after_days) * 86400;
+        *detail.post.published_at + static_cast<Timestamp>(rules.close_after_days) * 86400;
   }
   return response;
 }

@@ -4,10 +4,11 @@
 // address or password is reported at start). Each connection keeps its prepared statements per
 // SQL text. Write transactions are SERIALIZABLE: PostgreSQL then guarantees what SQLite's single
 // writer does, that a transaction's checks still hold when it commits; a transaction that
-// PostgreSQL aborts as a serialisation failure or deadlock is run again (at most ten times,
-// after a growing random pause), so the work given to Transact must not act outside the
-// database. Reads are REPEATABLE READ READ
-// ONLY: one snapshot.
+// PostgreSQL aborts as a serialisation failure or deadlock is meant to run again (at most ten
+// times, after a growing random pause), so the work given to Transact must not act outside the
+// database. Known defect: RunTransaction's ROLLBACK clears the SQLSTATE that must_retry() reads,
+// so today the failure reaches the caller as kBusy instead (docs/architecture.md). Reads are
+// REPEATABLE READ READ ONLY: one snapshot.
 //
 // A connection that breaks (the server restarted, the network dropped) is closed and replaced on
 // a later call; a transaction that cannot begin on a broken idle connection is tried once more on

@@ -9,15 +9,16 @@
 #include "auth/crypto.h"
 #include "auth/totp.h"
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::auth {
 namespace {
 
-class AccountsTest : public ::testing::Test {
+class AccountsTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(InitCrypto());
-    store_ = std::move(*SqlStore::Open({":memory:", true}));
+    BROADSHEET_OPEN_TEST_STORE(store_);
     accounts_ = std::make_unique<Accounts>(*store_);
     ASSERT_TRUE(accounts_->AddUser("ed@example.org", "Ed Itor", "editor", "correct horse battery"));
   }
@@ -59,7 +60,7 @@ TEST(CheckEmail, AcceptsAddressesAndRefusesTheRest) {
   }
 }
 
-TEST_F(AccountsTest, SignInCreatesASessionThatAuthenticates) {
+TEST_P(AccountsTest, SignInCreatesASessionThatAuthenticates) {
   auto signed_in = TryPassword("correct horse battery");
   ASSERT_TRUE(signed_in) << signed_in.error().message;
   EXPECT_EQ(signed_in->viewer.role, Role::kEditor);
@@ -72,14 +73,14 @@ TEST_F(AccountsTest, SignInCreatesASessionThatAuthenticates) {
   EXPECT_FALSE(*accounts_->Authenticate(signed_in->token, now_ + 20));
 }
 
-TEST_F(AccountsTest, SessionsExpire) {
+TEST_P(AccountsTest, SessionsExpire) {
   auto signed_in = TryPassword("correct horse battery");
   ASSERT_TRUE(signed_in);
   EXPECT_FALSE(
       *accounts_->Authenticate(signed_in->token, now_ + accounts_->limits().session_lifetime + 1));
 }
 
-TEST_F(AccountsTest, WrongPasswordAndUnknownAddressLookTheSame) {
+TEST_P(AccountsTest, WrongPasswordAndUnknownAddressLookTheSame) {
   auto wrong = TryPassword("incorrect horse");
   auto unknown = TryPassword("correct horse battery", "192.0.2.1", "nobody@example.org");
   ASSERT_FALSE(wrong);
@@ -89,7 +90,7 @@ TEST_F(AccountsTest, WrongPasswordAndUnknownAddressLookTheSame) {
   EXPECT_EQ(wrong.error().message, unknown.error().message);
 }
 
-TEST_F(AccountsTest, RepeatedFailuresForAnAccountAreRefusedEvenWithTheRightPassword) {
+TEST_P(AccountsTest, RepeatedFailuresForAnAccountAreRefusedEvenWithTheRightPassword) {
   for (int i = 0; i < accounts_->limits().per_account; ++i) {
     // From different addresses, so only the per-account limit applies.
     EXPECT_EQ(TryPassword("wrong", "192.0.2." + std::to_string(i)).error().code,
@@ -101,7 +102,7 @@ TEST_F(AccountsTest, RepeatedFailuresForAnAccountAreRefusedEvenWithTheRightPassw
   EXPECT_TRUE(TryPassword("correct horse battery", "198.51.100.7"));
 }
 
-TEST_F(AccountsTest, RepeatedFailuresFromAnAddressAreRefused) {
+TEST_P(AccountsTest, RepeatedFailuresFromAnAddressAreRefused) {
   for (int i = 0; i < accounts_->limits().per_address; ++i) {
     TryPassword("wrong", "203.0.113.5", "user" + std::to_string(i) + "@example.org");
   }
@@ -111,7 +112,7 @@ TEST_F(AccountsTest, RepeatedFailuresFromAnAddressAreRefused) {
 }
 
 // Issue 13: a right password must not reset the count of wrong two-factor codes.
-TEST_F(AccountsTest, WrongCodesAreThrottledEvenWhenThePasswordIsRightEachTime) {
+TEST_P(AccountsTest, WrongCodesAreThrottledEvenWhenThePasswordIsRightEachTime) {
   auto user = store_->FindUserByEmail("ed@example.org");
   ASSERT_TRUE(user && *user);
   const std::string secret = NewTotpSecret();
@@ -142,7 +143,7 @@ TEST_F(AccountsTest, WrongCodesAreThrottledEvenWhenThePasswordIsRightEachTime) {
 
 // Issue 13: attempts made at the same time are counted before they are checked, so a burst of
 // wrong passwords gets no more checks than the limit.
-TEST_F(AccountsTest, ABurstOfConcurrentWrongPasswordsIsCheckedNoMoreThanTheLimit) {
+TEST_P(AccountsTest, ABurstOfConcurrentWrongPasswordsIsCheckedNoMoreThanTheLimit) {
   std::atomic<int> checked{0}, refused{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 40; ++i) {
@@ -158,7 +159,7 @@ TEST_F(AccountsTest, ABurstOfConcurrentWrongPasswordsIsCheckedNoMoreThanTheLimit
   EXPECT_EQ(TryPassword("correct horse battery").error().code, ErrorCode::kRateLimited);
 }
 
-TEST_F(AccountsTest, ARightPasswordGivesItsPlaceBack) {
+TEST_P(AccountsTest, ARightPasswordGivesItsPlaceBack) {
   for (int i = 0; i < accounts_->limits().per_account - 1; ++i)
     ASSERT_EQ(TryPassword("wrong", "192.0.2." + std::to_string(i)).error().code,
               ErrorCode::kUnauthenticated);
@@ -168,7 +169,7 @@ TEST_F(AccountsTest, ARightPasswordGivesItsPlaceBack) {
       accounts_->SignIn({"ed@example.org", "correct horse battery", "198.51.100.1", "t"}, now_));
 }
 
-TEST_F(AccountsTest, AccountsWithoutPasswordsCannotSignIn) {
+TEST_P(AccountsTest, AccountsWithoutPasswordsCannotSignIn) {
   auto id = accounts_->AddUser("new@example.org", "New Writer", "contributor", std::nullopt);
   ASSERT_TRUE(id);
   EXPECT_EQ(TryPassword("", "192.0.2.9", "new@example.org").error().code,
@@ -185,7 +186,7 @@ TEST_F(AccountsTest, AccountsWithoutPasswordsCannotSignIn) {
             ErrorCode::kNotFound);
 }
 
-TEST_F(AccountsTest, PasswordLinksExpire) {
+TEST_P(AccountsTest, PasswordLinksExpire) {
   auto id = accounts_->AddUser("late@example.org", "Late", "author", std::nullopt);
   ASSERT_TRUE(id);
   auto link = accounts_->CreatePasswordLink(*id, now_);
@@ -193,7 +194,7 @@ TEST_F(AccountsTest, PasswordLinksExpire) {
   EXPECT_FALSE(*accounts_->PasswordLinkUser(*link, now_ + accounts_->limits().link_lifetime + 1));
 }
 
-TEST_F(AccountsTest, AddUserValidates) {
+TEST_P(AccountsTest, AddUserValidates) {
   EXPECT_EQ(accounts_->AddUser("ed@example.org", "Twin", "editor", std::nullopt).error().code,
             ErrorCode::kConflict);
   EXPECT_EQ(accounts_->AddUser("ED@EXAMPLE.ORG", "Twin", "editor", std::nullopt).error().code,
@@ -206,7 +207,7 @@ TEST_F(AccountsTest, AddUserValidates) {
             ErrorCode::kInvalidArgument);
 }
 
-TEST_F(AccountsTest, FormTokensAreBoundToWhatTheyWereMadeFor) {
+TEST_P(AccountsTest, FormTokensAreBoundToWhatTheyWereMadeFor) {
   auto token = accounts_->FormToken("session:abc", "POST /admin/posts/1");
   ASSERT_TRUE(token);
   EXPECT_TRUE(*accounts_->CheckFormToken("session:abc", "POST /admin/posts/1", *token));
@@ -216,7 +217,7 @@ TEST_F(AccountsTest, FormTokensAreBoundToWhatTheyWereMadeFor) {
 }
 
 // Issue 13: a token taken from one form (the editor's) must not authorise another action.
-TEST_F(AccountsTest, FormTokensAreBoundToTheirAction) {
+TEST_P(AccountsTest, FormTokensAreBoundToTheirAction) {
   auto token = accounts_->FormToken("session:abc", "POST /admin/posts/1");
   ASSERT_TRUE(token);
   EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", "POST /admin/users/4", *token));
@@ -224,7 +225,7 @@ TEST_F(AccountsTest, FormTokensAreBoundToTheirAction) {
   EXPECT_FALSE(*accounts_->CheckFormToken("session:abc", "", *token));
 }
 
-TEST_F(AccountsTest, SigningInDoesNotInvalidateThePublicPageCache) {
+TEST_P(AccountsTest, SigningInDoesNotInvalidateThePublicPageCache) {
   const auto before = store_->ContentVersion();
   ASSERT_TRUE(TryPassword("correct horse battery"));
   TryPassword("wrong");
@@ -249,7 +250,7 @@ class AccountManagementTest : public AccountsTest {
   }
 };
 
-TEST_F(AccountManagementTest, AdministratorsManageEveryoneButOwnersAndThemselves) {
+TEST_P(AccountManagementTest, AdministratorsManageEveryoneButOwnersAndThemselves) {
   const std::int64_t owner = Add("owner@example.org", "owner");
   const std::int64_t admin = Add("admin@example.org", "administrator");
   const std::int64_t writer = Add("writer@example.org", "contributor");
@@ -276,7 +277,7 @@ TEST_F(AccountManagementTest, AdministratorsManageEveryoneButOwnersAndThemselves
             ErrorCode::kForbidden);
 }
 
-TEST_F(AccountManagementTest, OnlyOnesOwnSessionsCanBeEnded) {
+TEST_P(AccountManagementTest, OnlyOnesOwnSessionsCanBeEnded) {
   auto mine = TryPassword("correct horse battery");
   ASSERT_TRUE(mine);
   ASSERT_TRUE(accounts_->AddUser("other@example.org", "Other", "editor", "another long password"));
@@ -289,6 +290,10 @@ TEST_F(AccountManagementTest, OnlyOnesOwnSessionsCanBeEnded) {
   EXPECT_TRUE(accounts_->EndOwnSession(me, HashToken(mine->token), now_));
   EXPECT_FALSE(*accounts_->Authenticate(mine->token, now_));
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, AccountsTest, test::kBothDatabases, test::DatabaseName);
+INSTANTIATE_TEST_SUITE_P(BothDatabases, AccountManagementTest, test::kBothDatabases,
+                         test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::auth

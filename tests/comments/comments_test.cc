@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::comments {
 namespace {
@@ -47,10 +48,10 @@ TEST(CommentPages, PageOfTurnsNonsenseIntoTheFirstPage) {
   EXPECT_EQ(Comments::PageOf(kMax, 1), kMax);  // no overflow
 }
 
-class Moderation : public ::testing::Test {
+class Moderation : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqlStore::Open({":memory:", true}));
+    BROADSHEET_OPEN_TEST_STORE(store_);
     post_.slug = "piece";
     post_.title = "Piece";
     post_.status = PostStatus::kPublished;
@@ -78,7 +79,7 @@ class Moderation : public ::testing::Test {
   int count_ = 0;
 };
 
-TEST_F(Moderation, HoldFirstHoldsUntilOneIsApproved) {
+TEST_P(Moderation, HoldFirstHoldsUntilOneIsApproved) {
   Comments comments(*store_);
   auto first = comments.Submit(post_, From("a@example.org"), 200);
   ASSERT_TRUE(first);
@@ -90,7 +91,7 @@ TEST_F(Moderation, HoldFirstHoldsUntilOneIsApproved) {
   EXPECT_EQ(comments.Submit(post_, From("b@example.org"), 300)->status, CommentStatus::kPending);
 }
 
-TEST_F(Moderation, ModesHoldAllAndHoldNone) {
+TEST_P(Moderation, ModesHoldAllAndHoldNone) {
   EXPECT_EQ(Comments(*store_, Mode(comments::Moderation::kHoldNone))
                 .Submit(post_, From("x@example.org"), 100)
                 ->status,
@@ -101,7 +102,7 @@ TEST_F(Moderation, ModesHoldAllAndHoldNone) {
   EXPECT_EQ(hold_all.Submit(post_, From("y@example.org"), 200)->status, CommentStatus::kPending);
 }
 
-TEST_F(Moderation, SuspiciousCommentsAreKeptButNotPublished) {
+TEST_P(Moderation, SuspiciousCommentsAreKeptButNotPublished) {
   Comments comments(*store_, Mode(comments::Moderation::kHoldNone));
   Submission again = From("a@example.org");
   ASSERT_EQ(comments.Submit(post_, again, 1000)->status, CommentStatus::kApproved);
@@ -122,7 +123,7 @@ TEST_F(Moderation, SuspiciousCommentsAreKeptButNotPublished) {
   EXPECT_EQ(comments.Submit(post_, busy, 5000)->status, CommentStatus::kApproved);
 }
 
-TEST_F(Moderation, AFloodFromOneClientIsRefusedNotStoredWhileOthersComment) {
+TEST_P(Moderation, AFloodFromOneClientIsRefusedNotStoredWhileOthersComment) {
   Comments comments(*store_, Mode(comments::Moderation::kHoldNone));
   comments.SetFloodLimits({.per_minute = 3, .per_hour = 10});
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(comments.Submit(post_, From("f@example.org"), 100 + i));
@@ -144,7 +145,7 @@ TEST_F(Moderation, AFloodFromOneClientIsRefusedNotStoredWhileOthersComment) {
   EXPECT_TRUE(comments.Submit(post_, From("f@example.org"), 160));
 }
 
-TEST_F(Moderation, StoresNoClientAddress) {
+TEST_P(Moderation, StoresNoClientAddress) {
   auto outcome = Comments(*store_).Submit(post_, From("z@example.org"), 100);
   ASSERT_TRUE(outcome);
   auto stored = store_->FindComment(outcome->id);
@@ -153,7 +154,7 @@ TEST_F(Moderation, StoresNoClientAddress) {
   EXPECT_FALSE((*stored)->client_hash.empty());
 }
 
-TEST_F(Moderation, ClosedPostsAndForeignParentsAreRefused) {
+TEST_P(Moderation, ClosedPostsAndForeignParentsAreRefused) {
   Post closed = post_;
   closed.comments_open = false;
   EXPECT_EQ(Comments(*store_).Submit(closed, From("a@example.org"), 1).error().code,
@@ -163,7 +164,7 @@ TEST_F(Moderation, ClosedPostsAndForeignParentsAreRefused) {
   EXPECT_EQ(Comments(*store_).Submit(post_, reply, 1).error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST_F(Moderation, TheFormTokenMustBeGenuineAndTimely) {
+TEST_P(Moderation, TheFormTokenMustBeGenuineAndTimely) {
   Comments comments(*store_, Mode(comments::Moderation::kHoldNone));
   Submission fast = From("fast@example.org");
   fast.form_token = *comments.FormToken(post_.id, 1000);
@@ -190,7 +191,7 @@ TEST_F(Moderation, TheFormTokenMustBeGenuineAndTimely) {
             CommentStatus::kApproved);
 }
 
-TEST_F(Moderation, BlocklistsFromTheDeskSettings) {
+TEST_P(Moderation, BlocklistsFromTheDeskSettings) {
   ASSERT_TRUE(store_->SetDeskSetting("comment_moderation", "hold-none"));
   ASSERT_TRUE(store_->SetDeskSetting("comments_spam_words", "Casino\n\n  cheap pills \n"));
   ASSERT_TRUE(store_->SetDeskSetting("comments_hold_words", "198.51.100.7\nnuisance@example.org"));
@@ -212,7 +213,7 @@ TEST_F(Moderation, BlocklistsFromTheDeskSettings) {
   EXPECT_EQ(comments.Submit(post_, From("c@example.org"), 100)->status, CommentStatus::kApproved);
 }
 
-TEST_F(Moderation, RateLimitAndLinkLimitComeFromSettings) {
+TEST_P(Moderation, RateLimitAndLinkLimitComeFromSettings) {
   ASSERT_TRUE(store_->SetDeskSetting("comment_moderation", "hold-none"));
   ASSERT_TRUE(store_->SetDeskSetting("comments_rate_limit", "0"));
   ASSERT_TRUE(store_->SetDeskSetting("comments_max_links", "5"));
@@ -226,7 +227,7 @@ TEST_F(Moderation, RateLimitAndLinkLimitComeFromSettings) {
   EXPECT_EQ(comments.Submit(post_, linky, 200)->status, CommentStatus::kApproved);
 }
 
-TEST_F(Moderation, StaffCommentsAreApprovedAndMarkedUnderTheirAccount) {
+TEST_P(Moderation, StaffCommentsAreApprovedAndMarkedUnderTheirAccount) {
   User editor;
   editor.email = "editor@meridian.example";
   editor.name = "Eda Editor";
@@ -246,7 +247,7 @@ TEST_F(Moderation, StaffCommentsAreApprovedAndMarkedUnderTheirAccount) {
   EXPECT_EQ(stored->author_email, "editor@meridian.example");
 }
 
-TEST_F(Moderation, ReplyFromTheQueueApprovesTheParent) {
+TEST_P(Moderation, ReplyFromTheQueueApprovesTheParent) {
   User editor;
   editor.email = "editor@meridian.example";
   editor.name = "Eda Editor";
@@ -264,7 +265,7 @@ TEST_F(Moderation, ReplyFromTheQueueApprovesTheParent) {
   EXPECT_EQ(comments.Reply(held->id, editor, "   ", 200).error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST_F(Moderation, EditIsCheckedAndRerendered) {
+TEST_P(Moderation, EditIsCheckedAndRerendered) {
   Comments comments(*store_);
   auto held = comments.Submit(post_, From("new@example.org"), 100);
   Submission changes = From("new@example.org");
@@ -278,7 +279,7 @@ TEST_F(Moderation, EditIsCheckedAndRerendered) {
   EXPECT_EQ(comments.Edit(999, changes).error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(Moderation, TheSpamFilterLearnsFromModeratorsAndTakesLessonsBack) {
+TEST_P(Moderation, TheSpamFilterLearnsFromModeratorsAndTakesLessonsBack) {
   Rules rules = Mode(comments::Moderation::kHoldNone);
   rules.rate_limit = 0;
   Comments comments(*store_, rules);
@@ -344,7 +345,7 @@ TEST(SpamWords, WordsAndHosts) {
   EXPECT_EQ(std::find(words.begin(), words.end(), "ok"), words.end());  // too short
 }
 
-TEST_F(Moderation, OldClientHashesAreForgotten) {
+TEST_P(Moderation, OldClientHashesAreForgotten) {
   ASSERT_TRUE(store_->SetDeskSetting("comments_client_retention_days", "30"));
   Comments comments(*store_);
   auto old = comments.Submit(post_, From("old@example.org"), 100);
@@ -353,6 +354,8 @@ TEST_F(Moderation, OldClientHashesAreForgotten) {
   EXPECT_TRUE((*store_->FindComment(old->id))->client_hash.empty());
   EXPECT_FALSE((*store_->FindComment(recent->id))->client_hash.empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, Moderation, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::comments

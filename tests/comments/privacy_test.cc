@@ -5,14 +5,15 @@
 
 #include "comments/comments.h"
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::comments {
 namespace {
 
-class PrivacyTest : public ::testing::Test {
+class PrivacyTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqlStore::Open({":memory:", true}));
+    BROADSHEET_OPEN_TEST_STORE(store_);
     post_.slug = "piece";
     post_.title = "Piece";
     post_.status = PostStatus::kPublished;
@@ -37,7 +38,7 @@ class PrivacyTest : public ::testing::Test {
   Post post_;
 };
 
-TEST_F(PrivacyTest, LinkTokensNameTheAddressAndExpire) {
+TEST_P(PrivacyTest, LinkTokensNameTheAddressAndExpire) {
   Privacy privacy(*store_);
   auto token = privacy.LinkToken("Reader@Example.org", 1000);
   ASSERT_TRUE(token);
@@ -51,7 +52,7 @@ TEST_F(PrivacyTest, LinkTokensNameTheAddressAndExpire) {
   EXPECT_FALSE(*privacy.CheckToken("1.2.3", 1000));
 }
 
-TEST_F(PrivacyTest, RequestsAreLimitedPerAddressAndClient) {
+TEST_P(PrivacyTest, RequestsAreLimitedPerAddressAndClient) {
   Privacy privacy(*store_);
   for (int i = 0; i < kMaxRequests; ++i)
     EXPECT_TRUE(privacy.AllowRequest("a@example.org", "192.0.2.1", 1000 + i));
@@ -60,7 +61,7 @@ TEST_F(PrivacyTest, RequestsAreLimitedPerAddressAndClient) {
   EXPECT_TRUE(privacy.AllowRequest("a@example.org", "192.0.2.1", 1000 + 3601));
 }
 
-TEST_F(PrivacyTest, ExportHasEverythingAndEraseKeepsThreadsReadable) {
+TEST_P(PrivacyTest, ExportHasEverythingAndEraseKeepsThreadsReadable) {
   const auto answered = Leave("me@example.org", "First thought");
   Leave("other@example.org", "A reply to you", answered);
   Leave("ME@example.org", "Second thought");
@@ -80,6 +81,8 @@ TEST_F(PrivacyTest, ExportHasEverythingAndEraseKeepsThreadsReadable) {
   EXPECT_NE(kept->body_html.find("removed at its author"), std::string::npos);
   EXPECT_EQ(store_->ListApprovedComments(post_.id, 0)->size(), 2u);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, PrivacyTest, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::comments

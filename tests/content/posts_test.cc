@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::content {
 namespace {
@@ -13,12 +14,12 @@ using auth::Role;
 
 constexpr Timestamp kNow = 1'800'000'000;
 
-class PostsTest : public ::testing::Test {
+class PostsTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
-  PostsTest()
-      : store_(std::move(*SqlStore::Open({":memory:", true}))),
-        policy_(*store_, markdown::FilterOptions{}),
-        posts_(*store_, policy_) {
+  void SetUp() override {
+    BROADSHEET_OPEN_TEST_STORE(store_);
+    policy_.emplace(*store_, markdown::FilterOptions{});
+    posts_.emplace(*store_, *policy_);
     editor_ = Actor{AddUser("editor@example.org", "editor"), Role::kEditor};
     author_ = Actor{AddUser("author@example.org", "author"), Role::kAuthor};
     writer_ = Actor{AddUser("writer@example.org", "contributor"), Role::kContributor};
@@ -42,13 +43,13 @@ class PostsTest : public ::testing::Test {
   // Saves and expects success.
   std::int64_t Save(const Actor& actor, std::optional<std::int64_t> id, const PostInput& input,
                     Step step, Timestamp now = kNow) {
-    auto saved = posts_.Save(actor, id, input, id ? Stored(*id).edit_count : 0, step, now);
+    auto saved = posts_->Save(actor, id, input, id ? Stored(*id).edit_count : 0, step, now);
     EXPECT_TRUE(saved) << Describe(saved.error());
     return saved ? *saved : 0;
   }
   ErrorCode Refusal(const Actor& actor, std::optional<std::int64_t> id, const PostInput& input,
                     Step step, Timestamp now = kNow) {
-    auto saved = posts_.Save(actor, id, input, id ? Stored(*id).edit_count : 0, step, now);
+    auto saved = posts_->Save(actor, id, input, id ? Stored(*id).edit_count : 0, step, now);
     EXPECT_FALSE(saved);
     return saved ? ErrorCode::kInternal : saved.error().code;
   }
@@ -61,12 +62,12 @@ class PostsTest : public ::testing::Test {
   }
 
   std::unique_ptr<SqlStore> store_;
-  BodyPolicy policy_;
-  Posts posts_;
+  std::optional<BodyPolicy> policy_;
+  std::optional<Posts> posts_;
   Actor editor_, author_, writer_;
 };
 
-TEST_F(PostsTest, AContributorWritesAndSubmitsButCannotPublish) {
+TEST_P(PostsTest, AContributorWritesAndSubmitsButCannotPublish) {
   const std::int64_t id =
       Save(writer_, std::nullopt, Input("Sanctions at the Border"), Step::kSave);
   EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
@@ -85,7 +86,7 @@ TEST_F(PostsTest, AContributorWritesAndSubmitsButCannotPublish) {
   EXPECT_FALSE(MayEdit(writer_, Stored(id)));
 }
 
-TEST_F(PostsTest, OnlyEditorsTouchOtherPeoplesPosts) {
+TEST_P(PostsTest, OnlyEditorsTouchOtherPeoplesPosts) {
   const std::int64_t id = Save(author_, std::nullopt, Input("An Author's Piece"), Step::kPublish);
   EXPECT_EQ(Stored(id).status, PostStatus::kPublished);
   Save(author_, id, Input("An Author's Piece, Revised"), Step::kSave);  // their own, published
@@ -95,11 +96,11 @@ TEST_F(PostsTest, OnlyEditorsTouchOtherPeoplesPosts) {
   EXPECT_EQ(Refusal(other_author, id, InputOf(id), Step::kTrash), ErrorCode::kForbidden);
   Save(editor_, id, Input("Edited by the Desk"), Step::kSave);
   EXPECT_EQ(Stored(id).title, "Edited by the Desk");
-  EXPECT_EQ(posts_.FindForEdit(writer_, id).error().code, ErrorCode::kForbidden);
-  EXPECT_EQ(posts_.FindForEdit(editor_, id + 100).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(posts_->FindForEdit(writer_, id).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->FindForEdit(editor_, id + 100).error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(PostsTest, PublishingAndSchedulingFollowTheDate) {
+TEST_P(PostsTest, PublishingAndSchedulingFollowTheDate) {
   PostInput later = Input("Due Tomorrow");
   later.date = "2027-01-16T09:00";  // after kNow (2027-01-15T08:00Z)
   const std::int64_t id = Save(editor_, std::nullopt, later, Step::kSave);
@@ -116,7 +117,7 @@ TEST_F(PostsTest, PublishingAndSchedulingFollowTheDate) {
   EXPECT_EQ(Refusal(editor_, other, past, Step::kSchedule), ErrorCode::kInvalidArgument);
 }
 
-TEST_F(PostsTest, ARenamedPublishedPostLeavesA301AndADraftLeavesNothing) {
+TEST_P(PostsTest, ARenamedPublishedPostLeavesA301AndADraftLeavesNothing) {
   const std::int64_t id = Save(editor_, std::nullopt, Input("Grid Security"), Step::kPublish);
   PostInput renamed = InputOf(id);
   renamed.slug = "grid-security-europe";
@@ -133,7 +134,7 @@ TEST_F(PostsTest, ARenamedPublishedPostLeavesA301AndADraftLeavesNothing) {
   EXPECT_FALSE(RedirectAt("/draft-only/"));
 }
 
-TEST_F(PostsTest, TrashingAPublishedPostLeaves410UntilItIsPublishedAgain) {
+TEST_P(PostsTest, TrashingAPublishedPostLeaves410UntilItIsPublishedAgain) {
   const std::int64_t id = Save(editor_, std::nullopt, Input("Energy Talks"), Step::kPublish);
   Save(editor_, id, InputOf(id), Step::kTrash);
   EXPECT_EQ(Stored(id).status, PostStatus::kTrash);
@@ -151,7 +152,7 @@ TEST_F(PostsTest, TrashingAPublishedPostLeaves410UntilItIsPublishedAgain) {
   EXPECT_FALSE(RedirectAt("/energy-talks/"));
 }
 
-TEST_F(PostsTest, ANewPostPublishedAtOnceTakesItsAddressBack) {
+TEST_P(PostsTest, ANewPostPublishedAtOnceTakesItsAddressBack) {
   ASSERT_TRUE(store_->PutRedirect({"/foo/", "", 410, kNow}));
   PostInput input = Input("Foo Returns");
   input.slug = "foo";
@@ -164,7 +165,7 @@ TEST_F(PostsTest, ANewPostPublishedAtOnceTakesItsAddressBack) {
   EXPECT_FALSE(RedirectAt("/bar/"));
 }
 
-TEST_F(PostsTest, ADraftAtARedirectedAddressLeavesTheRedirectAlone) {
+TEST_P(PostsTest, ADraftAtARedirectedAddressLeavesTheRedirectAlone) {
   ASSERT_TRUE(store_->PutRedirect({"/old-report/", "/reports/2026/", 301, kNow}));
   const std::int64_t id = Save(editor_, std::nullopt, Input("Old Report"), Step::kSave);
   Save(editor_, id, InputOf(id), Step::kSave);
@@ -175,36 +176,36 @@ TEST_F(PostsTest, ADraftAtARedirectedAddressLeavesTheRedirectAlone) {
   EXPECT_FALSE(RedirectAt("/old-report/"));
 }
 
-TEST_F(PostsTest, AnOutOfDateFormChangesNothing) {
+TEST_P(PostsTest, AnOutOfDateFormChangesNothing) {
   const std::int64_t id = Save(editor_, std::nullopt, Input("First Words"), Step::kSave);
   const int opened_at = Stored(id).edit_count;
   Save(editor_, id, Input("Someone Else Saved"), Step::kSave);
-  auto late = posts_.Save(editor_, id, Input("My Late Save"), opened_at, Step::kSave, kNow);
+  auto late = posts_->Save(editor_, id, Input("My Late Save"), opened_at, Step::kSave, kNow);
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, ErrorCode::kConflict);
   EXPECT_EQ(Stored(id).title, "Someone Else Saved");
 }
 
-TEST_F(PostsTest, AutosaveKeepsDraftsOnlyAndNeverTheirState) {
+TEST_P(PostsTest, AutosaveKeepsDraftsOnlyAndNeverTheirState) {
   const std::int64_t id = Save(writer_, std::nullopt, Input("Work in Progress"), Step::kSave);
   auto saved =
-      posts_.Autosave(writer_, id, Input("Work in Progress, Later"), Stored(id).edit_count);
+      posts_->Autosave(writer_, id, Input("Work in Progress, Later"), Stored(id).edit_count);
   ASSERT_TRUE(saved) << Describe(saved.error());
   EXPECT_EQ(Stored(id).title, "Work in Progress, Later");
   EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
 
   const std::int64_t live = Save(editor_, std::nullopt, Input("Live Piece"), Step::kPublish);
-  auto refused = posts_.Autosave(editor_, live, Input("Half-Written"), Stored(live).edit_count);
+  auto refused = posts_->Autosave(editor_, live, Input("Half-Written"), Stored(live).edit_count);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(Stored(live).title, "Live Piece");
 }
 
-TEST_F(PostsTest, AFieldThatIsWrongIsNamedAndNothingIsStored) {
+TEST_P(PostsTest, AFieldThatIsWrongIsNamedAndNothingIsStored) {
   EXPECT_EQ(Refusal(editor_, std::nullopt, Input(""), Step::kSave), ErrorCode::kInvalidArgument);
   PostInput unknown = Input("Bylines");
   unknown.authors = "nobody-here";
-  auto saved = posts_.Save(editor_, std::nullopt, unknown, 0, Step::kSave, kNow);
+  auto saved = posts_->Save(editor_, std::nullopt, unknown, 0, Step::kSave, kNow);
   ASSERT_FALSE(saved);
   EXPECT_EQ(saved.error().code, ErrorCode::kInvalidArgument);
   PostInput image = Input("Pictures");
@@ -215,7 +216,7 @@ TEST_F(PostsTest, AFieldThatIsWrongIsNamedAndNothingIsStored) {
   EXPECT_EQ(store_->CountPostsForDesk({}).value(), 0);
 }
 
-TEST_F(PostsTest, AContributorsBodyIsFilteredWhateverTheSetting) {
+TEST_P(PostsTest, AContributorsBodyIsFilteredWhateverTheSetting) {
   ASSERT_TRUE(store_->SetDeskSetting(kUnfilteredHtmlSetting, "1"));
   const std::string body = "<p>Text<script>alert(1)</script></p>";
   const std::int64_t id = Save(writer_, std::nullopt, Input("Hostile", body), Step::kSave);
@@ -223,53 +224,53 @@ TEST_F(PostsTest, AContributorsBodyIsFilteredWhateverTheSetting) {
   const std::int64_t own = Save(editor_, std::nullopt, Input("Trusted", body), Step::kSave);
   EXPECT_NE(Stored(own).body_html.find("<script"), std::string::npos);
   // The editor's preview of the contributor's post is what the save would store: filtered.
-  EXPECT_EQ(posts_.RenderBody(editor_, id, body)->find("<script"), std::string::npos);
-  EXPECT_EQ(posts_.RenderBody(writer_, own, body)->find("<script"), std::string::npos);
+  EXPECT_EQ(posts_->RenderBody(editor_, id, body)->find("<script"), std::string::npos);
+  EXPECT_EQ(posts_->RenderBody(writer_, own, body)->find("<script"), std::string::npos);
 }
 
-TEST_F(PostsTest, ARevisionComesBackAsANewEdit) {
+TEST_P(PostsTest, ARevisionComesBackAsANewEdit) {
   const std::int64_t id = Save(editor_, std::nullopt, Input("The First Headline"), Step::kSave);
   Save(editor_, id, Input("The Second Headline"), Step::kSave);
   const auto revisions = *store_->ListRevisions(id);
   ASSERT_GE(revisions.size(), 2u);
   const Revision& first = revisions.back();
   ASSERT_EQ(first.title, "The First Headline");
-  ASSERT_TRUE(posts_.RestoreRevision(editor_, id, first.id, Stored(id).edit_count, kNow));
+  ASSERT_TRUE(posts_->RestoreRevision(editor_, id, first.id, Stored(id).edit_count, kNow));
   EXPECT_EQ(Stored(id).title, "The First Headline");
-  EXPECT_EQ(posts_.RestoreRevision(writer_, id, first.id, std::nullopt, kNow).error().code,
+  EXPECT_EQ(posts_->RestoreRevision(writer_, id, first.id, std::nullopt, kNow).error().code,
             ErrorCode::kForbidden);
   const std::int64_t other = Save(editor_, std::nullopt, Input("Another"), Step::kSave);
-  EXPECT_EQ(posts_.RestoreRevision(editor_, other, first.id, std::nullopt, kNow).error().code,
+  EXPECT_EQ(posts_->RestoreRevision(editor_, other, first.id, std::nullopt, kNow).error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(posts_.RestoreRevision(editor_, id, first.id, 0, kNow).error().code,
+  EXPECT_EQ(posts_->RestoreRevision(editor_, id, first.id, 0, kNow).error().code,
             ErrorCode::kConflict);
 }
 
-TEST_F(PostsTest, NotesAreForPublishedArticles) {
+TEST_P(PostsTest, NotesAreForPublishedArticles) {
   const std::int64_t id = Save(editor_, std::nullopt, Input("Figures"), Step::kSave);
-  EXPECT_EQ(posts_.AddNote(editor_, id, "correction", "Fixed.", kNow).error().code,
+  EXPECT_EQ(posts_->AddNote(editor_, id, "correction", "Fixed.", kNow).error().code,
             ErrorCode::kInvalidArgument);
   Save(editor_, id, InputOf(id), Step::kPublish);
-  EXPECT_EQ(posts_.AddNote(editor_, id, "correction", "  ", kNow).error().code,
+  EXPECT_EQ(posts_->AddNote(editor_, id, "correction", "  ", kNow).error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(posts_.AddNote(editor_, id, "retraction", "No.", kNow).error().code,
+  EXPECT_EQ(posts_->AddNote(editor_, id, "retraction", "No.", kNow).error().code,
             ErrorCode::kInvalidArgument);
-  ASSERT_TRUE(posts_.AddNote(editor_, id, "correction", " The figure was 12%. ", kNow + 60));
+  ASSERT_TRUE(posts_->AddNote(editor_, id, "correction", " The figure was 12%. ", kNow + 60));
   const auto detail = **store_->FindPostById(id);
   ASSERT_EQ(detail.notes.size(), 1u);
   EXPECT_EQ(detail.notes[0].text, "The figure was 12%.");
   EXPECT_EQ(detail.post.updated_at, kNow + 60);
 }
 
-TEST_F(PostsTest, OnlyEditorsEmptyTheTrash) {
+TEST_P(PostsTest, OnlyEditorsEmptyTheTrash) {
   const std::int64_t id = Save(author_, std::nullopt, Input("Gone Soon"), Step::kPublish);
   Save(author_, id, InputOf(id), Step::kTrash);
-  EXPECT_EQ(posts_.EmptyTrash(author_).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->EmptyTrash(author_).error().code, ErrorCode::kForbidden);
   // A draft trashed before it was ever published leaves its address answering 410 too.
   const std::int64_t draft = Save(writer_, std::nullopt, Input("Never Out"), Step::kSave);
   Save(writer_, draft, InputOf(draft), Step::kTrash);
   EXPECT_FALSE(RedirectAt("/never-out/"));
-  EXPECT_EQ(*posts_.EmptyTrash(editor_), 2);
+  EXPECT_EQ(*posts_->EmptyTrash(editor_), 2);
   EXPECT_FALSE(*store_->FindPostById(id));
   ASSERT_TRUE(RedirectAt("/gone-soon/"));
   EXPECT_EQ(RedirectAt("/gone-soon/")->status, 410);
@@ -277,7 +278,7 @@ TEST_F(PostsTest, OnlyEditorsEmptyTheTrash) {
   EXPECT_EQ(RedirectAt("/never-out/")->status, 410);
 }
 
-TEST_F(PostsTest, AnImportedPostTakesBackItsAddressAndNeedsAUsableOne) {
+TEST_P(PostsTest, AnImportedPostTakesBackItsAddressAndNeedsAUsableOne) {
   ASSERT_TRUE(store_->PutRedirect({"/back-again/", "", 410, kNow}));
   Post post;
   post.slug = "back-again";
@@ -294,6 +295,8 @@ TEST_F(PostsTest, AnImportedPostTakesBackItsAddressAndNeedsAUsableOne) {
   post.slug = "../etc";
   EXPECT_EQ(Posts::Import(*store_, post).error().code, ErrorCode::kInvalidArgument);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, PostsTest, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::content

@@ -4,13 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::content {
 namespace {
 
-class RecordsTest : public ::testing::Test {
+class RecordsTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
-  RecordsTest() : store_(std::move(*SqlStore::Open({":memory:", true}))) {}
+  void SetUp() override { BROADSHEET_OPEN_TEST_STORE(store_); }
 
   static Section NamedSection(const std::string& name, const std::string& slug = "") {
     Section section;
@@ -29,7 +30,7 @@ class RecordsTest : public ::testing::Test {
   std::unique_ptr<SqlStore> store_;
 };
 
-TEST_F(RecordsTest, ASectionIsAddedOnceAndChangedWhereItIs) {
+TEST_P(RecordsTest, ASectionIsAddedOnceAndChangedWhereItIs) {
   ASSERT_TRUE(SaveSection(*store_, NamedSection("Security and Foreign Policy"), true));
   const auto stored = **store_->FindSection("security-and-foreign-policy");
   EXPECT_EQ(stored.position, 0);
@@ -45,13 +46,13 @@ TEST_F(RecordsTest, ASectionIsAddedOnceAndChangedWhereItIs) {
   EXPECT_EQ((*store_->FindSection("security-and-foreign-policy"))->position, 1000);
 }
 
-TEST_F(RecordsTest, ASectionNeedsANameAndAUsableAddress) {
+TEST_P(RecordsTest, ASectionNeedsANameAndAUsableAddress) {
   ExpectRefused(SaveSection(*store_, NamedSection(""), true));
   ExpectRefused(SaveSection(*store_, NamedSection("Energy", "Energy Policy"), true));
   EXPECT_TRUE(store_->ListSections()->empty());
 }
 
-TEST_F(RecordsTest, AnAuthorsBiographyIsTextAndThePhotoAnAddressOfOurs) {
+TEST_P(RecordsTest, AnAuthorsBiographyIsTextAndThePhotoAnAddressOfOurs) {
   Author author;
   author.name = "Mira Okafor";
   author.bio_markdown = "Analyst. <script>alert(1)</script>**Bold**";
@@ -67,7 +68,7 @@ TEST_F(RecordsTest, AnAuthorsBiographyIsTextAndThePhotoAnAddressOfOurs) {
   EXPECT_EQ((*store_->FindAuthor("mira-okafor"))->avatar, "");
 }
 
-TEST_F(RecordsTest, OnlyAnExistingTagIsRenamed) {
+TEST_P(RecordsTest, OnlyAnExistingTagIsRenamed) {
   ASSERT_TRUE(store_->UpsertTag({0, "sanctions", "Sanctions"}));
   ASSERT_TRUE(RenameTag(*store_, "sanctions", "Economic Sanctions"));
   EXPECT_EQ((*store_->FindTag("sanctions"))->name, "Economic Sanctions");
@@ -75,7 +76,7 @@ TEST_F(RecordsTest, OnlyAnExistingTagIsRenamed) {
   ExpectRefused(RenameTag(*store_, "sanctions", ""));
 }
 
-TEST_F(RecordsTest, RedirectsGoSomewhereSafeAndNeverToThemselves) {
+TEST_P(RecordsTest, RedirectsGoSomewhereSafeAndNeverToThemselves) {
   ExpectRefused(PutRedirect(*store_, {"https://evil.example/", "/x/", 301, 0}));
   ExpectRefused(PutRedirect(*store_, {"/old/", "javascript:alert(1)", 301, 0}));
   ExpectRefused(PutRedirect(*store_, {"/old/", "//evil.example/", 302, 0}));
@@ -89,6 +90,8 @@ TEST_F(RecordsTest, RedirectsGoSomewhereSafeAndNeverToThemselves) {
   ASSERT_TRUE(RemoveRedirect(*store_, "/old/"));
   EXPECT_FALSE(*store_->FindRedirect("/old/"));
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, RecordsTest, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::content

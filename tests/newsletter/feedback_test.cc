@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::newsletter {
 namespace {
@@ -54,10 +55,10 @@ std::string Complaint(const std::string& recipient) {
          "\n--b2--\n";
 }
 
-class FeedbackTest : public ::testing::Test {
+class FeedbackTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqlStore::Open({":memory:", true}));
+    BROADSHEET_OPEN_TEST_STORE(store_);
     for (const char* email : {"one@example.org", "two@example.org", "three@example.org"}) {
       Subscriber subscriber;
       subscriber.email = email;
@@ -71,7 +72,7 @@ class FeedbackTest : public ::testing::Test {
   std::vector<std::int64_t> ids_;
 };
 
-TEST_F(FeedbackTest, PermanentBouncesAndComplaintsMarkSubscribersAndTheRestIsIgnored) {
+TEST_P(FeedbackTest, PermanentBouncesAndComplaintsMarkSubscribersAndTheRestIsIgnored) {
   std::stringstream mailbox;
   mailbox << Bounce("bounces+1-" + std::to_string(ids_[0]) + "@test.example",
                     "someone-else@example.org", "5.1.1", "failed")
@@ -90,7 +91,7 @@ TEST_F(FeedbackTest, PermanentBouncesAndComplaintsMarkSubscribersAndTheRestIsIgn
   EXPECT_EQ(StatusOf(ids_[2]), SubscriberStatus::kActive);  // only delayed
 }
 
-TEST_F(FeedbackTest, ABounceBelowTheThresholdIsCountedNotFinal) {
+TEST_P(FeedbackTest, ABounceBelowTheThresholdIsCountedNotFinal) {
   std::stringstream mailbox(Bounce("x@test.example", "three@example.org", "5.2.2", "failed"));
   ASSERT_TRUE(ApplyFeedback(*store_, mailbox, 2));
   auto subscriber = **store_->FindSubscriber(ids_[2]);
@@ -101,7 +102,7 @@ TEST_F(FeedbackTest, ABounceBelowTheThresholdIsCountedNotFinal) {
   EXPECT_EQ(StatusOf(ids_[2]), SubscriberStatus::kBounced);
 }
 
-TEST_F(FeedbackTest, EmptyAndGarbageMailboxesChangeNothing) {
+TEST_P(FeedbackTest, EmptyAndGarbageMailboxesChangeNothing) {
   std::stringstream empty;
   EXPECT_EQ(ApplyFeedback(*store_, empty, 1)->messages, 0);
   std::stringstream garbage(std::string("\0\1\2 not a mailbox \xff\n", 20));
@@ -110,6 +111,8 @@ TEST_F(FeedbackTest, EmptyAndGarbageMailboxesChangeNothing) {
   EXPECT_EQ(report->ignored, 1);
   for (auto id : ids_) EXPECT_EQ(StatusOf(id), SubscriberStatus::kActive);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, FeedbackTest, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::newsletter

@@ -4,6 +4,7 @@
 
 #include "auth/crypto.h"
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::newsletter {
 namespace {
@@ -35,11 +36,11 @@ std::string LinkAfter(const std::string& text, const std::string& prefix) {
   return text.substr(start, text.find('\n', start) - start);
 }
 
-class SubscriptionsTest : public ::testing::Test {
+class SubscriptionsTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(auth::InitCrypto());
-    store_ = std::move(*SqlStore::Open({":memory:", true}));
+    BROADSHEET_OPEN_TEST_STORE(store_);
     outbox_.emplace(*store_, mailer_, nullptr);
     for (const char* slug : {"security", "economy"}) {
       Section section;
@@ -67,7 +68,7 @@ class SubscriptionsTest : public ::testing::Test {
   Publication publication_;
 };
 
-TEST_F(SubscriptionsTest, DoubleOptInConfirmsByTheMailedLinkAndWelcomes) {
+TEST_P(SubscriptionsTest, DoubleOptInConfirmsByTheMailedLinkAndWelcomes) {
   Subscriptions subscriptions(*store_, *outbox_);
   Signup signup = For("Reader@Example.org");
   signup.everything = false;
@@ -103,7 +104,7 @@ TEST_F(SubscriptionsTest, DoubleOptInConfirmsByTheMailedLinkAndWelcomes) {
   EXPECT_FALSE(*subscriptions.FromManageToken("1.forged"));
 }
 
-TEST_F(SubscriptionsTest, SignupsRevealNothingAndRespectThoseWhoLeftOrComplained) {
+TEST_P(SubscriptionsTest, SignupsRevealNothingAndRespectThoseWhoLeftOrComplained) {
   Subscriptions subscriptions(*store_, *outbox_);
   Subscriber active;
   active.email = "active@example.org";
@@ -126,7 +127,7 @@ TEST_F(SubscriptionsTest, SignupsRevealNothingAndRespectThoseWhoLeftOrComplained
             SubscriberStatus::kComplained);
 }
 
-TEST_F(SubscriptionsTest, BadAddressesAndFloodsAreRefusedAndStoreNothing) {
+TEST_P(SubscriptionsTest, BadAddressesAndFloodsAreRefusedAndStoreNothing) {
   Subscriptions subscriptions(*store_, *outbox_);
   for (const char* bad : {"", "not-an-address", "a@b", "x@example.org\r\nBcc: victim@example.org",
                           "x@exa\x01mple.org"}) {
@@ -144,7 +145,7 @@ TEST_F(SubscriptionsTest, BadAddressesAndFloodsAreRefusedAndStoreNothing) {
   EXPECT_TRUE(subscriptions.Subscribe(For("flood@example.org"), publication_, 100 + 3601));
 }
 
-TEST_F(SubscriptionsTest, ReadersChooseSectionsAndUnsubscribe) {
+TEST_P(SubscriptionsTest, ReadersChooseSectionsAndUnsubscribe) {
   Subscriptions subscriptions(*store_, *outbox_);
   Subscriber subscriber;
   subscriber.email = "choosy@example.org";
@@ -163,7 +164,7 @@ TEST_F(SubscriptionsTest, ReadersChooseSectionsAndUnsubscribe) {
   EXPECT_EQ(stored.unsubscribed_at, 500);
 }
 
-TEST_F(SubscriptionsTest, CsvRoundTripKeepsConsentAndSkipsWhatItCannotTrust) {
+TEST_P(SubscriptionsTest, CsvRoundTripKeepsConsentAndSkipsWhatItCannotTrust) {
   Subscriptions subscriptions(*store_, *outbox_);
   auto report = subscriptions.ImportCsv(
       "\xEF\xBB\xBF"
@@ -203,7 +204,7 @@ TEST_F(SubscriptionsTest, CsvRoundTripKeepsConsentAndSkipsWhatItCannotTrust) {
   EXPECT_EQ(*subscriptions.ExportCsv(), *csv);
 }
 
-TEST_F(SubscriptionsTest, AMalformedCsvChangesNothing) {
+TEST_P(SubscriptionsTest, AMalformedCsvChangesNothing) {
   Subscriptions subscriptions(*store_, *outbox_);
   auto bad = subscriptions.ImportCsv(
       "email,consented_at\r\na@example.org,2024-01-01T00:00:00Z\r\n\"broken,2024\r\n", 1);
@@ -216,6 +217,9 @@ TEST_F(SubscriptionsTest, AMalformedCsvChangesNothing) {
   EXPECT_EQ(subscriptions.ImportCsv("email\r\n\xff\xfe\r\n", 1).error().code,
             ErrorCode::kInvalidArgument);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, SubscriptionsTest, test::kBothDatabases,
+                         test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::newsletter

@@ -1,0 +1,43 @@
+// Stores for the unit suites that run on both databases: each test gets a new, empty store,
+// SQLite in memory or a new database in the PostgreSQL cluster ctest starts (tests/postgres).
+// Such a suite is a TestWithParam<storage::Dialect> instantiated with kBothDatabases.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "storage/sql_store.h"
+#include "storage/test_databases.h"
+
+namespace broadsheet::test {
+
+inline Result<std::unique_ptr<SqlStore>> OpenEmptyStore(storage::Dialect dialect) {
+  std::string url = ":memory:";
+  if (dialect == storage::Dialect::kPostgres) {
+    auto made = storage::test::EmptyPostgresUrl();
+    if (!made) return tl::unexpected(made.error());
+    url = *made;
+  }
+  return SqlStore::Open({url, true});
+}
+
+inline const auto kBothDatabases =
+    ::testing::Values(storage::Dialect::kSqlite, storage::Dialect::kPostgres);
+
+// "sqlite" and "postgresql" in the tests' names.
+inline std::string DatabaseName(const ::testing::TestParamInfo<storage::Dialect>& info) {
+  return std::string(storage::DialectName(info.param));
+}
+
+}  // namespace broadsheet::test
+
+// In a fixture's SetUp: opens `store` on the test's database, or skips the test saying why
+// there is none (PostgreSQL outside ctest).
+#define BROADSHEET_OPEN_TEST_STORE(store)                         \
+  do {                                                            \
+    auto opened = ::broadsheet::test::OpenEmptyStore(GetParam()); \
+    if (!opened) GTEST_SKIP() << opened.error().message;          \
+    (store) = std::move(*opened);                                 \
+  } while (false)
