@@ -199,9 +199,18 @@ class Database {
   virtual Dialect dialect() const = 0;
 
   // `work(Connection&)` returns Result<T>; it runs in one transaction, committed if it succeeds.
+  // On PostgreSQL a transaction undone by a serialisation failure or a deadlock runs `work`
+  // again (a few times, after a short random pause), so `work` must not act outside the
+  // database, nor keep state from one run to the next.
   template <typename Work>
   auto Transact(Work&& work) -> std::invoke_result_t<Work, Connection&> {
     return Call(Mode::kWrite, std::forward<Work>(work));
+  }
+  // As Transact, for work that keeps state outside the database (an import's maps and report):
+  // run once, a serialisation failure or deadlock answers kBusy.
+  template <typename Work>
+  auto TransactOnce(Work&& work) -> std::invoke_result_t<Work, Connection&> {
+    return Call(Mode::kWriteOnce, std::forward<Work>(work));
   }
   // As Transact, for reading only.
   template <typename Work>
@@ -213,7 +222,8 @@ class Database {
   virtual Result<void> Maintain(std::string_view sql) = 0;
 
  protected:
-  enum class Mode { kRead, kWrite };
+  enum class Mode { kRead, kWrite, kWriteOnce };
+  static bool Writes(Mode mode) { return mode != Mode::kRead; }
   // Runs `work` on a connection inside a transaction of `mode` (joining the calling thread's
   // current one, if any): commits when it succeeds, rolls back when it fails.
   virtual Result<void> WithConnection(Mode mode,

@@ -176,10 +176,14 @@ class PostgresConnection final : public Connection {
     return {};
   }
 
-  // Ends the transaction undone, whatever became of the statements still queued.
+  // Ends the transaction undone, whatever became of the statements still queued; must_retry()
+  // still answers for the failure that ended it.
   Result<void> Rollback() {
     (void)Drain();
-    return Script("ROLLBACK");
+    const std::string state = last_state_;
+    auto done = Script("ROLLBACK");
+    last_state_ = state;
+    return done;
   }
 
   Result<void> Script(std::string_view sql) override {
@@ -371,12 +375,12 @@ void PostgresDatabase::Release(std::unique_ptr<PostgresConnection> connection) {
 Result<void> PostgresDatabase::RunTransaction(PostgresConnection& connection, Mode mode,
                                               const std::function<Result<void>(Connection&)>& work,
                                               bool& begun) {
-  const char* begin = mode == Mode::kWrite ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                           : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  const char* begin = Writes(mode) ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                   : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   begun = false;
   if (auto started = connection.Script(begin); !started) return started;
   begun = true;
-  Active frame{this, &connection, mode == Mode::kWrite, active};
+  Active frame{this, &connection, Writes(mode), active};
   active = &frame;
   auto result = work(connection);
   active = frame.outer;
@@ -408,7 +412,7 @@ Result<void> PostgresDatabase::WithConnection(
     Mode mode, const std::function<Result<void>(Connection&)>& work) {
   for (Active* frame = active; frame != nullptr; frame = frame->outer) {
     if (frame->database != this) continue;
-    if (mode == Mode::kWrite && !frame->writes) break;  // its own transaction, below
+    if (Writes(mode) && !frame->writes) break;  // its own transaction, below
     return work(*frame->connection);
   }
   Result<void> result;
@@ -424,7 +428,7 @@ Result<void> PostgresDatabase::WithConnection(
     // An idle connection the server closed fails at BEGIN, before any work: a fresh one may
     // succeed. (A connection lost later is not retried: its COMMIT may have landed.) A
     // serialisation failure or deadlock undid everything: the work may run again.
-    if (!(broken && !begun) && !must_retry) return result;
+    if (!(broken && !begun) && !(must_retry && mode == Mode::kWrite)) return result;
     if (must_retry && attempt < kTransactionAttempts) {
       thread_local std::minstd_rand random(std::random_device{}());
       const int most = 1 << std::min(attempt + 1, 6);

@@ -4,10 +4,9 @@
 // address or password is reported at start). Each connection keeps its prepared statements per
 // SQL text. Write transactions are SERIALIZABLE: PostgreSQL then guarantees what SQLite's single
 // writer does, that a transaction's checks still hold when it commits; a transaction that
-// PostgreSQL aborts as a serialisation failure or deadlock is meant to run again (at most ten
-// times, after a growing random pause), so the work given to Transact must not act outside the
-// database. Known defect: RunTransaction's ROLLBACK clears the SQLSTATE that must_retry() reads,
-// so today the failure reaches the caller as kBusy instead (docs/architecture.md). Reads are
+// PostgreSQL aborts as a serialisation failure or deadlock is run again (at most ten times,
+// after a growing random pause), so the work given to Transact must not act outside the
+// database; TransactOnce's work runs once, and such a failure answers kBusy. Reads are
 // REPEATABLE READ READ ONLY: one snapshot.
 //
 // A connection that breaks (the server restarted, the network dropped) is closed and replaced on

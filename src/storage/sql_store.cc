@@ -162,7 +162,8 @@ void SqlStore::NoteContentChanged() {
 }
 
 Result<void> SqlStore::InTransaction(const std::function<Result<void>()>& work) {
-  return Writing([&](storage::Connection&) { return work(); });
+  // The caller's work may keep state in memory (an import's maps): it runs once.
+  return Writing([&](storage::Connection&) { return work(); }, true, false);
 }
 
 Result<void> SqlStore::InSnapshot(const std::function<Result<void>()>& work) {
@@ -170,7 +171,7 @@ Result<void> SqlStore::InSnapshot(const std::function<Result<void>()>& work) {
 }
 
 Result<void> SqlStore::Writing(const std::function<Result<void>(storage::Connection&)>& work,
-                               bool invalidates) {
+                               bool invalidates, bool repeatable) {
   if (open_write != nullptr && open_write->store == this) {
     open_write->invalidates = open_write->invalidates || invalidates;
     std::int64_t& changed = open_write->changed;
@@ -182,13 +183,14 @@ Result<void> SqlStore::Writing(const std::function<Result<void>(storage::Connect
   OpenWrite mine{this, invalidates, 0};
   OpenWrite* const outer = open_write;  // another store's, if any
   open_write = &mine;
-  auto done = database_->Transact([&](storage::Connection& c) {
+  auto attempt = [&](storage::Connection& c) {
     // A retried transaction (PostgreSQL runs one again after a serialisation failure) counts
     // afresh.
     mine.changed = 0;
     CountingConnection counted(c, mine.changed);
     return work(counted);
-  });
+  };
+  auto done = repeatable ? database_->Transact(attempt) : database_->TransactOnce(attempt);
   open_write = outer;
   if (!done) return done;
   // Only a transaction that changed what readers see invalidates their caches.

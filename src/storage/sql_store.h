@@ -210,8 +210,10 @@ class SqlStore final : public Store {
   // `work` on a connection, as one write transaction (joining the calling thread's open one)
   // that bumps the change signal when `invalidates` and it changed a row. A nested call defers
   // the bump to the outermost, after it commits, so no reader can cache what is not yet there.
+  // `repeatable`: the work only reads and writes the database, so PostgreSQL may run it again
+  // after a serialisation failure (Database::Transact); else it runs once (TransactOnce).
   Result<void> Writing(const std::function<Result<void>(storage::Connection&)>& work,
-                       bool invalidates = true);
+                       bool invalidates = true, bool repeatable = true);
   // Writing, for work that returns a value (the id of the row it wrote, a count).
   template <typename T>
   Result<T> WritingValue(const std::function<Result<T>(storage::Connection&)>& work,

@@ -299,7 +299,7 @@ Result<void> SqliteDatabase::WithConnection(Mode mode,
     if (frame->database != this) continue;
     // A write inside a read is a transaction of its own, on the writer, unless the read holds
     // the writer already (a database in memory has no other connection): it joins that one.
-    if (mode == Mode::kWrite && !frame->writes && frame->connection != writer_.get()) break;
+    if (Writes(mode) && !frame->writes && frame->connection != writer_.get()) break;
     return work(*frame->connection);
   }
   if (mode == Mode::kRead && pooled_reads_) return OnReader(work);
@@ -336,10 +336,10 @@ Result<void> SqliteDatabase::RunTransaction(SqliteConnection& connection, Mode m
                                             const std::function<Result<void>(Connection&)>& work) {
   // A write takes the write lock at once, so it never fails half-way on an upgrade; a read is a
   // deferred transaction, one snapshot for all its queries.
-  if (auto begun = connection.Control(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"); !begun) {
+  if (auto begun = connection.Control(Writes(mode) ? "BEGIN IMMEDIATE" : "BEGIN"); !begun) {
     return begun;
   }
-  Active frame{this, &connection, mode == Mode::kWrite, active};
+  Active frame{this, &connection, Writes(mode), active};
   active = &frame;
   Result<void> result;
   try {

@@ -25,7 +25,9 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Runs `work` in one transaction: committed if it succeeds, rolled back if it fails.
+  // Runs `work` in one transaction: committed if it succeeds, rolled back if it fails. It runs
+  // once: on PostgreSQL a transaction that lost a race with another (serialisation failure,
+  // deadlock) answers kBusy, where the Store's own methods run theirs again.
   virtual Result<void> InTransaction(const std::function<Result<void>()>& work) = 0;
   // Runs `work` with all its reads in one read-only transaction (one connection, one snapshot)
   // instead of one each: for a page made of many reads. A write inside it commits on its own,

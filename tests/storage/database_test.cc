@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -248,6 +249,59 @@ TEST_P(DatabaseTest, QueuedStatementsRunBeforeTheNextOneAndFailTheirTransaction)
     return c.Integer("SELECT count(*) FROM notes WHERE id = 704");
   }),
             0);
+}
+
+// Two transactions read the same row, then both change it: PostgreSQL undoes the second as a
+// serialisation failure. Transact runs it again (and it then succeeds); TransactOnce answers kBusy.
+TEST_P(DatabaseTest, ALostRaceRunsAgainUnlessAskedToRunOnce) {
+  if (GetParam() == Dialect::kSqlite) {
+    GTEST_SKIP() << "SQLite serialises write transactions from their start: no race is lost";
+  }
+  ASSERT_TRUE(database_->Transact([](Connection& c) {
+    return c.Exec("INSERT INTO notes (id, slug, hits) VALUES (1, 'x', 0)");
+  }));
+  for (const bool once : {false, true}) {
+    std::latch both_read(2);
+    std::atomic<int> runs = 0;
+    auto bump = [&](Connection& c) -> Result<std::int64_t> {
+      ++runs;
+      auto hits = c.Integer("SELECT hits FROM notes WHERE id = 1");
+      if (!hits) return tl::unexpected(hits.error());
+      // At once on a second run: the latch is open by then. Bounded, so a failure is reported.
+      if (!both_read.try_wait()) both_read.count_down();
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!both_read.try_wait()) {
+        if (std::chrono::steady_clock::now() > deadline)
+          return Fail(ErrorCode::kInternal, "no race");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      return c.Exec("UPDATE notes SET hits = ? WHERE id = 1", **hits + 1);
+    };
+    std::vector<Result<std::int64_t>> results(2, Result<std::int64_t>(0));
+    {
+      std::vector<std::jthread> racers;
+      for (int i = 0; i < 2; ++i) {
+        racers.emplace_back([&, i] {
+          results[i] = once ? database_->TransactOnce(bump) : database_->Transact(bump);
+        });
+      }
+    }
+    const int succeeded = static_cast<int>(results[0].has_value()) + results[1].has_value();
+    if (once) {
+      EXPECT_EQ(succeeded, 1);
+      EXPECT_EQ(runs.load(), 2);
+      const auto& lost = results[0] ? results[1] : results[0];
+      ASSERT_FALSE(lost);
+      EXPECT_EQ(lost.error().code, ErrorCode::kBusy);
+    } else {
+      EXPECT_EQ(succeeded, 2);
+      EXPECT_EQ(runs.load(), 3);  // the loser ran again
+    }
+  }
+  // 0 + 2 (both of the first round) + 1 (the winner of the second).
+  EXPECT_EQ(*database_->Read(
+                [](Connection& c) { return c.Integer("SELECT hits FROM notes WHERE id = 1"); }),
+            3);
 }
 
 TEST_P(DatabaseTest, AWrongNumberOfParametersIsABugNotAQuery) {
