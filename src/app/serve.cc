@@ -6,6 +6,7 @@
 #include <functional>
 #include <thread>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <fmt/format.h>
@@ -128,10 +129,22 @@ bool ScheduledWork(Store& store, FailureLog& publishing, FailureLog& forgetting)
 // The search indexer's round: applies the index's queue, so that whatever another process (an
 // import) or a page of the desk wrote reaches search within a second; a batch at a time, so that
 // searches are never kept waiting for a long backlog. True while there is more.
-bool IndexingWork(search::SearchIndex& index, FailureLog& log) {
+//
+// Indexing a backlog (a new site's whole archive, an import) leaves tens of megabytes free in
+// this thread's malloc arena, which glibc gives back to the kernel only from the arena's top: once
+// the queue is empty again after a large backlog, the free pages are returned (malloc_trim), so
+// that a server's memory after its first index build is what serving needs.
+bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_since_trim) {
   constexpr int kBatch = 500;
+  constexpr int kTrimAfter = 1000;  // documents indexed since the last trim
   auto applied = index.Sync(kBatch);
-  return log.Record(applied) && *applied > 0;
+  if (!log.Record(applied)) return false;
+  applied_since_trim += *applied;
+  if (*applied == 0 && applied_since_trim >= kTrimAfter) {
+    malloc_trim(0);
+    applied_since_trim = 0;
+  }
+  return *applied > 0;
 }
 
 // Delivers the newsletter's outbox while the server runs: it takes the site's delivery lock (held
@@ -378,9 +391,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   Background scheduler(std::chrono::seconds(15), [&db, &publishing, &forgetting] {
     return ScheduledWork(db, publishing, forgetting);
   });
-  Background indexer(std::chrono::seconds(1), [index = search_index->get(), &indexing] {
-    return IndexingWork(*index, indexing);
-  });
+  Background indexer(std::chrono::seconds(1),
+                     [index = search_index->get(), &indexing, applied_since_trim = 0]() mutable {
+                       return IndexingWork(*index, indexing, applied_since_trim);
+                     });
   NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
   Background comment_notices(std::chrono::seconds(5), [&site] {
     site.FlushCommentNotices();
