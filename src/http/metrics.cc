@@ -23,28 +23,57 @@ std::string EscapeLabel(std::string_view value) {
 
 }  // namespace
 
+Metrics::Shard& Metrics::ThisThreadsShard() {
+  // (Metrics id, shard) pairs for the instances this thread recorded into; ids are never
+  // reused, so an entry of a destroyed instance is never matched again.
+  thread_local std::vector<std::pair<std::uint64_t, Shard*>> mine;
+  for (const auto& [id, shard] : mine) {
+    if (id == id_) return *shard;
+  }
+  std::lock_guard lock(shards_mutex_);
+  Shard* shard = shards_.emplace_back(std::make_unique<Shard>()).get();
+  mine.emplace_back(id_, shard);
+  return *shard;
+}
+
 void Metrics::RecordRequest(std::string_view route, int status, double seconds) {
-  std::lock_guard lock(mutex_);
-  auto found = requests_.find(route);
-  if (found == requests_.end())
-    found = requests_.emplace(std::string(route), std::map<int, std::uint64_t>()).first;
+  Shard& shard = ThisThreadsShard();
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.requests.find(route);
+  if (found == shard.requests.end())
+    found = shard.requests.emplace(std::string(route), std::map<int, std::uint64_t>()).first;
   ++found->second[status];
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     if (seconds <= kLatencyBuckets[i]) {
-      ++buckets_[i];
+      ++shard.buckets[i];
       break;
     }
   }
-  ++latency_count_;
-  latency_sum_ += seconds;
+  ++shard.latency_count;
+  shard.latency_sum += seconds;
 }
 
 std::string Metrics::Render(const PageCache& cache) const {
+  std::map<std::string, std::map<int, std::uint64_t>, std::less<>> requests;
+  std::array<std::uint64_t, kLatencyBuckets.size()> buckets{};
+  std::uint64_t latency_count = 0;
+  double latency_sum = 0;
+  {
+    std::lock_guard lock(shards_mutex_);
+    for (const auto& shard : shards_) {
+      std::lock_guard shard_lock(shard->mutex);
+      for (const auto& [route, statuses] : shard->requests) {
+        for (const auto& [status, count] : statuses) requests[route][status] += count;
+      }
+      for (size_t i = 0; i < buckets.size(); ++i) buckets[i] += shard->buckets[i];
+      latency_count += shard->latency_count;
+      latency_sum += shard->latency_sum;
+    }
+  }
   std::string out;
-  std::lock_guard lock(mutex_);
   out += "# HELP broadsheet_http_requests_total HTTP requests answered, by route and status.\n";
   out += "# TYPE broadsheet_http_requests_total counter\n";
-  for (const auto& [route, statuses] : requests_) {
+  for (const auto& [route, statuses] : requests) {
     for (const auto& [status, count] : statuses) {
       out += fmt::format("broadsheet_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
                          EscapeLabel(route), status, count);
@@ -56,14 +85,14 @@ std::string Metrics::Render(const PageCache& cache) const {
   out += "# TYPE broadsheet_http_request_duration_seconds histogram\n";
   std::uint64_t cumulative = 0;
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-    cumulative += buckets_[i];
+    cumulative += buckets[i];
     out += fmt::format("broadsheet_http_request_duration_seconds_bucket{{le=\"{}\"}} {}\n",
                        kLatencyBuckets[i], cumulative);
   }
   out += fmt::format("broadsheet_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n",
-                     latency_count_);
-  out += fmt::format("broadsheet_http_request_duration_seconds_sum {}\n", latency_sum_);
-  out += fmt::format("broadsheet_http_request_duration_seconds_count {}\n", latency_count_);
+                     latency_count);
+  out += fmt::format("broadsheet_http_request_duration_seconds_sum {}\n", latency_sum);
+  out += fmt::format("broadsheet_http_request_duration_seconds_count {}\n", latency_count);
   out += "# HELP broadsheet_connections_open Client connections open now.\n";
   out += "# TYPE broadsheet_connections_open gauge\n";
   out += fmt::format("broadsheet_connections_open {}\n", connections_open_.load());

@@ -1,16 +1,18 @@
 // Metrics counts what the server does and renders it as Prometheus text (/metrics): requests by
 // route and status, a latency histogram, page-cache hits, misses and bytes served from it, and
 // connections open, refused and closed for room.
-// Thread-safe; recording is a short critical section.
+// Thread-safe; recording a request takes only its own thread's lock.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace broadsheet::http {
 
@@ -40,12 +42,24 @@ class Metrics {
   std::string Render(const PageCache& cache) const;
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::string, std::map<int, std::uint64_t>, std::less<>>
-      requests_;  // route -> status -> count
-  std::array<std::uint64_t, kLatencyBuckets.size()> buckets_{};
-  std::uint64_t latency_count_ = 0;
-  double latency_sum_ = 0;
+  // Requests are counted in one shard per recording thread, each under its own lock, so that
+  // the server's threads do not contend for one lock (and its cache line) on every request.
+  // Render adds the shards up.
+  struct Shard {
+    std::mutex mutex;
+    std::map<std::string, std::map<int, std::uint64_t>, std::less<>>
+        requests;  // route -> status -> count
+    std::array<std::uint64_t, kLatencyBuckets.size()> buckets{};
+    std::uint64_t latency_count = 0;
+    double latency_sum = 0;
+  };
+  Shard& ThisThreadsShard();
+
+  const std::uint64_t id_ =
+      next_id_.fetch_add(1, std::memory_order_relaxed);  // for each thread's shard lookup
+  mutable std::mutex shards_mutex_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  static inline std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_bytes_{0};
   std::atomic<std::int64_t> connections_open_{0};
   std::atomic<std::uint64_t> refused_per_address_{0}, refused_total_{0}, idle_closed_{0};

@@ -2,6 +2,7 @@
 
 #include <netinet/tcp.h>
 
+#include <charconv>
 #include <condition_variable>
 #include <ctime>
 #include <optional>
@@ -25,6 +26,20 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+// A connection's socket, bound to its worker's io_context (not type-erased: the hot path pays no
+// polymorphic executor).
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+
+// The monotonic clock to a few milliseconds, for deadlines: cheaper to read than Clock::now().
+Clock::time_point CoarseNow() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return Clock::time_point(std::chrono::seconds(now.tv_sec) +
+                           std::chrono::nanoseconds(now.tv_nsec));
+}
+
+// How often each worker looks for connections past their deadline.
+constexpr auto kDeadlineSweep = std::chrono::milliseconds(250);
 
 // Sent with every response. Public pages need no inline script or style, so the policy is
 // strict; images may come from other hosts because imported archives reference them.
@@ -103,6 +118,25 @@ void AppendLogField(std::string& out, std::string_view value) {
       out += c;
     }
   }
+}
+
+// Appends `value` in decimal.
+void AppendNumber(std::string& out, std::uint64_t value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+// Appends `duration` as seconds with six decimals ("0.000183").
+void AppendSeconds(std::string& out, Clock::duration duration) {
+  const auto micros = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
+  AppendNumber(out, static_cast<std::uint64_t>(micros / 1000000));
+  out += '.';
+  char digits[8];
+  const auto end = std::to_chars(digits, digits + sizeof digits, micros % 1000000).ptr;
+  out.append(6 - static_cast<size_t>(end - digits), '0');
+  out.append(digits, end);
 }
 
 std::string StatusLine(int status) {
@@ -187,8 +221,14 @@ class Session;
 struct Worker {
   // Declared before the io_context so that sessions destroyed with it can still unregister.
   std::unordered_set<Session*> sessions;
-  asio::io_context ioc{1};
+  // One thread runs it, and a socket is used only on its worker's thread (the acceptor registers
+  // it there from the accepting thread, under the reactor's registration lock, which stays):
+  // I/O objects need no locks of their own.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  // Every kDeadlineSweep, cancels the I/O of sessions past their deadline (Session::Expire):
+  // one timer per worker instead of one per read and write.
+  asio::steady_timer sweep{ioc};
 };
 
 }  // namespace
@@ -224,16 +264,19 @@ class Server::Impl {
   void Accept();
   // Starts a session for a connection just accepted on `worker`, or closes it when its address,
   // or the server, has no room for it.
-  void Admit(size_t worker, tcp::socket socket);
+  void Admit(size_t worker, Socket socket);
   // The server is full: closes idle or stalled connections on worker `at` and, if it has none, on
   // the next ones in turn; then starts the connection on its own worker, `home`, or refuses it.
   struct Newcomer {
-    tcp::socket socket;
+    Socket socket;
     std::string peer;
     bool proxied;
   };
   void MakeRoom(size_t home, size_t at, size_t tried, Newcomer newcomer);
   void Start(size_t home, Newcomer newcomer, bool room);
+  // Ends the I/O of `worker`'s sessions past their deadline, every kDeadlineSweep until the
+  // server stops and the worker's last session has gone.
+  void Sweep(Worker& worker);
 
   // Out of file descriptors, accepting again at once would fail again at once: a short pause.
   static constexpr auto kAcceptPause = std::chrono::milliseconds(50);
@@ -264,8 +307,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // `peer` is the connection's address; `proxied` when it is a trusted proxy's, whose
   // connections are counted under the client each request was forwarded for. Otherwise the
   // caller has counted the connection under `peer` already.
-  Session(tcp::socket socket, Worker& worker, Server::Impl& server, std::string peer, bool proxied)
-      : stream_(std::move(socket)),
+  Session(Socket socket, Worker& worker, Server::Impl& server, std::string peer, bool proxied)
+      : socket_(std::move(socket)),
         worker_(worker),
         server_(server),
         peer_(std::move(peer)),
@@ -283,7 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
     worker_.sessions.insert(this);
     server_.services().metrics.RecordConnectionOpened();
     boost::system::error_code error;
-    stream_.socket().set_option(tcp::no_delay(true), error);
+    socket_.set_option(tcp::no_delay(true), error);
     DoRead();
   }
 
@@ -298,10 +341,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Called on this session's thread (shutdown).
   void CloseIfIdle() {
-    if (Idle()) stream_.cancel();
+    if (Idle()) Cancel();
   }
   // Called on this session's thread when the server is full and room is needed.
-  void CloseForRoom() { stream_.cancel(); }
+  void CloseForRoom() { Cancel(); }
+  // Called on this session's thread by its worker's sweep: the read or write under way, if any,
+  // ends with an error once the deadline has passed, and the connection closes. (A request being
+  // answered on the handler pool has no I/O under way; its write sets a new deadline.)
+  void Expire(Clock::time_point now) {
+    if (now >= deadline_) Cancel();
+  }
 
  private:
   // The header first, then (if there is one) the body, with the limit for the request's path.
@@ -315,8 +364,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // route takes uploads) before a byte of the body is read.
     parser_->body_limit(std::max(options.max_body_bytes, options.max_upload_bytes));
     reading_ = true;
-    idle_since_ = Clock::now();
-    stream_.expires_after(options.request_timeout);
+    idle_since_ = CoarseNow();
+    deadline_ = idle_since_ + options.request_timeout;
     ReadHeaderBlock();
   }
 
@@ -336,10 +385,10 @@ class Session : public std::enable_shared_from_this<Session> {
       buffer_.consume(parser_->put(buffer_.data(), error));
       if (error != bhttp::error::need_more) return OnHeader(error);
       return bhttp::async_read_header(
-          stream_, buffer_, *parser_,
+          socket_, buffer_, *parser_,
           [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
     }
-    stream_.async_read_some(buffer_.prepare(std::max<size_t>(4096, limit + 4 - bytes.size())),
+    socket_.async_read_some(buffer_.prepare(std::max<size_t>(4096, limit + 4 - bytes.size())),
                             [self = shared_from_this()](beast::error_code error, size_t bytes) {
                               if (error) return self->OnRead(error);
                               self->buffer_.commit(bytes);
@@ -398,13 +447,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendProblem(413, "The request body is too large.");
     }
     parser_->body_limit(limit);
-    if (upload)
-      stream_.expires_after(
-          std::max<std::chrono::milliseconds>(options.request_timeout, std::chrono::seconds(120)));
+    if (upload) {
+      deadline_ = CoarseNow() + std::max<std::chrono::milliseconds>(options.request_timeout,
+                                                                    std::chrono::seconds(120));
+    }
     fields_before_body_ = static_cast<size_t>(
         std::distance(parser_->get().base().begin(), parser_->get().base().end()));
     bhttp::async_read(
-        stream_, buffer_, *parser_,
+        socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });
   }
 
@@ -713,8 +763,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Log(const bhttp::request<bhttp::string_body>& raw, int status, size_t bytes,
            std::string_view route, Clock::time_point start) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    server_.services().metrics.RecordRequest(route, status, seconds);
+    const auto took = Clock::now() - start;
+    server_.services().metrics.RecordRequest(route, status,
+                                             std::chrono::duration<double>(took).count());
     std::string& line = log_line_;
     line.clear();
     const std::string client = ClientIp(raw);
@@ -726,18 +777,23 @@ class Session : public std::enable_shared_from_this<Session> {
     line += ' ';
     AppendLogField(line, raw.target());
     line += raw.version() == 10 ? " HTTP/1.0\" " : " HTTP/1.1\" ";
-    line += fmt::format("{} {} \"", status, bytes);
+    AppendNumber(line, static_cast<std::uint64_t>(status));
+    line += ' ';
+    AppendNumber(line, bytes);
+    line += " \"";
     AppendLogField(line, raw[bhttp::field::referer]);
     line += "\" \"";
     AppendLogField(line, raw[bhttp::field::user_agent]);
-    line += fmt::format("\" {:.6f}\n", seconds);
+    line += "\" ";
+    AppendSeconds(line, took);
+    line += '\n';
     server_.services().access_log.Write(line);
   }
 
   void Write(std::array<asio::const_buffer, 3> buffers) {
-    stream_.expires_after(server_.options().write_timeout);
+    deadline_ = CoarseNow() + server_.options().write_timeout;
     asio::async_write(
-        stream_, buffers,
+        socket_, buffers,
         [self = shared_from_this()](beast::error_code error, size_t) { self->OnWrite(error); });
   }
 
@@ -750,8 +806,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+  }
+
+  void Cancel() {
+    beast::error_code ignored;
+    socket_.cancel(ignored);
   }
 
   // Closing a socket with unread input makes the kernel reset the connection, and the client may
@@ -760,29 +821,30 @@ class Session : public std::enable_shared_from_this<Session> {
   // deadline passes, then close (RFC 9112, section 9.6).
   void LingerAndClose() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(2));
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    deadline_ = CoarseNow() + std::chrono::seconds(2);
     Discard();
   }
 
   void Discard() {
     thread_local std::array<char, 4096> sink;  // contents are never looked at
-    stream_.async_read_some(asio::buffer(sink),
+    socket_.async_read_some(asio::buffer(sink),
                             [self = shared_from_this()](beast::error_code error, size_t) {
                               if (error) return self->Close();
                               self->Discard();
                             });
   }
 
-  beast::tcp_stream stream_;
+  Socket socket_;
   Worker& worker_;
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const std::string peer_;
-  const bool peer_trusted_;        // the peer is a trusted proxy
-  std::string counted_address_;    // whose connection this counts as (ConnectionCounts); or none
-  Clock::time_point idle_since_;   // when the wait for the current request began
+  const bool peer_trusted_;       // the peer is a trusted proxy
+  std::string counted_address_;   // whose connection this counts as (ConnectionCounts); or none
+  Clock::time_point idle_since_;  // when the wait for the current request began
+  Clock::time_point deadline_ = Clock::time_point::max();  // for the I/O under way (Expire)
   size_t fields_before_body_ = 0;  // header fields when the body began (trailers add more)
   bool upload_allowed_ = false;    // this request may send an upload's body
   bool reading_ = false;
@@ -819,7 +881,7 @@ size_t CloseIdleSessions(Worker& worker, size_t most) {
 // Closed at once when the server is full, so that one new connection makes room for a few more.
 constexpr size_t kIdleClosedAtOnce = 8;
 
-std::string PeerAddress(const tcp::socket& socket) {
+std::string PeerAddress(const Socket& socket) {
   boost::system::error_code error;
   const auto endpoint = socket.remote_endpoint(error);
   if (error) return {};
@@ -861,7 +923,7 @@ void Server::Impl::Accept() {
   Worker& worker = *workers_[index];
   next_worker_ = (next_worker_ + 1) % workers_.size();
   acceptor_->async_accept(
-      worker.ioc, [this, index](boost::system::error_code error, tcp::socket socket) {
+      worker.ioc, [this, index](boost::system::error_code error, Socket socket) {
         if (error == asio::error::operation_aborted || stopping()) return;
         if (error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
             error == asio::error::no_memory) {
@@ -882,7 +944,7 @@ void Server::Impl::Accept() {
       });
 }
 
-void Server::Impl::Admit(size_t worker, tcp::socket socket) {
+void Server::Impl::Admit(size_t worker, Socket socket) {
   std::string peer = PeerAddress(socket);
   if (peer.empty()) return;  // gone already
   const bool proxied = options_.trusted_proxies.Contains(peer);
@@ -938,8 +1000,22 @@ void Server::Impl::Start(size_t home, Newcomer newcomer, bool room) {
       ->Start();
 }
 
+void Server::Impl::Sweep(Worker& worker) {
+  worker.sweep.expires_after(kDeadlineSweep);
+  worker.sweep.async_wait([this, &worker](boost::system::error_code error) {
+    if (error) return;
+    const auto now = CoarseNow();
+    // Cancelling only queues the I/O's completion; no session is destroyed inside this loop.
+    for (Session* session : worker.sessions) session->Expire(now);
+    if (!stopping() || !worker.sessions.empty()) Sweep(worker);
+  });
+}
+
 void Server::Impl::Run() {
-  for (auto& worker : workers_) worker->guard.emplace(worker->ioc.get_executor());
+  for (auto& worker : workers_) {
+    worker->guard.emplace(worker->ioc.get_executor());
+    Sweep(*worker);
+  }
   if (options_.handle_signals) {
     signals_.emplace(workers_[0]->ioc, SIGINT, SIGTERM);
     signals_->async_wait([this](boost::system::error_code error, int) {
