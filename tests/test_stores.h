@@ -13,8 +13,11 @@
 
 namespace broadsheet::test {
 
-inline Result<std::unique_ptr<SqlStore>> OpenEmptyStore(storage::Dialect dialect) {
-  std::string url = ":memory:";
+// `sqlite_url` is where SQLite's store lives: in memory unless a test needs the site's database
+// in a file (the search index lives beside it); PostgreSQL ignores it.
+inline Result<std::unique_ptr<SqlStore>> OpenEmptyStore(
+    storage::Dialect dialect, const std::string& sqlite_url = ":memory:") {
+  std::string url = sqlite_url;
   if (dialect == storage::Dialect::kPostgres) {
     auto made = storage::test::EmptyPostgresUrl();
     if (!made) return tl::unexpected(made.error());
@@ -34,10 +37,16 @@ inline std::string DatabaseName(const ::testing::TestParamInfo<storage::Dialect>
 }  // namespace broadsheet::test
 
 // In a fixture's SetUp: opens `store` on the test's database, or skips the test saying why
-// there is none (PostgreSQL outside ctest).
-#define BROADSHEET_OPEN_TEST_STORE(store)                         \
-  do {                                                            \
-    auto opened = ::broadsheet::test::OpenEmptyStore(GetParam()); \
-    if (!opened) GTEST_SKIP() << opened.error().message;          \
-    (store) = std::move(*opened);                                 \
+// there is none (PostgreSQL outside ctest). A store that should open and does not is a failure.
+#define BROADSHEET_OPEN_TEST_STORE(store) BROADSHEET_OPEN_TEST_STORE_AT(store, ":memory:")
+
+// The same with SQLite's store in the file `sqlite_url`.
+#define BROADSHEET_OPEN_TEST_STORE_AT(store, sqlite_url)                      \
+  do {                                                                        \
+    auto opened = ::broadsheet::test::OpenEmptyStore(GetParam(), sqlite_url); \
+    if (!opened && (GetParam() == ::broadsheet::storage::Dialect::kSqlite ||  \
+                    ::broadsheet::storage::test::AdminUrl()))                 \
+      FAIL() << ::broadsheet::Describe(opened.error());                       \
+    if (!opened) GTEST_SKIP() << opened.error().message;                      \
+    (store) = std::move(*opened);                                             \
   } while (false)

@@ -33,24 +33,34 @@ AccessLog::~AccessLog() {
 
 void AccessLog::Write(std::string_view line) {
   if (file_ == nullptr) return;
-  bool wake = false;
+  bool full = false;
+  {
+    Buffer& buffer = buffers_.Local();
+    std::lock_guard lock(buffer.mutex);
+    buffer.lines.append(line);
+    full = buffer.lines.size() >= kFlushBytes;
+  }
+  if (!full) return;
   {
     std::lock_guard lock(mutex_);
-    buffer_.append(line);
-    wake = buffer_.size() >= kFlushBytes;
+    flush_wanted_ = true;
   }
-  if (wake) wake_.notify_one();
+  wake_.notify_one();
 }
 
 void AccessLog::FlushLoop() {
   std::string batch;
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait_for(lock, std::chrono::seconds(1),
-                   [this] { return stopping_ || buffer_.size() >= kFlushBytes; });
-    batch.swap(buffer_);
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || flush_wanted_; });
+    flush_wanted_ = false;
     const bool stop = stopping_;
     lock.unlock();
+    buffers_.ForEach([&batch](Buffer& buffer) {
+      std::lock_guard buffer_lock(buffer.mutex);
+      batch += buffer.lines;
+      buffer.lines.clear();  // keeps its capacity
+    });
     if (!batch.empty()) {
       std::fwrite(batch.data(), 1, batch.size(), file_);
       std::fflush(file_);

@@ -23,21 +23,8 @@ std::string EscapeLabel(std::string_view value) {
 
 }  // namespace
 
-Metrics::Shard& Metrics::ThisThreadsShard() {
-  // (Metrics id, shard) pairs for the instances this thread recorded into; ids are never
-  // reused, so an entry of a destroyed instance is never matched again.
-  thread_local std::vector<std::pair<std::uint64_t, Shard*>> mine;
-  for (const auto& [id, shard] : mine) {
-    if (id == id_) return *shard;
-  }
-  std::lock_guard lock(shards_mutex_);
-  Shard* shard = shards_.emplace_back(std::make_unique<Shard>()).get();
-  mine.emplace_back(id_, shard);
-  return *shard;
-}
-
 void Metrics::RecordRequest(std::string_view route, int status, double seconds) {
-  Shard& shard = ThisThreadsShard();
+  Shard& shard = shards_.Local();
   std::lock_guard lock(shard.mutex);
   auto found = shard.requests.find(route);
   if (found == shard.requests.end())
@@ -58,18 +45,15 @@ std::string Metrics::Render(const PageCache& cache) const {
   std::array<std::uint64_t, kLatencyBuckets.size()> buckets{};
   std::uint64_t latency_count = 0;
   double latency_sum = 0;
-  {
-    std::lock_guard lock(shards_mutex_);
-    for (const auto& shard : shards_) {
-      std::lock_guard shard_lock(shard->mutex);
-      for (const auto& [route, statuses] : shard->requests) {
-        for (const auto& [status, count] : statuses) requests[route][status] += count;
-      }
-      for (size_t i = 0; i < buckets.size(); ++i) buckets[i] += shard->buckets[i];
-      latency_count += shard->latency_count;
-      latency_sum += shard->latency_sum;
+  shards_.ForEach([&](Shard& shard) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [route, statuses] : shard.requests) {
+      for (const auto& [status, count] : statuses) requests[route][status] += count;
     }
-  }
+    for (size_t i = 0; i < buckets.size(); ++i) buckets[i] += shard.buckets[i];
+    latency_count += shard.latency_count;
+    latency_sum += shard.latency_sum;
+  });
   std::string out;
   out += "# HELP broadsheet_http_requests_total HTTP requests answered, by route and status.\n";
   out += "# TYPE broadsheet_http_requests_total counter\n";

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/per_thread.h"
+
 namespace broadsheet::http {
 
 class PageCache;
@@ -53,13 +55,7 @@ class Metrics {
     std::uint64_t latency_count = 0;
     double latency_sum = 0;
   };
-  Shard& ThisThreadsShard();
-
-  const std::uint64_t id_ =
-      next_id_.fetch_add(1, std::memory_order_relaxed);  // for each thread's shard lookup
-  mutable std::mutex shards_mutex_;
-  std::vector<std::unique_ptr<Shard>> shards_;
-  static inline std::atomic<std::uint64_t> next_id_{1};
+  PerThread<Shard> shards_;
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_bytes_{0};
   std::atomic<std::int64_t> connections_open_{0};
   std::atomic<std::uint64_t> refused_per_address_{0}, refused_total_{0}, idle_closed_{0};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::content {
 namespace {
@@ -14,28 +15,27 @@ constexpr const char* kHostile =
     "<iframe src=\"https://evil.example/x\"></iframe>";
 constexpr const char* kEmbed = "<iframe src=\"https://video.example/embed/1\"></iframe>";
 
-struct Fixture {
-  std::unique_ptr<SqlStore> store;
-  std::int64_t editor = 0, other_editor = 0, contributor = 0, author = 0;
-  Fixture() {
-    auto opened = SqlStore::Open({":memory:", true});
-    store = std::move(*opened);
-    editor = AddUser("editor@example.org", "editor");
-    other_editor = AddUser("chief@example.org", "administrator");
-    contributor = AddUser("contributor@example.org", "contributor");
-    author = AddUser("author@example.org", "author");
+// Users of every role, and posts stored as they are given, on either database.
+class BodyTest : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override {
+    BROADSHEET_OPEN_TEST_STORE(store_);
+    editor_ = AddUser("editor@example.org", "editor");
+    other_editor_ = AddUser("chief@example.org", "administrator");
+    contributor_ = AddUser("contributor@example.org", "contributor");
+    author_ = AddUser("author@example.org", "author");
   }
   std::int64_t AddUser(const std::string& email, const std::string& role) {
     User user;
     user.email = email;
     user.name = email;
     user.role = role;
-    return *store->CreateUser(user);
+    return *store_->CreateUser(user);
   }
   void AllowUnfiltered(bool on) {
-    ASSERT_TRUE(store->SetDeskSetting(kUnfilteredHtmlSetting, on ? "1" : "0"));
+    ASSERT_TRUE(store_->SetDeskSetting(kUnfilteredHtmlSetting, on ? "1" : "0"));
   }
-  BodyPolicy Policy() { return BodyPolicy(*store, markdown::FilterOptions{{"video.example"}}); }
+  BodyPolicy Policy() { return BodyPolicy(*store_, markdown::FilterOptions{{"video.example"}}); }
   // A post stored as a database from before the filter would hold it: HTML exactly as given.
   std::int64_t StorePost(const std::string& slug, std::optional<std::int64_t> creator,
                          const std::string& html) {
@@ -44,75 +44,74 @@ struct Fixture {
     post.title = slug;
     post.body_markdown = html;
     post.body_html = html;
-    return *store->CreatePost(post, creator, "{}");
+    return *store_->CreatePost(post, creator, "{}");
   }
-  Post Stored(std::int64_t id) { return (*store->FindPostById(id))->post; }
+  Post Stored(std::int64_t id) { return (*store_->FindPostById(id))->post; }
+  bool MayStore(std::int64_t user, Role role, const Post& post) {
+    auto may = Policy().MayStoreRawHtml(Writer{user, role}, post);
+    EXPECT_TRUE(may) << Describe(may.error());
+    return may && *may;
+  }
+
+  std::unique_ptr<SqlStore> store_;
+  std::int64_t editor_ = 0, other_editor_ = 0, contributor_ = 0, author_ = 0;
 };
 
-bool MayStore(Fixture& fixture, std::int64_t user, Role role, const Post& post) {
-  auto may = fixture.Policy().MayStoreRawHtml(Writer{user, role}, post);
-  EXPECT_TRUE(may) << Describe(may.error());
-  return may && *may;
-}
+class BodyPolicyTest : public BodyTest {};
+class RefilterStoredHtmlTest : public BodyTest {};
 
-TEST(BodyPolicy, EveryoneIsFilteredWhileTheSettingIsOff) {
-  Fixture fixture;
+TEST_P(BodyPolicyTest, EveryoneIsFilteredWhileTheSettingIsOff) {
   const Post fresh;
-  EXPECT_FALSE(MayStore(fixture, fixture.editor, Role::kEditor, fresh));
-  fixture.AllowUnfiltered(false);
-  EXPECT_FALSE(MayStore(fixture, fixture.other_editor, Role::kAdministrator, fresh));
+  EXPECT_FALSE(MayStore(editor_, Role::kEditor, fresh));
+  AllowUnfiltered(false);
+  EXPECT_FALSE(MayStore(other_editor_, Role::kAdministrator, fresh));
 }
 
-TEST(BodyPolicy, EditorsKeepRawHtmlInNewAndOwnAndOtherEditorsPosts) {
-  Fixture fixture;
-  fixture.AllowUnfiltered(true);
-  EXPECT_TRUE(MayStore(fixture, fixture.editor, Role::kEditor, Post{}));
-  const Post own = fixture.Stored(fixture.StorePost("own", fixture.editor, "x"));
-  EXPECT_TRUE(MayStore(fixture, fixture.editor, Role::kEditor, own));
-  const Post chiefs = fixture.Stored(fixture.StorePost("chiefs", fixture.other_editor, "x"));
-  EXPECT_TRUE(MayStore(fixture, fixture.editor, Role::kEditor, chiefs));
+TEST_P(BodyPolicyTest, EditorsKeepRawHtmlInNewAndOwnAndOtherEditorsPosts) {
+  AllowUnfiltered(true);
+  EXPECT_TRUE(MayStore(editor_, Role::kEditor, Post{}));
+  const Post own = Stored(StorePost("own", editor_, "x"));
+  EXPECT_TRUE(MayStore(editor_, Role::kEditor, own));
+  const Post chiefs = Stored(StorePost("chiefs", other_editor_, "x"));
+  EXPECT_TRUE(MayStore(editor_, Role::kEditor, chiefs));
 }
 
-TEST(BodyPolicy, ContributorsAndAuthorsAreAlwaysFiltered) {
-  Fixture fixture;
-  fixture.AllowUnfiltered(true);
-  EXPECT_FALSE(MayStore(fixture, fixture.contributor, Role::kContributor, Post{}));
-  const Post authors = fixture.Stored(fixture.StorePost("authors", fixture.author, "x"));
-  EXPECT_FALSE(MayStore(fixture, fixture.author, Role::kAuthor, authors));
+TEST_P(BodyPolicyTest, ContributorsAndAuthorsAreAlwaysFiltered) {
+  AllowUnfiltered(true);
+  EXPECT_FALSE(MayStore(contributor_, Role::kContributor, Post{}));
+  const Post authors = Stored(StorePost("authors", author_, "x"));
+  EXPECT_FALSE(MayStore(author_, Role::kAuthor, authors));
 }
 
-TEST(BodyPolicy, AnEditorSavingAContributorsPostIsFiltered) {
-  Fixture fixture;
-  fixture.AllowUnfiltered(true);
-  const Post draft = fixture.Stored(fixture.StorePost("draft", fixture.contributor, "x"));
-  EXPECT_FALSE(MayStore(fixture, fixture.editor, Role::kEditor, draft));
+TEST_P(BodyPolicyTest, AnEditorSavingAContributorsPostIsFiltered) {
+  AllowUnfiltered(true);
+  const Post draft = Stored(StorePost("draft", contributor_, "x"));
+  EXPECT_FALSE(MayStore(editor_, Role::kEditor, draft));
 }
 
-TEST(BodyPolicy, PostsOfDisabledOrDemotedOrNoAccountsAreFiltered) {
-  Fixture fixture;
-  fixture.AllowUnfiltered(true);
-  const Post imported = fixture.Stored(fixture.StorePost("imported", std::nullopt, "x"));
-  EXPECT_FALSE(MayStore(fixture, fixture.editor, Role::kEditor, imported));
-  const Post chiefs = fixture.Stored(fixture.StorePost("chiefs", fixture.other_editor, "x"));
-  ASSERT_TRUE(fixture.store->SetUserDisabled(fixture.other_editor, true));
-  EXPECT_FALSE(MayStore(fixture, fixture.editor, Role::kEditor, chiefs));
-  auto kept = fixture.Policy().KeepsRawHtml(fixture.other_editor);
+TEST_P(BodyPolicyTest, PostsOfDisabledOrDemotedOrNoAccountsAreFiltered) {
+  AllowUnfiltered(true);
+  const Post imported = Stored(StorePost("imported", std::nullopt, "x"));
+  EXPECT_FALSE(MayStore(editor_, Role::kEditor, imported));
+  const Post chiefs = Stored(StorePost("chiefs", other_editor_, "x"));
+  ASSERT_TRUE(store_->SetUserDisabled(other_editor_, true));
+  EXPECT_FALSE(MayStore(editor_, Role::kEditor, chiefs));
+  auto kept = Policy().KeepsRawHtml(other_editor_);
   ASSERT_TRUE(kept);
   EXPECT_FALSE(*kept);
-  const Post own = fixture.Stored(fixture.StorePost("own", fixture.editor, "x"));
-  ASSERT_TRUE(fixture.store->SetUserRole(fixture.editor, "author"));
-  kept = fixture.Policy().KeepsRawHtml(fixture.editor);
+  const Post own = Stored(StorePost("own", editor_, "x"));
+  ASSERT_TRUE(store_->SetUserRole(editor_, "author"));
+  kept = Policy().KeepsRawHtml(editor_);
   ASSERT_TRUE(kept);
   EXPECT_FALSE(*kept);
 }
 
-TEST(BodyPolicy, OptionsCarryTheRuleAndTheSitesEmbedHosts) {
-  Fixture fixture;
-  fixture.AllowUnfiltered(true);
-  auto raw = fixture.Policy().ForWriter(Writer{fixture.editor, Role::kEditor}, Post{});
+TEST_P(BodyPolicyTest, OptionsCarryTheRuleAndTheSitesEmbedHosts) {
+  AllowUnfiltered(true);
+  auto raw = Policy().ForWriter(Writer{editor_, Role::kEditor}, Post{});
   ASSERT_TRUE(raw);
   EXPECT_TRUE(raw->unfiltered);
-  auto filtered = fixture.Policy().ForWriter(Writer{fixture.author, Role::kAuthor}, Post{});
+  auto filtered = Policy().ForWriter(Writer{author_, Role::kAuthor}, Post{});
   ASSERT_TRUE(filtered);
   EXPECT_FALSE(filtered->unfiltered);
   auto html = markdown::ToHtml(std::string(kEmbed) + "\n\n" + kHostile, *filtered);
@@ -120,26 +119,24 @@ TEST(BodyPolicy, OptionsCarryTheRuleAndTheSitesEmbedHosts) {
   EXPECT_NE(html->find("https://video.example/embed/1"), std::string::npos);
   EXPECT_EQ(html->find("evil.example"), std::string::npos);
   EXPECT_EQ(html->find("<script"), std::string::npos);
-  EXPECT_FALSE(fixture.Policy().Filtered().unfiltered);
-  EXPECT_EQ(fixture.Policy().Filtered().filter.embed_hosts,
-            std::vector<std::string>{"video.example"});
+  EXPECT_FALSE(Policy().Filtered().unfiltered);
+  EXPECT_EQ(Policy().Filtered().filter.embed_hosts, std::vector<std::string>{"video.example"});
 }
 
-TEST(RefilterStoredHtml, FiltersOldBodiesOnceAndLeavesEditorsRawHtml) {
-  Fixture fixture;
-  fixture.AllowUnfiltered(true);
-  const auto contributors = fixture.StorePost("contributors", fixture.contributor, kHostile);
-  const auto imported = fixture.StorePost("imported", std::nullopt, std::string(kEmbed) + kHostile);
-  const auto editors = fixture.StorePost("editors", fixture.editor, kHostile);
-  const auto clean = fixture.StorePost("clean", fixture.author, "<p>Fine.</p>");
+TEST_P(RefilterStoredHtmlTest, FiltersOldBodiesOnceAndLeavesEditorsRawHtml) {
+  AllowUnfiltered(true);
+  const auto contributors = StorePost("contributors", contributor_, kHostile);
+  const auto imported = StorePost("imported", std::nullopt, std::string(kEmbed) + kHostile);
+  const auto editors = StorePost("editors", editor_, kHostile);
+  const auto clean = StorePost("clean", author_, "<p>Fine.</p>");
   Author author;
   author.slug = "jane";
   author.name = "Jane";
   author.bio_html = "<p>Jane<script>x()</script></p>";
-  ASSERT_TRUE(fixture.store->UpsertAuthor(author));
+  ASSERT_TRUE(store_->UpsertAuthor(author));
 
-  const BodyPolicy policy = fixture.Policy();
-  auto report = RefilterStoredHtml(*fixture.store, policy, 2);  // small batches: several rounds
+  const BodyPolicy policy = Policy();
+  auto report = RefilterStoredHtml(*store_, policy, 2);  // small batches: several rounds
   ASSERT_TRUE(report) << Describe(report.error());
   EXPECT_TRUE(report->ran);
   EXPECT_EQ(report->posts, 4);
@@ -147,48 +144,49 @@ TEST(RefilterStoredHtml, FiltersOldBodiesOnceAndLeavesEditorsRawHtml) {
   EXPECT_EQ(report->posts_kept_raw, 1);
   EXPECT_EQ(report->bios_changed, 1);
   for (const auto id : {contributors, imported}) {
-    const std::string html = fixture.Stored(id).body_html;
+    const std::string html = Stored(id).body_html;
     EXPECT_EQ(html.find("<script"), std::string::npos) << html;
     EXPECT_EQ(html.find("onerror"), std::string::npos) << html;
     EXPECT_EQ(html.find("evil.example"), std::string::npos) << html;
   }
-  EXPECT_NE(fixture.Stored(imported).body_html.find("https://video.example/embed/1"),
-            std::string::npos);
-  EXPECT_EQ(fixture.Stored(editors).body_html, kHostile);
-  EXPECT_EQ(fixture.Stored(clean).body_html, "<p>Fine.</p>");
-  EXPECT_EQ((*fixture.store->FindAuthor("jane"))->bio_html.find("<script"), std::string::npos);
+  EXPECT_NE(Stored(imported).body_html.find("https://video.example/embed/1"), std::string::npos);
+  EXPECT_EQ(Stored(editors).body_html, kHostile);
+  EXPECT_EQ(Stored(clean).body_html, "<p>Fine.</p>");
+  EXPECT_EQ((*store_->FindAuthor("jane"))->bio_html.find("<script"), std::string::npos);
 
   // A second start does nothing, even to a body written raw since.
-  const auto later = fixture.StorePost("later", fixture.contributor, kHostile);
-  auto again = RefilterStoredHtml(*fixture.store, policy);
+  const auto later = StorePost("later", contributor_, kHostile);
+  auto again = RefilterStoredHtml(*store_, policy);
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->ran);
-  EXPECT_EQ(fixture.Stored(later).body_html, kHostile);
+  EXPECT_EQ(Stored(later).body_html, kHostile);
 }
 
-TEST(RefilterStoredHtml, FilteringItsOwnOutputChangesNothing) {
-  Fixture fixture;
-  const auto id = fixture.StorePost("once", fixture.author, std::string(kEmbed) + kHostile);
-  ASSERT_TRUE(RefilterStoredHtml(*fixture.store, fixture.Policy()));
-  const std::string once = fixture.Stored(id).body_html;
-  auto twice = fixture.Policy().Filter(once);
+TEST_P(RefilterStoredHtmlTest, FilteringItsOwnOutputChangesNothing) {
+  const auto id = StorePost("once", author_, std::string(kEmbed) + kHostile);
+  ASSERT_TRUE(RefilterStoredHtml(*store_, Policy()));
+  const std::string once = Stored(id).body_html;
+  auto twice = Policy().Filter(once);
   ASSERT_TRUE(twice);
   EXPECT_EQ(*twice, once);
 }
 
-TEST(RefilterStoredHtml, ABodyTheFilterRefusesKeepsOnlyItsText) {
-  Fixture fixture;
+TEST_P(RefilterStoredHtmlTest, ABodyTheFilterRefusesKeepsOnlyItsText) {
   std::string deep;
   for (int i = 0; i < 2 * markdown::kMaxParseDepth; ++i) deep += "<div>";
   deep += "words<script>x()</script>";
-  const auto id = fixture.StorePost("deep", fixture.author, deep);
-  auto report = RefilterStoredHtml(*fixture.store, fixture.Policy());
+  const auto id = StorePost("deep", author_, deep);
+  auto report = RefilterStoredHtml(*store_, Policy());
   ASSERT_TRUE(report) << Describe(report.error());
-  const std::string html = fixture.Stored(id).body_html;
+  const std::string html = Stored(id).body_html;
   EXPECT_EQ(html.find("<div"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_NE(html.find("words"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, BodyPolicyTest, test::kBothDatabases, test::DatabaseName);
+INSTANTIATE_TEST_SUITE_P(BothDatabases, RefilterStoredHtmlTest, test::kBothDatabases,
+                         test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::content

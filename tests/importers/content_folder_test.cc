@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
@@ -34,38 +35,37 @@ void WriteGoodFolder(const TempDir& dir) {
   dir.Write("content/posts/draft.md", "---\ntitle: Not Yet\nstatus: draft\n---\nSoon.\n");
 }
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<SqlStore> store;
-  Fixture() {
-    auto opened = SqlStore::Open({":memory:", true});
-    store = std::move(*opened);
-  }
+class ContentImport : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override { BROADSHEET_OPEN_TEST_STORE(store_); }
+
   Result<FolderReport> Import(Timestamp now = 1800000000) {
     FolderOptions options;
-    options.uploads_dir = dir.path() / "uploads";
+    options.uploads_dir = dir_.path() / "uploads";
     options.now = now;
-    return ImportFolder(*store, dir.path() / "content", options);
+    return ImportFolder(*store_, dir_.path() / "content", options);
   }
+
+  TempDir dir_;
+  std::unique_ptr<SqlStore> store_;
 };
 
-TEST(ContentImport, ImportsACompleteFolder) {
-  Fixture fixture;
-  WriteGoodFolder(fixture.dir);
-  auto report = fixture.Import();
+TEST_P(ContentImport, ImportsACompleteFolder) {
+  WriteGoodFolder(dir_);
+  auto report = Import();
   ASSERT_TRUE(report) << Describe(report.error());
   EXPECT_TRUE(report->rejected.empty()) << report->rejected[0].ToString();
   EXPECT_EQ(report->sections, 2);
   EXPECT_EQ(report->authors, 2);
   EXPECT_EQ(report->posts, 3);
   EXPECT_EQ(report->images, 2);
-  EXPECT_TRUE(std::filesystem::exists(fixture.dir.path() / "uploads/images/chart.svg"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "uploads/images/chart.svg"));
 
-  auto publication = fixture.store->LoadPublication();
+  auto publication = store_->LoadPublication();
   EXPECT_EQ(publication->title, "The Meridian Review");
   EXPECT_EQ(publication->base_url, "https://meridian.example");
 
-  auto post = fixture.store->FindPublishedPost("why-deterrence-still-works", 1800000000);
+  auto post = store_->FindPublishedPost("why-deterrence-still-works", 1800000000);
   ASSERT_TRUE(post && *post);
   const PostDetail& detail = **post;
   EXPECT_EQ(detail.post.published_at, 1709285400);  // 10:30 in Berlin is 09:30Z
@@ -76,48 +76,42 @@ TEST(ContentImport, ImportsACompleteFolder) {
   EXPECT_NE(detail.post.body_html.find("src=\"/uploads/images/chart.svg\""), std::string::npos);
   EXPECT_EQ(detail.tags.size(), 2u);
 
-  auto about = fixture.store->FindPost("about");
+  auto about = store_->FindPost("about");
   ASSERT_TRUE(about && *about);
   EXPECT_EQ((*about)->kind, PostKind::kPage);
   EXPECT_TRUE((*about)->disclaimer_hidden);
-  EXPECT_EQ((*fixture.store->FindPost("not-yet"))->status, PostStatus::kDraft);
+  EXPECT_EQ((*store_->FindPost("not-yet"))->status, PostStatus::kDraft);
 }
 
-TEST(ContentImport, IsIdempotentBySlug) {
-  Fixture fixture;
-  WriteGoodFolder(fixture.dir);
-  ASSERT_TRUE(fixture.Import());
-  fixture.dir.Write(
+TEST_P(ContentImport, IsIdempotentBySlug) {
+  WriteGoodFolder(dir_);
+  ASSERT_TRUE(Import());
+  dir_.Write(
       "content/posts/deterrence.md",
       "---\ntitle: Why Deterrence Still Works\ndek: Revised.\nsection: security\n---\nNew.\n");
-  auto again = fixture.Import();
+  auto again = Import();
   ASSERT_TRUE(again);
   PostQuery query;
   query.now = 1800000000;
-  EXPECT_EQ(*fixture.store->CountPublishedPosts(query), 1);
-  EXPECT_EQ((*fixture.store->FindPost("why-deterrence-still-works"))->dek, "Revised.");
-  EXPECT_EQ(fixture.store->ListSections()->size(), 2u);
+  EXPECT_EQ(*store_->CountPublishedPosts(query), 1);
+  EXPECT_EQ((*store_->FindPost("why-deterrence-still-works"))->dek, "Revised.");
+  EXPECT_EQ(store_->ListSections()->size(), 2u);
 }
 
-TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) {
-  Fixture fixture;
-  WriteGoodFolder(fixture.dir);
-  fixture.dir.Write("content/posts/bad-date.md",
-                    "---\ntitle: Bad Date\n\ndate: last tuesday\n---\nx\n");
-  fixture.dir.Write("content/posts/bad-section.md", "---\ntitle: Lost\nsection: nowhere\n---\nx\n");
-  fixture.dir.Write("content/posts/no-title.md", "---\ndek: Only a dek\n---\nx\n");
-  fixture.dir.Write("content/posts/reserved.md", "---\ntitle: Admin\n---\nx\n");
-  fixture.dir.Write("content/posts/yaml.md", "---\ntitle: [unclosed\n---\nx\n");
-  fixture.dir.Write("content/posts/no-front-matter.md", "Just text.\n");
-  fixture.dir.Write("content/posts/missing-image.md",
-                    "---\ntitle: Pic\nimage: images/none.png\n---\nx\n");
-  fixture.dir.Write("content/posts/escape.md",
-                    "---\ntitle: Escape\nimage: ../../../etc/passwd\n---\nx\n");
-  fixture.dir.Write("content/posts/long.md",
-                    "---\ntitle: " + std::string(3000, 'x') + "\n---\nx\n");
-  fixture.dir.Write("content/posts/dup.md",
-                    "---\ntitle: Other\nslug: why-deterrence-still-works\n---\nx\n");
-  auto report = fixture.Import();
+TEST_P(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) {
+  WriteGoodFolder(dir_);
+  dir_.Write("content/posts/bad-date.md", "---\ntitle: Bad Date\n\ndate: last tuesday\n---\nx\n");
+  dir_.Write("content/posts/bad-section.md", "---\ntitle: Lost\nsection: nowhere\n---\nx\n");
+  dir_.Write("content/posts/no-title.md", "---\ndek: Only a dek\n---\nx\n");
+  dir_.Write("content/posts/reserved.md", "---\ntitle: Admin\n---\nx\n");
+  dir_.Write("content/posts/yaml.md", "---\ntitle: [unclosed\n---\nx\n");
+  dir_.Write("content/posts/no-front-matter.md", "Just text.\n");
+  dir_.Write("content/posts/missing-image.md", "---\ntitle: Pic\nimage: images/none.png\n---\nx\n");
+  dir_.Write("content/posts/escape.md", "---\ntitle: Escape\nimage: ../../../etc/passwd\n---\nx\n");
+  dir_.Write("content/posts/long.md", "---\ntitle: " + std::string(3000, 'x') + "\n---\nx\n");
+  dir_.Write("content/posts/dup.md",
+             "---\ntitle: Other\nslug: why-deterrence-still-works\n---\nx\n");
+  auto report = Import();
   ASSERT_TRUE(report);
   EXPECT_EQ(report->posts, 3);
 
@@ -147,22 +141,19 @@ TEST(ContentImport, BadFilesAreReportedWithFileLineAndFieldWhileGoodOnesImport) 
   ASSERT_NE(find("posts/dup.md"), nullptr);
   ASSERT_NE(find("posts/long.md"), nullptr);
   EXPECT_EQ(find("posts/long.md")->field, "title");
-  EXPECT_FALSE(*fixture.store->FindPost("bad-date"));
-  EXPECT_EQ((*fixture.store->FindPost("why-deterrence-still-works"))->title,
-            "Why Deterrence Still Works");
+  EXPECT_FALSE(*store_->FindPost("bad-date"));
+  EXPECT_EQ((*store_->FindPost("why-deterrence-still-works"))->title, "Why Deterrence Still Works");
 }
 
-TEST(ContentImport, FutureDatesAreScheduled) {
-  Fixture fixture;
-  fixture.dir.Write("content/posts/soon.md", "---\ntitle: Soon\ndate: 2030-01-01\n---\nx\n");
-  ASSERT_TRUE(fixture.Import(1800000000));
-  EXPECT_EQ((*fixture.store->FindPost("soon"))->status, PostStatus::kScheduled);
+TEST_P(ContentImport, FutureDatesAreScheduled) {
+  dir_.Write("content/posts/soon.md", "---\ntitle: Soon\ndate: 2030-01-01\n---\nx\n");
+  ASSERT_TRUE(Import(1800000000));
+  EXPECT_EQ((*store_->FindPost("soon"))->status, PostStatus::kScheduled);
 }
 
-TEST(ContentImport, UnknownFieldsAreWarningsNotRejections) {
-  Fixture fixture;
-  fixture.dir.Write("content/posts/typo.md", "---\ntitle: Typo\ntitel: oops\n---\nx\n");
-  auto report = fixture.Import();
+TEST_P(ContentImport, UnknownFieldsAreWarningsNotRejections) {
+  dir_.Write("content/posts/typo.md", "---\ntitle: Typo\ntitel: oops\n---\nx\n");
+  auto report = Import();
   ASSERT_TRUE(report);
   EXPECT_EQ(report->posts, 1);
   ASSERT_EQ(report->warnings.size(), 1u);
@@ -170,23 +161,22 @@ TEST(ContentImport, UnknownFieldsAreWarningsNotRejections) {
   EXPECT_EQ(report->warnings[0].line, 3);
 }
 
-TEST(ContentImport, BadPublicationSettingsAreRejected) {
-  Fixture fixture;
-  fixture.dir.Write("content/publication.yaml", "title: X\ntimezone: Mars/Base\n");
-  auto report = fixture.Import();
+TEST_P(ContentImport, BadPublicationSettingsAreRejected) {
+  dir_.Write("content/publication.yaml", "title: X\ntimezone: Mars/Base\n");
+  auto report = Import();
   ASSERT_TRUE(report);
   ASSERT_EQ(report->rejected.size(), 1u);
   EXPECT_EQ(report->rejected[0].file, "publication.yaml");
-  EXPECT_EQ(fixture.store->LoadPublication()->title, "Broadsheet");
+  EXPECT_EQ(store_->LoadPublication()->title, "Broadsheet");
 }
 
-TEST(ContentImport, AFolderWithoutContentIsAnError) {
-  Fixture fixture;
-  fixture.dir.Write("content/readme.txt", "nothing here");
-  EXPECT_EQ(fixture.Import().error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(ImportFolder(*fixture.store, fixture.dir.path() / "none", {}).error().code,
-            ErrorCode::kNotFound);
+TEST_P(ContentImport, AFolderWithoutContentIsAnError) {
+  dir_.Write("content/readme.txt", "nothing here");
+  EXPECT_EQ(Import().error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ImportFolder(*store_, dir_.path() / "none", {}).error().code, ErrorCode::kNotFound);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, ContentImport, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::importers

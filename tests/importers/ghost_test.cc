@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
@@ -56,13 +57,9 @@ TEST(GhostFormats, MobiledocBecomesHtml) {
             "<hr>\n<h2>Title</h2>\n");
 }
 
-class GhostImport : public ::testing::Test {
+class GhostImport : public ::testing::TestWithParam<storage::Dialect> {
  protected:
-  void SetUp() override {
-    auto opened = SqlStore::Open({":memory:", true});
-    ASSERT_TRUE(opened);
-    store_ = std::move(*opened);
-  }
+  void SetUp() override { BROADSHEET_OPEN_TEST_STORE(store_); }
 
   Result<GhostReport> Import(const std::string& text) {
     dir_.Write("ghost.json", text);
@@ -100,7 +97,7 @@ constexpr const char* kExport =
                  {"post_id":"p2","author_id":"u1","sort_order":0}]
 }}]})json";
 
-TEST_F(GhostImport, PostsArriveWithTheirSectionTagsAuthorsAndImage) {
+TEST_P(GhostImport, PostsArriveWithTheirSectionTagsAuthorsAndImage) {
   auto report = Import(kExport);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->articles.created, 4);
@@ -152,7 +149,7 @@ TEST_F(GhostImport, PostsArriveWithTheirSectionTagsAuthorsAndImage) {
   EXPECT_EQ(again->authors.created, 0);
 }
 
-TEST_F(GhostImport, BrokenExportsAreRefusedAndWriteNothing) {
+TEST_P(GhostImport, BrokenExportsAreRefusedAndWriteNothing) {
   auto truncated = Import(std::string(kExport).substr(0, 900));
   ASSERT_FALSE(truncated);
   EXPECT_NE(truncated.error().message.find("line "), std::string::npos)
@@ -164,6 +161,8 @@ TEST_F(GhostImport, BrokenExportsAreRefusedAndWriteNothing) {
   ASSERT_TRUE(posts);
   EXPECT_TRUE(posts->empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, GhostImport, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::importers

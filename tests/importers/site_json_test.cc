@@ -8,16 +8,11 @@
 #include "importers/wordpress.h"
 #include "importers/wxr_writer.h"
 #include "storage/sql_store.h"
+#include "test_stores.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
 namespace {
-
-std::unique_ptr<SqlStore> NewStore() {
-  auto opened = SqlStore::Open({":memory:", true});
-  EXPECT_TRUE(opened);
-  return std::move(*opened);
-}
 
 std::string Export(Store& store) {
   std::ostringstream out;
@@ -122,16 +117,35 @@ void Fill(Store& store) {
   ASSERT_TRUE(store.PutRedirect(Redirect{"/old/", "/deterrence/", 301, 1700005000}));
 }
 
-TEST(SiteJson, ExportImportExportIsIdentical) {
-  auto original = NewStore();
-  Fill(*original);
-  const std::string first = Export(*original);
+// The site the tests export from (store_), and fresh sites to import into, on the test's database.
+class SiteJson : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override { BROADSHEET_OPEN_TEST_STORE(store_); }
+
+  // A new, empty site on the same database as store_, or null (a failure) if none opens.
+  std::unique_ptr<SqlStore> NewStore() {
+    auto opened = test::OpenEmptyStore(GetParam());
+    EXPECT_TRUE(opened) << (opened ? "" : Describe(opened.error()));
+    return opened ? std::move(*opened) : nullptr;
+  }
+
+  std::unique_ptr<SqlStore> store_;
+};
+
+// The same sites, for the tests of the WordPress export.
+class WordPressExport : public SiteJson {};
+
+TEST_P(SiteJson, ExportImportExportIsIdentical) {
+  SqlStore& original = *store_;
+  Fill(original);
+  const std::string first = Export(original);
   EXPECT_EQ(first.find("argon2id"), std::string::npos);      // no password hashes
   EXPECT_EQ(first.find("not exported"), std::string::npos);  // no client hashes
 
   testing::TempDir dir;
   dir.Write("export.json", first);
   auto restored = NewStore();
+  ASSERT_NE(restored, nullptr);
   auto report = ImportSiteJson(*restored, (dir.path() / "export.json").string());
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->posts, 2);
@@ -157,21 +171,22 @@ TEST(SiteJson, ExportImportExportIsIdentical) {
   EXPECT_EQ((*subscriber)->sections, std::vector<std::string>{"security"});
 }
 
-TEST(SiteJson, OnlyAnEmptySiteTakesAnExport) {
-  auto original = NewStore();
-  Fill(*original);
+TEST_P(SiteJson, OnlyAnEmptySiteTakesAnExport) {
+  SqlStore& original = *store_;
+  Fill(original);
   testing::TempDir dir;
-  dir.Write("export.json", Export(*original));
-  auto report = ImportSiteJson(*original, (dir.path() / "export.json").string());
+  dir.Write("export.json", Export(original));
+  auto report = ImportSiteJson(original, (dir.path() / "export.json").string());
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().code, ErrorCode::kConflict);
 }
 
-TEST(SiteJson, BadExportsNameTheProblemAndWriteNothing) {
+TEST_P(SiteJson, BadExportsNameTheProblemAndWriteNothing) {
   testing::TempDir dir;
   const auto refused = [&](const std::string& text) {
     dir.Write("bad.json", text);
     auto store = NewStore();
+    if (store == nullptr) return std::string();
     auto report = ImportSiteJson(*store, (dir.path() / "bad.json").string());
     EXPECT_FALSE(report) << text;
     auto posts = store->ListAllPostIds();
@@ -202,11 +217,11 @@ TEST(SiteJson, BadExportsNameTheProblemAndWriteNothing) {
             std::string::npos);
 }
 
-TEST(WordPressExport, ReadsBackThroughTheWordPressImport) {
-  auto original = NewStore();
-  Fill(*original);
+TEST_P(WordPressExport, ReadsBackThroughTheWordPressImport) {
+  SqlStore& original = *store_;
+  Fill(original);
   std::ostringstream out;
-  auto written = ExportWordPress(*original, out);
+  auto written = ExportWordPress(original, out);
   ASSERT_TRUE(written);
   EXPECT_EQ(written->posts, 1);
   EXPECT_EQ(written->pages, 1);
@@ -215,6 +230,7 @@ TEST(WordPressExport, ReadsBackThroughTheWordPressImport) {
   testing::TempDir dir;
   dir.Write("export.xml", out.str());
   auto copy = NewStore();
+  ASSERT_NE(copy, nullptr);
   auto report = ImportWordPress(*copy, (dir.path() / "export.xml").string(), {});
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->articles.created, 1);
@@ -228,6 +244,9 @@ TEST(WordPressExport, ReadsBackThroughTheWordPressImport) {
   EXPECT_EQ((*post)->image.credit, "AP Photo");
   EXPECT_NE((*post)->body_html.find("Second draft."), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, SiteJson, test::kBothDatabases, test::DatabaseName);
+INSTANTIATE_TEST_SUITE_P(BothDatabases, WordPressExport, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::importers

@@ -6,17 +6,16 @@
 
 #include "importers/fixtures.h"
 #include "storage/sql_store.h"
+#include "test_stores.h"
 #include "test_util.h"
 
 namespace broadsheet::importers {
 namespace {
 
-class WordPressImport : public ::testing::Test {
+class WordPressImport : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
-    auto opened = SqlStore::Open({":memory:", true});
-    ASSERT_TRUE(opened);
-    store_ = std::move(*opened);
+    BROADSHEET_OPEN_TEST_STORE(store_);
     options_.uploads_dir = dir_.path() / "uploads";
   }
 
@@ -44,7 +43,7 @@ class WordPressImport : public ::testing::Test {
   WordPressOptions options_;
 };
 
-TEST_F(WordPressImport, ThemeUnitTestDataArrivesWhole) {
+TEST_P(WordPressImport, ThemeUnitTestDataArrivesWhole) {
   REQUIRE_FIXTURES();
   auto report = Import(Fixtures() / "themeunittestdata.wordpress.xml");
   ASSERT_TRUE(report) << Describe(report.error());
@@ -94,7 +93,7 @@ TEST_F(WordPressImport, ThemeUnitTestDataArrivesWhole) {
   EXPECT_EQ(RedirectOf("/?page_id=146"), "/lorem-ipsum/");
 }
 
-TEST_F(WordPressImport, RunningAgainUpdatesInsteadOfDuplicating) {
+TEST_P(WordPressImport, RunningAgainUpdatesInsteadOfDuplicating) {
   REQUIRE_FIXTURES();
   ASSERT_TRUE(Import(Fixtures() / "themeunittestdata.wordpress.xml"));
   auto again = Import(Fixtures() / "themeunittestdata.wordpress.xml");
@@ -110,7 +109,7 @@ TEST_F(WordPressImport, RunningAgainUpdatesInsteadOfDuplicating) {
   EXPECT_EQ(comments->size(), 29u);
 }
 
-TEST_F(WordPressImport, BlockTestDataArrivesWhole) {
+TEST_P(WordPressImport, BlockTestDataArrivesWhole) {
   REQUIRE_FIXTURES();
   auto report = Import(Fixtures() / "64-block-test-data.xml");
   ASSERT_TRUE(report) << Describe(report.error());
@@ -151,7 +150,7 @@ std::string Item(const std::string& id, const std::string& slug, const std::stri
          id + "</content:encoded>" + extra + "</item>\n";
 }
 
-TEST_F(WordPressImport, DuplicateSlugsAndMissingAuthorsAreReported) {
+TEST_P(WordPressImport, DuplicateSlugsAndMissingAuthorsAreReported) {
   auto report = ImportText(std::string(kHead) + Item("1", "same") + Item("2", "same") +
                            Item("3", "feed") + "</channel></rss>");
   ASSERT_TRUE(report) << Describe(report.error());
@@ -169,7 +168,7 @@ TEST_F(WordPressImport, DuplicateSlugsAndMissingAuthorsAreReported) {
   EXPECT_EQ(report->authors.created, 1);
 }
 
-TEST_F(WordPressImport, YoastsPrimaryCategoryIsTheSectionAndBiosComeFromUserMeta) {
+TEST_P(WordPressImport, YoastsPrimaryCategoryIsTheSectionAndBiosComeFromUserMeta) {
   const std::string terms =
       "<wp:author><wp:author_login>ghost</wp:author_login><wp:author_display_name>Gho St"
       "</wp:author_display_name><wp:author_email>ghost@old.example</wp:author_email>"
@@ -206,7 +205,7 @@ TEST_F(WordPressImport, YoastsPrimaryCategoryIsTheSectionAndBiosComeFromUserMeta
   EXPECT_EQ(RedirectOf("/category/world/europe/"), "/section/europe/");
 }
 
-TEST_F(WordPressImport, CoAuthorsAndYoastsSearchSettingsComeAlong) {
+TEST_P(WordPressImport, CoAuthorsAndYoastsSearchSettingsComeAlong) {
   const std::string meta =
       "<category domain=\"author\" nicename=\"cap-jane\">Jane Doe</category>"
       "<category domain=\"author\" nicename=\"cap-ghost\">ghost</category>"
@@ -238,7 +237,7 @@ TEST_F(WordPressImport, CoAuthorsAndYoastsSearchSettingsComeAlong) {
   EXPECT_EQ((*self_post)->seo.canonical_url, "");
 }
 
-TEST_F(WordPressImport, AMalformedFileLeavesTheSiteAsItWas) {
+TEST_P(WordPressImport, AMalformedFileLeavesTheSiteAsItWas) {
   // Good items first, then a broken one: nothing of it stays.
   auto report = ImportText(std::string(kHead) + Item("1", "first") + Item("2", "second") +
                            "<item><title>Broken</title></channel></rss>");
@@ -251,7 +250,7 @@ TEST_F(WordPressImport, AMalformedFileLeavesTheSiteAsItWas) {
   EXPECT_EQ(RedirectOf("/?p=1"), "");
 }
 
-TEST_F(WordPressImport, FeaturedImagesAreCopiedFromTheUploadsFolder) {
+TEST_P(WordPressImport, FeaturedImagesAreCopiedFromTheUploadsFolder) {
   dir_.Write("wp-uploads/2019/03/photo.jpg", "JPEG");
   options_.uploads_from = dir_.path() / "wp-uploads";
   const std::string attachment =
@@ -283,7 +282,7 @@ TEST_F(WordPressImport, FeaturedImagesAreCopiedFromTheUploadsFolder) {
             "/uploads/wordpress/2019/03/photo.jpg");
 }
 
-TEST_F(WordPressImport, CopiesOfAFailedImportAreRemoved) {
+TEST_P(WordPressImport, CopiesOfAFailedImportAreRemoved) {
   dir_.Write("wp-uploads/a.jpg", "JPEG");
   options_.uploads_from = dir_.path() / "wp-uploads";
   auto report = ImportText(
@@ -294,6 +293,8 @@ TEST_F(WordPressImport, CopiesOfAFailedImportAreRemoved) {
   ASSERT_FALSE(report);
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "uploads/wordpress/a.jpg"));
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, WordPressImport, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::importers

@@ -1,19 +1,20 @@
-// Renders public pages through the Site's handlers against an in-memory store: the article page
-// must show every element of DESIGN.md's reference page, in order, safely escaped.
+// Renders public pages through the Site's handlers against a store on each database: the article
+// page must show every element of DESIGN.md's reference page, in order, safely escaped.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "render/theme.h"
 #include "site/site.h"
 #include "storage/sql_store.h"
+#include "test_stores.h"
 
 namespace broadsheet::site {
 namespace {
 
-class ArticlePage : public ::testing::Test {
+class ArticlePage : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
-    store_ = std::move(*SqlStore::Open({":memory:", true}));
+    BROADSHEET_OPEN_TEST_STORE(store_);
     theme_ = std::move(*render::Theme::Load(""));
     Publication publication;
     publication.title = "The Meridian Review";
@@ -72,7 +73,7 @@ class ArticlePage : public ::testing::Test {
   std::int64_t section_ = 0, author_ = 0;
 };
 
-TEST_F(ArticlePage, ShowsEveryReferenceElementInOrder) {
+TEST_P(ArticlePage, ShowsEveryReferenceElementInOrder) {
   ASSERT_TRUE(store_->UpsertPost(Article()));
   const http::Response response = Get("/deterrence/");
   ASSERT_EQ(response.status, 200);
@@ -110,7 +111,7 @@ TEST_F(ArticlePage, ShowsEveryReferenceElementInOrder) {
   }
 }
 
-TEST_F(ArticlePage, JsonLdDescribesAnOpinionPiece) {
+TEST_P(ArticlePage, JsonLdDescribesAnOpinionPiece) {
   ASSERT_TRUE(store_->UpsertPost(Article()));
   const std::string html = Get("/deterrence/").body;
   const std::string open = "<script type=\"application/ld+json\">";
@@ -131,7 +132,7 @@ TEST_F(ArticlePage, JsonLdDescribesAnOpinionPiece) {
   EXPECT_EQ(ld["datePublished"], "2024-02-29T22:00:00-05:00");
 }
 
-TEST_F(ArticlePage, NewsPiecesAreNewsArticlesWithoutDisclaimer) {
+TEST_P(ArticlePage, NewsPiecesAreNewsArticlesWithoutDisclaimer) {
   Post post = Article();
   post.opinion = false;
   ASSERT_TRUE(store_->UpsertPost(post));
@@ -140,7 +141,7 @@ TEST_F(ArticlePage, NewsPiecesAreNewsArticlesWithoutDisclaimer) {
   EXPECT_EQ(html.find("class=\"disclaimer\""), std::string::npos);
 }
 
-TEST_F(ArticlePage, DisclaimerOverridesAndSwitchOff) {
+TEST_P(ArticlePage, DisclaimerOverridesAndSwitchOff) {
   Post post = Article();
   post.disclaimer = "This piece is the author's alone.";
   ASSERT_TRUE(store_->UpsertPost(post));
@@ -157,7 +158,7 @@ TEST_F(ArticlePage, DisclaimerOverridesAndSwitchOff) {
   EXPECT_NE(Get("/deterrence/").body.find("Section text."), std::string::npos);
 }
 
-TEST_F(ArticlePage, HostileTextIsEscapedEverywhere) {
+TEST_P(ArticlePage, HostileTextIsEscapedEverywhere) {
   Post post = Article();
   post.title = "<script>alert(1)</script>";
   post.dek = "\"><img src=x onerror=alert(2)>";
@@ -171,7 +172,7 @@ TEST_F(ArticlePage, HostileTextIsEscapedEverywhere) {
   EXPECT_NE(html.find("\\u003cscript\\u003ealert(1)"), std::string::npos);
 }
 
-TEST_F(ArticlePage, ClosedCommentsShowNoForm) {
+TEST_P(ArticlePage, ClosedCommentsShowNoForm) {
   Post post = Article();
   post.comments_open = false;
   ASSERT_TRUE(store_->UpsertPost(post));
@@ -180,7 +181,7 @@ TEST_F(ArticlePage, ClosedCommentsShowNoForm) {
   EXPECT_NE(html.find("Comments are closed."), std::string::npos);
 }
 
-TEST_F(ArticlePage, DraftsAndUnknownSlugsAreNotFound) {
+TEST_P(ArticlePage, DraftsAndUnknownSlugsAreNotFound) {
   Post post = Article();
   post.status = PostStatus::kDraft;
   ASSERT_TRUE(store_->UpsertPost(post));
@@ -188,7 +189,7 @@ TEST_F(ArticlePage, DraftsAndUnknownSlugsAreNotFound) {
   EXPECT_EQ(Get("/nothing-here/").status, 404);
 }
 
-TEST_F(ArticlePage, ListsPaginateAndLinkAuthorsAndSections) {
+TEST_P(ArticlePage, ListsPaginateAndLinkAuthorsAndSections) {
   for (int i = 0; i < 12; ++i) {
     Post post = Article();
     post.slug = "piece-" + std::to_string(i);
@@ -211,6 +212,8 @@ TEST_F(ArticlePage, ListsPaginateAndLinkAuthorsAndSections) {
   EXPECT_EQ(Get("/section/nothing/").status, 404);
   EXPECT_EQ(Get("/tag/nothing/").status, 404);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, ArticlePage, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::site

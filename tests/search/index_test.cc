@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 #include "test_util.h"
 
 namespace broadsheet::search {
@@ -10,12 +11,11 @@ namespace {
 
 constexpr Timestamp kNow = 2'000'000'000;
 
-class Index : public ::testing::Test {
+// The index lives in a temporary site folder; on SQLite the site's database is a file there too.
+class Index : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
-    auto store = SqlStore::Open({(dir_.path() / "site.db").string(), true});
-    ASSERT_TRUE(store) << Describe(store.error());
-    store_ = std::move(*store);
+    BROADSHEET_OPEN_TEST_STORE_AT(store_, (dir_.path() / "site.db").string());
     auto index = SearchIndex::Open(dir_.path() / "search.xapian", *store_);
     ASSERT_TRUE(index) << Describe(index.error());
     index_ = std::move(*index);
@@ -51,7 +51,7 @@ class Index : public ::testing::Test {
 
 using Slugs = std::vector<std::string>;
 
-TEST_F(Index, FollowsEveryWrite) {
+TEST_P(Index, FollowsEveryWrite) {
   auto section = store_->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
   auto author = store_->UpsertAuthor(Author{0, "jane", "Jane Doe", "", "", "", "", ""});
   auto tag = store_->UpsertTag(Tag{0, "korea", "Korea"});
@@ -104,7 +104,7 @@ TEST_F(Index, FollowsEveryWrite) {
   EXPECT_EQ(Found("containment"), Slugs{});
 }
 
-TEST_F(Index, ScheduledPostsAreFoundOnceDue) {
+TEST_P(Index, ScheduledPostsAreFoundOnceDue) {
   ASSERT_TRUE(store_->UpsertPost([&] {
     Post post = MakePost("later", "Later", "<p>Words.</p>", 5000);
     post.status = PostStatus::kScheduled;
@@ -119,7 +119,7 @@ TEST_F(Index, ScheduledPostsAreFoundOnceDue) {
   EXPECT_EQ(Found("later", filters), Slugs{});
 }
 
-TEST_F(Index, TitlesWeighMostAndFiltersOrderAndPagesWork) {
+TEST_P(Index, TitlesWeighMostAndFiltersOrderAndPagesWork) {
   ASSERT_TRUE(store_->UpsertPost(
       MakePost("in-body", "A Long Essay",
                "<p>Sanctions, sanctions and more sanctions, and yet more sanctions.</p>", 3000)));
@@ -151,7 +151,7 @@ TEST_F(Index, TitlesWeighMostAndFiltersOrderAndPagesWork) {
   EXPECT_EQ(second->hits[0].title_html, "A Long Essay");
 }
 
-TEST_F(Index, ASearchBringsInNewChangesWithoutWritingAndSyncClearsThem) {
+TEST_P(Index, ASearchBringsInNewChangesWithoutWritingAndSyncClearsThem) {
   ASSERT_TRUE(index_->Sync());
   ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
   auto caught_up = index_->CatchUp(10);
@@ -169,7 +169,7 @@ TEST_F(Index, ASearchBringsInNewChangesWithoutWritingAndSyncClearsThem) {
   EXPECT_EQ(index_->Search(Parse("deterrence"), filters)->hits.size(), 1u);
 }
 
-TEST_F(Index, AnyInputIsSafe) {
+TEST_P(Index, AnyInputIsSafe) {
   ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
   for (const char* text : {"\"unbalanced", "NEAR(a b) title:x", "a AND OR NOT", "***", "(((",
                            "deter*", "-deterrence", "x*", "\"\"", "+-~^"}) {
@@ -184,7 +184,7 @@ TEST_F(Index, AnyInputIsSafe) {
   EXPECT_EQ(Found("\"deterrence"), Slugs{"a"});
 }
 
-TEST_F(Index, AnotherProcessReadsAndALostIndexIsRebuilt) {
+TEST_P(Index, AnotherProcessReadsAndALostIndexIsRebuilt) {
   ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
   ASSERT_TRUE(index_->Sync());
   // While this one writes, a second opening only reads.
@@ -202,6 +202,8 @@ TEST_F(Index, AnotherProcessReadsAndALostIndexIsRebuilt) {
   index_ = std::move(*rebuilt);
   EXPECT_EQ(Found("deterrence"), Slugs{"a"});
 }
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, Index, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::search
