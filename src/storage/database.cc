@@ -18,6 +18,16 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
   return SqliteDatabase::Open(options);
 }
 
+Result<void> CheckStorable(std::span<const Value> params, std::string_view sql) {
+  for (const Value& value : params) {
+    if (value.kind() == Value::Kind::kText && value.text().find('\0') != std::string_view::npos) {
+      return Fail(ErrorCode::kInvalidArgument, "text with a NUL byte cannot be stored",
+                  std::string(sql));
+    }
+  }
+  return {};
+}
+
 std::string NumberParameters(std::string_view sql) {
   std::string out;
   out.reserve(sql.size() + 16);

@@ -250,6 +250,10 @@ class Database {
   }
 };
 
+// Whether `params` may be stored: PostgreSQL's text cannot hold a NUL byte, so both drivers
+// refuse one (kInvalidArgument) before running `sql`, and a site behaves the same on either.
+Result<void> CheckStorable(std::span<const Value> params, std::string_view sql);
+
 // `?` parameters renumbered as $1, $2, ... for PostgreSQL, leaving quoted text, quoted names and
 // comments alone. Exposed for tests.
 std::string NumberParameters(std::string_view sql);

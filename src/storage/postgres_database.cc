@@ -210,6 +210,7 @@ class PostgresConnection final : public Connection {
     std::vector<const char*> values;
 
     Result<void> Set(std::string_view sql, std::span<const Value> params) {
+      if (auto storable = CheckStorable(params, sql); !storable) return storable;
       texts.reserve(params.size());
       values.assign(params.size(), nullptr);
       for (size_t i = 0; i < params.size(); ++i) {
@@ -221,10 +222,6 @@ class PostgresConnection final : public Connection {
             values[i] = texts.back().c_str();
             break;
           case Value::Kind::kText:
-            if (params[i].text().find('\0') != std::string_view::npos) {
-              return Fail(ErrorCode::kInvalidArgument, "text with a NUL byte cannot be stored",
-                          std::string(sql));
-            }
             texts.emplace_back(params[i].text());
             values[i] = texts.back().c_str();
             break;

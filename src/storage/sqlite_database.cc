@@ -120,6 +120,8 @@ class SqliteConnection final : public Connection {
     if (static_cast<size_t>(sqlite3_bind_parameter_count(use.stmt)) != params.size()) {
       return Fail(ErrorCode::kInternal, "wrong number of parameters", std::string(sql));
     }
+    if (auto storable = CheckStorable(params, sql); !storable)
+      return tl::unexpected(storable.error());
     for (size_t i = 0; i < params.size(); ++i) {
       const int index = static_cast<int>(i) + 1;
       const Value& value = params[i];

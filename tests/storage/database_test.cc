@@ -129,6 +129,30 @@ TEST_P(DatabaseTest, AFailedTransactionLeavesNothing) {
   EXPECT_EQ(*count, 0);
 }
 
+// PostgreSQL's text cannot hold a NUL byte; SQLite's could, but refuses it too, so that a site
+// behaves the same on either, queued or not.
+TEST_P(DatabaseTest, TextWithANulByteIsRefusedOnBoth) {
+  const std::string with_nul("a\0b", 3);
+  auto direct = database_->Transact([&](Connection& c) -> Result<void> {
+    auto done = c.Exec("INSERT INTO notes (id, slug) VALUES (?, ?)", 1, with_nul);
+    if (!done) return tl::unexpected(done.error());
+    return {};
+  });
+  ASSERT_FALSE(direct);
+  EXPECT_EQ(direct.error().code, ErrorCode::kInvalidArgument);
+  auto queued = database_->Transact([&](Connection& c) -> Result<void> {
+    if (auto done = c.Later("INSERT INTO notes (id, slug) VALUES (?, ?)", 2, with_nul); !done)
+      return tl::unexpected(done.error());
+    return {};
+  });
+  ASSERT_FALSE(queued);
+  EXPECT_EQ(queued.error().code, ErrorCode::kInvalidArgument);
+  auto count =
+      database_->Read([](Connection& c) { return c.Integer("SELECT count(*) FROM notes"); });
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 0);
+}
+
 TEST_P(DatabaseTest, ADuplicateIsAConflictAndTheTransactionIsUndone) {
   auto duplicate = database_->Transact([](Connection& c) -> Result<void> {
     if (auto done = c.Exec("INSERT INTO notes (id, slug) VALUES (1, 'a')"); !done) {
