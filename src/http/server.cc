@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <netinet/tcp.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <condition_variable>
@@ -8,6 +9,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -29,6 +31,21 @@ using Clock = std::chrono::steady_clock;
 // A connection's socket, bound to its worker's io_context (not type-erased: the hot path pays no
 // polymorphic executor).
 using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+
+// A connection's descriptor on its way to its worker; closed if it never gets there.
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  Descriptor(Descriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Descriptor& operator=(Descriptor&&) = delete;
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int Release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
 
 // The monotonic clock to a few milliseconds, for deadlines: cheaper to read than Clock::now().
 Clock::time_point CoarseNow() {
@@ -221,9 +238,9 @@ class Session;
 struct Worker {
   // Declared before the io_context so that sessions destroyed with it can still unregister.
   std::unordered_set<Session*> sessions;
-  // One thread runs it, and a socket is used only on its worker's thread (the acceptor registers
-  // it there from the accepting thread, under the reactor's registration lock, which stays):
-  // I/O objects need no locks of their own.
+  // One thread runs it, and each of its sockets is registered, used and closed on that thread
+  // only (a new connection arrives as a bare descriptor: Newcomer), so I/O objects need no locks
+  // of their own.
   asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   // Every kDeadlineSweep, cancels the I/O of sessions past their deadline (Session::Expire):
@@ -262,13 +279,16 @@ class Server::Impl {
 
  private:
   void Accept();
-  // Starts a session for a connection just accepted on `worker`, or closes it when its address,
+  // Starts a session for a connection just accepted, on `worker`, or closes it when its address,
   // or the server, has no room for it.
-  void Admit(size_t worker, Socket socket);
+  void Admit(size_t worker, tcp::socket accepted);
   // The server is full: closes idle or stalled connections on worker `at` and, if it has none, on
   // the next ones in turn; then starts the connection on its own worker, `home`, or refuses it.
+  // The connection travels as its bare descriptor: only its home worker's thread registers it
+  // with an io_context (whose sockets take no locks, so each must be used by one thread only).
   struct Newcomer {
-    Socket socket;
+    Descriptor descriptor;
+    tcp protocol;
     std::string peer;
     bool proxied;
   };
@@ -881,7 +901,7 @@ size_t CloseIdleSessions(Worker& worker, size_t most) {
 // Closed at once when the server is full, so that one new connection makes room for a few more.
 constexpr size_t kIdleClosedAtOnce = 8;
 
-std::string PeerAddress(const Socket& socket) {
+std::string PeerAddress(const tcp::socket& socket) {
   boost::system::error_code error;
   const auto endpoint = socket.remote_endpoint(error);
   if (error) return {};
@@ -920,53 +940,58 @@ Result<void> Server::Impl::Listen() {
 
 void Server::Impl::Accept() {
   const size_t index = next_worker_;
-  Worker& worker = *workers_[index];
   next_worker_ = (next_worker_ + 1) % workers_.size();
-  acceptor_->async_accept(
-      worker.ioc, [this, index](boost::system::error_code error, Socket socket) {
-        if (error == asio::error::operation_aborted || stopping()) return;
-        if (error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
-            error == asio::error::no_memory) {
-          // The connection waits in the backlog; make room, then try again shortly.
-          for (auto& each : workers_) {
-            asio::post(each->ioc, [this, &other = *each] {
-              services_.metrics.RecordIdleClosed(CloseIdleSessions(other, kIdleClosedAtOnce));
-            });
-          }
-          accept_pause_->expires_after(kAcceptPause);
-          accept_pause_->async_wait([this](boost::system::error_code waited) {
-            if (!waited && !stopping()) Accept();
-          });
-          return;
-        }
-        if (!error) Admit(index, std::move(socket));
-        Accept();
+  // Accepted on the acceptor's own io_context (the first worker's, on whose thread this runs);
+  // Admit hands the descriptor on.
+  acceptor_->async_accept([this, index](boost::system::error_code error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || stopping()) return;
+    if (error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
+        error == asio::error::no_memory) {
+      // The connection waits in the backlog; make room, then try again shortly.
+      for (auto& each : workers_) {
+        asio::post(each->ioc, [this, &other = *each] {
+          services_.metrics.RecordIdleClosed(CloseIdleSessions(other, kIdleClosedAtOnce));
+        });
+      }
+      accept_pause_->expires_after(kAcceptPause);
+      accept_pause_->async_wait([this](boost::system::error_code waited) {
+        if (!waited && !stopping()) Accept();
       });
+      return;
+    }
+    if (!error) Admit(index, std::move(socket));
+    Accept();
+  });
 }
 
-void Server::Impl::Admit(size_t worker, Socket socket) {
-  std::string peer = PeerAddress(socket);
+void Server::Impl::Admit(size_t worker, tcp::socket accepted) {
+  std::string peer = PeerAddress(accepted);
   if (peer.empty()) return;  // gone already
+  boost::system::error_code error;
+  const tcp protocol = accepted.local_endpoint(error).protocol();
+  if (error) return;
+  Descriptor descriptor(accepted.release(error));
+  if (error) return;
   const bool proxied = options_.trusted_proxies.Contains(peer);
   const bool full =
       connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections;
-  asio::post(workers_[worker]->ioc,
-             [this, worker, full,
-              newcomer = Newcomer{std::move(socket), std::move(peer), proxied}]() mutable {
-               // A refused socket is closed when it goes out of scope.
-               if (stopping()) {
-                 connections_.fetch_sub(1, std::memory_order_relaxed);
-                 return;
-               }
-               if (!newcomer.proxied &&
-                   !addresses_.Acquire(newcomer.peer, options_.max_connections_per_address)) {
-                 connections_.fetch_sub(1, std::memory_order_relaxed);
-                 services_.metrics.RecordRefusedConnection(true);
-                 return;
-               }
-               if (full) return MakeRoom(worker, worker, 0, std::move(newcomer));
-               Start(worker, std::move(newcomer), true);
-             });
+  asio::post(workers_[worker]->ioc, [this, worker, full,
+                                     newcomer = Newcomer{std::move(descriptor), protocol,
+                                                         std::move(peer), proxied}]() mutable {
+    // A refused socket is closed when it goes out of scope.
+    if (stopping()) {
+      connections_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    if (!newcomer.proxied &&
+        !addresses_.Acquire(newcomer.peer, options_.max_connections_per_address)) {
+      connections_.fetch_sub(1, std::memory_order_relaxed);
+      services_.metrics.RecordRefusedConnection(true);
+      return;
+    }
+    if (full) return MakeRoom(worker, worker, 0, std::move(newcomer));
+    Start(worker, std::move(newcomer), true);
+  });
 }
 
 void Server::Impl::MakeRoom(size_t home, size_t at, size_t tried, Newcomer newcomer) {
@@ -995,8 +1020,18 @@ void Server::Impl::Start(size_t home, Newcomer newcomer, bool room) {
     if (!room) services_.metrics.RecordRefusedConnection(false);
     return;
   }
-  std::make_shared<Session>(std::move(newcomer.socket), *workers_[home], *this,
-                            std::move(newcomer.peer), newcomer.proxied)
+  Socket socket(workers_[home]->ioc);
+  boost::system::error_code error;
+  const int fd = newcomer.descriptor.Release();
+  socket.assign(newcomer.protocol, fd, error);
+  if (error) {
+    ::close(fd);
+    if (!newcomer.proxied) addresses_.Release(newcomer.peer);
+    connections_.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  std::make_shared<Session>(std::move(socket), *workers_[home], *this, std::move(newcomer.peer),
+                            newcomer.proxied)
       ->Start();
 }
 
