@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "content/body.h"
 #include "core/embedded.h"
 #include "storage/copy.h"
 
@@ -221,6 +222,8 @@ Result<InitReport> InitSite(const fs::path& dir, bool demo, const std::string& d
   publication.base_url = base_url;
   if (auto saved = (*store)->SavePublication(publication); !saved)
     return tl::unexpected(saved.error());
+  if (auto marked = content::MarkStoredHtmlFiltered(**store); !marked)
+    return tl::unexpected(marked.error());
 
   if (demo) {
     const fs::path content = dir / "content";

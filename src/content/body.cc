@@ -118,4 +118,8 @@ Result<RefilterReport> RefilterStoredHtml(Store& store, const BodyPolicy& policy
   return report;
 }
 
+Result<void> MarkStoredHtmlFiltered(Store& store) {
+  return store.SetUpgradeVersion(kUpgradeName, kHtmlFilterVersion);
+}
+
 }  // namespace broadsheet::content

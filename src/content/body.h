@@ -80,4 +80,9 @@ struct RefilterReport {
 
 Result<RefilterReport> RefilterStoredHtml(Store& store, const BodyPolicy& policy, int batch = 200);
 
+// For a new, empty site: records the upgrade pass as done, since everything that writes a body
+// or a bio (the desk, every importer, the JSON restore) filters it on the way in. Without it the
+// first start of a freshly imported site would read and filter its whole archive again.
+Result<void> MarkStoredHtmlFiltered(Store& store);
+
 }  // namespace broadsheet::content

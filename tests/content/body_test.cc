@@ -162,6 +162,17 @@ TEST_P(RefilterStoredHtmlTest, FiltersOldBodiesOnceAndLeavesEditorsRawHtml) {
   EXPECT_EQ(Stored(later).body_html, kHostile);
 }
 
+// A new site's bodies are all filtered on the way in: its first start reads none of them again.
+TEST_P(RefilterStoredHtmlTest, ANewSiteIsMarkedAsFilteredAlready) {
+  ASSERT_TRUE(MarkStoredHtmlFiltered(*store_));
+  const auto id = StorePost("written-raw", contributor_, kHostile);
+  auto report = RefilterStoredHtml(*store_, Policy());
+  ASSERT_TRUE(report) << Describe(report.error());
+  EXPECT_FALSE(report->ran);
+  EXPECT_EQ(report->posts, 0);
+  EXPECT_EQ(Stored(id).body_html, kHostile);
+}
+
 TEST_P(RefilterStoredHtmlTest, FilteringItsOwnOutputChangesNothing) {
   const auto id = StorePost("once", author_, std::string(kEmbed) + kHostile);
   ASSERT_TRUE(RefilterStoredHtml(*store_, Policy()));
