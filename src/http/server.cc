@@ -303,14 +303,16 @@ class Server::Impl {
   ServerOptions options_;
   ServerServices services_;
   std::string default_policy_;
+  // Before the workers: sessions still open when the server is destroyed (a stop whose grace ran
+  // out) are destroyed with their worker's io_context, and release their counts here.
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> connections_{0};
+  ConnectionCounts addresses_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::signal_set> signals_;
   size_t next_worker_ = 0;
   std::uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<size_t> connections_{0};
-  ConnectionCounts addresses_;
   std::optional<asio::steady_timer> accept_pause_;
   std::mutex finished_mutex_;
   std::condition_variable finished_changed_;
