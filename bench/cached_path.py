@@ -21,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 
-from run import (BIN, NGINX_TUNING, TICKS, children, ensure_tools, fetch, free_port, wait_for,
-                 wait_until_quiet)
+from run import (BIN, NGINX_TUNING, TICKS, children, ensure_tools, fetch, free_port,
+                 readable_by_nginx, start_nginx, wait_for, wait_until_quiet)
 
 # nginx's configurations to compare: what differs from bench/run.py's.
 NGINX = {
@@ -59,39 +59,6 @@ def measure(url, duration, connections, pids):
             "p99_ms": float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit],
             "cpu_us": (user + system_after - system_before) / requests * 1e6,
             "user_us": user / requests * 1e6}
-
-
-def start_nginx(name, work, www, port):
-    folder = os.path.join(work, "nginx-" + name)
-    os.makedirs(folder)
-    conf = os.path.join(folder, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
-worker_processes auto;
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log {folder}/access.log combined buffer=64k flush=1s;
-  client_body_temp_path {folder}/body;
-  proxy_temp_path {folder}/proxy;
-  fastcgi_temp_path {folder}/fastcgi;
-  uwsgi_temp_path {folder}/uwsgi;
-  scgi_temp_path {folder}/scgi;
-  {NGINX[name]}
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  default_type text/html;
-  server {{
-    listen 127.0.0.1:{port};
-    root {www};
-    index index.html;
-  }}
-}}
-""")
-    return subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", conf],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def main():
@@ -133,15 +100,11 @@ def main():
         os.makedirs(www + path)
         with open(www + path + "index.html", "wb") as f:
             f.write(body)
-        os.chmod(work, 0o755)
-        for folder, _, files in os.walk(www):
-            os.chmod(folder, 0o755)
-            for name in files:
-                os.chmod(os.path.join(folder, name), 0o644)
+        readable_by_nginx(work, www)
         nginx_targets = []
         for name in configurations:
             port = free_port()
-            nginx = start_nginx(name, work, www, port)
+            nginx = start_nginx(os.path.join(work, "nginx-" + name), www, port, NGINX[name])
             processes.append(nginx)
             wait_for(port, path)
             nginx_targets.append((f"nginx {name}", port, [nginx.pid] + children(nginx.pid)))

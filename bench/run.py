@@ -53,6 +53,50 @@ NGINX_TUNING = """sendfile off;
   open_file_cache_valid 60s;"""
 
 
+def readable_by_nginx(work, www):
+    """nginx's workers run as nobody: `www` (inside `work`) must be readable by all."""
+    os.chmod(work, 0o755)
+    for folder, _, files in os.walk(www):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+
+
+def start_nginx(folder, www, port, tuning=NGINX_TUNING):
+    """nginx serving `www` on `port` with `tuning` (its sendfile and file-cache lines), its
+    files and logs in `folder`, the access log on and buffered as Broadsheet's is."""
+    os.makedirs(folder)
+    conf = os.path.join(folder, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+worker_processes auto;
+daemon off;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log {folder}/access.log combined buffer=64k flush=1s;
+  client_body_temp_path {folder}/body;
+  proxy_temp_path {folder}/proxy;
+  fastcgi_temp_path {folder}/fastcgi;
+  uwsgi_temp_path {folder}/uwsgi;
+  scgi_temp_path {folder}/scgi;
+  {tuning}
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  default_type text/html;
+  etag on;
+  server {{
+    listen 127.0.0.1:{port};
+    root {www};
+    index index.html;
+  }}
+}}
+""")
+    return subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", conf],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def cpu_seconds(pids):
     total = 0
     for pid in pids:
@@ -206,43 +250,9 @@ def main():
     settle_started = time.time()
     wait_until_quiet()
     settle_seconds = time.time() - settle_started
-    os.chmod(work, 0o755)
-    for folder, _, files in os.walk(www):
-        os.chmod(folder, 0o755)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o644)
-
+    readable_by_nginx(work, www)
     nginx_dir = os.path.join(work, "nginx")
-    os.makedirs(nginx_dir)
-    conf = os.path.join(nginx_dir, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
-worker_processes auto;
-daemon off;
-pid {nginx_dir}/nginx.pid;
-error_log {nginx_dir}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log {nginx_dir}/access.log combined buffer=64k flush=1s;
-  client_body_temp_path {nginx_dir}/body;
-  proxy_temp_path {nginx_dir}/proxy;
-  fastcgi_temp_path {nginx_dir}/fastcgi;
-  uwsgi_temp_path {nginx_dir}/uwsgi;
-  scgi_temp_path {nginx_dir}/scgi;
-  {NGINX_TUNING}
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  default_type text/html;
-  etag on;
-  server {{
-    listen 127.0.0.1:{nginx_port};
-    root {www};
-    index index.html;
-  }}
-}}
-""")
-    nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
-    nginx = subprocess.Popen([nginx_bin, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    nginx = start_nginx(nginx_dir, www, nginx_port)
     wait_for(nginx_port, "/")
     if nginx.poll() is not None:
         sys.exit("nginx exited; see " + nginx_dir + "/error.log")
