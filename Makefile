@@ -1,6 +1,7 @@
 # Broadsheet's two set-up commands are `make run` and `make test`; see README.md.
 # Every target installs what is missing first (Debian packages with apt-get, npm
-# packages for the HTML checker), so both work on a fresh Debian 12 machine as root.
+# packages for the desk's editor and the test tools), so both work on a fresh Debian 12
+# machine as root.
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
@@ -50,21 +51,22 @@ deps:
 npm-deps: deps
 	@[ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 
-build: deps
+# npm-deps: the desk's editor is bundled from npm packages during the build (editor/).
+build: npm-deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build npm-deps
+test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 	$(MAKE) test-sanitizers
 
 test-sanitizers: test-asan test-tsan fuzz-ci
 
-build-asan: deps
+build-asan: npm-deps
 	cmake -S . -B build-asan $(SANITIZER_CMAKE) -DBROADSHEET_SANITIZE=address,undefined -DBROADSHEET_FUZZ=ON
 	cmake --build build-asan -j $(JOBS)
 
-build-tsan: deps
+build-tsan: npm-deps
 	cmake -S . -B build-tsan $(SANITIZER_CMAKE) -DBROADSHEET_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
 

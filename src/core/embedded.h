@@ -14,5 +14,6 @@ struct File {
 
 const std::vector<File>& DefaultTheme();  // themes/default
 const std::vector<File>& DemoSite();      // demo/ (a content folder)
+const std::vector<File>& EditorBundle();  // editor/, bundled: assets/editor.js
 
 }  // namespace broadsheet::embedded

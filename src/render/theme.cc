@@ -65,8 +65,9 @@ std::string ShortHash(std::string_view data) {
 
 Result<std::unique_ptr<Theme>> Theme::Load(const std::filesystem::path& override_dir) {
   std::map<std::string, std::string, std::less<>> files;
-  for (const auto& file : embedded::DefaultTheme())
-    files[std::string(file.path)] = std::string(file.data);
+  for (const auto* embedded : {&embedded::DefaultTheme(), &embedded::EditorBundle()}) {
+    for (const auto& file : *embedded) files[std::string(file.path)] = std::string(file.data);
+  }
   std::error_code error;
   if (!override_dir.empty() && std::filesystem::is_directory(override_dir, error)) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(override_dir, error)) {

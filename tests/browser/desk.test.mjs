@@ -104,6 +104,17 @@ async function signIn(email, { bypassCSP = true } = {}) {
   return page;
 }
 
+// Types Markdown into the body as a writer who prefers it would: through the editor's Markdown
+// view (the formatted editor's own behaviour is tested in editor.test.mjs).
+async function fillBody(page, markdown) {
+  await page.waitForLoadState();  // the editor mounts before the page's load event
+  const source = page.getByRole('button', { name: 'Markdown', exact: true });
+  if ((await source.count()) > 0 && (await source.getAttribute('aria-pressed')) !== 'true') {
+    await source.click();
+  }
+  await page.fill('#body', markdown);
+}
+
 async function axeViolations(page) {
   await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
   const result = await page.evaluate(async () => await window.axe.run(document));
@@ -115,7 +126,7 @@ test('an editor writes an article with an image, previews, schedules and publish
   await page.click('text=New post');
   await page.fill('#title', 'Sanctions That Bite Back');
   await page.fill('#dek', 'Why the latest measures may hurt their authors most.');
-  await page.fill('#body', 'The first paragraph, with *emphasis*.\n\n![A chart of trade flows](/uploads/images/tariff-chart.svg)\n');
+  await fillBody(page, 'The first paragraph, with *emphasis*.\n\n![A chart of trade flows](/uploads/images/tariff-chart.svg)\n');
   await page.selectOption('#section', 'economy');
   await page.fill('#authors', 'hana-sato');
   await page.fill('#tags', 'Sanctions, Trade');
@@ -157,7 +168,7 @@ test('the editor previews live and autosaves drafts', async () => {
   const page = await signIn('editor@example.org');
   await page.goto(base + '/admin/posts/new');
   await page.fill('#title', 'Autosaved Thoughts');
-  await page.fill('#body', 'A *live* preview.');
+  await fillBody(page, 'A *live* preview.');
   const preview = page.frameLocator('.editor-preview-frame');
   // (attached: Chromium lays out an offscreen sandboxed frame only once it is on screen.)
   await preview.locator('em', { hasText: 'live' }).waitFor({ state: 'attached' });
@@ -172,7 +183,7 @@ test('the editor previews live and autosaves drafts', async () => {
   await page.click('button[value=save]');
   await page.waitForURL(/saved=save/);
   const editUrl = page.url().split('?')[0];
-  await page.fill('#body', 'Words written after the last save.');
+  await fillBody(page, 'Words written after the last save.');
   await page.click('#title');  // leaving the body saves the draft
   await page.locator('.editor-status', { hasText: 'Draft saved' }).waitFor();
   // A fresh load shows the autosaved text, and a normal save still works (no false conflict).
@@ -194,7 +205,7 @@ test("the owner clicking inside a hostile draft's preview changes nothing", asyn
   const writer = await signIn('writer@example.org');
   await writer.goto(base + '/admin/posts/new');
   await writer.fill('#title', 'Please Approve');
-  await writer.fill('#body', 'Nothing to see.\n\n<input type=hidden name=do value=role>' +
+  await fillBody(writer, 'Nothing to see.\n\n<input type=hidden name=do value=role>' +
     '<input type=hidden name=role value=administrator>' +
     `<button formaction="${usersAction}" formmethod=post>Approve and publish</button>` +
     `<form method=post action="${usersAction}"><input type=hidden name=do value=role>` +
@@ -233,7 +244,7 @@ test("a contributor's attempt to publish is refused", async () => {
   await page.goto(base + '/admin/posts/new');
   assert.equal(await page.locator('button[value=publish]').count(), 0);
   await page.fill('#title', 'A Contributor Tries');
-  await page.fill('#body', 'Words.');
+  await fillBody(page, 'Words.');
   // Forge the missing button, as a determined contributor might.
   await page.evaluate(() => {
     const button = document.createElement('button');

@@ -1,0 +1,58 @@
+// The writing surface's Markdown, without a browser (editor/src/markdown.js): what the editor
+// writes for what it reads. The browser suite (tests/browser/editor.test.mjs) checks that the
+// server renders the written text as it rendered the original.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseMarkdown, serializeMarkdown } from '../../editor/src/markdown.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const written = (text) => serializeMarkdown(parseMarkdown(text));
+
+test('text in the editor\'s own form comes back byte for byte', () => {
+  const canonical = [
+    '## Heading\n\nA paragraph with *emphasis*, **strong**, ~~struck~~ and `code`.\n',
+    '> A quote.\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n',
+    '| Left | Right |\n| :--- | ---: |\n| a \\| b | **3** |\n',
+    'A note[^1] and [a link](https://example.org "Title").\n\n[^1]: The note.\n',
+    '<div class="box">raw</div>\n\nInline <abbr title="x">HTML</abbr> kept.\n',
+    '```python\nprint("x")\n```\n\n---\n\n![Alt](/uploads/a.jpg "Caption")\n',
+    'A hard break\\\nwithin a paragraph.\n',
+    '',
+  ];
+  for (const text of canonical) assert.equal(written(text), text);
+});
+
+test('whatever it reads, it reads back what it wrote', () => {
+  const corpus = readFileSync(join(here, '../browser/editor-corpus.md'), 'utf8');
+  const once = written(corpus);
+  assert.equal(written(once), once);
+});
+
+test('text typed as text stays text, not markup', () => {
+  const doc = parseMarkdown('x\n');
+  const schema = doc.type.schema;
+  const typed = (text) => serializeMarkdown(schema.node('doc', null, [
+    schema.node('paragraph', null, [schema.text(text)])]));
+  assert.equal(typed('5 < 6 and <b>not bold</b>'), '5 \\< 6 and \\<b>not bold\\</b>\n');
+  assert.equal(typed('a | b'), 'a \\| b\n');
+  assert.equal(typed('AT&amp;T'), 'AT\\&amp;T\n');
+  assert.equal(typed('R&D'), 'R&D\n');
+  assert.equal(typed('# not a heading'), '\\# not a heading\n');
+  assert.equal(typed('*not emphasis*'), '\\*not emphasis\\*\n');
+  for (const text of ['5 < 6 and <b>not bold</b>', 'a | b', 'AT&amp;T', '# not a heading']) {
+    assert.equal(parseMarkdown(typed(text)).textContent, text);
+  }
+});
+
+test('footnotes keep their labels, and their text moves to the end', () => {
+  const text = 'Text[^note].\n\n[^note]: Defined early.\n\nMore text.\n';
+  assert.equal(written(text), 'Text[^note].\n\nMore text.\n\n[^note]: Defined early.\n');
+});
+
+test('lists keep their looseness and their start', () => {
+  assert.equal(written('- a\n\n- b\n'), '- a\n\n- b\n');
+  assert.equal(written('3. c\n4. d\n'), '3. c\n4. d\n');
+});
