@@ -79,17 +79,22 @@ function mount(textarea) {
         textarea.hidden = false;
         textarea.focus();
       } else {
-        const parsed = parseMarkdown(textarea.value);
         // The Markdown as typed in source mode stays as typed unless the writer changes it here.
-        reloading = true;
-        view.updateState(EditorState.create({ doc: parsed, plugins: view.state.plugins }));
-        reloading = false;
+        loadTextarea();
         textarea.hidden = true;
         surface.hidden = false;
         view.focus();
       }
     },
   });
+  // Reads the textarea's Markdown again, without writing it back.
+  function loadTextarea() {
+    reloading = true;
+    view.updateState(EditorState.create({ doc: parseMarkdown(textarea.value), plugins: view.state.plugins }));
+    reloading = false;
+  }
+  // Text put into the textarea by the desk's script (a copy restored from this browser).
+  textarea.addEventListener('broadsheet:replaced', loadTextarea);
   wrapper.append(toolbar.element, surface);
   textarea.before(wrapper);
   wrapper.append(textarea);

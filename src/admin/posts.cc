@@ -285,8 +285,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"post_id", current.id},
       {"media", media_options},
       {"has_media", !media_options.empty()},
-      {"autosave", stored && content::IsUnpublished(current)},
-      {"autosave_note", !stored ? "Save the draft once to turn on autosave." : ""},
+      {"autosave", !stored || content::IsUnpublished(current)},
       {"preview_expires", preview_expires},
       {"show_notes", current.status == PostStatus::kPublished},
       {"notes", notes},
@@ -438,10 +437,29 @@ Result<Response> Desk::SavePost(const Request& request) const {
     return response;
   };
   if (autosave) {
-    if (!id) return json(422, {{"error", "only saved drafts are autosaved"}});
-    auto edit = posts_.Autosave(actor, *id, fields, fields.edit_count);
-    if (edit) return json(200, {{"edit_count", *edit}});
-    const Error& error = edit.error();
+    // A new post's first autosave creates its draft; the editor then posts to the draft's own
+    // address, with a token for it.
+    Result<nlohmann::json> answer = [&]() -> Result<nlohmann::json> {
+      if (id) {
+        auto edit = posts_.Autosave(actor, *id, fields, fields.edit_count);
+        if (!edit) return tl::unexpected(edit.error());
+        return nlohmann::json{{"edit_count", *edit}};
+      }
+      auto created = posts_.Save(actor, std::nullopt, fields, 0, content::Step::kSave, Now());
+      if (!created) return tl::unexpected(created.error());
+      Audit(viewer, "create", *created, fields.title);
+      auto detail = posts_.FindForEdit(actor, *created);
+      if (!detail) return tl::unexpected(detail.error());
+      const std::string action = fmt::format("/admin/posts/{}", *created);
+      auto token = FormToken("session:" + viewer.session_hash, action);
+      if (!token) return tl::unexpected(token.error());
+      return nlohmann::json{{"edit_count", detail->post.edit_count},
+                            {"id", *created},
+                            {"action", action},
+                            {"csrf", *token}};
+    }();
+    if (answer) return json(200, *answer);
+    const Error& error = answer.error();
     if (error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kForbidden)
       return json(422, {{"error", error.message}});
     if (error.code == ErrorCode::kConflict) return json(409, {{"error", error.message}});
