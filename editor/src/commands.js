@@ -37,13 +37,37 @@ export function toggleHeading(schema, level) {
 }
 
 // Wraps the selection in a list of this type, or lifts it out when it is in one.
+// Wraps the selection in a list of this type; lifts it out of one; or turns the list it is in
+// (bulleted, numbered) into this type.
 export function toggleList(schema, type) {
+  const lists = [schema.nodes.bullet_list, schema.nodes.ordered_list];
   return (state, dispatch) => {
     const { $from } = state.selection;
     for (let depth = $from.depth; depth > 0; depth--) {
-      if ($from.node(depth).type === type) return liftListItem(schema.nodes.list_item)(state, dispatch);
+      const node = $from.node(depth);
+      if (node.type === type) return liftListItem(schema.nodes.list_item)(state, dispatch);
+      if (lists.includes(node.type)) {
+        if (dispatch) {
+          const attrs = type === schema.nodes.ordered_list ? { order: 1, tight: node.attrs.tight }
+                                                           : { tight: node.attrs.tight };
+          dispatch(state.tr.setNodeMarkup($from.before(depth), type, attrs));
+        }
+        return true;
+      }
     }
     return wrapInList(type)(state, dispatch);
+  };
+}
+
+// Backspace at the very start of a list item takes the item out of the list (as word
+// processors do) instead of joining it to the item above.
+export function liftAtItemStart(schema) {
+  return (state, dispatch) => {
+    const { $cursor } = state.selection;
+    if (!$cursor || $cursor.parentOffset > 0 || $cursor.depth < 2) return false;
+    const item = $cursor.node(-1);
+    if (item.type !== schema.nodes.list_item || $cursor.index(-1) !== 0) return false;
+    return liftListItem(schema.nodes.list_item)(state, dispatch);
   };
 }
 
@@ -57,11 +81,24 @@ export function toggleQuote(schema) {
   };
 }
 
+// A divider, with the cursor in the paragraph after it (a new one if none follows), so that
+// typing goes on below it instead of replacing it.
 export function insertRule(schema) {
   return (state, dispatch) => {
-    if (dispatch) dispatch(state.tr.replaceSelectionWith(schema.nodes.horizontal_rule.create()).scrollIntoView());
+    if (!dispatch) return true;
+    const tr = state.tr.replaceSelectionWith(schema.nodes.horizontal_rule.create());
+    dispatch(cursorAfter(tr, schema, tr.selection.to));  // the rule is left selected
     return true;
   };
+}
+
+// Puts the cursor in the textblock after position `after`, adding a paragraph if none is there.
+function cursorAfter(tr, schema, after) {
+  const $after = tr.doc.resolve(after);
+  if (!$after.nodeAfter || !$after.nodeAfter.isTextblock) {
+    tr.insert(after, schema.nodes.paragraph.create());
+  }
+  return tr.setSelection(TextSelection.near(tr.doc.resolve(after + 1))).scrollIntoView();
 }
 
 // A footnote: a numbered mark at the cursor and its text at the end, where the cursor goes.
@@ -107,14 +144,23 @@ export function buildInputRules(schema) {
       textblockTypeInputRule(/^(#{1,6})\s$/, nodes.heading, (match) => ({ level: match[1].length })),
       wrappingInputRule(/^\s*>\s$/, nodes.blockquote),
       wrappingInputRule(/^\s*([-+*])\s$/, nodes.bullet_list),
-      wrappingInputRule(/^(\d+)\.\s$/, nodes.ordered_list, (match) => ({ order: +match[1] }),
+      // "1. " starts a numbered list; "1986. " is a year.
+      wrappingInputRule(/^(\d{1,2})\.\s$/, nodes.ordered_list, (match) => ({ order: +match[1] }),
                         (match, node) => node.childCount + node.attrs.order === +match[1]),
       textblockTypeInputRule(/^```([a-z0-9-]*)\s$/, nodes.code_block, (match) => ({ params: match[1] })),
-      new InputRule(/^(?:---|\*\*\*|___)$/, (state, match, start, end) =>
-        state.tr.replaceRangeWith(start - 1, end, nodes.horizontal_rule.create())),
+      // "---" alone on a line (the third dash typed into an otherwise empty paragraph).
+      new InputRule(/^(?:--|\*\*|__)[-*_]$/, (state, match, start, end) => {
+        const $start = state.doc.resolve(start);
+        const alone = $start.parent.content.size === end - start;
+        const inBlocks = $start.depth === 1 || $start.node(-1).type === nodes.blockquote;
+        if (match[0][0] !== match[0][2] || !alone || !inBlocks) return null;
+        const tr = state.tr.replaceRangeWith($start.before(), $start.after(), nodes.horizontal_rule.create());
+        return cursorAfter(tr, schema, $start.before() + 1);
+      }),
       markInputRule(/\*\*([^*\s](?:[^*]*[^*\s])?)\*\*$/, marks.strong),
+      markInputRule(/(?<![_\w])__([^_\s](?:[^_]*[^_\s])?)__$/, marks.strong),
       markInputRule(/(?<![*\w])\*([^*\s](?:[^*]*[^*\s])?)\*$/, marks.em),
-      markInputRule(/(?<![_\w])_([^_\s](?:[^_]*[^_\s])?)_$/, marks.em),
+      markInputRule(/(?<![_\w])_([^_\s](?:[^_]*[^_\s])?)_(?<!__)$/, marks.em),
       markInputRule(/~~([^~\s](?:[^~]*[^~\s])?)~~$/, marks.strike),
       markInputRule(/`([^`]+)`$/, marks.code),
     ],
@@ -127,7 +173,10 @@ export function buildKeymap(schema, { link }) {
     'Mod-z': undo,
     'Shift-Mod-z': redo,
     'Mod-y': redo,
-    Backspace: undoInputRule,
+    Backspace: chainCommands(undoInputRule, liftAtItemStart(schema)),
+    // In a list, Tab indents and Shift+Tab outdents; elsewhere they move the focus as usual.
+    Tab: sinkListItem(nodes.list_item),
+    'Shift-Tab': liftListItem(nodes.list_item),
     'Mod-b': toggleMark(marks.strong),
     'Mod-i': toggleMark(marks.em),
     'Mod-`': toggleMark(marks.code),

@@ -2,16 +2,17 @@
 // keyboard shortcuts and Markdown typing shortcuts. The textarea stays the form's field (and the
 // "Markdown" view of the same text): every change is written back to it as Markdown, so saving,
 // autosave, the preview and a page without JavaScript work as before.
-import { EditorState, Plugin, TextSelection } from 'prosemirror-state';
+import { EditorState, Plugin, Selection } from 'prosemirror-state';
 import { EditorView } from 'prosemirror-view';
 import { history } from 'prosemirror-history';
 import { keymap } from 'prosemirror-keymap';
 import { baseKeymap } from 'prosemirror-commands';
 import { dropCursor } from 'prosemirror-dropcursor';
 import { gapCursor } from 'prosemirror-gapcursor';
-import { schema, parseMarkdown, serializeMarkdown } from './markdown.js';
+import { schema, parseMarkdown, serializeMarkdown, readFaithfully } from './markdown.js';
 import { buildKeymap, buildInputRules } from './commands.js';
 import { Toolbar } from './toolbar.js';
+import { cleanPastedHtml } from './paste.js';
 
 function mount(textarea) {
   const label = document.querySelector(`label[for="${textarea.id}"]`);
@@ -20,14 +21,20 @@ function mount(textarea) {
   const surface = document.createElement('div');
   surface.className = 'writing-surface';
 
-  let doc;
+  const note = document.createElement('p');
+  note.className = 'writing-note';
+  note.setAttribute('role', 'status');
+  note.hidden = true;
+
+  let read;
   try {
-    doc = parseMarkdown(textarea.value);
+    read = readFaithfully(textarea.value);
   } catch (error) {
     // Text the editor cannot read stays in the textarea, which keeps working as before.
     console.error('The formatted editor could not read this body:', error);
     return null;
   }
+  const doc = read.doc;
 
   // The textarea is written only once the writer changes something, so opening a post and
   // leaving it never rewrites its Markdown.
@@ -66,36 +73,69 @@ function mount(textarea) {
       ...(textarea.getAttribute('aria-describedby')
         ? { 'aria-describedby': textarea.getAttribute('aria-describedby') } : {}),
     },
+    transformPastedHTML: cleanPastedHtml,
     handleDOMEvents: {
       // Autosave listens for the body field losing focus.
       blur: () => { textarea.dispatchEvent(new FocusEvent('blur')); return false; },
     },
   });
 
+  // The Markdown view. Back in the formatted view, the text is read again only if it changed
+  // there (so undo keeps working), and only if the editor can show it without changing what it
+  // means; otherwise the Markdown view stays, saying why.
+  let sourceAtSwitch = null;
+  const unfaithful = 'This body uses Markdown that the formatted view cannot show without ' +
+    'changing it (raw HTML in an odd place, say), so it is shown as Markdown. Edit it here; ' +
+    'nothing is lost.';
   toolbar = new Toolbar(view, {
     onSourceMode: (on) => {
       if (on) {
+        sourceAtSwitch = textarea.value;
         surface.hidden = true;
         textarea.hidden = false;
         textarea.focus();
-      } else {
-        // The Markdown as typed in source mode stays as typed unless the writer changes it here.
-        loadTextarea();
-        textarea.hidden = true;
-        surface.hidden = false;
-        view.focus();
+        return true;
       }
+      if (textarea.value !== sourceAtSwitch) {
+        const again = readFaithfully(textarea.value);
+        if (!again.faithful) {
+          note.textContent = unfaithful;
+          note.hidden = false;
+          textarea.focus();
+          return false;
+        }
+        // The Markdown as typed stays as typed unless the writer changes it in this view.
+        load(again.doc);
+      }
+      note.hidden = true;
+      textarea.hidden = true;
+      surface.hidden = false;
+      view.focus();
+      return true;
     },
   });
-  // Reads the textarea's Markdown again, without writing it back.
-  function loadTextarea() {
+  // Shows `next` without writing it back to the textarea.
+  function load(next) {
     reloading = true;
-    view.updateState(EditorState.create({ doc: parseMarkdown(textarea.value), plugins: view.state.plugins }));
+    view.updateState(EditorState.create({ doc: next, plugins: view.state.plugins }));
     reloading = false;
   }
   // Text put into the textarea by the desk's script (a copy restored from this browser).
-  textarea.addEventListener('broadsheet:replaced', loadTextarea);
-  wrapper.append(toolbar.element, surface);
+  textarea.addEventListener('broadsheet:replaced', () => {
+    if (!textarea.hidden) return;  // the Markdown view shows it already
+    const again = readFaithfully(textarea.value);
+    if (again.faithful) return load(again.doc);
+    showAsMarkdown();
+  });
+  // Text the formatted view cannot show: the Markdown view, with the reason. Back in the
+  // formatted view the text is checked again, changed or not.
+  function showAsMarkdown() {
+    toolbar.toggleSource();
+    sourceAtSwitch = null;
+    note.textContent = unfaithful;
+    note.hidden = false;
+  }
+  wrapper.append(toolbar.element, note, surface);
   textarea.before(wrapper);
   wrapper.append(textarea);
   textarea.hidden = true;
@@ -108,9 +148,11 @@ function mount(textarea) {
       view.focus();
     });
   }
-  // Move the cursor to the end of a new, empty body so typing starts there.
-  if (doc.textContent === '') {
-    view.dispatch(view.state.tr.setSelection(TextSelection.atEnd(view.state.doc)));
+  if (!read.faithful) {
+    showAsMarkdown();
+  } else if (doc.textContent === '') {
+    // A new, empty body: typing starts at its end.
+    view.dispatch(view.state.tr.setSelection(Selection.atEnd(view.state.doc)));
   }
   return view;
 }

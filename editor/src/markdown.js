@@ -32,15 +32,39 @@ const cellSpec = (tag) => ({
   toDOM: (node) => [tag, node.attrs.align ? { class: `align-${node.attrs.align}` } : {}, 0],
 });
 
-function withTightDefault(spec) {
-  return { ...spec, attrs: { ...spec.attrs, tight: { default: true } } };
+// Lists the writer makes are tight (no blank lines between items), as typed lists are; so are
+// pasted lists whose items hold one paragraph each (word processors wrap each item in a <p>).
+function withTightDefault(spec, tag) {
+  const tightHtml = (dom) => dom.hasAttribute('data-tight') ||
+    [...dom.children].every((item) => [...item.children].filter((child) =>
+      /^(P|DIV|H\d|BLOCKQUOTE|PRE|TABLE)$/.test(child.tagName)).length <= 1);
+  return {
+    ...spec,
+    attrs: { ...spec.attrs, tight: { default: true } },
+    parseDOM: [{
+      tag,
+      getAttrs: (dom) => ({
+        tight: tightHtml(dom),
+        ...(tag === 'ol' ? { order: dom.hasAttribute('start') ? +dom.getAttribute('start') || 1 : 1 } : {}),
+      }),
+    }],
+  };
 }
+
+// Addresses a link may have: web, mail, on this site, or within the page. Links pasted from
+// elsewhere with any other (javascript:, data:) keep their text and lose the link.
+export function isSafeAddress(href) {
+  return /^(https?:\/\/[^\s]+|mailto:[^\s]+|\/[^\s]*|#[^\s]+)$/i.test(href || '');
+}
+
+const link = commonmark.spec.marks.get('link');
 
 export const schema = new Schema({
   nodes: commonmark.spec.nodes
-    // Lists the writer makes are tight (no blank lines between items), as typed lists are.
-    .update('bullet_list', withTightDefault(commonmark.spec.nodes.get('bullet_list')))
-    .update('ordered_list', withTightDefault(commonmark.spec.nodes.get('ordered_list')))
+    .update('bullet_list', withTightDefault(commonmark.spec.nodes.get('bullet_list'), 'ul'))
+    .update('ordered_list', withTightDefault(commonmark.spec.nodes.get('ordered_list'), 'ol'))
+    // Headings hold whatever a paragraph holds (inline HTML, footnote marks).
+    .update('heading', { ...commonmark.spec.nodes.get('heading'), content: 'inline*' })
     .update('image', {
       ...commonmark.spec.nodes.get('image'),
       draggable: true,
@@ -96,7 +120,14 @@ export const schema = new Schema({
         toDOM: (node) => ['code', { class: 'raw-html', title: 'HTML' }, node.attrs.html],
       },
     }),
-  marks: commonmark.spec.marks.append({
+  marks: commonmark.spec.marks.update('link', {
+    ...link,
+    parseDOM: [{
+      tag: 'a[href]',
+      getAttrs: (dom) => isSafeAddress(dom.getAttribute('href'))
+        ? { href: dom.getAttribute('href'), title: dom.getAttribute('title') } : false,
+    }],
+  }).append({
     strike: {
       parseDOM: [{ tag: 's' }, { tag: 'del' }, { tag: 'strike' },
                  { style: 'text-decoration', getAttrs: (value) => value === 'line-through' && null }],
@@ -108,7 +139,8 @@ export const schema = new Schema({
 // Markdown as cmark-gfm reads it: CommonMark with raw HTML, tables, strikethrough, autolinks and
 // footnotes (not markdown-it's inline ^[notes], which cmark-gfm does not have).
 function tokenizer() {
-  const markdown = new MarkdownIt('commonmark', { html: true, linkify: true })
+  // maxNesting: markdown-it's CommonMark preset stops at 20 levels and drops what is deeper.
+  const markdown = new MarkdownIt('commonmark', { html: true, linkify: true, maxNesting: 200 })
     .enable(['table', 'strikethrough', 'linkify'])
     .use(footnote);
   markdown.inline.ruler.disable(['footnote_inline']);
@@ -118,7 +150,8 @@ function tokenizer() {
   return markdown;
 }
 
-const parser = new MarkdownParser(schema, tokenizer(), {
+const markdownIt = tokenizer();
+const parser = new MarkdownParser(schema, markdownIt, {
   ...Object.fromEntries(Object.entries(defaultTokens()).filter(([name]) => name !== 'softbreak')),
   s: { mark: 'strike' },
   table: { block: 'table' },
@@ -158,7 +191,8 @@ function defaultTokens() {
       getAttrs: (token) => ({
         src: token.attrGet('src'),
         title: token.attrGet('title') || null,
-        alt: (token.children[0] && token.children[0].content) || null,
+        // The alt text as cmark-gfm gives it: the label's text without its formatting.
+        alt: markdownIt.renderer.renderInlineAsText(token.children || [], markdownIt.options, {}) || null,
       }),
     },
     hardbreak: { node: 'hard_break' },
@@ -187,7 +221,8 @@ export function parseMarkdown(text) {
 function cellMarkdown(cell) {
   const paragraph = schema.node('paragraph', null, cell.content);
   const text = serializer.serialize(schema.node('doc', null, [paragraph]));
-  return text.replace(/\n/g, ' ').replace(/(^|[^\\])\|/g, '$1\\|').trim();
+  // A line break in a cell (Shift+Enter) would end the row: a space instead.
+  return text.replace(/\\\n/g, ' ').replace(/\n/g, ' ').replace(/(?<!\\)\|/g, '\\|').trim();
 }
 
 function alignmentRule(align) {
@@ -199,6 +234,31 @@ function alignmentRule(align) {
 
 const nodes = {
   ...defaultMarkdownSerializer.nodes,
+  text(state, node, parent, index) {
+    let text = node.text;
+    // After a hard break the text starts a line too: "- milk" there must not become a list.
+    const afterBreak = index > 0 && parent.child(index - 1).type.name === 'hard_break';
+    if (!state.inAutolink && (state.atBlockStart || afterBreak)) {
+      state.atBlockStart = true;
+      // Spaces at the start of a line would make an indented code block (and HTML drops them).
+      text = text.replace(/^[ \t]+/, '');
+      // A task list's box, as cmark-gfm reads it, is not text to escape.
+      const box = state.listItemStart ? text.match(/^\[[ xX]\] /) : null;
+      if (box) {
+        state.write(box[0]);
+        text = text.slice(box[0].length);
+      } else if (text.startsWith('=')) {
+        state.write('\\');  // not a setext heading's underline
+      }
+    }
+    state.listItemStart = false;
+    state.text(text, !state.inAutolink);
+  },
+  list_item(state, node) {
+    state.listItemStart = true;
+    state.renderContent(node);
+    state.listItemStart = false;
+  },
   bullet_list(state, node) {
     state.renderList(node, '  ', () => '- ');
   },
@@ -247,6 +307,16 @@ const serializer = new MarkdownSerializer(nodes, marks, {
   // Text that would otherwise become markup: table pipes, raw HTML and entities, as typed.
   escapeExtraCharacters: /[|<]|&(?=#?[a-zA-Z0-9]+;)/g,
 });
+
+// Whether the editor can show `text` without changing what it means: the document parsed from
+// it, written back, renders (by markdown-it) as the text itself does. When not, the desk shows
+// the body as Markdown (main.js) rather than change it on the first keystroke.
+export function readFaithfully(text) {
+  const doc = parseMarkdown(text);
+  const normal = (html) => html.replace(/\s+/g, ' ').replace(/> </g, '><').trim();
+  const faithful = normal(markdownIt.render(text)) === normal(markdownIt.render(serializeMarkdown(doc)));
+  return { doc, faithful };
+}
 
 // Writes a document as Markdown, ending with one newline.
 export function serializeMarkdown(doc) {

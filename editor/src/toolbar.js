@@ -1,9 +1,17 @@
 // The toolbar over the writing surface: formatting buttons that show what applies at the cursor,
 // a dialog for links, and the switch to the Markdown source. One tab stop; the arrow keys move
 // between buttons (the ARIA toolbar pattern).
+import { TextSelection } from 'prosemirror-state';
 import { toggleMark, setBlockType } from 'prosemirror-commands';
 import { undo, redo, undoDepth, redoDepth } from 'prosemirror-history';
-import { schema } from './markdown.js';
+import { schema, isSafeAddress } from './markdown.js';
+
+// What a writer types as an address, as a link needs it: "example.org/x" is a web address.
+function linkAddress(typed) {
+  const href = typed.trim();
+  if (/^[a-z0-9-]+(\.[a-z0-9-]+)+(\/|$)/i.test(href) && !href.startsWith('/')) return 'https://' + href;
+  return href;
+}
 import {
   blockIs,
   toggleHeading,
@@ -156,11 +164,13 @@ export class Toolbar {
     next.focus();
   }
 
+  // Switches between the formatted and the Markdown view, unless main.js refuses (text the
+  // formatted view cannot show).
   toggleSource() {
+    if (!this.onSourceMode(!this.source)) return;
     this.source = !this.source;
     const item = this.items.find((candidate) => candidate.toggle);
     item.button.setAttribute('aria-pressed', String(this.source));
-    this.onSourceMode(this.source);
     this.update();
   }
 
@@ -175,8 +185,8 @@ export class Toolbar {
       '<p><label for="writing-link-href">Address</label>' +
       '<input id="writing-link-href" type="text" inputmode="url" autocomplete="off" ' +
       'placeholder="https://…" aria-describedby="writing-link-help"></p>' +
-      '<p id="writing-link-help" class="hint">An https:// or mailto: address, or one on this ' +
-      'site starting with /.</p>' +
+      '<p id="writing-link-help" class="hint">A web address (https:// is added if left out), ' +
+      'a mailto: address, or one on this site starting with /.</p>' +
       '<p class="writing-link-error" role="alert" hidden></p>' +
       '<p class="writing-dialog-actions"><button value="apply">Apply</button> ' +
       '<button value="remove" class="secondary">Remove link</button> ' +
@@ -188,8 +198,9 @@ export class Toolbar {
     dialog.querySelector('form').addEventListener('submit', (event) => {
       const action = event.submitter ? event.submitter.value : 'apply';
       if (action !== 'apply') return;
-      const href = input.value.trim();
-      if (!/^(https?:\/\/[^\s]+|mailto:[^\s]+|\/[^\s]*|#[^\s]+)$/i.test(href)) {
+      const href = linkAddress(input.value);
+      input.value = href;
+      if (!isSafeAddress(href)) {
         event.preventDefault();
         error.textContent = 'This is not an address a link can use: start it with https://, ' +
           'mailto: or /.';
@@ -202,15 +213,19 @@ export class Toolbar {
       const { link } = schema.marks;
       const range = this.linkRange;
       if (dialog.returnValue === 'apply' && range) {
-        const href = input.value.trim();
+        const href = input.value;
         let tr = view.state.tr;
-        if (range.from === range.to) {
-          tr = tr.insertText(href, range.from).addMark(range.from, range.from + href.length,
-                                                       link.create({ href }));
-        } else {
-          tr = tr.removeMark(range.from, range.to, link).addMark(range.from, range.to,
-                                                                  link.create({ href }));
+        let { from, to } = range;
+        // No text chosen, or the text is the old address: the address is the text.
+        if (from === to || view.state.doc.textBetween(from, to) === this.linkHref) {
+          tr = tr.insertText(href, from, to);
+          to = from + href.length;
         }
+        tr = tr.removeMark(from, to, link).addMark(from, to, link.create({ href }));
+        // The cursor after the link, so that typing goes on after it instead of replacing it
+        // (focused first: focusing would bring back the browser's selection of the text).
+        tr = tr.setSelection(TextSelection.create(tr.doc, to)).removeStoredMark(link);
+        view.focus();
         view.dispatch(tr);
       } else if (dialog.returnValue === 'remove' && range) {
         view.dispatch(view.state.tr.removeMark(range.from, range.to, link));
@@ -234,6 +249,7 @@ export class Toolbar {
       if (from === to) ({ from, to } = markRange($from, current));
     }
     this.linkRange = { from, to };
+    this.linkHref = href;
     const input = this.dialog.querySelector('input');
     input.value = href;
     this.dialog.querySelector('.writing-link-error').hidden = true;

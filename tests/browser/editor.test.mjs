@@ -274,3 +274,124 @@ test('the editor page has no axe violations, and the toolbar is one tab stop', a
   await page.keyboard.press('ArrowRight');
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'H2 heading');
 });
+
+test('a body the formatted view would change opens as Markdown, saying why', async () => {
+  const page = await signIn();
+  await newPost(page, 'Two Lists');
+  await button(page, 'Markdown').click();
+  await page.fill('#body', '* one list\n+ another list\n');
+  await saveDraft(page);
+  assert.equal(await page.locator('#body').isVisible(), true, 'shown as Markdown');
+  assert.equal(await button(page, 'Markdown').getAttribute('aria-pressed'), 'true');
+  assert.match(await page.locator('.writing-note').textContent(), /cannot show without changing it/);
+  // Asking for the formatted view does not change it either.
+  await button(page, 'Markdown').click();
+  assert.equal(await page.locator('#body').isVisible(), true);
+  await page.click('button[name=do][value=save]');
+  await page.waitForSelector('.notice');
+  assert.equal(await page.inputValue('#body'), '* one list\n+ another list\n');
+});
+
+test('typing goes on after a divider and after a link, not over them', async () => {
+  const page = await signIn();
+  await newPost(page, 'Rules and Links');
+  await page.keyboard.type('above');
+  await button(page, 'Divider').click();
+  await page.keyboard.type('below');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('---');
+  await page.keyboard.type('after the typed rule');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('See the report');
+  await page.keyboard.press('Shift+ArrowLeft');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Shift+ArrowLeft');
+  await page.keyboard.press('Control+k');
+  await page.fill('#writing-link-href', 'example.org/report');
+  await page.keyboard.press('Enter');
+  await page.locator('dialog.writing-dialog').waitFor({ state: 'hidden' });
+  await page.keyboard.type(' today.');
+  assert.equal(await page.inputValue('#body'),
+               'above\n\n---\n\nbelow\n\n---\n\nafter the typed rule\n\n' +
+               'See the [report](https://example.org/report) today.\n');
+});
+
+test('lists behave as in a word processor: Backspace and Tab, and switching their kind', async () => {
+  const page = await signIn();
+  await newPost(page, 'Lists');
+  await page.keyboard.type('- one');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('two');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.inputValue('#body'), '- one\n  - two\n');
+  await page.keyboard.press('Shift+Tab');
+  await button(page, '1. Numbered list').click();
+  assert.equal(await page.inputValue('#body'), '1. one\n2. two\n');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Backspace');
+  assert.equal(await page.inputValue('#body'), '1. one\n\ntwo\n');
+});
+
+// Clipboard HTML as Google Docs writes it (spans with inline styles inside a normal-weight <b>).
+const GOOGLE_DOCS = '<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-1a2b">' +
+  '<h2 dir="ltr" style="line-height:1.38;margin-top:18pt"><span style="font-size:16pt;font-weight:400">Background</span></h2>' +
+  '<p dir="ltr" style="line-height:1.38"><span style="font-weight:400;font-style:normal">Plain words then </span>' +
+  '<span style="font-weight:700">bold words</span><span style="font-weight:400"> and </span>' +
+  '<span style="font-weight:400;font-style:italic">italic</span><span style="font-weight:400"> and a </span>' +
+  '<a href="https://example.org/source" style="text-decoration:none"><span style="color:#1155cc;text-decoration:underline">link</span></a>' +
+  '<span style="font-weight:400">.</span></p>' +
+  '<ul style="margin-top:0"><li dir="ltr" style="list-style-type:disc"><p dir="ltr" role="presentation"><span style="font-weight:400">first</span></p></li>' +
+  '<li dir="ltr"><p dir="ltr" role="presentation"><span style="font-weight:400">second</span></p></li></ul>' +
+  '<div dir="ltr"><table><tbody><tr><td><p dir="ltr"><span>Year</span></p><p><span>(est.)</span></p></td><td><p><span>Share</span></p></td></tr>' +
+  '<tr><td><p><span>2024</span></p></td><td><p><a href="javascript:alert(1)">12 %</a></p></td></tr></tbody></table></div></b>';
+
+test('a paste from Google Docs keeps headings, emphasis, links, lists and tables, not the styling', async () => {
+  const page = await signIn();
+  await newPost(page, 'Pasted');
+  await page.evaluate((html) => {
+    const data = new DataTransfer();
+    data.setData('text/html', html);
+    data.setData('text/plain', 'Background');
+    const target = document.querySelector('.writing-text');
+    target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, GOOGLE_DOCS);
+  assert.equal(await page.inputValue('#body'),
+               '## Background\n\n' +
+               'Plain words then **bold words** and *italic* and a [link](https://example.org/source).\n\n' +
+               '- first\n- second\n\n' +
+               '| Year (est.) | Share |\n| --- | --- |\n| 2024 | 12 % |\n');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a new post is autosaved from its headline on, kept in the browser offline, and guarded on leaving', async () => {
+  const page = await signIn();
+  await newPost(page, 'Never Lost');
+  await page.keyboard.type('First words.');
+  await page.click('#dek');  // leaving the body autosaves: the draft is created
+  await page.locator('.editor-status', { hasText: 'Draft saved' }).waitFor();
+  await page.waitForURL(/\/admin\/posts\/\d+$/);
+  const address = page.url();
+
+  // The network drops: the text is kept in this browser and offered back when the page opens.
+  await page.context().setOffline(true);
+  await surface(page).click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' Written offline.');
+  await page.click('#dek');
+  await page.locator('.editor-status', { hasText: 'Not saved' }).waitFor();
+  await page.context().setOffline(false);
+  const dialogs = [];
+  page.on('dialog', async (dialog) => { dialogs.push(dialog.type()); await dialog.accept(); });
+  await page.goto(address);  // the leave warning is answered "leave"
+  assert.deepEqual(dialogs, ['beforeunload']);
+  assert.equal(await page.inputValue('#body'), 'First words.\n');
+  await page.getByRole('button', { name: 'Restore that copy' }).click();
+  assert.equal(await page.inputValue('#body'), 'First words. Written offline.\n');
+  assert.match(await surface(page).textContent(), /Written offline/);
+  // Saving right after typing saves (no conflict with the autosave that leaving the body starts).
+  await surface(page).click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' And more.');
+  await page.click('button[name=do][value=save]');
+  await page.waitForURL(/saved=save/);
+  assert.equal(await page.inputValue('#body'), 'First words. Written offline. And more.\n');
+});

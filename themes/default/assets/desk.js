@@ -120,7 +120,10 @@
     submitting = true;
     keepCopy();
   });
+  // Leaving (or the tab being closed) before the copy's timer ran: keep it now.
+  window.addEventListener('pagehide', function () { if (unsaved) keepCopy(); });
   window.addEventListener('beforeunload', function (event) {
+    if (unsaved) keepCopy();
     if (!unsaved || submitting) return;
     event.preventDefault();
     event.returnValue = '';  // older browsers show their own warning only when this is set
@@ -138,6 +141,8 @@
     // Not while the form is being sent: its own save carries the text (an autosave racing it
     // would move the edit count under it).
     if (!dirty || saving || submitting) return;
+    clearTimeout(copyTimer);
+    keepCopy();
     const isNew = !/\/admin\/posts\/\d+$/.test(form.getAttribute('action'));
     if (isNew && !form.elements.title.value.trim()) {
       setStatus('Kept in this browser; saved as a draft once it has a headline.');
@@ -188,7 +193,12 @@
     finished();
   }
   setInterval(autosave, 20000);
-  // Also when the writer leaves the body or the page.
+  // Also when the writer leaves the body or switches to another tab. Not when the page itself is
+  // left (pagehide comes first then): that save would race the next page's load, which would then
+  // hold an old edit count and text. Leaving with unsaved text is warned about and its copy kept.
+  let leaving = false;
+  window.addEventListener('pagehide', function () { leaving = true; });
+  window.addEventListener('pageshow', function () { leaving = false; });
   body.addEventListener('blur', autosave);
-  document.addEventListener('visibilitychange', function () { if (document.hidden) autosave(); });
+  document.addEventListener('visibilitychange', function () { if (document.hidden && !leaving) autosave(); });
 })();
