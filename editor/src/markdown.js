@@ -17,6 +17,15 @@ import {
   defaultMarkdownSerializer,
 } from 'prosemirror-markdown';
 
+// A footnote's label as the DOM carries it (the editor's own nodes, or HTML pasted from
+// anywhere): only a plain label is one, as the serializer writes it verbatim into `[^label]`.
+// Anything else is not read as a footnote at all.
+function footnoteLabel(dom) {
+  const label = dom.dataset.label;
+  return typeof label === 'string' && /^[^\s[\]\\<>](?:[^\n\r[\]\\<>]{0,62}[^\s[\]\\<>])?$/.test(label)
+    ? { label } : false;
+}
+
 // Column alignment from markdown-it's `style="text-align:…"` on a table cell.
 function cellAlignment(token) {
   const style = token.attrGet('style') || '';
@@ -76,7 +85,7 @@ export const schema = new Schema({
         content: 'block+',
         attrs: { label: {} },
         defining: true,
-        parseDOM: [{ tag: 'section.footnote', getAttrs: (dom) => ({ label: dom.dataset.label }) }],
+        parseDOM: [{ tag: 'section.footnote', getAttrs: footnoteLabel }],
         toDOM: (node) => ['section', { class: 'footnote', 'data-label': node.attrs.label }, 0],
       },
       footnote_ref: {
@@ -84,7 +93,7 @@ export const schema = new Schema({
         group: 'inline',
         atom: true,
         attrs: { label: {} },
-        parseDOM: [{ tag: 'sup.footnote-ref', getAttrs: (dom) => ({ label: dom.dataset.label }) }],
+        parseDOM: [{ tag: 'sup.footnote-ref', getAttrs: footnoteLabel }],
         toDOM: (node) => ['sup', { class: 'footnote-ref', 'data-label': node.attrs.label },
                           node.attrs.label],
       },

@@ -38,10 +38,6 @@ std::string SafeNext(std::string_view next) {
   return "/admin/";
 }
 
-std::string DescribeTime(const Timestamp when) {
-  return FormatIsoTime(when, TimeZone()).substr(0, 16) + " UTC";
-}
-
 }  // namespace
 
 Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
@@ -115,7 +111,7 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kGet, "/admin/comments", bind(&Desk::CommentQueue), "admin");
   router.Add(Method::kPost, "/admin/comments", bind(&Desk::Moderate), "admin");
   router.Add(Method::kGet, "/admin/newsletter", bind(&Desk::Newsletter), "admin");
-  router.Add(Method::kGet, "/admin/newsletter/preview", bind(&Desk::PreviewNewsletter), "admin");
+  router.Add(Method::kPost, "/admin/newsletter/preview", bind(&Desk::PreviewNewsletter), "admin");
   router.Add(Method::kPost, "/admin/newsletter", bind(&Desk::SendNewsletter), "admin");
   router.Add(Method::kPost, "/admin/newsletter/{id}/cancel", bind(&Desk::CancelNewsletter),
              "admin");
@@ -143,9 +139,14 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/posts/empty-trash", bind(&Desk::EmptyTrash), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}", bind(&Desk::EditPostForm), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/notes", bind(&Desk::AddNote), "admin");
-  router.Add(Method::kPost, "/admin/preview", bind(&Desk::PreviewFragment), "admin");
+  router.Add(Method::kGet, "/admin/posts/{id}/notes/{note}", bind(&Desk::NoteForm), "admin");
+  router.Add(Method::kPost, "/admin/posts/{id}/notes/{note}", bind(&Desk::ChangeNote), "admin");
+  // The preview takes the whole editor form, with the image chosen in it.
+  router.Add(Method::kPost, "/admin/preview", bind(&Desk::PreviewFragment), "admin", upload);
   router.Add(Method::kGet, "/admin/posts/{id}/revisions/{revision}", bind(&Desk::RevisionPage),
              "admin");
+  router.Add(Method::kGet, "/admin/posts/{id}/revisions/{revision}/restore",
+             bind(&Desk::RestoreConfirmPage), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/revisions/{revision}/restore",
              bind(&Desk::RestoreRevision), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}", bind(&Desk::SavePost), "admin", upload);
@@ -242,7 +243,9 @@ Result<Response> Desk::Denied(const Request& request, const Error& error) const 
 Response Desk::ToSignIn(const Request& request) const {
   std::string location = "/admin/login";
   if (request.method == Method::kGet && request.path != "/admin/") {
-    location += "?next=" + http::PercentEncode(request.target);
+    // A form token never travels on in an address (into history, logs and Referer headers).
+    const bool carries_token = request.QueryParam("csrf").has_value();
+    location += "?next=" + http::PercentEncode(carries_token ? request.path : request.target);
   }
   Response response = Response::Redirect(303, location);
   response.cache_control = "no-store";
@@ -506,7 +509,7 @@ Result<Response> Desk::Dashboard(const Request& request) const {
       std::string meta;
       for (const auto& author : detail.authors) meta += (meta.empty() ? "" : ", ") + author.name;
       if (detail.post.published_at) {
-        meta += (meta.empty() ? "" : " · ") + FormatHumanDate(*detail.post.published_at, time_zone);
+        meta += (meta.empty() ? "" : " · ") + FormatDeskTime(*detail.post.published_at, time_zone);
       }
       items.push_back({{"title", detail.post.title},
                        {"url", fmt::format("/admin/posts/{}", detail.post.id)},
@@ -518,7 +521,14 @@ Result<Response> Desk::Dashboard(const Request& request) const {
                      {"posts", items},
                      {"has_posts", !items.empty()}});
   }
-  return Render("dashboard", {{"title", "Dashboard"}, {"lists", lists}}, 200, *viewer);
+  nlohmann::json view = {{"title", "Dashboard"}, {"lists", lists}};
+  // Moderators see how many readers wait for an answer; others could do nothing about it.
+  if (auth::Can(viewer->role, auth::Action::kModerateComments)) {
+    auto waiting = store_.CountComments(CommentStatus::kPending);
+    if (!waiting) return tl::unexpected(waiting.error());
+    view["comments"] = {{"waiting", *waiting}};
+  }
+  return Render("dashboard", std::move(view), 200, *viewer);
 }
 
 Result<Response> Desk::Sessions(const Request& request) const {
@@ -526,6 +536,7 @@ Result<Response> Desk::Sessions(const Request& request) const {
   if (!viewer) return Denied(request, viewer.error());
   auto sessions = store_.ListSessions(viewer->user.id, Now());
   if (!sessions) return tl::unexpected(sessions.error());
+  const TimeZone zone = DeskZone();
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& session : *sessions) {
     rows.push_back(
@@ -533,8 +544,8 @@ Result<Response> Desk::Sessions(const Request& request) const {
          {"current", session.token_hash == viewer->session_hash},
          {"user_agent", session.user_agent.empty() ? "Unknown browser" : session.user_agent},
          {"client_ip", session.client_ip},
-         {"created", DescribeTime(session.created_at)},
-         {"last_seen", DescribeTime(session.last_seen_at)}});
+         {"created", FormatDeskTime(session.created_at, zone)},
+         {"last_seen", FormatDeskTime(session.last_seen_at, zone)}});
   }
   nlohmann::json view = {
       {"title", "Sessions"},
@@ -552,6 +563,12 @@ Result<Response> Desk::RevokeSession(const Request& request) const {
     return tl::unexpected(done.error());
   if (target == viewer->session_hash) return Response::Redirect(303, "/admin/login");
   return Response::Redirect(303, "/admin/sessions?revoked=1");
+}
+
+TimeZone Desk::DeskZone() const {
+  auto publication = store_.LoadPublication();
+  if (!publication) return TimeZone();
+  return TimeZone::Find(publication->timezone).value_or(TimeZone());
 }
 
 void Desk::Audit(const auth::Viewer& viewer, std::string action,

@@ -77,6 +77,11 @@ class Desk {
   // before serving.
   void SetImageSettings(const media::ImageSettings& settings);
 
+  // Renders an unsaved article as the public site would (site::Site::PreviewPage): the editor's
+  // preview. Without it the preview answers 503. Call before serving.
+  using ArticlePreview = std::function<Result<http::Response>(PostDetail detail)>;
+  void SetArticlePreview(ArticlePreview preview) { article_preview_ = std::move(preview); }
+
  private:
   struct Page;
   Result<http::Response> LoginForm(const http::Request& request) const;
@@ -177,21 +182,32 @@ class Desk {
   Result<http::Response> EmptyTrash(const http::Request& request) const;
   Result<http::Response> RevisionPage(const http::Request& request) const;
   Result<http::Response> AddNote(const http::Request& request) const;
-  // The body's Markdown rendered as the site will show it, as a whole document for the editor's
-  // sandboxed preview frame (its live preview).
+  // POST /admin/preview: the editor's live preview (desk.js), the whole form as it stands.
   Result<http::Response> PreviewFragment(const http::Request& request) const;
-  // `body_html` in a document of its own with the theme's styles and a policy that allows no
-  // script, form or base; shown only in a sandboxed frame, never inside a desk page's markup.
-  Result<std::string> PreviewDocument(const Publication& publication,
-                                      const std::string& body_html) const;
+  // The article the editor's fields would make, as readers would see it, saving nothing (a
+  // featured image chosen but not uploaded is shown inline, not stored). Its policy allows no
+  // script, form or base, and the editor shows it only in a sandboxed frame; a field the save
+  // would refuse gives a short page saying which.
+  Result<http::Response> PreviewArticle(const auth::Viewer& viewer, std::optional<std::int64_t> id,
+                                        const content::PostInput& fields,
+                                        const std::vector<http::Request::File>& files) const;
   Result<http::Response> RestoreRevision(const http::Request& request) const;
+  // What restoring a revision will change, asked before it happens (GET, or a POST without
+  // `confirmed`): only the page's own confirmed POST restores.
+  Result<http::Response> RestoreConfirmPage(const http::Request& request) const;
+  // An editor's change to a correction or update note, or its removal (content::MayChangeNotes).
+  Result<http::Response> NoteForm(const http::Request& request) const;
+  Result<http::Response> ChangeNote(const http::Request& request) const;
   Result<http::Response> EditorPage(const auth::Viewer& viewer,
                                     const std::optional<PostDetail>& stored,
                                     const struct EditorFields& fields, int status,
-                                    const std::string& notice, const std::string& error,
-                                    const std::string& preview_html) const;
+                                    const std::string& notice, const std::string& error) const;
   void Audit(const auth::Viewer& viewer, std::string action, std::optional<std::int64_t> post_id,
              std::string detail) const;
+  // The publication's time zone as its settings hold it (UTC when they cannot be read): every
+  // time the desk shows is FormatDeskTime in this zone, the zone the editor's date field is
+  // read and written in.
+  TimeZone DeskZone() const;
 
   Result<std::optional<auth::Viewer>> CurrentViewer(const http::Request& request) const;
   // The signed-in person a desk page acts for: kUnauthenticated without a session; with `form`,
@@ -232,6 +248,7 @@ class Desk {
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;
+  ArticlePreview article_preview_;
 
   // The Retry-After value (seconds) for an upload turned away because every image job is taken.
   std::string ImageRetryAfter() const {

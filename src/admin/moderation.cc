@@ -38,7 +38,9 @@ nlohmann::json CommentRow(const Comment& comment, const TimeZone& zone, double s
           {"excerpt", Truncate(comment.body_markdown, 300)},
           {"body", comment.body_markdown},
           {"slug", comment.post_slug},
-          {"date", FormatHumanDate(comment.created_at, zone)},
+          // An untitled draft still needs a link text.
+          {"post_title", comment.post_title.empty() ? comment.post_slug : comment.post_title},
+          {"date", FormatDeskTime(comment.created_at, zone)},
           {"status", CommentStatusName(comment.status)},
           {"status_label", StatusLabel(comment.status)},
           {"reason", comment.reason},

@@ -1,6 +1,7 @@
 // The desk's newsletter page: pick an article (or the week's digest) and segments, preview the
 // mail, send a test to yourself, send it, and follow the sends' progress. Sending queues the
-// issue in the durable outbox; the server's newsletter worker delivers it.
+// issue in the durable outbox; the server's newsletter worker delivers it. Without mail the page
+// offers the preview alone and explains the [mail] settings; a send posted anyway gets 503.
 #include <charconv>
 
 #include <fmt/format.h>
@@ -92,7 +93,7 @@ Result<Response> Desk::NewsletterPage(const Request& request, int status, const 
     rows.push_back({{"id", send.id},
                     {"subject", send.subject},
                     {"status", SendStatusName(send.status)},
-                    {"date", FormatHumanDate(send.created_at, zone)},
+                    {"date", FormatDeskTime(send.created_at, zone)},
                     {"sent", send.sent},
                     {"failed", send.failed},
                     {"remaining", send.remaining},
@@ -114,10 +115,23 @@ Result<Response> Desk::Newsletter(const Request& request) const {
                         "");
 }
 
+// A POST, so that the form's tokens stay out of the address bar, history and logs. The newsletter
+// form posts here too (its Preview button) and carries this action's own token as preview_csrf,
+// beside the csrf of its main action.
 Result<Response> Desk::PreviewNewsletter(const Request& request) const {
   auto viewer = Require(request, false, auth::Action::kSendNewsletter, kRefusal);
   if (!viewer) return Denied(request, viewer.error());
-  auto issue = ChosenIssue(http::ParseQuery(request.query));
+  const auto fields = request.FormFields();
+  auto valid =
+      accounts_.CheckFormToken("session:" + viewer->session_hash, "POST /admin/newsletter/preview",
+                               http::FieldValue(fields, "preview_csrf"));
+  if (!valid) return tl::unexpected(valid.error());
+  if (!*valid) {
+    return Fail(ErrorCode::kForbidden,
+                "This form has expired or did not come from this site. Go back, reload the page "
+                "and try again.");
+  }
+  auto issue = ChosenIssue(fields);
   if (!issue) {
     if (issue.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(issue.error());
     return NewsletterPage(request, 422, "", issue.error().message);
@@ -148,15 +162,16 @@ Result<Response> Desk::CancelNewsletter(const Request& request) const {
 Result<Response> Desk::SendNewsletter(const Request& request) const {
   auto viewer = Require(request, true, auth::Action::kSendNewsletter, kRefusal);
   if (!viewer) return Denied(request, viewer.error());
+  // Refused before anything is composed or queued: nothing would ever deliver it.
+  if (!outbox_.configured()) {
+    return NewsletterPage(request, 503, "",
+                          "Nothing was sent: this site cannot send e-mail until [mail] is set.");
+  }
   const auto fields = request.FormFields();
   auto issue = ChosenIssue(fields);
   if (!issue) {
     if (issue.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(issue.error());
     return NewsletterPage(request, 422, "", issue.error().message);
-  }
-  if (!outbox_.configured()) {
-    return NewsletterPage(request, 503, "",
-                          "This site cannot send e-mail: set [mail] in broadsheet.toml first.");
   }
   if (http::FieldValue(fields, "do") == "test") {
     // To the editor alone, now, through the ordinary outbox; the link is a stand-in.

@@ -6,9 +6,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <sodium.h>
+
 #include "admin/desk.h"
 #include "core/diff.h"
 #include "core/text.h"
+#include "media/images.h"
 
 namespace broadsheet::admin {
 
@@ -33,6 +36,9 @@ using http::Request;
 using http::Response;
 
 constexpr int kPostsPerPage = 50;
+// A featured image chosen in the editor and previewed before it is uploaded travels inside the
+// preview page; past this it is left out of the preview.
+constexpr size_t kInlinePreviewImageBytes = 8 * 1024 * 1024;
 
 std::string_view StatusLabel(PostStatus status) {
   switch (status) {
@@ -166,7 +172,7 @@ Result<Response> Desk::PostList(const Request& request) const {
                     {"status_label", StatusLabel(detail.post.status)},
                     {"section", detail.section ? detail.section->name : ""},
                     {"authors", names},
-                    {"date", FormatHumanDate(when, zone)}});
+                    {"date", FormatDeskTime(when, zone)}});
   }
   nlohmann::json statuses = nlohmann::json::array();
   statuses.push_back({{"value", ""}, {"label", "All but the trash"}, {"selected", !query.status}});
@@ -208,7 +214,7 @@ Result<Response> Desk::PostList(const Request& request) const {
 Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
                                   const std::optional<PostDetail>& stored,
                                   const EditorFields& fields, int status, const std::string& notice,
-                                  const std::string& error, const std::string& preview_html) const {
+                                  const std::string& error) const {
   auto publication = store_.LoadPublication();
   if (!publication) return tl::unexpected(publication.error());
   auto sections = store_.ListSections();
@@ -228,13 +234,14 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
   const bool is_new = !stored;
   const bool published =
       current.status == PostStatus::kPublished || current.status == PostStatus::kScheduled;
+  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
   nlohmann::json revisions = nlohmann::json::array();
   if (stored) {
     auto listed = store_.ListRevisions(current.id);
     if (!listed) return tl::unexpected(listed.error());
     for (const auto& revision : *listed) {
       revisions.push_back(
-          {{"saved", FormatIsoTime(revision.saved_at, TimeZone()).substr(0, 16) + " UTC"},
+          {{"saved", FormatDeskTime(revision.saved_at, zone)},
            {"url", fmt::format("/admin/posts/{}/revisions/{}", current.id, revision.id)},
            {"by", revision.user_name.empty() ? "import" : revision.user_name},
            {"title", revision.title}});
@@ -262,22 +269,20 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
     if (!signature) return tl::unexpected(signature.error());
     const std::string base = publication->base_url;
     preview_link = fmt::format("{}/preview/{}/{}/{}", base, current.id, expires, *signature);
-    preview_expires =
-        FormatHumanDate(expires, TimeZone::Find(publication->timezone).value_or(TimeZone()));
+    preview_expires = FormatDeskTime(expires, zone);
   }
   nlohmann::json notes = nlohmann::json::array();
   if (stored) {
     for (const auto& note : stored->notes) {
-      notes.push_back({{"label", note.kind == "correction" ? "Correction" : "Update"},
-                       {"text", note.text},
-                       {"date", FormatIsoTime(note.at, TimeZone()).substr(0, 16) + " UTC"}});
+      notes.push_back(
+          {{"label", note.kind == "correction" ? "Correction" : "Update"},
+           {"kind", note.kind},
+           {"text", note.text},
+           {"date", FormatDeskTime(note.at, zone)},
+           {"edit_url", content::MayChangeNotes(ActorOf(viewer))
+                            ? fmt::format("/admin/posts/{}/notes/{}", current.id, note.id)
+                            : ""}});
     }
-  }
-  std::string preview_document;
-  if (!preview_html.empty()) {
-    auto document = PreviewDocument(*publication, preview_html);
-    if (!document) return tl::unexpected(document.error());
-    preview_document = std::move(*document);
   }
   nlohmann::json view = {
       {"title", is_new ? "New post" : "Edit: " + current.title},
@@ -300,7 +305,10 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"status_label", is_new ? "" : std::string(StatusLabel(current.status))},
       {"view_url", current.status == PostStatus::kPublished ? "/" + current.slug + "/" : ""},
       {"edit_count", fields.edit_count},
-      {"timezone", publication->timezone},
+      // The date field is read and written in this zone; the abbreviation says which side of a
+      // daylight-saving change the post's date (or today, for a post without one) falls on.
+      {"timezone",
+       std::string(zone.name()) + ", " + zone.AbbreviationAt(current.published_at.value_or(Now()))},
       {"save_label", current.status == PostStatus::kPublished ? "Update" : "Save draft"},
       {"can_submit", current.status == PostStatus::kDraft && !CanPublish(viewer, current)},
       {"can_publish", current.status != PostStatus::kTrash &&
@@ -314,7 +322,6 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"has_revisions", !revisions.empty()},
       {"notice", notice},
       {"error", error},
-      {"preview_document", preview_document},
       {"post",
        {{"title", fields.title},
         {"dek", fields.dek},
@@ -346,7 +353,7 @@ Result<Response> Desk::NewPostForm(const Request& request) const {
   if (!viewer) return Denied(request, viewer.error());
   EditorFields fields;
   fields.comments_open = true;
-  return EditorPage(*viewer, std::nullopt, fields, 200, "", "", "");
+  return EditorPage(*viewer, std::nullopt, fields, 200, "", "");
 }
 
 Result<Response> Desk::EditPostForm(const Request& request) const {
@@ -375,8 +382,12 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
       notice = "Restored from the trash as a draft.";
     else if (*saved == "note")
       notice = "The note is on the article now.";
+    else if (*saved == "note-edited")
+      notice = "The note is changed on the article.";
+    else if (*saved == "note-removed")
+      notice = "The note is off the article.";
   }
-  return EditorPage(*viewer, *stored, FieldsFromPost(*stored, zone), 200, notice, "", "");
+  return EditorPage(*viewer, *stored, FieldsFromPost(*stored, zone), 200, notice, "");
 }
 
 Result<Response> Desk::CreatePost(const Request& request) const { return SavePost(request); }
@@ -417,8 +428,8 @@ Result<Response> Desk::SavePost(const Request& request) const {
     stored = std::move(*found);
   }
   EditorFields fields = FieldsFromForm(request.FormFields());
-  auto again = [&](int status, const std::string& error, const std::string& preview = "") {
-    return EditorPage(viewer, stored, fields, status, "", error, preview);
+  auto again = [&](int status, const std::string& error) {
+    return EditorPage(viewer, stored, fields, status, "", error);
   };
   if (!form_current) {
     // A stale form (opened before signing in again, say): show it back with a fresh token.
@@ -471,6 +482,10 @@ Result<Response> Desk::SavePost(const Request& request) const {
     return tl::unexpected(error);
   }
 
+  // Preview saves nothing, the chosen image included (the button opens it in a tab of its own;
+  // desk.js shows the same beside the text).
+  if (fields.action == "preview") return PreviewArticle(viewer, id, fields, request.Files());
+
   // A featured image uploaded with the form goes to the media library first.
   for (const auto& file : request.Files()) {
     if (file.field != "image_file") continue;
@@ -493,15 +508,6 @@ Result<Response> Desk::SavePost(const Request& request) const {
       return tl::unexpected(item.error());
     }
     fields.image_url = item->url;
-  }
-  if (fields.action == "preview") {
-    auto prepared = posts_.Prepare(actor, id, fields);
-    if (!prepared) {
-      if (prepared.error().code != ErrorCode::kInvalidArgument)
-        return tl::unexpected(prepared.error());
-      return again(422, prepared.error().message);
-    }
-    return again(200, "", prepared->body_html);
   }
 
   const std::string action = fields.action.empty() ? std::string("save") : fields.action;
@@ -535,69 +541,179 @@ Result<Response> Desk::EmptyTrash(const Request& request) const {
   return Response::Redirect(303, fmt::format("/admin/posts?status=trash&emptied={}", *removed));
 }
 
-Result<Response> Desk::RevisionPage(const Request& request) const {
-  auto viewer = Require(request, false);
-  if (!viewer) return Denied(request, viewer.error());
+namespace {
+
+// A post and one of its revisions, as the revision pages compare them.
+struct RevisionPair {
+  PostDetail current;
+  Revision revision;
+};
+
+Result<RevisionPair> FindRevisionPair(Store& store, const Request& request) {
   const auto post_id = ParseId(request.Param("id"));
   const auto revision_id = ParseId(request.Param("revision"));
   auto stored =
-      post_id ? store_.FindPostById(*post_id) : Result<std::optional<PostDetail>>(std::nullopt);
+      post_id ? store.FindPostById(*post_id) : Result<std::optional<PostDetail>>(std::nullopt);
   if (!stored) return tl::unexpected(stored.error());
-  auto revision = revision_id ? store_.FindRevision(*revision_id)
+  auto revision = revision_id ? store.FindRevision(*revision_id)
                               : Result<std::optional<Revision>>(std::nullopt);
   if (!revision) return tl::unexpected(revision.error());
   if (!*stored || !*revision || (*revision)->post_id != (*stored)->post.id) {
     return Fail(ErrorCode::kNotFound, "There is no such revision.");
   }
-  const Post& post = (*stored)->post;
+  return RevisionPair{std::move(**stored), std::move(**revision)};
+}
+
+// One line of a revision comparison for the template: whole, or in word runs when it was paired
+// with the line that replaced it (DiffLinesAndWords).
+nlohmann::json DiffLineView(const DiffLine& line) {
+  const bool same = line.kind == DiffLine::Kind::kSame;
+  const bool added = line.kind == DiffLine::Kind::kAdded;
+  nlohmann::json words = nlohmann::json::array();
+  for (const DiffWord& word : line.words) {
+    words.push_back({{"text", word.text},
+                     {"same", word.kind == DiffWord::Kind::kSame},
+                     {"removed", word.kind == DiffWord::Kind::kRemoved},
+                     {"added", word.kind == DiffWord::Kind::kAdded}});
+  }
+  return {{"kind", same    ? "same"
+                   : added ? "added"
+                           : "removed"},
+          {"sign", same    ? " "
+                   : added ? "+"
+                           : "\u2212"},
+          {"text", line.text},
+          {"has_words", !words.empty()},
+          {"words", words}};
+}
+
+// The edit count a restore form carries: the one the revision page was opened at, so that a
+// restore over someone's later save is refused; nullopt when the form has none.
+std::optional<int> EditCountOf(std::string_view text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Result<Response> Desk::RevisionPage(const Request& request) const {
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
+  auto pair = FindRevisionPair(store_, request);
+  if (!pair) return tl::unexpected(pair.error());
+  const Post& post = pair->current.post;
+  const Revision& revision = pair->revision;
   if (!CanEdit(*viewer, post))
     return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
   nlohmann::json fields = nlohmann::json::array();
   const std::tuple<const char*, const char*, const std::string&, const std::string&> compared[] = {
-      {"title", "Headline", (*revision)->title, post.title},
-      {"dek", "Dek", (*revision)->dek, post.dek},
-      {"body", "Body", (*revision)->body_markdown, post.body_markdown},
+      {"title", "Headline", revision.title, post.title},
+      {"dek", "Dek", revision.dek, post.dek},
+      {"body", "Body", revision.body_markdown, post.body_markdown},
   };
   for (const auto& [key, label, before, after] : compared) {
     nlohmann::json lines = nlohmann::json::array();
-    for (const auto& line : DiffLines(before, after)) {
-      const bool same = line.kind == DiffLine::Kind::kSame;
-      const bool added = line.kind == DiffLine::Kind::kAdded;
-      lines.push_back({{"kind", same    ? "same"
-                                : added ? "added"
-                                        : "removed"},
-                       {"sign", same    ? " "
-                                : added ? "+"
-                                        : "\u2212"},
-                       {"text", line.text}});
-    }
+    for (const auto& line : DiffLinesAndWords(before, after)) lines.push_back(DiffLineView(line));
     fields.push_back(
         {{"key", key}, {"label", label}, {"changed", before != after}, {"lines", lines}});
   }
   nlohmann::json view = {
       {"title", "Revision"},
-      {"saved", FormatIsoTime((*revision)->saved_at, TimeZone()).substr(0, 16) + " UTC"},
-      {"by", (*revision)->user_name.empty() ? "import" : (*revision)->user_name},
+      {"saved", FormatDeskTime(revision.saved_at, DeskZone())},
+      {"by", revision.user_name.empty() ? "import" : revision.user_name},
       {"edit_url", fmt::format("/admin/posts/{}", post.id)},
-      {"restore_url",
-       fmt::format("/admin/posts/{}/revisions/{}/restore", post.id, (*revision)->id)},
+      {"restore_url", fmt::format("/admin/posts/{}/revisions/{}/restore", post.id, revision.id)},
       {"can_restore", post.status != PostStatus::kTrash},
       {"edit_count", post.edit_count},
       {"fields", fields}};
   return Render("revision", std::move(view), 200, *viewer);
 }
 
+Result<Response> Desk::RestoreConfirmPage(const Request& request) const {
+  auto viewer = Require(request, request.method == Method::kPost);
+  if (!viewer) return Denied(request, viewer.error());
+  auto pair = FindRevisionPair(store_, request);
+  if (!pair) return tl::unexpected(pair.error());
+  const Post& post = pair->current.post;
+  const Revision& revision = pair->revision;
+  if (!CanEdit(*viewer, post))
+    return Fail(ErrorCode::kForbidden, "Your role does not allow you to edit this post.");
+  if (post.status == PostStatus::kTrash)
+    return Fail(ErrorCode::kInvalidArgument, "This post is in the trash: restore it first.");
+  const TimeZone zone = DeskZone();
+  // The count the revision page was opened at travels on, so that the restore is refused if
+  // someone saved since; opened without one, the restore applies to the post as it is now.
+  const std::string typed_count = request.method == Method::kPost
+                                      ? http::FieldValue(request.FormFields(), "edit_count")
+                                      : request.QueryParam("edit_count").value_or("");
+  const int edit_count = EditCountOf(typed_count).value_or(post.edit_count);
+
+  nlohmann::json changes = nlohmann::json::array();
+  if (revision.title != post.title) {
+    changes.push_back(
+        {{"label", "Headline"}, {"from", post.title}, {"to", revision.title}, {"quoted", true}});
+  }
+  if (revision.dek != post.dek) {
+    changes.push_back(
+        {{"label", "Dek"}, {"from", post.dek}, {"to", revision.dek}, {"quoted", true}});
+  }
+  if (revision.body_markdown != post.body_markdown) {
+    int removed = 0, added = 0;
+    for (const auto& line : DiffLines(post.body_markdown, revision.body_markdown)) {
+      if (Trim(line.text).empty()) continue;
+      if (line.kind == DiffLine::Kind::kRemoved) ++removed;
+      if (line.kind == DiffLine::Kind::kAdded) ++added;
+    }
+    changes.push_back(
+        {{"label", "Body"},
+         {"summary", fmt::format("{} paragraph(s) of the current text go, {} from the revision "
+                                 "come back",
+                                 removed, added)},
+         {"quoted", false}});
+  }
+  nlohmann::json notes = nlohmann::json::array();
+  const bool published = post.status == PostStatus::kPublished;
+  for (const PostNote& note : pair->current.notes) {
+    notes.push_back({{"label", note.kind == "correction" ? "Correction" : "Update"},
+                     {"date", FormatDeskTime(note.at, zone)},
+                     {"text", note.text},
+                     // A note written after the revision was saved describes text the revision
+                     // does not have: the likeliest to be contradicted.
+                     {"after_revision", note.at >= revision.saved_at}});
+  }
+  const std::string restore_url =
+      fmt::format("/admin/posts/{}/revisions/{}/restore", post.id, revision.id);
+  nlohmann::json view = {
+      {"title", "Restore a revision?"},
+      {"saved", FormatDeskTime(revision.saved_at, zone)},
+      {"by", revision.user_name.empty() ? "import" : revision.user_name},
+      {"post_title", post.title},
+      {"changes", changes},
+      {"has_changes", !changes.empty()},
+      {"published", published},
+      {"scheduled", post.status == PostStatus::kScheduled},
+      {"live_url", published ? "/" + post.slug + "/" : ""},
+      {"notes", notes},
+      {"has_notes", !notes.empty()},
+      {"restore_url", restore_url},
+      {"revision_url", fmt::format("/admin/posts/{}/revisions/{}", post.id, revision.id)},
+      {"edit_count", edit_count}};
+  return Render("restore", std::move(view), 200, *viewer);
+}
+
 Result<Response> Desk::RestoreRevision(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
+  // Only the confirmation page's own form restores; any other post (an old revision page's
+  // form, say) is shown what it would change first.
+  if (http::FieldValue(request.FormFields(), "confirmed") != "1")
+    return RestoreConfirmPage(request);
   const std::int64_t post_id = ParseId(request.Param("id")).value_or(0);
   const std::int64_t revision_id = ParseId(request.Param("revision")).value_or(0);
-  // The edit count the revision page was opened at; without one, whatever it is now.
-  std::optional<int> expected;
-  const std::string count = http::FieldValue(request.FormFields(), "edit_count");
-  if (int value = 0;
-      std::from_chars(count.data(), count.data() + count.size(), value).ec == std::errc())
-    expected = value;
+  const std::optional<int> expected =
+      EditCountOf(http::FieldValue(request.FormFields(), "edit_count"));
   auto restored = posts_.RestoreRevision(ActorOf(*viewer), post_id, revision_id, expected, Now());
   if (!restored) return tl::unexpected(restored.error());
   Audit(*viewer, "restore-revision", post_id, fmt::format("revision {}", revision_id));
@@ -617,36 +733,129 @@ Result<Response> Desk::AddNote(const Request& request) const {
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note", id));
 }
 
-Result<std::string> Desk::PreviewDocument(const Publication& publication,
-                                          const std::string& body_html) const {
-  return theme_.RenderIn("", "admin/preview",
-                         {{"language", publication.language},
-                          {"css_url", theme_.AssetUrl("style.css")},
-                          {"body_html", body_html}});
+namespace {
+
+// The note form's page: the note as stored, or as typed when a change was refused.
+nlohmann::json NoteView(const Post& post, const PostNote& note, const std::string& kind,
+                        const std::string& text, const TimeZone& zone, const std::string& error) {
+  return {{"title", "Edit a note"},
+          {"post_title", post.title},
+          {"edit_url", fmt::format("/admin/posts/{}", post.id)},
+          {"live_url", post.status == PostStatus::kPublished ? "/" + post.slug + "/" : ""},
+          {"action", fmt::format("/admin/posts/{}/notes/{}", post.id, note.id)},
+          {"date", FormatDeskTime(note.at, zone)},
+          {"is_correction", kind != "update"},
+          {"is_update", kind == "update"},
+          {"text", text},
+          {"error", error}};
+}
+
+}  // namespace
+
+Result<Response> Desk::NoteForm(const Request& request) const {
+  auto viewer = Require(request, false);
+  if (!viewer) return Denied(request, viewer.error());
+  const std::int64_t post_id = ParseId(request.Param("id")).value_or(0);
+  auto note =
+      posts_.StoredNote(ActorOf(*viewer), post_id, ParseId(request.Param("note")).value_or(0));
+  if (!note) return tl::unexpected(note.error());
+  auto detail = posts_.FindForEdit(ActorOf(*viewer), post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  return Render("note", NoteView(detail->post, *note, note->kind, note->text, DeskZone(), ""), 200,
+                *viewer);
+}
+
+Result<Response> Desk::ChangeNote(const Request& request) const {
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
+  const std::int64_t post_id = ParseId(request.Param("id")).value_or(0);
+  const std::int64_t note_id = ParseId(request.Param("note")).value_or(0);
+  const auto fields = request.FormFields();
+  if (http::FieldValue(fields, "do") == "remove") {
+    auto removed = posts_.RemoveNote(ActorOf(*viewer), post_id, note_id);
+    if (!removed) return tl::unexpected(removed.error());
+    Audit(*viewer, "remove-" + removed->kind, post_id,
+          fmt::format("note {}: {}", note_id, removed->text));
+    return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note-removed", post_id));
+  }
+  const std::string kind = http::FieldValue(fields, "kind") == "update" ? "update" : "correction";
+  const std::string text = http::FieldValue(fields, "text");
+  auto before = posts_.EditNote(ActorOf(*viewer), post_id, note_id, kind, text);
+  if (!before) {
+    if (before.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(before.error());
+    // The person's text comes back with the reason.
+    auto note = posts_.StoredNote(ActorOf(*viewer), post_id, note_id);
+    if (!note) return tl::unexpected(note.error());
+    auto detail = posts_.FindForEdit(ActorOf(*viewer), post_id);
+    if (!detail) return tl::unexpected(detail.error());
+    return Render("note",
+                  NoteView(detail->post, *note, kind, text, DeskZone(), before.error().message),
+                  422, *viewer);
+  }
+  Audit(*viewer, "edit-" + kind, post_id,
+        fmt::format("note {}: {} (was {}: {})", note_id, std::string(Trim(text)), before->kind,
+                    before->text));
+  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note-edited", post_id));
 }
 
 Result<Response> Desk::PreviewFragment(const Request& request) const {
   auto viewer = Require(request, true);
   if (!viewer) return Denied(request, viewer.error());
-  // The live preview shows what a save would store: the editor page sends the post's id (0 for
-  // a new one), and the same rule as the save decides whether its raw HTML is kept. A post the
-  // viewer may not edit is previewed filtered.
-  const auto fields = request.FormFields();
-  const std::string id_text = http::FieldValue(fields, "post");
-  const std::int64_t id = id_text.empty() || id_text == "0" ? 0 : ParseId(id_text).value_or(-1);
-  if (id < 0) return Fail(ErrorCode::kNotFound, "There is no such post.");
-  auto html = posts_.RenderBody(ActorOf(*viewer), id, http::FieldValue(fields, "body"));
-  if (!html) return tl::unexpected(html.error());
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  auto document = PreviewDocument(*publication, *html);
-  if (!document) return tl::unexpected(document.error());
-  Response response;
-  response.body = std::move(*document);
-  response.cache_control = "no-store";
-  // The editor puts this in a sandboxed frame's srcdoc; opened on its own it is just as inert.
-  response.content_security_policy = kPreviewFramePolicy;
-  return response;
+  // The editor page sends its whole form and the post's id (0 for a new one): the preview shows
+  // what a save would store, with the save's rules (raw HTML, the image's words).
+  const auto form = request.FormFields();
+  const std::string id_text = http::FieldValue(form, "post");
+  std::optional<std::int64_t> id;
+  if (!id_text.empty() && id_text != "0") {
+    id = ParseId(id_text).value_or(0);
+    if (*id <= 0) return Fail(ErrorCode::kNotFound, "There is no such post.");
+  }
+  return PreviewArticle(*viewer, id, FieldsFromForm(form), request.Files());
+}
+
+Result<Response> Desk::PreviewArticle(const auth::Viewer& viewer, std::optional<std::int64_t> id,
+                                      const content::PostInput& fields,
+                                      const std::vector<Request::File>& files) const {
+  if (!Can(viewer.role, Action::kWriteDraft))
+    return Fail(ErrorCode::kForbidden, "Your role does not allow writing.");
+  auto finish = [](Response response) {
+    response.cacheable = false;
+    response.cache_control = "no-store";
+    // The editor puts this in a sandboxed frame; opened on its own it is just as inert.
+    response.content_security_policy = kPreviewFramePolicy;
+    return response;
+  };
+  content::PostInput input = fields;
+  // A chosen image is shown from the form's own bytes, when a browser can show it.
+  std::string chosen_image;
+  for (const auto& file : files) {
+    const std::string_view type = media::ImageTypeOf(file.data);
+    if (file.field != "image_file" || type.empty() || file.data.size() > kInlinePreviewImageBytes)
+      continue;
+    std::string encoded(sodium_base64_ENCODED_LEN(file.data.size(), sodium_base64_VARIANT_ORIGINAL),
+                        '\0');
+    sodium_bin2base64(encoded.data(), encoded.size(),
+                      reinterpret_cast<const unsigned char*>(file.data.data()), file.data.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    encoded.resize(encoded.size() - 1);  // the terminating NUL
+    chosen_image = fmt::format("data:{};base64,{}", type, encoded);
+    input.image_url.clear();  // the upload replaces it, as a save would
+  }
+  auto detail = posts_.Preview(ActorOf(viewer), id, input, Now());
+  if (!detail) {
+    if (detail.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(detail.error());
+    auto page = theme_.RenderIn("", "admin/preview", {{"message", detail.error().message}});
+    if (!page) return tl::unexpected(page.error());
+    Response response;
+    response.status = 422;
+    response.body = std::move(*page);
+    return finish(std::move(response));
+  }
+  if (!chosen_image.empty()) detail->post.image.url = std::move(chosen_image);
+  if (!article_preview_) return Fail(ErrorCode::kUnavailable, "The preview is not available.");
+  auto page = article_preview_(std::move(*detail));
+  if (!page) return tl::unexpected(page.error());
+  return finish(std::move(*page));
 }
 
 }  // namespace broadsheet::admin

@@ -82,10 +82,11 @@ Result<Response> Desk::AuditLog(const Request& request) const {
   if (!entries) return tl::unexpected(entries.error());
   const bool more = entries->size() > static_cast<size_t>(kAuditPerPage);
   if (more) entries->pop_back();
+  const TimeZone zone = DeskZone();
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& entry : *entries) {
     rows.push_back(
-        {{"at", FormatIsoTime(entry.at, TimeZone()).substr(0, 19).replace(10, 1, " ")},
+        {{"at", FormatDeskTime(entry.at, zone)},
          {"who", entry.user_name.empty() ? "—" : entry.user_name},
          {"action", entry.action},
          {"post_id", entry.post_id.value_or(0)},

@@ -93,8 +93,8 @@ Result<Response> Desk::SubscribersPage(const Request& request, int status,
          {"email", subscriber.email},
          {"status_label", StatusLabel(subscriber.status)},
          {"sections", subscriber.everything ? "everything" : sections},
-         {"since", FormatHumanDate(subscriber.created_at, zone)},
-         {"consent", subscriber.consented_at ? FormatHumanDate(*subscriber.consented_at, zone) +
+         {"since", FormatDeskTime(subscriber.created_at, zone)},
+         {"consent", subscriber.consented_at ? FormatDeskTime(*subscriber.consented_at, zone) +
                                                    " (" + subscriber.consent_source + ")"
                                              : "none yet"},
          {"can_unsubscribe", subscriber.status == SubscriberStatus::kActive ||

@@ -318,6 +318,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       **store, accounts, **theme, outbox, [&site] { return site.PublicationForChrome(); },
       paths.uploads, markdown::FilterOptions{config.embed_hosts});
   desk.SetImageSettings(config.images);
+  desk.SetArticlePreview([&site](PostDetail detail) {
+    return site.PreviewPage(std::move(detail),
+                            "Preview of unsaved changes: this is how the article will look.", true);
+  });
   auto publication = site.LoadPublication();
   if (!publication) return Failure(publication.error());
   site.Warm();

@@ -122,6 +122,8 @@ bool MayPublish(const Actor& actor, const Post& post) {
          (Owns(actor, post) && Can(actor.role, Action::kPublishOwn));
 }
 
+bool MayChangeNotes(const Actor& actor) { return Can(actor.role, Action::kEditOthers); }
+
 bool MayTrash(const Actor& actor, const Post& post) {
   if (post.id == 0) return false;
   if (Can(actor.role, Action::kDeleteOthers)) return true;
@@ -180,7 +182,8 @@ Result<Post> Posts::Prepare(const Actor& actor, std::optional<std::int64_t> id,
   return Prepared(actor, *stored ? (*stored)->post : Post{}, input);
 }
 
-Result<Post> Posts::Prepared(const Actor& actor, Post post, const PostInput& typed) const {
+Result<Post> Posts::Prepared(const Actor& actor, Post post, const PostInput& typed,
+                             NewTags new_tags) const {
   if (!MayEdit(actor, post))
     return tl::unexpected(Refused("Your role does not allow you to edit this post."));
   PostInput input = typed;
@@ -266,6 +269,7 @@ Result<Post> Posts::Prepared(const Actor& actor, Post post, const PostInput& typ
 
   post.tag_ids.clear();
   for (const Tag& tag : tags) {
+    if (new_tags == NewTags::kLeave) continue;
     auto existing = store_.FindTag(tag.slug);
     if (!existing) return tl::unexpected(existing.error());
     auto tag_id = *existing ? Result<std::int64_t>((*existing)->id) : store_.UpsertTag(tag);
@@ -355,6 +359,38 @@ Result<void> TakeStep(const Actor& actor, const Post& before, Post& post,
 }
 
 }  // namespace
+
+Result<PostDetail> Posts::Preview(const Actor& actor, std::optional<std::int64_t> id,
+                                  const PostInput& typed, Timestamp now) const {
+  auto stored = Stored(id);
+  if (!stored) return tl::unexpected(stored.error());
+  PostInput input = typed;
+  if (Trim(input.title).empty()) input.title = "Untitled";
+  PostDetail detail;
+  if (*stored) detail = std::move(**stored);
+  auto prepared = Prepared(actor, detail.post, input, NewTags::kLeave);
+  if (!prepared) return tl::unexpected(prepared.error());
+  detail.post = std::move(*prepared);
+  auto date = TypedDate(store_, input);
+  if (!date) return tl::unexpected(date.error());
+  detail.post.published_at = date->value_or(detail.post.published_at.value_or(now));
+  detail.section.reset();
+  if (!input.section.empty()) {
+    auto section = store_.FindSection(input.section);
+    if (!section) return tl::unexpected(section.error());
+    detail.section = std::move(*section);
+  }
+  detail.authors.clear();
+  for (const auto& slug : SplitTrimmed(input.authors, ',')) {
+    auto author = store_.FindAuthor(slug);
+    if (!author) return tl::unexpected(author.error());
+    if (*author) detail.authors.push_back(std::move(**author));
+  }
+  detail.tags.clear();
+  for (const auto& name : SplitTrimmed(input.tags, ','))
+    detail.tags.push_back(Tag{0, Slugify(name), std::string(name)});
+  return detail;
+}
 
 Result<std::int64_t> Posts::Save(const Actor& actor, std::optional<std::int64_t> id,
                                  const PostInput& input, int expected_edit_count, Step step,
@@ -474,18 +510,61 @@ Result<void> Posts::RestoreRevision(const Actor& actor, std::int64_t post_id,
   return {};
 }
 
+Result<std::string> Posts::CheckedNote(std::string_view kind, std::string_view text) {
+  if (kind != "correction" && kind != "update")
+    return tl::unexpected(Invalid("A note is a correction or an update."));
+  std::string trimmed(Trim(text));
+  if (trimmed.empty() || trimmed.size() > 2000 || !IsValidUtf8(trimmed))
+    return tl::unexpected(Invalid("Write the note: 1 to 2000 characters."));
+  return trimmed;
+}
+
 Result<std::int64_t> Posts::AddNote(const Actor& actor, std::int64_t post_id, std::string_view kind,
                                     std::string_view text, Timestamp now) const {
   auto detail = FindForEdit(actor, post_id);
   if (!detail) return tl::unexpected(detail.error());
   if (detail->post.status != PostStatus::kPublished)
     return tl::unexpected(Invalid("Notes are for published articles; edit a draft directly."));
-  if (kind != "correction" && kind != "update")
-    return tl::unexpected(Invalid("A note is a correction or an update."));
-  const std::string trimmed(Trim(text));
-  if (trimmed.empty() || trimmed.size() > 2000 || !IsValidUtf8(trimmed))
-    return tl::unexpected(Invalid("Write the note: 1 to 2000 characters."));
-  return store_.AddPostNote(PostNote{0, post_id, std::string(kind), trimmed, now}, actor.user_id);
+  auto checked = CheckedNote(kind, text);
+  if (!checked) return tl::unexpected(checked.error());
+  return store_.AddPostNote(PostNote{0, post_id, std::string(kind), *checked, now}, actor.user_id);
+}
+
+Result<PostNote> Posts::StoredNote(const Actor& actor, std::int64_t post_id,
+                                   std::int64_t note_id) const {
+  auto detail = FindForEdit(actor, post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  if (!MayChangeNotes(actor)) {
+    return tl::unexpected(
+        Refused("Only editors may change or remove a correction or update once it is on the "
+                "article."));
+  }
+  for (const PostNote& note : detail->notes) {
+    if (note.id == note_id) return note;
+  }
+  return Fail(ErrorCode::kNotFound, "There is no such note on this article.");
+}
+
+Result<PostNote> Posts::EditNote(const Actor& actor, std::int64_t post_id, std::int64_t note_id,
+                                 std::string_view kind, std::string_view text) const {
+  auto before = StoredNote(actor, post_id, note_id);
+  if (!before) return tl::unexpected(before.error());
+  auto checked = CheckedNote(kind, text);
+  if (!checked) return tl::unexpected(checked.error());
+  PostNote note = *before;
+  note.kind = std::string(kind);
+  note.text = std::move(*checked);
+  if (auto updated = store_.UpdatePostNote(note); !updated) return tl::unexpected(updated.error());
+  return before;
+}
+
+Result<PostNote> Posts::RemoveNote(const Actor& actor, std::int64_t post_id,
+                                   std::int64_t note_id) const {
+  auto before = StoredNote(actor, post_id, note_id);
+  if (!before) return tl::unexpected(before.error());
+  if (auto removed = store_.DeletePostNote(post_id, note_id); !removed)
+    return tl::unexpected(removed.error());
+  return before;
 }
 
 Result<int> Posts::EmptyTrash(const Actor& actor) const {

@@ -56,6 +56,10 @@ bool IsUnpublished(const Post& post);  // a draft or awaiting review
 bool MayEdit(const Actor& actor, const Post& post);
 bool MayPublish(const Actor& actor, const Post& post);
 bool MayTrash(const Actor& actor, const Post& post);
+// Whether `actor` may reword or remove the correction and update notes already on an article:
+// editors and above (kEditOthers). An author may add a note to their own article, but taking
+// back or rewording what the publication has told its readers is an editor's decision.
+bool MayChangeNotes(const Actor& actor);
 
 class Posts {
  public:
@@ -72,6 +76,11 @@ class Posts {
   // the input leaves empty. May create the tags the input names.
   Result<Post> Prepare(const Actor& actor, std::optional<std::int64_t> id,
                        const PostInput& input) const;
+  // The article `input` would make, as readers would see it, without storing anything (no tag
+  // is created): for the desk's preview. A missing headline reads "Untitled"; an empty date is
+  // `now`. The same kInvalidArgument as Prepare for any other wrong field.
+  Result<PostDetail> Preview(const Actor& actor, std::optional<std::int64_t> id,
+                             const PostInput& input, Timestamp now) const;
   // Saves `input` as post `id` (nullopt: a new post) and takes `step`, as one transaction with
   // the address bookkeeping and a revision. `expected_edit_count` is the edit count the form was
   // opened at. Returns the post's id. Fails with kNotFound, kForbidden and kInvalidArgument
@@ -95,6 +104,16 @@ class Posts {
   // A dated correction or update note under a published article.
   Result<std::int64_t> AddNote(const Actor& actor, std::int64_t post_id, std::string_view kind,
                                std::string_view text, Timestamp now) const;
+  // An editor's change to note `note_id` of post `post_id` (its kind and text; its date stays),
+  // or its removal. Both return the note as it was, for the audit log. kForbidden unless
+  // MayChangeNotes and MayEdit allow it; kNotFound for no such post or note on it;
+  // kInvalidArgument (as AddNote) for a bad kind or text.
+  Result<PostNote> EditNote(const Actor& actor, std::int64_t post_id, std::int64_t note_id,
+                            std::string_view kind, std::string_view text) const;
+  Result<PostNote> RemoveNote(const Actor& actor, std::int64_t post_id, std::int64_t note_id) const;
+  // Note `note_id` of post `post_id`, when `actor` may change it (EditNote's errors), for the
+  // form that changes it.
+  Result<PostNote> StoredNote(const Actor& actor, std::int64_t post_id, std::int64_t note_id) const;
   // Deletes every trashed post for good (their addresses answer 410); returns how many.
   Result<int> EmptyTrash(const Actor& actor) const;
   // Publishes the scheduled posts whose time has come; returns how many. (Scheduling cleared
@@ -111,8 +130,13 @@ class Posts {
  private:
   // Post `id` (nullopt: none, a new post); kNotFound when there is no such post.
   Result<std::optional<PostDetail>> Stored(std::optional<std::int64_t> id) const;
-  // Prepare, from the post as stored (id 0: a new one).
-  Result<Post> Prepared(const Actor& actor, Post post, const PostInput& input) const;
+  // A note's text, trimmed and checked (kInvalidArgument), for a kind that exists.
+  static Result<std::string> CheckedNote(std::string_view kind, std::string_view text);
+  // Prepare, from the post as stored (id 0: a new one). With kLeave, tags not yet known keep id
+  // 0 and are not created.
+  enum class NewTags { kCreate, kLeave };
+  Result<Post> Prepared(const Actor& actor, Post post, const PostInput& input,
+                        NewTags new_tags = NewTags::kCreate) const;
 
   Store& store_;
   const BodyPolicy& policy_;

@@ -80,6 +80,11 @@ int TimeZone::OffsetAt(Timestamp when) const {
   return static_cast<int>(zone_->get_info(ToSys(when)).offset.count());
 }
 
+std::string TimeZone::AbbreviationAt(Timestamp when) const {
+  if (zone_ == nullptr) return "UTC";
+  return zone_->get_info(ToSys(when)).abbrev;
+}
+
 Result<Timestamp> ParseIsoTime(std::string_view text, const TimeZone& zone) {
   size_t pos = 0;
   int year, month, day, hour = 0, minute = 0, second = 0;
@@ -164,6 +169,13 @@ std::string FormatIsoTime(Timestamp when, const TimeZone& zone) {
 std::string FormatHumanDate(Timestamp when, const TimeZone& zone) {
   const CivilDate civil = CivilDateIn(when, zone);
   return fmt::format("{} {}, {}", kMonthNames[civil.month - 1], civil.day, civil.year);
+}
+
+std::string FormatDeskTime(Timestamp when, const TimeZone& zone) {
+  // FormatIsoTime's "2024-03-01T09:30:00+01:00" cut to the minute, then the abbreviation.
+  std::string text = FormatIsoTime(when, zone).substr(0, 16);
+  text[10] = ' ';
+  return text + " " + zone.AbbreviationAt(when);
 }
 
 std::string FormatHttpDate(Timestamp when) {

@@ -31,6 +31,9 @@ class TimeZone {
   std::string_view name() const;
   // The zone's offset from UTC at `when`, in seconds.
   int OffsetAt(Timestamp when) const;
+  // The zone's abbreviation at `when` ("EST", "EDT", "CET"; "UTC" for UTC). Zones without a
+  // letter abbreviation give their offset as the tz database spells it ("+03").
+  std::string AbbreviationAt(Timestamp when) const;
 
  private:
   explicit TimeZone(const date::time_zone* zone) : zone_(zone) {}
@@ -47,6 +50,9 @@ Result<Timestamp> ParseIsoTime(std::string_view text, const TimeZone& zone);
 std::string FormatIsoTime(Timestamp when, const TimeZone& zone);
 // "March 1, 2024" in `zone`.
 std::string FormatHumanDate(Timestamp when, const TimeZone& zone);
+// "2024-03-01 09:30 EST": how the desk shows every time, in the publication's zone with the
+// abbreviation in force then, so that staff never have to guess which clock a time is on.
+std::string FormatDeskTime(Timestamp when, const TimeZone& zone);
 // "Fri, 01 Mar 2024 08:30:00 GMT" (RFC 7231 IMF-fixdate).
 std::string FormatHttpDate(Timestamp when);
 // "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110's preferred form); nullopt for anything else.

@@ -103,6 +103,15 @@ Result<void> InitImages() {
   return {};
 }
 
+std::string_view ImageTypeOf(std::string_view data) {
+  if (data.starts_with("\xFF\xD8\xFF")) return "image/jpeg";
+  if (data.starts_with("\x89PNG\r\n\x1A\n")) return "image/png";
+  if (data.starts_with("GIF87a") || data.starts_with("GIF89a")) return "image/gif";
+  if (data.size() >= 12 && data.starts_with("RIFF") && data.substr(8, 4) == "WEBP")
+    return "image/webp";
+  return {};
+}
+
 Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& limits) {
   // libvips starts on the first upload, so a server that never receives one never loads it.
   if (auto ready = InitImages(); !ready) return tl::unexpected(ready.error());

@@ -54,6 +54,10 @@ struct ProcessedImage {
 // concurrency: the server goes through ImageProcessor.
 Result<ProcessedImage> ProcessUpload(std::string_view data, const ImageLimits& limits = {});
 
+// "image/jpeg", "image/png", "image/webp" or "image/gif" by the file's first bytes; empty for
+// anything else. Only names the format a browser will read: nothing is decoded.
+std::string_view ImageTypeOf(std::string_view data);
+
 struct ImageSettings {
   ImageLimits limits;
   int max_jobs = 1;  // images processed at once

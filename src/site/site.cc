@@ -397,6 +397,9 @@ Result<SiteContext> Site::ReadContext(std::string current_section) const {
   context.pages = std::move(*pages);
   context.css_url = theme_.AssetUrl("style.css");
   context.icon_url = theme_.AssetUrl("icon.svg");
+  // Without mail no confirmation could be sent: pages offer no signup form rather than one that
+  // fails when submitted. Fixed while the server runs, like the outbox.
+  context.newsletter_open = outbox_ != nullptr && outbox_->configured();
   {
     std::unique_lock lock(known_mutex_);
     if (!known_context_ || version > known_version_) {
@@ -867,6 +870,7 @@ Result<Response> Site::RenderNewsletter(nlohmann::json state, int status) const 
   }
   state["section_choices"] = sections;
   state["has_sections"] = !sections.empty();
+  state["closed"] = !context->newsletter_open;
   nlohmann::json view = {{"site", SiteView(*context)},
                          {"head", HeadView(head, context->publication)},
                          {"newsletter", std::move(state)}};
@@ -885,8 +889,7 @@ Result<newsletter::Subscriptions*> Site::Newsletter() {
 }
 
 Result<Response> Site::NewsletterPage(const Request&) const {
-  const bool closed = !outbox_ || !outbox_->configured();  // fixed while the server runs
-  auto response = RenderNewsletter({{"ask", true}, {"everything", true}, {"closed", closed}}, 200);
+  auto response = RenderNewsletter({{"ask", true}, {"everything", true}}, 200);
   if (response) response->cacheable = true;  // the same for everyone
   if (response) response->cache_control.clear();
   return response;
@@ -1191,18 +1194,31 @@ Result<Response> Site::Preview(const Request& request) const {
   auto found = store_.FindPostById(id);
   if (!found) return tl::unexpected(found.error());
   if (!*found || (*found)->post.status == PostStatus::kTrash) return tl::unexpected(invalid);
-  PostDetail detail = std::move(**found);
+  // Comments are closed on a link for outside reviewers: there is nothing to comment on yet.
+  return PreviewPage(std::move(**found),
+                     "Preview: this article is not published. Please do not share this link.",
+                     false);
+}
+
+Result<Response> Site::PreviewPage(PostDetail detail, const std::string& banner,
+                                   bool comments_as_published) const {
   auto context = Context(detail.section ? detail.section->slug : "");
   if (!context) return tl::unexpected(context.error());
   if (!detail.post.published_at) detail.post.published_at = context->now;
   Head head;
   head.title = "Preview: " + detail.post.title;
   head.noindex = true;
+  // Whether the article will take comments, as its page will say once published.
+  bool open = false;
+  if (comments_as_published && detail.post.kind == PostKind::kArticle) {
+    auto rules = comments_.CurrentRules();
+    if (!rules) return tl::unexpected(rules.error());
+    open = comments::Comments::Open(detail.post, *rules, context->now);
+  }
   nlohmann::json view = {
-      {"site", SiteView(*context)},
-      {"head", HeadView(head, context->publication)},
-      {"preview_banner", "Preview: this article is not published. Please do not share this link."},
-      {"article", ArticleView(detail, *context)}};
+      {"site", SiteView(*context)}, {"head", HeadView(head, context->publication)},
+      {"preview_banner", banner},   {"article", ArticleView(detail, *context)},
+      {"comments_open", open},      {"comment_form", nlohmann::json::object()}};
   auto response = RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view);
   if (!response) return response;
   response->cacheable = false;

@@ -102,6 +102,13 @@ class Site {
   http::Response ErrorPage(int status, const Error& error, const http::Request& request,
                            std::string_view kept_text = {}) const;
 
+  // An article or page not (or not yet) published, as readers would see it, under a banner
+  // saying it is a preview: never cached, never indexed. For signed preview links and the desk's
+  // preview of unsaved text (which shows the comment form the article will have, inert in its
+  // sandboxed frame, when `comments_as_published`).
+  Result<http::Response> PreviewPage(PostDetail detail, const std::string& banner,
+                                     bool comments_as_published) const;
+
   // The publication settings with this deployment's overrides applied.
   Result<Publication> LoadPublication() const;
   // Reads the site context once, so that error pages keep the publication's look should the

@@ -95,6 +95,7 @@ nlohmann::json SiteView(const SiteContext& context) {
           {"has_sections", !sections.empty()},
           {"pages", pages},
           {"has_pages", !pages.empty()},
+          {"newsletter_open", context.newsletter_open},
           {"year", CivilDateIn(context.now, context.zone).year}};
 }
 

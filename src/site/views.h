@@ -19,7 +19,8 @@ struct SiteContext {
   std::vector<PostDetail> pages;  // kind=page, for the footer
   std::string css_url;
   std::string icon_url;
-  std::string current_section;  // slug, to mark the navigation
+  std::string current_section;   // slug, to mark the navigation
+  bool newsletter_open = false;  // mail is configured, so a reader can sign up
   Timestamp now = 0;
 };
 

@@ -10,8 +10,8 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT c.id, c.post_id, c.parent_id, c.status, c.author_name, c.author_email, c.author_url, "
-    "c.body_markdown, c.body_html, c.client_hash, c.user_id, c.created_at, p.slug, c.reason "
-    "FROM comments c JOIN posts p ON p.id = c.post_id ";
+    "c.body_markdown, c.body_html, c.client_hash, c.user_id, c.created_at, p.slug, c.reason, "
+    "p.title FROM comments c JOIN posts p ON p.id = c.post_id ";
 
 Comment CommentRow(const Row& row) {
   Comment comment;
@@ -29,6 +29,7 @@ Comment CommentRow(const Row& row) {
   comment.created_at = row.Int(11);
   comment.post_slug = row.Text(12);
   comment.reason = row.Text(13);
+  comment.post_title = row.Text(14);
   return comment;
 }
 
@@ -312,6 +313,13 @@ Result<int> CountApproved(Connection& c, std::int64_t post_id) {
   auto found = c.Integer("SELECT approved FROM comment_counts WHERE post_id = ?", post_id);
   if (!found) return tl::unexpected(found.error());
   return static_cast<int>(found->value_or(0));
+}
+
+Result<int> CountWithStatus(Connection& c, CommentStatus status) {
+  auto counted =
+      c.Integer("SELECT count(*) FROM comments WHERE status = ?", CommentStatusName(status));
+  if (!counted) return tl::unexpected(counted.error());
+  return static_cast<int>(counted->value_or(0));
 }
 
 Result<bool> HasApprovedFrom(Connection& c, const std::string& email) {

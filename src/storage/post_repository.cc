@@ -549,6 +549,21 @@ Result<std::int64_t> AddNote(Connection& c, const PostNote& note,
   return **id;
 }
 
+Result<void> UpdateNote(Connection& c, const PostNote& note) {
+  auto changed = c.Exec("UPDATE post_notes SET kind = ?, text = ? WHERE id = ? AND post_id = ?",
+                        note.kind, note.text, note.id, note.post_id);
+  if (!changed) return tl::unexpected(changed.error());
+  if (*changed == 0) return Fail(ErrorCode::kNotFound, "There is no such note.");
+  return {};
+}
+
+Result<void> DeleteNote(Connection& c, std::int64_t post_id, std::int64_t note_id) {
+  auto removed = c.Exec("DELETE FROM post_notes WHERE id = ? AND post_id = ?", note_id, post_id);
+  if (!removed) return tl::unexpected(removed.error());
+  if (*removed == 0) return Fail(ErrorCode::kNotFound, "There is no such note.");
+  return {};
+}
+
 Result<void> RestoreNote(Connection& c, const PostNote& note) {
   return Done(c.Exec("INSERT INTO post_notes(post_id, kind, text, at) VALUES (?, ?, ?, ?)",
                      note.post_id, note.kind, note.text, note.at));

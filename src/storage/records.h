@@ -299,8 +299,9 @@ struct Comment {
   std::string client_hash;  // keyed hash of the client address, never the address itself
   std::optional<std::int64_t> user_id;  // set when signed-in staff wrote it
   Timestamp created_at = 0;
-  std::string reason;     // why it was held or marked as spam, for moderators
-  std::string post_slug;  // filled when listing for moderators
+  std::string reason;      // why it was held or marked as spam, for moderators
+  std::string post_slug;   // filled when listing for moderators
+  std::string post_title;  // the article's headline, filled with post_slug
 };
 
 // What the spam filter learned from moderators: how many comments it was taught as spam and as

@@ -162,7 +162,11 @@ Result<int> DeleteTrashed(Connection& c);              // how many
 Result<std::int64_t> AddNote(Connection& c, const PostNote& note,
                              std::optional<std::int64_t> user_id);
 Result<void> RestoreNote(Connection& c, const PostNote& note);  // as exported, without marking
-Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id);  // newest first
+// An editor's change to a note's kind and text (its date stays); kNotFound when post
+// `note.post_id` has no note `note.id`.
+Result<void> UpdateNote(Connection& c, const PostNote& note);
+Result<void> DeleteNote(Connection& c, std::int64_t post_id, std::int64_t note_id);  // kNotFound
+Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id);        // newest first
 Result<std::optional<Revision>> FindRevision(Connection& c, std::int64_t id);
 Result<void> RestoreRevision(Connection& c, const Revision& revision);  // as exported
 // Stored bodies after `after_id`, in id order, for upgrade passes over every post.
@@ -208,7 +212,8 @@ Result<int> CountRecent(Connection& c, const std::string& email, const std::stri
                         Timestamp since);
 Result<bool> HasDuplicate(Connection& c, std::int64_t post_id, const std::string& email,
                           const std::string& body);
-Result<int> CountApproved(Connection& c, std::int64_t post_id);  // kept by triggers
+Result<int> CountApproved(Connection& c, std::int64_t post_id);    // kept by triggers
+Result<int> CountWithStatus(Connection& c, CommentStatus status);  // of every post
 Result<bool> HasApprovedFrom(Connection& c, const std::string& email);
 }  // namespace comments
 

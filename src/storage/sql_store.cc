@@ -316,6 +316,15 @@ Result<std::int64_t> SqlStore::AddPostNote(const PostNote& note,
       [&](storage::Connection& c) { return storage::posts::AddNote(c, note, user_id); });
 }
 
+Result<void> SqlStore::UpdatePostNote(const PostNote& note) {
+  return Writing([&](storage::Connection& c) { return storage::posts::UpdateNote(c, note); });
+}
+
+Result<void> SqlStore::DeletePostNote(std::int64_t post_id, std::int64_t note_id) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::posts::DeleteNote(c, post_id, note_id); });
+}
+
 Result<std::vector<Revision>> SqlStore::ListRevisions(std::int64_t post_id) {
   return database_->Read(
       [&](storage::Connection& c) { return storage::posts::Revisions(c, post_id); });
@@ -475,6 +484,11 @@ Result<bool> SqlStore::HasDuplicateComment(std::int64_t post_id, const std::stri
 Result<int> SqlStore::CountApprovedComments(std::int64_t post_id) {
   return database_->Read(
       [&](storage::Connection& c) { return storage::comments::CountApproved(c, post_id); });
+}
+
+Result<int> SqlStore::CountComments(CommentStatus status) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::comments::CountWithStatus(c, status); });
 }
 
 Result<bool> SqlStore::HasApprovedCommentFrom(const std::string& email) {

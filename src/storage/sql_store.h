@@ -109,6 +109,8 @@ class SqlStore final : public Store {
   Result<void> SetUpgradeVersion(const std::string& name, int version) override;
   Result<std::int64_t> AddPostNote(const PostNote& note,
                                    std::optional<std::int64_t> user_id) override;
+  Result<void> UpdatePostNote(const PostNote& note) override;
+  Result<void> DeletePostNote(std::int64_t post_id, std::int64_t note_id) override;
   Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) override;
   Result<void> RestoreRevision(const Revision& revision) override;
   Result<void> RestorePostNote(const PostNote& note) override;
@@ -141,6 +143,7 @@ class SqlStore final : public Store {
   Result<SpamCounts> CountSpamWords(const std::vector<std::string>& words) override;
   Result<bool> HasApprovedCommentFrom(const std::string& email) override;
   Result<int> CountApprovedComments(std::int64_t post_id) override;
+  Result<int> CountComments(CommentStatus status) override;
   Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,
                                   Timestamp since) override;
   Result<bool> HasDuplicateComment(std::int64_t post_id, const std::string& email,

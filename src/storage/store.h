@@ -138,6 +138,11 @@ class Store {
   // Appends a correction or update note to a post and marks the post updated at `note.at`.
   virtual Result<std::int64_t> AddPostNote(const PostNote& note,
                                            std::optional<std::int64_t> user_id) = 0;
+  // An editor's change to a note's kind and text, or its removal. The note's date and the post's
+  // updated time stay as they were: a fixed typo in a correction is not a new correction.
+  // kNotFound when post `note.post_id` has no note `note.id`.
+  virtual Result<void> UpdatePostNote(const PostNote& note) = 0;
+  virtual Result<void> DeletePostNote(std::int64_t post_id, std::int64_t note_id) = 0;
 
   virtual Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) = 0;
   // Restoring an export: a revision and a note stored exactly as given (the note does not
@@ -213,6 +218,9 @@ class Store {
   // The approved comments of a post, kept by the database (a table maintained by triggers),
   // so lists that show counts never count comments.
   virtual Result<int> CountApprovedComments(std::int64_t post_id) = 0;
+  // How many comments of every post have `status` (the desk's count of those awaiting
+  // moderation).
+  virtual Result<int> CountComments(CommentStatus status) = 0;
   // Comments since `since` from this e-mail address, and from this client (keyed hash).
   virtual Result<int> CountRecentComments(const std::string& email, const std::string& client_hash,
                                           Timestamp since) = 0;

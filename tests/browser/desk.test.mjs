@@ -8,7 +8,7 @@ import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { addressOf, launchChromium } from './harness.mjs';
 import { initArguments } from './postgres.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,20 +69,8 @@ before(async () => {
     env: { ...process.env, BROADSHEET_COMMENTS_PER_MINUTE: '0', BROADSHEET_COMMENTS_PER_HOUR: '0',
            BROADSHEET_SEARCHES_PER_MINUTE: '0' },
   });
-  base = await new Promise((resolve, reject) => {
-    let seen = '';
-    server.stderr.on('data', (chunk) => {
-      seen += chunk;
-      const found = seen.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (found) resolve(found[1]);
-    });
-    server.on('exit', () => reject(new Error('server exited: ' + seen)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+  base = await addressOf(server);
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -135,8 +123,18 @@ test('an editor writes an article with an image, previews, schedules and publish
   await page.setInputFiles('#image_file', photo);
   await page.fill('#image_alt', 'Two lines on a price chart');
   await page.fill('#image_credit', 'Chart by The Meridian Review');
+  // The preview beside the text is the article as readers will see it, the chosen photo
+  // included, and nothing is saved or uploaded for it.
+  const mediaBefore = await page.context().request.get(base + '/admin/media');
   await page.click('button[value=preview]');
-  assert.equal(await page.frameLocator('.editor-preview-frame').locator('em').innerText(), 'emphasis');
+  const preview = page.frameLocator('.editor-preview-frame');
+  await preview.locator('em', { hasText: 'emphasis' }).waitFor({ state: 'attached' });
+  assert.equal(await preview.locator('h1').innerText(), 'Sanctions That Bite Back');
+  assert.match(await preview.locator('.featured-image img').getAttribute('src'), /^data:image\/png;base64,/);
+  assert.match(await preview.locator('body').innerText(), /Chart by The Meridian Review/);
+  assert.equal(await page.getByRole('button', { name: 'Close preview' }).getAttribute('aria-expanded'), 'true');
+  const mediaAfter = await page.context().request.get(base + '/admin/media');
+  assert.equal((await mediaAfter.text()).match(/<img /g)?.length, (await mediaBefore.text()).match(/<img /g)?.length);
   await page.click('button[value=save]');
   await page.waitForURL(/\/admin\/posts\/\d+\?saved=save/);
   assert.match(await page.locator('.notice').innerText(), /Saved/);
@@ -168,6 +166,7 @@ test('the editor previews live and autosaves drafts', async () => {
   const page = await signIn('editor@example.org');
   await page.goto(base + '/admin/posts/new');
   await page.fill('#title', 'Autosaved Thoughts');
+  await page.click('button[value=preview]');
   await fillBody(page, 'A *live* preview.');
   const preview = page.frameLocator('.editor-preview-frame');
   // (attached: Chromium lays out an offscreen sandboxed frame only once it is on screen.)
@@ -221,6 +220,7 @@ test("the owner clicking inside a hostile draft's preview changes nothing", asyn
   const requests = [];
   owner.on('request', (request) => requests.push(request.method() + ' ' + request.url()));
   await owner.goto(draftUrl);
+  await owner.click('button[value=preview]');
   const preview = owner.frameLocator('.editor-preview-frame');
   // (attached, not visible: Chromium may leave a sandboxed srcdoc frame unlaid-out for
   // Playwright, so the clicks below are dispatched click events: they run the buttons'
@@ -228,9 +228,10 @@ test("the owner clicking inside a hostile draft's preview changes nothing", asyn
   await preview.getByText('Approve and publish').waitFor({ state: 'attached' });
   // The allowlist filter took the controls out (their words stay), and nothing of the draft is
   // part of the editor's own page.
-  assert.equal(await preview.locator('button, input, form').count(), 0);
+  assert.equal(await preview.locator('.article-body :is(button, input, form)').count(), 0);
   assert.equal(await owner.locator('form button', { hasText: 'Approve' }).count(), 0);
-  assert.equal(await owner.locator('.editor-preview-frame').evaluate((frame) => frame.closest('form')), null);
+  // The frame grants nothing: no scripts, forms, popups, navigation or same origin.
+  assert.equal(await owner.locator('.editor-preview-frame').getAttribute('sandbox'), '');
   await preview.getByText('Approve and publish').dispatchEvent('click');
   await preview.getByText('Also approve').dispatchEvent('click');
   await owner.waitForTimeout(1000);
@@ -254,7 +255,7 @@ test("a contributor's attempt to publish is refused", async () => {
     button.name = 'do';
     button.value = 'publish';
     button.id = 'forged';
-    document.querySelector('form.editor').appendChild(button);
+    document.querySelector('form.editor .editor-actions').appendChild(button);
   });
   // The save's answer, not the live preview's (which may still be on its way).
   // (Leaving the body may have created the draft already, at /admin/posts/ID, by autosave.)

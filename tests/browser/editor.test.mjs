@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { addressOf, launchChromium } from './harness.mjs';
 import { initArguments } from './postgres.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,20 +32,8 @@ before(async () => {
        '--password-stdin', '--site', site], PASSWORD + '\n');
   server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'],
                  { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await new Promise((resolve, reject) => {
-    let seen = '';
-    server.stderr.on('data', (chunk) => {
-      seen += chunk;
-      const found = seen.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (found) resolve(found[1]);
-    });
-    server.on('exit', () => reject(new Error('server exited: ' + seen)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+  base = await addressOf(server);
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -227,8 +215,9 @@ test('the editor\'s Markdown renders as the text it opened, for every demo artic
     const render = async (body) => {
       const data = new URLSearchParams({ csrf: frame.dataset.token, post: '0', body });
       const response = await fetch('/admin/preview', { method: 'POST', body: data });
+      // The article's body as the preview renders it (its date and reading time aside).
       const html = await response.text();
-      const main = html.slice(html.indexOf('<body'));
+      const main = html.slice(html.indexOf('<div class="article-body">'), html.indexOf('<footer'));
       // Soft line breaks in the source are newlines in the HTML; the editor joins lines.
       return main.replace(/\s+/g, ' ').replace(/> </g, '><');
     };
@@ -359,6 +348,113 @@ test('a paste from Google Docs keeps headings, emphasis, links, lists and tables
                'Plain words then **bold words** and *italic* and a [link](https://example.org/source).\n\n' +
                '- first\n- second\n\n' +
                '| Year (est.) | Share |\n| --- | --- |\n| 2024 | 12 % |\n');
+  assert.deepEqual(page.errors, []);
+});
+
+// Clipboard HTML as Microsoft Word (Windows, 365) writes it: Mso classes, lists as styled
+// paragraphs with their markers in mso-list:Ignore spans inside conditional comments, <o:p>,
+// footnotes as _ftn links with the notes in a footnote-list div at the end.
+const WORD = '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta charset="utf-8">' +
+  '<style><!-- p.MsoNormal {margin:0cm;} --></style></head><body lang="EN-GB" style="tab-interval:36.0pt">' +
+  '<!--StartFragment--><h1>Grain and Leverage<o:p></o:p></h1>' +
+  '<p class="MsoNormal">Exports fell by a third<a style="mso-footnote-id:ftn1" href="#_ftn1" name="_ftnref1" title="">' +
+  '<span class="MsoFootnoteReference"><span style="mso-special-character:footnote"><![if !supportFootnotes]>' +
+  '<span class="MsoFootnoteReference"><span style="font-size:11.0pt">[1]</span></span><![endif]></span></span></a>, ' +
+  'a <b>sharp</b> and <i>sudden</i> drop.<o:p></o:p></p>' +
+  '<p class="MsoNormal"><o:p>&nbsp;</o:p></p>' +
+  '<p class="MsoListParagraphCxSpFirst" style="text-indent:-18.0pt;mso-list:l0 level1 lfo1"><![if !supportLists]>' +
+  '<span style="font-family:Symbol;mso-list:Ignore">·<span style="font:7.0pt \'Times New Roman\'">&nbsp;&nbsp;&nbsp; </span></span><![endif]>Ports<o:p></o:p></p>' +
+  '<p class="MsoListParagraphCxSpMiddle" style="margin-left:72.0pt;text-indent:-18.0pt;mso-list:l0 level2 lfo1"><![if !supportLists]>' +
+  '<span style="font-family:\'Courier New\';mso-list:Ignore">o<span style="font:7.0pt \'Times New Roman\'">&nbsp;&nbsp; </span></span><![endif]>Odesa<o:p></o:p></p>' +
+  '<p class="MsoListParagraphCxSpLast" style="text-indent:-18.0pt;mso-list:l0 level1 lfo1"><![if !supportLists]>' +
+  '<span style="font-family:Symbol;mso-list:Ignore">·<span style="font:7.0pt \'Times New Roman\'">&nbsp;&nbsp;&nbsp; </span></span><![endif]>Rail<o:p></o:p></p>' +
+  '<p class="MsoListParagraphCxSpFirst" style="text-indent:-18.0pt;mso-list:l1 level1 lfo2"><![if !supportLists]>' +
+  '<span style="mso-list:Ignore">1.<span style="font:7.0pt \'Times New Roman\'">&nbsp;&nbsp; </span></span><![endif]>First step<o:p></o:p></p>' +
+  '<p class="MsoListParagraphCxSpLast" style="text-indent:-18.0pt;mso-list:l1 level1 lfo2"><![if !supportLists]>' +
+  '<span style="mso-list:Ignore">2.<span style="font:7.0pt \'Times New Roman\'">&nbsp;&nbsp; </span></span><![endif]>Second step<o:p></o:p></p>' +
+  '<p class="MsoQuote">Markets price fear first.<o:p></o:p></p>' +
+  '<p class="MsoNormal">See <a href="https://example.org/report">the report</a>.<o:p></o:p></p>' +
+  '<div style="mso-element:footnote-list"><![if !supportFootnotes]><br clear="all"><hr align="left" size="1" width="33%"><![endif]>' +
+  '<div style="mso-element:footnote" id="ftn1"><p class="MsoFootnoteText"><a style="mso-footnote-id:ftn1" href="#_ftnref1" name="_ftn1" title="">' +
+  '<span class="MsoFootnoteReference"><span style="mso-special-character:footnote"><![if !supportFootnotes]><span class="MsoFootnoteReference">' +
+  '<span style="font-size:10.0pt">[1]</span></span><![endif]></span></span></a> Customs data, 2025.<o:p></o:p></p></div></div>' +
+  '<!--EndFragment--></body></html>';
+
+// Google Docs' footnotes: a superscript link to the note and the note linking back.
+const GOOGLE_DOCS_NOTE = '<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-9f">' +
+  '<p dir="ltr"><span style="font-weight:400">A claim</span><sup><a href="#ftnt1" id="ftnt_ref1">[1]</a></sup><span style="font-weight:400">.</span></p>' +
+  '<hr><div><p dir="ltr"><a href="#ftnt_ref1" id="ftnt1">[1]</a><span style="font-weight:400"> The source.</span></p></div></b>';
+
+async function paste(page, html) {
+  await page.evaluate((clipboard) => {
+    const data = new DataTransfer();
+    data.setData('text/html', clipboard);
+    data.setData('text/plain', 'x');
+    document.querySelector('.writing-text').dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, html);
+}
+
+test('a paste from Word keeps headings, lists, quotes, links and footnotes, not its markup', async () => {
+  const page = await signIn();
+  await newPost(page, 'From Word');
+  await paste(page, WORD);
+  assert.equal(await page.inputValue('#body'),
+               '# Grain and Leverage\n\n' +
+               'Exports fell by a third[^1], a **sharp** and *sudden* drop.\n\n' +
+               '- Ports\n  - Odesa\n- Rail\n\n' +
+               '1. First step\n2. Second step\n\n' +
+               '> Markets price fear first.\n\n' +
+               'See [the report](https://example.org/report).\n\n' +
+               '[^1]: Customs data, 2025.\n');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a paste from Google Docs keeps its footnotes', async () => {
+  const page = await signIn();
+  await newPost(page, 'Docs Notes');
+  await paste(page, GOOGLE_DOCS_NOTE);
+  assert.match(await page.inputValue('#body'), /^A claim\[\^1\]\.\n\n(\* \* \*|---)\n\n\[\^1\]: The source\.\n$/);
+  assert.deepEqual(page.errors, []);
+});
+
+// A selection copied from a news site in chromium: styled wrappers, classes, a share button, a
+// script-bearing link and a quote.
+const WEB_PAGE = '<meta charset="utf-8"><div class="story" style="color: rgb(34, 34, 34); font-family: Georgia;">' +
+  '<h2 class="headline" style="font-size: 28px;">What the Ceasefire Leaves Out</h2>' +
+  '<p class="lede" style="margin: 0;">Talks resume <a href="https://news.example/talks" class="inline" onclick="track()">on Monday</a>, ' +
+  'with <strong>no</strong> agenda.</p><button class="share">Share</button>' +
+  '<blockquote class="pull" style="border-left: 2px solid;"><p>“Nothing is agreed.”</p></blockquote>' +
+  '<p>Read <a href="javascript:alert(1)">more</a>.</p></div>';
+
+test('a paste from a web page keeps its structure and drops its controls and styling', async () => {
+  const page = await signIn();
+  await newPost(page, 'From the Web');
+  await paste(page, WEB_PAGE);
+  assert.equal(await page.inputValue('#body'),
+               '## What the Ceasefire Leaves Out\n\n' +
+               'Talks resume [on Monday](https://news.example/talks), with **no** agenda.\n\n' +
+               'Share\n\n' +
+               '> “Nothing is agreed.”\n\n' +
+               'Read more.\n');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a hostile or unusual paste is read as text, never as Markdown it did not say', async () => {
+  const page = await signIn();
+  await newPost(page, 'Odd Pastes');
+  // A footnote mark whose label would write Markdown (and HTML) of its own; one with no label
+  // (as a Broadsheet article's own notes copy); a table of contents and a "back to top" link.
+  await paste(page, '<p>Agreed<sup class="footnote-ref" data-label="1]&#10;&#10;<script>alert(1)</script>&#10;&#10;[^2">9</sup> then.</p>' +
+    '<p>Cited<sup class="footnote-ref"><a href="#fn1">1</a></sup>.</p>' +
+    '<ul><li><a href="#s1" id="toc1">Section one</a></li></ul>' +
+    '<h2><a href="#toc1" id="s1">Section one</a></h2><p>Important text. <a href="#top">Back to top</a></p>' +
+    '<base href="https://evil.example/"><p><img src="javascript:alert(2)" alt="x"><a href="#s1" style="color:red" onclick="go()">Jump</a></p>');
+  const body = await page.inputValue('#body');
+  assert.doesNotMatch(body, /<script|\[\^|javascript:/);
+  assert.match(body, /Agreed9 then\./);
+  assert.match(body, /## \[?Section one/);
+  assert.match(body, /Important text\./);
   assert.deepEqual(page.errors, []);
 });
 

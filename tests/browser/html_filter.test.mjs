@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { addressOf, launchChromium } from './harness.mjs';
 import { initArguments } from './postgres.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,20 +39,8 @@ before(async () => {
   run(['init', site, ...initArguments()]);
   run(['import', 'markdown', content, '--site', site]);
   server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await new Promise((resolve, reject) => {
-    let seen = '';
-    server.stderr.on('data', (chunk) => {
-      seen += chunk;
-      const found = seen.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (found) resolve(found[1]);
-    });
-    server.on('exit', () => reject(new Error('server exited: ' + seen)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+  base = await addressOf(server);
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -262,6 +262,93 @@ TEST_P(PostsTest, NotesAreForPublishedArticles) {
   EXPECT_EQ(detail.post.updated_at, kNow + 60);
 }
 
+TEST_P(PostsTest, OnlyEditorsRewordOrRemoveNotes) {
+  const std::int64_t id = Save(author_, std::nullopt, Input("Own Figures"), Step::kPublish);
+  const std::int64_t note = *posts_->AddNote(author_, id, "correction", "It was 12%.", kNow + 60);
+  EXPECT_FALSE(MayChangeNotes(author_));
+  EXPECT_FALSE(MayChangeNotes(writer_));
+  EXPECT_TRUE(MayChangeNotes(editor_));
+  // The author may add to their own article, but not take back what it told readers.
+  EXPECT_EQ(posts_->EditNote(author_, id, note, "correction", "It was 13%.").error().code,
+            ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->RemoveNote(author_, id, note).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->EditNote(writer_, id, note, "correction", "It was 13%.").error().code,
+            ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->RemoveNote(writer_, id, note).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ((**store_->FindPostById(id)).notes.at(0).text, "It was 12%.");
+}
+
+TEST_P(PostsTest, AnEditorRewordsANoteKeepingItsDate) {
+  const std::int64_t id = Save(editor_, std::nullopt, Input("Vote Count"), Step::kPublish);
+  const std::int64_t note = *posts_->AddNote(editor_, id, "correction", "It was 52.", kNow + 60);
+  auto before = posts_->EditNote(editor_, id, note, "update", "  It was 51.  ");
+  ASSERT_TRUE(before) << Describe(before.error());
+  EXPECT_EQ(before->text, "It was 52.");
+  const auto detail = **store_->FindPostById(id);
+  ASSERT_EQ(detail.notes.size(), 1u);
+  EXPECT_EQ(detail.notes[0].kind, "update");
+  EXPECT_EQ(detail.notes[0].text, "It was 51.");
+  EXPECT_EQ(detail.notes[0].at, kNow + 60);
+  EXPECT_EQ(detail.post.updated_at, kNow + 60);  // rewording is not a new update
+
+  EXPECT_EQ(posts_->EditNote(editor_, id, note, "correction", " ").error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(posts_->EditNote(editor_, id, note, "retraction", "No.").error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(posts_->EditNote(editor_, id, note, "correction", std::string(2001, 'x')).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(posts_->EditNote(editor_, id, note + 99, "correction", "x").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(posts_->EditNote(editor_, id + 99, note, "correction", "x").error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_P(PostsTest, AnEditorRemovesANoteOfThatArticleOnly) {
+  const std::int64_t id = Save(editor_, std::nullopt, Input("First Piece"), Step::kPublish);
+  const std::int64_t other = Save(editor_, std::nullopt, Input("Second Piece"), Step::kPublish);
+  const std::int64_t note = *posts_->AddNote(editor_, id, "update", "Added a chart.", kNow);
+  const std::int64_t kept = *posts_->AddNote(editor_, id, "correction", "Fixed a name.", kNow);
+  // A note is named together with its article: another article's id does not reach it.
+  EXPECT_EQ(posts_->RemoveNote(editor_, other, note).error().code, ErrorCode::kNotFound);
+  auto removed = posts_->RemoveNote(editor_, id, note);
+  ASSERT_TRUE(removed) << Describe(removed.error());
+  EXPECT_EQ(removed->text, "Added a chart.");
+  const auto detail = **store_->FindPostById(id);
+  ASSERT_EQ(detail.notes.size(), 1u);
+  EXPECT_EQ(detail.notes[0].id, kept);
+  EXPECT_EQ(posts_->RemoveNote(editor_, id, note).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(PostsTest, APreviewShowsTheUnsavedArticleAndStoresNothing) {
+  const auto id =
+      Save(writer_, std::nullopt, Input("Stored Headline", "Stored words."), Step::kSave);
+  PostInput input = InputOf(id);
+  input.title = "";
+  input.body = "Unsaved *words*.";
+  input.tags = "Brand New Tag";
+  auto preview = posts_->Preview(writer_, id, input, kNow);
+  ASSERT_TRUE(preview) << Describe(preview.error());
+  EXPECT_EQ(preview->post.title, "Untitled");
+  EXPECT_NE(preview->post.body_html.find("<em>words</em>"), std::string::npos);
+  EXPECT_EQ(preview->post.published_at, kNow);
+  ASSERT_EQ(preview->tags.size(), 1u);
+  EXPECT_EQ(preview->tags[0].name, "Brand New Tag");
+  // Nothing stored: neither the text nor the tag.
+  EXPECT_EQ(Stored(id).body_markdown, "Stored words.");
+  EXPECT_EQ(Stored(id).edit_count, 1);
+  auto tag = store_->FindTag("brand-new-tag");
+  ASSERT_TRUE(tag);
+  EXPECT_FALSE(*tag);
+  // The save's rules hold: a wrong field is named, and only people who may edit the post see it.
+  input.section = "no-such-section";
+  auto wrong = posts_->Preview(writer_, id, input, kNow);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidArgument);
+  auto other = posts_->Preview(author_, id, InputOf(id), kNow);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kForbidden);
+}
+
 TEST_P(PostsTest, OnlyEditorsEmptyTheTrash) {
   const std::int64_t id = Save(author_, std::nullopt, Input("Gone Soon"), Step::kPublish);
   Save(author_, id, InputOf(id), Step::kTrash);

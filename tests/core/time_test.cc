@@ -77,6 +77,41 @@ TEST(FormatTime, ShowsDatesInThePublicationZone) {
   EXPECT_EQ(civil.day, 29);
 }
 
+TEST(FormatDeskTime, NamesTheZoneAbbreviationAcrossTheSpringForwardBoundary) {
+  auto new_york = TimeZone::Find("America/New_York");
+  ASSERT_TRUE(new_york);
+  // 2026-03-08: clocks go from 01:59 EST straight to 03:00 EDT.
+  EXPECT_EQ(FormatDeskTime(1772953140, *new_york), "2026-03-08 01:59 EST");
+  EXPECT_EQ(FormatDeskTime(1772953200, *new_york), "2026-03-08 03:00 EDT");
+}
+
+TEST(FormatDeskTime, TellsTheRepeatedHourApartWhenClocksFallBack) {
+  auto new_york = TimeZone::Find("America/New_York");
+  ASSERT_TRUE(new_york);
+  // 2026-11-01: 01:30 happens twice, first in EDT, then an hour later in EST.
+  EXPECT_EQ(FormatDeskTime(1793511000, *new_york), "2026-11-01 01:30 EDT");
+  EXPECT_EQ(FormatDeskTime(1793514600, *new_york), "2026-11-01 01:30 EST");
+}
+
+TEST(FormatDeskTime, UtcAndOtherZones) {
+  EXPECT_EQ(FormatDeskTime(1719835200, TimeZone()), "2024-07-01 12:00 UTC");
+  auto berlin = TimeZone::Find("Europe/Berlin");
+  ASSERT_TRUE(berlin);
+  EXPECT_EQ(FormatDeskTime(1719835200, *berlin), "2024-07-01 14:00 CEST");
+  EXPECT_EQ(berlin->AbbreviationAt(1709285400), "CET");
+}
+
+TEST(ParseIsoTime, EditorTimesRoundTripThroughTheZoneAcrossDst) {
+  auto new_york = TimeZone::Find("America/New_York");
+  ASSERT_TRUE(new_york);
+  // What the editor's date field shows (FormatIsoTime cut to minutes) reads back as the same
+  // instant on either side of the change.
+  for (Timestamp when : {Timestamp{1772953140}, Timestamp{1772953200}, Timestamp{1719835200}}) {
+    const std::string field = FormatIsoTime(when, *new_york).substr(0, 16);
+    EXPECT_EQ(*ParseIsoTime(field, *new_york), when) << field;
+  }
+}
+
 }  // namespace
 }  // namespace broadsheet
 

@@ -110,16 +110,19 @@ class Workflow(unittest.TestCase):
         oldest = re.findall(r'<a href="(/admin/posts/\d+/revisions/\d+)">', page)[-1]
         status, _, diff, _ = editor.request("GET", oldest)
         self.assertEqual(status, 200)
-        self.assertIn('<span class="diff-removed">\u2212 Original line.</span>', diff)
-        self.assertIn('<span class="diff-added">+ Rewritten line.</span>', diff)
+        # The changed line's words are marked within it (test_revisions has the details).
+        self.assertIn('<span class="diff-removed">\u2212 <del><span class="visually-hidden">[removed: </span>Original', diff)
+        self.assertIn('<span class="diff-added">+ <ins><span class="visually-hidden">[added: </span>Rewritten', diff)
         self.assertIn('<span class="diff-same">  Shared line.</span>', diff)
-        csrf = harness.form_token(diff)
         count = re.search(r'name="edit_count" value="(\d+)"', diff).group(1)
-        status, _, _, _ = editor.request("POST", oldest + "/restore", {"csrf": csrf, "edit_count": count})
+        # Restoring asks first (test_revisions); the confirmed form restores.
+        confirm = editor.request("GET", oldest + "/restore?edit_count=" + count)[2]
+        csrf = harness.form_token(confirm, re.escape(oldest + "/restore"))
+        status, _, _, _ = editor.request("POST", oldest + "/restore", {"csrf": csrf, "edit_count": count, "confirmed": "1"})
         self.assertEqual(status, 303)
         self.assertIn("Original line.", editor.request("GET", post)[2])
         # A stale restore (the post changed since) is refused.
-        status, _, _, _ = editor.request("POST", oldest + "/restore", {"csrf": csrf, "edit_count": count})
+        status, _, _, _ = editor.request("POST", oldest + "/restore", {"csrf": csrf, "edit_count": count, "confirmed": "1"})
         self.assertEqual(status, 409)
 
     def test_redirect_manager_adds_and_removes_redirects(self):
@@ -287,15 +290,36 @@ class Workflow(unittest.TestCase):
         self.assertIn("Words at risk.", page)
         self.assertNotIn("Late Night Draft", editor.request("GET", "/admin/posts")[2])
 
-    def test_preview_renders_the_markdown_without_saving(self):
+    def test_preview_shows_the_article_as_readers_will_without_saving(self):
         editor = self.signed_in("editor@example.org")
-        status, _, page, _ = self.create(editor, "preview", title="Previewed", body="Some *emphasis*[^1]\n\n[^1]: A note.")
+        # The Preview button (no script; it opens a tab of its own): the whole article page.
+        status, headers, page, _ = self.create(editor, "preview", title="Previewed",
+                                               body="Some *emphasis*[^1]\n\n[^1]: A note.",
+                                               tags="Quantum Previews")
         self.assertEqual(status, 200)
-        # The preview is a document of its own in a sandboxed frame, outside the editor's form.
-        preview = html.unescape(re.search(r'<iframe class="editor-preview-frame"[^>]* srcdoc="([^"]*)"', page).group(1))
-        self.assertIn("<em>emphasis</em>", preview)
-        self.assertIn("footnotes", preview)
+        self.assertIn("<em>emphasis</em>", page)
+        self.assertIn("footnotes", page)
+        self.assertRegex(page, r"<h1[^>]*>Previewed</h1>")
+        self.assertIn("Jane Doe", page)  # the byline, from the form's authors
+        self.assertIn("Quantum Previews", page)  # a tag not yet known: shown, not created
+        self.assertIn("Preview of unsaved changes", page)
+        policy = headers["Content-Security-Policy"]
+        for directive in ("sandbox", "script-src", "form-action 'none'", "base-uri 'none'"):
+            if directive == "script-src":
+                self.assertNotIn("script-src", policy)  # default-src 'none' covers scripts
+            else:
+                self.assertIn(directive, policy)
+        self.assertIn("no-store", headers["Cache-Control"])
         self.assertNotIn("Previewed", editor.request("GET", "/admin/posts")[2])
+        self.assertNotIn("Quantum Previews", editor.request("GET", "/admin/sections")[2])
+        # A headline is not needed to see the rest; a field a save would refuse is named.
+        status, _, page, _ = self.create(editor, "preview", title="", body="Words.")
+        self.assertEqual(status, 200)
+        self.assertIn("Untitled", page)
+        status, _, page, _ = self.create(editor, "preview", section="no-such-section")
+        self.assertEqual(status, 422)
+        self.assertIn('role="alert"', page)
+        self.assertNotIn("A New Argument About Alliances", editor.request("GET", "/admin/posts")[2])
 
     def test_scheduled_posts_publish_on_time_even_across_a_restart(self):
         editor = self.signed_in("editor@example.org")

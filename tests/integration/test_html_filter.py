@@ -64,11 +64,10 @@ class HtmlFilter(unittest.TestCase):
         status, headers, _, _ = self.create(writer, title="A Hostile Draft", body=HOSTILE)
         self.assertEqual(status, 303)
         post = headers["Location"].split("?")[0]
-        # The full preview, in the editor page's sandboxed frame (its document in srcdoc).
+        # The Preview button without script: the article page, in a tab of its own.
         status, _, page, _ = self.act(writer, post, "preview", body=HOSTILE)
         self.assertEqual(status, 200)
-        frame = re.search(r'<iframe class="editor-preview-frame"[^>]*srcdoc="([^"]*)"', page)
-        preview = body_of(html.unescape(frame.group(1)).encode())
+        preview = body_of(page.encode())
         self.assertFiltered(preview, "desk preview")
         self.assertIn(b"Opening paragraph.", preview)
         # The live preview.
@@ -172,15 +171,15 @@ class LivePreviewFollowsTheSave(unittest.TestCase):
         theirs = headers["Location"].split("?")[0]
         self.assertIn(b"<p>Raw</p>", self.live_preview(writer, theirs, raw))
         self.assertIn(b"<p>Raw</p>", self.live_preview(editor, theirs, raw))
-        # A contributor naming the editor's post still gets a filtered preview.
+        # A contributor naming the editor's post gets no preview of it: it is not theirs to edit.
         self.assertIn(b"<p>Raw</p>", self.live_preview(writer, "/admin/posts/new", raw))
         page = writer.request("GET", "/admin/posts/new")[2]
         token = html.unescape(re.search(r'data-token="([^"]+)"', page).group(1))
         own_id = own.rsplit("/", 1)[1]
         status, _, fragment, _ = writer.request("POST", "/admin/preview",
                                                 {"csrf": token, "post": own_id, "body": raw})
-        self.assertEqual(status, 200)
-        self.assertIn(b"<p>Raw</p>", body_of(fragment.encode()))
+        self.assertEqual(status, 403)
+        self.assertNotIn("Raw", fragment)
 
         self.server.set_desk_setting("unfiltered_html", "0")
         self.assertIn(b"<p>Raw</p>", self.live_preview(editor, own, raw))

@@ -156,6 +156,36 @@ class MediaLibrary(unittest.TestCase):
         self.assertRegex(body, r'<img src="/uploads/media/[^"]+\.png" srcset="[^"]+-480\.png 480w, [^"]+ 2000w" sizes="[^"]+" width="2000" height="1000" alt="A wide blue field"')
         self.assertIn("Photo: Desk", body)
 
+    def test_the_preview_shows_a_chosen_photo_without_uploading_it(self):
+        # A phone photo's size (over the form limit of 1 MiB): noise, so that it does not compress.
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        width, height = 800, 800
+        rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
+        photo = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                 + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
+        self.assertGreater(len(photo), 1024 * 1024)
+        editor = self.signed_in("editor@example.org")
+        page = editor.request("GET", "/admin/posts/new")[2]
+        token = html.unescape(re.search(r'data-token="([^"]+)"', page).group(1))
+        uploads = files_under(os.path.join(self.server.site, "uploads"))
+        media = editor.request("GET", "/admin/media")[2].count("<img ")
+        fields = {"csrf": token, "post": "0", "title": "Photo Preview", "body": "Text.", "image_alt": "Noise"}
+        status, headers, body = post_multipart(editor, "/admin/preview", fields,
+                                               {"image_file": ("photo.png", photo, "image/png")})
+        self.assertEqual(status, 200)
+        self.assertIn('src="data:image/png;base64,', body)
+        self.assertIn("sandbox", headers["Content-Security-Policy"])
+        # Not a byte of it stored.
+        self.assertEqual(files_under(os.path.join(self.server.site, "uploads")), uploads)
+        self.assertEqual(editor.request("GET", "/admin/media")[2].count("<img "), media)
+        # What the browser would not show as an image is not shown (nor stored).
+        status, _, body = post_multipart(editor, "/admin/preview", fields,
+                                         {"image_file": ("photo.png", b"<svg onload=alert(1)>", "image/png")})
+        self.assertEqual(status, 200)
+        self.assertNotIn("data:", body)
+        self.assertNotIn("onload", body)
+
 
 def files_under(folder):
     return sorted(os.path.join(root, name) for root, _, names in os.walk(folder) for name in names)

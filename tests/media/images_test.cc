@@ -208,6 +208,20 @@ TEST_F(Images, RefusesWhatIsNotAnAcceptedImage) {
   }
 }
 
+TEST_F(Images, NamesTheFormatsABrowserShowsByTheirFirstBytes) {
+  EXPECT_EQ(ImageTypeOf(JpegWithExif(40, 30, "x")), "image/jpeg");
+  auto processed = ProcessUpload(JpegWithExif(600, 400, "x"));
+  ASSERT_TRUE(processed);
+  for (const auto& variant : processed->variants)
+    EXPECT_EQ(ImageTypeOf(variant.data), variant.mime);
+  EXPECT_EQ(ImageTypeOf("GIF89a\x01\x00"), "image/gif");
+  EXPECT_EQ(ImageTypeOf("\x89PNG\r\n\x1A\n...."), "image/png");
+  // Whatever a browser would run or that this does not recognise: nothing.
+  EXPECT_EQ(ImageTypeOf("<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), "");
+  EXPECT_EQ(ImageTypeOf("RIFF\x10\x00\x00\x00WAVE"), "");
+  EXPECT_EQ(ImageTypeOf(""), "");
+}
+
 // libvips has one error buffer per process: damaged uploads failing at once on the server's
 // handler threads each read it (under ThreadSanitizer, a race before VipsMessage took its copy
 // under libvips's lock).

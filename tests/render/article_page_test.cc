@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "mail/outbox.h"
 #include "render/theme.h"
 #include "site/site.h"
 #include "storage/sql_store.h"
@@ -10,6 +11,13 @@
 
 namespace broadsheet::site {
 namespace {
+
+// A mail server that takes everything: the page then offers the newsletter signup.
+class AcceptingMailer : public mail::Mailer {
+ public:
+  Result<void> Send(const mail::Message&) override { return {}; }
+  bool configured() const override { return true; }
+};
 
 class ArticlePage : public ::testing::TestWithParam<storage::Dialect> {
  protected:
@@ -31,8 +39,11 @@ class ArticlePage : public ::testing::TestWithParam<storage::Dialect> {
     author.credentials = "Director for Partnerships and North Korea Analyst";
     author.bio_html = "<p>Jane has covered the peninsula for a decade.</p>";
     author_ = *store_->UpsertAuthor(author);
+    outbox_ =
+        std::make_unique<mail::Outbox>(*store_, mailer_, [](const mail::Message&, const Error&) {});
     site_ =
         std::make_unique<Site>(*store_, *theme_, "/nonexistent", content::PublicationOverrides{});
+    site_->SetOutbox(outbox_.get());
     site_->AddRoutes(router_);
   }
 
@@ -52,12 +63,13 @@ class ArticlePage : public ::testing::TestWithParam<storage::Dialect> {
     return post;
   }
 
-  http::Response Get(const std::string& path) {
+  http::Response Get(const std::string& path) { return Get(router_, path); }
+  static http::Response Get(const http::Router& router, const std::string& path) {
     http::Request request;
     request.path = path;
     request.target = path;
-    auto match = router_.Find(http::Method::kGet, path);
-    const http::Handler* handler = match ? match->handler : &router_.fallback();
+    auto match = router.Find(http::Method::kGet, path);
+    const http::Handler* handler = match ? match->handler : &router.fallback();
     if (match) request.params = match->params;
     auto result = (*handler)(request);
     if (!result)
@@ -68,6 +80,8 @@ class ArticlePage : public ::testing::TestWithParam<storage::Dialect> {
 
   std::unique_ptr<SqlStore> store_;
   std::unique_ptr<render::Theme> theme_;
+  AcceptingMailer mailer_;
+  std::unique_ptr<mail::Outbox> outbox_;
   std::unique_ptr<Site> site_;
   http::Router router_;
   std::int64_t section_ = 0, author_ = 0;
@@ -109,6 +123,18 @@ TEST_P(ArticlePage, ShowsEveryReferenceElementInOrder) {
                             "name=\"parent\""}) {
     EXPECT_NE(html.find(field), std::string::npos) << field;
   }
+}
+
+TEST_P(ArticlePage, WithoutMailOffersNoNewsletterSignup) {
+  ASSERT_TRUE(store_->UpsertPost(Article()));
+  Site without_mail(*store_, *theme_, "/nonexistent", content::PublicationOverrides{});
+  http::Router router;
+  without_mail.AddRoutes(router);
+  const http::Response response = Get(router, "/deterrence/");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body.find("action=\"/newsletter/subscribe\""), std::string::npos);
+  EXPECT_EQ(response.body.find("Have you signed up for our newsletter?"), std::string::npos);
+  EXPECT_NE(response.body.find("Leave a Reply"), std::string::npos);
 }
 
 TEST_P(ArticlePage, JsonLdDescribesAnOpinionPiece) {

@@ -809,6 +809,7 @@ TEST_P(RepositoriesTest, CommentsThreadAndCountAlike) {
   EXPECT_EQ((*page)[0].id, orphan);
   EXPECT_EQ((*page)[1].id, second);
   EXPECT_EQ((*page)[1].post_slug, "grid");
+  EXPECT_EQ((*page)[1].post_title, "Grid");  // the moderation queue shows the headline
   EXPECT_TRUE(*Read([&](Connection& c) { return comments::HasThreadsAfter(c, 7, 2); }));
   EXPECT_FALSE(*Read([&](Connection& c) { return comments::HasThreadsAfter(c, 7, 3); }));
   auto last = Read([&](Connection& c) { return comments::Threads(c, 7, 2, 2); });
@@ -851,6 +852,15 @@ TEST_P(RepositoriesTest, CommentsThreadAndCountAlike) {
             1u);
   EXPECT_EQ(Read([](Connection& c) { return comments::List(c, std::nullopt, 10, "50%"); })->size(),
             0u);
+  // The dashboard's count of comments awaiting moderation, over every post.
+  EXPECT_EQ(
+      *Read([](Connection& c) { return comments::CountWithStatus(c, CommentStatus::kPending); }),
+      1);
+  EXPECT_EQ(
+      *Read([](Connection& c) { return comments::CountWithStatus(c, CommentStatus::kApproved); }),
+      5);
+  EXPECT_EQ(*Read([](Connection& c) { return comments::CountWithStatus(c, CommentStatus::kSpam); }),
+            0);
 
   auto missing = database_->Transact(
       [](Connection& c) { return comments::SetStatus(c, 999, CommentStatus::kSpam); });

@@ -1,5 +1,5 @@
 // The editorial desk works without JavaScript; this file only makes the editor nicer:
-// a live preview of the body as the site will render it, autosave, a copy of the text kept in
+// the article's preview beside the text, autosave, a copy of the text kept in
 // the browser, and a warning before leaving with unsaved changes.
 (function () {
   'use strict';
@@ -11,24 +11,75 @@
   status.setAttribute('role', 'status');
   form.querySelector('.editor-actions').after(status);
 
-  // Live preview, rendered by the server's Markdown pipeline as a whole document for the
-  // sandboxed frame: what staff wrote never becomes part of this page (or of its form).
+  // The preview: the article as readers will see it, rendered by the server from the form as it
+  // stands (nothing is saved; a chosen image is shown, not uploaded), in a sandboxed frame: what
+  // staff wrote never becomes part of this page. Preview opens it beside the text (on a narrow
+  // screen, in place of it), it follows the writing, and the same button closes it. Without this
+  // script the button opens the same page in a new tab.
   const frame = document.querySelector('.editor-preview-frame');
+  const previewPane = frame && frame.closest('.editor-preview');
+  const previewButton = form.querySelector('button[name=do][value=preview]');
   let previewTimer = null;
+  let previewing = false;
+  let previewsAsked = 0;  // answers to older requests than the last one shown are dropped
+  let previewShown = 0;
+  const previewNote = document.createElement('p');
+  previewNote.className = 'preview-note';
+  previewNote.setAttribute('role', 'status');
+  if (previewPane) previewPane.querySelector('h2').after(previewNote);
   async function refreshPreview() {
-    if (!frame) return;
-    // The post's id lets the server apply the save's rule for raw HTML (docs/html-policy.md).
-    const data = new URLSearchParams({ csrf: frame.dataset.token, post: frame.dataset.post || '0', body: body.value });
-    const response = await fetch('/admin/preview', { method: 'POST', body: data, credentials: 'same-origin' });
-    if (!response.ok) return;
-    frame.srcdoc = await response.text();
-    frame.closest('.editor-preview').hidden = false;
+    if (!previewing) return;
+    const asked = ++previewsAsked;
+    const data = new FormData(form);
+    data.delete('do');
+    data.set('csrf', frame.dataset.token);
+    // The post's id lets the server apply the save's rules (raw HTML, docs/html-policy.md).
+    data.set('post', frame.dataset.post || '0');
+    let response = null;
+    try {
+      // A redirect is the sign-in page: never shown in the frame.
+      response = await fetch('/admin/preview', { method: 'POST', body: data, credentials: 'same-origin', redirect: 'manual' });
+    } catch (error) {
+      response = null;
+    }
+    if (asked < previewShown) return;
+    previewShown = asked;
+    // 422: a page naming the field that needs putting right.
+    if (response && (response.ok || response.status === 422)) {
+      frame.srcdoc = await response.text();
+      previewNote.textContent = '';
+      return;
+    }
+    const reason = !response ? 'the server cannot be reached'
+      : response.type === 'opaqueredirect' || response.status === 401 ? 'you are signed out; sign in again in another tab'
+      : response.status === 413 ? 'the chosen image is too large to show before it is saved'
+      : 'the server answered ' + response.status;
+    previewNote.textContent = 'The preview was not updated: ' + reason + '.';
   }
-  body.addEventListener('input', function () {
+  function showPreview(open) {
+    previewing = open;
+    previewPane.hidden = !open;
+    form.parentElement.classList.toggle('previewing', open);
+    previewButton.setAttribute('aria-expanded', String(open));
+    previewButton.textContent = open ? 'Close preview' : 'Preview';
+    if (open) {
+      refreshPreview();
+      // On a narrow screen the preview takes the text's place: show its top.
+      if (window.matchMedia('(max-width: 50rem)').matches) previewPane.scrollIntoView({ block: 'start' });
+    }
+  }
+  if (frame && previewButton) {
+    previewButton.setAttribute('aria-controls', previewPane.id);
+    previewButton.setAttribute('aria-expanded', 'false');
+    previewButton.addEventListener('click', function (event) {
+      event.preventDefault();
+      showPreview(!previewing);
+    });
+  }
+  form.addEventListener('input', function () {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(refreshPreview, 500);
   });
-  refreshPreview();
 
   // Never lose work. Three layers:
   // - a copy of the headline, dek and body in this browser (localStorage) from the first
@@ -201,4 +252,27 @@
   window.addEventListener('pageshow', function () { leaving = false; });
   body.addEventListener('blur', autosave);
   document.addEventListener('visibilitychange', function () { if (document.hidden && !leaving) autosave(); });
+})();
+
+// The desk menu on narrow screens (issue 15): the layout's Menu button stays hidden until this
+// runs, so that without JavaScript the whole menu simply wraps in the header. admin.css hides
+// the menu while the button says it is closed, and hides the button on wide screens.
+(function () {
+  'use strict';
+  const button = document.querySelector('.desk-menu-button');
+  const menu = button && document.getElementById(button.getAttribute('aria-controls'));
+  if (!menu) return;
+  const isOpen = () => button.getAttribute('aria-expanded') === 'true';
+  button.hidden = false;
+  button.addEventListener('click', function () {
+    button.setAttribute('aria-expanded', String(!isOpen()));
+  });
+  // Escape closes it from the button or from inside, and gives the focus back to the button so
+  // that a keyboard user is not left on a link that has just disappeared.
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape' || !isOpen()) return;
+    if (document.activeElement !== button && !menu.contains(document.activeElement)) return;
+    button.setAttribute('aria-expanded', 'false');
+    button.focus();
+  });
 })();
