@@ -18,6 +18,7 @@ import {
 import { TextSelection } from 'prosemirror-state';
 import { undo, redo } from 'prosemirror-history';
 import { wrapInList, splitListItem, liftListItem, sinkListItem } from 'prosemirror-schema-list';
+import { highestFootnoteNumber } from './markdown.js';
 
 // Whether the selection's block is already of this type (and level), for toggling it back.
 export function blockIs(state, type, attrs = {}) {
@@ -105,12 +106,7 @@ function cursorAfter(tr, schema, after) {
 export function insertFootnote(schema) {
   return (state, dispatch) => {
     if (!dispatch) return true;
-    let highest = 0;
-    state.doc.descendants((node) => {
-      const label = node.attrs && node.attrs.label;
-      if (label && /^\d+$/.test(label)) highest = Math.max(highest, Number(label));
-    });
-    const label = String(highest + 1);
+    const label = String(highestFootnoteNumber(state.doc) + 1);
     let tr = state.tr.replaceSelectionWith(schema.nodes.footnote_ref.create({ label }), false);
     const end = tr.doc.content.size;
     tr = tr.insert(end, schema.nodes.footnote.create({ label }, schema.nodes.paragraph.create()));

@@ -17,6 +17,17 @@ import {
   defaultMarkdownSerializer,
 } from 'prosemirror-markdown';
 
+// The highest numbered footnote label in `doc` (0 for none): new notes, typed or pasted, are
+// numbered after it.
+export function highestFootnoteNumber(doc) {
+  let highest = 0;
+  doc.descendants((node) => {
+    const label = node.attrs && node.attrs.label;
+    if (label && /^\d+$/.test(label)) highest = Math.max(highest, Number(label));
+  });
+  return highest;
+}
+
 // A footnote's label as the DOM carries it (the editor's own nodes, or HTML pasted from
 // anywhere): only a plain label is one, as the serializer writes it verbatim into `[^label]`.
 // Anything else is not read as a footnote at all.

@@ -7,20 +7,21 @@
 // renders, and turns them into <strong>, <em> and <s>. Even a document that never renders reports
 // each style attribute it parses as a CSP violation, so the attributes are renamed in the text
 // before it is parsed: inside start tags only, never in the words between them.
-import { isSafeAddress } from './markdown.js';
+import { isSafeAddress, highestFootnoteNumber } from './markdown.js';
 
 const keptAttributes = new Set(['href', 'src', 'alt', 'title', 'start', 'colspan', 'rowspan', 'align']);
 const blocks = 'p, div, h1, h2, h3, h4, h5, h6, ul, ol, li, blockquote, pre';
 
-// A start tag, and its attributes one at a time (names may follow a slash, as the parser reads
-// `<p/style=…>`). Neither pattern can take a `<`, so each match ends at the next tag: the scan
-// stays linear however hostile the text.
-const startTag = /<[a-zA-Z][^\s\/<>]*(?:[\s\/]+[^\s"'<>\/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*[\s\/]*>/g;
+// A start tag (up to its first `>`: one inside a quoted value cuts it short, which only leaves a
+// style attribute after it unrenamed), then its attributes one match at a time (names may
+// follow a slash, as the parser reads `<p/style=…>`). No match can run past a `<` and the
+// attribute matches do not backtrack into each other, so the scan stays linear in the text.
+const startTag = /<[a-zA-Z][^<>]*>/g;
 const attribute = /([\s\/]+)([^\s"'<>\/=]+)((?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)/g;
 
 // Style sheets (Word sends one) go the same way, whole: a style element's text ends at the first
 // `</style`, as the parser would end it.
-const styleSheet = /<style\b[^>]*>[\s\S]*?(<\/style\s*>|$)/gi;
+const styleSheet = /<style\b[^<>]*>[\s\S]*?(<\/style\s*>|$)/gi;
 
 // Style attributes are renamed (read later as text), handlers too (never wanted, and reported as
 // well), <base> goes; attribute values are left as they are.
@@ -101,10 +102,11 @@ function isNoteNumber(text) {
   return /^\s*[[(]?\s*(\d{1,4}|[ivxlc]{1,6}|[a-z]|[*†‡§¶]{1,3})\s*[\])]?\s*$/i.test(text);
 }
 
-function footnotes(doc) {
+// `after`: the highest note number already in the article, so that pasted notes follow it.
+function footnotes(doc, after) {
   const named = (name) => name && (doc.getElementById(name) || doc.querySelector(`a[name="${CSS.escape(name)}"]`));
   const marks = [...doc.body.querySelectorAll('a[href^="#"]')];
-  let number = 0;
+  let number = after;
   const notes = [];
   for (const mark of marks) {
     if (!mark.isConnected) continue;
@@ -145,7 +147,8 @@ function footnotes(doc) {
   doc.body.append(...notes);
 }
 
-export function cleanPastedHtml(html) {
+// ProseMirror's transformPastedHTML: `view` is the editor pasted into.
+export function cleanPastedHtml(html, view) {
   const doc = new DOMParser().parseFromString(withoutStyleAttributes(html), 'text/html');
   for (const junk of doc.querySelectorAll('style, script, meta, link, title, template, base')) junk.remove();
   // An image the article could not show (a script address, say) is not pasted.
@@ -156,7 +159,7 @@ export function cleanPastedHtml(html) {
   // Google Docs' wrapper: bold in name only.
   for (const wrapper of doc.querySelectorAll('b[id^="docs-internal-guid"]')) unwrap(wrapper);
   wordLists(doc);
-  footnotes(doc);
+  footnotes(doc, view ? highestFootnoteNumber(view.state.doc) : 0);
   // Word's quotation styles.
   for (const quote of [...doc.body.querySelectorAll('p.MsoQuote, p.MsoIntenseQuote')]) {
     const block = doc.createElement('blockquote');

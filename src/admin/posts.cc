@@ -37,7 +37,7 @@ using http::Response;
 
 constexpr int kPostsPerPage = 50;
 // A featured image chosen in the editor and previewed before it is uploaded travels inside the
-// preview page; past this it is left out of the preview.
+// preview page; past this the preview shows the image the form had before (if any).
 constexpr size_t kInlinePreviewImageBytes = 8 * 1024 * 1024;
 
 std::string_view StatusLabel(PostStatus status) {

@@ -78,7 +78,7 @@ class Posts {
                        const PostInput& input) const;
   // The article `input` would make, as readers would see it, without storing anything (no tag
   // is created): for the desk's preview. A missing headline reads "Untitled"; an empty date is
-  // `now`. The same kInvalidArgument as Prepare for any other wrong field.
+  // the stored one, or `now`. The same kInvalidArgument as Prepare for any other wrong field.
   Result<PostDetail> Preview(const Actor& actor, std::optional<std::int64_t> id,
                              const PostInput& input, Timestamp now) const;
   // Saves `input` as post `id` (nullopt: a new post) and takes `step`, as one transaction with

@@ -115,10 +115,15 @@ std::vector<DiffWord> Side(const std::vector<Edit>& script, DiffWord::Kind chang
 
 }  // namespace
 
-WordDiff DiffWords(std::string_view before, std::string_view after) {
+namespace {
+
+// DiffWords, spending its comparison's cells from `budget` (and nothing when they exceed it).
+WordDiff DiffWordsWithin(std::string_view before, std::string_view after, size_t& budget) {
   const auto a = Words(before);
   const auto b = Words(after);
-  if (a.size() * b.size() > kMaxWordDiffCells) return {};
+  const size_t cells = a.size() * b.size();
+  if (cells > kMaxWordDiffCells || cells > budget) return {};
+  budget -= cells;
   const auto script = EditScript(a, b);
   size_t shared = 0, words_before = 0, words_after = 0;
   for (const Edit& edit : script) {
@@ -130,6 +135,13 @@ WordDiff DiffWords(std::string_view before, std::string_view after) {
   // Rewritten rather than corrected: a word view would be mostly noise.
   if (shared * 3 < std::max(words_before, words_after)) return {};
   return {Side(script, DiffWord::Kind::kRemoved), Side(script, DiffWord::Kind::kAdded)};
+}
+
+}  // namespace
+
+WordDiff DiffWords(std::string_view before, std::string_view after) {
+  size_t budget = kMaxWordDiffCells;
+  return DiffWordsWithin(before, after, budget);
 }
 
 std::vector<DiffLine> DiffLines(std::string_view before, std::string_view after) {
@@ -149,6 +161,9 @@ std::vector<DiffLine> DiffLinesAndWords(std::string_view before, std::string_vie
   const auto lines = DiffLines(before, after);
   std::vector<DiffLine> out;
   out.reserve(lines.size());
+  // One budget for the whole comparison: many paragraph pairs, each under the per-pair bound,
+  // must not add up to more work than one page is worth.
+  size_t budget = kMaxWordDiffCellsPerPage;
   size_t k = 0;
   while (k < lines.size()) {
     if (lines[k].kind == DiffLine::Kind::kSame) {
@@ -162,7 +177,7 @@ std::vector<DiffLine> DiffLinesAndWords(std::string_view before, std::string_vie
     for (size_t n = 0; n < std::min(removed.size(), added.size()); ++n) {
       // Blank lines between paragraphs carry no words worth marking.
       if (removed[n].text.empty() || added[n].text.empty()) continue;
-      WordDiff words = DiffWords(removed[n].text, added[n].text);
+      WordDiff words = DiffWordsWithin(removed[n].text, added[n].text, budget);
       removed[n].words = std::move(words.before);
       added[n].words = std::move(words.after);
     }

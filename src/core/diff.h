@@ -32,8 +32,10 @@ struct DiffLine {
 };
 
 inline constexpr size_t kMaxDiffCells = 4'000'000;
-// Word comparisons are bounded separately: one pair of paragraphs, not whole texts.
+// Word comparisons are bounded separately: one pair of paragraphs, not whole texts, and all the
+// pairs of one DiffLinesAndWords together (past it, the remaining changed lines stay whole).
 inline constexpr size_t kMaxWordDiffCells = 1'000'000;
+inline constexpr size_t kMaxWordDiffCellsPerPage = 4'000'000;
 
 std::vector<DiffLine> DiffLines(std::string_view before, std::string_view after);
 

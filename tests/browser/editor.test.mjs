@@ -415,6 +415,13 @@ test('a paste from Google Docs keeps its footnotes', async () => {
   await newPost(page, 'Docs Notes');
   await paste(page, GOOGLE_DOCS_NOTE);
   assert.match(await page.inputValue('#body'), /^A claim\[\^1\]\.\n\n(\* \* \*|---)\n\n\[\^1\]: The source\.\n$/);
+  // Pasted again, its note is numbered after the article's own.
+  await paste(page, GOOGLE_DOCS_NOTE);
+  const body = await page.inputValue('#body');
+  for (const label of ['1', '2']) {
+    assert.equal(body.split(`[^${label}]:`).length, 2, body);
+    assert.equal(body.split(`[^${label}]`).length, 3, body);
+  }
   assert.deepEqual(page.errors, []);
 });
 

@@ -126,5 +126,27 @@ TEST(DiffWords, HugeLinesFallBackToWholeLines) {
   EXPECT_TRUE(words.after.empty());
 }
 
+// A body of many long changed paragraphs, each under the bound for one pair: the whole
+// comparison stops marking words once a page's worth of work is spent, instead of doing every pair.
+TEST(DiffLinesAndWords, ManyLongChangedParagraphsShareOneBudget) {
+  std::string line;
+  for (int i = 0; i < 450; ++i) line += "w" + std::to_string(i) + " ";  // 900 tokens
+  std::string before, after;
+  for (int n = 0; n < 400; ++n) {
+    before += line + "\n\n";
+    after += line + "x\n\n";
+  }
+  const auto lines = DiffLinesAndWords(before, after);
+  size_t with_words = 0, changed = 0;
+  for (const auto& diff_line : lines) {
+    if (diff_line.kind == DiffLine::Kind::kAdded) ++changed;
+    if (diff_line.kind == DiffLine::Kind::kAdded && !diff_line.words.empty()) ++with_words;
+  }
+  EXPECT_EQ(changed, 400u);
+  EXPECT_GT(with_words, 0u);
+  EXPECT_LE(with_words * 901 * 900, kMaxWordDiffCellsPerPage + 901 * 900);
+  EXPECT_LT(with_words, changed);
+}
+
 }  // namespace
 }  // namespace broadsheet

@@ -42,11 +42,12 @@
     } catch (error) {
       response = null;
     }
-    if (asked < previewShown) return;
-    previewShown = asked;
     // 422: a page naming the field that needs putting right.
-    if (response && (response.ok || response.status === 422)) {
-      frame.srcdoc = await response.text();
+    const page = response && (response.ok || response.status === 422) ? await response.text() : null;
+    if (asked < previewShown) return;  // a newer answer is shown already
+    previewShown = asked;
+    if (page !== null) {
+      frame.srcdoc = page;
       previewNote.textContent = '';
       return;
     }
