@@ -455,22 +455,6 @@ Result<int> Posts::Autosave(const Actor& actor, std::int64_t id, const PostInput
                              RevisionDetails(input, *prepared));
 }
 
-Result<std::string> Posts::RenderBody(const Actor& actor, std::int64_t id,
-                                      std::string_view body) const {
-  auto stored = Stored(id > 0 ? std::optional(id) : std::nullopt);
-  if (!stored) return tl::unexpected(stored.error());
-  const Post post = *stored ? (*stored)->post : Post{};
-  markdown::Options options = policy_.Filtered();
-  if (MayEdit(actor, post)) {
-    auto chosen = policy_.ForWriter(actor, post);
-    if (!chosen) return tl::unexpected(chosen.error());
-    options = std::move(*chosen);
-  }
-  auto html = markdown::ToHtml(body, options);
-  if (!html) return tl::unexpected(Invalid(html.error().message));
-  return html;
-}
-
 Result<void> Posts::RestoreRevision(const Actor& actor, std::int64_t post_id,
                                     std::int64_t revision_id,
                                     std::optional<int> expected_edit_count, Timestamp now) const {

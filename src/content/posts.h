@@ -93,9 +93,6 @@ class Posts {
   // new edit count.
   Result<int> Autosave(const Actor& actor, std::int64_t id, const PostInput& input,
                        int expected_edit_count) const;
-  // `body` as `actor`'s save of post `id` (0: a new one) would store it; filtered when the actor
-  // may not edit that post.
-  Result<std::string> RenderBody(const Actor& actor, std::int64_t id, std::string_view body) const;
 
   // Brings back a revision's headline, dek and body (a new revision itself).
   // `expected_edit_count`: the count the revision was opened at (nullopt: whatever it is now).

@@ -223,9 +223,17 @@ TEST_P(PostsTest, AContributorsBodyIsFilteredWhateverTheSetting) {
   EXPECT_EQ(Stored(id).body_html.find("<script"), std::string::npos);
   const std::int64_t own = Save(editor_, std::nullopt, Input("Trusted", body), Step::kSave);
   EXPECT_NE(Stored(own).body_html.find("<script"), std::string::npos);
-  // The editor's preview of the contributor's post is what the save would store: filtered.
-  EXPECT_EQ(posts_->RenderBody(editor_, id, body)->find("<script"), std::string::npos);
-  EXPECT_EQ(posts_->RenderBody(writer_, own, body)->find("<script"), std::string::npos);
+  // The editor's preview of the contributor's post is what the save would store: filtered; of
+  // their own, not. A contributor gets no preview of the editor's post.
+  auto theirs = posts_->Preview(editor_, id, InputOf(id), kNow);
+  ASSERT_TRUE(theirs) << Describe(theirs.error());
+  EXPECT_EQ(theirs->post.body_html.find("<script"), std::string::npos);
+  auto mine = posts_->Preview(editor_, own, InputOf(own), kNow);
+  ASSERT_TRUE(mine) << Describe(mine.error());
+  EXPECT_NE(mine->post.body_html.find("<script"), std::string::npos);
+  auto refused = posts_->Preview(writer_, own, InputOf(own), kNow);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kForbidden);
 }
 
 TEST_P(PostsTest, ARevisionComesBackAsANewEdit) {
