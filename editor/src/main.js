@@ -13,6 +13,7 @@ import { schema, parseMarkdown, serializeMarkdown, readFaithfully } from './mark
 import { buildKeymap, buildInputRules } from './commands.js';
 import { Toolbar } from './toolbar.js';
 import { cleanPastedHtml } from './paste.js';
+import { DocxImport } from './docx.js';
 
 function mount(textarea) {
   const label = document.querySelector(`label[for="${textarea.id}"]`);
@@ -50,6 +51,15 @@ function mount(textarea) {
     }),
   });
 
+  // Word documents, where the page offers the converter.
+  const form = textarea.form;
+  const docx = form && form.dataset.docxUrl ? new DocxImport({
+    url: form.dataset.docxUrl,
+    headline: form.querySelector('#title'),
+    dek: form.querySelector('#dek'),
+    imported: () => textarea.dispatchEvent(new FocusEvent('blur')),
+  }) : null;
+
   const state = EditorState.create({
     doc,
     plugins: [
@@ -61,6 +71,7 @@ function mount(textarea) {
       history(),
       syncToTextarea,
       new Plugin({ view: () => ({ update: () => toolbar && toolbar.update() }) }),
+      ...(docx ? [docx.plugin()] : []),
     ],
   });
   const view = new EditorView(surface, {
@@ -90,6 +101,8 @@ function mount(textarea) {
   toolbar = new Toolbar(view, {
     onSourceMode: (on) => {
       if (on) {
+        // An import writes through the formatted view, which would overwrite this one's text.
+        if (docx) docx.element.hidden = true;
         sourceAtSwitch = textarea.value;
         surface.hidden = true;
         textarea.hidden = false;
@@ -110,6 +123,7 @@ function mount(textarea) {
       note.hidden = true;
       textarea.hidden = true;
       surface.hidden = false;
+      if (docx) docx.element.hidden = false;
       view.focus();
       return true;
     },
@@ -136,6 +150,10 @@ function mount(textarea) {
     note.hidden = false;
   }
   wrapper.append(toolbar.element, note, surface);
+  if (docx) {
+    docx.view = view;
+    wrapper.append(docx.element);
+  }
   textarea.before(wrapper);
   wrapper.append(textarea);
   textarea.hidden = true;

@@ -260,6 +260,7 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
   view["admin_css_url"] = theme_.AssetUrl("admin.css");
   view["admin_js_url"] = theme_.AssetUrl("desk.js");
   view["editor_js_url"] = theme_.AssetUrl("editor.js");
+  view["editor_docx_url"] = theme_.AssetUrl("editor-docx.js");
   view["icon_url"] = theme_.AssetUrl("icon.svg");
   if (viewer) {
     view["viewer"] = {
