@@ -12,7 +12,8 @@ import { gapCursor } from 'prosemirror-gapcursor';
 import { schema, parseMarkdown, serializeMarkdown, readFaithfully } from './markdown.js';
 import { buildKeymap, buildInputRules } from './commands.js';
 import { Toolbar } from './toolbar.js';
-import { cleanPastedHtml } from './paste.js';
+import { cleanPastedHtml, pasteNotes } from './paste.js';
+import { ImageUploads, ImageView } from './images.js';
 
 function mount(textarea) {
   const label = document.querySelector(`label[for="${textarea.id}"]`);
@@ -40,6 +41,12 @@ function mount(textarea) {
   // leaving it never rewrites its Markdown.
   let reloading = false;
   let toolbar = null;
+  let uploads = null;
+  // What happened to dropped, pasted and uploaded images.
+  const status = document.createElement('p');
+  status.className = 'writing-status';
+  status.setAttribute('role', 'status');
+  status.hidden = true;
   const syncToTextarea = new Plugin({
     view: () => ({
       update(view, previous) {
@@ -60,6 +67,7 @@ function mount(textarea) {
       gapCursor(),
       history(),
       syncToTextarea,
+      ImageUploads.plugin(() => uploads),
       new Plugin({ view: () => ({ update: () => toolbar && toolbar.update() }) }),
     ],
   });
@@ -74,6 +82,7 @@ function mount(textarea) {
         ? { 'aria-describedby': textarea.getAttribute('aria-describedby') } : {}),
     },
     transformPastedHTML: cleanPastedHtml,
+    nodeViews: { image: (node, editorView, getPos) => new ImageView(node, editorView, getPos) },
     handleDOMEvents: {
       // Autosave listens for the body field losing focus.
       blur: () => { textarea.dispatchEvent(new FocusEvent('blur')); return false; },
@@ -87,7 +96,10 @@ function mount(textarea) {
   const unfaithful = 'This body uses Markdown that the formatted view cannot show without ' +
     'changing it (raw HTML in an odd place, say), so it is shown as Markdown. Edit it here; ' +
     'nothing is lost.';
+  uploads = new ImageUploads(view, textarea, status);
+  pasteNotes.report = (text) => uploads.say(text);
   toolbar = new Toolbar(view, {
+    onImage: () => uploads.choose(),
     onSourceMode: (on) => {
       if (on) {
         sourceAtSwitch = textarea.value;
@@ -135,7 +147,7 @@ function mount(textarea) {
     note.textContent = unfaithful;
     note.hidden = false;
   }
-  wrapper.append(toolbar.element, note, surface);
+  wrapper.append(toolbar.element, note, status, surface);
   textarea.before(wrapper);
   wrapper.append(textarea);
   textarea.hidden = true;
