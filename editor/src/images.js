@@ -109,9 +109,9 @@ export class ImageUploads {
         decorations(state) { return this.getState(state); },
         handleDrop: (view, event) => uploads().drop(event),
         handlePaste: (view, event) => uploads().pasteFiles(event),
-        handleDoubleClickOn: (view, pos, node) => {
+        handleDoubleClickOn: (view, pos, node, nodePos) => {
           if (node.type !== schema.nodes.image) return false;
-          uploads().edit(pos);
+          uploads().edit(nodePos);
           return true;
         },
         handleKeyDown: (view, event) => {
