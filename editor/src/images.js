@@ -44,7 +44,7 @@ export class ImageView {
     const image = document.createElement('img');
     image.src = node.attrs.src;
     image.alt = node.attrs.alt || '';
-    if (!lone || !parts.url.startsWith('/uploads/')) {
+    if (!lone || !parts.url.startsWith('/uploads/media/')) {
       this.dom = image;
       if (node.attrs.title) image.title = node.attrs.title;
       return;
@@ -296,7 +296,7 @@ export class ImageUploads {
 
   buildDialog() {
     const dialog = document.createElement('dialog');
-    dialog.className = 'writing-dialog writing-image-dialog';
+    dialog.className = 'writing-image-dialog';
     dialog.setAttribute('aria-labelledby', 'writing-image-title');
     dialog.innerHTML =
       '<form method="dialog">' +

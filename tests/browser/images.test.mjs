@@ -228,3 +228,32 @@ test('a 4000-pixel image keeps to its column in the editor, the preview and the 
     await page.context().close();
   }
 });
+
+test('the toolbar\'s Image button places an image from the media library, and the dialog passes axe', async () => {
+  const context = await browser.newContext({ bypassCSP: true });  // to inject axe-core
+  const page = await context.newPage();
+  await page.goto(base + '/admin/login');
+  await page.fill('#email', 'editor@example.org');
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(base + '/admin/');
+  // An image in the library (an earlier test uploaded "Cranes over the harbour" with its credit).
+  await newPost(page, 'From The Library', 'Text first.');
+  await page.getByRole('button', { name: 'Image', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add an image' });
+  await dialog.waitFor();
+  await page.addScriptTag({ path: join(here, '../../node_modules/axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => await window.axe.run(document));
+  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+  // Nothing chosen: the dialog says what is missing.
+  await dialog.getByRole('button', { name: 'Add' }).click();
+  assert.match(await dialog.getByRole('alert').innerText(), /Choose an image/);
+  await dialog.getByRole('button', { name: /Cranes over the harbour/ }).first().click();
+  assert.equal(await dialog.getByLabel('Credit').inputValue(), 'Photo: Ada Obi');
+  await dialog.getByLabel('Layout').selectOption('right');
+  await dialog.getByRole('button', { name: 'Add' }).click();
+  await page.locator('.writing-figure.alignright').waitFor();
+  assert.match(await page.locator('#body').inputValue(),
+    /!\[Cranes over the harbour\]\(\/uploads\/media\/[^ )]+-harbour\.png#right "The harbour at dawn \| Photo: Ada Obi"\)/);
+  await context.close();
+});
