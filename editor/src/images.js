@@ -235,8 +235,9 @@ export class ImageUploads {
     const set = placeholders.getState(state);
     const found = set.find(null, null, (spec) => spec.id === id);
     let tr = state.tr.setMeta(placeholders, { remove: id });
-    if (figure && found.length) {
-      const pos = found[0].from;
+    if (figure) {
+      // The placeholder's text deleted meanwhile: the figure goes where the writer is.
+      const pos = found.length ? found[0].from : state.selection.from;
       const image = schema.nodes.image.create(figureAttrs(figure));
       const paragraph = schema.nodes.paragraph.create(null, image);
       const $pos = state.doc.resolve(pos);

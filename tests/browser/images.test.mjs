@@ -211,15 +211,17 @@ test('a 4000-pixel image keeps to its column in the editor, the preview and the 
     await page.locator('.writing-figure img').evaluate((img) => img.decode());
     const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.equal(await fits(), true, `editor at ${viewport.width}`);
+    // The preview shows the figure as the article will, inside its frame's width.
+    await page.click('button[value=preview]');
+    const frame = page.frameLocator('.editor-preview-frame');
+    await frame.locator('figure img[alt="A panorama"]').waitFor({ state: 'attached' });
+    await frame.locator('figure img').evaluate((img) => img.decode());
+    assert.equal(await frame.locator('html').evaluate((html) => html.scrollWidth <= html.clientWidth), true,
+                 `preview at ${viewport.width}`);
+    assert.match(await frame.locator('figcaption').innerText(), /The whole valley\s+Photo: Desk/);
+    assert.equal(await fits(), true, `editor with its preview at ${viewport.width}`);
     await page.click('button[value=publish]');
     await page.waitForURL(/saved=publish/);
-    const preview = page.locator('.editor-preview-frame');
-    if (await preview.isVisible()) {
-      const frame = page.frameLocator('.editor-preview-frame');
-      await frame.locator('figure img').waitFor({ state: 'attached' });
-      assert.equal(await frame.locator('html').evaluate((html) => html.scrollWidth <= html.clientWidth), true,
-                   `preview at ${viewport.width}`);
-    }
     await page.goto(`${base}/wide-photo-${viewport.width}/`);
     await page.locator('.article-body figure img').evaluate((img) => img.decode());
     assert.equal(await fits(), true, `article at ${viewport.width}`);
