@@ -12,7 +12,8 @@ import { gapCursor } from 'prosemirror-gapcursor';
 import { schema, parseMarkdown, serializeMarkdown, readFaithfully } from './markdown.js';
 import { buildKeymap, buildInputRules } from './commands.js';
 import { Toolbar } from './toolbar.js';
-import { cleanPastedHtml } from './paste.js';
+import { cleanPastedHtml, pasteNotes } from './paste.js';
+import { ImageUploads, ImageView } from './images.js';
 import { DocxImport } from './docx.js';
 
 function mount(textarea) {
@@ -41,6 +42,12 @@ function mount(textarea) {
   // leaving it never rewrites its Markdown.
   let reloading = false;
   let toolbar = null;
+  let uploads = null;
+  // What happened to dropped, pasted and uploaded images.
+  const status = document.createElement('p');
+  status.className = 'writing-status';
+  status.setAttribute('role', 'status');
+  status.hidden = true;
   const syncToTextarea = new Plugin({
     view: () => ({
       update(view, previous) {
@@ -70,8 +77,10 @@ function mount(textarea) {
       gapCursor(),
       history(),
       syncToTextarea,
-      new Plugin({ view: () => ({ update: () => toolbar && toolbar.update() }) }),
+      // A dropped Word document is the importer's before the image uploads see the drop.
       ...(docx ? [docx.plugin()] : []),
+      ImageUploads.plugin(() => uploads),
+      new Plugin({ view: () => ({ update: () => toolbar && toolbar.update() }) }),
     ],
   });
   const view = new EditorView(surface, {
@@ -85,6 +94,7 @@ function mount(textarea) {
         ? { 'aria-describedby': textarea.getAttribute('aria-describedby') } : {}),
     },
     transformPastedHTML: cleanPastedHtml,
+    nodeViews: { image: (node, editorView, getPos) => new ImageView(node, editorView, getPos) },
     handleDOMEvents: {
       // Autosave listens for the body field losing focus.
       blur: () => { textarea.dispatchEvent(new FocusEvent('blur')); return false; },
@@ -98,7 +108,10 @@ function mount(textarea) {
   const unfaithful = 'This body uses Markdown that the formatted view cannot show without ' +
     'changing it (raw HTML in an odd place, say), so it is shown as Markdown. Edit it here; ' +
     'nothing is lost.';
+  uploads = new ImageUploads(view, textarea, status);
+  pasteNotes.report = (text) => uploads.say(text);
   toolbar = new Toolbar(view, {
+    onImage: () => uploads.choose(),
     onSourceMode: (on) => {
       if (on) {
         // An import writes through the formatted view, which would overwrite this one's text.
@@ -149,7 +162,7 @@ function mount(textarea) {
     note.textContent = unfaithful;
     note.hidden = false;
   }
-  wrapper.append(toolbar.element, note, surface);
+  wrapper.append(toolbar.element, note, status, surface);
   if (docx) {
     docx.view = view;
     wrapper.append(docx.element);

@@ -77,6 +77,18 @@ export function isSafeAddress(href) {
   return /^(https?:\/\/[^\s]+|mailto:[^\s]+|\/[^\s]*|#[^\s]+)$/i.test(href || '');
 }
 
+// An image description's plain text, as cmark-gfm writes it in alt: escaped characters
+// (markdown-it's text_special, which its own renderInlineAsText skips) and code included.
+function altText(tokens) {
+  let text = '';
+  for (const token of tokens) {
+    if (token.type === 'image') text += altText(token.children || []);
+    else if (token.type === 'softbreak' || token.type === 'hardbreak') text += '\n';
+    else if (['text', 'text_special', 'code_inline', 'html_inline'].includes(token.type)) text += token.content;
+  }
+  return text;
+}
+
 const link = commonmark.spec.marks.get('link');
 
 export const schema = new Schema({
@@ -212,7 +224,7 @@ function defaultTokens() {
         src: token.attrGet('src'),
         title: token.attrGet('title') || null,
         // The alt text as cmark-gfm gives it: the label's text without its formatting.
-        alt: markdownIt.renderer.renderInlineAsText(token.children || [], markdownIt.options, {}) || null,
+        alt: altText(token.children || []) || null,
       }),
     },
     hardbreak: { node: 'hard_break' },

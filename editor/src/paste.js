@@ -8,6 +8,7 @@
 // each style attribute it parses as a CSP violation, so the attributes are renamed in the text
 // before it is parsed: inside start tags only, never in the words between them.
 import { isSafeAddress, highestFootnoteNumber } from './markdown.js';
+import { pendingPastes, pendingPrefix } from './images.js';
 
 const keptAttributes = new Set(['href', 'src', 'alt', 'title', 'start', 'colspan', 'rowspan', 'align']);
 const blocks = 'p, div, h1, h2, h3, h4, h5, h6, ul, ol, li, blockquote, pre';
@@ -147,14 +148,52 @@ function footnotes(doc, after) {
   doc.body.append(...notes);
 }
 
+// Where paste notes go (main.js sets it): a sentence for the writer.
+export const pasteNotes = { report: null };
+
+// A data: address's bytes as a file for the upload.
+function dataFile(address, type) {
+  const bytes = atob(address.slice(address.indexOf(',') + 1).replace(/\s/g, ''));
+  const buffer = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) buffer[i] = bytes.charCodeAt(i);
+  return new File([buffer], `pasted-image.${type.split('/')[1].replace('jpeg', 'jpg')}`, { type });
+}
+
 // ProseMirror's transformPastedHTML: `view` is the editor pasted into.
 export function cleanPastedHtml(html, view) {
   const doc = new DOMParser().parseFromString(withoutStyleAttributes(html), 'text/html');
   for (const junk of doc.querySelectorAll('style, script, meta, link, title, template, base')) junk.remove();
-  // An image the article could not show (a script address, say) is not pasted.
+  // Images carried in the HTML itself (data: addresses, as Google Docs and Word give them) go to
+  // the media library through the image dialog (images.js); images on other sites stay there,
+  // shown by address, with a note; any other image (file:, a script address) is not pasted.
+  let remote = 0;
+  let dropped = 0;
   for (const image of doc.querySelectorAll('img')) {
     const address = image.getAttribute('src') || '';
-    if (!isSafeAddress(address) || address.startsWith('#')) image.remove();
+    const embedded = /^data:(image\/(?:png|jpeg|gif|webp));base64,/i.exec(address);
+    if (embedded) {
+      try {
+        const id = `paste${pendingPastes.size}-${Date.now()}`;
+        pendingPastes.set(id, { file: dataFile(address, embedded[1]), alt: image.getAttribute('alt') || '' });
+        image.setAttribute('src', pendingPrefix + id);
+      } catch {
+        dropped++;  // not base64 after all
+        image.remove();
+      }
+    } else if (/^https?:\/\//i.test(address)) {
+      remote++;
+    } else if (!isSafeAddress(address) || address.startsWith('#')) {
+      dropped++;
+      image.remove();
+    }
+  }
+  if (pasteNotes.report && (remote || dropped)) {
+    pasteNotes.report([
+      remote ? `${remote} pasted image(s) are shown from the site they came from, not this one: ` +
+        'save them and add them with the Image button to keep them.' : '',
+      dropped ? `${dropped} pasted image(s) could not be kept (a file on another computer, or an ` +
+        'address the article cannot show): add them with the Image button.' : '',
+    ].filter(Boolean).join(' '));
   }
   // Google Docs' wrapper: bold in name only.
   for (const wrapper of doc.querySelectorAll('b[id^="docs-internal-guid"]')) unwrap(wrapper);

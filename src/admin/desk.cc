@@ -125,6 +125,7 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/comments/{id}/reply", bind(&Desk::ReplyToComment), "admin");
   router.Add(Method::kGet, "/admin/media", bind(&Desk::Media), "admin");
   router.Add(Method::kPost, "/admin/media", bind(&Desk::Upload), "admin", upload);
+  router.Add(Method::kPost, "/admin/media.json", bind(&Desk::UploadJson), "admin", upload);
   router.Add(Method::kGet, "/admin/sections", bind(&Desk::Taxonomy), "admin");
   router.Add(Method::kPost, "/admin/sections", bind(&Desk::ChangeTaxonomy), "admin");
   router.Add(Method::kPost, "/admin/tags", bind(&Desk::ChangeTaxonomy), "admin");

@@ -148,14 +148,19 @@ class Desk {
                                    const std::string& alt, const std::string& caption,
                                    const std::string& credit) const;
   Result<http::Response> Upload(const http::Request& request) const;
+  // The editor's upload (POST /admin/media.json, fields csrf, alt, caption, credit, decorative
+  // and one file): the library's rules and limits, answered in JSON — 201 with the item's url,
+  // alt, caption, credit, width and height, or {"error": sentence} with the error's status.
+  Result<http::Response> UploadJson(const http::Request& request) const;
   // Processes an uploaded image, writes it and its variants under uploads/media/, and records it.
   // kInvalidArgument or kTooLarge (with a message for the person) for an unacceptable file;
   // kUnavailable ("Another image is being processed; try again in N seconds", sent with
   // Retry-After: ImageRetryAfter()) at once while every image job is taken. When writing a file
-  // or recording the item fails, the files already written are removed.
+  // or recording the item fails, the files already written are removed. Alt text is required
+  // unless the image is `decorative` (then it is stored empty).
   Result<MediaItem> SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
                                const std::string& alt, const std::string& caption,
-                               const std::string& credit) const;
+                               const std::string& credit, bool decorative = false) const;
   // Two-factor sign-in (two_factor.cc).
   std::optional<http::Response> TwoFactorGate(const http::Request& request) const;
   Result<http::Response> CodeForm(const http::Request& request) const;

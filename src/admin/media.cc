@@ -12,8 +12,10 @@
 
 #include "admin/desk.h"
 #include "auth/crypto.h"
+#include "content/figure.h"
 #include "core/slug.h"
 #include "core/text.h"
+#include "http/status.h"
 #include "media/images.h"
 
 namespace broadsheet::admin {
@@ -67,11 +69,11 @@ Result<void> WriteDurably(const std::filesystem::path& path, std::string_view da
 
 Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
                                    const std::string& alt, const std::string& caption,
-                                   const std::string& credit) const {
+                                   const std::string& credit, bool decorative) const {
   if (!auth::Can(viewer.role, Action::kUploadMedia)) {
     return Fail(ErrorCode::kForbidden, "Your role does not allow uploading images.");
   }
-  if (Trim(alt).empty()) {
+  if (Trim(alt).empty() && !decorative) {
     return Fail(ErrorCode::kInvalidArgument,
                 "Describe the image in its alt text before uploading it.");
   }
@@ -133,7 +135,7 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
   item.mime = original.mime;
   item.bytes = static_cast<std::int64_t>(original.data.size());
   item.variants = variants.dump();
-  item.alt = std::string(Trim(alt)).substr(0, 500);
+  item.alt = decorative ? "" : std::string(Trim(alt)).substr(0, 500);
   item.caption = std::string(Trim(caption)).substr(0, 1000);
   item.credit = std::string(Trim(credit)).substr(0, 300);
   item.original_name = file.filename.substr(0, 200);
@@ -173,7 +175,7 @@ Result<Response> Desk::MediaPage(const auth::Viewer& viewer, int status, const s
                     {"credit", item.credit},
                     {"width", item.width},
                     {"height", item.height},
-                    {"markdown", "![" + item.alt + "](" + item.url + ")"}});
+                    {"markdown", content::FigureMarkdown(item)}});
   }
   nlohmann::json view = {
       {"title", "Media"}, {"items", rows},
@@ -215,6 +217,51 @@ Result<Response> Desk::Upload(const Request& request) const {
     return tl::unexpected(saved.error());
   }
   return Response::Redirect(303, "/admin/media?uploaded=1");
+}
+
+Result<Response> Desk::UploadJson(const Request& request) const {
+  auto json = [](int status, const nlohmann::json& body) {
+    Response response;
+    response.status = status;
+    response.content_type = "application/json";
+    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    response.cache_control = "no-store";
+    response.cacheable = false;
+    return response;
+  };
+  auto viewer =
+      Require(request, true, Action::kUploadMedia, "Your role does not allow uploading images.");
+  if (!viewer) {
+    const Error& error = viewer.error();
+    if (error.code == ErrorCode::kUnauthenticated || error.code == ErrorCode::kForbidden) {
+      return json(http::StatusFor(error.code), {{"error", error.message}});
+    }
+    return tl::unexpected(error);
+  }
+  const auto fields = request.FormFields();
+  const auto files = request.Files();
+  if (files.empty()) return json(422, {{"error", "Choose an image to upload."}});
+  auto saved = SaveUpload(*viewer, files.front(), http::FieldValue(fields, "alt"),
+                          http::FieldValue(fields, "caption"), http::FieldValue(fields, "credit"),
+                          http::FieldValue(fields, "decorative") == "1");
+  if (!saved) {
+    const auto code = saved.error().code;
+    if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge ||
+        code == ErrorCode::kUnavailable || code == ErrorCode::kStorageFull) {
+      const int status = code == ErrorCode::kInvalidArgument ? 422 : http::StatusFor(code);
+      Response response = json(status, {{"error", saved.error().message}});
+      if (code == ErrorCode::kUnavailable)
+        response.headers.emplace_back("Retry-After", ImageRetryAfter());
+      return response;
+    }
+    return tl::unexpected(saved.error());
+  }
+  return json(201, {{"url", saved->url},
+                    {"alt", saved->alt},
+                    {"caption", saved->caption},
+                    {"credit", saved->credit},
+                    {"width", saved->width},
+                    {"height", saved->height}});
 }
 
 }  // namespace broadsheet::admin

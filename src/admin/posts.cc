@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "admin/desk.h"
+#include "content/figure.h"
 #include "core/diff.h"
 #include "core/text.h"
 #include "media/images.h"
@@ -260,7 +261,9 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
                              {"url", item.url},
                              {"alt", item.alt},
                              {"thumb", thumb},
-                             {"markdown", "![" + item.alt + "](" + item.url + ")"}});
+                             {"caption", item.caption},
+                             {"credit", item.credit},
+                             {"markdown", content::FigureMarkdown(item)}});
   }
   std::string preview_link, preview_expires;
   if (stored && current.status != PostStatus::kTrash && current.status != PostStatus::kPublished) {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "content/figure.h"
 #include "core/text.h"
 
 namespace broadsheet::content {
@@ -47,6 +48,15 @@ Result<markdown::Options> BodyPolicy::ForWriter(const Writer& writer, const Post
   if (!raw) return tl::unexpected(raw.error());
   markdown::Options options = Filtered();
   options.unfiltered = *raw;
+  // A media library image alone in its paragraph becomes a figure (content/figure.h).
+  options.figure = [&store =
+                        store_](const markdown::LoneImage& image) -> std::optional<std::string> {
+    const FigureParts parts = ParseFigure(image.url, image.title);
+    if (!parts.url.starts_with("/uploads/")) return std::nullopt;
+    auto media = store.FindMediaByUrl(parts.url);
+    if (!media || !*media) return std::nullopt;
+    return FigureHtml(image, **media);
+  };
   return options;
 }
 

@@ -50,7 +50,9 @@ class BodyPolicy {
   // post created by no account, or by one that is gone, disabled or no longer an editor).
   Result<bool> KeepsRawHtml(std::optional<std::int64_t> created_by) const;
 
-  // Markdown options for `writer`'s save of `post`: filtered unless MayStoreRawHtml.
+  // Markdown options for `writer`'s save of `post`: filtered unless MayStoreRawHtml; media
+  // library images alone in their paragraphs become figures (content/figure.h). The options
+  // refer to the policy's Store.
   Result<markdown::Options> ForWriter(const Writer& writer, const Post& post) const;
   // Markdown options that always filter: bodies written elsewhere (imports, restores).
   markdown::Options Filtered() const;

@@ -117,11 +117,12 @@ bool IsVoid(std::string_view name) {
   return voids.contains(name);
 }
 
-// Classes kept: footnotes (cmark-gfm), alignment (WordPress), code languages (Markdown fences).
+// Classes kept: footnotes (cmark-gfm), alignment (WordPress, and the figures of
+// content/figure.h), a figure caption's parts, code languages (Markdown fences).
 bool IsAllowedClass(std::string_view token) {
   static const std::unordered_set<std::string_view> classes = {
-      "footnotes",   "footnote-ref", "footnote-backref", "alignleft", "alignright",
-      "aligncenter", "alignwide",    "alignfull",        "alignnone"};
+      "footnotes", "footnote-ref", "footnote-backref", "alignleft", "alignright", "aligncenter",
+      "alignwide", "alignfull",    "alignnone",        "caption",   "credit"};
   if (classes.contains(token)) return true;
   if (!token.starts_with("language-") || token.size() == 9 || token.size() > 40) return false;
   return std::all_of(token.begin(), token.end(), [](char c) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "core/text.h"
 #include "markdown/html_filter.h"
@@ -41,6 +42,71 @@ void RewriteUrls(cmark_node* document, const Options& options) {
   cmark_iter_free(iter);
 }
 
+void AppendPlainText(cmark_node* node, std::string& out) {
+  for (cmark_node* child = cmark_node_first_child(node); child != nullptr;
+       child = cmark_node_next(child)) {
+    switch (cmark_node_get_type(child)) {
+      case CMARK_NODE_TEXT:
+      case CMARK_NODE_CODE:
+      case CMARK_NODE_HTML_INLINE:
+        if (const char* literal = cmark_node_get_literal(child)) out += literal;
+        break;
+      case CMARK_NODE_SOFTBREAK:
+      case CMARK_NODE_LINEBREAK:
+        out += ' ';
+        break;
+      default:
+        AppendPlainText(child, out);
+    }
+  }
+}
+
+// The image that is a paragraph's only content, if it is one.
+cmark_node* LoneImageOf(cmark_node* paragraph) {
+  cmark_node* image = nullptr;
+  for (cmark_node* child = cmark_node_first_child(paragraph); child != nullptr;
+       child = cmark_node_next(child)) {
+    const auto type = cmark_node_get_type(child);
+    if (type == CMARK_NODE_IMAGE && image == nullptr) {
+      image = child;
+      continue;
+    }
+    const char* literal = type == CMARK_NODE_TEXT ? cmark_node_get_literal(child) : nullptr;
+    if (literal != nullptr &&
+        std::string_view(literal).find_first_not_of(" \t") == std::string::npos)
+      continue;
+    return nullptr;
+  }
+  return image;
+}
+
+void MakeFigures(cmark_node* document, const Options& options) {
+  if (!options.figure || !options.allow_html) return;
+  std::vector<cmark_node*> paragraphs;
+  cmark_iter* iter = cmark_iter_new(document);
+  cmark_event_type event;
+  while ((event = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
+    cmark_node* node = cmark_iter_get_node(iter);
+    if (event == CMARK_EVENT_ENTER && cmark_node_get_type(node) == CMARK_NODE_PARAGRAPH)
+      paragraphs.push_back(node);
+  }
+  cmark_iter_free(iter);
+  for (cmark_node* paragraph : paragraphs) {
+    cmark_node* image = LoneImageOf(paragraph);
+    if (image == nullptr) continue;
+    LoneImage lone;
+    if (const char* url = cmark_node_get_url(image)) lone.url = url;
+    if (const char* title = cmark_node_get_title(image)) lone.title = title;
+    AppendPlainText(image, lone.alt);
+    std::optional<std::string> html = options.figure(lone);
+    if (!html) continue;
+    cmark_node* block = cmark_node_new(CMARK_NODE_HTML_BLOCK);
+    cmark_node_set_literal(block, (*html + "\n").c_str());
+    cmark_node_replace(paragraph, block);
+    cmark_node_free(paragraph);
+  }
+}
+
 }  // namespace
 
 Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
@@ -68,6 +134,7 @@ Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
   std::unique_ptr<cmark_node, NodeDeleter> document(cmark_parser_finish(parser.get()));
   if (!document) return Fail(ErrorCode::kInternal, "the Markdown parser failed");
   RewriteUrls(document.get(), options);
+  MakeFigures(document.get(), options);
 
   char* html =
       cmark_render_html(document.get(), flags, cmark_parser_get_syntax_extensions(parser.get()));

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,13 @@
 
 namespace broadsheet::markdown {
 
+// An image alone in its paragraph (nothing else in it but spaces): a candidate figure.
+struct LoneImage {
+  std::string url;    // as written (after rewrite_url), fragment included
+  std::string alt;    // the image description's plain text
+  std::string title;  // empty when none
+};
+
 struct Options {
   bool allow_html = true;
   bool unfiltered = false;  // with allow_html: raw HTML passes unchecked (trusted staff only)
@@ -27,6 +35,10 @@ struct Options {
   FilterReport* removed = nullptr;  // when set, what the filter removed is added to it
   // Called for every link and image address; returns the address to use. Unset: unchanged.
   std::function<std::string(std::string_view url, bool is_image)> rewrite_url;
+  // With allow_html: called for every image alone in its paragraph; HTML returned replaces the
+  // paragraph (and goes through the filter like any HTML unless `unfiltered`), nullopt keeps it.
+  // content/figure.h writes the media library's figures with it.
+  std::function<std::optional<std::string>(const LoneImage& image)> figure;
 };
 
 inline constexpr size_t kMaxInputBytes = 4 * 1024 * 1024;

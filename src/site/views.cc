@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "content/figure.h"
 #include "content/publication.h"
 #include "core/text.h"
 
@@ -43,23 +44,11 @@ nlohmann::json ImageView(const FeaturedImage& image,
   view["has_size"] = true;
   view["width"] = media->width;
   view["height"] = media->height;
-  const auto variants = nlohmann::json::parse(media->variants, nullptr, false);
-  if (!variants.is_array() || variants.empty()) return view;
-  std::string srcset, webp;
-  for (const auto& variant : variants) {
-    const std::string entry =
-        fmt::format("{} {}w", variant.value("url", ""), variant.value("width", 0));
-    std::string& list = variant.value("mime", "") == "image/webp" ? webp : srcset;
-    list += (list.empty() ? "" : ", ") + entry;
-  }
-  if (media->mime != "image/webp") {
-    srcset += (srcset.empty() ? "" : ", ") + fmt::format("{} {}w", media->url, media->width);
-  } else {
-    webp += (webp.empty() ? "" : ", ") + fmt::format("{} {}w", media->url, media->width);
-  }
-  view["srcset"] = srcset;
-  view["webp_srcset"] = webp;
-  view["sizes"] = "(max-width: 44rem) 100vw, 42rem";
+  const content::ImageSources sources = content::SourcesOf(*media);
+  if (sources.srcset.empty() && sources.webp_srcset.empty()) return view;
+  view["srcset"] = sources.srcset;
+  view["webp_srcset"] = sources.webp_srcset;
+  view["sizes"] = content::kColumnSizes;
   return view;
 }
 

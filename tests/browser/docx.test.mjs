@@ -104,13 +104,25 @@ test('a Word document dropped on a new post becomes a draft with its structure',
   await page.locator('.writing-import [role=status]', { hasText: 'shipping.docx imported' }).waitFor();
   assert.equal(await page.inputValue('#title'), 'Shipping lanes under strain');
   assert.equal(await page.inputValue('#dek'), 'Why insurers are rerouting tankers');
-  assert.equal(await page.inputValue('#body'), expectedBody);
+  // The document's picture goes to the media library like a pasted one, after the image
+  // dialog, which brings the alt text Word kept.
+  const dialog = page.getByRole('dialog', { name: 'Add an image' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByLabel(/^Alt text/).inputValue(), 'A tanker at the Suez canal');
+  await dialog.getByLabel('Caption').fill('A tanker waits');
+  await dialog.getByRole('button', { name: 'Add' }).click();
+  await page.locator('.writing-status', { hasText: 'added to the text' }).waitFor();
+  const figure = /\n!\[A tanker at the Suez canal\]\(\/uploads\/[^ )]+\.png "A tanker waits"\)\n/;
+  const body = await page.inputValue('#body');
+  assert.match(body, figure);
+  assert.equal(body.replace(figure, ''), expectedBody);
   // The import is saved as a draft at once, at its own address, and reads back the same.
-  await page.locator('.editor-status', { hasText: 'Draft saved' }).waitFor();
   await page.waitForURL(/\/admin\/posts\/\d+$/);
+  await page.click('#dek');  // leaving the text saves what the upload added
+  await page.locator('.editor-status', { hasText: 'Draft saved' }).waitFor();
   await page.goto(page.url());
   assert.equal(await page.inputValue('#title'), 'Shipping lanes under strain');
-  assert.equal(await page.inputValue('#body'), expectedBody);
+  assert.equal(await page.inputValue('#body'), body);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
@@ -128,6 +140,11 @@ test('a Word document chosen with the import button goes in at the cursor', asyn
     name: 'shipping.docx', buffer: await articleDocx(),
     mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' });
   await page.locator('.writing-import [role=status]', { hasText: 'shipping.docx imported' }).waitFor();
+  // The writer declines the document's picture: the rest stays.
+  const dialog = page.getByRole('dialog', { name: 'Add an image' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('.writing-status', { hasText: 'was not added' }).waitFor();
   // The headline the writer typed stays; the document's title is not forced on it.
   assert.equal(await page.inputValue('#title'), 'My own headline');
   assert.equal(await page.inputValue('#body'), 'My opening paragraph.\n\n' + expectedBody);

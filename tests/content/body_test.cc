@@ -1,4 +1,5 @@
 #include "content/body.h"
+#include "content/figure.h"
 
 #include <gtest/gtest.h>
 
@@ -193,6 +194,57 @@ TEST_P(RefilterStoredHtmlTest, ABodyTheFilterRefusesKeepsOnlyItsText) {
   EXPECT_EQ(html.find("<div"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_NE(html.find("words"), std::string::npos);
+}
+
+// docs/content-format.md's figures: a media library image alone in its paragraph.
+TEST_P(BodyPolicyTest, MediaLibraryImagesAloneInTheirParagraphsBecomeFigures) {
+  MediaItem item;
+  item.url = "/uploads/media/2026/12/ab12-port.jpg";
+  item.width = 2000;
+  item.height = 1000;
+  item.mime = "image/jpeg";
+  item.variants =
+      R"([{"url":"/uploads/media/2026/12/ab12-port-480.jpg","width":480,"height":240,"mime":"image/jpeg"},)"
+      R"({"url":"/uploads/media/2026/12/ab12-port-480.webp","width":480,"height":240,"mime":"image/webp"}])";
+  item.alt = "Library alt";
+  item.credit = "Library credit";
+  ASSERT_TRUE(store_->CreateMedia(item));
+  for (bool unfiltered : {false, true}) {
+    AllowUnfiltered(unfiltered);
+    auto options = Policy().ForWriter(Writer{editor_, Role::kEditor}, Post{});
+    ASSERT_TRUE(options);
+    auto html = markdown::ToHtml(
+        "![Cranes & \"ships\"](/uploads/media/2026/12/ab12-port.jpg#wide \"Lagos <b>port</b> | "
+        "Photo: AP\")\n\nText ![inline](/uploads/media/2026/12/ab12-port.jpg) here.\n\n"
+        "![Elsewhere](/uploads/other.jpg \"Not ours\")\n\n"
+        "![Bare](/uploads/media/2026/12/ab12-port.jpg)\n",
+        *options);
+    ASSERT_TRUE(html) << Describe(html.error());
+    EXPECT_NE(
+        html->find("<figure class=\"alignwide\"><picture><source type=\"image/webp\" "
+                   "srcset=\"/uploads/media/2026/12/ab12-port-480.webp 480w\" sizes=\"(max-width: "
+                   "44rem) 100vw, 42rem\"><img src=\"/uploads/media/2026/12/ab12-port.jpg\" "
+                   "srcset=\"/uploads/media/2026/12/ab12-port-480.jpg 480w, "
+                   "/uploads/media/2026/12/ab12-port.jpg 2000w\" sizes=\"(max-width: 44rem) 100vw, "
+                   "42rem\" width=\"2000\" height=\"1000\" alt=\"Cranes &amp; “ships”\" "
+                   "loading=\"lazy\"></picture><figcaption><span class=\"caption\">Lagos "
+                   "&lt;b&gt;port&lt;/b&gt;</span> <span class=\"credit\">Photo: "
+                   "AP</span></figcaption></figure>"),
+        std::string::npos)
+        << *html;
+    // Not alone in its paragraph, or not from the library: the plain image, as before.
+    EXPECT_NE(
+        html->find("<p>Text <img src=\"/uploads/media/2026/12/ab12-port.jpg\" alt=\"inline\""),
+        std::string::npos)
+        << *html;
+    EXPECT_NE(html->find("<p><img src=\"/uploads/other.jpg\" alt=\"Elsewhere\" title=\"Not ours\""),
+              std::string::npos)
+        << *html;
+    // No title: a figure without a caption (the library's words are not added behind the text).
+    EXPECT_NE(html->find("alt=\"Bare\" loading=\"lazy\"></picture></figure>"), std::string::npos)
+        << *html;
+    EXPECT_EQ(html->find("Library"), std::string::npos);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, BodyPolicyTest, test::kBothDatabases, test::DatabaseName);

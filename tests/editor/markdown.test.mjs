@@ -56,3 +56,31 @@ test('lists keep their looseness and their start', () => {
   assert.equal(written('- a\n\n- b\n'), '- a\n\n- b\n');
   assert.equal(written('3. c\n4. d\n'), '3. c\n4. d\n');
 });
+
+// Figures (docs/content-format.md): an image alone in its paragraph, its caption and credit in
+// the title ("Caption | Credit"), its layout in the address's fragment.
+test('a figure with caption, credit and layout comes back byte for byte', async () => {
+  const { figureParts, figureAttrs } = await import('../../editor/src/images.js');
+  const figures = [
+    '![A port at dusk](/uploads/media/2026/12/ab12-port.jpg "Lagos, 2026 | Photo: Ada Obi/AP")\n',
+    '![A port at dusk](/uploads/media/2026/12/ab12-port.jpg#wide "Lagos | Photo: AP")\n',
+    '![Chart \\[1\\]](/uploads/media/2026/12/cd-chart.png#left "Exports, \\"real\\" terms")\n',
+    '![](/uploads/media/2026/12/ef-rule.png#right)\n',
+    'Before.\n\n![Alt](/uploads/media/2026/12/x.jpg " | Credit only")\n\nAfter.\n',
+  ];
+  for (const text of figures) assert.equal(written(text), text);
+  const parts = figureParts('/uploads/m/x.jpg#wide', 'A caption | with a pipe | Photo: AP');
+  assert.deepEqual(parts, { url: '/uploads/m/x.jpg', align: 'wide', caption: 'A caption | with a pipe', credit: 'Photo: AP' });
+  assert.deepEqual(figureParts('/uploads/m/x.jpg#top', 'Caption'), { url: '/uploads/m/x.jpg', align: '', caption: 'Caption', credit: '' });
+  // What the dialog writes is what it reads back.
+  const attrs = figureAttrs({ url: '/uploads/m/x.jpg', align: 'left', alt: 'A "quoted" alt', caption: 'Cap', credit: 'AP' });
+  assert.deepEqual(attrs, { src: '/uploads/m/x.jpg#left', alt: 'A "quoted" alt', title: 'Cap | AP' });
+  const schema = parseMarkdown('x\n').type.schema;
+  const text = serializeMarkdown(schema.node('doc', null, [
+    schema.node('paragraph', null, [schema.nodes.image.create(attrs)])]));
+  assert.equal(text, '![A "quoted" alt](/uploads/m/x.jpg#left "Cap | AP")\n');
+  assert.equal(written(text), text);
+  const image = parseMarkdown(text).firstChild.firstChild;
+  assert.deepEqual(figureParts(image.attrs.src, image.attrs.title),
+    { url: '/uploads/m/x.jpg', align: 'left', caption: 'Cap', credit: 'AP' });
+});

@@ -101,7 +101,8 @@ class MediaLibrary(unittest.TestCase):
         self.assertEqual(status, 303)
         page = editor.request("GET", "/admin/media")[2]
         url = re.search(r'id="url-\d+" type="text" readonly value="(/uploads/media/\d{4}/\d{2}/[a-z0-9_-]+-field-photo\.png)"', page).group(1)
-        self.assertIn("![A blue field](" + url + ")", html.unescape(page))
+        # Its Markdown places it as a figure with its credit (docs/content-format.md).
+        self.assertIn("![A blue field](" + url + ' " | Desk photo")', html.unescape(page))
         status, headers, original = self.server.get(url)
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-type"], "image/png")
