@@ -10,10 +10,18 @@ import { Decoration, DecorationSet } from 'prosemirror-view';
 import { schema } from './markdown.js';
 
 const accepted = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
-export const pendingPrefix = '#broadsheet-upload-';
+const pendingPrefix = '#broadsheet-upload-';
 // Images taken from pasted HTML (paste.js), waiting for their dialog: id → { file, alt }.
-export const pendingPastes = new Map();
+const pendingPastes = new Map();
 let nextId = 1;
+
+// Keeps a pasted image's file for the dialog; returns the address that stands for it in the
+// pasted HTML until the plugin below takes it out.
+export function holdPastedImage(file, alt) {
+  const id = String(nextId++);
+  pendingPastes.set(id, { file, alt });
+  return pendingPrefix + id;
+}
 
 // "Caption | Credit" and "#wide" as the server reads them (src/content/figure.h).
 export function figureParts(src, title) {

@@ -8,7 +8,7 @@
 // each style attribute it parses as a CSP violation, so the attributes are renamed in the text
 // before it is parsed: inside start tags only, never in the words between them.
 import { isSafeAddress, highestFootnoteNumber } from './markdown.js';
-import { pendingPastes, pendingPrefix } from './images.js';
+import { holdPastedImage } from './images.js';
 
 const keptAttributes = new Set(['href', 'src', 'alt', 'title', 'start', 'colspan', 'rowspan', 'align']);
 const blocks = 'p, div, h1, h2, h3, h4, h5, h6, ul, ol, li, blockquote, pre';
@@ -173,9 +173,7 @@ export function cleanPastedHtml(html, view) {
     const embedded = /^data:(image\/(?:png|jpeg|gif|webp));base64,/i.exec(address);
     if (embedded) {
       try {
-        const id = `paste${pendingPastes.size}-${Date.now()}`;
-        pendingPastes.set(id, { file: dataFile(address, embedded[1]), alt: image.getAttribute('alt') || '' });
-        image.setAttribute('src', pendingPrefix + id);
+        image.setAttribute('src', holdPastedImage(dataFile(address, embedded[1]), image.getAttribute('alt') || ''));
       } catch {
         dropped++;  // not base64 after all
         image.remove();

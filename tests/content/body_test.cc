@@ -247,6 +247,26 @@ TEST_P(BodyPolicyTest, MediaLibraryImagesAloneInTheirParagraphsBecomeFigures) {
   }
 }
 
+TEST(Figure, MarkdownForALibraryImageReadsBackAsItsParts) {
+  MediaItem item;
+  item.url = "/uploads/media/2026/12/x.jpg";
+  item.alt = "A [bracketed] \\ alt";
+  item.caption = "A \"quoted\"\ncaption";
+  item.credit = "AP";
+  EXPECT_EQ(FigureMarkdown(item),
+            "![A \\[bracketed\\] \\\\ alt](/uploads/media/2026/12/x.jpg \"A \\\"quoted\\\" caption "
+            "| AP\")");
+  item.caption.clear();
+  item.credit.clear();
+  EXPECT_EQ(FigureMarkdown(item), "![A \\[bracketed\\] \\\\ alt](/uploads/media/2026/12/x.jpg)");
+  const FigureParts parts = ParseFigure("/uploads/a.jpg#left", "Caption | with | AP ");
+  EXPECT_EQ(parts.url, "/uploads/a.jpg");
+  EXPECT_EQ(parts.align, "left");
+  EXPECT_EQ(parts.caption, "Caption | with");
+  EXPECT_EQ(parts.credit, "AP");
+  EXPECT_EQ(ParseFigure("/uploads/a.jpg#top", "").align, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, BodyPolicyTest, test::kBothDatabases, test::DatabaseName);
 INSTANTIATE_TEST_SUITE_P(BothDatabases, RefilterStoredHtmlTest, test::kBothDatabases,
                          test::DatabaseName);
