@@ -13,6 +13,7 @@ import { schema, parseMarkdown, serializeMarkdown, readFaithfully } from './mark
 import { buildKeymap, buildInputRules } from './commands.js';
 import { Toolbar } from './toolbar.js';
 import { cleanPastedHtml } from './paste.js';
+import { embedPlugin, buildEmbedDialog } from './embed.js';
 
 function mount(textarea) {
   const label = document.querySelector(`label[for="${textarea.id}"]`);
@@ -60,6 +61,7 @@ function mount(textarea) {
       gapCursor(),
       history(),
       syncToTextarea,
+      embedPlugin(schema),
       new Plugin({ view: () => ({ update: () => toolbar && toolbar.update() }) }),
     ],
   });
@@ -87,7 +89,9 @@ function mount(textarea) {
   const unfaithful = 'This body uses Markdown that the formatted view cannot show without ' +
     'changing it (raw HTML in an odd place, say), so it is shown as Markdown. Edit it here; ' +
     'nothing is lost.';
+  const embedDialog = buildEmbedDialog(() => view);
   toolbar = new Toolbar(view, {
+    onEmbed: () => embedDialog.open(),
     onSourceMode: (on) => {
       if (on) {
         sourceAtSwitch = textarea.value;

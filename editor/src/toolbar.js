@@ -60,7 +60,7 @@ function markRange($pos, mark) {
 }
 
 export class Toolbar {
-  constructor(view, { onSourceMode }) {
+  constructor(view, { onSourceMode, onEmbed }) {
     this.view = view;
     this.onSourceMode = onSourceMode;
     this.source = false;
@@ -95,6 +95,8 @@ export class Toolbar {
         run: toggleList(schema, nodes.ordered_list), active: (s) => inside(s, nodes.ordered_list) },
       { name: 'Footnote', text: 'Footnote', run: insertFootnote(schema) },
       { name: 'Divider', text: '—', run: insertRule(schema) },
+      { name: 'Embed a video, chart or post', text: 'Embed',
+        run: (state, dispatch) => { if (dispatch) onEmbed(); return true; } },
       { separator: true },
       { name: 'Undo', text: '↶', key: `${mod}Z`, run: undo, enabled: (s) => undoDepth(s) > 0 },
       { name: 'Redo', text: '↷', key: mac ? '⌘Shift+Z' : 'Ctrl+Y', run: redo,
