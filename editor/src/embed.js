@@ -134,7 +134,18 @@ export function embedPlugin(schema) {
 }
 
 // The toolbar's Embed dialog: one address, checked against the providers before it is added.
+// Made the first time it is opened.
 export function buildEmbedDialog(getView) {
+  let made = null;
+  return {
+    open() {
+      made = made || makeEmbedDialog(getView);
+      made.open();
+    },
+  };
+}
+
+function makeEmbedDialog(getView) {
   const dialog = document.createElement('dialog');
   dialog.className = 'writing-dialog';
   dialog.setAttribute('aria-labelledby', 'writing-embed-title');
