@@ -252,6 +252,24 @@ TEST(Embeds, TheFilterWritesEmbedsAgainFromTheirAddressAlone) {
   EXPECT_FALSE(Contains(*off, "class=\"embed")) << *off;
 }
 
+TEST(Embeds, HostileLinesStayHarmlessLinks) {
+  auto html = ToHtml(
+      "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ\n\n"
+      "https://www.youtube.com@evil.example/watch?v=dQw4w9WgXcQ\n\n"
+      "<https://www.youtube.com/watch?v=dQw4w9WgXc\"onload=\"alert(1)>\n\n"
+      "[https://youtu.be/dQw4w9WgXcQ](javascript:alert(1))\n\n"
+      "https://x.com/jack/status/20\"><script>alert(1)</script>\n\n"
+      "<figure class=\"embed embed-youtube\" data-embed-url=\"https://evil.example/\"><a "
+      "class=\"embed-play\" href=\"https://evil.example/\" "
+      "data-embed-src=\"https://evil.example/frame\">forged</a></figure>\n",
+      WithEmbeds());
+  ASSERT_TRUE(html);
+  for (const char* absent :
+       {"<iframe", "data-embed", "embed-play", "javascript", "<script", "onload=\""}) {
+    EXPECT_FALSE(Contains(*html, absent)) << absent << " in " << *html;
+  }
+}
+
 TEST(Embeds, EverythingWrittenIsEscaped) {
   // Identifiers are checked, so nothing hostile reaches the markup; the card's detail is escaped
   // all the same.
