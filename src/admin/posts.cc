@@ -1,7 +1,6 @@
 // The desk's posts: the list with filters, the editor, and the workflow actions (save, submit
 // for review, publish, schedule, unpublish, trash, restore, empty the trash), each checked
 // against the permission table.
-#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -34,10 +33,8 @@ constexpr const char* kPreviewFramePolicy =
 // The preview's policy frames what the article will: the enabled embed providers' players and
 // charts, and the site's embed hosts (markdown/embeds.h), as the public page's policy does.
 std::string PreviewPolicy(const markdown::FilterOptions& filter) {
-  std::vector<std::string> hosts = markdown::EmbedFrameHosts(filter.embeds);
-  for (const auto& host : filter.embed_hosts) {
-    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
-  }
+  const std::vector<std::string> hosts =
+      markdown::EmbedFrameHosts(filter.embeds, filter.embed_hosts);
   std::string policy = kPreviewFramePolicy;
   if (hosts.empty()) return policy;
   policy += "; frame-src";

@@ -721,11 +721,7 @@ markdown::FilterOptions BodyFilterOptions(const Config& config) {
 }
 
 std::vector<std::string> FrameHosts(const Config& config) {
-  std::vector<std::string> hosts = markdown::EmbedFrameHosts(config.embeds);
-  for (const auto& host : config.embed_hosts) {
-    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
-  }
-  return hosts;
+  return markdown::EmbedFrameHosts(config.embeds, config.embed_hosts);
 }
 
 }  // namespace broadsheet::app

@@ -411,11 +411,15 @@ bool IsEmbedProvider(std::string_view name) {
                      [&](const Provider& provider) { return provider.name == name; });
 }
 
-std::vector<std::string> EmbedFrameHosts(const std::vector<std::string>& enabled) {
+std::vector<std::string> EmbedFrameHosts(const std::vector<std::string>& enabled,
+                                         const std::vector<std::string>& also) {
   std::vector<std::string> hosts;
   for (const Provider& provider : kProviders) {
     if (!provider.frame_host.empty() && Enabled(provider.name, enabled))
       hosts.emplace_back(provider.frame_host);
+  }
+  for (const auto& host : also) {
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
   }
   return hosts;
 }

@@ -43,9 +43,11 @@ struct Embed {
 const std::vector<std::string>& EmbedProviders();
 // Whether `name` is one of EmbedProviders().
 bool IsEmbedProvider(std::string_view name);
-// The hosts whose pages the enabled providers' embeds frame: what the Content-Security-Policy's
-// frame-src must allow for them (cards frame nothing).
-std::vector<std::string> EmbedFrameHosts(const std::vector<std::string>& enabled);
+// The hosts whose pages the enabled providers' embeds frame (cards frame nothing), then those
+// of `also` (the site's embed_hosts) not among them: what the Content-Security-Policy's
+// frame-src must allow, on the public pages and in the desk's preview alike.
+std::vector<std::string> EmbedFrameHosts(const std::vector<std::string>& enabled,
+                                         const std::vector<std::string>& also = {});
 
 // The embed for `url` when it is a page of one of the `enabled` providers.
 std::optional<Embed> Recognise(std::string_view url, const std::vector<std::string>& enabled);

@@ -134,6 +134,8 @@ TEST(Embeds, OnlyEnabledProvidersAreRecognised) {
   EXPECT_TRUE(Recognise("https://vimeo.com/1", {"vimeo"}));
   EXPECT_EQ(EmbedFrameHosts({"x", "youtube", "flourish"}),
             (std::vector<std::string>{"www.youtube-nocookie.com", "flo.uri.sh"}));
+  EXPECT_EQ(EmbedFrameHosts({"youtube"}, {"maps.example.org", "www.youtube-nocookie.com"}),
+            (std::vector<std::string>{"www.youtube-nocookie.com", "maps.example.org"}));
   EXPECT_TRUE(IsEmbedProvider("mastodon"));
   EXPECT_FALSE(IsEmbedProvider("myspace"));
 }
