@@ -15,6 +15,7 @@ import { Toolbar } from './toolbar.js';
 import { cleanPastedHtml, pasteNotes } from './paste.js';
 import { ImageUploads, ImageView } from './images.js';
 import { DocxImport } from './docx.js';
+import { embedPlugin, buildEmbedDialog } from './embed.js';
 
 function mount(textarea) {
   const label = document.querySelector(`label[for="${textarea.id}"]`);
@@ -80,6 +81,7 @@ function mount(textarea) {
       // A dropped Word document is the importer's before the image uploads see the drop.
       ...(docx ? [docx.plugin()] : []),
       ImageUploads.plugin(() => uploads),
+      embedPlugin(schema),
       new Plugin({ view: () => ({ update: () => toolbar && toolbar.update() }) }),
     ],
   });
@@ -110,8 +112,10 @@ function mount(textarea) {
     'nothing is lost.';
   uploads = new ImageUploads(view, textarea, status);
   pasteNotes.report = (text) => uploads.say(text);
+  const embedDialog = buildEmbedDialog(() => view);
   toolbar = new Toolbar(view, {
     onImage: () => uploads.choose(),
+    onEmbed: () => embedDialog.open(),
     onSourceMode: (on) => {
       if (on) {
         // An import writes through the formatted view, which would overwrite this one's text.

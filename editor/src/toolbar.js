@@ -60,7 +60,7 @@ function markRange($pos, mark) {
 }
 
 export class Toolbar {
-  constructor(view, { onSourceMode, onImage }) {
+  constructor(view, { onSourceMode, onImage, onEmbed }) {
     this.view = view;
     this.onSourceMode = onSourceMode;
     this.source = false;
@@ -96,6 +96,8 @@ export class Toolbar {
       { name: 'Footnote', text: 'Footnote', run: insertFootnote(schema) },
       { name: 'Divider', text: '—', run: insertRule(schema) },
       { name: 'Image', text: 'Image', run: (state, dispatch) => { if (dispatch) onImage(); return true; } },
+      { name: 'Embed a video, chart or post', text: 'Embed',
+        run: (state, dispatch) => { if (dispatch) onEmbed(); return true; } },
       { separator: true },
       { name: 'Undo', text: '↶', key: `${mod}Z`, run: undo, enabled: (s) => undoDepth(s) > 0 },
       { name: 'Redo', text: '↷', key: mac ? '⌘Shift+Z' : 'Ctrl+Y', run: redo,

@@ -12,6 +12,7 @@
 #include "content/figure.h"
 #include "core/diff.h"
 #include "core/text.h"
+#include "markdown/embeds.h"
 #include "media/images.h"
 
 namespace broadsheet::admin {
@@ -29,6 +30,18 @@ namespace {
 constexpr const char* kPreviewFramePolicy =
     "default-src 'none'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; "
     "form-action 'none'; base-uri 'none'; sandbox; frame-ancestors 'none'";
+
+// The preview's policy frames what the article will: the enabled embed providers' players and
+// charts, and the site's embed hosts (markdown/embeds.h), as the public page's policy does.
+std::string PreviewPolicy(const markdown::FilterOptions& filter) {
+  const std::vector<std::string> hosts =
+      markdown::EmbedFrameHosts(filter.embeds, filter.embed_hosts);
+  std::string policy = kPreviewFramePolicy;
+  if (hosts.empty()) return policy;
+  policy += "; frame-src";
+  for (const auto& host : hosts) policy += " https://" + host;
+  return policy;
+}
 
 using auth::Action;
 using auth::Can;
@@ -821,11 +834,11 @@ Result<Response> Desk::PreviewArticle(const auth::Viewer& viewer, std::optional<
                                       const std::vector<Request::File>& files) const {
   if (!Can(viewer.role, Action::kWriteDraft))
     return Fail(ErrorCode::kForbidden, "Your role does not allow writing.");
-  auto finish = [](Response response) {
+  auto finish = [this](Response response) {
     response.cacheable = false;
     response.cache_control = "no-store";
     // The editor puts this in a sandboxed frame; opened on its own it is just as inert.
-    response.content_security_policy = kPreviewFramePolicy;
+    response.content_security_policy = PreviewPolicy(body_policy_.filter());
     return response;
   };
   content::PostInput input = fields;

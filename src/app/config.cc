@@ -65,7 +65,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
       "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
-      "newsletter", "embed_hosts", "comments", "search",
+      "newsletter", "embed_hosts", "embeds", "comments", "search",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s",
@@ -467,6 +467,40 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
     config.embed_hosts = std::move(hosts);
   }
+  // embeds (embeds.h): the providers whose addresses become embeds; BROADSHEET_EMBEDS
+  // (comma-separated, may be empty) replaces the file's list.
+  {
+    std::string origin_of_embeds = where("embeds");
+    std::optional<std::vector<std::string>> names;
+    if (const auto* node = table.get("embeds")) {
+      const auto* array = node->as_array();
+      if (array == nullptr)
+        return Fail(ErrorCode::kInvalidArgument, where("embeds") + " must be a list of providers");
+      names.emplace();
+      for (const auto& item : *array) {
+        if (!item.is_string())
+          return Fail(ErrorCode::kInvalidArgument,
+                      where("embeds") + " must be a list of quoted provider names");
+        names->push_back(item.as_string()->get());
+      }
+    }
+    if (auto value = environment("BROADSHEET_EMBEDS")) {
+      names = SplitTrimmed(*value, ',');
+      std::erase(*names, std::string());
+      origin_of_embeds = "BROADSHEET_EMBEDS";
+    }
+    if (names) {
+      for (const auto& name : *names) {
+        if (!markdown::IsEmbedProvider(name)) {
+          return Fail(
+              ErrorCode::kInvalidArgument,
+              fmt::format("{}: \"{}\" is not an embed provider (one of {})", origin_of_embeds, name,
+                          fmt::join(markdown::EmbedProviders(), ", ")));
+        }
+      }
+      config.embeds = std::move(*names);
+    }
+  }
   auto& publication = config.publication;
   const std::pair<const char*, std::optional<std::string>*> kPublication[] = {
       {"publication.title", &publication.title},
@@ -601,6 +635,12 @@ trusted_proxies = []
 # (docs/html-policy.md). They are added to the pages' Content-Security-Policy frame-src.
 embed_hosts = []
 
+# Providers whose addresses, alone on a line of an article, become embeds: a video or audio
+# player that loads only when the reader presses play (youtube, vimeo, soundcloud), a chart
+# (datawrapper, flourish), or a link card that loads nothing (x, bluesky, mastodon). Their
+# player and chart hosts are added to the Content-Security-Policy frame-src; [] turns them off.
+embeds = ["youtube", "vimeo", "soundcloud", "datawrapper", "flourish", "x", "bluesky", "mastodon"]
+
 # Largest request body accepted, in KiB.
 max_body_kb = 1024
 
@@ -671,6 +711,17 @@ image_wait_s = 10
 # language = "en"
 )",
       base_url, database_line);
+}
+
+markdown::FilterOptions BodyFilterOptions(const Config& config) {
+  markdown::FilterOptions options;
+  options.embed_hosts = config.embed_hosts;
+  options.embeds = config.embeds;
+  return options;
+}
+
+std::vector<std::string> FrameHosts(const Config& config) {
+  return markdown::EmbedFrameHosts(config.embeds, config.embed_hosts);
 }
 
 }  // namespace broadsheet::app

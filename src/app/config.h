@@ -14,6 +14,8 @@
 #include "core/error.h"
 #include "http/network.h"
 #include "mail/smtp_mailer.h"
+#include "markdown/embeds.h"
+#include "markdown/html_filter.h"
 #include "media/images.h"
 #include "newsletter/sender.h"
 
@@ -49,6 +51,10 @@ struct Config {
   media::ImageSettings images;
   // embed_hosts = [] (html-filter): hosts bodies may embed as sandboxed iframes, lower case
   std::vector<std::string> embed_hosts;
+  // embeds = ["youtube", "vimeo", "soundcloud", "datawrapper", "flourish", "x", "bluesky",
+  // "mastodon"] (all, markdown/embeds.h): providers whose addresses alone on a line of a body
+  // become embeds; [] turns them off. BROADSHEET_EMBEDS (comma-separated) replaces the list.
+  std::vector<std::string> embeds = markdown::EmbedProviders();
   // What one client may ask of the public site before a 429, and how often moderators hear of
   // held comments: [comments] per_minute, per_hour, moderator_notice_interval_s; [search]
   // per_minute. 0 turns a limit off.
@@ -59,6 +65,11 @@ struct Config {
     int searches_per_minute = 30;
   } floods;
 };
+
+// What bodies may keep and embed (embed_hosts and embeds), for every door that stores a body.
+markdown::FilterOptions BodyFilterOptions(const Config& config);
+// The Content-Security-Policy's frame-src hosts: the enabled providers' frames, then embed_hosts.
+std::vector<std::string> FrameHosts(const Config& config);
 
 // Reads a variable from the environment; replaceable in tests.
 using Environment = std::function<std::optional<std::string>(const std::string& name)>;

@@ -248,7 +248,7 @@ size_t ConnectionsTheSystemAllows(size_t wanted) {
 }  // namespace
 
 Result<content::RefilterReport> UpgradeStoredHtml(Store& store, const Config& config) {
-  const content::BodyPolicy policy(store, markdown::FilterOptions{config.embed_hosts});
+  const content::BodyPolicy policy(store, BodyFilterOptions(config));
   return content::RefilterStoredHtml(store, policy);
 }
 
@@ -316,7 +316,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   site.SetSearchIndex(search_index->get());
   admin::Desk desk(
       **store, accounts, **theme, outbox, [&site] { return site.PublicationForChrome(); },
-      paths.uploads, markdown::FilterOptions{config.embed_hosts});
+      paths.uploads, BodyFilterOptions(config));
   desk.SetImageSettings(config.images);
   desk.SetArticlePreview([&site](PostDetail detail) {
     return site.PreviewPage(std::move(detail),
@@ -376,7 +376,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
         config.max_connections, server_options.max_connections);
   }
   server_options.max_connections_per_address = config.max_connections_per_address;
-  server_options.frame_hosts = config.embed_hosts;  // the embeds bodies may keep
+  server_options.frame_hosts = FrameHosts(config);  // the frames bodies may embed
   http::ServerServices services{
       router,
       cache,

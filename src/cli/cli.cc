@@ -69,11 +69,11 @@ void PrintReport(const importers::FolderReport& report) {
   }
 }
 
-// The embeds imported bodies may keep: this site's `embed_hosts`, as in the desk.
+// The embeds imported bodies may keep: this site's `embed_hosts` and `embeds`, as in the desk.
 Result<markdown::FilterOptions> SiteFilter(const std::string& site) {
   auto config = app::LoadConfig(site, app::ProcessEnvironment());
   if (!config) return tl::unexpected(config.error());
-  return markdown::FilterOptions{config->embed_hosts};
+  return app::BodyFilterOptions(*config);
 }
 
 // Before stored HTML leaves the site (an export), HTML stored before the filter is filtered

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/text.h"
+#include "markdown/embeds.h"
 
 namespace broadsheet::markdown {
 namespace {
@@ -308,6 +309,7 @@ class Writer {
             }
             break;
           }
+          if (html && name == "figure" && WriteProviderEmbed(child)) break;
           if (name.empty() || rule == ElementRules().end() || depth >= kMaxDepth) {
             ++report_.unwrapped;
             stack.push_back({child, 0, {}});
@@ -449,6 +451,20 @@ class Writer {
     out_ +=
         " sandbox=\"allow-scripts allow-same-origin allow-popups allow-presentation\""
         " loading=\"lazy\" referrerpolicy=\"strict-origin-when-cross-origin\"></iframe>";
+    return true;
+  }
+
+  // An embed figure (embeds.h) of an enabled provider, written again from its address alone:
+  // whatever else the figure holds is the embed's own markup or a forgery, and goes. False
+  // (nothing written) for any other figure.
+  bool WriteProviderEmbed(const GumboNode* node) {
+    if (options_.embeds.empty()) return false;
+    const GumboElement& element = node->v.element;
+    const GumboAttribute* url = gumbo_get_attribute(&element.attributes, "data-embed-url");
+    if (url == nullptr) return false;
+    const auto embed = Recognise(url->value, options_.embeds);
+    if (!embed) return false;
+    out_ += Render(*embed);
     return true;
   }
 

@@ -3,8 +3,9 @@
 // FilterHtml parses a body fragment with an HTML5 parser (gumbo, as a browser would, inside a
 // <div>), walks the tree and writes back only the elements and attributes articles need:
 // headings, paragraphs, lists, quotes, tables, figures, images, audio and video, links, code,
-// footnotes as cmark-gfm writes them, <details>, and iframes whose address is on
-// FilterOptions::embed_hosts (written sandboxed, lazily loaded, without a referrer). Everything
+// footnotes as cmark-gfm writes them, <details>, iframes whose address is on
+// FilterOptions::embed_hosts (written sandboxed, lazily loaded, without a referrer), and the
+// embed figures of FilterOptions::embeds' providers (written again by embeds.h). Everything
 // else goes:
 //   - script, style, form controls, frames, objects, <svg>, <math>, <template>, <noscript>,
 //     <title>, <textarea>, <meta>, <base>, <link> … with their content;
@@ -34,6 +35,10 @@ struct FilterOptions {
   // Hosts whose pages may be embedded as iframes ("www.youtube-nocookie.com"); exact, lower case,
   // https only. Empty (the default): no iframe survives.
   std::vector<std::string> embed_hosts;
+  // Embed providers ("youtube", … markdown/embeds.h) whose page addresses, alone in a paragraph
+  // of a body, become embeds, and whose embed figures the filter keeps (written again from
+  // their address). Empty (the default): none; the site's list is broadsheet.toml's `embeds`.
+  std::vector<std::string> embeds = {};
 };
 
 // What a filter run removed, by kind; add reports together to count a whole import.

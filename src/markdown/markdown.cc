@@ -5,9 +5,11 @@
 
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "core/text.h"
+#include "markdown/embeds.h"
 #include "markdown/html_filter.h"
 
 namespace broadsheet::markdown {
@@ -107,6 +109,57 @@ void MakeFigures(cmark_node* document, const Options& options) {
   }
 }
 
+// The address a paragraph consists of, when it holds a single link that shows its own address
+// (a bare URL, <URL>, or [URL](URL)); empty otherwise.
+std::string LoneAddress(cmark_node* paragraph) {
+  // The autolink extension leaves empty text nodes around the links it makes.
+  auto empty_text = [](cmark_node* node) {
+    if (cmark_node_get_type(node) != CMARK_NODE_TEXT) return false;
+    const char* literal = cmark_node_get_literal(node);
+    return literal == nullptr || literal[0] == '\0';
+  };
+  cmark_node* link = nullptr;
+  for (cmark_node* node = cmark_node_first_child(paragraph); node != nullptr;
+       node = cmark_node_next(node)) {
+    if (empty_text(node)) continue;
+    if (link != nullptr || cmark_node_get_type(node) != CMARK_NODE_LINK) return {};
+    link = node;
+  }
+  if (link == nullptr) return {};
+  cmark_node* text = cmark_node_first_child(link);
+  if (text == nullptr || cmark_node_next(text) != nullptr ||
+      cmark_node_get_type(text) != CMARK_NODE_TEXT) {
+    return {};
+  }
+  const char* url = cmark_node_get_url(link);
+  const char* literal = cmark_node_get_literal(text);
+  if (url == nullptr || literal == nullptr) return {};
+  const std::string_view address(url), shown(literal);
+  if (address != shown && address != "http://" + std::string(shown)) return {};
+  return std::string(address);
+}
+
+// Paragraphs of the document (not inside lists or quotes) that are a provider's address alone
+// become that provider's embed (embeds.h), as raw HTML that the filter writes again the same.
+void ReplaceEmbedLines(cmark_node* document, const std::vector<std::string>& providers) {
+  if (providers.empty()) return;
+  std::vector<std::pair<cmark_node*, std::string>> found;
+  for (cmark_node* node = cmark_node_first_child(document); node != nullptr;
+       node = cmark_node_next(node)) {
+    if (cmark_node_get_type(node) != CMARK_NODE_PARAGRAPH) continue;
+    const std::string address = LoneAddress(node);
+    if (address.empty()) continue;
+    if (auto embed = Recognise(address, providers)) found.emplace_back(node, Render(*embed));
+  }
+  for (auto& [paragraph, html] : found) {
+    cmark_node* block = cmark_node_new(CMARK_NODE_HTML_BLOCK);
+    html += '\n';
+    cmark_node_set_literal(block, html.c_str());
+    cmark_node_replace(paragraph, block);
+    cmark_node_free(paragraph);
+  }
+}
+
 }  // namespace
 
 Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
@@ -135,6 +188,7 @@ Result<std::string> ToHtml(std::string_view markdown, const Options& options) {
   if (!document) return Fail(ErrorCode::kInternal, "the Markdown parser failed");
   RewriteUrls(document.get(), options);
   MakeFigures(document.get(), options);
+  if (options.allow_html) ReplaceEmbedLines(document.get(), options.filter.embeds);
 
   char* html =
       cmark_render_html(document.get(), flags, cmark_parser_get_syntax_extensions(parser.get()));

@@ -8,6 +8,10 @@
 // with `allow_html = false`: cmark-gfm's safe mode, with dangerous URL schemes (javascript:,
 // vbscript:, data: other than images) removed.
 //
+// With allow_html, a paragraph of the document that is only a provider's address (a bare URL)
+// becomes that provider's embed when the provider is in filter.embeds (embeds.h); the filter
+// keeps it. Reader Markdown never gets embeds.
+//
 // Thread-safe: each call builds its own parser.
 #pragma once
 
@@ -31,7 +35,7 @@ struct LoneImage {
 struct Options {
   bool allow_html = true;
   bool unfiltered = false;  // with allow_html: raw HTML passes unchecked (trusted staff only)
-  FilterOptions filter;     // the embed hosts
+  FilterOptions filter;     // the embed hosts and embed providers (filter.embeds)
   FilterReport* removed = nullptr;  // when set, what the filter removed is added to it
   // Called for every link and image address; returns the address to use. Unset: unchanged.
   std::function<std::string(std::string_view url, bool is_image)> rewrite_url;

@@ -119,6 +119,12 @@ nlohmann::json CommentFormOf(const Request& request) {
   return form;
 }
 
+// Whether a body holds a facade or a frame that embeds.js works on (markdown/embeds.h).
+bool HasEmbeds(std::string_view body_html) {
+  return body_html.find("data-embed-src=") != std::string_view::npos ||
+         body_html.find("class=\"embed embed-") != std::string_view::npos;
+}
+
 }  // namespace
 
 struct Site::ListSpec {
@@ -536,6 +542,7 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   const bool open = detail.post.kind == PostKind::kArticle &&
                     comments::Comments::Open(detail.post, rules, context->now);
   if (open) head.script = theme_.AssetUrl("comments.js");  // the form's token and inline replies
+  if (HasEmbeds(post.body_html)) head.embeds_script = theme_.AssetUrl("embeds.js");
   if (detail.post.kind == PostKind::kArticle) {
     head.feed = PostUrl(detail.post) + "feed/";
     head.feed_title = "Comments on \u201c" + detail.post.title + "\u201d";
@@ -1208,6 +1215,7 @@ Result<Response> Site::PreviewPage(PostDetail detail, const std::string& banner,
   Head head;
   head.title = "Preview: " + detail.post.title;
   head.noindex = true;
+  if (HasEmbeds(detail.post.body_html)) head.embeds_script = theme_.AssetUrl("embeds.js");
   // Whether the article will take comments, as its page will say once published.
   bool open = false;
   if (comments_as_published && detail.post.kind == PostKind::kArticle) {

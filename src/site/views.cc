@@ -285,6 +285,7 @@ nlohmann::json HeadView(const Head& head, const Publication& publication) {
           {"article", article},
           {"json_ld", json_ld},
           {"script", head.script},
+          {"embeds_script", head.embeds_script},
           {"feed", head.feed},
           {"feed_title", head.feed_title},
           {"noindex", head.noindex}};

@@ -59,6 +59,7 @@ struct Head {
   std::string og_type = "website";
   std::vector<std::string> json_ld;  // schema.org blocks, the page's main entity first
   std::string script;                // a theme script for the page, loaded with defer
+  std::string embeds_script;         // embeds.js, on pages whose body has embeds (deferred)
   std::string feed;  // the page's own RSS feed (a list's, an article's comments), if any
   std::string feed_title;
   bool noindex = false;

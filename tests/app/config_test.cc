@@ -48,6 +48,37 @@ TEST(Config, EmbedHostsFromTheFileOrTheEnvironment) {
   EXPECT_EQ(LoadConfig(dir.path(), Fake({})).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(Config, EmbedProvidersAreAllOnUnlessListed) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", "embed_hosts = [\"maps.example.org\"]\n");
+  auto config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->embeds, markdown::EmbedProviders());
+  EXPECT_EQ(
+      FrameHosts(*config),
+      (std::vector<std::string>{"www.youtube-nocookie.com", "player.vimeo.com", "w.soundcloud.com",
+                                "datawrapper.dwcdn.net", "flo.uri.sh", "maps.example.org"}));
+  EXPECT_EQ(BodyFilterOptions(*config).embeds, markdown::EmbedProviders());
+  dir.Write("broadsheet.toml", "embeds = [\"bluesky\", \"vimeo\"]\n");
+  config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->embeds, (std::vector<std::string>{"bluesky", "vimeo"}));
+  EXPECT_EQ(FrameHosts(*config), (std::vector<std::string>{"player.vimeo.com"}));
+  config = LoadConfig(dir.path(), Fake({{"BROADSHEET_EMBEDS", ""}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->embeds.empty());
+  EXPECT_TRUE(FrameHosts(*config).empty());
+  config = LoadConfig(dir.path(), Fake({{"BROADSHEET_EMBEDS", "youtube, x"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->embeds, (std::vector<std::string>{"youtube", "x"}));
+  dir.Write("broadsheet.toml", "embeds = [\"myspace\"]\n");
+  EXPECT_EQ(LoadConfig(dir.path(), Fake({})).error().code, ErrorCode::kInvalidArgument);
+  dir.Write("broadsheet.toml", "embeds = \"youtube\"\n");
+  EXPECT_EQ(LoadConfig(dir.path(), Fake({})).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(LoadConfig(dir.path(), Fake({{"BROADSHEET_EMBEDS", "YouTube"}})).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
 TEST(Config, TheDefaultFileParsesToTheDefaults) {
   TempDir dir;
   dir.Write("broadsheet.toml", DefaultConfigText("http://127.0.0.1:8080"));

@@ -1,5 +1,7 @@
 #include "markdown/html_filter.h"
 
+#include "markdown/embeds.h"
+
 #include <gtest/gtest.h>
 #include <gumbo.h>
 
@@ -15,7 +17,8 @@
 namespace broadsheet::markdown {
 namespace {
 
-const FilterOptions kEmbeds{{"www.youtube-nocookie.com", "player.vimeo.com"}};
+// The site's embed hosts, and every embed provider on (markdown/embeds.h), as by default.
+const FilterOptions kEmbeds{{"www.youtube-nocookie.com", "player.vimeo.com"}, EmbedProviders()};
 
 std::string Filter(std::string_view html, const FilterOptions& options = {},
                    FilterReport* report = nullptr) {

@@ -1,0 +1,167 @@
+// Embeds in a real browser (docs/html-policy.md, "Embeds"). A reader's page asks nothing of
+// YouTube until the play button is pressed, then holds YouTube's player in a sandboxed frame
+// (the network is closed here: the frame's element and address are what is checked). In the
+// desk, a provider's address alone in a paragraph shows as an embed card, comes from the
+// toolbar's Embed dialog or a paste, and is saved as the same Markdown line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addressOf, launchChromium } from './harness.mjs';
+import { initArguments } from './postgres.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
+const AXE = join(here, '../../node_modules/axe-core/axe.min.js');
+const PASSWORD = 'correct horse battery staple';
+const VIDEO = 'https://www.youtube.com/watch?v=dQw4w9WgXcQ';
+const POST = 'https://bsky.app/profile/someone.bsky.social/post/3kq2abcdefg2x';
+let dir, server, base, browser;
+
+function run(args, input) {
+  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
+  assert.equal(done.status, 0, done.stdout + done.stderr);
+  return done.stdout;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'broadsheet-embeds-'));
+  const site = join(dir, 'site');
+  const content = join(dir, 'content');
+  mkdirSync(join(content, 'posts'), { recursive: true });
+  writeFileSync(join(content, 'publication.yaml'), 'title: The Embed Review\n');
+  writeFileSync(join(content, 'posts', 'watch.md'),
+    `---\ntitle: Watch This\ndate: 2024-01-01T00:00:00Z\n---\nBefore the video.\n\n${VIDEO}\n\n${POST}\n\nAfter it.\n`);
+  run(['init', site, ...initArguments()]);
+  run(['import', 'markdown', content, '--site', site]);
+  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
+       '--password-stdin', '--site', site], PASSWORD + '\n');
+  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  base = await addressOf(server);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a YouTube facade loads nothing of YouTube until pressed, then holds its sandboxed player', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const foreign = [];
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin === base || url.protocol === 'data:') return route.continue();
+    foreign.push(route.request().url());
+    return route.abort();
+  });
+  await page.goto(base + '/watch-this/');
+  await page.waitForTimeout(500);
+  assert.deepEqual(foreign, [], 'nothing asked of another host before a click');
+  const facade = page.locator('figure.embed-youtube a.embed-play');
+  assert.equal(await facade.getAttribute('href'), VIDEO);
+  assert.match(await facade.textContent(), /Watch on YouTube/);
+  assert.equal(await page.locator('.article-body iframe').count(), 0);
+  assert.match(await page.locator('figure.embed-bluesky').textContent(), /View this post on Bluesky/);
+  await facade.click();
+  const frame = page.locator('figure.embed-youtube iframe');
+  await frame.waitFor();
+  assert.equal(await frame.getAttribute('src'), 'https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1');
+  assert.equal(await frame.getAttribute('sandbox'), 'allow-scripts allow-same-origin allow-popups allow-presentation');
+  assert.equal(await frame.getAttribute('title'), 'YouTube video');
+  assert.equal(await page.locator('figure.embed-youtube a.embed-play').count(), 0);
+  assert.equal(page.url(), base + '/watch-this/', 'the page stays');
+  await page.waitForTimeout(300);
+  assert.ok(foreign.some((url) => url.startsWith('https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ')), foreign.join(' '));
+  assert.ok(foreign.every((url) => url.startsWith('https://www.youtube-nocookie.com/')), foreign.join(' '));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('axe finds nothing to fault in facades and cards', async () => {
+  // bypassCSP lets the test inject axe-core; the page itself is tested under its policy above.
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await context.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
+  await page.goto(base + '/watch-this/');
+  await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
+  const violations = await page.evaluate(async () =>
+    (await window.axe.run(document.querySelector('.article-body'))).violations.map((v) => v.id));
+  assert.deepEqual(violations, []);
+  await context.close();
+});
+
+test('without JavaScript the facade is a link to the video', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await context.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
+  await page.goto(base + '/watch-this/');
+  const [request] = await Promise.all([
+    page.waitForEvent('request', (r) => r.url().startsWith('https://www.youtube.com/')),
+    page.click('figure.embed-youtube a.embed-play'),
+  ]);
+  assert.equal(request.url(), VIDEO);
+  await context.close();
+});
+
+async function signIn() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.errors = errors;
+  await page.goto(base + '/admin/login');
+  await page.fill('#email', 'editor@example.org');
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(base + '/admin/');
+  return page;
+}
+
+test('in the desk a provider address shows as an embed card, from the toolbar or a paste, and saves as its line', async () => {
+  const page = await signIn();
+  await page.goto(base + '/admin/posts/new');
+  await page.fill('#title', 'Embedded In The Desk');
+  const surface = page.locator('.writing-text');
+  await surface.click();
+  await page.keyboard.type('First words.');
+  await page.keyboard.press('Enter');
+  // The toolbar's dialog refuses what is no provider's page, then embeds a video.
+  await page.getByRole('button', { name: 'Embed a video, chart or post', exact: true }).click();
+  const dialog = page.locator('dialog[aria-labelledby=writing-embed-title]');
+  await dialog.locator('input').fill('https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ');
+  await dialog.getByRole('button', { name: 'Embed', exact: true }).click();
+  assert.equal(await dialog.locator('[role=alert]').isVisible(), true);
+  await dialog.locator('input').fill(VIDEO);
+  await dialog.getByRole('button', { name: 'Embed', exact: true }).click();
+  const card = surface.locator('p.writing-embed[data-embed="YouTube"]');
+  await card.waitFor();
+  assert.equal(await card.textContent(), VIDEO);
+  // A pasted address on the empty line after it becomes a card too.
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    document.querySelector('.writing-text').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, POST);
+  await surface.locator('p.writing-embed[data-embed="Bluesky"]').waitFor();
+  await page.keyboard.type('Last words.');
+  const markdown = await page.locator('#body').inputValue();
+  assert.equal(markdown, `First words.\n\n<${VIDEO}>\n\n<${POST}>\n\nLast words.\n`);
+  // The Markdown reads back into the same cards, and writes the same text again.
+  assert.equal(await page.evaluate((text) => window.broadsheetEditor.roundTrip(text), markdown), markdown);
+  assert.equal(await page.evaluate((text) => window.broadsheetEditor.roundTrip(text), `${VIDEO}\n`), `<${VIDEO}>\n`);
+  await page.click('button[name=do][value=save]');
+  await page.waitForSelector('.notice');
+  await surface.locator('p.writing-embed[data-embed="YouTube"]').waitFor();
+  assert.equal(await surface.locator('p.writing-embed').count(), 2);
+  assert.equal(await page.locator('#body').inputValue(), markdown);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
