@@ -1159,10 +1159,13 @@ Result<Response> Site::BrandCss(const Request& request) const {
   const std::string current = AccentCssUrl(*publication);
   if (version && !current.empty() && current.ends_with("=" + *version)) {
     response.cache_control = "public, max-age=31536000, immutable";
+    response.cacheable = true;
   } else {
+    // Any other version answers the current colour, uncached: a page cache entry per made-up
+    // version would let anyone fill the cache.
     response.cache_control = "public, max-age=300";
+    response.cacheable = request.query.empty();
   }
-  response.cacheable = true;
   return response;
 }
 

@@ -222,6 +222,10 @@ class Branding(unittest.TestCase):
         self.assertTrue(headers["content-type"].startswith("text/css"))
         self.assertIn("immutable", headers["cache-control"])
         self.assertIn(b"--accent: #0a6e3c", css)
+        status, headers, css = self.server.get("/brand.css?v=made-up")
+        self.assertEqual(status, 200)
+        self.assertNotIn("immutable", headers["cache-control"])
+        self.assertIn(b"--accent: #0a6e3c", css)
         self.assertEqual(self.server.get(logo)[0], 200)
         article = self.server.get("/why-deterrence-still-works/")[2].decode()
         ld = [json.loads(block) for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', article, re.S)]
