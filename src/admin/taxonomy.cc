@@ -198,6 +198,28 @@ Result<std::vector<content::NavigationItem>> MenuFromForm(
   return items;
 }
 
+// The menu's rows as typed, unchecked and in order, to show them again with an error.
+std::vector<content::NavigationItem> TypedMenu(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  const auto kinds = FieldValues(fields, "nav_item");
+  const auto urls = FieldValues(fields, "nav_url");
+  const auto labels = FieldValues(fields, "nav_label");
+  std::vector<content::NavigationItem> typed;
+  for (size_t i = 0; i < kinds.size() && typed.size() < content::kMaxNavigationItems; ++i) {
+    const std::string& kind = kinds[i];
+    if (kind.empty()) continue;
+    content::NavigationItem item;
+    item.kind = kind == "link"              ? content::NavigationItem::Kind::kLink
+                : kind.starts_with("page:") ? content::NavigationItem::Kind::kPage
+                                            : content::NavigationItem::Kind::kSection;
+    item.target = kind == "link" ? (i < urls.size() ? urls[i].substr(0, 1000) : "")
+                                 : kind.substr(kind.find(':') + 1);
+    item.label = i < labels.size() ? labels[i].substr(0, 1000) : "";
+    typed.push_back(std::move(item));
+  }
+  return typed;
+}
+
 }  // namespace
 
 Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
@@ -455,23 +477,7 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   auto menu = MenuFromForm(fields);
   if (!menu) {
     // What the person typed stays in the form, unchecked.
-    std::vector<content::NavigationItem> typed;
-    for (size_t i = 0;; ++i) {
-      const auto kinds = FieldValues(fields, "nav_item");
-      if (i >= kinds.size() || i >= content::kMaxNavigationItems) break;
-      const auto urls = FieldValues(fields, "nav_url");
-      const auto labels = FieldValues(fields, "nav_label");
-      content::NavigationItem item;
-      const std::string& kind = kinds[i];
-      if (kind.empty()) continue;
-      item.kind = kind == "link"              ? content::NavigationItem::Kind::kLink
-                  : kind.starts_with("page:") ? content::NavigationItem::Kind::kPage
-                                              : content::NavigationItem::Kind::kSection;
-      item.target = kind == "link" ? (i < urls.size() ? urls[i].substr(0, 1000) : "")
-                                   : kind.substr(kind.find(':') + 1);
-      item.label = i < labels.size() ? labels[i].substr(0, 1000) : "";
-      typed.push_back(std::move(item));
-    }
+    const auto typed = TypedMenu(fields);
     publication.navigation = content::NavigationJson(typed);
     return refuse(menu.error().message);
   }
