@@ -132,6 +132,7 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/authors", bind(&Desk::ChangeTaxonomy), "admin");
   router.Add(Method::kGet, "/admin/settings", bind(&Desk::Settings), "admin");
   router.Add(Method::kPost, "/admin/settings", bind(&Desk::SaveSettings), "admin");
+  router.Add(Method::kPost, "/admin/settings/address", bind(&Desk::UsePublicAddress), "admin");
   router.Add(Method::kGet, "/admin/sessions", bind(&Desk::Sessions), "admin");
   router.Add(Method::kPost, "/admin/sessions/revoke", bind(&Desk::RevokeSession), "admin");
   router.Add(Method::kGet, "/admin/posts", bind(&Desk::PostList), "admin");
@@ -180,6 +181,10 @@ Result<auth::Viewer> Desk::Require(const Request& request, bool form,
   if (action && !auth::Can((*viewer)->role, *action)) {
     return Fail(ErrorCode::kForbidden, std::string(refusal));
   }
+  // Only the scheme (which a trusted proxy may state) and the Host header: X-Forwarded-Host is
+  // believed nowhere.
+  (*viewer)->reached_at =
+      (request.secure ? "https://" : "http://") + std::string(request.Header("host"));
   return std::move(**viewer);
 }
 
@@ -276,6 +281,9 @@ Result<Response> Desk::Render(std::string_view name, nlohmann::json view, int st
         {"views_audit", auth::Can(viewer->role, auth::Action::kViewAuditLog)},
         {"manages_subscribers", auth::Can(viewer->role, auth::Action::kManageSubscribers)},
         {"sends_newsletter", auth::Can(viewer->role, auth::Action::kSendNewsletter)}};
+    auto warning = AddressWarning(*viewer, *publication);
+    if (!warning) return tl::unexpected(warning.error());
+    if (!warning->is_null()) view["address_warning"] = std::move(*warning);
   }
   // Each form's token is bound to the path it posts to: {{#form_token}}/admin/x{{/form_token}}.
   render::SectionHelpers helpers;

@@ -117,6 +117,12 @@ class Desk {
                                       const Publication& shown, const std::string& notice,
                                       const std::string& error) const;
   Result<http::Response> SaveSettings(const http::Request& request) const;
+  // The banner every desk page shows an administrator who reached the desk at an address other
+  // than the public address that links in mail and previews use (null for none), and its fix:
+  // POST /admin/settings/address saves the address the request itself reached, only that one.
+  Result<nlohmann::json> AddressWarning(const auth::Viewer& viewer,
+                                        const Publication& effective) const;
+  Result<http::Response> UsePublicAddress(const http::Request& request) const;
   // The comment moderation queue (moderation.cc).
   Result<http::Response> CommentQueue(const http::Request& request) const;
   Result<http::Response> Moderate(const http::Request& request) const;

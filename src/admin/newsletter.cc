@@ -40,9 +40,11 @@ Result<NewsletterSend> Desk::ChosenIssue(
   auto publication = publication_();
   if (!publication) return tl::unexpected(publication.error());
   const std::string post = http::FieldValue(fields, "post");
+  auto links = content::NewsletterLinks(store_, *publication, Now());
+  if (!links) return tl::unexpected(links.error());
   NewsletterSend send;
   if (post == "digest") {
-    auto digest = newsletter::WeeklyDigest(store_, *publication, Now());
+    auto digest = newsletter::WeeklyDigest(store_, *publication, Now(), *links);
     if (!digest) return tl::unexpected(digest.error());
     send = std::move(*digest);
   } else {
@@ -51,7 +53,7 @@ Result<NewsletterSend> Desk::ChosenIssue(
     if (!*detail || (*detail)->post.status != PostStatus::kPublished)
       return Fail(ErrorCode::kInvalidArgument, "Choose a published article to send.");
     send = newsletter::ComposeIssue(**detail, *publication,
-                                    content::DisclaimerFor(**detail, *publication));
+                                    content::DisclaimerFor(**detail, *publication), *links);
   }
   for (const auto& [name, value] : fields) {
     if (name == "segments" && send.segments.size() < 50) send.segments.push_back(value);

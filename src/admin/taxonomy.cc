@@ -8,17 +8,216 @@
 #include "content/publication.h"
 #include "content/records.h"
 #include "core/text.h"
+#include "http/status.h"
 
 namespace broadsheet::admin {
 namespace {
 
 using auth::Action;
+using content::ContrastAgainstWhite;
 using http::Request;
 using http::Response;
 
 std::string Field(const std::vector<std::pair<std::string, std::string>>& fields, const char* name,
                   size_t limit) {
   return std::string(Trim(http::FieldValue(fields, name))).substr(0, limit);
+}
+
+std::vector<std::string> FieldValues(const std::vector<std::pair<std::string, std::string>>& fields,
+                                     std::string_view name) {
+  std::vector<std::string> values;
+  for (const auto& [key, value] : fields) {
+    if (key == name) values.push_back(value);
+  }
+  return values;
+}
+
+// The theme's accent colour (themes/default/assets/style.css, --accent), shown when none is set.
+constexpr const char* kThemeAccent = "#9b1c1c";
+
+// The Settings page's branding part: logo and favicon choices from the media library, the accent
+// colour with its contrast, the time zones, and the menu's rows.
+Result<nlohmann::json> BrandingView(Store& store, const Publication& shown,
+                                    const std::string& title) {
+  nlohmann::json view;
+  auto media = store.ListMedia(200, 0);
+  if (!media) return tl::unexpected(media.error());
+  auto choices = [&](const std::string& current, const char* none) {
+    nlohmann::json list = nlohmann::json::array();
+    list.push_back({{"value", ""}, {"label", none}, {"selected", current.empty()}});
+    bool found = current.empty();
+    for (const auto& item : *media) {
+      const std::string label = item.alt.empty() ? item.original_name : item.alt;
+      list.push_back({{"value", item.url},
+                      {"label", label + " (" + std::to_string(item.width) + "\u00d7" +
+                                    std::to_string(item.height) + ")"},
+                      {"selected", item.url == current}});
+      found = found || item.url == current;
+    }
+    if (!found) list.push_back({{"value", current}, {"label", current}, {"selected", true}});
+    return list;
+  };
+  view["logo_choices"] = choices(shown.logo, "None: the title in text");
+  view["favicon_choices"] = choices(shown.favicon, "The theme's icon");
+  view["logo_url"] = shown.logo;
+  view["logo_alt"] = title;
+  view["favicon_url"] = shown.favicon;
+  view["accent_chosen"] = !shown.accent_color.empty();
+  view["accent_color"] = shown.accent_color.empty() ? kThemeAccent : shown.accent_color;
+  const double contrast = ContrastAgainstWhite(view["accent_color"].get<std::string>());
+  if (!shown.accent_color.empty() && contrast < content::kMinimumContrast) {
+    view["accent_warning"] = fmt::format(
+        "This colour's contrast against white is {:.1f}:1; links and buttons in it are hard to "
+        "read below {:.1f}:1. Choose a darker colour.",
+        contrast, content::kMinimumContrast);
+  }
+  // Time zones, grouped by their region ("America/New_York" under America).
+  nlohmann::json groups = nlohmann::json::array();
+  bool zone_listed = false;
+  auto add_zone = [&](const std::string& group, const std::string& name) {
+    if (groups.empty() || groups.back()["group"] != group)
+      groups.push_back({{"group", group}, {"zones", nlohmann::json::array()}});
+    const bool selected = name == shown.timezone;
+    zone_listed = zone_listed || selected;
+    groups.back()["zones"].push_back({{"name", name}, {"selected", selected}});
+  };
+  add_zone("Universal", "UTC");
+  for (const auto& name : TimeZone::Names()) {
+    const auto slash = name.find('/');
+    if (slash == std::string::npos || name.starts_with("Etc/")) continue;
+    add_zone(name.substr(0, slash), name);
+  }
+  // A zone the list does not hold (an alias such as US/Eastern) stays selectable.
+  if (!zone_listed) add_zone("Current", shown.timezone);
+  view["timezone_groups"] = groups;
+  // The menu's rows, then an empty one to add an entry.
+  auto sections = store.ListSections();
+  if (!sections) return tl::unexpected(sections.error());
+  PostQuery pages_query;
+  pages_query.kind = PostKind::kPage;
+  pages_query.now = Now();
+  pages_query.limit = 100;
+  pages_query.bodies = false;
+  auto pages = store.ListPublishedPosts(pages_query);
+  if (!pages) return tl::unexpected(pages.error());
+  auto items = content::ParseNavigation(shown.navigation, false);
+  if (!items) items = std::vector<content::NavigationItem>{};
+  auto item_choices = [&](const std::string& chosen) {
+    nlohmann::json list = nlohmann::json::array();
+    list.push_back({{"value", ""}, {"label", "(none)"}, {"selected", chosen.empty()}});
+    for (const auto& section : *sections) {
+      const std::string value = "section:" + section.slug;
+      list.push_back(
+          {{"value", value}, {"label", "Section: " + section.name}, {"selected", chosen == value}});
+    }
+    for (const auto& page : *pages) {
+      const std::string value = "page:" + page.post.slug;
+      list.push_back(
+          {{"value", value}, {"label", "Page: " + page.post.title}, {"selected", chosen == value}});
+    }
+    list.push_back({{"value", "link"},
+                    {"label", "External link (address beside)"},
+                    {"selected", chosen == "link"}});
+    return list;
+  };
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < items->size(); ++i) {
+    const auto& item = (*items)[i];
+    const std::string chosen =
+        item.kind == content::NavigationItem::Kind::kLink
+            ? "link"
+            : std::string(content::NavigationKindName(item.kind)) + ":" + item.target;
+    rows.push_back({{"index", i},
+                    {"number", i + 1},
+                    {"choices", item_choices(chosen)},
+                    {"url", item.kind == content::NavigationItem::Kind::kLink ? item.target : ""},
+                    {"label", item.label},
+                    {"first", i == 0},
+                    {"last", i + 1 == items->size()}});
+  }
+  view["menu_rows"] = rows;
+  view["menu_default"] = rows.empty();
+  view["menu_new"] = {
+      {"index", items->size()}, {"number", items->size() + 1}, {"choices", item_choices("")}};
+  return view;
+}
+
+// The menu as the Settings form sends it: rows of nav_item ("section:SLUG", "page:SLUG", "link"
+// or "" for an unused row), nav_url and nav_label, in order; `nav_move` ("up:N", "down:N",
+// "remove:N") moves or removes row N first. kInvalidArgument for an entry that is not one.
+Result<std::vector<content::NavigationItem>> MenuFromForm(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::vector<std::string> kinds, urls, labels;
+  for (const auto& [name, value] : fields) {
+    if (kinds.size() > 2 * content::kMaxNavigationItems) break;
+    if (name == "nav_item") kinds.push_back(value);
+    if (name == "nav_url") urls.push_back(std::string(Trim(value)).substr(0, 1000));
+    if (name == "nav_label") labels.push_back(std::string(Trim(value)).substr(0, 1000));
+  }
+  struct Row {
+    std::string kind, url, label;
+  };
+  std::vector<Row> rows;
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    rows.push_back({kinds[i], i < urls.size() ? urls[i] : "", i < labels.size() ? labels[i] : ""});
+  }
+  const std::string move = http::FieldValue(fields, "nav_move");
+  if (const auto colon = move.find(':'); colon != std::string::npos) {
+    size_t at = 0;
+    const std::string number = move.substr(colon + 1);
+    const std::string how = move.substr(0, colon);
+    if (std::from_chars(number.data(), number.data() + number.size(), at).ec == std::errc() &&
+        at < rows.size()) {
+      if (how == "up" && at > 0) std::swap(rows[at], rows[at - 1]);
+      if (how == "down" && at + 1 < rows.size()) std::swap(rows[at], rows[at + 1]);
+      if (how == "remove") rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+  }
+  std::vector<content::NavigationItem> items;
+  for (const auto& row : rows) {
+    if (row.kind.empty()) continue;  // the empty row for a new entry, left empty
+    content::NavigationItem item;
+    item.label = row.label;
+    if (row.kind == "link") {
+      item.kind = content::NavigationItem::Kind::kLink;
+      item.target = row.url;
+    } else if (row.kind.starts_with("section:")) {
+      item.kind = content::NavigationItem::Kind::kSection;
+      item.target = row.kind.substr(8);
+    } else if (row.kind.starts_with("page:")) {
+      item.kind = content::NavigationItem::Kind::kPage;
+      item.target = row.kind.substr(5);
+    } else {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "a menu entry is neither a section, a page nor a link");
+    }
+    items.push_back(std::move(item));
+  }
+  if (auto checked = content::CheckNavigation(items); !checked)
+    return tl::unexpected(checked.error());
+  return items;
+}
+
+// The menu's rows as typed, unchecked and in order, to show them again with an error.
+std::vector<content::NavigationItem> TypedMenu(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  const auto kinds = FieldValues(fields, "nav_item");
+  const auto urls = FieldValues(fields, "nav_url");
+  const auto labels = FieldValues(fields, "nav_label");
+  std::vector<content::NavigationItem> typed;
+  for (size_t i = 0; i < kinds.size() && typed.size() < content::kMaxNavigationItems; ++i) {
+    const std::string& kind = kinds[i];
+    if (kind.empty()) continue;
+    content::NavigationItem item;
+    item.kind = kind == "link"              ? content::NavigationItem::Kind::kLink
+                : kind.starts_with("page:") ? content::NavigationItem::Kind::kPage
+                                            : content::NavigationItem::Kind::kSection;
+    item.target = kind == "link" ? (i < urls.size() ? urls[i].substr(0, 1000) : "")
+                                 : kind.substr(kind.find(':') + 1);
+    item.label = i < labels.size() ? labels[i].substr(0, 1000) : "";
+    typed.push_back(std::move(item));
+  }
+  return typed;
 }
 
 }  // namespace
@@ -187,6 +386,11 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
                          {"overridden", overridden},
                          {"notice", notice},
                          {"error", error}};
+  if (auto branding = BrandingView(store_, shown, effective->title); !branding) {
+    return tl::unexpected(branding.error());
+  } else {
+    view.update(*branding);
+  }
   auto require = store_.DeskSetting("require_two_factor");
   if (!require) return tl::unexpected(require.error());
   view["require_two_factor"] = *require && **require == "1";
@@ -259,9 +463,72 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   publication.language = Field(fields, "language", 35);
   if (publication.timezone.empty()) publication.timezone = "UTC";
   if (publication.language.empty()) publication.language = "en";
-  if (auto checked = content::ValidatePublication(publication); !checked) {
-    return SettingsPage(*viewer, 422, publication, "",
-                        "Not saved: " + checked.error().message + ".");
+  // Branding: chosen images of the media library (or new uploads, below), the accent colour, the
+  // menu.
+  publication.logo = Field(fields, "logo", 600);
+  publication.favicon = Field(fields, "favicon", 600);
+  // The theme's own colour, as the colour input shows it while none is set, is no choice.
+  if (http::FieldValue(fields, "accent_reset") != "1")
+    publication.accent_color = Field(fields, "accent_color", 20);
+  if (publication.accent_color == kThemeAccent) publication.accent_color.clear();
+  auto refuse = [&](const std::string& message, int status = 422) {
+    return SettingsPage(*viewer, status, publication, "", "Not saved: " + message + ".");
+  };
+  auto menu = MenuFromForm(fields);
+  if (!menu) {
+    // What the person typed stays in the form, unchecked.
+    const auto typed = TypedMenu(fields);
+    publication.navigation = content::NavigationJson(typed);
+    return refuse(menu.error().message);
+  }
+  publication.navigation = content::NavigationJson(*menu);
+  if (auto checked = content::ValidatePublication(publication); !checked)
+    return refuse(checked.error().message);
+  if (!publication.accent_color.empty())
+    publication.accent_color = *content::CheckAccentColor(publication.accent_color);
+  for (const auto& item : *menu) {
+    if (item.kind == content::NavigationItem::Kind::kLink) continue;
+    const bool section = item.kind == content::NavigationItem::Kind::kSection;
+    bool exists = false;
+    if (section) {
+      auto found = store_.FindSection(item.target);
+      if (!found) return tl::unexpected(found.error());
+      exists = found->has_value();
+    } else {
+      auto found = store_.FindPost(item.target);
+      if (!found) return tl::unexpected(found.error());
+      exists = found->has_value();
+    }
+    if (!exists)
+      return refuse("the menu names a " + std::string(section ? "section" : "page") +
+                    " that does not exist");
+  }
+  for (const std::string* chosen : {&publication.logo, &publication.favicon}) {
+    if (chosen->empty()) continue;
+    auto found = store_.FindMediaByUrl(*chosen);
+    if (!found) return tl::unexpected(found.error());
+    if (!*found) return refuse("choose the logo and favicon from the media library");
+  }
+  // New images, uploaded with the form: into the media library, then chosen.
+  for (const auto& file : request.Files()) {
+    std::string* target = file.field == "logo_file"      ? &publication.logo
+                          : file.field == "favicon_file" ? &publication.favicon
+                                                         : nullptr;
+    if (target == nullptr || file.data.empty()) continue;
+    const std::string alt = publication.title + (target == &publication.logo ? " logo" : " icon");
+    auto saved = SaveUpload(*viewer, file, alt, "", "");
+    if (!saved) {
+      const auto code = saved.error().code;
+      if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge ||
+          code == ErrorCode::kUnavailable) {
+        auto page = refuse(saved.error().message, http::StatusFor(code));
+        if (page && code == ErrorCode::kUnavailable)
+          page->headers.emplace_back("Retry-After", ImageRetryAfter());
+        return page;
+      }
+      return tl::unexpected(saved.error());
+    }
+    *target = saved->url;
   }
   // Desk settings: checked first, then stored with the publication's in one transaction.
   std::vector<std::pair<std::string, std::string>> desk;
@@ -302,6 +569,68 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   }
   if (!saved) return tl::unexpected(saved.error());
   Audit(*viewer, "settings", std::nullopt, require ? "two-factor required" : "");
+  const bool moved = !http::FieldValue(fields, "nav_move").empty();
+  return Response::Redirect(303, moved ? "/admin/settings?done=1#menu" : "/admin/settings?done=1");
+}
+
+Result<nlohmann::json> Desk::AddressWarning(const auth::Viewer& viewer,
+                                            const Publication& effective) const {
+  if (!auth::Can(viewer.role, Action::kManageSettings) || viewer.reached_at.empty())
+    return nlohmann::json();
+  // A Host that is not a plain address (a hostile client's) gets no banner and no fix.
+  auto reached = content::CheckOrigin(viewer.reached_at);
+  if (!reached) return nlohmann::json();
+  const std::string configured = PublicBaseUrl(effective);
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  if (lower(configured) == *reached) return nlohmann::json();
+  auto stored = store_.LoadPublication();
+  if (!stored) return tl::unexpected(stored.error());
+  return nlohmann::json{
+      {"reached", *reached},
+      {"configured",
+       effective.base_url.empty() ? "not set, so links use " + configured : configured},
+      {"overridden", effective.base_url != stored->base_url}};
+}
+
+Result<Response> Desk::UsePublicAddress(const Request& request) const {
+  auto viewer = Require(request, true, auth::Action::kManageSettings,
+                        "Only administrators change site settings.");
+  if (!viewer) return Denied(request, viewer.error());
+  auto effective = publication_();
+  if (!effective) return tl::unexpected(effective.error());
+  auto stored = store_.LoadPublication();
+  if (!stored) return tl::unexpected(stored.error());
+  auto refuse = [&](int status, const std::string& message) {
+    return SettingsPage(*viewer, status, *stored, "", message);
+  };
+  if (effective->base_url != stored->base_url) {
+    return refuse(409,
+                  "Not changed: this server's public address comes from base_url in "
+                  "broadsheet.toml or the BROADSHEET_BASE_URL environment variable; change it "
+                  "there and restart the server.");
+  }
+  // Only the address this very request reached may be saved: the field must name it.
+  auto reached = content::CheckOrigin(viewer->reached_at);
+  const std::string asked(Trim(http::FieldValue(request.FormFields(), "address")));
+  if (!reached || asked != *reached) {
+    return refuse(422,
+                  "Not changed: the address to use must be the one this page was reached at, "
+                  "written as http(s)://host[:port].");
+  }
+  Publication changed = *stored;
+  changed.base_url = *reached;
+  if (auto saved = store_.SavePublication(changed); !saved) {
+    if (IsSaveFailure(saved.error())) {
+      return AsSaveFailure(
+          SettingsPage(*viewer, 500, *stored, "", SaveFailureMessage(saved.error())),
+          saved.error());
+    }
+    return tl::unexpected(saved.error());
+  }
+  Audit(*viewer, "public-address", std::nullopt, stored->base_url + " -> " + *reached);
   return Response::Redirect(303, "/admin/settings?done=1");
 }
 

@@ -40,6 +40,9 @@ struct Viewer {
   User user;
   Role role = Role::kContributor;
   std::string session_hash;
+  // The address the request reached ("https://desk.example.org": scheme, then the Host header),
+  // when the desk filled it in; the desk compares it with the configured public address.
+  std::string reached_at;
 };
 
 struct SignInAttempt {

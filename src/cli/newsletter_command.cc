@@ -81,9 +81,11 @@ int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& 
     }
   }
 
+  auto links = content::NewsletterLinks(store, *publication, Now());
+  if (!links) return Fail(links.error());
   NewsletterSend send;
   if (options.digest) {
-    auto digest = newsletter::WeeklyDigest(store, *publication, Now());
+    auto digest = newsletter::WeeklyDigest(store, *publication, Now(), *links);
     if (!digest) return Fail(digest.error());
     send = std::move(*digest);
   } else {
@@ -94,7 +96,7 @@ int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& 
                         "There is no published article \u201c" + options.slug + "\u201d.", ""});
     }
     send = newsletter::ComposeIssue(**detail, *publication,
-                                    content::DisclaimerFor(**detail, *publication));
+                                    content::DisclaimerFor(**detail, *publication), *links);
   }
   send.segments = options.segments;
   auto recipients = store.CountRecipients(send.segments);

@@ -1,5 +1,6 @@
 #include "core/time.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -54,11 +55,12 @@ Timestamp Now() {
 // zone therefore comes from here: looked up and made ready once, under this lock, and kept. A
 // thread that later uses the zone has taken the same lock to get it, so it sees the finished
 // state.
+static std::mutex zone_mutex;
+
 Result<TimeZone> TimeZone::Find(std::string_view name) {
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return TimeZone();
-  static std::mutex mutex;
   static std::map<std::string, const date::time_zone*, std::less<>> found;
-  std::lock_guard lock(mutex);
+  std::lock_guard lock(zone_mutex);
   if (auto it = found.find(name); it != found.end()) return TimeZone(it->second);
   try {
     const date::time_zone* zone = date::locate_zone(name);
@@ -71,6 +73,18 @@ Result<TimeZone> TimeZone::Find(std::string_view name) {
         "unknown time zone \"" + std::string(name) + "\" (use an IANA name such as Europe/Berlin)",
         e.what());
   }
+}
+
+std::vector<std::string> TimeZone::Names() {
+  std::lock_guard lock(zone_mutex);
+  std::vector<std::string> names;
+  try {
+    for (const auto& zone : date::get_tzdb().zones) names.emplace_back(zone.name());
+  } catch (const std::exception&) {
+    return {};
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::string_view TimeZone::name() const { return zone_ ? zone_->name() : std::string_view("UTC"); }

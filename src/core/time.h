@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
 
@@ -27,6 +28,9 @@ class TimeZone {
   TimeZone() = default;
   // An IANA zone name; kInvalidArgument names an unknown zone.
   static Result<TimeZone> Find(std::string_view name);
+  // Every zone name the system's tz database knows (not its aliases), sorted: what a person
+  // chooses from. Empty when the database cannot be read.
+  static std::vector<std::string> Names();
 
   std::string_view name() const;
   // The zone's offset from UTC at `when`, in seconds.

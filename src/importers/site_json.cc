@@ -296,6 +296,10 @@ class Reader {
     publication.disclaimer = Get<std::string>(record, "disclaimer", publication.disclaimer);
     publication.timezone = Get<std::string>(record, "timezone", publication.timezone);
     publication.language = Get<std::string>(record, "language", publication.language);
+    publication.logo = Text(record, "logo");
+    publication.favicon = Text(record, "favicon");
+    publication.accent_color = Text(record, "accent_color");
+    publication.navigation = Text(record, "navigation");
     Check(TimeZone::Find(publication.timezone));
     Check(store_.SavePublication(publication));
   }
@@ -542,7 +546,11 @@ Result<void> ExportSiteJson(Store& store, std::ostream& out) {
                {"base_url", publication->base_url},
                {"disclaimer", publication->disclaimer},
                {"timezone", publication->timezone},
-               {"language", publication->language}})
+               {"language", publication->language},
+               {"logo", publication->logo},
+               {"favicon", publication->favicon},
+               {"accent_color", publication->accent_color},
+               {"navigation", publication->navigation}})
       << ",\n";
   out << "\"settings\": " << Dump(json(*settings)) << ",\n";
 

@@ -30,10 +30,48 @@ std::string Byline(const PostDetail& detail, const Publication& publication) {
   return "By " + authors + (date.empty() ? "" : " \u00b7 " + date);
 }
 
+// The publication's accent colour when it is one ("#rrggbb"), else the mail's own navy.
+std::string Accent(const Publication& publication) {
+  const std::string& accent = publication.accent_color;
+  const bool ok = accent.size() == 7 && accent[0] == '#' &&
+                  accent.find_first_not_of("0123456789abcdefABCDEF", 1) == std::string::npos;
+  return ok ? accent : "#1f3a5f";
+}
+
+std::string Absolute(const std::string& base, const std::string& url) {
+  return url.starts_with("/") ? base + url : url;
+}
+
+// The masthead's content: the logo (an uploaded image; the desk allows nothing else) or the title.
+std::string Masthead(const Publication& publication, const std::string& base,
+                     const std::string& accent) {
+  const std::string& logo = publication.logo;
+  if (logo.starts_with("/uploads/") && logo.find("..") == std::string::npos) {
+    return fmt::format(
+        "<a href=\"{}/\"><img src=\"{}\" alt=\"{}\" height=\"48\" "
+        "style=\"display:block;height:48px;width:auto;max-width:100%;border:0;\"></a>",
+        EscapeHtml(base), EscapeHtml(base + logo), EscapeHtml(publication.title));
+  }
+  return fmt::format("<a href=\"{}/\" style=\"color:{};text-decoration:none;\">{}</a>",
+                     EscapeHtml(base), accent, EscapeHtml(publication.title));
+}
+
+std::string LinksRow(const MailLinks& links, const std::string& base) {
+  if (links.empty()) return "";
+  std::string row = fmt::format("<tr><td style=\"padding:8px 32px;font:13px/1.6 {};\">", kSans);
+  for (size_t i = 0; i < links.size() && i < 30; ++i) {
+    if (i > 0) row += " &middot; ";
+    row += fmt::format("<a href=\"{}\" style=\"color:#1a1a1a;\">{}</a>",
+                       EscapeHtml(Absolute(base, links[i].second)), EscapeHtml(links[i].first));
+  }
+  return row + "</td></tr>\n";
+}
+
 // The mail around `content`: the masthead, and the footer with the reader's unsubscribe link.
 std::string Frame(const Publication& publication, const std::string& title,
-                  const std::string& content) {
+                  const std::string& content, const MailLinks& links) {
   const std::string base = PublicBaseUrl(publication);
+  const std::string accent = Accent(publication);
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta "
       "name=\"viewport\" "
@@ -42,8 +80,9 @@ std::string Frame(const Publication& publication, const std::string& title,
       "cellspacing=\"0\" style=\"{frame}\"><tr><td align=\"center\" style=\"padding:16px 8px;\">\n"
       "<table role=\"presentation\" width=\"600\" cellpadding=\"0\" cellspacing=\"0\" "
       "style=\"max-width:600px;width:100%;background:#ffffff;color:#1a1a1a;\">\n"
-      "<tr><td style=\"padding:20px 32px;border-bottom:3px solid #1f3a5f;font:bold 22px {serif};\">"
-      "<a href=\"{base}/\" style=\"color:#1f3a5f;text-decoration:none;\">{site}</a></td></tr>\n"
+      "<tr><td style=\"padding:20px 32px;border-bottom:3px solid {accent};font:bold 22px "
+      "{serif};\">"
+      "{masthead}</td></tr>\n{links}"
       "{content}"
       "<tr><td style=\"padding:16px 32px 24px;border-top:1px solid #dddddd;font:12px/1.5 {sans};"
       "color:#666666;\">You receive this because you subscribed to the {site} newsletter. "
@@ -52,7 +91,9 @@ std::string Frame(const Publication& publication, const std::string& title,
       fmt::arg("lang", EscapeHtml(publication.language)), fmt::arg("title", EscapeHtml(title)),
       fmt::arg("frame", kFrame), fmt::arg("serif", kSerif), fmt::arg("sans", kSans),
       fmt::arg("base", base), fmt::arg("site", EscapeHtml(publication.title)),
-      fmt::arg("content", content), fmt::arg("unsubscribe", kUnsubscribeMarker));
+      fmt::arg("content", content), fmt::arg("unsubscribe", kUnsubscribeMarker),
+      fmt::arg("accent", accent), fmt::arg("masthead", Masthead(publication, base, accent)),
+      fmt::arg("links", LinksRow(links, base)));
 }
 
 std::string TextFooter(const Publication& publication) {
@@ -65,7 +106,7 @@ std::string TextFooter(const Publication& publication) {
 }  // namespace
 
 NewsletterSend ComposeIssue(const PostDetail& detail, const Publication& publication,
-                            const std::string& disclaimer) {
+                            const std::string& disclaimer, const MailLinks& links) {
   const Post& post = detail.post;
   const std::string base = PublicBaseUrl(publication);
   const std::string url = base + "/" + post.slug + "/";
@@ -112,14 +153,14 @@ NewsletterSend ComposeIssue(const PostDetail& detail, const Publication& publica
   }
   content += fmt::format(
       "<tr><td style=\"padding:0 32px 24px;\"><a href=\"{}\" style=\"display:inline-block;"
-      "padding:10px 18px;background:#1f3a5f;color:#ffffff;font:bold 14px {};"
+      "padding:10px 18px;background:{};color:#ffffff;font:bold 14px {};"
       "text-decoration:none;\">Read it on {}</a></td></tr>\n",
-      url, kSans, EscapeHtml(publication.title));
+      url, Accent(publication), kSans, EscapeHtml(publication.title));
 
   NewsletterSend send;
   send.post_id = post.id;
   send.subject = post.title;
-  send.html = Frame(publication, post.title, content);
+  send.html = Frame(publication, post.title, content, links);
   send.text = publication.title + "\n\n";
   if (detail.section) send.text += detail.section->name + "\n";
   send.text += post.title + "\n";
@@ -131,7 +172,7 @@ NewsletterSend ComposeIssue(const PostDetail& detail, const Publication& publica
 }
 
 NewsletterSend ComposeDigest(const std::vector<PostDetail>& posts, const Publication& publication,
-                             const std::string& title) {
+                             const std::string& title, const MailLinks& links) {
   const std::string base = PublicBaseUrl(publication);
   std::string content = fmt::format(
       "<tr><td style=\"padding:24px 32px 8px;\"><h1 style=\"margin:0;font:bold 26px/1.25 {};\">"
@@ -154,12 +195,13 @@ NewsletterSend ComposeDigest(const std::vector<PostDetail>& posts, const Publica
   }
   NewsletterSend send;
   send.subject = title;
-  send.html = Frame(publication, title, content);
+  send.html = Frame(publication, title, content, links);
   send.text = text + TextFooter(publication);
   return send;
 }
 
-Result<NewsletterSend> WeeklyDigest(Store& store, const Publication& publication, Timestamp now) {
+Result<NewsletterSend> WeeklyDigest(Store& store, const Publication& publication, Timestamp now,
+                                    const MailLinks& links) {
   PostQuery query;
   query.now = now;
   query.limit = 50;
@@ -170,7 +212,7 @@ Result<NewsletterSend> WeeklyDigest(Store& store, const Publication& publication
   });
   if (posts->empty())
     return Fail(ErrorCode::kInvalidArgument, "Nothing was published in the last seven days.");
-  return ComposeDigest(*posts, publication, "This week in " + publication.title);
+  return ComposeDigest(*posts, publication, "This week in " + publication.title, links);
 }
 
 }  // namespace broadsheet::newsletter

@@ -220,6 +220,8 @@ void Site::AddRoutes(http::Router& router) {
   router.Add(
       Method::kGet, "/robots.txt", [this](const Request& r) { return Robots(r); }, "robots",
       ignored);
+  router.Add(Method::kGet, "/brand.css", [this](const Request& r) { return BrandCss(r); }, "asset",
+             {http::Query::Only({"v"})});
   const http::RouteOptions search{
       http::Query::Only({"q", "section", "author", "from", "to", "sort", "page"})};
   router.Add(
@@ -393,6 +395,10 @@ Result<SiteContext> Site::ReadContext(std::string current_section) const {
   if (!sections) return tl::unexpected(sections.error());
   context.sections = std::move(*sections);
   context.now = Now();
+  auto menu =
+      content::ResolveNavigation(store_, context.publication, context.sections, context.now);
+  if (!menu) return tl::unexpected(menu.error());
+  context.menu = std::move(*menu);
   PostQuery pages_query;
   pages_query.kind = PostKind::kPage;
   pages_query.now = context.now;
@@ -1145,6 +1151,28 @@ Result<Response> Site::Robots(const Request&) const {
   response.content_type = "text/plain; charset=utf-8";
   response.body = std::move(text);
   response.cacheable = true;
+  return response;
+}
+
+Result<Response> Site::BrandCss(const Request& request) const {
+  auto publication = LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  Response response;
+  response.content_type = "text/css; charset=utf-8";
+  response.body = AccentCss(*publication);
+  // Versioned by the colour, as the theme's assets are by their content: pages name the current
+  // one, so a changed colour is a new address and caches never hold the old one for it.
+  const auto version = request.QueryParam("v");
+  const std::string current = AccentCssUrl(*publication);
+  if (version && !current.empty() && current.ends_with("=" + *version)) {
+    response.cache_control = "public, max-age=31536000, immutable";
+    response.cacheable = true;
+  } else {
+    // Any other version answers the current colour, uncached: a page cache entry per made-up
+    // version would let anyone fill the cache.
+    response.cache_control = "public, max-age=300";
+    response.cacheable = request.query.empty();
+  }
   return response;
 }
 

@@ -141,6 +141,8 @@ class Site {
   Result<http::Response> SitemapIndex(const http::Request& request) const;
   Result<http::Response> SitemapFile(const http::Request& request) const;
   Result<http::Response> Robots(const http::Request& request) const;
+  // GET /brand.css: the publication's accent colour as the theme's --accent (views.h).
+  Result<http::Response> BrandCss(const http::Request& request) const;
   Result<http::Response> CommentToken(const http::Request& request) const;
   // /comments/privacy: the form, the request for a link, the commenter's page, export, erasure.
   Result<http::Response> PrivacyForm(const http::Request& request) const;

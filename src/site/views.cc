@@ -64,12 +64,43 @@ std::string AbsoluteUrl(const Publication& publication, const std::string& path)
   return publication.base_url + path;
 }
 
+std::string AccentCssUrl(const Publication& publication) {
+  auto accent = content::CheckAccentColor(publication.accent_color);
+  if (!accent) return "";
+  return "/brand.css?v=" + accent->substr(1);
+}
+
+std::string AccentCss(const Publication& publication) {
+  auto accent = content::CheckAccentColor(publication.accent_color);
+  if (!accent) return "";
+  return ":root { --accent: " + *accent + "; }\n";
+}
+
 nlohmann::json SiteView(const SiteContext& context) {
   nlohmann::json sections = nlohmann::json::array();
-  for (const auto& section : context.sections) {
-    sections.push_back({{"name", section.name},
-                        {"url", SectionUrl(section)},
-                        {"current", section.slug == context.current_section}});
+  for (const auto& link : context.menu.links) {
+    sections.push_back(
+        {{"name", link.label},
+         {"url", link.url},
+         {"external", link.external},
+         {"current", !link.section_slug.empty() && link.section_slug == context.current_section}});
+  }
+  const Publication& publication = context.publication;
+  // Only paths that pass the desk's checks reach a page (an import may have written others).
+  const bool has_logo = !publication.logo.empty() &&
+                        content::CheckMediaPath(publication.logo, "the logo").has_value();
+  const bool has_favicon = !publication.favicon.empty() &&
+                           content::CheckMediaPath(publication.favicon, "the favicon").has_value();
+  std::string icon_type = "image/svg+xml";
+  if (has_favicon) {
+    const std::string& icon = publication.favicon;
+    const std::string extension = icon.substr(icon.rfind('.') + 1);
+    icon_type = extension == "png"                          ? "image/png"
+                : extension == "webp"                       ? "image/webp"
+                : extension == "gif"                        ? "image/gif"
+                : extension == "jpg" || extension == "jpeg" ? "image/jpeg"
+                : extension == "ico"                        ? "image/x-icon"
+                                                            : "image/svg+xml";
   }
   nlohmann::json pages = nlohmann::json::array();
   for (const auto& page : context.pages) {
@@ -79,7 +110,10 @@ nlohmann::json SiteView(const SiteContext& context) {
           {"description", context.publication.description},
           {"language", context.publication.language},
           {"css_url", context.css_url},
-          {"icon_url", context.icon_url},
+          {"icon_url", has_favicon ? publication.favicon : context.icon_url},
+          {"icon_type", icon_type},
+          {"logo", has_logo ? publication.logo : ""},
+          {"accent_css_url", AccentCssUrl(publication)},
           {"sections", sections},
           {"has_sections", !sections.empty()},
           {"pages", pages},
@@ -171,6 +205,10 @@ std::string ArticleJsonLd(const PostDetail& detail, const SiteContext& context) 
         {"name", publication.title},
         {"url", AbsoluteUrl(publication, "/")}}},
   };
+  if (!publication.logo.empty() && content::CheckMediaPath(publication.logo, "").has_value()) {
+    ld["publisher"]["logo"] = {{"@type", "ImageObject"},
+                               {"url", AbsoluteUrl(publication, publication.logo)}};
+  }
   if (!post.dek.empty()) ld["description"] = post.dek;
   if (!authors.empty()) ld["author"] = authors;
   if (detail.section) ld["articleSection"] = detail.section->name;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "content/publication.h"
 #include "storage/records.h"
 
 namespace broadsheet::site {
@@ -16,6 +17,7 @@ struct SiteContext {
   Publication publication;
   TimeZone zone;
   std::vector<Section> sections;
+  content::Menu menu;             // the header navigation (content::ResolveNavigation)
   std::vector<PostDetail> pages;  // kind=page, for the footer
   std::string css_url;
   std::string icon_url;
@@ -30,6 +32,10 @@ std::string AuthorUrl(const Author& author);
 std::string TagUrl(const Tag& tag);
 // `path` made absolute with the publication's base URL (unchanged if already absolute).
 std::string AbsoluteUrl(const Publication& publication, const std::string& path);
+// The stylesheet that sets the theme's --accent to the publication's accent colour, its address
+// versioned by the colour; "" without one (or with one that is not #rrggbb).
+std::string AccentCssUrl(const Publication& publication);
+std::string AccentCss(const Publication& publication);
 
 nlohmann::json SiteView(const SiteContext& context);
 nlohmann::json PostCardView(const PostDetail& detail, const TimeZone& zone);

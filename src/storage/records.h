@@ -23,6 +23,11 @@ struct Publication {
       "which takes no institutional positions.";
   std::string timezone = "UTC";  // IANA name
   std::string language = "en";   // BCP 47 tag for <html lang>
+  // Branding (content/publication.h checks each): empty means the theme's own.
+  std::string logo;          // an image of the media library, "/uploads/…"
+  std::string favicon;       // likewise; the theme's icon.svg when empty
+  std::string accent_color;  // "#rrggbb"
+  std::string navigation;    // the header menu as JSON (content::NavigationItem); "" = sections
 };
 
 // The address links that leave the site start with (mail, feeds): the base URL, else the address

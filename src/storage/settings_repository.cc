@@ -12,9 +12,16 @@ constexpr const char* kDeskPrefix = "desk:";
 Result<Publication> LoadPublication(Connection& c) {
   Publication publication;
   const std::pair<const char*, std::string*> fields[] = {
-      {"title", &publication.title},       {"description", &publication.description},
-      {"base_url", &publication.base_url}, {"disclaimer", &publication.disclaimer},
-      {"timezone", &publication.timezone}, {"language", &publication.language},
+      {"title", &publication.title},
+      {"description", &publication.description},
+      {"base_url", &publication.base_url},
+      {"disclaimer", &publication.disclaimer},
+      {"timezone", &publication.timezone},
+      {"language", &publication.language},
+      {"logo", &publication.logo},
+      {"favicon", &publication.favicon},
+      {"accent_color", &publication.accent_color},
+      {"navigation", &publication.navigation},
   };
   auto done = c.Run("SELECT key, value FROM settings", {}, [&](const Row& row) -> Result<void> {
     const std::string key = row.Text(0);
@@ -29,9 +36,16 @@ Result<Publication> LoadPublication(Connection& c) {
 
 Result<void> SavePublication(Connection& c, const Publication& publication) {
   const std::pair<const char*, const std::string*> values[] = {
-      {"title", &publication.title},       {"description", &publication.description},
-      {"base_url", &publication.base_url}, {"disclaimer", &publication.disclaimer},
-      {"timezone", &publication.timezone}, {"language", &publication.language},
+      {"title", &publication.title},
+      {"description", &publication.description},
+      {"base_url", &publication.base_url},
+      {"disclaimer", &publication.disclaimer},
+      {"timezone", &publication.timezone},
+      {"language", &publication.language},
+      {"logo", &publication.logo},
+      {"favicon", &publication.favicon},
+      {"accent_color", &publication.accent_color},
+      {"navigation", &publication.navigation},
   };
   for (const auto& [key, value] : values) {
     auto saved = c.Exec(

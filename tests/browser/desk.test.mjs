@@ -379,3 +379,32 @@ test('axe-core finds no violations on the home, article, section, author, search
   assert.ok(await page.locator('.search-result mark').count() > 0);
   await context.close();
 });
+
+// Last: it changes how every public page looks.
+test('a logo, an accent colour and a menu set in Settings reach the public pages under their CSP', async () => {
+  const page = await signIn('owner@example.org');
+  await page.goto(base + '/admin/settings');
+  await page.setInputFiles('#logo_file', { name: 'masthead.png', mimeType: 'image/png', buffer: png(400, 100) });
+  await page.fill('#accent_color', '#0a6e3c');
+  await page.selectOption('#nav-item-1', 'link');
+  await page.fill('#nav-url-1', 'https://shop.example/');
+  await page.fill('#nav-label-1', 'Shop');
+  await page.click('button:text("Save settings") >> nth=0');
+  await page.waitForURL(/done=1/);
+  // A reader's browser, with the site's own policy in force.
+  const reader = await browser.newContext();
+  const home = await reader.newPage();
+  const refused = [];
+  home.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) refused.push(message.text()); });
+  await home.goto(base + '/');
+  assert.equal(await home.getAttribute('.site-logo', 'alt'),
+               await home.getAttribute('meta[property="og:site_name"]', 'content'));
+  assert.ok(await home.evaluate(() => document.querySelector('.site-logo').naturalWidth > 0), 'the logo loads');
+  assert.equal(await home.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()), '#0a6e3c');
+  assert.equal(await home.textContent('.site-nav a'), 'Shop');
+  assert.deepEqual(refused, []);
+  await reader.close();
+  await page.goto(base + '/');
+  assert.deepEqual(await axeViolations(page), [], 'home with a logo and a menu');
+  await page.context().close();
+});

@@ -78,6 +78,15 @@ async function deskPages(page) {
                  '/admin/newsletter', '/admin/media', '/admin/sections', '/admin/redirects',
                  '/admin/users', '/admin/settings', '/admin/sessions', '/admin/two-factor',
                  '/admin/audit', '/admin/no-such-page'];
+  // Two menu entries, so that Settings shows its rows with their move and remove buttons.
+  for (const number of [1, 2]) {
+    await page.goto(base + '/admin/settings');
+    const option = await page.getAttribute(`#nav-item-${number} option[value^="section:"] >> nth=${number - 1}`, 'value');
+    await page.selectOption(`#nav-item-${number}`, option);
+    await page.click('button:text("Add entry")');
+    await page.waitForURL(/done=1/);
+  }
+  assert.ok(await page.isVisible('button:text("Move entry 1 down")'));
   await page.goto(base + '/admin/posts');
   const post = await page.getAttribute('.desk-table a >> nth=0', 'href');
   paths.push(post);

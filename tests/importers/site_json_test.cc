@@ -26,6 +26,10 @@ void Fill(Store& store) {
   Publication publication;
   publication.title = "The Test Review";
   publication.timezone = "Europe/Berlin";
+  publication.logo = "/uploads/media/2026/12/logo.png";
+  publication.favicon = "/uploads/media/2026/12/icon.png";
+  publication.accent_color = "#1f3a5f";
+  publication.navigation = R"([{"kind":"section","label":"","target":"security"}])";
   ASSERT_TRUE(store.SavePublication(publication));
   ASSERT_TRUE(store.SetDeskSetting("robots_txt", "User-agent: *\nDisallow: /admin/\n"));
   User editor;
@@ -155,6 +159,11 @@ TEST_P(SiteJson, ExportImportExportIsIdentical) {
   EXPECT_EQ(Export(*restored), first);
 
   // What readers see came back as it was.
+  auto publication = restored->LoadPublication();
+  ASSERT_TRUE(publication);
+  EXPECT_EQ(publication->logo, "/uploads/media/2026/12/logo.png");
+  EXPECT_EQ(publication->accent_color, "#1f3a5f");
+  EXPECT_NE(publication->navigation.find("security"), std::string::npos);
   auto post = restored->FindPublishedPost("deterrence", 1800000000);
   ASSERT_TRUE(post && *post);
   EXPECT_EQ((*post)->post.body_html, "<p>Second draft.</p>\n");
