@@ -111,7 +111,7 @@ Result<Response> Desk::Invite(const Request& request) const {
   if (!user || !*user) return Fail(ErrorCode::kInternal, "The new account could not be read back.");
   // Writers get their own author profile at once, so their first draft has a byline; the
   // administrator can fill in its credentials and biography under Authors.
-  if ((*user)->role == "contributor" || (*user)->role == "author") {
+  if (content::ProfileOnInvitation((*user)->role)) {
     auto profile = content::CreateProfileFor(store_, **user);
     if (!profile) return tl::unexpected(profile.error());
     Audit(*viewer, "create-profile", std::nullopt, email + " as " + *profile);

@@ -101,6 +101,10 @@ Result<void> LinkProfile(Store& store, std::int64_t user_id, std::string_view au
   return linked;
 }
 
+bool ProfileOnInvitation(std::string_view role) {
+  return role == "contributor" || role == "author";
+}
+
 Result<std::string> CreateProfileFor(Store& store, const User& user) {
   if (user.author_id) return Fail(ErrorCode::kConflict, "This account has a profile already.");
   std::string base = Slugify(user.name);

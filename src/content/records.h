@@ -34,6 +34,9 @@ Result<void> SaveAuthor(Store& store, Author author, bool adding);
 // and links it, returning the slug; kConflict when the account has a profile already.
 Result<void> LinkProfile(Store& store, std::int64_t user_id, std::string_view author_slug);
 Result<std::string> CreateProfileFor(Store& store, const User& user);
+// Whether an account invited with `role` gets its own profile at once (contributors and
+// authors: what they write goes out under their own name, so their first draft has a byline).
+bool ProfileOnInvitation(std::string_view role);
 
 // A site path: one leading '/', no spaces, quotes, control bytes or scheme, at most 2000 bytes.
 bool IsSitePath(std::string_view path);
