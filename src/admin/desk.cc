@@ -141,6 +141,9 @@ void Desk::AddRoutes(http::Router& router) {
   router.Add(Method::kPost, "/admin/posts/empty-trash", bind(&Desk::EmptyTrash), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}", bind(&Desk::EditPostForm), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/notes", bind(&Desk::AddNote), "admin");
+  router.Add(Method::kPost, "/admin/posts/{id}/editorial-notes", bind(&Desk::ChangeEditorialNotes),
+             "admin");
+  router.Add(Method::kPost, "/admin/posts/{id}/return", bind(&Desk::ReturnToWriter), "admin");
   router.Add(Method::kGet, "/admin/posts/{id}/notes/{note}", bind(&Desk::NoteForm), "admin");
   router.Add(Method::kPost, "/admin/posts/{id}/notes/{note}", bind(&Desk::ChangeNote), "admin");
   // The preview takes the whole editor form, with the image chosen in it.
@@ -532,6 +535,10 @@ Result<Response> Desk::Dashboard(const Request& request) const {
                      {"has_posts", !items.empty()}});
   }
   nlohmann::json view = {{"title", "Dashboard"}, {"lists", lists}};
+  // A writer learns here of the notes editors left on their posts.
+  auto open_notes = store_.CountOpenEditorialNotes(viewer->user.id);
+  if (!open_notes) return tl::unexpected(open_notes.error());
+  if (*open_notes > 0) view["editorial_notes"] = {{"open", *open_notes}};
   // Moderators see how many readers wait for an answer; others could do nothing about it.
   if (auth::Can(viewer->role, auth::Action::kModerateComments)) {
     auto waiting = store_.CountComments(CommentStatus::kPending);

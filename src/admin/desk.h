@@ -182,6 +182,12 @@ class Desk {
                                    const std::string& link) const;
   Result<http::Response> Invite(const http::Request& request) const;
   Result<http::Response> ChangeUser(const http::Request& request) const;
+  // A staff account's own author profile: do=profile-link (field `author`), profile-unlink or
+  // profile-create (from the account's name). Administrators, on any account they manage and
+  // their own.
+  Result<http::Response> ChangeProfile(const auth::Viewer& viewer, std::int64_t user_id,
+                                       const std::string& action,
+                                       const std::string& author_slug) const;
   // Mails a set-password link to `user` (when mail is configured); returns the link.
   Result<std::string> SendPasswordLink(const User& user, bool invitation, Timestamp lifetime) const;
   // Posts (posts.cc).
@@ -193,6 +199,10 @@ class Desk {
   Result<http::Response> EmptyTrash(const http::Request& request) const;
   Result<http::Response> RevisionPage(const http::Request& request) const;
   Result<http::Response> AddNote(const http::Request& request) const;
+  // Editorial notes (private to the staff): add one (reviewers) or resolve one (do=resolve).
+  Result<http::Response> ChangeEditorialNotes(const http::Request& request) const;
+  // "Return to writer": a pending post goes back to draft with a required note.
+  Result<http::Response> ReturnToWriter(const http::Request& request) const;
   // POST /admin/preview: the editor's live preview (desk.js), the whole form as it stands.
   Result<http::Response> PreviewFragment(const http::Request& request) const;
   // The article the editor's fields would make, as readers would see it, saving nothing (a

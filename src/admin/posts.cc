@@ -111,6 +111,7 @@ EditorFields FieldsFromForm(const std::vector<std::pair<std::string, std::string
   }
   fields.disclaimer = std::string(Trim(get("disclaimer")));
   fields.date = std::string(Trim(get("date")));
+  fields.without_byline = get("without_byline") == "1";
   const std::string count = get("edit_count");
   std::from_chars(count.data(), count.data() + count.size(), fields.edit_count);
   fields.action = get("do");
@@ -122,6 +123,18 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
   static_cast<content::PostInput&>(fields) = content::Posts::InputOf(detail, zone);
   fields.edit_count = detail.post.edit_count;
   return fields;
+}
+
+// Words in a post's body as readers see it, for the review queue.
+int CountWords(const std::string& body_html) {
+  int words = 0;
+  bool in_word = false;
+  for (unsigned char c : PlainText(body_html)) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
 }
 
 std::optional<std::int64_t> ParseId(std::string_view text) {
@@ -169,6 +182,9 @@ Result<Response> Desk::PostList(const Request& request) const {
   page = std::clamp(page, 1, 100000);
   query.limit = kPostsPerPage;
   query.offset = (page - 1) * kPostsPerPage;
+  // Awaiting review: the queue, oldest submission first, so nothing waits longest unseen.
+  const bool queue = query.status == PostStatus::kPending;
+  query.oldest_submitted_first = queue;
   auto total = store_.CountPostsForDesk(query);
   if (!total) return tl::unexpected(total.error());
   auto posts = store_.ListPostsForDesk(query);
@@ -179,14 +195,18 @@ Result<Response> Desk::PostList(const Request& request) const {
     std::string names;
     for (const auto& author : detail.authors) names += (names.empty() ? "" : ", ") + author.name;
     const Timestamp when = detail.post.published_at.value_or(detail.post.created_at);
-    rows.push_back({{"title", detail.post.title},
-                    {"edit_url", fmt::format("/admin/posts/{}", detail.post.id)},
-                    {"can_edit", CanEdit(*viewer, detail.post)},
-                    {"status", PostStatusName(detail.post.status)},
-                    {"status_label", StatusLabel(detail.post.status)},
-                    {"section", detail.section ? detail.section->name : ""},
-                    {"authors", names},
-                    {"date", FormatDeskTime(when, zone)}});
+    rows.push_back(
+        {{"title", detail.post.title},
+         {"edit_url", fmt::format("/admin/posts/{}", detail.post.id)},
+         {"can_edit", CanEdit(*viewer, detail.post)},
+         {"status", PostStatusName(detail.post.status)},
+         {"status_label", StatusLabel(detail.post.status)},
+         {"section", detail.section ? detail.section->name : ""},
+         {"authors", names},
+         {"date", FormatDeskTime(when, zone)},
+         {"submitted",
+          FormatDeskTime(detail.post.submitted_at.value_or(detail.post.created_at), zone)},
+         {"words", CountWords(detail.post.body_html)}});
   }
   nlohmann::json statuses = nlohmann::json::array();
   statuses.push_back({{"value", ""}, {"label", "All but the trash"}, {"selected", !query.status}});
@@ -219,6 +239,7 @@ Result<Response> Desk::PostList(const Request& request) const {
                          {"authors", author_options},
                          {"q", query.text},
                          {"is_trash", query.status == PostStatus::kTrash},
+                         {"is_queue", queue},
                          {"can_empty_trash", Can(viewer->role, Action::kDeleteOthers)},
                          {"paging", paging},
                          {"notice", notice}};
@@ -245,6 +266,11 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
   nlohmann::json author_options = nlohmann::json::array();
   for (const auto& author : *authors)
     author_options.push_back({{"slug", author.slug}, {"name", author.name}});
+  // The tags already in use, suggested by the editor's tag picker (desk.js).
+  auto tags = store_.ListTags();
+  if (!tags) return tl::unexpected(tags.error());
+  nlohmann::json tag_names = nlohmann::json::array();
+  for (const auto& tag : *tags) tag_names.push_back(tag.name);
   const bool is_new = !stored;
   const bool published =
       current.status == PostStatus::kPublished || current.status == PostStatus::kScheduled;
@@ -300,8 +326,42 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
                             : ""}});
     }
   }
+  nlohmann::json editorial = nlohmann::json::array();
+  int open_notes = 0;
+  if (stored) {
+    auto listed = posts_.EditorialNotes(ActorOf(viewer), current.id);
+    if (!listed) return tl::unexpected(listed.error());
+    for (const EditorialNote& note : *listed) {
+      if (!note.resolved_at) ++open_notes;
+      editorial.push_back(
+          {{"id", note.id},
+           {"text", note.text},
+           {"by", note.user_name.empty() ? "a former account" : note.user_name},
+           {"at", FormatDeskTime(note.at, zone)},
+           {"open", !note.resolved_at},
+           {"resolved_by",
+            note.resolved_by_name.empty() ? "a former account" : note.resolved_by_name},
+           {"resolved_at", note.resolved_at ? FormatDeskTime(*note.resolved_at, zone) : ""}});
+    }
+  }
+  const bool reviewer = content::MayReview(ActorOf(viewer));
   nlohmann::json view = {
       {"title", is_new ? "New post" : "Edit: " + current.title},
+      {"tag_names", tag_names},
+      {"editorial_notes", editorial},
+      {"has_editorial_notes", !editorial.empty()},
+      {"open_editorial_notes", open_notes},
+      {"has_open_editorial_notes", open_notes > 0},
+      {"show_editorial", stored && (reviewer || !editorial.empty())},
+      {"can_add_editorial", stored && reviewer && current.status != PostStatus::kTrash},
+      {"editorial_action", fmt::format("/admin/posts/{}/editorial-notes", current.id)},
+      {"can_return", stored && reviewer && current.status == PostStatus::kPending},
+      {"return_action", fmt::format("/admin/posts/{}/return", current.id)},
+      // Publishing an article with no byline needs a word from the person (content::Posts).
+      {"offer_byline_confirm",
+       current.status != PostStatus::kPublished && CanPublish(viewer, current)},
+      {"ask_byline", Trim(fields.authors).empty() && fields.kind != "page"},
+      {"without_byline", fields.without_byline},
       {"preview_link", preview_link},
       {"post_id", current.id},
       {"media", media_options},
@@ -369,6 +429,10 @@ Result<Response> Desk::NewPostForm(const Request& request) const {
   if (!viewer) return Denied(request, viewer.error());
   EditorFields fields;
   fields.comments_open = true;
+  // The writer's own profile is the byline a new post starts with.
+  auto byline = posts_.DefaultByline(ActorOf(*viewer));
+  if (!byline) return tl::unexpected(byline.error());
+  fields.authors = *byline;
   return EditorPage(*viewer, std::nullopt, fields, 200, "", "");
 }
 
@@ -402,6 +466,12 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
       notice = "The note is changed on the article.";
     else if (*saved == "note-removed")
       notice = "The note is off the article.";
+    else if (*saved == "editorial-note")
+      notice = "Editorial note added.";
+    else if (*saved == "editorial-resolved")
+      notice = "Editorial note resolved.";
+    else if (*saved == "returned")
+      notice = "Returned to the writer as a draft, with your note.";
   }
   return EditorPage(*viewer, *stored, FieldsFromPost(*stored, zone), 200, notice, "");
 }
@@ -812,6 +882,55 @@ Result<Response> Desk::ChangeNote(const Request& request) const {
         fmt::format("note {}: {} (was {}: {})", note_id, std::string(Trim(text)), before->kind,
                     before->text));
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=note-edited", post_id));
+}
+
+Result<Response> Desk::ChangeEditorialNotes(const Request& request) const {
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
+  const std::int64_t id = ParseId(request.Param("id")).value_or(0);
+  const auto fields = request.FormFields();
+  if (http::FieldValue(fields, "do") == "resolve") {
+    const std::int64_t note_id = ParseId(http::FieldValue(fields, "note")).value_or(0);
+    auto resolved = posts_.ResolveEditorialNote(ActorOf(*viewer), id, note_id, Now());
+    if (!resolved) return tl::unexpected(resolved.error());
+    Audit(*viewer, "resolve-editorial-note", id, fmt::format("note {}", note_id));
+    return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=editorial-resolved", id));
+  }
+  const std::string text = http::FieldValue(fields, "text");
+  auto added = posts_.AddEditorialNote(ActorOf(*viewer), id, text, Now());
+  if (!added) return tl::unexpected(added.error());
+  Audit(*viewer, "add-editorial-note", id, std::string(Trim(text)));
+  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=editorial-note", id));
+}
+
+Result<Response> Desk::ReturnToWriter(const Request& request) const {
+  auto viewer = Require(request, true);
+  if (!viewer) return Denied(request, viewer.error());
+  const std::int64_t id = ParseId(request.Param("id")).value_or(0);
+  const std::string text = http::FieldValue(request.FormFields(), "note");
+  auto post = posts_.ReturnToWriter(ActorOf(*viewer), id, text, Now());
+  if (!post) return tl::unexpected(post.error());
+  Audit(*viewer, "return-to-writer", id, std::string(Trim(text)));
+  // The writer is told by mail too, when the site can send it; the note waits on their editor
+  // page and dashboard either way.
+  if (outbox_.configured() && post->created_by && *post->created_by != viewer->user.id) {
+    auto writer = store_.FindUser(*post->created_by);
+    if (!writer) return tl::unexpected(writer.error());
+    auto publication = publication_();
+    if (!publication) return tl::unexpected(publication.error());
+    if (*writer && !(*writer)->disabled) {
+      mail::Message message;
+      message.to = (*writer)->email;
+      message.subject = "Returned to you: " + post->title;
+      message.text = fmt::format(
+          "Hello {},\n\n{} returned \"{}\" to you as a draft, with this note:\n\n{}\n\n"
+          "Open it at {}/admin/posts/{}\n",
+          (*writer)->name, viewer->user.name, post->title, Trim(text), PublicBaseUrl(*publication),
+          id);
+      if (auto queued = outbox_.Queue(message); !queued) return tl::unexpected(queued.error());
+    }
+  }
+  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=returned", id));
 }
 
 Result<Response> Desk::PreviewFragment(const Request& request) const {

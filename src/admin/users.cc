@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/desk.h"
+#include "content/records.h"
 #include "core/text.h"
 
 namespace broadsheet::admin {
@@ -35,18 +36,39 @@ Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const s
                                  const std::string& error, const std::string& link) const {
   auto users = store_.ListUsers();
   if (!users) return tl::unexpected(users.error());
+  auto authors = store_.ListAuthors();
+  if (!authors) return tl::unexpected(authors.error());
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& user : *users) {
+    // The account's own author profile, and the profiles no other account has, to link.
+    nlohmann::json profile = nullptr;
+    nlohmann::json free_profiles = nlohmann::json::array();
+    for (const Author& author : *authors) {
+      if (user.author_id && *user.author_id == author.id) {
+        profile = {{"name", author.name}, {"slug", author.slug}};
+        continue;
+      }
+      const bool taken = std::any_of(users->begin(), users->end(), [&](const User& other) {
+        return other.author_id && *other.author_id == author.id;
+      });
+      if (!taken) free_profiles.push_back({{"name", author.name}, {"slug", author.slug}});
+    }
     const std::string state =
         user.disabled ? "Disabled" : (user.password_hash.empty() ? "Invited" : "Active");
-    rows.push_back({{"id", user.id},
-                    {"name", user.name},
-                    {"email", user.email},
-                    {"role", user.role},
-                    {"roles", RoleOptions(viewer, user.role)},
-                    {"state", state},
-                    {"disabled", user.disabled},
-                    {"editable", auth::MayManage(viewer, user)}});
+    rows.push_back(
+        {{"id", user.id},
+         {"name", user.name},
+         {"email", user.email},
+         {"role", user.role},
+         {"roles", RoleOptions(viewer, user.role)},
+         {"state", state},
+         {"disabled", user.disabled},
+         {"editable", auth::MayManage(viewer, user)},
+         {"profile", profile},
+         {"free_profiles", free_profiles},
+         {"has_free_profiles", !free_profiles.empty()},
+         // Linking a profile changes no access: an administrator may link their own.
+         {"profile_editable", auth::MayManage(viewer, user) || user.id == viewer.user.id}});
   }
   nlohmann::json view = {{"title", "Users"}, {"users", rows},
                          {"notice", notice}, {"error", error},
@@ -63,6 +85,7 @@ Result<Response> Desk::Users(const Request& request) const {
     notice = *done == "role"      ? "Role changed."
              : *done == "disable" ? "Account disabled; its sessions have ended."
              : *done == "enable"  ? "Account enabled."
+             : *done == "profile" ? "Author profile changed."
                                   : "";
   return UsersPage(*viewer, 200, notice, "", "");
 }
@@ -86,6 +109,13 @@ Result<Response> Desk::Invite(const Request& request) const {
   }
   auto user = store_.FindUser(*id);
   if (!user || !*user) return Fail(ErrorCode::kInternal, "The new account could not be read back.");
+  // Writers get their own author profile at once, so their first draft has a byline; the
+  // administrator can fill in its credentials and biography under Authors.
+  if (content::ProfileOnInvitation((*user)->role)) {
+    auto profile = content::CreateProfileFor(store_, **user);
+    if (!profile) return tl::unexpected(profile.error());
+    Audit(*viewer, "create-profile", std::nullopt, email + " as " + *profile);
+  }
   auto link = SendPasswordLink(**user, true, kInvitationLifetime);
   if (!link) return tl::unexpected(link.error());
   Audit(*viewer, "invite", std::nullopt, email + " as " + role);
@@ -100,10 +130,12 @@ Result<Response> Desk::ChangeUser(const Request& request) const {
   std::int64_t id = 0;
   const auto text = request.Param("id");
   std::from_chars(text.data(), text.data() + text.size(), id);
-  auto target = accounts_.Managed(*viewer, id);
-  if (!target) return tl::unexpected(target.error());
   const auto fields = request.FormFields();
   const std::string action = http::FieldValue(fields, "do");
+  if (action == "profile-link" || action == "profile-unlink" || action == "profile-create")
+    return ChangeProfile(*viewer, id, action, http::FieldValue(fields, "author"));
+  auto target = accounts_.Managed(*viewer, id);
+  if (!target) return tl::unexpected(target.error());
   if (action == "role") {
     const std::string role = http::FieldValue(fields, "role");
     auto changed = accounts_.ChangeRole(*viewer, id, role);
@@ -126,6 +158,41 @@ Result<Response> Desk::ChangeUser(const Request& request) const {
     return UsersPage(*viewer, 422, "", "Unknown action.", "");
   }
   return Response::Redirect(303, "/admin/users?done=" + action);
+}
+
+Result<Response> Desk::ChangeProfile(const auth::Viewer& viewer, std::int64_t user_id,
+                                     const std::string& action,
+                                     const std::string& author_slug) const {
+  if (!auth::Can(viewer.role, Action::kManageUsers))
+    return Fail(ErrorCode::kForbidden, "Only administrators manage users.");
+  // An administrator may link their own profile (it changes no access); others' as Managed says.
+  Result<User> target = viewer.user;
+  if (user_id != viewer.user.id) target = accounts_.Managed(viewer, user_id);
+  if (!target) return tl::unexpected(target.error());
+  std::string detail;
+  if (action == "profile-create") {
+    auto created = content::CreateProfileFor(store_, *target);
+    if (!created) {
+      if (created.error().code == ErrorCode::kConflict ||
+          created.error().code == ErrorCode::kInvalidArgument)
+        return UsersPage(viewer, 422, "", created.error().message, "");
+      return tl::unexpected(created.error());
+    }
+    detail = *created;
+  } else {
+    detail = action == "profile-link" ? author_slug : "";
+    if (action == "profile-link" && author_slug.empty())
+      return UsersPage(viewer, 422, "", "Choose a profile to link.", "");
+    auto linked = content::LinkProfile(store_, target->id, detail);
+    if (!linked) {
+      if (linked.error().code == ErrorCode::kConflict ||
+          linked.error().code == ErrorCode::kInvalidArgument)
+        return UsersPage(viewer, 422, "", linked.error().message, "");
+      return tl::unexpected(linked.error());
+    }
+  }
+  Audit(viewer, action, std::nullopt, target->email + (detail.empty() ? "" : " to " + detail));
+  return Response::Redirect(303, "/admin/users?done=profile");
 }
 
 }  // namespace broadsheet::admin

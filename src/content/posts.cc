@@ -124,6 +124,12 @@ bool MayPublish(const Actor& actor, const Post& post) {
 
 bool MayChangeNotes(const Actor& actor) { return Can(actor.role, Action::kEditOthers); }
 
+bool MayReview(const Actor& actor) { return Can(actor.role, Action::kEditOthers); }
+
+bool NeedsBylineConfirmation(const Post& post) {
+  return post.kind == PostKind::kArticle && post.author_ids.empty();
+}
+
 bool MayTrash(const Actor& actor, const Post& post) {
   if (post.id == 0) return false;
   if (Can(actor.role, Action::kDeleteOthers)) return true;
@@ -298,7 +304,8 @@ Result<std::optional<Timestamp>> TypedDate(Store& store, const PostInput& input)
 
 // Moves `post` (as it was: `before`) by `step`. kForbidden and kInvalidArgument name why not.
 Result<void> TakeStep(const Actor& actor, const Post& before, Post& post,
-                      std::optional<Timestamp> date, Step step, Timestamp now) {
+                      std::optional<Timestamp> date, Step step, Timestamp now,
+                      bool without_byline) {
   const bool is_new = before.id == 0;
   switch (step) {
     case Step::kSave:
@@ -311,6 +318,7 @@ Result<void> TakeStep(const Actor& actor, const Post& before, Post& post,
         return tl::unexpected(Invalid("Only drafts can be submitted for review."));
       post.status = PostStatus::kPending;
       post.published_at = date;
+      post.submitted_at = now;
       return {};
     case Step::kPublish:
     case Step::kSchedule:
@@ -322,6 +330,11 @@ Result<void> TakeStep(const Actor& actor, const Post& before, Post& post,
       if (before.status == PostStatus::kTrash && step != Step::kUnpublish) {
         return tl::unexpected(
             Invalid("This post is in the trash: restore it before publishing it."));
+      }
+      if (step != Step::kUnpublish && NeedsBylineConfirmation(post) && !without_byline) {
+        return tl::unexpected(
+            Invalid("This article has no byline. Add its authors, or confirm that it is to be "
+                    "published without one."));
       }
       if (step == Step::kUnpublish) {
         if (!Live(before.status))
@@ -405,7 +418,7 @@ Result<std::int64_t> Posts::Save(const Actor& actor, std::optional<std::int64_t>
   Post post = std::move(*prepared);
   auto date = TypedDate(store_, input);
   if (!date) return tl::unexpected(date.error());
-  if (auto taken = TakeStep(actor, before, post, *date, step, now); !taken)
+  if (auto taken = TakeStep(actor, before, post, *date, step, now, input.without_byline); !taken)
     return tl::unexpected(taken.error());
   const std::string details = RevisionDetails(input, post);
   if (!id) {
@@ -549,6 +562,95 @@ Result<PostNote> Posts::RemoveNote(const Actor& actor, std::int64_t post_id,
   if (auto removed = store_.DeletePostNote(post_id, note_id); !removed)
     return tl::unexpected(removed.error());
   return before;
+}
+
+Result<std::string> Posts::DefaultByline(const Actor& actor) const {
+  auto user = store_.FindUser(actor.user_id);
+  if (!user) return tl::unexpected(user.error());
+  if (!*user || !(*user)->author_id) return std::string();
+  auto authors = store_.ListAuthors();
+  if (!authors) return tl::unexpected(authors.error());
+  for (const Author& author : *authors) {
+    if (author.id == *(*user)->author_id) return author.slug;
+  }
+  return std::string();
+}
+
+namespace {
+
+Result<std::string> CheckedEditorialNote(std::string_view text) {
+  std::string trimmed(Trim(text));
+  if (trimmed.empty() || trimmed.size() > 2000 || !IsValidUtf8(trimmed))
+    return tl::unexpected(Invalid("Write the note: 1 to 2000 characters."));
+  return trimmed;
+}
+
+}  // namespace
+
+Result<std::vector<EditorialNote>> Posts::EditorialNotes(const Actor& actor,
+                                                         std::int64_t post_id) const {
+  auto detail = FindForEdit(actor, post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  return store_.ListEditorialNotes(post_id);
+}
+
+Result<std::int64_t> Posts::AddEditorialNote(const Actor& actor, std::int64_t post_id,
+                                             std::string_view text, Timestamp now) const {
+  if (!MayReview(actor)) return tl::unexpected(Refused("Only editors write editorial notes."));
+  auto detail = FindForEdit(actor, post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  auto checked = CheckedEditorialNote(text);
+  if (!checked) return tl::unexpected(checked.error());
+  EditorialNote note;
+  note.post_id = post_id;
+  note.text = std::move(*checked);
+  note.at = now;
+  note.user_id = actor.user_id;
+  return store_.AddEditorialNote(note);
+}
+
+Result<void> Posts::ResolveEditorialNote(const Actor& actor, std::int64_t post_id,
+                                         std::int64_t note_id, Timestamp now) const {
+  auto detail = FindForEdit(actor, post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  return store_.ResolveEditorialNote(post_id, note_id, actor.user_id, now);
+}
+
+Result<Post> Posts::ReturnToWriter(const Actor& actor, std::int64_t post_id, std::string_view text,
+                                   Timestamp now) const {
+  if (!MayReview(actor))
+    return tl::unexpected(Refused("Only editors return a post to its writer."));
+  auto detail = FindForEdit(actor, post_id);
+  if (!detail) return tl::unexpected(detail.error());
+  if (detail->post.status != PostStatus::kPending)
+    return tl::unexpected(Invalid("Only a post awaiting review can be returned to its writer."));
+  auto checked = CheckedEditorialNote(text);
+  if (!checked) {
+    return tl::unexpected(
+        Invalid("Say what the writer should change: the note is 1 to 2000 characters."));
+  }
+  auto publication = store_.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  const PostInput input =
+      InputOf(*detail, TimeZone::Find(publication->timezone).value_or(TimeZone()));
+  Post post = detail->post;
+  post.status = PostStatus::kDraft;
+  EditorialNote note;
+  note.post_id = post_id;
+  note.text = std::move(*checked);
+  note.at = now;
+  note.user_id = actor.user_id;
+  auto done = store_.InTransaction([&]() -> Result<void> {
+    auto saved =
+        store_.SavePostEdit(post, post.edit_count, actor.user_id, RevisionDetails(input, post));
+    if (!saved) return tl::unexpected(saved.error());
+    post.edit_count = *saved;
+    auto added = store_.AddEditorialNote(note);
+    if (!added) return tl::unexpected(added.error());
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  return post;
 }
 
 Result<int> Posts::EmptyTrash(const Actor& actor) const {

@@ -45,6 +45,9 @@ struct PostInput {
   bool comments_open = true;
   std::string disclaimer_mode = "default", disclaimer;  // "default", "custom" or "hidden"
   std::string date;  // "2026-11-28T09:30" in the publication's time zone, or empty
+  // The writer confirmed publishing (or scheduling) an article without a byline; without it
+  // Save refuses to (kInvalidArgument, NeedsBylineConfirmation says why).
+  bool without_byline = false;
 };
 
 // What a desk save does besides storing the fields.
@@ -60,6 +63,12 @@ bool MayTrash(const Actor& actor, const Post& post);
 // editors and above (kEditOthers). An author may add a note to their own article, but taking
 // back or rewording what the publication has told its readers is an editor's decision.
 bool MayChangeNotes(const Actor& actor);
+// Whether `actor` may send a post under review back to its writer, and write editorial notes:
+// editors and above (kEditOthers).
+bool MayReview(const Actor& actor);
+// Whether `post` would be published or scheduled with no byline: an article with no authors
+// (pages, like "About", have none).
+bool NeedsBylineConfirmation(const Post& post);
 
 class Posts {
  public:
@@ -111,6 +120,26 @@ class Posts {
   // Note `note_id` of post `post_id`, when `actor` may change it (EditNote's errors), for the
   // form that changes it.
   Result<PostNote> StoredNote(const Actor& actor, std::int64_t post_id, std::int64_t note_id) const;
+  // The byline a new post by `actor` starts with: the slug of the author profile linked to
+  // their account, or "" when none is.
+  Result<std::string> DefaultByline(const Actor& actor) const;
+
+  // Editorial notes: the staff's private notes on a post, never shown to readers (the
+  // correction and update notes above are for readers). Whoever may edit the post reads them
+  // (a writer their own post's, kForbidden for another's) and may resolve one; only reviewers
+  // (MayReview) write them. The text is 1 to 2000 characters (kInvalidArgument).
+  Result<std::vector<EditorialNote>> EditorialNotes(const Actor& actor, std::int64_t post_id) const;
+  Result<std::int64_t> AddEditorialNote(const Actor& actor, std::int64_t post_id,
+                                        std::string_view text, Timestamp now) const;
+  // kNotFound when the post has no such open note.
+  Result<void> ResolveEditorialNote(const Actor& actor, std::int64_t post_id, std::int64_t note_id,
+                                    Timestamp now) const;
+  // Sends a post awaiting review back to its writer as a draft, with an editorial note saying
+  // why (required), as one transaction with a revision. Only reviewers; kInvalidArgument unless
+  // the post is pending. Returns the post as it is now (its writer is created_by).
+  Result<Post> ReturnToWriter(const Actor& actor, std::int64_t post_id, std::string_view note,
+                              Timestamp now) const;
+
   // Deletes every trashed post for good (their addresses answer 410); returns how many.
   Result<int> EmptyTrash(const Actor& actor) const;
   // Publishes the scheduled posts whose time has come; returns how many. (Scheduling cleared

@@ -88,6 +88,47 @@ Result<void> SaveAuthor(Store& store, Author author, bool adding) {
   return {};
 }
 
+Result<void> LinkProfile(Store& store, std::int64_t user_id, std::string_view author_slug) {
+  if (author_slug.empty()) return store.SetUserAuthor(user_id, std::nullopt);
+  auto author = store.FindAuthor(std::string(author_slug));
+  if (!author) return tl::unexpected(author.error());
+  if (!*author) return Invalid("There is no such author profile.");
+  auto linked = store.SetUserAuthor(user_id, (*author)->id);
+  if (!linked && linked.error().code == ErrorCode::kConflict) {
+    return Fail(ErrorCode::kConflict,
+                "Another account has the profile \"" + (*author)->name + "\" already.");
+  }
+  return linked;
+}
+
+bool ProfileOnInvitation(std::string_view role) {
+  return role == "contributor" || role == "author";
+}
+
+Result<std::string> CreateProfileFor(Store& store, const User& user) {
+  if (user.author_id) return Fail(ErrorCode::kConflict, "This account has a profile already.");
+  std::string base = Slugify(user.name);
+  if (base.empty()) base = "author";
+  std::string slug = base;
+  for (int suffix = 2;; ++suffix) {
+    auto existing = store.FindAuthor(slug);
+    if (!existing) return tl::unexpected(existing.error());
+    if (!*existing) break;
+    if (suffix > 1000) return Invalid("No free address for a profile with this name.");
+    slug = base + "-" + std::to_string(suffix);
+  }
+  Author author;
+  author.slug = slug;
+  author.name = user.name.empty() ? slug : user.name;
+  auto done = store.InTransaction([&]() -> Result<void> {
+    auto id = store.UpsertAuthor(author);
+    if (!id) return tl::unexpected(id.error());
+    return store.SetUserAuthor(user.id, *id);
+  });
+  if (!done) return tl::unexpected(done.error());
+  return slug;
+}
+
 bool IsSitePath(std::string_view path) {
   if (path.empty() || path.front() != '/' || path.starts_with("//") || path.size() > 2000)
     return false;

@@ -27,6 +27,17 @@ Result<void> DeleteTag(Store& store, std::string_view slug);
 // address; the biography is Markdown without raw HTML, rendered here.
 Result<void> SaveAuthor(Store& store, Author author, bool adding);
 
+// Staff accounts and their own author profiles (one each; the caller checks kManageUsers).
+// LinkProfile links account `user_id` to the profile at `author_slug`, or unlinks it when the
+// slug is empty: kInvalidArgument for no such profile, kConflict when another account has it.
+// CreateProfileFor makes a profile from the account's name (its slug made unique with -2, -3, …)
+// and links it, returning the slug; kConflict when the account has a profile already.
+Result<void> LinkProfile(Store& store, std::int64_t user_id, std::string_view author_slug);
+Result<std::string> CreateProfileFor(Store& store, const User& user);
+// Whether an account invited with `role` gets its own profile at once (contributors and
+// authors: what they write goes out under their own name, so their first draft has a byline).
+bool ProfileOnInvitation(std::string_view role);
+
 // A site path: one leading '/', no spaces, quotes, control bytes or scheme, at most 2000 bytes.
 bool IsSitePath(std::string_view path);
 // An editor's redirect: 301, 302 (to a site path or an https address) or 410 (to nothing).

@@ -488,6 +488,23 @@ SELECT p.id AS id, p.kind AS kind, p.published_at AS published_at, p.section_id 
     AS tags
 FROM posts p WHERE p.status = 'published';
 )sql",
+      // 18: people and review: a staff account's own author profile (one each), when a post
+      // was last submitted for review, and the private notes editors leave on a draft.
+      R"sql(
+ALTER TABLE users ADD COLUMN author_id INTEGER REFERENCES authors(id) ON DELETE SET NULL;
+CREATE UNIQUE INDEX users_by_author ON users(author_id) WHERE author_id IS NOT NULL;
+ALTER TABLE posts ADD COLUMN submitted_at INTEGER;
+CREATE TABLE editorial_notes (
+  id INTEGER PRIMARY KEY,
+  post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  resolved_at INTEGER,
+  resolved_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX editorial_notes_by_post ON editorial_notes(post_id, at);
+)sql",
   };
   return migrations;
 }

@@ -352,14 +352,15 @@ Result<std::int64_t> Create(Connection& c, const Post& post, std::optional<std::
       "INSERT INTO posts(slug, kind, status, title, dek, body_markdown, body_html, "
       "published_at, updated_at, created_at, section_id, image_url, image_alt, image_caption, "
       "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open, created_by, "
-      "edit_count, meta_description, social_image, canonical_url, noindex) VALUES (?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT(slug) DO "
-      "NOTHING RETURNING id",
+      "edit_count, meta_description, social_image, canonical_url, noindex, submitted_at) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON "
+      "CONFLICT(slug) DO NOTHING RETURNING id",
       post.slug, KindName(post.kind), PostStatusName(post.status), post.title, post.dek,
       post.body_markdown, post.body_html, post.published_at, post.updated_at, Now(),
       post.section_id, post.image.url, post.image.alt, post.image.caption, post.image.credit,
       post.opinion, post.disclaimer, post.disclaimer_hidden, post.comments_open, user_id,
-      post.seo.description, post.seo.social_image, post.seo.canonical_url, post.seo.noindex);
+      post.seo.description, post.seo.social_image, post.seo.canonical_url, post.seo.noindex,
+      post.submitted_at);
   if (!id) return tl::unexpected(id.error());
   if (!*id) return tl::unexpected(AddressTaken(post.slug).error());
   if (auto links = WriteLinks(c, **id, post); !links) return tl::unexpected(links.error());
@@ -378,13 +379,13 @@ Result<int> SaveEdit(Connection& c, const Post& post, int expected_edit_count,
       "body_html = ?, published_at = ?, updated_at = ?, section_id = ?, image_url = ?, "
       "image_alt = ?, image_caption = ?, image_credit = ?, opinion = ?, disclaimer = ?, "
       "disclaimer_hidden = ?, comments_open = ?, meta_description = ?, social_image = ?, "
-      "canonical_url = ?, noindex = ?, edit_count = edit_count + 1 WHERE id = ? AND "
-      "edit_count = ? RETURNING edit_count",
+      "canonical_url = ?, noindex = ?, submitted_at = ?, edit_count = edit_count + 1 WHERE id = ? "
+      "AND edit_count = ? RETURNING edit_count",
       post.slug, KindName(post.kind), PostStatusName(post.status), post.title, post.dek,
       post.body_markdown, post.body_html, post.published_at, post.updated_at, post.section_id,
       post.image.url, post.image.alt, post.image.caption, post.image.credit, post.opinion,
       post.disclaimer, post.disclaimer_hidden, post.comments_open, post.seo.description,
-      post.seo.social_image, post.seo.canonical_url, post.seo.noindex, post.id,
+      post.seo.social_image, post.seo.canonical_url, post.seo.noindex, post.submitted_at, post.id,
       expected_edit_count);
   if (!edit_count) return tl::unexpected(edit_count.error());
   if (!*edit_count) {
@@ -406,10 +407,13 @@ Result<std::vector<std::int64_t>> AllIds(Connection& c) {
 Result<std::vector<PostDetail>> ListForDesk(Connection& c, const DeskQuery& query) {
   const auto pattern = dialect::LikeContaining(query.text);
   std::vector<Value> params;
-  const std::string sql = std::string("SELECT ") + kListedPostColumns +
-                          DeskFilter(c.dialect(), query, pattern, params) +
-                          " ORDER BY coalesce(p.published_at, p.created_at) DESC, p.id DESC "
-                          "LIMIT ? OFFSET ?";
+  const std::string sql =
+      std::string("SELECT ") + kListedPostColumns +
+      DeskFilter(c.dialect(), query, pattern, params) +
+      (query.oldest_submitted_first
+           ? " ORDER BY coalesce(p.submitted_at, p.created_at), p.id "
+           : " ORDER BY coalesce(p.published_at, p.created_at) DESC, p.id DESC ") +
+      "LIMIT ? OFFSET ?";
   params.emplace_back(query.limit);
   params.emplace_back(std::max(0, query.offset));  // PostgreSQL refuses a negative one
   auto details = Details(c, sql, params);
@@ -567,6 +571,62 @@ Result<void> DeleteNote(Connection& c, std::int64_t post_id, std::int64_t note_i
 Result<void> RestoreNote(Connection& c, const PostNote& note) {
   return Done(c.Exec("INSERT INTO post_notes(post_id, kind, text, at) VALUES (?, ?, ?, ?)",
                      note.post_id, note.kind, note.text, note.at));
+}
+
+namespace {
+
+EditorialNote EditorialNoteRow(const Row& row) {
+  EditorialNote note;
+  note.id = row.Int(0);
+  note.post_id = row.Int(1);
+  note.text = row.Text(2);
+  note.at = row.Int(3);
+  note.user_id = row.OptionalInt(4);
+  note.user_name = row.Text(5);
+  note.resolved_at = row.OptionalInt(6);
+  note.resolved_by = row.OptionalInt(7);
+  note.resolved_by_name = row.Text(8);
+  return note;
+}
+
+}  // namespace
+
+Result<std::int64_t> AddEditorialNote(Connection& c, const EditorialNote& note) {
+  auto id = c.Integer(
+      "INSERT INTO editorial_notes(post_id, text, at, user_id) VALUES (?, ?, ?, ?) RETURNING id",
+      note.post_id, note.text, note.at, note.user_id);
+  if (!id) return tl::unexpected(id.error());
+  if (!*id) return Fail(ErrorCode::kInternal, "the new note has no id");
+  return **id;
+}
+
+Result<std::vector<EditorialNote>> EditorialNotes(Connection& c, std::int64_t post_id) {
+  return c.All(
+      "SELECT n.id, n.post_id, n.text, n.at, n.user_id, coalesce(u.name, ''), n.resolved_at, "
+      "n.resolved_by, coalesce(r.name, '') FROM editorial_notes n "
+      "LEFT JOIN users u ON u.id = n.user_id LEFT JOIN users r ON r.id = n.resolved_by "
+      "WHERE n.post_id = ? ORDER BY n.at, n.id",
+      EditorialNoteRow, post_id);
+}
+
+Result<void> ResolveEditorialNote(Connection& c, std::int64_t post_id, std::int64_t note_id,
+                                  std::int64_t user_id, Timestamp at) {
+  auto changed = c.Exec(
+      "UPDATE editorial_notes SET resolved_at = ?, resolved_by = ? WHERE id = ? AND post_id = ? "
+      "AND resolved_at IS NULL",
+      at, user_id, note_id, post_id);
+  if (!changed) return tl::unexpected(changed.error());
+  if (*changed == 0) return Fail(ErrorCode::kNotFound, "There is no such open note.");
+  return {};
+}
+
+Result<int> CountOpenEditorialNotes(Connection& c, std::int64_t created_by) {
+  auto count = c.Integer(
+      "SELECT count(*) FROM editorial_notes n JOIN posts p ON p.id = n.post_id "
+      "WHERE p.created_by = ? AND n.resolved_at IS NULL AND p.status <> 'trash'",
+      created_by);
+  if (!count) return tl::unexpected(count.error());
+  return static_cast<int>(count->value_or(0));
 }
 
 Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id) {

@@ -137,6 +137,7 @@ struct Post {
   SeoOverrides seo;
   std::optional<std::int64_t> created_by;  // the staff account that created it
   int edit_count = 0;                      // grows with every save; detects conflicting edits
+  std::optional<Timestamp> submitted_at;   // when last submitted for review (desk saves only)
   Timestamp created_at = 0;
 };
 
@@ -147,6 +148,20 @@ struct PostNote {
   std::string kind;  // "correction" or "update"
   std::string text;
   Timestamp at = 0;
+};
+
+// A private note the desk's staff leave on a post under review ("Editorial notes"): never shown to
+// readers, unlike PostNote. Open until someone resolves it.
+struct EditorialNote {
+  std::int64_t id = 0;
+  std::int64_t post_id = 0;
+  std::string text;
+  Timestamp at = 0;
+  std::optional<std::int64_t> user_id;  // who wrote it (unset: the account was deleted)
+  std::string user_name;                // read back with the note
+  std::optional<Timestamp> resolved_at;
+  std::optional<std::int64_t> resolved_by;
+  std::string resolved_by_name;  // read back with the note
 };
 
 // A post with what a page shows beside it.
@@ -231,6 +246,9 @@ struct DeskQuery {
   std::optional<std::int64_t> author_id;
   std::optional<std::int64_t> created_by;
   std::string text;  // words in the title or dek
+  // The review queue's order: oldest submitted first (else most recently published or created
+  // first).
+  bool oldest_submitted_first = false;
   int limit = 50;
   int offset = 0;
 };
@@ -468,6 +486,7 @@ struct User {
   bool disabled = false;
   std::string totp_secret;  // base32; empty when two-factor sign-in is off
   std::int64_t totp_last_step = 0;
+  std::optional<std::int64_t> author_id;  // the account's own author profile, if linked
 };
 
 // A signed-in browser. The cookie holds a random token; only its hash is stored.

@@ -59,6 +59,10 @@ Result<std::vector<User>> ListUsers(Connection& c);  // by name
 // A new password or a disabled account ends the account's sessions.
 Result<void> SetPasswordHash(Connection& c, std::int64_t user_id, const std::string& hash);
 Result<void> SetUserRole(Connection& c, std::int64_t user_id, const std::string& role);
+// Links account `user_id` to author profile `author_id` (nullopt: unlinks it). kConflict when
+// another account has that profile.
+Result<void> SetUserAuthor(Connection& c, std::int64_t user_id,
+                           std::optional<std::int64_t> author_id);
 Result<void> SetUserDisabled(Connection& c, std::int64_t user_id, bool disabled);
 Result<void> SetTotpSecret(Connection& c, std::int64_t user_id, const std::string& secret);
 // Whether `step` is newer than the last one used (and is now the last).
@@ -166,7 +170,15 @@ Result<void> RestoreNote(Connection& c, const PostNote& note);  // as exported, 
 // `note.post_id` has no note `note.id`.
 Result<void> UpdateNote(Connection& c, const PostNote& note);
 Result<void> DeleteNote(Connection& c, std::int64_t post_id, std::int64_t note_id);  // kNotFound
-Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id);        // newest first
+// Editorial notes: private to the staff, oldest first, with who wrote and resolved them.
+Result<std::int64_t> AddEditorialNote(Connection& c, const EditorialNote& note);
+Result<std::vector<EditorialNote>> EditorialNotes(Connection& c, std::int64_t post_id);
+// kNotFound when post `post_id` has no open note `note_id`.
+Result<void> ResolveEditorialNote(Connection& c, std::int64_t post_id, std::int64_t note_id,
+                                  std::int64_t user_id, Timestamp at);
+// Open notes on the posts (not in the trash) that account `created_by` created.
+Result<int> CountOpenEditorialNotes(Connection& c, std::int64_t created_by);
+Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id);  // newest first
 Result<std::optional<Revision>> FindRevision(Connection& c, std::int64_t id);
 Result<void> RestoreRevision(Connection& c, const Revision& revision);  // as exported
 // Stored bodies after `after_id`, in id order, for upgrade passes over every post.

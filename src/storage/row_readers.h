@@ -54,13 +54,13 @@ constexpr const char* kPostColumns =
     "id, slug, kind, status, title, dek, body_markdown, body_html, published_at, updated_at, "
     "section_id, image_url, image_alt, image_caption, image_credit, opinion, disclaimer, "
     "disclaimer_hidden, comments_open, created_by, edit_count, created_at, meta_description, "
-    "social_image, canonical_url, noindex";
+    "social_image, canonical_url, noindex, submitted_at";
 constexpr const char* kListedPostColumns =
     "p.id, p.slug, p.kind, p.status, p.title, p.dek, p.body_markdown, p.body_html, "
     "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
     "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
     "p.created_by, p.edit_count, p.created_at, p.meta_description, p.social_image, "
-    "p.canonical_url, p.noindex";
+    "p.canonical_url, p.noindex, p.submitted_at";
 // The same, read as ReadPost reads them, with both bodies left empty: for cards and lists, which
 // show none, so that a page of them does not carry every article's text out of the database.
 constexpr const char* kCardPostColumns =
@@ -68,7 +68,7 @@ constexpr const char* kCardPostColumns =
     "p.published_at, p.updated_at, p.section_id, p.image_url, p.image_alt, p.image_caption, "
     "p.image_credit, p.opinion, p.disclaimer, p.disclaimer_hidden, p.comments_open, "
     "p.created_by, p.edit_count, p.created_at, p.meta_description, p.social_image, "
-    "p.canonical_url, p.noindex";
+    "p.canonical_url, p.noindex, p.submitted_at";
 
 Section ReadSection(const auto& row) {
   Section section;
@@ -117,6 +117,7 @@ Post ReadPost(const auto& row) {
   post.edit_count = static_cast<int>(row.Int(20));
   post.created_at = row.Int(21);
   post.seo = {row.Text(22), row.Text(23), row.Text(24), row.Int(25) != 0};
+  post.submitted_at = row.OptionalInt(26);
   return post;
 }
 

@@ -316,6 +316,32 @@ Result<std::int64_t> SqlStore::AddPostNote(const PostNote& note,
       [&](storage::Connection& c) { return storage::posts::AddNote(c, note, user_id); });
 }
 
+Result<std::int64_t> SqlStore::AddEditorialNote(const EditorialNote& note) {
+  // Private to the staff: no page readers see changes.
+  return WritingValue<std::int64_t>(
+      [&](storage::Connection& c) { return storage::posts::AddEditorialNote(c, note); }, false);
+}
+
+Result<std::vector<EditorialNote>> SqlStore::ListEditorialNotes(std::int64_t post_id) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::posts::EditorialNotes(c, post_id); });
+}
+
+Result<void> SqlStore::ResolveEditorialNote(std::int64_t post_id, std::int64_t note_id,
+                                            std::int64_t user_id, Timestamp at) {
+  return Writing(
+      [&](storage::Connection& c) {
+        return storage::posts::ResolveEditorialNote(c, post_id, note_id, user_id, at);
+      },
+      false);
+}
+
+Result<int> SqlStore::CountOpenEditorialNotes(std::int64_t created_by) {
+  return database_->Read([&](storage::Connection& c) {
+    return storage::posts::CountOpenEditorialNotes(c, created_by);
+  });
+}
+
 Result<void> SqlStore::UpdatePostNote(const PostNote& note) {
   return Writing([&](storage::Connection& c) { return storage::posts::UpdateNote(c, note); });
 }
@@ -811,6 +837,12 @@ Result<void> SqlStore::SetPasswordHash(std::int64_t user_id, const std::string& 
 Result<void> SqlStore::SetUserRole(std::int64_t user_id, const std::string& role) {
   return Writing(
       [&](storage::Connection& c) { return storage::staff::SetUserRole(c, user_id, role); }, false);
+}
+
+Result<void> SqlStore::SetUserAuthor(std::int64_t user_id, std::optional<std::int64_t> author_id) {
+  return Writing(
+      [&](storage::Connection& c) { return storage::staff::SetUserAuthor(c, user_id, author_id); },
+      false);
 }
 
 Result<void> SqlStore::SetUserDisabled(std::int64_t user_id, bool disabled) {

@@ -109,6 +109,11 @@ class SqlStore final : public Store {
   Result<void> SetUpgradeVersion(const std::string& name, int version) override;
   Result<std::int64_t> AddPostNote(const PostNote& note,
                                    std::optional<std::int64_t> user_id) override;
+  Result<std::int64_t> AddEditorialNote(const EditorialNote& note) override;
+  Result<std::vector<EditorialNote>> ListEditorialNotes(std::int64_t post_id) override;
+  Result<void> ResolveEditorialNote(std::int64_t post_id, std::int64_t note_id,
+                                    std::int64_t user_id, Timestamp at) override;
+  Result<int> CountOpenEditorialNotes(std::int64_t created_by) override;
   Result<void> UpdatePostNote(const PostNote& note) override;
   Result<void> DeletePostNote(std::int64_t post_id, std::int64_t note_id) override;
   Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) override;
@@ -178,6 +183,7 @@ class SqlStore final : public Store {
   Result<std::vector<User>> ListUsers() override;
   Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) override;
   Result<void> SetUserRole(std::int64_t user_id, const std::string& role) override;
+  Result<void> SetUserAuthor(std::int64_t user_id, std::optional<std::int64_t> author_id) override;
   Result<void> SetUserDisabled(std::int64_t user_id, bool disabled) override;
   Result<void> SetTotpSecret(std::int64_t user_id, const std::string& secret) override;
   Result<bool> UseTotpStep(std::int64_t user_id, std::int64_t step) override;

@@ -17,6 +17,7 @@ User UserRow(const Row& row) {
   user.disabled = row.Int(6) != 0;
   user.totp_secret = row.Text(7);
   user.totp_last_step = row.Int(8);
+  user.author_id = row.OptionalInt(9);
   return user;
 }
 
@@ -52,20 +53,20 @@ Result<std::int64_t> CreateUser(Connection& c, const User& user) {
 Result<std::optional<User>> FindUser(Connection& c, std::int64_t id) {
   return c.One(
       "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
-      "totp_last_step FROM users WHERE id = ?",
+      "totp_last_step, author_id FROM users WHERE id = ?",
       UserRow, id);
 }
 
 Result<std::optional<User>> FindUserByEmail(Connection& c, const std::string& email) {
   return c.One(
       "SELECT id, email, name, role, password_hash, created_at, disabled, totp_secret, "
-      "totp_last_step FROM users WHERE email = ?",
+      "totp_last_step, author_id FROM users WHERE email = ?",
       UserRow, email);
 }
 
 Result<std::vector<User>> ListUsers(Connection& c) {
   return c.All(std::string("SELECT id, email, name, role, password_hash, created_at, disabled, "
-                           "totp_secret, totp_last_step FROM users ORDER BY name") +
+                           "totp_secret, totp_last_step, author_id FROM users ORDER BY name") +
                    dialect::ByteOrder(c.dialect()) + ", id",
                UserRow);
 }
@@ -82,6 +83,17 @@ Result<void> SetPasswordHash(Connection& c, std::int64_t user_id, const std::str
 
 Result<void> SetUserRole(Connection& c, std::int64_t user_id, const std::string& role) {
   return UpdatedAccount(c.Exec("UPDATE users SET role = ? WHERE id = ?", role, user_id));
+}
+
+Result<void> SetUserAuthor(Connection& c, std::int64_t user_id,
+                           std::optional<std::int64_t> author_id) {
+  if (author_id) {
+    auto other =
+        c.Integer("SELECT id FROM users WHERE author_id = ? AND id <> ?", *author_id, user_id);
+    if (!other) return tl::unexpected(other.error());
+    if (*other) return Fail(ErrorCode::kConflict, "another account has this author profile");
+  }
+  return UpdatedAccount(c.Exec("UPDATE users SET author_id = ? WHERE id = ?", author_id, user_id));
 }
 
 Result<void> SetUserDisabled(Connection& c, std::int64_t user_id, bool disabled) {

@@ -141,6 +141,14 @@ class Store {
   // An editor's change to a note's kind and text, or its removal. The note's date and the post's
   // updated time stay as they were: a fixed typo in a correction is not a new correction.
   // kNotFound when post `note.post_id` has no note `note.id`.
+  // Editorial notes (EditorialNote): the staff's private notes on a post, oldest first.
+  // ResolveEditorialNote: kNotFound when post `post_id` has no open note `note_id`.
+  // CountOpenEditorialNotes: open notes on the posts, not in the trash, that `created_by` made.
+  virtual Result<std::int64_t> AddEditorialNote(const EditorialNote& note) = 0;
+  virtual Result<std::vector<EditorialNote>> ListEditorialNotes(std::int64_t post_id) = 0;
+  virtual Result<void> ResolveEditorialNote(std::int64_t post_id, std::int64_t note_id,
+                                            std::int64_t user_id, Timestamp at) = 0;
+  virtual Result<int> CountOpenEditorialNotes(std::int64_t created_by) = 0;
   virtual Result<void> UpdatePostNote(const PostNote& note) = 0;
   virtual Result<void> DeletePostNote(std::int64_t post_id, std::int64_t note_id) = 0;
 
@@ -282,6 +290,10 @@ class Store {
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Result<void> SetPasswordHash(std::int64_t user_id, const std::string& hash) = 0;
   virtual Result<void> SetUserRole(std::int64_t user_id, const std::string& role) = 0;
+  // Links an account to its own author profile (nullopt: none). kConflict when another account
+  // has that profile; kNotFound for no such account.
+  virtual Result<void> SetUserAuthor(std::int64_t user_id,
+                                     std::optional<std::int64_t> author_id) = 0;
   // Turns two-factor sign-in on (a base32 secret) or off (empty).
   virtual Result<void> SetTotpSecret(std::int64_t user_id, const std::string& secret) = 0;
   // Records that a code of time step `step` was used; false if that step (or a later one) was

@@ -116,8 +116,12 @@ test('an editor writes an article with an image, previews, schedules and publish
   await page.fill('#dek', 'Why the latest measures may hurt their authors most.');
   await fillBody(page, 'The first paragraph, with *emphasis*.\n\n![A chart of trade flows](/uploads/images/tariff-chart.svg)\n');
   await page.selectOption('#section', 'economy');
-  await page.fill('#authors', 'hana-sato');
-  await page.fill('#tags', 'Sanctions, Trade');
+  // The author and tag pickers (pickers.test.mjs tests them in full).
+  await page.fill('#authors-search', 'hana');
+  await page.press('#authors-search', 'Enter');
+  await page.fill('#tags-search', 'Sanctions, Trade,');
+  assert.equal(await page.locator('#authors').inputValue(), 'hana-sato');
+  assert.equal(await page.locator('#tags').inputValue(), 'Sanctions, Trade');
   const photo = join(dir, 'harbour.png');
   writeFileSync(photo, png(1800, 900));
   await page.setInputFiles('#image_file', photo);

@@ -65,6 +65,7 @@ test('without JavaScript, an editor compares words, confirms a restore and rewor
   await page.goto(base + '/admin/posts/new');
   await page.fill('#title', 'A Vote Recounted');
   await page.fill('#body', 'The vote was 52 to 48.\n\nA second paragraph.');
+  await page.fill('#authors', 'daniel-reyes');  // an article is published with a byline
   await page.click('button[name=do][value=publish]');
   await page.waitForURL(/\/admin\/posts\/\d+\?saved=publish$/);
   const post = new URL(page.url()).pathname;
@@ -118,6 +119,7 @@ test('axe-core finds no violations on the comparison, the restore question and t
   await setup.goto(base + '/admin/posts/new');
   await setup.fill('#title', 'Accessible Changes');
   await setup.fill('#body', 'Words, as first written.');
+  await setup.fill('#authors', 'daniel-reyes');
   await setup.click('button[name=do][value=publish]');
   await setup.waitForURL(/\/admin\/posts\/\d+\?saved=publish$/);
   const post = new URL(setup.url()).pathname;

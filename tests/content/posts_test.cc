@@ -2,6 +2,8 @@
 // and what becomes of its address.
 #include "content/posts.h"
 
+#include "content/records.h"
+
 #include <gtest/gtest.h>
 
 #include "storage/sql_store.h"
@@ -23,6 +25,10 @@ class PostsTest : public ::testing::TestWithParam<storage::Dialect> {
     editor_ = Actor{AddUser("editor@example.org", "editor"), Role::kEditor};
     author_ = Actor{AddUser("author@example.org", "author"), Role::kAuthor};
     writer_ = Actor{AddUser("writer@example.org", "contributor"), Role::kContributor};
+    Author staff;
+    staff.slug = "staff-writer";
+    staff.name = "Staff Writer";
+    ASSERT_TRUE(store_->UpsertAuthor(staff));
   }
 
   std::int64_t AddUser(const std::string& email, const std::string& role) {
@@ -37,6 +43,7 @@ class PostsTest : public ::testing::TestWithParam<storage::Dialect> {
     PostInput input;
     input.title = title;
     input.body = body;
+    input.authors = "staff-writer";  // an article is published with a byline (see Byline tests)
     return input;
   }
 
@@ -389,6 +396,125 @@ TEST_P(PostsTest, AnImportedPostTakesBackItsAddressAndNeedsAUsableOne) {
   EXPECT_EQ(Posts::Import(*store_, post).error().code, ErrorCode::kInvalidArgument);
   post.slug = "../etc";
   EXPECT_EQ(Posts::Import(*store_, post).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(PostsTest, AnArticleWithoutABylineIsPublishedOnlyWhenConfirmed) {
+  PostInput input = Input("Nobody's Piece");
+  input.authors = "";
+  const std::int64_t id = Save(editor_, std::nullopt, input, Step::kSave);
+  EXPECT_EQ(Refusal(editor_, id, input, Step::kPublish), ErrorCode::kInvalidArgument);
+  input.date = "2030-01-01T09:00";
+  EXPECT_EQ(Refusal(editor_, id, input, Step::kSchedule), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
+  input.date = "";
+  input.without_byline = true;
+  Save(editor_, id, input, Step::kPublish);
+  EXPECT_EQ(Stored(id).status, PostStatus::kPublished);
+  // A page has no byline to miss.
+  PostInput page = Input("About Us");
+  page.authors = "";
+  page.kind = "page";
+  const std::int64_t about = Save(editor_, std::nullopt, page, Step::kPublish);
+  EXPECT_EQ(Stored(about).status, PostStatus::kPublished);
+}
+
+TEST_P(PostsTest, AWritersLinkedProfileIsTheDefaultByline) {
+  EXPECT_EQ(*posts_->DefaultByline(writer_), "");
+  auto user = **store_->FindUser(writer_.user_id);
+  auto slug = CreateProfileFor(*store_, user);
+  ASSERT_TRUE(slug) << Describe(slug.error());
+  EXPECT_EQ(*slug, "writer-example-org");
+  EXPECT_EQ(*posts_->DefaultByline(writer_), "writer-example-org");
+  // One profile each: a second is refused, and another account cannot take this one.
+  user = **store_->FindUser(writer_.user_id);
+  EXPECT_EQ(CreateProfileFor(*store_, user).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(LinkProfile(*store_, editor_.user_id, *slug).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(LinkProfile(*store_, editor_.user_id, "nobody-here").error().code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(LinkProfile(*store_, editor_.user_id, "staff-writer"));
+  EXPECT_EQ(*posts_->DefaultByline(editor_), "staff-writer");
+  ASSERT_TRUE(LinkProfile(*store_, editor_.user_id, ""));
+  EXPECT_EQ(*posts_->DefaultByline(editor_), "");
+  // A second account with the same name gets its own address.
+  User namesake;
+  namesake.id = author_.user_id;
+  namesake.name = "writer@example.org";
+  EXPECT_EQ(*CreateProfileFor(*store_, namesake), "writer-example-org-2");
+}
+
+TEST_P(PostsTest, ReturnToWriterSendsAPendingPostBackWithANote) {
+  const std::int64_t id = Save(writer_, std::nullopt, Input("First Draft"), Step::kSave);
+  Save(writer_, id, InputOf(id), Step::kSubmit, kNow + 10);
+  EXPECT_EQ(Stored(id).submitted_at, kNow + 10);
+  // Writers and authors do not review; a note is required.
+  EXPECT_EQ(posts_->ReturnToWriter(writer_, id, "Shorter.", kNow).error().code,
+            ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->ReturnToWriter(author_, id, "Shorter.", kNow).error().code,
+            ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->ReturnToWriter(editor_, id, "  ", kNow).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Stored(id).status, PostStatus::kPending);
+  auto returned = posts_->ReturnToWriter(editor_, id, " Cut the second half. ", kNow + 20);
+  ASSERT_TRUE(returned) << Describe(returned.error());
+  EXPECT_EQ(returned->created_by, writer_.user_id);
+  EXPECT_EQ(Stored(id).status, PostStatus::kDraft);
+  // Only a post under review goes back.
+  EXPECT_EQ(posts_->ReturnToWriter(editor_, id, "Again.", kNow).error().code,
+            ErrorCode::kInvalidArgument);
+  auto notes = posts_->EditorialNotes(writer_, id);
+  ASSERT_TRUE(notes);
+  ASSERT_EQ(notes->size(), 1u);
+  EXPECT_EQ((*notes)[0].text, "Cut the second half.");
+  EXPECT_EQ((*notes)[0].user_id, editor_.user_id);
+  EXPECT_EQ((*notes)[0].user_name, "editor@example.org");
+  EXPECT_EQ((*notes)[0].at, kNow + 20);
+  EXPECT_FALSE((*notes)[0].resolved_at);
+  EXPECT_EQ(*store_->CountOpenEditorialNotes(writer_.user_id), 1);
+  EXPECT_EQ(*store_->CountOpenEditorialNotes(editor_.user_id), 0);
+}
+
+TEST_P(PostsTest, EditorialNotesStayWithTheWriterAndTheEditors) {
+  const std::int64_t id = Save(writer_, std::nullopt, Input("Private Notes"), Step::kSave);
+  const Actor other{AddUser("other@example.org", "contributor"), Role::kContributor};
+  EXPECT_EQ(posts_->AddEditorialNote(writer_, id, "Mine.", kNow).error().code,
+            ErrorCode::kForbidden);
+  auto note = posts_->AddEditorialNote(editor_, id, "Check the figures.", kNow);
+  ASSERT_TRUE(note) << Describe(note.error());
+  EXPECT_EQ(posts_->AddEditorialNote(editor_, id, "", kNow).error().code,
+            ErrorCode::kInvalidArgument);
+  // Another contributor reads and resolves nothing here.
+  EXPECT_EQ(posts_->EditorialNotes(other, id).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(posts_->ResolveEditorialNote(other, id, *note, kNow).error().code,
+            ErrorCode::kForbidden);
+  // The writer resolves it, once; the note says who and when.
+  ASSERT_TRUE(posts_->ResolveEditorialNote(writer_, id, *note, kNow + 30));
+  EXPECT_EQ(posts_->ResolveEditorialNote(writer_, id, *note, kNow + 40).error().code,
+            ErrorCode::kNotFound);
+  const auto notes = *posts_->EditorialNotes(editor_, id);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].resolved_at, kNow + 30);
+  EXPECT_EQ(notes[0].resolved_by, writer_.user_id);
+  EXPECT_EQ(notes[0].resolved_by_name, "writer@example.org");
+  EXPECT_EQ(*store_->CountOpenEditorialNotes(writer_.user_id), 0);
+  // A note of another post is not this one's.
+  const std::int64_t second = Save(writer_, std::nullopt, Input("Another"), Step::kSave);
+  const auto other_note = *posts_->AddEditorialNote(editor_, second, "Elsewhere.", kNow);
+  EXPECT_EQ(posts_->ResolveEditorialNote(editor_, id, other_note, kNow).error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_P(PostsTest, TheReviewQueueListsOldestSubmissionFirst) {
+  const std::int64_t early = Save(writer_, std::nullopt, Input("Written Early"), Step::kSave);
+  const std::int64_t late = Save(writer_, std::nullopt, Input("Written Late"), Step::kSave);
+  Save(writer_, late, InputOf(late), Step::kSubmit, kNow + 100);
+  Save(writer_, early, InputOf(early), Step::kSubmit, kNow + 200);
+  DeskQuery query;
+  query.status = PostStatus::kPending;
+  query.oldest_submitted_first = true;
+  const auto queue = *store_->ListPostsForDesk(query);
+  ASSERT_EQ(queue.size(), 2u);
+  EXPECT_EQ(queue[0].post.id, late);
+  EXPECT_EQ(queue[1].post.id, early);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, PostsTest, test::kBothDatabases, test::DatabaseName);

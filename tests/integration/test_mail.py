@@ -126,6 +126,31 @@ class MailFromTheDesk(unittest.TestCase):
             "csrf": csrf, "name": "Otto", "email": "otto@example.org", "role": "owner"})
         self.assertEqual(status, 422)
 
+    def test_a_writer_is_mailed_when_their_post_is_returned(self):
+        from test_editor import FIELDS, form_of
+        done = add_user(self.server, "editor@example.org", "editor", PASSWORD, "Edie Editor")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        writer = Browser(self.server)
+        self.assertEqual(writer.sign_in("writer@example.org", PASSWORD)[0], 303)
+        csrf, count = form_of(writer.request("GET", "/admin/posts/new")[2])
+        status, headers, _, _ = writer.request("POST", "/admin/posts", dict(
+            FIELDS, csrf=csrf, edit_count=count, title="Returned Piece", **{"do": "submit"}))
+        self.assertEqual(status, 303)
+        post = headers["Location"].split("?")[0]
+        editor = Browser(self.server)
+        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        page = editor.request("GET", post)[2]
+        token = harness.form_token(page, re.escape(post + "/return"))
+        status, _, _, _ = editor.request("POST", post + "/return", {"csrf": token, "note": "Cut the second half."})
+        self.assertEqual(status, 303)
+        envelope, message = wait_for(self.inbox, 1)[0]
+        self.assertEqual(envelope.rcpt_tos, ["writer@example.org"])
+        self.assertIn("Returned Piece", message["Subject"])
+        body = body_of(message)
+        self.assertIn("Cut the second half.", body)
+        self.assertIn("Edie Editor", body)
+        self.assertIn("http://test.example" + post, body)
+
     def test_only_administrators_manage_users(self):
         writer = Browser(self.server)
         writer.sign_in("writer@example.org", PASSWORD)

@@ -277,3 +277,245 @@
     button.focus();
   });
 })();
+
+// Author and tag pickers (issue 15, item 5) over the editor's two text fields, which stay the
+// form's fields: `authors` (author addresses, comma-separated, in byline order) and `tags`
+// (names, comma-separated). Without this script they are typed as text. With it, each becomes
+// a combobox (ARIA 1.2: an input with a listbox popup) and the chosen values show as chips:
+// authors are found by name or address and can be reordered; tags suggest the existing ones
+// and take new ones as typed. The choices come from the page's own datalists, so nothing is
+// fetched. Keys: Down and Up move through the suggestions, Enter chooses, Escape closes the
+// list (then clears the text), Backspace in an empty box removes the last chip.
+(function () {
+  'use strict';
+  const form = document.querySelector('form.editor');
+  if (!form) return;
+  let announcer = null;
+  function announce(text) {
+    if (!announcer) {
+      announcer = document.createElement('p');
+      announcer.className = 'visually-hidden';
+      announcer.setAttribute('role', 'status');
+      form.append(announcer);
+    }
+    announcer.textContent = text;
+  }
+  const fold = (text) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+
+  function picker(field, options) {
+    const list = document.getElementById(field.getAttribute('list'));
+    if (!list) return;
+    const choices = Array.from(list.options).map((option) => ({
+      value: option.value,
+      label: options.byName ? (option.textContent.trim() || option.value) : option.value,
+    }));
+    const labelOf = (value) => {
+      const known = choices.find((choice) => choice.value === value);
+      return known ? known.label : value;
+    };
+    let chosen = field.value.split(',').map((value) => value.trim()).filter(Boolean);
+    const id = field.id;
+    const label = document.querySelector('label[for="' + id + '"]');
+
+    const box = document.createElement('div');
+    box.className = 'picker';
+    const chips = document.createElement('ul');
+    chips.className = 'picker-chips';
+    chips.setAttribute('aria-label', options.chipsLabel);
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.id = id + '-search';
+    input.className = 'picker-input';
+    input.autocomplete = 'off';
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-expanded', 'false');
+    input.setAttribute('aria-controls', id + '-listbox');
+    const help = document.createElement('small');
+    help.id = id + '-picker-help';
+    help.textContent = options.help;
+    input.setAttribute('aria-describedby', help.id);
+    const listbox = document.createElement('ul');
+    listbox.id = id + '-listbox';
+    listbox.className = 'picker-listbox';
+    listbox.setAttribute('role', 'listbox');
+    listbox.setAttribute('aria-label', options.listLabel);
+    listbox.hidden = true;
+    box.append(chips, input, listbox, help);
+
+    // The text field becomes the hidden carrier of the value; its label names the combobox.
+    field.type = 'hidden';
+    field.removeAttribute('list');
+    field.removeAttribute('aria-describedby');
+    const oldHelp = document.getElementById(id + '-help');
+    if (oldHelp) oldHelp.hidden = true;
+    if (label) label.htmlFor = input.id;
+    field.after(box);
+
+    function commit(message) {
+      field.value = chosen.join(', ');
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+      if (options.onChange) options.onChange(chosen);
+      drawChips();
+      if (message) announce(message);
+    }
+    function chipButton(text, name, action) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'picker-chip-button';
+      button.textContent = text;
+      button.setAttribute('aria-label', name);
+      button.addEventListener('click', action);
+      return button;
+    }
+    function drawChips() {
+      chips.replaceChildren();
+      chosen.forEach((value, index) => {
+        const item = document.createElement('li');
+        item.className = 'picker-chip';
+        item.dataset.value = value;
+        const name = document.createElement('span');
+        name.textContent = labelOf(value);
+        item.append(name);
+        if (options.reorder && chosen.length > 1) {
+          if (index > 0) {
+            item.append(chipButton('\u2191', 'Move ' + labelOf(value) + ' earlier', function () {
+              chosen.splice(index - 1, 0, chosen.splice(index, 1)[0]);
+              commit(labelOf(value) + ' is now number ' + index + ' in the byline.');
+              chips.children[index - 1].querySelector('button').focus();
+            }));
+          }
+          if (index < chosen.length - 1) {
+            item.append(chipButton('\u2193', 'Move ' + labelOf(value) + ' later', function () {
+              chosen.splice(index + 1, 0, chosen.splice(index, 1)[0]);
+              commit(labelOf(value) + ' is now number ' + (index + 2) + ' in the byline.');
+              const buttons = chips.children[index + 1].querySelectorAll('button');
+              buttons[buttons.length - 2 >= 0 ? buttons.length - 2 : 0].focus();
+            }));
+          }
+        }
+        item.append(chipButton('\u00d7', 'Remove ' + labelOf(value), function () {
+          chosen.splice(index, 1);
+          commit(labelOf(value) + ' removed.');
+          input.focus();
+        }));
+        chips.append(item);
+      });
+    }
+
+    let active = -1;
+    let shown = [];
+    function close() {
+      listbox.hidden = true;
+      input.setAttribute('aria-expanded', 'false');
+      input.removeAttribute('aria-activedescendant');
+      active = -1;
+    }
+    function open() {
+      const query = fold(input.value.trim());
+      shown = choices.filter((choice) => !chosen.includes(choice.value) &&
+        (!query || fold(choice.label).includes(query) || fold(choice.value).includes(query))).slice(0, 50);
+      listbox.replaceChildren();
+      shown.forEach((choice, index) => {
+        const option = document.createElement('li');
+        option.id = id + '-option-' + index;
+        option.className = 'picker-option';
+        option.setAttribute('role', 'option');
+        option.setAttribute('aria-selected', 'false');
+        option.textContent = options.byName && choice.label !== choice.value ? choice.label + ' (' + choice.value + ')' : choice.label;
+        // The input keeps the focus while an option is clicked.
+        option.addEventListener('mousedown', (event) => event.preventDefault());
+        option.addEventListener('click', () => choose(choice.value));
+        listbox.append(option);
+      });
+      listbox.hidden = shown.length === 0;
+      input.setAttribute('aria-expanded', String(shown.length > 0));
+      // Authors: Enter takes the first match. Tags: Enter takes the text as typed (a new tag)
+      // unless a suggestion was chosen with the arrows.
+      setActive(shown.length && query && !options.free ? 0 : -1);
+    }
+    function setActive(index) {
+      active = index;
+      Array.from(listbox.children).forEach((option, at) => option.setAttribute('aria-selected', String(at === index)));
+      if (index >= 0) {
+        input.setAttribute('aria-activedescendant', id + '-option-' + index);
+        listbox.children[index].scrollIntoView({ block: 'nearest' });
+      } else {
+        input.removeAttribute('aria-activedescendant');
+      }
+    }
+    function choose(value) {
+      if (value && !chosen.includes(value)) chosen.push(value);
+      input.value = '';
+      close();
+      commit(value ? labelOf(value) + ' added.' : '');
+    }
+
+    input.addEventListener('input', function (event) {
+      event.stopPropagation();  // the search text is not the form's; only a change of choice is
+      if (options.free && input.value.includes(',')) {
+        input.value.split(',').map((part) => part.trim()).filter(Boolean).forEach((part) => choose(part));
+        return;
+      }
+      open();
+    });
+    input.addEventListener('focus', function () { if (input.value) open(); });
+    input.addEventListener('blur', close);
+    input.addEventListener('keydown', function (event) {
+      const expanded = !listbox.hidden;
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        if (!expanded) open();
+        if (!shown.length) return;
+        const step = event.key === 'ArrowDown' ? 1 : -1;
+        setActive(active < 0 ? (step > 0 ? 0 : shown.length - 1) : (active + step + shown.length) % shown.length);
+      } else if (event.key === 'Enter') {
+        // Never submits the form from here: Enter chooses.
+        event.preventDefault();
+        if (expanded && active >= 0) choose(shown[active].value);
+        else if (options.free && input.value.trim()) {
+          // An existing tag typed in full keeps its spelling; anything else is a new tag.
+          const typed = input.value.trim();
+          const same = choices.find((choice) => fold(choice.value) === fold(typed));
+          choose(same ? same.value : typed);
+        }
+        else if (shown.length === 1 && expanded) choose(shown[0].value);
+      } else if (event.key === 'Escape') {
+        if (expanded) {
+          event.preventDefault();
+          close();
+        } else if (input.value) {
+          event.preventDefault();
+          input.value = '';
+        }
+      } else if (event.key === 'Backspace' && input.value === '' && chosen.length) {
+        event.preventDefault();
+        const removed = chosen.pop();
+        commit(labelOf(removed) + ' removed.');
+      }
+    });
+    drawChips();
+  }
+
+  const authors = form.querySelector('#authors');
+  if (authors) {
+    picker(authors, {
+      byName: true, reorder: true, free: false,
+      chipsLabel: 'Byline, in order', listLabel: 'Authors',
+      help: 'Type a name or address and choose with Enter; Backspace removes the last author.',
+      // "Publish without a byline" is asked only while there is none.
+      onChange: function (chosen) {
+        const confirm = form.querySelector('.byline-confirm');
+        if (confirm) confirm.hidden = chosen.length > 0;
+      },
+    });
+  }
+  const tags = form.querySelector('#tags');
+  if (tags) {
+    picker(tags, {
+      byName: false, reorder: false, free: true,
+      chipsLabel: 'Tags', listLabel: 'Existing tags',
+      help: 'Type a tag and press Enter or a comma; existing tags are suggested.',
+    });
+  }
+})();
