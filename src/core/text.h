@@ -49,8 +49,9 @@ std::string FoldDiacritics(std::string_view text);
 // Appends the UTF-8 encoding of `code` (U+FFFD for one that is not a character).
 void AppendUtf8(std::string& out, char32_t code);
 
-// An HTML fragment with its site-relative links and images (href="/…", src="/…") made absolute
-// under `base`, for places with no site to be relative to (mail, feeds).
+// An HTML fragment with its site-relative links and images (href="/…", src="/…" and each
+// address of a srcset, as a figure's <source> and <img> have) made absolute under `base`, for
+// places with no site to be relative to (mail, feeds).
 std::string AbsoluteLinks(std::string html, std::string_view base);
 
 // Shortens plain text to at most `limit` bytes at a word boundary, adding "…" when cut.

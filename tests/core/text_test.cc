@@ -95,5 +95,20 @@ TEST(AbsoluteLinks, PrefixesSiteRelativeAddressesOnly) {
             "<a href=\"//cdn.example/x\">c</a><a href=\"https://other.example/\">o</a>");
 }
 
+// A figure's responsive sources: a mail or feed reader that picks from the srcset (or the
+// <source> of a <picture>) must get addresses it can load too.
+TEST(AbsoluteLinks, PrefixesEachSiteRelativeAddressOfASrcset) {
+  EXPECT_EQ(AbsoluteLinks("<picture><source type=\"image/webp\" srcset=\"/u/a-480.webp 480w, "
+                          "/u/a-960.webp 960w\"><img src=\"/u/a.png\" srcset=\"/u/a-480.png 480w,"
+                          "//cdn.example/a.png 960w, https://o.example/a.png 2x\"></picture>",
+                          "https://site.example"),
+            "<picture><source type=\"image/webp\" srcset=\"https://site.example/u/a-480.webp "
+            "480w, https://site.example/u/a-960.webp 960w\"><img src=\"https://site.example/u/"
+            "a.png\" srcset=\"https://site.example/u/a-480.png 480w,//cdn.example/a.png 960w, "
+            "https://o.example/a.png 2x\"></picture>");
+  EXPECT_EQ(AbsoluteLinks("<img srcset=\"/u/a.png", "https://site.example"),
+            "<img srcset=\"/u/a.png");
+}
+
 }  // namespace
 }  // namespace broadsheet

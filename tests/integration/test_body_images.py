@@ -115,6 +115,12 @@ class BodyImages(unittest.TestCase):
         # Not alone in its paragraph, or not from the library: an image as before.
         self.assertIn(f'Inline <img src="{url}" alt="small"', article)
         self.assertIn('<img src="https://example.org/x.png" alt="Elsewhere" title="Remote"', article)
+        # In the feeds, every address of the figure's srcsets is absolute, as its src is: a reader
+        # that picks from them has no site to resolve "/uploads/…" against.
+        for path in ("/feed/", "/feed/atom/", "/feed.json"):
+            feed = html.unescape(self.server.get(path)[2].decode()).replace("\\/", "/")
+            self.assertIn(f"{stem}-480.webp 480w", feed, path)
+            self.assertNotRegex(feed, r'srcset="/|, /uploads/', path)
 
 
 if __name__ == "__main__":
