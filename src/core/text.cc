@@ -473,6 +473,12 @@ void AbsoluteSrcsets(std::string& html, std::string_view base) {
 
 }  // namespace
 
+std::string_view Utf8Prefix(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return text;
+  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
+  return text.substr(0, limit);
+}
+
 std::string AbsoluteLinks(std::string html, std::string_view base) {
   AbsoluteSrcsets(html, base);
   for (std::string_view attribute : {"href=\"/", "src=\"/"}) {

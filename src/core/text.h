@@ -22,6 +22,9 @@ bool IsValidUtf8(std::string_view text);
 // `text` with each byte that does not belong to a well-formed UTF-8 sequence replaced by U+FFFD
 // (for text from the network that is stored, such as a browser's User-Agent).
 std::string ValidUtf8(std::string_view text);
+// At most `limit` bytes of `text`, never cutting a UTF-8 character in two (for text kept to a
+// length: PostgreSQL refuses text that is not UTF-8, and SQLite keeps it to break readers later).
+std::string_view Utf8Prefix(std::string_view text, size_t limit);
 
 std::string_view Trim(std::string_view text);
 

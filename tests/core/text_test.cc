@@ -87,6 +87,13 @@ TEST(SplitTrimmed, DropsEmptyParts) {
 namespace broadsheet {
 namespace {
 
+TEST(Utf8Prefix, NeverCutsACharacterInTwo) {
+  EXPECT_EQ(Utf8Prefix("abc", 5), "abc");
+  EXPECT_EQ(Utf8Prefix("a\xC3\xA9\xC3\xA9", 4), "a\xC3\xA9");
+  EXPECT_EQ(Utf8Prefix("\xE6\x97\xA5\xE6\x97\xA5", 5), "\xE6\x97\xA5");
+  EXPECT_EQ(Utf8Prefix("\xE6\x97\xA5", 2), "");
+}
+
 TEST(AbsoluteLinks, PrefixesSiteRelativeAddressesOnly) {
   EXPECT_EQ(AbsoluteLinks("<a href=\"/a/\">a</a><img src=\"/u/p.png\"><a href=\"//cdn.example/x\">"
                           "c</a><a href=\"https://other.example/\">o</a>",
