@@ -23,6 +23,11 @@ export function holdPastedImage(file, alt) {
   return pendingPrefix + id;
 }
 
+// How many pasted images are held (for the tests: a paste leaves none behind).
+export function heldPastedImages() {
+  return pendingPastes.size;
+}
+
 // "Caption | Credit" and "#wide" as the server reads them (src/content/figure.h).
 export function figureParts(src, title) {
   const hash = (src || '').indexOf('#');
@@ -132,20 +137,23 @@ export class ImageUploads {
       },
       // Images pasted as HTML arrive with a pending address: each becomes a placeholder at once
       // (so the address never reaches the Markdown) and goes to the dialog and the library.
+      // Typing holds nothing, so the document is walked only after a paste held images; what
+      // the paste did not place (dropped by the schema, say) is let go with it.
       appendTransaction(transactions, oldState, state) {
-        if (!transactions.some((tr) => tr.docChanged)) return null;
+        if (!pendingPastes.size || !transactions.some((tr) => tr.docChanged)) return null;
         const found = [];
         state.doc.descendants((node, pos) => {
           if (node.type === schema.nodes.image && (node.attrs.src || '').startsWith(pendingPrefix)) {
             found.push({ pos, id: node.attrs.src.slice(pendingPrefix.length) });
           }
         });
+        const held = new Map(pendingPastes);
+        pendingPastes.clear();
         if (!found.length) return null;
         const tr = state.tr;
         for (const { pos, id } of found.reverse()) {
           tr.delete(pos, pos + 1);
-          const pending = pendingPastes.get(id);
-          pendingPastes.delete(id);
+          const pending = held.get(id);
           if (pending) setTimeout(() => uploads().start(pending.file, tr.mapping.map(pos), pending.alt), 0);
         }
         return tr;
@@ -177,6 +185,8 @@ export class ImageUploads {
     const html = data.getData('text/html');
     if (html && new DOMParser().parseFromString(html, 'text/html').body.textContent.trim()) return false;
     event.preventDefault();
+    // The HTML was read (and its images held) before this handler took the paste: let them go.
+    pendingPastes.clear();
     this.startAll(files, this.view.state.selection.from);
     return true;
   }

@@ -135,10 +135,14 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
   item.mime = original.mime;
   item.bytes = static_cast<std::int64_t>(original.data.size());
   item.variants = variants.dump();
-  item.alt = decorative ? "" : std::string(Trim(alt)).substr(0, 500);
-  item.caption = std::string(Trim(caption)).substr(0, 1000);
-  item.credit = std::string(Trim(credit)).substr(0, 300);
-  item.original_name = file.filename.substr(0, 200);
+  // Kept to a length in whole characters, and as UTF-8 whatever the browser sent.
+  auto kept = [](std::string_view text, size_t limit) {
+    return std::string(Utf8Prefix(ValidUtf8(Trim(text)), limit));
+  };
+  item.alt = decorative ? "" : kept(alt, 500);
+  item.caption = kept(caption, 1000);
+  item.credit = kept(credit, 300);
+  item.original_name = kept(file.filename, 200);
   item.uploaded_by = viewer.user.id;
   item.created_at = Now();
   auto id = store_.CreateMedia(item);

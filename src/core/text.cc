@@ -446,7 +446,41 @@ std::string Truncate(std::string_view text, size_t limit) {
   return out + "\u2026";
 }
 
+namespace {
+
+// Each candidate of each srcset ("url 480w, url 960w") that starts with one "/", under `base`.
+void AbsoluteSrcsets(std::string& html, std::string_view base) {
+  constexpr std::string_view kAttribute = "srcset=\"";
+  for (size_t at = html.find(kAttribute); at != std::string::npos; at = html.find(kAttribute, at)) {
+    const size_t start = at + kAttribute.size();
+    const size_t end = html.find('"', start);
+    if (end == std::string::npos) return;
+    std::string value;
+    bool candidate = true;
+    for (size_t i = start; i < end; ++i) {
+      const char c = html[i];
+      if (candidate && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        if (c == '/' && (i + 1 == end || html[i + 1] != '/')) value += base;
+        candidate = false;
+      }
+      value += c;
+      if (c == ',') candidate = true;
+    }
+    html.replace(start, end - start, value);
+    at = start + value.size();
+  }
+}
+
+}  // namespace
+
+std::string_view Utf8Prefix(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return text;
+  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
+  return text.substr(0, limit);
+}
+
 std::string AbsoluteLinks(std::string html, std::string_view base) {
+  AbsoluteSrcsets(html, base);
   for (std::string_view attribute : {"href=\"/", "src=\"/"}) {
     const std::string to =
         std::string(attribute.substr(0, attribute.size() - 1)) + std::string(base) + "/";

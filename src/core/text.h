@@ -22,6 +22,9 @@ bool IsValidUtf8(std::string_view text);
 // `text` with each byte that does not belong to a well-formed UTF-8 sequence replaced by U+FFFD
 // (for text from the network that is stored, such as a browser's User-Agent).
 std::string ValidUtf8(std::string_view text);
+// At most `limit` bytes of `text`, never cutting a UTF-8 character in two (for text kept to a
+// length: PostgreSQL refuses text that is not UTF-8, and SQLite keeps it to break readers later).
+std::string_view Utf8Prefix(std::string_view text, size_t limit);
 
 std::string_view Trim(std::string_view text);
 
@@ -49,8 +52,9 @@ std::string FoldDiacritics(std::string_view text);
 // Appends the UTF-8 encoding of `code` (U+FFFD for one that is not a character).
 void AppendUtf8(std::string& out, char32_t code);
 
-// An HTML fragment with its site-relative links and images (href="/…", src="/…") made absolute
-// under `base`, for places with no site to be relative to (mail, feeds).
+// An HTML fragment with its site-relative links and images (href="/…", src="/…" and each
+// address of a srcset, as a figure's <source> and <img> have) made absolute under `base`, for
+// places with no site to be relative to (mail, feeds).
 std::string AbsoluteLinks(std::string html, std::string_view base);
 
 // Shortens plain text to at most `limit` bytes at a word boundary, adding "…" when cut.

@@ -77,12 +77,7 @@ inline std::optional<std::string> LockForWrites(Dialect dialect, std::string_vie
   return "LOCK TABLE " + std::string(table) + " IN SHARE ROW EXCLUSIVE MODE";
 }
 
-// At most `limit` bytes of `text`, never cutting a UTF-8 character in two: SQLite stores any
-// bytes, PostgreSQL refuses text that is not UTF-8.
-inline std::string_view Utf8Prefix(std::string_view text, size_t limit) {
-  if (text.size() <= limit) return text;
-  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
-  return text.substr(0, limit);
-}
+// At most `limit` bytes of `text`, never cutting a UTF-8 character in two (core/text.h).
+using broadsheet::Utf8Prefix;
 
 }  // namespace broadsheet::storage::dialect

@@ -87,12 +87,34 @@ TEST(SplitTrimmed, DropsEmptyParts) {
 namespace broadsheet {
 namespace {
 
+TEST(Utf8Prefix, NeverCutsACharacterInTwo) {
+  EXPECT_EQ(Utf8Prefix("abc", 5), "abc");
+  EXPECT_EQ(Utf8Prefix("a\xC3\xA9\xC3\xA9", 4), "a\xC3\xA9");
+  EXPECT_EQ(Utf8Prefix("\xE6\x97\xA5\xE6\x97\xA5", 5), "\xE6\x97\xA5");
+  EXPECT_EQ(Utf8Prefix("\xE6\x97\xA5", 2), "");
+}
+
 TEST(AbsoluteLinks, PrefixesSiteRelativeAddressesOnly) {
   EXPECT_EQ(AbsoluteLinks("<a href=\"/a/\">a</a><img src=\"/u/p.png\"><a href=\"//cdn.example/x\">"
                           "c</a><a href=\"https://other.example/\">o</a>",
                           "https://site.example"),
             "<a href=\"https://site.example/a/\">a</a><img src=\"https://site.example/u/p.png\">"
             "<a href=\"//cdn.example/x\">c</a><a href=\"https://other.example/\">o</a>");
+}
+
+// A figure's responsive sources: a mail or feed reader that picks from the srcset (or the
+// <source> of a <picture>) must get addresses it can load too.
+TEST(AbsoluteLinks, PrefixesEachSiteRelativeAddressOfASrcset) {
+  EXPECT_EQ(AbsoluteLinks("<picture><source type=\"image/webp\" srcset=\"/u/a-480.webp 480w, "
+                          "/u/a-960.webp 960w\"><img src=\"/u/a.png\" srcset=\"/u/a-480.png 480w,"
+                          "//cdn.example/a.png 960w, https://o.example/a.png 2x\"></picture>",
+                          "https://site.example"),
+            "<picture><source type=\"image/webp\" srcset=\"https://site.example/u/a-480.webp "
+            "480w, https://site.example/u/a-960.webp 960w\"><img src=\"https://site.example/u/"
+            "a.png\" srcset=\"https://site.example/u/a-480.png 480w,//cdn.example/a.png 960w, "
+            "https://o.example/a.png 2x\"></picture>");
+  EXPECT_EQ(AbsoluteLinks("<img srcset=\"/u/a.png", "https://site.example"),
+            "<img srcset=\"/u/a.png");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 the figure a media library image alone in its paragraph becomes on the article."""
 
 import html
+import http.client
 import json
 import re
 import unittest
@@ -9,7 +10,17 @@ import unittest
 import harness
 from test_desk import PASSWORD, Browser, add_user
 from test_editor import FIELDS, form_of
-from test_media import png, post_multipart
+from test_media import multipart, png, post_multipart
+
+
+def post_raw(browser, path, body, kind):
+    connection = http.client.HTTPConnection("127.0.0.1", browser.server.port, timeout=120)
+    headers = {"Content-Type": kind, "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    result = (response.status, response.headers, response.read().decode())
+    connection.close()
+    return result
 
 
 class BodyImages(unittest.TestCase):
@@ -56,6 +67,30 @@ class BodyImages(unittest.TestCase):
         status, _, item = self.upload(author, {"csrf": token, "alt": "", "decorative": "1"})
         self.assertEqual(status, 201, item)
         self.assertEqual(item["alt"], "")
+
+    def test_long_text_is_cut_between_characters(self):
+        # Alt text, caption, credit and file name past their lengths (500, 1000, 300 and 200
+        # bytes) in letters of two and three bytes, and bytes that are not UTF-8: stored whole
+        # characters only, as UTF-8 (PostgreSQL refuses anything else; SQLite readers fail on it).
+        author = self.signed_in("author@example.org")
+        token = self.upload_token(author)
+        fields = {"csrf": token, "alt": "a" + "é" * 300, "caption": "x" + "日" * 400, "credit": "c" + "é" * 200}
+        status, _, item = self.upload(author, fields, "y" + "é" * 150 + ".png")
+        self.assertEqual(status, 201, item)
+        self.assertEqual((item["alt"], item["caption"], item["credit"]), ("a" + "é" * 249, "x" + "日" * 333, "c" + "é" * 149))
+        with self.server.database() as db:
+            stored = db.execute("SELECT alt, caption, credit, original_name FROM media WHERE url = ?",
+                                (item["url"],)).fetchone()
+        self.assertEqual(stored[:3], (item["alt"], item["caption"], item["credit"]))
+        self.assertEqual(stored[3], "y" + "é" * 99)
+        # Bytes that are not UTF-8: in a field, refused; in the file's name, replaced.
+        body, kind = multipart({"csrf": token, "alt": "ALTBAD"}, {"file": ("NAMEBAD.png", png(80, 40), "image/png")})
+        self.assertEqual(post_raw(author, "/admin/media.json", body.replace(b"ALTBAD", b"b\xffd", 1), kind)[0], 400)
+        status, _, item = post_raw(author, "/admin/media.json", body.replace(b"NAMEBAD", b"n\xffm", 1), kind)
+        self.assertEqual(status, 201, item)
+        with self.server.database() as db:
+            stored = db.execute("SELECT original_name FROM media WHERE url = ?", (json.loads(item)["url"],)).fetchone()
+        self.assertEqual(stored[0], "n\ufffdm.png")
 
     def test_refusals(self):
         author = self.signed_in("author@example.org")
@@ -115,6 +150,12 @@ class BodyImages(unittest.TestCase):
         # Not alone in its paragraph, or not from the library: an image as before.
         self.assertIn(f'Inline <img src="{url}" alt="small"', article)
         self.assertIn('<img src="https://example.org/x.png" alt="Elsewhere" title="Remote"', article)
+        # In the feeds, every address of the figure's srcsets is absolute, as its src is: a reader
+        # that picks from them has no site to resolve "/uploads/…" against.
+        for path in ("/feed/", "/feed/atom/", "/feed.json"):
+            feed = html.unescape(self.server.get(path)[2].decode()).replace("\\/", "/")
+            self.assertIn(f"{stem}-480.webp 480w", feed, path)
+            self.assertNotRegex(feed, r'srcset="/|, /uploads/', path)
 
 
 if __name__ == "__main__":
