@@ -185,12 +185,13 @@ Result<std::vector<NavigationItem>> ParseNavigation(std::string_view json, bool 
   if (!parsed.is_array()) return tl::unexpected(Invalid("the menu is not a list"));
   for (const auto& entry : parsed) {
     if (!entry.is_object()) return tl::unexpected(Invalid("a menu entry is not an object"));
-    const auto kind = NavigationKindOf(entry.value("kind", ""));
-    if (!kind) return tl::unexpected(Invalid("a menu entry has no known kind"));
+    // Fields of another type read as empty (json::value would throw on them).
     const auto text = [&](const char* name) {
       const auto found = entry.find(name);
       return found != entry.end() && found->is_string() ? found->get<std::string>() : "";
     };
+    const auto kind = NavigationKindOf(text("kind"));
+    if (!kind) return tl::unexpected(Invalid("a menu entry has no known kind"));
     items.push_back({*kind, text("target"), text("label")});
     if (items.size() > kMaxNavigationItems) break;
   }

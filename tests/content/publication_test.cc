@@ -81,6 +81,11 @@ TEST(Navigation, HostileEntriesAreRefused) {
   ExpectRefused(ParseNavigation("[{\"kind\": \"script\", \"target\": \"x\"}]"));
   ExpectRefused(
       ParseNavigation("[{\"kind\": \"link\", \"target\": \"javascript:x\", \"label\": \"x\"}]"));
+  // A field of another type (a crafted export) is refused, not thrown on: every public page
+  // reads the menu.
+  ExpectRefused(ParseNavigation("[{\"kind\": 1}]"));
+  ExpectRefused(ParseNavigation("[{\"kind\": [\"link\"], \"target\": \"https://x.example/\"}]"));
+  EXPECT_TRUE(ParseNavigation("[{\"kind\": \"section\", \"target\": 7}]", false).has_value());
 }
 
 TEST(Navigation, ValidatePublicationChecksTheBranding) {
