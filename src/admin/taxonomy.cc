@@ -588,11 +588,15 @@ Result<nlohmann::json> Desk::AddressWarning(const auth::Viewer& viewer,
   if (lower(configured) == *reached) return nlohmann::json();
   auto stored = store_.LoadPublication();
   if (!stored) return tl::unexpected(stored.error());
+  const bool overridden = effective.base_url != stored->base_url;
+  const std::string refusal = content::AddressFixRefusal(configured, *reached);
   return nlohmann::json{
       {"reached", *reached},
       {"configured",
        effective.base_url.empty() ? "not set, so links use " + configured : configured},
-      {"overridden", effective.base_url != stored->base_url}};
+      {"overridden", overridden},
+      {"refusal", refusal},
+      {"offer_fix", !overridden && refusal.empty()}};
 }
 
 Result<Response> Desk::UsePublicAddress(const Request& request) const {
@@ -620,6 +624,8 @@ Result<Response> Desk::UsePublicAddress(const Request& request) const {
                   "Not changed: the address to use must be the one this page was reached at, "
                   "written as http(s)://host[:port].");
   }
+  const std::string refusal = content::AddressFixRefusal(PublicBaseUrl(*effective), *reached);
+  if (!refusal.empty()) return refuse(422, "Not changed. " + refusal);
   Publication changed = *stored;
   changed.base_url = *reached;
   if (auto saved = store_.SavePublication(changed); !saved) {

@@ -268,6 +268,44 @@ Result<std::string> CheckOrigin(std::string_view url) {
   return lower;
 }
 
+namespace {
+
+// The host of an origin, without its port.
+std::string_view HostOfOrigin(std::string_view origin) {
+  origin.remove_prefix(origin.starts_with("https://") ? 8 : origin.starts_with("http://") ? 7 : 0);
+  if (origin.starts_with('[')) return origin.substr(0, origin.find(']') + 1);
+  return origin.substr(0, origin.find(':'));
+}
+
+bool IsLoopback(std::string_view host) {
+  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+}
+
+}  // namespace
+
+std::string AddressFixRefusal(std::string_view configured_text, std::string_view reached_text) {
+  auto lower = [](std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string configured = lower(configured_text), reached = lower(reached_text);
+  const std::string_view configured_host = HostOfOrigin(configured);
+  const std::string_view reached_host = HostOfOrigin(reached);
+  if (configured.starts_with("https://") && reached.starts_with("http://") &&
+      configured_host == reached_host) {
+    return "This page came over plain http, though the public address is https: a proxy in "
+           "front of this server probably ends TLS without being trusted to say so. List it in "
+           "trusted_proxies in broadsheet.toml rather than changing the address.";
+  }
+  if (IsLoopback(reached_host) && !IsLoopback(configured_host)) {
+    return "This page was reached at a loopback address, though the public address is not: a "
+           "proxy in front of this server probably does not pass the Host header on. Configure "
+           "it to, rather than changing the address.";
+  }
+  return {};
+}
+
 std::string DisclaimerFor(const PostDetail& detail, const Publication& publication) {
   const Post& post = detail.post;
   if (post.disclaimer_hidden) return {};

@@ -81,6 +81,14 @@ Result<std::vector<std::pair<std::string, std::string>>> NewsletterLinks(
 // with nothing after it (no user, path, query or fragment); returned lower-case.
 Result<std::string> CheckOrigin(std::string_view url);
 
+// Why the desk's one-click fix may not put `reached` (an origin, as CheckOrigin returns it) in
+// place of `configured`; empty when it may. Two cases mean a proxy in front of the server rather
+// than a moved site, and saving them would break every link: plain http where the configured
+// address is https on the same host (a TLS proxy whose X-Forwarded-Proto is not trusted:
+// trusted_proxies), and a loopback address where the configured one is not (a proxy that does
+// not pass the Host header on).
+std::string AddressFixRefusal(std::string_view configured, std::string_view reached);
+
 // robots.txt until the desk's Settings say otherwise (the site adds the Sitemap line itself).
 inline constexpr const char* kDefaultRobots = "User-agent: *\nDisallow: /admin/\n";
 

@@ -115,6 +115,22 @@ TEST(PublicAddress, OnlyAnHttpOriginIsAccepted) {
   }
 }
 
+// The one-click fix is not offered where the difference means a proxy in front of the server.
+TEST(PublicAddress, AProxysAddressIsNotOfferedInPlaceOfThePublicOne) {
+  // A moved site, or a first start at another port: offered.
+  EXPECT_EQ(AddressFixRefusal("http://127.0.0.1:8080", "http://127.0.0.1:9000"), "");
+  EXPECT_EQ(AddressFixRefusal("http://127.0.0.1:8080", "https://news.example"), "");
+  EXPECT_EQ(AddressFixRefusal("https://old.example", "https://new.example"), "");
+  EXPECT_EQ(AddressFixRefusal("http://news.example", "https://news.example"), "");
+  // Plain http for the site's own https host: a TLS proxy that is not trusted.
+  EXPECT_NE(AddressFixRefusal("https://news.example", "http://news.example"), "");
+  EXPECT_NE(AddressFixRefusal("https://News.Example", "http://news.example"), "");
+  // A loopback address for a public one: a proxy that does not pass the Host header on.
+  EXPECT_NE(AddressFixRefusal("https://news.example", "http://127.0.0.1:8080"), "");
+  EXPECT_NE(AddressFixRefusal("https://news.example", "http://localhost:8080"), "");
+  EXPECT_NE(AddressFixRefusal("https://news.example", "http://[::1]:8080"), "");
+}
+
 TEST(TimeZones, TheListHoldsIanaNamesSorted) {
   const auto names = TimeZone::Names();
   ASSERT_GT(names.size(), 300u);

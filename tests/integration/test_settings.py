@@ -407,5 +407,28 @@ class PublicAddress(unittest.TestCase):
         with server.database() as db:
             self.assertEqual(db.execute("SELECT value FROM settings WHERE key = 'base_url'").fetchone(), stored)
 
+    def test_a_proxys_address_is_explained_not_offered(self):
+        server, admin = self.start()
+        csrf = harness.form_token(admin.request("GET", "/admin/")[2], "/admin/settings/address")
+        for configured, reason in [("https://127.0.0.1:{port}", "trusted_proxies"),
+                                   ("https://news.example", "Host header")]:
+            server.stop()
+            configured = configured.format(port=server.port)  # the next start may take another port
+            with server.database() as db:
+                db.execute("UPDATE settings SET value = ? WHERE key = 'base_url'", (configured,))
+            server.start()
+            here = f"http://127.0.0.1:{server.port}"
+            page = admin.request("GET", "/admin/")[2]
+            self.assertIn('class="address-warning"', page)
+            self.assertIn(f"<strong>{here}</strong>", page)
+            self.assertIn(reason, page)
+            self.assertNotIn('action="/admin/settings/address"', page)
+            # Posted all the same, the fix refuses and changes nothing.
+            status, _, page, _ = admin.request("POST", "/admin/settings/address", {"csrf": csrf, "address": here})
+            self.assertEqual(status, 422)
+            with server.database() as db:
+                stored = db.execute("SELECT value FROM settings WHERE key = 'base_url'").fetchone()[0]
+            self.assertEqual(stored, configured)
+
 if __name__ == "__main__":
     unittest.main()
