@@ -47,8 +47,10 @@ export function prepare(html) {
   const title = take('h1.docx-title');
   const subtitle = take('p.docx-subtitle');
 
+  const noteLists = new Set();
   for (const back of [...doc.querySelectorAll('li[id] a[href^="#footnote-ref-"], li[id] a[href^="#endnote-ref-"]')]) {
     const note = back.closest('li');
+    noteLists.add(note.parentElement);
     const mark = doc.getElementById(back.getAttribute('href').slice(1));
     const paragraph = note.querySelector('p') || note;
     back.id = note.id;
@@ -56,9 +58,10 @@ export function prepare(html) {
     back.textContent = mark ? mark.textContent : '';
     paragraph.prepend(back, ' ');
   }
-  // The notes' list goes; its paragraphs stay for the cleaner to make notes of.
-  for (const list of [...doc.querySelectorAll('ol')]) {
-    if (!list.querySelector('a[id^="footnote-"], a[id^="endnote-"]')) continue;
+  // The notes' lists go (not a numbered list of the text that cites a note); their paragraphs
+  // stay for the cleaner to make notes of.
+  for (const list of noteLists) {
+    if (!list) continue;
     for (const item of [...list.children]) item.replaceWith(...item.childNodes);
     list.replaceWith(...list.childNodes);
   }

@@ -1,6 +1,6 @@
 // A Word document built as Word writes one (WordprocessingML parts in a zip): a title and
-// subtitle, headings, bold and italic runs, a link, a bulleted list, a quote, a table, two
-// footnotes and a PNG image. The browser tests drop it on the editor.
+// subtitle, headings, bold and italic runs, a link, a bulleted list, a numbered list citing a
+// note, a quote, a table, three footnotes and a PNG image. The browser tests drop it on the editor.
 import JSZip from 'jszip';
 
 const w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ' +
@@ -15,8 +15,8 @@ const run = (text, props = '') =>
   `<w:r>${props ? `<w:rPr>${props}</w:rPr>` : ''}<w:t xml:space="preserve">${text}</w:t></w:r>`;
 const noteMark = (id) =>
   `<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="${id}"/></w:r>`;
-const listItem = (text) =>
-  `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>${run(text)}</w:p>`;
+const listItem = (text, numId = 1, after = '') =>
+  `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="${numId}"/></w:numPr></w:pPr>${run(text)}${after}</w:p>`;
 const cell = (text) => `<w:tc>${paragraph('', run(text))}</w:tc>`;
 
 const image = `<w:r><w:drawing><wp:inline><wp:extent cx="952500" cy="952500"/>
@@ -39,6 +39,9 @@ ${paragraph('', run('See the ') +
 ${paragraph('Heading2', run('What changed'))}
 ${listItem('Premiums rose')}
 ${listItem('Routes lengthened')}
+${paragraph('', run('In order:'))}
+${listItem('Insurers withdrew', 2, noteMark(3))}
+${listItem('Owners followed', 2)}
 ${paragraph('Quote', run('We have never seen anything like it.'))}
 <w:tbl><w:tr>${cell('Month')}${cell('Ships')}</w:tr><w:tr>${cell('June')}${cell('412')}</w:tr></w:tbl>
 ${paragraph('', image)}
@@ -50,6 +53,7 @@ const footnotesXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>
 <w:footnote w:id="1">${paragraph('FootnoteText', '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>' + run(' Lloyd\'s List, June figures.'))}</w:footnote>
 <w:footnote w:id="2">${paragraph('FootnoteText', '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>' + run(' Published monthly.'))}</w:footnote>
+<w:footnote w:id="3">${paragraph('FootnoteText', '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>' + run(' A note cited inside a numbered list.'))}</w:footnote>
 </w:footnotes>`;
 
 const style = (type, id, name) =>
@@ -64,7 +68,8 @@ ${style('character', 'FootnoteReference', 'footnote reference')}${style('charact
 
 const numberingXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:numbering ${w}><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl></w:abstractNum>
-<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>`;
+<w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>
+<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num></w:numbering>`;
 
 const relationship = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const documentRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -86,6 +86,11 @@ See the [port authority data](https://example.org/port-data) for details.[^2]
 - Premiums rose
 - Routes lengthened
 
+In order:
+
+1. Insurers withdrew[^3]
+2. Owners followed
+
 > We have never seen anything like it.
 
 | Month | Ships |
@@ -95,6 +100,8 @@ See the [port authority data](https://example.org/port-data) for details.[^2]
 [^1]: Lloyd's List, June figures.
 
 [^2]: Published monthly.
+
+[^3]: A note cited inside a numbered list.
 `;
 
 test('a Word document dropped on a new post becomes a draft with its structure', async () => {
