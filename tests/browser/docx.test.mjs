@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { WRITER, startSite, errorsOf } from './harness.mjs';
 import { articleDocx } from './docx-fixture.mjs';
 
-let site, base;
+let site, base, browser;
 
 before(async () => {
   site = await startSite({ name: 'docx', users: [{ ...WRITER, role: 'author' }] });
-  base = site.base;
+  ({ base, browser } = site);
 });
 
 after(() => site?.stop());

@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { EDITOR, startSite, run, errorsOf, axeViolations } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-let site, base;
+let site, base, browser;
 
 before(async () => {
   site = await startSite({ name: 'editor', demo: true, users: [EDITOR] });
-  base = site.base;
+  ({ base, browser } = site);
 });
 
 after(() => site?.stop());
