@@ -2,20 +2,12 @@
 // chromium against the real binary on a free port. Run by CTest through `node --test`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { join } from 'node:path';
+import { EDITOR, OWNER, WRITER, startSite, run, axeViolations } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
-const AXE = join(here, '../../node_modules/axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery staple';
-let dir, server, base, browser;
+let site, dir, base, browser;
 
 // CRC-32 as PNG chunks need it (node:zlib has no crc32 before Node 20.15).
 function crc32(bytes) {
@@ -47,49 +39,24 @@ function png(width, height) {
                         chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
 }
 
-function run(args, input) {
-  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stderr);
-  return done.stdout;
-}
-
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-browser-'));
-  const site = join(dir, 'site');
-  run(['init', site, '--demo', ...initArguments()]);
-  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  run(['user', 'add', '--email', 'owner@example.org', '--name', 'Olu Owner', '--role', 'owner',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  run(['user', 'add', '--email', 'writer@example.org', '--name', 'Wren Writer', '--role', 'contributor',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
   // Every client here is 127.0.0.1: the per-client comment and search limits are for readers.
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, BROADSHEET_COMMENTS_PER_MINUTE: '0', BROADSHEET_COMMENTS_PER_HOUR: '0',
+  site = await startSite({
+    name: 'desk', demo: true, users: [EDITOR, OWNER, WRITER],
+    env: { BROADSHEET_COMMENTS_PER_MINUTE: '0', BROADSHEET_COMMENTS_PER_HOUR: '0',
            BROADSHEET_SEARCHES_PER_MINUTE: '0' },
   });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  ({ dir, base, browser } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 async function signIn(email, { bypassCSP = true } = {}) {
   // bypassCSP lets the test inject axe-core; the site's own pages never need it.
-  const context = await browser.newContext({ bypassCSP });
-  const page = await context.newPage();
+  const page = await site.newPage({ bypassCSP });
   await page.goto(base + '/admin/');
   assert.match(page.url(), /\/admin\/login/);
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
-  return page;
+  return await site.signIn(page, email);
 }
 
 // Types Markdown into the body as a writer who prefers it would: through the editor's Markdown
@@ -101,12 +68,6 @@ async function fillBody(page, markdown) {
     await source.click();
   }
   await page.fill('#body', markdown);
-}
-
-async function axeViolations(page) {
-  await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
-  const result = await page.evaluate(async () => await window.axe.run(document));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 test('an editor writes an article with an image, previews, schedules and publishes it', async () => {

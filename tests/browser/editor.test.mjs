@@ -4,69 +4,32 @@
 // as the text it opened did; the Markdown view and a browser without JavaScript still work.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { EDITOR, startSite, run, errorsOf, axeViolations } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
-const AXE = join(here, '../../node_modules/axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery staple';
-let dir, server, base, browser;
-
-function run(args, input) {
-  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stderr);
-  return done.stdout;
-}
+let site, base, browser;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-editor-'));
-  const site = join(dir, 'site');
-  run(['init', site, '--demo', ...initArguments()]);
-  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'],
-                 { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  site = await startSite({ name: 'editor', demo: true, users: [EDITOR] });
+  ({ base, browser } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 async function signIn({ javaScriptEnabled = true, bypassCSP = false } = {}) {
-  const context = await browser.newContext({ javaScriptEnabled, bypassCSP });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-  page.on('response', (response) => {
-    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
-  });
-  page.errors = errors;
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', 'editor@example.org');
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
-  return page;
+  const page = await site.newPage({ javaScriptEnabled, bypassCSP });
+  page.errors = errorsOf(page, { console: true, responses: true });
+  return await site.signIn(page, EDITOR.email);
 }
 
 const surface = (page) => page.locator('.writing-text');
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 
 async function newPost(page, title) {
-  await page.goto(base + '/admin/posts/new');
-  await page.fill('#title', title);
-  await surface(page).click();
+  await site.newPost(page, title);
 }
 
 async function saveDraft(page) {
@@ -187,7 +150,7 @@ test('the Markdown view edits the same text, and the formatted view follows', as
 
 // The demo publication's posts, as `export json` gives them.
 function demoPosts() {
-  return JSON.parse(run(['export', 'json', '-', '--site', join(dir, 'site')])).posts;
+  return JSON.parse(run(['export', 'json', '-', '--site', site.folder])).posts;
 }
 
 test('opening and saving a post untouched keeps its Markdown byte for byte', async () => {
@@ -252,11 +215,7 @@ test('the editor page has no axe violations, and the toolbar is one tab stop', a
   const page = await signIn({ bypassCSP: true });
   await newPost(page, 'Accessible');
   await page.keyboard.type('Some text.');
-  await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
-  const result = await page.evaluate(async () => await window.axe.run(document));
-  const violations = result.violations.map(
-    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  assert.deepEqual(violations, []);
+  assert.deepEqual(await axeViolations(page), []);
   const tabbable = await page.locator('.writing-toolbar button[tabindex="0"]').count();
   assert.equal(tabbable, 1);
   await page.locator('.writing-toolbar button[tabindex="0"]').focus();

@@ -5,50 +5,25 @@
 // toolbar's Embed dialog or a paste, and is saved as the same Markdown line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { EDITOR, startSite, errorsOf, axeViolations } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
-const AXE = join(here, '../../node_modules/axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery staple';
 const VIDEO = 'https://www.youtube.com/watch?v=dQw4w9WgXcQ';
 const POST = 'https://bsky.app/profile/someone.bsky.social/post/3kq2abcdefg2x';
-let dir, server, base, browser;
-
-function run(args, input) {
-  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stdout + done.stderr);
-  return done.stdout;
-}
+let site, base, browser;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-embeds-'));
-  const site = join(dir, 'site');
-  const content = join(dir, 'content');
-  mkdirSync(join(content, 'posts'), { recursive: true });
-  writeFileSync(join(content, 'publication.yaml'), 'title: The Embed Review\n');
-  writeFileSync(join(content, 'posts', 'watch.md'),
-    `---\ntitle: Watch This\ndate: 2024-01-01T00:00:00Z\n---\nBefore the video.\n\n${VIDEO}\n\n${POST}\n\nAfter it.\n`);
-  run(['init', site, ...initArguments()]);
-  run(['import', 'markdown', content, '--site', site]);
-  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  site = await startSite({
+    name: 'embeds', users: [EDITOR],
+    content: {
+      'publication.yaml': 'title: The Embed Review\n',
+      'posts/watch.md': '---\ntitle: Watch This\ndate: 2024-01-01T00:00:00Z\n---\n' +
+                        `Before the video.\n\n${VIDEO}\n\n${POST}\n\nAfter it.\n`,
+    },
+  });
+  ({ base, browser } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 test('a YouTube facade loads nothing of YouTube until pressed, then holds its sandboxed player', async () => {
   const context = await browser.newContext();
@@ -91,10 +66,7 @@ test('axe finds nothing to fault in facades and cards', async () => {
   const page = await context.newPage();
   await context.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
   await page.goto(base + '/watch-this/');
-  await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
-  const violations = await page.evaluate(async () =>
-    (await window.axe.run(document.querySelector('.article-body'))).violations.map((v) => v.id));
-  assert.deepEqual(violations, []);
+  assert.deepEqual(await axeViolations(page, '.article-body'), []);
   await context.close();
 });
 
@@ -112,17 +84,9 @@ test('without JavaScript the facade is a link to the video', async () => {
 });
 
 async function signIn() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.errors = errors;
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', 'editor@example.org');
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
-  return page;
+  const page = await site.newPage();
+  page.errors = errorsOf(page);
+  return await site.signIn(page, EDITOR.email);
 }
 
 test('in the desk a provider address shows as an embed card, from the toolbar or a paste, and saves as its line', async () => {

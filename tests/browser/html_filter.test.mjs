@@ -3,51 +3,30 @@
 // Nothing may navigate, open a dialog, reach a foreign host, or leave a form on the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { startSite } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
 const CORPUS = join(here, '../markdown/hostile');
-let dir, server, base, browser;
+let site, base, browser;
 const samples = [];
 
-function run(args) {
-  const done = spawnSync(BIN, args, { encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stdout + done.stderr);
-  return done.stdout;
-}
-
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-hostile-'));
-  const site = join(dir, 'site');
-  const content = join(dir, 'content');
-  mkdirSync(join(content, 'posts'), { recursive: true });
-  writeFileSync(join(content, 'publication.yaml'), 'title: The Hostile Review\n');
+  const content = { 'publication.yaml': 'title: The Hostile Review\n' };
   for (const file of readdirSync(CORPUS).filter((name) => name.endsWith('.txt')).sort()) {
     const name = file.replace(/\.(md\.)?txt$/, '');
     const body = readFileSync(join(CORPUS, file), 'utf8').split(/^---$/m).slice(1).join('---');
-    writeFileSync(join(content, 'posts', `hostile-${name}.md`),
-                  `---\ntitle: Hostile ${name}\ndate: 2024-01-01T00:00:00Z\n---\nThe sample ${name}.\n\n${body}\n`);
+    content[`posts/hostile-${name}.md`] =
+      `---\ntitle: Hostile ${name}\ndate: 2024-01-01T00:00:00Z\n---\nThe sample ${name}.\n\n${body}\n`;
     samples.push(name);
   }
-  run(['init', site, ...initArguments()]);
-  run(['import', 'markdown', content, '--site', site]);
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  site = await startSite({ name: 'hostile', content });
+  ({ base, browser } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 test('no hostile sample navigates, submits, runs or reaches another host', async () => {
   assert.ok(samples.length >= 15);

@@ -4,55 +4,21 @@
 // saved article renders it with srcset, and a 4000-pixel-wide image keeps to its column.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { EDITOR, startSite, errorsOf, axeViolations } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
-const PASSWORD = 'correct horse battery staple';
-let dir, server, base, browser;
-
-function run(args, input) {
-  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stderr);
-  return done.stdout;
-}
+let site, base, browser;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-images-'));
-  const site = join(dir, 'site');
-  run(['init', site, '--demo', ...initArguments()]);
-  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'],
-                 { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  site = await startSite({ name: 'images', demo: true, users: [EDITOR] });
+  ({ base, browser } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 async function signIn(viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.errors = errors;
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', 'editor@example.org');
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
-  return page;
+  const page = await site.newPage({ viewport });
+  page.errors = errorsOf(page);
+  return await site.signIn(page, EDITOR.email);
 }
 
 // A byline (an article is published with one), set in the form's own field: on a phone the
@@ -62,10 +28,7 @@ async function chooseAuthor(page) {
 }
 
 async function newPost(page, title, text) {
-  await page.goto(base + '/admin/posts/new');
-  await page.fill('#title', title);
-  await page.locator('.writing-text').click();
-  await page.keyboard.type(text);
+  await site.newPost(page, title, text);
 }
 
 // A PNG of `width` × `height` drawn in the page, as a File (for DataTransfer).
@@ -242,20 +205,13 @@ test('a 4000-pixel image keeps to its column in the editor, the preview and the 
 
 test('the toolbar\'s Image button places an image from the media library, and the dialog passes axe', async () => {
   const context = await browser.newContext({ bypassCSP: true });  // to inject axe-core
-  const page = await context.newPage();
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', 'editor@example.org');
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
+  const page = await site.signIn(await context.newPage(), 'editor@example.org');
   // An image in the library (an earlier test uploaded "Cranes over the harbour" with its credit).
   await newPost(page, 'From The Library', 'Text first.');
   await page.getByRole('button', { name: 'Image', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Add an image' });
   await dialog.waitFor();
-  await page.addScriptTag({ path: join(here, '../../node_modules/axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => await window.axe.run(document));
-  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+  assert.deepEqual(await axeViolations(page), []);
   // Nothing chosen: the dialog says what is missing.
   await dialog.getByRole('button', { name: 'Add' }).click();
   assert.match(await dialog.getByRole('alert').innerText(), /Choose an image/);

@@ -4,65 +4,27 @@
 // on screen. Playwright (npm playwright-core) driving Debian's chromium against the real binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { OWNER, startSite, axeViolations } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
-const AXE = readFileSync(join(here, '../../node_modules/axe-core/axe.min.js'), 'utf8');
-const PASSWORD = 'correct horse battery staple';
 const PHONE = { width: 390, height: 844 };
 const LAPTOP = { width: 1366, height: 900 };
-let dir, server, base, browser;
-
-function run(args, input) {
-  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stderr);
-  return done.stdout;
-}
+let site, base, browser;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-phone-'));
-  const site = join(dir, 'site');
-  run(['init', site, '--demo', ...initArguments()]);
   // The owner sees every desk page; the editor sees the editor's Publish buttons.
-  run(['user', 'add', '--email', 'owner@example.org', '--name', 'Olu Owner', '--role', 'owner',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, BROADSHEET_COMMENTS_PER_MINUTE: '0', BROADSHEET_COMMENTS_PER_HOUR: '0' },
+  site = await startSite({
+    name: 'phone', demo: true, users: [OWNER],
+    env: { BROADSHEET_COMMENTS_PER_MINUTE: '0', BROADSHEET_COMMENTS_PER_HOUR: '0' },
   });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  ({ base, browser } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 async function signIn(viewport, { javaScriptEnabled = true } = {}) {
   // bypassCSP lets the test inject axe-core; the desk's own pages never need it.
-  const context = await browser.newContext({ viewport, bypassCSP: true, javaScriptEnabled });
-  const page = await context.newPage();
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', 'owner@example.org');
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
-  return page;
-}
-
-async function axeViolations(page) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => await window.axe.run(document));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const page = await site.newPage({ viewport, bypassCSP: true, javaScriptEnabled });
+  return await site.signIn(page, OWNER.email);
 }
 
 // How far the page itself scrolls sideways (0 when it fits), in CSS pixels.

@@ -4,58 +4,20 @@
 // chips showing, at a laptop's and a phone's size.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { EDITOR, startSite, axeViolations } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
-const AXE = readFileSync(join(here, '../../node_modules/axe-core/axe.min.js'), 'utf8');
-const PASSWORD = 'correct horse battery staple';
-let dir, server, base, browser;
-
-function run(args, input) {
-  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stderr);
-  return done.stdout;
-}
+let site, base, browser;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-pickers-'));
-  const site = join(dir, 'site');
-  run(['init', site, '--demo', ...initArguments()]);
-  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  site = await startSite({ name: 'pickers', demo: true, users: [EDITOR] });
+  ({ base, browser } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 async function signIn(viewport) {
-  const context = await browser.newContext({ bypassCSP: true, viewport });  // axe is injected
-  const page = await context.newPage();
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', 'editor@example.org');
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
-  return page;
-}
-
-async function axeViolations(page) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => await window.axe.run(document));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const page = await site.newPage({ bypassCSP: true, viewport });  // axe is injected
+  return await site.signIn(page, EDITOR.email);
 }
 
 const chips = (page, id) => page.locator(`#${id}-search`).locator('xpath=..').locator('.picker-chip > span').allInnerTexts();
@@ -157,11 +119,7 @@ test('the editor with its pickers has no axe-core violations on a phone', async 
 
 test('without JavaScript the fields are comma-separated text', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', 'editor@example.org');
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
+  const page = await site.signIn(await context.newPage(), 'editor@example.org');
   await page.goto(base + '/admin/posts/new');
   assert.equal(await page.locator('#authors').getAttribute('type'), 'text');
   assert.equal(await page.locator('#tags').getAttribute('type'), 'text');

@@ -4,60 +4,19 @@
 // the real binary on a free port; run by CTest through `node --test`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { addressOf, launchChromium } from './harness.mjs';
-import { initArguments } from './postgres.mjs';
+import { EDITOR, startSite, axeViolations } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BROADSHEET_BIN ?? join(here, '../../build/broadsheet');
-const AXE = join(here, '../../node_modules/axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery staple';
-let dir, server, base, browser;
-
-function run(args, input) {
-  const done = spawnSync(BIN, args, { input, encoding: 'utf8' });
-  assert.equal(done.status, 0, done.stderr);
-  return done.stdout;
-}
+let site, base;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'broadsheet-browser-'));
-  const site = join(dir, 'site');
-  run(['init', site, '--demo', ...initArguments()]);
-  run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
-       '--password-stdin', '--site', site], PASSWORD + '\n');
-  server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  base = await addressOf(server);
-  browser = await launchChromium();
+  site = await startSite({ name: 'revisions', demo: true, users: [EDITOR] });
+  base = site.base;
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => site?.stop());
 
 async function signIn(email, options) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  await page.goto(base + '/admin/login');
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(base + '/admin/');
-  return page;
-}
-
-async function axeViolations(page) {
-  await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
-  const result = await page.evaluate(async () => await window.axe.run(document));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return await site.signIn(await site.newPage(options), email);
 }
 
 test('without JavaScript, an editor compares words, confirms a restore and rewords a note', async () => {
