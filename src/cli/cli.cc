@@ -396,12 +396,12 @@ int ImportJsonCommand(const std::string& site, const std::string& file) {
   auto report = importers::ImportSiteJson(**store, file, *filter);
   if (!report) return FailImport(report.error());
   std::printf(
-      "imported: %d post(s) with %d revision(s) and %d comment(s), %d section(s), %d "
-      "author(s), %d tag(s), %d media item(s), %d subscriber(s), %d redirect(s), %d staff "
-      "account(s), %d desk setting(s)\n",
-      report->posts, report->revisions, report->comments, report->sections, report->authors,
-      report->tags, report->media, report->subscribers, report->redirects, report->users,
-      report->settings);
+      "imported: %d post(s) with %d revision(s), %d comment(s) and %d editorial note(s), %d "
+      "section(s), %d author(s), %d tag(s), %d media item(s), %d subscriber(s), %d redirect(s), "
+      "%d staff account(s), %d desk setting(s)\n",
+      report->posts, report->revisions, report->comments, report->editorial_notes, report->sections,
+      report->authors, report->tags, report->media, report->subscribers, report->redirects,
+      report->users, report->settings);
   if (report->users_kept > 0) {
     std::printf("%d staff account(s) already here were kept as they are\n", report->users_kept);
   }

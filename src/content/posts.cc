@@ -699,4 +699,13 @@ Result<std::int64_t> Posts::Import(Store& store, Post post) {
   return id;
 }
 
+Result<std::int64_t> Posts::ImportEditorialNote(Store& store, EditorialNote note) {
+  auto checked = CheckedEditorialNote(note.text);
+  if (!checked) return tl::unexpected(checked.error());
+  if (note.resolved_by && !note.resolved_at)
+    return tl::unexpected(Invalid("A note resolved by someone has a time it was resolved."));
+  note.text = std::move(*checked);
+  return store.AddEditorialNote(note);
+}
+
 }  // namespace broadsheet::content

@@ -152,6 +152,10 @@ class Posts {
   // a backup may hold one reserved since), a published or scheduled post has a date (its
   // creation time when it has none) and takes back a redirect or 410 left at its address.
   static Result<std::int64_t> Import(Store& store, Post post);
+  // An editorial note a restore brings back to post `note.post_id`, with its authors and its
+  // resolution as given. The text follows AddEditorialNote's rule and a note resolved by someone
+  // has a resolution time (kInvalidArgument otherwise; nothing is stored).
+  static Result<std::int64_t> ImportEditorialNote(Store& store, EditorialNote note);
 
  private:
   // Post `id` (nullopt: none, a new post); kNotFound when there is no such post.

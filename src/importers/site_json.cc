@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "content/posts.h"
+#include "content/records.h"
 #include "core/slug.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -66,6 +67,7 @@ void WriteArray(std::ostream& out, std::string_view name, const std::vector<json
 
 json PostRecord(const PostDetail& detail, const std::vector<Revision>& revisions,
                 const std::vector<Comment>& comments,
+                const std::vector<EditorialNote>& editorial_notes,
                 const std::map<std::int64_t, std::string>& users) {
   const Post& post = detail.post;
   json authors = json::array(), tags = json::array(), notes = json::array();
@@ -81,6 +83,14 @@ json PostRecord(const PostDetail& detail, const std::vector<Revision>& revisions
                        {"dek", revision.dek},
                        {"body_markdown", revision.body_markdown},
                        {"details", Embedded(revision.details)}});
+  }
+  json desk_notes = json::array();
+  for (const EditorialNote& note : editorial_notes) {
+    desk_notes.push_back({{"text", note.text},
+                          {"at", Time(note.at)},
+                          {"user", UserRef(users, note.user_id)},
+                          {"resolved_at", Time(note.resolved_at)},
+                          {"resolved_by", UserRef(users, note.resolved_by)}});
   }
   // Comments are numbered in their order here; replies name their parent's number.
   std::map<std::int64_t, int> numbers;
@@ -116,6 +126,7 @@ json PostRecord(const PostDetail& detail, const std::vector<Revision>& revisions
           {"updated_at", Time(post.updated_at)},
           {"created_at", Time(post.created_at)},
           {"created_by", UserRef(users, post.created_by)},
+          {"submitted_at", Time(post.submitted_at)},
           {"section", detail.section ? json(detail.section->slug) : json(nullptr)},
           {"authors", authors},
           {"tags", tags},
@@ -134,6 +145,7 @@ json PostRecord(const PostDetail& detail, const std::vector<Revision>& revisions
             {"canonical_url", post.seo.canonical_url},
             {"noindex", post.seo.noindex}}},
           {"notes", notes},
+          {"editorial_notes", desk_notes},
           {"revisions", history},
           {"comments", thread}};
 }
@@ -239,6 +251,19 @@ class Reader {
     const auto found = record.find(name);
     if (found == record.end() || found->is_null()) return std::nullopt;
     return found->get<std::string>();
+  }
+
+  // A list the record may leave out (empty then); anything else than a list of objects is
+  // refused.
+  static json Objects(const json& record, const char* name) {
+    const auto found = record.find(name);
+    if (found == record.end() || found->is_null()) return json::array();
+    if (!found->is_array()) throw Problem{std::string("\"") + name + "\" is not a list"};
+    for (const json& item : *found) {
+      if (!item.is_object())
+        throw Problem{std::string("\"") + name + "\" holds something other than objects"};
+    }
+    return *found;
   }
 
   std::optional<std::int64_t> UserId(const json& record, const char* name) const {
@@ -349,7 +374,14 @@ class Reader {
     author.avatar = Text(record, "avatar");
     author.bio_markdown = Text(record, "bio_markdown");
     author.bio_html = Html(record, "bio_html", author.bio_markdown);
+    const std::optional<std::int64_t> account = UserId(record, "user");
     authors_[author.slug] = Check(store_.UpsertAuthor(author));
+    // The account whose own profile this is (one profile each, one account each).
+    if (account) {
+      if (!linked_users_.insert(*account).second)
+        throw Problem{"\"user\": " + Text(record, "user") + " has a profile earlier in the export"};
+      Check(content::LinkProfile(store_, *account, author.slug));
+    }
     ++report_.authors;
   }
 
@@ -401,6 +433,7 @@ class Reader {
     post.updated_at = TimeOf(record, "updated_at");
     post.created_at = TimeOf(record, "created_at").value_or(0);
     post.created_by = UserId(record, "created_by");
+    post.submitted_at = TimeOf(record, "submitted_at");
     if (const std::string section = Text(record, "section"); !section.empty())
       post.section_id = Lookup(sections_, section, "section");
     for (const auto& slug : record.value("authors", json::array()))
@@ -431,6 +464,27 @@ class Reader {
                    Text(saved, "title"), Text(saved, "dek"), Text(saved, "body_markdown"),
                    details.is_string() ? details.get<std::string>() : Dump(details)}));
       ++report_.revisions;
+    }
+    int number = 0;
+    for (const json& entry : Objects(record, "editorial_notes")) {
+      ++number;
+      try {
+        EditorialNote note;
+        note.post_id = id;
+        note.text = Text(entry, "text");
+        const auto at = TimeOf(entry, "at");
+        if (!at) throw Problem{"\"at\" is missing"};
+        note.at = *at;
+        note.user_id = UserId(entry, "user");
+        note.resolved_at = TimeOf(entry, "resolved_at");
+        note.resolved_by = UserId(entry, "resolved_by");
+        Check(content::Posts::ImportEditorialNote(store_, note));
+      } catch (const json::exception& error) {
+        throw Problem{fmt::format("editorial note {}: {}", number, error.what())};
+      } catch (const Problem& problem) {
+        throw Problem{fmt::format("editorial note {}: {}", number, problem.message)};
+      }
+      ++report_.editorial_notes;
     }
     std::map<int, std::int64_t> comment_ids;  // number in the export -> id here
     for (const json& entry : record.value("comments", json::array())) {
@@ -501,6 +555,7 @@ class Reader {
   bool format_ = false, version_ = false, started_ = false;
   std::map<std::string, std::int64_t> users_, sections_, authors_, tags_;
   std::set<std::string> posts_;
+  std::set<std::int64_t> linked_users_;  // accounts given their profile by the export
 };
 
 Result<void> CheckEmpty(Store& store) {
@@ -555,11 +610,13 @@ Result<void> ExportSiteJson(Store& store, std::ostream& out) {
   out << "\"settings\": " << Dump(json(*settings)) << ",\n";
 
   std::map<std::int64_t, std::string> emails;
+  std::map<std::int64_t, std::string> profile_owners;  // author id -> its account's address
   std::vector<json> records;
   std::sort(users->begin(), users->end(),
             [](const User& a, const User& b) { return a.email < b.email; });
   for (const User& user : *users) {
     emails[user.id] = user.email;
+    if (user.author_id) profile_owners[*user.author_id] = user.email;
     records.push_back({{"email", user.email},
                        {"name", user.name},
                        {"role", user.role},
@@ -592,7 +649,8 @@ Result<void> ExportSiteJson(Store& store, std::ostream& out) {
                        {"email", author.email},
                        {"avatar", author.avatar},
                        {"bio_markdown", author.bio_markdown},
-                       {"bio_html", author.bio_html}});
+                       {"bio_html", author.bio_html},
+                       {"user", UserRef(profile_owners, author.id)}});
   }
   WriteArray(out, "authors", records);
 
@@ -636,7 +694,10 @@ Result<void> ExportSiteJson(Store& store, std::ostream& out) {
     std::reverse(revisions->begin(), revisions->end());  // oldest first
     auto comments = store.ListCommentsOfPost(detail.post.id);
     if (!comments) return tl::unexpected(comments.error());
-    out << (first ? "\n" : ",\n") << Dump(PostRecord(detail, *revisions, *comments, emails));
+    auto editorial_notes = store.ListEditorialNotes(detail.post.id);
+    if (!editorial_notes) return tl::unexpected(editorial_notes.error());
+    out << (first ? "\n" : ",\n")
+        << Dump(PostRecord(detail, *revisions, *comments, *editorial_notes, emails));
     first = false;
     return {};
   });

@@ -1,7 +1,8 @@
 // Broadsheet's own export: the whole site as one JSON document (docs/export-format.md, format
 // "broadsheet-export", version 1): publication and desk settings, staff accounts (without
-// passwords), sections, authors, tags, the media library, every post in every state with its
-// notes, revisions and comments, newsletter subscribers with their consent, and redirects.
+// passwords), sections, authors (with the account each is the own profile of), tags, the media
+// library, every post in every state with its notes, editorial notes, revisions and comments,
+// newsletter subscribers with their consent, and redirects.
 //
 // Export writes one record per line, in an order that depends only on the content, so that
 // exporting, importing into an empty site and exporting again gives the same bytes. Import
@@ -23,7 +24,8 @@ Result<void> ExportSiteJson(Store& store, std::ostream& out);
 
 struct SiteJsonReport {
   int users = 0, users_kept = 0, sections = 0, authors = 0, tags = 0, media = 0, posts = 0,
-      revisions = 0, comments = 0, subscribers = 0, redirects = 0, settings = 0;
+      revisions = 0, comments = 0, editorial_notes = 0, subscribers = 0, redirects = 0,
+      settings = 0;
 };
 
 // kConflict when the site already has content (staff accounts aside: one already here under an

@@ -321,8 +321,8 @@ Result<std::int64_t> Upsert(Connection& c, const Post& post) {
       "INSERT INTO posts(slug, kind, status, title, dek, body_markdown, body_html, "
       "published_at, updated_at, created_at, section_id, image_url, image_alt, image_caption, "
       "image_credit, opinion, disclaimer, disclaimer_hidden, comments_open, meta_description, "
-      "social_image, canonical_url, noindex, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "social_image, canonical_url, noindex, created_by, submitted_at) VALUES (?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(slug) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
       "title = excluded.title, dek = excluded.dek, body_markdown = excluded.body_markdown, "
       "body_html = excluded.body_html, published_at = excluded.published_at, "
@@ -333,13 +333,14 @@ Result<std::int64_t> Upsert(Connection& c, const Post& post) {
       "disclaimer_hidden = excluded.disclaimer_hidden, comments_open = excluded.comments_open, "
       "meta_description = excluded.meta_description, social_image = excluded.social_image, "
       "canonical_url = excluded.canonical_url, noindex = excluded.noindex, "
+      "submitted_at = coalesce(excluded.submitted_at, posts.submitted_at), "
       "edit_count = posts.edit_count + 1 RETURNING id",
       post.slug, KindName(post.kind), PostStatusName(post.status), post.title, post.dek,
       post.body_markdown, post.body_html, post.published_at, post.updated_at,
       post.created_at ? post.created_at : Now(), post.section_id, post.image.url, post.image.alt,
       post.image.caption, post.image.credit, post.opinion, post.disclaimer, post.disclaimer_hidden,
       post.comments_open, post.seo.description, post.seo.social_image, post.seo.canonical_url,
-      post.seo.noindex, post.created_by);
+      post.seo.noindex, post.created_by, post.submitted_at);
   if (!id) return tl::unexpected(id.error());
   if (!*id) return Fail(ErrorCode::kInternal, "the saved post has no id");
   if (auto links = WriteLinks(c, **id, post); !links) return tl::unexpected(links.error());
@@ -593,8 +594,9 @@ EditorialNote EditorialNoteRow(const Row& row) {
 
 Result<std::int64_t> AddEditorialNote(Connection& c, const EditorialNote& note) {
   auto id = c.Integer(
-      "INSERT INTO editorial_notes(post_id, text, at, user_id) VALUES (?, ?, ?, ?) RETURNING id",
-      note.post_id, note.text, note.at, note.user_id);
+      "INSERT INTO editorial_notes(post_id, text, at, user_id, resolved_at, resolved_by) "
+      "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+      note.post_id, note.text, note.at, note.user_id, note.resolved_at, note.resolved_by);
   if (!id) return tl::unexpected(id.error());
   if (!*id) return Fail(ErrorCode::kInternal, "the new note has no id");
   return **id;

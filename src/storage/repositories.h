@@ -170,7 +170,8 @@ Result<void> RestoreNote(Connection& c, const PostNote& note);  // as exported, 
 // `note.post_id` has no note `note.id`.
 Result<void> UpdateNote(Connection& c, const PostNote& note);
 Result<void> DeleteNote(Connection& c, std::int64_t post_id, std::int64_t note_id);  // kNotFound
-// Editorial notes: private to the staff, oldest first, with who wrote and resolved them.
+// Editorial notes: private to the staff, oldest first, with who wrote and resolved them. A note
+// is added as given, resolved already when it says so (a restore).
 Result<std::int64_t> AddEditorialNote(Connection& c, const EditorialNote& note);
 Result<std::vector<EditorialNote>> EditorialNotes(Connection& c, std::int64_t post_id);
 // kNotFound when post `post_id` has no open note `note_id`.

@@ -70,7 +70,8 @@ class Store {
   virtual Result<std::optional<PostDetail>> FindPublishedPost(const std::string& slug,
                                                               Timestamp now) = 0;
   // Inserts or updates by slug, replacing its authors and tags; returns the id. A new post
-  // keeps `created_at` and `created_by` when they are set (restoring an export).
+  // keeps `created_at` and `created_by` when they are set (restoring an export); `submitted_at`,
+  // when set, is stored (an unset one leaves an existing post's as it was).
   virtual Result<std::int64_t> UpsertPost(const Post& post) = 0;
   // Every post's id, any status, oldest first (by creation).
   virtual Result<std::vector<std::int64_t>> ListAllPostIds() = 0;
@@ -142,6 +143,7 @@ class Store {
   // updated time stay as they were: a fixed typo in a correction is not a new correction.
   // kNotFound when post `note.post_id` has no note `note.id`.
   // Editorial notes (EditorialNote): the staff's private notes on a post, oldest first.
+  // AddEditorialNote stores the note as given, its resolution too when set (a restore).
   // ResolveEditorialNote: kNotFound when post `post_id` has no open note `note_id`.
   // CountOpenEditorialNotes: open notes on the posts, not in the trash, that `created_by` made.
   virtual Result<std::int64_t> AddEditorialNote(const EditorialNote& note) = 0;

@@ -54,6 +54,22 @@ void Fill(Store& store) {
   auto author_id = store.UpsertAuthor(author);
   auto tag_id = store.UpsertTag(Tag{0, "korea", "Korea"});
   ASSERT_TRUE(section_id && author_id && tag_id);
+  // Staff accounts with their own author profiles: the editor's is Jane Doe, a contributor's
+  // their own.
+  ASSERT_TRUE(store.SetUserAuthor(*user, *author_id));
+  User contributor;
+  contributor.email = "cw@example.org";
+  contributor.name = "Carla Writer";
+  contributor.role = "contributor";
+  contributor.created_at = 1700000050;
+  auto writer = store.CreateUser(contributor);
+  ASSERT_TRUE(writer);
+  Author own;
+  own.slug = "carla-writer";
+  own.name = "Carla Writer";
+  auto own_id = store.UpsertAuthor(own);
+  ASSERT_TRUE(own_id);
+  ASSERT_TRUE(store.SetUserAuthor(*writer, *own_id));
   MediaItem media;
   media.url = "/uploads/media/2026/11/photo.jpg";
   media.width = 1200;
@@ -109,6 +125,33 @@ void Fill(Store& store) {
   page.title = "About";
   ASSERT_TRUE(store.UpsertPost(page));
 
+  // The contributor's draft, submitted for review, with editorial notes by two people: the
+  // editor's (resolved by the writer) and the writer's reply (open).
+  Post draft;
+  draft.slug = "under-review";
+  draft.title = "Under Review";
+  draft.body_markdown = "A draft.";
+  draft.body_html = "<p>A draft.</p>\n";
+  draft.status = PostStatus::kPending;
+  draft.author_ids = {*own_id};
+  draft.submitted_at = 1700006000;
+  auto draft_id = store.CreatePost(draft, *writer, R"({"note":"submitted"})");
+  ASSERT_TRUE(draft_id);
+  EditorialNote note;
+  note.post_id = *draft_id;
+  note.text = "Check the figures in the second paragraph.";
+  note.at = 1700006100;
+  note.user_id = *user;
+  note.resolved_at = 1700006300;
+  note.resolved_by = *writer;
+  ASSERT_TRUE(store.AddEditorialNote(note));
+  note.text = "Done; the source is linked.";
+  note.at = 1700006200;
+  note.user_id = *writer;
+  note.resolved_at.reset();
+  note.resolved_by.reset();
+  ASSERT_TRUE(store.AddEditorialNote(note));
+
   Subscriber subscriber;
   subscriber.email = "sub@mail.example";
   subscriber.status = SubscriberStatus::kActive;
@@ -152,8 +195,9 @@ TEST_P(SiteJson, ExportImportExportIsIdentical) {
   ASSERT_NE(restored, nullptr);
   auto report = ImportSiteJson(*restored, (dir.path() / "export.json").string());
   ASSERT_TRUE(report) << report.error().message;
-  EXPECT_EQ(report->posts, 2);
-  EXPECT_EQ(report->revisions, 2);
+  EXPECT_EQ(report->posts, 3);
+  EXPECT_EQ(report->revisions, 3);
+  EXPECT_EQ(report->editorial_notes, 2);
   EXPECT_EQ(report->comments, 2);
   EXPECT_EQ(report->subscribers, 1);
   EXPECT_EQ(Export(*restored), first);
@@ -174,6 +218,34 @@ TEST_P(SiteJson, ExportImportExportIsIdentical) {
   ASSERT_EQ(comments->size(), 2u);
   EXPECT_EQ((*comments)[1].parent_id, (*comments)[0].id);
   EXPECT_EQ((*comments)[1].status, CommentStatus::kSpam);
+
+  // Each account has its own profile again, the draft its submission time and its notes, with
+  // who wrote and who resolved them.
+  auto editor = restored->FindUserByEmail("ed@example.org");
+  auto writer = restored->FindUserByEmail("cw@example.org");
+  auto jane = restored->FindAuthor("jane-doe");
+  auto carla = restored->FindAuthor("carla-writer");
+  ASSERT_TRUE(editor && *editor && writer && *writer && jane && *jane && carla && *carla);
+  EXPECT_EQ((*editor)->author_id, (*jane)->id);
+  EXPECT_EQ((*writer)->author_id, (*carla)->id);
+  auto draft = restored->FindPost("under-review");
+  ASSERT_TRUE(draft && *draft);
+  EXPECT_EQ((*draft)->status, PostStatus::kPending);
+  EXPECT_EQ((*draft)->submitted_at, 1700006000);
+  EXPECT_EQ((*draft)->created_by, (*writer)->id);
+  auto notes = restored->ListEditorialNotes((*draft)->id);
+  ASSERT_TRUE(notes);
+  ASSERT_EQ(notes->size(), 2u);
+  EXPECT_EQ((*notes)[0].text, "Check the figures in the second paragraph.");
+  EXPECT_EQ((*notes)[0].at, 1700006100);
+  EXPECT_EQ((*notes)[0].user_id, (*editor)->id);
+  EXPECT_EQ((*notes)[0].resolved_at, 1700006300);
+  EXPECT_EQ((*notes)[0].resolved_by, (*writer)->id);
+  EXPECT_EQ((*notes)[1].user_id, (*writer)->id);
+  EXPECT_FALSE((*notes)[1].resolved_at);
+  EXPECT_FALSE((*notes)[1].resolved_by);
+  EXPECT_EQ(*restored->CountOpenEditorialNotes((*writer)->id), 1);
+
   auto subscriber = restored->FindSubscriberByEmail("sub@mail.example");
   ASSERT_TRUE(subscriber && *subscriber);
   EXPECT_EQ((*subscriber)->consented_at, 1700004100);
@@ -226,13 +298,125 @@ TEST_P(SiteJson, BadExportsNameTheProblemAndWriteNothing) {
             std::string::npos);
 }
 
+// An export written before accounts had profiles, posts a submission time and editorial notes
+// restores with none of them.
+TEST_P(SiteJson, ExportsWithoutProfilesSubmissionsOrEditorialNotesRestore) {
+  testing::TempDir dir;
+  dir.Write("old.json",
+            "{\"format\": \"broadsheet-export\", \"version\": 1,\n"
+            "\"users\": [\n{\"email\": \"ed@example.org\", \"name\": \"Ed\", \"role\": "
+            "\"editor\"}\n],\n"
+            "\"authors\": [\n{\"slug\": \"jane-doe\", \"name\": \"Jane Doe\"}\n],\n"
+            "\"posts\": [\n{\"slug\": \"a\", \"title\": \"A\", \"status\": \"pending\", "
+            "\"authors\": [\"jane-doe\"], \"created_by\": \"ed@example.org\"}\n]\n}\n");
+  auto restored = NewStore();
+  ASSERT_NE(restored, nullptr);
+  auto report = ImportSiteJson(*restored, (dir.path() / "old.json").string());
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->editorial_notes, 0);
+  auto editor = restored->FindUserByEmail("ed@example.org");
+  ASSERT_TRUE(editor && *editor);
+  EXPECT_FALSE((*editor)->author_id);
+  auto post = restored->FindPost("a");
+  ASSERT_TRUE(post && *post);
+  EXPECT_FALSE((*post)->submitted_at);
+  auto notes = restored->ListEditorialNotes((*post)->id);
+  ASSERT_TRUE(notes);
+  EXPECT_TRUE(notes->empty());
+  // Exported again, it says so plainly.
+  const std::string again = Export(*restored);
+  EXPECT_NE(again.find("\"submitted_at\":null"), std::string::npos);
+  EXPECT_NE(again.find("\"editorial_notes\":[]"), std::string::npos);
+  EXPECT_NE(again.find("\"user\":null"), std::string::npos);
+}
+
+// Profiles, submission times and editorial notes that do not fit are refused like any other
+// field, naming the record, and the site stays empty: the restore is one transaction.
+TEST_P(SiteJson, HostileProfilesSubmissionsAndEditorialNotesAreRefused) {
+  testing::TempDir dir;
+  const std::string head =
+      "{\"format\": \"broadsheet-export\", \"version\": 1,\n"
+      "\"users\": [\n{\"email\": \"ed@example.org\", \"name\": \"Ed\", \"role\": \"editor\"},\n"
+      "{\"email\": \"cw@example.org\", \"name\": \"Carla\", \"role\": \"contributor\"}\n],\n";
+  const auto with_authors = [&](const std::string& authors) {
+    return head + "\"authors\": [\n" + authors + "\n]\n}\n";
+  };
+  const auto with_post = [&](const std::string& fields) {
+    return head + "\"authors\": [\n{\"slug\": \"jane-doe\", \"name\": \"Jane\", \"user\": " +
+           "\"ed@example.org\"}\n],\n\"posts\": [\n{\"slug\": \"a\", \"title\": \"A\", " + fields +
+           "}\n]\n}\n";
+  };
+  const auto with_note = [&](const std::string& note) {
+    return with_post("\"editorial_notes\": [" + note + "]");
+  };
+  const std::string too_long(2001, 'x');
+  const std::vector<std::string> hostile = {
+      // A profile's account that is not in the export, or not an address.
+      with_authors(
+          "{\"slug\": \"jane-doe\", \"name\": \"Jane\", \"user\": \"nobody@example.org\"}"),
+      with_authors("{\"slug\": \"jane-doe\", \"name\": \"Jane\", \"user\": 7}"),
+      with_authors("{\"slug\": \"jane-doe\", \"name\": \"Jane\", \"user\": [\"ed@example.org\"]}"),
+      // One account with two profiles.
+      with_authors("{\"slug\": \"jane-doe\", \"name\": \"Jane\", \"user\": \"ed@example.org\"},\n"
+                   "{\"slug\": \"john-roe\", \"name\": \"John\", \"user\": \"ed@example.org\"}"),
+      // A submission time that is not a time.
+      with_post("\"submitted_at\": 1700006000"),
+      with_post("\"submitted_at\": \"yesterday\""),
+      // Editorial notes that are not a list of notes.
+      with_post("\"editorial_notes\": \"Check the figures.\""),
+      with_post("\"editorial_notes\": {\"text\": \"Check.\"}"),
+      with_note("\"Check the figures.\""),
+      // Notes without text or time, too long, by or resolved by nobody, resolved without a time.
+      with_note("{\"at\": \"2024-03-01T09:30:00Z\"}"),
+      with_note("{\"text\": \"   \", \"at\": \"2024-03-01T09:30:00Z\"}"),
+      with_note("{\"text\": \"Check.\"}"),
+      with_note("{\"text\": \"" + too_long + "\", \"at\": \"2024-03-01T09:30:00Z\"}"),
+      with_note("{\"text\": 5, \"at\": \"2024-03-01T09:30:00Z\"}"),
+      with_note("{\"text\": \"Check.\", \"at\": \"2024-03-01T09:30:00Z\", \"user\": "
+                "\"nobody@example.org\"}"),
+      with_note("{\"text\": \"Check.\", \"at\": \"2024-03-01T09:30:00Z\", \"resolved_by\": "
+                "\"cw@example.org\"}"),
+      with_note("{\"text\": \"Check.\", \"at\": \"2024-03-01T09:30:00Z\", \"resolved_at\": true}"),
+      // Notes outside a post have nowhere to go.
+      head +
+          "\"editorial_notes\": [\n{\"text\": \"Check.\", \"at\": "
+          "\"2024-03-01T09:30:00Z\"}\n]\n}\n",
+  };
+  for (const std::string& text : hostile) {
+    dir.Write("hostile.json", text);
+    auto store = NewStore();
+    ASSERT_NE(store, nullptr);
+    auto report = ImportSiteJson(*store, (dir.path() / "hostile.json").string());
+    ASSERT_FALSE(report) << text;
+    EXPECT_EQ(report.error().code, ErrorCode::kInvalidArgument) << text;
+    auto users = store->ListUsers();
+    auto authors = store->ListAuthors();
+    auto posts = store->ListAllPostIds();
+    ASSERT_TRUE(users && authors && posts);
+    EXPECT_TRUE(users->empty() && authors->empty() && posts->empty()) << text;
+  }
+  // The same file with the note as the desk writes it is taken.
+  dir.Write("fine.json",
+            with_note("{\"text\": \"Check.\", \"at\": \"2024-03-01T09:30:00Z\", "
+                      "\"user\": \"ed@example.org\", \"resolved_at\": "
+                      "\"2024-03-02T09:30:00Z\", \"resolved_by\": \"cw@example.org\"}"));
+  auto store = NewStore();
+  ASSERT_NE(store, nullptr);
+  auto report = ImportSiteJson(*store, (dir.path() / "fine.json").string());
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->editorial_notes, 1);
+}
+
 TEST_P(WordPressExport, ReadsBackThroughTheWordPressImport) {
   SqlStore& original = *store_;
   Fill(original);
   std::ostringstream out;
   auto written = ExportWordPress(original, out);
   ASSERT_TRUE(written);
-  EXPECT_EQ(written->posts, 1);
+  // The submitted draft goes as a pending post; the staff's editorial notes stay private (WXR
+  // has nowhere for them but readers' comments).
+  EXPECT_EQ(written->posts, 2);
+  EXPECT_EQ(out.str().find("Check the figures"), std::string::npos);
   EXPECT_EQ(written->pages, 1);
   EXPECT_EQ(written->comments, 2);
   EXPECT_EQ(written->attachments, 1);
@@ -242,7 +426,7 @@ TEST_P(WordPressExport, ReadsBackThroughTheWordPressImport) {
   ASSERT_NE(copy, nullptr);
   auto report = ImportWordPress(*copy, (dir.path() / "export.xml").string(), {});
   ASSERT_TRUE(report) << report.error().message;
-  EXPECT_EQ(report->articles.created, 1);
+  EXPECT_EQ(report->articles.created, 2);
   EXPECT_EQ(report->pages.created, 1);
   EXPECT_EQ(report->comments.created, 2);
   EXPECT_EQ(report->replies, 1);
