@@ -10,6 +10,7 @@
 
 #include "admin/desk.h"
 #include "content/figure.h"
+#include "content/words.h"
 #include "core/diff.h"
 #include "core/text.h"
 #include "markdown/embeds.h"
@@ -125,17 +126,8 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
   return fields;
 }
 
-// Words in a post's body as readers see it, for the review queue.
-int CountWords(const std::string& body_html) {
-  int words = 0;
-  bool in_word = false;
-  for (unsigned char c : PlainText(body_html)) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words;
-}
+// Words in a post's body as readers see it, for the review queue (content/words.h).
+int CountWords(const std::string& body_html) { return content::CountWords(PlainText(body_html)); }
 
 std::optional<std::int64_t> ParseId(std::string_view text) {
   std::int64_t id = 0;
