@@ -17,13 +17,25 @@ const digits = (text, max) => new RegExp(`^\\d{1,${max}}$`).test(text);
 // The provider whose embed `address` makes ("YouTube", …), or null: the server's rules
 // (markdown/embeds.cc), read the same strict way.
 export function embedProvider(address) {
+  // Split as markdown/embeds.cc's Split does, not with URL (which would decode "%64" and fold
+  // "/a/../watch" into an address the server does not recognise).
   const shape = /^https?:\/\/([^/?#]*)([^\s"'<>\\`]*)$/i.exec(address || '');
-  if (!shape || !/^[a-z0-9.-]+$/i.test(shape[1]) || address.length > 2048) return null;
-  let url;
-  try { url = new URL(address); } catch (error) { return null; }
-  const host = url.hostname.toLowerCase().replace(/\.$/, '');
-  const path = url.pathname.split('/').filter(Boolean);
-  const query = url.searchParams;
+  if (!shape || !/^[\x21-\x7e]*$/.test(address) || !/^[^@:%]+$/.test(shape[1]) || address.length > 2048) {
+    return null;
+  }
+  const host = shape[1].toLowerCase().replace(/\.$/, '');
+  let tail = shape[2].replace(/#.*$/, '');
+  const question = tail.indexOf('?');
+  const rawQuery = question < 0 ? '' : tail.slice(question + 1);
+  if (question >= 0) tail = tail.slice(0, question);
+  const path = tail.split('/').filter(Boolean);
+  // The first `key=value` of the query, undecoded (embeds.cc's QueryValue).
+  const query = {
+    get: (key) => {
+      const pair = rawQuery.split('&').find((part) => part.startsWith(key + '='));
+      return pair ? pair.slice(key.length + 1) : null;
+    },
+  };
   const id11 = (text) => /^[A-Za-z0-9_-]{11}$/.test(text || '');
   if ((host === 'youtu.be' && path.length === 1 && id11(path[0])) ||
       (YOUTUBE.includes(host) && ((path.length === 1 && path[0] === 'watch' && id11(query.get('v'))) ||
@@ -32,7 +44,8 @@ export function embedProvider(address) {
   }
   if ((VIMEO.includes(host) && ((path.length <= 2 && digits(path[0], 12) && (path.length === 1 || /^[0-9a-f]{6,20}$/.test(path[1]))) ||
         (path.length === 3 && path[0] === 'channels' && digits(path[2], 12)))) ||
-      (host === 'player.vimeo.com' && path.length === 2 && path[0] === 'video' && digits(path[1], 12))) {
+      (host === 'player.vimeo.com' && path.length === 2 && path[0] === 'video' && digits(path[1], 12) &&
+        (!query.get('h') || /^[0-9a-f]{6,20}$/.test(query.get('h'))))) {
     return 'Vimeo';
   }
   if (SOUNDCLOUD.includes(host) && (path.length === 2 || (path.length === 3 && path[1] === 'sets')) &&

@@ -979,6 +979,9 @@ Result<Response> Desk::PreviewArticle(const auth::Viewer& viewer, std::optional<
     return finish(std::move(response));
   }
   if (!chosen_image.empty()) detail->post.image.url = std::move(chosen_image);
+  // Facades and charts run nothing here: boxes saying what each is stand in for them.
+  detail->post.body_html =
+      markdown::WithStandIns(detail->post.body_html, body_policy_.filter().embeds);
   if (!article_preview_) return Fail(ErrorCode::kUnavailable, "The preview is not available.");
   auto page = article_preview_(std::move(*detail));
   if (!page) return tl::unexpected(page.error());

@@ -487,4 +487,61 @@ std::string Render(const Embed& embed) {
   return out;
 }
 
+std::string RenderStandIn(const Embed& embed) {
+  if (embed.kind == EmbedKind::kCard) return Render(embed);
+  std::string out = "<figure class=\"embed embed-" + embed.provider + " embed-stand-in";
+  if (embed.kind == EmbedKind::kFacade) out += " " + embed.detail;
+  out += "\"";
+  Attribute(out, "data-embed-url", embed.url);
+  out += "><span class=\"embed-stand-in-box\"><span class=\"embed-provider\">";
+  Text(out, embed.name);
+  out += "</span> <span class=\"embed-title\">";
+  Text(out, embed.title);
+  out += "</span> <a class=\"embed-address\"";
+  Attribute(out, "href", embed.url);
+  out += ">";
+  Text(out, Shown(embed.url));
+  out += "</a> <span class=\"embed-note\">";
+  if (embed.kind == EmbedKind::kFacade) {
+    Text(out, "On the article: a play button here, and " + embed.name +
+                  "'s player once a reader presses it.");
+  } else {
+    Text(out, "On the article: the chart itself, in a frame from " + embed.name + ".");
+  }
+  out += "</span></span></figure>";
+  return out;
+}
+
+std::string WithStandIns(std::string_view html, const std::vector<std::string>& enabled) {
+  static constexpr std::string_view kOpening = "<figure class=\"embed embed-";
+  static constexpr std::string_view kUrl = "data-embed-url=\"";
+  static constexpr std::string_view kClosing = "</figure>";
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    const size_t start = html.find(kOpening, at);
+    if (start == std::string_view::npos) break;
+    const size_t tag_end = html.find('>', start);
+    const size_t url = html.find(kUrl, start);
+    const size_t end = html.find(kClosing, start);
+    if (tag_end == std::string_view::npos || end == std::string_view::npos) break;
+    std::optional<Embed> embed;
+    if (url != std::string_view::npos && url < tag_end) {
+      const size_t value = url + kUrl.size();
+      const size_t quote = html.find('"', value);
+      if (quote != std::string_view::npos && quote < tag_end)
+        embed = Recognise(DecodeEntities(html.substr(value, quote - value)), enabled);
+    }
+    const size_t after = end + kClosing.size();
+    out.append(html.substr(at, start - at));
+    if (embed && embed->kind != EmbedKind::kCard)
+      out += RenderStandIn(*embed);
+    else
+      out.append(html.substr(start, after - start));
+    at = after;
+  }
+  out.append(html.substr(at));
+  return out;
+}
+
 }  // namespace broadsheet::markdown
