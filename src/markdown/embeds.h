@@ -16,6 +16,10 @@
 // (html_filter.h) writes such a figure again from its address alone, so stored and restored
 // bodies keep their embeds and no hand-written figure can become anything else.
 //
+// The providers' names and hosts come from providers/providers.json, compiled into the library
+// and bundled by the desk's editor (editor/src/embed.js), whose reader of addresses follows the
+// same rules; tests/vectors/embeds.json holds both to the same answers.
+//
 // Stateless and thread-safe.
 #pragma once
 

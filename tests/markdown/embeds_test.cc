@@ -108,6 +108,23 @@ TEST(Embeds, RecognisesTheSharedTableOfAddresses) {
   }
 }
 
+// The providers' names and hosts are the file the editor bundles too.
+TEST(Embeds, ProvidersAndFrameHostsAreTheProvidersFile) {
+  std::ifstream file(BROADSHEET_SOURCE_DIR "/src/markdown/providers/providers.json");
+  ASSERT_TRUE(file);
+  const auto providers = nlohmann::json::parse(file).at("providers");
+  std::vector<std::string> names, frames;
+  for (const auto& provider : providers) {
+    names.push_back(provider.at("provider").get<std::string>());
+    if (!provider.at("frame_host").get<std::string>().empty())
+      frames.push_back(provider.at("frame_host").get<std::string>());
+  }
+  EXPECT_EQ(EmbedProviders(), names);
+  EXPECT_EQ(EmbedFrameHosts(All()), frames);
+  EXPECT_EQ(Recognise("https://vimeo.com/76979871", All())->name,
+            providers.at(1).at("name").get<std::string>());
+}
+
 TEST(Embeds, RefusesLookalikesAndOddIdentifiers) {
   for (const char* url : {
            "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
