@@ -6,63 +6,79 @@
 import { Plugin, TextSelection } from 'prosemirror-state';
 import { Decoration, DecorationSet } from 'prosemirror-view';
 
-const YOUTUBE = ['youtube.com', 'www.youtube.com', 'm.youtube.com', 'youtube-nocookie.com', 'www.youtube-nocookie.com'];
-const VIMEO = ['vimeo.com', 'www.vimeo.com'];
-const SOUNDCLOUD = ['soundcloud.com', 'www.soundcloud.com', 'm.soundcloud.com'];
-const X = ['x.com', 'www.x.com', 'mobile.x.com', 'twitter.com', 'www.twitter.com', 'mobile.twitter.com'];
-const KNOWN = /(^|\.)(youtube\.com|youtu\.be|youtube-nocookie\.com|vimeo\.com|soundcloud\.com|dwcdn\.net|datawrapper\.de|flourish\.studio|uri\.sh|x\.com|twitter\.com|bsky\.app)$/;
+import data from '../../src/markdown/providers/providers.json' with { type: 'json' };
+
+// The providers' names and hosts, from the file the server compiles in (src/markdown/providers/).
+const providers = Object.fromEntries(data.providers.map((entry) => [entry.provider, entry]));
+const hosts = (provider, role) => providers[provider].hosts[role] || [];
+const named = (provider) => providers[provider].name;
+const escapeDots = (domain) => domain.replace(/\./g, '\\.');
+const KNOWN = new RegExp(`(^|\\.)(${data.known_domains.map(escapeDots).join('|')})$`);
 const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const digits = (text, max) => new RegExp(`^\\d{1,${max}}$`).test(text);
 
 // The provider whose embed `address` makes ("YouTube", …), or null: the server's rules
 // (markdown/embeds.cc), read the same strict way.
 export function embedProvider(address) {
+  // Split as markdown/embeds.cc's Split does, not with URL (which would decode "%64" and fold
+  // "/a/../watch" into an address the server does not recognise).
   const shape = /^https?:\/\/([^/?#]*)([^\s"'<>\\`]*)$/i.exec(address || '');
-  if (!shape || !/^[a-z0-9.-]+$/i.test(shape[1]) || address.length > 2048) return null;
-  let url;
-  try { url = new URL(address); } catch (error) { return null; }
-  const host = url.hostname.toLowerCase().replace(/\.$/, '');
-  const path = url.pathname.split('/').filter(Boolean);
-  const query = url.searchParams;
+  if (!shape || !/^[\x21-\x7e]*$/.test(address) || !/^[^@:%]+$/.test(shape[1]) || address.length > 2048) {
+    return null;
+  }
+  const host = shape[1].toLowerCase().replace(/\.$/, '');
+  let tail = shape[2].replace(/#.*$/, '');
+  const question = tail.indexOf('?');
+  const rawQuery = question < 0 ? '' : tail.slice(question + 1);
+  if (question >= 0) tail = tail.slice(0, question);
+  const path = tail.split('/').filter(Boolean);
+  // The first `key=value` of the query, undecoded (embeds.cc's QueryValue).
+  const query = {
+    get: (key) => {
+      const pair = rawQuery.split('&').find((part) => part.startsWith(key + '='));
+      return pair ? pair.slice(key.length + 1) : null;
+    },
+  };
   const id11 = (text) => /^[A-Za-z0-9_-]{11}$/.test(text || '');
-  if ((host === 'youtu.be' && path.length === 1 && id11(path[0])) ||
-      (YOUTUBE.includes(host) && ((path.length === 1 && path[0] === 'watch' && id11(query.get('v'))) ||
+  if ((hosts('youtube', 'short').includes(host) && path.length === 1 && id11(path[0])) ||
+      (hosts('youtube', 'page').includes(host) && ((path.length === 1 && path[0] === 'watch' && id11(query.get('v'))) ||
         (path.length === 2 && ['shorts', 'embed', 'live'].includes(path[0]) && id11(path[1]))))) {
-    return 'YouTube';
+    return named('youtube');
   }
-  if ((VIMEO.includes(host) && ((path.length <= 2 && digits(path[0], 12) && (path.length === 1 || /^[0-9a-f]{6,20}$/.test(path[1]))) ||
+  if ((hosts('vimeo', 'page').includes(host) && ((path.length <= 2 && digits(path[0], 12) && (path.length === 1 || /^[0-9a-f]{6,20}$/.test(path[1]))) ||
         (path.length === 3 && path[0] === 'channels' && digits(path[2], 12)))) ||
-      (host === 'player.vimeo.com' && path.length === 2 && path[0] === 'video' && digits(path[1], 12))) {
-    return 'Vimeo';
+      (hosts('vimeo', 'player').includes(host) && path.length === 2 && path[0] === 'video' && digits(path[1], 12) &&
+        (!query.get('h') || /^[0-9a-f]{6,20}$/.test(query.get('h'))))) {
+    return named('vimeo');
   }
-  if (SOUNDCLOUD.includes(host) && (path.length === 2 || (path.length === 3 && path[1] === 'sets')) &&
+  if (hosts('soundcloud', 'page').includes(host) && (path.length === 2 || (path.length === 3 && path[1] === 'sets')) &&
       path.every((segment) => /^[A-Za-z0-9_-]{1,100}$/.test(segment))) {
-    return 'SoundCloud';
+    return named('soundcloud');
   }
-  if ((host === 'datawrapper.dwcdn.net' && (path.length === 1 || path.length === 2) &&
+  if ((hosts('datawrapper', 'chart').includes(host) && (path.length === 1 || path.length === 2) &&
         /^[A-Za-z0-9]{5,10}$/.test(path[0]) && (path.length === 1 || digits(path[1], 4))) ||
-      (['datawrapper.de', 'www.datawrapper.de'].includes(host) && path.length === 2 && path[0] === '_' &&
+      (hosts('datawrapper', 'page').includes(host) && path.length === 2 && path[0] === '_' &&
         /^[A-Za-z0-9]{5,10}$/.test(path[1]))) {
-    return 'Datawrapper';
+    return named('datawrapper');
   }
-  if (((host === 'public.flourish.studio' && path.length === 2) ||
-       (host === 'flo.uri.sh' && path.length === 3 && path[2] === 'embed')) &&
+  if (((hosts('flourish', 'page').includes(host) && path.length === 2) ||
+       (hosts('flourish', 'chart').includes(host) && path.length === 3 && path[2] === 'embed')) &&
       ['visualisation', 'story'].includes(path[0]) && digits(path[1], 12)) {
-    return 'Flourish';
+    return named('flourish');
   }
-  if (X.includes(host) && path.length === 3 && ['status', 'statuses'].includes(path[1]) &&
+  if (hosts('x', 'page').includes(host) && path.length === 3 && ['status', 'statuses'].includes(path[1]) &&
       /^\w{1,15}$/.test(path[0]) && digits(path[2], 20)) {
-    return 'X';
+    return named('x');
   }
-  if (host === 'bsky.app' && path.length === 4 && path[0] === 'profile' && path[2] === 'post' &&
+  if (hosts('bluesky', 'page').includes(host) && path.length === 4 && path[0] === 'profile' && path[2] === 'post' &&
       /^[A-Za-z0-9]{1,64}$/.test(path[3]) &&
       (/^did:plc:[a-z2-7]{24}$/.test(path[1]) || HOST.test(path[1].toLowerCase()))) {
-    return 'Bluesky';
+    return named('bluesky');
   }
   const account = /^@(\w{1,30})(@([A-Za-z0-9.-]+))?$/.exec(path[0] || '');
   if (HOST.test(host) && !KNOWN.test(host) && path.length === 2 && account && digits(path[1], 20) &&
       (!account[3] || HOST.test(account[3].toLowerCase()))) {
-    return 'Mastodon';
+    return named('mastodon');
   }
   return null;
 }

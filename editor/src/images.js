@@ -28,22 +28,56 @@ export function heldPastedImages() {
   return pendingPastes.size;
 }
 
-// "Caption | Credit" and "#wide" as the server reads them (src/content/figure.h).
+// "Caption | Credit" and "#wide" as the server reads them (src/content/figure.h): a "|" in the
+// caption or credit is written "\\|" and a backslash before "\\" or "|" is doubled, so the credit
+// follows the last " | " that is not escaped. tests/vectors/figure-titles.json holds both sides
+// to the same table.
+const escaped = (text, i) => text[i] === '\\' && (text[i + 1] === '\\' || text[i + 1] === '|');
+// The server's Trim: ASCII spaces, tabs and line ends only (String.trim would take NBSP too).
+const trimAscii = (text) => text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+
+function readTitlePart(text) {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (escaped(text, i)) i++;
+    out += text[i];
+  }
+  return out;
+}
+
+function writeTitlePart(text) {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '|' || escaped(text, i)) out += '\\';
+    out += text[i];
+  }
+  return out;
+}
+
 export function figureParts(src, title) {
   const hash = (src || '').indexOf('#');
   const fragment = hash < 0 ? '' : src.slice(hash + 1);
   const text = title || '';
-  const cut = text.lastIndexOf(' | ');
+  let cut = -1;
+  for (let i = 0; i < text.length; i++) {
+    if (escaped(text, i)) i++;
+    else if (text.startsWith(' | ', i)) cut = i;
+  }
   return {
     url: hash < 0 ? src : src.slice(0, hash),
     align: ['wide', 'left', 'right'].includes(fragment) ? fragment : '',
-    caption: (cut < 0 ? text : text.slice(0, cut)).trim(),
-    credit: cut < 0 ? '' : text.slice(cut + 3).trim(),
+    caption: readTitlePart(trimAscii(cut < 0 ? text : text.slice(0, cut))),
+    credit: cut < 0 ? '' : readTitlePart(trimAscii(text.slice(cut + 3))),
   };
 }
 
+// The title holding `caption` and `credit`, as content::FigureTitle writes it.
+export function figureTitle(caption, credit) {
+  return writeTitlePart(caption || '') + (credit ? ` | ${writeTitlePart(credit)}` : '');
+}
+
 export function figureAttrs({ url, align, alt, caption, credit }) {
-  const title = caption + (credit ? ` | ${credit}` : '');
+  const title = figureTitle(caption, credit);
   return { src: url + (align ? `#${align}` : ''), alt: alt || null, title: title || null };
 }
 
@@ -151,11 +185,17 @@ export class ImageUploads {
         pendingPastes.clear();
         if (!found.length) return null;
         const tr = state.tr;
+        const batch = [];
         for (const { pos, id } of found.reverse()) {
           tr.delete(pos, pos + 1);
           const pending = held.get(id);
-          if (pending) setTimeout(() => uploads().start(pending.file, tr.mapping.map(pos), pending.alt), 0);
+          if (pending) batch.unshift({ file: pending.file, alt: pending.alt, pos });
         }
+        // Positions after every deletion; one picture gets the usual dialog, several (a Word
+        // document's, say) one dialog for them all.
+        for (const item of batch) item.pos = tr.mapping.map(item.pos);
+        if (batch.length === 1) setTimeout(() => uploads().start(batch[0].file, batch[0].pos, batch[0].alt), 0);
+        else if (batch.length > 1) setTimeout(() => uploads().startBatch(batch), 0);
         return tr;
       },
     });
@@ -226,6 +266,159 @@ export class ImageUploads {
         this.say(`${name} was not added: ${error.message} Your text is unchanged.`);
       }
     });
+  }
+
+  // Several pictures from one paste or document: a placeholder for each now, then one dialog
+  // listing them all (thumbnail, alt text, caption and credit each), then their uploads one
+  // after another. Cancelling leaves them all out, as declining one picture does.
+  startBatch(items) {
+    if (!this.token) {
+      this.say('Your role does not allow uploading images: ask an editor to add these ones.');
+      return;
+    }
+    const placed = items.map((item) => ({ ...item, id: String(nextId++), name: item.file.name || 'image' }));
+    // Placed from the last so that each position is still the one the paste left.
+    for (const item of [...placed].reverse()) {
+      this.view.dispatch(this.view.state.tr.setMeta(placeholders, { add: { id: item.id, pos: item.pos, name: item.name } }));
+    }
+    this.queue = this.queue.then(async () => {
+      const chosen = await this.askAll(placed);
+      if (!chosen) {
+        for (const item of placed) this.finish(item.id, null);
+        this.say(`The ${placed.length} pictures were not added; the rest of the text is in.`);
+        return;
+      }
+      let added = 0;
+      const failed = [];
+      for (const [index, item] of placed.entries()) {
+        this.say(`Uploading picture ${index + 1} of ${placed.length}…`);
+        try {
+          const uploaded = await this.upload(item.file, chosen[index]);
+          this.finish(item.id, { ...chosen[index], url: uploaded.url });
+          added++;
+        } catch (error) {
+          this.finish(item.id, null);
+          failed.push(`picture ${index + 1}: ${error.message}`);
+        }
+      }
+      this.say(failed.length
+        ? `${added} of ${placed.length} pictures were added; not added: ${failed.join(' ')}`
+        : `The ${placed.length} pictures were added to the text and to the media library.`);
+    });
+  }
+
+  // The dialog for several pictures; resolves with each one's details, or null when cancelled.
+  askAll(items) {
+    const dialog = this.batchDialog || (this.batchDialog = this.buildBatchDialog());
+    const list = dialog.querySelector('ol');
+    list.replaceChildren();
+    dialog.querySelector('h2').textContent = `Add ${items.length} pictures`;
+    dialog.querySelector('.writing-image-error').hidden = true;
+    for (const [index, item] of items.entries()) {
+      const n = index + 1;
+      const entry = document.createElement('li');
+      entry.className = 'writing-batch-item';
+      const thumb = document.createElement('img');
+      thumb.alt = '';
+      thumb.className = 'writing-batch-thumb';
+      const reader = new FileReader();
+      reader.onload = () => { thumb.src = reader.result; };
+      reader.readAsDataURL(item.file);
+      const fields = document.createElement('div');
+      const field = (kind, label, control) => {
+        const paragraph = document.createElement('p');
+        const caption = document.createElement('label');
+        control.id = `writing-batch-${kind}-${n}`;
+        caption.htmlFor = control.id;
+        caption.textContent = label;
+        paragraph.append(caption, control);
+        fields.append(paragraph);
+        return control;
+      };
+      const alt = field('alt', `Alt text for picture ${n}`, document.createElement('textarea'));
+      alt.rows = 2;
+      alt.maxLength = 500;
+      alt.value = item.alt || '';
+      const decorative = document.createElement('input');
+      decorative.type = 'checkbox';
+      const check = field('decorative', `Picture ${n} is decorative (no alt text)`, decorative);
+      check.parentElement.className = 'check';
+      check.parentElement.prepend(decorative);
+      decorative.addEventListener('change', () => { alt.disabled = decorative.checked; });
+      const text = (kind, label, max) => {
+        const input = document.createElement('input');
+        input.type = 'text';
+        input.maxLength = max;
+        return field(kind, label, input);
+      };
+      text('caption', `Caption for picture ${n}`, 1000);
+      text('credit', `Credit for picture ${n}`, 300).placeholder = 'Photo: …';
+      const name = document.createElement('p');
+      name.className = 'writing-batch-name';
+      name.textContent = `Picture ${n}: ${item.name}`;
+      entry.append(thumb, name, fields);
+      list.append(entry);
+    }
+    dialog.returnValue = '';
+    return new Promise((resolve) => {
+      this.resolveBatch = resolve;
+      dialog.showModal();
+      dialog.querySelector('textarea').focus();
+    });
+  }
+
+  buildBatchDialog() {
+    const dialog = document.createElement('dialog');
+    dialog.className = 'writing-image-dialog writing-batch-dialog';
+    dialog.setAttribute('aria-labelledby', 'writing-batch-title');
+    dialog.innerHTML =
+      '<form method="dialog">' +
+      '<h2 id="writing-batch-title">Add pictures</h2>' +
+      '<p>Each picture goes to the media library and into the text where it stood.</p>' +
+      '<ol class="writing-batch-list"></ol>' +
+      '<p class="writing-image-error" role="alert" hidden></p>' +
+      '<p class="writing-dialog-actions"><button value="apply">Upload all</button> ' +
+      '<button value="cancel" class="secondary" formnovalidate>Cancel</button></p>' +
+      '</form>';
+    document.body.append(dialog);
+    const value = (kind, n) => dialog.querySelector(`#writing-batch-${kind}-${n}`);
+    const count = () => dialog.querySelectorAll('.writing-batch-item').length;
+    const error = dialog.querySelector('.writing-image-error');
+    dialog.querySelector('form').addEventListener('submit', (event) => {
+      if ((event.submitter ? event.submitter.value : 'apply') !== 'apply') return;
+      const missing = [];
+      for (let n = 1; n <= count(); n++) {
+        if (!value('decorative', n).checked && !value('alt', n).value.trim()) missing.push(n);
+      }
+      if (missing.length) {
+        event.preventDefault();
+        error.textContent = `Describe ${missing.length === 1 ? 'picture' : 'pictures'} ${missing.join(', ')} ` +
+          `in alt text, or mark ${missing.length === 1 ? 'it' : 'them'} as decorative.`;
+        error.hidden = false;
+        value('alt', missing[0]).focus();
+      }
+    });
+    dialog.addEventListener('close', () => {
+      const resolve = this.resolveBatch;
+      this.resolveBatch = null;
+      if (!resolve) return;
+      if (dialog.returnValue !== 'apply') return resolve(null);
+      const clean = (text) => text.trim().replace(/\s+/g, ' ');
+      const details = [];
+      for (let n = 1; n <= count(); n++) {
+        const decorative = value('decorative', n).checked;
+        details.push({
+          alt: decorative ? '' : clean(value('alt', n).value),
+          decorative,
+          caption: clean(value('caption', n).value),
+          credit: clean(value('credit', n).value),
+          align: '',
+        });
+      }
+      resolve(details);
+      this.view.focus();
+    });
+    return dialog;
   }
 
   async upload(file, details) {

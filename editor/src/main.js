@@ -16,6 +16,7 @@ import { cleanPastedHtml, pasteNotes } from './paste.js';
 import { ImageUploads, ImageView } from './images.js';
 import { DocxImport } from './docx.js';
 import { embedPlugin, buildEmbedDialog } from './embed.js';
+import { countWords } from './words.js';
 
 function mount(textarea) {
   const label = document.querySelector(`label[for="${textarea.id}"]`);
@@ -49,6 +50,27 @@ function mount(textarea) {
   status.className = 'writing-status';
   status.setAttribute('role', 'status');
   status.hidden = true;
+  // The word count under the text (words.js counts as the review queue does), redrawn a moment
+  // after typing stops; not a live region, which would speak at every pause.
+  const count = document.createElement('p');
+  count.className = 'writing-count';
+  let countTimer = 0;
+  const showCount = (doc) => {
+    const words = countWords(doc.textBetween(0, doc.content.size, '\n', '\n'));
+    count.textContent = `${words.toLocaleString()} ${words === 1 ? 'word' : 'words'}`;
+  };
+  const wordCount = new Plugin({
+    view: (view) => {
+      showCount(view.state.doc);
+      return {
+        update(view, previous) {
+          if (view.state.doc.eq(previous.doc)) return;
+          clearTimeout(countTimer);
+          countTimer = setTimeout(() => showCount(view.state.doc), 250);
+        },
+      };
+    },
+  });
   const syncToTextarea = new Plugin({
     view: () => ({
       update(view, previous) {
@@ -78,6 +100,7 @@ function mount(textarea) {
       gapCursor(),
       history(),
       syncToTextarea,
+      wordCount,
       // A dropped Word document is the importer's before the image uploads see the drop.
       ...(docx ? [docx.plugin()] : []),
       ImageUploads.plugin(() => uploads),
@@ -166,7 +189,7 @@ function mount(textarea) {
     note.textContent = unfaithful;
     note.hidden = false;
   }
-  wrapper.append(toolbar.element, note, status, surface);
+  wrapper.append(toolbar.element, note, status, surface, count);
   if (docx) {
     docx.view = view;
     wrapper.append(docx.element);

@@ -286,6 +286,13 @@ const nodes = {
     state.listItemStart = false;
     state.text(text, !state.inAutolink);
   },
+  // As the default, but the title's backslashes are escaped too, so a title holding "\\" or
+  // "\\|" (a figure's escaped pipe, content/figure.h) reads back as it was written.
+  image(state, node) {
+    const title = node.attrs.title;
+    state.write('![' + state.esc(node.attrs.alt || '') + '](' + node.attrs.src.replace(/[()]/g, '\\$&') +
+      (title ? ' "' + title.replace(/[\\"]/g, '\\$&') + '"' : '') + ')');
+  },
   list_item(state, node) {
     state.listItemStart = true;
     state.renderContent(node);

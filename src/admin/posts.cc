@@ -10,6 +10,7 @@
 
 #include "admin/desk.h"
 #include "content/figure.h"
+#include "content/words.h"
 #include "core/diff.h"
 #include "core/text.h"
 #include "markdown/embeds.h"
@@ -125,17 +126,8 @@ EditorFields FieldsFromPost(const PostDetail& detail, const TimeZone& zone) {
   return fields;
 }
 
-// Words in a post's body as readers see it, for the review queue.
-int CountWords(const std::string& body_html) {
-  int words = 0;
-  bool in_word = false;
-  for (unsigned char c : PlainText(body_html)) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words;
-}
+// Words in a post's body as readers see it, for the review queue (content/words.h).
+int CountWords(const std::string& body_html) { return content::CountWords(PlainText(body_html)); }
 
 std::optional<std::int64_t> ParseId(std::string_view text) {
   std::int64_t id = 0;
@@ -987,6 +979,9 @@ Result<Response> Desk::PreviewArticle(const auth::Viewer& viewer, std::optional<
     return finish(std::move(response));
   }
   if (!chosen_image.empty()) detail->post.image.url = std::move(chosen_image);
+  // Facades and charts run nothing here: boxes saying what each is stand in for them.
+  detail->post.body_html =
+      markdown::WithStandIns(detail->post.body_html, body_policy_.filter().embeds);
   if (!article_preview_) return Fail(ErrorCode::kUnavailable, "The preview is not available.");
   auto page = article_preview_(std::move(*detail));
   if (!page) return tl::unexpected(page.error());

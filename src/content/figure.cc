@@ -31,6 +31,31 @@ ImageSources SourcesOf(const MediaItem& media) {
   return sources;
 }
 
+namespace {
+
+// A caption's or credit's text as the title holds it: '|' as "\\|", and a backslash doubled
+// where it stands before '\\' or '|' (any other backslash is itself).
+void AppendTitlePart(std::string& title, std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '|' ||
+        (c == '\\' && i + 1 < text.size() && (text[i + 1] == '\\' || text[i + 1] == '|')))
+      title += '\\';
+    title += c;
+  }
+}
+
+std::string ReadTitlePart(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '\\' || text[i + 1] == '|')) ++i;
+    out += text[i];
+  }
+  return out;
+}
+
+}  // namespace
+
 FigureParts ParseFigure(std::string_view url, std::string_view title) {
   FigureParts parts;
   const size_t hash = url.find('#');
@@ -40,14 +65,31 @@ FigureParts ParseFigure(std::string_view url, std::string_view title) {
     if (fragment == "wide" || fragment == "left" || fragment == "right")
       parts.align = std::string(fragment);
   }
-  const size_t separator = title.rfind(" | ");
+  // The credit follows the last " | " that is not an escaped "\\|".
+  size_t separator = std::string_view::npos;
+  for (size_t i = 0; i < title.size(); ++i) {
+    if (title[i] == '\\' && i + 1 < title.size() && (title[i + 1] == '\\' || title[i + 1] == '|'))
+      ++i;
+    else if (title.substr(i, 3) == " | ")
+      separator = i;
+  }
   if (separator == std::string_view::npos) {
-    parts.caption = std::string(Trim(title));
+    parts.caption = ReadTitlePart(Trim(title));
   } else {
-    parts.caption = std::string(Trim(title.substr(0, separator)));
-    parts.credit = std::string(Trim(title.substr(separator + 3)));
+    parts.caption = ReadTitlePart(Trim(title.substr(0, separator)));
+    parts.credit = ReadTitlePart(Trim(title.substr(separator + 3)));
   }
   return parts;
+}
+
+std::string FigureTitle(std::string_view caption, std::string_view credit) {
+  std::string title;
+  AppendTitlePart(title, caption);
+  if (!credit.empty()) {
+    title += " | ";
+    AppendTitlePart(title, credit);
+  }
+  return title;
 }
 
 std::string FigureMarkdown(const MediaItem& media) {
@@ -56,8 +98,7 @@ std::string FigureMarkdown(const MediaItem& media) {
     if (c == '\\' || c == '[' || c == ']') alt += '\\';
     alt += (c == '\n' || c == '\r') ? ' ' : c;
   }
-  std::string title = media.caption;
-  if (!media.credit.empty()) title += " | " + media.credit;
+  const std::string title = FigureTitle(media.caption, media.credit);
   std::string markdown = "![" + alt + "](" + media.url;
   if (!title.empty()) {
     markdown += " \"";

@@ -4,9 +4,12 @@
 //
 // is stored as a <figure> whose <picture> offers the upload's WebP and resized variants
 // (srcset, sizes, width and height from its media record, loading="lazy"), with the caption and
-// the credit below it. The title holds the caption, then optionally " | " and the credit (split
-// at the last " | "); the address's fragment chooses the layout: none (the column), #wide,
-// #left or #right (the theme's alignwide, alignleft and alignright). docs/content-format.md is
+// the credit below it. The title holds the caption, then optionally " | " and the credit; a "|"
+// inside either is written "\|" and a backslash before "\" or "|" is doubled (in the Markdown,
+// which escapes the title's backslashes again, "\\|"), so the credit follows the last " | "
+// that is not escaped; a title written before this rule, with several " | ", still splits at
+// the last one. The address's fragment chooses the layout: none (the column), #wide, #left or
+// #right (the theme's alignwide, alignleft and alignright). docs/content-format.md is
 // the writer's description; the editor (editor/src/markdown.js) writes exactly this form.
 //
 // An image that is not a media library upload, or not alone in its paragraph, stays the plain
@@ -42,6 +45,11 @@ struct FigureParts {
   std::string credit;
 };
 FigureParts ParseFigure(std::string_view url, std::string_view title);
+
+// The title that holds `caption` and `credit` (ParseFigure reads them back exactly, once
+// trimmed). tests/vectors/figure-titles.json is the table the editor's figureParts and
+// figureTitle are held to as well.
+std::string FigureTitle(std::string_view caption, std::string_view credit);
 
 // The Markdown that places `media` as a figure, with its alt text, caption and credit.
 std::string FigureMarkdown(const MediaItem& media);

@@ -2,11 +2,70 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
 
+#include "core/embedded.h"
 #include "core/text.h"
+
+namespace broadsheet::embedded {
+// src/markdown/providers/, compiled into this library (src/markdown/CMakeLists.txt).
+const std::vector<File>& EmbedProviderData();
+}  // namespace broadsheet::embedded
 
 namespace broadsheet::markdown {
 namespace {
+
+// providers.json: each provider's name for readers, the host its player or chart is framed
+// from, and its hosts by role ("page", "short", "player", "chart"); the editor bundles the
+// same file (editor/src/embed.js).
+struct ProviderData {
+  std::string name;
+  std::string frame_host;
+  std::map<std::string, std::vector<std::string>, std::less<>> hosts;
+};
+
+struct ProvidersFile {
+  std::map<std::string, ProviderData, std::less<>> providers;
+  std::vector<std::string> known_domains;
+};
+
+const ProvidersFile& Data() {
+  static const ProvidersFile data = [] {
+    ProvidersFile file;
+    for (const auto& embedded : embedded::EmbedProviderData()) {
+      if (embedded.path != "providers.json") continue;
+      // Compiled in and tested: a file that does not parse is a build defect, not input.
+      const auto json = nlohmann::json::parse(embedded.data);
+      for (const auto& entry : json.at("providers")) {
+        ProviderData provider;
+        provider.name = entry.at("name").get<std::string>();
+        provider.frame_host = entry.at("frame_host").get<std::string>();
+        for (const auto& [role, hosts] : entry.at("hosts").items())
+          provider.hosts[role] = hosts.get<std::vector<std::string>>();
+        file.providers[entry.at("provider").get<std::string>()] = std::move(provider);
+      }
+      file.known_domains = json.at("known_domains").get<std::vector<std::string>>();
+    }
+    return file;
+  }();
+  return data;
+}
+
+const ProviderData& Of(std::string_view provider) {
+  const auto found = Data().providers.find(provider);
+  if (found == Data().providers.end()) std::abort();  // providers.json lacks a provider
+  return found->second;
+}
+
+// Whether `host` is one of `provider`'s hosts for `role`.
+bool HostIs(const std::string& host, std::string_view provider, std::string_view role) {
+  const auto& hosts = Of(provider).hosts;
+  const auto found = hosts.find(role);
+  return found != hosts.end() &&
+         std::find(found->second.begin(), found->second.end(), host) != found->second.end();
+}
 
 // What Recognise reads of an address.
 struct Address {
@@ -121,10 +180,6 @@ bool IsHostName(std::string_view host) {
   return true;
 }
 
-bool HostIn(const std::string& host, std::initializer_list<std::string_view> hosts) {
-  return std::find(hosts.begin(), hosts.end(), host) != hosts.end();
-}
-
 // YouTube's start time: "90", "90s" or "1h2m3s"; 0 when absent or unreadable.
 long StartSeconds(std::string_view value) {
   if (value.empty() || value.size() > 12) return 0;
@@ -149,10 +204,9 @@ long StartSeconds(std::string_view value) {
 std::optional<Embed> YouTube(const Address& a) {
   std::string_view id;
   bool portrait = false;
-  if (HostIn(a.host, {"youtu.be"})) {
+  if (HostIs(a.host, "youtube", "short")) {
     if (a.path.size() == 1) id = a.path[0];
-  } else if (HostIn(a.host, {"youtube.com", "www.youtube.com", "m.youtube.com",
-                             "youtube-nocookie.com", "www.youtube-nocookie.com"})) {
+  } else if (HostIs(a.host, "youtube", "page")) {
     if (a.path.size() == 1 && a.path[0] == "watch") {
       id = QueryValue(a.query, "v");
     } else if (a.path.size() == 2 &&
@@ -167,7 +221,7 @@ std::optional<Embed> YouTube(const Address& a) {
   const std::string time = start > 0 ? std::to_string(start) : "";
   Embed embed;
   embed.provider = "youtube";
-  embed.name = "YouTube";
+  embed.name = Of("youtube").name;
   embed.kind = EmbedKind::kFacade;
   embed.url = portrait ? "https://www.youtube.com/shorts/" + std::string(id)
                        : "https://www.youtube.com/watch?v=" + std::string(id);
@@ -182,21 +236,21 @@ std::optional<Embed> YouTube(const Address& a) {
 
 std::optional<Embed> Vimeo(const Address& a) {
   std::string_view id, hash;
-  if (HostIn(a.host, {"vimeo.com", "www.vimeo.com"})) {
+  if (HostIs(a.host, "vimeo", "page")) {
     if (a.path.size() == 1 || a.path.size() == 2) {
       id = a.path[0];
       if (a.path.size() == 2) hash = a.path[1];
     } else if (a.path.size() == 3 && a.path[0] == "channels") {
       id = a.path[2];
     }
-  } else if (a.host == "player.vimeo.com" && a.path.size() == 2 && a.path[0] == "video") {
+  } else if (HostIs(a.host, "vimeo", "player") && a.path.size() == 2 && a.path[0] == "video") {
     id = a.path[1];
     hash = QueryValue(a.query, "h");
   }
   if (!IsNumber(id, 12) || (!hash.empty() && !IsHex(hash, 6, 20))) return std::nullopt;
   Embed embed;
   embed.provider = "vimeo";
-  embed.name = "Vimeo";
+  embed.name = Of("vimeo").name;
   embed.kind = EmbedKind::kFacade;
   embed.url = "https://vimeo.com/" + std::string(id);
   embed.frame_url = "https://player.vimeo.com/video/" + std::string(id) + "?dnt=1&autoplay=1";
@@ -211,8 +265,7 @@ std::optional<Embed> Vimeo(const Address& a) {
 }
 
 std::optional<Embed> SoundCloud(const Address& a) {
-  if (!HostIn(a.host, {"soundcloud.com", "www.soundcloud.com", "m.soundcloud.com"}))
-    return std::nullopt;
+  if (!HostIs(a.host, "soundcloud", "page")) return std::nullopt;
   const bool set = a.path.size() == 3 && a.path[1] == "sets";
   if (!(a.path.size() == 2 || set)) return std::nullopt;
   for (std::string_view segment : a.path) {
@@ -225,7 +278,7 @@ std::optional<Embed> SoundCloud(const Address& a) {
     encoded.replace(at, 1, "%2F");
   Embed embed;
   embed.provider = "soundcloud";
-  embed.name = "SoundCloud";
+  embed.name = Of("soundcloud").name;
   embed.kind = EmbedKind::kFacade;
   embed.url = "https://soundcloud.com/" + path;
   embed.frame_url = "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2F" +
@@ -238,17 +291,16 @@ std::optional<Embed> SoundCloud(const Address& a) {
 
 std::optional<Embed> Datawrapper(const Address& a) {
   std::string_view id, version;
-  if (a.host == "datawrapper.dwcdn.net" && (a.path.size() == 1 || a.path.size() == 2)) {
+  if (HostIs(a.host, "datawrapper", "chart") && (a.path.size() == 1 || a.path.size() == 2)) {
     id = a.path[0];
     if (a.path.size() == 2) version = a.path[1];
-  } else if (HostIn(a.host, {"datawrapper.de", "www.datawrapper.de"}) && a.path.size() == 2 &&
-             a.path[0] == "_") {
+  } else if (HostIs(a.host, "datawrapper", "page") && a.path.size() == 2 && a.path[0] == "_") {
     id = a.path[1];
   }
   if (!Matches(id, 5, 10) || (!version.empty() && !IsNumber(version, 4))) return std::nullopt;
   Embed embed;
   embed.provider = "datawrapper";
-  embed.name = "Datawrapper";
+  embed.name = Of("datawrapper").name;
   embed.kind = EmbedKind::kFrame;
   embed.url = "https://datawrapper.dwcdn.net/" + std::string(id) + "/";
   if (!version.empty()) embed.url += std::string(version) + "/";
@@ -260,10 +312,10 @@ std::optional<Embed> Datawrapper(const Address& a) {
 
 std::optional<Embed> Flourish(const Address& a) {
   std::string_view kind, id;
-  if (a.host == "public.flourish.studio" && a.path.size() == 2) {
+  if (HostIs(a.host, "flourish", "page") && a.path.size() == 2) {
     kind = a.path[0];
     id = a.path[1];
-  } else if (a.host == "flo.uri.sh" && a.path.size() == 3 && a.path[2] == "embed") {
+  } else if (HostIs(a.host, "flourish", "chart") && a.path.size() == 3 && a.path[2] == "embed") {
     kind = a.path[0];
     id = a.path[1];
   }
@@ -271,7 +323,7 @@ std::optional<Embed> Flourish(const Address& a) {
   const std::string where = std::string(kind) + "/" + std::string(id);
   Embed embed;
   embed.provider = "flourish";
-  embed.name = "Flourish";
+  embed.name = Of("flourish").name;
   embed.kind = EmbedKind::kFrame;
   embed.url = "https://public.flourish.studio/" + where + "/";
   embed.frame_url = "https://flo.uri.sh/" + where + "/embed";
@@ -280,10 +332,10 @@ std::optional<Embed> Flourish(const Address& a) {
   return embed;
 }
 
-Embed Card(std::string provider, std::string name, std::string url, std::string detail) {
+Embed Card(std::string provider, std::string url, std::string detail) {
   Embed embed;
+  embed.name = Of(provider).name;
   embed.provider = std::move(provider);
-  embed.name = std::move(name);
   embed.kind = EmbedKind::kCard;
   embed.url = std::move(url);
   embed.label = "View this post on " + embed.name;
@@ -292,19 +344,18 @@ Embed Card(std::string provider, std::string name, std::string url, std::string 
 }
 
 std::optional<Embed> X(const Address& a) {
-  if (!HostIn(a.host, {"x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com",
-                       "mobile.twitter.com"}) ||
-      a.path.size() != 3 || (a.path[1] != "status" && a.path[1] != "statuses") ||
-      !Matches(a.path[0], 1, 15, "_") || !IsNumber(a.path[2], 20)) {
+  if (!HostIs(a.host, "x", "page") || a.path.size() != 3 ||
+      (a.path[1] != "status" && a.path[1] != "statuses") || !Matches(a.path[0], 1, 15, "_") ||
+      !IsNumber(a.path[2], 20)) {
     return std::nullopt;
   }
   const std::string user(a.path[0]);
-  return Card("x", "X", "https://x.com/" + user + "/status/" + std::string(a.path[2]), "@" + user);
+  return Card("x", "https://x.com/" + user + "/status/" + std::string(a.path[2]), "@" + user);
 }
 
 std::optional<Embed> Bluesky(const Address& a) {
-  if (a.host != "bsky.app" || a.path.size() != 4 || a.path[0] != "profile" || a.path[2] != "post" ||
-      !Matches(a.path[3], 1, 64)) {
+  if (!HostIs(a.host, "bluesky", "page") || a.path.size() != 4 || a.path[0] != "profile" ||
+      a.path[2] != "post" || !Matches(a.path[3], 1, 64)) {
     return std::nullopt;
   }
   const std::string_view handle = a.path[1];
@@ -315,16 +366,12 @@ std::optional<Embed> Bluesky(const Address& a) {
   if (!did && !IsHostName(handle)) return std::nullopt;
   std::string lower(handle);
   if (!did) std::transform(lower.begin(), lower.end(), lower.begin(), Lower);
-  return Card("bluesky", "Bluesky",
-              "https://bsky.app/profile/" + lower + "/post/" + std::string(a.path[3]),
+  return Card("bluesky", "https://bsky.app/profile/" + lower + "/post/" + std::string(a.path[3]),
               did ? "" : "@" + lower);
 }
 
 bool IsKnownProviderHost(const std::string& host) {
-  for (std::string_view suffix :
-       {"youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "soundcloud.com",
-        "dwcdn.net", "datawrapper.de", "flourish.studio", "uri.sh", "x.com", "twitter.com",
-        "bsky.app"}) {
+  for (const std::string& suffix : Data().known_domains) {
     if (host == suffix || (host.size() > suffix.size() && host.ends_with(suffix) &&
                            host[host.size() - suffix.size() - 1] == '.')) {
       return true;
@@ -350,8 +397,7 @@ std::optional<Embed> Mastodon(const Address& a) {
   if (!Matches(user, 1, 30, "_") || !IsHostName(home_lower)) return std::nullopt;
   std::string handle(user);
   if (home_lower != a.host) handle += "@" + home_lower;
-  return Card("mastodon", "Mastodon",
-              "https://" + a.host + "/@" + handle + "/" + std::string(a.path[1]),
+  return Card("mastodon", "https://" + a.host + "/@" + handle + "/" + std::string(a.path[1]),
               "@" + std::string(user) + "@" + home_lower);
 }
 
@@ -360,18 +406,18 @@ using Recogniser = std::optional<Embed> (*)(const Address&);
 struct Provider {
   std::string_view name;
   Recogniser recognise;
-  std::string_view frame_host;  // empty for cards
 };
 
+// In the default configuration's order; the frame hosts (empty for cards) are providers.json's.
 constexpr std::array<Provider, 8> kProviders = {{
-    {"youtube", YouTube, "www.youtube-nocookie.com"},
-    {"vimeo", Vimeo, "player.vimeo.com"},
-    {"soundcloud", SoundCloud, "w.soundcloud.com"},
-    {"datawrapper", Datawrapper, "datawrapper.dwcdn.net"},
-    {"flourish", Flourish, "flo.uri.sh"},
-    {"x", X, ""},
-    {"bluesky", Bluesky, ""},
-    {"mastodon", Mastodon, ""},
+    {"youtube", YouTube},
+    {"vimeo", Vimeo},
+    {"soundcloud", SoundCloud},
+    {"datawrapper", Datawrapper},
+    {"flourish", Flourish},
+    {"x", X},
+    {"bluesky", Bluesky},
+    {"mastodon", Mastodon},
 }};
 
 bool Enabled(std::string_view name, const std::vector<std::string>& enabled) {
@@ -415,8 +461,8 @@ std::vector<std::string> EmbedFrameHosts(const std::vector<std::string>& enabled
                                          const std::vector<std::string>& also) {
   std::vector<std::string> hosts;
   for (const Provider& provider : kProviders) {
-    if (!provider.frame_host.empty() && Enabled(provider.name, enabled))
-      hosts.emplace_back(provider.frame_host);
+    const std::string& frame_host = Of(provider.name).frame_host;
+    if (!frame_host.empty() && Enabled(provider.name, enabled)) hosts.push_back(frame_host);
   }
   for (const auto& host : also) {
     if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
@@ -484,6 +530,63 @@ std::string Render(const Embed& embed) {
       out += "</span></a></figure>";
       break;
   }
+  return out;
+}
+
+std::string RenderStandIn(const Embed& embed) {
+  if (embed.kind == EmbedKind::kCard) return Render(embed);
+  std::string out = "<figure class=\"embed embed-" + embed.provider + " embed-stand-in";
+  if (embed.kind == EmbedKind::kFacade) out += " " + embed.detail;
+  out += "\"";
+  Attribute(out, "data-embed-url", embed.url);
+  out += "><span class=\"embed-stand-in-box\"><span class=\"embed-provider\">";
+  Text(out, embed.name);
+  out += "</span> <span class=\"embed-title\">";
+  Text(out, embed.title);
+  out += "</span> <a class=\"embed-address\"";
+  Attribute(out, "href", embed.url);
+  out += ">";
+  Text(out, Shown(embed.url));
+  out += "</a> <span class=\"embed-note\">";
+  if (embed.kind == EmbedKind::kFacade) {
+    Text(out, "On the article: a play button here, and " + embed.name +
+                  "'s player once a reader presses it.");
+  } else {
+    Text(out, "On the article: the chart itself, in a frame from " + embed.name + ".");
+  }
+  out += "</span></span></figure>";
+  return out;
+}
+
+std::string WithStandIns(std::string_view html, const std::vector<std::string>& enabled) {
+  static constexpr std::string_view kOpening = "<figure class=\"embed embed-";
+  static constexpr std::string_view kUrl = "data-embed-url=\"";
+  static constexpr std::string_view kClosing = "</figure>";
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    const size_t start = html.find(kOpening, at);
+    if (start == std::string_view::npos) break;
+    const size_t tag_end = html.find('>', start);
+    const size_t url = html.find(kUrl, start);
+    const size_t end = html.find(kClosing, start);
+    if (tag_end == std::string_view::npos || end == std::string_view::npos) break;
+    std::optional<Embed> embed;
+    if (url != std::string_view::npos && url < tag_end) {
+      const size_t value = url + kUrl.size();
+      const size_t quote = html.find('"', value);
+      if (quote != std::string_view::npos && quote < tag_end)
+        embed = Recognise(DecodeEntities(html.substr(value, quote - value)), enabled);
+    }
+    const size_t after = end + kClosing.size();
+    out.append(html.substr(at, start - at));
+    if (embed && embed->kind != EmbedKind::kCard)
+      out += RenderStandIn(*embed);
+    else
+      out.append(html.substr(start, after - start));
+    at = after;
+  }
+  out.append(html.substr(at));
   return out;
 }
 

@@ -16,6 +16,10 @@
 // (html_filter.h) writes such a figure again from its address alone, so stored and restored
 // bodies keep their embeds and no hand-written figure can become anything else.
 //
+// The providers' names and hosts come from providers/providers.json, compiled into the library
+// and bundled by the desk's editor (editor/src/embed.js), whose reader of addresses follows the
+// same rules; tests/vectors/embeds.json holds both to the same answers.
+//
 // Stateless and thread-safe.
 #pragma once
 
@@ -54,5 +58,16 @@ std::optional<Embed> Recognise(std::string_view url, const std::vector<std::stri
 
 // The embed's HTML: one <figure>, every value escaped.
 std::string Render(const Embed& embed);
+
+// What the desk's preview beside the text shows in place of a facade or a chart, whose frame
+// runs no script there (an empty sandbox) and loads nothing: a box of the embed's size naming
+// the provider and what it is, with the original's address, and saying what readers will get.
+// Nothing is fetched for it, so there is no thumbnail (no provider's image is ever stored).
+// Cards are shown as on the page, which already says all that.
+std::string RenderStandIn(const Embed& embed);
+
+// `html` (a body as the filter wrote it) with each facade's and chart's figure written again as
+// its stand-in. A figure whose address no `enabled` provider recognises is left as it is.
+std::string WithStandIns(std::string_view html, const std::vector<std::string>& enabled);
 
 }  // namespace broadsheet::markdown

@@ -1,6 +1,7 @@
 // A Word document built as Word writes one (WordprocessingML parts in a zip): a title and
 // subtitle, headings, bold and italic runs, a link, a bulleted list, a numbered list citing a
-// note, a quote, a table, three footnotes and a PNG image. The browser tests drop it on the editor.
+// note, a quote, a table, three footnotes and PNG pictures (one unless asked for more). The
+// browser tests drop it on the editor.
 import JSZip from 'jszip';
 
 const w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ' +
@@ -19,14 +20,20 @@ const listItem = (text, numId = 1, after = '') =>
   `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="${numId}"/></w:numPr></w:pPr>${run(text)}${after}</w:p>`;
 const cell = (text) => `<w:tc>${paragraph('', run(text))}</w:tc>`;
 
-const image = `<w:r><w:drawing><wp:inline><wp:extent cx="952500" cy="952500"/>
-  <wp:docPr id="1" name="Picture 1" descr="A tanker at the Suez canal"/>
+// The document's pictures: the first a tanker with Word's alt text, the others numbered.
+const picture = (n) => {
+  const descr = n === 1 ? 'A tanker at the Suez canal' : `Picture ${n} of the port`;
+  const id = n === 1 ? 'rIdImage' : `rIdImage${n}`;
+  return `<w:r><w:drawing><wp:inline><wp:extent cx="952500" cy="952500"/>
+  <wp:docPr id="${n}" name="Picture ${n}" descr="${descr}"/>
   <a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">
-  <pic:pic><pic:nvPicPr><pic:cNvPr id="1" name="tanker.png" descr="A tanker at the Suez canal"/><pic:cNvPicPr/></pic:nvPicPr>
-  <pic:blipFill><a:blip r:embed="rIdImage"/></pic:blipFill><pic:spPr/></pic:pic>
+  <pic:pic><pic:nvPicPr><pic:cNvPr id="${n}" name="image${n}.png" descr="${descr}"/><pic:cNvPicPr/></pic:nvPicPr>
+  <pic:blipFill><a:blip r:embed="${id}"/></pic:blipFill><pic:spPr/></pic:pic>
   </a:graphicData></a:graphic></wp:inline></w:drawing></w:r>`;
+};
+const numbers = (count) => Array.from({ length: count }, (_, i) => i + 1);
 
-const documentXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+const documentXml = (pictures) => `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document ${w}><w:body>
 ${paragraph('Title', run('Shipping lanes under strain'))}
 ${paragraph('Subtitle', run('Why insurers are rerouting tankers'))}
@@ -44,7 +51,7 @@ ${listItem('Insurers withdrew', 2, noteMark(3))}
 ${listItem('Owners followed', 2)}
 ${paragraph('Quote', run('We have never seen anything like it.'))}
 <w:tbl><w:tr>${cell('Month')}${cell('Ships')}</w:tr><w:tr>${cell('June')}${cell('412')}</w:tr></w:tbl>
-${paragraph('', image)}
+${numbers(pictures).map((n) => paragraph('', picture(n))).join('\n')}
 <w:sectPr/></w:body></w:document>`;
 
 const footnotesXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -72,12 +79,12 @@ const numberingXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num></w:numbering>`;
 
 const relationship = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
-const documentRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+const documentRels = (pictures) => `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 <Relationship Id="rIdStyles" Type="${relationship}/styles" Target="styles.xml"/>
 <Relationship Id="rIdNumbering" Type="${relationship}/numbering" Target="numbering.xml"/>
 <Relationship Id="rIdFootnotes" Type="${relationship}/footnotes" Target="footnotes.xml"/>
-<Relationship Id="rIdImage" Type="${relationship}/image" Target="media/image1.png"/>
+${numbers(pictures).map((n) => `<Relationship Id="${n === 1 ? 'rIdImage' : `rIdImage${n}`}" Type="${relationship}/image" Target="media/image${n}.png"/>`).join('\n')}
 <Relationship Id="rIdLink" Type="${relationship}/hyperlink" Target="https://example.org/port-data" TargetMode="External"/>
 </Relationships>`;
 
@@ -100,16 +107,16 @@ const packageRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 // A 2×2 red PNG.
 const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
 
-// The document's bytes.
-export async function articleDocx() {
+// The document's bytes, with `pictures` pictures at its end (one unless told).
+export async function articleDocx({ pictures = 1 } = {}) {
   const zip = new JSZip();
   zip.file('[Content_Types].xml', contentTypes);
   zip.file('_rels/.rels', packageRels);
-  zip.file('word/document.xml', documentXml);
-  zip.file('word/_rels/document.xml.rels', documentRels);
+  zip.file('word/document.xml', documentXml(pictures));
+  zip.file('word/_rels/document.xml.rels', documentRels(pictures));
   zip.file('word/styles.xml', stylesXml);
   zip.file('word/numbering.xml', numberingXml);
   zip.file('word/footnotes.xml', footnotesXml);
-  zip.file('word/media/image1.png', png);
+  for (const n of numbers(pictures)) zip.file(`word/media/image${n}.png`, png);
   return zip.generateAsync({ type: 'nodebuffer' });
 }

@@ -4,7 +4,7 @@
 // a Word document changes nothing and says so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { WRITER, startSite, errorsOf } from './harness.mjs';
+import { WRITER, startSite, errorsOf, axeViolations } from './harness.mjs';
 import { articleDocx } from './docx-fixture.mjs';
 
 let site, base, browser;
@@ -16,8 +16,8 @@ before(async () => {
 
 after(() => site?.stop());
 
-async function signIn() {
-  const page = await site.newPage();
+async function signIn({ bypassCSP = false } = {}) {
+  const page = await site.newPage({ bypassCSP });
   page.errors = errorsOf(page, { responses: true });
   return await site.signIn(page, WRITER.email);
 }
@@ -118,6 +118,63 @@ test('a Word document chosen with the import button goes in at the cursor', asyn
   // The headline the writer typed stays; the document's title is not forced on it.
   assert.equal(await page.inputValue('#title'), 'My own headline');
   assert.equal(await page.inputValue('#body'), 'My opening paragraph.\n\n' + expectedBody);
+  await page.context().close();
+});
+
+// Three pictures, one dialog: each with its thumbnail, alt text, caption and credit, one
+// "Upload all"; the single-picture dialog never opens.
+test('a Word document with three pictures asks once for all of them', async () => {
+  const page = await signIn({ bypassCSP: true });  // to inject axe-core
+  await page.goto(base + '/admin/posts/new');
+  // A headline of its own (the document's is the first test's post's already).
+  await page.fill('#title', 'Three pictures from Word');
+  await drop(page, 'pictures.docx', await articleDocx({ pictures: 3 }));
+  await page.locator('.writing-import [role=status]', { hasText: 'pictures.docx imported' }).waitFor();
+  const dialog = page.getByRole('dialog', { name: 'Add 3 pictures' });
+  await dialog.waitFor();
+  assert.equal(await page.getByRole('dialog', { name: 'Add an image' }).isVisible(), false);
+  await dialog.locator('img.writing-batch-thumb[src^="data:image/png"]').nth(2).waitFor();
+  assert.equal(await dialog.getByLabel('Alt text for picture 1').inputValue(), 'A tanker at the Suez canal');
+  assert.equal(await dialog.getByLabel('Alt text for picture 2').inputValue(), 'Picture 2 of the port');
+  assert.deepEqual(await axeViolations(page), []);
+  // Every picture needs alt text or to be marked decorative.
+  await dialog.getByLabel('Alt text for picture 3').fill('');
+  await dialog.getByRole('button', { name: 'Upload all' }).click();
+  assert.match(await dialog.locator('[role=alert]').textContent(), /picture 3/);
+  await dialog.getByLabel('Picture 3 is decorative (no alt text)').check();
+  await dialog.getByLabel('Caption for picture 1').fill('A tanker waits');
+  await dialog.getByLabel('Credit for picture 1').fill('Photo: AP');
+  await dialog.getByLabel('Caption for picture 2').fill('Kyiv | Ukraine, 2024');
+  await dialog.getByRole('button', { name: 'Upload all' }).click();
+  await page.locator('.writing-status', { hasText: 'The 3 pictures were added' }).waitFor();
+  const body = await page.inputValue('#body');
+  const figures = [
+    /\n!\[A tanker at the Suez canal\]\(\/uploads\/[^ )]+\.png "A tanker waits \| Photo: AP"\)\n/,
+    /\n!\[Picture 2 of the port\]\(\/uploads\/[^ )]+\.png "Kyiv \\\\\| Ukraine, 2024"\)\n/,
+    /\n!\[\]\(\/uploads\/[^ )]+\.png\)\n/,
+  ];
+  let rest = body;
+  for (const figure of figures) {
+    assert.match(rest, figure);
+    rest = rest.replace(figure, '\n');
+  }
+  assert.equal(rest.replace(/\n+$/, '\n').replace(/\n{3,}/g, '\n\n'), expectedBody);
+  // In the order of the document.
+  assert.ok(body.indexOf('Suez') < body.indexOf('Picture 2') && body.indexOf('Picture 2') < body.lastIndexOf('![]'));
+  assert.equal(await page.getByRole('dialog', { name: 'Add an image' }).isVisible(), false);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('cancelling the pictures\' dialog leaves them all out, and the text in', async () => {
+  const page = await signIn();
+  await page.goto(base + '/admin/posts/new');
+  await drop(page, 'pictures.docx', await articleDocx({ pictures: 3 }));
+  const dialog = page.getByRole('dialog', { name: 'Add 3 pictures' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('.writing-status', { hasText: 'The 3 pictures were not added' }).waitFor();
+  assert.equal(await page.inputValue('#body'), expectedBody);
   await page.context().close();
 });
 

@@ -100,6 +100,19 @@ test('a writer formats with Markdown typing shortcuts, keys and the toolbar; the
   assert.deepEqual(page.errors, []);
 });
 
+// The count under the text follows tests/vectors/word-counts.json, as the review queue's does.
+test('the word count under the text counts any script and any space as the review queue does', async () => {
+  const page = await signIn();
+  await newPost(page, 'Counted Words');
+  assert.equal(await page.locator('.writing-count').textContent(), '0 words');
+  await page.keyboard.type('Kyiv\u00a0is\u2009cold—and wet; an e-mail.');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('我们是学生。');
+  await page.locator('.writing-count', { hasText: '10 words' }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('the toolbar turns a selection into a heading, a list and a link, and undoes it', async () => {
   const page = await signIn();
   await newPost(page, 'Toolbar Only');

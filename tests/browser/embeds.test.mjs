@@ -129,3 +129,45 @@ test('in the desk a provider address shows as an embed card, from the toolbar or
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+// The preview beside the text runs nothing (an empty sandbox): a facade or a chart is shown as
+// a box saying what it is, and nothing is asked of the provider.
+test('the preview beside the text shows what each video and chart is, loading nothing', async () => {
+  const page = await signIn();
+  const asked = [];
+  page.on('request', (request) => { if (!request.url().startsWith(base)) asked.push(request.url()); });
+  await page.goto(base + '/admin/posts/new');
+  await page.fill('#title', 'Previewed Embeds');
+  await page.click('button[value=preview]');
+  await page.locator('.writing-text').click();
+  const embed = async (address) => {
+    await page.getByRole('button', { name: 'Embed a video, chart or post', exact: true }).click();
+    const dialog = page.locator('dialog[aria-labelledby=writing-embed-title]');
+    await dialog.locator('input').fill(address);
+    await dialog.getByRole('button', { name: 'Embed', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  };
+  await embed(VIDEO);
+  await embed('https://datawrapper.dwcdn.net/dxRQ7/3/');
+  await embed(POST);
+  const preview = page.frameLocator('.editor-preview-frame');
+  const video = preview.locator('figure.embed-youtube.embed-stand-in');
+  await video.waitFor({ state: 'attached' });
+  assert.equal(await video.locator('.embed-provider').textContent(), 'YouTube');
+  assert.equal(await video.locator('.embed-title').textContent(), 'YouTube video');
+  assert.equal(await video.locator('a.embed-address').getAttribute('href'), VIDEO);
+  const chart = preview.locator('figure.embed-datawrapper.embed-stand-in');
+  await chart.waitFor({ state: 'attached' });
+  assert.equal(await chart.locator('.embed-title').textContent(), 'Chart from Datawrapper');
+  assert.match(await chart.locator('.embed-address').textContent(), /datawrapper\.dwcdn\.net\/dxRQ7\/3\//);
+  // No frame, no player address; the post's card is as on the page.
+  assert.equal(await preview.locator('iframe, [data-embed-src]').count(), 0);
+  await preview.locator('figure.embed-bluesky.embed-card').waitFor({ state: 'attached' });
+  // The box has the size the player will have.
+  await page.locator('.editor-preview-frame').scrollIntoViewIfNeeded();
+  const box = await video.locator('.embed-stand-in-box').boundingBox();
+  assert.ok(box && box.width > 100 && Math.abs(box.width / box.height - 16 / 9) < 0.05, JSON.stringify(box));
+  assert.deepEqual(asked, []);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "storage/sql_store.h"
 #include "test_stores.h"
 
@@ -265,6 +268,48 @@ TEST(Figure, MarkdownForALibraryImageReadsBackAsItsParts) {
   EXPECT_EQ(parts.caption, "Caption | with");
   EXPECT_EQ(parts.credit, "AP");
   EXPECT_EQ(ParseFigure("/uploads/a.jpg#top", "").align, "");
+}
+
+// The table the editor's figureParts and figureTitle are held to too
+// (tests/editor/markdown.test.mjs): captions and credits with " | ", quotes and backslashes.
+TEST(Figure, TitlesReadAndWriteAsTheSharedTableSays) {
+  std::ifstream file(BROADSHEET_SOURCE_DIR "/tests/vectors/figure-titles.json");
+  ASSERT_TRUE(file);
+  const auto vectors = nlohmann::json::parse(file);
+  ASSERT_FALSE(vectors.at("titles").empty());
+  for (const auto& vector : vectors.at("titles")) {
+    const auto title = vector.at("title").get<std::string>();
+    const auto caption = vector.at("caption").get<std::string>();
+    const auto credit = vector.at("credit").get<std::string>();
+    const FigureParts parts = ParseFigure("/uploads/media/x.jpg", title);
+    EXPECT_EQ(parts.caption, caption) << title;
+    EXPECT_EQ(parts.credit, credit) << title;
+    if (vector.at("written").get<bool>()) EXPECT_EQ(FigureTitle(caption, credit), title);
+    const FigureParts again = ParseFigure("/uploads/media/x.jpg", FigureTitle(caption, credit));
+    EXPECT_EQ(again.caption, caption) << title;
+    EXPECT_EQ(again.credit, credit) << title;
+  }
+  for (const auto& vector : vectors.at("markdown")) {
+    MediaItem item;
+    item.url = vector.at("url").get<std::string>();
+    item.alt = vector.at("alt").get<std::string>();
+    item.caption = vector.at("caption").get<std::string>();
+    item.credit = vector.at("credit").get<std::string>();
+    const std::string markdown = FigureMarkdown(item);
+    EXPECT_EQ(markdown, vector.at("markdown").get<std::string>());
+    // Read back through cmark-gfm, as a body is.
+    std::optional<markdown::LoneImage> seen;
+    markdown::Options options;
+    options.figure = [&](const markdown::LoneImage& image) -> std::optional<std::string> {
+      seen = image;
+      return std::nullopt;
+    };
+    ASSERT_TRUE(markdown::ToHtml(markdown, options));
+    ASSERT_TRUE(seen) << markdown;
+    const FigureParts parts = ParseFigure(seen->url, seen->title);
+    EXPECT_EQ(parts.caption, item.caption) << markdown;
+    EXPECT_EQ(parts.credit, item.credit) << markdown;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, BodyPolicyTest, test::kBothDatabases, test::DatabaseName);

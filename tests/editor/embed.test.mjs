@@ -40,3 +40,12 @@ test('lookalikes and odd identifiers are no embeds', () => {
     assert.equal(embedProvider(address), null, String(address));
   }
 });
+
+// The server's table (tests/markdown/embeds_test.cc reads it too): the editor shows a card for
+// exactly the addresses the page makes an embed of.
+test('the shared table of addresses is read as the server reads it (tests/vectors/embeds.json)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const vectors = JSON.parse(readFileSync(new URL('../vectors/embeds.json', import.meta.url))).addresses;
+  assert.ok(vectors.length > 50);
+  for (const { address, name } of vectors) assert.equal(embedProvider(address), name || null, address);
+});

@@ -84,3 +84,29 @@ test('a figure with caption, credit and layout comes back byte for byte', async 
   assert.deepEqual(figureParts(image.attrs.src, image.attrs.title),
     { url: '/uploads/m/x.jpg', align: 'left', caption: 'Cap', credit: 'AP' });
 });
+
+// The figure-title table shared with the server's unit test (tests/content/body_test.cc): a
+// caption or credit holding " | ", quotes or backslashes comes back as it was.
+test('figure titles read and write as the server\'s do (tests/vectors/figure-titles.json)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { figureParts, figureTitle, figureAttrs } = await import('../../editor/src/images.js');
+  const vectors = JSON.parse(readFileSync(new URL('../vectors/figure-titles.json', import.meta.url)));
+  for (const { title, caption, credit, written: writes } of vectors.titles) {
+    const parts = figureParts('/uploads/media/x.jpg', title);
+    assert.deepEqual([parts.caption, parts.credit], [caption, credit], JSON.stringify(title));
+    if (writes) assert.equal(figureTitle(caption, credit), title, JSON.stringify(title));
+    const again = figureParts('/uploads/media/x.jpg', figureTitle(caption, credit));
+    assert.deepEqual([again.caption, again.credit], [caption, credit], JSON.stringify(title));
+  }
+  const schema = parseMarkdown('x\n').type.schema;
+  for (const { alt, url, caption, credit, markdown } of vectors.markdown) {
+    const attrs = figureAttrs({ url, align: '', alt, caption, credit });
+    const text = serializeMarkdown(schema.node('doc', null, [
+      schema.node('paragraph', null, [schema.nodes.image.create(attrs)])]));
+    assert.equal(text, markdown + '\n');
+    assert.equal(written(text), text);
+    const image = parseMarkdown(text).firstChild.firstChild;
+    const parts = figureParts(image.attrs.src, image.attrs.title);
+    assert.deepEqual([parts.caption, parts.credit, image.attrs.alt || ''], [caption, credit, alt]);
+  }
+});

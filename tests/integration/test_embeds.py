@@ -1,6 +1,7 @@
 """Embeds (docs/html-policy.md, "Embeds"): a provider's address alone on a line of a body saved
-in the desk becomes a facade, a sandboxed chart or a post card on the public page and in the
-preview; the Content-Security-Policy frames exactly the enabled providers' players and charts;
+in the desk becomes a facade, a sandboxed chart or a post card on the public page (in the desk's
+preview, which runs nothing, facades and charts are boxes saying what they are); the
+Content-Security-Policy frames exactly the enabled providers' players and charts;
 broadsheet.toml's `embeds` (BROADSHEET_EMBEDS) turns them off."""
 
 import html
@@ -82,6 +83,21 @@ class Embeds(unittest.TestCase):
         self.assertIn(b'<figure><a href="https://evil.example/">forged</a></figure>', body)
         self.assertIn(b"Opening paragraph.", body)
 
+    def assertStandIns(self, body):
+        """The preview: facades and charts as boxes naming what they are; cards as on the page."""
+        for provider in ("youtube", "vimeo", "soundcloud", "datawrapper", "flourish"):
+            self.assertIn(f'class="embed embed-{provider} embed-stand-in'.encode(), body, provider)
+        for provider in ("x", "bluesky", "mastodon"):
+            self.assertIn(f'class="embed embed-{provider} embed-card"'.encode(), body, provider)
+        self.assertIn(b'<span class="embed-provider">Vimeo</span> <span class="embed-title">Vimeo video</span> '
+                      b'<a class="embed-address" href="https://vimeo.com/76979871">vimeo.com/76979871</a>', body)
+        self.assertIn(b'<span class="embed-title">Chart from Flourish</span>', body)
+        self.assertNotIn(b"<iframe", body)
+        self.assertNotIn(b"data-embed-src", body)
+        self.assertIn(b'<a href="https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ">', body)
+        self.assertIn(b'<figure><a href="https://evil.example/">forged</a></figure>', body)
+        self.assertNotIn(b"javascript:", body)
+
     def test_a_contributors_lines_become_embeds_on_the_page_and_in_the_preview(self):
         writer = self.signed_in("writer@example.org")
         status, headers, _, _ = self.create(writer, title="Embeds Everywhere", body=BODY)
@@ -92,7 +108,7 @@ class Embeds(unittest.TestCase):
         token = html.unescape(re.search(r'data-token="([^"]+)"', page).group(1))
         status, headers, fragment, _ = writer.request("POST", "/admin/preview", {"csrf": token, "body": BODY})
         self.assertEqual(status, 200)
-        self.assertEmbeds(body_of(fragment.encode()))
+        self.assertStandIns(body_of(fragment.encode()))
         self.assertEqual(frame_src(headers["content-security-policy"]), FRAMES + ["https://maps.example.org"])
         self.assertRegex(fragment, r'<script src="/assets/embeds\.js\?v=[^"]+" defer></script>')
         # An editor publishes it; readers get the embeds and the script that plays them.

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "markdown/html_filter.h"
 #include "markdown/markdown.h"
 
@@ -83,6 +86,43 @@ TEST(Embeds, RecognisesPostsAsCards) {
   EXPECT_EQ(card->kind, EmbedKind::kCard);
   EXPECT_EQ(card->detail, "@Gargron@mastodon.social");
   EXPECT_EQ(card->frame_url, "");
+}
+
+// The table the editor's embedProvider is held to as well (tests/editor/embed.test.mjs).
+TEST(Embeds, RecognisesTheSharedTableOfAddresses) {
+  std::ifstream file(BROADSHEET_SOURCE_DIR "/tests/vectors/embeds.json");
+  ASSERT_TRUE(file);
+  const auto vectors = nlohmann::json::parse(file).at("addresses");
+  ASSERT_GT(vectors.size(), 50u);
+  for (const auto& vector : vectors) {
+    const auto address = vector.at("address").get<std::string>();
+    const auto embed = Recognise(address, All());
+    if (vector.at("provider").is_null()) {
+      EXPECT_EQ(embed, std::nullopt) << address;
+      continue;
+    }
+    ASSERT_TRUE(embed) << address;
+    EXPECT_EQ(embed->provider, vector.at("provider").get<std::string>()) << address;
+    EXPECT_EQ(embed->name, vector.at("name").get<std::string>()) << address;
+    EXPECT_EQ(embed->url, vector.at("url").get<std::string>()) << address;
+  }
+}
+
+// The providers' names and hosts are the file the editor bundles too.
+TEST(Embeds, ProvidersAndFrameHostsAreTheProvidersFile) {
+  std::ifstream file(BROADSHEET_SOURCE_DIR "/src/markdown/providers/providers.json");
+  ASSERT_TRUE(file);
+  const auto providers = nlohmann::json::parse(file).at("providers");
+  std::vector<std::string> names, frames;
+  for (const auto& provider : providers) {
+    names.push_back(provider.at("provider").get<std::string>());
+    if (!provider.at("frame_host").get<std::string>().empty())
+      frames.push_back(provider.at("frame_host").get<std::string>());
+  }
+  EXPECT_EQ(EmbedProviders(), names);
+  EXPECT_EQ(EmbedFrameHosts(All()), frames);
+  EXPECT_EQ(Recognise("https://vimeo.com/76979871", All())->name,
+            providers.at(1).at("name").get<std::string>());
 }
 
 TEST(Embeds, RefusesLookalikesAndOddIdentifiers) {
@@ -286,6 +326,39 @@ TEST(Embeds, EverythingWrittenIsEscaped) {
   EXPECT_FALSE(Contains(html, "<script>"));
   EXPECT_FALSE(Contains(html, "<b>"));
   EXPECT_TRUE(Contains(html, "&quot;&gt;&lt;script&gt;"));
+}
+
+TEST(Embeds, ThePreviewShowsFacadesAndChartsAsBoxesSayingWhatTheyAre) {
+  auto html = ToHtml(
+      "Before.\n\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ&t=90\n\n"
+      "https://datawrapper.dwcdn.net/dxRQ7/3/\n\nhttps://x.com/jack/status/20\n\nAfter.",
+      WithEmbeds());
+  ASSERT_TRUE(html);
+  const std::string preview = WithStandIns(*html, All());
+  EXPECT_FALSE(Contains(preview, "<iframe")) << preview;
+  EXPECT_FALSE(Contains(preview, "data-embed-src")) << preview;
+  EXPECT_TRUE(Contains(preview,
+                       "<figure class=\"embed embed-youtube embed-stand-in embed-video\" "
+                       "data-embed-url=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=90s\">"
+                       "<span class=\"embed-stand-in-box\"><span class=\"embed-provider\">YouTube"
+                       "</span> <span class=\"embed-title\">YouTube video</span> <a "
+                       "class=\"embed-address\" href=\"https://www.youtube.com/"
+                       "watch?v=dQw4w9WgXcQ&amp;t=90s\">youtube.com/watch?v=dQw4w9WgXcQ&amp;t=90s"
+                       "</a>"))
+      << preview;
+  EXPECT_TRUE(Contains(preview,
+                       "<span class=\"embed-provider\">Datawrapper</span> <span "
+                       "class=\"embed-title\">Chart from Datawrapper</span>"))
+      << preview;
+  // Cards look as on the page; the text around is untouched.
+  EXPECT_TRUE(Contains(preview, Render(*Recognise("https://x.com/jack/status/20", All()))));
+  EXPECT_TRUE(Contains(preview, "<p>Before.</p>"));
+  EXPECT_TRUE(Contains(preview, "<p>After.</p>"));
+  // A figure no enabled provider recognises, or cut short, is left as it is.
+  EXPECT_EQ(WithStandIns(*html, {"x"}).find("embed-stand-in"), std::string::npos);
+  const std::string cut = "<figure class=\"embed embed-youtube\" data-embed-url=\"x\">";
+  EXPECT_EQ(WithStandIns(cut, All()), cut);
+  EXPECT_EQ(WithStandIns("", All()), "");
 }
 
 }  // namespace
