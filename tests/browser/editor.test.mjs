@@ -30,8 +30,10 @@ before(async () => {
   run(['init', site, '--demo', ...initArguments()]);
   run(['user', 'add', '--email', 'editor@example.org', '--name', 'Eda Editor', '--role', 'editor',
        '--password-stdin', '--site', site], PASSWORD + '\n');
+  // The preview is used here as a renderer, dozens of times a minute: no per-account limit.
   server = spawn(BIN, ['serve', '--site', site, '--listen', '127.0.0.1:0'],
-                 { stdio: ['ignore', 'ignore', 'pipe'] });
+                 { stdio: ['ignore', 'ignore', 'pipe'],
+                   env: { ...process.env, BROADSHEET_PREVIEWS_PER_MINUTE: '0' } });
   base = await addressOf(server);
   browser = await launchChromium();
 });
