@@ -50,10 +50,14 @@ Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, m
       publication_(std::move(publication)),
       uploads_dir_(std::move(uploads_dir)),
       body_policy_(store, std::move(html_filter)),
-      posts_(store, body_policy_),
+      posts_(store, body_policy_, publication_),
       comments_(store),
       subscriptions_(store, outbox),
       images_(std::make_unique<media::ImageProcessor>()) {}
+
+void Desk::SetPreviewLimit(int per_minute) {
+  previews_ = per_minute > 0 ? std::make_unique<RecentEvents>(per_minute, 60) : nullptr;
+}
 
 void Desk::SetImageSettings(const media::ImageSettings& settings) {
   images_ = std::make_unique<media::ImageProcessor>(settings);
@@ -503,10 +507,7 @@ Result<Response> Desk::SetPassword(const Request& request) const {
 Result<Response> Desk::Dashboard(const Request& request) const {
   auto viewer = Require(request, false);
   if (!viewer) return Denied(request, viewer.error());
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  auto zone = TimeZone::Find(publication->timezone);
-  const TimeZone time_zone = zone ? *zone : TimeZone();
+  const TimeZone time_zone = DeskZone();
   nlohmann::json lists = nlohmann::json::array();
   const std::tuple<const char*, const char*, PostStatus> kinds[] = {
       {"pending", "Awaiting review", PostStatus::kPending},
@@ -535,10 +536,22 @@ Result<Response> Desk::Dashboard(const Request& request) const {
                      {"has_posts", !items.empty()}});
   }
   nlohmann::json view = {{"title", "Dashboard"}, {"lists", lists}};
-  // A writer learns here of the notes editors left on their posts.
-  auto open_notes = store_.CountOpenEditorialNotes(viewer->user.id);
-  if (!open_notes) return tl::unexpected(open_notes.error());
-  if (*open_notes > 0) view["editorial_notes"] = {{"open", *open_notes}};
+  // A writer learns here of the notes editors left on their posts, and reaches each post: only
+  // those they may open are counted (content::Posts::OpenEditorialNotes).
+  auto noted = posts_.OpenEditorialNotes(ActorOf(*viewer));
+  if (!noted) return tl::unexpected(noted.error());
+  if (!noted->empty()) {
+    int open = 0;
+    nlohmann::json noted_posts = nlohmann::json::array();
+    for (const PostOpenNotes& item : *noted) {
+      open += item.open;
+      noted_posts.push_back({{"title", item.title},
+                             {"url", fmt::format("/admin/posts/{}", item.post_id)},
+                             {"open", item.open},
+                             {"status", StatusLabel(item.status)}});
+    }
+    view["editorial_notes"] = {{"open", open}, {"posts", noted_posts}};
+  }
   // Moderators see how many readers wait for an answer; others could do nothing about it.
   if (auth::Can(viewer->role, auth::Action::kModerateComments)) {
     auto waiting = store_.CountComments(CommentStatus::kPending);
@@ -583,7 +596,8 @@ Result<Response> Desk::RevokeSession(const Request& request) const {
 }
 
 TimeZone Desk::DeskZone() const {
-  auto publication = store_.LoadPublication();
+  // The publication as in effect: broadsheet.toml's or the environment's time zone wins.
+  auto publication = publication_();
   if (!publication) return TimeZone();
   return TimeZone::Find(publication->timezone).value_or(TimeZone());
 }

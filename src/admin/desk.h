@@ -5,7 +5,9 @@
 // session for signed-in forms, and to a pre-session cookie (bs_form, SameSite=Strict) for the
 // sign-in and set-password forms, and always to the method and path the form posts to; a POST
 // without a valid one for its own action gets 403. Sign-in failures are
-// throttled by auth::Accounts (429 with a plain message). Desk pages are never cached.
+// throttled by auth::Accounts (429 with a plain message). The editor's article preview is
+// limited per account (SetPreviewLimit; 429 with Retry-After past it), since each one renders a
+// whole article. Desk pages are never cached.
 //
 // Cookies: bs_session (HttpOnly, SameSite=Lax, Path=/admin, Secure when the request came over
 // https) and bs_form. Public pages set none.
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +30,7 @@
 #include "comments/comments.h"
 #include "content/body.h"
 #include "content/posts.h"
+#include "core/rate_limit.h"
 #include "http/router.h"
 #include "mail/outbox.h"
 #include "markdown/html_filter.h"
@@ -57,6 +61,11 @@ std::string SaveFailureReason(const Error& error);
 // `response` with the status for `error` (507/503) and, for kBusy, a Retry-After header.
 Result<http::Response> AsSaveFailure(Result<http::Response> response, const Error& error);
 
+// How the desk names a post's state ("Awaiting review"), and the publishing rules' actor for a
+// signed-in person.
+std::string_view StatusLabel(PostStatus status);
+content::Actor ActorOf(const auth::Viewer& viewer);
+
 class Desk {
  public:
   // `publication` gives the settings as readers see them (with this deployment's overrides);
@@ -76,6 +85,8 @@ class Desk {
   // How uploaded images are processed (limits, images at once); the defaults until called. Call
   // before serving.
   void SetImageSettings(const media::ImageSettings& settings);
+  // How many previews one account may ask for a minute (default 60; 0: no limit).
+  void SetPreviewLimit(int per_minute);
 
   // Renders an unsaved article as the public site would (site::Site::PreviewPage): the editor's
   // preview. Without it the preview answers 503. Call before serving.
@@ -113,9 +124,14 @@ class Desk {
                                       bool typed_new = false) const;
   Result<http::Response> ChangeTaxonomy(const http::Request& request) const;
   Result<http::Response> Settings(const http::Request& request) const;
+  // Settings as `shown`; the desk settings (moderation, comment numbers and words, feeds,
+  // robots.txt, staff) as stored, or as `typed` in a refused form when given; `invalid` names
+  // the field the error is about, marked for assistive technology ("logo_file", …), if any.
   Result<http::Response> SettingsPage(const auth::Viewer& viewer, int status,
                                       const Publication& shown, const std::string& notice,
-                                      const std::string& error) const;
+                                      const std::string& error,
+                                      const std::map<std::string, std::string>* typed = nullptr,
+                                      const std::string& invalid = "") const;
   Result<http::Response> SaveSettings(const http::Request& request) const;
   // The banner every desk page shows an administrator who reached the desk at an address other
   // than the public address that links in mail and previews use (null for none), and its fix:
@@ -167,6 +183,21 @@ class Desk {
   Result<MediaItem> SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
                                const std::string& alt, const std::string& caption,
                                const std::string& credit, bool decorative = false) const;
+  // SaveUpload in two steps, for a form that checks everything before it stores anything
+  // (Settings): PrepareUpload checks and processes the image (SaveUpload's errors, nothing
+  // written); StoreUpload writes its files and records it (inside the caller's transaction when
+  // there is one), adding every file it wrote to `written` for the caller to remove should its
+  // transaction fail (it removes its own on its own failure). Neither audits: the caller does,
+  // once the upload is committed.
+  struct PreparedUpload {
+    media::ProcessedImage image;
+    std::string filename, alt, caption, credit;
+  };
+  Result<PreparedUpload> PrepareUpload(const auth::Viewer& viewer, const http::Request::File& file,
+                                       const std::string& alt, const std::string& caption,
+                                       const std::string& credit, bool decorative = false) const;
+  Result<MediaItem> StoreUpload(const auth::Viewer& viewer, const PreparedUpload& upload,
+                                std::vector<std::filesystem::path>& written) const;
   // Two-factor sign-in (two_factor.cc).
   std::optional<http::Response> TwoFactorGate(const http::Request& request) const;
   Result<http::Response> CodeForm(const http::Request& request) const;
@@ -204,6 +235,7 @@ class Desk {
   // "Return to writer": a pending post goes back to draft with a required note.
   Result<http::Response> ReturnToWriter(const http::Request& request) const;
   // POST /admin/preview: the editor's live preview (desk.js), the whole form as it stands.
+  // At most SetPreviewLimit's number a minute per account, with the editor's Preview tab.
   Result<http::Response> PreviewFragment(const http::Request& request) const;
   // The article the editor's fields would make, as readers would see it, saving nothing (a
   // featured image chosen but not uploaded is shown inline, not stored). Its policy allows no
@@ -225,7 +257,12 @@ class Desk {
                                     const std::string& notice, const std::string& error) const;
   void Audit(const auth::Viewer& viewer, std::string action, std::optional<std::int64_t> post_id,
              std::string detail) const;
-  // The publication's time zone as its settings hold it (UTC when they cannot be read): every
+  // Queues the mail telling `post`'s writer that `viewer` returned it with `note` (nothing when
+  // mail is not configured, the writer is the viewer, or their account is gone or disabled).
+  Result<void> MailReturnedPost(const auth::Viewer& viewer, const Post& post,
+                                std::string_view note) const;
+  // The publication's time zone as in effect (broadsheet.toml's or the environment's override,
+  // else the settings'; UTC when they cannot be read): every
   // time the desk shows is FormatDeskTime in this zone, the zone the editor's date field is
   // read and written in.
   TimeZone DeskZone() const;
@@ -270,6 +307,10 @@ class Desk {
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;
   ArticlePreview article_preview_;
+  // Previews per account in the last minute (null: no limit): the editor asks for one at each
+  // pause in typing (half a second), so a person stays well under 60 and a script looping on it
+  // does not.
+  std::unique_ptr<RecentEvents> previews_ = std::make_unique<RecentEvents>(60, 60);
 
   // The Retry-After value (seconds) for an upload turned away because every image job is taken.
   std::string ImageRetryAfter() const {

@@ -70,6 +70,19 @@ Result<void> WriteDurably(const std::filesystem::path& path, std::string_view da
 Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
                                    const std::string& alt, const std::string& caption,
                                    const std::string& credit, bool decorative) const {
+  auto prepared = PrepareUpload(viewer, file, alt, caption, credit, decorative);
+  if (!prepared) return tl::unexpected(prepared.error());
+  std::vector<std::filesystem::path> written;
+  auto item = StoreUpload(viewer, *prepared, written);
+  if (!item) return tl::unexpected(item.error());
+  Audit(viewer, "upload", std::nullopt, item->url);
+  return item;
+}
+
+Result<Desk::PreparedUpload> Desk::PrepareUpload(const auth::Viewer& viewer,
+                                                 const http::Request::File& file,
+                                                 const std::string& alt, const std::string& caption,
+                                                 const std::string& credit, bool decorative) const {
   if (!auth::Can(viewer.role, Action::kUploadMedia)) {
     return Fail(ErrorCode::kForbidden, "Your role does not allow uploading images.");
   }
@@ -89,8 +102,23 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
     }
     return tl::unexpected(processed.error());
   }
+  // Kept to a length in whole characters, and as UTF-8 whatever the browser sent.
+  auto kept = [](std::string_view text, size_t limit) {
+    return std::string(Utf8Prefix(ValidUtf8(Trim(text)), limit));
+  };
+  PreparedUpload upload;
+  upload.image = std::move(*processed);
+  upload.filename = file.filename;
+  upload.alt = decorative ? "" : kept(alt, 500);
+  upload.caption = kept(caption, 1000);
+  upload.credit = kept(credit, 300);
+  return upload;
+}
+
+Result<MediaItem> Desk::StoreUpload(const auth::Viewer& viewer, const PreparedUpload& upload,
+                                    std::vector<std::filesystem::path>& written) const {
   const CivilDate today = CivilDateIn(Now(), TimeZone());
-  std::string stem = Slugify(std::filesystem::path(file.filename).stem().string()).substr(0, 60);
+  std::string stem = Slugify(std::filesystem::path(upload.filename).stem().string()).substr(0, 60);
   while (!stem.empty() && stem.back() == '-') stem.pop_back();
   if (stem.empty()) stem = "image";
   const std::string folder = fmt::format("media/{:04}/{:02}", today.year, today.month);
@@ -100,9 +128,9 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
   for (char c : base) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
   MediaItem item;
-  const auto& original = processed->original;
+  const auto& original = upload.image.original;
   item.url = "/uploads/" + folder + "/" + name + "." + original.extension;
-  // Every file written so far; removed again if a later file or the database step fails, so a
+  // Every file written here; removed again if a later file or the database step fails, so a
   // failed upload leaves nothing behind on disk.
   std::vector<std::filesystem::path> written_files;
   auto remove_written = [&] {
@@ -112,17 +140,17 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
     }
   };
   const auto original_path = uploads_dir_ / folder / (name + "." + original.extension);
-  if (auto written = WriteDurably(original_path, original.data); !written) {
-    return tl::unexpected(written.error());
+  if (auto done = WriteDurably(original_path, original.data); !done) {
+    return tl::unexpected(done.error());
   }
   written_files.push_back(original_path);
   nlohmann::json variants = nlohmann::json::array();
-  for (const auto& variant : processed->variants) {
+  for (const auto& variant : upload.image.variants) {
     const std::string file_name = fmt::format("{}-{}.{}", name, variant.width, variant.extension);
     const auto path = uploads_dir_ / folder / file_name;
-    if (auto written = WriteDurably(path, variant.data); !written) {
+    if (auto done = WriteDurably(path, variant.data); !done) {
       remove_written();
-      return tl::unexpected(written.error());
+      return tl::unexpected(done.error());
     }
     written_files.push_back(path);
     variants.push_back({{"url", "/uploads/" + folder + "/" + file_name},
@@ -135,14 +163,10 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
   item.mime = original.mime;
   item.bytes = static_cast<std::int64_t>(original.data.size());
   item.variants = variants.dump();
-  // Kept to a length in whole characters, and as UTF-8 whatever the browser sent.
-  auto kept = [](std::string_view text, size_t limit) {
-    return std::string(Utf8Prefix(ValidUtf8(Trim(text)), limit));
-  };
-  item.alt = decorative ? "" : kept(alt, 500);
-  item.caption = kept(caption, 1000);
-  item.credit = kept(credit, 300);
-  item.original_name = kept(file.filename, 200);
+  item.alt = upload.alt;
+  item.caption = upload.caption;
+  item.credit = upload.credit;
+  item.original_name = std::string(Utf8Prefix(ValidUtf8(Trim(upload.filename)), 200));
   item.uploaded_by = viewer.user.id;
   item.created_at = Now();
   auto id = store_.CreateMedia(item);
@@ -151,7 +175,7 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
     return tl::unexpected(id.error());
   }
   item.id = *id;
-  Audit(viewer, "upload", std::nullopt, item.url);
+  written.insert(written.end(), written_files.begin(), written_files.end());
   return item;
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include "admin/desk.h"
 #include "content/figure.h"
@@ -23,7 +24,29 @@ namespace broadsheet::admin {
 struct EditorFields : content::PostInput {
   int edit_count = 0;
   std::string action;
+  // The return-to-writer form as typed, when returning was refused: its note and why.
+  std::string return_note, return_error;
 };
+
+std::string_view StatusLabel(PostStatus status) {
+  switch (status) {
+    case PostStatus::kDraft:
+      return "Draft";
+    case PostStatus::kPending:
+      return "Awaiting review";
+    case PostStatus::kScheduled:
+      return "Scheduled";
+    case PostStatus::kPublished:
+      return "Published";
+    case PostStatus::kTrash:
+      return "In the trash";
+  }
+  return "Draft";
+}
+
+content::Actor ActorOf(const auth::Viewer& viewer) {
+  return content::Actor{viewer.user.id, viewer.role};
+}
 
 namespace {
 
@@ -54,26 +77,6 @@ constexpr int kPostsPerPage = 50;
 // A featured image chosen in the editor and previewed before it is uploaded travels inside the
 // preview page; past this the preview shows the image the form had before (if any).
 constexpr size_t kInlinePreviewImageBytes = 8 * 1024 * 1024;
-
-std::string_view StatusLabel(PostStatus status) {
-  switch (status) {
-    case PostStatus::kDraft:
-      return "Draft";
-    case PostStatus::kPending:
-      return "Awaiting review";
-    case PostStatus::kScheduled:
-      return "Scheduled";
-    case PostStatus::kPublished:
-      return "Published";
-    case PostStatus::kTrash:
-      return "In the trash";
-  }
-  return "Draft";
-}
-
-content::Actor ActorOf(const auth::Viewer& viewer) {
-  return content::Actor{viewer.user.id, viewer.role};
-}
 
 bool CanEdit(const auth::Viewer& viewer, const Post& post) {
   return content::MayEdit(ActorOf(viewer), post);
@@ -141,9 +144,7 @@ std::optional<std::int64_t> ParseId(std::string_view text) {
 Result<Response> Desk::PostList(const Request& request) const {
   auto viewer = Require(request, false);
   if (!viewer) return Denied(request, viewer.error());
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  const TimeZone zone = DeskZone();
 
   DeskQuery query;
   const std::string status = request.QueryParam("status").value_or("");
@@ -242,7 +243,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
                                   const std::optional<PostDetail>& stored,
                                   const EditorFields& fields, int status, const std::string& notice,
                                   const std::string& error) const {
-  auto publication = store_.LoadPublication();
+  auto publication = publication_();  // as in effect, broadsheet.toml's overrides applied
   if (!publication) return tl::unexpected(publication.error());
   auto sections = store_.ListSections();
   if (!sections) return tl::unexpected(sections.error());
@@ -266,7 +267,7 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
   const bool is_new = !stored;
   const bool published =
       current.status == PostStatus::kPublished || current.status == PostStatus::kScheduled;
-  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  const TimeZone zone = DeskZone();
   nlohmann::json revisions = nlohmann::json::array();
   if (stored) {
     auto listed = store_.ListRevisions(current.id);
@@ -349,6 +350,8 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"editorial_action", fmt::format("/admin/posts/{}/editorial-notes", current.id)},
       {"can_return", stored && reviewer && current.status == PostStatus::kPending},
       {"return_action", fmt::format("/admin/posts/{}/return", current.id)},
+      {"return_note", fields.return_note},
+      {"return_error", fields.return_error},
       // Publishing an article with no byline needs a word from the person (content::Posts).
       {"offer_byline_confirm",
        current.status != PostStatus::kPublished && CanPublish(viewer, current)},
@@ -433,9 +436,7 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
   if (!viewer) return Denied(request, viewer.error());
   auto stored = posts_.FindForEdit(ActorOf(*viewer), ParseId(request.Param("id")).value_or(0));
   if (!stored) return tl::unexpected(stored.error());
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
+  const TimeZone zone = DeskZone();
   std::string notice;
   if (auto saved = request.QueryParam("saved")) {
     if (*saved == "save")
@@ -464,6 +465,11 @@ Result<Response> Desk::EditPostForm(const Request& request) const {
       notice = "Editorial note resolved.";
     else if (*saved == "returned")
       notice = "Returned to the writer as a draft, with your note.";
+    else if (*saved == "returned-unmailed")
+      notice =
+          "Returned to the writer as a draft, with your note. The writer could not be e-mailed "
+          "about it (the mail could not be queued); they will see the note on their dashboard "
+          "and at the top of the post.";
   }
   return EditorPage(*viewer, *stored, FieldsFromPost(*stored, zone), 200, notice, "");
 }
@@ -901,28 +907,49 @@ Result<Response> Desk::ReturnToWriter(const Request& request) const {
   const std::int64_t id = ParseId(request.Param("id")).value_or(0);
   const std::string text = http::FieldValue(request.FormFields(), "note");
   auto post = posts_.ReturnToWriter(ActorOf(*viewer), id, text, Now());
-  if (!post) return tl::unexpected(post.error());
-  Audit(*viewer, "return-to-writer", id, std::string(Trim(text)));
-  // The writer is told by mail too, when the site can send it; the note waits on their editor
-  // page and dashboard either way.
-  if (outbox_.configured() && post->created_by && *post->created_by != viewer->user.id) {
-    auto writer = store_.FindUser(*post->created_by);
-    if (!writer) return tl::unexpected(writer.error());
-    auto publication = publication_();
-    if (!publication) return tl::unexpected(publication.error());
-    if (*writer && !(*writer)->disabled) {
-      mail::Message message;
-      message.to = (*writer)->email;
-      message.subject = "Returned to you: " + post->title;
-      message.text = fmt::format(
-          "Hello {},\n\n{} returned \"{}\" to you as a draft, with this note:\n\n{}\n\n"
-          "Open it at {}/admin/posts/{}\n",
-          (*writer)->name, viewer->user.name, post->title, Trim(text), PublicBaseUrl(*publication),
-          id);
-      if (auto queued = outbox_.Queue(message); !queued) return tl::unexpected(queued.error());
-    }
+  if (!post) {
+    if (post.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(post.error());
+    // The editor page again, with the note as typed and why it was refused, at the top and,
+    // when the post can still be returned (so the note is what is wrong), beside the note.
+    auto stored = posts_.FindForEdit(ActorOf(*viewer), id);
+    if (!stored) return tl::unexpected(stored.error());
+    EditorFields fields = FieldsFromPost(*stored, DeskZone());
+    fields.return_note = text;
+    const bool note_wrong = stored->post.status == PostStatus::kPending;
+    if (note_wrong) fields.return_error = post.error().message;
+    return EditorPage(*viewer, *stored, fields, 422, "",
+                      "Not returned to the writer: " + post.error().message);
   }
-  return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=returned", id));
+  Audit(*viewer, "return-to-writer", id, std::string(Trim(text)));
+  // The post is a draft again and the note is stored: that is done whatever happens to the mail.
+  // The writer is told by mail too, when the site can send it; the note waits on their editor
+  // page and dashboard either way, so a mail that cannot be queued is a notice, not a failure.
+  auto mailed = MailReturnedPost(*viewer, *post, text);
+  if (!mailed) {
+    spdlog::error("the writer of post {} was not mailed of its return: {}", id,
+                  Describe(mailed.error()));
+  }
+  return Response::Redirect(
+      303, fmt::format("/admin/posts/{}?saved={}", id, mailed ? "returned" : "returned-unmailed"));
+}
+
+Result<void> Desk::MailReturnedPost(const auth::Viewer& viewer, const Post& post,
+                                    std::string_view note) const {
+  if (!outbox_.configured() || !post.created_by || *post.created_by == viewer.user.id) return {};
+  auto writer = store_.FindUser(*post.created_by);
+  if (!writer) return tl::unexpected(writer.error());
+  if (!*writer || (*writer)->disabled) return {};
+  auto publication = publication_();
+  if (!publication) return tl::unexpected(publication.error());
+  mail::Message message;
+  message.to = (*writer)->email;
+  message.subject = "Returned to you: " + post.title;
+  message.text = fmt::format(
+      "Hello {},\n\n{} returned \"{}\" to you as a draft, with this note:\n\n{}\n\n"
+      "Open it at {}/admin/posts/{}\n",
+      (*writer)->name, viewer.user.name, post.title, Trim(note), PublicBaseUrl(*publication),
+      post.id);
+  return outbox_.Queue(message);
 }
 
 Result<Response> Desk::PreviewFragment(const Request& request) const {
@@ -952,6 +979,23 @@ Result<Response> Desk::PreviewArticle(const auth::Viewer& viewer, std::optional<
     response.content_security_policy = PreviewPolicy(body_policy_.filter());
     return response;
   };
+  // Each preview renders a whole article: an account asking faster than anyone types is told to
+  // wait (desk.js keeps the last preview and asks again then).
+  if (const Timestamp wait =
+          previews_ ? previews_->Wait({fmt::format("user:{}", viewer.user.id)}, Now()) : 0;
+      wait > 0) {
+    auto page = theme_.RenderIn(
+        "", "admin/preview",
+        {{"wait", wait},
+         {"message",
+          fmt::format("Too many previews in a short time: try again in {} seconds.", wait)}});
+    if (!page) return tl::unexpected(page.error());
+    Response response;
+    response.status = 429;
+    response.body = std::move(*page);
+    response.headers.emplace_back("Retry-After", std::to_string(wait));
+    return finish(std::move(response));
+  }
   content::PostInput input = fields;
   // A chosen image is shown from the form's own bytes, when a browser can show it.
   std::string chosen_image;

@@ -86,7 +86,8 @@ Result<Response> Desk::AuditLog(const Request& request) const {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& entry : *entries) {
     rows.push_back(
-        {{"at", FormatDeskTime(entry.at, zone)},
+        {{"at", FormatDeskTimeWithSeconds(entry.at, zone)},
+         {"at_iso", FormatIsoTime(entry.at, zone)},
          {"who", entry.user_name.empty() ? "—" : entry.user_name},
          {"action", entry.action},
          {"post_id", entry.post_id.value_or(0)},
@@ -98,8 +99,12 @@ Result<Response> Desk::AuditLog(const Request& request) const {
     paging = {{"newer_url", page > 1 ? fmt::format("/admin/audit?page={}", page - 1) : ""},
               {"older_url", more ? fmt::format("/admin/audit?page={}", page + 1) : ""}};
   }
-  return Render("audit", {{"title", "Audit log"}, {"entries", rows}, {"paging", paging}}, 200,
-                *viewer);
+  return Render("audit",
+                {{"title", "Audit log"},
+                 {"entries", rows},
+                 {"paging", paging},
+                 {"zone", std::string(zone.name())}},
+                200, *viewer);
 }
 
 }  // namespace broadsheet::admin

@@ -18,6 +18,17 @@ using content::ContrastAgainstWhite;
 using http::Request;
 using http::Response;
 
+// Whether an uploaded file is an SVG drawing, by its name, its declared type or its first bytes.
+bool LooksLikeSvg(const http::Request::File& file) {
+  std::string name = file.filename;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name.ends_with(".svg") || name.ends_with(".svgz")) return true;
+  if (file.content_type.find("svg") != std::string::npos) return true;
+  std::string start = file.data.substr(0, 1024);
+  for (char& c : start) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return start.find("<svg") != std::string::npos;
+}
+
 std::string Field(const std::vector<std::pair<std::string, std::string>>& fields, const char* name,
                   size_t limit) {
   return std::string(Trim(http::FieldValue(fields, name))).substr(0, limit);
@@ -361,7 +372,16 @@ Result<Response> Desk::ChangeTaxonomy(const Request& request) const {
 
 Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
                                     const Publication& shown, const std::string& notice,
-                                    const std::string& error) const {
+                                    const std::string& error,
+                                    const std::map<std::string, std::string>* typed,
+                                    const std::string& invalid) const {
+  // A desk setting as the refused form had it, else as stored.
+  auto typed_value = [&](const std::string& key) -> std::optional<std::string> {
+    if (typed == nullptr) return std::nullopt;
+    auto found = typed->find(key);
+    if (found == typed->end()) return std::nullopt;
+    return found->second;
+  };
   auto effective = publication_();
   if (!effective) return tl::unexpected(effective.error());
   auto stored = store_.LoadPublication();
@@ -385,19 +405,26 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
                          {"language", shown.language},
                          {"overridden", overridden},
                          {"notice", notice},
-                         {"error", error}};
+                         {"error", error},
+                         {"logo_file_invalid", invalid == "logo_file"},
+                         {"favicon_file_invalid", invalid == "favicon_file"}};
   if (auto branding = BrandingView(store_, shown, effective->title); !branding) {
     return tl::unexpected(branding.error());
   } else {
     view.update(*branding);
   }
-  auto require = store_.DeskSetting("require_two_factor");
+  // A stored desk setting, or the typed one.
+  auto setting = [&](const std::string& key) -> Result<std::optional<std::string>> {
+    if (auto value = typed_value(key)) return value;
+    return store_.DeskSetting(key);
+  };
+  auto require = setting("require_two_factor");
   if (!require) return tl::unexpected(require.error());
   view["require_two_factor"] = *require && **require == "1";
-  auto unfiltered = store_.DeskSetting(kUnfilteredHtmlSetting);
+  auto unfiltered = setting(kUnfilteredHtmlSetting);
   if (!unfiltered) return tl::unexpected(unfiltered.error());
   view["unfiltered_html"] = *unfiltered && **unfiltered == "1";
-  auto moderation = store_.DeskSetting("comment_moderation");
+  auto moderation = setting("comment_moderation");
   if (!moderation) return tl::unexpected(moderation.error());
   const std::string mode = moderation->value_or("hold-first");
   nlohmann::json options = nlohmann::json::array();
@@ -413,11 +440,14 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
   if (!rules) return tl::unexpected(rules.error());
   nlohmann::json numbers = nlohmann::json::array();
   for (const auto& number : comments::kNumberSettings) {
-    numbers.push_back({{"key", number.key},
-                       {"label", number.label},
-                       {"value", (*rules).*number.field},
-                       {"min", number.min},
-                       {"max", number.max}});
+    const auto typed_number = typed_value(number.key);
+    numbers.push_back(
+        {{"key", number.key},
+         {"label", number.label},
+         {"value", typed_number && !typed_number->empty() ? nlohmann::json(*typed_number)
+                                                          : nlohmann::json((*rules).*number.field)},
+         {"min", number.min},
+         {"max", number.max}});
   }
   view["comment_numbers"] = numbers;
   auto join = [](const std::vector<std::string>& words) {
@@ -425,14 +455,17 @@ Result<Response> Desk::SettingsPage(const auth::Viewer& viewer, int status,
     for (const auto& word : words) text += word + "\n";
     return text;
   };
-  view["hold_words"] = join(rules->hold_words);
-  view["spam_words"] = join(rules->spam_words);
-  view["notify_authors"] = rules->notify_authors;
-  view["notify_moderators"] = rules->notify_moderators;
-  auto full_text = store_.DeskSetting("feed_full_text");
+  view["hold_words"] = typed_value("comments_hold_words").value_or(join(rules->hold_words));
+  view["spam_words"] = typed_value("comments_spam_words").value_or(join(rules->spam_words));
+  const auto notify_authors = typed_value("comments_notify_authors");
+  view["notify_authors"] = notify_authors ? *notify_authors == "1" : rules->notify_authors;
+  const auto notify_moderators = typed_value("comments_notify_moderators");
+  view["notify_moderators"] =
+      notify_moderators ? *notify_moderators == "1" : rules->notify_moderators;
+  auto full_text = setting("feed_full_text");
   if (!full_text) return tl::unexpected(full_text.error());
   view["feed_full_text"] = full_text->value_or("1") == "1";
-  auto robots = store_.DeskSetting("robots_txt");
+  auto robots = setting("robots_txt");
   if (!robots) return tl::unexpected(robots.error());
   view["robots_txt"] = robots->value_or(content::kDefaultRobots);
   return Render("settings", std::move(view), status, viewer);
@@ -471,14 +504,32 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   if (http::FieldValue(fields, "accent_reset") != "1")
     publication.accent_color = Field(fields, "accent_color", 20);
   if (publication.accent_color == kThemeAccent) publication.accent_color.clear();
-  auto refuse = [&](const std::string& message, int status = 422) {
-    return SettingsPage(*viewer, status, publication, "", "Not saved: " + message + ".");
+  // The desk settings as typed, shown again as typed when anything is refused.
+  std::map<std::string, std::string> typed;
+  typed["comment_moderation"] = http::FieldValue(fields, "comment_moderation");
+  for (const auto& number : comments::kNumberSettings)
+    typed[number.key] = Field(fields, number.key, 12);
+  for (const char* key : {"comments_hold_words", "comments_spam_words", "robots_txt"})
+    typed[key] = Field(fields, key, 20000);
+  for (const char* key : {"comments_notify_authors", "comments_notify_moderators",
+                          "require_two_factor", "feed_full_text", kUnfilteredHtmlSetting})
+    typed[key] = http::FieldValue(fields, key) == "1" ? "1" : "0";
+  // Nothing is stored, not even an uploaded image, unless the whole form is right: every field
+  // is checked first, then the images are stored with the settings in one transaction.
+  // A browser cannot fill a file field again: the person is told to choose the image again.
+  const bool files_chosen = std::any_of(request.Files().begin(), request.Files().end(),
+                                        [](const auto& file) { return !file.data.empty(); });
+  auto refuse = [&](const std::string& message, int status = 422, const std::string& invalid = "") {
+    return SettingsPage(*viewer, status, publication, "",
+                        "Not saved: " + message + "." +
+                            (files_chosen ? " No image was stored: choose the file again." : ""),
+                        &typed, invalid);
   };
   auto menu = MenuFromForm(fields);
   if (!menu) {
     // What the person typed stays in the form, unchecked.
-    const auto typed = TypedMenu(fields);
-    publication.navigation = content::NavigationJson(typed);
+    const auto typed_menu = TypedMenu(fields);
+    publication.navigation = content::NavigationJson(typed_menu);
     return refuse(menu.error().message);
   }
   publication.navigation = content::NavigationJson(*menu);
@@ -509,65 +560,97 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
     if (!found) return tl::unexpected(found.error());
     if (!*found) return refuse("choose the logo and favicon from the media library");
   }
-  // New images, uploaded with the form: into the media library, then chosen.
-  for (const auto& file : request.Files()) {
-    std::string* target = file.field == "logo_file"      ? &publication.logo
-                          : file.field == "favicon_file" ? &publication.favicon
-                                                         : nullptr;
-    if (target == nullptr || file.data.empty()) continue;
-    const std::string alt = publication.title + (target == &publication.logo ? " logo" : " icon");
-    auto saved = SaveUpload(*viewer, file, alt, "", "");
-    if (!saved) {
-      const auto code = saved.error().code;
-      if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge ||
-          code == ErrorCode::kUnavailable) {
-        auto page = refuse(saved.error().message, http::StatusFor(code));
-        if (page && code == ErrorCode::kUnavailable)
-          page->headers.emplace_back("Retry-After", ImageRetryAfter());
-        return page;
-      }
-      return tl::unexpected(saved.error());
-    }
-    *target = saved->url;
-  }
-  // Desk settings: checked first, then stored with the publication's in one transaction.
+  // Desk settings: checked, then stored with the publication's.
   std::vector<std::pair<std::string, std::string>> desk;
-  const std::string mode = http::FieldValue(fields, "comment_moderation");
+  const std::string& mode = typed["comment_moderation"];
   if (mode == "hold-first" || mode == "hold-all" || mode == "hold-none")
     desk.emplace_back("comment_moderation", mode);
   for (const auto& number : comments::kNumberSettings) {
-    const std::string text = Field(fields, number.key, 12);
+    const std::string& text = typed[number.key];
     if (text.empty()) continue;  // left empty: unchanged
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error != std::errc() || end != text.data() + text.size() || value < number.min ||
         value > number.max) {
-      return SettingsPage(
-          *viewer, 422, publication, "",
-          fmt::format("Not saved: \u201c{}\u201d takes a whole number from {} to {}.", number.label,
-                      number.min, number.max));
+      return refuse(fmt::format("\u201c{}\u201d takes a whole number from {} to {}", number.label,
+                                number.min, number.max));
     }
     desk.emplace_back(number.key, std::to_string(value));
   }
-  for (const char* key : {"comments_hold_words", "comments_spam_words", "robots_txt"})
-    desk.emplace_back(key, Field(fields, key, 20000));
-  for (const char* key : {"comments_notify_authors", "comments_notify_moderators",
+  for (const char* key : {"comments_hold_words", "comments_spam_words", "robots_txt",
+                          "comments_notify_authors", "comments_notify_moderators",
                           "require_two_factor", "feed_full_text", kUnfilteredHtmlSetting})
-    desk.emplace_back(key, http::FieldValue(fields, key) == "1" ? "1" : "0");
-  const bool require = http::FieldValue(fields, "require_two_factor") == "1";
+    desk.emplace_back(key, typed[key]);
+  // New images, uploaded with the form: checked and processed now (the last of the checks),
+  // stored below with the rest.
+  std::vector<std::pair<std::string*, PreparedUpload>> uploads;
+  for (const auto& file : request.Files()) {
+    std::string* target = file.field == "logo_file"      ? &publication.logo
+                          : file.field == "favicon_file" ? &publication.favicon
+                                                         : nullptr;
+    if (target == nullptr || file.data.empty()) continue;
+    const bool logo = target == &publication.logo;
+    if (media::ImageTypeOf(file.data).empty() && LooksLikeSvg(file)) {
+      // Browsers show SVG icons, but an SVG is a document that can carry scripts, and the media
+      // library serves its files from the site's own origin: it takes raster images only.
+      return refuse(std::string(logo ? "the logo" : "the favicon") +
+                        " must be a PNG, JPEG, WebP or GIF image; SVG files are not accepted",
+                    422, file.field);
+    }
+    const std::string alt = publication.title + (logo ? " logo" : " icon");
+    auto prepared = PrepareUpload(*viewer, file, alt, "", "");
+    if (!prepared) {
+      const auto code = prepared.error().code;
+      if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge ||
+          code == ErrorCode::kUnavailable) {
+        std::string message = prepared.error().message;
+        while (!message.empty() && message.back() == '.') message.pop_back();
+        auto page = refuse(message, http::StatusFor(code), file.field);
+        if (page && code == ErrorCode::kUnavailable)
+          page->headers.emplace_back("Retry-After", ImageRetryAfter());
+        return page;
+      }
+      return tl::unexpected(prepared.error());
+    }
+    uploads.emplace_back(target, std::move(*prepared));
+  }
+  // Everything is right: the images, the publication and the desk settings, in one transaction.
+  // Files written for an image whose transaction then fails are removed again.
+  const std::string chosen_logo = publication.logo, chosen_favicon = publication.favicon;
+  std::vector<std::filesystem::path> written;
+  std::vector<std::string> uploaded;
   auto saved = store_.InTransaction([&]() -> Result<void> {
+    uploaded.clear();
+    publication.logo = chosen_logo;
+    publication.favicon = chosen_favicon;
+    for (auto& [target, upload] : uploads) {
+      auto item = StoreUpload(*viewer, upload, written);
+      if (!item) return tl::unexpected(item.error());
+      *target = item->url;
+      uploaded.push_back(item->url);
+    }
     if (auto done = store_.SavePublication(publication); !done) return done;
     for (const auto& [key, value] : desk) {
       if (auto done = store_.SetDeskSetting(key, value); !done) return done;
     }
     return {};
   });
-  if (!saved && IsSaveFailure(saved.error())) {
-    return AsSaveFailure(
-        SettingsPage(*viewer, 500, publication, "", SaveFailureMessage(saved.error())),
-        saved.error());
+  if (!saved) {
+    for (const auto& path : written) {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+    publication.logo = chosen_logo;
+    publication.favicon = chosen_favicon;
+    if (IsSaveFailure(saved.error())) {
+      return AsSaveFailure(
+          SettingsPage(*viewer, 500, publication, "", SaveFailureMessage(saved.error()), &typed),
+          saved.error());
+    }
+    return tl::unexpected(saved.error());
   }
-  if (!saved) return tl::unexpected(saved.error());
+  for (const std::string& url : uploaded) Audit(*viewer, "upload", std::nullopt, url);
+  const bool require = typed["require_two_factor"] == "1";
   Audit(*viewer, "settings", std::nullopt, require ? "two-factor required" : "");
   const bool moved = !http::FieldValue(fields, "nav_move").empty();
   return Response::Redirect(303, moved ? "/admin/settings?done=1#menu" : "/admin/settings?done=1");

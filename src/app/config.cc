@@ -65,7 +65,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
       "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
-      "newsletter", "embed_hosts", "embeds", "comments", "search",
+      "newsletter", "embed_hosts", "embeds", "comments", "search", "desk",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s",
@@ -265,7 +265,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
-  // [comments] and [search]: flood limits, whole numbers from the file or the environment.
+  // [comments], [search] and [desk]: flood limits, whole numbers from the file or the
+  // environment.
   struct FloodNumber {
     const char* table;
     const char* name;
@@ -282,8 +283,10 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
        &Config::Floods::moderator_notice_interval_s, 7 * 86400},
       {"search", "per_minute", "BROADSHEET_SEARCHES_PER_MINUTE",
        &Config::Floods::searches_per_minute, 100000},
+      {"desk", "previews_per_minute", "BROADSHEET_PREVIEWS_PER_MINUTE",
+       &Config::Floods::previews_per_minute, 100000},
   };
-  for (const char* name : {"comments", "search"}) {
+  for (const char* name : {"comments", "search", "desk"}) {
     const auto* node = table.get(name);
     if (node == nullptr) continue;
     const auto* section = node->as_table();
@@ -302,7 +305,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                                 key.source().begin.line, name, setting,
                                 name == std::string("comments")
                                     ? "per_minute, per_hour, moderator_notice_interval_s"
-                                    : "per_minute"));
+                                : name == std::string("desk") ? "previews_per_minute"
+                                                              : "per_minute"));
       }
     }
   }

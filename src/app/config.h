@@ -57,12 +57,14 @@ struct Config {
   std::vector<std::string> embeds = markdown::EmbedProviders();
   // What one client may ask of the public site before a 429, and how often moderators hear of
   // held comments: [comments] per_minute, per_hour, moderator_notice_interval_s; [search]
-  // per_minute. 0 turns a limit off.
+  // per_minute; and what one desk account may ask of the editor's preview: [desk]
+  // previews_per_minute. 0 turns a limit off.
   struct Floods {
     int comments_per_minute = 5;
     int comments_per_hour = 30;
     int moderator_notice_interval_s = 600;
     int searches_per_minute = 30;
+    int previews_per_minute = 60;
   } floods;
 };
 

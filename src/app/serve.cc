@@ -318,6 +318,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       **store, accounts, **theme, outbox, [&site] { return site.PublicationForChrome(); },
       paths.uploads, BodyFilterOptions(config));
   desk.SetImageSettings(config.images);
+  desk.SetPreviewLimit(config.floods.previews_per_minute);
   desk.SetArticlePreview([&site](PostDetail detail) {
     return site.PreviewPage(std::move(detail),
                             "Preview of unsaved changes: this is how the article will look.", true);

@@ -136,6 +136,12 @@ bool MayTrash(const Actor& actor, const Post& post) {
   return Owns(actor, post) && (Can(actor.role, Action::kDeleteOwn) || IsUnpublished(post));
 }
 
+Result<TimeZone> Posts::Zone() const {
+  auto publication = publication_ ? publication_() : store_.LoadPublication();
+  if (!publication) return tl::unexpected(publication.error());
+  return TimeZone::Find(publication->timezone).value_or(TimeZone());
+}
+
 Result<std::optional<PostDetail>> Posts::Stored(std::optional<std::int64_t> id) const {
   if (!id) return std::optional<PostDetail>();
   auto found = *id > 0 ? store_.FindPostById(*id) : Result<std::optional<PostDetail>>();
@@ -289,11 +295,8 @@ Result<Post> Posts::Prepared(const Actor& actor, Post post, const PostInput& typ
 namespace {
 
 // The date typed in the editor, in the publication's zone.
-Result<std::optional<Timestamp>> TypedDate(Store& store, const PostInput& input) {
+Result<std::optional<Timestamp>> TypedDate(const PostInput& input, const TimeZone& zone) {
   if (input.date.empty()) return std::optional<Timestamp>();
-  auto publication = store.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  const TimeZone zone = TimeZone::Find(publication->timezone).value_or(TimeZone());
   auto parsed = ParseIsoTime(input.date, zone);
   if (!parsed) {
     return tl::unexpected(
@@ -384,7 +387,9 @@ Result<PostDetail> Posts::Preview(const Actor& actor, std::optional<std::int64_t
   auto prepared = Prepared(actor, detail.post, input, NewTags::kLeave);
   if (!prepared) return tl::unexpected(prepared.error());
   detail.post = std::move(*prepared);
-  auto date = TypedDate(store_, input);
+  auto zone = Zone();
+  if (!zone) return tl::unexpected(zone.error());
+  auto date = TypedDate(input, *zone);
   if (!date) return tl::unexpected(date.error());
   detail.post.published_at = date->value_or(detail.post.published_at.value_or(now));
   detail.section.reset();
@@ -416,7 +421,9 @@ Result<std::int64_t> Posts::Save(const Actor& actor, std::optional<std::int64_t>
   auto prepared = Prepared(actor, before, input);
   if (!prepared) return tl::unexpected(prepared.error());
   Post post = std::move(*prepared);
-  auto date = TypedDate(store_, input);
+  auto zone = Zone();
+  if (!zone) return tl::unexpected(zone.error());
+  auto date = TypedDate(input, *zone);
   if (!date) return tl::unexpected(date.error());
   if (auto taken = TakeStep(actor, before, post, *date, step, now, input.without_byline); !taken)
     return tl::unexpected(taken.error());
@@ -461,7 +468,9 @@ Result<int> Posts::Autosave(const Actor& actor, std::int64_t id, const PostInput
   if (!prepared) return tl::unexpected(prepared.error());
   // Only drafts are autosaved: an unfinished edit must never reach a published article.
   if (!IsUnpublished(*prepared)) return tl::unexpected(Invalid("only saved drafts are autosaved"));
-  auto date = TypedDate(store_, input);
+  auto zone = Zone();
+  if (!zone) return tl::unexpected(zone.error());
+  auto date = TypedDate(input, *zone);
   if (!date) return tl::unexpected(date.error());
   prepared->published_at = *date;
   return store_.SavePostEdit(*prepared, expected_edit_count, actor.user_id,
@@ -489,9 +498,9 @@ Result<void> Posts::RestoreRevision(const Actor& actor, std::int64_t post_id,
   if (!html) return tl::unexpected(html.error());
   post.body_html = std::move(*html);
   if (post.status == PostStatus::kPublished) post.updated_at = now;
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  PostInput input = InputOf(*detail, TimeZone::Find(publication->timezone).value_or(TimeZone()));
+  auto zone = Zone();
+  if (!zone) return tl::unexpected(zone.error());
+  PostInput input = InputOf(*detail, *zone);
   input.title = post.title;
   input.dek = post.dek;
   input.body = post.body_markdown;
@@ -594,6 +603,20 @@ Result<std::vector<EditorialNote>> Posts::EditorialNotes(const Actor& actor,
   return store_.ListEditorialNotes(post_id);
 }
 
+Result<std::vector<PostOpenNotes>> Posts::OpenEditorialNotes(const Actor& actor) const {
+  auto listed = store_.ListPostsWithOpenEditorialNotes(actor.user_id);
+  if (!listed) return tl::unexpected(listed.error());
+  std::vector<PostOpenNotes> open;
+  for (PostOpenNotes& item : *listed) {
+    Post post;
+    post.id = item.post_id;
+    post.status = item.status;
+    post.created_by = item.created_by;
+    if (MayEdit(actor, post)) open.push_back(std::move(item));
+  }
+  return open;
+}
+
 Result<std::int64_t> Posts::AddEditorialNote(const Actor& actor, std::int64_t post_id,
                                              std::string_view text, Timestamp now) const {
   if (!MayReview(actor)) return tl::unexpected(Refused("Only editors write editorial notes."));
@@ -629,10 +652,9 @@ Result<Post> Posts::ReturnToWriter(const Actor& actor, std::int64_t post_id, std
     return tl::unexpected(
         Invalid("Say what the writer should change: the note is 1 to 2000 characters."));
   }
-  auto publication = store_.LoadPublication();
-  if (!publication) return tl::unexpected(publication.error());
-  const PostInput input =
-      InputOf(*detail, TimeZone::Find(publication->timezone).value_or(TimeZone()));
+  auto zone = Zone();
+  if (!zone) return tl::unexpected(zone.error());
+  const PostInput input = InputOf(*detail, *zone);
   Post post = detail->post;
   post.status = PostStatus::kDraft;
   EditorialNote note;

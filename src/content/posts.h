@@ -16,10 +16,14 @@
 // revision; a save made from an out-of-date form is refused (kConflict), never merged.
 //
 // Posts holds a Store and a BodyPolicy (the caller owns both; they must outlive it). Thread-safe
-// as far as the Store is.
+// as far as the Store is. Dates typed in the editor are read in the publication's time zone: by
+// default the stored one's; a caller that knows of broadsheet.toml's or the environment's override
+// (the desk) passes its own `publication` (the settings in effect), so that a date is read in the
+// zone it was shown in.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,7 +76,9 @@ bool NeedsBylineConfirmation(const Post& post);
 
 class Posts {
  public:
-  Posts(Store& store, const BodyPolicy& policy) : store_(store), policy_(policy) {}
+  Posts(Store& store, const BodyPolicy& policy,
+        std::function<Result<Publication>()> publication = {})
+      : store_(store), policy_(policy), publication_(std::move(publication)) {}
 
   // The stored post `id` for `actor` to edit: kNotFound, or kForbidden with a message.
   Result<PostDetail> FindForEdit(const Actor& actor, std::int64_t id) const;
@@ -131,6 +137,10 @@ class Posts {
   Result<std::vector<EditorialNote>> EditorialNotes(const Actor& actor, std::int64_t post_id) const;
   Result<std::int64_t> AddEditorialNote(const Actor& actor, std::int64_t post_id,
                                         std::string_view text, Timestamp now) const;
+  // The posts `actor` wrote that have open editorial notes and that `actor` may open (MayEdit:
+  // a contributor's published or scheduled post is the editors' now, so its notes are not
+  // theirs to address), the most recently noted first.
+  Result<std::vector<PostOpenNotes>> OpenEditorialNotes(const Actor& actor) const;
   // kNotFound when the post has no such open note.
   Result<void> ResolveEditorialNote(const Actor& actor, std::int64_t post_id, std::int64_t note_id,
                                     Timestamp now) const;
@@ -168,8 +178,12 @@ class Posts {
   Result<Post> Prepared(const Actor& actor, Post post, const PostInput& input,
                         NewTags new_tags = NewTags::kCreate) const;
 
+  // The zone the editor's dates are written in (publication_'s, or the stored publication's).
+  Result<TimeZone> Zone() const;
+
   Store& store_;
   const BodyPolicy& policy_;
+  const std::function<Result<Publication>()> publication_;
 };
 
 }  // namespace broadsheet::content

@@ -192,6 +192,12 @@ std::string FormatDeskTime(Timestamp when, const TimeZone& zone) {
   return text + " " + zone.AbbreviationAt(when);
 }
 
+std::string FormatDeskTimeWithSeconds(Timestamp when, const TimeZone& zone) {
+  std::string text = FormatIsoTime(when, zone).substr(0, 19);
+  text[10] = ' ';
+  return text + " " + zone.AbbreviationAt(when);
+}
+
 std::string FormatHttpDate(Timestamp when) {
   static constexpr std::array<const char*, 7> kDays = {"Thu", "Fri", "Sat", "Sun",
                                                        "Mon", "Tue", "Wed"};

@@ -57,6 +57,9 @@ std::string FormatHumanDate(Timestamp when, const TimeZone& zone);
 // "2024-03-01 09:30 EST": how the desk shows every time, in the publication's zone with the
 // abbreviation in force then, so that staff never have to guess which clock a time is on.
 std::string FormatDeskTime(Timestamp when, const TimeZone& zone);
+// "2024-03-01 09:30:05 EST": the same to the second, where the order of events within a minute
+// matters (the audit log).
+std::string FormatDeskTimeWithSeconds(Timestamp when, const TimeZone& zone);
 // "Fri, 01 Mar 2024 08:30:00 GMT" (RFC 7231 IMF-fixdate).
 std::string FormatHttpDate(Timestamp when);
 // "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110's preferred form); nullopt for anything else.

@@ -622,13 +622,23 @@ Result<void> ResolveEditorialNote(Connection& c, std::int64_t post_id, std::int6
   return {};
 }
 
-Result<int> CountOpenEditorialNotes(Connection& c, std::int64_t created_by) {
-  auto count = c.Integer(
-      "SELECT count(*) FROM editorial_notes n JOIN posts p ON p.id = n.post_id "
-      "WHERE p.created_by = ? AND n.resolved_at IS NULL AND p.status <> 'trash'",
+Result<std::vector<PostOpenNotes>> PostsWithOpenEditorialNotes(Connection& c,
+                                                               std::int64_t created_by) {
+  return c.All(
+      "SELECT p.id, p.title, p.status, p.created_by, count(*) FROM editorial_notes n "
+      "JOIN posts p ON p.id = n.post_id "
+      "WHERE p.created_by = ? AND n.resolved_at IS NULL AND p.status <> 'trash' "
+      "GROUP BY p.id, p.title, p.status, p.created_by ORDER BY max(n.at) DESC, p.id DESC",
+      [](const Row& row) {
+        PostOpenNotes post;
+        post.post_id = row.Int(0);
+        post.title = row.Text(1);
+        post.status = ParsePostStatus(row.Text(2)).value_or(PostStatus::kDraft);
+        post.created_by = row.OptionalInt(3);
+        post.open = static_cast<int>(row.Int(4));
+        return post;
+      },
       created_by);
-  if (!count) return tl::unexpected(count.error());
-  return static_cast<int>(count->value_or(0));
 }
 
 Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id) {

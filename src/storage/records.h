@@ -164,6 +164,15 @@ struct EditorialNote {
   std::string resolved_by_name;  // read back with the note
 };
 
+// A post with editorial notes still open on it, for its writer's dashboard.
+struct PostOpenNotes {
+  std::int64_t post_id = 0;
+  std::string title;
+  PostStatus status = PostStatus::kDraft;
+  std::optional<std::int64_t> created_by;
+  int open = 0;  // how many notes are open
+};
+
 // A post with what a page shows beside it.
 struct PostDetail {
   Post post;

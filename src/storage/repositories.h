@@ -177,8 +177,9 @@ Result<std::vector<EditorialNote>> EditorialNotes(Connection& c, std::int64_t po
 // kNotFound when post `post_id` has no open note `note_id`.
 Result<void> ResolveEditorialNote(Connection& c, std::int64_t post_id, std::int64_t note_id,
                                   std::int64_t user_id, Timestamp at);
-// Open notes on the posts (not in the trash) that account `created_by` created.
-Result<int> CountOpenEditorialNotes(Connection& c, std::int64_t created_by);
+// The posts (not in the trash) that account `created_by` created with open notes on them.
+Result<std::vector<PostOpenNotes>> PostsWithOpenEditorialNotes(Connection& c,
+                                                               std::int64_t created_by);
 Result<std::vector<Revision>> Revisions(Connection& c, std::int64_t post_id);  // newest first
 Result<std::optional<Revision>> FindRevision(Connection& c, std::int64_t id);
 Result<void> RestoreRevision(Connection& c, const Revision& revision);  // as exported

@@ -336,9 +336,10 @@ Result<void> SqlStore::ResolveEditorialNote(std::int64_t post_id, std::int64_t n
       false);
 }
 
-Result<int> SqlStore::CountOpenEditorialNotes(std::int64_t created_by) {
+Result<std::vector<PostOpenNotes>> SqlStore::ListPostsWithOpenEditorialNotes(
+    std::int64_t created_by) {
   return database_->Read([&](storage::Connection& c) {
-    return storage::posts::CountOpenEditorialNotes(c, created_by);
+    return storage::posts::PostsWithOpenEditorialNotes(c, created_by);
   });
 }
 

@@ -113,7 +113,8 @@ class SqlStore final : public Store {
   Result<std::vector<EditorialNote>> ListEditorialNotes(std::int64_t post_id) override;
   Result<void> ResolveEditorialNote(std::int64_t post_id, std::int64_t note_id,
                                     std::int64_t user_id, Timestamp at) override;
-  Result<int> CountOpenEditorialNotes(std::int64_t created_by) override;
+  Result<std::vector<PostOpenNotes>> ListPostsWithOpenEditorialNotes(
+      std::int64_t created_by) override;
   Result<void> UpdatePostNote(const PostNote& note) override;
   Result<void> DeletePostNote(std::int64_t post_id, std::int64_t note_id) override;
   Result<std::vector<Revision>> ListRevisions(std::int64_t post_id) override;

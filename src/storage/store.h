@@ -145,12 +145,15 @@ class Store {
   // Editorial notes (EditorialNote): the staff's private notes on a post, oldest first.
   // AddEditorialNote stores the note as given, its resolution too when set (a restore).
   // ResolveEditorialNote: kNotFound when post `post_id` has no open note `note_id`.
-  // CountOpenEditorialNotes: open notes on the posts, not in the trash, that `created_by` made.
+  // ListPostsWithOpenEditorialNotes: the posts, not in the trash, that `created_by` made and
+  // that have open notes, the most recently noted first (content::Posts decides which of them
+  // the writer may open).
   virtual Result<std::int64_t> AddEditorialNote(const EditorialNote& note) = 0;
   virtual Result<std::vector<EditorialNote>> ListEditorialNotes(std::int64_t post_id) = 0;
   virtual Result<void> ResolveEditorialNote(std::int64_t post_id, std::int64_t note_id,
                                             std::int64_t user_id, Timestamp at) = 0;
-  virtual Result<int> CountOpenEditorialNotes(std::int64_t created_by) = 0;
+  virtual Result<std::vector<PostOpenNotes>> ListPostsWithOpenEditorialNotes(
+      std::int64_t created_by) = 0;
   virtual Result<void> UpdatePostNote(const PostNote& note) = 0;
   virtual Result<void> DeletePostNote(std::int64_t post_id, std::int64_t note_id) = 0;
 

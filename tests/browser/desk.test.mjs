@@ -161,6 +161,37 @@ test('the editor previews live and autosaves drafts', async () => {
   await page.context().close();
 });
 
+test('a preview refused as too frequent (429) keeps the last one and comes back after Retry-After', async () => {
+  const page = await signIn('editor@example.org');
+  await page.goto(base + '/admin/posts/new');
+  await page.fill('#title', 'Previewed Often');
+  await page.click('button[value=preview]');
+  await fillBody(page, 'A *first* preview.');
+  const preview = page.frameLocator('.editor-preview-frame');
+  await preview.locator('em', { hasText: 'first' }).waitFor({ state: 'attached' });
+  // The server turns the next preview away, as past [desk] previews_per_minute, then takes them.
+  let refused = 0;
+  await page.route('**/admin/preview', async (route) => {
+    if (refused++ === 0) {
+      await route.fulfill({ status: 429, headers: { 'Retry-After': '2' }, contentType: 'text/html',
+                            body: '<!doctype html><p>Too many previews.</p>' });
+    } else {
+      await route.continue();
+    }
+  });
+  await fillBody(page, 'A *second* preview.');
+  const note = page.locator('.preview-note');
+  await note.filter({ hasText: '2 seconds' }).waitFor();
+  // The last preview stays, not the refusal.
+  assert.equal(await preview.locator('em').innerText(), 'first');
+  assert.equal(await preview.getByText('Too many previews.').count(), 0);
+  // Asked again after the wait, without another keystroke.
+  await preview.locator('em', { hasText: 'second' }).waitFor({ state: 'attached', timeout: 10000 });
+  assert.ok(refused >= 2);
+  assert.equal(await note.innerText(), '');
+  await page.context().close();
+});
+
 // Issue 13, item 4: a contributor's draft carrying form controls aimed at the owner's desk.
 test("the owner clicking inside a hostile draft's preview changes nothing", async () => {
   const owner = await signIn('owner@example.org', { bypassCSP: false });

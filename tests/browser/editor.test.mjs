@@ -13,7 +13,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 let site, base, browser;
 
 before(async () => {
-  site = await startSite({ name: 'editor', demo: true, users: [EDITOR] });
+  // The preview is used here as a renderer, dozens of times a minute: no per-account limit.
+  site = await startSite({ name: 'editor', demo: true, users: [EDITOR],
+                           env: { BROADSHEET_PREVIEWS_PER_MINUTE: '0' } });
   ({ base, browser } = site);
 });
 

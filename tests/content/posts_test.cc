@@ -469,8 +469,33 @@ TEST_P(PostsTest, ReturnToWriterSendsAPendingPostBackWithANote) {
   EXPECT_EQ((*notes)[0].user_name, "editor@example.org");
   EXPECT_EQ((*notes)[0].at, kNow + 20);
   EXPECT_FALSE((*notes)[0].resolved_at);
-  EXPECT_EQ(*store_->CountOpenEditorialNotes(writer_.user_id), 1);
-  EXPECT_EQ(*store_->CountOpenEditorialNotes(editor_.user_id), 0);
+  ASSERT_EQ(posts_->OpenEditorialNotes(writer_)->size(), 1u);
+  EXPECT_EQ((*posts_->OpenEditorialNotes(writer_))[0].post_id, id);
+  EXPECT_EQ((*posts_->OpenEditorialNotes(writer_))[0].open, 1);
+  EXPECT_TRUE(posts_->OpenEditorialNotes(editor_)->empty());
+}
+
+// A writer's dashboard counts only the notes they can reach: a contributor may not open their
+// post once an editor has published it (kEditOwnPublished is an author's), so its notes are not
+// theirs; an author's published post stays theirs to open, and its notes count.
+TEST_P(PostsTest, OpenEditorialNotesAreOnlyThoseOnPostsTheWriterMayOpen) {
+  const std::int64_t contributed = Save(writer_, std::nullopt, Input("Contributed"), Step::kSubmit);
+  ASSERT_TRUE(posts_->AddEditorialNote(editor_, contributed, "Check the dates.", kNow));
+  ASSERT_EQ(posts_->OpenEditorialNotes(writer_)->size(), 1u);
+  Save(editor_, contributed, InputOf(contributed), Step::kPublish);
+  EXPECT_EQ(posts_->FindForEdit(writer_, contributed).error().code, ErrorCode::kForbidden);
+  EXPECT_TRUE(posts_->OpenEditorialNotes(writer_)->empty());
+
+  const std::int64_t authored = Save(author_, std::nullopt, Input("Authored"), Step::kPublish);
+  ASSERT_TRUE(posts_->AddEditorialNote(editor_, authored, "A fact to check.", kNow));
+  ASSERT_TRUE(posts_->AddEditorialNote(editor_, authored, "And a link.", kNow + 1));
+  auto open = posts_->OpenEditorialNotes(author_);
+  ASSERT_TRUE(open);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].post_id, authored);
+  EXPECT_EQ((*open)[0].open, 2);
+  EXPECT_EQ((*open)[0].status, PostStatus::kPublished);
+  EXPECT_TRUE(posts_->FindForEdit(author_, authored));
 }
 
 TEST_P(PostsTest, EditorialNotesStayWithTheWriterAndTheEditors) {
@@ -495,7 +520,7 @@ TEST_P(PostsTest, EditorialNotesStayWithTheWriterAndTheEditors) {
   EXPECT_EQ(notes[0].resolved_at, kNow + 30);
   EXPECT_EQ(notes[0].resolved_by, writer_.user_id);
   EXPECT_EQ(notes[0].resolved_by_name, "writer@example.org");
-  EXPECT_EQ(*store_->CountOpenEditorialNotes(writer_.user_id), 0);
+  EXPECT_TRUE(posts_->OpenEditorialNotes(writer_)->empty());
   // A note of another post is not this one's.
   const std::int64_t second = Save(writer_, std::nullopt, Input("Another"), Step::kSave);
   const auto other_note = *posts_->AddEditorialNote(editor_, second, "Elsewhere.", kNow);

@@ -101,6 +101,14 @@ TEST(FormatDeskTime, UtcAndOtherZones) {
   EXPECT_EQ(berlin->AbbreviationAt(1709285400), "CET");
 }
 
+TEST(FormatDeskTimeWithSeconds, OrdersTwoEventsOfOneMinute) {
+  auto new_york = TimeZone::Find("America/New_York");
+  ASSERT_TRUE(new_york);
+  EXPECT_EQ(FormatDeskTimeWithSeconds(1772953140, *new_york), "2026-03-08 01:59:00 EST");
+  EXPECT_EQ(FormatDeskTimeWithSeconds(1772953199, *new_york), "2026-03-08 01:59:59 EST");
+  EXPECT_EQ(FormatDeskTimeWithSeconds(1719835207, TimeZone()), "2024-07-01 12:00:07 UTC");
+}
+
 TEST(ParseIsoTime, EditorTimesRoundTripThroughTheZoneAcrossDst) {
   auto new_york = TimeZone::Find("America/New_York");
   ASSERT_TRUE(new_york);

@@ -188,6 +188,53 @@ class PreviewAndTokens(unittest.TestCase):
         self.assertEqual(raw, {("layout.mustache", "content"), ("two_factor.mustache", "qr_svg")})
 
 
+class PreviewLimit(unittest.TestCase):
+    """The editor's live preview renders a whole article per request: each account has a limit
+    a minute ([desk] previews_per_minute, 60; here 5 from the environment), past which it gets
+    429 with Retry-After; another account is not held back."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server(env={"BROADSHEET_PREVIEWS_PER_MINUTE": "5"})
+        for email, role in [("ed@example.org", "editor"), ("wren@example.org", "contributor")]:
+            done = add_user(cls.server, email, role, PASSWORD, role.capitalize())
+            assert done.returncode == 0, done.stderr
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def frame_token(self, browser):
+        page = browser.request("GET", "/admin/posts/new")[2]
+        return html.unescape(re.search(r'data-token="([^"]+)"', page).group(1))
+
+    def test_an_account_past_the_limit_gets_429_with_retry_after(self):
+        editor = Browser(self.server)
+        self.assertEqual(editor.sign_in("ed@example.org", PASSWORD)[0], 303)
+        token = self.frame_token(editor)
+        statuses = [editor.request("POST", "/admin/preview", {"csrf": token, "title": "T", "body": "Words."})[0]
+                    for _ in range(5)]
+        self.assertEqual(set(statuses), {200})
+        status, headers, page, _ = editor.request("POST", "/admin/preview", {"csrf": token, "body": "More."})
+        self.assertEqual(status, 429)
+        self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        self.assertLessEqual(int(headers["Retry-After"]), 60)
+        self.assertIn("sandbox", headers["Content-Security-Policy"])
+        # The Preview button's tab is the same work, counted the same.
+        page = editor.request("GET", "/admin/posts/new")[2]
+        status, headers, _, _ = editor.request("POST", "/admin/posts", {
+            "csrf": editor_token(page), "edit_count": "0", "title": "T", "body": "x", "do": "preview"})
+        self.assertEqual(status, 429)
+        self.assertIn("Retry-After", headers)
+        # The writer's previews are their own count.
+        writer = Browser(self.server)
+        self.assertEqual(writer.sign_in("wren@example.org", PASSWORD)[0], 303)
+        status, _, _, _ = writer.request("POST", "/admin/preview",
+                                         {"csrf": self.frame_token(writer), "body": "Mine."})
+        self.assertEqual(status, 200)
+
+
 class TwoFactorThrottle(unittest.TestCase):
     def setUp(self):
         self.server = harness.Server(content=None)

@@ -22,7 +22,8 @@ class PeopleAndReview(unittest.TestCase):
         for email, role, name in [("admin@example.org", "administrator", "Ada Admin"),
                                   ("editor@example.org", "editor", "Edie Editor"),
                                   ("writer@example.org", "contributor", "Wren Writer"),
-                                  ("other@example.org", "contributor", "Otis Other")]:
+                                  ("other@example.org", "contributor", "Otis Other"),
+                                  ("author@example.org", "author", "Abe Author")]:
             done = add_user(cls.server, email, role, PASSWORD, name)
             assert done.returncode == 0, done.stderr
         cls.server.start()
@@ -151,8 +152,17 @@ class PeopleAndReview(unittest.TestCase):
         self.assertNotIn("Return to writer", writer_page)
         status, _, _, _ = writer.request("POST", action, {"csrf": harness.form_token(writer_page), "note": "Mine."})
         self.assertEqual(status, 403)
-        status, _, _, _ = editor.request("POST", action, {"csrf": token, "note": "  "})
-        self.assertEqual(status, 400)
+        # An empty note: the editor page again, the field marked with why, what was typed kept.
+        status, _, page, _ = editor.request("POST", action, {"csrf": token, "note": "  "})
+        self.assertEqual(status, 422)
+        self.assertRegex(page, r'<textarea id="return-note" name="note"[^>]* aria-invalid="true" '
+                               r'aria-describedby="return-note-error">  </textarea>')
+        self.assertIn('id="return-note-error"', page)
+        self.assertIn("status-pending", page)  # nothing changed
+        too_long = "x" * 2001
+        status, _, page, _ = editor.request("POST", action, {"csrf": token, "note": too_long})
+        self.assertEqual(status, 422)
+        self.assertIn(">" + too_long + "</textarea>", page)
         hostile = '<script>alert(1)</script> Tighten the second section.'
         return_token = token
         status, headers, _, _ = editor.request("POST", action, {"csrf": token, "note": hostile})
@@ -199,8 +209,48 @@ class PeopleAndReview(unittest.TestCase):
         # Returning a draft is refused: only posts awaiting review go back.
         page = editor.request("GET", post)[2]
         self.assertNotIn(">Return to writer</button>", page)
-        status, _, _, _ = editor.request("POST", action, {"csrf": return_token, "note": "Again."})
-        self.assertEqual(status, 400)
+        status, _, page, _ = editor.request("POST", action, {"csrf": return_token, "note": "Again."})
+        self.assertEqual(status, 422)
+        self.assertNotIn('aria-invalid="true"', page)  # the note was not what was wrong
+
+    def noted_on_dashboard(self, browser):
+        """The posts the dashboard lists under editorial notes to address (their addresses)."""
+        page = browser.request("GET", "/admin/")[2]
+        section = re.search(r'<section class="desk-list editorial-notes-waiting".*?</section>', page, re.S)
+        return re.findall(r'<a href="(/admin/posts/\d+)">', section.group(0)) if section else []
+
+    def add_editorial_note(self, editor, post, text):
+        page = editor.request("GET", post)[2]
+        action = post + "/editorial-notes"
+        token = harness.form_token(page, re.escape(action))
+        self.assertEqual(editor.request("POST", action, {"csrf": token, "do": "add", "text": text})[0], 303)
+
+    def test_the_dashboard_lists_the_noted_posts_a_writer_may_open(self):
+        editor = self.signed_in("editor@example.org")
+        # An author's published article with a note: listed, and the link opens it, note on top.
+        author = self.signed_in("author@example.org")
+        status, published, _ = self.new_post(author, "publish", title="An Author Publishes", authors="jane-doe")
+        self.assertEqual(status, 303)
+        self.add_editorial_note(editor, published, "Check the second figure.")
+        self.assertIn(published, self.noted_on_dashboard(author))
+        status, _, page, _ = author.request("GET", published)
+        self.assertEqual(status, 200)
+        self.assertIn('id="open-notes-count">1<', page)
+        self.assertIn("Check the second figure.", page)
+        # A contributor's post under review with a note: listed while they may open it; once an
+        # editor publishes it, it is the editors' (403 for the contributor), and not listed.
+        writer = self.signed_in("writer@example.org")
+        status, submitted, _ = self.new_post(writer, "submit", title="Noted Then Published", authors="jane-doe")
+        self.assertEqual(status, 303)
+        self.add_editorial_note(editor, submitted, "Tighten the ending.")
+        self.assertIn(submitted, self.noted_on_dashboard(writer))
+        self.assertEqual(self.act(editor, submitted, "publish")[0], 303)
+        self.assertEqual(writer.request("GET", submitted)[0], 403)
+        self.assertNotIn(submitted, self.noted_on_dashboard(writer))
+        # Every post counted is listed, and every one listed opens for the writer.
+        for browser in (author, writer):
+            for post in self.noted_on_dashboard(browser):
+                self.assertEqual(browser.request("GET", post)[0], 200)
 
     def test_the_review_queue_shows_authors_section_submitted_time_and_words(self):
         writer = self.signed_in("writer@example.org")

@@ -151,6 +151,45 @@ class MailFromTheDesk(unittest.TestCase):
         self.assertIn("Edie Editor", body)
         self.assertIn("http://test.example" + post, body)
 
+    def test_a_return_whose_mail_cannot_be_queued_still_succeeds_with_a_notice(self):
+        from test_editor import FIELDS, form_of
+        done = add_user(self.server, "editor@example.org", "editor", PASSWORD, "Edie Editor")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        writer = Browser(self.server)
+        self.assertEqual(writer.sign_in("writer@example.org", PASSWORD)[0], 303)
+        csrf, count = form_of(writer.request("GET", "/admin/posts/new")[2])
+        status, headers, _, _ = writer.request("POST", "/admin/posts", dict(
+            FIELDS, csrf=csrf, edit_count=count, title="Unmailed Piece", **{"do": "submit"}))
+        self.assertEqual(status, 303)
+        post = headers["Location"].split("?")[0]
+        editor = Browser(self.server)
+        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        token = harness.form_token(editor.request("GET", post)[2], re.escape(post + "/return"))
+        # The mail outbox refuses the message after the return was committed.
+        postgres = bool(self.server.database_url)
+        with self.server.database() as db:
+            if postgres:
+                db.execute("CREATE FUNCTION refuse_mail() RETURNS trigger LANGUAGE plpgsql AS "
+                           "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
+                db.execute("CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_outbox "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_mail()")
+            else:
+                db.execute("CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_outbox "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        try:
+            status, headers, _, _ = editor.request("POST", post + "/return", {"csrf": token, "note": "Shorter."})
+        finally:
+            with self.server.database() as db:
+                db.execute("DROP TRIGGER refuse_mail" + (" ON mail_outbox" if postgres else ""))
+        # Done, and said to be done, with a notice that the writer was not mailed.
+        self.assertEqual(status, 303)
+        self.assertEqual(headers["Location"], post + "?saved=returned-unmailed")
+        page = editor.request("GET", headers["Location"])[2]
+        self.assertIn("could not be e-mailed", page)
+        self.assertIn("status-draft", page)
+        self.assertIn("Shorter.", writer.request("GET", post)[2])
+        self.assertEqual(wait_for(self.inbox, 1, timeout=1), [])
+
     def test_only_administrators_manage_users(self):
         writer = Browser(self.server)
         writer.sign_in("writer@example.org", PASSWORD)

@@ -227,9 +227,49 @@ class RevisionsAndNotes(unittest.TestCase):
         self.assertIn("2026-07-01 09:30 EDT", editor.request("GET", "/admin/")[2])
         sessions = editor.request("GET", "/admin/sessions")[2]
         self.assertRegex(sessions, "<td>" + ZONE_TIME + "</td>")
-        self.assertRegex(self.audit(), "<td>" + ZONE_TIME + "</td>")
+        # The audit log orders actions of the same minute by eye: to the second, with the zone.
+        audit = self.audit()
+        self.assertRegex(audit, r'<td><time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00">'
+                         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d E[SD]T</time></td>")
+        self.assertIn("(America/New_York)", audit)
         for path in ["/admin/posts", "/admin/sessions", summer]:
             self.assertNotRegex(editor.request("GET", path)[2], r"\d\d:\d\d UTC", path)
+
+
+class OverriddenTimeZone(unittest.TestCase):
+    """broadsheet.toml's or the environment's time zone is the desk's too (issue 15)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.Server(env={"BROADSHEET_TIMEZONE": "Europe/Berlin"})
+        done = add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Editor Person")
+        assert done.returncode == 0, done.stderr
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_the_desk_shows_and_reads_times_in_the_overriding_zone(self):
+        editor = Browser(self.server)
+        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        page = editor.request("GET", "/admin/posts/new")[2]
+        csrf, count = form_of(page)
+        fields = dict(FIELDS, csrf=csrf, edit_count=count, title="Berlin Piece", slug="berlin-piece",
+                      date="2026-07-01T09:30", **{"do": "publish"})
+        status, headers, page, _ = editor.request("POST", "/admin/posts", fields)
+        self.assertEqual(status, 303, page[:500])
+        post = headers["Location"].split("?")[0]
+        # The date typed is read in Berlin's zone, as the field says, and shown back the same.
+        self.assertIn(b"2026-07-01T09:30:00+02:00", self.server.get("/berlin-piece/")[2])
+        page = editor.request("GET", post)[2]
+        self.assertIn('value="2026-07-01T09:30"', page)
+        self.assertIn("Publication date and time (Europe/Berlin, CEST)", page)
+        self.assertIn("2026-07-01 09:30 CEST", editor.request("GET", "/admin/posts")[2])
+        self.assertIn("2026-07-01 09:30 CEST", editor.request("GET", "/admin/")[2])
+        self.assertRegex(editor.request("GET", "/admin/sessions")[2], r"\d\d:\d\d CES?T</td>")
+        for path in ["/admin/posts", "/admin/sessions", post]:
+            self.assertNotRegex(editor.request("GET", path)[2], r"\d\d:\d\d E[SD]T", path)
 
 
 if __name__ == "__main__":

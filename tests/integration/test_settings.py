@@ -3,13 +3,14 @@
 import html
 import http.client
 import json
+import os
 import re
 import unittest
 import uuid
 
 import harness
 from test_desk import PASSWORD, Browser, add_user
-from test_media import png
+from test_media import files_under, png
 
 
 def csrf_of(page, action=None):
@@ -322,6 +323,58 @@ class Branding(unittest.TestCase):
                 self.assertNotIn("javascript:alert(1)</a>", page)
         self.assertNotIn("A Typed Title", self.home())
         self.assertNotIn("javascript:", self.home())
+
+    def media_count(self):
+        with self.server.database() as db:
+            return db.execute("SELECT count(*) FROM media").fetchone()[0]
+
+    def test_an_image_is_stored_only_when_the_whole_form_is_right(self):
+        admin = self.signed_in("admin@example.org")
+        fields, _ = self.form(admin)
+        fields = [(n, v) for n, v in fields if n not in ("nav_item", "nav_url", "nav_label")]
+        uploads = os.path.join(self.server.site, "uploads")
+        files, media = files_under(uploads), self.media_count()
+        # A comment setting out of range, beside a good logo: nothing stored, the image included,
+        # and every field comes back as typed.
+        typed = replaced(fields, title="Typed Title", comments_thread_depth="11",
+                         comments_hold_words="typed-word", comments_notify_authors="1")
+        status, _, page = post_multipart(admin, "/admin/settings", typed,
+                                         {"logo_file": ("masthead.png", png(400, 100), "image/png")})
+        self.assertEqual(status, 422)
+        self.assertEqual(self.media_count(), media)
+        self.assertEqual(files_under(uploads), files)
+        shown = dict(settings_fields(page))
+        self.assertEqual(shown["title"], "Typed Title")
+        self.assertEqual(shown["comments_thread_depth"], "11")
+        self.assertEqual(shown["comments_hold_words"].strip(), "typed-word")
+        self.assertEqual(shown.get("comments_notify_authors"), "1")
+        self.assertNotIn("Typed Title", self.home())
+        # Put right, the same form stores the image and the settings together.
+        status, _, page = post_multipart(admin, "/admin/settings", replaced(typed, comments_thread_depth="3"),
+                                         {"logo_file": ("masthead.png", png(400, 100), "image/png")})
+        self.assertEqual(status, 303, page)
+        self.assertEqual(self.media_count(), media + 1)
+        fields, _ = self.form(admin)
+        self.assertTrue(dict(fields)["logo"].startswith("/uploads/media/"))
+        self.assertEqual(dict(fields)["comments_hold_words"].strip(), "typed-word")
+
+    def test_an_svg_favicon_is_refused_naming_the_field(self):
+        admin = self.signed_in("admin@example.org")
+        fields, _ = self.form(admin)
+        fields = [(n, v) for n, v in fields if n not in ("nav_item", "nav_url", "nav_label")]
+        media = self.media_count()
+        svg = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+               b'<script>alert(1)</script><rect width="16" height="16"/></svg>')
+        for name in ("icon.svg", "icon.png"):  # by its bytes too, whatever its name
+            with self.subTest(name=name):
+                status, _, page = post_multipart(admin, "/admin/settings", replaced(fields, title="Svg Try"),
+                                                 {"favicon_file": (name, svg, "image/svg+xml")})
+                self.assertEqual(status, 422)
+                self.assertRegex(page, r'<input id="favicon_file" name="favicon_file" type="file" '
+                                       r'accept="image/png,image/jpeg,image/webp,image/gif" aria-invalid="true" '
+                                       r'aria-describedby="settings-error">')
+                self.assertIn('id="settings-error"', page)
+                self.assertEqual(self.media_count(), media)
 
     def test_only_administrators_change_branding_or_the_public_address(self):
         editor = self.signed_in("editor@example.org")

@@ -51,6 +51,15 @@
       previewNote.textContent = '';
       return;
     }
+    if (response && response.status === 429) {
+      // Too many previews for this account: the last one stays, and it is asked again when the
+      // server says (Retry-After), unless the writer types first.
+      const wait = Math.min(Math.max(parseInt(response.headers.get('Retry-After'), 10) || 5, 1), 120);
+      previewNote.textContent = 'The preview is paused for ' + wait + ' seconds (many previews in a short time); it will update then.';
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(refreshPreview, wait * 1000);
+      return;
+    }
     const reason = !response ? 'the server cannot be reached'
       : response.type === 'opaqueredirect' || response.status === 401 ? 'you are signed out; sign in again in another tab'
       : response.status === 413 ? 'the chosen image is too large to show before it is saved'
