@@ -121,7 +121,8 @@ class Desk {
                                       const std::string& notice, const std::string& error,
                                       const std::optional<Section>& typed_section = std::nullopt,
                                       const std::optional<Author>& typed_author = std::nullopt,
-                                      bool typed_new = false) const;
+                                      bool typed_new = false,
+                                      const std::string& open_author = "") const;
   Result<http::Response> ChangeTaxonomy(const http::Request& request) const;
   Result<http::Response> Settings(const http::Request& request) const;
   // Settings as `shown`; the desk settings (moderation, comment numbers and words, feeds,
@@ -208,9 +209,10 @@ class Desk {
   Result<http::Response> ChangeTwoFactor(const http::Request& request) const;
   // Users (users.cc).
   Result<http::Response> Users(const http::Request& request) const;
-  Result<http::Response> UsersPage(const auth::Viewer& viewer, int status,
-                                   const std::string& notice, const std::string& error,
-                                   const std::string& link) const;
+  Result<http::Response> UsersPage(
+      const auth::Viewer& viewer, int status, const std::string& notice, const std::string& error,
+      const std::string& link,
+      const nlohmann::json* typed = nullptr) const;  // the invitation's fields
   Result<http::Response> Invite(const http::Request& request) const;
   Result<http::Response> ChangeUser(const http::Request& request) const;
   // A staff account's own author profile: do=profile-link (field `author`), profile-unlink or

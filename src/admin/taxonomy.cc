@@ -236,8 +236,8 @@ std::vector<content::NavigationItem> TypedMenu(
 Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
                                     const std::string& notice, const std::string& error,
                                     const std::optional<Section>& typed_section,
-                                    const std::optional<Author>& typed_author,
-                                    bool typed_new) const {
+                                    const std::optional<Author>& typed_author, bool typed_new,
+                                    const std::string& open_author) const {
   auto sections = store_.ListSections();
   if (!sections) return tl::unexpected(sections.error());
   auto tags = store_.ListTags();
@@ -276,6 +276,7 @@ Result<Response> Desk::TaxonomyPage(const auth::Viewer& viewer, int status,
     const bool typed = typed_author && !typed_new && typed_author->slug == stored.slug;
     const Author& author = typed ? *typed_author : stored;
     author_rows.push_back({{"slug", author.slug},
+                           {"open", author.slug == open_author},
                            {"name", author.name},
                            {"credentials", author.credentials},
                            {"avatar", author.avatar},
@@ -297,7 +298,9 @@ Result<Response> Desk::Taxonomy(const Request& request) const {
   auto viewer = Require(request, false, auth::Action::kManageTaxonomy,
                         "Only editors manage sections, tags and authors.");
   if (!viewer) return Denied(request, viewer.error());
-  return TaxonomyPage(*viewer, 200, request.QueryParam("done") ? "Saved." : "", "");
+  // ?author=SLUG opens that profile's form (the users page links each account's profile here).
+  return TaxonomyPage(*viewer, 200, request.QueryParam("done") ? "Saved." : "", "", std::nullopt,
+                      std::nullopt, false, request.QueryParam("author").value_or(""));
 }
 
 Result<Response> Desk::ChangeTaxonomy(const Request& request) const {

@@ -33,19 +33,38 @@ nlohmann::json RoleOptions(const auth::Viewer& viewer, std::string_view selected
 }  // namespace
 
 Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const std::string& notice,
-                                 const std::string& error, const std::string& link) const {
+                                 const std::string& error, const std::string& link,
+                                 const nlohmann::json* typed_fields) const {
+  const nlohmann::json typed = typed_fields ? *typed_fields : nlohmann::json::object();
   auto users = store_.ListUsers();
   if (!users) return tl::unexpected(users.error());
   auto authors = store_.ListAuthors();
   if (!authors) return tl::unexpected(authors.error());
   nlohmann::json rows = nlohmann::json::array();
+  // The invitation's profile picker: the profiles no account has.
+  const std::string typed_profile = typed.value("profile", std::string("auto"));
+  nlohmann::json invite_profiles = nlohmann::json::array();
+  for (const Author& author : *authors) {
+    const bool taken = std::any_of(users->begin(), users->end(), [&](const User& user) {
+      return user.author_id && *user.author_id == author.id;
+    });
+    if (taken) continue;
+    const std::string value = "author:" + author.slug;
+    invite_profiles.push_back({{"value", value},
+                               {"name", author.name},
+                               {"slug", author.slug},
+                               {"selected", typed_profile == value}});
+  }
   for (const auto& user : *users) {
     // The account's own author profile, and the profiles no other account has, to link.
     nlohmann::json profile = nullptr;
     nlohmann::json free_profiles = nlohmann::json::array();
     for (const Author& author : *authors) {
       if (user.author_id && *user.author_id == author.id) {
-        profile = {{"name", author.name}, {"slug", author.slug}};
+        profile = {
+            {"name", author.name},
+            {"slug", author.slug},
+            {"edit_url", "/admin/sections?author=" + author.slug + "#profile-" + author.slug}};
         continue;
       }
       const bool taken = std::any_of(users->begin(), users->end(), [&](const User& other) {
@@ -70,9 +89,17 @@ Result<Response> Desk::UsersPage(const auth::Viewer& viewer, int status, const s
          // Linking a profile changes no access: an administrator may link their own.
          {"profile_editable", auth::MayManage(viewer, user) || user.id == viewer.user.id}});
   }
-  nlohmann::json view = {{"title", "Users"}, {"users", rows},
-                         {"notice", notice}, {"error", error},
-                         {"link", link},     {"invite_roles", RoleOptions(viewer, "contributor")}};
+  nlohmann::json view = {
+      {"title", "Users"},
+      {"users", rows},
+      {"notice", notice},
+      {"error", error},
+      {"link", link},
+      {"invite", typed.is_object() ? typed : nlohmann::json::object()},
+      {"invite_roles", RoleOptions(viewer, typed.value("role", std::string("contributor")))},
+      {"invite_profiles", invite_profiles},
+      {"invite_profile_new", typed_profile == "new"},
+      {"invite_profile_none", typed_profile == "none"}};
   return Render("users", std::move(view), status, viewer);
 }
 
@@ -98,25 +125,40 @@ Result<Response> Desk::Invite(const Request& request) const {
   const std::string email(Trim(http::FieldValue(fields, "email")));
   const std::string name(Trim(http::FieldValue(fields, "name")));
   const std::string role = http::FieldValue(fields, "role");
-  auto id = accounts_.Invite(*viewer, email, name, role);
-  if (!id) {
-    if (id.error().code == ErrorCode::kForbidden)
-      return UsersPage(*viewer, 422, "", id.error().message, "");
-    if (id.error().code == ErrorCode::kInvalidArgument || id.error().code == ErrorCode::kConflict) {
-      return UsersPage(*viewer, 422, "", "Not invited: " + id.error().message + ".", "");
-    }
-    return tl::unexpected(id.error());
+  // The profile picker: "auto" (the default: a free profile of the same name, else a new one
+  // for writers), "new", "none", or "author:SLUG" for an existing profile no account has.
+  const std::string profile = http::FieldValue(fields, "profile");
+  content::NewAccount account{email, name, role, std::nullopt, content::ProfileChoice::kAuto, ""};
+  if (profile == "new") {
+    account.profile = content::ProfileChoice::kNew;
+  } else if (profile == "none") {
+    account.profile = content::ProfileChoice::kNone;
+  } else if (profile.starts_with("author:")) {
+    account.profile = content::ProfileChoice::kExisting;
+    account.author_slug = profile.substr(7);
   }
-  auto user = store_.FindUser(*id);
-  if (!user || !*user) return Fail(ErrorCode::kInternal, "The new account could not be read back.");
+  const nlohmann::json typed = {
+      {"name", name}, {"email", email}, {"role", role}, {"profile", profile}};
+  auto added = content::AddAccount(store_, accounts_, &*viewer, account);
+  if (!added) {
+    if (added.error().code == ErrorCode::kForbidden)
+      return UsersPage(*viewer, 422, "", added.error().message, "", &typed);
+    if (added.error().code == ErrorCode::kInvalidArgument ||
+        added.error().code == ErrorCode::kConflict) {
+      std::string why = added.error().message;
+      if (!why.empty() && why.back() == '.') why.pop_back();
+      return UsersPage(*viewer, 422, "", "Not invited: " + why + ".", "", &typed);
+    }
+    return tl::unexpected(added.error());
+  }
+  const User& user = added->user;
   // Writers get their own author profile at once, so their first draft has a byline; the
   // administrator can fill in its credentials and biography under Authors.
-  if (content::ProfileOnInvitation((*user)->role)) {
-    auto profile = content::CreateProfileFor(store_, **user);
-    if (!profile) return tl::unexpected(profile.error());
-    Audit(*viewer, "create-profile", std::nullopt, email + " as " + *profile);
-  }
-  auto link = SendPasswordLink(**user, true, kInvitationLifetime);
+  if (added->profile_created)
+    Audit(*viewer, "create-profile", std::nullopt, email + " as " + added->profile_slug);
+  else if (!added->profile_slug.empty())
+    Audit(*viewer, "profile-link", std::nullopt, email + " to " + added->profile_slug);
+  auto link = SendPasswordLink(user, true, kInvitationLifetime);
   if (!link) return tl::unexpected(link.error());
   Audit(*viewer, "invite", std::nullopt, email + " as " + role);
   if (outbox_.configured())

@@ -46,7 +46,8 @@ Result<void> CheckEmail(std::string_view email) {
 
 Result<std::int64_t> Accounts::AddUser(const std::string& email, const std::string& name,
                                        std::string_view role,
-                                       const std::optional<std::string>& password) {
+                                       const std::optional<std::string>& password,
+                                       const AlongWith& along_with) {
   if (auto checked = CheckEmail(email); !checked) return tl::unexpected(checked.error());
   const auto trimmed_name = Trim(name);
   if (trimmed_name.empty() || trimmed_name.size() > 200) {
@@ -69,7 +70,15 @@ Result<std::int64_t> Accounts::AddUser(const std::string& email, const std::stri
     if (!hash) return tl::unexpected(hash.error());
     user.password_hash = std::move(*hash);
   }
-  return store_.CreateUser(user);
+  if (!along_with) return store_.CreateUser(user);
+  auto done = store_.InTransaction([&]() -> Result<void> {
+    auto id = store_.CreateUser(user);
+    if (!id) return tl::unexpected(id.error());
+    user.id = *id;
+    return along_with(user);
+  });
+  if (!done) return tl::unexpected(done.error());
+  return user.id;
 }
 
 bool MayManage(const Viewer& actor, const User& target) {
@@ -85,11 +94,12 @@ bool MayGrant(const Viewer& actor, Role role) {
 }
 
 Result<std::int64_t> Accounts::Invite(const Viewer& actor, const std::string& email,
-                                      const std::string& name, std::string_view role) {
+                                      const std::string& name, std::string_view role,
+                                      const AlongWith& along_with) {
   const auto parsed = ParseRole(role);
   if (!parsed || !MayGrant(actor, *parsed))
     return Fail(ErrorCode::kForbidden, "Choose a role you may give.");
-  return AddUser(email, name, role, std::nullopt);
+  return AddUser(email, name, role, std::nullopt, along_with);
 }
 
 Result<User> Accounts::Managed(const Viewer& actor, std::int64_t user_id) {

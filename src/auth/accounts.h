@@ -19,6 +19,7 @@
 // Borrows the Store. Thread-safe (no mutable state of its own).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -73,15 +74,21 @@ class Accounts {
  public:
   explicit Accounts(Store& store, Limits limits = {}) : store_(store), limits_(limits) {}
 
+  // What else is stored with a new account (its author profile, say), given the account with
+  // its id: in the account's transaction, so when it fails no account is made either.
+  using AlongWith = std::function<Result<void>(const User&)>;
+
   // Creates an account. Without a password the account cannot sign in until one is set through
-  // a link from CreatePasswordLink.
+  // a link from CreatePasswordLink. The password is hashed before the transaction begins.
   Result<std::int64_t> AddUser(const std::string& email, const std::string& name,
-                               std::string_view role, const std::optional<std::string>& password);
+                               std::string_view role, const std::optional<std::string>& password,
+                               const AlongWith& along_with = {});
   // The desk's account management, with MayManage and MayGrant: kForbidden with a message when
   // the actor may not, kNotFound for no such account. Invite creates an account without a
   // password (see AddUser).
   Result<std::int64_t> Invite(const Viewer& actor, const std::string& email,
-                              const std::string& name, std::string_view role);
+                              const std::string& name, std::string_view role,
+                              const AlongWith& along_with = {});
   Result<User> ChangeRole(const Viewer& actor, std::int64_t user_id, std::string_view role);
   // Disabling ends the account's sessions.
   Result<User> SetDisabled(const Viewer& actor, std::int64_t user_id, bool disabled);

@@ -23,6 +23,7 @@
 #include "auth/crypto.h"
 #include "cli/newsletter_command.h"
 #include "comments/comments.h"
+#include "content/records.h"
 #include "core/text.h"
 #include "importers/content_folder.h"
 #include "importers/ghost.h"
@@ -518,6 +519,9 @@ int PrintPasswordLink(Store& store, const app::Config& config, std::int64_t user
 struct UserAddOptions {
   std::string email, name, role;
   bool password_stdin = false;
+  std::string author;  // --author: an existing profile to link
+  bool new_profile = false;
+  bool no_profile = false;
 };
 
 int UserAddCommand(const std::string& site, const UserAddOptions& options) {
@@ -539,11 +543,22 @@ int UserAddCommand(const std::string& site, const UserAddOptions& options) {
     password = line;
   }
   auth::Accounts accounts(**store);
-  auto id = accounts.AddUser(options.email, options.name, options.role, password);
-  if (!id) return Fail(id.error());
+  content::NewAccount account{
+      options.email, options.name, options.role, password, content::ProfileChoice::kAuto,
+      options.author};
+  if (!options.author.empty()) account.profile = content::ProfileChoice::kExisting;
+  if (options.new_profile) account.profile = content::ProfileChoice::kNew;
+  if (options.no_profile) account.profile = content::ProfileChoice::kNone;
+  auto added = content::AddAccount(**store, accounts, nullptr, account);
+  if (!added) return Fail(added.error());
   std::printf("added %s <%s> as %s\n", options.name.c_str(), options.email.c_str(),
               options.role.c_str());
-  if (!password) return PrintPasswordLink(**store, *config, *id);
+  if (added->profile_created)
+    std::printf("author profile: /author/%s/ (new; public once an article with it is published)\n",
+                added->profile_slug.c_str());
+  else if (!added->profile_slug.empty())
+    std::printf("author profile: /author/%s/ (linked)\n", added->profile_slug.c_str());
+  if (!password) return PrintPasswordLink(**store, *config, added->user.id);
   return 0;
 }
 
@@ -730,6 +745,19 @@ int Run(int argc, char** argv) {
   add->add_flag("--password-stdin", user_add.password_stdin,
                 "Read the password from the first line of standard input; without this, print a "
                 "one-time link where they choose it");
+  // Without these, as an invitation from the desk: the author profile of the same name that no
+  // account has, else a new profile for contributors and authors, else none.
+  auto* author_option = add->add_option(
+      "--author", user_add.author,
+      "Link this existing author profile (its slug; no other account may have it). Default: "
+      "the profile with exactly this name that no account has, else a new one for "
+      "contributors and authors");
+  auto* new_profile = add->add_flag("--new-profile", user_add.new_profile,
+                                    "Make a new author profile from the name (slug made unique)");
+  auto* no_profile =
+      add->add_flag("--no-profile", user_add.no_profile, "Give the account no author profile");
+  author_option->excludes(new_profile)->excludes(no_profile);
+  new_profile->excludes(no_profile);
   AddSiteOption(add, site);
 
   std::string link_email;

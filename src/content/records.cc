@@ -129,6 +129,63 @@ Result<std::string> CreateProfileFor(Store& store, const User& user) {
   return slug;
 }
 
+Result<std::optional<Author>> FreeProfileNamed(Store& store, std::string_view name) {
+  auto authors = store.ListAuthors();
+  if (!authors) return tl::unexpected(authors.error());
+  auto users = store.ListUsers();
+  if (!users) return tl::unexpected(users.error());
+  for (Author& author : *authors) {
+    if (author.name != name) continue;
+    const bool taken = std::any_of(users->begin(), users->end(), [&](const User& user) {
+      return user.author_id && *user.author_id == author.id;
+    });
+    if (!taken) return std::move(author);
+  }
+  return std::nullopt;
+}
+
+Result<AddedAccount> AddAccount(Store& store, auth::Accounts& accounts, const auth::Viewer* actor,
+                                const NewAccount& account) {
+  AddedAccount added;
+  // Runs inside the account's transaction, with the account as stored.
+  auto give_profile = [&](const User& user) -> Result<void> {
+    added.user = user;
+    ProfileChoice choice = account.profile;
+    std::string slug = account.author_slug;
+    if (choice == ProfileChoice::kAuto) {
+      auto namesake = FreeProfileNamed(store, user.name);
+      if (!namesake) return tl::unexpected(namesake.error());
+      if (*namesake) {
+        choice = ProfileChoice::kExisting;
+        slug = (*namesake)->slug;
+      } else {
+        choice = ProfileOnInvitation(user.role) ? ProfileChoice::kNew : ProfileChoice::kNone;
+      }
+    }
+    if (choice == ProfileChoice::kNone) return {};
+    if (choice == ProfileChoice::kNew) {
+      auto created = CreateProfileFor(store, user);
+      if (!created) return tl::unexpected(created.error());
+      added.profile_slug = std::move(*created);
+      added.profile_created = true;
+    } else {
+      if (slug.empty()) return Invalid("Choose an author profile to link.");
+      if (auto linked = LinkProfile(store, user.id, slug); !linked)
+        return tl::unexpected(linked.error());
+      added.profile_slug = slug;
+    }
+    auto stored = store.FindUser(user.id);
+    if (!stored) return tl::unexpected(stored.error());
+    if (*stored) added.user = std::move(**stored);
+    return {};
+  };
+  auto id = actor ? accounts.Invite(*actor, account.email, account.name, account.role, give_profile)
+                  : accounts.AddUser(account.email, account.name, account.role, account.password,
+                                     give_profile);
+  if (!id) return tl::unexpected(id.error());
+  return added;
+}
+
 bool IsSitePath(std::string_view path) {
   if (path.empty() || path.front() != '/' || path.starts_with("//") || path.size() > 2000)
     return false;

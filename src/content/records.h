@@ -5,9 +5,11 @@
 // kManageRedirects): these records have no owner, so the role alone decides.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "auth/accounts.h"
 #include "core/error.h"
 #include "storage/store.h"
 
@@ -37,6 +39,32 @@ Result<std::string> CreateProfileFor(Store& store, const User& user);
 // Whether an account invited with `role` gets its own profile at once (contributors and
 // authors: what they write goes out under their own name, so their first draft has a byline).
 bool ProfileOnInvitation(std::string_view role);
+
+// A new staff account's author profile, as the invitation's picker and `user add` choose it.
+// kAuto: the existing profile no account has whose name is exactly the account's (the first by
+// name order, then age); else a new one for the roles ProfileOnInvitation names; else none.
+enum class ProfileChoice { kAuto, kNew, kExisting, kNone };
+struct NewAccount {
+  std::string email;
+  std::string name;
+  std::string role;
+  std::optional<std::string> password;  // none: a set-password link is needed
+  ProfileChoice profile = ProfileChoice::kAuto;
+  std::string author_slug;  // kExisting: the profile to link
+};
+struct AddedAccount {
+  User user;                 // as stored, with its id and author_id
+  std::string profile_slug;  // empty: no profile
+  bool profile_created = false;
+};
+// The profile kAuto would link for an account named `name` (nullopt: none is free).
+Result<std::optional<Author>> FreeProfileNamed(Store& store, std::string_view name);
+// Creates the account (Invite's permission checks when `actor` is given, else AddUser's) and
+// links or creates its profile in one transaction: when either fails, neither is stored.
+// kInvalidArgument for no such profile, kConflict when another account has it (or the e-mail
+// address), kForbidden for a role the actor may not give.
+Result<AddedAccount> AddAccount(Store& store, auth::Accounts& accounts, const auth::Viewer* actor,
+                                const NewAccount& account);
 
 // A site path: one leading '/', no spaces, quotes, control bytes or scheme, at most 2000 bytes.
 bool IsSitePath(std::string_view path);

@@ -1022,7 +1022,7 @@ Result<Response> Site::Feed(const Request& request, const std::string& kind,
       name = (*section)->name;
       spec.description = (*section)->description;
     } else if (kind == "author") {
-      auto author = store_.FindAuthor(slug);
+      auto author = store_.FindPublicAuthor(slug, query.now);
       if (!author) return tl::unexpected(author.error());
       if (!*author) return Fail(ErrorCode::kNotFound, "There is no such author.");
       query.author_id = (*author)->id;
@@ -1114,7 +1114,7 @@ Result<Response> Site::SitemapFile(const Request& request) const {
     if (!sections) return tl::unexpected(sections.error());
     for (const Section& section : *sections)
       pages.emplace_back(AbsoluteUrl(*publication, SectionUrl(section)), 0);
-    auto authors = store_.ListAuthors();
+    auto authors = store_.ListPublicAuthors(now);
     if (!authors) return tl::unexpected(authors.error());
     for (const Author& author : *authors)
       pages.emplace_back(AbsoluteUrl(*publication, AuthorUrl(author)), 0);
@@ -1313,7 +1313,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
   const std::string author_slug = request.QueryParam("author").value_or("");
   std::vector<Author> authors;
   {
-    auto listed = store_.ListAuthors();
+    auto listed = store_.ListPublicAuthors(context->now);
     if (!listed) return tl::unexpected(listed.error());
     authors = std::move(*listed);
   }
@@ -1562,10 +1562,10 @@ Result<Response> Site::SectionList(const Request& request, int page) const {
 
 Result<Response> Site::AuthorList(const Request& request, int page) const {
   const std::string slug(request.Param("slug"));
-  auto author =
-      IsValidSlug(slug) ? store_.FindAuthor(slug) : Result<std::optional<Author>>(std::nullopt);
+  auto author = IsValidSlug(slug) ? store_.FindPublicAuthor(slug, Now())
+                                  : Result<std::optional<Author>>(std::nullopt);
   if (!author) return tl::unexpected(author.error());
-  if (!*author) return NotFound(request);
+  if (!*author) return NotFound(request);  // no such profile, or none of its articles is out
   const Author& a = **author;
   ListSpec spec;
   spec.query.author_id = a.id;

@@ -43,6 +43,10 @@ Result<void> DeleteSection(Connection& c, const std::string& slug);
 Result<std::vector<Author>> ListAuthors(Connection& c);  // by name
 Result<std::optional<Author>> FindAuthor(Connection& c, const std::string& slug);
 Result<std::int64_t> UpsertAuthor(Connection& c, const Author& author);
+// Profiles on at least one article published at or before `now` (Store::ListPublicAuthors).
+Result<std::vector<Author>> ListPublicAuthors(Connection& c, Timestamp now);  // by name
+Result<std::optional<Author>> FindPublicAuthor(Connection& c, const std::string& slug,
+                                               Timestamp now);
 Result<std::vector<Tag>> ListTags(Connection& c);  // by name
 Result<std::optional<Tag>> FindTag(Connection& c, const std::string& slug);
 Result<std::int64_t> UpsertTag(Connection& c, const Tag& tag);

@@ -231,6 +231,16 @@ Result<std::vector<Author>> SqlStore::ListAuthors() {
   return database_->Read([](storage::Connection& c) { return storage::taxonomy::ListAuthors(c); });
 }
 
+Result<std::vector<Author>> SqlStore::ListPublicAuthors(Timestamp now) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::ListPublicAuthors(c, now); });
+}
+
+Result<std::optional<Author>> SqlStore::FindPublicAuthor(const std::string& slug, Timestamp now) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::taxonomy::FindPublicAuthor(c, slug, now); });
+}
+
 Result<std::int64_t> SqlStore::UpsertAuthor(const Author& author) {
   return WritingValue<std::int64_t>(
       [&](storage::Connection& c) { return storage::taxonomy::UpsertAuthor(c, author); });

@@ -63,6 +63,8 @@ class SqlStore final : public Store {
   Result<std::optional<Author>> FindAuthor(const std::string& slug) override;
   Result<std::vector<Author>> ListAuthors() override;
   Result<std::int64_t> UpsertAuthor(const Author& author) override;
+  Result<std::vector<Author>> ListPublicAuthors(Timestamp now) override;
+  Result<std::optional<Author>> FindPublicAuthor(const std::string& slug, Timestamp now) override;
   Result<void> DeleteSection(const std::string& slug) override;
   Result<std::optional<Tag>> FindTag(const std::string& slug) override;
   Result<std::vector<Tag>> ListTags() override;

@@ -55,6 +55,13 @@ class Store {
   virtual Result<std::optional<Author>> FindAuthor(const std::string& slug) = 0;
   virtual Result<std::vector<Author>> ListAuthors() = 0;
   virtual Result<std::int64_t> UpsertAuthor(const Author& author) = 0;
+  // The author profiles readers see, by name: those on the byline of at least one article
+  // published at or before `now` (the rule for every public page, feed, list and sitemap). A
+  // profile without one (a newly invited writer's, one added by hand) has no public page until
+  // its first article is out; FindPublicAuthor is nullopt for it.
+  virtual Result<std::vector<Author>> ListPublicAuthors(Timestamp now) = 0;
+  virtual Result<std::optional<Author>> FindPublicAuthor(const std::string& slug,
+                                                         Timestamp now) = 0;
 
   // Deleting a section leaves its posts without one; deleting a tag removes it from its posts.
   virtual Result<void> DeleteSection(const std::string& slug) = 0;

@@ -62,6 +62,28 @@ Result<std::optional<Author>> FindAuthor(Connection& c, const std::string& slug)
       AuthorRow, slug);
 }
 
+// The one rule for which profiles readers see: named on an article published by `now` (the
+// author page lists exactly those articles, so a public profile's page is never empty).
+constexpr const char* kPublicAuthor =
+    " EXISTS (SELECT 1 FROM post_authors pa JOIN posts p ON p.id = pa.post_id WHERE "
+    "pa.author_id = authors.id AND p.kind = 'article' AND p.status = 'published' AND "
+    "p.published_at <= ?)";
+
+Result<std::vector<Author>> ListPublicAuthors(Connection& c, Timestamp now) {
+  return c.All(std::string("SELECT id, slug, name, credentials, email, avatar, bio_markdown, "
+                           "bio_html FROM authors WHERE") +
+                   kPublicAuthor + " ORDER BY name" + dialect::ByteOrder(c.dialect()) + ", id",
+               AuthorRow, now);
+}
+
+Result<std::optional<Author>> FindPublicAuthor(Connection& c, const std::string& slug,
+                                               Timestamp now) {
+  return c.One(std::string("SELECT id, slug, name, credentials, email, avatar, bio_markdown, "
+                           "bio_html FROM authors WHERE slug = ? AND") +
+                   kPublicAuthor,
+               AuthorRow, slug, now);
+}
+
 Result<std::int64_t> UpsertAuthor(Connection& c, const Author& author) {
   return Returned(
       c.Integer("INSERT INTO authors(slug, name, credentials, email, avatar, bio_markdown, "

@@ -442,6 +442,101 @@ TEST_P(PostsTest, AWritersLinkedProfileIsTheDefaultByline) {
   EXPECT_EQ(*CreateProfileFor(*store_, namesake), "writer-example-org-2");
 }
 
+TEST_P(PostsTest, AnAuthorProfileIsPublicOnceAnArticleWithItsBylineIsPublished) {
+  Author hand_made;
+  hand_made.slug = "hand-made";
+  hand_made.name = "Hand Made";
+  ASSERT_TRUE(store_->UpsertAuthor(hand_made));
+  auto public_slugs = [&](Timestamp now) {
+    std::vector<std::string> slugs;
+    auto listed = store_->ListPublicAuthors(now);
+    EXPECT_TRUE(listed) << Describe(listed.error());
+    if (listed)
+      for (const Author& author : *listed) slugs.push_back(author.slug);
+    return slugs;
+  };
+  // Profiles without a published article are not public: no list has them, no page finds them.
+  EXPECT_TRUE(public_slugs(kNow + 1000).empty());
+  EXPECT_FALSE(*store_->FindPublicAuthor("staff-writer", kNow + 1000));
+  ASSERT_TRUE(*store_->FindAuthor("staff-writer"));  // the desk still has it
+  // A draft, a scheduled article and a published page do not make it public.
+  const std::int64_t draft = Save(editor_, std::nullopt, Input("Draft Analysis"), Step::kSave);
+  PostInput later = Input("Later Analysis");
+  later.date = "2027-01-16T09:00";  // after kNow
+  Save(editor_, std::nullopt, later, Step::kSchedule);
+  PostInput page = Input("About Us");
+  page.kind = "page";
+  Save(editor_, std::nullopt, page, Step::kPublish);
+  EXPECT_TRUE(public_slugs(kNow + 1000).empty());
+  EXPECT_FALSE(*store_->FindPublicAuthor("staff-writer", kNow + 1000));
+  // Its first published article does, from the moment it is out.
+  Save(editor_, draft, InputOf(draft), Step::kPublish);
+  const Timestamp out = *Stored(draft).published_at;
+  EXPECT_EQ(public_slugs(out), std::vector<std::string>{"staff-writer"});
+  EXPECT_TRUE(public_slugs(out - 1).empty());
+  auto found = store_->FindPublicAuthor("staff-writer", out);
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->name, "Staff Writer");
+  EXPECT_FALSE(*store_->FindPublicAuthor("hand-made", out));
+  // Unpublished again, it is private again.
+  Save(editor_, draft, InputOf(draft), Step::kUnpublish);
+  EXPECT_TRUE(public_slugs(kNow + 3000).empty());
+}
+
+TEST_P(PostsTest, ANewAccountLinksAFreeProfileOfItsNameOrGetsItsOwn) {
+  auth::Accounts accounts(*store_);
+  auto profiles = [&] { return store_->ListAuthors()->size(); };
+  const auto before = profiles();
+  // The profile of exactly the same name that no account has is linked, not duplicated.
+  auto linked =
+      AddAccount(*store_, accounts, nullptr, {"staff@example.org", "Staff Writer", "contributor"});
+  ASSERT_TRUE(linked) << Describe(linked.error());
+  EXPECT_EQ(linked->profile_slug, "staff-writer");
+  EXPECT_FALSE(linked->profile_created);
+  EXPECT_EQ(profiles(), before);
+  const auto staff_writer = (*store_->FindAuthor("staff-writer"))->id;
+  EXPECT_EQ((**store_->FindUserByEmail("staff@example.org")).author_id, staff_writer);
+  // A namesake whose profile is taken gets a new one; so does a writer with no namesake.
+  auto namesake =
+      AddAccount(*store_, accounts, nullptr, {"other@example.org", "Staff Writer", "author"});
+  ASSERT_TRUE(namesake);
+  EXPECT_EQ(namesake->profile_slug, "staff-writer-2");
+  EXPECT_TRUE(namesake->profile_created);
+  // An editor gets none unless one is chosen; "none" gives a writer none.
+  auto editor = AddAccount(*store_, accounts, nullptr, {"ed@example.org", "Ed Itor", "editor"});
+  ASSERT_TRUE(editor);
+  EXPECT_EQ(editor->profile_slug, "");
+  EXPECT_FALSE(editor->user.author_id);
+  NewAccount bare{"bare@example.org", "Bare Writer", "contributor"};
+  bare.profile = ProfileChoice::kNone;
+  ASSERT_TRUE(AddAccount(*store_, accounts, nullptr, bare));
+  EXPECT_FALSE((**store_->FindUserByEmail("bare@example.org")).author_id);
+  // Linking a profile another account has is refused, and no account is left behind.
+  NewAccount taken{"taken@example.org", "Someone Else", "contributor"};
+  taken.profile = ProfileChoice::kExisting;
+  taken.author_slug = "staff-writer";
+  auto refused = AddAccount(*store_, accounts, nullptr, taken);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(*store_->FindUserByEmail("taken@example.org"));
+  taken.author_slug = "no-such-profile";
+  EXPECT_EQ(AddAccount(*store_, accounts, nullptr, taken).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(*store_->FindUserByEmail("taken@example.org"));
+  // A refused account leaves no new profile either.
+  NewAccount twice{"staff@example.org", "Twice Over", "contributor"};
+  twice.profile = ProfileChoice::kNew;
+  EXPECT_EQ(AddAccount(*store_, accounts, nullptr, twice).error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(*store_->FindAuthor("twice-over"));
+  // Through the desk, the actor's role decides which roles may be given.
+  auth::Viewer viewer;
+  viewer.user = **store_->FindUser(editor_.user_id);
+  viewer.role = Role::kEditor;
+  EXPECT_EQ(
+      AddAccount(*store_, accounts, &viewer, {"x@example.org", "X", "contributor"}).error().code,
+      ErrorCode::kForbidden);
+}
+
 TEST_P(PostsTest, ReturnToWriterSendsAPendingPostBackWithANote) {
   const std::int64_t id = Save(writer_, std::nullopt, Input("First Draft"), Step::kSave);
   Save(writer_, id, InputOf(id), Step::kSubmit, kNow + 10);

@@ -4,6 +4,7 @@ writer with a note, editorial notes and who may read them, and the review queue'
 
 import html
 import re
+import subprocess
 import unittest
 
 import harness
@@ -117,6 +118,123 @@ class PeopleAndReview(unittest.TestCase):
         queue = admin.request("GET", "/admin/posts?status=pending")[2]
         row = re.search(r"A Newcomer Writes.*?</tr>", queue, re.S).group(0)
         self.assertIn("Nia Newcomer", row)
+
+    def invite(self, admin, name, email, role="contributor", **fields):
+        page = admin.request("GET", "/admin/users")[2]
+        return admin.request("POST", "/admin/users/invite", dict(
+            csrf=harness.form_token(page, "/admin/users/invite"), name=name, email=email, role=role,
+            **fields))
+
+    def author_in_sitemap(self, slug):
+        pages = self.server.get("/sitemaps/pages.xml")[2].decode()
+        return "/author/%s/</loc>" % slug in pages
+
+    def author_in_search(self, slug):
+        return '<option value="%s"' % slug in self.server.get("/search")[2].decode()
+
+    def add_profile(self, admin, name, slug):
+        page = admin.request("GET", "/admin/sections")[2]
+        status, _, _, _ = admin.request("POST", "/admin/authors", {
+            "csrf": harness.form_token(page, "/admin/authors"), "do": "add", "name": name, "slug": slug})
+        self.assertEqual(status, 303)
+
+    def test_an_invited_writers_author_page_is_public_once_an_article_is_out(self):
+        admin = self.signed_in("admin@example.org")
+        status, _, page, _ = self.invite(admin, "Vera Vance", "vera@example.org")
+        self.assertEqual(status, 200)
+        row = re.search(r"<td>Vera Vance</td>.*?</tr>", page, re.S).group(0)
+        # The profile is made and linked, and its link opens its own form under Authors.
+        self.assertIn('href="/admin/sections?author=vera-vance#profile-vera-vance"', row)
+        page = admin.request("GET", "/admin/sections?author=vera-vance")[2]
+        self.assertRegex(page, r'<details class="desk-list" id="profile-vera-vance" open>')
+        self.assertNotRegex(page, r'id="profile-jane-doe" open')
+        # Nothing public yet: no page, no feed, no sitemap entry, not among search's authors.
+        self.assertEqual(self.server.get("/author/vera-vance/")[0], 404)
+        self.assertEqual(self.server.get("/author/vera-vance/feed/")[0], 404)
+        self.assertFalse(self.author_in_sitemap("vera-vance"))
+        self.assertFalse(self.author_in_search("vera-vance"))
+        self.assertTrue(self.author_in_sitemap("jane-doe"))  # a profile with articles stays
+        # A draft with the byline changes nothing; its publication does.
+        editor = self.signed_in("editor@example.org")
+        status, post, _ = self.new_post(editor, title="Vera's First Analysis", authors="vera-vance")
+        self.assertEqual(status, 303)
+        self.assertEqual(self.server.get("/author/vera-vance/")[0], 404)
+        self.assertEqual(self.act(editor, post, "publish")[0], 303)
+        status, _, body = self.server.get("/author/vera-vance/")
+        self.assertEqual(status, 200)
+        self.assertIn('href="/veras-first-analysis/"', body.decode())
+        self.assertEqual(self.server.get("/author/vera-vance/feed/")[0], 200)
+        self.assertTrue(self.author_in_sitemap("vera-vance"))
+        self.assertTrue(self.author_in_search("vera-vance"))
+
+    def test_an_invitation_links_a_free_profile_of_the_same_name(self):
+        admin = self.signed_in("admin@example.org")
+        self.add_profile(admin, "Priya Patel", "priya-patel")
+        self.assertEqual(self.server.get("/author/priya-patel/")[0], 404)  # made by hand, no article
+        page = admin.request("GET", "/admin/users")[2]
+        self.assertIn('<option value="author:priya-patel">Priya Patel (/author/priya-patel/)</option>', page)
+        status, _, page, _ = self.invite(admin, "Priya Patel", "priya@example.org")
+        self.assertEqual(status, 200)
+        row = re.search(r"<td>Priya Patel</td>.*?</tr>", page, re.S).group(0)
+        self.assertIn('href="/admin/sections?author=priya-patel#profile-priya-patel"', row)
+        self.assertNotIn("priya-patel-2", admin.request("GET", "/admin/sections")[2])
+        # Linked now, the profile is no longer offered, and no other account may have it.
+        page = admin.request("GET", "/admin/users")[2]
+        self.assertNotIn('value="author:priya-patel"', page)
+        status, _, page, _ = self.invite(admin, "Quinn Quill", "quinn@example.org",
+                                         profile="author:priya-patel")
+        self.assertEqual(status, 422)
+        self.assertIn('value="quinn@example.org"', page)  # the form keeps what was typed
+        self.assertNotIn("<td>quinn@example.org</td>", admin.request("GET", "/admin/users")[2])
+        status, _, _, _ = self.invite(admin, "Quinn Quill", "quinn@example.org",
+                                      profile="author:no-such-profile")
+        self.assertEqual(status, 422)
+        # A chosen profile of another name is linked; "new" makes one even for a namesake.
+        self.add_profile(admin, "R. Ruiz", "r-ruiz")
+        status, _, page, _ = self.invite(admin, "Rosa Ruiz", "rosa@example.org", role="editor",
+                                         profile="author:r-ruiz")
+        self.assertEqual(status, 200)
+        self.assertIn("R. Ruiz</a>", re.search(r"<td>Rosa Ruiz</td>.*?</tr>", page, re.S).group(0))
+        status, _, page, _ = self.invite(admin, "Priya Patel", "priya2@example.org", profile="new")
+        self.assertEqual(status, 200)
+        self.assertIn("priya-patel-2", admin.request("GET", "/admin/sections")[2])
+        status, _, page, _ = self.invite(admin, "Sam Silent", "sam@example.org", profile="none")
+        self.assertEqual(status, 200)
+        self.assertNotIn("sam-silent", admin.request("GET", "/admin/sections")[2])
+
+    def test_user_add_on_the_command_line_creates_or_links_a_profile(self):
+        admin = self.signed_in("admin@example.org")
+        self.add_profile(admin, "Tomas Torres", "tomas-torres")
+        self.add_profile(admin, "T. Torres", "t-torres")
+        # The same rule as an invitation: the free namesake is linked...
+        done = add_user(self.server, "tomas@example.org", "author", None, "Tomas Torres")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("/author/tomas-torres/", done.stdout)
+        # ...a writer without one gets a new profile, --author links a chosen one...
+        done = add_user(self.server, "ursula@example.org", "contributor", None, "Ursula Udo")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("/author/ursula-udo/", done.stdout)
+        done = subprocess.run([harness.BIN, "user", "add", "--email", "tt@example.org", "--name", "Tee Tee",
+                               "--role", "editor", "--author", "t-torres", "--site", self.server.site],
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        # ...and a profile another account has is refused, leaving no account behind.
+        done = subprocess.run([harness.BIN, "user", "add", "--email", "dup@example.org", "--name", "Dup",
+                               "--role", "author", "--author", "tomas-torres", "--site", self.server.site],
+                              capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(done.returncode, 0)
+        done = subprocess.run([harness.BIN, "user", "add", "--email", "x@example.org", "--name", "X",
+                               "--role", "author", "--author", "t-torres", "--no-profile",
+                               "--site", self.server.site], capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(done.returncode, 0)
+        page = admin.request("GET", "/admin/users")[2]
+        self.assertNotIn("dup@example.org", page)
+        self.assertNotIn("x@example.org", page)
+        for name, profile in [("Tomas Torres", "tomas-torres"), ("Ursula Udo", "ursula-udo"),
+                              ("Tee Tee", "t-torres")]:
+            row = re.search(r"<td>%s</td>.*?</tr>" % name, page, re.S).group(0)
+            self.assertIn('href="/admin/sections?author=%s#profile-%s"' % (profile, profile), row)
+        self.assertNotIn("tomas-torres-2", admin.request("GET", "/admin/sections")[2])
 
     def test_publishing_without_a_byline_asks_first(self):
         editor = self.signed_in("editor@example.org")
