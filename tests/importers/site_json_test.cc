@@ -244,7 +244,10 @@ TEST_P(SiteJson, ExportImportExportIsIdentical) {
   EXPECT_EQ((*notes)[1].user_id, (*writer)->id);
   EXPECT_FALSE((*notes)[1].resolved_at);
   EXPECT_FALSE((*notes)[1].resolved_by);
-  EXPECT_EQ(*restored->CountOpenEditorialNotes((*writer)->id), 1);
+  auto noted = restored->ListPostsWithOpenEditorialNotes((*writer)->id);
+  ASSERT_TRUE(noted) << noted.error().message;
+  ASSERT_EQ(noted->size(), 1u);
+  EXPECT_EQ(noted->front().open, 1);
 
   auto subscriber = restored->FindSubscriberByEmail("sub@mail.example");
   ASSERT_TRUE(subscriber && *subscriber);
