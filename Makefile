@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config git ca-certificates tzdata \
 	libboost-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev \
 	libkainjow-mustache-dev libtomlplusplus-dev libyaml-cpp-dev nlohmann-json3-dev \
 	libexpected-dev libcli11-dev libspdlog-dev libfmt-dev libsodium-dev libssl-dev libqrencode-dev libvips-dev libcurl4-openssl-dev zlib1g-dev \
-	libbrotli-dev libhowardhinnant-date-dev libcsv-dev libxapian-dev libxml2-dev libicu-dev libgumbo-dev libpq-dev postgresql-15 libgtest-dev python3 python3-brotli python3-aiosmtpd python3-dkim python3-nacl python3-feedparser python3-psycopg2 default-jre-headless chromium \
+	libbrotli-dev libhowardhinnant-date-dev libcsv-dev libxapian-dev libxml2-dev libicu-dev libgumbo-dev libpq-dev postgresql-15 libgtest-dev python3 python3-brotli python3-aiosmtpd python3-dkim python3-nacl python3-feedparser python3-psycopg2 default-jre-headless chromium varnish varnish-modules haproxy \
 	curl
 
 .PHONY: all deps npm-deps build test run clean format bench bench-deps build-asan build-tsan test-asan \

@@ -65,7 +65,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
       "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
-      "newsletter", "embed_hosts", "embeds", "comments", "search", "desk",
+      "newsletter", "embed_hosts", "embeds", "comments", "search", "desk", "cache",
+      "drain_s",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s",
@@ -108,7 +109,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   }
   for (const char* key : {"cache_budget_mb", "max_body_kb", "threads", "request_timeout_s",
                           "max_connections", "max_connections_per_address", "image_memory_mb",
-                          "image_jobs", "image_wait_s", "database_pool"}) {
+                          "image_jobs", "image_wait_s", "database_pool", "drain_s"}) {
     auto value = number(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = std::to_string(**value);
@@ -216,6 +217,45 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
+  // [cache]: two whole numbers and a list of addresses.
+  if (const auto* node = table.get("cache")) {
+    const auto* cache = node->as_table();
+    if (cache == nullptr)
+      return Fail(ErrorCode::kInvalidArgument, where("cache") + " must be a table ([cache])");
+    for (const auto& [key, value] : *cache) {
+      const std::string name(key.str());
+      const int line = key.source().begin.line;
+      if (name == "s_maxage_s" || name == "stale_while_revalidate_s") {
+        if (!value.is_integer())
+          return Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("{}:{}: cache.{} must be a whole number", file, line, name));
+        values["cache." + name] = std::to_string(value.as_integer()->get());
+      } else if (name == "purge") {
+        const auto* array = value.as_array();
+        std::string joined;
+        bool ok = array != nullptr;
+        if (ok) {
+          for (const auto& item : *array) {
+            if (!item.is_string())
+              ok = false;
+            else
+              joined += (joined.empty() ? "" : ",") + item.as_string()->get();
+          }
+        }
+        if (!ok)
+          return Fail(
+              ErrorCode::kInvalidArgument,
+              fmt::format("{}:{}: cache.purge must be a list of quoted addresses", file, line));
+        values["cache.purge"] = joined;
+      } else {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{}:{}: unknown setting cache.{} (s_maxage_s, "
+                                "stale_while_revalidate_s, purge)",
+                                file, line, name));
+      }
+    }
+  }
+
   const std::pair<const char*, const char*> kEnvironment[] = {
       {"BROADSHEET_LISTEN", "listen"},
       {"BROADSHEET_BASE_URL", "base_url"},
@@ -255,6 +295,10 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_IMAGE_WAIT_S", "image_wait_s"},
       {"BROADSHEET_DATABASE_URL", "database_url"},
       {"BROADSHEET_DATABASE_POOL", "database_pool"},
+      {"BROADSHEET_DRAIN_S", "drain_s"},
+      {"BROADSHEET_CACHE_S_MAXAGE_S", "cache.s_maxage_s"},
+      {"BROADSHEET_CACHE_STALE_WHILE_REVALIDATE_S", "cache.stale_while_revalidate_s"},
+      {"BROADSHEET_CACHE_PURGE", "cache.purge"},
   };
   std::map<std::string, std::string> origin;  // key -> where its value came from
   for (const auto& [key, value] : values) origin[key] = file + ": " + key;
@@ -365,6 +409,34 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     auto pool = ParseNumber(origin["database_pool"], found->second, 1, 1000);
     if (!pool) return tl::unexpected(pool.error());
     config.database_pool = static_cast<int>(*pool);
+  }
+  if (auto found = values.find("drain_s"); found != values.end()) {
+    auto seconds = ParseNumber(origin["drain_s"], found->second, 0, 3600);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.drain_s = static_cast<int>(*seconds);
+  }
+  if (auto found = values.find("cache.s_maxage_s"); found != values.end()) {
+    auto seconds = ParseNumber(origin["cache.s_maxage_s"], found->second, 0, 365 * 86400);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.shared_cache.s_maxage_s = static_cast<int>(*seconds);
+  }
+  if (auto found = values.find("cache.stale_while_revalidate_s"); found != values.end()) {
+    auto seconds =
+        ParseNumber(origin["cache.stale_while_revalidate_s"], found->second, 0, 365 * 86400);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.shared_cache.stale_while_revalidate_s = static_cast<int>(*seconds);
+  }
+  if (auto found = values.find("cache.purge"); found != values.end()) {
+    config.shared_cache.purge.clear();
+    for (auto& address : SplitTrimmed(found->second, ',')) {
+      while (!address.empty() && address.back() == '/') address.pop_back();
+      if (!address.starts_with("http://") && !address.starts_with("https://")) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    origin["cache.purge"] + ": \"" + address +
+                        "\" must be an address starting with http:// or https://");
+      }
+      config.shared_cache.purge.push_back(address);
+    }
   }
   if (auto found = values.find("threads"); found != values.end()) {
     auto threads = ParseNumber(origin["threads"], found->second, 0, 256);
@@ -674,6 +746,10 @@ image_memory_mb = 256
 image_jobs = 1
 image_wait_s = 10
 
+# After SIGTERM: seconds /readyz answers 503 while every request is still served, so that a load
+# balancer stops sending any before the server stops (SIGINT stops at once).
+drain_s = 5
+
 # Outgoing mail (invitations, password resets): an SMTP server. STARTTLS is used when the
 # server offers it; smtps:// connects with TLS from the start.
 [mail]
@@ -706,6 +782,14 @@ image_wait_s = 10
 # moderator_notice_interval_s = 600
 [search]
 # per_minute = 30
+
+# Shared caches in front (Varnish, a CDN; docs/caching.md): how long they may keep public pages
+# (s-maxage; 0: not at all) and serve them stale while fetching them again, and the Varnish
+# addresses (vmod_xkey) told of every change.
+[cache]
+# s_maxage_s = 300
+# stale_while_revalidate_s = 60
+# purge = ["http://127.0.0.1:6081"]
 
 # Publication settings live in the database (see `broadsheet import markdown`);
 # values here override them for this deployment.

@@ -66,6 +66,21 @@ struct Config {
     int searches_per_minute = 30;
     int previews_per_minute = 60;
   } floods;
+  // [cache]: what shared caches in front may keep and where purges go (docs/caching.md).
+  // s_maxage_s = 300 and stale_while_revalidate_s = 60 make public pages "public, max-age=0,
+  // s-maxage=300, stale-while-revalidate=60" (s_maxage_s = 0: "public, no-cache", kept by no
+  // shared cache); purge = ["http://127.0.0.1:6081"]: Varnish addresses (vmod_xkey) told of every
+  // change, none by default. BROADSHEET_CACHE_S_MAXAGE_S,
+  // BROADSHEET_CACHE_STALE_WHILE_REVALIDATE_S, BROADSHEET_CACHE_PURGE (comma-separated) override
+  // them.
+  struct SharedCache {
+    int s_maxage_s = 300;
+    int stale_while_revalidate_s = 60;
+    std::vector<std::string> purge;
+  } shared_cache;
+  // drain_s = 5 (BROADSHEET_DRAIN_S): after SIGTERM, how long /readyz answers 503 while requests
+  // are still served, so that a load balancer stops sending any before the node stops.
+  int drain_s = 5;
 };
 
 // What bodies may keep and embed (embed_hosts and embeds), for every door that stores a body.

@@ -4,6 +4,9 @@
 #include <condition_variable>
 #include <csignal>
 #include <functional>
+#include <map>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include <malloc.h>
@@ -15,8 +18,10 @@
 #include "admin/desk.h"
 #include "auth/accounts.h"
 #include "auth/crypto.h"
+#include "cache/purger.h"
 #include "comments/comments.h"
 #include "content/posts.h"
+#include "core/surrogate_keys.h"
 #include "core/text.h"
 #include "http/server.h"
 #include "mail/outbox.h"
@@ -134,10 +139,16 @@ bool ScheduledWork(Store& store, FailureLog& publishing, FailureLog& forgetting)
 // this thread's malloc arena, which glibc gives back to the kernel only from the arena's top: once
 // the queue is empty again after a large backlog, the free pages are returned (malloc_trim), so
 // that a server's memory after its first index build is what serving needs.
-bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_since_trim) {
+//
+// Every write to a post, from any door or process, notes it in the index's queue; so the posts
+// applied here are also the ones whose pages a shared cache in front must drop (`purge`).
+bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_since_trim,
+                  const std::function<void(const std::set<std::int64_t>&)>& purge) {
   constexpr int kBatch = 500;
   constexpr int kTrimAfter = 1000;  // documents indexed since the last trim
-  auto applied = index.Sync(kBatch);
+  std::set<std::int64_t> posts;
+  auto applied = index.Sync(kBatch, [&posts](std::int64_t id) { posts.insert(id); });
+  if (!posts.empty() && purge) purge(posts);
   if (!log.Record(applied)) return false;
   applied_since_trim += *applied;
   if (*applied == 0 && applied_since_trim >= kTrimAfter) {
@@ -146,6 +157,132 @@ bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_sinc
   }
   return *applied > 0;
 }
+
+// The surrogate keys a change to `posts` affects (core/surrogate_keys.h): each post (whose key
+// every page showing it carries, so the lists it left are purged too), the lists it is now in,
+// the home page and the feeds. A large batch (an import) purges the whole site instead.
+std::vector<std::string> PostChangeKeys(Store& store, const std::set<std::int64_t>& posts) {
+  constexpr size_t kMostPosts = 200;
+  if (posts.size() > kMostPosts) return {std::string(kSiteKey)};
+  std::vector<std::string> keys = {std::string(kHomeKey), std::string(kFeedsKey)};
+  for (std::int64_t id : posts) {
+    keys.push_back(PostKey(id));
+    auto detail = store.FindPostById(id);
+    if (!detail) return {std::string(kSiteKey)};  // not known: everything
+    if (!*detail) continue;                       // deleted: its pages carry its key
+    if ((*detail)->section) keys.push_back(SectionKey((*detail)->section->slug));
+    for (const Author& author : (*detail)->authors) keys.push_back(AuthorKey(author.slug));
+    for (const Tag& tag : (*detail)->tags) keys.push_back(TagKey(tag.slug));
+  }
+  return keys;
+}
+
+// What every page shows around its content and every byline and tag name: the publication's
+// settings (title, menu, branding), its sections, authors and tags. Compared whenever the
+// content version changes, from whichever process or node the change came: when it differs,
+// every page changed (the site key is purged).
+std::optional<std::size_t> ContextFingerprint(Store& store) {
+  auto publication = store.LoadPublication();
+  auto sections = store.ListSections();
+  auto authors = store.ListAuthors();
+  auto tags = store.ListTags();
+  if (!publication || !sections || !authors || !tags) return std::nullopt;
+  std::string text = fmt::format(
+      "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", publication->title, publication->description,
+      publication->base_url, publication->disclaimer, publication->timezone, publication->language,
+      publication->logo, publication->favicon, publication->accent_color, publication->navigation);
+  for (const Section& section : *sections) {
+    text += fmt::format("s{} {} {} {} {} {} {}\n", section.id, section.slug, section.name,
+                        section.description, section.opinion, section.disclaimer.value_or("-"),
+                        section.position);
+  }
+  for (const Author& author : *authors) {
+    text += fmt::format("a{} {} {} {} {} {}\n", author.id, author.slug, author.name,
+                        author.credentials, author.avatar, author.bio_html);
+  }
+  for (const Tag& tag : *tags) text += fmt::format("t{} {} {}\n", tag.id, tag.slug, tag.name);
+  return std::hash<std::string>{}(text);
+}
+
+// Which comments are awaiting moderation and which are the newest approved, by id, with the post
+// of each: a moderation decision (from the desk, a command or another node) moves a comment out
+// of one of them.
+struct CommentsSeen {
+  std::map<std::int64_t, std::int64_t> pending, approved;  // comment id -> post id
+};
+std::optional<CommentsSeen> SeeComments(Store& store) {
+  constexpr int kMost = 500;
+  auto pending = store.ListComments(CommentStatus::kPending, kMost);
+  auto approved = store.ListComments(CommentStatus::kApproved, kMost);
+  if (!pending || !approved) return std::nullopt;
+  CommentsSeen seen;
+  for (const Comment& comment : *pending) seen.pending[comment.id] = comment.post_id;
+  for (const Comment& comment : *approved) seen.approved[comment.id] = comment.post_id;
+  return seen;
+}
+
+// The posts whose approved comments changed between two looks: a comment that left the pending
+// ones and is approved now, one that left the approved ones and is not approved now, one newly
+// among the approved that was not pending (restored from spam or trash, or written elsewhere).
+std::set<std::int64_t> ModeratedPosts(Store& store, const CommentsSeen& before,
+                                      const CommentsSeen& now) {
+  std::set<std::int64_t> posts;
+  auto status_of = [&store](std::int64_t id) -> std::optional<CommentStatus> {
+    auto comment = store.FindComment(id);
+    if (!comment || !*comment) return std::nullopt;
+    return (*comment)->status;
+  };
+  for (const auto& [id, post] : before.pending) {
+    if (now.pending.count(id) == 0 && status_of(id) == CommentStatus::kApproved) posts.insert(post);
+  }
+  for (const auto& [id, post] : before.approved) {
+    if (now.approved.count(id) == 0 && status_of(id) != CommentStatus::kApproved)
+      posts.insert(post);
+  }
+  for (const auto& [id, post] : now.approved) {
+    if (before.approved.count(id) == 0 && before.pending.count(id) == 0) posts.insert(post);
+  }
+  return posts;
+}
+
+// Purges what a change of the content version affects beyond posts (which reach the purger
+// through the search index's queue): the whole site when what every page shows around its
+// content changed, an article when its approved comments changed. Runs on one thread, every
+// second; does nothing while the version stays the same.
+class ChangeWatch {
+ public:
+  ChangeWatch(Store& store, cache::PurgeQueue& purges)
+      : store_(store),
+        purges_(purges),
+        version_(store.ContentVersion()),
+        context_(ContextFingerprint(store)),
+        comments_(SeeComments(store)) {}
+
+  void Step() {
+    const auto version = store_.ContentVersion();
+    if (version == version_) return;
+    auto context = ContextFingerprint(store_);
+    auto comments = SeeComments(store_);
+    if (!context || !comments) return;  // the database away: next time
+    version_ = version;
+    if (context != context_) purges_.Add({std::string(kSiteKey)});
+    context_ = context;
+    if (comments_) {
+      std::vector<std::string> keys;
+      for (std::int64_t post : ModeratedPosts(store_, *comments_, *comments))
+        keys.push_back(PostKey(post));
+      purges_.Add(keys);
+    }
+    comments_ = std::move(comments);
+  }
+
+ private:
+  Store& store_;
+  cache::PurgeQueue& purges_;
+  std::uint64_t version_;
+  std::optional<std::size_t> context_;
+  std::optional<CommentsSeen> comments_;
+};
 
 // Delivers the newsletter's outbox while the server runs: it takes the site's delivery lock (held
 // by `broadsheet newsletter send` when that delivers itself; then it waits its turn) and sends
@@ -328,34 +465,69 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   site.Warm();
 
   http::PageCache cache(config.cache_budget_bytes);
-  site.SetPagesChanged([&cache](const std::string& path, const std::vector<std::string>& routes) {
-    cache.MarkStale(path, routes);
-  });
   http::Metrics metrics;
+  // Purges for the caches in front, when there are any (docs/caching.md).
+  std::optional<cache::PurgeQueue> purges;
+  if (!config.shared_cache.purge.empty()) {
+    purges.emplace(
+        std::make_unique<cache::VarnishPurger>(config.shared_cache.purge, std::chrono::seconds(5)),
+        std::string(kSiteKey));
+  }
+  // On the way out, once the server and the background threads declared below have stopped
+  // (and queued their last purges), what is waiting is sent: five seconds at most.
+  struct FinishPurges {
+    std::optional<cache::PurgeQueue>& queue;
+    ~FinishPurges() {
+      if (queue && !queue->Finish(std::chrono::seconds(5)))
+        spdlog::warn("stopped with cache purges not sent");
+    }
+  } finish_purges{purges};
+  // A comment published at once marks its pages stale here; caches in front drop them too (the
+  // stale copy the next request gets is purged again once rendered anew: page_refreshed).
+  site.SetPagesChanged([&cache, &purges](const std::string& path,
+                                         const std::vector<std::string>& routes,
+                                         std::int64_t post_id) {
+    cache.MarkStale(path, routes);
+    if (purges) purges->Add({PostKey(post_id)});
+  });
   http::Router router;
   Store& db = **store;
   // Health (/healthz) and readiness (/readyz, for load balancers) ask the database: while it is
   // away both answer 503, so that a balancer sends readers to another node, while this one
   // still serves its cached pages to whoever reaches it. Never cached.
-  const auto database_answers = [&db](std::string_view failed) {
-    return [&db, failed](const http::Request&) -> Result<http::Response> {
+  // After SIGTERM the node drains: /readyz answers 503 at once, while every request is still
+  // served for drain_s, then the server stops (http::ServerOptions::drain).
+  std::atomic<bool> draining{false};
+  // Readiness also needs the schema this program knows: during a rolling upgrade a node older
+  // than the database's schema must not take traffic.
+  SqlStore& sql = **store;
+  const auto database_answers = [&db, &sql, &draining](std::string_view failed, bool readiness) {
+    return [&db, &sql, &draining, failed,
+            readiness](const http::Request&) -> Result<http::Response> {
+      if (readiness && draining.load()) return http::Response::Text(503, "not ready: stopping");
       if (auto checked = db.LoadPublication(); !checked) {
         return http::Response::Text(503, std::string(failed) + ": the database is not answering");
+      }
+      if (readiness) {
+        if (auto schema = sql.CheckSchema(); !schema) {
+          return http::Response::Text(503, "not ready: " + schema.error().message);
+        }
       }
       return http::Response::Text(200, "ok");
     };
   };
-  router.Add(http::Method::kGet, "/healthz", database_answers("unhealthy"), "healthz");
-  router.Add(http::Method::kGet, "/readyz", database_answers("not ready"), "readyz");
+  router.Add(http::Method::kGet, "/healthz", database_answers("unhealthy", false), "healthz");
+  router.Add(http::Method::kGet, "/readyz", database_answers("not ready", true), "readyz");
   router.Add(
       http::Method::kGet, "/metrics",
-      [&metrics, &cache, &allowed = *metrics_allowed,
+      [&metrics, &cache, &purges, &allowed = *metrics_allowed,
        &token = config.metrics_token](const http::Request& request) -> Result<http::Response> {
         if (!MayReadMetrics(request, allowed, token))
           return Fail(ErrorCode::kNotFound, "Not found.");
         http::Response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
         response.body = metrics.Render(cache);
+        if (purges) response.body += purges->MetricsText();
         return response;
       },
       "metrics");
@@ -378,6 +550,17 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   }
   server_options.max_connections_per_address = config.max_connections_per_address;
   server_options.frame_hosts = FrameHosts(config);  // the frames bodies may embed
+  if (config.shared_cache.s_maxage_s > 0) {
+    server_options.shared_cache_control =
+        fmt::format("public, max-age=0, s-maxage={}, stale-while-revalidate={}",
+                    config.shared_cache.s_maxage_s, config.shared_cache.stale_while_revalidate_s);
+  }
+  server_options.site_key = std::string(kSiteKey);
+  server_options.drain = std::chrono::seconds(config.drain_s);
+  server_options.on_drain = [&draining, &config] {
+    draining = true;
+    spdlog::info("stopping: not ready, serving for {} s more", config.drain_s);
+  };
   http::ServerServices services{
       router,
       cache,
@@ -388,6 +571,11 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
         return site.ErrorPage(status, error, request);
       },
       [&desk](const http::Request& head) { return desk.MayUpload(head); }};
+  if (purges) {
+    services.page_refreshed = [&purges](const std::vector<std::string>& keys) {
+      purges->Add({keys.front()});
+    };
+  }
   http::Server server(std::move(server_options), std::move(services));
   if (auto listening = server.Listen(); !listening) return Failure(listening.error());
 
@@ -396,10 +584,27 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   Background scheduler(std::chrono::seconds(15), [&db, &publishing, &forgetting] {
     return ScheduledWork(db, publishing, forgetting);
   });
-  Background indexer(std::chrono::seconds(1),
-                     [index = search_index->get(), &indexing, applied_since_trim = 0]() mutable {
-                       return IndexingWork(*index, indexing, applied_since_trim);
-                     });
+  std::function<void(const std::set<std::int64_t>&)> purge_posts;
+  if (purges) {
+    purge_posts = [&db, &purges](const std::set<std::int64_t>& posts) {
+      purges->Add(PostChangeKeys(db, posts));
+    };
+  }
+  Background indexer(std::chrono::seconds(1), [index = search_index->get(), &indexing,
+                                               applied_since_trim = 0, &purge_posts]() mutable {
+    return IndexingWork(*index, indexing, applied_since_trim, purge_posts);
+  });
+  // Settings, the menu, branding, renames, comment moderation: from this process, a command or
+  // another node alike, seen when the content version changes (ChangeWatch).
+  std::optional<ChangeWatch> change_watch;
+  std::optional<Background> watching;
+  if (purges) {
+    change_watch.emplace(db, *purges);
+    watching.emplace(std::chrono::seconds(1), [&change_watch] {
+      change_watch->Step();
+      return false;
+    });
+  }
   NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
   Background comment_notices(std::chrono::seconds(5), [&site] {
     site.FlushCommentNotices();

@@ -61,8 +61,14 @@ struct Response {
   std::int64_t cache_until = 0;
   // When set (Unix seconds), sent as Last-Modified; If-Modified-Since then gets 304.
   std::int64_t last_modified = 0;
-  // Empty: the server picks ("public, no-cache" for cacheable pages, "no-store" otherwise).
+  // Empty: the server picks (ServerOptions::shared_cache_control for pages it keeps, "no-store"
+  // otherwise).
   std::string cache_control;
+  // The surrogate keys a shared cache in front files this page under (core/surrogate_keys.h),
+  // sent as Surrogate-Key only with a page the page cache keeps (Storable): a private or
+  // uncached answer never names any. The first is the page's own (post:ID for an article,
+  // section:SLUG for a section's list, …).
+  std::vector<std::string> surrogate_keys;
   // Replaces the site's strict policy, for a response that needs another (a mail's preview with
   // inline styles); never for cacheable pages.
   std::string content_security_policy;

@@ -162,13 +162,14 @@ std::string StatusLine(int status) {
 
 // The head of a cached variant: everything but Date, Connection and the blank line.
 std::string CachedHead(const Response& response, const std::string& cache_control,
-                       const std::string& etag, std::string_view encoding, size_t length,
-                       std::string_view policy) {
+                       const std::string& surrogate_keys, const std::string& etag,
+                       std::string_view encoding, size_t length, std::string_view policy) {
   std::string head = StatusLine(response.status);
   head += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\nETag: {}\r\nCache-Control: {}\r\n",
                       response.content_type, length, etag, cache_control);
   if (IsCompressible(response.content_type)) head += "Vary: Accept-Encoding\r\n";
   if (!encoding.empty()) head += fmt::format("Content-Encoding: {}\r\n", encoding);
+  if (!surrogate_keys.empty()) head += fmt::format("Surrogate-Key: {}\r\n", surrogate_keys);
   if (response.last_modified > 0)
     head += fmt::format("Last-Modified: {}\r\n", FormatHttpDate(response.last_modified));
   for (const auto& [name, value] : response.headers) head += fmt::format("{}: {}\r\n", name, value);
@@ -176,36 +177,54 @@ std::string CachedHead(const Response& response, const std::string& cache_contro
   return head;
 }
 
+// The Surrogate-Key value of a kept page: its own keys and the site's, once each, separated by
+// spaces (keys are made of letters, digits and ":-", never a space or a control byte).
+std::string SurrogateKeys(const Response& response, const std::string& site_key) {
+  std::vector<std::string> keys;
+  for (const auto& key : response.surrogate_keys) {
+    const bool safe = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+      return c > ' ' && c < 0x7f && c != ',';
+    });
+    if (safe && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  if (!site_key.empty() && std::find(keys.begin(), keys.end(), site_key) == keys.end())
+    keys.push_back(site_key);
+  std::string joined;
+  for (const auto& key : keys) joined += (joined.empty() ? "" : " ") + key;
+  return joined;
+}
+
 std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string_view route,
-                                           std::string_view policy) {
+                                           std::string_view policy, const ServerOptions& options) {
   auto page = std::make_shared<CachedPage>();
   page->route = std::string(route);
   page->status = response.status;
   page->expires = response.cache_until;
   page->last_modified = response.last_modified;
   const std::string cache_control =
-      response.cache_control.empty() ? "public, no-cache" : response.cache_control;
+      response.cache_control.empty() ? options.shared_cache_control : response.cache_control;
+  const std::string keys = SurrogateKeys(response, options.site_key);
   // A strong validator from the body's bytes; each coding gets its own (RFC 9110 8.8.3).
   const auto hash = std::hash<std::string>{}(response.body);
   const std::string base =
       fmt::format("{:016x}{:08x}", hash, static_cast<uint32_t>(response.body.size()));
   page->identity.body = response.body;
   page->identity.etag = "\"" + base + "\"";
-  page->identity.head = CachedHead(response, cache_control, page->identity.etag, "",
+  page->identity.head = CachedHead(response, cache_control, keys, page->identity.etag, "",
                                    page->identity.body.size(), policy);
   if (IsCompressible(response.content_type) && response.body.size() >= 256) {
     std::string gzip = Gzip(response.body, 6);
     if (!gzip.empty() && gzip.size() < response.body.size()) {
       page->gzip.body = std::move(gzip);
       page->gzip.etag = "\"" + base + "-gz\"";
-      page->gzip.head = CachedHead(response, cache_control, page->gzip.etag, "gzip",
+      page->gzip.head = CachedHead(response, cache_control, keys, page->gzip.etag, "gzip",
                                    page->gzip.body.size(), policy);
     }
     std::string brotli = Brotli(response.body, 9);
     if (!brotli.empty() && brotli.size() < response.body.size()) {
       page->brotli.body = std::move(brotli);
       page->brotli.etag = "\"" + base + "-br\"";
-      page->brotli.head = CachedHead(response, cache_control, page->brotli.etag, "br",
+      page->brotli.head = CachedHead(response, cache_control, keys, page->brotli.etag, "br",
                                      page->brotli.body.size(), policy);
     }
   }
@@ -311,6 +330,7 @@ class Server::Impl {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::signal_set> signals_;
+  std::optional<asio::steady_timer> drain_timer_;  // from the first signal to Stop
   size_t next_worker_ = 0;
   std::uint16_t port_ = 0;
   std::optional<asio::steady_timer> accept_pause_;
@@ -568,7 +588,8 @@ class Session : public std::enable_shared_from_this<Session> {
                  if (response.Storable() && cacheable) {
                    services.metrics.RecordCacheMiss();
                    // Compressing is work for this pool too.
-                   page = MakeCachedPage(response, route, self->server_.default_policy());
+                   page = MakeCachedPage(response, route, self->server_.default_policy(),
+                                         self->server_.options());
                    services.cache.Insert(key, page, ticket);
                  }
                  // The session goes back to its thread with the answer: this pool thread must not
@@ -591,21 +612,28 @@ class Session : public std::enable_shared_from_this<Session> {
     Request request;
     if (!BuildRequest(raw, request)) return;
     request.method = Method::kGet;
-    asio::post(server_.handler_pool(), [self = shared_from_this(), request = std::move(request),
-                                        ticket, key]() mutable {
-      auto& cache = self->server_.services().cache;
-      std::string route;
-      Response response = self->Dispatch(request, route);
-      if (response.Storable()) {
-        cache.Insert(key, MakeCachedPage(response, route, self->server_.default_policy()), ticket);
-      } else {
-        cache.Release(key);
-      }
-      // Released on the session's thread, as in Handle: the connection may have closed
-      // meanwhile, and ~Session must not run on this pool thread.
-      auto& ioc = self->worker_.ioc;
-      asio::post(ioc, [self = std::move(self)] {});
-    });
+    asio::post(server_.handler_pool(),
+               [self = shared_from_this(), request = std::move(request), ticket, key]() mutable {
+                 auto& cache = self->server_.services().cache;
+                 std::string route;
+                 Response response = self->Dispatch(request, route);
+                 if (response.Storable()) {
+                   cache.Insert(key,
+                                MakeCachedPage(response, route, self->server_.default_policy(),
+                                               self->server_.options()),
+                                ticket);
+                   // After the Insert: a cache in front told now fetches the new page.
+                   const auto& refreshed = self->server_.services().page_refreshed;
+                   if (refreshed && !response.surrogate_keys.empty())
+                     refreshed(response.surrogate_keys);
+                 } else {
+                   cache.Release(key);
+                 }
+                 // Released on the session's thread, as in Handle: the connection may have closed
+                 // meanwhile, and ~Session must not run on this pool thread.
+                 auto& ioc = self->worker_.ioc;
+                 asio::post(ioc, [self = std::move(self)] {});
+               });
   }
 
   bool BuildRequest(const bhttp::request<bhttp::string_body>& raw, Request& request) const {
@@ -1055,8 +1083,18 @@ void Server::Impl::Run() {
   }
   if (options_.handle_signals) {
     signals_.emplace(workers_[0]->ioc, SIGINT, SIGTERM);
-    signals_->async_wait([this](boost::system::error_code error, int) {
-      if (!error) Stop();
+    signals_->async_wait([this](boost::system::error_code error, int signal) {
+      if (error) return;
+      if (options_.on_drain) options_.on_drain();
+      // A second signal while draining or stopping: the operator wants it gone now.
+      signals_->async_wait([](boost::system::error_code again, int) {
+        if (!again) std::_Exit(1);
+      });
+      // Ctrl-C (SIGINT) is a person at a terminal, not a balancer's orchestration: no drain.
+      if (options_.drain.count() <= 0 || signal == SIGINT) return Stop();
+      drain_timer_.emplace(workers_[0]->ioc);
+      drain_timer_->expires_after(options_.drain);
+      drain_timer_->async_wait([this](boost::system::error_code) { Stop(); });
     });
   }
   Accept();
@@ -1090,7 +1128,12 @@ void Server::Impl::Stop() {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
     accept_pause_->cancel();
-    if (signals_) signals_->cancel(ignored);
+    // From here a signal has its default effect: a second SIGTERM or SIGINT while requests
+    // finish ends the process at once.
+    if (signals_) {
+      signals_->cancel(ignored);
+      signals_->clear(ignored);
+    }
   });
   for (auto& worker : workers_) {
     asio::post(worker->ioc, [&worker = *worker] {

@@ -12,7 +12,8 @@
 // PageCache when they can: a hit touches neither the database nor the templates. Handlers never see
 // sockets (see router.h).
 //
-// Shutdown (Stop, or SIGINT/SIGTERM when `handle_signals`): stop accepting, close idle
+// Shutdown (Stop, or SIGINT/SIGTERM when `handle_signals`, after ServerOptions::drain): stop
+// accepting, close idle
 // connections, let in-flight requests finish (answered with Connection: close), then return
 // from Run; after `shutdown_grace` whatever remains is cut off.
 //
@@ -54,9 +55,23 @@ struct ServerOptions {
   size_t max_connections_per_address = 256;
   AddressRanges trusted_proxies;  // whose X-Forwarded-For/-Proto are believed
   bool handle_signals = true;     // stop gracefully on SIGINT and SIGTERM
+  // With handle_signals: after the first SIGTERM, `on_drain` is called at once (the application
+  // stops answering readiness) and everything is served as before for `drain`, so that a load
+  // balancer notices; then the server stops as Stop does (SIGINT stops at once). A second
+  // signal ends the process at once.
+  std::chrono::milliseconds drain{0};
+  std::function<void()> on_drain;
   // Hosts pages may frame (article embeds): the default Content-Security-Policy gains
   // "frame-src 'self' https://HOST …". Empty: frames fall back to default-src 'self'.
   std::vector<std::string> frame_hosts;
+  // Cache-Control of the pages the page cache keeps whose handler named none: for browsers
+  // (max-age=0: they revalidate every time, cheaply, with the ETag) and for shared caches in
+  // front (s-maxage, stale-while-revalidate), e.g. "public, max-age=0, s-maxage=300,
+  // stale-while-revalidate=60".
+  std::string shared_cache_control = "public, no-cache";
+  // A surrogate key every kept page is filed under besides its own (Response::surrogate_keys),
+  // so that one purge empties a shared cache of this site. Empty: none.
+  std::string site_key;
 };
 
 struct ServerServices {
@@ -71,6 +86,10 @@ struct ServerServices {
   // Whether a request (its header; no body yet) to an upload route may send a body up to
   // max_upload_bytes: a signed-in member of staff, say. Called on the handler pool. Unset: any may.
   std::function<bool(const Request& head)> may_upload;
+  // Called (on the handler pool) with a stale page's surrogate keys once it has been rendered
+  // again and stored: a shared cache in front may have kept the stale copy this server served
+  // meanwhile (PageCache::MarkStale), and its own key (the first) should be purged. Unset: none.
+  std::function<void(const std::vector<std::string>& surrogate_keys)> page_refreshed;
 };
 
 class Server {

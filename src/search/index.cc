@@ -130,14 +130,15 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::filesystem::pa
   return std::unique_ptr<SearchIndex>(new SearchIndex(dir, store, std::move(database), writer));
 }
 
-Result<int> SearchIndex::Sync(int limit) {
+Result<int> SearchIndex::Sync(int limit,
+                              const std::function<void(std::int64_t post_id)>& observer) {
   // From the head of the queue, not from where a search left off: on PostgreSQL a change may
   // commit after a later one that a search already applied. What is applied again is the same.
   std::int64_t applied_through = 0;
   Result<int> applied = 0;
   {
     std::lock_guard lock(mutex_);
-    applied = Apply(applied_through, limit);
+    applied = Apply(applied_through, limit, observer);
     if (!applied) return applied;
     if (applied_through == 0) return applied;  // nothing queued
   }
@@ -148,7 +149,8 @@ Result<int> SearchIndex::Sync(int limit) {
   return applied;
 }
 
-Result<int> SearchIndex::Apply(std::int64_t& after, int limit) {
+Result<int> SearchIndex::Apply(std::int64_t& after, int limit,
+                               const std::function<void(std::int64_t post_id)>& observer) {
   if (writer_ == nullptr) {
     try {
       auto writable = std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_OPEN);
@@ -183,6 +185,9 @@ Result<int> SearchIndex::Apply(std::int64_t& after, int limit) {
     }
     after = changes->back().sequence;
     applied_through_ = std::max(applied_through_, after);
+    if (observer) {
+      for (const SearchChange& change : *changes) observer(change.post_id);
+    }
     applied += static_cast<int>(changes->size());
   }
   return applied;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,8 +67,10 @@ class SearchIndex {
   // Applies up to `limit` queued changes (0: all) and then clears from the queue what the index
   // holds; returns how many it applied. A process that only reads first tries again to write
   // (the writer may have finished); if it still cannot, it does nothing. A clear that fails
-  // (the database busy) is an error, and the next Sync clears again.
-  Result<int> Sync(int limit = 0);
+  // (the database busy) is an error, and the next Sync clears again. `applied`, when set, is
+  // given the id of each post whose change Sync applied (a post may come more than once), e.g.
+  // to purge its pages from caches in front: every write path notes its posts in the queue.
+  Result<int> Sync(int limit = 0, const std::function<void(std::int64_t post_id)>& applied = {});
   // Applies the queued changes only when at most `most` wait, and leaves clearing them to Sync:
   // a search brings in what was just written without writing to the database, so it never
   // waits for another writer, and a long backlog is left to the server's indexer.
@@ -83,7 +86,8 @@ class SearchIndex {
 
   // Applies up to `limit` changes queued after `after` (0: all), moving `after` to the last one
   // applied; mutex_ held.
-  Result<int> Apply(std::int64_t& after, int limit);
+  Result<int> Apply(std::int64_t& after, int limit,
+                    const std::function<void(std::int64_t post_id)>& applied = {});
 
   const std::filesystem::path dir_;
   Store& store_;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include "auth/accounts.h"
 #include "core/slug.h"
+#include "core/surrogate_keys.h"
 #include "core/text.h"
 #include "feeds/feeds.h"
 #include "feeds/sitemaps.h"
@@ -140,6 +141,8 @@ struct Site::ListSpec {
   // The breadcrumb trail below the home page: (name, path) pairs.
   std::vector<std::pair<std::string, std::string>> trail;
   bool has_feed = true;
+  // The list's own surrogate key (core/surrogate_keys.h); each card adds its post's.
+  std::string key;
 };
 
 Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploads_dir,
@@ -459,6 +462,7 @@ Result<Response> Site::Home(const Request& request, int page) const {
   spec.query.now = context->now;
   spec.base_path = "/";
   spec.heading = "Latest analysis";
+  spec.key = std::string(kHomeKey);
   auto response = List(spec, page);
   if (response && !request.query.empty()) response->cacheable = false;  // ?utm=… etc.
   return response;
@@ -555,6 +559,7 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   }
 
   nlohmann::json related = nlohmann::json::array();
+  std::vector<std::string> related_keys;  // a related card shows that post's headline
   if (post.kind == PostKind::kArticle) {
     std::vector<PostDetail> chosen =
         search::ChooseRelated(post, std::move(candidates), kRelatedPieces);
@@ -568,7 +573,10 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
         if (!seen && chosen.size() < kRelatedPieces) chosen.push_back(std::move(other));
       }
     }
-    for (const PostDetail& other : chosen) related.push_back(PostCardView(other, context->zone));
+    for (const PostDetail& other : chosen) {
+      related.push_back(PostCardView(other, context->zone));
+      related_keys.push_back(PostKey(other.post.id));
+    }
   }
 
   nlohmann::json view = {
@@ -597,6 +605,10 @@ Result<Response> Site::Article(const Request& request, const nlohmann::json& com
   auto response =
       RenderPage(detail.post.kind == PostKind::kPage ? "page" : "article", view, status);
   if (response && (!request.query.empty() || status != 200)) response->cacheable = false;
+  if (response) {
+    response->surrogate_keys.push_back(PostKey(detail.post.id));
+    for (auto& key : related_keys) response->surrogate_keys.push_back(std::move(key));
+  }
   // A form that closes by age must not outlive its date in the cache.
   if (response && open && rules.close_after_days > 0 && detail.post.published_at) {
     response->cache_until =
@@ -1067,6 +1079,9 @@ Result<Response> Site::Feed(const Request& request, const std::string& kind,
   }
   response.last_modified = feeds::LastChanged(*posts);
   response.cacheable = request.query.empty();
+  response.surrogate_keys.push_back(std::string(kFeedsKey));
+  for (const PostDetail& detail : *posts)
+    response.surrogate_keys.push_back(PostKey(detail.post.id));
   return response;
 }
 
@@ -1077,6 +1092,7 @@ Response XmlResponse(std::string body) {
   response.content_type = "application/xml; charset=utf-8";
   response.body = std::move(body);
   response.cacheable = true;
+  response.surrogate_keys.push_back(std::string(kHomeKey));  // what sitemaps list changes with it
   return response;
 }
 
@@ -1210,6 +1226,7 @@ Result<Response> Site::CommentsFeed(const Request& request) const {
   for (const Comment& comment : *comments) latest = std::max(latest, comment.created_at);
   response.last_modified = latest;
   response.cacheable = request.query.empty();
+  response.surrogate_keys.push_back(PostKey((*detail)->post.id));
   return response;
 }
 
@@ -1504,6 +1521,7 @@ Result<Response> Site::Archive(const Request& request, int year, int month, int 
       month == 0 ? StartOfDay(year + 1, 1, 1, zone) : StartOfDay(year, month + 1, 1, zone);
   const std::string year_path = fmt::format("/{}/", year);
   spec.base_path = month == 0 ? year_path : fmt::format("/{}/{:02}/", year, month);
+  spec.key = std::string(kHomeKey);
   spec.kicker = "Archive";
   spec.heading =
       month == 0 ? std::to_string(year) : fmt::format("{} {}", kMonthNames[month - 1], year);
@@ -1552,6 +1570,7 @@ Result<Response> Site::SectionList(const Request& request, int page) const {
   ListSpec spec;
   spec.query.section_id = (*section)->id;
   spec.base_path = SectionUrl(**section);
+  spec.key = SectionKey(slug);
   spec.kicker = "Section";
   spec.heading = (*section)->name;
   spec.description = (*section)->description;
@@ -1570,6 +1589,7 @@ Result<Response> Site::AuthorList(const Request& request, int page) const {
   ListSpec spec;
   spec.query.author_id = a.id;
   spec.base_path = AuthorUrl(a);
+  spec.key = AuthorKey(a.slug);
   spec.heading = a.name;
   spec.description = a.credentials;
   spec.author = {{"name", a.name},
@@ -1589,6 +1609,7 @@ Result<Response> Site::TagList(const Request& request, int page) const {
   ListSpec spec;
   spec.query.tag_id = (*tag)->id;
   spec.base_path = TagUrl(**tag);
+  spec.key = TagKey((*tag)->slug);
   spec.kicker = "Tag";
   spec.heading = (*tag)->name;
   spec.trail = {{spec.heading, spec.base_path}};
@@ -1613,7 +1634,10 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
   if (!posts) return tl::unexpected(posts.error());
 
   nlohmann::json cards = nlohmann::json::array();
+  std::vector<std::string> keys;
+  if (!spec.key.empty()) keys.push_back(spec.key);
   for (const auto& detail : *posts) {
+    keys.push_back(PostKey(detail.post.id));
     nlohmann::json card = PostCardView(detail, context->zone);
     auto count = store_.CountApprovedComments(detail.post.id);
     if (!count) return tl::unexpected(count.error());
@@ -1693,7 +1717,9 @@ Result<Response> Site::List(const ListSpec& spec, int page) const {
         {"posts", cards},
         {"has_posts", !cards.empty()},
         {"show_newsletter", home && page == 1}}}};
-  return RenderPage(home ? "home" : "list", view);
+  auto response = RenderPage(home ? "home" : "list", view);
+  if (response) response->surrogate_keys = std::move(keys);
+  return response;
 }
 
 Result<Response> Site::Asset(const Request& request) const {

@@ -85,11 +85,13 @@ class Site {
   // (http::PageCache::MarkStale). With it, a comment published at once marks only its article
   // and the lists that count comments, instead of bumping the content version (which empties the
   // whole cache); the commenter is sent to a fresh, uncached view of the article.
-  using PagesChanged =
-      std::function<void(const std::string& path, const std::vector<std::string>& routes)>;
+  // `post_id` is the article's, for caches in front that file its pages under post:ID.
+  using PagesChanged = std::function<void(
+      const std::string& path, const std::vector<std::string>& routes, std::int64_t post_id)>;
   void SetPagesChanged(PagesChanged evict) {
     comments_.SetPagesChanged([evict = std::move(evict)](const broadsheet::Post& post) {
-      evict(PostUrl(post), {"home", "section", "author", "tag", "comments-feed", "comment-pages"});
+      evict(PostUrl(post), {"home", "section", "author", "tag", "comments-feed", "comment-pages"},
+            post.id);
     });
   }
 

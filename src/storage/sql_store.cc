@@ -107,6 +107,23 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
   return store;
 }
 
+Result<void> SqlStore::CheckSchema() {
+  const bool postgres = database_->dialect() == storage::Dialect::kPostgres;
+  const auto known = static_cast<std::int64_t>(postgres ? postgres::Migrations().size()
+                                                        : sqlite::Migrations().size());
+  auto version = database_->Read([postgres](storage::Connection& c) {
+    return c.Integer(postgres ? "SELECT version FROM broadsheet_schema" : "PRAGMA user_version");
+  });
+  if (!version) return tl::unexpected(version.error());
+  const std::int64_t found = version->value_or(0);
+  if (found != known) {
+    return Fail(ErrorCode::kUnavailable, "the database's schema is version " +
+                                             std::to_string(found) + ", this program's " +
+                                             std::to_string(known));
+  }
+  return {};
+}
+
 void SqlStore::Announce() {
   signal_->Bump();
   if (database_->dialect() != storage::Dialect::kPostgres) return;

@@ -49,6 +49,11 @@ class SqlStore final : public Store {
   storage::Dialect dialect() const { return database_->dialect(); }
 
   int SchemaVersion() const { return schema_version_; }
+  // Reads the schema version the database holds now (SQLite: PRAGMA user_version; PostgreSQL:
+  // broadsheet_schema) and compares it with the newest this program knows: kUnavailable when they
+  // differ (a newer node migrated the database, or an older copy of it was put back), so that a
+  // node answers not ready rather than serve a schema it does not know.
+  Result<void> CheckSchema();
 
   Result<void> InTransaction(const std::function<Result<void>()>& work) override;
   Result<void> InSnapshot(const std::function<Result<void>()>& work) override;

@@ -161,6 +161,40 @@ TEST(Config, ImageSettingsComeFromTheFileAndTheEnvironment) {
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(Config, SharedCacheAndDrainComeFromTheFileAndTheEnvironment) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", DefaultConfigText("http://127.0.0.1:8080"));
+  auto defaults = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->shared_cache.s_maxage_s, 300);
+  EXPECT_EQ(defaults->shared_cache.stale_while_revalidate_s, 60);
+  EXPECT_TRUE(defaults->shared_cache.purge.empty());
+  EXPECT_EQ(defaults->drain_s, 5);
+
+  dir.Write("broadsheet.toml",
+            "drain_s = 0\n[cache]\ns_maxage_s = 86400\npurge = [\"http://10.0.0.1:6081/\", "
+            "\"http://10.0.0.2:6081\"]\n");
+  auto config = LoadConfig(dir.path(), Fake({{"BROADSHEET_CACHE_STALE_WHILE_REVALIDATE_S", "5"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->drain_s, 0);
+  EXPECT_EQ(config->shared_cache.s_maxage_s, 86400);
+  EXPECT_EQ(config->shared_cache.stale_while_revalidate_s, 5);
+  EXPECT_EQ(config->shared_cache.purge,
+            (std::vector<std::string>{"http://10.0.0.1:6081", "http://10.0.0.2:6081"}));
+  auto from_environment =
+      LoadConfig(dir.path(), Fake({{"BROADSHEET_CACHE_PURGE", "http://cache:6081"}}));
+  ASSERT_TRUE(from_environment) << from_environment.error().message;
+  EXPECT_EQ(from_environment->shared_cache.purge, (std::vector<std::string>{"http://cache:6081"}));
+
+  for (const char* bad : {"[cache]\npurge = [\"cache:6081\"]\n", "[cache]\nttl = 5\n",
+                          "[cache]\ns_maxage_s = -1\n", "drain_s = \"5\"\n"}) {
+    dir.Write("broadsheet.toml", bad);
+    auto refused = LoadConfig(dir.path(), Fake({}));
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(DatabaseError, NeverRepeatsTheUrlsPassword) {
   const Error failed{ErrorCode::kUnavailable, "cannot connect to PostgreSQL",
                      "invalid percent-encoded token: \"S3cret%ZZ\" in postgresql://u:S3cret%ZZ@db"};

@@ -115,7 +115,8 @@ export async function startSite({ name = 'browser', demo = false, content, users
     }
     site.server = spawn(BIN, ['serve', '--site', site.folder, '--listen', '127.0.0.1:0'], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: env && { ...process.env, ...env },
+      // No drain after SIGTERM: the test is over, no load balancer is watching.
+      env: { ...process.env, BROADSHEET_DRAIN_S: '0', ...env },
     });
     site.base = await addressOf(site.server);
     site.browser = await launchChromium();

@@ -210,7 +210,7 @@ class Server:
         # Every test client is 127.0.0.1: the per-client flood limits are off unless a test sets
         # them (test_floods does).
         self.env = dict(os.environ, BROADSHEET_COMMENTS_PER_MINUTE="0", BROADSHEET_COMMENTS_PER_HOUR="0",
-                        BROADSHEET_SEARCHES_PER_MINUTE="0")
+                        BROADSHEET_SEARCHES_PER_MINUTE="0", BROADSHEET_DRAIN_S="0")
         self.env.update(env or {})
         args = ["init", self.site] + (["--demo"] if demo else [])
         self.database_url = new_postgres_database() if STORE_POSTGRES else None

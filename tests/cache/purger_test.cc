@@ -1,0 +1,117 @@
+#include "cache/purger.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace broadsheet::cache {
+namespace {
+
+// A cache that records what it was told, and fails the first `failures` purges.
+class FakePurger : public Purger {
+ public:
+  struct Shared {
+    std::mutex mutex;
+    std::vector<std::vector<std::string>> purged;
+    int failures = 0;
+    int calls = 0;
+    std::chrono::milliseconds delay{0};
+  };
+  explicit FakePurger(Shared& shared) : shared_(shared) {}
+  Result<void> Purge(const std::vector<std::string>& keys) override {
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(shared_.mutex);
+      delay = shared_.delay;
+    }
+    std::this_thread::sleep_for(delay);
+    std::lock_guard lock(shared_.mutex);
+    ++shared_.calls;
+    if (shared_.failures > 0) {
+      --shared_.failures;
+      return Fail(ErrorCode::kUnavailable, "cache down");
+    }
+    shared_.purged.push_back(keys);
+    return {};
+  }
+
+ private:
+  Shared& shared_;
+};
+
+TEST(PurgeQueue, SendsQueuedKeysOnceEach) {
+  FakePurger::Shared shared;
+  PurgeQueue queue(std::make_unique<FakePurger>(shared), "site");
+  queue.Add({"post:1", "home", "feeds"});
+  queue.Add({"home"});
+  ASSERT_TRUE(queue.Finish(std::chrono::seconds(5)));
+  std::lock_guard lock(shared.mutex);
+  std::vector<std::string> all;
+  for (const auto& batch : shared.purged) all.insert(all.end(), batch.begin(), batch.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, (std::vector<std::string>{"feeds", "home", "post:1"}));
+}
+
+TEST(PurgeQueue, AddNeverWaitsForASlowCache) {
+  FakePurger::Shared shared;
+  shared.delay = std::chrono::milliseconds(500);
+  PurgeQueue queue(std::make_unique<FakePurger>(shared), "site");
+  queue.Add({"post:1"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first purge is under way
+  const auto start = std::chrono::steady_clock::now();
+  queue.Add({"post:2"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  ASSERT_TRUE(queue.Finish(std::chrono::seconds(5)));
+}
+
+TEST(PurgeQueue, AFailedPurgeIsTriedAgainAndCounted) {
+  FakePurger::Shared shared;
+  shared.failures = 1;
+  PurgeQueue queue(std::make_unique<FakePurger>(shared), "site");
+  queue.Add({"post:7"});
+  ASSERT_TRUE(queue.Finish(std::chrono::seconds(5)));
+  const PurgeStats stats = queue.Stats();
+  EXPECT_EQ(stats.failed, 1u);
+  EXPECT_EQ(stats.sent, 1u);
+  EXPECT_EQ(stats.waiting, 0u);
+  std::lock_guard lock(shared.mutex);
+  ASSERT_EQ(shared.purged.size(), 1u);
+  EXPECT_EQ(shared.purged[0], (std::vector<std::string>{"post:7"}));
+}
+
+TEST(PurgeQueue, AnOverflowingQueuePurgesTheSiteKeyInstead) {
+  FakePurger::Shared shared;
+  shared.delay = std::chrono::milliseconds(200);
+  PurgeQueue queue(std::make_unique<FakePurger>(shared), "site", 3);
+  queue.Add({"post:0"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // taken; the rest waits
+  queue.Add({"post:1", "post:2", "post:3", "post:4"});
+  EXPECT_EQ(queue.Stats().collapsed, 1u);
+  ASSERT_TRUE(queue.Finish(std::chrono::seconds(5)));
+  std::lock_guard lock(shared.mutex);
+  ASSERT_EQ(shared.purged.size(), 2u);
+  EXPECT_EQ(shared.purged[1], (std::vector<std::string>{"site"}));
+}
+
+TEST(PurgeQueue, MetricsNameEveryOutcome) {
+  FakePurger::Shared shared;
+  PurgeQueue queue(std::make_unique<FakePurger>(shared), "site");
+  queue.Add({"home"});
+  ASSERT_TRUE(queue.Finish(std::chrono::seconds(5)));
+  const std::string text = queue.MetricsText();
+  EXPECT_NE(text.find("broadsheet_purges_total{outcome=\"sent\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("broadsheet_purge_keys_waiting 0\n"), std::string::npos);
+}
+
+TEST(VarnishPurger, AnUnreachableCacheIsUnavailable) {
+  VarnishPurger purger({"http://127.0.0.1:1"}, std::chrono::seconds(2));
+  auto purged = purger.Purge({"home"});
+  ASSERT_FALSE(purged);
+  EXPECT_EQ(purged.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace broadsheet::cache
