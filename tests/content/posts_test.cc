@@ -483,13 +483,22 @@ TEST_P(PostsTest, AnAuthorProfileIsPublicOnceAnArticleWithItsBylineIsPublished) 
   EXPECT_TRUE(public_slugs(kNow + 3000).empty());
 }
 
+// A new account as the invite form gives it: no password, the profile chosen automatically.
+NewAccount Account(std::string email, std::string name, std::string role) {
+  NewAccount account;
+  account.email = std::move(email);
+  account.name = std::move(name);
+  account.role = std::move(role);
+  return account;
+}
+
 TEST_P(PostsTest, ANewAccountLinksAFreeProfileOfItsNameOrGetsItsOwn) {
   auth::Accounts accounts(*store_);
   auto profiles = [&] { return store_->ListAuthors()->size(); };
   const auto before = profiles();
   // The profile of exactly the same name that no account has is linked, not duplicated.
-  auto linked =
-      AddAccount(*store_, accounts, nullptr, {"staff@example.org", "Staff Writer", "contributor"});
+  auto linked = AddAccount(*store_, accounts, nullptr,
+                           Account("staff@example.org", "Staff Writer", "contributor"));
   ASSERT_TRUE(linked) << Describe(linked.error());
   EXPECT_EQ(linked->profile_slug, "staff-writer");
   EXPECT_FALSE(linked->profile_created);
@@ -497,22 +506,23 @@ TEST_P(PostsTest, ANewAccountLinksAFreeProfileOfItsNameOrGetsItsOwn) {
   const auto staff_writer = (*store_->FindAuthor("staff-writer"))->id;
   EXPECT_EQ((**store_->FindUserByEmail("staff@example.org")).author_id, staff_writer);
   // A namesake whose profile is taken gets a new one; so does a writer with no namesake.
-  auto namesake =
-      AddAccount(*store_, accounts, nullptr, {"other@example.org", "Staff Writer", "author"});
+  auto namesake = AddAccount(*store_, accounts, nullptr,
+                             Account("other@example.org", "Staff Writer", "author"));
   ASSERT_TRUE(namesake);
   EXPECT_EQ(namesake->profile_slug, "staff-writer-2");
   EXPECT_TRUE(namesake->profile_created);
   // An editor gets none unless one is chosen; "none" gives a writer none.
-  auto editor = AddAccount(*store_, accounts, nullptr, {"ed@example.org", "Ed Itor", "editor"});
+  auto editor =
+      AddAccount(*store_, accounts, nullptr, Account("ed@example.org", "Ed Itor", "editor"));
   ASSERT_TRUE(editor);
   EXPECT_EQ(editor->profile_slug, "");
   EXPECT_FALSE(editor->user.author_id);
-  NewAccount bare{"bare@example.org", "Bare Writer", "contributor"};
+  NewAccount bare = Account("bare@example.org", "Bare Writer", "contributor");
   bare.profile = ProfileChoice::kNone;
   ASSERT_TRUE(AddAccount(*store_, accounts, nullptr, bare));
   EXPECT_FALSE((**store_->FindUserByEmail("bare@example.org")).author_id);
   // Linking a profile another account has is refused, and no account is left behind.
-  NewAccount taken{"taken@example.org", "Someone Else", "contributor"};
+  NewAccount taken = Account("taken@example.org", "Someone Else", "contributor");
   taken.profile = ProfileChoice::kExisting;
   taken.author_slug = "staff-writer";
   auto refused = AddAccount(*store_, accounts, nullptr, taken);
@@ -524,7 +534,7 @@ TEST_P(PostsTest, ANewAccountLinksAFreeProfileOfItsNameOrGetsItsOwn) {
             ErrorCode::kInvalidArgument);
   EXPECT_FALSE(*store_->FindUserByEmail("taken@example.org"));
   // A refused account leaves no new profile either.
-  NewAccount twice{"staff@example.org", "Twice Over", "contributor"};
+  NewAccount twice = Account("staff@example.org", "Twice Over", "contributor");
   twice.profile = ProfileChoice::kNew;
   EXPECT_EQ(AddAccount(*store_, accounts, nullptr, twice).error().code, ErrorCode::kConflict);
   EXPECT_FALSE(*store_->FindAuthor("twice-over"));
@@ -532,9 +542,10 @@ TEST_P(PostsTest, ANewAccountLinksAFreeProfileOfItsNameOrGetsItsOwn) {
   auth::Viewer viewer;
   viewer.user = **store_->FindUser(editor_.user_id);
   viewer.role = Role::kEditor;
-  EXPECT_EQ(
-      AddAccount(*store_, accounts, &viewer, {"x@example.org", "X", "contributor"}).error().code,
-      ErrorCode::kForbidden);
+  EXPECT_EQ(AddAccount(*store_, accounts, &viewer, Account("x@example.org", "X", "contributor"))
+                .error()
+                .code,
+            ErrorCode::kForbidden);
 }
 
 TEST_P(PostsTest, ReturnToWriterSendsAPendingPostBackWithANote) {
