@@ -24,8 +24,10 @@ namespace broadsheet::admin {
 struct EditorFields : content::PostInput {
   int edit_count = 0;
   std::string action;
-  // The return-to-writer form as typed, when returning was refused: its note and why.
+  // The return-to-writer form as typed, when returning was refused: its note and why; the same
+  // for the new editorial note.
   std::string return_note, return_error;
+  std::string editorial_text, editorial_error;
 };
 
 std::string_view StatusLabel(PostStatus status) {
@@ -352,6 +354,8 @@ Result<Response> Desk::EditorPage(const auth::Viewer& viewer,
       {"return_action", fmt::format("/admin/posts/{}/return", current.id)},
       {"return_note", fields.return_note},
       {"return_error", fields.return_error},
+      {"editorial_text", fields.editorial_text},
+      {"editorial_error", fields.editorial_error},
       // Publishing an article with no byline needs a word from the person (content::Posts).
       {"offer_byline_confirm",
        current.status != PostStatus::kPublished && CanPublish(viewer, current)},
@@ -896,7 +900,17 @@ Result<Response> Desk::ChangeEditorialNotes(const Request& request) const {
   }
   const std::string text = http::FieldValue(fields, "text");
   auto added = posts_.AddEditorialNote(ActorOf(*viewer), id, text, Now());
-  if (!added) return tl::unexpected(added.error());
+  if (!added) {
+    if (added.error().code != ErrorCode::kInvalidArgument) return tl::unexpected(added.error());
+    // The editor page again, the note as typed beside why it was refused.
+    auto stored = posts_.FindForEdit(ActorOf(*viewer), id);
+    if (!stored) return tl::unexpected(stored.error());
+    EditorFields typed = FieldsFromPost(*stored, DeskZone());
+    typed.editorial_text = text;
+    typed.editorial_error = added.error().message;
+    return EditorPage(*viewer, *stored, typed, 422, "",
+                      "The editorial note was not added: " + added.error().message);
+  }
   Audit(*viewer, "add-editorial-note", id, std::string(Trim(text)));
   return Response::Redirect(303, fmt::format("/admin/posts/{}?saved=editorial-note", id));
 }

@@ -139,6 +139,11 @@ Result<Response> Desk::Invite(const Request& request) const {
   }
   const nlohmann::json typed = {
       {"name", name}, {"email", email}, {"role", role}, {"profile", profile}};
+  if (!profile.empty() && profile != "auto" && profile != "new" && profile != "none" &&
+      !profile.starts_with("author:")) {
+    return UsersPage(*viewer, 422, "", "Not invited: choose an author profile from the list.", "",
+                     &typed);
+  }
   auto added = content::AddAccount(store_, accounts_, &*viewer, account);
   if (!added) {
     if (added.error().code == ErrorCode::kForbidden)

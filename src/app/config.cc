@@ -65,8 +65,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   static const std::set<std::string> kKeys = {
       "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
       "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
-      "newsletter", "embed_hosts", "embeds", "comments", "search", "desk", "cache",
-      "drain_s",
+      "newsletter", "embed_hosts", "embeds", "comments", "search", "desk", "cache", "drain_s",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s",
@@ -420,6 +419,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     if (!seconds) return tl::unexpected(seconds.error());
     config.shared_cache.s_maxage_s = static_cast<int>(*seconds);
   }
+  const bool s_maxage_given = values.contains("cache.s_maxage_s");
   if (auto found = values.find("cache.stale_while_revalidate_s"); found != values.end()) {
     auto seconds =
         ParseNumber(origin["cache.stale_while_revalidate_s"], found->second, 0, 365 * 86400);
@@ -438,6 +438,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       config.shared_cache.purge.push_back(address);
     }
   }
+  if (!s_maxage_given && !config.shared_cache.purge.empty()) config.shared_cache.s_maxage_s = 300;
   if (auto found = values.find("threads"); found != values.end()) {
     auto threads = ParseNumber(origin["threads"], found->second, 0, 256);
     if (!threads) return tl::unexpected(threads.error());
@@ -784,8 +785,8 @@ drain_s = 5
 # per_minute = 30
 
 # Shared caches in front (Varnish, a CDN; docs/caching.md): how long they may keep public pages
-# (s-maxage; 0: not at all) and serve them stale while fetching them again, and the Varnish
-# addresses (vmod_xkey) told of every change.
+# (s-maxage; 0: not at all; unset: 300 when purge is set, else 0) and serve them stale while
+# fetching them again, and the Varnish addresses (vmod_xkey) told of every change.
 [cache]
 # s_maxage_s = 300
 # stale_while_revalidate_s = 60

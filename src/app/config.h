@@ -68,13 +68,15 @@ struct Config {
   } floods;
   // [cache]: what shared caches in front may keep and where purges go (docs/caching.md).
   // s_maxage_s = 300 and stale_while_revalidate_s = 60 make public pages "public, max-age=0,
-  // s-maxage=300, stale-while-revalidate=60" (s_maxage_s = 0: "public, no-cache", kept by no
-  // shared cache); purge = ["http://127.0.0.1:6081"]: Varnish addresses (vmod_xkey) told of every
-  // change, none by default. BROADSHEET_CACHE_S_MAXAGE_S,
+  // s-maxage=300, stale-while-revalidate=60" with a Surrogate-Key header (s_maxage_s = 0:
+  // "public, no-cache", kept by no shared cache, no keys); purge = ["http://127.0.0.1:6081"]:
+  // Varnish addresses (vmod_xkey) told of every change, none by default. Unset, s_maxage_s is
+  // 300 when purges go somewhere and 0 when not: a cache that is never told of changes must not
+  // keep pages unasked. BROADSHEET_CACHE_S_MAXAGE_S,
   // BROADSHEET_CACHE_STALE_WHILE_REVALIDATE_S, BROADSHEET_CACHE_PURGE (comma-separated) override
   // them.
   struct SharedCache {
-    int s_maxage_s = 300;
+    int s_maxage_s = 0;
     int stale_while_revalidate_s = 60;
     std::vector<std::string> purge;
   } shared_cache;

@@ -469,9 +469,16 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   // Purges for the caches in front, when there are any (docs/caching.md).
   std::optional<cache::PurgeQueue> purges;
   if (!config.shared_cache.purge.empty()) {
-    purges.emplace(
-        std::make_unique<cache::VarnishPurger>(config.shared_cache.purge, std::chrono::seconds(5)),
-        std::string(kSiteKey));
+    // One queue per cache, so that one cache away holds up none of the others' purges.
+    std::vector<std::unique_ptr<cache::Purger>> purgers;
+    for (const auto& address : config.shared_cache.purge) {
+      purgers.push_back(
+          std::make_unique<cache::VarnishPurger>(std::vector{address}, std::chrono::seconds(5)));
+    }
+    purges.emplace(std::move(purgers), std::string(kSiteKey));
+    // A new version of this program may render every page differently (its theme, its
+    // templates, the settings the environment overrides): what the caches kept is dropped.
+    purges->Add({std::string(kSiteKey)});
   }
   // On the way out, once the server and the background threads declared below have stopped
   // (and queued their last purges), what is waiting is sent: five seconds at most.
@@ -554,8 +561,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
     server_options.shared_cache_control =
         fmt::format("public, max-age=0, s-maxage={}, stale-while-revalidate={}",
                     config.shared_cache.s_maxage_s, config.shared_cache.stale_while_revalidate_s);
+    server_options.site_key = std::string(kSiteKey);
   }
-  server_options.site_key = std::string(kSiteKey);
   server_options.drain = std::chrono::seconds(config.drain_s);
   server_options.on_drain = [&draining, &config] {
     draining = true;
@@ -572,8 +579,11 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       },
       [&desk](const http::Request& head) { return desk.MayUpload(head); }};
   if (purges) {
+    // Only an article's pages (their first key is the post's): purging a list's first key
+    // (home, a section) for every comment would empty whole families of pages; a list's comment
+    // counts catch up within s_maxage_s (docs/caching.md).
     services.page_refreshed = [&purges](const std::vector<std::string>& keys) {
-      purges->Add({keys.front()});
+      if (!keys.empty() && keys.front().starts_with("post:")) purges->Add({keys.front()});
     };
   }
   http::Server server(std::move(server_options), std::move(services));

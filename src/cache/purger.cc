@@ -9,11 +9,21 @@
 
 namespace broadsheet::cache {
 
+PurgeQueue::PurgeQueue(std::vector<std::unique_ptr<Purger>> purgers, std::string site_key,
+                       size_t capacity)
+    : site_key_(std::move(site_key)), capacity_(std::max<size_t>(capacity, 1)) {
+  for (auto& purger : purgers) lanes_.emplace_back().purger = std::move(purger);
+  for (Lane& lane : lanes_) lane.thread = std::thread([this, &lane] { Loop(lane); });
+}
+
 PurgeQueue::PurgeQueue(std::unique_ptr<Purger> purger, std::string site_key, size_t capacity)
-    : purger_(std::move(purger)),
-      site_key_(std::move(site_key)),
-      capacity_(std::max<size_t>(capacity, 1)),
-      thread_([this] { Loop(); }) {}
+    : PurgeQueue(
+          [&] {
+            std::vector<std::unique_ptr<Purger>> one;
+            one.push_back(std::move(purger));
+            return one;
+          }(),
+          std::move(site_key), capacity) {}
 
 PurgeQueue::~PurgeQueue() {
   {
@@ -21,82 +31,96 @@ PurgeQueue::~PurgeQueue() {
     stopping_ = true;
   }
   wake_.notify_all();
-  thread_.join();
+  for (Lane& lane : lanes_) lane.thread.join();
 }
 
 void PurgeQueue::Add(const std::vector<std::string>& keys) {
   if (keys.empty()) return;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& key : keys) waiting_.insert(key);
-    if (waiting_.size() > capacity_) {
-      waiting_ = {site_key_};
-      collapsed_.fetch_add(1, std::memory_order_relaxed);
+    for (Lane& lane : lanes_) {
+      for (const auto& key : keys) lane.waiting.insert(key);
+      if (lane.waiting.size() > capacity_) {
+        lane.waiting = {site_key_};
+        collapsed_.fetch_add(1, std::memory_order_relaxed);
+      }
     }
   }
   wake_.notify_all();
 }
 
-bool PurgeQueue::SendBatch(std::unique_lock<std::mutex>& lock) {
+bool PurgeQueue::SendBatch(Lane& lane, std::unique_lock<std::mutex>& lock) {
   std::vector<std::string> batch;
-  for (auto it = waiting_.begin(); it != waiting_.end() && batch.size() < kMaxKeysPerPurge;)
-    batch.push_back(waiting_.extract(it++).value());
-  sending_ = true;
+  for (auto it = lane.waiting.begin(); it != lane.waiting.end() && batch.size() < kMaxKeysPerPurge;)
+    batch.push_back(lane.waiting.extract(it++).value());
+  lane.sending = true;
   lock.unlock();
-  auto purged = purger_->Purge(batch);
+  auto purged = lane.purger->Purge(batch);
   lock.lock();
-  sending_ = false;
+  lane.sending = false;
   if (purged) {
     sent_.fetch_add(1, std::memory_order_relaxed);
-    attempts_ = 0;
+    lane.attempts = 0;
     wake_.notify_all();
     return true;
   }
   failed_.fetch_add(1, std::memory_order_relaxed);
-  if (++attempts_ >= kMaxAttempts) {
-    spdlog::warn("cache purge of {} key(s) given up after {} attempts: {}", batch.size(), attempts_,
-                 Describe(purged.error()));
+  for (auto& key : batch) lane.waiting.insert(std::move(key));
+  if (++lane.attempts == kMaxAttempts) {
+    spdlog::warn(
+        "cache purges failing for {} attempts ({}): the whole site will be purged once "
+        "the cache answers again",
+        lane.attempts, Describe(purged.error()));
     given_up_.fetch_add(1, std::memory_order_relaxed);
-    attempts_ = 0;
-    wake_.notify_all();
-    return true;
   }
-  if (attempts_ == 1) spdlog::warn("cache purge failed (will retry): {}", Describe(purged.error()));
-  for (auto& key : batch) waiting_.insert(std::move(key));
+  if (lane.attempts >= kMaxAttempts) {
+    lane.waiting = {site_key_};
+  } else if (lane.attempts == 1) {
+    spdlog::warn("cache purge failed (will retry): {}", Describe(purged.error()));
+  }
   // 1 s, 2 s, 4 s … at most a minute.
-  retry_at_ = std::chrono::steady_clock::now() +
-              std::min<std::chrono::seconds>(std::chrono::seconds(1 << (attempts_ - 1)),
-                                             std::chrono::seconds(60));
+  const int doubling = std::min(lane.attempts - 1, 6);
+  lane.retry_at =
+      std::chrono::steady_clock::now() +
+      std::min<std::chrono::seconds>(std::chrono::seconds(1 << doubling), std::chrono::seconds(60));
   wake_.notify_all();
   return false;
 }
 
-void PurgeQueue::Loop() {
+void PurgeQueue::Loop(Lane& lane) {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (waiting_.empty()) {
-      wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    if (lane.waiting.empty()) {
+      wake_.wait(lock, [&] { return stopping_ || !lane.waiting.empty(); });
       continue;
     }
-    if (std::chrono::steady_clock::now() < retry_at_) {
-      wake_.wait_until(lock, retry_at_, [this] { return stopping_; });
+    if (std::chrono::steady_clock::now() < lane.retry_at) {
+      // Finish clears retry_at to have the waiting keys sent at once.
+      const auto until = lane.retry_at;
+      wake_.wait_until(lock, until, [&] { return stopping_ || lane.retry_at != until; });
       continue;
     }
-    SendBatch(lock);
+    SendBatch(lane, lock);
   }
 }
 
 bool PurgeQueue::Finish(std::chrono::milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   std::unique_lock lock(mutex_);
-  // The queue's own thread sends as usual; this waits for it, sending itself when the thread is
-  // only pausing before a retry.
-  while (!waiting_.empty() || sending_) {
+  // Each cache's thread sends as usual, without its pause before a retry; this waits for them.
+  for (Lane& lane : lanes_) lane.retry_at = {};
+  wake_.notify_all();
+  auto done = [&] {
+    return std::all_of(lanes_.begin(), lanes_.end(),
+                       [](const Lane& lane) { return lane.waiting.empty() && !lane.sending; });
+  };
+  while (!done()) {
     if (std::chrono::steady_clock::now() >= until) return false;
-    if (!sending_ && std::chrono::steady_clock::now() < retry_at_) {
-      retry_at_ = {};
-      SendBatch(lock);
-      continue;
+    for (Lane& lane : lanes_) {
+      if (!lane.sending && lane.retry_at != std::chrono::steady_clock::time_point{}) {
+        lane.retry_at = {};
+        wake_.notify_all();
+      }
     }
     wake_.wait_until(
         lock, std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
@@ -111,7 +135,7 @@ PurgeStats PurgeQueue::Stats() const {
   stats.given_up = given_up_.load(std::memory_order_relaxed);
   stats.collapsed = collapsed_.load(std::memory_order_relaxed);
   std::lock_guard lock(mutex_);
-  stats.waiting = waiting_.size();
+  for (const Lane& lane : lanes_) stats.waiting += lane.waiting.size();
   return stats;
 }
 

@@ -70,7 +70,7 @@ struct Response {
   // section:SLUG for a section's list, …).
   std::vector<std::string> surrogate_keys;
   // Replaces the site's strict policy, for a response that needs another (a mail's preview with
-  // inline styles); never for cacheable pages.
+  // inline styles, the sandbox of a file under /uploads/).
   std::string content_security_policy;
 
   // Whether the page cache may keep this response: a cacheable 200 whose Cache-Control does not

@@ -203,7 +203,8 @@ std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string
   page->last_modified = response.last_modified;
   const std::string cache_control =
       response.cache_control.empty() ? options.shared_cache_control : response.cache_control;
-  const std::string keys = SurrogateKeys(response, options.site_key);
+  const std::string keys =
+      options.site_key.empty() ? std::string() : SurrogateKeys(response, options.site_key);
   // A strong validator from the body's bytes; each coding gets its own (RFC 9110 8.8.3).
   const auto hash = std::hash<std::string>{}(response.body);
   const std::string base =
@@ -1128,6 +1129,9 @@ void Server::Impl::Stop() {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
     accept_pause_->cancel();
+    // Stopped during a drain (by Stop from elsewhere): the drain's timer would keep worker 0
+    // running until it fired.
+    if (drain_timer_) drain_timer_->cancel();
     // From here a signal has its default effect: a second SIGTERM or SIGINT while requests
     // finish ends the process at once.
     if (signals_) {

@@ -70,7 +70,8 @@ struct ServerOptions {
   // stale-while-revalidate=60".
   std::string shared_cache_control = "public, no-cache";
   // A surrogate key every kept page is filed under besides its own (Response::surrogate_keys),
-  // so that one purge empties a shared cache of this site. Empty: none.
+  // so that one purge empties a shared cache of this site. Empty: no Surrogate-Key header at all
+  // (no shared cache keeps the pages, so no bytes are spent naming their keys).
   std::string site_key;
 };
 

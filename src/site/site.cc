@@ -31,6 +31,9 @@ using http::Request;
 using http::Response;
 
 constexpr size_t kMaxUploadServeBytes = 64 * 1024 * 1024;
+// The policy of every file under /uploads/: nothing loads or runs, and the document has an
+// origin of its own (sandbox); an SVG's own inline styles still draw.
+constexpr std::string_view kUploadPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 // "3" -> 3; nullopt for anything that is not a page number >= 1.
 std::optional<int> PageNumber(std::string_view text) {
@@ -1748,6 +1751,16 @@ Result<Response> Site::Upload(const Request& request) const {
   Response response;
   response.content_type = std::string(http::ContentTypeFor(file->filename().string()));
   response.body = std::move(*data);
+  // Whatever lies here (the media library's images, what an import copied from an old site, a
+  // file an operator put in) is served as data, never as a page of the site's origin: under a
+  // policy that runs nothing and shares no origin (an SVG opened on its own runs no script), and
+  // anything that is not an image as a download of no known type, so that no page can load it as
+  // a script or a style either (nosniff).
+  response.content_security_policy = std::string(kUploadPolicy);
+  if (!response.content_type.starts_with("image/")) {
+    response.content_type = "application/octet-stream";
+    response.headers.emplace_back("Content-Disposition", "attachment");
+  }
   response.cache_control = "public, max-age=86400";
   response.cacheable = request.query.empty();
   return response;

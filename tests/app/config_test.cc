@@ -166,10 +166,15 @@ TEST(Config, SharedCacheAndDrainComeFromTheFileAndTheEnvironment) {
   dir.Write("broadsheet.toml", DefaultConfigText("http://127.0.0.1:8080"));
   auto defaults = LoadConfig(dir.path(), Fake({}));
   ASSERT_TRUE(defaults) << defaults.error().message;
-  EXPECT_EQ(defaults->shared_cache.s_maxage_s, 300);
+  // No cache is told of changes, so none may keep pages unasked.
+  EXPECT_EQ(defaults->shared_cache.s_maxage_s, 0);
   EXPECT_EQ(defaults->shared_cache.stale_while_revalidate_s, 60);
   EXPECT_TRUE(defaults->shared_cache.purge.empty());
   EXPECT_EQ(defaults->drain_s, 5);
+  // Told of them, caches keep pages five minutes unless the file says otherwise.
+  auto purged = LoadConfig(dir.path(), Fake({{"BROADSHEET_CACHE_PURGE", "http://cache:6081"}}));
+  ASSERT_TRUE(purged) << purged.error().message;
+  EXPECT_EQ(purged->shared_cache.s_maxage_s, 300);
 
   dir.Write("broadsheet.toml",
             "drain_s = 0\n[cache]\ns_maxage_s = 86400\npurge = [\"http://10.0.0.1:6081/\", "

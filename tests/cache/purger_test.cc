@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -104,6 +105,49 @@ TEST(PurgeQueue, MetricsNameEveryOutcome) {
   const std::string text = queue.MetricsText();
   EXPECT_NE(text.find("broadsheet_purges_total{outcome=\"sent\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("broadsheet_purge_keys_waiting 0\n"), std::string::npos);
+}
+
+// A cache that never answers, with a purge count readable from the test.
+class DownPurger : public Purger {
+ public:
+  explicit DownPurger(std::atomic<int>& calls) : calls_(calls) {}
+  Result<void> Purge(const std::vector<std::string>&) override {
+    ++calls_;
+    return Fail(ErrorCode::kUnavailable, "cache down");
+  }
+
+ private:
+  std::atomic<int>& calls_;
+};
+
+TEST(PurgeQueue, ACacheThatIsDownHoldsUpNoOtherAndIsPurgedWholeOnceBack) {
+  std::atomic<int> down_calls = 0;
+  FakePurger::Shared up;
+  std::vector<std::unique_ptr<Purger>> purgers;
+  purgers.push_back(std::make_unique<DownPurger>(down_calls));
+  purgers.push_back(std::make_unique<FakePurger>(up));
+  PurgeQueue queue(std::move(purgers), "site");
+  queue.Add({"post:1", "home"});
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(up.mutex);
+      if (!up.purged.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(up.mutex);
+    ASSERT_EQ(up.purged.size(), 1u);
+    EXPECT_EQ(up.purged[0], (std::vector<std::string>{"home", "post:1"}));
+  }
+  // Finish skips the pauses: the cache that is down is tried until it has failed kMaxAttempts
+  // times, and then its keys become the site key, kept until it answers.
+  EXPECT_FALSE(queue.Finish(std::chrono::milliseconds(500)));
+  EXPECT_GE(down_calls.load(), PurgeQueue::kMaxAttempts);
+  const PurgeStats stats = queue.Stats();
+  EXPECT_EQ(stats.given_up, 1u);
+  EXPECT_EQ(stats.waiting, 1u);  // "site", for the cache that is down
+  EXPECT_EQ(stats.sent, 1u);
 }
 
 TEST(VarnishPurger, AnUnreachableCacheIsUnavailable) {

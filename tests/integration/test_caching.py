@@ -87,8 +87,11 @@ class ThroughVarnish(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.varnish_port = free_port()
+        # As docs/caching.md sets it up: Varnish named as a trusted proxy.
         cls.server = harness.Server(env={"BROADSHEET_CACHE_S_MAXAGE_S": "3600",
-                                         "BROADSHEET_CACHE_PURGE": "http://127.0.0.1:%d" % cls.varnish_port})
+                                         "BROADSHEET_CACHE_PURGE": "http://127.0.0.1:%d" % cls.varnish_port,
+                                         "BROADSHEET_TRUSTED_PROXIES": "127.0.0.1,::1",
+                                         "BROADSHEET_SEARCHES_PER_MINUTE": "30"})
         assert add_user(cls.server, "editor@example.org", "editor", PASSWORD, "Ed Itor").returncode == 0
         cls.server.start()
         cls.server.set_desk_setting("comments_min_form_seconds", "0")
@@ -140,9 +143,9 @@ class ThroughVarnish(unittest.TestCase):
         cls.server.close()
         shutil.rmtree(cls.work, ignore_errors=True)
 
-    def through_varnish(self, path):
+    def through_varnish(self, path, headers={}):
         connection = http.client.HTTPConnection("127.0.0.1", self.varnish_port, timeout=10)
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         body = response.read().decode()
         headers = {k.lower(): v for k, v in response.getheaders()}
@@ -194,6 +197,16 @@ class ThroughVarnish(unittest.TestCase):
             headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(status, 303)
         return headers["location"]
+
+    def test_readers_behind_varnish_are_limited_each_on_their_own(self):
+        # Varnish appends the address it was reached from to X-Forwarded-For; the server, which
+        # trusts Varnish, counts each reader's searches under the reader's address.
+        flooder = {"X-Forwarded-For": "203.0.113.7"}
+        statuses = [self.through_varnish("/search?q=flood%d" % i, flooder)[0] for i in range(31)]
+        self.assertEqual(statuses[:30], [200] * 30)
+        self.assertEqual(statuses[30], 429)
+        self.assertEqual(self.through_varnish("/search?q=another-reader",
+                                              {"X-Forwarded-For": "203.0.113.8"})[0], 200)
 
     def test_a_comment_approved_by_a_command_purges_its_article(self):
         self.server.set_desk_setting("comment_moderation", "hold-first")

@@ -189,6 +189,10 @@ class PeopleAndReview(unittest.TestCase):
         status, _, _, _ = self.invite(admin, "Quinn Quill", "quinn@example.org",
                                       profile="author:no-such-profile")
         self.assertEqual(status, 422)
+        for unknown in ["AUTHOR:priya-patel", "newer", "anything"]:
+            status, _, _, _ = self.invite(admin, "Quinn Quill", "quinn@example.org", profile=unknown)
+            self.assertEqual(status, 422, unknown)
+        self.assertNotIn("<td>quinn@example.org</td>", admin.request("GET", "/admin/users")[2])
         # A chosen profile of another name is linked; "new" makes one even for a namesake.
         self.add_profile(admin, "R. Ruiz", "r-ruiz")
         status, _, page, _ = self.invite(admin, "Rosa Ruiz", "rosa@example.org", role="editor",
@@ -313,6 +317,11 @@ class PeopleAndReview(unittest.TestCase):
         notes_action = post + "/editorial-notes"
         token = harness.form_token(page, re.escape(notes_action))
         self.assertEqual(editor.request("POST", notes_action, {"csrf": token, "do": "add", "text": "And the headline."})[0], 303)
+        # A note too long comes back with the editor page, as typed, and why.
+        long_note = "Far too long. " * 200
+        status, _, refused, _ = editor.request("POST", notes_action, {"csrf": token, "do": "add", "text": long_note})
+        self.assertEqual(status, 422)
+        self.assertIn('aria-invalid="true" aria-describedby="editorial-text-error">' + long_note + "</textarea>", refused)
         page = writer.request("GET", post)[2]
         self.assertIn('id="open-notes-count">2<', page)
         token = harness.form_token(page, re.escape(notes_action))

@@ -84,8 +84,10 @@ class PublicPages(unittest.TestCase):
         status, headers, body = self.server.get("/why-deterrence-still-works/")
         etag = headers["etag"]
         self.assertRegex(etag, r'^"[0-9a-f]+"$')
-        # Browsers revalidate every time (the ETag makes it cheap); shared caches may keep it.
-        self.assertIn("max-age=0", headers["cache-control"])
+        # Browsers revalidate every time (the ETag makes it cheap); with no shared cache told of
+        # changes, none may keep it either (docs/caching.md).
+        self.assertEqual(headers["cache-control"], "public, no-cache")
+        self.assertNotIn("surrogate-key", headers)
         status, headers, body = self.server.get("/why-deterrence-still-works/", {"If-None-Match": etag})
         self.assertEqual(status, 304)
         self.assertEqual(body, b"")
@@ -125,6 +127,25 @@ class PublicPages(unittest.TestCase):
         status, headers, body = self.server.get("/uploads/images/photo.svg")
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-type"], "image/svg+xml")
+        # Opened on its own an upload runs nothing and has no origin of the site's.
+        self.assertEqual(headers["content-security-policy"],
+                         "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+
+    def test_uploads_that_are_not_images_are_downloads_of_no_known_type(self):
+        # What an import copied from an old site's uploads (a script beside an SVG that loads
+        # it) must not act as a script, a style or a page of this origin.
+        folder = os.path.join(self.server.site, "uploads", "copied")
+        os.makedirs(folder, exist_ok=True)
+        for name, text in [("evil.js", "alert(document.domain)"), ("evil.xml", "<x/>"),
+                           ("evil.html", "<script>alert(1)</script>"), ("evil.css", "body{}")]:
+            with open(os.path.join(folder, name), "w") as file:
+                file.write(text)
+            status, headers, body = self.server.get("/uploads/copied/" + name)
+            self.assertEqual(status, 200, name)
+            self.assertEqual(headers["content-type"], "application/octet-stream", name)
+            self.assertEqual(headers["content-disposition"], "attachment", name)
+            self.assertEqual(headers["x-content-type-options"], "nosniff", name)
+            self.assertIn("sandbox", headers["content-security-policy"], name)
         self.assertEqual(self.server.get("/assets/nothing.css")[0], 404)
 
     def test_no_path_traversal(self):
