@@ -1754,10 +1754,11 @@ Result<Response> Site::Upload(const Request& request) const {
   // Whatever lies here (the media library's images, what an import copied from an old site, a
   // file an operator put in) is served as data, never as a page of the site's origin: under a
   // policy that runs nothing and shares no origin (an SVG opened on its own runs no script), and
-  // anything that is not an image as a download of no known type, so that no page can load it as
-  // a script or a style either (nosniff).
+  // anything that is not an image, a sound or a film as a download of no known type, so that no
+  // page can load it as a script or a style either (nosniff).
   response.content_security_policy = std::string(kUploadPolicy);
-  if (!response.content_type.starts_with("image/")) {
+  const std::string_view type = response.content_type;
+  if (!type.starts_with("image/") && !type.starts_with("audio/") && !type.starts_with("video/")) {
     response.content_type = "application/octet-stream";
     response.headers.emplace_back("Content-Disposition", "attachment");
   }

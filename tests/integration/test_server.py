@@ -146,6 +146,12 @@ class PublicPages(unittest.TestCase):
             self.assertEqual(headers["content-disposition"], "attachment", name)
             self.assertEqual(headers["x-content-type-options"], "nosniff", name)
             self.assertIn("sandbox", headers["content-security-policy"], name)
+        # A sound or a film plays in the page that links it, as itself.
+        with open(os.path.join(folder, "talk.mp3"), "wb") as file:
+            file.write(b"ID3")
+        status, headers, _ = self.server.get("/uploads/copied/talk.mp3")
+        self.assertEqual(headers["content-type"], "audio/mpeg")
+        self.assertNotIn("content-disposition", headers)
         self.assertEqual(self.server.get("/assets/nothing.css")[0], 404)
 
     def test_no_path_traversal(self):
