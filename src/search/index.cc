@@ -135,22 +135,26 @@ Result<int> SearchIndex::Sync(int limit,
   // From the head of the queue, not from where a search left off: on PostgreSQL a change may
   // commit after a later one that a search already applied. What is applied again is the same.
   std::int64_t applied_through = 0;
+  std::vector<std::int64_t> entries;
   Result<int> applied = 0;
   {
     std::lock_guard lock(mutex_);
-    applied = Apply(applied_through, limit, observer);
+    applied = Apply(applied_through, limit, observer, &entries);
     if (!applied) return applied;
-    if (applied_through == 0) return applied;  // nothing queued
+    if (entries.empty()) return applied;  // nothing queued
   }
   // Outside the index's lock, so that searches go on while the database is busy. Clearing is
-  // what this process applied; a crash before it applies them again, to the same effect.
-  if (auto cleared = store_.ClearSearchChanges(applied_through); !cleared)
+  // exactly what this process applied (an entry that committed after its read, with a lower
+  // sequence, stays for the next round); a crash before it applies them again, to the same
+  // effect.
+  if (auto cleared = store_.ClearSearchChanges(entries); !cleared)
     return tl::unexpected(cleared.error());
   return applied;
 }
 
 Result<int> SearchIndex::Apply(std::int64_t& after, int limit,
-                               const std::function<void(std::int64_t post_id)>& observer) {
+                               const std::function<void(std::int64_t post_id)>& observer,
+                               std::vector<std::int64_t>* entries) {
   if (writer_ == nullptr) {
     try {
       auto writable = std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_OPEN);
@@ -185,6 +189,10 @@ Result<int> SearchIndex::Apply(std::int64_t& after, int limit,
     }
     after = changes->back().sequence;
     applied_through_ = std::max(applied_through_, after);
+    if (entries) {
+      for (const SearchChange& change : *changes)
+        entries->insert(entries->end(), change.sequences.begin(), change.sequences.end());
+    }
     if (observer) {
       for (const SearchChange& change : *changes) observer(change.post_id);
     }

@@ -85,9 +85,10 @@ class SearchIndex {
               Xapian::WritableDatabase* writer);
 
   // Applies up to `limit` changes queued after `after` (0: all), moving `after` to the last one
-  // applied; mutex_ held.
+  // applied and adding every queue entry applied to `entries` (when given); mutex_ held.
   Result<int> Apply(std::int64_t& after, int limit,
-                    const std::function<void(std::int64_t post_id)>& applied = {});
+                    const std::function<void(std::int64_t post_id)>& applied = {},
+                    std::vector<std::int64_t>* entries = nullptr);
 
   const std::filesystem::path dir_;
   Store& store_;

@@ -225,9 +225,10 @@ struct IndexedPost {
 // A change the full-text index has yet to apply: the post as it now is, or none when it is no
 // longer published (or no longer exists).
 struct SearchChange {
-  std::int64_t sequence = 0;  // its place in the queue
+  std::int64_t sequence = 0;  // its place in the queue (the latest of the post's entries read)
   std::int64_t post_id = 0;
   std::optional<IndexedPost> post;
+  std::vector<std::int64_t> sequences;  // every entry of the post's that was read
 };
 
 // An uploaded image in the media library. `variants` is a JSON array of

@@ -241,7 +241,9 @@ namespace search_queue {
 // queue order, with what the index needs of the post when it is published (none: take it out of
 // the index).
 Result<std::vector<SearchChange>> Pending(Connection& c, std::int64_t after, int limit);
-Result<void> Clear(Connection& c, std::int64_t up_to_sequence);
+// Removes exactly the entries given (those read and applied): on PostgreSQL an entry with a
+// lower id may commit after a read, and must stay to be applied.
+Result<void> Clear(Connection& c, const std::vector<std::int64_t>& sequences);
 Result<void> QueueAllPublished(Connection& c);  // to rebuild the index
 }  // namespace search_queue
 

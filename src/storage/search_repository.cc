@@ -2,13 +2,20 @@
 #include <charconv>
 
 #include "core/text.h"
+#include "storage/dialect.h"
 #include "storage/repositories.h"
+#include "storage/row_readers.h"
 
 namespace broadsheet::storage::search_queue {
 namespace {
 
 SearchChange ChangeRow(const Row& row) {
-  SearchChange change{row.Int(0), row.Int(1), std::nullopt};
+  SearchChange change{row.Int(0), row.Int(1), std::nullopt, {}};
+  for (const std::string& text : SplitTrimmed(row.Text(13), ',')) {
+    std::int64_t sequence = 0;
+    if (std::from_chars(text.data(), text.data() + text.size(), sequence).ec == std::errc())
+      change.sequences.push_back(sequence);
+  }
   if (row.IsNull(2)) return change;  // not published (any more): out of the index
   IndexedPost post;
   post.id = row.Int(2);
@@ -34,17 +41,24 @@ SearchChange ChangeRow(const Row& row) {
 
 Result<std::vector<SearchChange>> Pending(Connection& c, std::int64_t after, int limit) {
   return c.All(
-      "SELECT q.id, q.post_id, s.id, s.kind, s.published_at, s.section_id, s.author_ids, "
-      "s.title, s.dek, s.body_html, s.authors, s.section, s.tags FROM (SELECT max(id) AS id, "
-      "post_id FROM (SELECT id, post_id FROM search_pending WHERE id > ? ORDER BY id LIMIT ?) "
-      "oldest GROUP BY post_id) q LEFT JOIN search_source s ON s.id = q.post_id ORDER BY q.id",
+      "SELECT q.id, q.post_id, s.id, s.kind, s.published_at, s.section_id, "
+      "s.author_ids, s.title, s.dek, s.body_html, s.authors, s.section, s.tags, q.ids "
+      "FROM (SELECT max(id) AS id, post_id, " +
+          dialect::JoinedText(c.dialect(), "id", "','", "id") +
+          " AS ids FROM (SELECT id, post_id FROM search_pending WHERE id > ? ORDER BY "
+          "id LIMIT ?) oldest GROUP BY post_id) q LEFT JOIN search_source s ON s.id = "
+          "q.post_id ORDER BY q.id",
       ChangeRow, after, limit);
 }
 
-Result<void> Clear(Connection& c, std::int64_t up_to_sequence) {
-  auto cleared = c.Exec("DELETE FROM search_pending WHERE id <= ?", up_to_sequence);
-  if (!cleared) return tl::unexpected(cleared.error());
-  return {};
+Result<void> Clear(Connection& c, const std::vector<std::int64_t>& sequences) {
+  return InRuns(sequences, [&](const std::vector<std::int64_t>& run) -> Result<void> {
+    std::vector<Value> params;
+    const std::string sql = "DELETE FROM search_pending WHERE id IN (" + InList(run, params) + ")";
+    auto cleared = c.Run(sql, params, nullptr);
+    if (!cleared) return tl::unexpected(cleared.error());
+    return {};
+  });
 }
 
 Result<void> QueueAllPublished(Connection& c) {

@@ -708,11 +708,11 @@ Result<std::vector<SearchChange>> SqlStore::PendingSearchChanges(std::int64_t af
       [&](storage::Connection& c) { return storage::search_queue::Pending(c, after, limit); });
 }
 
-Result<void> SqlStore::ClearSearchChanges(std::int64_t up_to_sequence) {
+Result<void> SqlStore::ClearSearchChanges(const std::vector<std::int64_t>& sequences) {
+  if (sequences.empty()) return {};
   // Bookkeeping of the index, not a change readers see.
-  return Writing(
-      [&](storage::Connection& c) { return storage::search_queue::Clear(c, up_to_sequence); },
-      false);
+  return Writing([&](storage::Connection& c) { return storage::search_queue::Clear(c, sequences); },
+                 false);
 }
 
 Result<void> SqlStore::QueueAllForSearch() {

@@ -88,7 +88,7 @@ class SqlStore final : public Store {
   Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
                                                                        Timestamp now) override;
   Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) override;
-  Result<void> ClearSearchChanges(std::int64_t up_to_sequence) override;
+  Result<void> ClearSearchChanges(const std::vector<std::int64_t>& sequences) override;
   Result<void> QueueAllForSearch() override;
   Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids,
                                                  bool bodies) override;

@@ -97,10 +97,12 @@ class Store {
   // The full-text index's queue. Every write to posts, their authors and tags, and to the names
   // of authors, sections and tags notes the posts it touched, in the same transaction; the
   // index (search/) reads the oldest `limit` changes after the last it applied (a post noted
-  // several times among them comes once), applies them, then clears them up to the last
-  // sequence it read. QueueAllForSearch notes every published post (a new index).
+  // several times among them comes once), applies them, then clears exactly the entries it read
+  // (SearchChange::sequences: on PostgreSQL an entry with a lower sequence may commit after the
+  // read, and stays for the next round). QueueAllForSearch notes every published post (a new
+  // index).
   virtual Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) = 0;
-  virtual Result<void> ClearSearchChanges(std::int64_t up_to_sequence) = 0;
+  virtual Result<void> ClearSearchChanges(const std::vector<std::int64_t>& sequences) = 0;
   virtual Result<void> QueueAllForSearch() = 0;
   // Posts by id, in the order given, with their details; missing ids are left out. Without
   // `bodies`, body_markdown and body_html are left empty (for cards; never to be saved back).

@@ -510,7 +510,10 @@ TEST_P(RepositoriesTest, TheSearchQueueGivesEachChangedPostOnce) {
   EXPECT_EQ(change.post->body, "Power & lines");
   EXPECT_EQ(change.post->authors, "Bea, Al");  // byline order
   EXPECT_EQ(change.post->author_ids, (std::vector<std::int64_t>{1, 2}));
-  Write([&](Connection& c) { return search_queue::Clear(c, change.sequence); });
+  // The post comes once, standing for every entry its writes queued.
+  EXPECT_GE(change.sequences.size(), 3u);
+  EXPECT_EQ(change.sequences.back(), change.sequence);
+  Write([&](Connection& c) { return search_queue::Clear(c, change.sequences); });
   EXPECT_TRUE(Read([](Connection& c) { return search_queue::Pending(c, 0, 100); })->empty());
   Write([](Connection& c) { return c.Exec("UPDATE posts SET status = 'draft' WHERE id = 5"); });
   auto unpublished = Read([](Connection& c) { return search_queue::Pending(c, 0, 100); });
@@ -525,6 +528,12 @@ TEST_P(RepositoriesTest, TheSearchQueueGivesEachChangedPostOnce) {
   ASSERT_EQ(later->size(), 1u);
   EXPECT_GT((*later)[0].sequence, applied);
   EXPECT_TRUE((*later)[0].post);
+  // Clearing what was read leaves an entry below it that was not (on PostgreSQL, one that
+  // committed after the read): it comes again.
+  Write([&](Connection& c) { return search_queue::Clear(c, (*later)[0].sequences); });
+  auto left = Read([](Connection& c) { return search_queue::Pending(c, 0, 100); });
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].sequence, applied);
 }
 
 TEST_P(RepositoriesTest, PostsAreSavedListedAndReadWithTheirDetailsAlike) {

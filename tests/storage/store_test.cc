@@ -387,7 +387,7 @@ TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
   ASSERT_TRUE(change.post);
   EXPECT_EQ(change.post->body, "The caf\u00e9 & the alliance.");
   EXPECT_EQ(change.post->section, "Security");
-  ASSERT_TRUE((*store)->ClearSearchChanges(change.sequence));
+  ASSERT_TRUE((*store)->ClearSearchChanges(change.sequences));
   EXPECT_TRUE((*store)->PendingSearchChanges(0, 100)->empty());
 
   // A section deleted (its posts lose it through the foreign key) queues them; so does a draft.
@@ -395,7 +395,7 @@ TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
   pending = (*store)->PendingSearchChanges(0, 100);
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ(pending->front().post->section, "");
-  ASSERT_TRUE((*store)->ClearSearchChanges(pending->back().sequence));
+  ASSERT_TRUE((*store)->ClearSearchChanges(pending->back().sequences));
   post.status = PostStatus::kDraft;
   post.section_id.reset();
   ASSERT_TRUE((*store)->UpsertPost(post));
