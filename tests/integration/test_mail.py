@@ -126,7 +126,8 @@ class MailFromTheDesk(unittest.TestCase):
             "csrf": csrf, "name": "Otto", "email": "otto@example.org", "role": "owner"})
         self.assertEqual(status, 422)
 
-    def test_a_writer_is_mailed_when_their_post_is_returned(self):
+    def submitted_by_writer(self, title):
+        """A post the writer submitted for review, an editor signed in to review it, and the writer."""
         from test_editor import FIELDS, form_of
         done = add_user(self.server, "editor@example.org", "editor", PASSWORD, "Edie Editor")
         self.assertEqual(done.returncode, 0, done.stderr)
@@ -134,11 +135,14 @@ class MailFromTheDesk(unittest.TestCase):
         self.assertEqual(writer.sign_in("writer@example.org", PASSWORD)[0], 303)
         csrf, count = form_of(writer.request("GET", "/admin/posts/new")[2])
         status, headers, _, _ = writer.request("POST", "/admin/posts", dict(
-            FIELDS, csrf=csrf, edit_count=count, title="Returned Piece", **{"do": "submit"}))
+            FIELDS, csrf=csrf, edit_count=count, title=title, **{"do": "submit"}))
         self.assertEqual(status, 303)
-        post = headers["Location"].split("?")[0]
         editor = Browser(self.server)
         self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        return headers["Location"].split("?")[0], editor, writer
+
+    def test_a_writer_is_mailed_when_their_post_is_returned(self):
+        post, editor, writer = self.submitted_by_writer("Returned Piece")
         page = editor.request("GET", post)[2]
         token = harness.form_token(page, re.escape(post + "/return"))
         status, _, _, _ = editor.request("POST", post + "/return", {"csrf": token, "note": "Cut the second half."})
@@ -152,18 +156,7 @@ class MailFromTheDesk(unittest.TestCase):
         self.assertIn("http://test.example" + post, body)
 
     def test_a_return_whose_mail_cannot_be_queued_still_succeeds_with_a_notice(self):
-        from test_editor import FIELDS, form_of
-        done = add_user(self.server, "editor@example.org", "editor", PASSWORD, "Edie Editor")
-        self.assertEqual(done.returncode, 0, done.stderr)
-        writer = Browser(self.server)
-        self.assertEqual(writer.sign_in("writer@example.org", PASSWORD)[0], 303)
-        csrf, count = form_of(writer.request("GET", "/admin/posts/new")[2])
-        status, headers, _, _ = writer.request("POST", "/admin/posts", dict(
-            FIELDS, csrf=csrf, edit_count=count, title="Unmailed Piece", **{"do": "submit"}))
-        self.assertEqual(status, 303)
-        post = headers["Location"].split("?")[0]
-        editor = Browser(self.server)
-        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        post, editor, writer = self.submitted_by_writer("Unmailed Piece")
         token = harness.form_token(editor.request("GET", post)[2], re.escape(post + "/return"))
         # The mail outbox refuses the message after the return was committed.
         postgres = bool(self.server.database_url)
