@@ -214,7 +214,7 @@ Result<SignedIn> Accounts::SignIn(const SignInAttempt& attempt, Timestamp now) {
     pending.pending_token = RandomToken();
     OneTimeToken record{HashToken(pending.pending_token), kTwoFactor, (*user)->id, now, now + 300};
     if (auto created = store_.CreateToken(record); !created) return tl::unexpected(created.error());
-    pending.viewer = Viewer{std::move(**user), *role, ""};
+    pending.viewer = Viewer{std::move(**user), *role, "", ""};
     return pending;
   }
   if (auto cleared = store_.ClearFailedLogins(attempt.email); !cleared) {
@@ -255,7 +255,7 @@ Result<SignedIn> Accounts::StartSession(User user, Role role, const std::string&
   session.user_agent = ValidUtf8(std::string_view(user_agent).substr(0, 300));
   if (auto created = store_.CreateSession(session); !created)
     return tl::unexpected(created.error());
-  signed_in.viewer = Viewer{std::move(user), role, session.token_hash};
+  signed_in.viewer = Viewer{std::move(user), role, session.token_hash, ""};
   return signed_in;
 }
 
@@ -320,7 +320,7 @@ Result<std::optional<Viewer>> Accounts::Authenticate(const std::string& token, T
       return tl::unexpected(touched.error());
     }
   }
-  return Viewer{std::move(**user), *role, hash};
+  return Viewer{std::move(**user), *role, hash, ""};
 }
 
 Result<void> Accounts::SignOut(const std::string& token) {

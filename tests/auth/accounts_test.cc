@@ -243,7 +243,7 @@ class AccountManagementTest : public AccountsTest {
  protected:
   Viewer As(const std::string& email) {
     User user = **store_->FindUserByEmail(email);
-    return Viewer{user, *ParseRole(user.role), ""};
+    return Viewer{user, *ParseRole(user.role), "", ""};
   }
   std::int64_t Add(const std::string& email, const std::string& role) {
     return *accounts_->AddUser(email, "Someone", role, std::nullopt);

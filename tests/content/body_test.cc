@@ -284,7 +284,9 @@ TEST(Figure, TitlesReadAndWriteAsTheSharedTableSays) {
     const FigureParts parts = ParseFigure("/uploads/media/x.jpg", title);
     EXPECT_EQ(parts.caption, caption) << title;
     EXPECT_EQ(parts.credit, credit) << title;
-    if (vector.at("written").get<bool>()) EXPECT_EQ(FigureTitle(caption, credit), title);
+    if (vector.at("written").get<bool>()) {
+      EXPECT_EQ(FigureTitle(caption, credit), title);
+    }
     const FigureParts again = ParseFigure("/uploads/media/x.jpg", FigureTitle(caption, credit));
     EXPECT_EQ(again.caption, caption) << title;
     EXPECT_EQ(again.credit, credit) << title;
