@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 namespace broadsheet::media {
 namespace {
@@ -97,6 +98,16 @@ std::optional<fs::path> Resolve(const fs::path& root, std::string_view key) {
   if (root_end != canonical_root.end()) return std::nullopt;
   if (!fs::is_regular_file(canonical, error)) return std::nullopt;
   return canonical;
+}
+
+// Lower-case hex SHA-256 of `data`: the x-amz-content-sha256 value.
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
 }
 
 // S3's error code from its XML reply ("<Code>NoSuchBucket</Code>"), or empty.
@@ -356,10 +367,13 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
+  // S3 wants the body's SHA-256 in x-amz-content-sha256 on every SigV4 request; libcurl 7.88
+  // does not send it, but signs it (and takes it as the payload's hash) when it is given.
+  const std::string payload_hash = "x-amz-content-sha256: " + Sha256Hex(request.body);
+  headers = curl_slist_append(headers, payload_hash.c_str());
   switch (request.verb) {
     case Verb::kPut: {
-      // The body given whole (not streamed), so that curl signs its SHA-256
-      // (x-amz-content-sha256) rather than sending UNSIGNED-PAYLOAD.
+      // The body given whole (not streamed): its hash is signed, not UNSIGNED-PAYLOAD.
       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
@@ -368,7 +382,6 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
           "Content-Type: " + (request.content_type.empty() ? std::string("application/octet-stream")
                                                            : request.content_type);
       headers = curl_slist_append(headers, type.c_str());
-      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
       break;
     }
     case Verb::kGet:
@@ -381,6 +394,7 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
       break;
   }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

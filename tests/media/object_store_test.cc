@@ -234,6 +234,11 @@ TEST(S3ObjectStore, GetReturnsTheObjectAndItsType) {
   EXPECT_EQ(object->data, "PNGDATA");
   EXPECT_EQ(object->content_type, "image/png");
   EXPECT_TRUE(server.request().starts_with("GET /news-media/media/a.png HTTP/1.1\r\n"));
+  // SHA-256 of the empty body.
+  EXPECT_NE(
+      server.request().find("x-amz-content-sha256: "
+                            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+      std::string::npos);
 }
 
 TEST(S3ObjectStore, AMissingObjectIsNotFound) {
