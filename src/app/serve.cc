@@ -429,9 +429,14 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   site::Site site(**store, **theme, paths.uploads, config.publication);
   if (config.media.storage == "s3") {
     site.SetMediaStore(objects->get(), config.media.public_url);
+    if (config.media.public_url.starts_with("http://"))
+      spdlog::warn(
+          "media: public_url is http://: browsers load no http images on pages whose "
+          "Content-Security-Policy allows https: only (img-src 'self' https: data:)");
     spdlog::info("media: uploads in {}{}", (*objects)->Describe(),
-                 config.media.public_url.empty() ? ", served through this node"
-                                                 : ", linked at " + config.media.public_url);
+                 config.media.public_url.empty()
+                     ? ", served through this node"
+                     : ", pages link them under " + config.media.public_url);
   }
   auth::Accounts accounts(**store);
   mail::SmtpMailer mailer(config.mail);

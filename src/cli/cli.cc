@@ -132,6 +132,88 @@ int ServeCommand(const std::string& site, const std::optional<std::string>& list
   return app::Serve(*paths, std::move(*config), app::ServeOptions{listen});
 }
 
+// Files of a local folder copied into a bucket under their paths below the folder; an object
+// already there with the same size is left alone. Each failure is printed with its key (and the
+// store's status; never the credentials).
+struct BucketCopy {
+  int copied = 0, present = 0, failed = 0;
+};
+
+BucketCopy CopyIntoBucket(media::ObjectStore& bucket,
+                          const std::vector<media::LocalObjectStore::Entry>& entries,
+                          const media::LocalObjectStore& local, bool dry_run) {
+  constexpr size_t kMaxFileBytes = 512 * 1024 * 1024;
+  BucketCopy counts;
+  for (const auto& entry : entries) {
+    auto report_failure = [&](const Error& error) {
+      ++counts.failed;
+      std::fprintf(stderr, "failed: %s: %s%s%s%s\n", entry.key.c_str(), error.message.c_str(),
+                   error.detail.empty() ? "" : " (", error.detail.c_str(),
+                   error.detail.empty() ? "" : ")");
+    };
+    auto size = bucket.Size(entry.key);
+    if (!size) {
+      report_failure(size.error());
+      continue;
+    }
+    if (*size && **size == entry.size) {
+      ++counts.present;
+      continue;
+    }
+    if (dry_run) {
+      ++counts.copied;
+      continue;
+    }
+    auto object = local.Get(entry.key, kMaxFileBytes);
+    if (!object) {
+      report_failure(object.error());
+      continue;
+    }
+    if (auto put = bucket.Put(entry.key, object->data, http::ContentTypeFor(entry.key)); !put) {
+      report_failure(put.error());
+      continue;
+    }
+    ++counts.copied;
+  }
+  return counts;
+}
+
+// The site's bucket when [media] storage = "s3"; null for a local site.
+Result<std::unique_ptr<media::S3ObjectStore>> SiteBucket(const std::string& site) {
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return tl::unexpected(config.error());
+  if (config->media.storage != "s3") return std::unique_ptr<media::S3ObjectStore>();
+  return media::S3ObjectStore::Open(config->media);
+}
+
+// After an import into a site whose media are in a bucket: what the import copied into uploads/
+// (below `under`, or all of it) goes to the bucket too. Nothing for a local site.
+int PushImportedMedia(const std::string& site, const fs::path& uploads, const std::string& under) {
+  auto bucket = SiteBucket(site);
+  if (!bucket) return Fail(bucket.error());
+  if (!*bucket) return 0;
+  media::LocalObjectStore local(uploads);
+  auto entries = local.List();
+  if (!entries) {
+    if (entries.error().code == ErrorCode::kNotFound) return 0;
+    return Fail(entries.error());
+  }
+  std::erase_if(*entries, [&](const auto& entry) {
+    return !under.empty() && !entry.key.starts_with(under + "/");
+  });
+  const BucketCopy counts = CopyIntoBucket(**bucket, *entries, local, false);
+  std::printf("media:     %d file(s) copied into the %s, %d there already\n", counts.copied,
+              (*bucket)->Describe().c_str(), counts.present);
+  if (counts.failed > 0) {
+    std::fprintf(stderr,
+                 "%d image(s) were not copied into the bucket: run `broadsheet media migrate` "
+                 "to retry them\n",
+                 counts.failed);
+    return kFailure;
+  }
+  return 0;
+}
+
 int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   auto paths = app::OpenSiteDir(site);
   if (!paths) return Fail(paths.error());
@@ -147,7 +229,8 @@ int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   PrintReport(*report);
   if (report->posts > 0)
     std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
-  return report->rejected.empty() ? 0 : kFailure;
+  const int pushed = PushImportedMedia(site, paths->uploads, "");
+  return report->rejected.empty() && pushed == 0 ? 0 : kFailure;
 }
 
 int DryRunWordPress(const std::string& file) {
@@ -274,6 +357,7 @@ int ImportWordPressCommand(const std::string& site, const std::string& file,
   PrintWordPressReport(*report);
   if (report->articles.created + report->pages.created > 0)
     std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
+  if (!uploads.empty()) return PushImportedMedia(site, paths->uploads, "wordpress");
   return 0;
 }
 
@@ -386,6 +470,7 @@ int ImportGhostCommand(const std::string& site, const std::string& file,
   for (const auto& [reason, count] : report->skipped)
     std::printf("not as on Ghost: %d %s\n", count, reason.c_str());
   for (const auto& note : report->notes) std::printf("note: %s\n", note.c_str());
+  if (!images.empty()) return PushImportedMedia(site, paths->uploads, "ghost");
   return 0;
 }
 
@@ -616,63 +701,28 @@ int CommentsSetCommand(const std::string& site, std::int64_t id, CommentStatus s
 // names, under the same key (its path below the folder, which is its path below /uploads/).
 // Idempotent: an object already there with the same size is left alone.
 int MediaMigrateCommand(const std::string& site, const std::string& from, bool dry_run) {
-  constexpr size_t kMaxFileBytes = 512 * 1024 * 1024;
   auto paths = app::OpenSiteDir(site);
   if (!paths) return Fail(paths.error());
-  auto config = app::LoadConfig(site, app::ProcessEnvironment());
-  if (!config) return Fail(config.error());
-  if (config->media.storage != "s3") {
+  auto bucket = SiteBucket(site);
+  if (!bucket) return Fail(bucket.error());
+  if (!*bucket) {
     return Fail(Error{ErrorCode::kInvalidArgument,
                       "media.storage is \"local\": set [media] storage = \"s3\" with the bucket "
                       "in broadsheet.toml first (docs/media.md)",
                       ""});
   }
-  auto bucket = media::S3ObjectStore::Open(config->media);
-  if (!bucket) return Fail(bucket.error());
   const fs::path folder = from.empty() ? paths->uploads : fs::path(from);
   media::LocalObjectStore local(folder);
   auto entries = local.List();
   if (!entries) return Fail(entries.error());
-  std::printf("%s %zu file(s) from %s into %s\n", dry_run ? "would move" : "moving",
+  std::printf("%s %zu file(s) from %s into the %s\n", dry_run ? "would move" : "moving",
               entries->size(), folder.c_str(), (*bucket)->Describe().c_str());
-  int copied = 0, present = 0, failed = 0;
-  for (const auto& entry : *entries) {
-    auto report_failure = [&](const Error& error) {
-      ++failed;
-      // The detail names the bucket, the key and the store's status; never the credentials.
-      std::fprintf(stderr, "failed: %s: %s%s%s%s\n", entry.key.c_str(), error.message.c_str(),
-                   error.detail.empty() ? "" : " (", error.detail.c_str(),
-                   error.detail.empty() ? "" : ")");
-    };
-    auto size = (*bucket)->Size(entry.key);
-    if (!size) {
-      report_failure(size.error());
-      continue;
-    }
-    if (*size && **size == entry.size) {
-      ++present;
-      continue;
-    }
-    if (dry_run) {
-      ++copied;
-      continue;
-    }
-    auto object = local.Get(entry.key, kMaxFileBytes);
-    if (!object) {
-      report_failure(object.error());
-      continue;
-    }
-    if (auto put = (*bucket)->Put(entry.key, object->data, http::ContentTypeFor(entry.key)); !put) {
-      report_failure(put.error());
-      continue;
-    }
-    ++copied;
-  }
+  const BucketCopy counts = CopyIntoBucket(**bucket, *entries, local, dry_run);
   std::printf("%s: %d, already in the bucket: %d, failed: %d\n", dry_run ? "to copy" : "copied",
-              copied, present, failed);
-  if (failed > 0) {
+              counts.copied, counts.present, counts.failed);
+  if (counts.failed > 0) {
     std::fprintf(stderr, "%d file(s) were not moved; run the command again to retry them\n",
-                 failed);
+                 counts.failed);
     return kFailure;
   }
   if (!dry_run)

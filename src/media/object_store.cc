@@ -329,7 +329,7 @@ std::string S3ObjectStore::UrlFor(std::string_view key) const {
 std::string S3ObjectStore::SigningScope() const { return "aws:amz:" + settings_.region + ":s3"; }
 
 std::string S3ObjectStore::Describe() const {
-  return "bucket " + settings_.bucket + " at " + settings_.endpoint;
+  return "bucket " + settings_.bucket + " on " + settings_.endpoint;
 }
 
 namespace {

@@ -64,7 +64,7 @@ class ObjectStore {
   virtual Result<void> Delete(std::string_view key) = 0;
   // The object's size in bytes, or nullopt when there is none.
   virtual Result<std::optional<std::int64_t>> Size(std::string_view key) const = 0;
-  // "the folder /srv/site/uploads", "bucket news-media at https://…": for messages.
+  // "the folder /srv/site/uploads", "bucket news-media on https://…": for messages.
   virtual std::string Describe() const = 0;
 };
 
