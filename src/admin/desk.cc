@@ -41,14 +41,14 @@ std::string SafeNext(std::string_view next) {
 }  // namespace
 
 Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
-           std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir,
+           std::function<Result<Publication>()> publication, media::ObjectStore& objects,
            markdown::FilterOptions html_filter)
     : store_(store),
       accounts_(accounts),
       theme_(theme),
       outbox_(outbox),
       publication_(std::move(publication)),
-      uploads_dir_(std::move(uploads_dir)),
+      objects_(objects),
       body_policy_(store, std::move(html_filter)),
       posts_(store, body_policy_, publication_),
       comments_(store),

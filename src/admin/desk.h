@@ -35,6 +35,7 @@
 #include "mail/outbox.h"
 #include "markdown/html_filter.h"
 #include "media/images.h"
+#include "media/object_store.h"
 #include "newsletter/subscriptions.h"
 #include "render/theme.h"
 #include "storage/store.h"
@@ -71,8 +72,10 @@ class Desk {
   // `publication` gives the settings as readers see them (with this deployment's overrides);
   // its base URL makes the links in mail.
   // `html_filter` lists the embeds staff bodies may keep (docs/html-policy.md).
+  // `objects` is where uploads go (the site's uploads/ folder or a bucket, media/object_store.h);
+  // it outlives the desk and is safe to use from several threads.
   Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, mail::Outbox& outbox,
-       std::function<Result<Publication>()> publication, std::filesystem::path uploads_dir,
+       std::function<Result<Publication>()> publication, media::ObjectStore& objects,
        markdown::FilterOptions html_filter = {});
 
   // Adds the /admin routes; add them before the public site's.
@@ -175,7 +178,8 @@ class Desk {
   // and one file): the library's rules and limits, answered in JSON — 201 with the item's url,
   // alt, caption, credit, width and height, or {"error": sentence} with the error's status.
   Result<http::Response> UploadJson(const http::Request& request) const;
-  // Processes an uploaded image, writes it and its variants under uploads/media/, and records it.
+  // Processes an uploaded image, stores it and its variants under media/ in the object store (the
+  // key is the path below /uploads/), and records it.
   // kInvalidArgument or kTooLarge (with a message for the person) for an unacceptable file;
   // kUnavailable ("Another image is being processed; try again in N seconds", sent with
   // Retry-After: ImageRetryAfter()) at once while every image job is taken. When writing a file
@@ -187,7 +191,8 @@ class Desk {
   // SaveUpload in two steps, for a form that checks everything before it stores anything
   // (Settings): PrepareUpload checks and processes the image (SaveUpload's errors, nothing
   // written); StoreUpload writes its files and records it (inside the caller's transaction when
-  // there is one), adding every file it wrote to `written` for the caller to remove should its
+  // there is one), adding the key of every file it wrote to `written` for the caller to remove
+  // (RemoveStored) should its
   // transaction fail (it removes its own on its own failure). Neither audits: the caller does,
   // once the upload is committed.
   struct PreparedUpload {
@@ -198,7 +203,9 @@ class Desk {
                                        const std::string& alt, const std::string& caption,
                                        const std::string& credit, bool decorative = false) const;
   Result<MediaItem> StoreUpload(const auth::Viewer& viewer, const PreparedUpload& upload,
-                                std::vector<std::filesystem::path>& written) const;
+                                std::vector<std::string>& written) const;
+  // Removes stored files again (after a failed transaction); failures are logged, not returned.
+  void RemoveStored(const std::vector<std::string>& keys) const;
   // Two-factor sign-in (two_factor.cc).
   std::optional<http::Response> TwoFactorGate(const http::Request& request) const;
   Result<http::Response> CodeForm(const http::Request& request) const;
@@ -302,7 +309,7 @@ class Desk {
   const render::Theme& theme_;
   mail::Outbox& outbox_;
   std::function<Result<Publication>()> publication_;
-  const std::filesystem::path uploads_dir_;
+  media::ObjectStore& objects_;
   const content::BodyPolicy body_policy_;  // who may store raw HTML; the embed hosts
   const content::Posts posts_;             // the publishing rules
   comments::Comments comments_;

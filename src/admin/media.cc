@@ -1,13 +1,8 @@
-// The desk's media library: uploads become stripped, resized images under uploads/media/, with
-// their alt text, caption and credit kept beside them. An upload that fails part-way leaves no
-// files behind.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
+// The desk's media library: uploads become stripped, resized images under media/ in the object
+// store (the uploads/ folder or a bucket), with their alt text, caption and credit kept beside
+// them. An upload that fails part-way leaves no files behind.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "admin/desk.h"
@@ -27,44 +22,6 @@ using http::Response;
 
 constexpr int kMediaPerPage = 60;
 
-// Writes `data` to `path` durably: a temporary file, fsync, rename, fsync of the folder.
-Result<void> WriteDurably(const std::filesystem::path& path, std::string_view data) {
-  std::error_code error;
-  std::filesystem::create_directories(path.parent_path(), error);
-  if (error) return Fail(ErrorCode::kIo, "cannot create the upload folder", error.message());
-  const std::string temporary = path.string() + ".part";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Fail(ErrorCode::kIo, "cannot store the image", std::strerror(errno));
-  size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int cause = n < 0 ? errno : ENOSPC;  // a short write of nothing: no room
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      const bool full = cause == ENOSPC || cause == EDQUOT;
-      return Fail(full ? ErrorCode::kStorageFull : ErrorCode::kIo,
-                  full ? "The server's disk is full, so the image was not stored."
-                       : "cannot store the image",
-                  std::strerror(cause));
-    }
-    written += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    return Fail(ErrorCode::kIo, "cannot store the image", std::strerror(errno));
-  }
-  const int folder = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (folder >= 0) {
-    ::fsync(folder);
-    ::close(folder);
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Request::File& file,
@@ -72,7 +29,7 @@ Result<MediaItem> Desk::SaveUpload(const auth::Viewer& viewer, const http::Reque
                                    const std::string& credit, bool decorative) const {
   auto prepared = PrepareUpload(viewer, file, alt, caption, credit, decorative);
   if (!prepared) return tl::unexpected(prepared.error());
-  std::vector<std::filesystem::path> written;
+  std::vector<std::string> written;
   auto item = StoreUpload(viewer, *prepared, written);
   if (!item) return tl::unexpected(item.error());
   Audit(viewer, "upload", std::nullopt, item->url);
@@ -115,8 +72,16 @@ Result<Desk::PreparedUpload> Desk::PrepareUpload(const auth::Viewer& viewer,
   return upload;
 }
 
+void Desk::RemoveStored(const std::vector<std::string>& keys) const {
+  for (const auto& key : keys) {
+    if (auto removed = objects_.Delete(key); !removed)
+      spdlog::warn("media: could not remove {} after a failed upload: {}", key,
+                   Describe(removed.error()));
+  }
+}
+
 Result<MediaItem> Desk::StoreUpload(const auth::Viewer& viewer, const PreparedUpload& upload,
-                                    std::vector<std::filesystem::path>& written) const {
+                                    std::vector<std::string>& written) const {
   const CivilDate today = CivilDateIn(Now(), TimeZone());
   std::string stem = Slugify(std::filesystem::path(upload.filename).stem().string()).substr(0, 60);
   while (!stem.empty() && stem.back() == '-') stem.pop_back();
@@ -129,31 +94,25 @@ Result<MediaItem> Desk::StoreUpload(const auth::Viewer& viewer, const PreparedUp
 
   MediaItem item;
   const auto& original = upload.image.original;
-  item.url = "/uploads/" + folder + "/" + name + "." + original.extension;
+  const std::string original_key = folder + "/" + name + "." + original.extension;
+  item.url = "/uploads/" + original_key;
   // Every file written here; removed again if a later file or the database step fails, so a
-  // failed upload leaves nothing behind on disk.
-  std::vector<std::filesystem::path> written_files;
-  auto remove_written = [&] {
-    for (const auto& path : written_files) {
-      std::error_code ignored;
-      std::filesystem::remove(path, ignored);
-    }
-  };
-  const auto original_path = uploads_dir_ / folder / (name + "." + original.extension);
-  if (auto done = WriteDurably(original_path, original.data); !done) {
+  // failed upload leaves nothing behind in the store.
+  std::vector<std::string> written_keys;
+  if (auto done = objects_.Put(original_key, original.data, original.mime); !done) {
     return tl::unexpected(done.error());
   }
-  written_files.push_back(original_path);
+  written_keys.push_back(original_key);
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& variant : upload.image.variants) {
-    const std::string file_name = fmt::format("{}-{}.{}", name, variant.width, variant.extension);
-    const auto path = uploads_dir_ / folder / file_name;
-    if (auto done = WriteDurably(path, variant.data); !done) {
-      remove_written();
+    const std::string key =
+        fmt::format("{}/{}-{}.{}", folder, name, variant.width, variant.extension);
+    if (auto done = objects_.Put(key, variant.data, variant.mime); !done) {
+      RemoveStored(written_keys);
       return tl::unexpected(done.error());
     }
-    written_files.push_back(path);
-    variants.push_back({{"url", "/uploads/" + folder + "/" + file_name},
+    written_keys.push_back(key);
+    variants.push_back({{"url", "/uploads/" + key},
                         {"width", variant.width},
                         {"height", variant.height},
                         {"mime", variant.mime}});
@@ -171,11 +130,11 @@ Result<MediaItem> Desk::StoreUpload(const auth::Viewer& viewer, const PreparedUp
   item.created_at = Now();
   auto id = store_.CreateMedia(item);
   if (!id) {
-    remove_written();
+    RemoveStored(written_keys);
     return tl::unexpected(id.error());
   }
   item.id = *id;
-  written.insert(written.end(), written_files.begin(), written_files.end());
+  written.insert(written.end(), written_keys.begin(), written_keys.end());
   return item;
 }
 

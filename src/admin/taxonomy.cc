@@ -620,7 +620,7 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
   // Everything is right: the images, the publication and the desk settings, in one transaction.
   // Files written for an image whose transaction then fails are removed again.
   const std::string chosen_logo = publication.logo, chosen_favicon = publication.favicon;
-  std::vector<std::filesystem::path> written;
+  std::vector<std::string> written;
   std::vector<std::string> uploaded;
   auto saved = store_.InTransaction([&]() -> Result<void> {
     uploaded.clear();
@@ -639,10 +639,7 @@ Result<Response> Desk::SaveSettings(const Request& request) const {
     return {};
   });
   if (!saved) {
-    for (const auto& path : written) {
-      std::error_code ignored;
-      std::filesystem::remove(path, ignored);
-    }
+    RemoveStored(written);
     publication.logo = chosen_logo;
     publication.favicon = chosen_favicon;
     if (IsSaveFailure(saved.error())) {

@@ -66,6 +66,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       "listen", "base_url", "cache_budget_mb", "theme", "log_level", "access_log",
       "trusted_proxies", "max_body_kb", "threads", "request_timeout_s", "publication", "mail",
       "newsletter", "embed_hosts", "embeds", "comments", "search", "desk", "cache", "drain_s",
+      // Where uploads are stored (docs/media.md).
+      "media",
       // Limits (SECURITY.md): connections, /metrics, images.
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s",
@@ -255,6 +257,42 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
+  // [media]: text settings, path_style (true or false) and timeout_s (a whole number).
+  static const std::set<std::string> kMediaText = {
+      "storage",       "endpoint",          "bucket",    "region",
+      "access_key_id", "secret_access_key", "public_url"};
+  if (const auto* node = table.get("media")) {
+    const auto* media = node->as_table();
+    if (media == nullptr)
+      return Fail(ErrorCode::kInvalidArgument, where("media") + " must be a table ([media])");
+    for (const auto& [key, value] : *media) {
+      const std::string name(key.str());
+      const int line = key.source().begin.line;
+      if (name == "path_style") {
+        if (!value.is_boolean())
+          return Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("{}:{}: media.path_style must be true or false", file, line));
+        values["media.path_style"] = value.as_boolean()->get() ? "true" : "false";
+      } else if (name == "timeout_s") {
+        if (!value.is_integer())
+          return Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("{}:{}: media.timeout_s must be a whole number", file, line));
+        values["media.timeout_s"] = std::to_string(value.as_integer()->get());
+      } else if (kMediaText.contains(name)) {
+        if (!value.is_string())
+          return Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("{}:{}: media.{} must be a quoted string", file, line, name));
+        values["media." + name] = value.as_string()->get();
+      } else {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{}:{}: unknown setting media.{} (storage, endpoint, bucket, "
+                                "region, access_key_id, secret_access_key, public_url, "
+                                "path_style, timeout_s)",
+                                file, line, name));
+      }
+    }
+  }
+
   const std::pair<const char*, const char*> kEnvironment[] = {
       {"BROADSHEET_LISTEN", "listen"},
       {"BROADSHEET_BASE_URL", "base_url"},
@@ -298,6 +336,13 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_CACHE_S_MAXAGE_S", "cache.s_maxage_s"},
       {"BROADSHEET_CACHE_STALE_WHILE_REVALIDATE_S", "cache.stale_while_revalidate_s"},
       {"BROADSHEET_CACHE_PURGE", "cache.purge"},
+      {"BROADSHEET_MEDIA_STORAGE", "media.storage"},
+      {"BROADSHEET_S3_ENDPOINT", "media.endpoint"},
+      {"BROADSHEET_S3_BUCKET", "media.bucket"},
+      {"BROADSHEET_S3_REGION", "media.region"},
+      {"BROADSHEET_S3_ACCESS_KEY_ID", "media.access_key_id"},
+      {"BROADSHEET_S3_SECRET_ACCESS_KEY", "media.secret_access_key"},
+      {"BROADSHEET_MEDIA_PUBLIC_URL", "media.public_url"},
   };
   std::map<std::string, std::string> origin;  // key -> where its value came from
   for (const auto& [key, value] : values) origin[key] = file + ": " + key;
@@ -466,6 +511,27 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
     config.metrics_token = found->second;
   }
+  // Where uploads are stored.
+  for (const auto& [key, field] :
+       std::initializer_list<std::pair<const char*, std::string media::StorageSettings::*>>{
+           {"media.storage", &media::StorageSettings::storage},
+           {"media.endpoint", &media::StorageSettings::endpoint},
+           {"media.bucket", &media::StorageSettings::bucket},
+           {"media.region", &media::StorageSettings::region},
+           {"media.access_key_id", &media::StorageSettings::access_key_id},
+           {"media.secret_access_key", &media::StorageSettings::secret_access_key},
+           {"media.public_url", &media::StorageSettings::public_url}}) {
+    if (auto found = values.find(key); found != values.end()) config.media.*field = found->second;
+  }
+  if (auto found = values.find("media.path_style"); found != values.end())
+    config.media.path_style = found->second == "true";
+  if (auto found = values.find("media.timeout_s"); found != values.end()) {
+    auto seconds = ParseNumber(origin["media.timeout_s"], found->second, 1, 3600);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.media.timeout_s = static_cast<int>(*seconds);
+  }
+  if (auto checked = media::CheckStorageSettings(config.media); !checked)
+    return Fail(ErrorCode::kInvalidArgument, file + ": " + checked.error().message);
   // Uploaded images.
   if (auto found = values.find("image_memory_mb"); found != values.end()) {
     auto mb = ParseNumber(origin["image_memory_mb"], found->second, 1, 16384);
@@ -783,6 +849,19 @@ drain_s = 5
 # moderator_notice_interval_s = 600
 [search]
 # per_minute = 30
+
+# Where uploaded images are stored (docs/media.md): the site's uploads/ folder, or a bucket of
+# any S3-compatible store. The secret may come from BROADSHEET_S3_SECRET_ACCESS_KEY instead.
+# Without public_url, the node serves /uploads/ from the bucket.
+[media]
+# storage = "s3"
+# endpoint = "https://s3.eu-west-1.amazonaws.com"
+# bucket = "meridian-media"
+# region = "eu-west-1"
+# access_key_id = "AKIA…"
+# secret_access_key = "…"
+# public_url = "https://media.example.org/"
+# path_style = false
 
 # Shared caches in front (Varnish, a CDN; docs/caching.md): how long they may keep public pages
 # (s-maxage; 0: not at all; unset: 300 when purge is set, else 0) and serve them stale while

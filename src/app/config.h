@@ -17,6 +17,7 @@
 #include "markdown/embeds.h"
 #include "markdown/html_filter.h"
 #include "media/images.h"
+#include "media/object_store.h"
 #include "newsletter/sender.h"
 
 namespace broadsheet::app {
@@ -49,6 +50,13 @@ struct Config {
   // processed at once), image_wait_s = 10 (the Retry-After seconds of an upload turned away at
   // once while every image job is taken; until 2026-12 it was how long an upload waited).
   media::ImageSettings images;
+  // [media]: where uploads are stored (docs/media.md). storage = "local" (the site's uploads/
+  // folder) or "s3" with endpoint, bucket, region (us-east-1), access_key_id,
+  // secret_access_key, public_url (empty: served through the node), path_style (false),
+  // timeout_s (30). BROADSHEET_MEDIA_STORAGE, BROADSHEET_S3_ENDPOINT, BROADSHEET_S3_BUCKET,
+  // BROADSHEET_S3_REGION, BROADSHEET_S3_ACCESS_KEY_ID, BROADSHEET_S3_SECRET_ACCESS_KEY,
+  // BROADSHEET_MEDIA_PUBLIC_URL override them.
+  media::StorageSettings media;
   // embed_hosts = [] (html-filter): hosts bodies may embed as sandboxed iframes, lower case
   std::vector<std::string> embed_hosts;
   // embeds = ["youtube", "vimeo", "soundcloud", "datawrapper", "flourish", "x", "bluesky",

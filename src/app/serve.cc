@@ -424,7 +424,20 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (!access_log) return Failure(access_log.error());
 
   if (auto crypto = auth::InitCrypto(); !crypto) return Failure(crypto.error());
+  auto objects = media::OpenObjectStore(config.media, paths.uploads);
+  if (!objects) return Failure(objects.error());
   site::Site site(**store, **theme, paths.uploads, config.publication);
+  if (config.media.storage == "s3") {
+    site.SetMediaStore(objects->get(), config.media.public_url);
+    if (config.media.public_url.starts_with("http://"))
+      spdlog::warn(
+          "media: public_url is http://: browsers load no http images on pages whose "
+          "Content-Security-Policy allows https: only (img-src 'self' https: data:)");
+    spdlog::info("media: uploads in {}{}", (*objects)->Describe(),
+                 config.media.public_url.empty()
+                     ? ", served through this node"
+                     : ", pages link them under " + config.media.public_url);
+  }
   auth::Accounts accounts(**store);
   mail::SmtpMailer mailer(config.mail);
   mail::Outbox outbox(**store, mailer, [](const mail::Message& message, const Error& error) {
@@ -453,7 +466,7 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   site.SetSearchIndex(search_index->get());
   admin::Desk desk(
       **store, accounts, **theme, outbox, [&site] { return site.PublicationForChrome(); },
-      paths.uploads, BodyFilterOptions(config));
+      **objects, BodyFilterOptions(config));
   desk.SetImageSettings(config.images);
   desk.SetPreviewLimit(config.floods.previews_per_minute);
   desk.SetArticlePreview([&site](PostDetail detail) {

@@ -25,12 +25,14 @@
 #include "comments/comments.h"
 #include "content/records.h"
 #include "core/text.h"
+#include "http/static_files.h"
 #include "importers/content_folder.h"
 #include "importers/ghost.h"
 #include "importers/import_count.h"
 #include "importers/site_json.h"
 #include "importers/wordpress.h"
 #include "importers/wxr_writer.h"
+#include "media/object_store.h"
 #include "storage/migrations.h"
 
 namespace broadsheet::cli {
@@ -130,6 +132,88 @@ int ServeCommand(const std::string& site, const std::optional<std::string>& list
   return app::Serve(*paths, std::move(*config), app::ServeOptions{listen});
 }
 
+// Files of a local folder copied into a bucket under their paths below the folder; an object
+// already there with the same size is left alone. Each failure is printed with its key (and the
+// store's status; never the credentials).
+struct BucketCopy {
+  int copied = 0, present = 0, failed = 0;
+};
+
+BucketCopy CopyIntoBucket(media::ObjectStore& bucket,
+                          const std::vector<media::LocalObjectStore::Entry>& entries,
+                          const media::LocalObjectStore& local, bool dry_run) {
+  constexpr size_t kMaxFileBytes = 512 * 1024 * 1024;
+  BucketCopy counts;
+  for (const auto& entry : entries) {
+    auto report_failure = [&](const Error& error) {
+      ++counts.failed;
+      std::fprintf(stderr, "failed: %s: %s%s%s%s\n", entry.key.c_str(), error.message.c_str(),
+                   error.detail.empty() ? "" : " (", error.detail.c_str(),
+                   error.detail.empty() ? "" : ")");
+    };
+    auto size = bucket.Size(entry.key);
+    if (!size) {
+      report_failure(size.error());
+      continue;
+    }
+    if (*size && **size == entry.size) {
+      ++counts.present;
+      continue;
+    }
+    if (dry_run) {
+      ++counts.copied;
+      continue;
+    }
+    auto object = local.Get(entry.key, kMaxFileBytes);
+    if (!object) {
+      report_failure(object.error());
+      continue;
+    }
+    if (auto put = bucket.Put(entry.key, object->data, http::ContentTypeFor(entry.key)); !put) {
+      report_failure(put.error());
+      continue;
+    }
+    ++counts.copied;
+  }
+  return counts;
+}
+
+// The site's bucket when [media] storage = "s3"; null for a local site.
+Result<std::unique_ptr<media::S3ObjectStore>> SiteBucket(const std::string& site) {
+  auto config = app::LoadConfig(site, app::ProcessEnvironment());
+  if (!config) return tl::unexpected(config.error());
+  if (config->media.storage != "s3") return std::unique_ptr<media::S3ObjectStore>();
+  return media::S3ObjectStore::Open(config->media);
+}
+
+// After an import into a site whose media are in a bucket: what the import copied into uploads/
+// (below `under`, or all of it) goes to the bucket too. Nothing for a local site.
+int PushImportedMedia(const std::string& site, const fs::path& uploads, const std::string& under) {
+  auto bucket = SiteBucket(site);
+  if (!bucket) return Fail(bucket.error());
+  if (!*bucket) return 0;
+  media::LocalObjectStore local(uploads);
+  auto entries = local.List();
+  if (!entries) {
+    if (entries.error().code == ErrorCode::kNotFound) return 0;
+    return Fail(entries.error());
+  }
+  std::erase_if(*entries, [&](const auto& entry) {
+    return !under.empty() && !entry.key.starts_with(under + "/");
+  });
+  const BucketCopy counts = CopyIntoBucket(**bucket, *entries, local, false);
+  std::printf("media:     %d file(s) copied into the %s, %d there already\n", counts.copied,
+              (*bucket)->Describe().c_str(), counts.present);
+  if (counts.failed > 0) {
+    std::fprintf(stderr,
+                 "%d image(s) were not copied into the bucket: run `broadsheet media migrate` "
+                 "to retry them\n",
+                 counts.failed);
+    return kFailure;
+  }
+  return 0;
+}
+
 int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   auto paths = app::OpenSiteDir(site);
   if (!paths) return Fail(paths.error());
@@ -145,7 +229,8 @@ int ImportMarkdownCommand(const std::string& site, const std::string& folder) {
   PrintReport(*report);
   if (report->posts > 0)
     std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
-  return report->rejected.empty() ? 0 : kFailure;
+  const int pushed = PushImportedMedia(site, paths->uploads, "");
+  return report->rejected.empty() && pushed == 0 ? 0 : kFailure;
 }
 
 int DryRunWordPress(const std::string& file) {
@@ -272,6 +357,7 @@ int ImportWordPressCommand(const std::string& site, const std::string& file,
   PrintWordPressReport(*report);
   if (report->articles.created + report->pages.created > 0)
     std::printf("search: `serve` adds the imported posts to the search index as it runs\n");
+  if (!uploads.empty()) return PushImportedMedia(site, paths->uploads, "wordpress");
   return 0;
 }
 
@@ -384,6 +470,7 @@ int ImportGhostCommand(const std::string& site, const std::string& file,
   for (const auto& [reason, count] : report->skipped)
     std::printf("not as on Ghost: %d %s\n", count, reason.c_str());
   for (const auto& note : report->notes) std::printf("note: %s\n", note.c_str());
+  if (!images.empty()) return PushImportedMedia(site, paths->uploads, "ghost");
   return 0;
 }
 
@@ -610,6 +697,39 @@ int CommentsSetCommand(const std::string& site, std::int64_t id, CommentStatus s
   return 0;
 }
 
+// `broadsheet media migrate`: every file of a local uploads folder into the bucket that [media]
+// names, under the same key (its path below the folder, which is its path below /uploads/).
+// Idempotent: an object already there with the same size is left alone.
+int MediaMigrateCommand(const std::string& site, const std::string& from, bool dry_run) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto bucket = SiteBucket(site);
+  if (!bucket) return Fail(bucket.error());
+  if (!*bucket) {
+    return Fail(Error{ErrorCode::kInvalidArgument,
+                      "media.storage is \"local\": set [media] storage = \"s3\" with the bucket "
+                      "in broadsheet.toml first (docs/media.md)",
+                      ""});
+  }
+  const fs::path folder = from.empty() ? paths->uploads : fs::path(from);
+  media::LocalObjectStore local(folder);
+  auto entries = local.List();
+  if (!entries) return Fail(entries.error());
+  std::printf("%s %zu file(s) from %s into the %s\n", dry_run ? "would move" : "moving",
+              entries->size(), folder.c_str(), (*bucket)->Describe().c_str());
+  const BucketCopy counts = CopyIntoBucket(**bucket, *entries, local, dry_run);
+  std::printf("%s: %d, already in the bucket: %d, failed: %d\n", dry_run ? "to copy" : "copied",
+              counts.copied, counts.present, counts.failed);
+  if (counts.failed > 0) {
+    std::fprintf(stderr, "%d file(s) were not moved; run the command again to retry them\n",
+                 counts.failed);
+    return kFailure;
+  }
+  if (!dry_run)
+    std::printf("the local folder is unchanged: remove it once the site serves from the bucket\n");
+  return 0;
+}
+
 void AddSiteOption(CLI::App* command, std::string& site) {
   command->add_option("--site", site, "The site directory (default: the current directory)")
       ->capture_default_str();
@@ -732,6 +852,22 @@ int Run(int argc, char** argv) {
       "backup of a PostgreSQL site is restored");
   AddSiteOption(migrate_store, site);
 
+  auto* media_command = app.add_subcommand("media", "Manage where uploaded media are stored");
+  media_command->require_subcommand(1);
+  std::string media_from;
+  bool media_dry_run = false;
+  auto* media_migrate = media_command->add_subcommand(
+      "migrate",
+      "Copy a local uploads folder into the bucket named by [media] in broadsheet.toml (storage "
+      "= \"s3\"), each file under its path below the folder; files already there with the same "
+      "size are skipped, so it can be run again. The folder is left as it was");
+  media_migrate
+      ->add_option("--from", media_from, "The folder to copy (default: the site's uploads/)")
+      ->check(CLI::ExistingDirectory);
+  media_migrate->add_flag("--dry-run", media_dry_run,
+                          "Say what would be copied; write nothing to the bucket");
+  AddSiteOption(media_migrate, site);
+
   auto* user = app.add_subcommand("user", "Manage staff accounts");
   user->require_subcommand(1);
   UserAddOptions user_add;
@@ -836,6 +972,7 @@ int Run(int argc, char** argv) {
   if (*wxr_export) return ExportWordPressCommand(site, export_file);
   if (*backup) return BackupCommand(site, backup_file);
   if (*migrate_store) return MigrateStoreCommand(site, store_from, store_to);
+  if (*media_migrate) return MediaMigrateCommand(site, media_from, media_dry_run);
   if (*add) return UserAddCommand(site, user_add);
   if (*link) return UserLinkCommand(site, link_email);
   if (*list) return CommentsListCommand(site, comment_status);

@@ -434,13 +434,22 @@ Result<SiteContext> Site::ReadContext(std::string current_section) const {
   return context;
 }
 
+std::string Site::LinkUploads(std::string html) const {
+  if (media_public_url_.empty()) return html;
+  // The absolute form (og:image, JSON-LD) is made from the publication's address.
+  const auto context = KnownContext();
+  const std::string base_url =
+      context ? context->publication.base_url : overrides_.base_url.value_or("");
+  return media::LinkUploadsTo(html, media_public_url_, base_url);
+}
+
 Result<Response> Site::RenderPage(std::string_view template_name, const nlohmann::json& view,
                                   int status) const {
   auto html = theme_.Render(template_name, view);
   if (!html) return tl::unexpected(html.error());
   Response response;
   response.status = status;
-  response.body = std::move(*html);
+  response.body = LinkUploads(std::move(*html));
   response.cacheable = status == 200;
   return response;
 }
@@ -1500,7 +1509,7 @@ Result<Response> Site::Search(const Request& request, bool json) const {
           {"first", filters.offset + 1}}}};
     auto html = theme_.Render("search", view);
     if (!html) return tl::unexpected(html.error());
-    response.body = std::move(*html);
+    response.body = LinkUploads(std::move(*html));
   }
   response.cache_control = "public, max-age=60";
   response.headers.emplace_back("X-Robots-Tag", "noindex");
@@ -1744,13 +1753,24 @@ Result<Response> Site::Asset(const Request& request) const {
 }
 
 Result<Response> Site::Upload(const Request& request) const {
-  const auto file = http::ResolveUnder(uploads_dir_, request.Param("path"));
-  if (!file) return Fail(ErrorCode::kNotFound, "There is no such file.");
-  auto data = http::ReadFile(*file, kMaxUploadServeBytes);
-  if (!data) return tl::unexpected(data.error());
   Response response;
-  response.content_type = std::string(http::ContentTypeFor(file->filename().string()));
-  response.body = std::move(*data);
+  const std::string path(request.Param("path"));
+  if (bucket_ != nullptr) {
+    // From the bucket: a name that is not a valid key names no object.
+    if (!media::ValidObjectKey(path)) return Fail(ErrorCode::kNotFound, "There is no such file.");
+    auto object = bucket_->Get(path, kMaxUploadServeBytes);
+    if (!object) return tl::unexpected(object.error());
+    // The type by the name, as for a file: what the bucket says is not trusted for the policy.
+    response.content_type = std::string(http::ContentTypeFor(path));
+    response.body = std::move(object->data);
+  } else {
+    const auto file = http::ResolveUnder(uploads_dir_, path);
+    if (!file) return Fail(ErrorCode::kNotFound, "There is no such file.");
+    auto data = http::ReadFile(*file, kMaxUploadServeBytes);
+    if (!data) return tl::unexpected(data.error());
+    response.content_type = std::string(http::ContentTypeFor(file->filename().string()));
+    response.body = std::move(*data);
+  }
   // Whatever lies here (the media library's images, what an import copied from an old site, a
   // file an operator put in) is served as data, never as a page of the site's origin: under a
   // policy that runs nothing and shares no origin (an SVG opened on its own runs no script), and
@@ -1762,7 +1782,11 @@ Result<Response> Site::Upload(const Request& request) const {
     response.content_type = "application/octet-stream";
     response.headers.emplace_back("Content-Disposition", "attachment");
   }
-  response.cache_control = "public, max-age=86400";
+  // The media library's names are new for every upload (a random prefix) and never rewritten:
+  // a browser may keep them for good. Anything else (an import's copies, an operator's files)
+  // for a day.
+  response.cache_control =
+      path.starts_with("media/") ? "public, max-age=31536000, immutable" : "public, max-age=86400";
   response.cacheable = request.query.empty();
   return response;
 }

@@ -31,6 +31,7 @@
 #include "content/publication.h"
 #include "http/router.h"
 #include "mail/outbox.h"
+#include "media/object_store.h"
 #include "newsletter/subscriptions.h"
 #include "render/theme.h"
 #include "search/index.h"
@@ -59,6 +60,14 @@ class Site {
  public:
   Site(Store& store, const render::Theme& theme, std::filesystem::path uploads_dir,
        content::PublicationOverrides overrides);
+
+  // Where /uploads/ is read from when media are in a bucket ([media] storage = "s3"); without it,
+  // from `uploads_dir`. `public_url` (may be empty): where pages link uploads instead of
+  // /uploads/ (media::LinkUploadsTo). `bucket` outlives the site and is safe across threads.
+  void SetMediaStore(const media::ObjectStore* bucket, std::string public_url) {
+    bucket_ = bucket;
+    media_public_url_ = std::move(public_url);
+  }
 
   // Checks the signature of a preview link (/preview/ID/EXPIRES/SIGNATURE) for a draft.
   using PreviewCheck =
@@ -184,12 +193,16 @@ class Site {
   std::shared_ptr<const SiteContext> KnownContext() const;
   Result<http::Response> RenderPage(std::string_view template_name, const nlohmann::json& view,
                                     int status = 200) const;
+  // `html` linking uploads at the public URL when one is set (SetMediaStore).
+  std::string LinkUploads(std::string html) const;
   // `handler` with all its reads in one snapshot (Store::InSnapshot): for pages made of many.
   http::Handler Together(http::Handler handler) const;
 
   Store& store_;
   const render::Theme& theme_;
   const std::filesystem::path uploads_dir_;
+  const media::ObjectStore* bucket_ = nullptr;
+  std::string media_public_url_;
   const content::PublicationOverrides overrides_;
   const http::Router* router_ = nullptr;  // set by AddRoutes, for trailing-slash redirects
   PreviewCheck preview_check_;

@@ -200,6 +200,47 @@ TEST(Config, SharedCacheAndDrainComeFromTheFileAndTheEnvironment) {
   }
 }
 
+TEST(Config, MediaStaysLocalUnlessABucketIsSet) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", "");
+  auto config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->media.storage, "local");
+  dir.Write("broadsheet.toml",
+            "[media]\nstorage = \"s3\"\nendpoint = \"http://127.0.0.1:9000\"\n"
+            "bucket = \"news-media\"\nregion = \"eu-west-1\"\naccess_key_id = \"AKID\"\n"
+            "path_style = true\npublic_url = \"https://media.example.org/\"\ntimeout_s = 12\n");
+  // The secret from the environment only.
+  config = LoadConfig(dir.path(), Fake({{"BROADSHEET_S3_SECRET_ACCESS_KEY", "s3cret"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->media.storage, "s3");
+  EXPECT_EQ(config->media.bucket, "news-media");
+  EXPECT_EQ(config->media.region, "eu-west-1");
+  EXPECT_EQ(config->media.secret_access_key, "s3cret");
+  EXPECT_TRUE(config->media.path_style);
+  EXPECT_EQ(config->media.public_url, "https://media.example.org/");
+  EXPECT_EQ(config->media.timeout_s, 12);
+  // Without the secret, a bucket is refused at once.
+  EXPECT_EQ(LoadConfig(dir.path(), Fake({})).error().code, ErrorCode::kInvalidArgument);
+  // The environment may choose the bucket too.
+  config = LoadConfig(dir.path(), Fake({{"BROADSHEET_S3_SECRET_ACCESS_KEY", "s3cret"},
+                                        {"BROADSHEET_S3_BUCKET", "other-bucket"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->media.bucket, "other-bucket");
+}
+
+TEST(Config, MediaMistakesAreRefused) {
+  TempDir dir;
+  for (const char* text : {"[media]\nstorage = \"ftp\"\n", "[media]\nbucket_name = \"x\"\n",
+                           "[media]\npath_style = \"yes\"\n", "media = \"s3\"\n",
+                           "[media]\nstorage = \"s3\"\nbucket = \"b-1\"\n"}) {
+    dir.Write("broadsheet.toml", text);
+    auto config = LoadConfig(dir.path(), Fake({{"BROADSHEET_S3_SECRET_ACCESS_KEY", "s"}}));
+    ASSERT_FALSE(config) << text;
+    EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument) << text;
+  }
+}
+
 TEST(DatabaseError, NeverRepeatsTheUrlsPassword) {
   const Error failed{ErrorCode::kUnavailable, "cannot connect to PostgreSQL",
                      "invalid percent-encoded token: \"S3cret%ZZ\" in postgresql://u:S3cret%ZZ@db"};
