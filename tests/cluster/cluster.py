@@ -1,7 +1,8 @@
 """The whole arrangement of several nodes on one machine (issue 16, item 8): a PostgreSQL cluster of
 its own, one site on it served by three `broadsheet serve` processes (one thread each, each with
 its own site folder as separate machines would have), haproxy in front of them with health checks
-on /readyz, Varnish in front of haproxy with the VCL of docs/caching.md, and an SMTP sink.
+on /readyz, Varnish in front of haproxy with the VCL of docs/caching.md, an S3 server (npm's
+s3rver, as tests/integration/test_s3.py runs it) holding the media, and an SMTP sink.
 
     Arrangement.start()  ->  .nodes[0..2], .haproxy_port, .varnish_port, .smtp.messages
 
@@ -44,6 +45,8 @@ def missing():
         import aiosmtpd  # noqa: F401
     except ImportError:
         lacks.append("python3-aiosmtpd")
+    if not shutil.which("node") or not os.path.isdir(os.path.join(harness.SOURCE, "node_modules", "s3rver")):
+        lacks.append("node and npm's s3rver (npm ci)")
     return lacks
 
 
@@ -187,6 +190,7 @@ class Arrangement:
         self.nodes = []
         self.processes = []
         self.smtp = None
+        self.s3 = None
 
     # -- PostgreSQL ------------------------------------------------------------------------------
 
@@ -225,16 +229,22 @@ class Arrangement:
                    BROADSHEET_MAIL_FROM="The Test Review <news@test.example>",
                    BROADSHEET_BASE_URL="http://test.example",
                    BROADSHEET_NEWSLETTER_RETRY_AFTER_S="1")
+        from test_s3 import SECRET, S3rver, media_config, set_media
+        self.s3 = S3rver()
+        env["BROADSHEET_S3_SECRET_ACCESS_KEY"] = SECRET
         env.update(self.extra_env)
         self.env = env
 
-        # One site, made once; every node gets its own copy of the folder, as machines would.
+        # One site, made once; every node gets its own copy of the folder, as machines would. The
+        # media go to the bucket (the import's images too).
         first = os.path.join(self.work, "node0")
         done = harness.run("init", first, "--database-url", self.database_url)
         assert done.returncode == 0, done.stderr
+        set_media(first, media_config(self.s3.port))
         content = os.path.join(self.work, "content")
         harness.write_tree(content, harness.CONTENT)
-        done = harness.run("import", "markdown", content, "--site", first)
+        done = subprocess.run([harness.BIN, "import", "markdown", content, "--site", first], capture_output=True,
+                              text=True, timeout=120, env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         for i in range(1, self.count):
             shutil.copytree(first, os.path.join(self.work, "node%d" % i))
@@ -318,6 +328,8 @@ class Arrangement:
                 process.stdout.close()
         if self.smtp:
             self.smtp.stop()
+        if self.s3:
+            self.s3.close()
         if getattr(self, "pg_dir", None):
             subprocess.run(["sh", CLUSTER_SH, "stop", self.pg_dir], capture_output=True, timeout=120)
         shutil.rmtree(self.work, ignore_errors=True)

@@ -3,6 +3,7 @@ editor meets when a publication runs Broadsheet on several machines. See cluster
 arrangement."""
 
 import json
+import re
 import threading
 import time
 import unittest
@@ -106,6 +107,25 @@ class Cluster(unittest.TestCase):
         self.save_title(editor, "After The Purge")
         took = eventually(lambda: "After The Purge" in title_of(self.varnish.get(ARTICLE)[2]), 10)
         self.assertIsNotNone(took, "Varnish kept the old page")
+
+    def test_an_image_uploaded_through_one_node_is_served_through_another(self):
+        from test_media import csrf_of, png, post_multipart
+        a, _, c = self.nodes
+        editor = Browser(a)
+        self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)
+        csrf = csrf_of(editor.request("GET", "/admin/media")[2])
+        picture = png(800, 400)
+        status, _, _ = post_multipart(editor, "/admin/media", {"csrf": csrf, "alt": "A field", "caption": "",
+                                                               "credit": ""},
+                                      {"file": ("Across.png", picture, "image/png")})
+        self.assertEqual(status, 303)
+        page = editor.request("GET", "/admin/media")[2]
+        url = re.search(r'value="(/uploads/media/\d{4}/\d{2}/[a-z0-9_-]+-across\.png)"', page).group(1)
+        status, headers, body = c.get(url)
+        self.assertEqual(status, 200)
+        self.assertEqual((200, body), self.arrangement.s3.object(url[len("/uploads/"):]))  # from the bucket
+        self.assertEqual(headers["content-type"], "image/png")
+        self.assertEqual(self.front.get(url.replace(".png", "-480.webp"))[0], 200)
 
     def comment_through(self, front, body):
         """Posts a comment through `front`; whether the server acknowledged it (a 303)."""
