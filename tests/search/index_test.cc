@@ -200,7 +200,11 @@ TEST_P(Index, ItsPositionInTheLogSurvivesARestart) {
   }
   EXPECT_EQ(Found("alliance"), Slugs{"b"});
   EXPECT_EQ(Found("deterrence"), Slugs{"a"});
-  EXPECT_NE(index_->LogPosition(), position);
+  // It has moved on (on PostgreSQL only once no transaction in the cluster older than its cursor
+  // is still running: another test's may be).
+  if (GetParam() == storage::Dialect::kSqlite) {
+    EXPECT_NE(index_->LogPosition(), position);
+  }
 }
 
 TEST_P(Index, TwoIndexesFollowOneDatabase) {
