@@ -131,17 +131,18 @@ bool ScheduledWork(Store& store, FailureLog& publishing, FailureLog& forgetting)
   return false;
 }
 
-// The search indexer's round: applies the index's queue, so that whatever another process (an
-// import) or a page of the desk wrote reaches search within a second; a batch at a time, so that
-// searches are never kept waiting for a long backlog. True while there is more.
+// The search indexer's round: applies the change log from the index's position, so that whatever
+// another process (an import), another node or a page of the desk wrote reaches search within a
+// second; a batch at a time, so that searches are never kept waiting for a long backlog (or for
+// a build of the whole index). True while there is more.
 //
 // Indexing a backlog (a new site's whole archive, an import) leaves tens of megabytes free in
 // this thread's malloc arena, which glibc gives back to the kernel only from the arena's top: once
 // the queue is empty again after a large backlog, the free pages are returned (malloc_trim), so
 // that a server's memory after its first index build is what serving needs.
 //
-// Every write to a post, from any door or process, notes it in the index's queue; so the posts
-// applied here are also the ones whose pages a shared cache in front must drop (`purge`).
+// Every write to a post, from any door, process or node, leaves its row in the change log; so the
+// posts applied here are also the ones whose pages a shared cache in front must drop (`purge`).
 bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_since_trim,
                   const std::function<void(const std::set<std::int64_t>&)>& purge) {
   constexpr int kBatch = 500;

@@ -519,6 +519,21 @@ int BackupCommand(const std::string& site, const std::string& file) {
   return 0;
 }
 
+// `search rebuild`: a `reindex` row in the change log; every node's index (each server's, and
+// the next to open one) rebuilds from the posts when it reads it, answering from what it holds
+// meanwhile.
+int SearchRebuildCommand(const std::string& site) {
+  auto paths = app::OpenSiteDir(site);
+  if (!paths) return Fail(paths.error());
+  auto store = app::OpenStore(*paths);
+  if (!store) return Fail(store.error());
+  if (auto done = (*store)->LogReindex(); !done) return Fail(done.error());
+  std::printf(
+      "asked every search index of the site to rebuild: a running server starts within a "
+      "second, others when they next start\n");
+  return 0;
+}
+
 // `migrate-store`: every row of the site's database (or of `from`) copied into the empty one at
 // `to`; the site keeps serving from its own until its configuration names the new one.
 int MigrateStoreCommand(const std::string& site, const std::string& from, const std::string& to) {
@@ -835,6 +850,14 @@ int Run(int argc, char** argv) {
   backup->add_option("FILE", backup_file, "The file to write (must not exist)")->required();
   AddSiteOption(backup, site);
 
+  auto* search = app.add_subcommand("search", "The full-text search index");
+  search->require_subcommand(1);
+  auto* search_rebuild = search->add_subcommand(
+      "rebuild",
+      "Rebuild every node's search index from the posts (after an upgrade that indexes "
+      "differently, or an index in doubt); searches answer from the old index meanwhile");
+  AddSiteOption(search_rebuild, site);
+
   std::string store_from, store_to;
   auto* migrate_store = app.add_subcommand(
       "migrate-store",
@@ -973,6 +996,7 @@ int Run(int argc, char** argv) {
   if (*backup) return BackupCommand(site, backup_file);
   if (*migrate_store) return MigrateStoreCommand(site, store_from, store_to);
   if (*media_migrate) return MediaMigrateCommand(site, media_from, media_dry_run);
+  if (*search_rebuild) return SearchRebuildCommand(site);
   if (*add) return UserAddCommand(site, user_add);
   if (*link) return UserLinkCommand(site, link_email);
   if (*list) return CommentsListCommand(site, comment_status);

@@ -3,6 +3,9 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
+#include <set>
 #include <system_error>
 
 #include "core/text.h"
@@ -11,7 +14,11 @@ namespace broadsheet::search {
 namespace {
 
 constexpr Xapian::valueno kPublishedSlot = 0;
-constexpr int kBatch = 4000;          // queued changes per commit
+constexpr int kBatch = 4000;  // log rows, or posts of a build, per commit
+// The index's metadata: its position in the change log ("GENERATION CURSOR"), and while it is
+// being built from the posts, the last post id done.
+const char* const kLogKey = "bs:log";
+const char* const kRebuildKey = "bs:rebuild";
 constexpr int kExactCountUpTo = 200;  // matches Xapian counts exactly before it estimates
 const char* const kLanguage = "english";
 
@@ -97,7 +104,6 @@ SearchIndex::~SearchIndex() = default;
 Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::filesystem::path& dir,
                                                        Store& store) {
   std::error_code ignored;
-  bool existed = std::filesystem::exists(dir, ignored);
   std::unique_ptr<Xapian::Database> database;
   Xapian::WritableDatabase* writer = nullptr;
   for (int attempt = 0; attempt < 2 && !database; ++attempt) {
@@ -119,94 +125,211 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::filesystem::pa
         return tl::unexpected(IndexError("cannot open the search index " + dir.string(), error));
       }
       std::filesystem::remove_all(dir, ignored);
-      existed = false;
     } catch (const Xapian::Error& error) {
       return tl::unexpected(IndexError("cannot open the search index " + dir.string(), error));
     }
   }
-  if (!existed) {
-    if (auto queued = store.QueueAllForSearch(); !queued) return tl::unexpected(queued.error());
+  auto index =
+      std::unique_ptr<SearchIndex>(new SearchIndex(dir, store, std::move(database), writer));
+  if (writer != nullptr) {
+    std::lock_guard lock(index->mutex_);
+    if (auto loaded = index->LoadPosition(); !loaded) return tl::unexpected(loaded.error());
   }
-  return std::unique_ptr<SearchIndex>(new SearchIndex(dir, store, std::move(database), writer));
+  return index;
+}
+
+Result<void> SearchIndex::LoadPosition() {
+  std::string log, rebuild;
+  try {
+    log = writer_->get_metadata(kLogKey);
+    rebuild = writer_->get_metadata(kRebuildKey);
+  } catch (const Xapian::Error& error) {
+    return tl::unexpected(IndexError("cannot read the search index's position", error));
+  }
+  const auto space = log.find(' ');
+  std::int64_t cursor = 0;
+  const bool parsed =
+      space != std::string::npos &&
+      std::from_chars(log.data() + space + 1, log.data() + log.size(), cursor).ec == std::errc();
+  if (!parsed) return StartOver();  // a new index, or one made before the log
+  auto head = store_.ReadChangeLogHead();
+  if (!head) return tl::unexpected(head.error());
+  if (log.substr(0, space) != head->generation) return StartOver();  // another database's
+  generation_ = head->generation;
+  position_ = ChangeLogPosition{cursor, {}};
+  rebuild_after_.reset();
+  std::int64_t after = 0;
+  if (!rebuild.empty() &&
+      std::from_chars(rebuild.data(), rebuild.data() + rebuild.size(), after).ec == std::errc()) {
+    rebuild_after_ = after;
+  }
+  return {};
+}
+
+Result<void> SearchIndex::StartOver() {
+  // The head first: whatever the build reads after it is either in the posts it reads or in the
+  // log after this position (applied again, to the same effect).
+  auto head = store_.ReadChangeLogHead();
+  if (!head) return tl::unexpected(head.error());
+  try {
+    writer_->set_metadata(kLogKey, head->generation + " " + std::to_string(head->position.cursor));
+    writer_->set_metadata(kRebuildKey, "0");
+    writer_->commit();
+  } catch (const Xapian::Error& error) {
+    return tl::unexpected(IndexError("the search index could not be updated", error));
+  }
+  generation_ = head->generation;
+  position_ = head->position;
+  rebuild_after_ = 0;
+  return {};
+}
+
+Result<bool> SearchIndex::AcquireWriter() {
+  if (writer_ != nullptr) return true;
+  try {
+    auto writable = std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_OPEN);
+    writer_ = writable.get();
+    database_ = std::move(writable);
+  } catch (const Xapian::DatabaseLockError&) {
+    return false;  // still another process's to write
+  } catch (const Xapian::Error& error) {
+    return tl::unexpected(IndexError("cannot open the search index to write", error));
+  }
+  if (auto loaded = LoadPosition(); !loaded) return tl::unexpected(loaded.error());
+  return true;
 }
 
 Result<int> SearchIndex::Sync(int limit,
                               const std::function<void(std::int64_t post_id)>& observer) {
-  // From the head of the queue, not from where a search left off: on PostgreSQL a change may
-  // commit after a later one that a search already applied. What is applied again is the same.
-  std::int64_t applied_through = 0;
-  std::vector<std::int64_t> entries;
-  Result<int> applied = 0;
-  {
-    std::lock_guard lock(mutex_);
-    applied = Apply(applied_through, limit, observer, &entries);
-    if (!applied) return applied;
-    if (entries.empty()) return applied;  // nothing queued
+  std::lock_guard lock(mutex_);
+  auto acquired = AcquireWriter();
+  if (!acquired) return tl::unexpected(acquired.error());
+  if (!*acquired) return 0;
+  int applied = 0;
+  // The log first (what was just written), then the build, a batch at a time.
+  while (limit == 0 || applied < limit) {
+    const int want = limit == 0 ? kBatch : std::min(kBatch, limit - applied);
+    auto batch = store_.ReadChangeLog(position_, want);
+    if (!batch) return tl::unexpected(batch.error());
+    if (!batch->in_range || batch->generation != generation_) {
+      // Not a position in this log: a database put back or replaced under a running server.
+      if (auto started = StartOver(); !started) return tl::unexpected(started.error());
+      break;
+    }
+    if (batch->entries.empty()) break;
+    auto done = ApplyLog(*batch, observer);
+    if (!done) return done;
+    applied += *done;
   }
-  // Outside the index's lock, so that searches go on while the database is busy. Clearing is
-  // exactly what this process applied (an entry that committed after its read, with a lower
-  // sequence, stays for the next round); a crash before it applies them again, to the same
-  // effect.
-  if (auto cleared = store_.ClearSearchChanges(entries); !cleared)
-    return tl::unexpected(cleared.error());
+  while (rebuild_after_ && (limit == 0 || applied < limit)) {
+    const int want = limit == 0 ? kBatch : std::min(kBatch, limit - applied);
+    auto built = BuildMore(want);
+    if (!built) return built;
+    applied += *built;
+  }
   return applied;
 }
 
-Result<int> SearchIndex::Apply(std::int64_t& after, int limit,
-                               const std::function<void(std::int64_t post_id)>& observer,
-                               std::vector<std::int64_t>* entries) {
-  if (writer_ == nullptr) {
-    try {
-      auto writable = std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_OPEN);
-      writer_ = writable.get();
-      database_ = std::move(writable);
-    } catch (const Xapian::DatabaseLockError&) {
-      return 0;  // still another process's to write
-    } catch (const Xapian::Error& error) {
-      return tl::unexpected(IndexError("cannot open the search index to write", error));
+Result<int> SearchIndex::ApplyLog(const ChangeLogBatch& batch,
+                                  const std::function<void(std::int64_t post_id)>& observer) {
+  std::vector<std::int64_t> posts;  // each once, in the log's order
+  std::set<std::int64_t> named;
+  bool reindex = false;
+  for (const ChangeLogEntry& entry : batch.entries) {
+    if (entry.kind == "reindex") reindex = true;
+    if ((entry.kind == "post" || entry.kind == "post_was") && entry.post_id &&
+        named.insert(*entry.post_id).second) {
+      posts.push_back(*entry.post_id);
     }
   }
-  int applied = 0;
-  while (limit == 0 || applied < limit) {
-    auto changes = store_.PendingSearchChanges(after, kBatch);
-    if (!changes) return tl::unexpected(changes.error());
-    if (changes->empty()) break;
-    try {
-      for (const SearchChange& change : *changes) {
-        if (change.post) {
-          writer_->replace_document(DocId(change.post_id), MakeDocument(*change.post));
-        } else {
-          try {
-            writer_->delete_document(DocId(change.post_id));
-          } catch (const Xapian::DocNotFoundError&) {
-            // Never indexed (a draft deleted), or already removed.
-          }
+  auto changes = store_.SearchDocuments(posts);
+  if (!changes) return tl::unexpected(changes.error());
+  try {
+    for (const SearchChange& change : *changes) {
+      if (change.post) {
+        writer_->replace_document(DocId(change.post_id), MakeDocument(*change.post));
+      } else {
+        try {
+          writer_->delete_document(DocId(change.post_id));
+        } catch (const Xapian::DocNotFoundError&) {
+          // Never indexed (a draft deleted), or already removed.
         }
       }
-      writer_->commit();
-    } catch (const Xapian::Error& error) {
-      return tl::unexpected(IndexError("the search index could not be updated", error));
     }
-    after = changes->back().sequence;
-    applied_through_ = std::max(applied_through_, after);
-    if (entries) {
-      for (const SearchChange& change : *changes)
-        entries->insert(entries->end(), change.sequences.begin(), change.sequences.end());
-    }
-    if (observer) {
-      for (const SearchChange& change : *changes) observer(change.post_id);
-    }
-    applied += static_cast<int>(changes->size());
+    writer_->set_metadata(kLogKey, generation_ + " " + std::to_string(batch.next.cursor));
+    if (reindex) writer_->set_metadata(kRebuildKey, "0");
+    writer_->commit();
+  } catch (const Xapian::Error& error) {
+    return tl::unexpected(IndexError("the search index could not be updated", error));
   }
-  return applied;
+  position_ = batch.next;
+  if (reindex) rebuild_after_ = 0;
+  if (observer) {
+    for (const ChangeLogEntry& entry : batch.entries) {
+      if ((entry.kind == "post" || entry.kind == "post_was") && entry.post_id)
+        observer(*entry.post_id);
+    }
+  }
+  return static_cast<int>(batch.entries.size());
+}
+
+Result<int> SearchIndex::BuildMore(int limit) {
+  const std::int64_t after = *rebuild_after_;
+  auto posts = store_.ListSearchDocuments(after, limit);
+  if (!posts) return tl::unexpected(posts.error());
+  const bool last = static_cast<int>(posts->size()) < limit;
+  // Documents of posts no longer published between the previous batch and this one (to the end,
+  // after the last batch) go: the index may hold what an older state of the site had.
+  const Xapian::docid through =
+      last ? std::numeric_limits<Xapian::docid>::max() : DocId(posts->back().id);
+  std::set<Xapian::docid> kept;
+  for (const IndexedPost& post : *posts) kept.insert(DocId(post.id));
+  try {
+    std::vector<Xapian::docid> gone;
+    auto it = writer_->postlist_begin("");  // every document, by id
+    const auto end = writer_->postlist_end("");
+    if (it != end) it.skip_to(DocId(after) + 1);
+    for (; it != end && *it <= through; ++it) {
+      if (!kept.contains(*it)) gone.push_back(*it);
+    }
+    for (Xapian::docid id : gone) writer_->delete_document(id);
+    for (const IndexedPost& post : *posts)
+      writer_->replace_document(DocId(post.id), MakeDocument(post));
+    writer_->set_metadata(kRebuildKey, last ? "" : std::to_string(posts->back().id));
+    writer_->commit();
+  } catch (const Xapian::Error& error) {
+    return tl::unexpected(IndexError("the search index could not be built", error));
+  }
+  if (last) {
+    rebuild_after_.reset();
+  } else {
+    rebuild_after_ = posts->back().id;
+  }
+  return static_cast<int>(posts->size());
 }
 
 Result<int> SearchIndex::CatchUp(int most) {
   std::lock_guard lock(mutex_);
-  auto pending = store_.PendingSearchChanges(applied_through_, most + 1);
-  if (!pending) return tl::unexpected(pending.error());
-  if (pending->empty() || static_cast<int>(pending->size()) > most) return 0;
-  return Apply(applied_through_, most);
+  auto acquired = AcquireWriter();
+  if (!acquired) return tl::unexpected(acquired.error());
+  if (!*acquired) return 0;
+  auto batch = store_.ReadChangeLog(position_, most + 1);
+  if (!batch) return tl::unexpected(batch.error());
+  if (!batch->in_range || batch->generation != generation_ || batch->entries.empty() ||
+      static_cast<int>(batch->entries.size()) > most) {
+    return 0;  // left to Sync
+  }
+  return ApplyLog(*batch, {});
+}
+
+std::string SearchIndex::LogPosition() const {
+  std::lock_guard lock(mutex_);
+  try {
+    if (writer_ == nullptr) database_->reopen();
+    return database_->get_metadata(kLogKey);
+  } catch (const Xapian::Error&) {
+    return "";
+  }
 }
 
 Result<Results> SearchIndex::Search(const Query& query, const Filters& filters) {

@@ -1,8 +1,15 @@
 // SearchIndex: the full-text index of published posts, a Xapian database in the site directory
-// (search.xapian/). The Store keeps what it must apply: every write that changes a post's
-// searchable text or visibility queues the post in the same transaction (Store::
-// PendingSearchChanges), and Sync applies the queue, so the index follows every create, edit,
-// unpublish and delete; a lost or new index is rebuilt from the database.
+// (search.xapian/). It follows the database's change log (Store::ReadChangeLog): every write
+// that changes a post's searchable text or visibility leaves a row in the write's transaction,
+// and Sync re-reads each post named there (Store::SearchDocuments), so the index follows every
+// create, edit, unpublish and delete, whatever the door. Its position in the log is kept in the
+// index itself (Xapian metadata `bs:log`, "GENERATION CURSOR") and committed with the documents,
+// so a restart, or a copy of the index, reads on from where it was. The index never writes to
+// the log: every node with its own index follows the same log. It is built again from the posts
+// (in batches, by id; `bs:rebuild` holds the last id done, so a build resumes) when there is
+// none, when its position is in another database's log (the generation differs: a copy, a new
+// database) or outside this one's (trimmed past, or beyond the head: an older backup put back),
+// or when the log asks for it (`reindex`). Meanwhile it answers from what it holds.
 //
 // One process at a time may write (Xapian's lock): the server when it runs, else the command
 // that changed the content. A process that cannot write searches what the writer committed.
@@ -56,7 +63,8 @@ struct Results {
 
 class SearchIndex {
  public:
-  // Opens the index in `dir`, creating it (and queueing every published post) when missing.
+  // Opens the index in `dir`, creating it when missing; an index that must be built again (see
+  // above) starts its build here, carried out by Sync a batch at a time.
   static Result<std::unique_ptr<SearchIndex>> Open(const std::filesystem::path& dir, Store& store);
   ~SearchIndex();
 
@@ -64,17 +72,21 @@ class SearchIndex {
     std::lock_guard lock(mutex_);  // Sync sets writer_ when the other writer has gone
     return writer_ != nullptr;
   }
-  // Applies up to `limit` queued changes (0: all) and then clears from the queue what the index
-  // holds; returns how many it applied. A process that only reads first tries again to write
-  // (the writer may have finished); if it still cannot, it does nothing. A clear that fails
-  // (the database busy) is an error, and the next Sync clears again. `applied`, when set, is
-  // given the id of each post whose change Sync applied (a post may come more than once), e.g.
-  // to purge its pages from caches in front: every write path notes its posts in the queue.
+  // Applies up to `limit` changes from the log (0: all), then, while the index is being built,
+  // up to `limit` more posts of the build; returns how many it applied. A process that only
+  // reads first tries again to write (the writer may have finished); if it still cannot, it does
+  // nothing. `applied`, when set, is given the id of each post the log named (a post may come
+  // more than once), e.g. to purge its pages from caches in front (not the posts of a build).
   Result<int> Sync(int limit = 0, const std::function<void(std::int64_t post_id)>& applied = {});
-  // Applies the queued changes only when at most `most` wait, and leaves clearing them to Sync:
-  // a search brings in what was just written without writing to the database, so it never
-  // waits for another writer, and a long backlog is left to the server's indexer.
+  // Applies the log's changes only when at most `most` wait and no build is under way: a search
+  // brings in what was just written, and a long backlog is left to the server's indexer.
   Result<int> CatchUp(int most);
+  // Where the index has read the log to, as committed ("GENERATION CURSOR"; empty if none).
+  std::string LogPosition() const;
+  bool building() const {
+    std::lock_guard lock(mutex_);
+    return rebuild_after_.has_value();
+  }
 
   Result<Results> Search(const Query& query, const Filters& filters);
   // Published articles whose headlines and deks share the most distinctive words with `post`'s.
@@ -84,20 +96,30 @@ class SearchIndex {
   SearchIndex(std::filesystem::path dir, Store& store, std::unique_ptr<Xapian::Database> database,
               Xapian::WritableDatabase* writer);
 
-  // Applies up to `limit` changes queued after `after` (0: all), moving `after` to the last one
-  // applied and adding every queue entry applied to `entries` (when given); mutex_ held.
-  Result<int> Apply(std::int64_t& after, int limit,
-                    const std::function<void(std::int64_t post_id)>& applied = {},
-                    std::vector<std::int64_t>* entries = nullptr);
+  // mutex_ held, for all below. Reads the position and any build under way from the index's
+  // metadata; starts over when there is no position or it is another log's.
+  Result<void> LoadPosition();
+  // Starts a build from the posts, reading the log on from its head now: whatever the build
+  // misses was written after, and the log brings it.
+  Result<void> StartOver();
+  // Applies `batch` (read from position_) and commits it with the new position.
+  Result<int> ApplyLog(const ChangeLogBatch& batch,
+                       const std::function<void(std::int64_t post_id)>& observer);
+  // Builds the next `limit` posts; 0 when the build is done.
+  Result<int> BuildMore(int limit);
+  // The write handle, reopened if another process had it; null when it still has.
+  Result<bool> AcquireWriter();
 
   const std::filesystem::path dir_;
   Store& store_;
   mutable std::mutex mutex_;
   std::unique_ptr<Xapian::Database> database_;
   Xapian::WritableDatabase* writer_;  // database_ when this process writes, else null
-  // The newest queued change put in the index (committed to Xapian), where a search's CatchUp
-  // reads on from; Sync reads from the queue's head.
-  std::int64_t applied_through_ = 0;
+  // Where this process reads the log on from (with the rows above its cursor already applied);
+  // the cursor is committed to the index with the documents. Valid while writer_ is set.
+  std::string generation_;
+  ChangeLogPosition position_;
+  std::optional<std::int64_t> rebuild_after_;  // a build under way: the last post id done
 };
 
 }  // namespace broadsheet::search

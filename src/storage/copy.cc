@@ -9,10 +9,14 @@ namespace broadsheet::storage {
 
 namespace {
 
-// Tables not copied: those the schema's triggers fill as the rows they follow are inserted, and
-// each database's own record of its migrations.
+// Tables not copied: those the schema's triggers fill as the rows they follow are inserted
+// (comment_counts; change_log, which the copy's inserts fill anew), each database's own record
+// of its migrations, and the change log's state: the copy is another log, with a generation of
+// its own, so that a search index made from the source is rebuilt rather than followed on from
+// a position in the source's log.
 bool Skipped(std::string_view table) {
-  return table == "comment_counts" || table == "search_pending" || table == "broadsheet_schema";
+  return table == "comment_counts" || table == "change_log" || table == "change_log_state" ||
+         table == "broadsheet_schema";
 }
 
 struct Column {

@@ -505,6 +505,210 @@ CREATE TABLE editorial_notes (
 );
 CREATE INDEX editorial_notes_by_post ON editorial_notes(post_id, at);
 )sql",
+      // 19: the change log (docs/proposals/change-log.md). Triggers note, in the transaction of
+      // the write, every change readers could see: a post (its row, byline, tags, or a rename of
+      // its section, author or tag), the lists a post left (post_was), its public notes, an
+      // approved comment, a setting, a section, author or tag, a redirect. A row says what
+      // changed, not how: whoever follows the log (the search index, on every node) reads the
+      // current state again. Readers never see sessions, sign-ins, tokens, users, the audit log,
+      // outboxes, newsletters, subscribers, spam words, imports, media, revisions or editorial
+      // notes: they are not logged. Each follower keeps its own position, so the log replaces
+      // the search queue, which was cleared once applied and so could be followed by one index.
+      // `xid` is PostgreSQL's (transaction id); here ids commit in order. `generation` tells a
+      // follower's position in another database's log (a copy, a restore) from one in this.
+      R"sql(
+CREATE TABLE change_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  xid INTEGER NOT NULL DEFAULT 0,
+  at INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+  kind TEXT NOT NULL,
+  post_id INTEGER,
+  ref_id INTEGER,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX change_log_by_xid ON change_log(xid, id);
+CREATE TABLE change_log_state (
+  generation TEXT NOT NULL,
+  trimmed_id INTEGER NOT NULL DEFAULT 0,
+  trimmed_xid INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO change_log_state(generation) VALUES (lower(hex(randomblob(16))));
+
+DROP TRIGGER search_post_inserted;
+DROP TRIGGER search_post_updated;
+DROP TRIGGER search_post_deleted;
+DROP TRIGGER search_author_added;
+DROP TRIGGER search_author_removed;
+DROP TRIGGER search_tag_added;
+DROP TRIGGER search_tag_removed;
+DROP TRIGGER search_author_renamed;
+DROP TRIGGER search_section_renamed;
+DROP TRIGGER search_tag_renamed;
+DROP TABLE search_pending;
+
+CREATE TRIGGER log_post_inserted AFTER INSERT ON posts BEGIN
+  INSERT INTO change_log(kind, post_id) VALUES ('post', NEW.id);
+END;
+CREATE TRIGGER log_post_updated AFTER UPDATE ON posts
+WHEN OLD.slug IS NOT NEW.slug OR OLD.kind IS NOT NEW.kind OR OLD.status IS NOT NEW.status OR
+  OLD.title IS NOT NEW.title OR OLD.dek IS NOT NEW.dek OR
+  OLD.body_markdown IS NOT NEW.body_markdown OR OLD.body_html IS NOT NEW.body_html OR
+  OLD.published_at IS NOT NEW.published_at OR OLD.updated_at IS NOT NEW.updated_at OR
+  OLD.created_at IS NOT NEW.created_at OR OLD.section_id IS NOT NEW.section_id OR
+  OLD.image_url IS NOT NEW.image_url OR OLD.image_alt IS NOT NEW.image_alt OR
+  OLD.image_caption IS NOT NEW.image_caption OR OLD.image_credit IS NOT NEW.image_credit OR
+  OLD.opinion IS NOT NEW.opinion OR OLD.disclaimer IS NOT NEW.disclaimer OR
+  OLD.disclaimer_hidden IS NOT NEW.disclaimer_hidden OR
+  OLD.comments_open IS NOT NEW.comments_open OR
+  OLD.meta_description IS NOT NEW.meta_description OR
+  OLD.social_image IS NOT NEW.social_image OR OLD.canonical_url IS NOT NEW.canonical_url OR
+  OLD.noindex IS NOT NEW.noindex
+BEGIN
+  INSERT INTO change_log(kind, post_id) VALUES ('post', NEW.id);
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    SELECT 'post_was', OLD.id, OLD.section_id, 'section'
+    WHERE OLD.section_id IS NOT NULL AND OLD.section_id IS NOT NEW.section_id;
+END;
+CREATE TRIGGER log_post_deleted AFTER DELETE ON posts BEGIN
+  INSERT INTO change_log(kind, post_id) VALUES ('post', OLD.id);
+END;
+
+CREATE TRIGGER log_author_linked AFTER INSERT ON post_authors BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    VALUES ('post', NEW.post_id, NEW.author_id, 'author');
+END;
+CREATE TRIGGER log_author_moved AFTER UPDATE ON post_authors BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    VALUES ('post', NEW.post_id, NEW.author_id, 'author');
+END;
+CREATE TRIGGER log_author_unlinked AFTER DELETE ON post_authors BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    VALUES ('post_was', OLD.post_id, OLD.author_id, 'author');
+END;
+CREATE TRIGGER log_tag_linked AFTER INSERT ON post_tags BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    VALUES ('post', NEW.post_id, NEW.tag_id, 'tag');
+END;
+CREATE TRIGGER log_tag_unlinked AFTER DELETE ON post_tags BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    VALUES ('post_was', OLD.post_id, OLD.tag_id, 'tag');
+END;
+
+CREATE TRIGGER log_section_added AFTER INSERT ON sections BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', NEW.id, 'section');
+END;
+CREATE TRIGGER log_section_changed AFTER UPDATE ON sections
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR
+  OLD.description IS NOT NEW.description OR OLD.opinion IS NOT NEW.opinion OR
+  OLD.disclaimer IS NOT NEW.disclaimer OR OLD.position IS NOT NEW.position
+BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', NEW.id, 'section');
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    SELECT 'post', id, NEW.id, 'section' FROM posts
+    WHERE section_id = NEW.id AND (OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name);
+END;
+CREATE TRIGGER log_section_removed AFTER DELETE ON sections BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', OLD.id, 'section');
+END;
+CREATE TRIGGER log_author_added AFTER INSERT ON authors BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', NEW.id, 'author');
+END;
+CREATE TRIGGER log_author_changed AFTER UPDATE ON authors
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR
+  OLD.credentials IS NOT NEW.credentials OR OLD.email IS NOT NEW.email OR
+  OLD.avatar IS NOT NEW.avatar OR OLD.bio_markdown IS NOT NEW.bio_markdown OR
+  OLD.bio_html IS NOT NEW.bio_html
+BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', NEW.id, 'author');
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    SELECT 'post', post_id, NEW.id, 'author' FROM post_authors
+    WHERE author_id = NEW.id AND (OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name);
+END;
+CREATE TRIGGER log_author_removed AFTER DELETE ON authors BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', OLD.id, 'author');
+END;
+CREATE TRIGGER log_tag_added AFTER INSERT ON tags BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', NEW.id, 'tag');
+END;
+CREATE TRIGGER log_tag_changed AFTER UPDATE ON tags
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name
+BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', NEW.id, 'tag');
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    SELECT 'post', post_id, NEW.id, 'tag' FROM post_tags WHERE tag_id = NEW.id;
+END;
+CREATE TRIGGER log_tag_removed AFTER DELETE ON tags BEGIN
+  INSERT INTO change_log(kind, ref_id, detail) VALUES ('taxonomy', OLD.id, 'tag');
+END;
+
+CREATE TRIGGER log_note_added AFTER INSERT ON post_notes BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id) VALUES ('note', NEW.post_id, NEW.id);
+END;
+CREATE TRIGGER log_note_changed AFTER UPDATE ON post_notes BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id) VALUES ('note', NEW.post_id, NEW.id);
+END;
+CREATE TRIGGER log_note_removed AFTER DELETE ON post_notes BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id) VALUES ('note', OLD.post_id, OLD.id);
+END;
+
+CREATE TRIGGER log_comment_added AFTER INSERT ON comments WHEN NEW.status = 'approved' BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id) VALUES ('comment', NEW.post_id, NEW.id);
+END;
+CREATE TRIGGER log_comment_changed AFTER UPDATE ON comments
+WHEN (OLD.status = 'approved' OR NEW.status = 'approved') AND
+  (OLD.status IS NOT NEW.status OR OLD.body_markdown IS NOT NEW.body_markdown OR
+   OLD.body_html IS NOT NEW.body_html OR OLD.author_name IS NOT NEW.author_name OR
+   OLD.author_url IS NOT NEW.author_url OR OLD.post_id IS NOT NEW.post_id OR
+   OLD.parent_id IS NOT NEW.parent_id)
+BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id) VALUES ('comment', NEW.post_id, NEW.id);
+  INSERT INTO change_log(kind, post_id, ref_id)
+    SELECT 'comment', OLD.post_id, OLD.id WHERE OLD.post_id IS NOT NEW.post_id;
+END;
+CREATE TRIGGER log_comment_removed AFTER DELETE ON comments WHEN OLD.status = 'approved' BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id) VALUES ('comment', OLD.post_id, OLD.id);
+END;
+
+CREATE TRIGGER log_setting_added AFTER INSERT ON settings BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('settings', NEW.key);
+END;
+CREATE TRIGGER log_setting_changed AFTER UPDATE ON settings
+WHEN OLD.key IS NOT NEW.key OR OLD.value IS NOT NEW.value
+BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('settings', NEW.key);
+END;
+CREATE TRIGGER log_setting_removed AFTER DELETE ON settings BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('settings', OLD.key);
+END;
+CREATE TRIGGER log_desk_setting_added AFTER INSERT ON secrets
+WHEN substr(NEW.name, 1, 5) = 'desk:'
+BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('settings', NEW.name);
+END;
+CREATE TRIGGER log_desk_setting_changed AFTER UPDATE ON secrets
+WHEN substr(NEW.name, 1, 5) = 'desk:' AND (OLD.name IS NOT NEW.name OR OLD.value IS NOT NEW.value)
+BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('settings', NEW.name);
+END;
+CREATE TRIGGER log_desk_setting_removed AFTER DELETE ON secrets
+WHEN substr(OLD.name, 1, 5) = 'desk:'
+BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('settings', OLD.name);
+END;
+
+CREATE TRIGGER log_redirect_added AFTER INSERT ON redirects BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('redirect', NEW.from_path);
+END;
+CREATE TRIGGER log_redirect_changed AFTER UPDATE ON redirects
+WHEN OLD.from_path IS NOT NEW.from_path OR OLD.to_path IS NOT NEW.to_path OR
+  OLD.status IS NOT NEW.status
+BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('redirect', NEW.from_path);
+END;
+CREATE TRIGGER log_redirect_removed AFTER DELETE ON redirects BEGIN
+  INSERT INTO change_log(kind, detail) VALUES ('redirect', OLD.from_path);
+END;
+)sql",
   };
   return migrations;
 }

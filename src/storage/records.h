@@ -207,7 +207,7 @@ struct PostQuery {
   bool bodies = true;
 };
 
-// A published post as the full-text index holds it (see Store::PendingSearchChanges).
+// A published post as the full-text index holds it (see Store::SearchDocuments).
 struct IndexedPost {
   std::int64_t id = 0;
   PostKind kind = PostKind::kArticle;
@@ -222,13 +222,54 @@ struct IndexedPost {
   std::string tags;
 };
 
-// A change the full-text index has yet to apply: the post as it now is, or none when it is no
-// longer published (or no longer exists).
+// What the full-text index must hold for a post: the post as it now is, or none when it is not
+// published (or no longer exists).
 struct SearchChange {
-  std::int64_t sequence = 0;  // its place in the queue (the latest of the post's entries read)
   std::int64_t post_id = 0;
   std::optional<IndexedPost> post;
-  std::vector<std::int64_t> sequences;  // every entry of the post's that was read
+};
+
+// One row of the change log (docs/proposals/change-log.md): "this changed", never how; whoever
+// applies it reads the current state again, so applying a row twice or out of order ends the
+// same. Written by the database's triggers in the writing transaction (Store::ReadChangeLog).
+struct ChangeLogEntry {
+  std::int64_t id = 0;
+  std::int64_t xid = 0;  // PostgreSQL: the writing transaction's id; SQLite: 0
+  Timestamp at = 0;
+  // post | post_was | note | comment | settings | taxonomy | redirect | reindex
+  std::string kind;
+  std::optional<std::int64_t> post_id;  // the post whose pages or index entry changed
+  std::optional<std::int64_t> ref_id;   // a section, author, tag, comment or note id
+  std::string detail;  // section|author|tag for links and taxonomy; a setting's key; a path
+};
+
+// Where a follower of the change log has read to. SQLite: `cursor` is the last id read (ids
+// commit in order). PostgreSQL: every row of a transaction below `cursor` (a transaction id) has
+// been read, and `seen` holds the ids of rows at or above it already read, which a later read
+// leaves out. A position may be kept (the cursor alone): rows read again are applied again, to
+// the same effect.
+struct ChangeLogPosition {
+  std::int64_t cursor = 0;
+  std::vector<std::int64_t> seen;
+  bool operator==(const ChangeLogPosition&) const = default;
+};
+
+// A read of the change log: the rows after `from` (in commit order on SQLite, by transaction on
+// PostgreSQL), the position to read on from, and the log's generation (changes when the database
+// is another: a copy, a new database). `in_range` is false when `from` is not a position in this
+// log (below what was trimmed, or past its head: an older copy put back): the follower starts
+// over from ChangeLogHead, and `entries` is empty.
+struct ChangeLogBatch {
+  std::string generation;
+  bool in_range = true;
+  std::vector<ChangeLogEntry> entries;
+  ChangeLogPosition next;
+};
+
+// The log's head: a follower starting now (a new index) reads on from `position`.
+struct ChangeLogHead {
+  std::string generation;
+  ChangeLogPosition position;
 };
 
 // An uploaded image in the media library. `variants` is a JSON array of

@@ -235,17 +235,23 @@ Result<int> CountWithStatus(Connection& c, CommentStatus status);  // of every p
 Result<bool> HasApprovedFrom(Connection& c, const std::string& email);
 }  // namespace comments
 
-// The search index's queue of changed posts (filled by triggers; search/ applies it).
-namespace search_queue {
-// The newest change of each post among the `limit` oldest queued after sequence `after`, in
-// queue order, with what the index needs of the post when it is published (none: take it out of
-// the index).
-Result<std::vector<SearchChange>> Pending(Connection& c, std::int64_t after, int limit);
-// Removes exactly the entries given (those read and applied): on PostgreSQL an entry with a
-// lower id may commit after a read, and must stay to be applied.
-Result<void> Clear(Connection& c, const std::vector<std::int64_t>& sequences);
-Result<void> QueueAllPublished(Connection& c);  // to rebuild the index
-}  // namespace search_queue
+// The change log (store.h, ReadChangeLog; written by the schema's triggers).
+namespace change_log {
+// Up to `limit` rows after `from`, in one snapshot (the caller's read transaction: on PostgreSQL
+// REPEATABLE READ, so that the horizon and the rows agree).
+Result<ChangeLogBatch> Read(Connection& c, const ChangeLogPosition& from, int limit);
+Result<ChangeLogHead> Head(Connection& c);
+// A row no table's trigger writes (`reindex`).
+Result<void> Append(Connection& c, std::string_view kind, std::string_view detail);
+}  // namespace change_log
+
+// The search_source view: posts as the full-text index holds them.
+namespace search_source {
+// Each post given, in that order, as it is now when published, else none.
+Result<std::vector<SearchChange>> Documents(Connection& c, const std::vector<std::int64_t>& ids);
+// Published posts by id after `after_id`.
+Result<std::vector<IndexedPost>> List(Connection& c, std::int64_t after_id, int limit);
+}  // namespace search_source
 
 // The media library.
 namespace media {

@@ -703,21 +703,34 @@ Result<std::optional<std::pair<Timestamp, Timestamp>>> SqlStore::PublishedSpan(P
       [&](storage::Connection& c) { return storage::posts::PublishedSpan(c, kind, now); });
 }
 
-Result<std::vector<SearchChange>> SqlStore::PendingSearchChanges(std::int64_t after, int limit) {
+Result<ChangeLogBatch> SqlStore::ReadChangeLog(const ChangeLogPosition& from, int limit) {
+  // One read transaction: on PostgreSQL one REPEATABLE READ snapshot, whose horizon and rows
+  // agree.
   return database_->Read(
-      [&](storage::Connection& c) { return storage::search_queue::Pending(c, after, limit); });
+      [&](storage::Connection& c) { return storage::change_log::Read(c, from, limit); });
 }
 
-Result<void> SqlStore::ClearSearchChanges(const std::vector<std::int64_t>& sequences) {
-  if (sequences.empty()) return {};
-  // Bookkeeping of the index, not a change readers see.
-  return Writing([&](storage::Connection& c) { return storage::search_queue::Clear(c, sequences); },
-                 false);
+Result<ChangeLogHead> SqlStore::ReadChangeLogHead() {
+  return database_->Read([](storage::Connection& c) { return storage::change_log::Head(c); });
 }
 
-Result<void> SqlStore::QueueAllForSearch() {
-  return Writing([](storage::Connection& c) { return storage::search_queue::QueueAllPublished(c); },
-                 false);
+Result<void> SqlStore::LogReindex() {
+  // The index's bookkeeping, not a change readers see: no cache is emptied.
+  return Writing(
+      [](storage::Connection& c) { return storage::change_log::Append(c, "reindex", "search"); },
+      false);
+}
+
+Result<std::vector<SearchChange>> SqlStore::SearchDocuments(
+    const std::vector<std::int64_t>& post_ids) {
+  if (post_ids.empty()) return std::vector<SearchChange>();
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::search_source::Documents(c, post_ids); });
+}
+
+Result<std::vector<IndexedPost>> SqlStore::ListSearchDocuments(std::int64_t after_id, int limit) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::search_source::List(c, after_id, limit); });
 }
 
 Result<std::vector<PostDetail>> SqlStore::FindPostsByIds(const std::vector<std::int64_t>& ids,

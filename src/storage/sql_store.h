@@ -87,9 +87,12 @@ class SqlStore final : public Store {
   Result<int> CountPostUrls(Timestamp now, Timestamp since) override;
   Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
                                                                        Timestamp now) override;
-  Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) override;
-  Result<void> ClearSearchChanges(const std::vector<std::int64_t>& sequences) override;
-  Result<void> QueueAllForSearch() override;
+  Result<ChangeLogBatch> ReadChangeLog(const ChangeLogPosition& from, int limit) override;
+  Result<ChangeLogHead> ReadChangeLogHead() override;
+  Result<void> LogReindex() override;
+  Result<std::vector<SearchChange>> SearchDocuments(
+      const std::vector<std::int64_t>& post_ids) override;
+  Result<std::vector<IndexedPost>> ListSearchDocuments(std::int64_t after_id, int limit) override;
   Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids,
                                                  bool bodies) override;
   Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,

@@ -94,16 +94,26 @@ class Store {
   // The first and last publication times of posts of `kind` readers see at `now`, if any.
   virtual Result<std::optional<std::pair<Timestamp, Timestamp>>> PublishedSpan(PostKind kind,
                                                                                Timestamp now) = 0;
-  // The full-text index's queue. Every write to posts, their authors and tags, and to the names
-  // of authors, sections and tags notes the posts it touched, in the same transaction; the
-  // index (search/) reads the oldest `limit` changes after the last it applied (a post noted
-  // several times among them comes once), applies them, then clears exactly the entries it read
-  // (SearchChange::sequences: on PostgreSQL an entry with a lower sequence may commit after the
-  // read, and stays for the next round). QueueAllForSearch notes every published post (a new
-  // index).
-  virtual Result<std::vector<SearchChange>> PendingSearchChanges(std::int64_t after, int limit) = 0;
-  virtual Result<void> ClearSearchChanges(const std::vector<std::int64_t>& sequences) = 0;
-  virtual Result<void> QueueAllForSearch() = 0;
+  // The change log: every write readers could see (a post, its byline and tags, a rename, a
+  // note, an approved comment, a setting, a section, author or tag, a redirect) leaves a row, in
+  // the same transaction, written by the database's triggers whatever the door (records.h,
+  // ChangeLogEntry). Followers (each node's search index) keep their own position and never
+  // remove rows. ReadChangeLog reads up to `limit` rows after `from` in one snapshot: on
+  // PostgreSQL, where a transaction may commit after a later one, the next position stays below
+  // every transaction still running, and the rows above it already read are kept in its `seen`,
+  // so no row is skipped and none is given twice to the same follower.
+  virtual Result<ChangeLogBatch> ReadChangeLog(const ChangeLogPosition& from, int limit) = 0;
+  virtual Result<ChangeLogHead> ReadChangeLogHead() = 0;
+  // A `reindex` row, asking every node's index to rebuild from the posts (`search rebuild`).
+  virtual Result<void> LogReindex() = 0;
+  // The search index's view of the posts given (in that order): each as it now is when
+  // published, else none (to be taken out of the index).
+  virtual Result<std::vector<SearchChange>> SearchDocuments(
+      const std::vector<std::int64_t>& post_ids) = 0;
+  // Published posts as the index holds them, by id after `after_id`, up to `limit`: to build an
+  // index a batch at a time.
+  virtual Result<std::vector<IndexedPost>> ListSearchDocuments(std::int64_t after_id,
+                                                               int limit) = 0;
   // Posts by id, in the order given, with their details; missing ids are left out. Without
   // `bodies`, body_markdown and body_html are left empty (for cards; never to be saved back).
   virtual Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids,

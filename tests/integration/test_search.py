@@ -5,6 +5,7 @@ related analysis; per-post search and social overrides; structured data on every
 import html
 import json
 import re
+import time
 import unittest
 import urllib.parse
 
@@ -95,6 +96,21 @@ class Search(unittest.TestCase):
         self.assertIn("Café <mark>Diplomacy</mark> in Zürich", page)
         self.assertIn("1 result for", page)
         self.assertIn('value="cafe diplomacy"', page)
+
+    def test_search_rebuild_while_serving_keeps_answering_and_ends_as_before(self):
+        queries = ["pipeline", "cafe zurich", "korea", "deterrence"]
+        before = {q: search(self.server, q) for q in queries}
+        done = harness.run("search", "rebuild", "--site", self.server.site)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        # The server's indexer reads the log's `reindex` row within a second and rebuilds in the
+        # background; searches answer throughout, and once it is done, as before.
+        for _ in range(20):
+            self.assertEqual(search(self.server, "pipeline")["total"], 12)
+            time.sleep(0.1)
+        time.sleep(1.5)
+        self.assertEqual({q: search(self.server, q) for q in queries}, before)
+        missing = harness.run("search", "rebuild", "--site", self.server.site + "-missing")
+        self.assertNotEqual(missing.returncode, 0)
 
     def test_filters_order_and_pages(self):
         self.assertEqual(self.titles("korea", section="economy"), ["Café Diplomacy in Zürich"])

@@ -489,51 +489,40 @@ TEST_P(RepositoriesTest, AnIssueGoesToItsSegmentsAndFinishes) {
   EXPECT_EQ(cancel.error().code, ErrorCode::kNotFound);
 }
 
-TEST_P(RepositoriesTest, TheSearchQueueGivesEachChangedPostOnce) {
+TEST_P(RepositoriesTest, TheSearchSourceGivesPostsAsTheIndexHoldsThem) {
   Write([](Connection& c) -> Result<std::int64_t> {
     for (const char* sql :
          {"INSERT INTO authors(id, slug, name) VALUES (1, 'b', 'Bea'), (2, 'a', 'Al')",
           "INSERT INTO posts(id, slug, kind, status, title, body_html, created_at, "
           "published_at) VALUES (5, 'p', 'article', 'published', 'Grid', '<p>Power &amp; "
-          "<b>lines</b></p>', 1, 1)",
+          "<b>lines</b></p>', 1, 1), (6, 'q', 'article', 'draft', 'Q', '', 1, NULL), "
+          "(7, 'r', 'page', 'published', 'About', '', 1, 1)",
           "INSERT INTO post_authors(post_id, author_id, position) VALUES (5, 2, 1), (5, 1, 0)",
           "UPDATE posts SET title = 'Grid Security' WHERE id = 5"}) {
       if (auto done = c.Exec(sql); !done) return done;
     }
     return 0;
   });
-  auto pending = Read([](Connection& c) { return search_queue::Pending(c, 0, 100); });
-  ASSERT_EQ(pending->size(), 1u);
-  const SearchChange& change = (*pending)[0];
+  auto documents = Read([](Connection& c) {
+    return search_source::Documents(c, std::vector<std::int64_t>{6, 5, 99});
+  });
+  ASSERT_EQ(documents->size(), 3u);
+  EXPECT_EQ((*documents)[0].post_id, 6);
+  EXPECT_FALSE((*documents)[0].post);  // a draft: out of the index
+  EXPECT_FALSE((*documents)[2].post);  // gone
+  const SearchChange& change = (*documents)[1];
   ASSERT_TRUE(change.post);
   EXPECT_EQ(change.post->title, "Grid Security");
   EXPECT_EQ(change.post->body, "Power & lines");
   EXPECT_EQ(change.post->authors, "Bea, Al");  // byline order
   EXPECT_EQ(change.post->author_ids, (std::vector<std::int64_t>{1, 2}));
-  // The post comes once, standing for every entry its writes queued.
-  EXPECT_GE(change.sequences.size(), 3u);
-  EXPECT_EQ(change.sequences.back(), change.sequence);
-  Write([&](Connection& c) { return search_queue::Clear(c, change.sequences); });
-  EXPECT_TRUE(Read([](Connection& c) { return search_queue::Pending(c, 0, 100); })->empty());
-  Write([](Connection& c) { return c.Exec("UPDATE posts SET status = 'draft' WHERE id = 5"); });
-  auto unpublished = Read([](Connection& c) { return search_queue::Pending(c, 0, 100); });
-  ASSERT_EQ(unpublished->size(), 1u);
-  EXPECT_FALSE((*unpublished)[0].post);
-  EXPECT_EQ((*unpublished)[0].post_id, 5);
-  // Read from a position: what was applied but not yet cleared does not come again.
-  const std::int64_t applied = (*unpublished)[0].sequence;
-  EXPECT_TRUE(Read([&](Connection& c) { return search_queue::Pending(c, applied, 100); })->empty());
-  Write([](Connection& c) { return c.Exec("UPDATE posts SET status = 'published' WHERE id = 5"); });
-  auto later = Read([&](Connection& c) { return search_queue::Pending(c, applied, 100); });
-  ASSERT_EQ(later->size(), 1u);
-  EXPECT_GT((*later)[0].sequence, applied);
-  EXPECT_TRUE((*later)[0].post);
-  // Clearing what was read leaves an entry below it that was not (on PostgreSQL, one that
-  // committed after the read): it comes again.
-  Write([&](Connection& c) { return search_queue::Clear(c, (*later)[0].sequences); });
-  auto left = Read([](Connection& c) { return search_queue::Pending(c, 0, 100); });
-  ASSERT_EQ(left->size(), 1u);
-  EXPECT_EQ((*left)[0].sequence, applied);
+  auto listed = Read([](Connection& c) { return search_source::List(c, 0, 1); });
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, 5);
+  listed = Read([](Connection& c) { return search_source::List(c, 5, 10); });
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, 7);
+  EXPECT_EQ((*listed)[0].kind, PostKind::kPage);
 }
 
 TEST_P(RepositoriesTest, PostsAreSavedListedAndReadWithTheirDetailsAlike) {

@@ -193,7 +193,7 @@ TEST_F(PostgresSchemaTest, EmailAddressesAreOneWhateverTheirCase) {
   EXPECT_EQ(Count("SELECT count(*) FROM users WHERE email = 'ED@EXAMPLE.ORG'"), 1);
 }
 
-TEST_F(PostgresSchemaTest, TriggersKeepTheSearchQueueAndCommentCounts) {
+TEST_F(PostgresSchemaTest, TriggersKeepTheChangeLogAndCommentCounts) {
   Write([](Connection& c) -> Result<std::int64_t> {
     if (auto r = c.Exec("INSERT INTO posts(id, slug, kind, status, title, created_at) VALUES "
                         "(1, 'a', 'article', 'published', 'A', 1)");
@@ -208,8 +208,11 @@ TEST_F(PostgresSchemaTest, TriggersKeepTheSearchQueueAndCommentCounts) {
         "body_html, created_at) VALUES (1, 'approved', 'R', 'r@example.org', 'x', 'x', 1), "
         "(1, 'pending', 'S', 's@example.org', 'y', 'y', 1)");
   });
-  // Post inserted, tag linked, tag renamed.
-  EXPECT_EQ(Count("SELECT count(*) FROM search_pending WHERE post_id = 1"), 3);
+  // Post inserted, tag linked, tag renamed: each in the change log.
+  EXPECT_EQ(Count("SELECT count(*) FROM change_log WHERE kind = 'post' AND post_id = 1"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM change_log WHERE kind = 'comment' AND post_id = 1"), 1);
+  // Written by the writing transaction, under its id.
+  EXPECT_EQ(Count("SELECT count(DISTINCT xid) FROM change_log WHERE xid > 0"), 1);
   EXPECT_EQ(Count("SELECT approved FROM comment_counts WHERE post_id = 1"), 1);
   Write([](Connection& c) {
     return c.Exec("UPDATE comments SET status = 'approved' WHERE status = 'pending'");

@@ -365,43 +365,30 @@ TEST(SqlStore, BackupIsAWorkingCopyAndNeverOverwrites) {
 namespace broadsheet {
 namespace {
 
-TEST(SqliteSearchQueue, WritesQueueThePostsTheyTouch) {
-  auto store = SqlStore::Open({":memory:", true});
-  ASSERT_TRUE(store);
-  auto section = (*store)->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
+TEST_P(StoreTest, TheSearchIndexReadsPostsAsTheyNowAre) {
+  auto section = store->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
   ASSERT_TRUE(section);
-  Post post;
-  post.slug = "deterrence";
+  Post post = MakePost("deterrence", 1000);
   post.title = "Why Deterrence Works";
-  post.status = PostStatus::kPublished;
-  post.published_at = 1000;
   post.body_html = "<p>The caf&eacute; &amp; <em>the</em> alliance.</p>";
   post.section_id = *section;
-  auto id = (*store)->UpsertPost(post);
+  auto id = store->UpsertPost(post);
   ASSERT_TRUE(id);
-  auto pending = (*store)->PendingSearchChanges(0, 100);
-  ASSERT_TRUE(pending);
-  ASSERT_FALSE(pending->empty());
-  const SearchChange& change = pending->back();
-  EXPECT_EQ(change.post_id, *id);
-  ASSERT_TRUE(change.post);
-  EXPECT_EQ(change.post->body, "The caf\u00e9 & the alliance.");
-  EXPECT_EQ(change.post->section, "Security");
-  ASSERT_TRUE((*store)->ClearSearchChanges(change.sequences));
-  EXPECT_TRUE((*store)->PendingSearchChanges(0, 100)->empty());
-
-  // A section deleted (its posts lose it through the foreign key) queues them; so does a draft.
-  ASSERT_TRUE((*store)->DeleteSection("security"));
-  pending = (*store)->PendingSearchChanges(0, 100);
-  ASSERT_EQ(pending->size(), 1u);
-  EXPECT_EQ(pending->front().post->section, "");
-  ASSERT_TRUE((*store)->ClearSearchChanges(pending->back().sequences));
+  auto documents = store->SearchDocuments({*id});
+  ASSERT_TRUE(documents);
+  ASSERT_EQ(documents->size(), 1u);
+  ASSERT_TRUE((*documents)[0].post);
+  EXPECT_EQ((*documents)[0].post->body, "The caf\u00e9 & the alliance.");
+  EXPECT_EQ((*documents)[0].post->section, "Security");
+  // A section deleted: its posts lose it through the foreign key.
+  ASSERT_TRUE(store->DeleteSection("security"));
+  EXPECT_EQ((*store->SearchDocuments({*id}))[0].post->section, "");
+  post.id = *id;
   post.status = PostStatus::kDraft;
   post.section_id.reset();
-  ASSERT_TRUE((*store)->UpsertPost(post));
-  pending = (*store)->PendingSearchChanges(0, 100);
-  ASSERT_FALSE(pending->empty());
-  EXPECT_FALSE(pending->back().post.has_value());  // no longer published: out of the index
+  ASSERT_TRUE(store->UpsertPost(post));
+  EXPECT_FALSE((*store->SearchDocuments({*id}))[0].post);  // no longer published
+  EXPECT_TRUE(store->ListSearchDocuments(0, 10)->empty());
 }
 
 TEST_P(StoreTest, NestedWritesBumpTheContentVersionOnceTheOutermostCommits) {

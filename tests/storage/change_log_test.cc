@@ -1,0 +1,426 @@
+// The change log (docs/proposals/change-log.md): every write readers could see leaves its row,
+// from whichever door, on both databases; what readers never see leaves none; each follower reads
+// from its own position, and on PostgreSQL a transaction that commits after a later one is
+// neither skipped nor given twice.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "storage/sql_store.h"
+#include "storage/test_databases.h"
+#include "test_stores.h"
+
+namespace broadsheet {
+namespace {
+
+constexpr Timestamp kNow = 1'800'000'000;
+
+// "kind post_id ref_id detail" for each row, to compare as text.
+std::string Describe(const ChangeLogEntry& entry) {
+  std::string text = entry.kind;
+  text += " " + (entry.post_id ? std::to_string(*entry.post_id) : std::string("-"));
+  text += " " + (entry.ref_id ? std::to_string(*entry.ref_id) : std::string("-"));
+  if (!entry.detail.empty()) text += " " + entry.detail;
+  return text;
+}
+
+class ChangeLog : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override {
+    BROADSHEET_OPEN_TEST_STORE(store_);
+    auto head = store_->ReadChangeLogHead();
+    ASSERT_TRUE(head) << broadsheet::Describe(head.error());
+    position_ = head->position;
+    // On PostgreSQL the head stays below any transaction running in the cluster (other tests'):
+    // what this store wrote on opening may still come once.
+    Logged();
+  }
+
+  // The rows written since the last call, described, in the order read.
+  std::multiset<std::string> Logged() {
+    std::multiset<std::string> rows;
+    for (;;) {
+      auto batch = store_->ReadChangeLog(position_, 100);
+      EXPECT_TRUE(batch) << broadsheet::Describe(batch.error());
+      if (!batch) return rows;
+      EXPECT_TRUE(batch->in_range);
+      position_ = batch->next;
+      for (const ChangeLogEntry& entry : batch->entries) rows.insert(Describe(entry));
+      if (batch->entries.empty()) return rows;
+    }
+  }
+  bool LoggedAny() { return !Logged().empty(); }
+  bool Has(const std::multiset<std::string>& rows, const std::string& row) {
+    return rows.contains(row);
+  }
+
+  Post MakePost(std::string slug, PostStatus status = PostStatus::kPublished) {
+    Post post;
+    post.slug = std::move(slug);
+    post.title = "Title of " + post.slug;
+    post.status = status;
+    if (status == PostStatus::kPublished) post.published_at = 100;
+    post.body_markdown = "Body";
+    post.body_html = "<p>Body</p>";
+    post.created_at = 50;
+    return post;
+  }
+
+  std::unique_ptr<SqlStore> store_;
+  ChangeLogPosition position_;
+};
+
+TEST_P(ChangeLog, SavingPublishingAndDeletingPostsLeaveTheirRows) {
+  auto id = store_->CreatePost(MakePost("draft", PostStatus::kDraft), std::nullopt, "{}");
+  ASSERT_TRUE(id);
+  const std::string post = "post " + std::to_string(*id) + " -";
+  EXPECT_TRUE(Has(Logged(), post));
+
+  auto found = store_->FindPostById(*id);
+  ASSERT_TRUE(found && *found);
+  Post edited = (*found)->post;
+  edited.title = "A better headline";
+  ASSERT_TRUE(store_->SavePostEdit(edited, edited.edit_count, std::nullopt, "{}"));
+  EXPECT_TRUE(Has(Logged(), post));
+
+  // The scheduler's bulk statement.
+  Post scheduled = MakePost("later", PostStatus::kScheduled);
+  scheduled.published_at = kNow - 10;
+  auto later = store_->UpsertPost(scheduled);
+  ASSERT_TRUE(later);
+  Logged();
+  ASSERT_EQ(*store_->PublishDuePosts(kNow), 1);
+  EXPECT_EQ(Logged(), std::multiset<std::string>{"post " + std::to_string(*later) + " -"});
+
+  // Emptying the trash: the post, and through the cascade its tag's link.
+  auto tag = store_->UpsertTag(Tag{0, "grid", "Grid"});
+  ASSERT_TRUE(tag);
+  Post trashed = MakePost("trashed", PostStatus::kTrash);
+  trashed.tag_ids = {*tag};
+  auto trashed_id = store_->UpsertPost(trashed);
+  ASSERT_TRUE(trashed_id);
+  Logged();
+  ASSERT_EQ(*store_->EmptyTrash(), 1);
+  const auto emptied = Logged();
+  EXPECT_TRUE(Has(emptied, "post " + std::to_string(*trashed_id) + " -"));
+  EXPECT_TRUE(Has(emptied,
+                  "post_was " + std::to_string(*trashed_id) + " " + std::to_string(*tag) + " tag"));
+}
+
+TEST_P(ChangeLog, BylinesTagsAndRenamesReachTheirPosts) {
+  auto security = store_->UpsertSection(Section{0, "security", "Security", "", false, {}, 0});
+  auto energy = store_->UpsertSection(Section{0, "energy", "Energy", "", false, {}, 1});
+  auto author = store_->UpsertAuthor(Author{0, "jane", "Jane Doe", "", "", "", "", ""});
+  auto tag = store_->UpsertTag(Tag{0, "korea", "Korea"});
+  ASSERT_TRUE(security && energy && author && tag);
+  const auto made = Logged();
+  EXPECT_TRUE(Has(made, "taxonomy - " + std::to_string(*security) + " section"));
+  EXPECT_TRUE(Has(made, "taxonomy - " + std::to_string(*author) + " author"));
+  EXPECT_TRUE(Has(made, "taxonomy - " + std::to_string(*tag) + " tag"));
+
+  Post post = MakePost("deterrence");
+  post.section_id = *security;
+  post.author_ids = {*author};
+  post.tag_ids = {*tag};
+  auto id = store_->UpsertPost(post);
+  ASSERT_TRUE(id);
+  const std::string p = std::to_string(*id);
+  const auto saved = Logged();
+  EXPECT_TRUE(Has(saved, "post " + p + " -"));
+  EXPECT_TRUE(Has(saved, "post " + p + " " + std::to_string(*author) + " author"));
+  EXPECT_TRUE(Has(saved, "post " + p + " " + std::to_string(*tag) + " tag"));
+
+  // Moved to another section: the one it left is named.
+  post.id = *id;
+  post.section_id = *energy;
+  ASSERT_TRUE(store_->UpsertPost(post));
+  EXPECT_TRUE(Has(Logged(), "post_was " + p + " " + std::to_string(*security) + " section"));
+
+  // Renames reach every post that shows the name.
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "korea", "Korean Peninsula"}));
+  auto renamed = Logged();
+  EXPECT_TRUE(Has(renamed, "taxonomy - " + std::to_string(*tag) + " tag"));
+  EXPECT_TRUE(Has(renamed, "post " + p + " " + std::to_string(*tag) + " tag"));
+  ASSERT_TRUE(store_->UpsertAuthor(Author{0, "jane", "Jane Q. Doe", "", "", "", "", ""}));
+  EXPECT_TRUE(Has(Logged(), "post " + p + " " + std::to_string(*author) + " author"));
+  ASSERT_TRUE(store_->UpsertSection(Section{0, "energy", "Energy & Climate", "", false, {}, 1}));
+  EXPECT_TRUE(Has(Logged(), "post " + p + " " + std::to_string(*energy) + " section"));
+
+  // Deletions cascade: a tag's links go, a section's posts lose it.
+  ASSERT_TRUE(store_->DeleteTag("korea"));
+  auto untagged = Logged();
+  EXPECT_TRUE(Has(untagged, "post_was " + p + " " + std::to_string(*tag) + " tag"));
+  EXPECT_TRUE(Has(untagged, "taxonomy - " + std::to_string(*tag) + " tag"));
+  ASSERT_TRUE(store_->DeleteSection("energy"));
+  auto unsectioned = Logged();
+  EXPECT_TRUE(Has(unsectioned, "post " + p + " -"));
+  EXPECT_TRUE(Has(unsectioned, "post_was " + p + " " + std::to_string(*energy) + " section"));
+  EXPECT_TRUE(Has(unsectioned, "taxonomy - " + std::to_string(*energy) + " section"));
+}
+
+TEST_P(ChangeLog, NotesLeaveTheirRows) {
+  auto id = store_->UpsertPost(MakePost("noted"));
+  ASSERT_TRUE(id);
+  Logged();
+  PostNote note;
+  note.post_id = *id;
+  note.kind = "correction";
+  note.text = "An earlier version misspelled a name.";
+  note.at = 200;
+  auto note_id = store_->AddPostNote(note, std::nullopt);
+  ASSERT_TRUE(note_id);
+  const std::string row = "note " + std::to_string(*id) + " " + std::to_string(*note_id);
+  EXPECT_TRUE(Has(Logged(), row));
+  note.id = *note_id;
+  note.text = "An earlier version misspelled two names.";
+  ASSERT_TRUE(store_->UpdatePostNote(note));
+  EXPECT_TRUE(Has(Logged(), row));
+  ASSERT_TRUE(store_->DeletePostNote(*id, *note_id));
+  EXPECT_TRUE(Has(Logged(), row));
+}
+
+TEST_P(ChangeLog, ApprovedCommentsAreLoggedAndTheirBookkeepingIsNot) {
+  auto id = store_->UpsertPost(MakePost("discussed"));
+  ASSERT_TRUE(id);
+  Logged();
+  Comment comment;
+  comment.post_id = *id;
+  comment.author_name = "Reader";
+  comment.author_email = "reader@example.org";
+  comment.body_markdown = "First.";
+  comment.body_html = "<p>First.</p>";
+  comment.client_hash = "abc";
+  comment.created_at = 100;
+  auto held = store_->CreateComment(comment);
+  ASSERT_TRUE(held);
+  EXPECT_FALSE(LoggedAny());  // held for moderation: readers do not see it
+  const std::string row = "comment " + std::to_string(*id) + " " + std::to_string(*held);
+  ASSERT_TRUE(store_->SetCommentStatus(*held, CommentStatus::kApproved));
+  EXPECT_EQ(Logged(), std::multiset<std::string>{row});
+
+  auto stored = store_->FindComment(*held);
+  ASSERT_TRUE(stored && *stored);
+  Comment edited = **stored;
+  edited.body_markdown = "First, edited.";
+  edited.body_html = "<p>First, edited.</p>";
+  ASSERT_TRUE(store_->UpdateComment(edited));
+  EXPECT_EQ(Logged(), std::multiset<std::string>{row});
+
+  // What the spam filter learned and forgetting the client: nothing readers see.
+  ASSERT_TRUE(store_->LearnComment(*held, false, {"first"}));
+  ASSERT_TRUE(store_->ForgetCommentClients(kNow));
+  EXPECT_FALSE(LoggedAny());
+
+  comment.status = CommentStatus::kApproved;
+  auto approved = store_->CreateComment(comment);
+  ASSERT_TRUE(approved);
+  EXPECT_TRUE(Has(Logged(), "comment " + std::to_string(*id) + " " + std::to_string(*approved)));
+
+  ASSERT_GE(*store_->EraseCommentsByEmail("reader@example.org"), 2);
+  auto erased = Logged();
+  EXPECT_TRUE(Has(erased, row));
+  EXPECT_TRUE(Has(erased, "comment " + std::to_string(*id) + " " + std::to_string(*approved)));
+}
+
+TEST_P(ChangeLog, SettingsDeskSettingsAndRedirectsLeaveTheirRows) {
+  Publication publication;
+  publication.title = "The Meridian Review";
+  ASSERT_TRUE(store_->SavePublication(publication));
+  EXPECT_TRUE(Has(Logged(), "settings - - title"));
+  ASSERT_TRUE(store_->SavePublication(publication));
+  EXPECT_FALSE(LoggedAny());  // the same values again
+  ASSERT_TRUE(store_->SetDeskSetting("robots_txt", "User-agent: *"));
+  EXPECT_EQ(Logged(), std::multiset<std::string>{"settings - - desk:robots_txt"});
+
+  ASSERT_TRUE(store_->PutRedirect(Redirect{"/old/", "/new/", 301, 100}));
+  EXPECT_TRUE(Has(Logged(), "redirect - - /old/"));
+  ASSERT_TRUE(store_->DeleteRedirect("/old/"));
+  EXPECT_TRUE(Has(Logged(), "redirect - - /old/"));
+}
+
+TEST_P(ChangeLog, WritesReadersNeverSeeAreNotLogged) {
+  auto post = store_->UpsertPost(MakePost("quiet"));
+  ASSERT_TRUE(post);
+  Logged();
+  User user;
+  user.email = "ed@example.org";
+  user.name = "Ed";
+  user.role = "editor";
+  user.created_at = 100;
+  auto user_id = store_->CreateUser(user);
+  ASSERT_TRUE(user_id);
+  ASSERT_TRUE(store_->CreateSession(Session{"hash", *user_id, 100, 100, kNow, "::1", "test"}));
+  ASSERT_TRUE(store_->TouchSession("hash", 200));
+  ASSERT_TRUE(store_->DeleteSession("hash"));
+  ASSERT_TRUE(store_->CreateToken(OneTimeToken{"token", "set-password", *user_id, 100, kNow}));
+  ASSERT_TRUE(store_->ReserveFailedLogin(FailedLoginLimits{}, "ed@example.org", "::1", 100));
+  ASSERT_TRUE(store_->SetPasswordHash(*user_id, "argon"));
+  ASSERT_TRUE(store_->AppendAudit(AuditEntry{0, 100, *user_id, "", "sign-in", *post, ""}));
+  ASSERT_TRUE(store_->Secret("form-key", [] { return std::string("k"); }));
+  ASSERT_TRUE(store_->SetUpgradeVersion("html", 2));
+  EditorialNote note;
+  note.post_id = *post;
+  note.text = "Check the figures.";
+  note.at = 100;
+  note.user_id = *user_id;
+  ASSERT_TRUE(store_->AddEditorialNote(note));
+  OutgoingMail mail;
+  mail.to = "someone@example.org";
+  mail.subject = "Hello";
+  mail.text = "Hi";
+  mail.created_at = 100;
+  ASSERT_TRUE(store_->QueueMail(mail));
+  ASSERT_TRUE(store_->RecordImported({ImportedRecord{"wp:x", "post", "1", *post, ""}}));
+  EXPECT_EQ(Logged(), std::multiset<std::string>{});
+}
+
+TEST_P(ChangeLog, EachFollowerReadsFromItsOwnPositionAndNothingIsCleared) {
+  const ChangeLogPosition start = position_;
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "a", "A"}));
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "b", "B"}));
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "c", "C"}));
+  // A small limit: the rest follows from the next position, none twice.
+  auto first = store_->ReadChangeLog(start, 2);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->entries.size(), 2u);
+  auto second = store_->ReadChangeLog(first->next, 2);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->entries.size(), 1u);
+  EXPECT_EQ(second->entries[0].detail, "tag");
+  std::set<std::int64_t> ids = {first->entries[0].id, first->entries[1].id, second->entries[0].id};
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_TRUE(store_->ReadChangeLog(second->next, 10)->entries.empty());
+  // Another follower from the same start reads the same rows.
+  auto other = store_->ReadChangeLog(start, 10);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->entries.size(), 3u);
+  EXPECT_EQ(other->generation, first->generation);
+  EXPECT_FALSE(other->generation.empty());
+  // `search rebuild`'s row.
+  ASSERT_TRUE(store_->LogReindex());
+  auto reindex = store_->ReadChangeLog(other->next, 10);
+  ASSERT_TRUE(reindex);
+  ASSERT_EQ(reindex->entries.size(), 1u);
+  EXPECT_EQ(reindex->entries[0].kind, "reindex");
+}
+
+TEST_P(ChangeLog, APositionPastTheHeadIsNotOneOfThisLog) {
+  auto head = store_->ReadChangeLogHead();
+  ASSERT_TRUE(head);
+  ChangeLogPosition beyond = head->position;
+  beyond.cursor += 1'000'000;  // an index kept from a database that has since been put back
+  auto batch = store_->ReadChangeLog(beyond, 10);
+  ASSERT_TRUE(batch);
+  EXPECT_FALSE(batch->in_range);
+  EXPECT_TRUE(batch->entries.empty());
+  EXPECT_TRUE(store_->ReadChangeLog(head->position, 10)->in_range);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, ChangeLog, test::kBothDatabases, test::DatabaseName);
+
+// PostgreSQL gives a transaction its id when it first writes, and it may commit after a later
+// one: T1 writes and stays open, T2 writes and commits. A reader sees T2's rows at once, keeps
+// its cursor below T1, and reads T1's rows once T1 commits, without T2's again.
+TEST(PostgresChangeLog, ATransactionThatCommitsLateIsReadOnceItCommits) {
+  auto url = storage::test::EmptyPostgresUrl();
+  if (!url) GTEST_SKIP() << url.error().message;
+  auto opened = SqlStore::Open({*url, true});
+  ASSERT_TRUE(opened) << broadsheet::Describe(opened.error());
+  std::unique_ptr<SqlStore> store = std::move(*opened);
+  storage::DatabaseOptions options;
+  options.url = *url;
+  options.pool_size = 1;
+  auto other = storage::Database::Open(options);
+  ASSERT_TRUE(other);
+  auto head = store->ReadChangeLogHead();
+  ASSERT_TRUE(head);
+  auto drained = store->ReadChangeLog(head->position, 1000);  // whatever opening wrote
+  ASSERT_TRUE(drained);
+
+  std::promise<std::int64_t> t1_wrote;
+  std::promise<void> t1_may_commit;
+  auto t1_commit = t1_may_commit.get_future();
+  std::thread t1([&] {
+    bool told = false;
+    auto done = (*other)->TransactOnce([&](storage::Connection& c) -> Result<void> {
+      auto inserted = c.Exec("INSERT INTO tags(slug, name) VALUES ('late', 'Late')");
+      if (!inserted) return tl::unexpected(inserted.error());
+      auto xid = c.Integer("SELECT pg_current_xact_id()::text::bigint");
+      if (!xid) return tl::unexpected(xid.error());
+      t1_wrote.set_value(xid->value_or(0));
+      told = true;
+      t1_commit.wait();
+      return {};
+    });
+    if (!told) t1_wrote.set_value(-1);
+    EXPECT_TRUE(done) << broadsheet::Describe(done.error());
+  });
+  const std::int64_t t1_xid = t1_wrote.get_future().get();
+  ASSERT_GT(t1_xid, 0);
+
+  auto early = store->UpsertTag(Tag{0, "early", "Early"});  // T2, committed at once
+  ASSERT_TRUE(early);
+  auto first = store->ReadChangeLog(drained->next, 100);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->entries.size(), 1u);
+  EXPECT_EQ(first->entries[0].ref_id, *early);
+  EXPECT_GT(first->entries[0].xid, t1_xid);
+  EXPECT_LE(first->next.cursor, t1_xid);  // T1 is still running: nothing at or above it is final
+  EXPECT_TRUE(std::find(first->next.seen.begin(), first->next.seen.end(), first->entries[0].id) !=
+              first->next.seen.end());
+  // Read again while T1 runs: T2's row is not given twice.
+  auto meanwhile = store->ReadChangeLog(first->next, 100);
+  ASSERT_TRUE(meanwhile);
+  EXPECT_TRUE(meanwhile->entries.empty());
+
+  t1_may_commit.set_value();
+  t1.join();
+  auto second = store->ReadChangeLog(meanwhile->next, 100);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->entries.size(), 1u);
+  EXPECT_EQ(second->entries[0].xid, t1_xid);
+  EXPECT_EQ(second->entries[0].kind, "taxonomy");
+  EXPECT_NE(second->entries[0].ref_id, *early);
+  auto third = store->ReadChangeLog(second->next, 100);
+  ASSERT_TRUE(third);
+  EXPECT_TRUE(third->entries.empty());
+}
+
+// With a limit, a read that stops early keeps its cursor at the last transaction it read, so
+// what follows in that transaction still comes, once.
+TEST(PostgresChangeLog, AReadStoppedByItsLimitResumesWithoutSkippingOrRepeating) {
+  auto url = storage::test::EmptyPostgresUrl();
+  if (!url) GTEST_SKIP() << url.error().message;
+  auto opened = SqlStore::Open({*url, true});
+  ASSERT_TRUE(opened);
+  std::unique_ptr<SqlStore> store = std::move(*opened);
+  auto head = store->ReadChangeLogHead();
+  ASSERT_TRUE(head);
+  auto drained = store->ReadChangeLog(head->position, 1000);  // whatever opening wrote
+  ASSERT_TRUE(drained);
+  ASSERT_TRUE(store->InTransaction([&]() -> Result<void> {
+    for (const char* slug : {"a", "b", "c", "d", "e"}) {
+      if (auto made = store->UpsertTag(Tag{0, slug, slug}); !made)
+        return tl::unexpected(made.error());
+    }
+    return {};
+  }));
+  ASSERT_TRUE(store->UpsertTag(Tag{0, "f", "f"}));
+  std::vector<std::int64_t> ids;
+  ChangeLogPosition at = drained->next;
+  for (int round = 0; round < 10; ++round) {
+    auto batch = store->ReadChangeLog(at, 2);
+    ASSERT_TRUE(batch);
+    for (const auto& entry : batch->entries) ids.push_back(entry.id);
+    at = batch->next;
+    if (batch->entries.empty()) break;
+  }
+  EXPECT_EQ(ids.size(), 6u);
+  EXPECT_EQ(std::set<std::int64_t>(ids.begin(), ids.end()).size(), 6u);
+}
+
+}  // namespace
+}  // namespace broadsheet
