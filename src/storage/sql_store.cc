@@ -107,8 +107,8 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
     store->seen_version_ = version->value_or(0);
     store->watcher_ = std::thread(
         [raw = store.get(), poll = options.version_poll] { raw->WatchContentVersion(poll); });
-    // Listening starts after the version was read: a change committed in between is either in
-    // that read or notified (Start returns with LISTEN in place when the database answers).
+    // Start returns with LISTEN in place when the database answers; a change committed between
+    // the read above and then is found by the watcher's first poll (nothing is cached yet).
     storage::ChangeListener::Options listening;
     listening.url = options.listen_url.empty() ? options.path : options.listen_url;
     listening.channel = kChangesChannel;
