@@ -72,7 +72,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       "max_connections", "max_connections_per_address", "metrics_allow", "metrics_token",
       "image_memory_mb", "image_jobs", "image_wait_s",
       // The database: the site's SQLite file unless a PostgreSQL URL is given.
-      "database_url", "database_pool"};
+      "database_url", "database_pool", "database_listen_url"};
   static const std::set<std::string> kPublicationKeys = {"title", "description", "disclaimer",
                                                          "timezone", "language"};
   for (const auto& [key, value] : table) {
@@ -103,7 +103,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
   // The file's values first, as text, so that the environment can replace them uniformly.
   std::map<std::string, std::string> values;
   for (const char* key : {"listen", "base_url", "theme", "log_level", "access_log", "metrics_token",
-                          "database_url"}) {
+                          "database_url", "database_listen_url"}) {
     auto value = text(key);
     if (!value) return tl::unexpected(value.error());
     if (*value) values[key] = **value;
@@ -332,6 +332,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       {"BROADSHEET_IMAGE_WAIT_S", "image_wait_s"},
       {"BROADSHEET_DATABASE_URL", "database_url"},
       {"BROADSHEET_DATABASE_POOL", "database_pool"},
+      {"BROADSHEET_DATABASE_LISTEN_URL", "database_listen_url"},
       {"BROADSHEET_DRAIN_S", "drain_s"},
       {"BROADSHEET_CACHE_S_MAXAGE_S", "cache.s_maxage_s"},
       {"BROADSHEET_CACHE_STALE_WHILE_REVALIDATE_S", "cache.stale_while_revalidate_s"},
@@ -448,6 +449,16 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                       "for the site's own SQLite file");
     }
     config.database_url = found->second;
+  }
+  if (auto found = values.find("database_listen_url");
+      found != values.end() && !found->second.empty()) {
+    if (!storage::IsPostgresUrl(found->second) || config.database_url.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  origin["database_listen_url"] +
+                      ": must be a PostgreSQL URL (postgresql://USER@HOST/DATABASE), beside a "
+                      "database_url");
+    }
+    config.database_listen_url = found->second;
   }
   if (auto found = values.find("database_pool"); found != values.end()) {
     auto pool = ParseNumber(origin["database_pool"], found->second, 1, 1000);
@@ -755,8 +766,11 @@ listen = "127.0.0.1:8080"
 # The database: the site's own SQLite file (broadsheet.db) unless a PostgreSQL URL is given, in
 # libpq's form (postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=verify-full&sslrootcert=…).
 # BROADSHEET_DATABASE_URL keeps a password out of this file. database_pool: connections at most.
+# database_listen_url: where servers LISTEN for each other's changes, when database_url goes
+# through a pooler in transaction mode (PgBouncer), which cannot keep a LISTEN; the same database.
 {1}
 # database_pool = 8
+# database_listen_url = "postgresql://broadsheet@db.example.org:5432/broadsheet"
 
 # Memory for rendered pages, in MiB.
 cache_budget_mb = 64

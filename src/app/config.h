@@ -36,6 +36,10 @@ struct Config {
   // through); empty: the site's broadsheet.db. database_pool = 8: connections at most.
   std::string database_url;
   int database_pool = 8;
+  // database_listen_url: where each process LISTENs for other processes' changes, when
+  // database_url goes through a pooler that keeps no sessions (PgBouncer in transaction mode);
+  // empty: database_url.
+  std::string database_listen_url;
   int request_timeout_s = 15;                // request_timeout_s: idle wait + whole request
   size_t max_connections = 10000;            // max_connections: all clients together
   size_t max_connections_per_address = 256;  // max_connections_per_address

@@ -504,13 +504,32 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
     }
   } finish_purges{purges};
   // A comment published at once marks its pages stale here; caches in front drop them too (the
-  // stale copy the next request gets is purged again once rendered anew: page_refreshed).
-  site.SetPagesChanged([&cache, &purges](const std::string& path,
-                                         const std::vector<std::string>& routes,
-                                         std::int64_t post_id) {
+  // stale copy the next request gets is purged again once rendered anew: page_refreshed). Other
+  // nodes sharing a PostgreSQL database are told, and mark the same pages in theirs.
+  SqlStore& notices = **store;
+  site.SetPagesChanged([&cache, &purges, &notices](const std::string& path,
+                                                   const std::vector<std::string>& routes,
+                                                   std::int64_t post_id) {
     cache.MarkStale(path, routes);
     if (purges) purges->Add({PostKey(post_id)});
+    if (auto told = notices.AnnounceCommentPages(post_id); !told) {
+      spdlog::warn("other nodes were not told of a comment on post {}: {}", post_id,
+                   Describe(told.error()));
+    }
   });
+  notices.SetCommentPagesChanged([&cache, &site](std::int64_t post_id) {
+    auto path = site.ArticlePath(post_id);
+    if (!path) {
+      spdlog::warn("a comment on post {} from another node: {}", post_id, Describe(path.error()));
+    }
+    // The lists are marked even when the article's address could not be read.
+    cache.MarkStale(path && *path ? **path : std::string(), site::Site::CommentPageRoutes());
+  });
+  // Before the cache and the site go: no notice reaches them after this.
+  struct ForgetCommentPages {
+    SqlStore& store;
+    ~ForgetCommentPages() { store.SetCommentPagesChanged(nullptr); }
+  } forget_comment_pages{notices};
   http::Router router;
   Store& db = **store;
   // Health (/healthz) and readiness (/readyz, for load balancers) ask the database: while it is

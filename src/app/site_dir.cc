@@ -134,7 +134,9 @@ Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths) {
 
 Result<std::unique_ptr<SqlStore>> OpenStore(const SitePaths& paths, const Config& config) {
   if (!config.database_url.empty()) {
-    auto store = SqlStore::Open({config.database_url, false, config.database_pool});
+    SqlStore::Options options{config.database_url, false, config.database_pool};
+    options.listen_url = config.database_listen_url;
+    auto store = SqlStore::Open(options);
     if (!store) return tl::unexpected(DatabaseError(store.error(), config.database_url));
     return store;
   }

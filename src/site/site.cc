@@ -736,6 +736,13 @@ void Site::SetLimits(const PublicLimits& limits) {
   if (outbox_) notices_.emplace(store_, *outbox_, limits.moderator_notice_interval_s);
 }
 
+Result<std::optional<std::string>> Site::ArticlePath(std::int64_t post_id) {
+  auto found = store_.FindPostById(post_id);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return std::nullopt;
+  return PostUrl((*found)->post);
+}
+
 void Site::FlushCommentNotices() {
   if (!notices_) return;
   auto publication = LoadPublication();

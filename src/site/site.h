@@ -99,10 +99,16 @@ class Site {
       const std::string& path, const std::vector<std::string>& routes, std::int64_t post_id)>;
   void SetPagesChanged(PagesChanged evict) {
     comments_.SetPagesChanged([evict = std::move(evict)](const broadsheet::Post& post) {
-      evict(PostUrl(post), {"home", "section", "author", "tag", "comments-feed", "comment-pages"},
-            post.id);
+      evict(PostUrl(post), CommentPageRoutes(), post.id);
     });
   }
+  // The routes of the pages that show comments or count them, beside the article itself.
+  static std::vector<std::string> CommentPageRoutes() {
+    return {"home", "section", "author", "tag", "comments-feed", "comment-pages"};
+  }
+  // The address of the article `post_id` (whatever its state), for marking its pages when
+  // another node published a comment on it; nullopt when there is no such post.
+  Result<std::optional<std::string>> ArticlePath(std::int64_t post_id);
 
   // Adds the public routes (and the fallback) to `router`.
   void AddRoutes(http::Router& router);

@@ -16,6 +16,9 @@ namespace broadsheet {
 
 namespace {
 
+// Where PostgreSQL stores tell each other of changes (change_listener.h's ChangeNotice).
+constexpr char kChangesChannel[] = "broadsheet_changes";
+
 // The database of `options`: a SQLite file migrated by sqlite::Migrate, or a PostgreSQL
 // database migrated by postgres::Migrate; with its schema version.
 Result<std::pair<std::unique_ptr<storage::Database>, int>> OpenDatabase(
@@ -102,7 +105,17 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
         [](storage::Connection& c) { return c.Integer("SELECT last_value FROM content_version"); });
     if (!version) return tl::unexpected(version.error());
     store->seen_version_ = version->value_or(0);
-    store->watcher_ = std::thread([raw = store.get()] { raw->WatchContentVersion(); });
+    store->watcher_ = std::thread(
+        [raw = store.get(), poll = options.version_poll] { raw->WatchContentVersion(poll); });
+    // Start returns with LISTEN in place when the database answers; a change committed between
+    // the read above and then is found by the watcher's first poll (nothing is cached yet).
+    storage::ChangeListener::Options listening;
+    listening.url = options.listen_url.empty() ? options.path : options.listen_url;
+    listening.channel = kChangesChannel;
+    SqlStore* raw = store.get();
+    store->listener_ = storage::ChangeListener::Start(
+        std::move(listening), [raw](std::string_view payload) { raw->Notified(payload); },
+        [raw] { raw->WakeWatcher(true); });
   }
   return store;
 }
@@ -130,8 +143,11 @@ void SqlStore::Announce() {
   // After the commit, never inside the transaction: a node that saw the new version before the
   // rows were visible would cache the old page under it. A failure here loses only the other
   // processes' early notice (they see the next write's); the write itself is done.
-  auto advanced = database_->Transact(
-      [](storage::Connection& c) { return c.Integer("SELECT nextval('content_version')"); });
+  // The notice is sent when the transaction commits, so a listener that is woken reads the new
+  // value.
+  auto advanced = database_->Transact([](storage::Connection& c) {
+    return c.Integer("SELECT nextval('content_version'), pg_notify('broadsheet_changes', '')");
+  });
   if (advanced && *advanced) {
     std::int64_t seen = seen_version_.load();
     while (**advanced > seen && !seen_version_.compare_exchange_weak(seen, **advanced)) {
@@ -139,27 +155,73 @@ void SqlStore::Announce() {
   }
 }
 
-void SqlStore::WatchContentVersion() {
+void SqlStore::WatchContentVersion(std::chrono::milliseconds poll) {
   std::unique_lock lock(watch_mutex_);
-  while (!watch_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return closing_; })) {
+  while (true) {
+    watch_wake_.wait_for(lock, poll, [this] { return closing_ || woken_; });
+    if (closing_) return;
+    const bool resync = resync_;
+    woken_ = resync_ = false;
     lock.unlock();
     auto version = database_->Read(
         [](storage::Connection& c) { return c.Integer("SELECT last_value FROM content_version"); });
+    bool moved = false;
     if (version && *version) {
       std::int64_t seen = seen_version_.load();
-      if (**version > seen && seen_version_.compare_exchange_strong(seen, **version)) {
-        signal_->Bump();
-      }
+      moved = **version > seen && seen_version_.compare_exchange_strong(seen, **version);
     }
+    // After a reconnection, comment notices may have been lost: every page is dropped (more
+    // than needed, once per reconnection).
+    if (moved || resync) signal_->Bump();
     lock.lock();
   }
 }
+
+void SqlStore::WakeWatcher(bool resync) {
+  {
+    std::lock_guard lock(watch_mutex_);
+    woken_ = true;
+    resync_ = resync_ || resync;
+  }
+  watch_wake_.notify_all();
+}
+
+void SqlStore::Notified(std::string_view payload) {
+  const storage::ChangeNotice notice = storage::ParseChangeNotice(payload);
+  if (notice.kind == storage::ChangeNotice::Kind::kContent) {
+    WakeWatcher(false);
+    return;
+  }
+  if (notice.origin == origin_) return;  // this process marked its own pages already
+  std::lock_guard lock(comment_pages_mutex_);
+  if (comment_pages_changed_) comment_pages_changed_(notice.post_id);
+}
+
+Result<void> SqlStore::AnnounceCommentPages(std::int64_t post_id) {
+  if (database_->dialect() != storage::Dialect::kPostgres) return {};
+  return database_->Transact([&](storage::Connection& c) -> Result<void> {
+    auto sent = c.Exec("SELECT pg_notify('broadsheet_changes', ?)",
+                       storage::ChangeNotice::Comments(post_id, origin_));
+    if (!sent) return tl::unexpected(sent.error());
+    return {};
+  });
+}
+
+void SqlStore::SetCommentPagesChanged(std::function<void(std::int64_t post_id)> changed) {
+  std::lock_guard lock(comment_pages_mutex_);
+  comment_pages_changed_ = std::move(changed);
+}
+
+bool SqlStore::Listening() const { return listener_ && listener_->listening(); }
+
+int SqlStore::ListenerBackendPid() const { return listener_ ? listener_->backend_pid() : 0; }
 
 SqlStore::SqlStore(std::unique_ptr<storage::Database> database,
                    std::unique_ptr<ChangeSignal> signal, int schema_version)
     : database_(std::move(database)), signal_(std::move(signal)), schema_version_(schema_version) {}
 
 SqlStore::~SqlStore() {
+  listener_.reset();  // no notice from here on
   if (!watcher_.joinable()) return;
   {
     std::lock_guard lock(watch_mutex_);

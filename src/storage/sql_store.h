@@ -11,14 +11,18 @@
 // PostgreSQL (a postgresql:// URL): a pool of connections; opening applies the schema's pending
 // migrations under an advisory lock (postgres_schema.h). The change signal is this process's
 // own; a write that changes what readers see also advances the database's content_version
-// sequence after it commits, and a thread of the store reads that sequence every second, so
-// that writes by other processes (a command, another server) reach this one's caches within
-// about a second.
+// sequence after it commits and, in the same statement, notifies the channel
+// `broadsheet_changes`. A connection of the store's own LISTENs there (change_listener.h) and
+// wakes the store's watcher, which reads the sequence, so that writes by other processes (a
+// command, another server) reach this one's caches within milliseconds; the watcher also reads
+// it every second, for notifications lost while that connection was away (and after it comes
+// back it drops every cached page, since comment notices may have been lost too).
 //
 // Public pages are served from the page cache, so the database sees only cache misses and writes.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -28,6 +32,7 @@
 #include <string>
 #include <thread>
 
+#include "storage/change_listener.h"
 #include "storage/change_signal.h"
 #include "storage/copy.h"
 #include "storage/database.h"
@@ -42,6 +47,12 @@ class SqlStore final : public Store {
     std::string path;
     bool create = false;  // SQLite: create the file if it does not exist (default: it must)
     int pool_size = 8;    // PostgreSQL: connections at most
+    // PostgreSQL: how often the content version is read when no notification came (tests
+    // lengthen it to show that notifications alone suffice).
+    std::chrono::milliseconds version_poll{1000};
+    // PostgreSQL: where the store LISTENs for other processes' changes (a connection that keeps
+    // its session, so not through a transaction-mode pooler); empty: `path`.
+    std::string listen_url{};
   };
   static Result<std::unique_ptr<SqlStore>> Open(const Options& options);
   ~SqlStore() override;
@@ -58,6 +69,20 @@ class SqlStore final : public Store {
   Result<void> InTransaction(const std::function<Result<void>()>& work) override;
   Result<void> InSnapshot(const std::function<Result<void>()>& work) override;
   std::uint64_t ContentVersion() override { return signal_->Read(); }
+
+  // A comment was published on `post_id` without a change of the content version (this
+  // process marked its pages stale instead): PostgreSQL notifies the other processes sharing the
+  // database, whose SetCommentPagesChanged callback marks the same pages. Nothing on SQLite,
+  // whose processes share no page cache worth telling.
+  Result<void> AnnounceCommentPages(std::int64_t post_id);
+  // Called on the store's listener thread with the post of every comment notice from another
+  // process; one call at a time, none after this returns with an empty function (set that before
+  // whatever the callback uses goes away). Unset: the notices are dropped.
+  void SetCommentPagesChanged(std::function<void(std::int64_t post_id)> changed);
+  // PostgreSQL: whether the store's connection is listening for other processes' changes, and
+  // its server process (0 while none; tests end it to show that the store reconnects).
+  bool Listening() const;
+  int ListenerBackendPid() const;
   void NoteContentChanged() override;
 
   Result<Publication> LoadPublication() override;
@@ -254,9 +279,14 @@ class SqlStore final : public Store {
   // After a committed write that changed what readers see: this process's signal, and on
   // PostgreSQL the database's content version for the others.
   void Announce();
-  // PostgreSQL: every second until the store closes, bumps the signal when another process
-  // advanced the content version.
-  void WatchContentVersion();
+  // PostgreSQL: every second, or at once when woken by a notice, until the store closes, bumps
+  // the signal when another process advanced the content version (and once after the listener
+  // reconnects, whatever the version says).
+  void WatchContentVersion(std::chrono::milliseconds poll);
+  // A notification from the listener (on its thread).
+  void Notified(std::string_view payload);
+  // Wakes the watcher; `resync`: it bumps the signal even if the version did not move.
+  void WakeWatcher(bool resync);
 
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<ChangeSignal> signal_;
@@ -265,7 +295,14 @@ class SqlStore final : public Store {
   std::mutex watch_mutex_;
   std::condition_variable watch_wake_;
   bool closing_ = false;  // guarded by watch_mutex_
+  bool woken_ = false;    // guarded by watch_mutex_
+  bool resync_ = false;   // guarded by watch_mutex_
   std::thread watcher_;
+  const std::string origin_ = storage::ChangeNotice::NewOrigin();  // names this store's notices
+  std::mutex comment_pages_mutex_;  // held while comment_pages_changed_ runs
+  std::function<void(std::int64_t)> comment_pages_changed_;  // guarded by comment_pages_mutex_
+  // Declared last: destroyed first, so that no notice reaches a member already gone.
+  std::unique_ptr<storage::ChangeListener> listener_;
   std::mutex secrets_mutex_;
   std::map<std::string, std::string> secrets_;  // Secret()'s, once read; guarded by secrets_mutex_
 };

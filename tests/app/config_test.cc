@@ -241,6 +241,34 @@ TEST(Config, MediaMistakesAreRefused) {
   }
 }
 
+TEST(Config, TheListeningAddressIsAnotherPostgresUrlForTheSameDatabase) {
+  TempDir dir;
+  dir.Write("broadsheet.toml",
+            "database_url = \"postgresql://broadsheet@pgbouncer:6432/news\"\n"
+            "database_listen_url = \"postgresql://broadsheet@db:5432/news\"\n");
+  auto config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->database_listen_url, "postgresql://broadsheet@db:5432/news");
+  auto from_environment = LoadConfig(
+      dir.path(), Fake({{"BROADSHEET_DATABASE_LISTEN_URL", "postgres://broadsheet@db2/news"}}));
+  ASSERT_TRUE(from_environment);
+  EXPECT_EQ(from_environment->database_listen_url, "postgres://broadsheet@db2/news");
+
+  dir.Write("broadsheet.toml", "");
+  EXPECT_TRUE(LoadConfig(dir.path(), Fake({}))->database_listen_url.empty());
+  // Alone (a SQLite site has nothing to listen to), or not PostgreSQL's: refused.
+  auto alone = LoadConfig(
+      dir.path(), Fake({{"BROADSHEET_DATABASE_LISTEN_URL", "postgresql://broadsheet@db/news"}}));
+  ASSERT_FALSE(alone);
+  EXPECT_EQ(alone.error().code, ErrorCode::kInvalidArgument);
+  dir.Write("broadsheet.toml",
+            "database_url = \"postgresql://broadsheet@db/news\"\n"
+            "database_listen_url = \"sqlite:/tmp/x.db\"\n");
+  auto other = LoadConfig(dir.path(), Fake({}));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(DatabaseError, NeverRepeatsTheUrlsPassword) {
   const Error failed{ErrorCode::kUnavailable, "cannot connect to PostgreSQL",
                      "invalid percent-encoded token: \"S3cret%ZZ\" in postgresql://u:S3cret%ZZ@db"};

@@ -226,6 +226,20 @@ class Server:
         self.process = None
         self.port = None
 
+    def node(self):
+        """Another node of the same site, not started: a copy of this one's folder (its
+        configuration, so the same PostgreSQL database), as a second machine would have. Take it
+        before this server starts."""
+        other = Server.__new__(Server)
+        other.dir = tempfile.mkdtemp(prefix="broadsheet-it-")
+        other.site = os.path.join(other.dir, "site")
+        shutil.copytree(self.site, other.site)
+        other.env = dict(self.env)
+        other.database_url = self.database_url
+        other.process = None
+        other.port = None
+        return other
+
     def start(self, *extra):
         self.process = subprocess.Popen(
             [BIN, "serve", "--site", self.site, "--listen", "127.0.0.1:0", *extra],
