@@ -402,6 +402,26 @@ CREATE TABLE editorial_notes (
 );
 CREATE INDEX editorial_notes_by_post ON editorial_notes(post_id, at);
 )sql",
+      // 5: as SQLite's 20: rate limits' windows, and the moderators' digest's waiting comments
+      // and when the last was sent, shared by every node.
+      R"sql(
+CREATE TABLE rate_windows (
+  scope TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  opened_at BIGINT NOT NULL,
+  events BIGINT NOT NULL,
+  closes_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, key_hash)
+);
+CREATE INDEX rate_windows_by_close ON rate_windows(closes_at);
+CREATE TABLE digest_comments (
+  comment_id BIGINT PRIMARY KEY REFERENCES comments(id) ON DELETE CASCADE
+);
+CREATE TABLE digests_sent (
+  name TEXT PRIMARY KEY,
+  sent_at BIGINT NOT NULL
+);
+)sql",
   };
   return migrations;
 }
