@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/rate_limit.h"
 #include "storage/database.h"
 #include "storage/records.h"
 
