@@ -121,20 +121,20 @@ TEST_P(SharedState, OneNodeClaimsEachDigest) {
   EXPECT_EQ((*claimed)->listed[0].post_title, "The Piece");
   EXPECT_EQ((*claimed)->listed[0].text, "First");
   EXPECT_EQ((*claimed)->listed[0].reason, "First comment from this address.");
-  EXPECT_FALSE(**a_->ClaimModeratorDigest(1001, 600, 50));  // nothing waits
+  EXPECT_FALSE(a_->ClaimModeratorDigest(1001, 600, 50)->has_value());  // nothing waits
 
   // Held within the interval: kept for the next digest, which either node may send, once.
   for (int i = 0; i < 4; ++i)
     ASSERT_TRUE(b_->NoteHeldComment(HeldComment("More " + std::to_string(i))));
-  EXPECT_FALSE(**a_->ClaimModeratorDigest(1300, 600, 50));
-  EXPECT_FALSE(**b_->ClaimModeratorDigest(1599, 600, 50));
+  EXPECT_FALSE(a_->ClaimModeratorDigest(1300, 600, 50)->has_value());
+  EXPECT_FALSE(b_->ClaimModeratorDigest(1599, 600, 50)->has_value());
   auto later = a_->ClaimModeratorDigest(1600, 600, 3);
   ASSERT_TRUE(later && *later);
   EXPECT_EQ((*later)->total, 4);
   ASSERT_EQ((*later)->listed.size(), 3u);  // the first three, oldest first
   EXPECT_EQ((*later)->listed[0].text, "More 0");
   EXPECT_EQ((*later)->listed[2].text, "More 2");
-  EXPECT_FALSE(**b_->ClaimModeratorDigest(1600, 600, 50));
+  EXPECT_FALSE(b_->ClaimModeratorDigest(1600, 600, 50)->has_value());
 }
 
 TEST_P(SharedState, NodesClaimingTogetherSendOneDigest) {
