@@ -51,13 +51,12 @@ Desk::Desk(Store& store, auth::Accounts& accounts, const render::Theme& theme, m
       objects_(objects),
       body_policy_(store, std::move(html_filter)),
       posts_(store, body_policy_, publication_),
+      limiter_(store),
       comments_(store),
-      subscriptions_(store, outbox),
+      subscriptions_(store, outbox, limiter_),
       images_(std::make_unique<media::ImageProcessor>()) {}
 
-void Desk::SetPreviewLimit(int per_minute) {
-  previews_ = per_minute > 0 ? std::make_unique<RecentEvents>(per_minute, 60) : nullptr;
-}
+void Desk::SetPreviewLimit(int per_minute) { previews_per_minute_ = std::max(0, per_minute); }
 
 void Desk::SetImageSettings(const media::ImageSettings& settings) {
   images_ = std::make_unique<media::ImageProcessor>(settings);

@@ -27,6 +27,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "auth/accounts.h"
+#include "auth/rate_limiter.h"
 #include "comments/comments.h"
 #include "content/body.h"
 #include "content/posts.h"
@@ -312,14 +313,15 @@ class Desk {
   media::ObjectStore& objects_;
   const content::BodyPolicy body_policy_;  // who may store raw HTML; the embed hosts
   const content::Posts posts_;             // the publishing rules
+  // Previews per account, in the database so every node counts together.
+  mutable auth::SharedRateLimiter limiter_;
   comments::Comments comments_;
   newsletter::Subscriptions subscriptions_;
   std::unique_ptr<media::ImageProcessor> images_;
   ArticlePreview article_preview_;
-  // Previews per account in the last minute (null: no limit): the editor asks for one at each
-  // pause in typing (half a second), so a person stays well under 60 and a script looping on it
-  // does not.
-  std::unique_ptr<RecentEvents> previews_ = std::make_unique<RecentEvents>(60, 60);
+  // Previews per account in a minute (0: no limit): the editor asks for one at each pause in
+  // typing (half a second), so a person stays well under 60 and a script looping on it does not.
+  int previews_per_minute_ = 60;
 
   // The Retry-After value (seconds) for an upload turned away because every image job is taken.
   std::string ImageRetryAfter() const {

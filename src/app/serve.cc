@@ -121,13 +121,15 @@ class FailureLog {
 };
 
 // The scheduler's round: publishes scheduled posts whose time has come (every 15 s; a minute's
-// granularity is what editors expect) and forgets commenters' client hashes past their
-// retention period.
+// granularity is what editors expect), forgets commenters' client hashes past their retention
+// period, and removes rate limits' closed windows (so their table holds only the keys active
+// within the longest window, an hour).
 bool ScheduledWork(Store& store, FailureLog& publishing, FailureLog& forgetting) {
   auto published = content::Posts::PublishDue(store, Now());
   if (publishing.Record(published) && *published > 0)
     spdlog::info("published {} scheduled post(s)", *published);
-  forgetting.Record(comments::Comments(store).ForgetOldClients(Now()));
+  if (forgetting.Record(comments::Comments(store).ForgetOldClients(Now())))
+    forgetting.Record(store.ForgetClosedRates(Now()));
   return false;
 }
 

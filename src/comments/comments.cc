@@ -213,26 +213,42 @@ Result<Comment> Comments::Checked(const Post& post, const Submission& submission
   return comment;
 }
 
-void Comments::SetFloodLimits(const FloodLimits& limits) {
-  per_minute_ =
-      limits.per_minute > 0 ? std::make_unique<RecentEvents>(limits.per_minute, 60) : nullptr;
-  per_hour_ = limits.per_hour > 0 ? std::make_unique<RecentEvents>(limits.per_hour, 3600) : nullptr;
+namespace {
+
+// The two flood limits, each by the client's address (its /64 for IPv6).
+std::vector<RateLimit> FloodRates(const FloodLimits& limits) {
+  std::vector<RateLimit> rates;
+  if (limits.per_minute > 0) rates.push_back({"comment-minute", limits.per_minute, 60});
+  if (limits.per_hour > 0) rates.push_back({"comment-hour", limits.per_hour, 3600});
+  return rates;
+}
+
+}  // namespace
+
+void Comments::SetFloodLimits(const FloodLimits& limits, RateLimiter& limiter) {
+  flood_limits_ = limits;
+  limiter_ = &limiter;
 }
 
 Timestamp Comments::FloodWait(const std::string& client_ip, Timestamp now) const {
   Timestamp wait = 0;
-  for (RecentEvents* limit : {per_minute_.get(), per_hour_.get()}) {
-    if (limit) wait = std::max(wait, limit->Until({ClientKey(client_ip)}, now));
+  if (!limiter_) return wait;
+  for (const RateLimit& rate : FloodRates(flood_limits_)) {
+    if (auto until = limiter_->Until(rate, {ClientKey(client_ip)}, now))
+      wait = std::max(wait, *until);
   }
   return wait;
 }
 
 Result<Outcome> Comments::Submit(const Post& post, const Submission& submission,
                                  Timestamp now) const {
-  // First, before any reading or writing: a flood costs the server as little as possible.
-  if (!submission.staff) {
-    for (auto* limit : {per_minute_.get(), per_hour_.get()}) {
-      if (limit && limit->Wait({ClientKey(submission.client_ip)}, now) > 0) {
+  // First, before anything else is read or written: a flood costs the server one small write. A
+  // limit the limiter cannot count (the database busy) lets the comment through to its own
+  // save, which waits for the database as long as any save does.
+  if (!submission.staff && limiter_) {
+    for (const RateLimit& rate : FloodRates(flood_limits_)) {
+      auto wait = limiter_->Take(rate, {ClientKey(submission.client_ip)}, now);
+      if (wait && *wait > 0) {
         return Fail(ErrorCode::kRateLimited,
                     "You have sent several comments in a short time. Please wait a little, then "
                     "send this one again: your text is kept below.");

@@ -13,10 +13,11 @@
 // moderation mode decides: hold all, hold first (held until the address has one approved
 // comment), or hold none. Signed-in staff skip all of it: their comments are approved and marked.
 //
-// Floods are refused, not held: past FloodLimits (per client address, in memory) a submission is
-// refused with kRateLimited before anything is read or stored, and FloodWait says how long the
-// client should wait. Holding stays for what a person might send; refusing is for what no person
-// types (a client posting several comments a minute).
+// Floods are refused, not held: past FloodLimits (per client address, counted by the RateLimiter
+// given, which the server keeps in the database so every node counts together) a submission is
+// refused with kRateLimited before anything else is read or stored, and FloodWait says how long
+// the client should wait. Holding stays for what a person might send; refusing is for what no
+// person types (a client posting several comments a minute).
 //
 // The spam filter is a naive Bayesian one (Robinson's word probabilities combined with Fisher's
 // method) taught by moderators: approving a comment teaches "not spam", marking it as spam
@@ -148,9 +149,11 @@ class Comments {
   // the reader.
   Result<Outcome> Submit(const Post& post, const Submission& submission, Timestamp now) const;
 
-  // Refuses floods from now on (no limits until set). Call before serving.
-  void SetFloodLimits(const FloodLimits& limits);
-  // The seconds `client_ip` should wait before its next comment is taken (0: now).
+  // Refuses floods from now on, counted by `limiter` (borrowed; no limits until set). Call
+  // before serving.
+  void SetFloodLimits(const FloodLimits& limits, RateLimiter& limiter);
+  // The seconds `client_ip` should wait before its next comment is taken (0: now, or when the
+  // limiter cannot say).
   Timestamp FloodWait(const std::string& client_ip, Timestamp now) const;
 
   // Moves comments to `status`, teaching the spam filter from approvals and spam; returns how
@@ -179,8 +182,9 @@ class Comments {
   Store& store_;
   Rules defaults_;
   std::function<void(const Post&)> pages_changed_;
-  // Comments per client in the last minute and hour; null: no limit.
-  std::unique_ptr<RecentEvents> per_minute_, per_hour_;
+  // Comments per client in a minute and in an hour (a limit of 0: none); null: no limits.
+  FloodLimits flood_limits_;
+  RateLimiter* limiter_ = nullptr;
 };
 
 }  // namespace broadsheet::comments

@@ -29,15 +29,8 @@ Result<int> Notices::Comment(const Publication& publication, const Rules& rules,
   const std::string& title = (*post)->post.title;
 
   if (waiting) {
-    std::lock_guard lock(mutex_);
-    if (held_.size() < kMaxListedInDigest) {
-      held_.push_back(Held{title, comment.author_name, comment.author_email, comment.author_url,
-                           std::string(Truncate(comment.body_markdown, kQuotedBytes)),
-                           comment.reason});
-    } else {
-      ++not_listed_;
-    }
-    return SendDigestLocked(publication, now);
+    if (auto kept = store_.NoteHeldComment(comment.id); !kept) return tl::unexpected(kept.error());
+    return Flush(publication, now);
   }
 
   std::set<std::string> recipients;
@@ -64,12 +57,11 @@ Result<int> Notices::Comment(const Publication& publication, const Rules& rules,
 }
 
 Result<int> Notices::Flush(const Publication& publication, Timestamp now) {
-  std::lock_guard lock(mutex_);
-  return SendDigestLocked(publication, now);
-}
-
-Result<int> Notices::SendDigestLocked(const Publication& publication, Timestamp now) {
-  if (held_.empty() || (last_digest_ && now - *last_digest_ < interval_)) return 0;
+  auto claimed = store_.ClaimModeratorDigest(now, interval_, static_cast<int>(kMaxListedInDigest));
+  if (!claimed) return tl::unexpected(claimed.error());
+  if (!*claimed || (*claimed)->listed.empty()) return 0;
+  const std::vector<DigestComment>& held = (*claimed)->listed;
+  const int not_listed = (*claimed)->total - static_cast<int>(held.size());
   auto users = store_.ListUsers();
   if (!users) return tl::unexpected(users.error());
   std::set<std::string> recipients;
@@ -78,11 +70,6 @@ Result<int> Notices::SendDigestLocked(const Publication& publication, Timestamp 
     if (!user.disabled && role && auth::Can(*role, auth::Action::kModerateComments))
       recipients.insert(LowerAscii(user.email));
   }
-  const std::vector<Held> held = std::move(held_);
-  const int not_listed = not_listed_;
-  held_.clear();
-  not_listed_ = 0;
-  last_digest_ = now;
 
   const size_t count = held.size() + static_cast<size_t>(not_listed);
   mail::Message message;
@@ -91,9 +78,9 @@ Result<int> Notices::SendDigestLocked(const Publication& publication, Timestamp 
                                publication.title, held.front().post_title)
                  : fmt::format("[{}] {} comments awaiting moderation", publication.title, count);
   std::string text;
-  for (const Held& comment : held) {
+  for (const DigestComment& comment : held) {
     text += fmt::format("{} wrote on \u201c{}\u201d:\n\n{}\n\n", comment.author_name,
-                        comment.post_title, comment.text);
+                        comment.post_title, Truncate(comment.text, kQuotedBytes));
     text += fmt::format("E-mail: {}\n", comment.author_email);
     if (!comment.author_url.empty()) text += fmt::format("Website: {}\n", comment.author_url);
     if (!comment.reason.empty()) text += fmt::format("Held because: {}\n", comment.reason);

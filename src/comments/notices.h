@@ -3,15 +3,17 @@
 // tells no one. Each is a desk setting (Rules::notify_authors, Rules::notify_moderators).
 //
 // Moderators get at most one mail per `moderator_interval`: the first held comment after a quiet
-// interval is sent at once; those that follow within the interval are kept (in memory) and sent
-// together, in one mail listing them all, by Flush once the interval has passed. A flood of held
-// comments therefore costs one mail per interval, not one per comment. A restart forgets the
-// kept ones; they are all in the desk's queue, which every mail links to.
+// interval is sent at once; those that follow within the interval are kept and sent together,
+// in one mail listing them all, by Flush once the interval has passed. A flood of held comments
+// therefore costs one mail per interval, not one per comment. The kept comments and the time of
+// the last digest are in the database (Store::NoteHeldComment, ClaimModeratorDigest), so with
+// several nodes one digest goes out per interval, from whichever node claims it first, and a
+// restart forgets nothing. A node that stops between claiming a digest and queueing its mails
+// loses that digest; its comments are all in the desk's queue, which every mail links to.
 //
 // Borrows the Store and the Outbox. Thread-safe.
 #pragma once
 
-#include <mutex>
 #include <vector>
 
 #include "comments/comments.h"
@@ -36,20 +38,9 @@ class Notices {
   Result<int> Flush(const Publication& publication, Timestamp now);
 
  private:
-  struct Held {
-    std::string post_title;
-    std::string author_name, author_email, author_url;
-    std::string text, reason;
-  };
-  Result<int> SendDigestLocked(const Publication& publication, Timestamp now);
-
   Store& store_;
   mail::Outbox& outbox_;
   const Timestamp interval_;
-  std::mutex mutex_;
-  std::vector<Held> held_;  // kept for the next digest, at most kMaxListedInDigest
-  int not_listed_ = 0;      // kept beyond those
-  std::optional<Timestamp> last_digest_;
 };
 
 }  // namespace broadsheet::comments

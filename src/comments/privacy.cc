@@ -50,8 +50,12 @@ Result<std::optional<std::string>> Privacy::CheckToken(const std::string& token,
   return Unhex((*fields)[1]);
 }
 
-bool Privacy::AllowRequest(const std::string& email, const std::string& client_ip, Timestamp now) {
-  return requests_.Allow({"mail:" + LowerAscii(email), "client:" + client_ip}, now);
+Result<bool> Privacy::AllowRequest(const std::string& email, const std::string& client_ip,
+                                   Timestamp now) {
+  auto wait = limiter_.Take({"privacy-link", kMaxRequests, 3600},
+                            {"mail:" + LowerAscii(email), "client:" + ClientKey(client_ip)}, now);
+  if (!wait) return tl::unexpected(wait.error());
+  return *wait == 0;
 }
 
 Result<std::string> Privacy::Export(const std::string& email) const {

@@ -1,9 +1,9 @@
 // Privacy: a commenter's own copy of their comments, and their erasure, through a link sent to
 // the address they commented with. The link is signed and expires (kLinkLifetime); nothing about
-// it is stored. Requests are limited per address and per client (kMaxRequests an hour, in
-// memory), so the form cannot be used to flood someone's inbox.
+// it is stored. Requests are limited per address and per client (kMaxRequests an hour, counted
+// by the RateLimiter given), so the form cannot be used to flood someone's inbox.
 //
-// Borrows the Store. Thread-safe.
+// Borrows the Store and the RateLimiter. Thread-safe.
 #pragma once
 
 #include <optional>
@@ -19,14 +19,15 @@ inline constexpr int kMaxRequests = 3;
 
 class Privacy {
  public:
-  explicit Privacy(Store& store) : store_(store), requests_(kMaxRequests, 3600) {}
+  Privacy(Store& store, RateLimiter& limiter) : store_(store), limiter_(limiter) {}
 
   // The token for a link that works for `email` until `now` + kLinkLifetime.
   Result<std::string> LinkToken(const std::string& email, Timestamp now) const;
   // The address a genuine, unexpired token was issued for.
   Result<std::optional<std::string>> CheckToken(const std::string& token, Timestamp now) const;
-  // Whether another link may be sent for `email` to `client_ip` now (and counts it if so).
-  bool AllowRequest(const std::string& email, const std::string& client_ip, Timestamp now);
+  // Whether another link may be sent for `email` to `client_ip` now (and counts it if so); the
+  // limiter's error when it cannot say.
+  Result<bool> AllowRequest(const std::string& email, const std::string& client_ip, Timestamp now);
 
   // Everything stored about the address's comments, as JSON (e-mail address, name, website,
   // text, article, date, status), for the commenter to keep.
@@ -36,7 +37,7 @@ class Privacy {
 
  private:
   Store& store_;
-  RecentEvents requests_;  // by address and by client
+  RateLimiter& limiter_;  // requests by address and by client
 };
 
 }  // namespace broadsheet::comments

@@ -1,22 +1,24 @@
-// RecentEvents: an in-memory limit on how often something may happen per key (an address, a
-// client) within a window, for actions that send mail to whoever asks or that a flood would
-// repeat (comments, searches). It is not durable: a restart forgets, which only ever forgives.
+// Rate limits: "may KEY do SCOPE now?" for actions that send mail to whoever asks or that a flood
+// would repeat (comments, searches, privacy links, newsletter signups, the desk's preview).
 //
-// Bounded: at most `max_keys` keys, each with at most `limit` times. When a new key would pass
-// the bound, keys whose events have all left the window are dropped first; if that frees less
-// than a quarter of the room, the keys with the fewest recent events (of those, the ones whose
-// latest event is oldest) are dropped until a quarter is free. So many distinct clients (an IPv6
-// network spraying addresses) can make it forget clients that did little, but never grow, never
-// wipe the history of the busiest ones (a flooder held back stays held back), and never refuse
-// to track a new key; the sweep costs amortized O(1) per new key. Thread-safe.
+// RateLimiter is the question; where the counts live is the implementation's business. The
+// server's (auth::SharedRateLimiter) keeps them in the database, so every node behind a load
+// balancer counts the same client together; keys that name a reader (an address, an e-mail
+// address) are stored only as keyed hashes.
+//
+// A limit is `limit` actions per `window` seconds, counted in windows that open at a key's first
+// action and close `window` seconds later: within a window the (limit + 1)th is refused until it
+// closes. A key that acts steadily at the edge of two windows can so fit up to 2 × limit - 1
+// actions into one window's span; a flood is still held to about `limit` per window.
+//
+// Thread-safe implementations: one limiter is shared by every request thread.
 #pragma once
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "core/time.h"
 
 namespace broadsheet {
@@ -27,30 +29,27 @@ namespace broadsheet {
 // returned unchanged.
 std::string ClientKey(std::string_view address);
 
-class RecentEvents {
+// What is limited: a scope (a short stable name, e.g. "search"), how many actions and per how
+// many seconds. A scope always has the same window.
+struct RateLimit {
+  std::string scope;
+  int limit = 0;
+  Timestamp window = 60;
+};
+
+class RateLimiter {
  public:
-  RecentEvents(int limit, Timestamp window, size_t max_keys = 10000)
-      : limit_(limit), window_(window), max_keys_(max_keys) {}
+  virtual ~RateLimiter() = default;
 
-  // True, and counted under every key, when none of `keys` has reached the limit at `now`.
-  bool Allow(const std::vector<std::string>& keys, Timestamp now);
-  // 0, and counted under every key, when none of `keys` has reached the limit at `now`; otherwise
-  // the seconds until one more would be allowed (nothing is counted).
-  Timestamp Wait(const std::vector<std::string>& keys, Timestamp now);
-  // The seconds until `keys` may act again at `now` (0: now), without counting anything.
-  Timestamp Until(const std::vector<std::string>& keys, Timestamp now);
-
-  size_t keys() const;
-
- private:
-  Timestamp UntilLocked(const std::vector<std::string>& keys, Timestamp now);
-  void MakeRoomLocked(Timestamp now);
-
-  const int limit_;
-  const Timestamp window_;
-  const size_t max_keys_;
-  mutable std::mutex mutex_;
-  std::map<std::string, std::vector<Timestamp>> events_;
+  // 0, and one action counted under every key, when none of `keys` has reached `limit` at
+  // `now`; otherwise the seconds until one more would be allowed (at least 1), and nothing is
+  // counted. Errors are the store's (kBusy, kUnavailable, ...): the caller decides whether a
+  // limit it cannot check lets the action through.
+  virtual Result<Timestamp> Take(const RateLimit& limit, const std::vector<std::string>& keys,
+                                 Timestamp now) = 0;
+  // The seconds until `keys` may act again at `now` (0: now), counting nothing.
+  virtual Result<Timestamp> Until(const RateLimit& limit, const std::vector<std::string>& keys,
+                                  Timestamp now) = 0;
 };
 
 }  // namespace broadsheet

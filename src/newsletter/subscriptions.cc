@@ -132,7 +132,11 @@ Result<void> Subscriptions::Subscribe(const Signup& signup, const Publication& p
     return Fail(ErrorCode::kUnavailable,
                 "This site cannot send e-mail yet, so newsletter signup is closed.");
   }
-  if (!signups_.Allow({"mail:" + LowerAscii(email), "client:" + signup.client_ip}, now)) {
+  auto wait =
+      limiter_.Take({"newsletter-signup", kMaxSignupsPerHour, 3600},
+                    {"mail:" + LowerAscii(email), "client:" + ClientKey(signup.client_ip)}, now);
+  if (!wait) return tl::unexpected(wait.error());
+  if (*wait > 0) {
     return Fail(ErrorCode::kRateLimited,
                 "Several signups came from this address or connection in the last hour. Please "
                 "try again later.");

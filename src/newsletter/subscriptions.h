@@ -11,7 +11,10 @@
 // working. Tokens are keyed with the site's "newsletter-key" secret; nothing about them is
 // stored.
 //
-// Borrows the Store and the Outbox. Thread-safe.
+// Signups are limited per address and per client (kMaxSignupsPerHour, counted by the
+// RateLimiter given).
+//
+// Borrows the Store, the Outbox and the RateLimiter. Thread-safe.
 #pragma once
 
 #include <optional>
@@ -48,8 +51,8 @@ struct ImportReport {
 
 class Subscriptions {
  public:
-  Subscriptions(Store& store, mail::Outbox& outbox)
-      : store_(store), outbox_(outbox), signups_(kMaxSignupsPerHour, 3600) {}
+  Subscriptions(Store& store, mail::Outbox& outbox, RateLimiter& limiter)
+      : store_(store), outbox_(outbox), limiter_(limiter) {}
 
   // kInvalidArgument for a malformed address, kRateLimited when asked too often, kUnavailable
   // when this site cannot send mail (nothing is stored then).
@@ -87,7 +90,7 @@ class Subscriptions {
 
   Store& store_;
   mail::Outbox& outbox_;
-  RecentEvents signups_;
+  RateLimiter& limiter_;  // signups by address and by client
 };
 
 }  // namespace broadsheet::newsletter

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include "auth/accounts.h"
+#include "auth/rate_limiter.h"
 #include "core/slug.h"
 #include "core/surrogate_keys.h"
 #include "core/text.h"
@@ -154,8 +155,12 @@ Site::Site(Store& store, const render::Theme& theme, std::filesystem::path uploa
       theme_(theme),
       uploads_dir_(std::move(uploads_dir)),
       overrides_(std::move(overrides)),
+      limiter_(std::make_unique<auth::SharedRateLimiter>(store)),
       comments_(store),
-      privacy_(store) {}
+      privacy_(store, *limiter_) {
+  limits_.comments = {.per_minute = 0, .per_hour = 0};
+  limits_.searches_per_minute = 0;
+}
 
 void Site::AddRoutes(http::Router& router) {
   // Every route says which query parameters it reads (see http::Query): its handler sees those
@@ -729,10 +734,7 @@ Result<Response> Site::SubmitComment(const Request& request) const {
 
 void Site::SetLimits(const PublicLimits& limits) {
   limits_ = limits;
-  comments_.SetFloodLimits(limits.comments);
-  searches_ = limits.searches_per_minute > 0
-                  ? std::make_unique<RecentEvents>(limits.searches_per_minute, 60)
-                  : nullptr;
+  comments_.SetFloodLimits(limits.comments, *limiter_);
   if (outbox_) notices_.emplace(store_, *outbox_, limits.moderator_notice_interval_s);
 }
 
@@ -808,7 +810,9 @@ Result<Response> Site::PrivacyRequest(const Request& request) {
                          503);
   }
   const Timestamp now = Now();
-  if (!privacy_.AllowRequest(email, request.client_ip, now)) {
+  auto allowed = privacy_.AllowRequest(email, request.client_ip, now);
+  if (!allowed) return tl::unexpected(allowed.error());
+  if (!*allowed) {
     return RenderPrivacy({{"ask", true},
                           {"mail", true},
                           {"email", email},
@@ -1302,8 +1306,13 @@ Result<Response> Site::PreviewPage(PostDetail detail, const std::string& banner,
 Result<Response> Site::Search(const Request& request, bool json) const {
   // A search is real work (the index, the database); a client asking faster than anyone reads is
   // refused before any of it.
-  if (searches_) {
-    if (const Timestamp wait = searches_->Wait({ClientKey(request.client_ip)}, Now()); wait > 0) {
+  if (limits_.searches_per_minute > 0) {
+    // A limit the database cannot count just now lets the search through: refusing every
+    // reader while the database is busy would be worse than an uncounted search.
+    auto counted = limiter_->Take({"search", limits_.searches_per_minute, 60},
+                                  {ClientKey(request.client_ip)}, Now());
+    if (!counted) spdlog::warn("search limit not counted: {}", Describe(counted.error()));
+    if (const Timestamp wait = counted.value_or(0); wait > 0) {
       const Error error{ErrorCode::kRateLimited,
                         "You have searched many times in a short time. Please wait a minute and "
                         "search again.",

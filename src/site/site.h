@@ -83,7 +83,7 @@ class Site {
   // none are and newsletter signup is closed.
   void SetOutbox(mail::Outbox* outbox) {
     outbox_ = outbox;
-    if (outbox) subscriptions_.emplace(store_, *outbox);
+    if (outbox) subscriptions_.emplace(store_, *outbox, *limiter_);
     if (outbox) notices_.emplace(store_, *outbox, limits_.moderator_notice_interval_s);
   }
   // Floods of comments and searches are refused past these (none until set). Call before serving.
@@ -215,12 +215,14 @@ class Site {
   StaffCheck staff_check_;
   mail::Outbox* outbox_ = nullptr;
   search::SearchIndex* search_index_ = nullptr;
+  // Counts comments, searches, privacy links and signups per client in the database, so every
+  // node counts together (auth::SharedRateLimiter).
+  std::unique_ptr<RateLimiter> limiter_;
   comments::Comments comments_;
   comments::Privacy privacy_;
   std::optional<newsletter::Subscriptions> subscriptions_;  // set with the outbox
   mutable std::optional<comments::Notices> notices_;        // set with the outbox; thread-safe
-  PublicLimits limits_;
-  std::unique_ptr<RecentEvents> searches_;  // per client in the last minute; null: no limit
+  PublicLimits limits_;  // no limits on comments and searches until SetLimits
   mutable std::mutex known_mutex_;
   mutable std::shared_ptr<const SiteContext> known_context_;  // guarded by known_mutex_
   mutable std::uint64_t known_version_ = 0;                   // guarded by known_mutex_

@@ -332,4 +332,45 @@ Result<bool> HasApprovedFrom(Connection& c, const std::string& email) {
   return found->has_value();
 }
 
+Result<void> NoteHeld(Connection& c, std::int64_t comment_id) {
+  return Done(c.Exec("INSERT INTO digest_comments(comment_id) VALUES (?) ON CONFLICT DO NOTHING",
+                     comment_id));
+}
+
+Result<std::optional<ModeratorDigest>> ClaimDigest(Connection& c, Timestamp now, Timestamp interval,
+                                                   int listed) {
+  // A write transaction: of two claims, SQLite runs one after the other; on PostgreSQL the
+  // second fails to serialise and, run again, finds the digest sent.
+  auto sent = c.Integer("SELECT sent_at FROM digests_sent WHERE name = 'moderators'");
+  if (!sent) return tl::unexpected(sent.error());
+  if (*sent && now - **sent < interval) return std::optional<ModeratorDigest>();
+  auto total = c.Integer("SELECT count(*) FROM digest_comments");
+  if (!total) return tl::unexpected(total.error());
+  if (total->value_or(0) == 0) return std::optional<ModeratorDigest>();
+  ModeratorDigest digest;
+  digest.total = static_cast<int>(total->value_or(0));
+  auto comments = c.All(
+      "SELECT c.id, p.title, c.author_name, c.author_email, c.author_url, c.body_markdown, "
+      "c.reason FROM digest_comments d JOIN comments c ON c.id = d.comment_id "
+      "JOIN posts p ON p.id = c.post_id ORDER BY d.comment_id LIMIT ?",
+      [](const Row& row) {
+        return DigestComment{row.Int(0),  row.Text(1), row.Text(2), row.Text(3),
+                             row.Text(4), row.Text(5), row.Text(6)};
+      },
+      listed);
+  if (!comments) return tl::unexpected(comments.error());
+  digest.listed = std::move(*comments);
+  // Exactly the rows counted: the transaction's snapshot (PostgreSQL) or the write lock
+  // (SQLite) keeps out comments held meanwhile, which wait for the next digest.
+  if (auto taken = Done(c.Exec("DELETE FROM digest_comments")); !taken)
+    return tl::unexpected(taken.error());
+  if (auto stamped = Done(c.Exec("INSERT INTO digests_sent(name, sent_at) VALUES ('moderators', ?) "
+                                 "ON CONFLICT(name) DO UPDATE SET sent_at = excluded.sent_at",
+                                 now));
+      !stamped) {
+    return tl::unexpected(stamped.error());
+  }
+  return std::optional<ModeratorDigest>(std::move(digest));
+}
+
 }  // namespace broadsheet::storage::comments

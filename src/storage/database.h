@@ -44,6 +44,9 @@ namespace broadsheet::storage {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// How long a Database::Tally waits for SQLite's write lock (or the statement timeout, if less).
+inline constexpr std::chrono::milliseconds kTallyWait{250};
+
 std::string_view DialectName(Dialect dialect);
 
 // One parameter of a statement: NULL, an integer or text (borrowed, see above). Booleans are
@@ -212,6 +215,17 @@ class Database {
   auto TransactOnce(Work&& work) -> std::invoke_result_t<Work, Connection&> {
     return Call(Mode::kWriteOnce, std::forward<Work>(work));
   }
+  // As Transact, for counters whose loss in a crash only forgives (rate limits): the commit
+  // does not wait for the disk (SQLite: synchronous=NORMAL for that commit, so a power cut may
+  // lose it, never corrupt the file; PostgreSQL: synchronous_commit off), and on PostgreSQL it
+  // runs at READ COMMITTED, so each statement must be right on its own, as an upsert of one row
+  // is: tallies of the same row then wait for each other instead of failing to serialise.
+  // Inside another write it joins that one, with that one's durability. On SQLite it waits at
+  // most kTallyWait for the write lock, then answers kBusy.
+  template <typename Work>
+  auto Tally(Work&& work) -> std::invoke_result_t<Work, Connection&> {
+    return Call(Mode::kTally, std::forward<Work>(work));
+  }
   // As Transact, for reading only.
   template <typename Work>
   auto Read(Work&& work) -> std::invoke_result_t<Work, Connection&> {
@@ -222,7 +236,7 @@ class Database {
   virtual Result<void> Maintain(std::string_view sql) = 0;
 
  protected:
-  enum class Mode { kRead, kWrite, kWriteOnce };
+  enum class Mode { kRead, kWrite, kWriteOnce, kTally };
   static bool Writes(Mode mode) { return mode != Mode::kRead; }
   // Runs `work` on a connection inside a transaction of `mode` (joining the calling thread's
   // current one, if any): commits when it succeeds, rolls back when it fails.

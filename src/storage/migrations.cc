@@ -709,6 +709,27 @@ CREATE TRIGGER log_redirect_removed AFTER DELETE ON redirects BEGIN
   INSERT INTO change_log(kind, detail) VALUES ('redirect', OLD.from_path);
 END;
 )sql",
+      // 20: state every node shares (issue 16): rate limits' windows, one row per scope and
+      // hashed key, pruned once closed; and the moderators' digest: the held comments waiting
+      // for the next one, and when the last was sent, so that one node sends each.
+      R"sql(
+CREATE TABLE rate_windows (
+  scope TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  closes_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key_hash)
+) WITHOUT ROWID;
+CREATE INDEX rate_windows_by_close ON rate_windows(closes_at);
+CREATE TABLE digest_comments (
+  comment_id INTEGER PRIMARY KEY REFERENCES comments(id) ON DELETE CASCADE
+);
+CREATE TABLE digests_sent (
+  name TEXT PRIMARY KEY,
+  sent_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }

@@ -633,6 +633,26 @@ CREATE TRIGGER log_redirect_changed AFTER UPDATE ON redirects
 CREATE TRIGGER log_redirect_removed AFTER DELETE ON redirects
   FOR EACH ROW EXECUTE FUNCTION log_redirect_change();
 )sql",
+      // 5: as SQLite's 20: rate limits' windows, and the moderators' digest's waiting comments
+      // and when the last was sent, shared by every node.
+      R"sql(
+CREATE TABLE rate_windows (
+  scope TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  opened_at BIGINT NOT NULL,
+  events BIGINT NOT NULL,
+  closes_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, key_hash)
+);
+CREATE INDEX rate_windows_by_close ON rate_windows(closes_at);
+CREATE TABLE digest_comments (
+  comment_id BIGINT PRIMARY KEY REFERENCES comments(id) ON DELETE CASCADE
+);
+CREATE TABLE digests_sent (
+  name TEXT PRIMARY KEY,
+  sent_at BIGINT NOT NULL
+);
+)sql",
   };
   return migrations;
 }

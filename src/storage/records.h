@@ -566,6 +566,21 @@ struct FailedLoginReservation {
   int from_address = 0;
 };
 
+// A held comment as the moderators' digest quotes it (Store::ClaimModeratorDigest).
+struct DigestComment {
+  std::int64_t id = 0;
+  std::string post_title;
+  std::string author_name, author_email, author_url;
+  std::string text;  // the comment's Markdown
+  std::string reason;
+};
+
+// The held comments one digest tells of: the first few, oldest first, and how many in all.
+struct ModeratorDigest {
+  std::vector<DigestComment> listed;
+  int total = 0;
+};
+
 // One thing an import brought in: what it was called on the other platform and what it became
 // here (a post's, comment's, section's … id; 0 for things kept only as `detail`).
 struct ImportedRecord {

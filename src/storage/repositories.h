@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/rate_limit.h"
 #include "storage/database.h"
 #include "storage/records.h"
 
@@ -233,7 +234,26 @@ Result<bool> HasDuplicate(Connection& c, std::int64_t post_id, const std::string
 Result<int> CountApproved(Connection& c, std::int64_t post_id);    // kept by triggers
 Result<int> CountWithStatus(Connection& c, CommentStatus status);  // of every post
 Result<bool> HasApprovedFrom(Connection& c, const std::string& email);
+// The moderators' digest (Store::NoteHeldComment and ClaimModeratorDigest); run the claim in a
+// write transaction.
+Result<void> NoteHeld(Connection& c, std::int64_t comment_id);
+Result<std::optional<ModeratorDigest>> ClaimDigest(Connection& c, Timestamp now, Timestamp interval,
+                                                   int listed);
 }  // namespace comments
+
+// Rate limits' windows, one row per scope and (hashed) key, open from a key's first action
+// until `window` seconds later (Store::TakeRate). Run Take in a Tally.
+namespace rates {
+// Counts one action of `key` unless its open window holds `limit.limit` already: 0, or the
+// seconds until that window closes (nothing counted). One statement, right on its own.
+Result<Timestamp> Take(Connection& c, const RateLimit& limit, const std::string& key,
+                       Timestamp now);
+// The seconds until `key` may act again (0: now).
+Result<Timestamp> Wait(Connection& c, const RateLimit& limit, const std::string& key,
+                       Timestamp now);
+// Removes the windows closed by `now`; returns how many.
+Result<int> ForgetClosed(Connection& c, Timestamp now);
+}  // namespace rates
 
 // The change log (store.h, ReadChangeLog; written by the schema's triggers).
 namespace change_log {

@@ -572,6 +572,21 @@ Result<int> SqlStore::ForgetCommentClients(Timestamp before) {
       [&](storage::Connection& c) { return storage::comments::ForgetClients(c, before); }, false);
 }
 
+Result<void> SqlStore::NoteHeldComment(std::int64_t comment_id) {
+  return Writing([&](storage::Connection& c) { return storage::comments::NoteHeld(c, comment_id); },
+                 false);
+}
+
+Result<std::optional<ModeratorDigest>> SqlStore::ClaimModeratorDigest(Timestamp now,
+                                                                      Timestamp interval,
+                                                                      int listed) {
+  return WritingValue<std::optional<ModeratorDigest>>(
+      [&](storage::Connection& c) {
+        return storage::comments::ClaimDigest(c, now, interval, listed);
+      },
+      false);
+}
+
 Result<void> SqlStore::LearnComment(std::int64_t id, bool spam,
                                     const std::vector<std::string>& words) {
   return Writing(
@@ -1053,6 +1068,46 @@ Result<std::optional<FailedLoginReservation>> SqlStore::ReserveFailedLogin(
       false);
   if (!done) return tl::unexpected(done.error());
   return reservation;
+}
+
+Result<Timestamp> SqlStore::TakeRate(const RateLimit& limit, const std::vector<std::string>& keys,
+                                     Timestamp now) {
+  // Each key's upsert is atomic; a refusal by any key rolls back the counts of those before it,
+  // so that nothing is counted (the refusal travels out as an error, and back into a wait).
+  Timestamp wait = 0;
+  auto done = database_->Tally([&](storage::Connection& c) -> Result<void> {
+    wait = 0;
+    for (const std::string& key : keys) {
+      auto taken = storage::rates::Take(c, limit, key, now);
+      if (!taken) return tl::unexpected(taken.error());
+      if (*taken > 0) {
+        wait = *taken;
+        return Fail(ErrorCode::kRateLimited, "rate limit reached");
+      }
+    }
+    return {};
+  });
+  if (!done && !(done.error().code == ErrorCode::kRateLimited && wait > 0))
+    return tl::unexpected(done.error());
+  return wait;
+}
+
+Result<Timestamp> SqlStore::RateWait(const RateLimit& limit, const std::vector<std::string>& keys,
+                                     Timestamp now) {
+  return database_->Read([&](storage::Connection& c) -> Result<Timestamp> {
+    Timestamp wait = 0;
+    for (const std::string& key : keys) {
+      auto until = storage::rates::Wait(c, limit, key, now);
+      if (!until) return tl::unexpected(until.error());
+      wait = std::max(wait, *until);
+    }
+    return wait;
+  });
+}
+
+Result<int> SqlStore::ForgetClosedRates(Timestamp now) {
+  return database_->Tally(
+      [&](storage::Connection& c) { return storage::rates::ForgetClosed(c, now); });
 }
 
 Result<void> SqlStore::ReleaseFailedLogin(std::int64_t reservation_id) {

@@ -179,6 +179,9 @@ class SqlStore final : public Store {
   Result<std::vector<Comment>> ListCommentsByEmail(const std::string& email) override;
   Result<int> EraseCommentsByEmail(const std::string& email) override;
   Result<int> ForgetCommentClients(Timestamp before) override;
+  Result<void> NoteHeldComment(std::int64_t comment_id) override;
+  Result<std::optional<ModeratorDigest>> ClaimModeratorDigest(Timestamp now, Timestamp interval,
+                                                              int listed) override;
   Result<void> LearnComment(std::int64_t id, bool spam,
                             const std::vector<std::string>& words) override;
   Result<SpamCounts> CountSpamWords(const std::vector<std::string>& words) override;
@@ -236,6 +239,11 @@ class SqlStore final : public Store {
                                                                    const std::string& client_ip,
                                                                    Timestamp at) override;
   Result<void> ReleaseFailedLogin(std::int64_t reservation_id) override;
+  Result<Timestamp> TakeRate(const RateLimit& limit, const std::vector<std::string>& keys,
+                             Timestamp now) override;
+  Result<Timestamp> RateWait(const RateLimit& limit, const std::vector<std::string>& keys,
+                             Timestamp now) override;
+  Result<int> ForgetClosedRates(Timestamp now) override;
   Result<void> ClearFailedLogins(const std::string& email) override;
   Result<void> CreateToken(const OneTimeToken& token) override;
   Result<int> CountTokensSince(std::int64_t user_id, const std::string& purpose,

@@ -311,7 +311,12 @@ Result<void> SqliteDatabase::WithConnection(Mode mode,
 Result<void> SqliteDatabase::OnWriter(Mode mode,
                                       const std::function<Result<void>(Connection&)>& work) {
   // One budget for both waits: for this process's other writers, then for another process's.
-  const auto deadline = std::chrono::steady_clock::now() + options_.statement_timeout;
+  // A tally (a rate limit's count, on a reader's request) waits less: its caller would rather
+  // let the request through uncounted than hold it up behind another process's long write.
+  const auto budget = mode == Mode::kTally ? std::min<std::chrono::milliseconds>(
+                                                 options_.statement_timeout, kTallyWait)
+                                           : options_.statement_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
   if (!TakeWriter(deadline)) return tl::unexpected(Busy("another write held the connection"));
   // Given back however the work ends, an exception included.
   struct GiveBack {
@@ -319,7 +324,13 @@ Result<void> SqliteDatabase::OnWriter(Mode mode,
     ~GiveBack() { database->ReleaseWriter(); }
   } give_back{this};
   writer_->SetBusyTimeout(deadline - std::chrono::steady_clock::now());
-  return RunTransaction(*writer_, mode, work);
+  if (mode != Mode::kTally) return RunTransaction(*writer_, mode, work);
+  // The safety level cannot change inside a transaction: set around it, and put back however
+  // the transaction ended.
+  if (auto lazy = writer_->Control("PRAGMA synchronous = NORMAL"); !lazy) return lazy;
+  auto done = RunTransaction(*writer_, mode, work);
+  if (auto full = writer_->Control("PRAGMA synchronous = FULL"); !full && done) return full;
+  return done;
 }
 
 Result<void> SqliteDatabase::OnReader(const std::function<Result<void>(Connection&)>& work) {

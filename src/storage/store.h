@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/rate_limit.h"
 #include "storage/records.h"
 
 namespace broadsheet {
@@ -240,6 +241,15 @@ class Store {
   virtual Result<int> EraseCommentsByEmail(const std::string& email) = 0;
   // Clears the keyed client hash of comments written before `before`; returns how many.
   virtual Result<int> ForgetCommentClients(Timestamp before) = 0;
+  // The moderators' digest, shared by every process on the database. NoteHeldComment adds a
+  // stored comment to the next digest. ClaimModeratorDigest, when comments wait and the last
+  // digest was claimed `interval` or more before `now` (or never), takes them all (the first
+  // `listed`, oldest first, and how many) and records `now` as the last digest's time; nullopt
+  // otherwise. One transaction: of processes claiming together, one gets each comment.
+  virtual Result<void> NoteHeldComment(std::int64_t comment_id) = 0;
+  virtual Result<std::optional<ModeratorDigest>> ClaimModeratorDigest(Timestamp now,
+                                                                      Timestamp interval,
+                                                                      int listed) = 0;
   // Teaches the spam filter that comment `id` is spam (`spam` true) or not, from its `words`,
   // taking back what an earlier, opposite decision about it taught.
   virtual Result<void> LearnComment(std::int64_t id, bool spam,
@@ -364,6 +374,18 @@ class Store {
   virtual Result<std::optional<OneTimeToken>> PeekToken(const std::string& token_hash,
                                                         const std::string& purpose,
                                                         Timestamp now) = 0;
+
+  // Rate limits shared by every process on the database (auth::SharedRateLimiter hashes the
+  // keys first), as RateLimiter::Take and Until say: TakeRate counts one action under every
+  // key when none has reached the limit in its open window, or returns the seconds until the
+  // first refusing window closes (nothing counted). A count is committed without waiting for
+  // the disk (Database::Tally): a crash may forget the last ones, which only forgives.
+  // ForgetClosedRates removes the windows closed by `now`; returns how many.
+  virtual Result<Timestamp> TakeRate(const RateLimit& limit, const std::vector<std::string>& keys,
+                                     Timestamp now) = 0;
+  virtual Result<Timestamp> RateWait(const RateLimit& limit, const std::vector<std::string>& keys,
+                                     Timestamp now) = 0;
+  virtual Result<int> ForgetClosedRates(Timestamp now) = 0;
 
   // A named secret of the site (for example the key that signs forms), created with `make` the
   // first time it is asked for and the same ever after, in every process.

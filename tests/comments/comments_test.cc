@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "auth/rate_limiter.h"
 #include "storage/sql_store.h"
 #include "test_stores.h"
 
@@ -125,7 +126,8 @@ TEST_P(Moderation, SuspiciousCommentsAreKeptButNotPublished) {
 
 TEST_P(Moderation, AFloodFromOneClientIsRefusedNotStoredWhileOthersComment) {
   Comments comments(*store_, Mode(comments::Moderation::kHoldNone));
-  comments.SetFloodLimits({.per_minute = 3, .per_hour = 10});
+  auth::SharedRateLimiter limiter(*store_);
+  comments.SetFloodLimits({.per_minute = 3, .per_hour = 10}, limiter);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(comments.Submit(post_, From("f@example.org"), 100 + i));
   auto refused = comments.Submit(post_, From("f@example.org"), 110);
   ASSERT_FALSE(refused);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "auth/rate_limiter.h"
 #include "comments/comments.h"
 #include "storage/sql_store.h"
 #include "test_stores.h"
@@ -14,6 +15,7 @@ class PrivacyTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
     BROADSHEET_OPEN_TEST_STORE(store_);
+    limiter_.emplace(*store_);
     post_.slug = "piece";
     post_.title = "Piece";
     post_.status = PostStatus::kPublished;
@@ -35,11 +37,12 @@ class PrivacyTest : public ::testing::TestWithParam<storage::Dialect> {
     return *store_->CreateComment(comment);
   }
   std::unique_ptr<SqlStore> store_;
+  std::optional<auth::SharedRateLimiter> limiter_;
   Post post_;
 };
 
 TEST_P(PrivacyTest, LinkTokensNameTheAddressAndExpire) {
-  Privacy privacy(*store_);
+  Privacy privacy(*store_, *limiter_);
   auto token = privacy.LinkToken("Reader@Example.org", 1000);
   ASSERT_TRUE(token);
   EXPECT_EQ(token->find("Reader"), std::string::npos);  // not the address in plain sight
@@ -53,19 +56,29 @@ TEST_P(PrivacyTest, LinkTokensNameTheAddressAndExpire) {
 }
 
 TEST_P(PrivacyTest, RequestsAreLimitedPerAddressAndClient) {
-  Privacy privacy(*store_);
+  Privacy privacy(*store_, *limiter_);
   for (int i = 0; i < kMaxRequests; ++i)
-    EXPECT_TRUE(privacy.AllowRequest("a@example.org", "192.0.2.1", 1000 + i));
-  EXPECT_FALSE(privacy.AllowRequest("A@example.org", "192.0.2.9", 1010));
-  EXPECT_FALSE(privacy.AllowRequest("b@example.org", "192.0.2.1", 1010));
-  EXPECT_TRUE(privacy.AllowRequest("a@example.org", "192.0.2.1", 1000 + 3601));
+    EXPECT_TRUE(*privacy.AllowRequest("a@example.org", "192.0.2.1", 1000 + i));
+  EXPECT_FALSE(*privacy.AllowRequest("A@example.org", "192.0.2.9", 1010));
+  EXPECT_FALSE(*privacy.AllowRequest("b@example.org", "192.0.2.1", 1010));
+  EXPECT_TRUE(*privacy.AllowRequest("a@example.org", "192.0.2.1", 1000 + 3601));
+}
+
+TEST_P(PrivacyTest, RequestsAreCountedTogetherByEveryNode) {
+  auth::SharedRateLimiter other_node(*store_);  // another server on the same database
+  Privacy here(*store_, *limiter_);
+  Privacy there(*store_, other_node);
+  for (int i = 0; i < kMaxRequests; ++i)
+    EXPECT_TRUE(*(i % 2 ? there : here).AllowRequest("a@example.org", "192.0.2.1", 1000 + i));
+  EXPECT_FALSE(*there.AllowRequest("a@example.org", "198.51.100.1", 1010));
+  EXPECT_FALSE(*here.AllowRequest("b@example.org", "192.0.2.1", 1010));
 }
 
 TEST_P(PrivacyTest, ExportHasEverythingAndEraseKeepsThreadsReadable) {
   const auto answered = Leave("me@example.org", "First thought");
   Leave("other@example.org", "A reply to you", answered);
   Leave("ME@example.org", "Second thought");
-  Privacy privacy(*store_);
+  Privacy privacy(*store_, *limiter_);
   auto exported = nlohmann::json::parse(*privacy.Export("me@example.org"));
   ASSERT_EQ(exported["comments"].size(), 2u);
   EXPECT_EQ(exported["comments"][0]["text"], "First thought");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/crypto.h"
+#include "auth/rate_limiter.h"
 #include "storage/sql_store.h"
 #include "test_stores.h"
 
@@ -42,6 +43,7 @@ class SubscriptionsTest : public ::testing::TestWithParam<storage::Dialect> {
     ASSERT_TRUE(auth::InitCrypto());
     BROADSHEET_OPEN_TEST_STORE(store_);
     outbox_.emplace(*store_, mailer_, nullptr);
+    limiter_.emplace(*store_);
     for (const char* slug : {"security", "economy"}) {
       Section section;
       section.slug = slug;
@@ -65,11 +67,12 @@ class SubscriptionsTest : public ::testing::TestWithParam<storage::Dialect> {
   std::unique_ptr<SqlStore> store_;
   RecordingMailer mailer_;
   std::optional<mail::Outbox> outbox_;
+  std::optional<auth::SharedRateLimiter> limiter_;
   Publication publication_;
 };
 
 TEST_P(SubscriptionsTest, DoubleOptInConfirmsByTheMailedLinkAndWelcomes) {
-  Subscriptions subscriptions(*store_, *outbox_);
+  Subscriptions subscriptions(*store_, *outbox_, *limiter_);
   Signup signup = For("Reader@Example.org");
   signup.everything = false;
   signup.sections = {"economy", "no-such-section"};
@@ -105,7 +108,7 @@ TEST_P(SubscriptionsTest, DoubleOptInConfirmsByTheMailedLinkAndWelcomes) {
 }
 
 TEST_P(SubscriptionsTest, SignupsRevealNothingAndRespectThoseWhoLeftOrComplained) {
-  Subscriptions subscriptions(*store_, *outbox_);
+  Subscriptions subscriptions(*store_, *outbox_, *limiter_);
   Subscriber active;
   active.email = "active@example.org";
   active.status = SubscriberStatus::kActive;
@@ -128,7 +131,7 @@ TEST_P(SubscriptionsTest, SignupsRevealNothingAndRespectThoseWhoLeftOrComplained
 }
 
 TEST_P(SubscriptionsTest, BadAddressesAndFloodsAreRefusedAndStoreNothing) {
-  Subscriptions subscriptions(*store_, *outbox_);
+  Subscriptions subscriptions(*store_, *outbox_, *limiter_);
   for (const char* bad : {"", "not-an-address", "a@b", "x@example.org\r\nBcc: victim@example.org",
                           "x@exa\x01mple.org"}) {
     auto refused = subscriptions.Subscribe(For(bad), publication_, 10);
@@ -146,7 +149,7 @@ TEST_P(SubscriptionsTest, BadAddressesAndFloodsAreRefusedAndStoreNothing) {
 }
 
 TEST_P(SubscriptionsTest, ReadersChooseSectionsAndUnsubscribe) {
-  Subscriptions subscriptions(*store_, *outbox_);
+  Subscriptions subscriptions(*store_, *outbox_, *limiter_);
   Subscriber subscriber;
   subscriber.email = "choosy@example.org";
   subscriber.status = SubscriberStatus::kActive;
@@ -165,7 +168,7 @@ TEST_P(SubscriptionsTest, ReadersChooseSectionsAndUnsubscribe) {
 }
 
 TEST_P(SubscriptionsTest, CsvRoundTripKeepsConsentAndSkipsWhatItCannotTrust) {
-  Subscriptions subscriptions(*store_, *outbox_);
+  Subscriptions subscriptions(*store_, *outbox_, *limiter_);
   auto report = subscriptions.ImportCsv(
       "\xEF\xBB\xBF"
       "Email,Status,Sections,Consented_at,Consent_source,Everything\r\n"
@@ -205,7 +208,7 @@ TEST_P(SubscriptionsTest, CsvRoundTripKeepsConsentAndSkipsWhatItCannotTrust) {
 }
 
 TEST_P(SubscriptionsTest, AMalformedCsvChangesNothing) {
-  Subscriptions subscriptions(*store_, *outbox_);
+  Subscriptions subscriptions(*store_, *outbox_, *limiter_);
   auto bad = subscriptions.ImportCsv(
       "email,consented_at\r\na@example.org,2024-01-01T00:00:00Z\r\n\"broken,2024\r\n", 1);
   ASSERT_FALSE(bad);
