@@ -9,10 +9,13 @@ namespace broadsheet::storage {
 
 namespace {
 
-// Tables not copied: those the schema's triggers fill as the rows they follow are inserted, and
-// each database's own record of its migrations.
+// Tables not copied: those the schema's triggers fill as the rows they follow are inserted, each
+// database's own record of its migrations, and the leases of the processes working on the source
+// (they mean nothing to the copy's; a claim on an outbox row whose holder has no lease there is
+// free to take).
 bool Skipped(std::string_view table) {
-  return table == "comment_counts" || table == "search_pending" || table == "broadsheet_schema";
+  return table == "comment_counts" || table == "search_pending" || table == "broadsheet_schema" ||
+         table == "leases";
 }
 
 struct Column {

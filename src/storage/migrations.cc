@@ -505,6 +505,21 @@ CREATE TABLE editorial_notes (
 );
 CREATE INDEX editorial_notes_by_post ON editorial_notes(post_id, at);
 )sql",
+      // 19: background work done once with several processes or nodes on one database. A lease
+      // is a named right held by one process until it expires (the scheduler's, each node's
+      // heartbeat `node:ID`); an outbox row is claimed by the process sending it until
+      // `claim_expires_at`, or until its holder's heartbeat lapses.
+      R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE newsletter_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE newsletter_deliveries ADD COLUMN claim_expires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_outbox ADD COLUMN claim_expires_at INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }
