@@ -65,6 +65,12 @@ Result<mail::Message> Sender::MessageFor(const NewsletterSend& send, const Deliv
 }
 
 Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* stopping) {
+  if (!unrecorded_.empty()) {
+    auto recorded =
+        store_.RecordDeliveries(unrecorded_, options_.bounce_threshold, unrecorded_at_, node_);
+    if (!recorded) return tl::unexpected(recorded.error());
+    unrecorded_.clear();
+  }
   const ClaimTerms terms{node_, now, now + options_.claim_s, now + kHeartbeatSeconds};
   auto due = store_.ClaimDeliveries(terms, options_.batch);
   if (!due) return tl::unexpected(due.error());
@@ -147,8 +153,13 @@ Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* sto
   }
   results = std::move(done);
   if (auto recorded = store_.RecordDeliveries(results, options_.bounce_threshold, now, node_);
-      !recorded)
+      !recorded) {
+    // Kept, and written before anything else is claimed: the claims stay this node's meanwhile,
+    // so nobody sends these messages again while the database is busy or away.
+    unrecorded_ = std::move(results);
+    unrecorded_at_ = now;
     return tl::unexpected(recorded.error());
+  }
   BatchReport report;
   for (const DeliveryResult& result : results) {
     if (result.outcome == DeliveryResult::Outcome::kSent) ++report.sent;

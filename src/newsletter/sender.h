@@ -88,6 +88,8 @@ class Sender {
   std::map<std::int64_t, NewsletterSend> sends_;     // issues seen, by id
   mutable std::string key_;                          // the site's newsletter key, once read
   std::chrono::steady_clock::time_point next_slot_;  // rate limiting
+  std::vector<DeliveryResult> unrecorded_;  // a batch the store could not take, written next
+  Timestamp unrecorded_at_ = 0;
 };
 
 }  // namespace broadsheet::newsletter

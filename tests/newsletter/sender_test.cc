@@ -33,9 +33,9 @@ class Inbox {
   std::map<std::string, int> received_;
 };
 
-class Connection : public mail::Mailer {
+class FakeConnection : public mail::Mailer {
  public:
-  explicit Connection(Inbox& inbox) : inbox_(inbox) {}
+  explicit FakeConnection(Inbox& inbox) : inbox_(inbox) {}
   Result<void> Send(const mail::Message& message) override {
     inbox_.Receive(message.to);
     return {};
@@ -85,7 +85,7 @@ class SendersTest : public ::testing::TestWithParam<storage::Dialect> {
     options.concurrency = 3;
     options.batch = 10;
     return std::make_unique<Sender>(
-        store, options, node, [this] { return std::make_unique<Connection>(inbox_); },
+        store, options, node, [this] { return std::make_unique<FakeConnection>(inbox_); },
         [] {
           Publication publication;
           publication.base_url = "https://example.org";
