@@ -348,8 +348,8 @@ class NewsletterWorker {
       auto report = sender->RunBatch(Now(), &interrupt_);
       if (delivering.Record(report) && !report->empty()) {
         busy = true;
-        spdlog::debug("newsletter: {} sent, {} to retry, {} failed", report->sent,
-                      report->retrying, report->failed);
+        spdlog::debug("newsletter: {} sent, {} to retry, {} failed", report->sent, report->retrying,
+                      report->failed);
       }
       lock.lock();
       if (!busy) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });

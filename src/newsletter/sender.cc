@@ -76,8 +76,8 @@ Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* sto
   if (!due) return tl::unexpected(due.error());
   if (due->empty()) return BatchReport{};
   // Messages start only while the claim has half its time left (a slow SMTP server).
-  const auto claimed_until = std::chrono::steady_clock::now() +
-                             std::chrono::seconds(options_.claim_s) / 2;
+  const auto claimed_until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options_.claim_s) / 2;
   // Anything that fails before sending gives the batch back at once.
   auto give_back = [&](const Error& error) -> Result<BatchReport> {
     (void)store_.RecordDeliveries({}, options_.bounce_threshold, now, node_);
@@ -104,7 +104,7 @@ Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* sto
                                           : std::chrono::microseconds(0);
   auto work = [&](size_t connection) {
     for (size_t i = connection; i < due->size(); i += connections_.size()) {
-      if (stopping && stopping->load()) return;  // the rest stay queued
+      if (stopping && stopping->load()) return;                      // the rest stay queued
       if (std::chrono::steady_clock::now() > claimed_until) return;  // given back below
       attempted[i] = 1;
       const Delivery& delivery = (*due)[i];

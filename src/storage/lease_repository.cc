@@ -4,8 +4,8 @@
 
 namespace broadsheet::storage::leases {
 
-Result<bool> Take(Connection& c, const std::string& name, const std::string& holder,
-                  Timestamp now, Timestamp until) {
+Result<bool> Take(Connection& c, const std::string& name, const std::string& holder, Timestamp now,
+                  Timestamp until) {
   // One statement, so that two processes taking the same lease at once cannot both have it:
   // SQLite's writer is single, and PostgreSQL's upsert locks the row (the second waits, then
   // sees the first's holder and changes nothing, or fails to serialise and runs again).
@@ -25,7 +25,10 @@ Result<void> Release(Connection& c, const std::string& name, const std::string& 
 Result<std::vector<Lease>> Live(Connection& c, Timestamp now) {
   return c.All(
       "SELECT name, holder, expires_at FROM leases WHERE expires_at > ? ORDER BY name",
-      [](const Row& row) { return Lease{row.Text(0), row.Text(1), row.Int(2)}; }, now);
+      [](const Row& row) {
+        return Lease{row.Text(0), row.Text(1), row.Int(2)};
+      },
+      now);
 }
 
 Result<void> Heartbeat(Connection& c, const ClaimTerms& terms) {

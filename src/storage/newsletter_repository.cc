@@ -256,11 +256,10 @@ Result<std::vector<Delivery>> ClaimDeliveries(Connection& c, const ClaimTerms& t
       "subscribers b ON b.id = d.subscriber_id JOIN newsletter_sends s ON s.id = d.send_id WHERE "
       "d.status = 'queued' AND d.next_attempt_at <= ? AND b.status = 'active' AND s.status IN "
       "('queued', 'sending') AND " +
-          Unclaimed("d") +
-          " ORDER BY d.next_attempt_at, d.send_id, d.subscriber_id LIMIT ?" +
+          Unclaimed("d") + " ORDER BY d.next_attempt_at, d.send_id, d.subscriber_id LIMIT ?" +
           std::string(SkipLocked(c, "d")) + ") RETURNING send_id, subscriber_id",
-      [](const Row& row) { return std::pair(row.Int(0), row.Int(1)); }, terms.holder,
-      terms.until, terms.now, terms.now, terms.now, limit);
+      [](const Row& row) { return std::pair(row.Int(0), row.Int(1)); }, terms.holder, terms.until,
+      terms.now, terms.now, terms.now, limit);
   if (!claimed) return tl::unexpected(claimed.error());
   if (claimed->empty()) return std::vector<Delivery>();
   const std::set<std::pair<std::int64_t, std::int64_t>> mine(claimed->begin(), claimed->end());
@@ -342,10 +341,10 @@ Result<void> RecordDeliveries(Connection& c, const std::vector<DeliveryResult>& 
   }
   // The rest of this holder's claims (a batch that ended early) are free for anyone at once.
   if (!holder.empty()) {
-    if (auto released = Done(c.Exec(
-            "UPDATE newsletter_deliveries SET claimed_by = '', claim_expires_at = 0 WHERE "
-            "claimed_by = ? AND status = 'queued'",
-            holder));
+    if (auto released = Done(
+            c.Exec("UPDATE newsletter_deliveries SET claimed_by = '', claim_expires_at = 0 WHERE "
+                   "claimed_by = ? AND status = 'queued'",
+                   holder));
         !released) {
       return released;
     }

@@ -373,8 +373,8 @@ Result<void> PostgresDatabase::RunTransaction(PostgresConnection& connection, Mo
                                               const std::function<Result<void>(Connection&)>& work,
                                               bool& begun) {
   const char* begin = mode == Mode::kClaim ? "BEGIN ISOLATION LEVEL READ COMMITTED"
-                      : Writes(mode)        ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                            : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+                      : Writes(mode)       ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                           : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   begun = false;
   if (auto started = connection.Script(begin); !started) return started;
   begun = true;
@@ -426,7 +426,8 @@ Result<void> PostgresDatabase::WithConnection(
     // An idle connection the server closed fails at BEGIN, before any work: a fresh one may
     // succeed. (A connection lost later is not retried: its COMMIT may have landed.) A
     // serialisation failure or deadlock undid everything: the work may run again.
-    if (!(broken && !begun) && !(must_retry && (mode == Mode::kWrite || mode == Mode::kClaim))) return result;
+    if (!(broken && !begun) && !(must_retry && (mode == Mode::kWrite || mode == Mode::kClaim)))
+      return result;
     if (must_retry && attempt < kTransactionAttempts) {
       thread_local std::minstd_rand random(std::random_device{}());
       const int most = 1 << std::min(attempt + 1, 6);

@@ -667,16 +667,16 @@ Result<void> SqlStore::RecordMail(std::int64_t id, MailOutcome outcome, Timestam
       false);
 }
 
-Result<bool> SqlStore::TakeLease(const std::string& name, const std::string& holder,
-                                 Timestamp now, Timestamp until) {
+Result<bool> SqlStore::TakeLease(const std::string& name, const std::string& holder, Timestamp now,
+                                 Timestamp until) {
   return WritingValue<bool>(
       [&](storage::Connection& c) { return storage::leases::Take(c, name, holder, now, until); },
       false);
 }
 
 Result<void> SqlStore::ReleaseLease(const std::string& name, const std::string& holder) {
-  return Writing(
-      [&](storage::Connection& c) { return storage::leases::Release(c, name, holder); }, false);
+  return Writing([&](storage::Connection& c) { return storage::leases::Release(c, name, holder); },
+                 false);
 }
 
 Result<std::vector<Lease>> SqlStore::LiveLeases(Timestamp now) {

@@ -207,10 +207,10 @@ TEST_P(SharedOutboxTest, AMessageLeftByANodeThatDiedIsSentOnceByAnother) {
   ASSERT_TRUE(a_->QueueMail(mail));
   // The dead node claimed it and its heartbeat has lapsed.
   const Timestamp then = Now() - 60;
-  ASSERT_EQ(a_->ClaimMail(ClaimTerms{"dead", then, then + 120, then + kHeartbeatSeconds},
-                          Now(), 0, 1)
-                ->size(),
-            1u);
+  ASSERT_EQ(
+      a_->ClaimMail(ClaimTerms{"dead", then, then + 120, then + kHeartbeatSeconds}, Now(), 0, 1)
+          ->size(),
+      1u);
   Outbox survivor(*b_, mailer_, nullptr);
   survivor.Flush();
   ASSERT_EQ(mailer_.sent().size(), 1u);
@@ -219,8 +219,7 @@ TEST_P(SharedOutboxTest, AMessageLeftByANodeThatDiedIsSentOnceByAnother) {
   EXPECT_EQ(mailer_.sent().size(), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(BothDatabases, SharedOutboxTest, test::kBothDatabases,
-                         test::DatabaseName);
+INSTANTIATE_TEST_SUITE_P(BothDatabases, SharedOutboxTest, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::mail
