@@ -136,10 +136,10 @@ int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& 
   // No server is delivering: deliver here, until this send is done, claiming batch by batch as a
   // server does (a server that starts meanwhile shares the send; nobody gets two copies).
   app::Heartbeat heartbeat(store, app::NewNodeId());
-  newsletter::SenderOptions options = config->newsletter;
-  options.claim_s = std::max(options.claim_s, 60 + 2 * config->mail.timeout_s);
+  newsletter::SenderOptions sending = config->newsletter;
+  sending.claim_s = std::max(sending.claim_s, 60 + 2 * config->mail.timeout_s);
   newsletter::Sender sender(
-      store, options, heartbeat.node(),
+      store, sending, heartbeat.node(),
       [&] { return std::make_unique<mail::SmtpSession>(config->mail); }, load_publication);
   const auto started = std::chrono::steady_clock::now();
   for (;;) {

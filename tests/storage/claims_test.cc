@@ -108,7 +108,8 @@ TEST_P(ClaimsTest, TwoNodesClaimingOneSendTakeEachDeliveryOnce) {
         std::lock_guard lock(mutex);
         for (const Delivery& delivery : *batch) {
           ++claimed[delivery.subscriber_id];
-          results.push_back({send, delivery.subscriber_id, DeliveryResult::Outcome::kSent});
+          results.push_back(
+              {send, delivery.subscriber_id, DeliveryResult::Outcome::kSent, 0, false, ""});
         }
       }
       ASSERT_TRUE(store.RecordDeliveries(results, 1, 200, holder));
@@ -161,16 +162,17 @@ TEST_P(ClaimsTest, AClaimPastItsExpiryIsFreeEvenWhileItsHolderLives) {
   ASSERT_TRUE(taken);
   EXPECT_EQ(taken->size(), 3u);
   // a finishes late: a message it sent counts, a retry it wants does not (b has the row now).
-  std::vector<DeliveryResult> late = {
-      {(*taken)[0].send_id, (*taken)[0].subscriber_id, DeliveryResult::Outcome::kSent},
-      {(*taken)[1].send_id, (*taken)[1].subscriber_id, DeliveryResult::Outcome::kRetry, 900}};
+  std::vector<DeliveryResult> late = {{(*taken)[0].send_id, (*taken)[0].subscriber_id,
+                                       DeliveryResult::Outcome::kSent, 0, false, ""},
+                                      {(*taken)[1].send_id, (*taken)[1].subscriber_id,
+                                       DeliveryResult::Outcome::kRetry, 900, false, ""}};
   ASSERT_TRUE(a_->RecordDeliveries(late, 1, 231, "node-a"));
   auto send = a_->FindSend((*taken)[0].send_id);
   EXPECT_EQ((*send)->sent, 1);
   EXPECT_EQ(*a_->NextDeliveryAt(), 0);  // due at once, as queued: no retry at 900 was recorded
   // b's record of the same message does not count it twice.
-  std::vector<DeliveryResult> again = {
-      {(*taken)[0].send_id, (*taken)[0].subscriber_id, DeliveryResult::Outcome::kSent}};
+  std::vector<DeliveryResult> again = {{(*taken)[0].send_id, (*taken)[0].subscriber_id,
+                                        DeliveryResult::Outcome::kSent, 0, false, ""}};
   ASSERT_TRUE(b_->RecordDeliveries(again, 1, 232, "node-b"));
   EXPECT_EQ((*a_->FindSend((*taken)[0].send_id))->sent, 1);
 }
