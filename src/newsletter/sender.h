@@ -1,13 +1,14 @@
 // Sender: delivers the newsletter's durable outbox (Store::ClaimDeliveries) through SMTP.
 //
-// Each call of RunBatch claims up to `batch` due deliveries for this process's node id, sends them over `concurrency`
-// connections kept open between batches, at most `rate` messages a second, and records the whole
-// batch's results in one transaction. So after a crash at most one batch — the mails in flight,
-// whose completion was not yet recorded, at most a quarter second's worth at `rate` — is sent
-// again: each crash during a send repeats a recipient's copy at most once, and every recipient
-// not in that batch gets the issue exactly once. A temporary failure (4xx, timeout) is retried
-// after retry_after_s, doubling each time, up to max_attempts; a permanent one (5xx) fails the
-// delivery and counts a bounce against the subscriber, who is marked bounced at bounce_threshold.
+// Each call of RunBatch claims up to `batch` due deliveries for this process's node id, sends them
+// over `concurrency` connections kept open between batches, at most `rate` messages a second, and
+// records the whole batch's results in one transaction. So after a crash at most one batch — the
+// mails in flight, whose completion was not yet recorded, at most a quarter second's worth at
+// `rate` — is sent again: each crash during a send repeats a recipient's copy at most once, and
+// every recipient not in that batch gets the issue exactly once. A temporary failure (4xx, timeout)
+// is retried after retry_after_s, doubling each time, up to max_attempts; a permanent one (5xx)
+// fails the delivery and counts a bounce against the subscriber, who is marked bounced at
+// bounce_threshold.
 //
 // Each message: the issue's HTML and text with the reader's own unsubscribe link, the
 // List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) headers, and a per-recipient return path

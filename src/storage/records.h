@@ -459,9 +459,7 @@ struct Lease {
 // The name of `holder`'s heartbeat lease, and how long one renewal keeps it: a process renews its
 // heartbeat every few seconds (app/heartbeat.h) and with every claim, so its claims are taken
 // over this long after it dies.
-inline std::string NodeLeaseName(std::string_view holder) {
-  return "node:" + std::string(holder);
-}
+inline std::string NodeLeaseName(std::string_view holder) { return "node:" + std::string(holder); }
 inline constexpr Timestamp kHeartbeatSeconds = 10;
 
 // How a process claims outbox rows (newsletter deliveries, the mail outbox): as `holder`, its

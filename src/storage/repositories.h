@@ -137,8 +137,8 @@ namespace leases {
 // Takes the lease `name` for `holder` until `until`, or renews it when `holder` has it: true
 // when `holder` has it now, false when another holder's lease is still live at `now`. One
 // atomic statement.
-Result<bool> Take(Connection& c, const std::string& name, const std::string& holder,
-                  Timestamp now, Timestamp until);
+Result<bool> Take(Connection& c, const std::string& name, const std::string& holder, Timestamp now,
+                  Timestamp until);
 // Gives the lease up, if `holder` has it.
 Result<void> Release(Connection& c, const std::string& name, const std::string& holder);
 // The leases live at `now`, by name.

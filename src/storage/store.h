@@ -308,8 +308,8 @@ class Store {
   // when `holder` has it, in one atomic statement: true when `holder` has it now, false while
   // another's is live at `now`. ReleaseLease gives it up if `holder` has it. LiveLeases: those
   // live at `now`, by name.
-  virtual Result<bool> TakeLease(const std::string& name, const std::string& holder,
-                                 Timestamp now, Timestamp until) = 0;
+  virtual Result<bool> TakeLease(const std::string& name, const std::string& holder, Timestamp now,
+                                 Timestamp until) = 0;
   virtual Result<void> ReleaseLease(const std::string& name, const std::string& holder) = 0;
   virtual Result<std::vector<Lease>> LiveLeases(Timestamp now) = 0;
 
