@@ -26,6 +26,13 @@ inline Result<std::unique_ptr<SqlStore>> OpenEmptyStore(
   return SqlStore::Open({url, true});
 }
 
+// Where several stores open one database, as several processes or nodes would: a SQLite file in
+// `dir`, or a new database in the PostgreSQL cluster.
+inline Result<std::string> SharedDatabaseUrl(storage::Dialect dialect, const std::string& dir) {
+  if (dialect == storage::Dialect::kPostgres) return storage::test::EmptyPostgresUrl();
+  return dir + "/site.db";
+}
+
 inline const auto kBothDatabases =
     ::testing::Values(storage::Dialect::kSqlite, storage::Dialect::kPostgres);
 

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/desk.h"
+#include "app/heartbeat.h"
 #include "auth/accounts.h"
 #include "auth/crypto.h"
 #include "cache/purger.h"
@@ -120,11 +121,20 @@ class FailureLog {
   int unlogged_ = 0;
 };
 
+// How long the scheduler's lease lasts: three of its rounds, so that a late round keeps it, and a
+// node that died is replaced within a minute.
+constexpr auto kSchedulerRound = std::chrono::seconds(15);
+constexpr Timestamp kSchedulerLease = 45;
+
 // The scheduler's round: publishes scheduled posts whose time has come (every 15 s; a minute's
 // granularity is what editors expect), forgets commenters' client hashes past their retention
 // period, and removes rate limits' closed windows (so their table holds only the keys active
-// within the longest window, an hour).
-bool ScheduledWork(Store& store, FailureLog& publishing, FailureLog& forgetting) {
+// within the longest window, an hour). With several nodes on one database only the holder of the
+// scheduler's lease does it (and publishing is one UPDATE of the posts still scheduled, so two
+// could not publish one post twice).
+bool ScheduledWork(Store& store, SharedLease& lease, FailureLog& publishing,
+                   FailureLog& forgetting) {
+  if (!lease.Hold(Now())) return false;
   auto published = content::Posts::PublishDue(store, Now());
   if (publishing.Record(published) && *published > 0)
     spdlog::info("published {} scheduled post(s)", *published);
@@ -287,14 +297,19 @@ class ChangeWatch {
   std::optional<CommentsSeen> comments_;
 };
 
-// Delivers the newsletter's outbox while the server runs: it takes the site's delivery lock (held
-// by `broadsheet newsletter send` when that delivers itself; then it waits its turn) and sends
-// batch after batch, resting a second when nothing is due.
+// Delivers the newsletter's outbox while the server runs, beside any other node or command doing
+// the same: each batch is claimed (newsletter::Sender), so the nodes share a send and none is
+// sent twice. While it runs it holds the lease `newsletter:NODE`, which tells
+// `broadsheet newsletter send` that a server delivers. Sends batch after batch, resting a second
+// when nothing is due.
 class NewsletterWorker {
  public:
-  NewsletterWorker(Store& store, const SitePaths& paths, const Config& config,
+  NewsletterWorker(Store& store, const Config& config, std::string node,
                    std::function<Result<Publication>()> publication)
-      : store_(store), paths_(paths), config_(config), publication_(std::move(publication)) {
+      : store_(store),
+        config_(config),
+        node_(std::move(node)),
+        publication_(std::move(publication)) {
     if (config_.mail.smtp_url.empty()) return;  // no mail, no newsletter
     thread_ = std::thread([this] { Loop(); });
   }
@@ -310,39 +325,45 @@ class NewsletterWorker {
 
  private:
   void Loop() {
-    std::optional<newsletter::DeliveryLock> held;
     std::optional<newsletter::Sender> sender;
-    FailureLog locking("newsletter: taking the delivery lock");
+    const std::string presence = std::string(newsletter::kSenderLeasePrefix) + node_;
+    std::chrono::steady_clock::time_point announced;
     FailureLog delivering("newsletter delivery");
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
       bool busy = false;
-      if (!held) {
-        auto acquired = newsletter::DeliveryLock::TryAcquire(paths_.root);
-        if (locking.Record(acquired) && *acquired) held.emplace(std::move(**acquired));
+      if (const auto now = std::chrono::steady_clock::now();
+          now - announced >= std::chrono::seconds(3)) {
+        const Timestamp at = Now();
+        if (auto taken = store_.TakeLease(presence, node_, at, at + kHeartbeatSeconds); taken)
+          announced = now;
       }
-      if (held && !sender) {
+      if (!sender) {
+        newsletter::SenderOptions options = config_.newsletter;
+        // A claimed batch outlasts the slowest it may take: every message of a connection's share
+        // timing out.
+        options.claim_s = std::max(options.claim_s, 60 + 2 * config_.mail.timeout_s);
         sender.emplace(
-            store_, config_.newsletter,
+            store_, options, node_,
             [this] { return std::make_unique<mail::SmtpSession>(config_.mail); }, publication_);
       }
-      if (sender) {
-        auto report = sender->RunBatch(Now(), &interrupt_);
-        if (delivering.Record(report) && !report->empty()) {
-          busy = true;
-          spdlog::debug("newsletter: {} sent, {} to retry, {} failed", report->sent,
-                        report->retrying, report->failed);
-        }
+      auto report = sender->RunBatch(Now(), &interrupt_);
+      if (delivering.Record(report) && !report->empty()) {
+        busy = true;
+        spdlog::debug("newsletter: {} sent, {} to retry, {} failed", report->sent, report->retrying,
+                      report->failed);
       }
       lock.lock();
       if (!busy) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     }
+    lock.unlock();
+    (void)store_.ReleaseLease(presence, node_);
   }
 
   Store& store_;
-  const SitePaths& paths_;
   const Config& config_;
+  const std::string node_;
   std::function<Result<Publication>()> publication_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -442,10 +463,19 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
                      : ", pages link them under " + config.media.public_url);
   }
   auth::Accounts accounts(**store);
+  // This process's heartbeat: its claims on outbox rows count while it lives (heartbeat.h). It
+  // outlives everything that claims.
+  Heartbeat heartbeat(**store, NewNodeId());
   mail::SmtpMailer mailer(config.mail);
-  mail::Outbox outbox(**store, mailer, [](const mail::Message& message, const Error& error) {
-    spdlog::warn("mail to {} was given up: {}", message.to, Describe(error));
-  });
+  mail::OutboxOptions outbox_options;
+  outbox_options.node = heartbeat.node();
+  outbox_options.claim_s = std::max<Timestamp>(outbox_options.claim_s, 4 * config.mail.timeout_s);
+  mail::Outbox outbox(
+      **store, mailer,
+      [](const mail::Message& message, const Error& error) {
+        spdlog::warn("mail to {} was given up: {}", message.to, Describe(error));
+      },
+      outbox_options);
   site.SetPreviewCheck(
       [&accounts](std::int64_t id, Timestamp expires, const std::string& signature) {
         return accounts.CheckPreviewSignature(id, expires, signature);
@@ -626,8 +656,10 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
 
   FailureLog publishing("scheduled publishing"), forgetting("forgetting old comment clients"),
       indexing("search indexing");
-  Background scheduler(std::chrono::seconds(15), [&db, &publishing, &forgetting] {
-    return ScheduledWork(db, publishing, forgetting);
+  // Once per database, however many nodes serve it: on the holder of the scheduler's lease.
+  SharedLease scheduling(db, "scheduler", heartbeat.node(), kSchedulerLease);
+  Background scheduler(kSchedulerRound, [&db, &scheduling, &publishing, &forgetting] {
+    return ScheduledWork(db, scheduling, publishing, forgetting);
   });
   std::function<void(const std::set<std::int64_t>&)> purge_posts;
   if (purges) {
@@ -650,7 +682,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       return false;
     });
   }
-  NewsletterWorker newsletter(db, paths, config, [&site] { return site.LoadPublication(); });
+  NewsletterWorker newsletter(db, config, heartbeat.node(),
+                              [&site] { return site.LoadPublication(); });
   Background comment_notices(std::chrono::seconds(5), [&site] {
     site.FlushCommentNotices();
     return false;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "app/config.h"
+#include "app/heartbeat.h"
 #include "app/serve.h"
 #include "app/site_dir.h"
 #include "auth/crypto.h"
@@ -121,16 +123,24 @@ int NewsletterSendCommand(const std::string& site, const NewsletterSendOptions& 
               static_cast<long long>(*id), send.subject.c_str(), *recipients, to.c_str());
   std::fflush(stdout);
 
-  auto lock = newsletter::DeliveryLock::TryAcquire(paths->root);
-  if (!lock) return Fail(lock.error());
-  if (!*lock) {
+  // A server delivering (on this machine or another node of the database) holds its worker's
+  // lease: it sends this one too.
+  auto leases = store.LiveLeases(Now());
+  if (!leases) return Fail(leases.error());
+  if (std::any_of(leases->begin(), leases->end(), [](const Lease& lease) {
+        return lease.name.starts_with(newsletter::kSenderLeasePrefix);
+      })) {
     std::printf("the running server delivers it; follow it with `broadsheet newsletter status`\n");
     return 0;
   }
-  // No server is delivering: deliver here, until this send is done.
+  // No server is delivering: deliver here, until this send is done, claiming batch by batch as a
+  // server does (a server that starts meanwhile shares the send; nobody gets two copies).
+  app::Heartbeat heartbeat(store, app::NewNodeId());
+  newsletter::SenderOptions sending = config->newsletter;
+  sending.claim_s = std::max(sending.claim_s, 60 + 2 * config->mail.timeout_s);
   newsletter::Sender sender(
-      store, config->newsletter, [&] { return std::make_unique<mail::SmtpSession>(config->mail); },
-      load_publication);
+      store, sending, heartbeat.node(),
+      [&] { return std::make_unique<mail::SmtpSession>(config->mail); }, load_publication);
   const auto started = std::chrono::steady_clock::now();
   for (;;) {
     auto report = sender.RunBatch(Now());

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <limits>
+#include <random>
+
+#include <fmt/format.h>
 
 namespace broadsheet::mail {
 
 namespace {
 
-constexpr int kBatch = 20;
 // The longest rest between two looks at the outbox, in case a wake-up was missed (a message
 // queued by another process, a clock that jumped).
 constexpr auto kLongestRest = std::chrono::seconds(30);
@@ -24,6 +26,11 @@ Message MessageOf(const OutgoingMail& mail) {
   return message;
 }
 
+std::string MadeUpNode() {
+  std::random_device random;
+  return fmt::format("outbox-{:08x}{:08x}", random(), random());
+}
+
 }  // namespace
 
 Outbox::Outbox(Store& store, Mailer& mailer,
@@ -32,6 +39,7 @@ Outbox::Outbox(Store& store, Mailer& mailer,
       mailer_(mailer),
       on_failure_(std::move(on_failure)),
       options_(std::move(options)),
+      node_(options_.node.empty() ? MadeUpNode() : options_.node),
       thread_([this] { Loop(); }) {}
 
 Outbox::~Outbox() {
@@ -98,7 +106,7 @@ bool Outbox::RecordOutcomes() {
   // An outcome the store could not take (a full disk) is kept here and written on a later pass;
   // meanwhile its message is not sent again.
   std::erase_if(unrecorded_, [this](const Unrecorded& result) {
-    return bool(store_.RecordMail(result.id, result.outcome, result.at, result.error));
+    return bool(store_.RecordMail(result.id, result.outcome, result.at, result.error, node_));
   });
   return unrecorded_.empty();
 }
@@ -111,12 +119,14 @@ bool Outbox::Stopping() {
 void Outbox::SendDue(Timestamp now, bool all) {
   if (!RecordOutcomes()) return;  // the store cannot take writes: send nothing until it can
   // Oldest first, each message once per pass: one that fails for now waits for a later pass.
+  // One claimed at a time, so that a process killed mid-send holds back only the message in
+  // flight, and the other nodes share the rest.
   std::int64_t after = 0;
   while (!Stopping()) {
-    auto due = store_.DueMail(all ? std::numeric_limits<Timestamp>::max() : now, after, kBatch);
+    const ClaimTerms terms{node_, now, now + options_.claim_s, now + kHeartbeatSeconds};
+    auto due = store_.ClaimMail(terms, all ? std::numeric_limits<Timestamp>::max() : now, after, 1);
     if (!due || due->empty()) return;
     for (const OutgoingMail& mail : *due) {
-      if (Stopping()) return;
       Attempt(mail, now);
       after = mail.id;
       if (!unrecorded_.empty()) return;

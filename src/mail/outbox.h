@@ -10,9 +10,15 @@
 // tried at once, whatever its wait.
 //
 // Delivery is at least once: a message is marked sent right after the server accepts it, so a
-// crash between the two sends that one message again on restart. One message is in flight at a
-// time, so a crash repeats at most one message. (One process sends: several nodes sharing a
-// database need a claim per message first; that is the multi-node issue's.)
+// crash between the two sends that one message again. One message is in flight at a time, so a
+// crash repeats at most one message.
+//
+// Several processes (nodes sharing a PostgreSQL database, or a server and a command on one SQLite
+// file) may each run an Outbox on one database: each claims one message at a time for its node
+// id (Store::ClaimMail, records.h ClaimTerms), so no message goes out twice at once. A process
+// killed while sending leaves its message to the others once its heartbeat lapses
+// (kHeartbeatSeconds, renewed with every claim and by app/heartbeat.h): that one message is
+// repeated at most once.
 //
 // Thread-safe. Borrows the Store and the Mailer, which must outlive it; the destructor finishes
 // the message in flight and leaves the rest queued for the next start.
@@ -38,6 +44,11 @@ struct OutboxOptions {
   Timestamp keep_finished = 30 * 86400;  // how long sent and failed messages stay listed
   // Waits after the first, second, … failed attempt; the last repeats.
   std::vector<Timestamp> retry_waits = {10, 60, 300, 900, 3600};
+  // This process's node id, which its claims name; empty: one made up for this Outbox.
+  std::string node;
+  // How long a claimed message stays this Outbox's while it lives: longer than one send may
+  // take (the SMTP timeout), or a slow send may be repeated by another node.
+  Timestamp claim_s = 120;
 };
 
 class Outbox {
@@ -50,6 +61,7 @@ class Outbox {
   Outbox& operator=(const Outbox&) = delete;
 
   bool configured() const { return mailer_.configured(); }
+  const std::string& node() const { return node_; }
   // Stores the message for sending. kUnavailable when mail is not configured; the store's error
   // (a full disk, a busy database) when it could not be kept, so the caller can say so.
   Result<void> Queue(const Message& message);
@@ -76,6 +88,7 @@ class Outbox {
   Mailer& mailer_;
   std::function<void(const Message&, const Error&)> on_failure_;
   const OutboxOptions options_;
+  const std::string node_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::uint64_t wanted_ = 0;  // passes asked for (by Queue and Flush)

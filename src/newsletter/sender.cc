@@ -1,11 +1,5 @@
 #include "newsletter/sender.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -26,30 +20,14 @@ std::string Replace(std::string text, std::string_view marker, const std::string
 
 }  // namespace
 
-Result<std::optional<DeliveryLock>> DeliveryLock::TryAcquire(
-    const std::filesystem::path& site_dir) {
-  const std::string path = (site_dir / "broadsheet.newsletter.lock").string();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return Fail(ErrorCode::kIo, "cannot open the newsletter lock " + path, std::strerror(errno));
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
-    ::close(fd);
-    if (error == EWOULDBLOCK) return std::optional<DeliveryLock>();
-    return Fail(ErrorCode::kIo, "cannot lock " + path, std::strerror(error));
-  }
-  return std::optional<DeliveryLock>(DeliveryLock(fd));
-}
-
-DeliveryLock::~DeliveryLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
-}
-
-Sender::Sender(Store& store, SenderOptions options,
+Sender::Sender(Store& store, SenderOptions options, std::string node,
                std::function<std::unique_ptr<mail::Mailer>()> connect,
                std::function<Result<Publication>()> publication)
-    : store_(store), options_(options), publication_(std::move(publication)) {
+    : store_(store),
+      options_(options),
+      node_(std::move(node)),
+      publication_(std::move(publication)) {
+  options_.claim_s = std::max(2, options_.claim_s);
   options_.concurrency = std::max(1, options_.concurrency);
   options_.batch = std::max(1, options_.batch);
   // A batch is at most a quarter second's worth (but one message per connection), so a cancelled
@@ -87,20 +65,35 @@ Result<mail::Message> Sender::MessageFor(const NewsletterSend& send, const Deliv
 }
 
 Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* stopping) {
-  auto due = store_.DueDeliveries(now, options_.batch);
+  if (!unrecorded_.empty()) {
+    auto recorded =
+        store_.RecordDeliveries(unrecorded_, options_.bounce_threshold, unrecorded_at_, node_);
+    if (!recorded) return tl::unexpected(recorded.error());
+    unrecorded_.clear();
+  }
+  const ClaimTerms terms{node_, now, now + options_.claim_s, now + kHeartbeatSeconds};
+  auto due = store_.ClaimDeliveries(terms, options_.batch);
   if (!due) return tl::unexpected(due.error());
   if (due->empty()) return BatchReport{};
+  // Messages start only while the claim has half its time left (a slow SMTP server).
+  const auto claimed_until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options_.claim_s) / 2;
+  // Anything that fails before sending gives the batch back at once.
+  auto give_back = [&](const Error& error) -> Result<BatchReport> {
+    (void)store_.RecordDeliveries({}, options_.bounce_threshold, now, node_);
+    return tl::unexpected(error);
+  };
   auto publication = publication_();
-  if (!publication) return tl::unexpected(publication.error());
+  if (!publication) return give_back(publication.error());
   if (key_.empty()) {  // before the threads start: they only read it
     auto key = NewsletterKey(store_);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return give_back(key.error());
     key_ = std::move(*key);
   }
   for (const Delivery& delivery : *due) {
     if (sends_.count(delivery.send_id)) continue;
     auto send = store_.FindSend(delivery.send_id);
-    if (!send) return tl::unexpected(send.error());
+    if (!send) return give_back(send.error());
     if (*send) sends_.emplace(delivery.send_id, std::move(**send));
   }
 
@@ -111,7 +104,8 @@ Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* sto
                                           : std::chrono::microseconds(0);
   auto work = [&](size_t connection) {
     for (size_t i = connection; i < due->size(); i += connections_.size()) {
-      if (stopping && stopping->load()) return;  // the rest stay queued
+      if (stopping && stopping->load()) return;                      // the rest stay queued
+      if (std::chrono::steady_clock::now() > claimed_until) return;  // given back below
       attempted[i] = 1;
       const Delivery& delivery = (*due)[i];
       DeliveryResult& result = results[i];
@@ -158,8 +152,14 @@ Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* sto
     if (attempted[i]) done.push_back(std::move(results[i]));
   }
   results = std::move(done);
-  if (auto recorded = store_.RecordDeliveries(results, options_.bounce_threshold, now); !recorded)
+  if (auto recorded = store_.RecordDeliveries(results, options_.bounce_threshold, now, node_);
+      !recorded) {
+    // Kept, and written before anything else is claimed: the claims stay this node's meanwhile,
+    // so nobody sends these messages again while the database is busy or away.
+    unrecorded_ = std::move(results);
+    unrecorded_at_ = now;
     return tl::unexpected(recorded.error());
+  }
   BatchReport report;
   for (const DeliveryResult& result : results) {
     if (result.outcome == DeliveryResult::Outcome::kSent) ++report.sent;

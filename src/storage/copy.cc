@@ -11,14 +11,16 @@ namespace {
 
 // Tables not copied: those the schema's triggers fill as the rows they follow are inserted
 // (comment_counts; change_log, which the copy's inserts fill anew), each database's own record
-// of its migrations, and the change log's state: the copy is another log, with a generation of
-// its own, so that a search index made from the source is rebuilt rather than followed on from
-// a position in the source's log.
+// of its migrations, the change log's state (the copy is another log, with a generation of its
+// own, so that a search index made from the source is rebuilt rather than followed on from a
+// position in the source's log), and the leases of the processes working on the source (they
+// mean nothing to the copy's; a claim on an outbox row whose holder has no lease there is free
+// to take).
 bool Skipped(std::string_view table) {
   // Rate limits' windows are not copied either: they close within the hour, and forgetting one
   // only forgives.
   return table == "comment_counts" || table == "change_log" || table == "change_log_state" ||
-         table == "broadsheet_schema" || table == "rate_windows";
+         table == "broadsheet_schema" || table == "rate_windows" || table == "leases";
 }
 
 struct Column {

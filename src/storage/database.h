@@ -226,6 +226,14 @@ class Database {
   auto Tally(Work&& work) -> std::invoke_result_t<Work, Connection&> {
     return Call(Mode::kTally, std::forward<Work>(work));
   }
+  // As Transact, for claiming rows that several processes take work from (the outboxes): on
+  // PostgreSQL at READ COMMITTED, so that `SELECT … FOR UPDATE SKIP LOCKED` passes over the rows
+  // another transaction is claiming instead of failing to serialise with it; SQLite's single
+  // writer makes it an ordinary write transaction. Run again after a deadlock, as Transact.
+  template <typename Work>
+  auto Claim(Work&& work) -> std::invoke_result_t<Work, Connection&> {
+    return Call(Mode::kClaim, std::forward<Work>(work));
+  }
   // As Transact, for reading only.
   template <typename Work>
   auto Read(Work&& work) -> std::invoke_result_t<Work, Connection&> {
@@ -236,7 +244,7 @@ class Database {
   virtual Result<void> Maintain(std::string_view sql) = 0;
 
  protected:
-  enum class Mode { kRead, kWrite, kWriteOnce, kTally };
+  enum class Mode { kRead, kWrite, kWriteOnce, kTally, kClaim };
   static bool Writes(Mode mode) { return mode != Mode::kRead; }
   // Runs `work` on a connection inside a transaction of `mode` (joining the calling thread's
   // current one, if any): commits when it succeeds, rolls back when it fails.

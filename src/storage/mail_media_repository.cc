@@ -1,8 +1,11 @@
 // The media library and the mail outbox.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "storage/dialect.h"
 #include "storage/repositories.h"
+#include "storage/row_readers.h"
 
 namespace broadsheet::storage {
 namespace {
@@ -104,21 +107,38 @@ Result<std::vector<OutgoingMail>> Due(Connection& c, Timestamp now, std::int64_t
 }
 
 Result<void> Record(Connection& c, std::int64_t id, MailOutcome outcome, Timestamp at,
-                    std::string_view error) {
+                    std::string_view error, const std::string& holder) {
   const std::string_view reason = dialect::Utf8Prefix(error, 500);
   auto recorded =
       outcome == MailOutcome::kRetry
           ? c.Exec(
                 "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, "
-                "last_error = ? WHERE id = ? AND status = 'queued'",
-                at, reason, id)
+                "last_error = ?, claimed_by = '', claim_expires_at = 0 WHERE id = ? AND status = "
+                "'queued' AND claimed_by = ?",
+                at, reason, id, holder)
           : c.Exec(
                 "UPDATE mail_outbox SET attempts = attempts + 1, status = ?, finished_at = ?, "
-                "last_error = ?, text_body = '', html_body = '', headers = '[]' "
-                "WHERE id = ? AND status = 'queued'",
+                "last_error = ?, text_body = '', html_body = '', headers = '[]', claimed_by = '', "
+                "claim_expires_at = 0 WHERE id = ? AND status = 'queued'",
                 outcome == MailOutcome::kSent ? "sent" : "failed", at, reason, id);
   if (!recorded) return tl::unexpected(recorded.error());
   return {};
+}
+
+Result<std::vector<OutgoingMail>> Claim(Connection& c, const ClaimTerms& terms, Timestamp due_by,
+                                        std::int64_t after, int limit) {
+  if (auto alive = leases::Heartbeat(c, terms); !alive) return tl::unexpected(alive.error());
+  auto claimed = c.All(
+      "UPDATE mail_outbox SET claimed_by = ?, claim_expires_at = ? WHERE id IN (SELECT m.id FROM "
+      "mail_outbox m WHERE m.status = 'queued' AND m.next_attempt_at <= ? AND m.id > ? AND " +
+          Unclaimed("m") + " ORDER BY m.id LIMIT ?" + SkipLocked(c, "m") +
+          ") RETURNING id, sender, recipient, subject, text_body, html_body, headers, "
+          "return_path, attempts, created_at",
+      MailRow, terms.holder, terms.until, due_by, after, terms.now, terms.now, limit);
+  if (!claimed) return tl::unexpected(claimed.error());
+  std::sort(claimed->begin(), claimed->end(),
+            [](const OutgoingMail& a, const OutgoingMail& b) { return a.id < b.id; });
+  return claimed;
 }
 
 Result<std::optional<Timestamp>> NextAttemptAt(Connection& c) {

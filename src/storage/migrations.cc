@@ -730,6 +730,21 @@ CREATE TABLE digests_sent (
   sent_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 21: background work done once with several processes or nodes on one database. A lease
+      // is a named right held by one process until it expires (the scheduler's, each node's
+      // heartbeat `node:ID`); an outbox row is claimed by the process sending it until
+      // `claim_expires_at`, or until its holder's heartbeat lapses.
+      R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE newsletter_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE newsletter_deliveries ADD COLUMN claim_expires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_outbox ADD COLUMN claim_expires_at INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

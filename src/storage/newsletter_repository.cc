@@ -246,6 +246,38 @@ Result<std::vector<Delivery>> DueDeliveries(Connection& c, Timestamp now, int li
       now, limit);
 }
 
+Result<std::vector<Delivery>> ClaimDeliveries(Connection& c, const ClaimTerms& terms, int limit) {
+  if (auto alive = leases::Heartbeat(c, terms); !alive) return tl::unexpected(alive.error());
+  // Two statements: SQLite's RETURNING cannot name the joined tables. The first marks the rows,
+  // the second reads the ones it marked.
+  auto claimed = c.All(
+      "UPDATE newsletter_deliveries SET claimed_by = ?, claim_expires_at = ? WHERE (send_id, "
+      "subscriber_id) IN (SELECT d.send_id, d.subscriber_id FROM newsletter_deliveries d JOIN "
+      "subscribers b ON b.id = d.subscriber_id JOIN newsletter_sends s ON s.id = d.send_id WHERE "
+      "d.status = 'queued' AND d.next_attempt_at <= ? AND b.status = 'active' AND s.status IN "
+      "('queued', 'sending') AND " +
+          Unclaimed("d") + " ORDER BY d.next_attempt_at, d.send_id, d.subscriber_id LIMIT ?" +
+          std::string(SkipLocked(c, "d")) + ") RETURNING send_id, subscriber_id",
+      [](const Row& row) { return std::pair(row.Int(0), row.Int(1)); }, terms.holder, terms.until,
+      terms.now, terms.now, terms.now, limit);
+  if (!claimed) return tl::unexpected(claimed.error());
+  if (claimed->empty()) return std::vector<Delivery>();
+  const std::set<std::pair<std::int64_t, std::int64_t>> mine(claimed->begin(), claimed->end());
+  auto rows = c.All(
+      "SELECT d.send_id, d.subscriber_id, b.email, d.attempts FROM newsletter_deliveries d JOIN "
+      "subscribers b ON b.id = d.subscriber_id WHERE d.claimed_by = ? AND d.claim_expires_at = ? "
+      "AND d.status = 'queued' ORDER BY d.next_attempt_at, d.send_id, d.subscriber_id",
+      [](const Row& row) {
+        return Delivery{row.Int(0), row.Int(1), row.Text(2), static_cast<int>(row.Int(3))};
+      },
+      terms.holder, terms.until);
+  if (!rows) return tl::unexpected(rows.error());
+  std::erase_if(*rows, [&mine](const Delivery& delivery) {
+    return mine.count({delivery.send_id, delivery.subscriber_id}) == 0;
+  });
+  return rows;
+}
+
 Result<void> CancelSend(Connection& c, std::int64_t id, Timestamp now) {
   auto cancelled = c.Exec(
       "UPDATE newsletter_sends SET status = 'cancelled', finished_at = ? WHERE id = ? AND "
@@ -266,7 +298,7 @@ Result<std::optional<Timestamp>> NextDeliveryAt(Connection& c) {
 }
 
 Result<void> RecordDeliveries(Connection& c, const std::vector<DeliveryResult>& results,
-                              int bounce_threshold, Timestamp now) {
+                              int bounce_threshold, Timestamp now, const std::string& holder) {
   std::set<std::int64_t> sends;
   for (const DeliveryResult& result : results) {
     using Outcome = DeliveryResult::Outcome;
@@ -275,16 +307,28 @@ Result<void> RecordDeliveries(Connection& c, const std::vector<DeliveryResult>& 
                                                              : "failed";
     const std::optional<Timestamp> sent_at =
         result.outcome == Outcome::kSent ? std::optional<Timestamp>(now) : std::nullopt;
-    if (auto recorded =
-            Done(c.Exec("UPDATE newsletter_deliveries SET status = ?, attempts = attempts + 1, "
-                        "next_attempt_at = ?, last_error = ?, sent_at = ? WHERE send_id = ? AND "
-                        "subscriber_id = ?",
-                        status, result.retry_at, dialect::Utf8Prefix(result.error, 500), sent_at,
-                        result.send_id, result.subscriber_id));
-        !recorded) {
-      return recorded;
-    }
-    if (result.bounced) {
+    // Which rows a result may still change: a message sent is sent whatever became of its row
+    // meanwhile (a cancelled send's message in flight, a claim another process took over after
+    // this one's lapsed), unless that one recorded it sent already; a failure only changes a
+    // queued row; a retry only a row this holder still has.
+    const char* still = result.outcome == Outcome::kSent ? " AND status <> 'sent'"
+                        : result.outcome == Outcome::kFailed
+                            ? " AND status = 'queued'"
+                            : " AND status = 'queued' AND claimed_by = ?";
+    const std::string sql = std::string(
+                                "UPDATE newsletter_deliveries SET status = ?, attempts = attempts "
+                                "+ 1, next_attempt_at = ?, last_error = ?, sent_at = ?, "
+                                "claimed_by = '', claim_expires_at = 0 WHERE send_id = ? AND "
+                                "subscriber_id = ?") +
+                            still;
+    const std::string_view error = dialect::Utf8Prefix(result.error, 500);
+    auto recorded = result.outcome == Outcome::kRetry
+                        ? c.Exec(sql, status, result.retry_at, error, sent_at, result.send_id,
+                                 result.subscriber_id, holder)
+                        : c.Exec(sql, status, result.retry_at, error, sent_at, result.send_id,
+                                 result.subscriber_id);
+    if (!recorded) return tl::unexpected(recorded.error());
+    if (result.bounced && *recorded > 0) {
       if (auto bounced = Done(c.Exec(
               "UPDATE subscribers SET bounces = bounces + 1, status = CASE WHEN bounces + 1 >= ? "
               "THEN 'bounced' ELSE status END WHERE id = ?",
@@ -294,6 +338,16 @@ Result<void> RecordDeliveries(Connection& c, const std::vector<DeliveryResult>& 
       }
     }
     sends.insert(result.send_id);
+  }
+  // The rest of this holder's claims (a batch that ended early) are free for anyone at once.
+  if (!holder.empty()) {
+    if (auto released = Done(
+            c.Exec("UPDATE newsletter_deliveries SET claimed_by = '', claim_expires_at = 0 WHERE "
+                   "claimed_by = ? AND status = 'queued'",
+                   holder));
+        !released) {
+      return released;
+    }
   }
   // A send starts with its first batch and is done when no active subscriber waits.
   for (std::int64_t id : sends) {

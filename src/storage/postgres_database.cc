@@ -375,8 +375,9 @@ Result<void> PostgresDatabase::RunTransaction(PostgresConnection& connection, Mo
   const char* begin =
       mode == Mode::kTally
           ? "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off"
-      : Writes(mode) ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+      : mode == Mode::kClaim ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+      : Writes(mode)         ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   begun = false;
   if (auto started = connection.Script(begin); !started) return started;
   begun = true;
@@ -428,7 +429,8 @@ Result<void> PostgresDatabase::WithConnection(
     // An idle connection the server closed fails at BEGIN, before any work: a fresh one may
     // succeed. (A connection lost later is not retried: its COMMIT may have landed.) A
     // serialisation failure or deadlock undid everything: the work may run again.
-    if (!(broken && !begun) && !(must_retry && (mode == Mode::kWrite || mode == Mode::kTally)))
+    if (!(broken && !begun) &&
+        !(must_retry && (mode == Mode::kWrite || mode == Mode::kTally || mode == Mode::kClaim)))
       return result;
     if (must_retry && attempt < kTransactionAttempts) {
       thread_local std::minstd_rand random(std::random_device{}());

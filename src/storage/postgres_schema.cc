@@ -653,6 +653,19 @@ CREATE TABLE digests_sent (
   sent_at BIGINT NOT NULL
 );
 )sql",
+      // 6: as SQLite's 21: leases (the scheduler's, each node's heartbeat) and the claims on
+      // outbox rows by the process sending them.
+      R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+ALTER TABLE newsletter_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE newsletter_deliveries ADD COLUMN claim_expires_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_outbox ADD COLUMN claim_expires_at BIGINT NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

@@ -488,6 +488,33 @@ struct NewsletterSend {
   }
 };
 
+// A named right held by one process at a time until `expires_at` (the leases table): the
+// scheduler's, so that one node of several publishes due posts; each process's heartbeat
+// (`node:HOLDER`), which keeps its claims on outbox rows while it lives.
+struct Lease {
+  std::string name;
+  std::string holder;
+  Timestamp expires_at = 0;
+};
+
+// The name of `holder`'s heartbeat lease, and how long one renewal keeps it: a process renews its
+// heartbeat every few seconds (app/heartbeat.h) and with every claim, so its claims are taken
+// over this long after it dies.
+inline std::string NodeLeaseName(std::string_view holder) { return "node:" + std::string(holder); }
+inline constexpr Timestamp kHeartbeatSeconds = 10;
+
+// How a process claims outbox rows (newsletter deliveries, the mail outbox): as `holder`, its
+// node id, at `now`, until `until`; in the same transaction its heartbeat (NodeLeaseName) is
+// renewed to `alive_until`. A row is free to claim when nobody claimed it, its claim expired, or
+// its holder's heartbeat lapsed (the holder died): so a dead process's rows are taken over
+// within its heartbeat's life, and a live one stuck past `until` loses them too.
+struct ClaimTerms {
+  std::string holder;
+  Timestamp now = 0;
+  Timestamp until = 0;
+  Timestamp alive_until = 0;
+};
+
 // A message due for sending: one row of the outbox.
 struct Delivery {
   std::int64_t send_id = 0;

@@ -121,9 +121,33 @@ Result<void> CancelSend(Connection& c, std::int64_t id, Timestamp now);
 Result<std::optional<Timestamp>> NextDeliveryAt(Connection& c);
 // Records each result, counts bounces (a subscriber at `bounce_threshold` is bounced), and moves
 // each send touched to sending, then done when no active subscriber waits for it.
+// Records from `holder` (its claims; "" for unclaimed rows): a sent result counts unless the row
+// was already recorded sent (another process finished it after this one's claim lapsed), a
+// failure only while the row is queued, a retry only while `holder` still has the claim. Then
+// `holder`'s other claims on queued rows are given up, so they are free at once.
 Result<void> RecordDeliveries(Connection& c, const std::vector<DeliveryResult>& results,
-                              int bounce_threshold, Timestamp now);
+                              int bounce_threshold, Timestamp now, const std::string& holder = "");
+// Claims up to `limit` deliveries due at `terms.now` (as DueDeliveries), in the same order,
+// passing over rows another transaction is claiming (PostgreSQL: FOR UPDATE SKIP LOCKED; run in
+// Database::Claim) and rows held by a live claim (records.h, ClaimTerms).
+Result<std::vector<Delivery>> ClaimDeliveries(Connection& c, const ClaimTerms& terms, int limit);
 }  // namespace newsletter
+
+// Leases (records.h, Lease).
+namespace leases {
+// Takes the lease `name` for `holder` until `until`, or renews it when `holder` has it: true
+// when `holder` has it now, false when another holder's lease is still live at `now`. One
+// atomic statement.
+Result<bool> Take(Connection& c, const std::string& name, const std::string& holder, Timestamp now,
+                  Timestamp until);
+// Gives the lease up, if `holder` has it.
+Result<void> Release(Connection& c, const std::string& name, const std::string& holder);
+// The leases live at `now`, by name.
+Result<std::vector<Lease>> Live(Connection& c, Timestamp now);
+// Renews `terms.holder`'s heartbeat (NodeLeaseName) to `terms.alive_until`; kConflict when
+// another holder has it (two processes with one node id).
+Result<void> Heartbeat(Connection& c, const ClaimTerms& terms);
+}  // namespace leases
 
 // Posts with their bylines (post_authors), tags, notes and revisions. A PostDetail's section,
 // authors, tags and notes are read together for a whole list (LoadDetails).
@@ -285,8 +309,14 @@ namespace outbox {
 Result<std::int64_t> Queue(Connection& c, const OutgoingMail& mail);
 Result<std::vector<OutgoingMail>> Due(Connection& c, Timestamp now, std::int64_t after, int limit);
 // A finished message keeps who it went to and when, not what it said.
+// As newsletter::RecordDeliveries: sent or given up while queued; a retry while `holder` ("" for
+// an unclaimed row) has the claim. The claim is cleared.
 Result<void> Record(Connection& c, std::int64_t id, MailOutcome outcome, Timestamp at,
-                    std::string_view error);
+                    std::string_view error, const std::string& holder = "");
+// Claims up to `limit` messages due by `due_by` with ids above `after`, oldest first, as
+// newsletter::ClaimDeliveries does (run in Database::Claim).
+Result<std::vector<OutgoingMail>> Claim(Connection& c, const ClaimTerms& terms, Timestamp due_by,
+                                        std::int64_t after, int limit);
 Result<std::optional<Timestamp>> NextAttemptAt(Connection& c);
 Result<int> Prune(Connection& c, Timestamp before);  // finished before `before`
 }  // namespace outbox

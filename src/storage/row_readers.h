@@ -20,6 +20,22 @@ inline Result<void> Done(const Result<std::int64_t>& changed) {
   return {};
 }
 
+// The condition that a row `alias` of an outbox (newsletter deliveries, the mail outbox) has no
+// live claim: nobody claimed it, its claim expired, or its holder's heartbeat lapsed (records.h,
+// ClaimTerms). Takes two parameters: now, now.
+inline std::string Unclaimed(const std::string& alias) {
+  return "(" + alias + ".claim_expires_at <= ? OR NOT EXISTS (SELECT 1 FROM leases l WHERE " +
+         "l.name = 'node:' || " + alias + ".claimed_by AND l.expires_at > ?))";
+}
+
+// What ends a claim's SELECT of rows from `alias`: on PostgreSQL, lock the rows picked and pass
+// over those another transaction is claiming (FOR UPDATE SKIP LOCKED, in Database::Claim's READ
+// COMMITTED); SQLite's single writer needs nothing.
+inline std::string SkipLocked(const Connection& c, const std::string& alias) {
+  if (c.dialect() != Dialect::kPostgres) return "";
+  return " FOR UPDATE OF " + alias + " SKIP LOCKED";
+}
+
 // The most values one IN list holds: far below both databases' parameter limits (SQLite 32,766,
 // PostgreSQL 65,535); longer lists go in runs (InRuns).
 inline constexpr size_t kInListMost = 1024;

@@ -699,11 +699,21 @@ Result<std::optional<Timestamp>> SqlStore::NextDeliveryAt() {
       [](storage::Connection& c) { return storage::newsletter::NextDeliveryAt(c); });
 }
 
+// Claims are not writes readers see: they run in their own transaction (Database::Claim, READ
+// COMMITTED on PostgreSQL so that claimers pass over each other's rows), never bumping the
+// change signal.
+Result<std::vector<Delivery>> SqlStore::ClaimDeliveries(const ClaimTerms& terms, int limit) {
+  return database_->Claim([&](storage::Connection& c) {
+    return storage::newsletter::ClaimDeliveries(c, terms, limit);
+  });
+}
+
 Result<void> SqlStore::RecordDeliveries(const std::vector<DeliveryResult>& results,
-                                        int bounce_threshold, Timestamp now) {
+                                        int bounce_threshold, Timestamp now,
+                                        const std::string& holder) {
   return Writing(
       [&](storage::Connection& c) {
-        return storage::newsletter::RecordDeliveries(c, results, bounce_threshold, now);
+        return storage::newsletter::RecordDeliveries(c, results, bounce_threshold, now, holder);
       },
       false);
 }
@@ -718,11 +728,36 @@ Result<std::vector<OutgoingMail>> SqlStore::DueMail(Timestamp now, std::int64_t 
       [&](storage::Connection& c) { return storage::outbox::Due(c, now, after, limit); });
 }
 
+Result<std::vector<OutgoingMail>> SqlStore::ClaimMail(const ClaimTerms& terms, Timestamp due_by,
+                                                      std::int64_t after, int limit) {
+  return database_->Claim([&](storage::Connection& c) {
+    return storage::outbox::Claim(c, terms, due_by, after, limit);
+  });
+}
+
 Result<void> SqlStore::RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
-                                  std::string_view error) {
+                                  std::string_view error, const std::string& holder) {
   return Writing(
-      [&](storage::Connection& c) { return storage::outbox::Record(c, id, outcome, at, error); },
+      [&](storage::Connection& c) {
+        return storage::outbox::Record(c, id, outcome, at, error, holder);
+      },
       false);
+}
+
+Result<bool> SqlStore::TakeLease(const std::string& name, const std::string& holder, Timestamp now,
+                                 Timestamp until) {
+  return WritingValue<bool>(
+      [&](storage::Connection& c) { return storage::leases::Take(c, name, holder, now, until); },
+      false);
+}
+
+Result<void> SqlStore::ReleaseLease(const std::string& name, const std::string& holder) {
+  return Writing([&](storage::Connection& c) { return storage::leases::Release(c, name, holder); },
+                 false);
+}
+
+Result<std::vector<Lease>> SqlStore::LiveLeases(Timestamp now) {
+  return database_->Read([&](storage::Connection& c) { return storage::leases::Live(c, now); });
 }
 
 Result<std::optional<Timestamp>> SqlStore::NextMailAt() {

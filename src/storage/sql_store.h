@@ -206,14 +206,21 @@ class SqlStore final : public Store {
   Result<std::vector<Delivery>> DueDeliveries(Timestamp now, int limit) override;
   Result<std::optional<Timestamp>> NextDeliveryAt() override;
   Result<void> CancelSend(std::int64_t id, Timestamp now) override;
+  Result<std::vector<Delivery>> ClaimDeliveries(const ClaimTerms& terms, int limit) override;
   Result<void> RecordDeliveries(const std::vector<DeliveryResult>& results, int bounce_threshold,
-                                Timestamp now) override;
+                                Timestamp now, const std::string& holder = "") override;
   Result<std::int64_t> QueueMail(const OutgoingMail& mail) override;
   Result<std::vector<OutgoingMail>> DueMail(Timestamp now, std::int64_t after, int limit) override;
+  Result<std::vector<OutgoingMail>> ClaimMail(const ClaimTerms& terms, Timestamp due_by,
+                                              std::int64_t after, int limit) override;
   Result<void> RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
-                          std::string_view error) override;
+                          std::string_view error, const std::string& holder = "") override;
   Result<std::optional<Timestamp>> NextMailAt() override;
   Result<int> PruneMail(Timestamp before) override;
+  Result<bool> TakeLease(const std::string& name, const std::string& holder, Timestamp now,
+                         Timestamp until) override;
+  Result<void> ReleaseLease(const std::string& name, const std::string& holder) override;
+  Result<std::vector<Lease>> LiveLeases(Timestamp now) override;
   Result<void> AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) override;
   Result<std::int64_t> CreateUser(const User& user) override;

@@ -296,10 +296,16 @@ class Store {
   virtual Result<void> CancelSend(std::int64_t id, Timestamp now) = 0;
   // When the next queued delivery falls due, if any is queued.
   virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
+  // Claims up to `limit` due deliveries for `terms.holder` (records.h, ClaimTerms), so that
+  // several processes on one database share a send and no delivery goes to two of them at once.
+  virtual Result<std::vector<Delivery>> ClaimDeliveries(const ClaimTerms& terms, int limit) = 0;
   // Records a batch of results in one transaction: a refused address counts a bounce against its
-  // subscriber (bounced at `bounce_threshold`); a send with nothing left queued is done.
+  // subscriber (bounced at `bounce_threshold`); a send with nothing left queued is done. The
+  // rest of `holder`'s claims are given up (storage::newsletter::RecordDeliveries says which
+  // results still count after a claim lapsed).
   virtual Result<void> RecordDeliveries(const std::vector<DeliveryResult>& results,
-                                        int bounce_threshold, Timestamp now) = 0;
+                                        int bounce_threshold, Timestamp now,
+                                        const std::string& holder = "") = 0;
 
   // The mail outbox (OutgoingMail). QueueMail stores a message, due at once, and returns its id.
   // DueMail: queued messages due at `now` with ids above `after`, oldest first. RecordMail stores
@@ -309,10 +315,23 @@ class Store {
   virtual Result<std::int64_t> QueueMail(const OutgoingMail& mail) = 0;
   virtual Result<std::vector<OutgoingMail>> DueMail(Timestamp now, std::int64_t after,
                                                     int limit) = 0;
+  // ClaimMail claims up to `limit` of DueMail's messages (due by `due_by`) for `terms.holder`,
+  // as ClaimDeliveries does. RecordMail's retry counts only while `holder` has the claim.
+  virtual Result<std::vector<OutgoingMail>> ClaimMail(const ClaimTerms& terms, Timestamp due_by,
+                                                      std::int64_t after, int limit) = 0;
   virtual Result<void> RecordMail(std::int64_t id, MailOutcome outcome, Timestamp at,
-                                  std::string_view error) = 0;
+                                  std::string_view error, const std::string& holder = "") = 0;
   virtual Result<std::optional<Timestamp>> NextMailAt() = 0;
   virtual Result<int> PruneMail(Timestamp before) = 0;
+
+  // Leases (records.h, Lease). TakeLease takes `name` for `holder` until `until`, or renews it
+  // when `holder` has it, in one atomic statement: true when `holder` has it now, false while
+  // another's is live at `now`. ReleaseLease gives it up if `holder` has it. LiveLeases: those
+  // live at `now`, by name.
+  virtual Result<bool> TakeLease(const std::string& name, const std::string& holder, Timestamp now,
+                                 Timestamp until) = 0;
+  virtual Result<void> ReleaseLease(const std::string& name, const std::string& holder) = 0;
+  virtual Result<std::vector<Lease>> LiveLeases(Timestamp now) = 0;
 
   virtual Result<void> AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(int limit, int offset) = 0;

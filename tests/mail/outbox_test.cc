@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 
 #include "storage/sql_store.h"
+#include "test_stores.h"
 #include "test_util.h"
 
 namespace broadsheet::mail {
@@ -156,6 +158,68 @@ TEST_F(OutboxTest, WithoutMailNothingIsQueued) {
   EXPECT_EQ(queued.error().code, ErrorCode::kUnavailable);
   EXPECT_FALSE(store_->NextMailAt()->has_value());
 }
+
+// Two nodes on one database (issue 16), each with its outbox: every message goes out once.
+class SharedOutboxTest : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override {
+    auto url = test::SharedDatabaseUrl(GetParam(), folder_.path().string());
+    if (!url && GetParam() == storage::Dialect::kPostgres && !storage::test::AdminUrl())
+      GTEST_SKIP() << url.error().message;
+    ASSERT_TRUE(url) << Describe(url.error());
+    for (auto* store : {&a_, &b_}) {
+      auto opened = SqlStore::Open({*url, true});
+      ASSERT_TRUE(opened) << Describe(opened.error());
+      *store = std::move(*opened);
+    }
+  }
+
+  testing::TempDir folder_;
+  std::unique_ptr<SqlStore> a_, b_;
+  SwitchableMailer mailer_;
+};
+
+TEST_P(SharedOutboxTest, TwoNodesSendEveryMessageOnce) {
+  Outbox first(*a_, mailer_, nullptr);
+  Outbox second(*b_, mailer_, nullptr);
+  EXPECT_NE(first.node(), second.node());
+  for (int i = 0; i < 40; ++i) {
+    Message message;
+    message.to = "person" + std::to_string(i) + "@example.org";
+    message.subject = "Comment awaiting moderation";
+    message.text = "Approve it at https://example.org/admin/comments\n";
+    ASSERT_TRUE((i % 2 ? first : second).Queue(message));
+  }
+  first.Flush();
+  second.Flush();
+  std::map<std::string, int> copies;
+  for (const Message& message : mailer_.sent()) ++copies[message.to];
+  EXPECT_EQ(copies.size(), 40u);
+  for (const auto& [to, count] : copies) EXPECT_EQ(count, 1) << to;
+  EXPECT_FALSE(a_->NextMailAt()->has_value());
+}
+
+TEST_P(SharedOutboxTest, AMessageLeftByANodeThatDiedIsSentOnceByAnother) {
+  OutgoingMail mail;
+  mail.to = "writer@example.org";
+  mail.subject = "Reset your password";
+  mail.created_at = Now();
+  ASSERT_TRUE(a_->QueueMail(mail));
+  // The dead node claimed it and its heartbeat has lapsed.
+  const Timestamp then = Now() - 60;
+  ASSERT_EQ(
+      a_->ClaimMail(ClaimTerms{"dead", then, then + 120, then + kHeartbeatSeconds}, Now(), 0, 1)
+          ->size(),
+      1u);
+  Outbox survivor(*b_, mailer_, nullptr);
+  survivor.Flush();
+  ASSERT_EQ(mailer_.sent().size(), 1u);
+  EXPECT_EQ(mailer_.sent()[0].to, "writer@example.org");
+  survivor.Flush();
+  EXPECT_EQ(mailer_.sent().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, SharedOutboxTest, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet::mail
