@@ -633,12 +633,19 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
     draining = true;
     spdlog::info("stopping: not ready, serving for {} s more", config.drain_s);
   };
+  // Changes this node has read from the change log, added to the database's content version:
+  // before a node asks the caches in front to drop a page, its own page cache must have dropped
+  // it too, or a cache refetching the page from this node would keep the old one (each node
+  // purges after reading the log itself, so the last purge follows every node's invalidation).
+  std::atomic<std::uint64_t> changes_read{0};
   http::ServerServices services{
       router,
       cache,
       metrics,
       **access_log,
-      [&db] { return db.ContentVersion(); },
+      [&db, &changes_read] {
+        return db.ContentVersion() + changes_read.load(std::memory_order_acquire);
+      },
       [&site](int status, const Error& error, const http::Request& request) {
         return site.ErrorPage(status, error, request);
       },
@@ -663,7 +670,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   });
   std::function<void(const std::set<std::int64_t>&)> purge_posts;
   if (purges) {
-    purge_posts = [&db, &purges](const std::set<std::int64_t>& posts) {
+    purge_posts = [&db, &purges, &changes_read](const std::set<std::int64_t>& posts) {
+      changes_read.fetch_add(1, std::memory_order_release);
       purges->Add(PostChangeKeys(db, posts));
     };
   }
