@@ -702,7 +702,17 @@ Result<std::optional<Timestamp>> SqlStore::NextDeliveryAt() {
 // Claims are not writes readers see: they run in their own transaction (Database::Claim, READ
 // COMMITTED on PostgreSQL so that claimers pass over each other's rows), never bumping the
 // change signal.
+// The holder's heartbeat is committed before any row names it: on PostgreSQL another claimer
+// that waited on a row this claim took re-checks it against its own snapshot, where a heartbeat
+// first written in the claim's own transaction does not exist yet, so the row would look
+// abandoned and be claimed twice.
+Result<void> SqlStore::CommitHeartbeat(const ClaimTerms& terms) {
+  return database_->Claim(
+      [&](storage::Connection& c) { return storage::leases::Heartbeat(c, terms); });
+}
+
 Result<std::vector<Delivery>> SqlStore::ClaimDeliveries(const ClaimTerms& terms, int limit) {
+  if (auto alive = CommitHeartbeat(terms); !alive) return tl::unexpected(alive.error());
   return database_->Claim([&](storage::Connection& c) {
     return storage::newsletter::ClaimDeliveries(c, terms, limit);
   });
@@ -730,6 +740,7 @@ Result<std::vector<OutgoingMail>> SqlStore::DueMail(Timestamp now, std::int64_t 
 
 Result<std::vector<OutgoingMail>> SqlStore::ClaimMail(const ClaimTerms& terms, Timestamp due_by,
                                                       std::int64_t after, int limit) {
+  if (auto alive = CommitHeartbeat(terms); !alive) return tl::unexpected(alive.error());
   return database_->Claim([&](storage::Connection& c) {
     return storage::outbox::Claim(c, terms, due_by, after, limit);
   });

@@ -293,6 +293,7 @@ class SqlStore final : public Store {
 
   // After a committed write that changed what readers see: this process's signal, and on
   // PostgreSQL the database's content version for the others.
+  Result<void> CommitHeartbeat(const ClaimTerms& terms);
   void Announce();
   // PostgreSQL: every second, or at once when woken by a notice, until the store closes, bumps
   // the signal when another process advanced the content version (and once after the listener
