@@ -205,6 +205,10 @@ Result<int> SearchIndex::Sync(int limit,
   auto acquired = AcquireWriter();
   if (!acquired) return tl::unexpected(acquired.error());
   if (!*acquired) return 0;
+  if (observer) {
+    for (std::int64_t post : caught_up_) observer(post);
+  }
+  caught_up_.clear();
   int applied = 0;
   // The log first (what was just written), then the build, a batch at a time.
   while (limit == 0 || applied < limit) {
@@ -319,7 +323,7 @@ Result<int> SearchIndex::CatchUp(int most) {
       static_cast<int>(batch->entries.size()) > most) {
     return 0;  // left to Sync
   }
-  return ApplyLog(*batch, {});
+  return ApplyLog(*batch, [this](std::int64_t post) { caught_up_.push_back(post); });
 }
 
 std::string SearchIndex::LogPosition() const {

@@ -76,10 +76,12 @@ class SearchIndex {
   // up to `limit` more posts of the build; returns how many it applied. A process that only
   // reads first tries again to write (the writer may have finished); if it still cannot, it does
   // nothing. `applied`, when set, is given the id of each post the log named (a post may come
-  // more than once), e.g. to purge its pages from caches in front (not the posts of a build).
+  // more than once), e.g. to purge its pages from caches in front (not the posts of a build),
+  // including the posts CatchUp applied since the last Sync.
   Result<int> Sync(int limit = 0, const std::function<void(std::int64_t post_id)>& applied = {});
   // Applies the log's changes only when at most `most` wait and no build is under way: a search
-  // brings in what was just written, and a long backlog is left to the server's indexer.
+  // brings in what was just written, and a long backlog is left to the server's indexer. The
+  // posts it applies are given to the next Sync's `applied`, so that no change escapes it.
   Result<int> CatchUp(int most);
   // Where the index has read the log to, as committed ("GENERATION CURSOR"; empty if none).
   std::string LogPosition() const;
@@ -120,6 +122,7 @@ class SearchIndex {
   std::string generation_;
   ChangeLogPosition position_;
   std::optional<std::int64_t> rebuild_after_;  // a build under way: the last post id done
+  std::vector<std::int64_t> caught_up_;        // posts CatchUp applied, for the next Sync to report
 };
 
 }  // namespace broadsheet::search

@@ -174,6 +174,20 @@ TEST_P(Index, ASearchBringsInNewChangesAndNothingIsAppliedTwice) {
   EXPECT_EQ(Found("alliance").size(), 3u);
 }
 
+TEST_P(Index, PostsASearchBroughtInAreReportedByTheNextSync) {
+  ASSERT_TRUE(index_->Sync());
+  auto saved = store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000));
+  ASSERT_TRUE(saved);
+  ASSERT_GE(*index_->CatchUp(10), 1);
+  // The server purges what Sync reports: a search must not take a change away from it.
+  std::set<std::int64_t> reported;
+  ASSERT_TRUE(index_->Sync(0, [&reported](std::int64_t id) { reported.insert(id); }));
+  EXPECT_EQ(reported, std::set<std::int64_t>{*saved});
+  reported.clear();
+  ASSERT_TRUE(index_->Sync(0, [&reported](std::int64_t id) { reported.insert(id); }));
+  EXPECT_TRUE(reported.empty());
+}
+
 TEST_P(Index, ItsPositionInTheLogSurvivesARestart) {
   ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
   ASSERT_TRUE(index_->Sync());
