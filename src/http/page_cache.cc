@@ -38,7 +38,7 @@ PageCache::Hit PageCache::Find(const std::string& key) {
   const bool refresh = entry.stale && !entry.refreshing &&
                        std::chrono::steady_clock::now() - entry.stored_at >= min_refresh_interval_;
   if (refresh) entry.refreshing = true;
-  return Hit{entry.page, refresh};
+  return Hit{entry.page, refresh, entry.stale};
 }
 
 void PageCache::Insert(const std::string& key, std::shared_ptr<const CachedPage> page,

@@ -60,6 +60,7 @@ class PageCache {
   struct Hit {
     std::shared_ptr<const CachedPage> page;  // null: not cached
     bool refresh = false;  // stale: the caller renders it again and Inserts (or Releases) it
+    bool stale = false;    // marked stale (a refresh may be under way, or not due yet)
     explicit operator bool() const { return page != nullptr; }
   };
   Hit Find(const std::string& key);

@@ -233,6 +233,22 @@ std::shared_ptr<CachedPage> MakeCachedPage(const Response& response, std::string
 }
 
 // True if an If-None-Match value names any variant of `page` (weak comparison).
+// `head` with its shared caches' lifetime cut to one second (s-maxage=1), for a stale copy
+// (Session::SendCached); a head without s-maxage is returned as it is.
+std::string BrieflyShared(const std::string& head) {
+  constexpr std::string_view kShared = "s-maxage=";
+  std::string brief = head;
+  const auto line = brief.find("Cache-Control: ");
+  if (line == std::string::npos) return brief;
+  const auto at = brief.find(kShared, line);
+  if (at == std::string::npos || at > brief.find("\r\n", line)) return brief;
+  const auto digits = at + kShared.size();
+  auto end = digits;
+  while (end < brief.size() && brief[end] >= '0' && brief[end] <= '9') ++end;
+  brief.replace(digits, end - digits, "1");
+  return brief;
+}
+
 bool MatchesEtag(std::string_view if_none_match, const CachedPage& page) {
   if (if_none_match.empty()) return false;
   std::string_view base = page.identity.etag;
@@ -567,7 +583,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto hit = services.cache.Find(key)) {
         services.metrics.RecordCacheHit(head_only ? 0 : hit.page->identity.body.size());
         if (hit.refresh) Refresh(raw, ticket, key);
-        return SendCached(std::move(hit.page), raw, start);
+        return SendCached(std::move(hit.page), raw, start, hit.stale);
       }
     }
 
@@ -701,8 +717,13 @@ class Session : public std::enable_shared_from_this<Session> {
     return Response::Text(status, result.error().message);
   }
 
+  // `stale`: a copy marked stale (a comment arrived and the page is being rendered again, or
+  // will be once its one render a second is due). It is what this node has now, but a shared
+  // cache in front must keep it no more than a second: kept for s-maxage, it could outlive the
+  // purge that follows the new rendering, or there may be no purge at all (a refresh not due).
   void SendCached(std::shared_ptr<const CachedPage> page,
-                  const bhttp::request<bhttp::string_body>& raw, Clock::time_point start) {
+                  const bhttp::request<bhttp::string_body>& raw, Clock::time_point start,
+                  bool stale = false) {
     const bool head_only = raw.method() == bhttp::verb::head;
     const auto if_none_match = raw[bhttp::field::if_none_match];
     const CachedPage::Variant* variant = &page->identity;
@@ -727,7 +748,7 @@ class Session : public std::enable_shared_from_this<Session> {
       head_ += StatusLine(304);
       head_ += fmt::format("ETag: {}\r\n", variant->etag);
       // Cache-Control and Vary repeat what the 200 said.
-      const auto& full = variant->head;
+      const std::string full = stale ? BrieflyShared(variant->head) : variant->head;
       for (std::string_view name : {"Cache-Control: ", "Vary: ", "Last-Modified: "}) {
         const auto at = full.find(name);
         if (at != std::string::npos) head_ += full.substr(at, full.find("\r\n", at) - at + 2);
@@ -738,11 +759,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write({asio::buffer(head_), asio::buffer(tail_), asio::const_buffer()});
     }
     AppendTail();
+    if (stale) head_ = BrieflyShared(variant->head);
+    const std::string& head = stale ? head_ : variant->head;
     cached_ = std::move(page);
     const size_t body_bytes = head_only ? 0 : variant->body.size();
     Log(raw, status, body_bytes, cached_->route, start);
-    Write({asio::buffer(variant->head), asio::buffer(tail_),
-           asio::buffer(variant->body.data(), body_bytes)});
+    Write(
+        {asio::buffer(head), asio::buffer(tail_), asio::buffer(variant->body.data(), body_bytes)});
   }
 
   void SendResponse(Response response, std::string_view route,

@@ -90,6 +90,11 @@ test('a Word document dropped on a new post becomes a draft with its structure',
   await page.waitForURL(/\/admin\/posts\/\d+$/);
   await page.click('#dek');  // leaving the text saves what the upload added
   await page.locator('.editor-status', { hasText: 'Draft saved' }).waitFor();
+  // "Draft saved" may still be the import's own save's: wait until the server has the figure.
+  for (let tries = 0; tries < 100; ++tries) {
+    if ((await (await page.request.get(page.url())).text()).includes('A tanker waits')) break;
+    await page.waitForTimeout(100);
+  }
   await page.goto(page.url());
   assert.equal(await page.inputValue('#title'), 'Shipping lanes under strain');
   assert.equal(await page.inputValue('#body'), body);

@@ -186,7 +186,16 @@ test('a 4000-pixel image keeps to its column in the editor, the preview and the 
     await page.click('button[value=preview]');
     const frame = page.frameLocator('.editor-preview-frame');
     await frame.locator('figure img[alt="A panorama"]').waitFor({ state: 'attached' });
-    await frame.locator('figure img').evaluate((img) => img.decode());
+    // The preview may load again meanwhile (a save after the upload): decode in the one shown.
+    for (let tries = 0; ; ++tries) {
+      try {
+        await frame.locator('figure img').evaluate((img) => img.decode());
+        break;
+      } catch (error) {
+        if (tries >= 5 || !/context was destroyed|detached/i.test(error.message)) throw error;
+        await frame.locator('figure img[alt="A panorama"]').waitFor({ state: 'attached' });
+      }
+    }
     assert.equal(await frame.locator('html').evaluate((html) => html.scrollWidth <= html.clientWidth), true,
                  `preview at ${viewport.width}`);
     assert.match(await frame.locator('figcaption').innerText(), /The whole valley\s+Photo: Desk/);

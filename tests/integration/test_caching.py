@@ -73,6 +73,33 @@ class Headers(unittest.TestCase):
         self.assertEqual(page.encode(), reader[2])
         self.assertIsNone(headers["Set-Cookie"])
 
+    def test_a_stale_copy_is_kept_by_shared_caches_for_a_second_only(self):
+        # A comment published at once marks the article stale: the copy served while it is
+        # rendered again must not be kept by a cache in front for s-maxage (the purge after the
+        # new rendering could come first, or not at all when the one render a second is not due).
+        self.server.set_desk_setting("comments_min_form_seconds", "0")
+        self.server.set_desk_setting("comment_moderation", "hold-none")
+        self.assertEqual(self.server.get("/why-deterrence-still-works/")[0], 200)
+        status, _, token = self.server.get("/why-deterrence-still-works/comments/token")
+        self.assertEqual(status, 200)
+        fields = {"name": "Reader", "email": "stale@example.org", "website": "", "parent": "0",
+                  "body": "A comment that makes the page stale.", "token": json.loads(token)["token"]}
+        status, headers, _ = self.server.request(
+            "POST", "/why-deterrence-still-works/comments", body=urllib.parse.urlencode(fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 303)
+        self.assertNotIn("held", headers["location"])
+        stale = self.server.get("/why-deterrence-still-works/")[1]["cache-control"]
+        self.assertEqual(stale, "public, max-age=0, s-maxage=1, stale-while-revalidate=30")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            status, headers, page = self.server.get("/why-deterrence-still-works/")
+            if b"A comment that makes the page stale." in page:
+                break
+            time.sleep(0.1)
+        self.assertIn(b"A comment that makes the page stale.", page)
+        self.assertEqual(headers["cache-control"], "public, max-age=0, s-maxage=120, stale-while-revalidate=30")
+
     def test_s_maxage_zero_keeps_shared_caches_out(self):
         server = harness.Server(env={"BROADSHEET_CACHE_S_MAXAGE_S": "0"})
         try:
