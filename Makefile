@@ -24,7 +24,7 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config git ca-certificates tzdata \
 SANITIZER_CMAKE := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 \
 	-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 # In sanitizer builds: unit tests, stress tests and the fuzz corpora's replay; not the
-# integration and browser tests (the Release build runs those).
+# integration, browser and cluster tests (the Release build runs those).
 SANITIZER_CTEST := --output-on-failure -j $(JOBS)
 SANITIZER_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -71,10 +71,10 @@ build-tsan: npm-deps
 	cmake --build build-tsan -j $(JOBS)
 
 test-asan: build-asan
-	$(SANITIZER_ENV) ctest --test-dir build-asan $(SANITIZER_CTEST) -E '^(integration|integration_pg|browser|browser_pg)\.'
+	$(SANITIZER_ENV) ctest --test-dir build-asan $(SANITIZER_CTEST) -E '^(integration|integration_pg|browser|browser_pg|cluster)\.'
 
 test-tsan: build-tsan
-	$(SANITIZER_ENV) ctest --test-dir build-tsan $(SANITIZER_CTEST) -E '^(integration|integration_pg|browser|browser_pg|fuzz_replay)\.'
+	$(SANITIZER_ENV) ctest --test-dir build-tsan $(SANITIZER_CTEST) -E '^(integration|integration_pg|browser|browser_pg|cluster|fuzz_replay)\.'
 
 # Every libFuzzer target for FUZZ_SECONDS, starting from its seed corpus; new inputs collect in
 # build-asan/fuzz-corpus/, crashes in build-asan/fuzz-crashes/ (keep them in tests/fuzz/corpus/).
