@@ -748,7 +748,9 @@ class Session : public std::enable_shared_from_this<Session> {
       head_ += StatusLine(304);
       head_ += fmt::format("ETag: {}\r\n", variant->etag);
       // Cache-Control and Vary repeat what the 200 said.
-      const std::string full = stale ? BrieflyShared(variant->head) : variant->head;
+      std::string brief;
+      if (stale) brief = BrieflyShared(variant->head);
+      const std::string& full = stale ? brief : variant->head;
       for (std::string_view name : {"Cache-Control: ", "Vary: ", "Last-Modified: "}) {
         const auto at = full.find(name);
         if (at != std::string::npos) head_ += full.substr(at, full.find("\r\n", at) - at + 2);
