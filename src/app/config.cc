@@ -354,26 +354,28 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
-  // [comments], [search] and [desk]: flood limits, whole numbers from the file or the
-  // environment.
-  struct FloodNumber {
+  // [comments], [search] and [desk]: flood limits and the search index's snapshots, whole numbers
+  // from the file or the environment.
+  struct WholeNumber {
     const char* table;
     const char* name;
     const char* variable;
-    int Config::Floods::*field;
+    int& (*field)(Config&);
     int max;
   };
-  static const FloodNumber kFloodNumbers[] = {
+  static const WholeNumber kWholeNumbers[] = {
       {"comments", "per_minute", "BROADSHEET_COMMENTS_PER_MINUTE",
-       &Config::Floods::comments_per_minute, 10000},
-      {"comments", "per_hour", "BROADSHEET_COMMENTS_PER_HOUR", &Config::Floods::comments_per_hour,
-       100000},
+       [](Config& c) -> int& { return c.floods.comments_per_minute; }, 10000},
+      {"comments", "per_hour", "BROADSHEET_COMMENTS_PER_HOUR",
+       [](Config& c) -> int& { return c.floods.comments_per_hour; }, 100000},
       {"comments", "moderator_notice_interval_s", "BROADSHEET_MODERATOR_NOTICE_INTERVAL_S",
-       &Config::Floods::moderator_notice_interval_s, 7 * 86400},
+       [](Config& c) -> int& { return c.floods.moderator_notice_interval_s; }, 7 * 86400},
       {"search", "per_minute", "BROADSHEET_SEARCHES_PER_MINUTE",
-       &Config::Floods::searches_per_minute, 100000},
+       [](Config& c) -> int& { return c.floods.searches_per_minute; }, 100000},
+      {"search", "snapshot_hours", "BROADSHEET_SEARCH_SNAPSHOT_HOURS",
+       [](Config& c) -> int& { return c.search_snapshot_hours; }, 24 * 365},
       {"desk", "previews_per_minute", "BROADSHEET_PREVIEWS_PER_MINUTE",
-       &Config::Floods::previews_per_minute, 100000},
+       [](Config& c) -> int& { return c.floods.previews_per_minute; }, 100000},
   };
   for (const char* name : {"comments", "search", "desk"}) {
     const auto* node = table.get(name);
@@ -385,7 +387,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     for (const auto& [key, value] : *section) {
       const std::string setting(key.str());
       const bool known =
-          std::any_of(std::begin(kFloodNumbers), std::end(kFloodNumbers), [&](const auto& number) {
+          std::any_of(std::begin(kWholeNumbers), std::end(kWholeNumbers), [&](const auto& number) {
             return name == std::string(number.table) && setting == number.name;
           });
       if (!known || !value.is_integer()) {
@@ -395,11 +397,11 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                                 name == std::string("comments")
                                     ? "per_minute, per_hour, moderator_notice_interval_s"
                                 : name == std::string("desk") ? "previews_per_minute"
-                                                              : "per_minute"));
+                                                              : "per_minute, snapshot_hours"));
       }
     }
   }
-  for (const FloodNumber& number : kFloodNumbers) {
+  for (const WholeNumber& number : kWholeNumbers) {
     const std::string key = std::string(number.table) + "." + number.name;
     std::optional<std::string> text;
     std::string from = file + ": " + key;
@@ -412,7 +414,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     if (!text) continue;
     auto parsed = ParseNumber(from, *text, 0, number.max);
     if (!parsed) return tl::unexpected(parsed.error());
-    config.floods.*number.field = static_cast<int>(*parsed);
+    number.field(config) = static_cast<int>(*parsed);
   }
 
   if (auto found = values.find("listen"); found != values.end()) {
@@ -863,6 +865,9 @@ drain_s = 5
 # moderator_notice_interval_s = 600
 [search]
 # per_minute = 30
+# With PostgreSQL: hours between snapshots of the search index, which new nodes copy instead of
+# building their own (0: none).
+# snapshot_hours = 24
 
 # Where uploaded images are stored (docs/media.md): the site's uploads/ folder, or a bucket of
 # any S3-compatible store. The secret may come from BROADSHEET_S3_SECRET_ACCESS_KEY instead.

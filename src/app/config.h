@@ -78,6 +78,10 @@ struct Config {
     int searches_per_minute = 30;
     int previews_per_minute = 60;
   } floods;
+  // [search] snapshot_hours = 24 (BROADSHEET_SEARCH_SNAPSHOT_HOURS): with PostgreSQL, how often
+  // one node uploads a snapshot of its search index to the media store for new nodes to copy
+  // (search/snapshot.h); 0: never.
+  int search_snapshot_hours = 24;
   // [cache]: what shared caches in front may keep and where purges go (docs/caching.md).
   // s_maxage_s = 300 and stale_while_revalidate_s = 60 make public pages "public, max-age=0,
   // s-maxage=300, stale-while-revalidate=60" with a Surrogate-Key header (s_maxage_s = 0:

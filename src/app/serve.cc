@@ -31,7 +31,9 @@
 #include "newsletter/sender.h"
 #include "render/theme.h"
 #include "search/index.h"
+#include "search/snapshot.h"
 #include "site/site.h"
+#include "storage/database.h"
 
 namespace broadsheet::app {
 namespace {
@@ -125,6 +127,9 @@ class FailureLog {
 // node that died is replaced within a minute.
 constexpr auto kSchedulerRound = std::chrono::seconds(15);
 constexpr Timestamp kSchedulerLease = 45;
+// The snapshot maker's lease: long enough for one snapshot of a large index to be written and
+// uploaded, after which another node may make the next.
+constexpr Timestamp kSnapshotLease = 30 * 60;
 
 // The scheduler's round: publishes scheduled posts whose time has come (every 15 s; a minute's
 // granularity is what editors expect), forgets commenters' client hashes past their retention
@@ -170,6 +175,50 @@ bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_sinc
   }
   return *applied > 0;
 }
+
+// Search index snapshots (search/snapshot.h), looked at once a minute on the indexer's thread
+// (whose Sync waits meanwhile): a node whose index has nothing to follow the log from takes the
+// latest snapshot instead of building; the holder of the `search-snapshot` lease makes one when it
+// is due. Only with PostgreSQL, where other nodes may need one.
+class SnapshotWork {
+ public:
+  SnapshotWork(search::Snapshots& snapshots, SharedLease& lease)
+      : snapshots_(snapshots), lease_(lease) {}
+
+  void Step() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_) return;
+    next_ = now + std::chrono::minutes(1);
+    const auto started = now;
+    auto taken = snapshots_.Take();
+    if (taking_.Record(taken) && *taken) {
+      spdlog::info("search: took the latest index snapshot in {} ms; reading the log on from it",
+                   MillisecondsSince(started));
+      return;
+    }
+    auto due = snapshots_.Due(Now());
+    if (!making_.Record(due) || !*due || !lease_.Hold(Now())) return;
+    auto made = snapshots_.Make(Now());
+    if (!making_.Record(made)) return;
+    std::int64_t bytes = 0;
+    for (const auto& file : made->files) bytes += file.size;
+    spdlog::info("search: index snapshot {} made ({} MiB) in {} ms", made->folder,
+                 bytes / (1024 * 1024), MillisecondsSince(started));
+  }
+
+ private:
+  static long long MillisecondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start)
+        .count();
+  }
+
+  search::Snapshots& snapshots_;
+  SharedLease& lease_;
+  std::chrono::steady_clock::time_point next_;
+  FailureLog taking_{"taking the search index snapshot"};
+  FailureLog making_{"making a search index snapshot"};
+};
 
 // The surrogate keys a change to `posts` affects (core/surrogate_keys.h): each post (whose key
 // every page showing it carries, so the lists it left are purged too), the lists it is now in,
@@ -675,10 +724,22 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       purges->Add(PostChangeKeys(db, posts));
     };
   }
-  Background indexer(std::chrono::seconds(1), [index = search_index->get(), &indexing,
-                                               applied_since_trim = 0, &purge_posts]() mutable {
-    return IndexingWork(*index, indexing, applied_since_trim, purge_posts);
-  });
+  // Search index snapshots, with PostgreSQL (several nodes may need one).
+  std::optional<search::Snapshots> snapshots;
+  std::optional<SharedLease> snapshotting;
+  std::optional<SnapshotWork> snapshot_work;
+  if (storage::IsPostgresUrl(config.database_url) && config.search_snapshot_hours > 0) {
+    snapshots.emplace(**search_index, db, **objects, paths.root / "search.snapshot",
+                      Timestamp{config.search_snapshot_hours} * 3600);
+    snapshotting.emplace(db, "search-snapshot", heartbeat.node(), kSnapshotLease);
+    snapshot_work.emplace(*snapshots, *snapshotting);
+  }
+  Background indexer(std::chrono::seconds(1),
+                     [index = search_index->get(), &indexing, applied_since_trim = 0, &purge_posts,
+                      work = snapshot_work ? &*snapshot_work : nullptr]() mutable {
+                       if (work != nullptr) work->Step();
+                       return IndexingWork(*index, indexing, applied_since_trim, purge_posts);
+                     });
   // Settings, the menu, branding, renames, comment moderation: from this process, a command or
   // another node alike, seen when the content version changes (ChangeWatch).
   std::optional<ChangeWatch> change_watch;

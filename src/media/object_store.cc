@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -85,6 +87,30 @@ Result<void> WriteDurably(const fs::path& path, std::string_view data) {
   return {};
 }
 
+// Copies `from` to `to` as WriteDurably writes: a temporary file beside `to`, fsync, rename.
+Result<void> CopyDurably(const fs::path& from, const fs::path& to) {
+  std::error_code error;
+  fs::create_directories(to.parent_path(), error);
+  if (error) return Fail(ErrorCode::kIo, "cannot create the folder " + to.parent_path().string());
+  const fs::path temporary = to.string() + ".part";
+  fs::copy_file(from, temporary, fs::copy_options::overwrite_existing, error);
+  if (error) {
+    fs::remove(temporary, error);
+    const bool full = error.value() == ENOSPC || error.value() == EDQUOT;
+    return Fail(full ? ErrorCode::kStorageFull : ErrorCode::kIo,
+                "cannot copy " + from.string() + " to " + to.string(), error.message());
+  }
+  const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced || ::rename(temporary.c_str(), to.c_str()) != 0) {
+    fs::remove(temporary, error);
+    return Fail(ErrorCode::kIo, "cannot copy " + from.string() + " to " + to.string(),
+                std::strerror(errno));
+  }
+  return {};
+}
+
 // The file `key` names under `root`, if it is a regular file that does not lead out of `root`
 // through a symbolic link.
 std::optional<fs::path> Resolve(const fs::path& root, std::string_view key) {
@@ -110,6 +136,29 @@ std::string Sha256Hex(std::string_view data) {
   return hex;
 }
 
+// The size and SHA-256 of what remains of `file`, which is then rewound.
+Result<FileDigest> DigestOf(std::FILE* file) {
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+    return Fail(ErrorCode::kInternal, "cannot compute a digest");
+  std::vector<char> buffer(1 << 20);
+  std::int64_t size = 0;
+  for (;;) {
+    const size_t n = std::fread(buffer.data(), 1, buffer.size(), file);
+    if (n > 0) EVP_DigestUpdate(context.get(), buffer.data(), n);
+    size += static_cast<std::int64_t>(n);
+    if (n < buffer.size()) break;
+  }
+  if (std::ferror(file) != 0) return Fail(ErrorCode::kIo, "cannot read a file to store");
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  std::rewind(file);
+  return FileDigest{size, hex};
+}
+
 // S3's error code from its XML reply ("<Code>NoSuchBucket</Code>"), or empty.
 std::string ErrorCodeOf(std::string_view body) {
   const auto start = body.find("<Code>");
@@ -126,12 +175,29 @@ struct Reply {
   std::int64_t content_length = -1;
   size_t limit = 0;
   bool too_large = false;
+  // A successful reply's body goes here instead, when set (GetFile), up to `file_limit` bytes.
+  std::FILE* file = nullptr;
+  std::int64_t file_limit = 0;
+  std::int64_t file_bytes = 0;
+  bool file_failed = false;
 };
 
 size_t CollectBody(char* data, size_t size, size_t count, void* user) {
   auto* reply = static_cast<Reply*>(user);
   const size_t bytes = size * count;
   // An error reply is kept only in part; a success beyond the caller's limit stops the transfer.
+  if (reply->file != nullptr && reply->status < 300) {
+    reply->file_bytes += static_cast<std::int64_t>(bytes);
+    if (reply->file_bytes > reply->file_limit) {
+      reply->too_large = true;
+      return 0;
+    }
+    if (std::fwrite(data, 1, bytes, reply->file) != bytes) {
+      reply->file_failed = true;
+      return 0;
+    }
+    return bytes;
+  }
   const size_t limit = reply->status >= 300 ? kMaxErrorBody : reply->limit;
   if (reply->body.size() + bytes > limit) {
     if (reply->status >= 300) return bytes;
@@ -169,6 +235,13 @@ size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
 }
 
 }  // namespace
+
+Result<FileDigest> DigestFile(const fs::path& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"),
+                                                       std::fclose);
+  if (!file) return Fail(ErrorCode::kIo, "cannot read " + path.string(), std::strerror(errno));
+  return DigestOf(file.get());
+}
 
 bool ValidObjectKey(std::string_view key) {
   if (key.empty() || key.size() > 1024) return false;
@@ -218,6 +291,25 @@ Result<StoredObject> LocalObjectStore::Get(std::string_view key, size_t max_byte
   ::close(fd);
   object.data.resize(done);
   return object;
+}
+
+Result<void> LocalObjectStore::PutFile(std::string_view key, const fs::path& path,
+                                       std::string_view) {
+  if (auto checked = CheckKey(key); !checked) return checked;
+  return CopyDurably(path, root_ / std::string(key));
+}
+
+Result<void> LocalObjectStore::GetFile(std::string_view key, const fs::path& path,
+                                       std::int64_t max_bytes) const {
+  if (auto checked = CheckKey(key); !checked) return checked;
+  const auto file = Resolve(root_, key);
+  if (!file) return Fail(ErrorCode::kNotFound, "There is no such file.");
+  std::error_code error;
+  const auto size = fs::file_size(*file, error);
+  if (error) return Fail(ErrorCode::kIo, "cannot read a media file", error.message());
+  if (static_cast<std::int64_t>(size) > max_bytes)
+    return Fail(ErrorCode::kTooLarge, "The file is too large.");
+  return CopyDurably(*file, path);
 }
 
 Result<void> LocalObjectStore::Delete(std::string_view key) {
@@ -342,7 +434,19 @@ struct Request {
   std::string_view body;
   std::string content_type;
   size_t max_bytes = 0;
+  // Streamed instead (PutFile, GetFile): the body read from `upload` (`upload_size` bytes, whose
+  // SHA-256 is `upload_hash`), or the reply's body written to `download`.
+  std::FILE* upload = nullptr;
+  std::int64_t upload_size = 0;
+  std::string upload_hash = {};
+  std::FILE* download = nullptr;
+  std::int64_t download_max = 0;
 };
+
+// A streamed transfer is bounded by its rate, not its length: it fails when it moves less than
+// this many bytes a second for kSlowTransferS seconds.
+constexpr long kSlowTransferBytes = 16 * 1024;
+constexpr long kSlowTransferS = 30;
 
 }  // namespace
 
@@ -354,6 +458,9 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
   if (curl == nullptr) return Fail(ErrorCode::kInternal, "cannot start an object store request");
   Reply reply;
   reply.limit = request.max_bytes;
+  reply.file = request.download;
+  reply.file_limit = request.download_max;
+  const bool streamed = request.upload != nullptr || request.download != nullptr;
   curl_slist* headers = nullptr;
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -361,7 +468,12 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
   curl_easy_setopt(curl, CURLOPT_USERNAME, settings.access_key_id.c_str());
   curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.secret_access_key.c_str());
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutS);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout_s));
+  if (streamed) {
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, kSlowTransferBytes);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kSlowTransferS);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout_s));
+  }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
@@ -369,14 +481,26 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
   // S3 wants the body's SHA-256 in x-amz-content-sha256 on every SigV4 request; libcurl 7.88
   // does not send it, but signs it (and takes it as the payload's hash) when it is given.
-  const std::string payload_hash = "x-amz-content-sha256: " + Sha256Hex(request.body);
+  const std::string payload_hash =
+      "x-amz-content-sha256: " +
+      (request.upload != nullptr ? request.upload_hash : Sha256Hex(request.body));
   headers = curl_slist_append(headers, payload_hash.c_str());
   switch (request.verb) {
     case Verb::kPut: {
-      // The body given whole (not streamed): its hash is signed, not UNSIGNED-PAYLOAD.
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
+      if (request.upload != nullptr) {
+        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(curl, CURLOPT_READDATA, request.upload);
+        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                         static_cast<curl_off_t>(request.upload_size));
+        headers = curl_slist_append(headers, "Expect:");  // no wait for 100 Continue
+      }
+      // The body given whole, or a file whose hash was read first: the hash is signed, never
+      // UNSIGNED-PAYLOAD.
+      if (request.upload == nullptr) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(request.body.size()));
+      }
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
       const std::string type =
           "Content-Type: " + (request.content_type.empty() ? std::string("application/octet-stream")
@@ -405,6 +529,10 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
   reply.status = status;
   reply.content_length = length;
   if (reply.too_large) return Fail(ErrorCode::kTooLarge, "The file is too large.");
+  if (reply.file_failed) {
+    return Fail(ErrorCode::kIo, "cannot write a file read from the media store",
+                fmt::format("{} {}: {}", settings.bucket, key, std::strerror(errno)));
+  }
   if (code != CURLE_OK) {
     return Fail(ErrorCode::kUnavailable, "The media store could not be reached; try again soon.",
                 fmt::format("{} {}: {}", settings.bucket, key, curl_easy_strerror(code)));
@@ -441,6 +569,52 @@ Result<StoredObject> S3ObjectStore::Get(std::string_view key, size_t max_bytes) 
   if (reply->status < 200 || reply->status > 299)
     return tl::unexpected(Refused(settings_, "read", key, *reply));
   return StoredObject{std::move(reply->body), std::move(reply->content_type)};
+}
+
+Result<void> S3ObjectStore::PutFile(std::string_view key, const fs::path& path,
+                                    std::string_view content_type) {
+  if (auto checked = CheckKey(key); !checked) return checked;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"),
+                                                       std::fclose);
+  if (!file) return Fail(ErrorCode::kIo, "cannot read " + path.string(), std::strerror(errno));
+  // The hash is signed, so the file is read twice: once for it, once to send.
+  auto digest = DigestOf(file.get());
+  if (!digest) return tl::unexpected(digest.error());
+  Request request{Verb::kPut, UrlFor(key), {}, std::string(content_type), kMaxErrorBody};
+  request.upload = file.get();
+  request.upload_size = digest->size;
+  request.upload_hash = digest->sha256;
+  auto reply = Perform(settings_, SigningScope(), request, key);
+  if (!reply) return tl::unexpected(reply.error());
+  if (reply->status < 200 || reply->status > 299)
+    return tl::unexpected(Refused(settings_, "store", key, *reply));
+  return {};
+}
+
+Result<void> S3ObjectStore::GetFile(std::string_view key, const fs::path& path,
+                                    std::int64_t max_bytes) const {
+  if (auto checked = CheckKey(key); !checked) return checked;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wbe"),
+                                                       std::fclose);
+  if (!file) return Fail(ErrorCode::kIo, "cannot write " + path.string(), std::strerror(errno));
+  Request request{Verb::kGet, UrlFor(key), {}, {}, kMaxErrorBody};
+  request.download = file.get();
+  request.download_max = max_bytes;
+  auto reply = Perform(settings_, SigningScope(), request, key);
+  const bool flushed = std::fflush(file.get()) == 0 && ::fsync(::fileno(file.get())) == 0;
+  file.reset();
+  auto failed = [&](Error error) -> Result<void> {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+    return tl::unexpected(std::move(error));
+  };
+  if (!reply) return failed(reply.error());
+  if (reply->status == 404)
+    return failed(Error{ErrorCode::kNotFound, "There is no such file.", ""});
+  if (reply->status < 200 || reply->status > 299)
+    return failed(Refused(settings_, "read", key, *reply));
+  if (!flushed) return failed(Error{ErrorCode::kIo, "cannot write " + path.string(), ""});
+  return {};
 }
 
 Result<void> S3ObjectStore::Delete(std::string_view key) {

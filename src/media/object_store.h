@@ -60,6 +60,14 @@ class ObjectStore {
                            std::string_view content_type) = 0;
   // The object; kNotFound when there is none, kTooLarge when it is over `max_bytes`.
   virtual Result<StoredObject> Get(std::string_view key, size_t max_bytes) const = 0;
+  // Put and Get for objects too large to hold in memory (a search index snapshot's files):
+  // PutFile stores the file at `path` under `key`; GetFile writes the object to `path` (replacing
+  // it), kNotFound when there is none, kTooLarge when it is over `max_bytes` (`path` is then
+  // removed). Both stream, bounded by a minimum rate rather than a total time.
+  virtual Result<void> PutFile(std::string_view key, const std::filesystem::path& path,
+                               std::string_view content_type) = 0;
+  virtual Result<void> GetFile(std::string_view key, const std::filesystem::path& path,
+                               std::int64_t max_bytes) const = 0;
   // Removes the object; an absent one is not an error.
   virtual Result<void> Delete(std::string_view key) = 0;
   // The object's size in bytes, or nullopt when there is none.
@@ -74,6 +82,10 @@ class LocalObjectStore final : public ObjectStore {
   Result<void> Put(std::string_view key, std::string_view data,
                    std::string_view content_type) override;
   Result<StoredObject> Get(std::string_view key, size_t max_bytes) const override;
+  Result<void> PutFile(std::string_view key, const std::filesystem::path& path,
+                       std::string_view content_type) override;
+  Result<void> GetFile(std::string_view key, const std::filesystem::path& path,
+                       std::int64_t max_bytes) const override;
   Result<void> Delete(std::string_view key) override;
   Result<std::optional<std::int64_t>> Size(std::string_view key) const override;
   std::string Describe() const override;
@@ -100,6 +112,10 @@ class S3ObjectStore final : public ObjectStore {
   Result<void> Put(std::string_view key, std::string_view data,
                    std::string_view content_type) override;
   Result<StoredObject> Get(std::string_view key, size_t max_bytes) const override;
+  Result<void> PutFile(std::string_view key, const std::filesystem::path& path,
+                       std::string_view content_type) override;
+  Result<void> GetFile(std::string_view key, const std::filesystem::path& path,
+                       std::int64_t max_bytes) const override;
   Result<void> Delete(std::string_view key) override;
   Result<std::optional<std::int64_t>> Size(std::string_view key) const override;
   std::string Describe() const override;
@@ -118,6 +134,13 @@ class S3ObjectStore final : public ObjectStore {
 // S3ObjectStore for "s3".
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StorageSettings& settings,
                                                      const std::filesystem::path& uploads_dir);
+
+// A file's size and lower-case hex SHA-256, read in one pass.
+struct FileDigest {
+  std::int64_t size = 0;
+  std::string sha256;
+};
+Result<FileDigest> DigestFile(const std::filesystem::path& path);
 
 // Checks [media] as read from the configuration (storage, the s3 settings it needs, the
 // addresses' form); kInvalidArgument naming the setting.

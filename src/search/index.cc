@@ -86,6 +86,22 @@ Error IndexError(const std::string& what, const Xapian::Error& error) {
   return Error{ErrorCode::kIo, what, error.get_description()};
 }
 
+// A position as the index keeps it, "GENERATION CURSOR".
+struct Position {
+  std::string generation;
+  std::int64_t cursor = 0;
+};
+std::optional<Position> ParsePosition(const std::string& text) {
+  const auto space = text.find(' ');
+  std::int64_t cursor = 0;
+  if (space == std::string::npos || space == 0 ||
+      std::from_chars(text.data() + space + 1, text.data() + text.size(), cursor).ec !=
+          std::errc()) {
+    return std::nullopt;
+  }
+  return Position{text.substr(0, space), cursor};
+}
+
 // The published articles (or pages, when `pages`) readers may see at `now`.
 bool Visible(const Post& post, Timestamp now, bool pages) {
   return post.status == PostStatus::kPublished && post.published_at.value_or(0) <= now &&
@@ -146,17 +162,13 @@ Result<void> SearchIndex::LoadPosition() {
   } catch (const Xapian::Error& error) {
     return tl::unexpected(IndexError("cannot read the search index's position", error));
   }
-  const auto space = log.find(' ');
-  std::int64_t cursor = 0;
-  const bool parsed =
-      space != std::string::npos &&
-      std::from_chars(log.data() + space + 1, log.data() + log.size(), cursor).ec == std::errc();
+  const auto parsed = ParsePosition(log);
   if (!parsed) return StartOver();  // a new index, or one made before the log
   auto head = store_.ReadChangeLogHead();
   if (!head) return tl::unexpected(head.error());
-  if (log.substr(0, space) != head->generation) return StartOver();  // another database's
+  if (parsed->generation != head->generation) return StartOver();  // another database's
   generation_ = head->generation;
-  position_ = ChangeLogPosition{cursor, {}};
+  position_ = ChangeLogPosition{parsed->cursor, {}};
   rebuild_after_.reset();
   std::int64_t after = 0;
   if (!rebuild.empty() &&
@@ -181,6 +193,7 @@ Result<void> SearchIndex::StartOver() {
   generation_ = head->generation;
   position_ = head->position;
   rebuild_after_ = 0;
+  may_take_snapshot_ = true;
   return {};
 }
 
@@ -202,6 +215,7 @@ Result<bool> SearchIndex::AcquireWriter() {
 Result<int> SearchIndex::Sync(int limit,
                               const std::function<void(std::int64_t post_id)>& observer) {
   std::lock_guard lock(mutex_);
+  if (writing_snapshot_) return 0;
   auto acquired = AcquireWriter();
   if (!acquired) return tl::unexpected(acquired.error());
   if (!*acquired) return 0;
@@ -267,7 +281,10 @@ Result<int> SearchIndex::ApplyLog(const ChangeLogBatch& batch,
     return tl::unexpected(IndexError("the search index could not be updated", error));
   }
   position_ = batch.next;
-  if (reindex) rebuild_after_ = 0;
+  if (reindex) {
+    rebuild_after_ = 0;
+    may_take_snapshot_ = false;
+  }
   if (observer) {
     for (const ChangeLogEntry& entry : batch.entries) {
       if ((entry.kind == "post" || entry.kind == "post_was") && entry.post_id)
@@ -306,6 +323,7 @@ Result<int> SearchIndex::BuildMore(int limit) {
   }
   if (last) {
     rebuild_after_.reset();
+    may_take_snapshot_ = false;
   } else {
     rebuild_after_ = posts->back().id;
   }
@@ -314,6 +332,7 @@ Result<int> SearchIndex::BuildMore(int limit) {
 
 Result<int> SearchIndex::CatchUp(int most) {
   std::lock_guard lock(mutex_);
+  if (writing_snapshot_) return 0;
   auto acquired = AcquireWriter();
   if (!acquired) return tl::unexpected(acquired.error());
   if (!*acquired) return 0;
@@ -324,6 +343,116 @@ Result<int> SearchIndex::CatchUp(int most) {
     return 0;  // left to Sync
   }
   return ApplyLog(*batch, [this](std::int64_t post) { caught_up_.push_back(post); });
+}
+
+Result<std::string> SearchIndex::WriteSnapshot(const std::filesystem::path& into) {
+  {
+    std::lock_guard lock(mutex_);
+    if (writer_ == nullptr || rebuild_after_ || writing_snapshot_) {
+      return Fail(ErrorCode::kConflict, "the search index is not complete here",
+                  writer_ == nullptr ? "another process writes it" : "it is being built");
+    }
+    writing_snapshot_ = true;
+  }
+  struct Resume {
+    SearchIndex& index;
+    ~Resume() {
+      std::lock_guard lock(index.mutex_);
+      index.writing_snapshot_ = false;
+    }
+  } resume{*this};
+  // A reader of its own, on the last commit, which stays readable while nothing is committed.
+  // Document ids are post ids: they are kept.
+  try {
+    Xapian::Database committed(dir_.string());
+    const std::string position = committed.get_metadata(kLogKey);
+    if (!ParsePosition(position) || !committed.get_metadata(kRebuildKey).empty())
+      return Fail(ErrorCode::kConflict, "the search index is not complete here");
+    committed.compact(into.string(), Xapian::DBCOMPACT_NO_RENUMBER);
+    return position;
+  } catch (const Xapian::Error& error) {
+    return tl::unexpected(IndexError("the search index could not be copied", error));
+  }
+}
+
+Result<std::optional<std::int64_t>> SearchIndex::CursorInLog(const std::string& position) {
+  const auto parsed = ParsePosition(position);
+  if (!parsed || parsed->generation != generation_) return std::optional<std::int64_t>();
+  auto probe = store_.ReadChangeLog(ChangeLogPosition{parsed->cursor, {}}, 1);
+  if (!probe) return tl::unexpected(probe.error());
+  if (!probe->in_range || probe->generation != generation_) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(parsed->cursor);
+}
+
+Result<bool> SearchIndex::WouldTakeSnapshot(const std::string& position) {
+  std::lock_guard lock(mutex_);
+  if (writer_ == nullptr || !may_take_snapshot_) return false;
+  auto cursor = CursorInLog(position);
+  if (!cursor) return tl::unexpected(cursor.error());
+  return cursor->has_value();
+}
+
+Result<bool> SearchIndex::TakeSnapshot(const std::filesystem::path& folder) {
+  std::string position;
+  try {
+    Xapian::Database snapshot(folder.string());
+    position = snapshot.get_metadata(kLogKey);
+    if (!snapshot.get_metadata(kRebuildKey).empty())
+      return Fail(ErrorCode::kCorrupt, "the search index snapshot is of an index being built");
+  } catch (const Xapian::Error& error) {
+    return tl::unexpected(IndexError("the search index snapshot cannot be read", error));
+  }
+  std::lock_guard lock(mutex_);
+  if (writer_ == nullptr || !may_take_snapshot_) return false;
+  auto cursor = CursorInLog(position);
+  if (!cursor) return tl::unexpected(cursor.error());
+  if (!*cursor) return false;
+  // The index's folder is swapped for the snapshot's: the old one is kept aside until the new
+  // one opens, and put back if it does not.
+  const std::filesystem::path aside = dir_.string() + ".replaced";
+  std::error_code error;
+  std::filesystem::remove_all(aside, error);
+  database_.reset();
+  writer_ = nullptr;
+  std::filesystem::rename(dir_, aside, error);
+  if (!error) std::filesystem::rename(folder, dir_, error);
+  std::optional<Error> failed;
+  if (error) {
+    failed = Error{ErrorCode::kIo, "the search index snapshot could not be put in place",
+                   error.message()};
+  } else {
+    try {
+      auto writable = std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_OPEN);
+      writer_ = writable.get();
+      database_ = std::move(writable);
+    } catch (const Xapian::Error& xapian) {
+      failed = IndexError("the search index snapshot cannot be opened", xapian);
+    }
+  }
+  if (failed) {
+    // The index as it was, if it is still aside.
+    if (std::filesystem::exists(aside, error)) {
+      std::filesystem::remove_all(dir_, error);
+      std::filesystem::rename(aside, dir_, error);
+    }
+    try {
+      auto writable =
+          std::make_unique<Xapian::WritableDatabase>(dir_.string(), Xapian::DB_CREATE_OR_OPEN);
+      writer_ = writable.get();
+      database_ = std::move(writable);
+    } catch (const Xapian::Error& xapian) {
+      // Left without an index: AcquireWriter tries again on the next Sync.
+      database_ = std::make_unique<Xapian::Database>();
+    }
+    if (writer_ != nullptr) {
+      if (auto loaded = LoadPosition(); !loaded) return tl::unexpected(loaded.error());
+    }
+    return tl::unexpected(*failed);
+  }
+  std::filesystem::remove_all(aside, error);
+  may_take_snapshot_ = false;
+  if (auto loaded = LoadPosition(); !loaded) return tl::unexpected(loaded.error());
+  return true;
 }
 
 std::string SearchIndex::LogPosition() const {

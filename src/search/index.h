@@ -9,7 +9,8 @@
 // (in batches, by id; `bs:rebuild` holds the last id done, so a build resumes) when there is
 // none, when its position is in another database's log (the generation differs: a copy, a new
 // database) or outside this one's (trimmed past, or beyond the head: an older backup put back),
-// or when the log asks for it (`reindex`). Meanwhile it answers from what it holds.
+// or when the log asks for it (`reindex`). Meanwhile it answers from what it holds. Instead of a
+// build, a new node's index may take a snapshot of another's (WriteSnapshot, TakeSnapshot).
 //
 // One process at a time may write (Xapian's lock): the server when it runs, else the command
 // that changed the content. A process that cannot write searches what the writer committed.
@@ -90,6 +91,20 @@ class SearchIndex {
     return rebuild_after_.has_value();
   }
 
+  // Snapshots: a copy of the index that a new node takes instead of building its own
+  // (search/snapshot.h). WriteSnapshot compacts the index as last committed into the new folder
+  // `into` and returns the log position it holds ("GENERATION CURSOR"); kConflict while the
+  // index is being built or when another process writes it. Searches go on meanwhile; nothing
+  // is committed until it returns (CatchUp and Sync wait), so that the copy stays readable.
+  Result<std::string> WriteSnapshot(const std::filesystem::path& into);
+  // Whether a snapshot holding `position` would be taken now: the index is starting a build
+  // from the posts because it had nothing to follow the log from (a new node, a lost or foreign
+  // index; not a `search rebuild`), and `position` is in this database's log.
+  Result<bool> WouldTakeSnapshot(const std::string& position);
+  // Replaces the index with the snapshot in `folder` (moved into place) when WouldTakeSnapshot
+  // says so; false, leaving `folder`, when it is not taken.
+  Result<bool> TakeSnapshot(const std::filesystem::path& folder);
+
   Result<Results> Search(const Query& query, const Filters& filters);
   // Published articles whose headlines and deks share the most distinctive words with `post`'s.
   Result<std::vector<PostDetail>> Similar(const Post& post, Timestamp now, int limit);
@@ -107,6 +122,8 @@ class SearchIndex {
   // Applies `batch` (read from position_) and commits it with the new position.
   Result<int> ApplyLog(const ChangeLogBatch& batch,
                        const std::function<void(std::int64_t post_id)>& observer);
+  // The cursor of `position` ("GENERATION CURSOR") when it is in this database's log now.
+  Result<std::optional<std::int64_t>> CursorInLog(const std::string& position);
   // Builds the next `limit` posts; 0 when the build is done.
   Result<int> BuildMore(int limit);
   // The write handle, reopened if another process had it; null when it still has.
@@ -123,6 +140,10 @@ class SearchIndex {
   ChangeLogPosition position_;
   std::optional<std::int64_t> rebuild_after_;  // a build under way: the last post id done
   std::vector<std::int64_t> caught_up_;        // posts CatchUp applied, for the next Sync to report
+  // The build under way started because there was no position to read on from: a snapshot may
+  // replace it. Not after a `reindex` row (which asks for a build from the posts).
+  bool may_take_snapshot_ = false;
+  bool writing_snapshot_ = false;  // WriteSnapshot under way: no commits
 };
 
 }  // namespace broadsheet::search

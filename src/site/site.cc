@@ -19,6 +19,7 @@
 #include "search/index.h"
 #include "search/query.h"
 #include "search/related.h"
+#include "search/snapshot.h"
 #include "site/views.h"
 
 namespace broadsheet::site {
@@ -1771,6 +1772,9 @@ Result<Response> Site::Asset(const Request& request) const {
 Result<Response> Site::Upload(const Request& request) const {
   Response response;
   const std::string path(request.Param("path"));
+  // The search index's snapshots (search/snapshot.h) are the server's own, never readers'.
+  if (path.starts_with(search::kPrivateKeyPrefix))
+    return Fail(ErrorCode::kNotFound, "There is no such file.");
   if (bucket_ != nullptr) {
     // From the bucket: a name that is not a valid key names no object.
     if (!media::ValidObjectKey(path)) return Fail(ErrorCode::kNotFound, "There is no such file.");

@@ -13,14 +13,15 @@ namespace {
 // (comment_counts; change_log, which the copy's inserts fill anew), each database's own record
 // of its migrations, the change log's state (the copy is another log, with a generation of its
 // own, so that a search index made from the source is rebuilt rather than followed on from a
-// position in the source's log), and the leases of the processes working on the source (they
-// mean nothing to the copy's; a claim on an outbox row whose holder has no lease there is free
-// to take).
+// position in the source's log; for the same reason the source's search index snapshot), and
+// the leases of the processes working on the source (they mean nothing to the copy's; a claim on
+// an outbox row whose holder has no lease there is free to take).
 bool Skipped(std::string_view table) {
   // Rate limits' windows are not copied either: they close within the hour, and forgetting one
   // only forgives.
   return table == "comment_counts" || table == "change_log" || table == "change_log_state" ||
-         table == "broadsheet_schema" || table == "rate_windows" || table == "leases";
+         table == "broadsheet_schema" || table == "rate_windows" || table == "leases" ||
+         table == "search_snapshots";
 }
 
 struct Column {

@@ -745,6 +745,14 @@ ALTER TABLE newsletter_deliveries ADD COLUMN claim_expires_at INTEGER NOT NULL D
 ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE mail_outbox ADD COLUMN claim_expires_at INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 22: the latest search index snapshot, which a new node copies (search/snapshot.h).
+      R"sql(
+CREATE TABLE search_snapshots (
+  name TEXT PRIMARY KEY,
+  manifest TEXT NOT NULL,
+  made_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }

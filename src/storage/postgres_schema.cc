@@ -666,6 +666,14 @@ ALTER TABLE newsletter_deliveries ADD COLUMN claim_expires_at BIGINT NOT NULL DE
 ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE mail_outbox ADD COLUMN claim_expires_at BIGINT NOT NULL DEFAULT 0;
 )sql",
+      // 7: as SQLite's 22: the latest search index snapshot.
+      R"sql(
+CREATE TABLE search_snapshots (
+  name TEXT PRIMARY KEY,
+  manifest TEXT NOT NULL,
+  made_at BIGINT NOT NULL
+);
+)sql",
   };
   return migrations;
 }

@@ -488,6 +488,14 @@ struct NewsletterSend {
   }
 };
 
+// A search index snapshot as recorded in the database: the manifest its maker wrote (where its
+// files are, their sizes and digests, the log position it holds; search/snapshot.h reads it)
+// and when it was made.
+struct SearchSnapshot {
+  std::string manifest;
+  Timestamp made_at = 0;
+};
+
 // A named right held by one process at a time until `expires_at` (the leases table): the
 // scheduler's, so that one node of several publishes due posts; each process's heartbeat
 // (`node:HOLDER`), which keeps its claims on outbox rows while it lives.

@@ -297,6 +297,13 @@ Result<std::vector<SearchChange>> Documents(Connection& c, const std::vector<std
 Result<std::vector<IndexedPost>> List(Connection& c, std::int64_t after_id, int limit);
 }  // namespace search_source
 
+// The latest search index snapshot's manifest (one row).
+namespace search_snapshots {
+Result<std::optional<SearchSnapshot>> Load(Connection& c);
+// Replaces it; the one replaced.
+Result<std::optional<SearchSnapshot>> Save(Connection& c, const SearchSnapshot& snapshot);
+}  // namespace search_snapshots
+
 // The media library.
 namespace media {
 Result<std::int64_t> Create(Connection& c, const MediaItem& item);

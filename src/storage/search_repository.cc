@@ -67,3 +67,25 @@ Result<std::vector<IndexedPost>> List(Connection& c, std::int64_t after_id, int 
 }
 
 }  // namespace broadsheet::storage::search_source
+
+namespace broadsheet::storage::search_snapshots {
+
+Result<std::optional<SearchSnapshot>> Load(Connection& c) {
+  return c.One("SELECT manifest, made_at FROM search_snapshots WHERE name = 'search'",
+               [](const Row& row) {
+                 return SearchSnapshot{row.Text(0), row.Int(1)};
+               });
+}
+
+Result<std::optional<SearchSnapshot>> Save(Connection& c, const SearchSnapshot& snapshot) {
+  auto replaced = Load(c);
+  if (!replaced) return replaced;
+  auto saved = c.Exec(
+      "INSERT INTO search_snapshots(name, manifest, made_at) VALUES ('search', ?, ?) "
+      "ON CONFLICT(name) DO UPDATE SET manifest = excluded.manifest, made_at = excluded.made_at",
+      snapshot.manifest, snapshot.made_at);
+  if (!saved) return tl::unexpected(saved.error());
+  return replaced;
+}
+
+}  // namespace broadsheet::storage::search_snapshots

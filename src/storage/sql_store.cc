@@ -856,6 +856,16 @@ Result<std::vector<IndexedPost>> SqlStore::ListSearchDocuments(std::int64_t afte
       [&](storage::Connection& c) { return storage::search_source::List(c, after_id, limit); });
 }
 
+Result<std::optional<SearchSnapshot>> SqlStore::LoadSearchSnapshot() {
+  return database_->Read([](storage::Connection& c) { return storage::search_snapshots::Load(c); });
+}
+
+Result<std::optional<SearchSnapshot>> SqlStore::SaveSearchSnapshot(const SearchSnapshot& snapshot) {
+  // The index's bookkeeping, not a change readers see: no cache is emptied.
+  return WritingValue<std::optional<SearchSnapshot>>(
+      [&](storage::Connection& c) { return storage::search_snapshots::Save(c, snapshot); }, false);
+}
+
 Result<std::vector<PostDetail>> SqlStore::FindPostsByIds(const std::vector<std::int64_t>& ids,
                                                          bool bodies) {
   return database_->Read(

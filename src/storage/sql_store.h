@@ -118,6 +118,8 @@ class SqlStore final : public Store {
   Result<std::vector<SearchChange>> SearchDocuments(
       const std::vector<std::int64_t>& post_ids) override;
   Result<std::vector<IndexedPost>> ListSearchDocuments(std::int64_t after_id, int limit) override;
+  Result<std::optional<SearchSnapshot>> LoadSearchSnapshot() override;
+  Result<std::optional<SearchSnapshot>> SaveSearchSnapshot(const SearchSnapshot& snapshot) override;
   Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids,
                                                  bool bodies) override;
   Result<std::vector<PostDetail>> RelatedCandidates(const Post& post, Timestamp now,

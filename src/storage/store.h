@@ -115,6 +115,12 @@ class Store {
   // index a batch at a time.
   virtual Result<std::vector<IndexedPost>> ListSearchDocuments(std::int64_t after_id,
                                                                int limit) = 0;
+  // The latest snapshot of a search index (search/snapshot.h), which a new node copies instead of
+  // building its own: the manifest its maker wrote, and when. SaveSearchSnapshot replaces it and
+  // returns the one it replaced (whose files the maker then removes).
+  virtual Result<std::optional<SearchSnapshot>> LoadSearchSnapshot() = 0;
+  virtual Result<std::optional<SearchSnapshot>> SaveSearchSnapshot(
+      const SearchSnapshot& snapshot) = 0;
   // Posts by id, in the order given, with their details; missing ids are left out. Without
   // `bodies`, body_markdown and body_html are left empty (for cards; never to be saved back).
   virtual Result<std::vector<PostDetail>> FindPostsByIds(const std::vector<std::int64_t>& ids,

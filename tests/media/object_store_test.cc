@@ -143,6 +143,27 @@ TEST(LocalObjectStore, StoresReadsSizesAndRemovesUnderTheFolder) {
   EXPECT_TRUE(store.Delete("media/2026/12/a.jpg"));  // absent: not an error
 }
 
+TEST(LocalObjectStore, CopiesFilesInAndOut) {
+  TempDir dir;
+  LocalObjectStore store(dir.path() / "uploads");
+  { std::ofstream(dir.path() / "table") << "index data"; }
+  ASSERT_TRUE(store.PutFile("private/search/x/table", dir.path() / "table", ""));
+  EXPECT_EQ(*store.Size("private/search/x/table"), 10);
+  ASSERT_TRUE(store.GetFile("private/search/x/table", dir.path() / "back", 10));
+  std::ifstream in(dir.path() / "back");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "index data");
+  EXPECT_EQ(store.GetFile("private/search/x/table", dir.path() / "small", 9).error().code,
+            ErrorCode::kTooLarge);
+  EXPECT_EQ(store.GetFile("private/search/x/none", dir.path() / "none", 9).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(store.PutFile("../out", dir.path() / "table", "").error().code,
+            ErrorCode::kInvalidArgument);
+  auto digest = DigestFile(dir.path() / "table");
+  ASSERT_TRUE(digest);
+  EXPECT_EQ(digest->size, 10);
+  EXPECT_EQ(digest->sha256.size(), 64u);
+}
+
 TEST(LocalObjectStore, RefusesInvalidKeysAndSymlinksOutOfTheFolder) {
   TempDir dir, outside;
   fs::create_directories(dir.path() / "uploads");
@@ -239,6 +260,54 @@ TEST(S3ObjectStore, GetReturnsTheObjectAndItsType) {
       server.request().find("x-amz-content-sha256: "
                             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
       std::string::npos);
+}
+
+TEST(S3ObjectStore, PutFileStreamsTheFileWithItsHashSigned) {
+  TempDir dir;
+  { std::ofstream(dir.path() / "postlist.glass") << "abc"; }
+  OneRequestServer server(Reply(200, ""));
+  auto store = S3ObjectStore::Open(S3At(server.port()));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->PutFile("private/search/x/postlist.glass", dir.path() / "postlist.glass",
+                                "application/octet-stream"));
+  const std::string& request = server.request();
+  EXPECT_TRUE(request.starts_with("PUT /news-media/private/search/x/postlist.glass HTTP/1.1\r\n"))
+      << request;
+  EXPECT_NE(request.find("x-amz-content-sha256: "
+                         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            std::string::npos)
+      << request;
+  EXPECT_NE(request.find("Content-Length: 3\r\n"), std::string::npos) << request;
+  EXPECT_EQ(request.find("Expect:"), std::string::npos) << request;
+  EXPECT_TRUE(request.ends_with("\r\n\r\nabc"));
+}
+
+TEST(S3ObjectStore, GetFileWritesTheObjectOrNothing) {
+  TempDir dir;
+  {
+    OneRequestServer server(Reply(200, "TABLEDATA"));
+    auto store = S3ObjectStore::Open(S3At(server.port()));
+    ASSERT_TRUE(store);
+    ASSERT_TRUE((*store)->GetFile("private/search/x/a.glass", dir.path() / "a.glass", 100));
+    std::ifstream in(dir.path() / "a.glass");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "TABLEDATA");
+  }
+  {
+    OneRequestServer server(Reply(200, "TABLEDATA"));
+    auto store = S3ObjectStore::Open(S3At(server.port()));
+    auto over = (*store)->GetFile("private/search/x/b.glass", dir.path() / "b.glass", 4);
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().code, ErrorCode::kTooLarge);
+    EXPECT_FALSE(fs::exists(dir.path() / "b.glass"));
+  }
+  {
+    OneRequestServer server(Reply(404, "<Error><Code>NoSuchKey</Code></Error>"));
+    auto store = S3ObjectStore::Open(S3At(server.port()));
+    auto missing = (*store)->GetFile("private/search/x/c.glass", dir.path() / "c.glass", 100);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+    EXPECT_FALSE(fs::exists(dir.path() / "c.glass"));
+  }
 }
 
 TEST(S3ObjectStore, AMissingObjectIsNotFound) {
