@@ -176,7 +176,7 @@ bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_sinc
   return *applied > 0;
 }
 
-// Search index snapshots (search/snapshot.h), looked at once a minute on the indexer's thread
+// Search index snapshots (search/snapshot.h), looked at every 10 s on the indexer's thread
 // (whose Sync waits meanwhile): a node whose index has nothing to follow the log from takes the
 // latest snapshot instead of building; the holder of the `search-snapshot` lease makes one when it
 // is due. Only with PostgreSQL, where other nodes may need one.
@@ -188,7 +188,7 @@ class SnapshotWork {
   void Step() {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_) return;
-    next_ = now + std::chrono::minutes(1);
+    next_ = now + std::chrono::seconds(10);
     const auto started = now;
     auto taken = snapshots_.Take();
     if (taking_.Record(taken) && *taken) {

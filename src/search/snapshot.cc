@@ -196,7 +196,9 @@ Result<bool> Snapshots::Take() {
   for (const SnapshotFile& file : manifest->files) {
     const fs::path path = copy / file.name;
     if (auto fetched = objects_.GetFile(manifest->folder + file.name, path, file.size); !fetched) {
-      return tl::unexpected(fetched.error());
+      if (fetched.error().code != ErrorCode::kTooLarge) return tl::unexpected(fetched.error());
+      return Fail(ErrorCode::kCorrupt, "a file of the search index snapshot is not as recorded",
+                  manifest->folder + file.name + " is larger");
     }
     auto digest = media::DigestFile(path);
     if (!digest) return tl::unexpected(digest.error());

@@ -3,7 +3,9 @@ editor meets when a publication runs Broadsheet on several machines. See cluster
 arrangement."""
 
 import json
+import os
 import re
+import shutil
 import threading
 import time
 import unittest
@@ -164,6 +166,38 @@ class Cluster(unittest.TestCase):
         for node in (b, c):
             took = eventually(lambda: b"/quokkas-and-deterrence/" in node.get("/search?q=quokka")[2], 10)
             self.assertIsNotNone(took, "search on node %s never found the new post" % node.name)
+
+    def test_a_new_node_takes_the_search_index_snapshot_instead_of_building(self):
+        # One node made a snapshot soon after it started (none existed and its index was complete).
+        took = eventually(lambda: self.snapshot_manifest() is not None, 30)
+        self.assertIsNotNone(took, "no node made a search index snapshot")
+        manifest = self.snapshot_manifest()
+        folder = re.search(r"^folder (private/search/[0-9a-f]{32}/)$", manifest, re.M).group(1)
+        # Never served to readers, through a node or its caches.
+        table = re.search(r"^file (\S+) ", manifest, re.M).group(1)
+        self.assertEqual(self.front.get("/uploads/" + folder + table)[0], 404)
+        # A new machine: the site's folder without an index.
+        site = os.path.join(self.arrangement.work, "node-joining")
+        shutil.copytree(self.arrangement.site(), site)
+        shutil.rmtree(os.path.join(site, "search.xapian"), ignore_errors=True)
+        joining = cluster.Node("D", site, self.arrangement.env).start()
+        try:
+            # It finds what the others find (the copy, and what was written since from the log).
+            def same_results():
+                wanted = self.nodes[0].get("/search.json?q=korea")[2]
+                return b'"url"' in wanted and joining.get("/search.json?q=korea")[2] == wanted
+            found = eventually(same_results, 30)
+            self.assertIsNotNone(found, "the new node never found what the others do: %s" % "".join(joining.log))
+        finally:
+            joining.stop()
+        log = "".join(joining.log)
+        self.assertIn("took the latest index snapshot", log)
+        self.assertNotIn("search indexing failed", log)
+
+    def snapshot_manifest(self):
+        with self.arrangement.database() as db:
+            row = db.execute("SELECT manifest FROM search_snapshots").fetchone()
+        return row[0] if row else None
 
     def comment_through(self, front, body):
         """Posts a comment through `front`; whether the server acknowledged it (a 303)."""
