@@ -161,6 +161,7 @@ bool ScheduledWork(Store& store, SharedLease& lease, FailureLog& publishing,
 // Every write to a post, from any door, process or node, leaves its row in the change log; so the
 // posts applied here are also the ones whose pages a shared cache in front must drop (`purge`).
 bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_since_trim,
+                  bool& was_building,
                   const std::function<void(const std::set<std::int64_t>&)>& purge) {
   constexpr int kBatch = 500;
   constexpr int kTrimAfter = 1000;  // documents indexed since the last trim
@@ -168,6 +169,12 @@ bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_sinc
   auto applied = index.Sync(kBatch, [&posts](std::int64_t id) { posts.insert(id); });
   if (!posts.empty() && purge) purge(posts);
   if (!log.Record(applied)) return false;
+  const bool building = index.building();
+  if (building != was_building) {
+    spdlog::info(building ? "search: building the index from the posts"
+                          : "search: the index is complete");
+    was_building = building;
+  }
   applied_since_trim += *applied;
   if (*applied == 0 && applied_since_trim >= kTrimAfter) {
     malloc_trim(0);
@@ -734,12 +741,13 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
     snapshotting.emplace(db, "search-snapshot", heartbeat.node(), kSnapshotLease);
     snapshot_work.emplace(*snapshots, *snapshotting);
   }
-  Background indexer(std::chrono::seconds(1),
-                     [index = search_index->get(), &indexing, applied_since_trim = 0, &purge_posts,
-                      work = snapshot_work ? &*snapshot_work : nullptr]() mutable {
-                       if (work != nullptr) work->Step();
-                       return IndexingWork(*index, indexing, applied_since_trim, purge_posts);
-                     });
+  Background indexer(
+      std::chrono::seconds(1), [index = search_index->get(), &indexing, applied_since_trim = 0,
+                                was_building = search_index->get()->building(), &purge_posts,
+                                work = snapshot_work ? &*snapshot_work : nullptr]() mutable {
+        if (work != nullptr) work->Step();
+        return IndexingWork(*index, indexing, applied_since_trim, was_building, purge_posts);
+      });
   // Settings, the menu, branding, renames, comment moderation: from this process, a command or
   // another node alike, seen when the content version changes (ChangeWatch).
   std::optional<ChangeWatch> change_watch;
