@@ -46,19 +46,11 @@ class FakeConnection : public mail::Mailer {
   Inbox& inbox_;
 };
 
-class SendersTest : public ::testing::TestWithParam<storage::Dialect> {
+class SendersTest : public test::TwoStoresTest {
  protected:
   void SetUp() override {
     ASSERT_TRUE(auth::InitCrypto());
-    auto url = test::SharedDatabaseUrl(GetParam(), folder_.path().string());
-    if (!url && GetParam() == storage::Dialect::kPostgres && !storage::test::AdminUrl())
-      GTEST_SKIP() << url.error().message;
-    ASSERT_TRUE(url) << Describe(url.error());
-    for (auto* store : {&a_, &b_}) {
-      auto opened = SqlStore::Open({*url, true});
-      ASSERT_TRUE(opened) << Describe(opened.error());
-      *store = std::move(*opened);
-    }
+    TwoStoresTest::SetUp();
   }
 
   void QueueSendTo(int count) {
@@ -102,8 +94,6 @@ class SendersTest : public ::testing::TestWithParam<storage::Dialect> {
     }
   }
 
-  testing::TempDir folder_;
-  std::unique_ptr<SqlStore> a_, b_;
   Inbox inbox_;
   std::int64_t send_ = 0;
 };
