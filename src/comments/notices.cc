@@ -59,11 +59,12 @@ Result<int> Notices::Comment(const Publication& publication, const Rules& rules,
 Result<int> Notices::Flush(const Publication& publication, Timestamp now) {
   // The digest is claimed and its mails queued in one transaction, so a failure between the two
   // (the database, the process) gives its comments back to the next digest instead of losing
-  // them. Of nodes flushing together on PostgreSQL, the losers answer kBusy and run again, to
-  // find the digest sent.
+  // them. Of nodes flushing together on PostgreSQL, the losers answer kBusy and run once more,
+  // to find the digest sent (a read that changes nothing; a failure after that is logged by the
+  // caller, and the comments wait for the next Flush).
   int sent = 0;
   Result<void> done;
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
     done = store_.InTransaction([&] { return QueueDigest(publication, now, sent); });
     if (done || done.error().code != ErrorCode::kBusy) break;
   }
