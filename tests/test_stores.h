@@ -10,6 +10,7 @@
 
 #include "storage/sql_store.h"
 #include "storage/test_databases.h"
+#include "test_util.h"
 
 namespace broadsheet::test {
 
@@ -32,6 +33,32 @@ inline Result<std::string> SharedDatabaseUrl(storage::Dialect dialect, const std
   if (dialect == storage::Dialect::kPostgres) return storage::test::EmptyPostgresUrl();
   return dir + "/site.db";
 }
+
+// Two stores on one database, as two nodes (or a server and a command) have: the fixture of the
+// suites about work several processes share (claims, the outboxes, the newsletter's senders,
+// shared state). SetUp opens `a_` and `b_` on `url_`, a SQLite file in a folder of the test's
+// own or a new PostgreSQL database, or skips the test saying why there is none (PostgreSQL
+// outside ctest). A subclass's SetUp calls it first and returns if it skipped or failed
+// (IsSkipped, HasFatalFailure).
+class TwoStoresTest : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override {
+    auto url = SharedDatabaseUrl(GetParam(), folder_.path().string());
+    if (!url && GetParam() == storage::Dialect::kPostgres && !storage::test::AdminUrl())
+      GTEST_SKIP() << url.error().message;
+    ASSERT_TRUE(url) << Describe(url.error());
+    url_ = *url;
+    for (auto* store : {&a_, &b_}) {
+      auto opened = SqlStore::Open({url_, true});
+      ASSERT_TRUE(opened) << Describe(opened.error());
+      *store = std::move(*opened);
+    }
+  }
+
+  ::broadsheet::testing::TempDir folder_;
+  std::string url_;
+  std::unique_ptr<SqlStore> a_, b_;
+};
 
 inline const auto kBothDatabases =
     ::testing::Values(storage::Dialect::kSqlite, storage::Dialect::kPostgres);

@@ -6,6 +6,8 @@
 // taken when it is made, renewed every few seconds on its own thread, given up when it is
 // destroyed. The claims a process holds on outbox rows count only while it lives, so a node that
 // dies leaves them to the others within kHeartbeatSeconds; one that stops gives them up at once.
+// A heartbeat renewed after it lapsed (the database was away) keeps its process from taking
+// others' dead claims for kHeartbeatSeconds (records.h, RejoinedLeaseName).
 //
 // SharedLease is one named lease for work that must run once per database however many nodes
 // run (publishing due posts): Hold takes it when it is free or expired, renews it while held, and

@@ -57,9 +57,27 @@ Result<int> Notices::Comment(const Publication& publication, const Rules& rules,
 }
 
 Result<int> Notices::Flush(const Publication& publication, Timestamp now) {
+  // The digest is claimed and its mails queued in one transaction, so a failure between the two
+  // (the database, the process) gives its comments back to the next digest instead of losing
+  // them. Of nodes flushing together on PostgreSQL, the losers answer kBusy and run once more,
+  // to find the digest sent (a read that changes nothing; a failure after that is logged by the
+  // caller, and the comments wait for the next Flush).
+  int sent = 0;
+  Result<void> done;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    done = store_.InTransaction([&] { return QueueDigest(publication, now, sent); });
+    if (done || done.error().code != ErrorCode::kBusy) break;
+  }
+  if (!done) return tl::unexpected(done.error());
+  if (sent > 0) outbox_.Wake();  // its pass may have looked before the commit
+  return sent;
+}
+
+Result<void> Notices::QueueDigest(const Publication& publication, Timestamp now, int& sent) {
+  sent = 0;
   auto claimed = store_.ClaimModeratorDigest(now, interval_, static_cast<int>(kMaxListedInDigest));
   if (!claimed) return tl::unexpected(claimed.error());
-  if (!*claimed || (*claimed)->listed.empty()) return 0;
+  if (!*claimed || (*claimed)->listed.empty()) return {};
   const std::vector<DigestComment>& held = (*claimed)->listed;
   const int not_listed = (*claimed)->total - static_cast<int>(held.size());
   auto users = store_.ListUsers();
@@ -90,7 +108,6 @@ Result<int> Notices::Flush(const Publication& publication, Timestamp now) {
   text += fmt::format("Approve, edit or mark as spam: {}/admin/comments?status=pending\n",
                       PublicBaseUrl(publication));
   message.text = std::move(text);
-  int sent = 0;
   for (const std::string& to : recipients) {
     // Nobody hears of their own comment: a moderator whose comment is the only one kept.
     if (held.size() == 1 && not_listed == 0 && LowerAscii(held.front().author_email) == to)
@@ -99,7 +116,7 @@ Result<int> Notices::Flush(const Publication& publication, Timestamp now) {
     if (auto queued = outbox_.Queue(message); !queued) return tl::unexpected(queued.error());
     ++sent;
   }
-  return sent;
+  return {};
 }
 
 }  // namespace broadsheet::comments

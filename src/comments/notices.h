@@ -8,8 +8,8 @@
 // therefore costs one mail per interval, not one per comment. The kept comments and the time of
 // the last digest are in the database (Store::NoteHeldComment, ClaimModeratorDigest), so with
 // several nodes one digest goes out per interval, from whichever node claims it first, and a
-// restart forgets nothing. A node that stops between claiming a digest and queueing its mails
-// loses that digest; its comments are all in the desk's queue, which every mail links to.
+// restart forgets nothing. A digest is claimed and its mails queued in one transaction: a
+// failure between the two leaves its comments for the next digest.
 //
 // Borrows the Store and the Outbox. Thread-safe.
 #pragma once
@@ -38,6 +38,9 @@ class Notices {
   Result<int> Flush(const Publication& publication, Timestamp now);
 
  private:
+  // Flush's transaction: claims the digest and queues its mails, counting them in `sent`.
+  Result<void> QueueDigest(const Publication& publication, Timestamp now, int& sent);
+
   Store& store_;
   mail::Outbox& outbox_;
   const Timestamp interval_;

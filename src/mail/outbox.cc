@@ -72,6 +72,14 @@ Result<void> Outbox::Queue(const Message& message) {
   return {};
 }
 
+void Outbox::Wake() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wanted_;
+  }
+  changed_.notify_all();
+}
+
 void Outbox::Flush() {
   std::unique_lock lock(mutex_);
   const std::uint64_t pass = ++wanted_;

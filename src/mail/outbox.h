@@ -64,7 +64,11 @@ class Outbox {
   const std::string& node() const { return node_; }
   // Stores the message for sending. kUnavailable when mail is not configured; the store's error
   // (a full disk, a busy database) when it could not be kept, so the caller can say so.
+  // Inside Store::InTransaction the message is stored when that commits: call Wake after it.
   Result<void> Queue(const Message& message);
+  // Asks the sending thread for a pass without waiting for it: after a transaction that queued
+  // mail commits, so that a pass Queue asked for before the commit does not leave it waiting.
+  void Wake();
   // Blocks until every message due now has been attempted once (for tests).
   void Flush();
 

@@ -154,8 +154,10 @@ Result<BatchReport> Sender::RunBatch(Timestamp now, const std::atomic<bool>* sto
   results = std::move(done);
   if (auto recorded = store_.RecordDeliveries(results, options_.bounce_threshold, now, node_);
       !recorded) {
-    // Kept, and written before anything else is claimed: the claims stay this node's meanwhile,
-    // so nobody sends these messages again while the database is busy or away.
+    // Kept, and written before anything else is claimed. The claims may lapse meanwhile (after
+    // kHeartbeatSeconds of outage), but the other nodes, back from the same outage, leave dead
+    // claims alone for kHeartbeatSeconds (records.h, RejoinedLeaseName), and the loop calls
+    // again within a second or two: so nobody sends these messages again (sender.h).
     unrecorded_ = std::move(results);
     unrecorded_at_ = now;
     return tl::unexpected(recorded.error());

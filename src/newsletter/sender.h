@@ -18,6 +18,11 @@
 // each claims its batch (records.h, ClaimTerms), so no delivery goes to two of them at a time. A
 // process killed mid-batch leaves its claimed rows to the others once its heartbeat lapses
 // (kHeartbeatSeconds): the messages it had sent but not recorded go out once more, the rest once.
+// A live Sender that sent a batch but could not record it (the database away) keeps it and
+// records it first thing once the database answers, before claiming anything; the others, whose
+// heartbeats lapsed in the same outage, take no dead claim for kHeartbeatSeconds after they are
+// back (records.h, RejoinedLeaseName), so they do not send that batch again. A node cut off from
+// the database alone for longer than that, while the others go on, has its batch sent again.
 // A Sender only starts a message while its claim has at least half of `claim_s` left, so a live
 // Sender never loses a claim it is still working on. `rate` and `concurrency` are each Sender's:
 // three nodes send at up to three times `rate` in all. One Sender per node id.

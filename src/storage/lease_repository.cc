@@ -6,6 +6,15 @@ namespace broadsheet::storage::leases {
 
 Result<bool> Take(Connection& c, const std::string& name, const std::string& holder, Timestamp now,
                   Timestamp until) {
+  // A heartbeat renewed after it lapsed also takes its holder's RejoinedLeaseName (records.h).
+  // Only its own process renews a heartbeat, so reading it first races with nobody else.
+  bool lapsed = false;
+  if (name == NodeLeaseName(holder)) {
+    auto before =
+        c.Integer("SELECT expires_at FROM leases WHERE name = ? AND holder = ?", name, holder);
+    if (!before) return tl::unexpected(before.error());
+    lapsed = before->has_value() && **before <= now;
+  }
   // One statement, so that two processes taking the same lease at once cannot both have it:
   // SQLite's writer is single, and PostgreSQL's upsert locks the row (the second waits, then
   // sees the first's holder and changes nothing, or fails to serialise and runs again).
@@ -15,11 +24,19 @@ Result<bool> Take(Connection& c, const std::string& name, const std::string& hol
       "excluded.holder OR leases.expires_at <= ? RETURNING holder",
       [](const Row& row) { return row.Text(0); }, name, holder, until, now);
   if (!taken) return tl::unexpected(taken.error());
-  return taken->has_value() && **taken == holder;
+  const bool held = taken->has_value() && **taken == holder;
+  if (held && lapsed) {
+    auto rejoined = Take(c, RejoinedLeaseName(holder), holder, now, now + kHeartbeatSeconds);
+    if (!rejoined) return tl::unexpected(rejoined.error());
+  }
+  return held;
 }
 
 Result<void> Release(Connection& c, const std::string& name, const std::string& holder) {
-  return Done(c.Exec("DELETE FROM leases WHERE name = ? AND holder = ?", name, holder));
+  // A heartbeat given up takes its RejoinedLeaseName with it.
+  const std::string rejoined = name == NodeLeaseName(holder) ? RejoinedLeaseName(holder) : name;
+  return Done(
+      c.Exec("DELETE FROM leases WHERE name IN (?, ?) AND holder = ?", name, rejoined, holder));
 }
 
 Result<std::vector<Lease>> Live(Connection& c, Timestamp now) {

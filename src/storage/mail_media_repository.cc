@@ -128,15 +128,38 @@ Result<void> Record(Connection& c, std::int64_t id, MailOutcome outcome, Timesta
 Result<std::vector<OutgoingMail>> Claim(Connection& c, const ClaimTerms& terms, Timestamp due_by,
                                         std::int64_t after, int limit) {
   if (auto alive = leases::Heartbeat(c, terms); !alive) return tl::unexpected(alive.error());
-  auto claimed = c.All(
-      "UPDATE mail_outbox SET claimed_by = ?, claim_expires_at = ? WHERE id IN (SELECT m.id FROM "
-      "mail_outbox m WHERE m.status = 'queued' AND m.next_attempt_at <= ? AND m.id > ? AND " +
-          Unclaimed("m") + " ORDER BY m.id LIMIT ?" + SkipLocked(c, "m") +
-          ") RETURNING id, sender, recipient, subject, text_body, html_body, headers, "
-          "return_path, attempts, created_at",
-      MailRow, terms.holder, terms.until, due_by, after, terms.now, terms.now, limit);
-  if (!claimed) return tl::unexpected(claimed.error());
-  std::sort(claimed->begin(), claimed->end(),
+  // The candidates, locked on PostgreSQL; claimed by the statements below, which test them
+  // again in a newer snapshot (row_readers.h, SkipLocked).
+  std::vector<Value> params = {due_by, after};
+  const std::string pick =
+      "SELECT m.id FROM mail_outbox m WHERE m.status = 'queued' AND m.next_attempt_at <= ? AND "
+      "m.id > ? AND " +
+      Unclaimed("m", terms, params) + " ORDER BY m.id LIMIT ?" + SkipLocked(c, "m");
+  params.emplace_back(limit);
+  std::vector<std::int64_t> picked;
+  auto found = c.Run(pick, params, [&](const Row& row) -> Result<void> {
+    picked.push_back(row.Int(0));
+    return {};
+  });
+  if (!found) return tl::unexpected(found.error());
+  std::vector<OutgoingMail> claimed;
+  auto done = InRuns(picked, [&](const std::vector<std::int64_t>& run) -> Result<void> {
+    std::vector<Value> claim = {terms.holder, terms.until};
+    const std::string list = InList(run, claim);
+    const std::string sql =
+        "UPDATE mail_outbox AS m SET claimed_by = ?, claim_expires_at = ? WHERE m.id IN (" + list +
+        ") AND m.status = 'queued' AND " + Unclaimed("m", terms, claim) +
+        " RETURNING id, sender, recipient, subject, text_body, html_body, headers, return_path, "
+        "attempts, created_at";
+    auto ran = c.Run(sql, claim, [&](const Row& row) -> Result<void> {
+      claimed.push_back(MailRow(row));
+      return {};
+    });
+    if (!ran) return tl::unexpected(ran.error());
+    return {};
+  });
+  if (!done) return tl::unexpected(done.error());
+  std::sort(claimed.begin(), claimed.end(),
             [](const OutgoingMail& a, const OutgoingMail& b) { return a.id < b.id; });
   return claimed;
 }

@@ -248,21 +248,52 @@ Result<std::vector<Delivery>> DueDeliveries(Connection& c, Timestamp now, int li
 
 Result<std::vector<Delivery>> ClaimDeliveries(Connection& c, const ClaimTerms& terms, int limit) {
   if (auto alive = leases::Heartbeat(c, terms); !alive) return tl::unexpected(alive.error());
-  // Two statements: SQLite's RETURNING cannot name the joined tables. The first marks the rows,
-  // the second reads the ones it marked.
-  auto claimed = c.All(
-      "UPDATE newsletter_deliveries SET claimed_by = ?, claim_expires_at = ? WHERE (send_id, "
-      "subscriber_id) IN (SELECT d.send_id, d.subscriber_id FROM newsletter_deliveries d JOIN "
-      "subscribers b ON b.id = d.subscriber_id JOIN newsletter_sends s ON s.id = d.send_id WHERE "
-      "d.status = 'queued' AND d.next_attempt_at <= ? AND b.status = 'active' AND s.status IN "
-      "('queued', 'sending') AND " +
-          Unclaimed("d") + " ORDER BY d.next_attempt_at, d.send_id, d.subscriber_id LIMIT ?" +
-          std::string(SkipLocked(c, "d")) + ") RETURNING send_id, subscriber_id",
-      [](const Row& row) { return std::pair(row.Int(0), row.Int(1)); }, terms.holder, terms.until,
-      terms.now, terms.now, terms.now, limit);
-  if (!claimed) return tl::unexpected(claimed.error());
-  if (claimed->empty()) return std::vector<Delivery>();
-  const std::set<std::pair<std::int64_t, std::int64_t>> mine(claimed->begin(), claimed->end());
+  // The candidates, locked on PostgreSQL; claimed by the statements below, which test them
+  // again in a newer snapshot (row_readers.h, SkipLocked).
+  std::vector<Value> params = {terms.now};
+  const std::string pick =
+      "SELECT d.send_id, d.subscriber_id FROM newsletter_deliveries d JOIN subscribers b ON b.id "
+      "= d.subscriber_id JOIN newsletter_sends s ON s.id = d.send_id WHERE d.status = 'queued' "
+      "AND d.next_attempt_at <= ? AND b.status = 'active' AND s.status IN ('queued', 'sending') "
+      "AND " +
+      Unclaimed("d", terms, params) +
+      " ORDER BY d.next_attempt_at, d.send_id, d.subscriber_id LIMIT ?" + SkipLocked(c, "d");
+  params.emplace_back(limit);
+  std::vector<std::pair<std::int64_t, std::int64_t>> picked;
+  auto found = c.Run(pick, params, [&](const Row& row) -> Result<void> {
+    picked.emplace_back(row.Int(0), row.Int(1));
+    return {};
+  });
+  if (!found) return tl::unexpected(found.error());
+  if (picked.empty()) return std::vector<Delivery>();
+  // Keys in runs of at most half kInListMost pairs, each padded to a power of two by repeating
+  // its last pair (as InList pads), so that the statement's shapes are few.
+  std::set<std::pair<std::int64_t, std::int64_t>> mine;
+  constexpr size_t kRun = kInListMost / 2;
+  for (size_t at = 0; at < picked.size(); at += kRun) {
+    const size_t count = std::min(kRun, picked.size() - at);
+    std::vector<Value> claim = {terms.holder, terms.until};
+    std::string keys;
+    for (size_t i = 0; i < std::bit_ceil(count); ++i) {
+      const auto& key = picked[at + std::min(i, count - 1)];
+      keys +=
+          i ? ", (CAST(? AS BIGINT), CAST(? AS BIGINT))" : "(CAST(? AS BIGINT), CAST(? AS BIGINT))";
+      claim.emplace_back(key.first);
+      claim.emplace_back(key.second);
+    }
+    const std::string sql =
+        "UPDATE newsletter_deliveries AS d SET claimed_by = ?, claim_expires_at = ? WHERE "
+        "(d.send_id, d.subscriber_id) IN (VALUES " +
+        keys + ") AND d.status = 'queued' AND " + Unclaimed("d", terms, claim) +
+        " RETURNING send_id, subscriber_id";
+    auto claimed = c.Run(sql, claim, [&](const Row& row) -> Result<void> {
+      mine.emplace(row.Int(0), row.Int(1));
+      return {};
+    });
+    if (!claimed) return tl::unexpected(claimed.error());
+  }
+  if (mine.empty()) return std::vector<Delivery>();
+  // SQLite's RETURNING cannot name the joined tables: the rows claimed are read again.
   auto rows = c.All(
       "SELECT d.send_id, d.subscriber_id, b.email, d.attempts FROM newsletter_deliveries d JOIN "
       "subscribers b ON b.id = d.subscriber_id WHERE d.claimed_by = ? AND d.claim_expires_at = ? "

@@ -511,11 +511,21 @@ struct Lease {
 inline std::string NodeLeaseName(std::string_view holder) { return "node:" + std::string(holder); }
 inline constexpr Timestamp kHeartbeatSeconds = 10;
 
+// The lease a process's heartbeat takes for kHeartbeatSeconds when it is renewed after it lapsed
+// (the database was away, or the process stalled): meanwhile that process takes no claim that
+// died (ClaimTerms), so that the other processes that lost the database with it, whose claims
+// lapsed too, first record the messages they sent while it was away (newsletter/sender.h). A
+// heartbeat taken for the first time (a new process) takes none.
+inline std::string RejoinedLeaseName(std::string_view holder) {
+  return "rejoined:" + std::string(holder);
+}
+
 // How a process claims outbox rows (newsletter deliveries, the mail outbox): as `holder`, its
-// node id, at `now`, until `until`; in the same transaction its heartbeat (NodeLeaseName) is
-// renewed to `alive_until`. A row is free to claim when nobody claimed it, its claim expired, or
-// its holder's heartbeat lapsed (the holder died): so a dead process's rows are taken over
-// within its heartbeat's life, and a live one stuck past `until` loses them too.
+// node id, at `now`, until `until`; its heartbeat (NodeLeaseName) is first renewed to
+// `alive_until`, and committed. A row is free to claim when nobody holds it, or when its claim died
+// (expired, or its holder's heartbeat lapsed: the holder died) and the claimer's own heartbeat
+// was not just renewed after a lapse (RejoinedLeaseName): so a dead process's rows are taken
+// over within its heartbeat's life, and a live one stuck past `until` loses them too.
 struct ClaimTerms {
   std::string holder;
   Timestamp now = 0;

@@ -20,17 +20,34 @@ inline Result<void> Done(const Result<std::int64_t>& changed) {
   return {};
 }
 
-// The condition that a row `alias` of an outbox (newsletter deliveries, the mail outbox) has no
-// live claim: nobody claimed it, its claim expired, or its holder's heartbeat lapsed (records.h,
-// ClaimTerms). Takes two parameters: now, now.
-inline std::string Unclaimed(const std::string& alias) {
-  return "(" + alias + ".claim_expires_at <= ? OR NOT EXISTS (SELECT 1 FROM leases l WHERE " +
-         "l.name = 'node:' || " + alias + ".claimed_by AND l.expires_at > ?))";
+// The condition that a row `alias` of an outbox (newsletter deliveries, the mail outbox) is free
+// for `terms.holder` to claim (records.h, ClaimTerms): nobody holds it (never claimed, or given
+// back), or its claim is dead (expired, or its holder's heartbeat lapsed) and the claimer is not
+// itself just back from a lapse of its own (records.h, RejoinedLeaseName): the others that lost
+// the database with it get kHeartbeatSeconds to record what they sent meanwhile. Appends its
+// parameters to `params`.
+inline std::string Unclaimed(const std::string& alias, const ClaimTerms& terms,
+                             std::vector<Value>& params) {
+  // The claimer's name as RejoinedLeaseName writes it, made in SQL: a Value only borrows its text.
+  params.insert(params.end(),
+                {Value(terms.now), Value(terms.now), Value(terms.holder), Value(terms.now)});
+  return "(" + alias + ".claimed_by = '' OR ((" + alias +
+         ".claim_expires_at <= ? OR NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'node:' || " +
+         alias +
+         ".claimed_by AND l.expires_at > ?)) AND NOT EXISTS (SELECT 1 FROM leases w WHERE w.name "
+         "= 'rejoined:' || ? AND w.expires_at > ?)))";
 }
 
-// What ends a claim's SELECT of rows from `alias`: on PostgreSQL, lock the rows picked and pass
-// over those another transaction is claiming (FOR UPDATE SKIP LOCKED, in Database::Claim's READ
-// COMMITTED); SQLite's single writer needs nothing.
+// What ends a claim's SELECT of candidate rows from `alias`: on PostgreSQL, lock the rows picked
+// and pass over those another transaction is claiming (FOR UPDATE SKIP LOCKED, in
+// Database::Claim's READ COMMITTED); SQLite's single writer needs nothing.
+//
+// The candidates are only locked there, and claimed by a second statement that tests Unclaimed
+// again (ClaimLocked): a statement's snapshot is taken when it starts, and a row another
+// claimer changed and committed meanwhile is re-checked against that old snapshot, in which the
+// other claimer's heartbeat, renewed after a lapse, may still look lapsed; the second statement's
+// snapshot is newer than every commit the first one waited for, and the rows it tests are
+// locked, so none changes under it.
 inline std::string SkipLocked(const Connection& c, const std::string& alias) {
   if (c.dialect() != Dialect::kPostgres) return "";
   return " FOR UPDATE OF " + alias + " SKIP LOCKED";

@@ -326,10 +326,21 @@ Result<void> SqliteDatabase::OnWriter(Mode mode,
   writer_->SetBusyTimeout(deadline - std::chrono::steady_clock::now());
   if (mode != Mode::kTally) return RunTransaction(*writer_, mode, work);
   // The safety level cannot change inside a transaction: set around it, and put back however
-  // the transaction ended.
+  // the transaction ends, an exception included.
   if (auto lazy = writer_->Control("PRAGMA synchronous = NORMAL"); !lazy) return lazy;
+  struct PutBack {
+    SqliteConnection& writer;
+    bool done = false;
+    Result<void> Now() {
+      done = true;
+      return writer.Control("PRAGMA synchronous = FULL");
+    }
+    ~PutBack() {
+      if (!done) (void)writer.Control("PRAGMA synchronous = FULL");
+    }
+  } put_back{*writer_};
   auto done = RunTransaction(*writer_, mode, work);
-  if (auto full = writer_->Control("PRAGMA synchronous = FULL"); !full && done) return full;
+  if (auto full = put_back.Now(); !full && done) return full;
   return done;
 }
 

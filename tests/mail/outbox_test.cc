@@ -160,22 +160,8 @@ TEST_F(OutboxTest, WithoutMailNothingIsQueued) {
 }
 
 // Two nodes on one database (issue 16), each with its outbox: every message goes out once.
-class SharedOutboxTest : public ::testing::TestWithParam<storage::Dialect> {
+class SharedOutboxTest : public test::TwoStoresTest {
  protected:
-  void SetUp() override {
-    auto url = test::SharedDatabaseUrl(GetParam(), folder_.path().string());
-    if (!url && GetParam() == storage::Dialect::kPostgres && !storage::test::AdminUrl())
-      GTEST_SKIP() << url.error().message;
-    ASSERT_TRUE(url) << Describe(url.error());
-    for (auto* store : {&a_, &b_}) {
-      auto opened = SqlStore::Open({*url, true});
-      ASSERT_TRUE(opened) << Describe(opened.error());
-      *store = std::move(*opened);
-    }
-  }
-
-  testing::TempDir folder_;
-  std::unique_ptr<SqlStore> a_, b_;
   SwitchableMailer mailer_;
 };
 

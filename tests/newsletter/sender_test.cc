@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -35,8 +36,11 @@ class Inbox {
 
 class FakeConnection : public mail::Mailer {
  public:
-  explicit FakeConnection(Inbox& inbox) : inbox_(inbox) {}
+  // `on_send`, if any, is called before each message is received.
+  explicit FakeConnection(Inbox& inbox, std::function<void()> on_send = nullptr)
+      : inbox_(inbox), on_send_(std::move(on_send)) {}
   Result<void> Send(const mail::Message& message) override {
+    if (on_send_) on_send_();
     inbox_.Receive(message.to);
     return {};
   }
@@ -44,21 +48,14 @@ class FakeConnection : public mail::Mailer {
 
  private:
   Inbox& inbox_;
+  std::function<void()> on_send_;
 };
 
-class SendersTest : public ::testing::TestWithParam<storage::Dialect> {
+class SendersTest : public test::TwoStoresTest {
  protected:
   void SetUp() override {
     ASSERT_TRUE(auth::InitCrypto());
-    auto url = test::SharedDatabaseUrl(GetParam(), folder_.path().string());
-    if (!url && GetParam() == storage::Dialect::kPostgres && !storage::test::AdminUrl())
-      GTEST_SKIP() << url.error().message;
-    ASSERT_TRUE(url) << Describe(url.error());
-    for (auto* store : {&a_, &b_}) {
-      auto opened = SqlStore::Open({*url, true});
-      ASSERT_TRUE(opened) << Describe(opened.error());
-      *store = std::move(*opened);
-    }
+    TwoStoresTest::SetUp();
   }
 
   void QueueSendTo(int count) {
@@ -79,13 +76,15 @@ class SendersTest : public ::testing::TestWithParam<storage::Dialect> {
     send_ = *id;
   }
 
-  std::unique_ptr<Sender> MakeSender(Store& store, const std::string& node) {
+  std::unique_ptr<Sender> MakeSender(Store& store, const std::string& node,
+                                     std::function<void()> on_send = nullptr) {
     SenderOptions options;
     options.rate = 0;  // as fast as the "server" takes them
     options.concurrency = 3;
     options.batch = 10;
     return std::make_unique<Sender>(
-        store, options, node, [this] { return std::make_unique<FakeConnection>(inbox_); },
+        store, options, node,
+        [this, on_send] { return std::make_unique<FakeConnection>(inbox_, on_send); },
         [] {
           Publication publication;
           publication.base_url = "https://example.org";
@@ -102,8 +101,6 @@ class SendersTest : public ::testing::TestWithParam<storage::Dialect> {
     }
   }
 
-  testing::TempDir folder_;
-  std::unique_ptr<SqlStore> a_, b_;
   Inbox inbox_;
   std::int64_t send_ = 0;
 };
@@ -144,6 +141,59 @@ TEST_P(SendersTest, ANodeKilledMidSendLeavesItsBatchToTheOther) {
   auto done = b_->FindSend(send_);
   EXPECT_EQ((*done)->status, SendStatus::kDone);
   EXPECT_EQ((*done)->sent, 30);
+}
+
+// A node that sent a batch but could not record it (the database went away) keeps it, and the
+// claims lapse with every heartbeat in an outage longer than kHeartbeatSeconds. When the
+// database is back, the other node, back too, leaves those claims alone while the first records
+// its batch: nobody gets a second copy. The outage is a trigger that refuses every change to the
+// deliveries while `outage` has a row.
+TEST_P(SendersTest, ABatchSentDuringAnOutageIsRecordedNotSentAgain) {
+  storage::DatabaseOptions options;
+  options.url = url_;
+  options.pool_size = 1;
+  auto admin = storage::Database::Open(options);
+  ASSERT_TRUE(admin) << Describe(admin.error());
+  const char* outage =
+      GetParam() == storage::Dialect::kSqlite
+          ? "CREATE TABLE outage (down INTEGER); CREATE TRIGGER outage BEFORE UPDATE ON "
+            "newsletter_deliveries WHEN EXISTS (SELECT 1 FROM outage) BEGIN SELECT "
+            "RAISE(ABORT, 'the database is away'); END"
+          : "CREATE TABLE outage (down INTEGER); CREATE FUNCTION outage() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN IF EXISTS (SELECT 1 FROM outage) THEN RAISE EXCEPTION "
+            "'the database is away'; END IF; RETURN NEW; END $$; CREATE TRIGGER outage BEFORE "
+            "UPDATE ON newsletter_deliveries FOR EACH ROW EXECUTE FUNCTION outage()";
+  ASSERT_TRUE((*admin)->Transact([&](storage::Connection& c) { return c.Script(outage); }));
+  auto set_outage = [&](bool down) {
+    auto done = (*admin)->Transact([&](storage::Connection& c) {
+      return c.Exec(down ? "INSERT INTO outage VALUES (1)" : "DELETE FROM outage");
+    });
+    EXPECT_TRUE(done) << Describe(done.error());
+  };
+  QueueSendTo(20);
+  ASSERT_TRUE(*b_->TakeLease(NodeLeaseName("node-b"), "node-b", 100, 100 + kHeartbeatSeconds));
+  std::once_flag down;
+  auto first = MakeSender(*a_, "node-a", [&] { std::call_once(down, set_outage, true); });
+  auto second = MakeSender(*b_, "node-b");
+  // a claims ten at 100 and sends them while the database goes away: it keeps the batch.
+  EXPECT_FALSE(first->RunBatch(100));
+  EXPECT_EQ(inbox_.received().size(), 10u);
+  // Back at 130, every heartbeat lapsed: b sends the ten nobody had, and leaves a's alone.
+  set_outage(false);
+  SendAll(*second, 130);
+  EXPECT_EQ(inbox_.received().size(), 20u);
+  // a, back, records its batch before claiming anything.
+  auto recorded = first->RunBatch(131);
+  ASSERT_TRUE(recorded) << Describe(recorded.error());
+  SendAll(*second, 130 + kHeartbeatSeconds);
+  SendAll(*first, 130 + kHeartbeatSeconds);
+  const auto received = inbox_.received();
+  EXPECT_EQ(received.size(), 20u);
+  for (const auto& [to, copies] : received) EXPECT_EQ(copies, 1) << to;
+  auto done = a_->FindSend(send_);
+  ASSERT_TRUE(done && *done);
+  EXPECT_EQ((*done)->status, SendStatus::kDone);
+  EXPECT_EQ((*done)->sent, 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, SendersTest, test::kBothDatabases, test::DatabaseName);

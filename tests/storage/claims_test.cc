@@ -16,20 +16,8 @@
 namespace broadsheet {
 namespace {
 
-class ClaimsTest : public ::testing::TestWithParam<storage::Dialect> {
+class ClaimsTest : public test::TwoStoresTest {
  protected:
-  void SetUp() override {
-    auto url = test::SharedDatabaseUrl(GetParam(), folder_.path().string());
-    if (!url && GetParam() == storage::Dialect::kPostgres && !storage::test::AdminUrl())
-      GTEST_SKIP() << url.error().message;
-    ASSERT_TRUE(url) << Describe(url.error());
-    for (auto* store : {&a_, &b_}) {
-      auto opened = SqlStore::Open({*url, true});
-      ASSERT_TRUE(opened) << Describe(opened.error());
-      *store = std::move(*opened);
-    }
-  }
-
   // A send queued to `count` active subscribers; its id.
   std::int64_t QueueSendTo(int count) {
     for (int i = 0; i < count; ++i) {
@@ -52,9 +40,6 @@ class ClaimsTest : public ::testing::TestWithParam<storage::Dialect> {
   static ClaimTerms Terms(const std::string& holder, Timestamp now) {
     return ClaimTerms{holder, now, now + 300, now + kHeartbeatSeconds};
   }
-
-  testing::TempDir folder_;
-  std::unique_ptr<SqlStore> a_, b_;
 };
 
 TEST_P(ClaimsTest, ALeaseIsHeldByOneHolderAtATimeAndTakenOverAfterItExpires) {
@@ -175,6 +160,118 @@ TEST_P(ClaimsTest, AClaimPastItsExpiryIsFreeEvenWhileItsHolderLives) {
                                         DeliveryResult::Outcome::kSent, 0, false, ""}};
   ASSERT_TRUE(b_->RecordDeliveries(again, 1, 232, "node-b"));
   EXPECT_EQ((*a_->FindSend((*taken)[0].send_id))->sent, 1);
+}
+
+// After an outage longer than kHeartbeatSeconds every node's claims have lapsed together. A
+// node that sent a batch but could not record it records it first thing when the database is
+// back (newsletter/sender.h); meanwhile the others, back too, leave dead claims alone for
+// kHeartbeatSeconds, so they do not send that batch again. A claim whose holder stays away is
+// taken over after that.
+TEST_P(ClaimsTest, ANodeBackFromALapseLeavesDeadClaimsToTheirHoldersForAWhile) {
+  QueueSendTo(4);
+  ASSERT_TRUE(*b_->TakeLease(NodeLeaseName("node-b"), "node-b", 100, 100 + kHeartbeatSeconds));
+  // a claims two and sends them; d claims one and dies; then the database goes away.
+  auto kept = a_->ClaimDeliveries(Terms("node-a", 100), 2);
+  ASSERT_TRUE(kept);
+  ASSERT_EQ(kept->size(), 2u);
+  ASSERT_EQ(b_->ClaimDeliveries(Terms("node-d", 100), 1)->size(), 1u);
+  std::set<std::int64_t> sent_by_a;
+  for (const Delivery& delivery : *kept) sent_by_a.insert(delivery.subscriber_id);
+  // It is back at 130: b, whose heartbeat lapsed, takes only the one nobody claimed.
+  auto back = b_->ClaimDeliveries(Terms("node-b", 130), 10);
+  ASSERT_TRUE(back) << Describe(back.error());
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ(sent_by_a.count((*back)[0].subscriber_id), 0u);
+  ASSERT_TRUE(b_->RecordDeliveries({}, 1, 130, "node-b"));  // gives it back unsent
+  // a records what it sent.
+  std::vector<DeliveryResult> results;
+  for (const Delivery& delivery : *kept) {
+    results.push_back(
+        {delivery.send_id, delivery.subscriber_id, DeliveryResult::Outcome::kSent, 0, false, ""});
+  }
+  ASSERT_TRUE(a_->RecordDeliveries(results, 1, 131, "node-a"));
+  EXPECT_EQ(b_->ClaimDeliveries(Terms("node-b", 130 + kHeartbeatSeconds - 1), 10)->size(), 1u);
+  ASSERT_TRUE(b_->RecordDeliveries({}, 1, 139, "node-b"));
+  // d never came back: its claim is b's once b has been back kHeartbeatSeconds.
+  auto later = b_->ClaimDeliveries(Terms("node-b", 130 + kHeartbeatSeconds), 10);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->size(), 2u);
+  for (const Delivery& delivery : *later) EXPECT_EQ(sent_by_a.count(delivery.subscriber_id), 0u);
+}
+
+// On PostgreSQL a claim's statement tests a row's holder in the snapshot the statement began
+// with; a row another node claimed and committed meanwhile is re-checked (EvalPlanQual) against
+// that old snapshot, where the other node's heartbeat, renewed after a lapse, still looks lapsed,
+// so both nodes had the row. The race needs a's claim to begin before b renews and to reach the
+// row after b's claim commits: to make it certain, a's statement is held in between. a connects
+// as a role that a row-level security policy on `leases` binds (the tests' own superuser is not
+// bound); the policy, reading the heartbeat of node c (which holds the first row), waits for an
+// advisory lock the test holds while b renews and claims.
+TEST_P(ClaimsTest, ARowClaimedByANodeBackFromALapseIsNotTakenByAnOlderSnapshot) {
+  if (GetParam() != storage::Dialect::kPostgres)
+    GTEST_SKIP() << "SQLite has one writer: claims cannot interleave";
+  QueueSendTo(2);
+  // c claims the first (in claiming order) and lives; b's heartbeat lapsed at 110; a lives.
+  auto held = b_->ClaimDeliveries(ClaimTerms{"node-c", 100, 1000, 1000}, 1);
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->size(), 1u);
+  ASSERT_TRUE(*b_->TakeLease(NodeLeaseName("node-b"), "node-b", 100, 100 + kHeartbeatSeconds));
+
+  storage::DatabaseOptions options;
+  options.url = url_;
+  options.pool_size = 1;  // one session: the advisory lock's
+  auto admin = storage::Database::Open(options);
+  ASSERT_TRUE(admin) << Describe(admin.error());
+  for (const char* sql :
+       {"DO $$ BEGIN CREATE ROLE broadsheet_claimer LOGIN; EXCEPTION WHEN duplicate_object OR "
+        "unique_violation THEN NULL; END $$",
+        "GRANT ALL ON ALL TABLES IN SCHEMA public TO broadsheet_claimer",
+        "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO broadsheet_claimer",
+        "GRANT CREATE ON SCHEMA public TO broadsheet_claimer",
+        "CREATE FUNCTION claims_test_pause(lease TEXT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$ "
+        "BEGIN IF lease = 'node:node-c' THEN PERFORM pg_advisory_xact_lock_shared(7431016); END "
+        "IF; RETURN true; END $$",
+        "ALTER TABLE leases ENABLE ROW LEVEL SECURITY",
+        "CREATE POLICY seen ON leases FOR SELECT USING (claims_test_pause(name))",
+        "CREATE POLICY added ON leases FOR INSERT WITH CHECK (true)",
+        "CREATE POLICY changed ON leases FOR UPDATE USING (true)",
+        "CREATE POLICY removed ON leases FOR DELETE USING (true)"}) {
+    auto done = (*admin)->Maintain(sql);
+    ASSERT_TRUE(done) << sql << ": " << Describe(done.error());
+  }
+  const size_t at = url_.find("//broadsheet@");
+  ASSERT_NE(at, std::string::npos) << url_;
+  const std::string claimer_url =
+      url_.substr(0, at) + "//broadsheet_claimer@" + url_.substr(at + 13);
+  auto claimer = SqlStore::Open({claimer_url, true});
+  ASSERT_TRUE(claimer) << Describe(claimer.error());
+  ASSERT_TRUE(*(*claimer)->TakeLease(NodeLeaseName("node-a"), "node-a", 100, 200));
+
+  auto advisory = [&](const char* sql) {
+    return (*admin)->Transact([&](storage::Connection& c) { return c.Integer(sql); });
+  };
+  ASSERT_TRUE(advisory("SELECT count(*) FROM (SELECT pg_advisory_lock(7431016)) l"));
+  Result<std::vector<Delivery>> by_a = std::vector<Delivery>();
+  std::thread a([&] { by_a = (*claimer)->ClaimDeliveries(Terms("node-a", 120), 10); });
+  // Until a's claim waits in its statement, reading c's heartbeat for the first row.
+  bool waiting = false;
+  for (int i = 0; i < 400 && !waiting; ++i) {
+    auto blocked =
+        advisory("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+    waiting = blocked && blocked->value_or(0) > 0;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // b renews its heartbeat after the lapse and claims the second row, committing while a's
+  // statement is held; a then reaches that row and must leave it to b.
+  auto by_b = b_->ClaimDeliveries(Terms("node-b", 120), 10);
+  ASSERT_TRUE(advisory("SELECT count(*) FROM (SELECT pg_advisory_unlock(7431016)) l"));
+  a.join();
+  EXPECT_TRUE(waiting) << "a's claim never waited: the race was not made";
+  ASSERT_TRUE(by_b) << Describe(by_b.error());
+  ASSERT_TRUE(by_a) << Describe(by_a.error());
+  ASSERT_EQ(by_b->size(), 1u);
+  EXPECT_NE((*by_b)[0].subscriber_id, (*held)[0].subscriber_id);
+  EXPECT_TRUE(by_a->empty()) << "a also claimed subscriber " << (*by_a)[0].subscriber_id;
 }
 
 TEST_P(ClaimsTest, TwoNodesClaimingTheMailOutboxTakeEachMessageOnce) {

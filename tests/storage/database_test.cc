@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <latch>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -326,6 +327,28 @@ TEST_P(DatabaseTest, ALostRaceRunsAgainUnlessAskedToRunOnce) {
   EXPECT_EQ(*database_->Read(
                 [](Connection& c) { return c.Integer("SELECT hits FROM notes WHERE id = 1"); }),
             3);
+}
+
+// A tally's commit does not wait for the disk: on SQLite synchronous=NORMAL is set around it,
+// and must be put back however the tally ends, or every later write would be as lazy.
+TEST_P(DatabaseTest, ATallyThatThrowsLeavesLaterWritesDurable) {
+  if (GetParam() != Dialect::kSqlite)
+    GTEST_SKIP() << "PostgreSQL's SET LOCAL synchronous_commit ends with its transaction";
+  auto level = [&] {
+    return database_->Read([](Connection& c) { return c.Integer("PRAGMA synchronous"); });
+  };
+  ASSERT_EQ(level()->value_or(-1), 2);  // FULL
+  EXPECT_THROW((void)database_->Tally([](Connection& c) -> Result<void> {
+    if (auto hit = c.Exec("UPDATE notes SET hits = hits + 1"); !hit)
+      return tl::unexpected(hit.error());
+    throw std::runtime_error("the work broke");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(level()->value_or(-1), 2);
+  auto failed = database_->Tally(
+      [](Connection&) -> Result<void> { return Fail(ErrorCode::kInternal, "no"); });
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(level()->value_or(-1), 2);
 }
 
 TEST_P(DatabaseTest, AWrongNumberOfParametersIsABugNotAQuery) {

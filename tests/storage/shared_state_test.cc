@@ -7,27 +7,13 @@
 #include <vector>
 
 #include "storage/sql_store.h"
-#include "storage/test_databases.h"
-#include "test_util.h"
+#include "test_stores.h"
 
 namespace broadsheet {
 namespace {
 
-class SharedState : public ::testing::TestWithParam<storage::Dialect> {
+class SharedState : public test::TwoStoresTest {
  protected:
-  void SetUp() override {
-    url_ = (dir_.path() / "site.db").string();
-    if (GetParam() == storage::Dialect::kPostgres) {
-      auto made = storage::test::EmptyPostgresUrl();
-      if (!made) GTEST_SKIP() << made.error().message;
-      url_ = *made;
-    }
-    for (auto* node : {&a_, &b_}) {
-      auto opened = SqlStore::Open({url_, true});
-      ASSERT_TRUE(opened) << Describe(opened.error());
-      *node = std::move(*opened);
-    }
-  }
   std::int64_t HeldComment(const std::string& body,
                            const std::string& email = "reader@example.org") {
     if (post_id_ == 0) {
@@ -50,9 +36,6 @@ class SharedState : public ::testing::TestWithParam<storage::Dialect> {
     return *a_->CreateComment(comment);
   }
 
-  testing::TempDir dir_;
-  std::string url_;
-  std::unique_ptr<SqlStore> a_, b_;  // two nodes
   std::int64_t post_id_ = 0;
 };
 
@@ -169,11 +152,7 @@ TEST_P(SharedState, AnErasedCommentLeavesTheDigest) {
   EXPECT_EQ((*claimed)->listed[0].id, kept);
 }
 
-INSTANTIATE_TEST_SUITE_P(BothDatabases, SharedState,
-                         ::testing::Values(storage::Dialect::kSqlite, storage::Dialect::kPostgres),
-                         [](const auto& info) {
-                           return std::string(storage::DialectName(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(BothDatabases, SharedState, test::kBothDatabases, test::DatabaseName);
 
 }  // namespace
 }  // namespace broadsheet
