@@ -207,7 +207,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       const std::string name(key.str());
       const bool known = std::any_of(std::begin(kNewsletterNumbers), std::end(kNewsletterNumbers),
                                      [&](const auto& number) { return name == number.name; });
-      if (!known || !value.is_integer()) {
+      const bool log_days = name == std::string("search") && setting == "change_log_days";
+      if ((!known && !log_days) || !value.is_integer()) {
         return Fail(ErrorCode::kInvalidArgument,
                     fmt::format("{}:{}: newsletter.{} is not a number setting of the newsletter "
                                 "(rate, concurrency, retry_after_s, max_attempts, "
@@ -388,14 +389,15 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
           std::any_of(std::begin(kFloodNumbers), std::end(kFloodNumbers), [&](const auto& number) {
             return name == std::string(number.table) && setting == number.name;
           });
-      if (!known || !value.is_integer()) {
+      const bool log_days = name == std::string("search") && setting == "change_log_days";
+      if ((!known && !log_days) || !value.is_integer()) {
         return Fail(ErrorCode::kInvalidArgument,
                     fmt::format("{}:{}: {}.{} is not a number setting ({})", file,
                                 key.source().begin.line, name, setting,
                                 name == std::string("comments")
                                     ? "per_minute, per_hour, moderator_notice_interval_s"
                                 : name == std::string("desk") ? "previews_per_minute"
-                                                              : "per_minute"));
+                                                              : "per_minute, change_log_days"));
       }
     }
   }
@@ -413,6 +415,23 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     auto parsed = ParseNumber(from, *text, 0, number.max);
     if (!parsed) return tl::unexpected(parsed.error());
     config.floods.*number.field = static_cast<int>(*parsed);
+  }
+  {
+    // [search] change_log_days: how long the change log keeps its rows.
+    std::optional<std::string> text;
+    std::string from = file + ": search.change_log_days";
+    if (const auto* node = table.at_path("search.change_log_days").node();
+        node && node->is_integer())
+      text = std::to_string(node->as_integer()->get());
+    if (auto value = environment("BROADSHEET_SEARCH_CHANGE_LOG_DAYS")) {
+      text = *value;
+      from = "environment variable BROADSHEET_SEARCH_CHANGE_LOG_DAYS";
+    }
+    if (text) {
+      auto parsed = ParseNumber(from, *text, 1, 3650);
+      if (!parsed) return tl::unexpected(parsed.error());
+      config.change_log_days = static_cast<int>(*parsed);
+    }
   }
 
   if (auto found = values.find("listen"); found != values.end()) {
@@ -863,6 +882,9 @@ drain_s = 5
 # moderator_notice_interval_s = 600
 [search]
 # per_minute = 30
+# Days the change log (which every node's search index follows) keeps its rows; a node whose
+# index is further behind rebuilds it from the posts.
+# change_log_days = 30
 
 # Where uploaded images are stored (docs/media.md): the site's uploads/ folder, or a bucket of
 # any S3-compatible store. The secret may come from BROADSHEET_S3_SECRET_ACCESS_KEY instead.

@@ -78,6 +78,10 @@ struct Config {
     int searches_per_minute = 30;
     int previews_per_minute = 60;
   } floods;
+  // [search] change_log_days = 30 (BROADSHEET_SEARCH_CHANGE_LOG_DAYS, 1 to 3650): how long the
+  // change log keeps its rows (trimmed once an hour by the node holding the scheduler's lease);
+  // a node whose index is further behind rebuilds it from the posts.
+  int change_log_days = 30;
   // [cache]: what shared caches in front may keep and where purges go (docs/caching.md).
   // s_maxage_s = 300 and stale_while_revalidate_s = 60 make public pages "public, max-age=0,
   // s-maxage=300, stale-while-revalidate=60" with a Surrogate-Key header (s_maxage_s = 0:

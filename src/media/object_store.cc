@@ -20,7 +20,6 @@ namespace fs = std::filesystem;
 
 // What an error reply's body may hold before it is cut off: enough for S3's XML error.
 constexpr size_t kMaxErrorBody = 64 * 1024;
-constexpr long kConnectTimeoutS = 10;
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -360,7 +359,7 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, scope.c_str());
   curl_easy_setopt(curl, CURLOPT_USERNAME, settings.access_key_id.c_str());
   curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.secret_access_key.c_str());
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutS);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(settings.connect_timeout_s));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout_s));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);

@@ -85,6 +85,14 @@ class SearchIndex {
   Result<int> CatchUp(int most);
   // Where the index has read the log to, as committed ("GENERATION CURSOR"; empty if none).
   std::string LogPosition() const;
+  // Where this process reads the log on from, when it writes the index (else none), for
+  // /metrics: with Store::ChangeLogBehind, how far it is behind.
+  struct LogStatus {
+    ChangeLogPosition position;
+    std::optional<Timestamp> caught_up_at;  // when a read last found nothing more to apply
+    bool building = false;
+  };
+  std::optional<LogStatus> Status() const;
   bool building() const {
     std::lock_guard lock(mutex_);
     return rebuild_after_.has_value();
@@ -123,6 +131,7 @@ class SearchIndex {
   ChangeLogPosition position_;
   std::optional<std::int64_t> rebuild_after_;  // a build under way: the last post id done
   std::vector<std::int64_t> caught_up_;        // posts CatchUp applied, for the next Sync to report
+  std::optional<Timestamp> caught_up_at_;      // Status
 };
 
 }  // namespace broadsheet::search
