@@ -207,8 +207,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       const std::string name(key.str());
       const bool known = std::any_of(std::begin(kNewsletterNumbers), std::end(kNewsletterNumbers),
                                      [&](const auto& number) { return name == number.name; });
-      const bool log_days = name == std::string("search") && setting == "change_log_days";
-      if ((!known && !log_days) || !value.is_integer()) {
+      if (!known || !value.is_integer()) {
         return Fail(ErrorCode::kInvalidArgument,
                     fmt::format("{}:{}: newsletter.{} is not a number setting of the newsletter "
                                 "(rate, concurrency, retry_after_s, max_attempts, "
