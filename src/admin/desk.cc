@@ -693,7 +693,7 @@ Result<Response> Desk::Reset(const Request& request) const {
       if (auto sent = SendPasswordLink(**user, false, 3600); !sent)
         return tl::unexpected(sent.error());
       Audit(auth::Viewer{**user, auth::ParseRole((*user)->role).value_or(auth::Role::kContributor),
-                         ""},
+                         "", ""},
             "password-reset-requested", std::nullopt, request.client_ip);
     }
   }

@@ -354,28 +354,31 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
     }
   }
 
-  // [comments], [search] and [desk]: flood limits and the search index's snapshots, whole numbers
-  // from the file or the environment.
+  // [comments], [search] and [desk]: flood limits, the search index's snapshots and the change
+  // log's days, whole numbers from the file or the environment.
   struct WholeNumber {
     const char* table;
     const char* name;
     const char* variable;
     int& (*field)(Config&);
+    int min;
     int max;
   };
   static const WholeNumber kWholeNumbers[] = {
       {"comments", "per_minute", "BROADSHEET_COMMENTS_PER_MINUTE",
-       [](Config& c) -> int& { return c.floods.comments_per_minute; }, 10000},
+       [](Config& c) -> int& { return c.floods.comments_per_minute; }, 0, 10000},
       {"comments", "per_hour", "BROADSHEET_COMMENTS_PER_HOUR",
-       [](Config& c) -> int& { return c.floods.comments_per_hour; }, 100000},
+       [](Config& c) -> int& { return c.floods.comments_per_hour; }, 0, 100000},
       {"comments", "moderator_notice_interval_s", "BROADSHEET_MODERATOR_NOTICE_INTERVAL_S",
-       [](Config& c) -> int& { return c.floods.moderator_notice_interval_s; }, 7 * 86400},
+       [](Config& c) -> int& { return c.floods.moderator_notice_interval_s; }, 0, 7 * 86400},
       {"search", "per_minute", "BROADSHEET_SEARCHES_PER_MINUTE",
-       [](Config& c) -> int& { return c.floods.searches_per_minute; }, 100000},
+       [](Config& c) -> int& { return c.floods.searches_per_minute; }, 0, 100000},
       {"search", "snapshot_hours", "BROADSHEET_SEARCH_SNAPSHOT_HOURS",
-       [](Config& c) -> int& { return c.search_snapshot_hours; }, 24 * 365},
+       [](Config& c) -> int& { return c.search_snapshot_hours; }, 0, 24 * 365},
+      {"search", "change_log_days", "BROADSHEET_SEARCH_CHANGE_LOG_DAYS",
+       [](Config& c) -> int& { return c.change_log_days; }, 1, 3650},
       {"desk", "previews_per_minute", "BROADSHEET_PREVIEWS_PER_MINUTE",
-       [](Config& c) -> int& { return c.floods.previews_per_minute; }, 100000},
+       [](Config& c) -> int& { return c.floods.previews_per_minute; }, 0, 100000},
   };
   for (const char* name : {"comments", "search", "desk"}) {
     const auto* node = table.get(name);
@@ -397,7 +400,8 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
                                 name == std::string("comments")
                                     ? "per_minute, per_hour, moderator_notice_interval_s"
                                 : name == std::string("desk") ? "previews_per_minute"
-                                                              : "per_minute, snapshot_hours"));
+                                                              : "per_minute, snapshot_hours, "
+                                                                "change_log_days"));
       }
     }
   }
@@ -412,7 +416,7 @@ Result<Config> LoadConfig(const fs::path& site_dir, const Environment& environme
       from = std::string("environment variable ") + number.variable;
     }
     if (!text) continue;
-    auto parsed = ParseNumber(from, *text, 0, number.max);
+    auto parsed = ParseNumber(from, *text, number.min, number.max);
     if (!parsed) return tl::unexpected(parsed.error());
     number.field(config) = static_cast<int>(*parsed);
   }
@@ -868,6 +872,9 @@ drain_s = 5
 # With PostgreSQL: hours between snapshots of the search index, which new nodes copy instead of
 # building their own (0: none).
 # snapshot_hours = 24
+# Days the change log (which every node's search index follows) keeps its rows; a node whose
+# index is further behind rebuilds it from the posts.
+# change_log_days = 30
 
 # Where uploaded images are stored (docs/media.md): the site's uploads/ folder, or a bucket of
 # any S3-compatible store. The secret may come from BROADSHEET_S3_SECRET_ACCESS_KEY instead.

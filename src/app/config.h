@@ -82,6 +82,10 @@ struct Config {
   // one node uploads a snapshot of its search index to the media store for new nodes to copy
   // (search/snapshot.h); 0: never.
   int search_snapshot_hours = 24;
+  // [search] change_log_days = 30 (BROADSHEET_SEARCH_CHANGE_LOG_DAYS, 1 to 3650): how long the
+  // change log keeps its rows (trimmed once an hour by the node holding the scheduler's lease);
+  // a node whose index is further behind rebuilds it from the posts.
+  int change_log_days = 30;
   // [cache]: what shared caches in front may keep and where purges go (docs/caching.md).
   // s_maxage_s = 300 and stale_while_revalidate_s = 60 make public pages "public, max-age=0,
   // s-maxage=300, stale-while-revalidate=60" with a Surrogate-Key header (s_maxage_s = 0:

@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -28,9 +29,11 @@
 #include "mail/outbox.h"
 #include "mail/smtp_mailer.h"
 #include "markdown/html_filter.h"
+#include "media/serving_bucket.h"
 #include "newsletter/sender.h"
 #include "render/theme.h"
 #include "search/index.h"
+#include "search/lag.h"
 #include "search/snapshot.h"
 #include "site/site.h"
 #include "storage/database.h"
@@ -137,9 +140,24 @@ constexpr Timestamp kSnapshotLease = 30 * 60;
 // within the longest window, an hour). With several nodes on one database only the holder of the
 // scheduler's lease does it (and publishing is one UPDATE of the posts still scheduled, so two
 // could not publish one post twice).
-bool ScheduledWork(Store& store, SharedLease& lease, FailureLog& publishing,
-                   FailureLog& forgetting) {
+//
+// Once an hour (and at its first round) the holder also trims the change log to `[search]
+// change_log_days`: a node whose index was further behind rebuilds it (search/index.h).
+struct LogTrimming {
+  int days = 30;
+  std::chrono::steady_clock::time_point next{};
+  FailureLog log{"trimming the change log"};
+};
+
+bool ScheduledWork(Store& store, SharedLease& lease, FailureLog& publishing, FailureLog& forgetting,
+                   LogTrimming& trimming) {
   if (!lease.Hold(Now())) return false;
+  if (const auto now = std::chrono::steady_clock::now(); now >= trimming.next) {
+    trimming.next = now + std::chrono::hours(1);
+    auto trimmed = store.TrimChangeLog(Now() - Timestamp{trimming.days} * 86400);
+    if (trimming.log.Record(trimmed) && *trimmed > 0)
+      spdlog::info("trimmed {} change log row(s) older than {} days", *trimmed, trimming.days);
+  }
   auto published = content::Posts::PublishDue(store, Now());
   if (publishing.Record(published) && *published > 0)
     spdlog::info("published {} scheduled post(s)", *published);
@@ -506,9 +524,25 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   if (auto crypto = auth::InitCrypto(); !crypto) return Failure(crypto.error());
   auto objects = media::OpenObjectStore(config.media, paths.uploads);
   if (!objects) return Failure(objects.error());
+  // /uploads/ from the bucket: a store of its own with short timeouts (2 s to connect, 10 s in
+  // all, never more than the desk's), a few fetches at once (half the workers, at most 4) and
+  // missing keys remembered a few seconds (media/serving_bucket.h), so that a slow bucket cannot
+  // take every worker. It outlives the site.
+  std::unique_ptr<media::ServingBucket> serving_bucket;
   site::Site site(**store, **theme, paths.uploads, config.publication);
   if (config.media.storage == "s3") {
-    site.SetMediaStore(objects->get(), config.media.public_url);
+    media::StorageSettings serving = config.media;
+    serving.connect_timeout_s = 2;
+    serving.timeout_s = std::min(serving.timeout_s, 10);
+    auto bucket = media::S3ObjectStore::Open(serving);
+    if (!bucket) return Failure(bucket.error());
+    media::ServingLimits limits;
+    const int workers = config.threads > 0
+                            ? config.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    limits.max_fetches = std::clamp(workers / 2, 1, 4);
+    serving_bucket = std::make_unique<media::ServingBucket>(std::move(*bucket), limits);
+    site.SetMediaStore(serving_bucket.get(), config.media.public_url);
     if (config.media.public_url.starts_with("http://"))
       spdlog::warn(
           "media: public_url is http://: browsers load no http images on pages whose "
@@ -648,14 +682,15 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   router.Add(http::Method::kGet, "/readyz", database_answers("not ready", true), "readyz");
   router.Add(
       http::Method::kGet, "/metrics",
-      [&metrics, &cache, &purges, &allowed = *metrics_allowed,
-       &token = config.metrics_token](const http::Request& request) -> Result<http::Response> {
+      [&metrics, &cache, &purges, &allowed = *metrics_allowed, &token = config.metrics_token,
+       index = search_index->get(), &db](const http::Request& request) -> Result<http::Response> {
         if (!MayReadMetrics(request, allowed, token))
           return Fail(ErrorCode::kNotFound, "Not found.");
         http::Response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
         response.body = metrics.Render(cache);
         if (purges) response.body += purges->MetricsText();
+        response.body += search::LagMetricsText(*index, db, Now());
         return response;
       },
       "metrics");
@@ -721,8 +756,9 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       indexing("search indexing");
   // Once per database, however many nodes serve it: on the holder of the scheduler's lease.
   SharedLease scheduling(db, "scheduler", heartbeat.node(), kSchedulerLease);
-  Background scheduler(kSchedulerRound, [&db, &scheduling, &publishing, &forgetting] {
-    return ScheduledWork(db, scheduling, publishing, forgetting);
+  LogTrimming trimming{config.change_log_days};
+  Background scheduler(kSchedulerRound, [&db, &scheduling, &publishing, &forgetting, &trimming] {
+    return ScheduledWork(db, scheduling, publishing, forgetting, trimming);
   });
   std::function<void(const std::set<std::int64_t>&)> purge_posts;
   if (purges) {

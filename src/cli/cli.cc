@@ -156,18 +156,37 @@ BucketCopy CopyIntoBucket(media::ObjectStore& bucket,
       report_failure(size.error());
       continue;
     }
+    // The same size is not the same file (an image edited in place keeps its size often
+    // enough): one of that size is read back and compared, byte for byte.
+    std::optional<media::StoredObject> object;
     if (*size && **size == entry.size) {
-      ++counts.present;
-      continue;
+      auto mine = local.Get(entry.key, kMaxFileBytes);
+      if (!mine) {
+        report_failure(mine.error());
+        continue;
+      }
+      auto theirs = bucket.Get(entry.key, static_cast<size_t>(entry.size) + 1);
+      if (!theirs && theirs.error().code != ErrorCode::kNotFound) {
+        report_failure(theirs.error());
+        continue;
+      }
+      if (theirs && theirs->data == mine->data) {
+        ++counts.present;
+        continue;
+      }
+      object = std::move(*mine);
     }
     if (dry_run) {
       ++counts.copied;
       continue;
     }
-    auto object = local.Get(entry.key, kMaxFileBytes);
     if (!object) {
-      report_failure(object.error());
-      continue;
+      auto read = local.Get(entry.key, kMaxFileBytes);
+      if (!read) {
+        report_failure(read.error());
+        continue;
+      }
+      object = std::move(*read);
     }
     if (auto put = bucket.Put(entry.key, object->data, http::ContentTypeFor(entry.key)); !put) {
       report_failure(put.error());
@@ -714,7 +733,8 @@ int CommentsSetCommand(const std::string& site, std::int64_t id, CommentStatus s
 
 // `broadsheet media migrate`: every file of a local uploads folder into the bucket that [media]
 // names, under the same key (its path below the folder, which is its path below /uploads/).
-// Idempotent: an object already there with the same size is left alone.
+// Idempotent: an object already there with the same content (same size, then the same bytes)
+// is left alone.
 int MediaMigrateCommand(const std::string& site, const std::string& from, bool dry_run) {
   auto paths = app::OpenSiteDir(site);
   if (!paths) return Fail(paths.error());

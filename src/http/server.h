@@ -90,7 +90,7 @@ struct ServerServices {
   // Called (on the handler pool) with a stale page's surrogate keys once it has been rendered
   // again and stored: a shared cache in front may have kept the stale copy this server served
   // meanwhile (PageCache::MarkStale), and its own key (the first) should be purged. Unset: none.
-  std::function<void(const std::vector<std::string>& surrogate_keys)> page_refreshed;
+  std::function<void(const std::vector<std::string>& surrogate_keys)> page_refreshed = {};
 };
 
 class Server {

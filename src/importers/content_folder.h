@@ -43,9 +43,9 @@ struct FolderReport {
 };
 
 struct FolderOptions {
-  std::filesystem::path uploads_dir;    // where images/ is copied (as uploads/images/…)
-  Timestamp now = 0;                    // 0: the current time
-  markdown::FilterOptions html_filter;  // the embeds bodies may keep (the site's embed_hosts)
+  std::filesystem::path uploads_dir;         // where images/ is copied (as uploads/images/…)
+  Timestamp now = 0;                         // 0: the current time
+  markdown::FilterOptions html_filter = {};  // the embeds bodies may keep (the site's embed_hosts)
 };
 
 inline constexpr size_t kMaxContentFileBytes = 4 * 1024 * 1024;

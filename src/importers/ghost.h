@@ -37,7 +37,7 @@ struct GhostOptions {
   std::filesystem::path uploads_dir;  // the site's uploads/ (copies go to uploads/ghost/)
   // Called after each post is written with the bytes of the file read so far.
   std::function<void(std::uint64_t bytes)> progress;
-  markdown::FilterOptions html_filter;  // the embeds bodies may keep (docs/html-policy.md)
+  markdown::FilterOptions html_filter = {};  // the embeds bodies may keep (docs/html-policy.md)
 };
 
 struct GhostReport {

@@ -55,7 +55,7 @@ struct WordPressOptions {
   std::filesystem::path uploads_dir;   // the site's uploads/ (copies go to uploads/wordpress/)
   // Called after each item with the bytes read so far.
   std::function<void(std::uint64_t bytes)> progress;
-  markdown::FilterOptions html_filter;  // the embeds bodies may keep (docs/html-policy.md)
+  markdown::FilterOptions html_filter = {};  // the embeds bodies may keep (docs/html-policy.md)
 };
 
 // Counts of what was created ("new") and what already existed and was updated or used

@@ -34,15 +34,15 @@ struct LoneImage {
 
 struct Options {
   bool allow_html = true;
-  bool unfiltered = false;  // with allow_html: raw HTML passes unchecked (trusted staff only)
-  FilterOptions filter;     // the embed hosts and embed providers (filter.embeds)
+  bool unfiltered = false;    // with allow_html: raw HTML passes unchecked (trusted staff only)
+  FilterOptions filter = {};  // the embed hosts and embed providers (filter.embeds)
   FilterReport* removed = nullptr;  // when set, what the filter removed is added to it
   // Called for every link and image address; returns the address to use. Unset: unchanged.
-  std::function<std::string(std::string_view url, bool is_image)> rewrite_url;
+  std::function<std::string(std::string_view url, bool is_image)> rewrite_url = {};
   // With allow_html: called for every image alone in its paragraph; HTML returned replaces the
   // paragraph (and goes through the filter like any HTML unless `unfiltered`), nullopt keeps it.
   // content/figure.h writes the media library's figures with it.
-  std::function<std::optional<std::string>(const LoneImage& image)> figure;
+  std::function<std::optional<std::string>(const LoneImage& image)> figure = {};
 };
 
 inline constexpr size_t kMaxInputBytes = 4 * 1024 * 1024;

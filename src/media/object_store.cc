@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 
 // What an error reply's body may hold before it is cut off: enough for S3's XML error.
 constexpr size_t kMaxErrorBody = 64 * 1024;
-constexpr long kConnectTimeoutS = 10;
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -467,7 +466,7 @@ static Result<Reply> Perform(const StorageSettings& settings, const std::string&
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, scope.c_str());
   curl_easy_setopt(curl, CURLOPT_USERNAME, settings.access_key_id.c_str());
   curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.secret_access_key.c_str());
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutS);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(settings.connect_timeout_s));
   if (streamed) {
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, kSlowTransferBytes);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kSlowTransferS);

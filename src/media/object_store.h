@@ -41,6 +41,9 @@ struct StorageSettings {
   std::string public_url;
   bool path_style = false;  // ENDPOINT/BUCKET/KEY instead of BUCKET.HOST/KEY
   int timeout_s = 30;       // each request, whole
+  // Not a setting: how long a request waits to connect. Serving /uploads/ from the bucket uses
+  // shorter times than the desk's uploads (app/serve.cc, media/serving_bucket.h).
+  int connect_timeout_s = 10;
 };
 
 // Whether `key` may name an object (see above).

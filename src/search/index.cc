@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/text.h"
+#include "core/time.h"
 
 namespace broadsheet::search {
 namespace {
@@ -234,7 +235,13 @@ Result<int> SearchIndex::Sync(int limit,
       if (auto started = StartOver(); !started) return tl::unexpected(started.error());
       break;
     }
-    if (batch->entries.empty()) break;
+    if (batch->entries.empty()) {
+      // At the head: on PostgreSQL the position may still move on (transactions ended), so
+      // that the next read does not read again what this one passed over.
+      position_ = batch->next;
+      caught_up_at_ = Now();
+      break;
+    }
     auto done = ApplyLog(*batch, observer);
     if (!done) return done;
     applied += *done;
@@ -338,10 +345,13 @@ Result<int> SearchIndex::CatchUp(int most) {
   if (!*acquired) return 0;
   auto batch = store_.ReadChangeLog(position_, most + 1);
   if (!batch) return tl::unexpected(batch.error());
-  if (!batch->in_range || batch->generation != generation_ || batch->entries.empty() ||
-      static_cast<int>(batch->entries.size()) > most) {
-    return 0;  // left to Sync
+  if (!batch->in_range || batch->generation != generation_) return 0;  // left to Sync
+  if (batch->entries.empty()) {
+    position_ = batch->next;  // as in Sync
+    caught_up_at_ = Now();
+    return 0;
   }
+  if (static_cast<int>(batch->entries.size()) > most) return 0;  // left to Sync
   return ApplyLog(*batch, [this](std::int64_t post) { caught_up_.push_back(post); });
 }
 
@@ -453,6 +463,12 @@ Result<bool> SearchIndex::TakeSnapshot(const std::filesystem::path& folder) {
   may_take_snapshot_ = false;
   if (auto loaded = LoadPosition(); !loaded) return tl::unexpected(loaded.error());
   return true;
+}
+
+std::optional<SearchIndex::LogStatus> SearchIndex::Status() const {
+  std::lock_guard lock(mutex_);
+  if (writer_ == nullptr) return std::nullopt;
+  return LogStatus{position_, caught_up_at_, rebuild_after_.has_value()};
 }
 
 std::string SearchIndex::LogPosition() const {

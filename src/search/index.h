@@ -86,6 +86,14 @@ class SearchIndex {
   Result<int> CatchUp(int most);
   // Where the index has read the log to, as committed ("GENERATION CURSOR"; empty if none).
   std::string LogPosition() const;
+  // Where this process reads the log on from, when it writes the index (else none), for
+  // /metrics: with Store::ChangeLogBehind, how far it is behind.
+  struct LogStatus {
+    ChangeLogPosition position;
+    std::optional<Timestamp> caught_up_at;  // when a read last found nothing more to apply
+    bool building = false;
+  };
+  std::optional<LogStatus> Status() const;
   bool building() const {
     std::lock_guard lock(mutex_);
     return rebuild_after_.has_value();
@@ -143,7 +151,8 @@ class SearchIndex {
   // The build under way started because there was no position to read on from: a snapshot may
   // replace it. Not after a `reindex` row (which asks for a build from the posts).
   bool may_take_snapshot_ = false;
-  bool writing_snapshot_ = false;  // WriteSnapshot under way: no commits
+  bool writing_snapshot_ = false;          // WriteSnapshot under way: no commits
+  std::optional<Timestamp> caught_up_at_;  // Status
 };
 
 }  // namespace broadsheet::search

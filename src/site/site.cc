@@ -1779,6 +1779,12 @@ Result<Response> Site::Upload(const Request& request) const {
     // From the bucket: a name that is not a valid key names no object.
     if (!media::ValidObjectKey(path)) return Fail(ErrorCode::kNotFound, "There is no such file.");
     auto object = bucket_->Get(path, kMaxUploadServeBytes);
+    if (!object && object.error().code == ErrorCode::kBusy) {
+      // Every fetch from the bucket is taken (it is slow): at once, rather than a worker more.
+      Response busy = Response::Text(503, object.error().message);
+      busy.headers.emplace_back("Retry-After", std::to_string(media::ServingBucket::kRetryAfterS));
+      return busy;
+    }
     if (!object) return tl::unexpected(object.error());
     // The type by the name, as for a file: what the bucket says is not trusted for the policy.
     response.content_type = std::string(http::ContentTypeFor(path));

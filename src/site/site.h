@@ -32,6 +32,7 @@
 #include "http/router.h"
 #include "mail/outbox.h"
 #include "media/object_store.h"
+#include "media/serving_bucket.h"
 #include "newsletter/subscriptions.h"
 #include "render/theme.h"
 #include "search/index.h"

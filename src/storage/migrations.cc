@@ -745,7 +745,19 @@ ALTER TABLE newsletter_deliveries ADD COLUMN claim_expires_at INTEGER NOT NULL D
 ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE mail_outbox ADD COLUMN claim_expires_at INTEGER NOT NULL DEFAULT 0;
 )sql",
-      // 22: the latest search index snapshot, which a new node copies (search/snapshot.h).
+      // 22: the change log is trimmed by age (Store::TrimChangeLog); a byline row moved to
+      // another post or author logs the post it left too (`post_was`), as on PostgreSQL.
+      R"sql(
+CREATE INDEX change_log_by_at ON change_log(at);
+DROP TRIGGER log_author_moved;
+CREATE TRIGGER log_author_moved AFTER UPDATE ON post_authors BEGIN
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    VALUES ('post_was', OLD.post_id, OLD.author_id, 'author');
+  INSERT INTO change_log(kind, post_id, ref_id, detail)
+    VALUES ('post', NEW.post_id, NEW.author_id, 'author');
+END;
+)sql",
+      // 23: the latest search index snapshot, which a new node copies (search/snapshot.h).
       R"sql(
 CREATE TABLE search_snapshots (
   name TEXT PRIMARY KEY,

@@ -666,7 +666,35 @@ ALTER TABLE newsletter_deliveries ADD COLUMN claim_expires_at BIGINT NOT NULL DE
 ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE mail_outbox ADD COLUMN claim_expires_at BIGINT NOT NULL DEFAULT 0;
 )sql",
-      // 7: as SQLite's 22: the latest search index snapshot.
+      // 7: as SQLite's 22: the change log is trimmed by age; a byline or tag row moved logs the
+      // post it left (`post_was`) as well as the one it joined.
+      R"sql(
+CREATE INDEX change_log_by_at ON change_log(at);
+CREATE OR REPLACE FUNCTION log_link_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'post_authors' THEN
+    IF TG_OP <> 'INSERT' THEN
+      INSERT INTO change_log(kind, post_id, ref_id, detail)
+        VALUES ('post_was', OLD.post_id, OLD.author_id, 'author');
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      INSERT INTO change_log(kind, post_id, ref_id, detail)
+        VALUES ('post', NEW.post_id, NEW.author_id, 'author');
+    END IF;
+  ELSE
+    IF TG_OP <> 'INSERT' THEN
+      INSERT INTO change_log(kind, post_id, ref_id, detail)
+        VALUES ('post_was', OLD.post_id, OLD.tag_id, 'tag');
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      INSERT INTO change_log(kind, post_id, ref_id, detail)
+        VALUES ('post', NEW.post_id, NEW.tag_id, 'tag');
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+)sql",
+      // 8: as SQLite's 23: the latest search index snapshot.
       R"sql(
 CREATE TABLE search_snapshots (
   name TEXT PRIMARY KEY,

@@ -244,13 +244,16 @@ struct ChangeLogEntry {
 };
 
 // Where a follower of the change log has read to. SQLite: `cursor` is the last id read (ids
-// commit in order). PostgreSQL: every row of a transaction below `cursor` (a transaction id) has
-// been read, and `seen` holds the ids of rows at or above it already read, which a later read
-// leaves out. A position may be kept (the cursor alone): rows read again are applied again, to
-// the same effect.
+// commit in order). PostgreSQL: every transaction below `cursor` (a transaction id) has been read
+// whole; so has every transaction in [cursor, through) except those in `pending`, which were still
+// running when that was read (at most the transactions running at once: bounded, however long a
+// transaction anywhere in the cluster holds the cursor back). A later read takes only the pending
+// transactions and those from `through` on, in SQL. A position may be kept (the cursor alone):
+// rows read again are applied again, to the same effect.
 struct ChangeLogPosition {
   std::int64_t cursor = 0;
-  std::vector<std::int64_t> seen;
+  std::vector<std::int64_t> pending;  // PostgreSQL: transaction ids, ascending
+  std::int64_t through = 0;  // PostgreSQL: 0 (or not above `cursor`): nothing beyond it read
   bool operator==(const ChangeLogPosition&) const = default;
 };
 
@@ -264,6 +267,13 @@ struct ChangeLogBatch {
   bool in_range = true;
   std::vector<ChangeLogEntry> entries;
   ChangeLogPosition next;
+};
+
+// How far a follower is behind the log's head: the rows after its position, and when the oldest
+// of them was written (none: it is at the head).
+struct ChangeLogBacklog {
+  std::int64_t rows = 0;
+  std::optional<Timestamp> oldest_at;
 };
 
 // The log's head: a follower starting now (a new index) reads on from `position`.

@@ -285,6 +285,11 @@ namespace change_log {
 // REPEATABLE READ, so that the horizon and the rows agree).
 Result<ChangeLogBatch> Read(Connection& c, const ChangeLogPosition& from, int limit);
 Result<ChangeLogHead> Head(Connection& c);
+// What a read from `from` would give now: how many rows, and when the oldest was written.
+Result<ChangeLogBacklog> Behind(Connection& c, const ChangeLogPosition& from);
+// Removes the rows written before `older_than` and marks the log trimmed past them; returns how
+// many.
+Result<int> Trim(Connection& c, Timestamp older_than);
 // A row no table's trigger writes (`reindex`).
 Result<void> Append(Connection& c, std::string_view kind, std::string_view detail);
 }  // namespace change_log

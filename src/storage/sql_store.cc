@@ -837,6 +837,17 @@ Result<ChangeLogHead> SqlStore::ReadChangeLogHead() {
   return database_->Read([](storage::Connection& c) { return storage::change_log::Head(c); });
 }
 
+Result<ChangeLogBacklog> SqlStore::ChangeLogBehind(const ChangeLogPosition& from) {
+  return database_->Read(
+      [&](storage::Connection& c) { return storage::change_log::Behind(c, from); });
+}
+
+Result<int> SqlStore::TrimChangeLog(Timestamp older_than) {
+  // Bookkeeping: nothing readers see changes.
+  return WritingValue<int>(
+      [&](storage::Connection& c) { return storage::change_log::Trim(c, older_than); }, false);
+}
+
 Result<void> SqlStore::LogReindex() {
   // The index's bookkeeping, not a change readers see: no cache is emptied.
   return Writing(

@@ -114,6 +114,8 @@ class SqlStore final : public Store {
                                                                        Timestamp now) override;
   Result<ChangeLogBatch> ReadChangeLog(const ChangeLogPosition& from, int limit) override;
   Result<ChangeLogHead> ReadChangeLogHead() override;
+  Result<int> TrimChangeLog(Timestamp older_than) override;
+  Result<ChangeLogBacklog> ChangeLogBehind(const ChangeLogPosition& from) override;
   Result<void> LogReindex() override;
   Result<std::vector<SearchChange>> SearchDocuments(
       const std::vector<std::int64_t>& post_ids) override;

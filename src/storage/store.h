@@ -99,12 +99,19 @@ class Store {
   // note, an approved comment, a setting, a section, author or tag, a redirect) leaves a row, in
   // the same transaction, written by the database's triggers whatever the door (records.h,
   // ChangeLogEntry). Followers (each node's search index) keep their own position and never
-  // remove rows. ReadChangeLog reads up to `limit` rows after `from` in one snapshot: on
-  // PostgreSQL, where a transaction may commit after a later one, the next position stays below
-  // every transaction still running, and the rows above it already read are kept in its `seen`,
-  // so no row is skipped and none is given twice to the same follower.
+  // remove rows (TrimChangeLog does, by age). ReadChangeLog reads up to `limit` rows after `from`
+  // in one snapshot: on PostgreSQL, where a transaction may commit after a later one, the next
+  // position stays below every transaction still running and names those (its `pending`), so no
+  // row is skipped and none is given twice to the same follower; there a batch holds whole
+  // transactions (it may pass `limit` to end the last one).
   virtual Result<ChangeLogBatch> ReadChangeLog(const ChangeLogPosition& from, int limit) = 0;
   virtual Result<ChangeLogHead> ReadChangeLogHead() = 0;
+  // Removes the log's rows written before `older_than` (the background work's, once an hour, on
+  // one node); returns how many. A follower whose position is below them is told it is out of
+  // range (ChangeLogBatch) and starts over (the search index rebuilds from the posts).
+  virtual Result<int> TrimChangeLog(Timestamp older_than) = 0;
+  // What a read from `from` would give now (for /metrics): cheap when `from` is near the head.
+  virtual Result<ChangeLogBacklog> ChangeLogBehind(const ChangeLogPosition& from) = 0;
   // A `reindex` row, asking every node's index to rebuild from the posts (`search rebuild`).
   virtual Result<void> LogReindex() = 0;
   // The search index's view of the posts given (in that order): each as it now is when

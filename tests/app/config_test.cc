@@ -31,6 +31,30 @@ TEST(Config, AnEmptyFileGivesDefaults) {
   EXPECT_EQ(config->theme_dir, dir.path() / "theme");
 }
 
+TEST(Config, TheChangeLogKeepsThirtyDaysUnlessSet) {
+  TempDir dir;
+  dir.Write("broadsheet.toml", "");
+  auto config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->change_log_days, 30);
+  dir.Write("broadsheet.toml", "[search]\nper_minute = 10\nchange_log_days = 7\n");
+  config = LoadConfig(dir.path(), Fake({}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->change_log_days, 7);
+  EXPECT_EQ(config->floods.searches_per_minute, 10);
+  config = LoadConfig(dir.path(), Fake({{"BROADSHEET_SEARCH_CHANGE_LOG_DAYS", "90"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->change_log_days, 90);
+  for (const char* wrong : {"0", "-1", "3651"}) {
+    dir.Write("broadsheet.toml", std::string("[search]\nchange_log_days = ") + wrong + "\n");
+    auto refused = LoadConfig(dir.path(), Fake({}));
+    ASSERT_FALSE(refused) << wrong;
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  }
+  dir.Write("broadsheet.toml", "[search]\nchange_log_days = \"30\"\n");
+  EXPECT_EQ(LoadConfig(dir.path(), Fake({})).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(Config, EmbedHostsFromTheFileOrTheEnvironment) {
   TempDir dir;
   dir.Write("broadsheet.toml",

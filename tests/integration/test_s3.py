@@ -251,6 +251,13 @@ class MediaInABucket(unittest.TestCase):
         self.assertEqual(self.server.get("/uploads/media/2000/01/none.png")[0], 404)
         self.assertEqual(self.server.get("/uploads/media/../broadsheet.toml")[0], 404)
 
+    def test_a_missing_object_is_asked_of_the_bucket_once_in_a_few_seconds(self):
+        missing = "/uploads/media/2001/01/never-there.png"
+        passed_before = self.proxy.passed
+        for _ in range(5):
+            self.assertEqual(self.server.get(missing)[0], 404)
+        self.assertEqual(self.proxy.passed - passed_before, 1)
+
     def test_an_article_links_its_image_through_the_node(self):
         self.publish_with_image("Bucketed Analysis")
         body = self.server.get("/bucketed-analysis/")[2].decode()
@@ -310,6 +317,26 @@ class MediaInABucket(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(body, png(40, 20))
 
+    def test_media_migrate_copies_again_a_file_of_the_same_size_that_differs(self):
+        folder = tempfile.mkdtemp(prefix="broadsheet-s3-same-size-")
+        try:
+            harness.write_tree(folder, {"2020/01/chart.csv": b"a,b\n1,2\n"})
+            migrate = lambda: harness.run("media", "migrate", "--site", self.server.site, "--from", folder,
+                                          env=self.server.env)
+            done = migrate()
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            self.assertIn("copied: 1, already in the bucket: 0, failed: 0", done.stdout)
+            # Edited in place, the same size: copied again, not taken for the one in the bucket.
+            harness.write_tree(folder, {"2020/01/chart.csv": b"a,b\n3,4\n"})
+            done = migrate()
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            self.assertIn("copied: 1, already in the bucket: 0, failed: 0", done.stdout)
+            self.assertEqual(self.s3.object("2020/01/chart.csv"), (200, b"a,b\n3,4\n"))
+            done = migrate()
+            self.assertIn("copied: 0, already in the bucket: 1, failed: 0", done.stdout)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def test_an_import_puts_the_images_it_copies_in_the_bucket_too(self):
         content = tempfile.mkdtemp(prefix="broadsheet-s3-import-")
         try:
@@ -368,6 +395,79 @@ class MediaInABucket(unittest.TestCase):
 
 @unittest.skipUnless(NODE and os.path.isdir(S3RVER),
                      "needs node and npm's s3rver (npm ci installs it from package.json)")
+class SilentBucket:
+    """A bucket's address that takes connections and never answers them."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        self.closed = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def close(self):
+        self.closed = True
+        self.sock.close()
+        for connection in self.held:
+            connection.close()
+
+
+class MediaInASlowBucket(unittest.TestCase):
+    """A bucket that never answers holds a few of the node's workers at most, for 10 s at most:
+    past them /uploads/ answers 503 with Retry-After at once, and the node answers the rest."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bucket = SilentBucket()
+        cls.server = harness.Server(env={"BROADSHEET_S3_SECRET_ACCESS_KEY": SECRET, "BROADSHEET_THREADS": "4"})
+        set_media(cls.server.site, media_config(cls.bucket.port))
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.bucket.close()
+
+    def test_the_node_answers_promptly_while_the_bucket_does_not(self):
+        results = []
+
+        def fetch(i):
+            started = time.time()
+            status, headers, _ = self.server.request("GET", "/uploads/media/2020/01/slow-%d.png" % i)
+            results.append((status, headers.get("retry-after"), time.time() - started))
+
+        fetchers = [threading.Thread(target=fetch, args=(i,)) for i in range(8)]
+        for fetcher in fetchers:
+            fetcher.start()
+        time.sleep(0.5)
+        for path in ("/healthz", "/search?q=anything", "/"):
+            started = time.time()
+            status = self.server.get(path)[0]
+            self.assertEqual(status, 200, path)
+            self.assertLess(time.time() - started, 2, path)
+        for fetcher in fetchers:
+            fetcher.join(20)
+        self.assertEqual(len(results), 8)
+        turned_away = [r for r in results if r[0] == 503 and r[1] is not None]
+        self.assertGreaterEqual(len(turned_away), 6, results)  # 4 workers: 2 fetches at once
+        self.assertTrue(all(r[2] < 2 for r in turned_away), results)
+        self.assertTrue(all(int(r[1]) > 0 for r in turned_away), results)
+        # Those that waited gave up within the serving path's 10 s.
+        self.assertTrue(all(r[2] < 12 for r in results), results)
+        self.assertTrue(all(r[0] >= 500 for r in results), results)
+
+
 class MediaAtAPublicUrl(unittest.TestCase):
     """With public_url, pages link the bucket's address and readers fetch images from there."""
 

@@ -182,6 +182,22 @@ class Search(unittest.TestCase):
         self.assertEqual(self.titles("wombat"), [])
 
 
+    def test_metrics_say_how_far_the_index_is_behind_the_log(self):
+        deadline = time.time() + 10
+        while True:
+            status, _, body = self.server.get("/metrics")
+            self.assertEqual(status, 200)
+            metrics = body.decode()
+            rows = re.search(r"^broadsheet_search_log_behind_rows (\d+)$", metrics, re.M)
+            self.assertIsNotNone(rows, metrics[-2000:])
+            if rows.group(1) == "0" or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(rows.group(1), "0")  # the indexer keeps up, within a second
+        self.assertRegex(metrics, r"(?m)^broadsheet_search_log_behind_seconds 0$")
+        self.assertRegex(metrics, r"(?m)^broadsheet_search_caught_up_timestamp_seconds \d{10}$")
+        self.assertRegex(metrics, r"(?m)^broadsheet_search_building [01]$")
+
     def test_the_editor_sets_how_a_post_appears_to_search_engines(self):
         editor = Browser(self.server)
         self.assertEqual(editor.sign_in("editor@example.org", PASSWORD)[0], 303)

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
+#include "search/lag.h"
 #include "storage/sql_store.h"
 #include "test_stores.h"
 #include "test_util.h"
@@ -271,6 +274,62 @@ TEST_P(Index, AnIndexOfAnotherDatabaseOrAReindexIsBuiltAgain) {
   ASSERT_TRUE(index_->Sync());
   EXPECT_FALSE(index_->building());
   EXPECT_EQ(Found("deterrence"), Slugs{"a"});
+}
+
+// The log is trimmed (Store::TrimChangeLog) past an index's position, with changes it had not
+// read: it cannot follow, so it builds itself again from the posts, and ends as they are.
+TEST_P(Index, AnIndexWhosePositionWasTrimmedPastIsBuiltAgain) {
+  ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
+  EXPECT_EQ(Found("deterrence"), Slugs{"a"});
+  auto status = index_->Status();
+  ASSERT_TRUE(status);
+  EXPECT_FALSE(status->building);
+  const ChangeLogPosition position = status->position;
+  // Unpublished, and another written, while the index was not reading.
+  Post a = MakePost("a", "Deterrence", "<p>Text.</p>", 1000);
+  a.status = PostStatus::kDraft;
+  a.published_at.reset();
+  ASSERT_TRUE(store_->UpsertPost(a));
+  ASSERT_TRUE(store_->UpsertPost(MakePost("b", "Alliance", "<p>Text.</p>", 1000)));
+  // On PostgreSQL only transactions below the cluster's horizon are trimmed: other tests' may
+  // hold it back a moment.
+  bool past = false;
+  for (int round = 0; round < 100 && !past; ++round) {
+    ASSERT_TRUE(store_->TrimChangeLog(kNow * 2));
+    auto batch = store_->ReadChangeLog(position, 10);
+    ASSERT_TRUE(batch);
+    past = !batch->in_range;
+    if (!past) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(past);
+  // A search's CatchUp leaves it to Sync; Sync starts the build and carries it out.
+  auto caught = index_->CatchUp(10);
+  ASSERT_TRUE(caught);
+  EXPECT_EQ(*caught, 0);
+  ASSERT_TRUE(index_->Sync(1));
+  EXPECT_TRUE(index_->building());
+  EXPECT_EQ(Found("alliance"), Slugs{"b"});
+  EXPECT_EQ(Found("deterrence"), Slugs{});
+  EXPECT_FALSE(index_->building());
+  // And it follows the log again from there.
+  ASSERT_TRUE(store_->UpsertPost(MakePost("c", "Treaty", "<p>Text.</p>", 1000)));
+  EXPECT_EQ(Found("treaty"), Slugs{"c"});
+}
+
+// /metrics: how far the index is behind the log, counted on the database.
+TEST_P(Index, ItsLagIsReported) {
+  ASSERT_TRUE(index_->Sync());
+  ASSERT_TRUE(index_->Sync());  // on PostgreSQL, past rows other tests' transactions held back
+  EXPECT_NE(LagMetricsText(*index_, *store_, kNow).find("broadsheet_search_log_behind_rows 0\n"),
+            std::string::npos);
+  ASSERT_TRUE(store_->UpsertPost(MakePost("a", "Deterrence", "<p>Text.</p>", 1000)));
+  const std::string behind = LagMetricsText(*index_, *store_, kNow);
+  EXPECT_EQ(behind.find("broadsheet_search_log_behind_rows 0\n"), std::string::npos) << behind;
+  EXPECT_NE(behind.find("broadsheet_search_caught_up_timestamp_seconds"), std::string::npos);
+  EXPECT_NE(behind.find("broadsheet_search_building 0\n"), std::string::npos);
+  ASSERT_TRUE(index_->Sync());
+  EXPECT_NE(LagMetricsText(*index_, *store_, kNow).find("broadsheet_search_log_behind_rows 0\n"),
+            std::string::npos);
 }
 
 TEST_P(Index, AnyInputIsSafe) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <set>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "storage/sql_store.h"
 #include "storage/test_databases.h"
 #include "test_stores.h"
+#include "test_util.h"
 
 namespace broadsheet {
 namespace {
@@ -319,7 +321,146 @@ TEST_P(ChangeLog, APositionPastTheHeadIsNotOneOfThisLog) {
   EXPECT_TRUE(store_->ReadChangeLog(head->position, 10)->in_range);
 }
 
+TEST_P(ChangeLog, TrimmingRemovesOldRowsAndPutsOlderPositionsOutOfRange) {
+  const ChangeLogPosition start = position_;
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "a", "A"}));
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "b", "B"}));
+  EXPECT_EQ(Logged().size(), 2u);
+  const ChangeLogPosition read_all = position_;
+  // Nothing is older than the epoch: nothing goes, every position stays in range.
+  auto none = store_->TrimChangeLog(0);
+  ASSERT_TRUE(none) << broadsheet::Describe(none.error());
+  EXPECT_EQ(*none, 0);
+  EXPECT_TRUE(store_->ReadChangeLog(start, 10)->in_range);
+  // Everything written before the limit goes (on PostgreSQL once no transaction below it runs:
+  // other tests' may for a moment). A follower that had not read it is then out of range (it
+  // starts over).
+  int trimmed = 0;
+  bool out_of_range = false;
+  for (int round = 0; round < 100 && !out_of_range; ++round) {
+    auto some = store_->TrimChangeLog(kNow * 2);
+    ASSERT_TRUE(some) << broadsheet::Describe(some.error());
+    trimmed += *some;
+    auto behind = store_->ReadChangeLog(start, 10);
+    ASSERT_TRUE(behind);
+    out_of_range = !behind->in_range;
+    if (out_of_range) {
+      EXPECT_TRUE(behind->entries.empty());
+    }
+    if (!out_of_range) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(out_of_range);
+  EXPECT_GE(trimmed, 2);
+  // One that had read them (SQLite; below), and a new one from the head, read on.
+  auto head = store_->ReadChangeLogHead();
+  ASSERT_TRUE(head);
+  auto from_head = store_->ReadChangeLog(head->position, 10);
+  ASSERT_TRUE(from_head);
+  EXPECT_TRUE(from_head->in_range);
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "c", "C"}));
+  auto later = store_->ReadChangeLog(from_head->next, 10);
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->in_range);
+  ASSERT_EQ(later->entries.size(), 1u);
+  EXPECT_EQ(later->entries[0].detail, "tag");
+  if (GetParam() == storage::Dialect::kSqlite) {
+    // SQLite's ids commit in order: the follower that had read both rows reads on.
+    EXPECT_TRUE(store_->ReadChangeLog(read_all, 10)->in_range);
+  }
+}
+
+TEST_P(ChangeLog, BehindCountsTheRowsAReadWouldGive) {
+  auto none = store_->ChangeLogBehind(position_);
+  ASSERT_TRUE(none) << broadsheet::Describe(none.error());
+  EXPECT_EQ(none->rows, 0);
+  EXPECT_FALSE(none->oldest_at);
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "a", "A"}));
+  ASSERT_TRUE(store_->UpsertTag(Tag{0, "b", "B"}));
+  auto two = store_->ChangeLogBehind(position_);
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->rows, 2);
+  EXPECT_TRUE(two->oldest_at);
+  EXPECT_EQ(Logged().size(), 2u);
+  EXPECT_EQ(store_->ChangeLogBehind(position_)->rows, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ChangeLog, test::kBothDatabases, test::DatabaseName);
+
+// A byline row moved to another author (or post) logs the post it left as well as the one it
+// joined, the same on both databases (the triggers log_author_moved).
+class ChangeLogTriggers : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override {
+    auto url = test::SharedDatabaseUrl(GetParam(), folder_.path().string());
+    if (!url && GetParam() == storage::Dialect::kPostgres && !storage::test::AdminUrl())
+      GTEST_SKIP() << url.error().message;
+    ASSERT_TRUE(url) << broadsheet::Describe(url.error());
+    auto opened = SqlStore::Open({*url, true});
+    ASSERT_TRUE(opened) << broadsheet::Describe(opened.error());
+    store_ = std::move(*opened);
+    storage::DatabaseOptions options;
+    options.url = *url;
+    options.pool_size = 1;
+    auto raw = storage::Database::Open(options);
+    ASSERT_TRUE(raw) << broadsheet::Describe(raw.error());
+    raw_ = std::move(*raw);
+  }
+
+  testing::TempDir folder_;
+  std::unique_ptr<SqlStore> store_;
+  std::unique_ptr<storage::Database> raw_;
+};
+
+TEST_P(ChangeLogTriggers, AMovedBylineLogsThePostItLeftAndTheOneItJoined) {
+  Author author;
+  author.slug = "first";
+  author.name = "First";
+  auto first = store_->UpsertAuthor(author);
+  ASSERT_TRUE(first);
+  author.slug = "second";
+  author.name = "Second";
+  auto second = store_->UpsertAuthor(author);
+  ASSERT_TRUE(second);
+  Post post;
+  post.slug = "story";
+  post.title = "Story";
+  post.status = PostStatus::kPublished;
+  post.published_at = 100;
+  post.created_at = 50;
+  post.author_ids = {*first};
+  auto id = store_->CreatePost(post, std::nullopt, "{}");
+  ASSERT_TRUE(id) << broadsheet::Describe(id.error());
+  auto head = store_->ReadChangeLogHead();
+  ASSERT_TRUE(head);
+  // Drain whatever came before (on PostgreSQL the head may be below it).
+  ChangeLogPosition at = head->position;
+  for (;;) {
+    auto batch = store_->ReadChangeLog(at, 1000);
+    ASSERT_TRUE(batch);
+    at = batch->next;
+    if (batch->entries.empty()) break;
+  }
+  auto moved = raw_->Transact([&](storage::Connection& c) -> Result<std::int64_t> {
+    return c.Exec("UPDATE post_authors SET author_id = ? WHERE post_id = ?", *second, *id);
+  });
+  ASSERT_TRUE(moved) << broadsheet::Describe(moved.error());
+  ASSERT_EQ(*moved, 1);
+  std::multiset<std::string> rows;
+  for (;;) {
+    auto batch = store_->ReadChangeLog(at, 1000);
+    ASSERT_TRUE(batch);
+    at = batch->next;
+    for (const auto& entry : batch->entries) rows.insert(Describe(entry));
+    if (batch->entries.empty()) break;
+  }
+  const std::string post_id = std::to_string(*id);
+  EXPECT_EQ(rows, (std::multiset<std::string>{
+                      "post_was " + post_id + " " + std::to_string(*first) + " author",
+                      "post " + post_id + " " + std::to_string(*second) + " author"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, ChangeLogTriggers, test::kBothDatabases,
+                         test::DatabaseName);
 
 // PostgreSQL gives a transaction its id when it first writes, and it may commit after a later
 // one: T1 writes and stays open, T2 writes and commits. A reader sees T2's rows at once, keeps
@@ -369,8 +510,10 @@ TEST(PostgresChangeLog, ATransactionThatCommitsLateIsReadOnceItCommits) {
   EXPECT_EQ(first->entries[0].ref_id, *early);
   EXPECT_GT(first->entries[0].xid, t1_xid);
   EXPECT_LE(first->next.cursor, t1_xid);  // T1 is still running: nothing at or above it is final
-  EXPECT_TRUE(std::find(first->next.seen.begin(), first->next.seen.end(), first->entries[0].id) !=
-              first->next.seen.end());
+  // T1 is named as pending: the next read takes its rows, and no other above the cursor again.
+  EXPECT_TRUE(std::find(first->next.pending.begin(), first->next.pending.end(), t1_xid) !=
+              first->next.pending.end());
+  EXPECT_GT(first->next.through, first->entries[0].xid);
   // Read again while T1 runs: T2's row is not given twice.
   auto meanwhile = store->ReadChangeLog(first->next, 100);
   ASSERT_TRUE(meanwhile);
@@ -420,6 +563,134 @@ TEST(PostgresChangeLog, AReadStoppedByItsLimitResumesWithoutSkippingOrRepeating)
   }
   EXPECT_EQ(ids.size(), 6u);
   EXPECT_EQ(std::set<std::int64_t>(ids.begin(), ids.end()).size(), 6u);
+}
+
+// Issue 16: a session idle in a transaction (anywhere in the cluster) holds the horizon while
+// many transactions commit after it. Every read takes only what it has not read (counted in SQL:
+// ChangeLogBehind is 0 once caught up), the position stays small, and the held transaction's row
+// comes once when it commits.
+TEST(PostgresChangeLog, AStalledHorizonCostsReadsNothingAndLosesNothing) {
+  auto url = storage::test::EmptyPostgresUrl();
+  if (!url) GTEST_SKIP() << url.error().message;
+  auto opened = SqlStore::Open({*url, true});
+  ASSERT_TRUE(opened) << broadsheet::Describe(opened.error());
+  std::unique_ptr<SqlStore> store = std::move(*opened);
+  storage::DatabaseOptions options;
+  options.url = *url;
+  options.pool_size = 1;
+  auto other = storage::Database::Open(options);
+  ASSERT_TRUE(other);
+  auto head = store->ReadChangeLogHead();
+  ASSERT_TRUE(head);
+  ChangeLogPosition at = head->position;
+  for (;;) {  // whatever opening wrote
+    auto batch = store->ReadChangeLog(at, 1000);
+    ASSERT_TRUE(batch);
+    at = batch->next;
+    if (batch->entries.empty()) break;
+  }
+
+  std::promise<std::int64_t> held_wrote;
+  std::promise<void> may_commit;
+  auto commit = may_commit.get_future();
+  std::thread held([&] {
+    bool told = false;
+    auto done = (*other)->TransactOnce([&](storage::Connection& c) -> Result<void> {
+      auto inserted = c.Exec("INSERT INTO tags(slug, name) VALUES ('held', 'Held')");
+      if (!inserted) return tl::unexpected(inserted.error());
+      auto xid = c.Integer("SELECT pg_current_xact_id()::text::bigint");
+      if (!xid) return tl::unexpected(xid.error());
+      held_wrote.set_value(xid->value_or(0));
+      told = true;
+      commit.wait();
+      return {};
+    });
+    if (!told) held_wrote.set_value(-1);
+    EXPECT_TRUE(done) << broadsheet::Describe(done.error());
+  });
+  const std::int64_t held_xid = held_wrote.get_future().get();
+  ASSERT_GT(held_xid, 0);
+
+  constexpr int kWrites = 300;
+  std::set<std::int64_t> ids;
+  int rows_read = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    ASSERT_TRUE(store->UpsertTag(Tag{0, "t" + std::to_string(i), "T"}));
+    if (i % 10 != 9) continue;
+    // Reads as a follower would make them, a small limit at a time, to the end.
+    for (;;) {
+      auto batch = store->ReadChangeLog(at, 4);
+      ASSERT_TRUE(batch) << broadsheet::Describe(batch.error());
+      ASSERT_TRUE(batch->in_range);
+      EXPECT_LE(batch->entries.size(), 4u);  // one row a transaction here: never past the limit
+      for (const auto& entry : batch->entries) {
+        EXPECT_NE(entry.xid, held_xid);
+        ids.insert(entry.id);
+        ++rows_read;
+      }
+      at = batch->next;
+      if (batch->entries.empty()) break;
+    }
+    EXPECT_LE(at.cursor, held_xid);  // held back...
+    // ...but nothing above it is waiting to be read again, and the position names only the
+    // transactions running (the held one, and perhaps other tests').
+    auto behind = store->ChangeLogBehind(at);
+    ASSERT_TRUE(behind);
+    EXPECT_EQ(behind->rows, 0);
+    EXPECT_LE(at.pending.size(), 50u);
+    EXPECT_TRUE(std::find(at.pending.begin(), at.pending.end(), held_xid) != at.pending.end());
+  }
+  EXPECT_EQ(rows_read, kWrites);  // each once
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kWrites));
+
+  may_commit.set_value();
+  held.join();
+  std::vector<ChangeLogEntry> after;
+  for (;;) {
+    auto batch = store->ReadChangeLog(at, 4);
+    ASSERT_TRUE(batch);
+    for (const auto& entry : batch->entries) after.push_back(entry);
+    at = batch->next;
+    if (batch->entries.empty()) break;
+  }
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].xid, held_xid);
+  EXPECT_EQ(after[0].kind, "taxonomy");
+}
+
+// A read holds whole transactions: one of many rows comes in one batch past the limit, so a
+// position never falls inside a transaction.
+TEST(PostgresChangeLog, ABatchEndsWhereATransactionEnds) {
+  auto url = storage::test::EmptyPostgresUrl();
+  if (!url) GTEST_SKIP() << url.error().message;
+  auto opened = SqlStore::Open({*url, true});
+  ASSERT_TRUE(opened);
+  std::unique_ptr<SqlStore> store = std::move(*opened);
+  auto head = store->ReadChangeLogHead();
+  ASSERT_TRUE(head);
+  ChangeLogPosition at = head->position;
+  for (;;) {
+    auto batch = store->ReadChangeLog(at, 1000);
+    ASSERT_TRUE(batch);
+    at = batch->next;
+    if (batch->entries.empty()) break;
+  }
+  ASSERT_TRUE(store->InTransaction([&]() -> Result<void> {
+    for (const char* slug : {"a", "b", "c", "d", "e"}) {
+      if (auto made = store->UpsertTag(Tag{0, slug, slug}); !made)
+        return tl::unexpected(made.error());
+    }
+    return {};
+  }));
+  auto f = store->UpsertTag(Tag{0, "f", "f"});
+  ASSERT_TRUE(f);
+  auto first = store->ReadChangeLog(at, 2);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->entries.size(), 5u);
+  auto second = store->ReadChangeLog(first->next, 2);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->entries.size(), 1u);
+  EXPECT_EQ(second->entries[0].ref_id, *f);
 }
 
 }  // namespace
