@@ -6,8 +6,8 @@
 1. Generates N articles (default 100,000) as bench/search.py does (same generator, same seed),
    imports them into a new PostgreSQL database (tests/postgres/cluster.sh, commits synced) and
    times the import.
-2. Starts node A on the site with its media in a local folder shared with the joining node (as
-   a bucket would be), and waits until A has built its index from the posts and made the first
+2. Starts node A on the site with its media in a bucket (npm's s3rver on loopback) shared with
+   the joining node, and waits until A has built its index from the posts and made the first
    snapshot (both timed, from A's log); the index's size on disk and the snapshot's are recorded.
 3. Starts node D on a copy of the site folder without an index (a new machine), and measures
    the time from its start until it answers each of Q queries (default 200, seeded, as
@@ -40,6 +40,9 @@ sys.path.insert(0, ROOT)
 from postgres import Cluster  # noqa: E402
 from run import free_port, rss_mib, wait_for  # noqa: E402
 from search import generate, percentile, queries  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "..", "tests", "integration"))
+from test_s3 import SECRET, S3rver, media_config, set_media  # noqa: E402
 
 
 class Node:
@@ -123,7 +126,7 @@ def main():
                      "?")
     lines.append(f"Machine: {os.cpu_count()} cores ({cpu_model}); PostgreSQL {cluster_version(cluster)}.")
     lines.append("")
-    a = d = None
+    a = d = bucket = None
     try:
         content, site = os.path.join(work, "content"), os.path.join(work, "a", "site")
         shutil.rmtree(os.path.join(work, "a"), ignore_errors=True)
@@ -139,22 +142,20 @@ def main():
         if done.returncode != 0:
             sys.exit("import failed: " + done.stderr[-2000:])
         shutil.rmtree(content, ignore_errors=True)
-        # The media store both nodes share (a folder here; a bucket between machines).
-        shared = os.path.join(work, "media")
-        os.makedirs(shared, exist_ok=True)
-        os.rename(os.path.join(site, "uploads"), os.path.join(shared, "uploads"))
-        os.symlink(os.path.join(shared, "uploads"), os.path.join(site, "uploads"))
-        env = dict(os.environ, BROADSHEET_SEARCHES_PER_MINUTE="0")
+        # The bucket both nodes share: npm's s3rver on loopback (tests/integration/test_s3.py).
+        bucket = S3rver()
+        set_media(site, media_config(bucket.port))
+        env = dict(os.environ, BROADSHEET_SEARCHES_PER_MINUTE="0", BROADSHEET_S3_SECRET_ACCESS_KEY=SECRET)
         lines.append(f"- import of {args.articles:,} articles into PostgreSQL: {import_seconds:.1f} s")
 
         a = Node(site, "a", env)
         built = a.wait_for_line(r"(\S+) info search: the index is complete", 4 * 3600)
         build_seconds = log_time(built.group(0)) - a.started
-        made = a.wait_for_line(r"info search: index snapshot (\S+) made \((\d+) MiB\) in (\d+) ms", 3600)
+        made = a.wait_for_line(r"info search: index snapshot (made) \((\d+) MiB\) in (\d+) ms", 3600)
         index_mib = folder_mib(os.path.join(site, "search.xapian"))
         lines.append(f"- node A builds its index from the posts: {build_seconds:.0f} s after its start; "
                      f"index {index_mib:,.0f} MiB on disk")
-        lines.append(f"- node A's first snapshot (compacted, uploaded to the shared media folder): "
+        lines.append(f"- node A's first snapshot (compacted, uploaded to the bucket): "
                      f"{int(made.group(3)) / 1000:.1f} s, {int(made.group(2)):,} MiB")
 
         chosen = queries(titles, args.queries, random.Random(7))
@@ -195,6 +196,8 @@ def main():
         for node in (a, d):
             if node:
                 node.stop()
+        if bucket:
+            bucket.close()
         cluster.stop()
     text = "\n".join(lines) + "\n"
     print(text)

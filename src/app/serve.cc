@@ -204,7 +204,7 @@ bool IndexingWork(search::SearchIndex& index, FailureLog& log, int& applied_sinc
 // Search index snapshots (search/snapshot.h), looked at every 10 s on the indexer's thread
 // (whose Sync waits meanwhile): a node whose index has nothing to follow the log from takes the
 // latest snapshot instead of building; the holder of the `search-snapshot` lease makes one when it
-// is due. Only with PostgreSQL, where other nodes may need one.
+// is due. Only with PostgreSQL and a bucket, where other nodes may need one.
 class SnapshotWork {
  public:
   SnapshotWork(search::Snapshots& snapshots, SharedLease& lease)
@@ -213,25 +213,37 @@ class SnapshotWork {
   void Step() {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_) return;
-    next_ = now + std::chrono::seconds(10);
-    const auto started = now;
+    next_ = now + kRound;
     auto taken = snapshots_.Take();
-    if (taking_.Record(taken) && *taken) {
+    if (!taking_.Record(taken)) {
+      // A snapshot that cannot be taken (gone from the store, damaged, no room) is tried again
+      // less and less often, up to once an hour; the build goes on meanwhile.
+      take_backoff_ = std::min(take_backoff_ * 2, std::chrono::seconds(3600));
+      next_ = now + take_backoff_;
+      return;
+    }
+    take_backoff_ = kRound;
+    if (*taken) {
       spdlog::info("search: took the latest index snapshot in {} ms; reading the log on from it",
-                   MillisecondsSince(started));
+                   MillisecondsSince(now));
       return;
     }
     auto due = snapshots_.Due(Now());
     if (!making_.Record(due) || !*due || !lease_.Hold(Now())) return;
     auto made = snapshots_.Make(Now());
-    if (!making_.Record(made)) return;
+    if (!making_.Record(made)) {
+      next_ = now + std::chrono::hours(1);  // not again at once: it compacts the whole index
+      return;
+    }
     std::int64_t bytes = 0;
     for (const auto& file : made->files) bytes += file.size;
-    spdlog::info("search: index snapshot {} made ({} MiB) in {} ms", made->folder,
-                 bytes / (1024 * 1024), MillisecondsSince(started));
+    spdlog::info("search: index snapshot made ({} MiB) in {} ms", bytes / (1024 * 1024),
+                 MillisecondsSince(now));
   }
 
  private:
+  static constexpr std::chrono::seconds kRound{10};
+
   static long long MillisecondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start)
@@ -241,6 +253,7 @@ class SnapshotWork {
   search::Snapshots& snapshots_;
   SharedLease& lease_;
   std::chrono::steady_clock::time_point next_;
+  std::chrono::seconds take_backoff_ = kRound;
   FailureLog taking_{"taking the search index snapshot"};
   FailureLog making_{"making a search index snapshot"};
 };
@@ -767,11 +780,13 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
       purges->Add(PostChangeKeys(db, posts));
     };
   }
-  // Search index snapshots, with PostgreSQL (several nodes may need one).
+  // Search index snapshots, with PostgreSQL and media in a bucket: several nodes, which share
+  // the bucket, may need one.
   std::optional<search::Snapshots> snapshots;
   std::optional<SharedLease> snapshotting;
   std::optional<SnapshotWork> snapshot_work;
-  if (storage::IsPostgresUrl(config.database_url) && config.search_snapshot_hours > 0) {
+  if (storage::IsPostgresUrl(config.database_url) && config.media.storage == "s3" &&
+      config.search_snapshot_hours > 0) {
     snapshots.emplace(**search_index, db, **objects, paths.root / "search.snapshot",
                       Timestamp{config.search_snapshot_hours} * 3600);
     snapshotting.emplace(db, "search-snapshot", heartbeat.node(), kSnapshotLease);

@@ -20,6 +20,9 @@ constexpr int kBatch = 4000;  // log rows, or posts of a build, per commit
 // being built from the posts, the last post id done.
 const char* const kLogKey = "bs:log";
 const char* const kRebuildKey = "bs:rebuild";
+// Set while a build started because there was nothing to follow the log from: a snapshot may
+// replace it (kept in the index, so that a restart during the build or a download keeps it).
+const char* const kFreshKey = "bs:fresh";
 constexpr int kExactCountUpTo = 200;  // matches Xapian counts exactly before it estimates
 const char* const kLanguage = "english";
 
@@ -156,10 +159,11 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::filesystem::pa
 }
 
 Result<void> SearchIndex::LoadPosition() {
-  std::string log, rebuild;
+  std::string log, rebuild, fresh;
   try {
     log = writer_->get_metadata(kLogKey);
     rebuild = writer_->get_metadata(kRebuildKey);
+    fresh = writer_->get_metadata(kFreshKey);
   } catch (const Xapian::Error& error) {
     return tl::unexpected(IndexError("cannot read the search index's position", error));
   }
@@ -176,6 +180,7 @@ Result<void> SearchIndex::LoadPosition() {
       std::from_chars(rebuild.data(), rebuild.data() + rebuild.size(), after).ec == std::errc()) {
     rebuild_after_ = after;
   }
+  may_take_snapshot_ = rebuild_after_.has_value() && !fresh.empty();
   return {};
 }
 
@@ -187,6 +192,7 @@ Result<void> SearchIndex::StartOver() {
   try {
     writer_->set_metadata(kLogKey, head->generation + " " + std::to_string(head->position.cursor));
     writer_->set_metadata(kRebuildKey, "0");
+    writer_->set_metadata(kFreshKey, "1");
     writer_->commit();
   } catch (const Xapian::Error& error) {
     return tl::unexpected(IndexError("the search index could not be updated", error));
@@ -282,7 +288,10 @@ Result<int> SearchIndex::ApplyLog(const ChangeLogBatch& batch,
       }
     }
     writer_->set_metadata(kLogKey, generation_ + " " + std::to_string(batch.next.cursor));
-    if (reindex) writer_->set_metadata(kRebuildKey, "0");
+    if (reindex) {
+      writer_->set_metadata(kRebuildKey, "0");
+      writer_->set_metadata(kFreshKey, "");
+    }
     writer_->commit();
   } catch (const Xapian::Error& error) {
     return tl::unexpected(IndexError("the search index could not be updated", error));
@@ -324,6 +333,7 @@ Result<int> SearchIndex::BuildMore(int limit) {
     for (const IndexedPost& post : *posts)
       writer_->replace_document(DocId(post.id), MakeDocument(post));
     writer_->set_metadata(kRebuildKey, last ? "" : std::to_string(posts->back().id));
+    if (last) writer_->set_metadata(kFreshKey, "");
     writer_->commit();
   } catch (const Xapian::Error& error) {
     return tl::unexpected(IndexError("the search index could not be built", error));
@@ -392,6 +402,14 @@ Result<std::optional<std::int64_t>> SearchIndex::CursorInLog(const std::string& 
   if (!probe) return tl::unexpected(probe.error());
   if (!probe->in_range || probe->generation != generation_) return std::optional<std::int64_t>();
   return std::optional<std::int64_t>(parsed->cursor);
+}
+
+Result<bool> SearchIndex::InLog(const std::string& position) {
+  std::lock_guard lock(mutex_);
+  if (writer_ == nullptr) return false;
+  auto cursor = CursorInLog(position);
+  if (!cursor) return tl::unexpected(cursor.error());
+  return cursor->has_value();
 }
 
 Result<bool> SearchIndex::WouldTakeSnapshot(const std::string& position) {

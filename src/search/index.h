@@ -109,6 +109,9 @@ class SearchIndex {
   // from the posts because it had nothing to follow the log from (a new node, a lost or foreign
   // index; not a `search rebuild`), and `position` is in this database's log.
   Result<bool> WouldTakeSnapshot(const std::string& position);
+  // Whether `position` ("GENERATION CURSOR") is in this database's log now (not trimmed past,
+  // not another database's).
+  Result<bool> InLog(const std::string& position);
   // Replaces the index with the snapshot in `folder` (moved into place) when WouldTakeSnapshot
   // says so; false, leaving `folder`, when it is not taken.
   Result<bool> TakeSnapshot(const std::filesystem::path& folder);

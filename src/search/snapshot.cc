@@ -18,6 +18,7 @@ const char* const kHeader = "broadsheet search snapshot 1";
 const char* const kFolderPrefix = "private/search/";
 constexpr size_t kMostFiles = 32;
 constexpr std::int64_t kLargestFile = std::int64_t{1} << 40;  // 1 TiB
+constexpr std::int64_t kLargestSnapshot = std::int64_t{4} << 40;
 
 bool IsHex(std::string_view text, size_t length) {
   return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
@@ -37,6 +38,18 @@ bool IsTableName(std::string_view name) {
     }
   }
   return dots <= 1;
+}
+
+// The cursor of a position "GENERATION CURSOR".
+std::optional<std::int64_t> CursorOf(const std::string& position) {
+  const auto space = position.rfind(' ');
+  std::int64_t cursor = 0;
+  if (space == std::string::npos ||
+      std::from_chars(position.data() + space + 1, position.data() + position.size(), cursor).ec !=
+          std::errc()) {
+    return std::nullopt;
+  }
+  return cursor;
 }
 
 Error Corrupt(const std::string& what) {
@@ -61,6 +74,7 @@ Result<SnapshotManifest> ParseManifest(const std::string& text) {
     return tl::unexpected(Corrupt("not a version-1 manifest"));
   SnapshotManifest manifest;
   std::set<std::string> names;
+  std::int64_t total = 0;
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     const auto space = line.find(' ');
@@ -84,6 +98,8 @@ Result<SnapshotManifest> ParseManifest(const std::string& text) {
       if (!IsTableName(file.name) || !names.insert(file.name).second)
         return tl::unexpected(Corrupt("a file name that is not an index table's"));
       if (!IsHex(file.sha256, 64)) return tl::unexpected(Corrupt("the digest of " + file.name));
+      total += file.size;
+      if (total > kLargestSnapshot) return tl::unexpected(Corrupt("the files' total size"));
       manifest.files.push_back(std::move(file));
       if (manifest.files.size() > kMostFiles) return tl::unexpected(Corrupt("too many files"));
     } else {
@@ -105,7 +121,11 @@ Result<SnapshotManifest> ParseManifest(const std::string& text) {
 
 Snapshots::Snapshots(SearchIndex& index, Store& store, media::ObjectStore& objects, fs::path work,
                      Timestamp every)
-    : index_(index), store_(store), objects_(objects), work_(std::move(work)), every_(every) {}
+    : index_(index), store_(store), objects_(objects), work_(std::move(work)), every_(every) {
+  // What a process stopped in the middle of a snapshot left.
+  std::error_code ignored;
+  fs::remove_all(work_, ignored);
+}
 
 Result<void> Snapshots::EmptyWork() {
   std::error_code error;
@@ -118,17 +138,26 @@ Result<void> Snapshots::EmptyWork() {
 }
 
 Result<bool> Snapshots::Due(Timestamp now) {
-  if (every_ <= 0 || index_.building() || !index_.writable()) return false;
+  if (every_ <= 0) return false;
+  // Only an index that is complete and has read the log to its end since this process started
+  // (not one back from days away, before its first read) may replace the snapshot.
+  const auto status = index_.Status();
+  if (!status || status->building || !status->caught_up_at) return false;
   const std::string position = index_.LogPosition();
-  if (position.empty()) return false;
+  const auto mine = CursorOf(position);
+  if (!mine) return false;
   auto latest = store_.LoadSearchSnapshot();
   if (!latest) return tl::unexpected(latest.error());
   if (!*latest) return true;
   auto manifest = ParseManifest((*latest)->manifest);
   if (!manifest) return true;  // a damaged one is replaced
-  const auto generation = [](const std::string& p) { return p.substr(0, p.find(' ')); };
-  if (generation(manifest->position) != generation(position)) return true;
-  return (*latest)->made_at + every_ <= now && manifest->position != position;
+  // One no new node could take (trimmed past, another database's) is replaced at once.
+  auto usable = index_.InLog(manifest->position);
+  if (!usable) return tl::unexpected(usable.error());
+  if (!*usable) return true;
+  const auto theirs = CursorOf(manifest->position);
+  if (!theirs || *mine <= *theirs) return false;  // never an older copy for a newer one
+  return (*latest)->made_at + every_ <= now;
 }
 
 Result<SnapshotManifest> Snapshots::Make(Timestamp now) {
@@ -156,7 +185,7 @@ Result<SnapshotManifest> Snapshots::Make(Timestamp now) {
   };
   for (const fs::path& file : files) {
     const std::string name = file.filename().string();
-    if (!IsTableName(name)) continue;  // Xapian's lock file, were there one
+    if (!IsTableName(name) || name == "flintlock") continue;  // Xapian's lock file
     auto digest = media::DigestFile(file);
     if (!digest) return abandon(digest.error());
     if (auto stored = objects_.PutFile(manifest.folder + name, file, "application/octet-stream");
@@ -189,8 +218,15 @@ Result<bool> Snapshots::Take() {
   auto wanted = index_.WouldTakeSnapshot(manifest->position);
   if (!wanted || !*wanted) return wanted;
   if (auto emptied = EmptyWork(); !emptied) return tl::unexpected(emptied.error());
-  const fs::path copy = work_ / "index";
+  std::int64_t total = 0;
+  for (const SnapshotFile& file : manifest->files) total += file.size;
   std::error_code error;
+  const auto space = fs::space(work_, error);
+  if (!error && static_cast<std::int64_t>(space.available / 2) < total) {
+    return Fail(ErrorCode::kStorageFull, "no room on the disk for the search index snapshot",
+                fmt::format("{} bytes, twice over, in {}", total, work_.string()));
+  }
+  const fs::path copy = work_ / "index";
   fs::create_directories(copy, error);
   if (error) return Fail(ErrorCode::kIo, "cannot create " + copy.string(), error.message());
   for (const SnapshotFile& file : manifest->files) {

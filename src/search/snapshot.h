@@ -57,7 +57,7 @@ struct SnapshotManifest {
 std::string FormatManifest(const SnapshotManifest& manifest);
 // kCorrupt naming what is wrong: an unknown version or field, a folder outside
 // private/search/, a file name that is not an index table's, more than 32 files, a size over
-// 1 TiB or a digest that is not 64 hex digits.
+// 1 TiB (or all of them over 4 TiB) or a digest that is not 64 hex digits.
 Result<SnapshotManifest> ParseManifest(const std::string& text);
 
 class Snapshots {
@@ -67,14 +67,16 @@ class Snapshots {
   Snapshots(SearchIndex& index, Store& store, media::ObjectStore& objects,
             std::filesystem::path work, Timestamp every);
 
-  // Whether a snapshot is due at `now`: the index here is complete and there is none, or the
-  // latest is older than `every` and the index has read further since (or it is another
-  // database's).
+  // Whether a snapshot is due at `now`: the index here is complete and has read the log to its
+  // end since this process started, and there is none, or the latest cannot be taken (damaged,
+  // another database's, trimmed past), or it is older than `every` and this index has read
+  // further than it. An index behind the latest never replaces it.
   Result<bool> Due(Timestamp now);
   // Writes, uploads and records a snapshot, then removes the previous one's files.
   Result<SnapshotManifest> Make(Timestamp now);
   // Takes the latest snapshot in place of a build, when the index would (WouldTakeSnapshot);
-  // true when it did.
+  // true when it did. kStorageFull when the disk has not room for it (twice its size: the copy,
+  // and the index it replaces until the swap).
   Result<bool> Take();
 
  private:

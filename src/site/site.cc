@@ -1772,9 +1772,16 @@ Result<Response> Site::Asset(const Request& request) const {
 Result<Response> Site::Upload(const Request& request) const {
   Response response;
   const std::string path(request.Param("path"));
-  // The search index's snapshots (search/snapshot.h) are the server's own, never readers'.
-  if (path.starts_with(search::kPrivateKeyPrefix))
-    return Fail(ErrorCode::kNotFound, "There is no such file.");
+  // The search index's snapshots (search/snapshot.h) are the server's own, never readers': the
+  // first segment that names something ("//private/", "./private/", any case) is compared.
+  {
+    std::string_view rest = path;
+    while (rest.starts_with('/') || rest.starts_with("./"))
+      rest.remove_prefix(rest[0] == '/' ? 1 : 2);
+    const std::string first = LowerAscii(rest.substr(0, rest.find('/')));
+    if (first + "/" == search::kPrivateKeyPrefix)
+      return Fail(ErrorCode::kNotFound, "There is no such file.");
+  }
   if (bucket_ != nullptr) {
     // From the bucket: a name that is not a valid key names no object.
     if (!media::ValidObjectKey(path)) return Fail(ErrorCode::kNotFound, "There is no such file.");

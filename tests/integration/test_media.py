@@ -114,6 +114,23 @@ class MediaLibrary(unittest.TestCase):
                 self.assertEqual(headers["content-type"], kind)
         self.assertEqual(self.server.get(url.replace(".png", "-1600.png"))[0], 404)  # never upscaled
 
+    def test_the_servers_private_files_are_never_served(self):
+        # Where search index snapshots go in the media store (search/snapshot.h); a file there is
+        # not a reader's, however the address is spelled.
+        folder = os.path.join(self.server.site, "uploads", "private", "search", "0" * 32)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "postlist.glass"), "w") as f:
+            f.write("embargoed words")
+        with open(os.path.join(self.server.site, "uploads", "public.txt"), "w") as f:
+            f.write("fine")
+        self.assertEqual(self.server.get("/uploads/public.txt")[0], 200)
+        tail = "private/search/%s/postlist.glass" % ("0" * 32)
+        for path in ("/uploads/" + tail, "/uploads//" + tail, "/uploads/./" + tail,
+                     "/uploads/%2F" + tail, "/uploads/.//" + tail, "/uploads/PRIVATE/" + tail[8:]):
+            status, _, body = self.server.get(path)
+            self.assertEqual(status, 404, path)
+            self.assertNotIn(b"embargoed", body, path)
+
     def test_bad_uploads_are_refused_with_the_reason(self):
         editor = self.signed_in("editor@example.org")
         csrf = csrf_of(editor.request("GET", "/admin/media")[2])
