@@ -124,6 +124,8 @@ SearchIndex::~SearchIndex() = default;
 Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::filesystem::path& dir,
                                                        Store& store) {
   std::error_code ignored;
+  // An index a snapshot replaced, left by a process stopped before it removed it.
+  std::filesystem::remove_all(dir.string() + ".replaced", ignored);
   std::unique_ptr<Xapian::Database> database;
   Xapian::WritableDatabase* writer = nullptr;
   for (int attempt = 0; attempt < 2 && !database; ++attempt) {
