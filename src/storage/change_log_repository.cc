@@ -157,16 +157,19 @@ Result<ChangeLogBatch> ReadPostgres(Connection& c, State state, const ChangeLogP
   }
   const std::string others = pending.empty() ? std::string() : " OR xid IN (" + List(pending) + ")";
   std::int64_t after_xid = 0, after_id = 0;
-  bool full = false;  // stopped at `limit` (at the end of a transaction): rows may follow
+  bool full = false;  // stopped at `limit`: rows may follow, of the last transaction read too
   for (;;) {
-    auto page = c.All(
-        std::string("SELECT ") + kColumns + " FROM change_log WHERE (xid >= ?" + others +
-            ") AND xid < ? AND (xid > ? OR (xid = ? AND id > ?)) " + "ORDER BY xid, id LIMIT ?",
-        EntryRow, through, stop, after_xid, after_xid, after_id, static_cast<std::int64_t>(kPage));
+    // The transaction read in part last time (committed: its rows do not change) goes on after
+    // the last row read.
+    auto page =
+        c.All(std::string("SELECT ") + kColumns + " FROM change_log WHERE (xid >= ?" + others +
+                  ") AND xid < ? AND (xid > ? OR (xid = ? AND id > ?)) AND (xid <> ? OR id > ?) " +
+                  "ORDER BY xid, id LIMIT ?",
+              EntryRow, through, stop, after_xid, after_xid, after_id, from.within_xid,
+              from.within_id, static_cast<std::int64_t>(kPage));
     if (!page) return tl::unexpected(page.error());
     for (ChangeLogEntry& entry : *page) {
-      // Whole transactions: a batch ends at `limit` only where a transaction does.
-      if (static_cast<int>(batch.entries.size()) >= limit && entry.xid != after_xid) {
+      if (static_cast<int>(batch.entries.size()) >= limit) {
         full = true;
         break;
       }
@@ -176,19 +179,22 @@ Result<ChangeLogBatch> ReadPostgres(Connection& c, State state, const ChangeLogP
     }
     if (full || static_cast<int>(page->size()) < kPage) break;
   }
-  // Read to `stop`: every transaction below it not running has been read. Stopped early, after
-  // transaction T: every one up to T not running, and those still pending above it wait.
+  // Read to `stop`: every transaction below it not running has been read. Stopped early, in or
+  // after transaction T (its rows up to `after_id`): every one below T not running, T in part,
+  // and those still pending above it wait.
   ChangeLogPosition& next = batch.next;
-  next.through = full ? std::max(through, after_xid + 1) : stop;
-  next.cursor = std::max(from.cursor, full ? std::min(snapshot.horizon, after_xid + 1)
+  next.through = full ? std::max(through, after_xid) : stop;
+  next.cursor = std::max(from.cursor, full ? std::min(snapshot.horizon, after_xid)
                                            : std::min(snapshot.horizon, next.through));
+  next.within_xid = full ? after_xid : 0;
+  next.within_id = full ? after_id : 0;
   std::set<std::int64_t> still;
   for (std::int64_t xid : running) {
     if (xid >= next.cursor && xid < next.through) still.insert(xid);
   }
   if (full) {
     for (std::int64_t xid : pending) {
-      if (xid > after_xid) still.insert(xid);
+      if (xid >= after_xid) still.insert(xid);
     }
   }
   next.pending.assign(still.begin(), still.end());
@@ -225,8 +231,10 @@ Result<ChangeLogBacklog> Behind(Connection& c, const ChangeLogPosition& from) {
       if (xid >= from.cursor && xid < through && pending.size() < kPendingCap)
         pending.push_back(xid);
     }
-    which = "xid >= " + std::to_string(through);
+    which = "(xid >= " + std::to_string(through);
     if (!pending.empty()) which += " OR xid IN (" + List(pending) + ")";
+    which += ") AND (xid <> " + std::to_string(from.within_xid) + " OR id > " +
+             std::to_string(from.within_id) + ")";
   }
   auto found = c.One("SELECT count(*), min(at) FROM change_log WHERE " + which, [](const Row& row) {
     return ChangeLogBacklog{row.Int(0), row.OptionalInt(1)};

@@ -254,6 +254,10 @@ struct ChangeLogPosition {
   std::int64_t cursor = 0;
   std::vector<std::int64_t> pending;  // PostgreSQL: transaction ids, ascending
   std::int64_t through = 0;  // PostgreSQL: 0 (or not above `cursor`): nothing beyond it read
+  // PostgreSQL: a transaction read in part (a batch ends at its limit, whatever the transaction:
+  // an import writes thousands of rows in one): its rows up to `within_id` have been read.
+  std::int64_t within_xid = 0;
+  std::int64_t within_id = 0;
   bool operator==(const ChangeLogPosition&) const = default;
 };
 

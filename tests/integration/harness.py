@@ -264,9 +264,9 @@ class Server:
         for line in self.process.stderr:
             self.log.append(line)
 
-    def request(self, method, path, headers=None, body=None):
+    def request(self, method, path, headers=None, body=None, timeout=10):
         """Returns (status, headers dict with lower-case names, body bytes)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
         data = response.read()

@@ -444,7 +444,9 @@ class MediaInASlowBucket(unittest.TestCase):
 
         def fetch(i):
             started = time.time()
-            status, headers, _ = self.server.request("GET", "/uploads/media/2020/01/slow-%d.png" % i)
+            # Longer than the node's 10 s on the serving path, so that the node gives up first.
+            status, headers, _ = self.server.request("GET", "/uploads/media/2020/01/slow-%d.png" % i,
+                                                     timeout=30)
             results.append((status, headers.get("retry-after"), time.time() - started))
 
         fetchers = [threading.Thread(target=fetch, args=(i,)) for i in range(8)]

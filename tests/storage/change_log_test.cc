@@ -532,8 +532,8 @@ TEST(PostgresChangeLog, ATransactionThatCommitsLateIsReadOnceItCommits) {
   EXPECT_TRUE(third->entries.empty());
 }
 
-// With a limit, a read that stops early keeps its cursor at the last transaction it read, so
-// what follows in that transaction still comes, once.
+// With a limit, a read stops at it, inside a transaction if need be, and keeps where it stopped
+// in its position, so that what follows in that transaction still comes, once.
 TEST(PostgresChangeLog, AReadStoppedByItsLimitResumesWithoutSkippingOrRepeating) {
   auto url = storage::test::EmptyPostgresUrl();
   if (!url) GTEST_SKIP() << url.error().message;
@@ -557,12 +557,17 @@ TEST(PostgresChangeLog, AReadStoppedByItsLimitResumesWithoutSkippingOrRepeating)
   for (int round = 0; round < 10; ++round) {
     auto batch = store->ReadChangeLog(at, 2);
     ASSERT_TRUE(batch);
+    // Within a transaction too: an import's thousands of rows come a batch at a time.
+    EXPECT_LE(batch->entries.size(), 2u);
     for (const auto& entry : batch->entries) ids.push_back(entry.id);
     at = batch->next;
     if (batch->entries.empty()) break;
   }
   EXPECT_EQ(ids.size(), 6u);
   EXPECT_EQ(std::set<std::int64_t>(ids.begin(), ids.end()).size(), 6u);
+  auto behind = store->ChangeLogBehind(at);
+  ASSERT_TRUE(behind);
+  EXPECT_EQ(behind->rows, 0);
 }
 
 // Issue 16: a session idle in a transaction (anywhere in the cluster) holds the horizon while
@@ -658,9 +663,9 @@ TEST(PostgresChangeLog, AStalledHorizonCostsReadsNothingAndLosesNothing) {
   EXPECT_EQ(after[0].kind, "taxonomy");
 }
 
-// A read holds whole transactions: one of many rows comes in one batch past the limit, so a
-// position never falls inside a transaction.
-TEST(PostgresChangeLog, ABatchEndsWhereATransactionEnds) {
+// A read stops at its limit inside a transaction too (an import writes thousands of rows in one):
+// a batch never grows past it, and the transaction's other rows follow.
+TEST(PostgresChangeLog, ABatchStopsAtItsLimitInsideATransaction) {
   auto url = storage::test::EmptyPostgresUrl();
   if (!url) GTEST_SKIP() << url.error().message;
   auto opened = SqlStore::Open({*url, true});
@@ -684,13 +689,20 @@ TEST(PostgresChangeLog, ABatchEndsWhereATransactionEnds) {
   }));
   auto f = store->UpsertTag(Tag{0, "f", "f"});
   ASSERT_TRUE(f);
-  auto first = store->ReadChangeLog(at, 2);
-  ASSERT_TRUE(first);
-  ASSERT_EQ(first->entries.size(), 5u);
-  auto second = store->ReadChangeLog(first->next, 2);
-  ASSERT_TRUE(second);
-  ASSERT_EQ(second->entries.size(), 1u);
-  EXPECT_EQ(second->entries[0].ref_id, *f);
+  // 2 and 2 of the five, then the fifth and f's, then nothing.
+  std::vector<std::size_t> sizes;
+  std::vector<std::int64_t> refs;
+  for (int round = 0; round < 5; ++round) {
+    auto batch = store->ReadChangeLog(at, 2);
+    ASSERT_TRUE(batch);
+    sizes.push_back(batch->entries.size());
+    for (const auto& entry : batch->entries) refs.push_back(entry.ref_id.value_or(0));
+    at = batch->next;
+    if (batch->entries.empty()) break;
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 2, 0}));
+  ASSERT_EQ(refs.size(), 6u);
+  EXPECT_EQ(refs.back(), *f);
 }
 
 }  // namespace
