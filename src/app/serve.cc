@@ -600,6 +600,8 @@ int Serve(const SitePaths& paths, Config config, const ServeOptions& options) {
   auto search_index = search::SearchIndex::Open(paths.search_index, **store);
   if (!search_index) return Failure(search_index.error());
   site.SetSearchIndex(search_index->get());
+  if ((*search_index)->building())
+    spdlog::info("search: building the index from the posts (searches answer from what it holds)");
   admin::Desk desk(
       **store, accounts, **theme, outbox, [&site] { return site.PublicationForChrome(); },
       **objects, BodyFilterOptions(config));
