@@ -10,6 +10,7 @@
 #include "comments/notices.h"
 #include "mail/outbox.h"
 #include "storage/sql_store.h"
+#include "test_mail.h"
 #include "test_stores.h"
 
 namespace broadsheet::comments {
@@ -361,25 +362,6 @@ TEST_P(Moderation, OldClientHashesAreForgotten) {
   EXPECT_FALSE((*store_->FindComment(recent->id))->client_hash.empty());
 }
 
-// Every message handed to it, kept.
-class KeepingMailer : public mail::Mailer {
- public:
-  Result<void> Send(const mail::Message& message) override {
-    std::lock_guard lock(mutex_);
-    sent_.push_back(message);
-    return {};
-  }
-  bool configured() const override { return true; }
-  std::vector<mail::Message> sent() {
-    std::lock_guard lock(mutex_);
-    return sent_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<mail::Message> sent_;
-};
-
 // The moderators' digest is claimed and its mail queued in one transaction: a failure between
 // the two (here the outbox refuses the mail: a NUL byte in the site's title) leaves the held
 // comment for the next digest instead of losing it.
@@ -398,7 +380,7 @@ TEST_P(Moderation, ADigestWhoseMailCannotBeQueuedIsKeptForTheNext) {
   held.body_html = "<p>Hello</p>";
   held.created_at = 1000;
   held.id = *store_->CreateComment(held);
-  KeepingMailer mailer;
+  test::RecordingMailer mailer;
   mail::Outbox outbox(*store_, mailer, nullptr);
   Notices notices(*store_, outbox, 600);
   Publication broken;

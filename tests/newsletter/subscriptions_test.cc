@@ -5,29 +5,11 @@
 #include "auth/crypto.h"
 #include "auth/rate_limiter.h"
 #include "storage/sql_store.h"
+#include "test_mail.h"
 #include "test_stores.h"
 
 namespace broadsheet::newsletter {
 namespace {
-
-// Keeps what would have been sent.
-class RecordingMailer : public mail::Mailer {
- public:
-  Result<void> Send(const mail::Message& message) override {
-    std::lock_guard lock(mutex_);
-    sent_.push_back(message);
-    return {};
-  }
-  bool configured() const override { return true; }
-  std::vector<mail::Message> sent() {
-    std::lock_guard lock(mutex_);
-    return sent_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<mail::Message> sent_;
-};
 
 // The link in a message's text that follows `prefix`, up to the end of its line.
 std::string LinkAfter(const std::string& text, const std::string& prefix) {
@@ -65,7 +47,7 @@ class SubscriptionsTest : public ::testing::TestWithParam<storage::Dialect> {
   }
 
   std::unique_ptr<SqlStore> store_;
-  RecordingMailer mailer_;
+  test::RecordingMailer mailer_;
   std::optional<mail::Outbox> outbox_;
   std::optional<auth::SharedRateLimiter> limiter_;
   Publication publication_;

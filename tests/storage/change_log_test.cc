@@ -462,6 +462,46 @@ TEST_P(ChangeLogTriggers, AMovedBylineLogsThePostItLeftAndTheOneItJoined) {
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ChangeLogTriggers, test::kBothDatabases,
                          test::DatabaseName);
 
+// A transaction on `database`'s own connection that inserts the tag `slug` and stays open until
+// Commit (or destruction): a transaction still running while others commit after it.
+class HeldTransaction {
+ public:
+  HeldTransaction(storage::Database& database, std::string slug)
+      : commit_(may_commit_.get_future()), thread_([this, &database, slug = std::move(slug)] {
+          bool told = false;
+          auto done = database.TransactOnce([&](storage::Connection& c) -> Result<void> {
+            auto inserted =
+                c.Exec("INSERT INTO tags(slug, name) VALUES (?, ?)", slug, std::string("Held"));
+            if (!inserted) return tl::unexpected(inserted.error());
+            auto xid = c.Integer("SELECT pg_current_xact_id()::text::bigint");
+            if (!xid) return tl::unexpected(xid.error());
+            wrote_.set_value(xid->value_or(0));
+            told = true;
+            commit_.wait();
+            return {};
+          });
+          if (!told) wrote_.set_value(-1);
+          EXPECT_TRUE(done) << broadsheet::Describe(done.error());
+        }) {}
+  ~HeldTransaction() { Commit(); }
+
+  // The transaction's id once its row is written; -1 when it failed.
+  std::int64_t xid() { return xid_ ? *xid_ : *(xid_ = wrote_.get_future().get()); }
+  void Commit() {
+    if (!thread_.joinable()) return;
+    xid();
+    may_commit_.set_value();
+    thread_.join();
+  }
+
+ private:
+  std::promise<std::int64_t> wrote_;
+  std::promise<void> may_commit_;
+  std::future<void> commit_;
+  std::optional<std::int64_t> xid_;
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
 // PostgreSQL gives a transaction its id when it first writes, and it may commit after a later
 // one: T1 writes and stays open, T2 writes and commits. A reader sees T2's rows at once, keeps
 // its cursor below T1, and reads T1's rows once T1 commits, without T2's again.
@@ -481,25 +521,8 @@ TEST(PostgresChangeLog, ATransactionThatCommitsLateIsReadOnceItCommits) {
   auto drained = store->ReadChangeLog(head->position, 1000);  // whatever opening wrote
   ASSERT_TRUE(drained);
 
-  std::promise<std::int64_t> t1_wrote;
-  std::promise<void> t1_may_commit;
-  auto t1_commit = t1_may_commit.get_future();
-  std::thread t1([&] {
-    bool told = false;
-    auto done = (*other)->TransactOnce([&](storage::Connection& c) -> Result<void> {
-      auto inserted = c.Exec("INSERT INTO tags(slug, name) VALUES ('late', 'Late')");
-      if (!inserted) return tl::unexpected(inserted.error());
-      auto xid = c.Integer("SELECT pg_current_xact_id()::text::bigint");
-      if (!xid) return tl::unexpected(xid.error());
-      t1_wrote.set_value(xid->value_or(0));
-      told = true;
-      t1_commit.wait();
-      return {};
-    });
-    if (!told) t1_wrote.set_value(-1);
-    EXPECT_TRUE(done) << broadsheet::Describe(done.error());
-  });
-  const std::int64_t t1_xid = t1_wrote.get_future().get();
+  HeldTransaction t1(**other, "late");
+  const std::int64_t t1_xid = t1.xid();
   ASSERT_GT(t1_xid, 0);
 
   auto early = store->UpsertTag(Tag{0, "early", "Early"});  // T2, committed at once
@@ -519,8 +542,7 @@ TEST(PostgresChangeLog, ATransactionThatCommitsLateIsReadOnceItCommits) {
   ASSERT_TRUE(meanwhile);
   EXPECT_TRUE(meanwhile->entries.empty());
 
-  t1_may_commit.set_value();
-  t1.join();
+  t1.Commit();
   auto second = store->ReadChangeLog(meanwhile->next, 100);
   ASSERT_TRUE(second);
   ASSERT_EQ(second->entries.size(), 1u);
@@ -595,25 +617,8 @@ TEST(PostgresChangeLog, AStalledHorizonCostsReadsNothingAndLosesNothing) {
     if (batch->entries.empty()) break;
   }
 
-  std::promise<std::int64_t> held_wrote;
-  std::promise<void> may_commit;
-  auto commit = may_commit.get_future();
-  std::thread held([&] {
-    bool told = false;
-    auto done = (*other)->TransactOnce([&](storage::Connection& c) -> Result<void> {
-      auto inserted = c.Exec("INSERT INTO tags(slug, name) VALUES ('held', 'Held')");
-      if (!inserted) return tl::unexpected(inserted.error());
-      auto xid = c.Integer("SELECT pg_current_xact_id()::text::bigint");
-      if (!xid) return tl::unexpected(xid.error());
-      held_wrote.set_value(xid->value_or(0));
-      told = true;
-      commit.wait();
-      return {};
-    });
-    if (!told) held_wrote.set_value(-1);
-    EXPECT_TRUE(done) << broadsheet::Describe(done.error());
-  });
-  const std::int64_t held_xid = held_wrote.get_future().get();
+  HeldTransaction held(**other, "held");
+  const std::int64_t held_xid = held.xid();
   ASSERT_GT(held_xid, 0);
 
   constexpr int kWrites = 300;
@@ -648,8 +653,7 @@ TEST(PostgresChangeLog, AStalledHorizonCostsReadsNothingAndLosesNothing) {
   EXPECT_EQ(rows_read, kWrites);  // each once
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kWrites));
 
-  may_commit.set_value();
-  held.join();
+  held.Commit();
   std::vector<ChangeLogEntry> after;
   for (;;) {
     auto batch = store->ReadChangeLog(at, 4);
